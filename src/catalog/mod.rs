@@ -1,0 +1,162 @@
+//! The catalog: the only Rust code that speaks SQL.
+//!
+//! Invariants: every connection gets the same pragmas (WAL, busy timeout, foreign
+//! keys, `synchronous=NORMAL`); the schema is `schema.sql` applied as migration 1
+//! plus the numbered files in `migrations/`, versioned by `PRAGMA user_version`;
+//! every write transaction starts with `BEGIN IMMEDIATE`, so a writer never fails
+//! half-way with `SQLITE_BUSY` on lock upgrade. Scans write through the single
+//! [`writer::Writer`] thread; readers use [`Catalog::open_readonly`].
+
+pub mod files;
+pub mod migrate;
+pub mod query;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
+
+/// How long a connection waits for another writer before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("could not open catalog {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("could not create directory {path} for the catalog: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "catalog {path} has schema version {found}, newer than this mediadex understands ({known}); upgrade mediadex"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("catalog {path} does not exist; run `mediadex scan DIR` first or pass --db")]
+    Missing { path: PathBuf },
+    #[error("migration {version} failed on {path}: {source}")]
+    Migration {
+        path: PathBuf,
+        version: i64,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(transparent)]
+    Sql(#[from] rusqlite::Error),
+}
+
+pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
+
+/// An open catalog connection with its path.
+pub struct Catalog {
+    pub conn: Connection,
+    pub path: PathBuf,
+}
+
+impl Catalog {
+    /// Open (creating if needed) a catalog for writing, bringing its schema up to date.
+    pub fn open(path: &Path) -> Result<Catalog> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| CatalogError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| CatalogError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut cat = Catalog {
+            conn,
+            path: path.to_path_buf(),
+        };
+        cat.apply_pragmas()?;
+        migrate::migrate(&mut cat.conn, path)?;
+        Ok(cat)
+    }
+
+    /// Open an existing catalog read-only. The file is never created, written or migrated.
+    pub fn open_readonly(path: &Path) -> Result<Catalog> {
+        if !path.exists() {
+            return Err(CatalogError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| CatalogError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "query_only", true)?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(CatalogError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        Ok(Catalog {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn apply_pragmas(&self) -> Result<()> {
+        apply_pragmas(&self.conn)
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// `PRAGMA integrity_check`, returning its lines ("ok" when sound).
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}
+
+/// The per-connection settings every read-write connection gets.
+pub fn apply_pragmas(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "cache_size", -32768)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+/// Run `f` inside `BEGIN IMMEDIATE … COMMIT`, rolling back on error.
+pub fn immediate<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let tx = rusqlite::Transaction::new(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}

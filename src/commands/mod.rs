@@ -1,0 +1,50 @@
+//! Glue between the command line and the library: one file per verb. This is the
+//! only layer that touches every other module.
+
+pub mod query;
+pub mod scan;
+pub mod show;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+/// Exit codes of the CLI contract.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const ERROR: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const PARTIAL: u8 = 3;
+    pub const INTERRUPTED: u8 = 130;
+    pub const LOCKED: u8 = 75;
+}
+
+/// An error that carries its own exit code (for example 75, catalog busy).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CodedError {
+    pub code: u8,
+    pub message: String,
+}
+
+pub struct Context {
+    pub db: PathBuf,
+    pub quiet: bool,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ctx = Context {
+        db: cli.db.clone().unwrap_or_else(crate::util::default_db_path),
+        quiet: cli.quiet,
+    };
+    match cli.command {
+        Command::Scan(a) => scan::run(&ctx, a),
+        Command::Show(a) => show::run(&ctx, a),
+        Command::Query(a) => query::run(&ctx, a),
+        Command::ProbeWorker(a) => {
+            crate::scan::worker::run(a.jobs, std::time::Duration::from_millis(a.timeout_ms))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! `mediadex scan`: lock, run the scan, print the summary, pick the exit code.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use super::{CodedError, Context, exit};
+use crate::cli::ScanArgs;
+use crate::scan::{self, ScanOptions};
+
+pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        anyhow::bail!("--timeout must be a positive number of seconds");
+    }
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        })
+        .max(1);
+    let _lock = lock_scan(&ctx.db)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, stop.clone())
+            .context("could not install signal handler")?;
+    }
+    let opts = ScanOptions {
+        roots: args.paths,
+        jobs,
+        timeout: Duration::from_secs_f64(args.timeout),
+        excludes: args.exclude,
+        extensions: args.ext,
+        force: args.force,
+        retry_failed: args.retry_failed,
+        follow_links: args.follow_links,
+    };
+    let progress = crate::progress::for_stderr(ctx.quiet);
+    let s = scan::run(&ctx.db, &opts, progress.as_ref(), stop)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&s)?);
+    }
+    if !ctx.quiet {
+        for w in &s.warnings {
+            eprintln!("mediadex: warning: {w}");
+        }
+        let c = &s.counts;
+        eprintln!(
+            "scan{}: {} files: {} new, {} changed, {} unchanged, {} missing, {} failed{} in {:.1} s ({:.0} files/s probed)",
+            if s.interrupted { " interrupted" } else { "" },
+            c.seen,
+            c.new,
+            c.changed,
+            c.unchanged,
+            c.missing,
+            c.failed,
+            if s.unstable > 0 {
+                format!(", {} still being written", s.unstable)
+            } else {
+                String::new()
+            },
+            s.elapsed_s,
+            s.files_per_s,
+        );
+        if c.failed > 0 {
+            eprintln!(
+                "mediadex: {} file(s) failed; see: mediadex query \"SELECT path, status, error FROM media WHERE scan_id = {} AND status NOT IN ('ok','missing')\"",
+                c.failed, s.scan_id
+            );
+        }
+    }
+    Ok(ExitCode::from(if s.interrupted {
+        exit::INTERRUPTED
+    } else if s.counts.failed > 0 {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    }))
+}
+
+/// One scan per catalog at a time: an exclusive lock on `CATALOG.scan.lock`.
+/// The kernel drops it when the process dies, so a killed scan never blocks the next.
+pub fn lock_scan(db: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("could not create {}", dir.display()))?;
+    }
+    let mut name = db.as_os_str().to_owned();
+    name.push(".scan.lock");
+    let path = std::path::PathBuf::from(name);
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("could not open lock file {}", path.display()))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(CodedError {
+            code: exit::LOCKED,
+            message: format!(
+                "another scan is already writing to catalog {}; wait for it to finish and run again",
+                db.display()
+            ),
+        }
+        .into()),
+        Err(std::fs::TryLockError::Error(e)) => Err(anyhow::anyhow!("could not lock {}: {e}", path.display())),
+    }
+}

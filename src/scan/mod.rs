@@ -1,0 +1,294 @@
+//! `scan`: walk the roots, diff against the catalog, probe what is new or changed
+//! in worker processes, and store the outcome through the single writer.
+//!
+//! Invariants: every candidate path ends as exactly one row (one per host and
+//! path bytes); a path whose probe hangs past its deadline or kills its worker is
+//! stored as `timeout`/`crashed` and the innocent paths that were in flight with
+//! it are probed again; nothing is deleted, vanished files become `missing`; the
+//! parent process is the only writer.
+
+pub mod probe;
+pub mod supervisor;
+pub mod walk;
+pub mod worker;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::catalog::files::{self, FileRecord, FileStat, Known, ScanCounts, Status};
+use crate::catalog::writer::{WriteOp, Writer};
+use crate::catalog::{Catalog, CatalogError};
+use crate::progress::Progress;
+use crate::util;
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub roots: Vec<PathBuf>,
+    pub jobs: usize,
+    pub timeout: Duration,
+    pub excludes: Vec<String>,
+    pub extensions: Vec<String>,
+    pub force: bool,
+    pub retry_failed: bool,
+    pub follow_links: bool,
+}
+
+/// The outcome of one scan run, printed by `--json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanSummary {
+    pub scan_id: i64,
+    pub host: String,
+    pub roots: Vec<String>,
+    #[serde(flatten)]
+    pub counts: ScanCounts,
+    /// Outcomes of the files probed in this run, by status.
+    pub probed_status: HashMap<String, u64>,
+    pub unstable: u64,
+    pub skipped_links: u64,
+    pub duplicate_links: u64,
+    pub warnings: Vec<String>,
+    pub elapsed_s: f64,
+    pub files_per_s: f64,
+    pub interrupted: bool,
+}
+
+/// One path to probe.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub path: PathBuf,
+    pub root: String,
+    pub stat: FileStat,
+    pub is_new: bool,
+}
+
+/// Run a scan into the catalog at `db`. `stop` is raised by Ctrl-C / SIGTERM.
+pub fn run(
+    db: &std::path::Path,
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+    stop: Arc<AtomicBool>,
+) -> anyhow::Result<ScanSummary> {
+    let started = Instant::now();
+    let host = util::host_name();
+    let mut roots = Vec::new();
+    for r in &opts.roots {
+        let canon = std::fs::canonicalize(r).with_context(|| {
+            format!(
+                "cannot scan {}: no such directory or not readable",
+                util::display_path(r)
+            )
+        })?;
+        roots.push(canon);
+    }
+    let filter = walk::Filter::new(&roots, &opts.extensions, &opts.excludes)?;
+    let mut cat = Catalog::open(db)?;
+    let roots_json = serde_json::to_string(
+        &roots
+            .iter()
+            .map(|r| util::display_path(r))
+            .collect::<Vec<_>>(),
+    )?;
+    let scan_id = files::scan_start(&mut cat.conn, &host, &roots_json)?;
+    let writer = Writer::spawn(db, host.clone(), Some(scan_id))?;
+
+    let mut counts = ScanCounts::default();
+    let mut summary_warnings = Vec::new();
+    let mut skipped_links = 0;
+    let mut duplicate_links = 0;
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut unchanged_ids: Vec<i64> = Vec::new();
+    let mut missing_ids: Vec<i64> = Vec::new();
+    let mut immediate: Vec<FileRecord> = Vec::new();
+
+    progress.set_message("walking");
+    for root in &roots {
+        let root_text = util::display_path(root);
+        let known: HashMap<Vec<u8>, Known> =
+            files::known_under(&cat.conn, &host, util::path_bytes(root))?;
+        let walked = walk::walk(root, &filter, opts.follow_links, opts.jobs.max(2), &stop);
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        skipped_links += walked.skipped_links;
+        duplicate_links += walked.duplicates;
+        summary_warnings.extend(walked.warnings);
+        let mut present = std::collections::HashSet::with_capacity(walked.entries.len());
+        for entry in walked.entries {
+            counts.seen += 1;
+            let key = util::path_bytes(&entry.path).to_vec();
+            let prior = known.get(&key);
+            present.insert(key.clone());
+            if let Some(err) = entry.error {
+                // Named by the walk as unreadable: a row with the error, counted as failed.
+                let unchanged =
+                    prior.is_some_and(|k| k.stat == entry.stat && k.status == Status::Error);
+                if unchanged && !opts.retry_failed && !opts.force {
+                    counts.unchanged += 1;
+                    unchanged_ids.push(prior.unwrap().id);
+                    continue;
+                }
+                if prior.is_none() {
+                    counts.new += 1
+                } else {
+                    counts.changed += 1
+                }
+                counts.failed += 1;
+                immediate.push(FileRecord {
+                    path_bytes: key,
+                    root: root_text.clone(),
+                    stat: entry.stat,
+                    status: Status::Error,
+                    error: Some(err),
+                    doc: "{}".into(),
+                    probe_ms: None,
+                });
+                continue;
+            }
+            let stat = entry.stat.expect("entries without error have a stat");
+            let is_new = match prior {
+                None => true,
+                Some(k) => {
+                    let same = k.stat == Some(stat);
+                    let settled = !matches!(k.status, Status::Unstable | Status::Missing);
+                    let retry = k.status.is_failure() && opts.retry_failed;
+                    if same && settled && !retry && !opts.force {
+                        counts.unchanged += 1;
+                        unchanged_ids.push(k.id);
+                        continue;
+                    }
+                    false
+                }
+            };
+            if is_new {
+                counts.new += 1
+            } else {
+                counts.changed += 1
+            }
+            jobs.push(Job {
+                path: entry.path,
+                root: root_text.clone(),
+                stat,
+                is_new,
+            });
+        }
+        for (path, k) in &known {
+            if k.status != Status::Missing
+                && !present.contains(path)
+                && filter.accepts(&util::path_from_bytes(path))
+            {
+                missing_ids.push(k.id);
+            }
+        }
+    }
+    drop(cat);
+    counts.missing = missing_ids.len() as u64;
+
+    let send = |op: WriteOp| -> anyhow::Result<()> {
+        if writer.send(op) {
+            Ok(())
+        } else {
+            Err(anyhow::anyhow!("the catalog writer stopped"))
+        }
+    };
+    let interrupted_walk = stop.load(Ordering::Relaxed);
+    if !interrupted_walk {
+        for chunk in unchanged_ids.chunks(20_000) {
+            send(WriteOp::Seen(chunk.to_vec()))?;
+        }
+        for chunk in missing_ids.chunks(20_000) {
+            send(WriteOp::Missing(chunk.to_vec()))?;
+        }
+    }
+    for rec in immediate {
+        send(WriteOp::File(Box::new(rec)))?;
+    }
+
+    let mut probed_status: HashMap<String, u64> = HashMap::new();
+    let mut unstable = 0;
+    let mut sup_error = None;
+    if !jobs.is_empty() && !interrupted_walk {
+        progress.start(jobs.len() as u64, "probing");
+        let result =
+            supervisor::probe_all(&jobs, opts.jobs, opts.timeout, &stop, |job, outcome| {
+                progress.inc(1);
+                *probed_status.entry(outcome.status.to_string()).or_default() += 1;
+                counts.probed += 1;
+                match outcome.status {
+                    s if s.is_failure() => counts.failed += 1,
+                    Status::Unstable => unstable += 1,
+                    _ => {}
+                }
+                let rec = FileRecord {
+                    path_bytes: util::path_bytes(&job.path).to_vec(),
+                    root: job.root.clone(),
+                    stat: outcome.stat.or(Some(job.stat)),
+                    status: outcome.status,
+                    error: outcome.error,
+                    doc: serde_json::to_string(&outcome.doc).expect("doc serializes"),
+                    probe_ms: Some(outcome.ms),
+                };
+                send(WriteOp::File(Box::new(rec)))
+            });
+        progress.finish();
+        if let Err(e) = result {
+            sup_error = Some(e);
+        }
+    }
+    let interrupted = stop.load(Ordering::Relaxed);
+    let elapsed = started.elapsed().as_secs_f64();
+    let status = if sup_error.is_some() {
+        "failed"
+    } else if interrupted {
+        "interrupted"
+    } else {
+        "complete"
+    };
+    let _ = writer.send(WriteOp::FinishScan {
+        status,
+        counts: counts.clone(),
+        elapsed_s: elapsed,
+    });
+    let written = writer.finish();
+    if let Err(e) = written {
+        return Err(explain_write_error(e, db));
+    }
+    if let Some(e) = sup_error {
+        return Err(e);
+    }
+    Ok(ScanSummary {
+        scan_id,
+        host,
+        roots: roots.iter().map(|r| util::display_path(r)).collect(),
+        files_per_s: if elapsed > 0.0 {
+            counts.probed as f64 / elapsed
+        } else {
+            0.0
+        },
+        counts,
+        probed_status,
+        unstable,
+        skipped_links,
+        duplicate_links,
+        warnings: summary_warnings,
+        elapsed_s: elapsed,
+        interrupted,
+    })
+}
+
+fn explain_write_error(e: CatalogError, db: &std::path::Path) -> anyhow::Error {
+    let text = e.to_string();
+    if text.contains("full") || text.contains("disk I/O") {
+        anyhow::anyhow!(
+            "could not write catalog {}: {text}; free some space and run the scan again (it resumes where it stopped)",
+            db.display()
+        )
+    } else {
+        anyhow::anyhow!("could not write catalog {}: {text}", db.display())
+    }
+}

@@ -1,0 +1,270 @@
+//! Discovery: a parallel walk (the `ignore` crate's walker) of the scan roots that
+//! yields every candidate with its `stat`, filtered by the extension allow-list
+//! and `--exclude` globs.
+//!
+//! Invariants: paths are kept as raw bytes; symlinks are followed only when asked,
+//! and then each (device, inode) is kept once; a walk error that names a
+//! candidate (a symlink loop, an unreadable entry) is returned as an entry with
+//! an error, so it becomes a catalog row instead of vanishing.
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crossbeam_channel::unbounded;
+use ignore::WalkState;
+use ignore::overrides::{Override, OverrideBuilder};
+
+use crate::catalog::files::FileStat;
+
+/// Containers scanned by default (`--ext` adds more).
+pub const DEFAULT_EXTENSIONS: &[&str] = &[
+    "mp4", "m4v", "mov", "mkv", "webm", "avi", "ts", "m2ts", "mts", "mpg", "mpeg", "wmv", "asf",
+    "flv", "ogv", "3gp", "mxf",
+];
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub path: PathBuf,
+    /// `stat` of the entry (of the target when following links); None if it failed.
+    pub stat: Option<FileStat>,
+    /// Why the entry could not be looked at, if it could not.
+    pub error: Option<String>,
+}
+
+/// What the walk found, plus what it passed over and why.
+#[derive(Debug, Default)]
+pub struct Walked {
+    pub entries: Vec<Entry>,
+    /// Symlinks not followed (without `--follow-links`).
+    pub skipped_links: u64,
+    /// Entries reached twice through links (same device and inode), kept once.
+    pub duplicates: u64,
+    /// Problems that do not name a candidate file (an unreadable directory).
+    pub warnings: Vec<String>,
+}
+
+/// Which names are candidates: extension allow-list plus `--exclude` globs.
+pub struct Filter {
+    extensions: Vec<Vec<u8>>,
+    excludes: Vec<(PathBuf, Override)>,
+}
+
+impl Filter {
+    pub fn new(
+        roots: &[PathBuf],
+        extra_ext: &[String],
+        excludes: &[String],
+    ) -> anyhow::Result<Filter> {
+        let mut extensions: Vec<Vec<u8>> = DEFAULT_EXTENSIONS
+            .iter()
+            .map(|e| e.as_bytes().to_vec())
+            .collect();
+        for e in extra_ext {
+            for part in e.split(',') {
+                let part = part.trim().trim_start_matches('.').to_ascii_lowercase();
+                if !part.is_empty() {
+                    extensions.push(part.into_bytes());
+                }
+            }
+        }
+        let mut ex = Vec::new();
+        for root in roots {
+            let mut b = OverrideBuilder::new(root);
+            for g in excludes {
+                b.add(&format!("!{g}"))
+                    .map_err(|e| anyhow::anyhow!("--exclude {g:?} is not a valid glob: {e}"))?;
+            }
+            ex.push((root.clone(), b.build()?));
+        }
+        Ok(Filter {
+            extensions,
+            excludes: ex,
+        })
+    }
+
+    pub fn has_extension(&self, path: &Path) -> bool {
+        let Some(ext) = path.extension() else {
+            return false;
+        };
+        let ext = ext.as_bytes().to_ascii_lowercase();
+        self.extensions.iter().any(|e| *e == ext)
+    }
+
+    /// Is `path` (or a directory above it, up to its root) excluded?
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        for (root, ov) in &self.excludes {
+            if ov.is_empty() || !path.starts_with(root) {
+                continue;
+            }
+            let mut p = Some(path);
+            let mut is_dir = false;
+            while let Some(cur) = p {
+                if cur == root.as_path() {
+                    break;
+                }
+                if ov.matched(cur, is_dir).is_ignore() {
+                    return true;
+                }
+                p = cur.parent();
+                is_dir = true;
+            }
+        }
+        false
+    }
+
+    /// A catalog row under this filter: candidate if it has an allowed extension
+    /// and is not excluded.
+    pub fn accepts(&self, path: &Path) -> bool {
+        self.has_extension(path) && !self.is_excluded(path)
+    }
+
+    fn override_for(&self, root: &Path) -> Option<Override> {
+        self.excludes
+            .iter()
+            .find(|(r, _)| r == root)
+            .map(|(_, o)| o.clone())
+    }
+}
+
+/// Walk `root` with `threads` threads. `stop` ends the walk early (Ctrl-C).
+pub fn walk(
+    root: &Path,
+    filter: &Filter,
+    follow_links: bool,
+    threads: usize,
+    stop: &AtomicBool,
+) -> Walked {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .standard_filters(false)
+        .hidden(false)
+        .follow_links(follow_links)
+        .threads(threads.max(1));
+    if let Some(ov) = filter.override_for(root) {
+        builder.overrides(ov);
+    }
+    let (tx, rx) = unbounded::<Result<Entry, String>>();
+    let skipped = std::sync::atomic::AtomicU64::new(0);
+    builder.build_parallel().run(|| {
+        let tx = tx.clone();
+        let skipped = &skipped;
+        Box::new(move |res| {
+            if stop.load(Ordering::Relaxed) {
+                return WalkState::Quit;
+            }
+            match res {
+                Ok(dent) => {
+                    let path = dent.path();
+                    if !filter.has_extension(path) {
+                        return WalkState::Continue;
+                    }
+                    let is_link = dent.path_is_symlink();
+                    if is_link && !follow_links {
+                        skipped.fetch_add(1, Ordering::Relaxed);
+                        return WalkState::Continue;
+                    }
+                    let (stat, error) = match dent.metadata() {
+                        Ok(md) => (Some(FileStat::from_metadata(&md)), None),
+                        Err(e) => {
+                            // A dangling or looping link still has an lstat of its own.
+                            let st = std::fs::symlink_metadata(path)
+                                .ok()
+                                .map(|m| FileStat::from_metadata(&m));
+                            (st, Some(walk_error_text(&e)))
+                        }
+                    };
+                    let _ = tx.send(Ok(Entry {
+                        path: path.to_path_buf(),
+                        stat,
+                        error,
+                    }));
+                }
+                Err(err) => {
+                    let _ = tx.send(Err(walk_error_text(&err)));
+                    if let Some(entry) = error_entry(&err, filter) {
+                        let _ = tx.send(Ok(entry));
+                    }
+                }
+            }
+            WalkState::Continue
+        })
+    });
+    drop(tx);
+    let mut out = Walked {
+        skipped_links: skipped.load(Ordering::Relaxed),
+        ..Default::default()
+    };
+    for item in rx {
+        match item {
+            Ok(e) => out.entries.push(e),
+            Err(w) => out.warnings.push(w),
+        }
+    }
+    // Deterministic order, then one entry per path and per (device, inode) when following links.
+    out.entries.sort_by(|a, b| {
+        a.path
+            .as_os_str()
+            .as_bytes()
+            .cmp(b.path.as_os_str().as_bytes())
+    });
+    out.entries.dedup_by(|a, b| a.path == b.path);
+    if follow_links {
+        let mut seen = std::collections::HashSet::new();
+        let before = out.entries.len();
+        out.entries.retain(|e| match e.stat {
+            Some(s) if e.error.is_none() => seen.insert((s.dev, s.ino)),
+            _ => true,
+        });
+        out.duplicates = (before - out.entries.len()) as u64;
+    }
+    out
+}
+
+fn walk_error_text(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { path, err } => {
+            format!(
+                "{}: {}",
+                crate::util::display_path(path),
+                walk_error_text(err)
+            )
+        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_text(err)
+        }
+        ignore::Error::Loop { child, .. } => {
+            format!("{}: symbolic link loop", crate::util::display_path(child))
+        }
+        ignore::Error::Io(e) => e.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A walk error that names a specific entry becomes an error row for it.
+fn error_entry(err: &ignore::Error, filter: &Filter) -> Option<Entry> {
+    match err {
+        ignore::Error::WithDepth { err, .. } => error_entry(err, filter),
+        ignore::Error::Loop { child, .. } => Some(Entry {
+            path: child.clone(),
+            stat: std::fs::symlink_metadata(child)
+                .ok()
+                .map(|m| FileStat::from_metadata(&m)),
+            error: Some("symbolic link loop".into()),
+        }),
+        ignore::Error::WithPath { path, err } => {
+            // Unreadable directories are warnings; only name-level failures become rows.
+            if path.is_dir() || !filter.has_extension(path) {
+                return None;
+            }
+            Some(Entry {
+                path: path.clone(),
+                stat: std::fs::symlink_metadata(path)
+                    .ok()
+                    .map(|m| FileStat::from_metadata(&m)),
+                error: Some(walk_error_text(err)),
+            })
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,177 @@
+//! The probe worker: a child process (`mediadex __probe-worker`) that probes the
+//! paths its parent sends on stdin, rayon-parallel, and answers on stdout.
+//!
+//! Protocol, one line each way per event:
+//! - parent → worker: `ID SIZE MTIME_NS HEXPATH`
+//! - worker → parent: `S ID` when it starts a path, `D {json}` when it is done.
+//!
+//! The `S` line is what lets the parent blame the right path when this process
+//! hangs or dies: a probe runs only after its start has been written and flushed.
+//! The worker compares `stat` before and after the probe with what the walk saw,
+//! and reports a file that changed under it as `unstable` (still being copied).
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::files::{FileStat, Status};
+use crate::scan::probe;
+use crate::util;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Done {
+    pub id: u64,
+    pub status: Status,
+    pub error: Option<String>,
+    pub doc: serde_json::Value,
+    pub ms: f64,
+    pub stat: Option<FileStat>,
+}
+
+/// Encode a request line.
+pub fn request_line(id: u64, size: u64, mtime_ns: i64, path: &Path) -> String {
+    format!(
+        "{id} {size} {mtime_ns} {}\n",
+        hex::encode(util::path_bytes(path))
+    )
+}
+
+fn parse_request(line: &str) -> Option<(u64, u64, i64, std::path::PathBuf)> {
+    let mut it = line.split_ascii_whitespace();
+    let id = it.next()?.parse().ok()?;
+    let size = it.next()?.parse().ok()?;
+    let mtime = it.next()?.parse().ok()?;
+    let bytes = hex::decode(it.next()?).ok()?;
+    Some((id, size, mtime, util::path_from_bytes(&bytes)))
+}
+
+/// Run the worker loop until stdin closes. Never returns an error for a bad file.
+pub fn run(jobs: usize, timeout: Duration) -> anyhow::Result<()> {
+    probe::init()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()?;
+    let out = Mutex::new(std::io::stdout());
+    let stdin = std::io::stdin();
+    pool.scope(|scope| {
+        for line in stdin.lock().lines() {
+            let Ok(line) = line else { break };
+            let Some((id, size, mtime, path)) = parse_request(&line) else {
+                continue;
+            };
+            let out = &out;
+            scope.spawn(move |_| {
+                {
+                    let mut o = out.lock().unwrap();
+                    let _ = writeln!(o, "S {id}");
+                    let _ = o.flush();
+                }
+                test_hooks(&path);
+                let done = probe_one(id, &path, size, mtime, timeout);
+                let text = serde_json::to_string(&done).expect("result serializes");
+                let mut o = out.lock().unwrap();
+                let _ = writeln!(o, "D {text}");
+                let _ = o.flush();
+            });
+        }
+    });
+    Ok(())
+}
+
+fn stat_now(path: &Path) -> std::io::Result<FileStat> {
+    std::fs::metadata(path).map(|m| FileStat::from_metadata(&m))
+}
+
+fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) -> Done {
+    let started = Instant::now();
+    let finish = |status, error: Option<String>, doc, stat| Done {
+        id,
+        status,
+        error,
+        doc,
+        ms: started.elapsed().as_secs_f64() * 1e3,
+        stat,
+    };
+    let before = match stat_now(path) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return finish(
+                Status::Missing,
+                Some("vanished before it could be probed".into()),
+                serde_json::json!({}),
+                None,
+            );
+        }
+        Err(e) => {
+            return finish(
+                Status::Error,
+                Some(format!("cannot stat: {e}")),
+                serde_json::json!({}),
+                None,
+            );
+        }
+    };
+    if before.size != size || before.mtime_ns != mtime_ns {
+        return finish(
+            Status::Unstable,
+            Some("changed between the walk and the probe (still being written?)".into()),
+            serde_json::json!({}),
+            Some(before),
+        );
+    }
+    let p = probe::probe(path, timeout);
+    match stat_now(path) {
+        Ok(after) if after.size == before.size && after.mtime_ns == before.mtime_ns => {
+            finish(p.status, p.error, p.doc, Some(after))
+        }
+        Ok(after) => finish(
+            Status::Unstable,
+            Some("changed while it was being probed (still being written?)".into()),
+            serde_json::json!({}),
+            Some(after),
+        ),
+        Err(_) => finish(
+            Status::Missing,
+            Some("vanished while it was being probed".into()),
+            serde_json::json!({}),
+            None,
+        ),
+    }
+}
+
+/// Fault injection for the test suite: `MEDIADEX_TEST_CRASH_ON` / `MEDIADEX_TEST_HANG_ON`
+/// hold a substring; a path containing it aborts the worker or hangs it.
+fn test_hooks(path: &Path) {
+    let p = util::display_path(path);
+    if let Ok(s) = std::env::var("MEDIADEX_TEST_CRASH_ON")
+        && !s.is_empty()
+        && p.contains(&s)
+    {
+        std::process::abort();
+    }
+    if let Ok(s) = std::env::var("MEDIADEX_TEST_HANG_ON")
+        && !s.is_empty()
+        && p.contains(&s)
+    {
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_round_trip_keeps_bytes() {
+        let path = util::path_from_bytes(b"/x/\xFF #%.mkv");
+        let line = request_line(7, 10, -5, &path);
+        let (id, size, mtime, back) = parse_request(line.trim_end()).unwrap();
+        assert_eq!((id, size, mtime), (7, 10, -5));
+        assert_eq!(back, path);
+    }
+}

@@ -1,0 +1,122 @@
+//! Small shared helpers: lossless path bytes, display text for any name, UTC
+//! timestamps and the host name that identifies this machine's rows.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+/// The exact bytes of a path (Unix paths are arbitrary bytes, not text).
+pub fn path_bytes(path: &Path) -> &[u8] {
+    path.as_os_str().as_bytes()
+}
+
+/// Rebuild a path from its stored bytes.
+pub fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(OsStr::from_bytes(bytes))
+}
+
+/// Display text for a name: valid UTF-8 is kept as is, every invalid byte becomes
+/// `\xNN`, so two different names never look the same by accident of `U+FFFD`.
+pub fn display_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+pub fn display_path(path: &Path) -> String {
+    display_bytes(path_bytes(path))
+}
+
+/// Now, in UTC, as ISO-8601 with milliseconds: `2026-11-24T05:11:00.123Z`.
+pub fn now_utc() -> String {
+    format_timestamp(jiff::Timestamp::now())
+}
+
+pub fn format_timestamp(ts: jiff::Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// The name rows from this machine are stored under (`$MEDIADEX_HOST` overrides).
+pub fn host_name() -> String {
+    if let Ok(h) = std::env::var("MEDIADEX_HOST")
+        && !h.is_empty()
+    {
+        return h;
+    }
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// The default catalog path: `$MEDIADEX_DB`, else `$XDG_DATA_HOME/mediadex/catalog.db`,
+/// else `~/.local/share/mediadex/catalog.db`.
+pub fn default_db_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("MEDIADEX_DB").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("mediadex").join("catalog.db")
+}
+
+/// Seconds as `h:mm:ss` (or `m:ss` under an hour).
+pub fn hms(seconds: f64) -> String {
+    let total = seconds.max(0.0).round() as u64;
+    let (h, m, s) = (total / 3600, (total / 60) % 60, total % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// Bytes in binary units: `1.5 GiB`.
+pub fn human_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = bytes;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < UNITS.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{v:.0} {}", UNITS[i])
+    } else {
+        format!("{v:.1} {}", UNITS[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_escapes_invalid_bytes_only() {
+        assert_eq!(display_bytes(b"a/\xFFb\xc3\xbc.mkv"), "a/\\xFFb\u{fc}.mkv");
+        assert_eq!(display_bytes("plain #%.mp4".as_bytes()), "plain #%.mp4");
+    }
+
+    #[test]
+    fn path_bytes_round_trip() {
+        let raw = b"/tmp/x\xFF\xFE y.mp4";
+        assert_eq!(path_bytes(&path_from_bytes(raw)), raw);
+    }
+
+    #[test]
+    fn human_units() {
+        assert_eq!(hms(3725.4), "1:02:05");
+        assert_eq!(hms(65.0), "1:05");
+        assert_eq!(human_bytes(1536.0), "1.5 KiB");
+        assert_eq!(human_bytes(512.0), "512 B");
+    }
+}
