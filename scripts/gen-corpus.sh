@@ -143,7 +143,13 @@ pipeline() {
     av1.mkv)
       echo "$v ! av1enc cpu-used=8 usage-profile=realtime target-bitrate=200 threads=1 ! av1parse ! queue ! matroskamux name=m ! $sink" ;;
     wmv2-wma.wmv)
-      echo "$v ! avenc_wmv2 bitrate=300000 ! queue ! asfmux preroll=0 name=m ! $sink $a ! avenc_wmav2 bitrate=64000 ! queue ! m." ;;
+      # avenc_* video encoders shift their output to start at 1000 h, and
+      # asfmux muxes raw timestamps: start both sources there so audio and
+      # video line up and the header duration is right.
+      local t0=3600000000000000
+      echo "${v/videotestsrc /videotestsrc timestamp-offset=$t0 } ! avenc_wmv2 bitrate=300000 ! queue" \
+           "! asfmux preroll=0 name=m ! $sink" \
+           "${a/audiotestsrc /audiotestsrc timestamp-offset=$t0 } ! avenc_wmav2 bitrate=64000 ! queue ! m." ;;
     h264-aac.flv)
       echo "$v ! $x264 ! queue ! flvmux name=m ! $sink $a ! $aac ! queue ! m." ;;
     prores.mov)

@@ -1,0 +1,10 @@
+//! The integration suite: one binary, real GStreamer media generated at run time,
+//! a real SQLite catalog in a temp dir, the real `mediadex` binary.
+
+mod testenv;
+
+mod suite {
+    mod catalog;
+    mod query;
+    mod scan;
+}

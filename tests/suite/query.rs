@@ -1,0 +1,86 @@
+//! `query`: every output format parsed back; writes refused with the catalog unchanged.
+
+use crate::testenv::media::copy_into;
+use crate::testenv::{TestEnv, stderr, stdout};
+
+fn scanned() -> TestEnv {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &["h264-aac.mp4", "vp8.webm", "two-languages.mkv"]);
+    env.scan(&[], 0);
+    env
+}
+
+const SQL: &str = "SELECT path, width, duration_s, doc FROM media WHERE width >= :w ORDER BY path";
+
+#[test]
+fn formats_parse_back() {
+    let env = scanned();
+    let args = |f: &str| env.run(&["query", SQL, "-p", "w=300", "-f", f]);
+
+    let json: Vec<serde_json::Value> = serde_json::from_slice(&args("json").stdout).unwrap();
+    assert_eq!(json.len(), 3);
+    // Documents come out nested, not as escaped strings.
+    assert!(json[0]["doc"]["streams"].is_array());
+    assert_eq!(json[0]["width"], 320);
+
+    let nd = stdout(&args("ndjson"));
+    let lines: Vec<serde_json::Value> = nd
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines, json);
+
+    let csv_out = args("csv").stdout;
+    let mut rdr = csv::Reader::from_reader(csv_out.as_slice());
+    assert_eq!(
+        rdr.headers().unwrap(),
+        vec!["path", "width", "duration_s", "doc"]
+    );
+    let recs: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(recs.len(), 3);
+    let doc: serde_json::Value = serde_json::from_str(&recs[0][3]).unwrap();
+    assert_eq!(doc, json[0]["doc"]);
+
+    let table = stdout(&args("table"));
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("path") && lines[0].contains("width"));
+    assert!(lines[1].starts_with("----"));
+    assert_eq!(lines.len(), 5);
+    // Columns line up: "width" values end where the header ends.
+    let end = lines[0].find("width").unwrap() + "width".len();
+    for l in &lines[2..] {
+        assert_eq!(&l[end - 3..end], "320");
+    }
+    // A parameter bound as a number filters numerically.
+    let few: Vec<serde_json::Value> =
+        serde_json::from_slice(&env.run(&["query", SQL, "-p", "w=321", "-f", "json"]).stdout)
+            .unwrap();
+    assert_eq!(few.len(), 0);
+}
+
+#[test]
+fn writes_are_refused_and_catalog_unchanged() {
+    let env = scanned();
+    let before = std::fs::read(&env.db).unwrap();
+    for sql in [
+        "DELETE FROM files",
+        "UPDATE files SET status = 'x'",
+        "DROP TABLE files",
+        "INSERT INTO scans (host, started_at) VALUES ('a', 'b')",
+        "CREATE TABLE t (x)",
+    ] {
+        let out = env.run(&["query", sql]);
+        assert_eq!(out.status.code(), Some(1), "{sql} must fail");
+        assert!(
+            stderr(&out).contains("read-only"),
+            "{sql}: {}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(std::fs::read(&env.db).unwrap(), before);
+    assert_eq!(env.query("SELECT count(*) AS n FROM files")[0]["n"], 3);
+    // Missing parameter: a clear message naming it.
+    let out = env.run(&["query", SQL]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("-p w=VALUE"), "{}", stderr(&out));
+}

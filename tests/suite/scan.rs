@@ -1,0 +1,193 @@
+//! Scanning real generated media: what the probe finds, incremental rescans,
+//! and broken files.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::testenv::media::{copy_into, fixtures};
+use crate::testenv::{TestEnv, stderr};
+
+fn approx(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * b.abs()
+}
+
+#[test]
+fn every_fixture_is_described_exactly() {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &[]);
+    let s = env.scan(&[], 0);
+    assert_eq!(s["new"], fixtures().len());
+    assert_eq!(s["failed"], 0);
+    for f in fixtures() {
+        let row = env.row(&env.lib.join(f.name));
+        assert_eq!(row["status"], "ok", "{}: {}", f.name, row["error"]);
+        let doc = &row["doc"];
+        assert_eq!(doc["container"], f.container, "{} container", f.name);
+        let dur = doc["duration_s"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{} has no duration", f.name));
+        assert!(
+            approx(dur, f.duration_s, 0.01),
+            "{}: duration {dur} vs {}",
+            f.name,
+            f.duration_s
+        );
+        assert_eq!(doc["duration_ns"].as_u64().unwrap() as f64 / 1e9, dur);
+        assert_eq!(doc["size"], row["size"]);
+        let streams = doc["streams"].as_array().unwrap();
+        let videos: Vec<&Value> = streams.iter().filter(|s| s["kind"] == "video").collect();
+        let audios: Vec<&Value> = streams.iter().filter(|s| s["kind"] == "audio").collect();
+        match f.video {
+            Some((codec, w, h, fps)) => {
+                assert_eq!(videos.len(), 1, "{} video streams", f.name);
+                let v = videos[0];
+                assert_eq!(v["codec"], codec, "{} video codec", f.name);
+                assert_eq!(v["width"], w, "{} width", f.name);
+                assert_eq!(v["height"], h, "{} height", f.name);
+                let got = v["frame_rate"]
+                    .as_f64()
+                    .unwrap_or_else(|| panic!("{} has no frame rate: {v}", f.name));
+                assert!(approx(got, fps, 0.001), "{} fps {got} vs {fps}", f.name);
+                assert!(
+                    v["codec_description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty())
+                );
+                // The summary the typed columns read from agrees with the stream.
+                assert_eq!(doc["video"]["codec"], codec);
+                assert_eq!(doc["video"]["width"], w);
+            }
+            None => assert!(videos.is_empty()),
+        }
+        assert_eq!(audios.len(), f.audio.len(), "{} audio streams", f.name);
+        for (a, (codec, ch, rate, lang)) in audios.iter().zip(&f.audio) {
+            assert_eq!(a["codec"], *codec, "{} audio codec", f.name);
+            assert_eq!(a["channels"], *ch, "{} channels", f.name);
+            assert_eq!(a["sample_rate"], *rate, "{} rate", f.name);
+            if let Some(l) = lang {
+                assert_eq!(a["language"], *l, "{} language", f.name);
+            }
+        }
+    }
+    // Typed columns and the streams view read the same documents.
+    let rows = env.query(
+        "SELECT video_codec, width, height, frame_rate FROM media WHERE path LIKE '%h264-1080p25.mkv'",
+    );
+    assert_eq!(rows[0]["video_codec"], "h264");
+    assert_eq!(rows[0]["width"], 1920);
+    assert_eq!(rows[0]["height"], 1080);
+    assert_eq!(rows[0]["frame_rate"], 25.0);
+    let langs = env.query(
+        "SELECT language FROM streams WHERE path LIKE '%two-languages.mkv' AND kind = 'audio' ORDER BY idx",
+    );
+    assert_eq!(
+        langs,
+        vec![
+            serde_json::json!({"language": "en"}),
+            serde_json::json!({"language": "fr"})
+        ]
+    );
+}
+
+fn probed_at(env: &TestEnv) -> Vec<(String, Option<String>)> {
+    env.query("SELECT path, probed_at FROM media ORDER BY path")
+        .into_iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_string(),
+                r["probed_at"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn rescans_probe_only_what_changed() {
+    let env = TestEnv::new();
+    copy_into(
+        &env.lib,
+        &["h264-aac.mp4", "vp8.webm", "mjpeg.mov", "h264.ts"],
+    );
+    let files: Vec<_> = ["h264-aac.mp4", "vp8.webm", "mjpeg.mov", "h264.ts"]
+        .iter()
+        .map(|n| env.lib.join(n))
+        .collect();
+    let s = env.scan(&[], 0);
+    assert_eq!(
+        (s["new"].as_u64(), s["probed"].as_u64()),
+        (Some(4), Some(4))
+    );
+
+    // Nothing changed → nothing probed, every row still seen.
+    let before = probed_at(&env);
+    let s = env.scan(&[], 0);
+    assert_eq!(s["probed"], 0);
+    assert_eq!(s["unchanged"], 4);
+    assert_eq!(probed_at(&env), before);
+
+    // One file rewritten → exactly that one.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let data = std::fs::read(&files[1]).unwrap();
+    std::fs::write(&files[1], &data).unwrap();
+    let s = env.scan(&[], 0);
+    assert_eq!(s["probed"], 1);
+    assert_eq!(s["changed"], 1);
+    assert_eq!(s["unchanged"], 3);
+
+    // One deleted → missing, its document kept.
+    std::fs::remove_file(&files[2]).unwrap();
+    let s = env.scan(&[], 0);
+    assert_eq!(s["missing"], 1);
+    assert_eq!(s["probed"], 0);
+    let row = env.row(&files[2]);
+    assert_eq!(row["status"], "missing");
+    assert_eq!(row["doc"]["container"], "mov");
+
+    // --force → all present files again.
+    let s = env.scan(&["--force"], 0);
+    assert_eq!(s["probed"], 3);
+    assert_eq!(env.query("SELECT count(*) AS n FROM media")[0]["n"], 4);
+}
+
+#[test]
+fn broken_files_get_rows_and_exit_3() {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &["h264-aac.mp4"]);
+    let garbage: Vec<u8> = (0..64 * 1024u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    std::fs::write(env.lib.join("garbage.mkv"), garbage).unwrap();
+    std::fs::write(env.lib.join("empty.mp4"), b"").unwrap();
+    let s = env.scan(&[], 3);
+    assert_eq!(s["failed"], 2);
+    for name in ["garbage.mkv", "empty.mp4"] {
+        let row = env.row(&env.lib.join(name));
+        assert_eq!(row["status"], "error", "{name}");
+        assert!(
+            row["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{name} has an error message"
+        );
+    }
+    assert_eq!(env.row(&env.lib.join("h264-aac.mp4"))["status"], "ok");
+    // Failed files are remembered: not retried until they change...
+    let s = env.scan(&[], 0);
+    assert_eq!(s["probed"], 0);
+    // ...unless asked.
+    let s = env.scan(&["--retry-failed"], 3);
+    assert_eq!(s["probed"], 2);
+}
+
+#[test]
+fn scan_summary_line_and_bad_root() {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &["vp8.webm"]);
+    let out = env.run(&["scan", env.lib.to_str().unwrap()]);
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("1 new") && err.contains("files/s"), "{err}");
+    let out = env.run(&["scan", "/nonexistent/dir"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("/nonexistent/dir"));
+    assert!(Path::new(&env.db).exists());
+}

@@ -1,0 +1,108 @@
+//! `TestEnv`: a temp dir with its own catalog, HOME and host name, and helpers to
+//! run the `mediadex` binary and read JSON back. Media fixtures are generated with
+//! GStreamer test sources and real encoders (see `media`).
+
+#![allow(dead_code)]
+
+pub mod media;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+
+pub const HOST: &str = "testhost";
+
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+    /// A library directory to put media in.
+    pub lib: PathBuf,
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        let dir = tempfile::Builder::new()
+            .prefix("mediadex-test")
+            .tempdir()
+            .expect("tempdir");
+        let db = dir.path().join("catalog.db");
+        let lib = dir.path().join("lib");
+        std::fs::create_dir_all(&lib).unwrap();
+        TestEnv { dir, db, lib }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `mediadex --db <catalog>` with a private HOME and a fixed host name.
+    pub fn cmd(&self) -> assert_cmd::Command {
+        let mut c = assert_cmd::Command::cargo_bin("mediadex").expect("binary");
+        c.arg("--db").arg(&self.db);
+        c.env("HOME", self.dir.path())
+            .env("XDG_DATA_HOME", self.dir.path().join("xdg"))
+            .env("MEDIADEX_HOST", HOST)
+            .env_remove("MEDIADEX_DB")
+            .env_remove("MEDIADEX_TEST_CRASH_ON")
+            .env_remove("MEDIADEX_TEST_HANG_ON");
+        c
+    }
+
+    /// Run with `args`; return the output whatever the exit code.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run mediadex")
+    }
+
+    /// `scan PATH --json`, asserting the exit code; returns the summary.
+    pub fn scan(&self, extra: &[&str], expect_code: i32) -> Value {
+        let mut args = vec!["scan", "--json"];
+        args.extend_from_slice(extra);
+        if !extra.iter().any(|a| !a.starts_with('-')) {
+            args.push(self.lib.to_str().unwrap());
+        }
+        let out = self.run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(expect_code),
+            "scan exit code; stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "scan --json output is not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// `query SQL -f json`, parsed.
+    pub fn query(&self, sql: &str) -> Vec<Value> {
+        let out = self.run(&["query", sql, "-f", "json"]);
+        assert!(
+            out.status.success(),
+            "query failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Vec<Value>>(&out.stdout).expect("query json")
+    }
+
+    /// The `media` row of one file (by path under the library), with its document.
+    pub fn row(&self, file: &Path) -> Value {
+        let p = file.to_str().expect("utf-8 test path");
+        let rows = self.query(&format!(
+            "SELECT path, status, error, size, doc FROM media WHERE path = '{}'",
+            p.replace('\'', "''")
+        ));
+        assert_eq!(rows.len(), 1, "one row for {p}");
+        rows.into_iter().next().unwrap()
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
