@@ -5,6 +5,7 @@ mod testenv;
 
 mod suite {
     mod catalog;
+    mod hostile;
     mod query;
     mod scan;
 }

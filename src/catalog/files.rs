@@ -275,9 +275,15 @@ pub struct ScanCounts {
     pub probed: u64,
 }
 
+/// Start a scan row. The caller holds the scan lock, so any row still `running`
+/// belongs to a process that died: it is marked `interrupted`.
 pub fn scan_start(conn: &mut Connection, host: &str, roots_json: &str) -> Result<i64> {
     let now = util::now_utc();
     Ok(super::immediate(conn, |tx| {
+        tx.execute(
+            "UPDATE scans SET status = 'interrupted' WHERE status = 'running'",
+            [],
+        )?;
         tx.execute(
             "INSERT INTO scans (host, started_at, roots) VALUES (?1, ?2, ?3)",
             params![host, now, roots_json],

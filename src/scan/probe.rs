@@ -82,7 +82,8 @@ fn keep_plugging(pad: &gst::Pad, caps: &gst::Caps) -> bool {
 /// Probe `path`, giving up after `timeout`.
 pub fn probe(path: &Path, timeout: Duration) -> Probe {
     let started = Instant::now();
-    let uri = match glib::filename_to_uri(path, None) {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let uri = match glib::filename_to_uri(&abs, None) {
         Ok(u) => u,
         Err(e) => {
             return Probe::failed(Status::Error, format!("cannot make a URI of the path: {e}"));
@@ -154,6 +155,7 @@ fn run_to_paused(
     if pipeline.set_state(gst::State::Paused).is_err() {
         // The error itself is on the bus; fall through to read it.
     }
+    let mut stalled_since: Option<Instant> = None;
     loop {
         let left = timeout.saturating_sub(started.elapsed());
         if left.is_zero() {
@@ -165,7 +167,22 @@ fn run_to_paused(
                 ),
             ));
         }
-        let Some(msg) = bus.timed_pop(gst::ClockTime::from_nseconds(left.as_nanos() as u64)) else {
+        let wait = left.min(STALL_POLL);
+        let Some(msg) = bus.timed_pop(gst::ClockTime::from_nseconds(wait.as_nanos() as u64)) else {
+            // decodebin drops an error a freshly plugged demuxer posts while it is
+            // still being set to PAUSED, and then waits forever. What remains
+            // visible is a streaming task that has stopped before preroll.
+            if streaming_stopped(pipeline) {
+                let since = *stalled_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= STALL_GRACE {
+                    return Err(Probe::failed(
+                        Status::Error,
+                        "the demuxer stopped before finding a playable stream (damaged or truncated file)".into(),
+                    ));
+                }
+            } else {
+                stalled_since = None;
+            }
             continue;
         };
         use gst::MessageView;
@@ -178,13 +195,7 @@ fn run_to_paused(
                         format!("missing plugin: {}", missing.join(", ")),
                     ));
                 }
-                let mut text = e.error().message().to_string();
-                if let Some(dbg) = e.debug() {
-                    // The first line of the debug text names the element and reason.
-                    if let Some(first) = dbg.lines().next().filter(|l| !l.is_empty()) {
-                        text = format!("{text} ({first})");
-                    }
-                }
+                let text = e.error().message().trim().to_string();
                 return Err(Probe::failed(Status::Error, text));
             }
             MessageView::Element(_) => {
@@ -201,6 +212,25 @@ fn run_to_paused(
             _ => {}
         }
     }
+}
+
+/// How often to look for a stopped streaming task while waiting for preroll.
+const STALL_POLL: Duration = Duration::from_millis(50);
+/// How long a stopped task must stay stopped before the probe gives up on it.
+const STALL_GRACE: Duration = Duration::from_millis(250);
+
+/// Has any element's streaming task paused before the pipeline prerolled? A task
+/// pauses when its element hit an error or the end of the data.
+fn streaming_stopped(pipeline: &gst::Pipeline) -> bool {
+    let mut it = pipeline.iterate_recurse();
+    while let Ok(Some(e)) = it.next() {
+        for pad in e.pads() {
+            if pad.task_state() == gst::TaskState::Paused {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 struct StreamInfo {
@@ -694,7 +724,7 @@ fn tags_json(tags: &gst::TagList, container: bool) -> Map<String, Value> {
         if container && key == "datetime" {
             key = "creation_time".into();
         }
-        let vals: Vec<Value> = values.filter_map(|v| value_json(v)).collect();
+        let vals: Vec<Value> = values.filter_map(value_json).collect();
         match vals.len() {
             0 => {}
             1 => {
@@ -753,14 +783,14 @@ fn value_json(v: &glib::SendValue) -> Option<Value> {
 }
 
 fn datetime_json(dt: &gst::DateTime) -> Option<Value> {
-    if dt.has_time() {
-        if let Ok(g) = dt
+    // A date with a time of day becomes UTC; a bare date or year stays as written.
+    if dt.has_time()
+        && let Ok(g) = dt
             .to_g_date_time()
             .and_then(|g| g.to_utc().map_err(|_| glib::bool_error!("utc")))
-            && let Ok(s) = g.format("%Y-%m-%dT%H:%M:%SZ")
-        {
-            return Some(json!(s.as_str()));
-        }
+        && let Ok(s) = g.format("%Y-%m-%dT%H:%M:%SZ")
+    {
+        return Some(json!(s.as_str()));
     }
     dt.to_iso8601_string().ok().map(|s| json!(s.as_str()))
 }

@@ -2,10 +2,10 @@
 //! and survive it hanging or dying.
 //!
 //! Invariants: each job is reported to `on_done` exactly once; a path past its
-//! deadline gets the worker killed and is reported `timeout`; when a worker dies
-//! with one path started that path is `crashed`; when several were started they are
-//! retried one at a time (suspects) so only the culprit is blamed; paths sent
-//! but not started are simply sent again.
+//! deadline gets the worker killed and is reported `timeout`; when a worker dies,
+//! the paths it had started are retried one at a time (suspects), and only a path
+//! that kills a worker while probed alone is `crashed` — so a worker killed from
+//! outside blames nobody; paths sent but not started are simply sent again.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Write};
@@ -43,6 +43,7 @@ impl WorkerProc {
         timeout: Duration,
         events: Sender<Event>,
     ) -> anyhow::Result<WorkerProc> {
+        use std::os::unix::process::CommandExt;
         let exe = std::env::current_exe()?;
         let mut child = Command::new(exe)
             .arg("__probe-worker")
@@ -53,6 +54,9 @@ impl WorkerProc {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
+            // Its own process group: Ctrl-C in a terminal reaches the parent, which
+            // decides what to do with the worker.
+            .process_group(0)
             .spawn()
             .map_err(|e| anyhow::anyhow!("could not start the probe worker: {e}"))?;
         let stdout = child.stdout.take().expect("piped stdout");
@@ -144,6 +148,8 @@ pub fn probe_all(
     let mut proc = WorkerProc::spawn(generation, parallel, timeout, tx.clone())?;
     let mut queue: VecDeque<u64> = (0..jobs.len() as u64).collect();
     let mut suspects: VecDeque<u64> = VecDeque::new();
+    // Suspects already sent alone: dying again on one of these convicts it.
+    let mut tried_alone: std::collections::HashSet<u64> = std::collections::HashSet::new();
     // id → when it started (None: sent, not started yet)
     let mut in_flight: HashMap<u64, Option<Instant>> = HashMap::new();
     let mut solo = false;
@@ -168,6 +174,7 @@ pub fn probe_all(
                 .flatten()
             {
                 solo = true;
+                tried_alone.insert(id);
                 worker_broken |= !send(&mut proc, jobs, id, &mut in_flight);
                 break;
             }
@@ -245,20 +252,21 @@ pub fn probe_all(
                 return Ok(());
             }
             let why = proc.exit_text();
-            let started: Vec<u64> = in_flight
+            let mut started: Vec<u64> = in_flight
                 .iter()
                 .filter(|(_, t)| t.is_some())
                 .map(|(id, _)| *id)
                 .collect();
-            if started.len() == 1 {
-                let id = started[0];
-                in_flight.remove(&id);
-                on_done(&jobs[id as usize], failed(id, Status::Crashed, why))?;
+            if !started.is_empty() {
                 barren_deaths = 0;
-            } else if started.len() > 1 {
-                for id in &started {
-                    in_flight.remove(id);
-                    suspects.push_back(*id);
+                started.sort_unstable();
+                for id in started {
+                    in_flight.remove(&id);
+                    if solo && tried_alone.contains(&id) {
+                        on_done(&jobs[id as usize], failed(id, Status::Crashed, why.clone()))?;
+                    } else {
+                        suspects.push_back(id);
+                    }
                 }
             } else {
                 barren_deaths += 1;

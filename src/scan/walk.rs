@@ -88,7 +88,7 @@ impl Filter {
             return false;
         };
         let ext = ext.as_bytes().to_ascii_lowercase();
-        self.extensions.iter().any(|e| *e == ext)
+        self.extensions.contains(&ext)
     }
 
     /// Is `path` (or a directory above it, up to its root) excluded?
@@ -181,10 +181,10 @@ pub fn walk(
                     }));
                 }
                 Err(err) => {
-                    let _ = tx.send(Err(walk_error_text(&err)));
-                    if let Some(entry) = error_entry(&err, filter) {
-                        let _ = tx.send(Ok(entry));
-                    }
+                    let _ = tx.send(match error_entry(&err, filter) {
+                        Some(entry) => Ok(entry),
+                        None => Err(walk_error_text(&err)),
+                    });
                 }
             }
             WalkState::Continue
@@ -210,15 +210,53 @@ pub fn walk(
     });
     out.entries.dedup_by(|a, b| a.path == b.path);
     if follow_links {
-        let mut seen = std::collections::HashSet::new();
-        let before = out.entries.len();
-        out.entries.retain(|e| match e.stat {
-            Some(s) if e.error.is_none() => seen.insert((s.dev, s.ino)),
-            _ => true,
-        });
-        out.duplicates = (before - out.entries.len()) as u64;
+        out.duplicates = keep_one_per_inode(&mut out.entries);
     }
     out
+}
+
+/// Keep one entry per (device, inode): the one reached by its real path when
+/// there is one (so following links never moves a row), else the first. Error
+/// entries carry the `lstat` of the failing link, so a loop reached through two
+/// paths is one row too.
+fn keep_one_per_inode(entries: &mut Vec<Entry>) -> u64 {
+    use std::collections::HashMap;
+    let mut groups: HashMap<(bool, u64, u64), Vec<usize>> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if let Some(s) = e.stat {
+            groups
+                .entry((e.error.is_some(), s.dev, s.ino))
+                .or_default()
+                .push(i);
+        }
+    }
+    let is_real = |e: &Entry| {
+        let parent_real = e
+            .path
+            .parent()
+            .is_some_and(|p| std::fs::canonicalize(p).is_ok_and(|c| c == p));
+        parent_real
+            && (e.error.is_some() || std::fs::canonicalize(&e.path).is_ok_and(|c| c == e.path))
+    };
+    let mut drop = vec![false; entries.len()];
+    let mut dropped = 0;
+    for idx in groups.values().filter(|g| g.len() > 1) {
+        let keep = idx
+            .iter()
+            .copied()
+            .find(|&i| is_real(&entries[i]))
+            .unwrap_or(idx[0]);
+        for &i in idx.iter().filter(|&&i| i != keep) {
+            drop[i] = true;
+            dropped += 1;
+        }
+    }
+    let mut i = 0;
+    entries.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
+    dropped
 }
 
 fn walk_error_text(err: &ignore::Error) -> String {

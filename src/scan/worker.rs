@@ -144,8 +144,18 @@ fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) 
 
 /// Fault injection for the test suite: `MEDIADEX_TEST_CRASH_ON` / `MEDIADEX_TEST_HANG_ON`
 /// hold a substring; a path containing it aborts the worker or hangs it.
+/// `MEDIADEX_TEST_DELAY_ON=SUBSTRING:MS` sleeps before looking at such a path, which
+/// gives a test time to change the file between the walk and the probe.
 fn test_hooks(path: &Path) {
     let p = util::display_path(path);
+    if let Ok(spec) = std::env::var("MEDIADEX_TEST_DELAY_ON")
+        && let Some((s, ms)) = spec.rsplit_once(':')
+        && !s.is_empty()
+        && p.contains(s)
+        && let Ok(ms) = ms.parse::<u64>()
+    {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
     if let Ok(s) = std::env::var("MEDIADEX_TEST_CRASH_ON")
         && !s.is_empty()
         && p.contains(&s)

@@ -43,9 +43,35 @@ impl TestEnv {
         c.env("HOME", self.dir.path())
             .env("XDG_DATA_HOME", self.dir.path().join("xdg"))
             .env("MEDIADEX_HOST", HOST)
+            // One plugin registry cache for the whole run: with HOME in a temp dir,
+            // every worker would otherwise rebuild it from scratch.
+            .env("GST_REGISTRY", gst_registry())
             .env_remove("MEDIADEX_DB")
             .env_remove("MEDIADEX_TEST_CRASH_ON")
-            .env_remove("MEDIADEX_TEST_HANG_ON");
+            .env_remove("MEDIADEX_TEST_HANG_ON")
+            .env_remove("MEDIADEX_TEST_DELAY_ON");
+        c
+    }
+
+    /// The same command as a `std::process::Command`, for runs in the background.
+    pub fn std_cmd(&self) -> std::process::Command {
+        self.std_cmd_db(&self.db)
+    }
+
+    /// A background command against another catalog file.
+    pub fn std_cmd_db(&self, db: &Path) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("mediadex"));
+        c.arg("--db").arg(db);
+        c.env("HOME", self.dir.path())
+            .env("XDG_DATA_HOME", self.dir.path().join("xdg"))
+            .env("MEDIADEX_HOST", HOST)
+            // One plugin registry cache for the whole run: with HOME in a temp dir,
+            // every worker would otherwise rebuild it from scratch.
+            .env("GST_REGISTRY", gst_registry())
+            .env_remove("MEDIADEX_DB")
+            .env_remove("MEDIADEX_TEST_CRASH_ON")
+            .env_remove("MEDIADEX_TEST_HANG_ON")
+            .env_remove("MEDIADEX_TEST_DELAY_ON");
         c
     }
 
@@ -54,13 +80,11 @@ impl TestEnv {
         self.cmd().args(args).output().expect("run mediadex")
     }
 
-    /// `scan PATH --json`, asserting the exit code; returns the summary.
+    /// `scan --json EXTRA... LIB`, asserting the exit code; returns the summary.
     pub fn scan(&self, extra: &[&str], expect_code: i32) -> Value {
         let mut args = vec!["scan", "--json"];
         args.extend_from_slice(extra);
-        if !extra.iter().any(|a| !a.starts_with('-')) {
-            args.push(self.lib.to_str().unwrap());
-        }
+        args.push(self.lib.to_str().unwrap());
         let out = self.run(&args);
         assert_eq!(
             out.status.code(),
@@ -97,6 +121,10 @@ impl TestEnv {
         assert_eq!(rows.len(), 1, "one row for {p}");
         rows.into_iter().next().unwrap()
     }
+}
+
+pub fn gst_registry() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gst-registry.bin")
 }
 
 pub fn stdout(o: &Output) -> String {

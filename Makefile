@@ -1,0 +1,64 @@
+# mediadex — build, demo, test and benchmark from a fresh Debian machine.
+# Each target installs the Debian packages it needs when they are missing.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+DEMO_DIR ?= demo-library
+DEMO_FILES ?= 48
+
+DEB_BUILD := pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
+	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
+	gstreamer1.0-plugins-ugly gstreamer1.0-libav libasound2-dev
+DEB_TEST := gstreamer1.0-tools alsa-utils sqlite3
+DEB_BENCH := mediainfo libimage-exiftool-perl ffmpeg hyperfine sqlite3 time
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all build deps-build deps-test deps-bench demo test lint bench clean-bench
+
+all: build
+
+# Install Debian packages only when one of them is missing.
+define apt_ensure
+	@if ! dpkg -s $(1) >/dev/null 2>&1; then \
+		echo "installing Debian packages: $(1)"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(1) >/dev/null; \
+	fi
+endef
+
+deps-build:
+	$(call apt_ensure,$(DEB_BUILD))
+	@pkg-config --exists gstreamer-1.0 gstreamer-pbutils-1.0 gstreamer-video-1.0 alsa || \
+		{ echo "GStreamer/ALSA development files still missing after install" >&2; exit 1; }
+
+deps-test: deps-build
+	$(call apt_ensure,$(DEB_TEST))
+
+deps-bench: deps-test
+	$(call apt_ensure,$(DEB_BENCH))
+
+build: deps-build
+	$(CARGO) build --release --locked
+
+# A small real library (GStreamer test sources, many codecs/containers), scanned
+# into the default catalog, then summarised.
+demo: build deps-test
+	scripts/gen-corpus.sh $(DEMO_DIR) $(DEMO_FILES)
+	./target/release/mediadex scan $(DEMO_DIR); rc=$$?; [ $$rc = 0 ] || [ $$rc = 3 ]
+	./target/release/mediadex query "SELECT container, video_codec, audio_codec, count(*) AS files, round(sum(duration_s), 1) AS seconds FROM media WHERE status = 'ok' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+	@if ./target/release/mediadex report --list >/dev/null 2>&1; then ./target/release/mediadex report; fi
+
+lint: deps-build
+	$(CARGO) fmt --check
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+test: deps-test
+	$(CARGO) test --locked
+
+bench: build deps-bench
+	bench/bench.sh
+	@if [ -x bench/reports.sh ]; then bench/reports.sh; fi
+
+clean-bench:
+	rm -rf bench-out
