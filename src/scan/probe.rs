@@ -58,6 +58,36 @@ fn splitters() -> &'static Vec<gst::ElementFactory> {
     })
 }
 
+/// The demuxers and parsers that can take `caps`, best rank first. Cached by caps
+/// (less their codec headers): decodebin would otherwise filter its whole list of
+/// several hundred factories, decoders included, for every pad of every file.
+fn candidates(caps: &gst::Caps) -> Arc<Vec<gst::ElementFactory>> {
+    type Cache = Mutex<std::collections::HashMap<String, Arc<Vec<gst::ElementFactory>>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let key = caps_text(caps);
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().unwrap().get(&key) {
+        return hit.clone();
+    }
+    let mut list: Vec<gst::ElementFactory> = splitters()
+        .iter()
+        .filter(|f| f.can_sink_any_caps(caps))
+        .cloned()
+        .collect();
+    list.sort_by(|a, b| {
+        b.rank()
+            .cmp(&a.rank())
+            .then_with(|| a.name().cmp(&b.name()))
+    });
+    let list = Arc::new(list);
+    let mut c = cache.lock().unwrap();
+    if c.len() > 20_000 {
+        c.clear();
+    }
+    c.insert(key, list.clone());
+    list
+}
+
 /// Should decodebin keep plugging elements after `pad` with `caps`?
 fn keep_plugging(pad: &gst::Pad, caps: &gst::Caps) -> bool {
     let Some(s) = caps.structure(0) else {
@@ -76,7 +106,7 @@ fn keep_plugging(pad: &gst::Pad, caps: &gst::Caps) -> bool {
     {
         return false;
     }
-    splitters().iter().any(|f| f.can_sink_any_caps(caps))
+    !candidates(caps).is_empty()
 }
 
 /// Probe `path`, giving up after `timeout`.
@@ -102,6 +132,11 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
             );
         }
     };
+    src.connect("autoplug-factories", false, |args| {
+        let caps = args[2].get::<gst::Caps>().ok()?;
+        let list = glib::ValueArray::new(candidates(&caps).iter());
+        Some(list.to_value())
+    });
     src.connect("autoplug-continue", false, |args| {
         let pad = args[1].get::<gst::Pad>().ok()?;
         let caps = args[2].get::<gst::Caps>().ok()?;
