@@ -3,9 +3,10 @@
 -- Names users write SQL against are stable: the view `media` (one row per scanned
 -- file), the table `recordings`, the table `scans` and the view `streams`.
 --
--- File-system state lives in the narrow table `files` and the JSON documents in
--- `docs`, so that a no-change rescan, which touches `last_seen` on every row,
--- rewrites a few bytes per file instead of every document.
+-- File-system state lives in the table `files`, the JSON documents in `docs`, and
+-- the time each file was last seen in the narrow `file_seen`: a no-change rescan,
+-- which touches `last_seen` on every file, then rewrites a few bytes per file
+-- instead of whole rows and documents.
 
 CREATE TABLE scans (
     id            INTEGER PRIMARY KEY,
@@ -39,7 +40,6 @@ CREATE TABLE files (
                   CHECK (status IN ('ok', 'error', 'timeout', 'crashed', 'unsupported', 'unstable', 'missing')),
     error         TEXT,
     first_seen    TEXT    NOT NULL,
-    last_seen     TEXT    NOT NULL,
     probed_at     TEXT,
     probe_ms      REAL,
     scan_id       INTEGER REFERENCES scans(id) ON DELETE SET NULL,
@@ -48,6 +48,11 @@ CREATE TABLE files (
 CREATE INDEX files_status ON files(status);
 CREATE INDEX files_path ON files(path);
 CREATE INDEX files_scan ON files(scan_id);
+
+CREATE TABLE file_seen (
+    file_id       INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
+    last_seen     TEXT    NOT NULL
+);
 
 CREATE TABLE docs (
     file_id           INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
@@ -74,10 +79,10 @@ CREATE INDEX docs_audio_channels ON docs(audio_channels);
 
 CREATE VIEW media AS
 SELECT f.id, f.host, f.path, f.path_bytes, f.root, f.dev, f.ino, f.size, f.mtime_ns,
-       f.status, f.error, f.first_seen, f.last_seen, f.probed_at, f.probe_ms, f.scan_id,
+       f.status, f.error, f.first_seen, s.last_seen, f.probed_at, f.probe_ms, f.scan_id,
        d.container, d.duration_s, d.bitrate, d.video_codec, d.width, d.height, d.frame_rate,
        d.hdr, d.audio_codec, d.audio_channels, d.audio_sample_rate, d.doc
-FROM files f JOIN docs d ON d.file_id = f.id;
+FROM files f JOIN docs d ON d.file_id = f.id JOIN file_seen s ON s.file_id = f.id;
 
 CREATE VIEW streams AS
 SELECT f.id                              AS media_id,

@@ -102,7 +102,13 @@ pub struct Known {
     pub id: i64,
     pub stat: Option<FileStat>,
     pub status: Status,
+    /// Set by the scan when the walk finds the path again.
+    pub seen: bool,
 }
+
+/// Path bytes → what the catalog knows. xxh3 rather than SipHash: a rescan of a
+/// large library hashes every path twice, and the keys come from our own disk.
+pub type KnownMap = HashMap<Vec<u8>, Known, xxhash_rust::xxh3::Xxh3Builder>;
 
 /// One file's outcome, ready to be stored.
 #[derive(Debug, Clone)]
@@ -119,14 +125,19 @@ pub struct FileRecord {
 
 /// Everything the catalog knows under `root` for `host`: path bytes → state.
 /// Reads the narrow `files` table only, through the (host, path_bytes) index.
-pub fn known_under(conn: &Connection, host: &str, root: &[u8]) -> Result<HashMap<Vec<u8>, Known>> {
+pub fn known_under(conn: &Connection, host: &str, root: &[u8]) -> Result<KnownMap> {
     let (lo, hi) = prefix_range(root);
     let mut stmt = conn.prepare_cached(
         "SELECT path_bytes, id, dev, ino, size, mtime_ns, status FROM files
          WHERE host = ?1 AND path_bytes >= ?2 AND path_bytes < ?3",
     )?;
     let mut rows = stmt.query(params![host, lo, hi])?;
-    let mut out = HashMap::new();
+    let expected: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM files WHERE host = ?1 AND path_bytes >= ?2 AND path_bytes < ?3",
+        )?
+        .query_row(params![host, lo, hi], |r| r.get(0))?;
+    let mut out = KnownMap::with_capacity_and_hasher(expected as usize, Default::default());
     while let Some(r) = rows.next()? {
         let path: Vec<u8> = r.get(0)?;
         let dev: Option<i64> = r.get(2)?;
@@ -151,6 +162,7 @@ pub fn known_under(conn: &Connection, host: &str, root: &[u8]) -> Result<HashMap
                 id: r.get(1)?,
                 stat,
                 status: status.parse().unwrap_or(Status::Error),
+                seen: false,
             },
         );
     }
@@ -196,8 +208,8 @@ pub fn upsert(
     let id: i64 = tx
         .prepare_cached(
             "INSERT INTO files (host, path, path_bytes, root, dev, ino, size, mtime_ns, status, error,
-                                first_seen, last_seen, probed_at, probe_ms, scan_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13, ?14)
+                                first_seen, probed_at, probe_ms, scan_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT (host, path_bytes) DO UPDATE SET
                 root = excluded.root,
                 dev = coalesce(excluded.dev, files.dev),
@@ -206,7 +218,6 @@ pub fn upsert(
                 mtime_ns = coalesce(excluded.mtime_ns, files.mtime_ns),
                 status = excluded.status,
                 error = excluded.error,
-                last_seen = CASE WHEN excluded.status = 'missing' THEN files.last_seen ELSE excluded.last_seen END,
                 probed_at = coalesce(excluded.probed_at, files.probed_at),
                 probe_ms = coalesce(excluded.probe_ms, files.probe_ms),
                 scan_id = excluded.scan_id
@@ -219,6 +230,17 @@ pub fn upsert(
             ],
             |r| r.get(0),
         )?;
+    // A missing file keeps the time it was last seen.
+    if rec.status == Status::Missing {
+        tx.prepare_cached("INSERT INTO file_seen (file_id, last_seen) VALUES (?1, ?2) ON CONFLICT (file_id) DO NOTHING")?
+            .execute(params![id, now])?;
+    } else {
+        tx.prepare_cached(
+            "INSERT INTO file_seen (file_id, last_seen) VALUES (?1, ?2)
+             ON CONFLICT (file_id) DO UPDATE SET last_seen = excluded.last_seen",
+        )?
+        .execute(params![id, now])?;
+    }
     // A missing or unstable file keeps the document it had: the catalog loses nothing.
     let keep_old_doc = matches!(rec.status, Status::Missing | Status::Unstable);
     if keep_old_doc {
@@ -251,16 +273,19 @@ pub fn mark_missing(tx: &Transaction, ids: &[i64], scan_id: Option<i64>) -> Resu
 }
 
 /// Record that unchanged files were seen by this scan (one statement for all of them).
-pub fn touch_seen(tx: &Transaction, ids: &[i64], now: &str, scan_id: Option<i64>) -> Result<usize> {
+/// `scan_id` is left alone: it names the scan that last stored the row's state,
+/// and rewriting it (and its index) for every unchanged file would make a
+/// no-change rescan of a large library pay for an index rebuild.
+pub fn touch_seen(tx: &Transaction, ids: &[i64], now: &str) -> Result<usize> {
     if ids.is_empty() {
         return Ok(0);
     }
     let json = serde_json::to_string(ids).expect("ids serialize");
     Ok(tx
         .prepare_cached(
-            "UPDATE files SET last_seen = ?2, scan_id = ?3 WHERE id IN (SELECT value FROM json_each(?1))",
+            "UPDATE file_seen SET last_seen = ?2 WHERE file_id IN (SELECT value FROM json_each(?1))",
         )?
-        .execute(params![json, now, scan_id])?)
+        .execute(params![json, now])?)
 }
 
 /// Counters of one scan run, stored in `scans`.

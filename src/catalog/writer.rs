@@ -129,7 +129,7 @@ fn apply(
             files::mark_missing(tx, &ids, scan_id)?;
         }
         WriteOp::Seen(ids) => {
-            files::touch_seen(tx, &ids, now, scan_id)?;
+            files::touch_seen(tx, &ids, now)?;
         }
         WriteOp::FinishScan {
             status,

@@ -14,8 +14,9 @@ fn migrations_apply_from_every_version() {
             migrate::migrate_to(&mut conn, &path, start).unwrap();
             if start >= 1 {
                 conn.execute_batch(
-                    "INSERT INTO files (host, path, path_bytes, root, status, first_seen, last_seen)
-                     VALUES ('h', '/a.mkv', CAST('/a.mkv' AS BLOB), '/', 'ok', 't', 't');
+                    "INSERT INTO files (host, path, path_bytes, root, status, first_seen)
+                     VALUES ('h', '/a.mkv', CAST('/a.mkv' AS BLOB), '/', 'ok', 't');
+                     INSERT INTO file_seen (file_id, last_seen) VALUES (1, 't');
                      INSERT INTO docs (file_id, doc) VALUES (1, '{\"container\":\"mkv\"}');",
                 )
                 .unwrap();
@@ -50,8 +51,8 @@ fn documents_must_be_json() {
     let cat = Catalog::open(&dir.path().join("c.db")).unwrap();
     cat.conn
         .execute_batch(
-            "INSERT INTO files (host, path, path_bytes, root, status, first_seen, last_seen)
-             VALUES ('h', '/a.mkv', x'2f', '/', 'ok', 't', 't');",
+            "INSERT INTO files (host, path, path_bytes, root, status, first_seen)
+             VALUES ('h', '/a.mkv', x'2f', '/', 'ok', 't');",
         )
         .unwrap();
     assert!(

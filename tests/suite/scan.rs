@@ -121,10 +121,17 @@ fn rescans_probe_only_what_changed() {
 
     // Nothing changed → nothing probed, every row still seen.
     let before = probed_at(&env);
+    let seen = |env: &TestEnv| env.query("SELECT first_seen, last_seen FROM media ORDER BY path");
+    let seen_before = seen(&env);
+    std::thread::sleep(std::time::Duration::from_millis(5));
     let s = env.scan(&[], 0);
     assert_eq!(s["probed"], 0);
     assert_eq!(s["unchanged"], 4);
     assert_eq!(probed_at(&env), before);
+    for (a, b) in seen_before.iter().zip(seen(&env)) {
+        assert_eq!(a["first_seen"], b["first_seen"]);
+        assert!(b["last_seen"].as_str() > a["last_seen"].as_str(), "last_seen advances: {a} {b}");
+    }
 
     // One file rewritten → exactly that one.
     std::thread::sleep(std::time::Duration::from_millis(20));
