@@ -817,7 +817,7 @@ fn value_json(v: &glib::SendValue) -> Option<Value> {
     None
 }
 
-fn datetime_json(dt: &gst::DateTime) -> Option<Value> {
+pub(crate) fn datetime_json(dt: &gst::DateTime) -> Option<Value> {
     // A date with a time of day becomes UTC; a bare date or year stays as written.
     if dt.has_time()
         && let Ok(g) = dt
@@ -828,4 +828,61 @@ fn datetime_json(dt: &gst::DateTime) -> Option<Value> {
         return Some(json!(s.as_str()));
     }
     dt.to_iso8601_string().ok().map(|s| json!(s.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_become_utc_and_bare_dates_stay() {
+        init().unwrap();
+        let t = gst::DateTime::new(2.0, 2021, 6, 1, 10, 20, 30.0).unwrap();
+        assert_eq!(datetime_json(&t), Some(json!("2021-06-01T08:20:30Z")));
+        let d = gst::DateTime::from_ymd(2019, 3, 4).unwrap();
+        assert_eq!(datetime_json(&d), Some(json!("2019-03-04")));
+    }
+
+    #[test]
+    fn codec_and_container_names() {
+        init().unwrap();
+        let caps = |s: &str| s.parse::<gst::Caps>().unwrap();
+        let name = |s: &str| codec_name(caps(s).structure(0).unwrap());
+        assert_eq!(
+            name("video/mpeg, mpegversion=(int)2, systemstream=(boolean)false"),
+            "mpeg2video"
+        );
+        assert_eq!(name("audio/mpeg, mpegversion=(int)1, layer=(int)3"), "mp3");
+        assert_eq!(name("audio/mpeg, mpegversion=(int)4"), "aac");
+        assert_eq!(
+            name("video/x-wmv, wmvversion=(int)3, format=(string)WVC1"),
+            "vc1"
+        );
+        assert_eq!(
+            container_name(&caps("video/quicktime, variant=(string)apple")).unwrap(),
+            "mov"
+        );
+        assert_eq!(
+            container_name(&caps("video/mpegts, packetsize=(int)192")).unwrap(),
+            "m2ts"
+        );
+        assert_eq!(channel_layout(6, Some(0x3f)), Some("5.1"));
+        assert_eq!(channel_layout(6, None), None, "a layout is never guessed");
+    }
+
+    #[test]
+    fn colorimetry_tells_hdr() {
+        init().unwrap();
+        let mut m = Map::new();
+        colorimetry("bt2100-pq", &mut m);
+        assert_eq!(m["hdr"], "HDR10");
+        assert_eq!(m["colorimetry"]["transfer"], "smpte2084");
+        let mut m = Map::new();
+        colorimetry("bt2100-hlg", &mut m);
+        assert_eq!(m["hdr"], "HLG");
+        let mut m = Map::new();
+        colorimetry("bt709", &mut m);
+        assert!(m.get("hdr").is_none());
+        assert_eq!(m["colorimetry"]["range"], "limited");
+    }
 }

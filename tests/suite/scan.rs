@@ -130,7 +130,10 @@ fn rescans_probe_only_what_changed() {
     assert_eq!(probed_at(&env), before);
     for (a, b) in seen_before.iter().zip(seen(&env)) {
         assert_eq!(a["first_seen"], b["first_seen"]);
-        assert!(b["last_seen"].as_str() > a["last_seen"].as_str(), "last_seen advances: {a} {b}");
+        assert!(
+            b["last_seen"].as_str() > a["last_seen"].as_str(),
+            "last_seen advances: {a} {b}"
+        );
     }
 
     // One file rewritten → exactly that one.
@@ -197,4 +200,125 @@ fn scan_summary_line_and_bad_root() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("/nonexistent/dir"));
     assert!(Path::new(&env.db).exists());
+}
+
+/// GStreamer's stock Discoverer (which decodes a frame of every stream) agrees
+/// with the parse-only probe on every fixture: an independent cross-check.
+#[test]
+fn parse_only_probe_agrees_with_the_discoverer() {
+    use gstreamer as gst;
+    use gstreamer_pbutils as pbutils;
+    let env = TestEnv::new();
+    copy_into(&env.lib, &[]);
+    env.scan(&[], 0);
+    gst::init().unwrap();
+    let discoverer = pbutils::Discoverer::new(gst::ClockTime::from_seconds(20)).unwrap();
+    for f in fixtures() {
+        let path = env.lib.join(f.name);
+        let uri = gstreamer::glib::filename_to_uri(&path, None).unwrap();
+        let info = discoverer.discover_uri(&uri).unwrap();
+        let doc = &env.row(&path)["doc"];
+        let ours = doc["duration_ns"].as_u64().unwrap() as f64;
+        let theirs = info.duration().unwrap().nseconds() as f64;
+        assert!(
+            approx(ours, theirs, 0.01),
+            "{}: duration {ours} vs discoverer {theirs}",
+            f.name
+        );
+        let streams = doc["streams"].as_array().unwrap();
+        let ours_v: Vec<&Value> = streams.iter().filter(|s| s["kind"] == "video").collect();
+        let vids = info.video_streams();
+        assert_eq!(ours_v.len(), vids.len(), "{} video stream count", f.name);
+        for (o, t) in ours_v.iter().zip(&vids) {
+            assert_eq!(o["width"], t.width(), "{} width", f.name);
+            assert_eq!(o["height"], t.height(), "{} height", f.name);
+            let fr = t.framerate();
+            let want = fr.numer() as f64 / fr.denom() as f64;
+            assert!(
+                approx(o["frame_rate"].as_f64().unwrap(), want, 0.001),
+                "{} fps",
+                f.name
+            );
+        }
+        let ours_a: Vec<&Value> = streams.iter().filter(|s| s["kind"] == "audio").collect();
+        let auds = info.audio_streams();
+        assert_eq!(ours_a.len(), auds.len(), "{} audio stream count", f.name);
+        for (o, t) in ours_a.iter().zip(&auds) {
+            assert_eq!(o["channels"], t.channels(), "{} channels", f.name);
+            assert_eq!(o["sample_rate"], t.sample_rate(), "{} rate", f.name);
+            if let Some(lang) = t.language() {
+                assert_eq!(o["language"], lang.as_str(), "{} language", f.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn container_tags_are_kept_with_utc_creation_time() {
+    use gstreamer as gst;
+    let env = TestEnv::new();
+    gst::init().unwrap();
+    let mut tags = gst::TagList::new();
+    {
+        let t = tags.get_mut().unwrap();
+        t.add::<gst::tags::Title>(&"Holiday", gst::TagMergeMode::Replace);
+        t.add::<gst::tags::Comment>(&"On the beach", gst::TagMergeMode::Replace);
+        let when = gst::DateTime::new(2.0, 2021, 6, 1, 10, 20, 30.0).unwrap();
+        t.add::<gst::tags::DateTime>(&when, gst::TagMergeMode::Replace);
+    }
+    for (name, mux) in [("tagged.mkv", "matroskamux"), ("tagged.mp4", "mp4mux")] {
+        crate::testenv::media::make_tagged(
+            &format!(
+                "videotestsrc num-buffers=10 ! video/x-raw,width=160,height=120,framerate=10/1 ! x264enc ! h264parse ! {mux} name=mux ! filesink location={{out}}"
+            ),
+            &env.lib.join(name),
+            &tags,
+        );
+    }
+    env.scan(&[], 0);
+    for name in ["tagged.mkv", "tagged.mp4"] {
+        let doc = &env.row(&env.lib.join(name))["doc"];
+        let t = &doc["tags"];
+        assert_eq!(t["title"], "Holiday", "{name}: {t}");
+        assert_eq!(t["comment"], "On the beach", "{name}: {t}");
+        // Both muxers store their own muxing time as the creation time: a UTC stamp
+        // from the last few minutes. (The time-zone conversion itself has a unit test.)
+        let created: jiff::Timestamp = t["creation_time"].as_str().unwrap().parse().unwrap();
+        assert!(t["creation_time"].as_str().unwrap().ends_with('Z'));
+        let age = jiff::Timestamp::now().duration_since(created).as_secs();
+        assert!(
+            (0..600).contains(&age),
+            "{name}: creation time {created} is {age} s old"
+        );
+    }
+}
+
+#[test]
+fn exclude_globs_and_extra_extensions() {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &["vp8.webm", "mjpeg.mov"]);
+    let trash = env.lib.join(".Trash");
+    std::fs::create_dir(&trash).unwrap();
+    copy_into(&trash, &["vp8.webm"]);
+    std::fs::copy(env.lib.join("vp8.webm"), env.lib.join("partial.webm.part")).unwrap();
+    crate::testenv::media::make(
+        "audiotestsrc num-buffers=20 ! audioconvert ! lamemp3enc ! mpegaudioparse ! filesink location={out}",
+        &env.lib.join("song.mp3"),
+    );
+    let s = env.scan(&["--exclude", ".Trash", "--exclude", "*.mov"], 0);
+    assert_eq!(s["new"], 1, "{s}");
+    // Excluded files already in the catalog are not reported missing.
+    env.scan(&[], 0);
+    let s = env.scan(&["--exclude", ".Trash", "--exclude", "*.mov"], 0);
+    assert_eq!(s["missing"], 0, "{s}");
+    let s = env.scan(&["--ext", "mp3,PART"], 0);
+    assert_eq!(s["new"], 2, "{s}");
+    assert_eq!(
+        env.row(&env.lib.join("song.mp3"))["doc"]["container"],
+        "mp3"
+    );
+    // A bad glob is a usage error naming it.
+    let out = env.run(&["scan", "--exclude", "a[", env.lib.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("a["), "{}", stderr(&out));
 }

@@ -172,3 +172,29 @@ pub fn copy_into(dest: &Path, names: &[&str]) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Like [`make`], with container tags set on the element named `mux` (through
+/// GStreamer's tag-setter interface).
+pub fn make_tagged(pipeline: &str, out: &Path, list: &gst::TagList) {
+    gst::init().expect("gstreamer init");
+    let desc = pipeline.replace("{out}", &format!("\"{}\"", out.display()));
+    let p = gst::parse::launch(&desc)
+        .unwrap()
+        .downcast::<gst::Bin>()
+        .expect("a pipeline");
+    let mux = p.by_name("mux").expect("an element named mux");
+    let setter = mux
+        .dynamic_cast_ref::<gst::TagSetter>()
+        .expect("mux sets tags");
+    setter.merge_tags(list, gst::TagMergeMode::Replace);
+    p.set_state(gst::State::Playing).expect("play");
+    let bus = p.bus().unwrap();
+    for msg in bus.iter_timed(gst::ClockTime::from_seconds(60)) {
+        match msg.view() {
+            gst::MessageView::Eos(_) => break,
+            gst::MessageView::Error(e) => panic!("generating {}: {}", out.display(), e.error()),
+            _ => {}
+        }
+    }
+    p.set_state(gst::State::Null).unwrap();
+}
