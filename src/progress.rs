@@ -33,11 +33,15 @@ impl Progress for Bar {
         self.0.reset();
         self.0.set_length(total);
         self.0.set_style(
-            ProgressStyle::with_template(
-                "{msg:>8} [{bar:30}] {pos}/{len} {per_sec:.dim} ETA {eta}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
+            ProgressStyle::with_template("{msg:>8} [{bar:30}] {pos}/{len}  {rate}  ETA {eta}")
+                .expect("valid template")
+                .with_key(
+                    "rate",
+                    |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0} files/s", s.per_sec());
+                    },
+                )
+                .progress_chars("=> "),
         );
         self.0.set_message(what.to_string());
     }
