@@ -1,7 +1,7 @@
 //! One file → one [`Probe`]: a parse-only GStreamer pipeline that stops before
 //! every decoder.
 //!
-//! `uridecodebin` is asked, through `autoplug-continue`, to stop as soon as a pad
+//! `decodebin` is asked, through `autoplug-continue`, to stop as soon as a pad
 //! carries parsed elementary-stream caps (or caps no demuxer or parser would take),
 //! so nothing is ever decoded. Each exposed pad gets a `fakesink`; at PAUSED
 //! (`ASYNC_DONE`) the caps, sticky tag events and duration describe the file.
@@ -120,18 +120,24 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
         }
     };
     let pipeline = gst::Pipeline::new();
-    let src = match gst::ElementFactory::make("uridecodebin")
-        .property("uri", uri.as_str())
-        .build()
-    {
-        Ok(e) => e,
-        Err(e) => {
-            return Probe::failed(
-                Status::Unsupported,
-                format!("missing plugin: uridecodebin ({e})"),
-            );
+    // filesrc takes the URI (percent-encoded, so any bytes of a name survive);
+    // naming it directly spares uridecodebin's registry search for a URI handler.
+    let (file, src) = match (
+        gst::ElementFactory::make("filesrc").build(),
+        gst::ElementFactory::make("decodebin").build(),
+    ) {
+        (Ok(f), Ok(d)) => (f, d),
+        (Err(e), _) | (_, Err(e)) => {
+            return Probe::failed(Status::Unsupported, format!("missing plugin: {e}"));
         }
     };
+    if let Err(e) = file
+        .dynamic_cast_ref::<gst::URIHandler>()
+        .expect("filesrc handles URIs")
+        .set_uri(uri.as_str())
+    {
+        return Probe::failed(Status::Error, format!("cannot open {uri}: {e}"));
+    }
     src.connect("autoplug-factories", false, |args| {
         let caps = args[2].get::<gst::Caps>().ok()?;
         let list = glib::ValueArray::new(candidates(&caps).iter());
@@ -168,7 +174,10 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
             }
         });
     }
-    pipeline.add(&src).expect("add uridecodebin");
+    pipeline
+        .add_many([&file, &src])
+        .expect("add filesrc and decodebin");
+    file.link(&src).expect("filesrc links to decodebin");
     let result = run_to_paused(&pipeline, timeout, started);
     let out = match result {
         Ok(global_tags) => describe(path, &pipeline, &sinks.lock().unwrap(), global_tags),
