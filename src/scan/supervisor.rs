@@ -155,6 +155,7 @@ pub fn probe_all(
     let mut solo = false;
     let mut barren_deaths = 0u32;
     let mut input_closed = false;
+    let mut last_event = Instant::now();
     let deadline = timeout + GRACE;
     let window = parallel * 4;
 
@@ -198,7 +199,12 @@ pub fn probe_all(
         }
 
         let mut died = worker_broken;
-        match rx.recv_timeout(Duration::from_millis(50)) {
+        let event = rx.recv_timeout(Duration::from_millis(50));
+        if matches!(&event, Ok(Event::Started(g, _)) | Ok(Event::Done(g, _)) if *g == proc.generation)
+        {
+            last_event = Instant::now();
+        }
+        match event {
             Ok(Event::Started(g, id)) if g == proc.generation => {
                 if let Some(slot) = in_flight.get_mut(&id) {
                     *slot = Some(Instant::now());
@@ -215,6 +221,26 @@ pub fn probe_all(
             Ok(_) => {} // a message from a worker already replaced
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => died = true,
+        }
+
+        // A worker with work but nothing started and nothing said for a whole
+        // deadline is stuck before any file (it cannot be blamed on one): replace it.
+        if !in_flight.is_empty()
+            && in_flight.values().all(Option::is_none)
+            && last_event.elapsed() > deadline
+        {
+            proc.kill();
+            barren_deaths += 1;
+            if barren_deaths >= MAX_BARREN_DEATHS {
+                anyhow::bail!("the probe worker stops answering before it starts any file");
+            }
+            requeue_all(&mut in_flight, &mut queue);
+            solo = false;
+            generation += 1;
+            proc = WorkerProc::spawn(generation, parallel, timeout, tx.clone())?;
+            input_closed = false;
+            last_event = Instant::now();
+            continue;
         }
 
         // Deadlines.
@@ -244,6 +270,7 @@ pub fn probe_all(
             generation += 1;
             proc = WorkerProc::spawn(generation, parallel, timeout, tx.clone())?;
             input_closed = false;
+            last_event = Instant::now();
             continue;
         }
 
@@ -279,6 +306,7 @@ pub fn probe_all(
             generation += 1;
             proc = WorkerProc::spawn(generation, parallel, timeout, tx.clone())?;
             input_closed = false;
+            last_event = Instant::now();
         }
     }
 }

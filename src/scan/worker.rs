@@ -56,7 +56,9 @@ pub fn run(jobs: usize, timeout: Duration) -> anyhow::Result<()> {
         .build()?;
     let out = Mutex::new(std::io::stdout());
     let stdin = std::io::stdin();
-    pool.scope(|scope| {
+    // `in_place_scope`: stdin is read on this thread, so all `jobs` pool threads
+    // probe (a plain `scope` would run this loop on, and block, one of them).
+    pool.in_place_scope(|scope| {
         for line in stdin.lock().lines() {
             let Ok(line) = line else { break };
             let Some((id, size, mtime, path)) = parse_request(&line) else {

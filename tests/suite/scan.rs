@@ -322,3 +322,28 @@ fn exclude_globs_and_extra_extensions() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("a["), "{}", stderr(&out));
 }
+
+#[test]
+fn one_job_and_many_jobs_give_the_same_catalog() {
+    let env = TestEnv::new();
+    copy_into(
+        &env.lib,
+        &["vp8.webm", "mjpeg.mov", "h264.ts", "hevc-flac.mkv"],
+    );
+    // Stream ids are random per probe; everything else must agree.
+    let docs = |env: &TestEnv| {
+        let mut rows = env.query("SELECT path, doc FROM media ORDER BY path");
+        for r in rows.iter_mut() {
+            for s in r["doc"]["streams"].as_array_mut().unwrap() {
+                s.as_object_mut().unwrap().remove("stream_id");
+            }
+        }
+        rows
+    };
+    let s = env.scan(&["-j", "1", "--timeout", "10"], 0);
+    assert_eq!(s["probed"], 4);
+    let one = docs(&env);
+    let s = env.scan(&["-j", "4", "--force"], 0);
+    assert_eq!(s["probed"], 4);
+    assert_eq!(one, docs(&env));
+}
