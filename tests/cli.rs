@@ -6,5 +6,6 @@ mod testenv;
 mod suite {
     mod catalog;
     mod query;
+    mod record;
     mod scan;
 }
