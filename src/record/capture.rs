@@ -16,7 +16,8 @@
 //! - A checkpoint (header rewrite and fsync) happens at least once a second of
 //!   wall time while audio flows, and a flush (header rewrite, buffers to the
 //!   kernel) five times a second: a power cut costs at most about a second, a
-//!   killed process about a fifth of one.
+//!   killed process about a fifth of one. The fsync itself runs on another
+//!   thread, so a slow disk never stops the draining.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -311,8 +312,10 @@ pub fn build_stream(
 /// What the writer tells the main thread.
 #[derive(Debug, Clone)]
 pub enum WriterEvent {
-    /// The header of a part is up to date on disk.
+    /// The header of a part is up to date and fsynced.
     Checkpoint(PartProgress),
+    /// An fsync failed: the disk is in trouble and the recording must end.
+    SyncFailed(String),
     /// A part reached the size limit and was finalized; `index + 1` follows.
     PartDone(PartProgress),
     /// A new part file was created and locked.
@@ -372,7 +375,93 @@ struct Sink {
     overwrite: bool,
     limit: Option<u64>,
     shared: Arc<Shared>,
-    events: Sender<WriterEvent>,
+    syncer: Syncer,
+}
+
+/// fsyncs run on their own thread so that a slow disk holds up neither the
+/// ring nor the device: the writer hands over a ticket and goes on draining.
+/// Writer events pass through the same thread, which keeps each part's events
+/// in order (a checkpoint never lands after the part was reported done).
+struct Syncer {
+    jobs: Option<Sender<Job>>,
+    busy: Arc<AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+enum Job {
+    Sync(wav::SyncTicket, PartProgress),
+    Event(WriterEvent),
+}
+
+impl Syncer {
+    fn start(events: Sender<WriterEvent>) -> Syncer {
+        let (tx, rx) = crossbeam_channel::unbounded::<Job>();
+        let busy = Arc::new(AtomicBool::new(false));
+        let busy2 = busy.clone();
+        let handle = std::thread::Builder::new()
+            .name("mediadex-fsync".into())
+            .spawn(move || {
+                for job in rx {
+                    let ev = match job {
+                        Job::Sync(ticket, mut progress) => {
+                            let ev = match ticket.run() {
+                                Ok(frames) => {
+                                    progress.checkpoint_frames = frames;
+                                    WriterEvent::Checkpoint(progress)
+                                }
+                                Err(e) => WriterEvent::SyncFailed(e.to_string()),
+                            };
+                            busy2.store(false, Ordering::Release);
+                            ev
+                        }
+                        Job::Event(ev) => ev,
+                    };
+                    let _ = events.send(ev);
+                }
+            })
+            .ok();
+        Syncer {
+            jobs: Some(tx),
+            busy,
+            handle,
+        }
+    }
+
+    /// Hand over a checkpoint, unless the previous fsync is still running (this
+    /// one is then folded into the next).
+    fn checkpoint(
+        &self,
+        part: &mut PartFile,
+        progress: impl FnOnce() -> PartProgress,
+    ) -> Result<(), WavError> {
+        if self.busy.load(Ordering::Acquire) {
+            return part.flush();
+        }
+        let ticket = part.flush_for_sync()?;
+        match (&self.jobs, &self.handle) {
+            (Some(tx), Some(_)) => {
+                self.busy.store(true, Ordering::Release);
+                let _ = tx.send(Job::Sync(ticket, progress()));
+                Ok(())
+            }
+            // No thread could be started: sync here.
+            _ => ticket.run().map(|_| ()),
+        }
+    }
+
+    fn event(&self, ev: WriterEvent) {
+        if let Some(tx) = &self.jobs {
+            let _ = tx.send(Job::Event(ev));
+        }
+    }
+
+    /// Wait until every fsync is done and every event delivered.
+    fn finish(&mut self) {
+        self.jobs = None;
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
 }
 
 struct State {
@@ -414,7 +503,7 @@ impl Writer {
             overwrite,
             limit,
             shared,
-            events,
+            syncer: Syncer::start(events),
         };
         sink.run(&mut drain)
     }
@@ -454,12 +543,10 @@ impl Sink {
             if last_checkpoint.elapsed() >= CHECKPOINT_EVERY {
                 last_checkpoint = Instant::now();
                 last_flush = last_checkpoint;
-                if let Err(e) = self.part.checkpoint() {
+                let progress = self.progress(&st);
+                if let Err(e) = self.syncer.checkpoint(&mut self.part, || progress) {
                     break Err(e);
                 }
-                let _ = self
-                    .events
-                    .send(WriterEvent::Checkpoint(self.progress(&st)));
             } else if last_flush.elapsed() >= FLUSH_EVERY {
                 last_flush = Instant::now();
                 if let Err(e) = self.part.flush() {
@@ -480,6 +567,8 @@ impl Sink {
         };
         let error = result.err();
         let mut last = self.progress(&st);
+        // Pending fsyncs and events go out before the final state.
+        self.syncer.finish();
         let finished = self.part.finish();
         match finished {
             Ok(frames) => last.checkpoint_frames = frames,
@@ -622,10 +711,10 @@ impl Sink {
             dropouts: std::mem::take(&mut st.dropouts),
         };
         done.checkpoint_frames = old.finish()?;
-        let _ = self.events.send(WriterEvent::PartDone(done));
+        self.syncer.event(WriterEvent::PartDone(done));
         st.index = next_index;
         st.levels = Levels::new(self.channels, self.rate, self.silence_db);
-        let _ = self.events.send(WriterEvent::PartStarted {
+        self.syncer.event(WriterEvent::PartStarted {
             index: next_index,
             path: next_path,
         });

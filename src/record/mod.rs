@@ -569,6 +569,8 @@ pub fn record(
         )));
     }
 
+    // Passes an event on to the observer; returns the message of a failure
+    // that must end the recording.
     let handle_event = |ev: WriterEvent, errors: &[String], obs: &mut dyn Observer| {
         let c = Counters::read(&shared);
         match ev {
@@ -578,6 +580,7 @@ pub fn record(
             WriterEvent::PartDone(p) => {
                 obs.part_updated(&session.part(&p, PartStatus::Complete, None, &c, errors))
             }
+            WriterEvent::SyncFailed(msg) => return Some(msg),
             WriterEvent::PartStarted { index, path } => {
                 let st = session.part(
                     &empty(index, &path),
@@ -591,13 +594,19 @@ pub fn record(
                 }
             }
         }
+        None
     };
+    let mut sync_failure: Option<String> = None;
 
     let mut last_position = 0u64;
     let mut last_progress = Instant::now();
     while end.is_none() {
         match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(ev) => handle_event(ev, &errors, obs),
+            Ok(ev) => {
+                if let Some(m) = handle_event(ev, &errors, obs) {
+                    sync_failure.get_or_insert(m);
+                }
+            }
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
             // The writer is done: it has the whole duration, or it failed.
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
@@ -608,7 +617,9 @@ pub fn record(
             last_position = position;
             last_progress = Instant::now();
         }
-        if shared.device_gone.load(Ordering::Acquire) {
+        if let Some(m) = &sync_failure {
+            end = Some(EndReason::WriteFailed(m.clone()));
+        } else if shared.device_gone.load(Ordering::Acquire) {
             end = Some(EndReason::DeviceLost(format!(
                 "device {} disappeared",
                 session.device.id
@@ -648,7 +659,9 @@ pub fn record(
     shared.capture_ended.store(true, Ordering::Release);
     let outcome = handle.join();
     for ev in rx.try_iter() {
-        handle_event(ev, &errors, obs);
+        if let Some(m) = handle_event(ev, &errors, obs) {
+            sync_failure.get_or_insert(m);
+        }
     }
     collect_errors(&mut error_rx, &mut errors);
     let outcome = match outcome {
@@ -660,10 +673,11 @@ pub fn record(
             }));
         }
     };
-    let end = match (&outcome.error, end) {
-        (Some(e), _) => EndReason::WriteFailed(e.to_string()),
-        (None, Some(e)) => e,
-        (None, None) => {
+    let end = match (&outcome.error, end, sync_failure) {
+        (Some(e), _, _) => EndReason::WriteFailed(e.to_string()),
+        (None, _, Some(m)) => EndReason::WriteFailed(m),
+        (None, Some(e), None) => e,
+        (None, None, None) => {
             if limit.is_some_and(|l| outcome.total_frames >= l) {
                 EndReason::Duration
             } else {

@@ -16,6 +16,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::WavFormat;
 use super::levels::{Levels, LevelsReport};
@@ -124,8 +125,9 @@ pub struct PartFile {
     path: PathBuf,
     writer: Option<hound::WavWriter<BufWriter<File>>>,
     /// A second handle on the same open file: it holds the lock and is what
-    /// `fsync` goes through (hound owns the writing one).
-    sync: File,
+    /// `fsync` goes through (hound owns the writing one). Shared so an fsync
+    /// can run on another thread while writing goes on.
+    sync: Arc<File>,
     format: WavFormat,
     channels: usize,
     frames: u64,
@@ -165,7 +167,7 @@ impl PartFile {
         // Lock before truncating: an overwrite must never cut a live recording short.
         lock_exclusive(&file, path)?;
         file.set_len(0).map_err(create_err)?;
-        let sync = file.try_clone().map_err(create_err)?;
+        let sync = Arc::new(file.try_clone().map_err(create_err)?);
         let writer = hound::WavWriter::new(
             BufWriter::with_capacity(WRITE_BUFFER, file),
             spec(format, channels, rate),
@@ -272,6 +274,17 @@ impl PartFile {
         Ok(())
     }
 
+    /// [`flush`](Self::flush), and a ticket to fsync elsewhere: the writer
+    /// keeps draining the ring while the disk catches up.
+    pub fn flush_for_sync(&mut self) -> Result<SyncTicket, WavError> {
+        self.flush()?;
+        Ok(SyncTicket {
+            file: self.sync.clone(),
+            path: self.path.clone(),
+            frames: self.frames,
+        })
+    }
+
     /// Final header, fsync, unlock. Returns the number of frames in the file.
     pub fn finish(mut self) -> Result<u64, WavError> {
         let w = self.writer.take().expect("part is open");
@@ -281,6 +294,25 @@ impl PartFile {
             source,
         })?;
         self.checkpoint_frames = self.frames;
+        Ok(self.frames)
+    }
+}
+
+/// An fsync owed to a part, to be run on any thread.
+#[derive(Debug)]
+pub struct SyncTicket {
+    file: Arc<File>,
+    path: PathBuf,
+    frames: u64,
+}
+
+impl SyncTicket {
+    /// fsync; returns the frames the header on disk now covers.
+    pub fn run(self) -> Result<u64, WavError> {
+        self.file.sync_data().map_err(|source| WavError::Sync {
+            path: self.path,
+            source,
+        })?;
         Ok(self.frames)
     }
 }

@@ -257,10 +257,6 @@ struct Feeder {
 }
 
 impl Feeder {
-    fn start(fifo: &Path, tone: &Tone) -> Feeder {
-        Feeder::start_until(fifo, tone, 60 * tone.rate as u64)
-    }
-
     /// Feed `frames` frames (whole periods), then hold the FIFO open without
     /// writing: a device that stops delivering audio.
     fn start_until(fifo: &Path, tone: &Tone, frames: u64) -> Feeder {
@@ -784,7 +780,10 @@ fn silent_device_ends_the_recording_keeping_the_audio() {
         last.starts_with("mediadex: error: device fakemic delivered no audio for 1.5 s"),
         "{last}"
     );
-    assert!(last.contains(&format!("{fed} frames captured were kept")), "{last}");
+    assert!(
+        last.contains(&format!("{fed} frames captured were kept")),
+        "{last}"
+    );
 
     // Everything that arrived is in a finalized file.
     let wav = read_wav(&out_path);
