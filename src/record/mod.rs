@@ -97,6 +97,9 @@ pub enum RecordError {
 /// How long audio may fail to arrive before the device is given up as gone.
 pub const DEFAULT_DEVICE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How often the main loop looks at the flags and the observer's meter moves.
+const TICK: Duration = Duration::from_millis(100);
+
 /// How long stopping a stream may take before it is abandoned (a wedged
 /// driver must not keep the file from being finalized).
 const STOP_TIMEOUT: Duration = Duration::from_secs(2);
@@ -600,8 +603,9 @@ pub fn record(
 
     let mut last_position = 0u64;
     let mut last_progress = Instant::now();
+    let mut last_tick = Instant::now();
     while end.is_none() {
-        match rx.recv_timeout(Duration::from_millis(100)) {
+        match rx.recv_timeout(TICK) {
             Ok(ev) => {
                 if let Some(m) = handle_event(ev, &errors, obs) {
                     sync_failure.get_or_insert(m);
@@ -637,14 +641,19 @@ pub fn record(
         } else if handle.is_finished() {
             break;
         }
-        let peaks = shared.take_meter();
-        obs.tick(&Meter {
-            frames: shared.written.load(Ordering::Relaxed),
-            rate: chosen.rate,
-            limit,
-            peaks: &peaks,
-            lost_frames: shared.lost_frames.load(Ordering::Relaxed),
-        });
+        // Events wake this loop at any time; the meter moves at a steady pace
+        // so each reading covers a tenth of a second of audio.
+        if last_tick.elapsed() >= TICK {
+            last_tick = Instant::now();
+            let peaks = shared.take_meter();
+            obs.tick(&Meter {
+                frames: shared.written.load(Ordering::Relaxed),
+                rate: chosen.rate,
+                limit,
+                peaks: &peaks,
+                lost_frames: shared.lost_frames.load(Ordering::Relaxed),
+            });
+        }
     }
 
     // Stop capture first: once the stream is gone nothing more enters the ring,
