@@ -2,10 +2,12 @@
 //! Verb and flag names follow the CLI contract in the design; options may be added.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::output::Format;
+use crate::record::{WavFormat, parse_duration};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,8 +37,10 @@ pub enum Command {
     )]
     Scan(ScanArgs),
 
-    /// Print the stored JSON document of a file
-    #[command(after_help = "Example:\n  mediadex show ~/Videos/holiday.mkv | jq '.doc.streams[0]'")]
+    /// Print the stored JSON document of a file (scanned or recorded)
+    #[command(
+        after_help = "Examples:\n  mediadex show ~/Videos/holiday.mkv | jq '.doc.streams[0]'\n  mediadex show ~/takes/a.wav | jq '.doc.levels'"
+    )]
     Show(ShowArgs),
 
     /// Run read-only SQL against the catalog
@@ -44,6 +48,18 @@ pub enum Command {
         after_help = "Examples:\n  mediadex query \"SELECT container, count(*) AS n FROM media GROUP BY 1 ORDER BY n DESC\"\n  mediadex query \"SELECT path, duration_s FROM media WHERE height >= :h\" -p h=2160 -f csv\n  mediadex query \"SELECT path, doc FROM media LIMIT 1\" -f json | jq '.[0].doc.streams'\n\nTables and views: media, streams, scans, recordings, files, docs.\nStatements that would write are refused."
     )]
     Query(QueryArgs),
+
+    /// Record from a microphone to WAV and catalog the recording
+    #[command(
+        after_help = "Examples:\n  mediadex record --list-devices\n  mediadex record --duration 90s --label \"interview, room 2\"\n  mediadex record -d hw:CARD=USB,DEV=0 -r 48000 -c 2 -f s24 -o ~/takes/a.wav\n  mediadex record --duration 1h30m --silence-threshold -50\n\nWithout --duration it records until Ctrl-C or SIGTERM, which stop and finalize\nthe file (exit 0); a second Ctrl-C quits at once (run `mediadex repair` then).\nThe WAV header is brought up to date and synced every second, so a crash\nloses at most about a second; `mediadex repair` recovers the rest. Files\nroll over to NAME.part2.wav, ... before WAV's 4 GiB limit. Frames the disk\ncould not take in time are replaced by silence, counted and listed with\nthe recording (`mediadex show FILE.wav`). Default output:\n<catalog dir>/recordings/<UTC time>.wav. Exit 1 if the device disappears\n(what was captured is kept and finalized)."
+    )]
+    Record(RecordArgs),
+
+    /// Fix WAV files left by an interrupted recording, and their catalog rows
+    #[command(
+        after_help = "Examples:\n  mediadex repair\n  mediadex repair ~/takes/a.wav old/broken.wav --json\n\nWithout FILE it repairs every recording of this host still marked\n`recording` whose recorder is gone (a live recording is left alone). The data\nsize in the header is set from the file length, whole frames only, and the\ncatalog row is marked `recovered` with levels measured from the file.\nExit 3 if some files could not be repaired, 1 if none could."
+    )]
+    Repair(RepairArgs),
 
     #[command(name = "__probe-worker", hide = true)]
     ProbeWorker(ProbeWorkerArgs),
@@ -110,6 +126,76 @@ pub struct QueryArgs {
     /// Bind :NAME in the SQL to VALUE (repeatable)
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// List input devices with their sample rates, channel counts and formats, then exit
+    #[arg(long)]
+    pub list_devices: bool,
+
+    /// Input device: its id or name from --list-devices [default: the default input]
+    #[arg(short, long, value_name = "NAME")]
+    pub device: Option<String>,
+
+    /// How much audio to record (90s, 2m, 1h30m), counted in captured frames [default: until Ctrl-C]
+    #[arg(short = 't', long, value_name = "D", value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+
+    /// Sample rate [default: 48000 if the device has it, else its preferred rate]
+    #[arg(short, long, value_name = "HZ", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate: Option<u32>,
+
+    /// Channel count [default: the device's preferred count, usually 2]
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub channels: Option<u16>,
+
+    /// Sample format of the WAV file [default: s16 from a 16-bit device, else s24]
+    #[arg(short, long, value_enum)]
+    pub format: Option<WavFormat>,
+
+    /// Output file [default: <catalog dir>/recordings/<UTC time>.wav]
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Overwrite --out if it exists
+    #[arg(long)]
+    pub force: bool,
+
+    /// A note stored with the recording
+    #[arg(short, long, value_name = "TEXT")]
+    pub label: Option<String>,
+
+    /// RMS level (dBFS) under which a 50 ms window counts as silent
+    #[arg(long, value_name = "DB", default_value_t = crate::record::levels::DEFAULT_SILENCE_DB, allow_negative_numbers = true)]
+    pub silence_threshold: f64,
+
+    /// Audio held in memory while the disk is slow; longer stalls lose frames (counted, filled with silence)
+    #[arg(long, value_name = "D", default_value = "2s", value_parser = parse_duration)]
+    pub buffer: Duration,
+
+    /// Give the device up as lost after this long without audio (the recording is kept, exit 1)
+    #[arg(long, value_name = "D", default_value = "10s", value_parser = parse_duration)]
+    pub device_timeout: Duration,
+
+    /// Frames per device period (callback) [default: the device's choice]
+    #[arg(long, value_name = "FRAMES", value_parser = clap::value_parser!(u32).range(1..))]
+    pub period: Option<u32>,
+
+    /// Print the summary (or the device list) as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    /// WAV files to repair [default: this host's recordings left in state `recording`]
+    #[arg(value_name = "FILE.wav")]
+    pub files: Vec<PathBuf>,
+
+    /// Print the results as a JSON array on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -9,5 +9,6 @@ pub mod cli;
 pub mod commands;
 pub mod output;
 pub mod progress;
+pub mod record;
 pub mod scan;
 pub mod util;

@@ -7,5 +7,6 @@ mod suite {
     mod catalog;
     mod hostile;
     mod query;
+    mod record;
     mod scan;
 }

@@ -10,6 +10,7 @@
 pub mod files;
 pub mod migrate;
 pub mod query;
+pub mod recordings;
 pub mod writer;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,8 @@
 //! only layer that touches every other module.
 
 pub mod query;
+pub mod record;
+pub mod repair;
 pub mod scan;
 pub mod show;
 
@@ -42,6 +44,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(a) => scan::run(&ctx, a),
         Command::Show(a) => show::run(&ctx, a),
         Command::Query(a) => query::run(&ctx, a),
+        Command::Record(a) => record::run(&ctx, a),
+        Command::Repair(a) => repair::run(&ctx, a),
         Command::ProbeWorker(a) => {
             crate::scan::worker::run(a.jobs, std::time::Duration::from_millis(a.timeout_ms))?;
             Ok(ExitCode::SUCCESS)

@@ -1,9 +1,10 @@
-//! `mediadex show PATH`: the stored row and document of one file, as JSON.
+//! `mediadex show PATH`: the stored row and document of one file, as JSON: a
+//! scanned file, else a recording.
 
 use std::process::ExitCode;
 
 use super::Context;
-use crate::catalog::{Catalog, files};
+use crate::catalog::{Catalog, files, recordings};
 use crate::cli::ShowArgs;
 use crate::util;
 
@@ -20,11 +21,10 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
     let host = args.host.unwrap_or_else(util::host_name);
     for p in &candidates {
         if let Some(row) = files::show(&cat.conn, &host, util::path_bytes(p))? {
-            let mut out = std::io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &row)?;
-            use std::io::Write;
-            writeln!(out)?;
-            return Ok(ExitCode::SUCCESS);
+            return print(&row);
+        }
+        if let Some(row) = recordings::by_path(&cat.conn, &host, util::path_bytes(p))? {
+            return print(&row);
         }
     }
     anyhow::bail!(
@@ -32,4 +32,12 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
         util::display_path(&abs),
         ctx.db.display()
     )
+}
+
+fn print(row: &impl serde::Serialize) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, row)?;
+    writeln!(out)?;
+    Ok(ExitCode::SUCCESS)
 }
