@@ -4,17 +4,20 @@
 # usage: scripts/gen-corpus.sh OUTDIR COUNT
 #
 # Files are encoded from videotestsrc/audiotestsrc with real encoders and
-# muxers, cycling through the kinds listed in KINDS below, with varying
+# muxers, cycling through the kinds listed in ALL_KINDS below, with varying
 # resolution, frame rate, duration, test pattern and audio layout. They are
-# spread over a few nested sub-directories and named NNNN-<kind>.<ext>.
+# spread over a few nested sub-directories (some with spaces and non-ASCII
+# names) and named NNNN-<kind>.<ext>, e.g. 0001-h264-aac.mp4. A kind whose
+# GStreamer elements are missing is skipped with a warning.
 #
+# The same OUTDIR/COUNT always gives the same file names and parameters.
 # Re-running is cheap: files that already exist are skipped, and files are
-# written under a temporary name and renamed only once complete.
+# written under a hidden temporary name and renamed only once complete.
 #
 # env:
-#   JOBS=2          number of gst-launch-1.0 processes run at a time
-#   KINDS="a b"     restrict generation to these kinds (default: all)
-#   GEN_VERBOSE=1   print each file as it is written
+#   JOBS=2                 gst-launch-1.0 processes run at a time
+#   KINDS="h264.mkv av1"   only these kinds (name or name.ext); default all
+#   GEN_VERBOSE=1          print each file as it is written
 set -euo pipefail
 
 die() { echo "gen-corpus: $*" >&2; exit 1; }
@@ -148,7 +151,7 @@ pipeline() {
       # video line up and the header duration is right.
       local t0=3600000000000000
       echo "${v/videotestsrc /videotestsrc timestamp-offset=$t0 } ! avenc_wmv2 bitrate=300000 ! queue" \
-           "! asfmux preroll=0 name=m ! $sink" \
+           "! asfmux preroll=0 packet-size=2048 name=m ! $sink" \
            "${a/audiotestsrc /audiotestsrc timestamp-offset=$t0 } ! avenc_wmav2 bitrate=64000 ! queue ! m." ;;
     h264-aac.flv)
       echo "$v ! $x264 ! queue ! flvmux name=m ! $sink $a ! $aac ! queue ! m." ;;
@@ -215,7 +218,14 @@ gen_one() {
   pl=$(pipeline "$kind" "$tmp" "$w" "$h" "$fps" "$frames" "$pat" "$ch" "$freq" "$seq")
   # The pipeline text is shell-quoted (see pipeline()); split it into words.
   eval "set -- $pl"
-  if gst-launch-1.0 -q "$@" >"$log" 2>&1 && [[ -s $tmp ]]; then
+  local gpid rc=0
+  gst-launch-1.0 -q "$@" >"$log" 2>&1 &
+  gpid=$!
+  # shellcheck disable=SC2064
+  trap "kill $gpid 2>/dev/null; rm -f $(printf '%q %q' "$tmp" "$log"); exit 143" TERM
+  wait "$gpid" || rc=$?
+  trap - TERM
+  if ((rc == 0)) && [[ -s $tmp ]]; then
     mv -f "$tmp" "$out"
     rm -f "$log"
     if [[ ${GEN_VERBOSE:-0} == 1 ]]; then
@@ -234,6 +244,23 @@ gen_one() {
 }
 
 mkdir -p "$OUTDIR"
+# Leftovers of an interrupted run.
+find "$OUTDIR" -type f \( -name '.*.part' -o -name '.*.log' \) -delete
+
+on_signal() {
+  trap - INT TERM
+  local pids
+  mapfile -t pids < <(jobs -p)
+  if ((${#pids[@]})); then
+    kill "${pids[@]}" 2>/dev/null || true
+    wait 2>/dev/null || true
+  fi
+  find "$OUTDIR" -type f \( -name '.*.part' -o -name '.*.log' \) -delete 2>/dev/null || true
+  echo "gen-corpus: interrupted" >&2
+  exit 130
+}
+trap on_signal INT TERM
+
 start=$(date +%s.%N)
 done_n=0
 fail_n=0

@@ -1,0 +1,363 @@
+#!/usr/bin/env bash
+# Throughput and memory benchmark of `mediadex scan` against MediaInfo,
+# ExifTool and ffprobe on the same generated corpus, plus a 100k-file
+# no-change rescan against `find`.
+#
+# usage: bench/bench.sh        (run from anywhere; works in the repo root)
+#
+# Results are printed and written as a markdown table to
+# bench-out/results.md (bench-out/ is git-ignored).
+#
+# env:
+#   BENCH_FILES=540          corpus size (scripts/gen-corpus.sh)
+#   BENCH_TREE=100000        files in the rescan tree (scripts/gen-tree.sh)
+#   BENCH_RUNS=3             timed runs per tool on the corpus
+#   BENCH_SKIP_TREE=1        skip the 100k tree part
+#   BENCH_SKIP_MEDIADEX=1    measure only the other tools (no build, no scan)
+#   BENCH_SKIP_BUILD=1       use the existing target/release/mediadex
+#   BENCH_STRICT=1           exit 1 when a target is missed
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+die() { echo "bench: $*" >&2; exit 1; }
+step() { echo; echo "== $*" >&2; }
+
+BENCH_FILES=${BENCH_FILES:-540}
+BENCH_TREE=${BENCH_TREE:-100000}
+BENCH_RUNS=${BENCH_RUNS:-3}
+BENCH_SKIP_TREE=${BENCH_SKIP_TREE:-0}
+BENCH_SKIP_MEDIADEX=${BENCH_SKIP_MEDIADEX:-0}
+BENCH_SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
+BENCH_STRICT=${BENCH_STRICT:-0}
+JOBS=2
+for v in BENCH_FILES BENCH_TREE BENCH_RUNS; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, got '${!v}'"
+done
+
+OUT=bench-out
+CORPUS=$OUT/corpus
+TREE=$OUT/tree100k
+MEDIADEX=${CARGO_TARGET_DIR:-target}/release/mediadex
+
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 not found ($2)"; }
+need python3 "install python3"
+need mediainfo "install mediainfo"
+need exiftool "install libimage-exiftool-perl"
+need ffprobe "install ffmpeg"
+need hyperfine "install hyperfine"
+need gst-launch-1.0 "install gstreamer1.0-tools"
+[[ -x /usr/bin/time ]] || die "/usr/bin/time not found (install time)"
+if [[ $BENCH_SKIP_MEDIADEX != 1 && $BENCH_SKIP_BUILD != 1 ]]; then
+  need cargo "install the Rust toolchain"
+fi
+
+mkdir -p "$OUT"
+RES=$OUT/results.tsv
+: >"$RES"
+# record KEY VALUE: keep a result for the report
+record() { printf '%s\t%s\n' "$1" "$2" >>"$RES"; }
+
+# hf_stat HYPERFINE_JSON FIELD: mean/stddev/min... in seconds of the first command
+hf_stat() {
+  python3 -c 'import json,sys; print("%.6f" % (json.load(open(sys.argv[1]))["results"][0][sys.argv[2]] or 0))' "$1" "$2"
+}
+# record_hf KEY HYPERFINE_JSON: record KEY_s (mean) and KEY_sd (stddev)
+record_hf() {
+  record "$1_s" "$(hf_stat "$2" mean)"
+  record "$1_sd" "$(hf_stat "$2" stddev)"
+}
+
+# peak_rss_kb GNU_TIME_V_OUTPUT
+peak_rss_kb() {
+  awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$1"
+}
+
+# rc_ok RCFILE: every exit code recorded in RCFILE is 0 or 3
+rc_ok() {
+  [[ -s $1 ]] && ! grep -qvE '^(0|3)$' "$1"
+}
+
+record started "$(date -u '+%Y-%m-%d %H:%M UTC')"
+record cpu "$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//') ($(nproc) cores)"
+record kernel "$(uname -sr)"
+record v_mediainfo "$(mediainfo --Version | tail -n 1 | sed 's/.* - //')"
+record v_exiftool "$(exiftool -ver)"
+record v_ffprobe "$(ffprobe -version | head -n 1 | awk '{print $3}')"
+record runs "$BENCH_RUNS"
+record v_gstreamer "$(gst-launch-1.0 --version | sed -n 2p | awk '{print $2}')"
+
+# ---------------------------------------------------------------------------
+step "[1/5] build"
+if [[ $BENCH_SKIP_MEDIADEX == 1 ]]; then
+  echo "skipped (BENCH_SKIP_MEDIADEX=1)" >&2
+  record skip_mediadex 1
+else
+  if [[ $BENCH_SKIP_BUILD != 1 ]]; then
+    cargo build --release --locked --bin mediadex --example probe
+  fi
+  [[ -x $MEDIADEX ]] || die "$MEDIADEX not found after the build"
+  record v_mediadex "$("$MEDIADEX" --version 2>/dev/null | head -n 1 | sed 's/^mediadex //' || echo unknown)"
+fi
+
+# ---------------------------------------------------------------------------
+step "[2/5] corpus of $BENCH_FILES files in $CORPUS"
+scripts/gen-corpus.sh "$CORPUS" "$BENCH_FILES"
+LIST=$OUT/corpus.list0
+find "$CORPUS" -type f ! -name '.*' -print0 | sort -z >"$LIST"
+NFILES=$(tr -cd '\0' <"$LIST" | wc -c)
+((NFILES > 0)) || die "the corpus is empty"
+record corpus_files "$NFILES"
+record corpus_bytes "$(xargs -0 stat -c %s <"$LIST" | awk '{ s += $1 } END { print s }')"
+# The issue's protocol for the peers: 2 processes, each given half of the files.
+HALF=$(((NFILES + JOBS - 1) / JOBS))
+record half "$HALF"
+tr '\0' '\n' <"$LIST" >"$OUT/corpus.list"
+
+# ---------------------------------------------------------------------------
+step "[3/5] corpus throughput ($NFILES files, $BENCH_RUNS runs each, cache warm)"
+xargs -0 cat <"$LIST" >/dev/null
+record loadavg "$(cut -d' ' -f1-3 /proc/loadavg)"
+
+HF=(hyperfine --style basic --warmup 1 --runs "$BENCH_RUNS")
+
+if [[ $BENCH_SKIP_MEDIADEX != 1 ]]; then
+  DB=$OUT/bench.db
+  rm -f "$OUT/scan.rc"
+  "${HF[@]}" --export-json "$OUT/hf-mediadex.json" \
+    --prepare "rm -f $DB $DB-wal $DB-shm $DB-journal" \
+    -n "mediadex scan" \
+    "$MEDIADEX --db $DB scan $CORPUS --json >$OUT/scan.json 2>$OUT/scan.stderr; echo \$? >>$OUT/scan.rc"
+  record scan_rcs "$(sort -u "$OUT/scan.rc" | tr '\n' ' ' | sed 's/ $//')"
+  if rc_ok "$OUT/scan.rc"; then
+    record_hf scan "$OUT/hf-mediadex.json"
+  else
+    echo "bench: mediadex scan failed (exit codes: $(sort -u "$OUT/scan.rc" | tr '\n' ' '))" >&2
+    tail -n 20 "$OUT/scan.stderr" >&2 || true
+  fi
+  record scan_json "$(tr -d '\n' <"$OUT/scan.json" 2>/dev/null | head -c 2000)"
+  # The same probes in one process with no worker isolation and no catalog:
+  # what isolation (worker processes, supervision, catalog writes) costs.
+  PROBE=target/release/examples/probe
+  if [[ -x $PROBE ]]; then
+    "${HF[@]}" --export-json "$OUT/hf-inproc.json" -n "in-process probe" \
+      "$PROBE -j $JOBS --list $OUT/corpus.list >/dev/null 2>&1"
+    record_hf inproc "$OUT/hf-inproc.json"
+  fi
+fi
+
+# The other tools: their own per-file errors do not stop the measurement.
+"${HF[@]}" -i --export-json "$OUT/hf-mediainfo.json" -n "mediainfo" \
+  "xargs -0 -P $JOBS -n $HALF mediainfo --Output=JSON <$LIST >/dev/null 2>&1"
+record_hf mediainfo "$OUT/hf-mediainfo.json"
+
+"${HF[@]}" -i --export-json "$OUT/hf-exiftool.json" -n "exiftool" \
+  "xargs -0 -P $JOBS -n $HALF exiftool -j <$LIST >/dev/null 2>&1"
+record_hf exiftool "$OUT/hf-exiftool.json"
+
+"${HF[@]}" -i --export-json "$OUT/hf-ffprobe.json" -n "ffprobe" \
+  "xargs -0 -P $JOBS -n 1 ffprobe -v error -show_format -show_streams -of json <$LIST >/dev/null 2>&1"
+record_hf ffprobe "$OUT/hf-ffprobe.json"
+
+# ---------------------------------------------------------------------------
+step "[4/5] $BENCH_TREE-file tree: initial scan and no-change rescan"
+if [[ $BENCH_SKIP_TREE == 1 ]]; then
+  echo "skipped (BENCH_SKIP_TREE=1)" >&2
+  record skip_tree 1
+else
+  scripts/gen-tree.sh "$TREE" "$BENCH_TREE" "$CORPUS"
+  TREE_N=$(find "$TREE" -type f | wc -l)
+  record tree_files "$TREE_N"
+  # Warm the page cache for the initial scan and the dentry/inode caches.
+  find "$TREE" -type f -print0 | xargs -0 cat >/dev/null
+
+  FIND_CMD="find $TREE -type f -printf '%s %T@ %p\n' >/dev/null"
+  if [[ $BENCH_SKIP_MEDIADEX != 1 ]]; then
+    TDB=$OUT/tree.db
+    rm -f "$TDB" "$TDB-wal" "$TDB-shm" "$TDB-journal"
+
+    echo "initial scan (this takes a while) ..." >&2
+    t0=$(date +%s.%N)
+    rc=0
+    /usr/bin/time -v -o "$OUT/tree-scan.time" \
+      "$MEDIADEX" --db "$TDB" scan "$TREE" >"$OUT/tree-scan.out" 2>"$OUT/tree-scan.stderr" || rc=$?
+    t1=$(date +%s.%N)
+    record tree_scan_rc "$rc"
+    record tree_scan_s "$(python3 -c 'import sys; print("%.3f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$t0" "$t1")"
+    record tree_scan_rss_kb "$(peak_rss_kb "$OUT/tree-scan.time")"
+    if [[ $rc != 0 && $rc != 3 ]]; then
+      echo "bench: initial tree scan failed with exit code $rc" >&2
+      tail -n 20 "$OUT/tree-scan.stderr" >&2 || true
+    fi
+
+    echo "no-change rescan under /usr/bin/time -v ..." >&2
+    rc=0
+    /usr/bin/time -v -o "$OUT/tree-rescan.time" \
+      "$MEDIADEX" --db "$TDB" scan "$TREE" >"$OUT/tree-rescan.out" 2>"$OUT/tree-rescan.stderr" || rc=$?
+    record tree_rescan_rc "$rc"
+    record tree_rescan_rss_kb "$(peak_rss_kb "$OUT/tree-rescan.time")"
+
+    hyperfine --style basic --warmup 1 --runs 5 -i --export-json "$OUT/hf-rescan.json" \
+      -n "mediadex rescan" "$MEDIADEX --db $TDB scan $TREE >/dev/null 2>&1"
+    record_hf tree_rescan "$OUT/hf-rescan.json"
+  fi
+  hyperfine --style basic --warmup 1 --runs 5 --export-json "$OUT/hf-find.json" \
+    -n "find" "$FIND_CMD"
+  record_hf find "$OUT/hf-find.json"
+fi
+
+# ---------------------------------------------------------------------------
+step "[5/5] results"
+status=0
+python3 - "$RES" "$OUT/results.md" <<'PY' || status=$?
+import sys
+
+res_path, md_path = sys.argv[1], sys.argv[2]
+r = {}
+with open(res_path, encoding="utf-8") as f:
+    for line in f:
+        k, _, v = line.rstrip("\n").partition("\t")
+        r[k] = v
+
+
+def num(key):
+    try:
+        return float(r[key])
+    except (KeyError, ValueError):
+        return None
+
+
+def fmt(x, nd=2):
+    return "—" if x is None else f"{x:,.{nd}f}"
+
+
+def fmt_t(key, nd=3):
+    """mean ± stddev of a timed key, in seconds"""
+    m, sd = num(key + "_s"), num(key + "_sd")
+    if m is None:
+        return "—"
+    return f"{m:,.{nd}f} ± {sd:,.{nd}f}" if sd is not None else f"{m:,.{nd}f}"
+
+
+fails = []
+
+
+def verdict(ok, what):
+    if ok is None:
+        return "n/a"
+    if not ok:
+        fails.append(what)
+    return "PASS" if ok else "**FAIL**"
+
+
+n = num("corpus_files")
+skip_md = r.get("skip_mediadex") == "1"
+rate = {}
+for key in ("scan", "inproc", "mediainfo", "exiftool", "ffprobe"):
+    s = num(key + "_s")
+    rate[key] = n / s if s else None
+
+out = []
+out.append("## Benchmark results")
+out.append("")
+vers = [f"mediadex {r['v_mediadex']}" if "v_mediadex" in r else None,
+        f"GStreamer {r.get('v_gstreamer', '?')}",
+        f"MediaInfo {r.get('v_mediainfo', '?')}",
+        f"ExifTool {r.get('v_exiftool', '?')}",
+        f"ffprobe {r.get('v_ffprobe', '?')}"]
+out.append(f"{r.get('started', '')}; {r.get('cpu', '')}; {r.get('kernel', '')}; "
+           f"load average before timing: {r.get('loadavg', '?')}.  ")
+out.append(", ".join(v for v in vers if v) + ".")
+out.append("")
+mb = (num("corpus_bytes") or 0) / 1e6
+out.append(f"### Corpus throughput ({int(n)} generated files, {mb:.1f} MB, page cache warm, "
+           f"mean of {r.get('runs', '?')} runs)")
+out.append("")
+out.append("| Tool | Command | Time (s, mean ± σ) | Files/s |")
+out.append("| --- | --- | ---: | ---: |")
+if skip_md:
+    out.append("| mediadex | `mediadex scan --json` (fresh catalog) | skipped | skipped |")
+else:
+    rcs = r.get("scan_rcs", "")
+    note = f" (exit {rcs})" if rcs and rcs != "0" else ""
+    t = num("scan_s")
+    out.append(f"| mediadex | `mediadex scan --json` (fresh catalog){note} | "
+               f"{fmt_t('scan') if t else 'error'} | {fmt(rate['scan'], 1)} |")
+half = r.get("half", "?")
+if rate.get("inproc"):
+    out.append(f"| (mediadex probes in one process, no isolation, no catalog) | `examples/probe -j 2` | {fmt_t('inproc')} | {fmt(rate['inproc'], 1)} |")
+out.append(f"| MediaInfo | `mediainfo --Output=JSON`, 2 processes × {half} files | {fmt_t('mediainfo')} | {fmt(rate['mediainfo'], 1)} |")
+out.append(f"| ExifTool | `exiftool -j`, 2 processes × {half} files | {fmt_t('exiftool')} | {fmt(rate['exiftool'], 1)} |")
+out.append(f"| ffprobe | `ffprobe -show_format -show_streams`, 1 process per file, 2 at a time | {fmt_t('ffprobe')} | {fmt(rate['ffprobe'], 1)} |")
+out.append("")
+
+if not skip_md:
+    out.append("| Ratio | Value | Target | Result |")
+    out.append("| --- | ---: | ---: | --- |")
+    for key, name, target in (("exiftool", "ExifTool", 1.5), ("mediainfo", "MediaInfo", 3.0),
+                              ("ffprobe", "ffprobe", None)):
+        ratio = rate["scan"] / rate[key] if rate["scan"] and rate[key] else None
+        if target is None:
+            out.append(f"| mediadex / {name} | {fmt(ratio)}× | — | — |")
+        else:
+            ok = ratio is not None and ratio >= target
+            out.append(f"| mediadex / {name} | {fmt(ratio)}× | ≥ {target}× | {verdict(ok, f'scan vs {name}')} |")
+    if rate["scan"] and rate.get("inproc"):
+        cost = rate["inproc"] / rate["scan"] - 1
+        out.append(f"| isolation cost (in-process / scan − 1) | {cost * 100:+.1f}% | ≤ 10% | {verdict(cost <= 0.10, 'isolation cost')} |")
+    out.append("")
+
+if r.get("skip_tree") != "1":
+    tn = num("tree_files")
+    out.append(f"### {int(tn):,}-file tree (copies of the corpus, ~500 files per directory)")
+    out.append("")
+    out.append("| Run | Time (s, mean ± σ) | Files/s | Peak RSS (MB) | Target | Result |")
+    out.append("| --- | ---: | ---: | ---: | --- | --- |")
+    fs = num("find_s")
+    if not skip_md:
+        ts, trss = num("tree_scan_s"), num("tree_scan_rss_kb")
+        rc = r.get("tree_scan_rc", "")
+        ok_rc = rc in ("0", "3")
+        note = "" if rc == "0" else f" (exit {rc})"
+        rss_mb = trss / 1024 if trss else None
+        out.append(f"| initial scan{note} | {fmt(ts, 1)} | {fmt(tn / ts if ts else None, 0)} | {fmt(rss_mb, 1)} | "
+                   f"RSS ≤ 200 MB | {verdict(ok_rc and rss_mb is not None and rss_mb <= 200, 'initial scan RSS')} |")
+        rs, rrss = num("tree_rescan_s"), num("tree_rescan_rss_kb")
+        rc = r.get("tree_rescan_rc", "")
+        ok_rc = rc in ("0", "3")
+        note = "" if rc == "0" else f", exit {rc}"
+        rrss_mb = rrss / 1024 if rrss else None
+        out.append(f"| no-change rescan (mean of 5{note}) | {fmt_t('tree_rescan')} | {fmt(tn / rs if rs else None, 0)} | {fmt(rrss_mb, 1)} | "
+                   f"RSS ≤ 200 MB | {verdict(ok_rc and rrss_mb is not None and rrss_mb <= 200, 'rescan RSS')} |")
+    out.append(f"| `find -type f -printf '%s %T@ %p\\n'` (mean of 5) | {fmt_t('find')} | {fmt(tn / fs if fs else None, 0)} | — | — | — |")
+    if not skip_md:
+        rs = num("tree_rescan_s")
+        ratio = rs / fs if rs and fs else None
+        out.append(f"| rescan / find | {fmt(ratio)}× | | | ≤ 3× | {verdict(ratio is not None and ratio <= 3, 'rescan vs find')} |")
+    out.append("")
+
+if not skip_md and r.get("scan_json"):
+    out.append(f"`mediadex scan --json` summary: `{r['scan_json'].strip()}`")
+    out.append("")
+
+if skip_md:
+    out.append("mediadex was not measured (BENCH_SKIP_MEDIADEX=1).")
+elif fails:
+    out.append("Missed targets: " + ", ".join(fails) + ".")
+else:
+    out.append("All targets met.")
+
+text = "\n".join(out) + "\n"
+with open(md_path, "w", encoding="utf-8") as f:
+    f.write(text)
+print(text)
+sys.exit(2 if fails else 0)
+PY
+echo "(written to $OUT/results.md)" >&2
+if ((status == 1)) || ((status > 2)); then
+  die "could not write the report"
+fi
+if ((status == 2)) && [[ $BENCH_STRICT == 1 ]]; then
+  exit 1
+fi
