@@ -187,20 +187,82 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
     out
 }
 
-/// Bring the pipeline to PAUSED and collect bus tags; Err carries the failed probe.
+/// What the bus has said so far, gathered by a sync handler on the posting threads.
+#[derive(Default)]
+struct BusState {
+    prerolled: bool,
+    error: Option<String>,
+    missing: Vec<String>,
+    tags: Option<gst::TagList>,
+}
+
+/// Bring the pipeline to PAUSED and collect global tags; Err carries the failed probe.
+///
+/// Messages are handled by a bus sync handler on the thread that posts them and
+/// then dropped: nothing queues on the bus, so no wakeup file descriptor is
+/// written, polled and read for every message of every file.
 fn run_to_paused(
     pipeline: &gst::Pipeline,
     timeout: Duration,
     started: Instant,
 ) -> Result<gst::TagList, Probe> {
     let bus = pipeline.bus().expect("pipeline has a bus");
-    let mut missing: Vec<String> = Vec::new();
-    let mut tags = gst::TagList::new();
-    if pipeline.set_state(gst::State::Paused).is_err() {
-        // The error itself is on the bus; fall through to read it.
+    let shared: Arc<(Mutex<BusState>, std::sync::Condvar)> = Arc::default();
+    {
+        let shared = shared.clone();
+        bus.set_sync_handler(move |_, msg| {
+            use gst::MessageView;
+            let (lock, cvar) = &*shared;
+            let mut st = lock.lock().unwrap();
+            match msg.view() {
+                MessageView::AsyncDone(_) => {
+                    st.prerolled = true;
+                    cvar.notify_all();
+                }
+                MessageView::Error(e) => {
+                    if st.error.is_none() {
+                        st.error = Some(e.error().message().trim().to_string());
+                    }
+                    cvar.notify_all();
+                }
+                MessageView::Element(_) => {
+                    if let Ok(m) = pbutils::MissingPluginMessage::parse(msg) {
+                        st.missing
+                            .push(format!("{} [{}]", m.description(), m.installer_detail()));
+                    }
+                }
+                MessageView::Tag(t) => {
+                    let list = t.tags();
+                    if list.scope() == gst::TagScope::Global {
+                        st.tags
+                            .get_or_insert_with(gst::TagList::new)
+                            .make_mut()
+                            .insert(&list, gst::TagMergeMode::Keep);
+                    }
+                }
+                _ => {}
+            }
+            gst::BusSyncReply::Drop
+        });
     }
+    // A failure here is also posted as an error, which the loop reads.
+    let _ = pipeline.set_state(gst::State::Paused);
+    let (lock, cvar) = &*shared;
     let mut stalled_since: Option<Instant> = None;
+    let mut st = lock.lock().unwrap();
     loop {
+        if let Some(text) = st.error.take() {
+            if !st.missing.is_empty() {
+                return Err(Probe::failed(
+                    Status::Unsupported,
+                    format!("missing plugin: {}", st.missing.join(", ")),
+                ));
+            }
+            return Err(Probe::failed(Status::Error, text));
+        }
+        if st.prerolled {
+            return Ok(st.tags.take().unwrap_or_default());
+        }
         let left = timeout.saturating_sub(started.elapsed());
         if left.is_zero() {
             return Err(Probe::failed(
@@ -211,12 +273,16 @@ fn run_to_paused(
                 ),
             ));
         }
-        let wait = left.min(STALL_POLL);
-        let Some(msg) = bus.timed_pop(gst::ClockTime::from_nseconds(wait.as_nanos() as u64)) else {
+        let (guard, waited) = cvar.wait_timeout(st, left.min(STALL_POLL)).unwrap();
+        st = guard;
+        if waited.timed_out() && !st.prerolled && st.error.is_none() {
             // decodebin drops an error a freshly plugged demuxer posts while it is
             // still being set to PAUSED, and then waits forever. What remains
             // visible is a streaming task that has stopped before preroll.
-            if streaming_stopped(pipeline) {
+            drop(st);
+            let stopped = streaming_stopped(pipeline);
+            st = lock.lock().unwrap();
+            if stopped {
                 let since = *stalled_since.get_or_insert_with(Instant::now);
                 if since.elapsed() >= STALL_GRACE {
                     return Err(Probe::failed(
@@ -227,33 +293,6 @@ fn run_to_paused(
             } else {
                 stalled_since = None;
             }
-            continue;
-        };
-        use gst::MessageView;
-        match msg.view() {
-            MessageView::AsyncDone(_) => return Ok(tags),
-            MessageView::Error(e) => {
-                if !missing.is_empty() {
-                    return Err(Probe::failed(
-                        Status::Unsupported,
-                        format!("missing plugin: {}", missing.join(", ")),
-                    ));
-                }
-                let text = e.error().message().trim().to_string();
-                return Err(Probe::failed(Status::Error, text));
-            }
-            MessageView::Element(_) => {
-                if let Ok(m) = pbutils::MissingPluginMessage::parse(&msg) {
-                    missing.push(format!("{} [{}]", m.description(), m.installer_detail()));
-                }
-            }
-            MessageView::Tag(t) => {
-                let list = t.tags();
-                if list.scope() == gst::TagScope::Global {
-                    tags.make_mut().insert(&list, gst::TagMergeMode::Keep);
-                }
-            }
-            _ => {}
         }
     }
 }
