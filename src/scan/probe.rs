@@ -694,7 +694,7 @@ fn tags_json(tags: &gst::TagList, container: bool) -> Map<String, Value> {
         if container && key == "datetime" {
             key = "creation_time".into();
         }
-        let vals: Vec<Value> = values.filter_map(|v| value_json(v)).collect();
+        let vals: Vec<Value> = values.filter_map(value_json).collect();
         match vals.len() {
             0 => {}
             1 => {
@@ -753,14 +753,13 @@ fn value_json(v: &glib::SendValue) -> Option<Value> {
 }
 
 fn datetime_json(dt: &gst::DateTime) -> Option<Value> {
-    if dt.has_time() {
-        if let Ok(g) = dt
+    if dt.has_time()
+        && let Ok(g) = dt
             .to_g_date_time()
             .and_then(|g| g.to_utc().map_err(|_| glib::bool_error!("utc")))
-            && let Ok(s) = g.format("%Y-%m-%dT%H:%M:%SZ")
-        {
-            return Some(json!(s.as_str()));
-        }
+        && let Ok(s) = g.format("%Y-%m-%dT%H:%M:%SZ")
+    {
+        return Some(json!(s.as_str()));
     }
     dt.to_iso8601_string().ok().map(|s| json!(s.as_str()))
 }

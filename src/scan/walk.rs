@@ -88,7 +88,7 @@ impl Filter {
             return false;
         };
         let ext = ext.as_bytes().to_ascii_lowercase();
-        self.extensions.iter().any(|e| *e == ext)
+        self.extensions.contains(&ext)
     }
 
     /// Is `path` (or a directory above it, up to its root) excluded?
