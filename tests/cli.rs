@@ -5,6 +5,9 @@ mod testenv;
 
 mod suite {
     mod catalog;
+    mod dump;
+    mod export;
     mod query;
+    mod report;
     mod scan;
 }
