@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::output::Format;
 use crate::record::{WavFormat, parse_duration};
+use crate::report::ReportFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -60,6 +61,29 @@ pub enum Command {
         after_help = "Examples:\n  mediadex repair\n  mediadex repair ~/takes/a.wav old/broken.wav --json\n\nWithout FILE it repairs every recording of this host still marked\n`recording` whose recorder is gone (a live recording is left alone). The data\nsize in the header is set from the file length, whole frames only, and the\ncatalog row is marked `recovered` with levels measured from the file.\nExit 3 if some files could not be repaired, 1 if none could."
     )]
     Repair(RepairArgs),
+    /// Run a report from sql/*.sql; with no NAME, print a summary of the library
+    #[command(
+        after_help = "Examples:\n  mediadex report                      # the library at a glance\n  mediadex report --list\n  mediadex report largest -p limit=50\n  mediadex report recent -p days=1 -f csv > today.csv\n  mediadex report duplicates -f json | jq '.[].path'\n  mediadex report directories -p depth=2 --show-sql | sqlite3 -json catalog.db\n  mediadex report my-report --sql-dir ~/.config/mediadex/sql\n\nA report file is one SQL query with a header comment:\n  -- name: my-report\n  -- description: one line\n  -- param: days = 7 -- what it means\nFiles in --sql-dir add reports or replace bundled ones of the same name.\nReports, like `query`, can only read the catalog."
+    )]
+    Report(ReportArgs),
+
+    /// Write every report (or the named ones) to files in DIR, for cron
+    #[command(
+        after_help = "Examples:\n  mediadex -q export --out /srv/reports\n  mediadex export --out /srv/reports -f ndjson --report problems --report recent -p days=1\n\nWrites NAME.json (or .ndjson, .csv) per report, summary.txt and manifest.json\n(versions, generated_at, and per report its rows, file name and sha256). All\nreports read one snapshot of the catalog; each file is replaced atomically, so a\nreader sees the old version or the new one, never half a file. Prints nothing on\nsuccess. Exit codes: 0 ok, 3 some reports failed (the rest were written),\n75 another export of this catalog is running."
+    )]
+    Export(ExportArgs),
+
+    /// Write the whole catalog as JSON Lines (media, recordings, scans)
+    #[command(
+        after_help = "Examples:\n  mediadex dump --out catalog.jsonl\n  mediadex dump | gzip > catalog-$(date +%F).jsonl.gz\n  ssh nas mediadex dump | mediadex load -\n\nThe first line is a header (format and versions); every other line is one row\nwith a `type` of scan, media or recording. Documents are nested JSON."
+    )]
+    Dump(DumpArgs),
+
+    /// Merge dumps into the catalog (idempotent; the newer row wins)
+    #[command(
+        after_help = "Examples:\n  mediadex --db all.db load nas.jsonl laptop.jsonl\n  zcat old.jsonl.gz | mediadex load -\n\nRows are matched by host and path: a row missing from the catalog is added, a\nnewer one (by last seen, probed or scanned) replaces it, an older or equal one is\nskipped, so loading the same dump twice changes nothing. Each FILE loads in one\ntransaction: all of it or none. Exit code 3: some FILEs failed (others loaded)."
+    )]
+    Load(LoadArgs),
 
     #[command(name = "__probe-worker", hide = true)]
     ProbeWorker(ProbeWorkerArgs),
@@ -126,6 +150,89 @@ pub struct QueryArgs {
     /// Bind :NAME in the SQL to VALUE (repeatable)
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
+
+    /// Stop the query after S seconds
+    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The report to run [default: a text summary of the library]
+    pub name: Option<String>,
+
+    /// List the reports with their parameters and descriptions
+    #[arg(long, conflicts_with_all = ["name", "show_sql"])]
+    pub list: bool,
+
+    /// Output format [default: text]
+    #[arg(short, long, value_enum)]
+    pub format: Option<ReportFormat>,
+
+    /// Set a report parameter (repeatable)
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+
+    /// Also load report files from DIR (replacing bundled ones by name)
+    #[arg(long, value_name = "DIR", env = "MEDIADEX_SQL_DIR")]
+    pub sql_dir: Option<PathBuf>,
+
+    /// Print the report's SQL with its parameters filled in, instead of running it
+    #[arg(long, requires = "name")]
+    pub show_sql: bool,
+
+    /// Stop the report after S seconds
+    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    pub timeout: f64,
+}
+
+/// File formats of `export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Ndjson,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Directory to write the report files into (created if needed)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// File format of the reports
+    #[arg(short, long, value_enum, default_value_t = ExportFormat::Json)]
+    pub format: ExportFormat,
+
+    /// Export only this report (repeatable) [default: every report]
+    #[arg(long = "report", value_name = "NAME")]
+    pub reports: Vec<String>,
+
+    /// Set a parameter of every exported report that declares it (repeatable)
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
+    pub params: Vec<(String, String)>,
+
+    /// Also load report files from DIR (replacing bundled ones by name)
+    #[arg(long, value_name = "DIR", env = "MEDIADEX_SQL_DIR")]
+    pub sql_dir: Option<PathBuf>,
+
+    /// Stop a report that runs longer than S seconds (the others still run)
+    #[arg(long, value_name = "S", default_value_t = 600.0)]
+    pub timeout: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct DumpArgs {
+    /// Write to FILE (replaced atomically) instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Dump files to merge, in order (`-` reads standard input)
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

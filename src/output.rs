@@ -187,17 +187,35 @@ pub fn write_table(
     columns: &[String],
     rows: &[Vec<String>],
 ) -> io::Result<()> {
-    let n = columns.len();
-    let mut width: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
-    let mut numeric = vec![true; n];
+    let mut numeric = vec![true; columns.len()];
     for r in rows {
-        for (i, c) in r.iter().enumerate().take(n) {
-            width[i] = width[i].max(c.chars().count());
+        for (i, c) in r.iter().enumerate().take(columns.len()) {
             if !c.is_empty() && c.parse::<f64>().is_err() {
                 numeric[i] = false;
             }
         }
     }
+    write_table_aligned(out, columns, rows, &numeric)
+}
+
+/// Write an aligned table, right-aligning the columns flagged in `right`
+/// (for cells like "1.5 GiB" that are numbers to the eye but not to `parse`).
+pub fn write_table_aligned(
+    out: &mut dyn Write,
+    columns: &[String],
+    rows: &[Vec<String>],
+    right: &[bool],
+) -> io::Result<()> {
+    let n = columns.len();
+    let mut width: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate().take(n) {
+            width[i] = width[i].max(c.chars().count());
+        }
+    }
+    let numeric: Vec<bool> = (0..n)
+        .map(|i| right.get(i).copied().unwrap_or(false))
+        .collect();
     let line = |cells: &[String], out: &mut dyn Write, header: bool| -> io::Result<()> {
         let mut s = String::new();
         for (i, c) in cells.iter().enumerate().take(n) {

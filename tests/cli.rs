@@ -5,8 +5,11 @@ mod testenv;
 
 mod suite {
     mod catalog;
+    mod dump;
+    mod export;
     mod hostile;
     mod query;
     mod record;
+    mod report;
     mod scan;
 }

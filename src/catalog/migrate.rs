@@ -10,7 +10,10 @@ use rusqlite::Connection;
 use super::{CatalogError, Result};
 
 /// Every migration in order; index 0 is version 1.
-pub const MIGRATIONS: &[&str] = &[include_str!("../../schema.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../../schema.sql"),
+    include_str!("../../migrations/002_docs_typed_index.sql"),
+];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 

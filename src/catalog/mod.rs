@@ -5,9 +5,13 @@
 //! plus the numbered files in `migrations/`, versioned by `PRAGMA user_version`;
 //! every write transaction starts with `BEGIN IMMEDIATE`, so a writer never fails
 //! half-way with `SQLITE_BUSY` on lock upgrade. Scans write through the single
-//! [`writer::Writer`] thread; readers use [`Catalog::open_readonly`].
+//! [`writer::Writer`] thread; readers use [`Catalog::open_readonly`], and SQL
+//! written by users (queries, report files) runs only on a [`guard::Guarded`]
+//! connection.
 
+pub mod dump;
 pub mod files;
+pub mod guard;
 pub mod migrate;
 pub mod query;
 pub mod recordings;

@@ -12,6 +12,10 @@ use serde_json::Value;
 pub enum QueryError {
     #[error("refusing to run a statement that writes or changes the catalog; query is read-only")]
     NotReadOnly,
+    #[error("refused: {0}; queries and reports are read-only")]
+    Refused(String),
+    #[error("interrupted after {0} s (--timeout); narrow the query or raise --timeout")]
+    TimedOut(f64),
     #[error("parameter {name} has no value; pass -p {bare}=VALUE")]
     MissingParam { name: String, bare: String },
     #[error("-p {0}: the SQL has no parameter :{0}")]

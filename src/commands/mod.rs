@@ -1,9 +1,13 @@
 //! Glue between the command line and the library: one file per verb. This is the
 //! only layer that touches every other module.
 
+pub mod dump;
+pub mod export;
+pub mod load;
 pub mod query;
 pub mod record;
 pub mod repair;
+pub mod report;
 pub mod scan;
 pub mod show;
 
@@ -46,6 +50,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Query(a) => query::run(&ctx, a),
         Command::Record(a) => record::run(&ctx, a),
         Command::Repair(a) => repair::run(&ctx, a),
+        Command::Report(a) => report::run(&ctx, a),
+        Command::Export(a) => export::run(&ctx, a),
+        Command::Dump(a) => dump::run(&ctx, a),
+        Command::Load(a) => load::run(&ctx, a),
         Command::ProbeWorker(a) => {
             crate::scan::worker::run(a.jobs, std::time::Duration::from_millis(a.timeout_ms))?;
             Ok(ExitCode::SUCCESS)

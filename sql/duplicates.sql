@@ -1,0 +1,55 @@
+-- name: duplicates
+-- description: candidate duplicate groups: same size and duration, or same resolution and duration within `tolerance` seconds
+-- param: tolerance = 0.1 -- seconds; durations are compared in steps of this size
+-- param: groups = 500 -- at most this many groups, those holding the most bytes first
+--
+-- One row per file of a group. Two kinds of group, strongest evidence first:
+--   size+duration        same byte size and duration step: most likely the
+--                        same file copied twice
+--   resolution+duration  same width x height and duration step but different
+--                        sizes: perhaps the same video encoded twice
+-- A duration step is round(duration / tolerance): two durations within the
+-- tolerance of each other usually, not always, share a step. In a large
+-- library many files share a resolution and a duration by chance: these are
+-- candidates to look at, not verdicts.
+WITH ok AS (
+    SELECT id, size, width, height, CAST(round(duration_s / :tolerance) AS INTEGER) AS step
+    FROM media
+    WHERE status = 'ok' AND duration_s > 0 AND size > 0
+),
+candidates AS (
+    SELECT 'size+duration' AS kind, size AS g_size, NULL AS g_width, NULL AS g_height, step,
+           count(*) AS files, sum(size) AS group_bytes
+    FROM ok
+    GROUP BY size, step
+    HAVING count(*) > 1
+    UNION ALL
+    SELECT 'resolution+duration', NULL, width, height, step, count(*), sum(size)
+    FROM ok
+    WHERE width IS NOT NULL AND height IS NOT NULL
+    GROUP BY width, height, step
+    HAVING count(*) > 1 AND min(size) < max(size)
+),
+chosen AS (
+    SELECT *,
+           CASE kind
+               WHEN 'size+duration' THEN printf('%d bytes, %.3f s', g_size, step * :tolerance)
+               ELSE printf('%dx%d, %.3f s', g_width, g_height, step * :tolerance)
+           END AS grp
+    FROM candidates
+    ORDER BY kind DESC, group_bytes DESC, g_size, g_width, g_height, step
+    LIMIT :groups
+),
+members AS (
+    SELECT c.kind, c.grp, c.files, c.group_bytes, o.id
+    FROM chosen c JOIN ok o ON o.size = c.g_size AND o.step = c.step
+    WHERE c.kind = 'size+duration'
+    UNION ALL
+    SELECT c.kind, c.grp, c.files, c.group_bytes, o.id
+    FROM chosen c JOIN ok o ON o.width = c.g_width AND o.height = c.g_height AND o.step = c.step
+    WHERE c.kind = 'resolution+duration'
+)
+SELECT s.kind, s.grp, s.files, s.group_bytes, m.host, m.path, m.size, m.duration_s,
+       m.width || 'x' || m.height AS resolution, m.container, m.video_codec
+FROM members s JOIN media m ON m.id = s.id
+ORDER BY s.kind DESC, s.group_bytes DESC, s.grp, m.host, m.path, m.path_bytes;

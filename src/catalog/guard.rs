@@ -1,0 +1,354 @@
+//! Guarded connections for SQL that users write: `query`, bundled reports and
+//! report files from `--sql-dir`.
+//!
+//! Invariants: such SQL cannot change the catalog or anything else on disk.
+//! Several independent layers make sure of it, so one mistake is not enough:
+//! the connection is opened read-only with `query_only`; the DEFENSIVE flag is
+//! set; no database may be attached (`SQLITE_LIMIT_ATTACHED` = 0); an
+//! authorizer refuses ATTACH/DETACH, every write and schema change, transaction
+//! control, `load_extension`, and any PRAGMA that is not a known read-only one;
+//! statements that SQLite itself does not call read-only are refused before
+//! they run; and a progress handler interrupts a statement that runs past its
+//! time limit (an endless recursive CTE, say).
+//!
+//! The only transaction control allowed is our own: [`Guarded::begin_snapshot`]
+//! opens one read transaction so that several reports see the same catalog.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rusqlite::config::DbConfig;
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
+use rusqlite::limits::Limit;
+use rusqlite::{ErrorCode, Statement};
+use serde_json::Value;
+
+use super::query::{self, QueryError};
+use super::{Catalog, Result};
+
+/// PRAGMAs that only read, allowed with or without an argument
+/// (`PRAGMA table_info(media)`, `PRAGMA integrity_check(10)`).
+const READ_PRAGMAS_WITH_ARG: &[&str] = &[
+    "foreign_key_check",
+    "foreign_key_list",
+    "index_info",
+    "index_list",
+    "index_xinfo",
+    "integrity_check",
+    "quick_check",
+    "table_info",
+    "table_list",
+    "table_xinfo",
+];
+
+/// PRAGMAs that read a setting when given no value and change it when given one:
+/// allowed only without a value.
+const READ_PRAGMAS_NO_ARG: &[&str] = &[
+    "application_id",
+    "collation_list",
+    "compile_options",
+    "data_version",
+    "database_list",
+    "encoding",
+    "freelist_count",
+    "function_list",
+    "journal_mode",
+    "module_list",
+    "page_count",
+    "page_size",
+    "pragma_list",
+    "schema_version",
+    "user_version",
+];
+
+/// Functions refused even though SQLite may know them: loading code, and the
+/// FTS3 tokenizer hook that takes a raw pointer.
+const REFUSED_FUNCTIONS: &[&str] = &["load_extension", "fts3_tokenizer"];
+
+/// How many virtual-machine steps pass between two looks at the clock: often
+/// enough to stop within milliseconds, rare enough to cost nothing measurable.
+const PROGRESS_STEPS: i32 = 10_000;
+
+#[derive(Default)]
+struct State {
+    /// Set while we run our own BEGIN/COMMIT, which the authorizer otherwise refuses.
+    internal: AtomicBool,
+    /// Why the authorizer last said no, for the error message.
+    refused: Mutex<Option<String>>,
+    /// When the running statement must stop.
+    deadline: Mutex<Option<Instant>>,
+    timed_out: AtomicBool,
+}
+
+/// A read-only catalog connection that is safe to hand user SQL.
+pub struct Guarded {
+    pub cat: Catalog,
+    state: Arc<State>,
+    timeout: Duration,
+    in_snapshot: bool,
+}
+
+impl Guarded {
+    /// Open `path` read-only and put every guard in place. `timeout` limits
+    /// each statement's run time.
+    pub fn open(path: &Path, timeout: Duration) -> Result<Guarded> {
+        let mut cat = Catalog::open_readonly(path)?;
+        let state = Arc::new(State::default());
+        cat.conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+        cat.conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, false)?;
+        cat.conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
+        let auth_state = Arc::clone(&state);
+        cat.conn.authorizer(Some(move |ctx: AuthContext<'_>| {
+            authorize(&auth_state, ctx)
+        }))?;
+        let progress_state = Arc::clone(&state);
+        cat.conn.progress_handler(
+            PROGRESS_STEPS,
+            Some(move || {
+                let deadline = *progress_state.deadline.lock().expect("deadline lock");
+                match deadline {
+                    Some(d) if Instant::now() >= d => {
+                        progress_state.timed_out.store(true, Ordering::SeqCst);
+                        true
+                    }
+                    _ => false,
+                }
+            }),
+        )?;
+        Ok(Guarded {
+            cat,
+            state,
+            timeout,
+            in_snapshot: false,
+        })
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Prepare user SQL: refused actions and non-read-only statements are
+    /// errors; `-p` parameters are bound by name.
+    pub fn prepare(
+        &self,
+        sql: &str,
+        params: &[(String, String)],
+    ) -> Result<Statement<'_>, QueryError> {
+        self.state.refused.lock().expect("refused lock").take();
+        query::prepare(&self.cat.conn, sql, params).map_err(|e| self.explain(e))
+    }
+
+    /// Run a prepared statement to the end under the time limit, calling
+    /// `on_row` for each row. Returns the row count.
+    pub fn for_each_row(
+        &self,
+        stmt: &mut Statement,
+        on_row: impl FnMut(&[Value]) -> std::io::Result<()>,
+    ) -> Result<u64, QueryError> {
+        self.state.timed_out.store(false, Ordering::SeqCst);
+        *self.state.deadline.lock().expect("deadline lock") = Some(Instant::now() + self.timeout);
+        let out = query::for_each_row(stmt, on_row);
+        *self.state.deadline.lock().expect("deadline lock") = None;
+        out.map_err(|e| self.explain(e))
+    }
+
+    /// Start one read transaction and pin its snapshot now, so that every
+    /// statement until [`Guarded::end_snapshot`] sees the catalog as it was at
+    /// this moment, whatever a concurrent scan commits meanwhile.
+    pub fn begin_snapshot(&mut self) -> Result<()> {
+        if self.in_snapshot {
+            return Ok(());
+        }
+        self.internal(|conn| {
+            conn.execute_batch("BEGIN DEFERRED")?;
+            // A deferred transaction takes its snapshot at the first read.
+            conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+        })?;
+        self.in_snapshot = true;
+        Ok(())
+    }
+
+    /// End the read transaction started by [`Guarded::begin_snapshot`].
+    pub fn end_snapshot(&mut self) -> Result<()> {
+        if !self.in_snapshot {
+            return Ok(());
+        }
+        self.in_snapshot = false;
+        self.internal(|conn| conn.execute_batch("COMMIT"))
+    }
+
+    fn internal<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        self.state.internal.store(true, Ordering::SeqCst);
+        let out = f(&self.cat.conn);
+        self.state.internal.store(false, Ordering::SeqCst);
+        Ok(out?)
+    }
+
+    /// Replace SQLite's bare "not authorized" and "interrupted" with what happened.
+    fn explain(&self, e: QueryError) -> QueryError {
+        let QueryError::Sql(sql_err) = &e else {
+            return e;
+        };
+        // A refused function surfaces as a plain SQLITE_ERROR, not SQLITE_AUTH:
+        // whatever the code, a refusal recorded by the authorizer is the cause.
+        if let Some(why) = self.state.refused.lock().expect("refused lock").take() {
+            return QueryError::Refused(why);
+        }
+        let code = match sql_err {
+            rusqlite::Error::SqliteFailure(err, _) => Some(err.code),
+            rusqlite::Error::SqlInputError { error, .. } => Some(error.code),
+            _ => None,
+        };
+        match code {
+            Some(ErrorCode::AuthorizationForStatementDenied) => {
+                QueryError::Refused("not authorized".into())
+            }
+            Some(ErrorCode::OperationInterrupted)
+                if self.state.timed_out.load(Ordering::SeqCst) =>
+            {
+                QueryError::TimedOut(self.timeout.as_secs_f64())
+            }
+            _ => e,
+        }
+    }
+}
+
+impl Drop for Guarded {
+    fn drop(&mut self) {
+        let _ = self.end_snapshot();
+    }
+}
+
+/// The authorizer: allow reading, refuse everything else, and say why.
+fn authorize(state: &State, ctx: AuthContext<'_>) -> Authorization {
+    let refuse = |why: String| {
+        *state.refused.lock().expect("refused lock") = Some(why);
+        Authorization::Deny
+    };
+    match ctx.action {
+        AuthAction::Select | AuthAction::Read { .. } | AuthAction::Recursive => {
+            Authorization::Allow
+        }
+        AuthAction::Function { function_name } => {
+            if REFUSED_FUNCTIONS
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case(function_name))
+            {
+                refuse(format!("{function_name}() is not allowed"))
+            } else {
+                Authorization::Allow
+            }
+        }
+        AuthAction::Pragma {
+            pragma_name,
+            pragma_value,
+        } => {
+            let name = pragma_name.to_ascii_lowercase();
+            let allowed = READ_PRAGMAS_WITH_ARG.contains(&name.as_str())
+                || (pragma_value.is_none() && READ_PRAGMAS_NO_ARG.contains(&name.as_str()));
+            if allowed {
+                Authorization::Allow
+            } else {
+                refuse(match pragma_value {
+                    Some(v) => format!("PRAGMA {pragma_name} = {v} changes state"),
+                    None => format!("PRAGMA {pragma_name} is not a known read-only PRAGMA"),
+                })
+            }
+        }
+        AuthAction::Transaction { .. } | AuthAction::Savepoint { .. }
+            if state.internal.load(Ordering::SeqCst) =>
+        {
+            Authorization::Allow
+        }
+        AuthAction::Transaction { .. } | AuthAction::Savepoint { .. } => {
+            refuse("transaction control (BEGIN, COMMIT, SAVEPOINT) is not allowed".into())
+        }
+        AuthAction::Attach { filename } => refuse(format!("ATTACH {filename:?} is not allowed")),
+        AuthAction::Detach { .. } => refuse("DETACH is not allowed".into()),
+        AuthAction::Insert { table_name } => refuse(format!("INSERT into {table_name}")),
+        AuthAction::Update { table_name, .. } => refuse(format!("UPDATE of {table_name}")),
+        AuthAction::Delete { table_name } => refuse(format!("DELETE from {table_name}")),
+        other => refuse(format!(
+            "{} changes the schema or the file",
+            action_name(&other)
+        )),
+    }
+}
+
+fn action_name(a: &AuthAction) -> String {
+    let dbg = format!("{a:?}");
+    dbg.split([' ', '{', '('])
+        .next()
+        .unwrap_or("statement")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let cat = Catalog::open(&path).unwrap();
+        cat.conn
+            .execute_batch(
+                "INSERT INTO files (host, path, path_bytes, root, status, first_seen)
+                 VALUES ('h', '/a.mkv', CAST('/a.mkv' AS BLOB), '/', 'ok', 't');
+                 INSERT INTO file_seen (file_id, last_seen) VALUES (1, 't');
+                 INSERT INTO docs (file_id, doc) VALUES (1, '{\"container\":\"mkv\"}');",
+            )
+            .unwrap();
+        drop(cat);
+        (dir, path)
+    }
+
+    fn run(g: &Guarded, sql: &str) -> Result<u64, QueryError> {
+        let mut stmt = g.prepare(sql, &[])?;
+        g.for_each_row(&mut stmt, |_| Ok(()))
+    }
+
+    #[test]
+    fn reads_pass_and_everything_else_is_refused() {
+        let (_dir, path) = catalog();
+        let g = Guarded::open(&path, Duration::from_secs(5)).unwrap();
+        assert_eq!(run(&g, "SELECT container FROM media").unwrap(), 1);
+        assert_eq!(run(&g, "PRAGMA table_info(media)").unwrap(), 28);
+        assert_eq!(run(&g, "PRAGMA user_version").unwrap(), 1);
+        for (sql, why) in [
+            ("PRAGMA user_version = 7", "changes state"),
+            ("PRAGMA query_only = 0", "changes state"),
+            ("PRAGMA writable_schema = 1", "changes state"),
+            ("ATTACH 'x.db' AS x", "ATTACH"),
+            ("SELECT load_extension('x')", "load_extension"),
+            ("BEGIN", "transaction"),
+        ] {
+            match run(&g, sql) {
+                Err(QueryError::Refused(m)) => assert!(m.contains(why), "{sql}: {m}"),
+                other => panic!("{sql}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn endless_statements_are_interrupted() {
+        let (_dir, path) = catalog();
+        let g = Guarded::open(&path, Duration::from_millis(200)).unwrap();
+        let t = Instant::now();
+        let r = run(
+            &g,
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
+        );
+        assert!(matches!(r, Err(QueryError::TimedOut(_))), "{r:?}");
+        assert!(t.elapsed() < Duration::from_secs(3));
+        // The connection is still usable afterwards.
+        assert_eq!(run(&g, "SELECT 1").unwrap(), 1);
+    }
+}

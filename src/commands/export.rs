@@ -1,0 +1,362 @@
+//! `mediadex export --out DIR`: every report (or the named ones) into DIR as
+//! one file each, plus `summary.txt` and `manifest.json`, for cron.
+//!
+//! Invariants: one export per catalog at a time (an flock on
+//! `CATALOG.export.lock`, released by the kernel when the process dies); every
+//! report reads the same snapshot (one read transaction); each file is replaced
+//! atomically and a failed report leaves its previous file untouched; the
+//! manifest is written last and names the sha256 of every file it lists;
+//! report files hold no timestamps, so an unchanged catalog exports to the same
+//! bytes; nothing is printed on success.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::report::{coded, timeout};
+use super::{CodedError, Context, exit};
+use crate::atomic::{self, AtomicFile};
+use crate::catalog::guard::Guarded;
+use crate::cli::{ExportArgs, ExportFormat};
+use crate::output::{self, Format, RowSink};
+use crate::report::{self, Origin, Report, ReportError, Rows};
+use crate::util;
+
+/// Name of the text summary file in the export directory.
+pub const SUMMARY_FILE: &str = "summary.txt";
+/// Name of the manifest in the export directory.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// A writer that hashes what passes through it.
+struct Hashing<W: Write> {
+    inner: W,
+    hash: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Feeds rows to a file's sink and keeps a copy for the text summary.
+struct Tee<'a, 'b> {
+    sink: &'a mut dyn RowSink,
+    copy: Option<&'b mut Rows>,
+}
+
+impl RowSink for Tee<'_, '_> {
+    fn begin(&mut self, columns: &[String]) -> std::io::Result<()> {
+        if let Some(c) = self.copy.as_deref_mut() {
+            c.begin(columns)?;
+        }
+        self.sink.begin(columns)
+    }
+    fn row(&mut self, values: &[serde_json::Value]) -> std::io::Result<()> {
+        if let Some(c) = self.copy.as_deref_mut() {
+            c.row(values)?;
+        }
+        self.sink.row(values)
+    }
+    fn end(&mut self) -> std::io::Result<()> {
+        self.sink.end()
+    }
+}
+
+#[derive(Serialize)]
+struct Manifest {
+    tool: &'static str,
+    version: &'static str,
+    schema_version: i64,
+    generated_at: String,
+    catalog: String,
+    format: &'static str,
+    argv: Vec<String>,
+    reports: Vec<Entry>,
+    summary: Option<FileEntry>,
+    failed: usize,
+}
+
+#[derive(Serialize)]
+struct Entry {
+    name: String,
+    description: String,
+    source: String,
+    params: serde_json::Map<String, serde_json::Value>,
+    file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rows: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FileEntry {
+    file: String,
+    sha256: String,
+}
+
+/// One export per catalog at a time: an exclusive lock on `CATALOG.export.lock`.
+/// The kernel drops it when the process dies, so a killed export never blocks the next.
+pub fn lock_export(db: &Path) -> anyhow::Result<std::fs::File> {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".export.lock");
+    let path = PathBuf::from(name);
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("could not open lock file {}", path.display()))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(CodedError {
+            code: exit::LOCKED,
+            message: format!(
+                "another export of catalog {} is running (lock {}); wait for it to finish and run again",
+                db.display(),
+                path.display()
+            ),
+        }
+        .into()),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(anyhow::anyhow!("could not lock {}: {e}", path.display()))
+        }
+    }
+}
+
+/// Test hook: with `MEDIADEX_TEST_EXPORT_PAUSE=GATE`, stop once the first
+/// report's new file is written but not yet in place, create `GATE.ready`,
+/// and wait (up to a minute) until GATE is deleted. Lets the tests write to
+/// the catalog, or kill the export, at that moment.
+fn test_pause() {
+    let Some(gate) = std::env::var_os("MEDIADEX_TEST_EXPORT_PAUSE") else {
+        return;
+    };
+    let gate = PathBuf::from(gate);
+    let mut ready = gate.clone().into_os_string();
+    ready.push(".ready");
+    let _ = std::fs::write(&ready, b"");
+    let start = std::time::Instant::now();
+    while gate.exists() && start.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+fn extension(f: ExportFormat) -> &'static str {
+    match f {
+        ExportFormat::Json => "json",
+        ExportFormat::Ndjson => "ndjson",
+        ExportFormat::Csv => "csv",
+    }
+}
+
+/// Run one report into `target`, atomically, keeping its rows in `copy` if
+/// given. Returns (rows, sha256).
+fn write_report(
+    g: &Guarded,
+    r: &Report,
+    params: &[(String, String)],
+    format: ExportFormat,
+    target: &Path,
+    pause: bool,
+    copy: Option<&mut Rows>,
+) -> anyhow::Result<(u64, String)> {
+    let mut file = AtomicFile::create(target)
+        .with_context(|| format!("could not create {}", atomic::temp_path(target).display()))?;
+    let mut hashing = Hashing {
+        inner: &mut file,
+        hash: Sha256::new(),
+    };
+    let fmt = match format {
+        ExportFormat::Json => Format::Json,
+        ExportFormat::Ndjson => Format::Ndjson,
+        ExportFormat::Csv => Format::Csv,
+    };
+    let rows = {
+        let mut sink = output::sink(fmt, Box::new(&mut hashing));
+        let mut tee = Tee {
+            sink: sink.as_mut(),
+            copy,
+        };
+        r.run(g, params, &mut tee)?
+    };
+    let sha = hex::encode(hashing.hash.finalize());
+    if pause {
+        file.sync()
+            .with_context(|| format!("could not write {}", file.temp().display()))?;
+        test_pause();
+    }
+    file.commit()
+        .with_context(|| format!("could not write {}", target.display()))?;
+    Ok((rows, sha))
+}
+
+pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let limit = timeout(args.timeout)?;
+    let all = report::load_all(args.sql_dir.as_deref())?;
+    let mut selected: Vec<&Report> = if args.reports.is_empty() {
+        all.iter().collect()
+    } else {
+        args.reports
+            .iter()
+            .map(|n| report::find(&all, n))
+            .collect::<Result<_, _>>()
+            .map_err(coded)?
+    };
+    selected.sort_by(|a, b| a.name.cmp(&b.name));
+    selected.dedup_by(|a, b| a.name == b.name);
+    // `-p` applies to every selected report that declares the parameter.
+    for (k, _) in &args.params {
+        if !selected
+            .iter()
+            .any(|r| r.params.iter().any(|p| &p.name == k))
+        {
+            return Err(coded(ReportError::UnknownParam {
+                report: "export".into(),
+                param: k.clone(),
+                known: "those declared by the exported reports (see `mediadex report --list`)"
+                    .into(),
+            }));
+        }
+    }
+
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("could not create export directory {}", args.out.display()))?;
+    let mut g = Guarded::open(&ctx.db, limit)?;
+    let _lock = lock_export(&ctx.db)?;
+    // Safe now that we hold the lock: no other export is writing here.
+    atomic::remove_stale_temps(&args.out)
+        .with_context(|| format!("could not clean temporary files in {}", args.out.display()))?;
+    g.begin_snapshot()?;
+    let generated_at = util::now_utc();
+
+    let ext = extension(args.format);
+    // Rows of the bundled reports the text summary is made of, kept as they
+    // are written so that the summary does not run them a second time.
+    let mut for_summary: std::collections::HashMap<String, Rows> = Default::default();
+    let mut entries = Vec::new();
+    let mut failed = 0;
+    for (i, r) in selected.iter().enumerate() {
+        let given: Vec<(String, String)> = args
+            .params
+            .iter()
+            .filter(|(k, _)| r.params.iter().any(|p| &p.name == k))
+            .cloned()
+            .collect();
+        let file = format!("{}.{ext}", r.name);
+        let mut entry = Entry {
+            name: r.name.clone(),
+            description: r.description.clone(),
+            source: r.origin.to_string(),
+            params: serde_json::Map::new(),
+            file: file.clone(),
+            rows: None,
+            sha256: None,
+            error: None,
+        };
+        let outcome = r
+            .bind(&given)
+            .map_err(anyhow::Error::from)
+            .and_then(|params| {
+                entry.params = params
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                    .collect();
+                let keep = r.origin == Origin::Bundled
+                    && given.is_empty()
+                    && report::summary::INPUTS.contains(&r.name.as_str());
+                let mut copy = Rows::default();
+                let out = write_report(
+                    &g,
+                    r,
+                    &params,
+                    args.format,
+                    &args.out.join(&file),
+                    i == 0,
+                    keep.then_some(&mut copy),
+                )?;
+                if keep {
+                    for_summary.insert(r.name.clone(), copy);
+                }
+                Ok(out)
+            });
+        match outcome {
+            Ok((rows, sha)) => {
+                entry.rows = Some(rows);
+                entry.sha256 = Some(sha);
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!(
+                    "mediadex: error: {}: {e:#}; its previous file, if any, was left in place",
+                    args.out.join(&file).display()
+                );
+                entry.error = Some(format!("{e:#}"));
+            }
+        }
+        entries.push(entry);
+    }
+
+    let summary = match report::summary::summary_from(&mut |name| match for_summary.remove(name) {
+        Some(rows) => Ok(rows),
+        None => report::summary::run_input(&g, name),
+    }) {
+        Ok(text) => {
+            let target = args.out.join(SUMMARY_FILE);
+            atomic::write(&target, text.as_bytes())
+                .with_context(|| format!("could not write {}", target.display()))?;
+            Some(FileEntry {
+                file: SUMMARY_FILE.into(),
+                sha256: hex::encode(Sha256::digest(text.as_bytes())),
+            })
+        }
+        Err(e) => {
+            failed += 1;
+            eprintln!(
+                "mediadex: error: {}: {e:#}",
+                args.out.join(SUMMARY_FILE).display()
+            );
+            None
+        }
+    };
+    let schema_version = g.cat.schema_version()?;
+    g.end_snapshot()?;
+
+    let manifest = Manifest {
+        tool: "mediadex",
+        version: env!("CARGO_PKG_VERSION"),
+        schema_version,
+        generated_at,
+        catalog: std::path::absolute(&ctx.db)
+            .unwrap_or_else(|_| ctx.db.clone())
+            .display()
+            .to_string(),
+        format: ext,
+        argv: std::env::args().collect(),
+        reports: entries,
+        summary,
+        failed,
+    };
+    let mut text = serde_json::to_vec_pretty(&manifest)?;
+    text.push(b'\n');
+    let target = args.out.join(MANIFEST_FILE);
+    atomic::write(&target, &text)
+        .with_context(|| format!("could not write {}", target.display()))?;
+    Ok(ExitCode::from(if failed > 0 {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    }))
+}

@@ -1,0 +1,67 @@
+//! `mediadex load FILE...`: merge dumps into the catalog, one transaction per
+//! file. A file that fails is reported and skipped; the others still load, and
+//! the exit code is 3.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use super::{Context, exit};
+use crate::catalog::Catalog;
+use crate::catalog::dump::{self, Merge};
+use crate::cli::LoadArgs;
+
+fn merge_text(kind: &str, m: &Merge) -> String {
+    format!(
+        "{kind} {} new, {} updated, {} unchanged",
+        m.inserted, m.updated, m.unchanged
+    )
+}
+
+pub fn run(ctx: &Context, args: LoadArgs) -> anyhow::Result<ExitCode> {
+    let mut cat = Catalog::open(&ctx.db)?;
+    let mut failed = 0;
+    for path in &args.files {
+        let name = path.display().to_string();
+        let result = if name == "-" {
+            let stdin = std::io::stdin();
+            let mut input = stdin.lock();
+            dump::load(&mut cat, &mut input)
+        } else {
+            match std::fs::File::open(path) {
+                Ok(f) => {
+                    let mut input: Box<dyn BufRead> =
+                        Box::new(std::io::BufReader::with_capacity(256 * 1024, f));
+                    dump::load(&mut cat, &mut input)
+                }
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("mediadex: error: could not open {name}: {e}");
+                    continue;
+                }
+            }
+        };
+        match result {
+            Ok(c) => {
+                if !ctx.quiet {
+                    eprintln!(
+                        "load {name}: {}; {}; {}",
+                        merge_text("media", &c.media),
+                        merge_text("recordings", &c.recordings),
+                        merge_text("scans", &c.scans)
+                    );
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!(
+                    "mediadex: error: could not load {name}: {e}; nothing from it was loaded"
+                );
+            }
+        }
+    }
+    Ok(ExitCode::from(if failed > 0 {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    }))
+}

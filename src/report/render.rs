@@ -1,0 +1,275 @@
+//! The text renderer of reports: a title line, then aligned columns in units a
+//! person reads at a glance. The machine formats (JSON, JSON Lines, CSV) keep
+//! raw values and live in `output`.
+//!
+//! Units follow the column name, so user report files get them too:
+//! `bytes`, `size`, `*_bytes` → `1.4 GiB`; `seconds`, `duration_s`, `*_s` →
+//! `h:mm:ss`; `hours` → `1,234.5`; `bitrate`, `*_bitrate` → `8.1 Mb/s`;
+//! `share`, `*_share` → `12.5%`; ISO timestamps → `2026-11-24 05:11 UTC`;
+//! other integers of four digits or more get thousands separators.
+//!
+//! Invariant: rendering never changes which rows or columns are shown, only
+//! how a value is written; numbers are right-aligned.
+
+use std::io::{self, Write};
+
+use serde_json::Value;
+
+use crate::output::{self, RowSink};
+use crate::util::{hms, human_bytes};
+
+/// Widest a text cell (other than a path) may be before it is cut with `…`.
+const MAX_CELL: usize = 80;
+
+/// Integer columns that are identifiers or physical quantities, not counts:
+/// never grouped with separators.
+const PLAIN_INTEGERS: &[&str] = &[
+    "id",
+    "dev",
+    "ino",
+    "width",
+    "height",
+    "rate",
+    "sample_rate",
+    "audio_sample_rate",
+    "channels",
+    "audio_channels",
+    "mtime_ns",
+    "year",
+];
+
+/// `1234567` → `1,234,567`.
+pub fn group_digits(s: &str) -> String {
+    let (sign, digits) = match s.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", s),
+    };
+    let (int, frac) = match digits.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (digits, None),
+    };
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// Bits per second in decimal units, as players show them: `8.1 Mb/s`.
+pub fn human_bitrate(bps: f64) -> String {
+    if bps >= 1e9 {
+        format!("{:.2} Gb/s", bps / 1e9)
+    } else if bps >= 1e6 {
+        format!("{:.1} Mb/s", bps / 1e6)
+    } else if bps >= 1e3 {
+        format!("{:.0} kb/s", bps / 1e3)
+    } else {
+        format!("{bps:.0} b/s")
+    }
+}
+
+/// A share in 0..=1 as a percentage, never rounding a non-zero share to 0%.
+pub fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if p > 0.0 && p < 0.1 {
+        "<0.1%".into()
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+/// A float with at most three decimals, trailing zeros dropped.
+fn short_float(f: f64) -> String {
+    let s = format!("{f:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
+/// `2026-11-24T05:11:00.123Z` → `2026-11-24 05:11 UTC`; anything else as is.
+fn human_time(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let looks = b.len() >= 17
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && s.ends_with('Z')
+        && b[..4].iter().all(u8::is_ascii_digit);
+    looks.then(|| format!("{} {} UTC", &s[..10], &s[11..16]))
+}
+
+fn clip(s: &str, max: usize) -> String {
+    let one_line: String = s
+        .chars()
+        .map(|c| {
+            if c == '\n' || c == '\t' || c == '\r' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    if one_line.chars().count() > max {
+        let mut t: String = one_line.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    } else {
+        one_line
+    }
+}
+
+fn is_path_column(c: &str) -> bool {
+    c == "path" || c == "directory" || c.ends_with("_path") || c == "root"
+}
+
+/// One value as a person should read it in column `column`.
+pub fn human_cell(column: &str, v: &Value) -> String {
+    let c = column.to_ascii_lowercase();
+    match v {
+        Value::Null => String::new(),
+        Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
+        Value::String(s) => {
+            if let Some(t) = human_time(s) {
+                t
+            } else if is_path_column(&c) {
+                s.clone()
+            } else {
+                clip(s, MAX_CELL)
+            }
+        }
+        Value::Number(n) => {
+            let f = n.as_f64().unwrap_or(0.0);
+            if c == "bytes" || c == "size" || c.ends_with("_bytes") {
+                human_bytes(f)
+            } else if c == "seconds" || c == "duration" || c.ends_with("_s") {
+                hms(f)
+            } else if c == "hours" || c.ends_with("_hours") {
+                group_digits(&format!("{f:.1}"))
+            } else if c == "bitrate" || c.ends_with("_bitrate") || c.ends_with("_bps") {
+                human_bitrate(f)
+            } else if c == "share" || c.ends_with("_share") {
+                percent(f)
+            } else if n.is_f64() {
+                short_float(f)
+            } else if PLAIN_INTEGERS.contains(&c.as_str())
+                || c.ends_with("_id")
+                || n.as_i64().is_some_and(|i| i.abs() < 1_000)
+            {
+                n.to_string()
+            } else {
+                group_digits(&n.to_string())
+            }
+        }
+        other => clip(&other.to_string(), MAX_CELL),
+    }
+}
+
+/// A sink that renders a titled text table once all rows are in.
+pub struct TextSink<'w> {
+    out: Box<dyn Write + 'w>,
+    title: String,
+    columns: Vec<String>,
+    rows: Vec<Vec<String>>,
+    right: Vec<bool>,
+}
+
+impl<'w> TextSink<'w> {
+    pub fn new(out: Box<dyn Write + 'w>, title: String) -> TextSink<'w> {
+        TextSink {
+            out,
+            title,
+            columns: Vec::new(),
+            rows: Vec::new(),
+            right: Vec::new(),
+        }
+    }
+}
+
+impl RowSink for TextSink<'_> {
+    fn begin(&mut self, columns: &[String]) -> io::Result<()> {
+        self.columns = columns.to_vec();
+        // Numbers right-aligned: decided by the values, not by the rendered text.
+        self.right = vec![true; columns.len()];
+        Ok(())
+    }
+    fn row(&mut self, values: &[Value]) -> io::Result<()> {
+        for (i, v) in values.iter().enumerate() {
+            if !(v.is_number() || v.is_null()) {
+                self.right[i] = false;
+            }
+        }
+        self.rows.push(
+            values
+                .iter()
+                .zip(&self.columns)
+                .map(|(v, c)| human_cell(c, v))
+                .collect(),
+        );
+        Ok(())
+    }
+    fn end(&mut self) -> io::Result<()> {
+        writeln!(self.out, "{}", self.title)?;
+        writeln!(self.out)?;
+        if self.rows.is_empty() {
+            writeln!(self.out, "(no rows)")?;
+        } else {
+            output::write_table_aligned(&mut self.out, &self.columns, &self.rows, &self.right)?;
+        }
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn units_follow_column_names() {
+        assert_eq!(human_cell("bytes", &json!(1_610_612_736u64)), "1.5 GiB");
+        assert_eq!(human_cell("duration_s", &json!(3725.4)), "1:02:05");
+        assert_eq!(human_cell("hours", &json!(12345.67)), "12,345.7");
+        assert_eq!(human_cell("mean_bitrate", &json!(8_123_456)), "8.1 Mb/s");
+        assert_eq!(human_cell("share", &json!(0.125)), "12.5%");
+        assert_eq!(human_cell("share", &json!(0.0001)), "<0.1%");
+        assert_eq!(human_cell("files", &json!(1_234_567)), "1,234,567");
+        assert_eq!(human_cell("files", &json!(42)), "42");
+        assert_eq!(human_cell("width", &json!(15360)), "15360");
+        assert_eq!(human_cell("frame_rate", &json!(23.976)), "23.976");
+        assert_eq!(human_cell("frame_rate", &json!(25.0)), "25");
+        assert_eq!(
+            human_cell("first_seen", &json!("2026-11-24T05:11:00.123Z")),
+            "2026-11-24 05:11 UTC"
+        );
+        assert_eq!(human_cell("resolution", &json!("1080p")), "1080p");
+        assert_eq!(human_cell("error", &Value::Null), "");
+        assert_eq!(group_digits("-1234.5"), "-1,234.5");
+    }
+
+    #[test]
+    fn text_table_has_title_and_aligned_units() {
+        let mut buf = Vec::new();
+        {
+            let mut s = TextSink::new(Box::new(&mut buf), "containers: by format".into());
+            s.begin(&["container".into(), "files".into(), "bytes".into()])
+                .unwrap();
+            s.row(&[json!("mkv"), json!(12), json!(2048)]).unwrap();
+            s.row(&[json!("mp4"), json!(3), json!(1_073_741_824u64)])
+                .unwrap();
+            s.end().unwrap();
+        }
+        let text = String::from_utf8(buf).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "containers: by format");
+        assert_eq!(lines[1], "");
+        assert_eq!(lines[2], "container  files  bytes");
+        assert_eq!(lines[4], "mkv           12  2.0 KiB");
+        assert_eq!(lines[5], "mp4            3  1.0 GiB");
+    }
+}

@@ -1,0 +1,245 @@
+//! The text summary of the whole library (`mediadex report` with no name, and
+//! `summary.txt` in exports): a handful of labelled lines a person reads in
+//! ten seconds.
+//!
+//! Invariants: built only from bundled reports run with their defaults (a
+//! `--sql-dir` override of, say, `summary` cannot break it); holds nothing that
+//! depends on the moment it is written, so two exports of the same catalog give
+//! the same bytes.
+
+use serde_json::Value;
+
+use super::render::group_digits;
+use super::{ReportError, Rows, bundled_one};
+use crate::catalog::guard::Guarded;
+use crate::util::{hms, human_bytes};
+
+/// Width of the label column.
+const LABEL: usize = 12;
+/// How many entries a distribution line names before "N more".
+const TOP: usize = 4;
+
+/// Statuses that need a person's attention (the `problems` report lists them).
+const PROBLEMS: &[&str] = &["crashed", "timeout", "error", "unsupported", "missing"];
+
+/// The bundled reports the summary is made of, all run with their defaults.
+pub const INPUTS: &[&str] = &[
+    "summary",
+    "hosts",
+    "containers",
+    "video-codecs",
+    "resolutions",
+    "hdr",
+    "audio-codecs",
+    "recordings",
+    "scans",
+];
+
+/// Run one of the [`INPUTS`] with its default parameters.
+pub fn run_input(g: &Guarded, name: &str) -> Result<Rows, ReportError> {
+    let r = bundled_one(name);
+    let bound = r.bind(&[])?;
+    r.collect(g, &bound)
+}
+
+fn int(v: &Value) -> i64 {
+    v.as_i64()
+        .or_else(|| v.as_f64().map(|f| f as i64))
+        .unwrap_or(0)
+}
+
+fn float(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(0.0)
+}
+
+fn count(n: i64) -> String {
+    group_digits(&n.to_string())
+}
+
+/// `12%`, or `<1%` for a share that is not zero but rounds to it.
+fn whole_percent(share: f64) -> String {
+    let p = share * 100.0;
+    if p > 0.0 && p < 0.5 {
+        "<1%".into()
+    } else {
+        format!("{p:.0}%")
+    }
+}
+
+/// `h264 60% · hevc 30% · 3 more 10%` from a report with `column` and `share`.
+fn distribution(rows: &Rows, column: &str) -> String {
+    let mut parts = Vec::new();
+    let mut rest_share = 0.0;
+    let mut rest = 0;
+    for i in 0..rows.rows.len() {
+        let share = float(rows.get(i, "share"));
+        if i < TOP {
+            let label = match rows.get(i, column) {
+                Value::String(s) => s.clone(),
+                Value::Null => "(unknown)".into(),
+                v => super::render::human_cell(column, v),
+            };
+            parts.push(format!("{label} {}", whole_percent(share)));
+        } else {
+            rest += 1;
+            rest_share += share;
+        }
+    }
+    if rest > 0 {
+        parts.push(format!("{rest} more {}", whole_percent(rest_share)));
+    }
+    parts.join(" · ")
+}
+
+/// A run time: `4.2 s` under a minute, `h:mm:ss` above.
+fn run_time(seconds: f64) -> String {
+    if seconds < 60.0 {
+        format!("{seconds:.1} s")
+    } else {
+        hms(seconds)
+    }
+}
+
+fn line(out: &mut String, label: &str, text: &str) {
+    out.push_str(&format!("{label:<LABEL$}{text}\n"));
+}
+
+/// The summary text (ends with a newline).
+pub fn summary_text(g: &Guarded) -> Result<String, ReportError> {
+    summary_from(&mut |name| run_input(g, name))
+}
+
+/// The summary text from the rows of its [`INPUTS`], as `get` provides them
+/// (an export hands over the rows it has just written instead of running
+/// the same reports twice).
+pub fn summary_from(
+    get: &mut dyn FnMut(&str) -> Result<Rows, ReportError>,
+) -> Result<String, ReportError> {
+    let mut out = String::new();
+    let summary = get("summary")?;
+    let mut all = (0i64, 0.0f64, 0.0f64);
+    let mut missing = (0i64, 0.0f64, 0.0f64);
+    let mut statuses = Vec::new();
+    let mut problems = 0i64;
+    for i in 0..summary.rows.len() {
+        let status = summary.get(i, "status").as_str().unwrap_or("").to_string();
+        let t = (
+            int(summary.get(i, "files")),
+            float(summary.get(i, "hours")),
+            float(summary.get(i, "bytes")),
+        );
+        match status.as_str() {
+            "all" => all = t,
+            s => {
+                if s == "missing" {
+                    missing = t;
+                }
+                if PROBLEMS.contains(&s) {
+                    problems += t.0;
+                }
+                statuses.push((status.clone(), t.0));
+            }
+        }
+    }
+    if all.0 == 0 {
+        line(
+            &mut out,
+            "Library",
+            "empty: run `mediadex scan DIR` to fill the catalog",
+        );
+        return Ok(out);
+    }
+    let hosts = get("hosts")?.rows.len();
+    let on_disk = all.0 - missing.0;
+    line(
+        &mut out,
+        "Library",
+        &format!(
+            "{} files on disk · {} · {} hours{}",
+            count(on_disk),
+            human_bytes(all.2 - missing.2),
+            group_digits(&format!("{:.1}", all.1 - missing.1)),
+            if hosts > 1 {
+                format!(" · {hosts} hosts")
+            } else {
+                String::new()
+            }
+        ),
+    );
+    // `ok` first, then the others as the report orders them.
+    statuses.sort_by_key(|(s, _)| s != "ok");
+    line(
+        &mut out,
+        "Status",
+        &statuses
+            .iter()
+            .map(|(s, n)| format!("{} {s}", count(*n)))
+            .collect::<Vec<_>>()
+            .join(" · "),
+    );
+    for (label, report, column) in [
+        ("Containers", "containers", "container"),
+        ("Video", "video-codecs", "video_codec"),
+        ("Resolution", "resolutions", "resolution"),
+        ("HDR", "hdr", "kind"),
+        ("Audio", "audio-codecs", "audio_codec"),
+    ] {
+        let rows = get(report)?;
+        if !rows.rows.is_empty() {
+            line(&mut out, label, &distribution(&rows, column));
+        }
+    }
+    line(
+        &mut out,
+        "Problems",
+        &if problems == 0 {
+            "none".to_string()
+        } else {
+            format!("{} files: mediadex report problems", count(problems))
+        },
+    );
+    let rec = get("recordings")?;
+    if !rec.rows.is_empty() {
+        let mut n = 0;
+        let mut secs = 0.0;
+        let mut clipped = 0;
+        let mut silent = 0;
+        for i in 0..rec.rows.len() {
+            n += int(rec.get(i, "recordings"));
+            secs += float(rec.get(i, "seconds"));
+            clipped += int(rec.get(i, "clipped"));
+            silent += int(rec.get(i, "silent"));
+        }
+        line(
+            &mut out,
+            "Recordings",
+            &format!(
+                "{} · {} · {} clipped · {} silent",
+                count(n),
+                hms(secs),
+                count(clipped),
+                count(silent)
+            ),
+        );
+    }
+    // Newest first: the first row is the last scan.
+    let scans = get("scans")?;
+    if !scans.rows.is_empty() {
+        let started = super::render::human_cell("started_at", scans.get(0, "started_at"));
+        line(
+            &mut out,
+            "Last scan",
+            &format!(
+                "{started} on {}: {}, {} files seen, {} new, {} changed, {} failed, {}",
+                scans.get(0, "host").as_str().unwrap_or("?"),
+                scans.get(0, "status").as_str().unwrap_or("?"),
+                count(int(scans.get(0, "seen"))),
+                count(int(scans.get(0, "new"))),
+                count(int(scans.get(0, "changed"))),
+                count(int(scans.get(0, "failed"))),
+                run_time(float(scans.get(0, "elapsed_s"))),
+            ),
+        );
+    }
+    Ok(out)
+}

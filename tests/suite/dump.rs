@@ -1,0 +1,318 @@
+//! `dump` and `load`: lossless round trips (non-UTF-8 names, nested
+//! documents, recordings, scans), idempotent loads where the newer row wins,
+//! catalogs of two hosts merged into one, and a bad dump that loads nothing.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use super::report::{
+    crafted_dump, doc, header, hex_of, load_text, media_line, populated, report_json,
+};
+use crate::testenv::media::copy_into;
+use crate::testenv::{HOST, TestEnv, stderr, stdout};
+
+fn dump_to(env: &TestEnv, name: &str) -> PathBuf {
+    let file = env.path().join(name);
+    let o = env.run(&["dump", "--out", file.to_str().unwrap()]);
+    assert!(o.status.success(), "dump: {}", stderr(&o));
+    file
+}
+
+fn lines(file: &Path) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The catalog files (main file and WAL) as bytes.
+fn catalog_bytes(env: &TestEnv) -> Vec<Vec<u8>> {
+    ["", "-wal"]
+        .iter()
+        .map(|s| {
+            let mut p = env.db.as_os_str().to_owned();
+            p.push(s);
+            std::fs::read(PathBuf::from(p)).unwrap_or_default()
+        })
+        .collect()
+}
+
+#[test]
+fn dump_load_dump_gives_identical_lines() {
+    let env = populated();
+    let d1 = dump_to(&env, "d1.jsonl");
+    let l1 = lines(&d1);
+    let head: Value = serde_json::from_str(&l1[0]).unwrap();
+    assert_eq!(head["type"], "header");
+    assert_eq!(head["format"], "mediadex-dump");
+    assert_eq!(head["dump_version"], 1);
+    assert_eq!(head["schema_version"], mediadex::catalog::SCHEMA_VERSION);
+    assert!(head["generated_at"].as_str().unwrap().ends_with('Z'));
+    let rows: Vec<Value> = l1[1..]
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = rows.iter().map(|r| r["type"].as_str().unwrap()).collect();
+    let count = |k: &str| kinds.iter().filter(|x| **x == k).count();
+    assert_eq!(
+        (count("scan"), count("media"), count("recording")),
+        (2, 30, 4)
+    );
+    let mut sorted = kinds.clone();
+    sorted.sort_by_key(|k| ["scan", "media", "recording"].iter().position(|x| x == k));
+    assert_eq!(kinds, sorted, "scans, then media, then recordings");
+    // Documents are nested, and a name that is not UTF-8 carries its bytes.
+    let fixture = rows
+        .iter()
+        .find(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("h264-aac.mp4"))
+        })
+        .unwrap();
+    assert_eq!(fixture["doc"]["video"]["codec"], "h264");
+    assert!(
+        fixture["scan"].is_string(),
+        "rows name the scan that last saw them"
+    );
+    let odd = rows
+        .iter()
+        .find(|r| r["path"] == "/crafted/bad\\xFFname.mkv")
+        .unwrap();
+    assert_eq!(odd["path_hex"], hex_of(b"/crafted/bad\xFFname.mkv"));
+    assert!(fixture.get("path_hex").is_none());
+
+    // Standard output and --out agree.
+    let piped = stdout(&env.run(&["-q", "dump"]));
+    assert_eq!(
+        piped.lines().skip(1).collect::<Vec<_>>(),
+        l1[1..].iter().map(String::as_str).collect::<Vec<_>>()
+    );
+
+    let copy = TestEnv::new();
+    let err = load_text(&copy, "in.jsonl", &std::fs::read_to_string(&d1).unwrap());
+    assert!(
+        err.contains("media 30 new, 0 updated, 0 unchanged"),
+        "{err}"
+    );
+    assert!(
+        err.contains("recordings 4 new") && err.contains("scans 2 new"),
+        "{err}"
+    );
+    let d2 = dump_to(&copy, "d2.jsonl");
+    assert_eq!(lines(&d2)[1..], l1[1..], "identical after the header");
+    let bytes = copy.query("SELECT hex(path_bytes) AS h, path FROM media WHERE path LIKE '%bad%'");
+    assert_eq!(
+        bytes[0]["h"],
+        hex_of(b"/crafted/bad\xFFname.mkv").to_uppercase()
+    );
+    for r in ["summary", "duplicates", "recordings", "bitrate-outliers"] {
+        assert_eq!(report_json(&copy, r, &[]), report_json(&env, r, &[]), "{r}");
+    }
+    // The scan a row belongs to survives the trip.
+    let linked = copy.query("SELECT count(*) AS n FROM files f JOIN scans s ON s.id = f.scan_id");
+    assert_eq!(linked[0]["n"], 30);
+}
+
+#[test]
+fn loading_twice_changes_nothing_and_the_newer_row_wins() {
+    let env = TestEnv::new();
+    let crafted = crafted_dump(HOST);
+    load_text(&env, "a.jsonl", &crafted);
+    let d1 = dump_to(&env, "d1.jsonl");
+    let before = catalog_bytes(&env);
+    let err = load_text(&env, "a.jsonl", &crafted);
+    assert!(
+        err.contains("media 0 new, 0 updated, 20 unchanged"),
+        "{err}"
+    );
+    assert!(
+        err.contains("recordings 0 new, 0 updated, 4 unchanged")
+            && err.contains("scans 0 new, 0 updated, 1 unchanged"),
+        "{err}"
+    );
+    assert_eq!(catalog_bytes(&env), before, "a second load writes nothing");
+    assert_eq!(lines(&dump_to(&env, "d2.jsonl"))[1..], lines(&d1)[1..]);
+
+    // A newer sighting of a file replaces the row, except its first sighting.
+    let newer = {
+        let mut l = media_line(
+            HOST,
+            "/crafted/hdr.mkv",
+            "ok",
+            None,
+            doc(
+                "mkv",
+                Some(("hevc", 3840, 2160, 23.976, Some("HLG"))),
+                &["ja"],
+                120.0,
+                123_456,
+            ),
+            "2026-02-01T00:00:00.000Z",
+        );
+        l["first_seen"] = json!("2026-01-15T00:00:00.000Z");
+        l
+    };
+    // A scan that marked a file missing later than its last sighting is newer too.
+    let gone_later = json!({"type": "scan", "host": HOST, "started_at": "2026-03-01T00:00:00.000Z",
+        "finished_at": "2026-03-01T00:00:05.000Z", "status": "complete", "roots": ["/crafted"]});
+    let mut missing = media_line(
+        HOST,
+        "/crafted/Shows/A/copy1.mkv",
+        "missing",
+        None,
+        json!({}),
+        "2026-01-01T00:00:10.000Z",
+    );
+    missing["scan"] = json!("2026-03-01T00:00:00.000Z");
+    // A recording that went on longer than the stored one.
+    let longer = json!({"type": "recording", "host": HOST, "path": "/crafted/rec0.wav", "status": "complete",
+        "device": "fakemic", "started_at": "2026-01-02T10:00:00.000Z", "ended_at": "2026-01-02T10:05:00.000Z",
+        "frames": 48000 * 300, "seconds": 300.0, "rate": 48000, "channels": 1, "format": "s16", "label": "take 0",
+        "doc": {"levels": {"clipped": 0}}});
+    let text: String = [header(), gone_later, newer, missing, longer]
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let err = load_text(&env, "newer.jsonl", &text);
+    assert!(err.contains("media 0 new, 2 updated, 0 unchanged"), "{err}");
+    assert!(err.contains("recordings 0 new, 1 updated"), "{err}");
+    let row = &env.query(
+        "SELECT size, hdr, first_seen, last_seen FROM media WHERE path = '/crafted/hdr.mkv'",
+    )[0];
+    assert_eq!(row["size"], 123_456);
+    assert_eq!(row["hdr"], "HLG");
+    assert_eq!(
+        row["first_seen"], "2026-01-01T00:00:00.000Z",
+        "first seen is the earlier sighting"
+    );
+    assert_eq!(row["last_seen"], "2026-02-01T00:00:00.000Z");
+    let copy1 = &env.query("SELECT m.status, s.started_at FROM media m JOIN scans s ON s.id = m.scan_id WHERE path = '/crafted/Shows/A/copy1.mkv'")[0];
+    assert_eq!(copy1["status"], "missing");
+    assert_eq!(copy1["started_at"], "2026-03-01T00:00:00.000Z");
+    assert_eq!(
+        env.query("SELECT seconds FROM recordings WHERE path = '/crafted/rec0.wav'")[0]["seconds"],
+        300.0
+    );
+
+    // The older dump again: nothing goes back.
+    let err = load_text(&env, "a.jsonl", &crafted);
+    assert!(
+        err.contains("media 0 new, 0 updated, 20 unchanged"),
+        "{err}"
+    );
+    assert_eq!(
+        env.query("SELECT size FROM media WHERE path = '/crafted/hdr.mkv'")[0]["size"],
+        123_456
+    );
+}
+
+#[test]
+fn catalogs_from_two_hosts_merge_into_one() {
+    let scan_as = |host: &str, files: &[&str]| {
+        let env = TestEnv::new();
+        copy_into(&env.lib, files);
+        let o = env
+            .cmd()
+            .env("MEDIADEX_HOST", host)
+            .args(["scan", env.lib.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        env
+    };
+    let nas = scan_as("nas", &["h264-aac.mp4", "vp8.webm", "hevc-flac.mkv"]);
+    let laptop = scan_as("laptop", &["h264-aac.mp4", "mjpeg.mov"]);
+    let (dn, dl) = (dump_to(&nas, "nas.jsonl"), dump_to(&laptop, "laptop.jsonl"));
+
+    let merged = TestEnv::new();
+    let o = merged.run(&["load", dn.to_str().unwrap(), dl.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let hosts = report_json(&merged, "hosts", &[]);
+    assert_eq!(
+        hosts
+            .iter()
+            .map(|h| (h["host"].as_str().unwrap(), h["files"].as_i64().unwrap()))
+            .collect::<Vec<_>>(),
+        [("laptop", 2), ("nas", 3)]
+    );
+    assert_eq!(merged.query("SELECT count(*) AS n FROM scans")[0]["n"], 2);
+    let text = stdout(&merged.run(&["report"]));
+    assert!(
+        text.contains("5 files on disk") && text.contains("2 hosts"),
+        "{text}"
+    );
+
+    // Merge order does not matter, and merging again changes nothing.
+    let other = TestEnv::new();
+    assert!(
+        other
+            .run(&["load", dl.to_str().unwrap(), dn.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let a = lines(&dump_to(&merged, "a.jsonl"));
+    let b = lines(&dump_to(&other, "b.jsonl"));
+    assert_eq!(a[1..], b[1..]);
+    let o = merged.run(&["load", dn.to_str().unwrap(), dl.to_str().unwrap()]);
+    assert!(
+        stderr(&o).lines().all(|l| l.contains(" 0 new, 0 updated")),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_bad_dump_loads_nothing_and_names_the_line() {
+    let env = TestEnv::new();
+    let good = |p: &str| {
+        media_line(
+            HOST,
+            p,
+            "ok",
+            None,
+            doc("mkv", None, &[], 1.0, 10),
+            "2026-01-01T00:00:00.000Z",
+        )
+    };
+    let mut bad_status = good("/x/3.mkv");
+    bad_status["status"] = json!("bogus");
+    let bad: String = [header(), good("/x/1.mkv"), good("/x/2.mkv"), bad_status]
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let bad_file = env.path().join("bad.jsonl");
+    std::fs::write(&bad_file, bad).unwrap();
+    let headless = env.path().join("headless.jsonl");
+    std::fs::write(&headless, format!("{}\n", good("/x/4.mkv"))).unwrap();
+    let fine = env.path().join("fine.jsonl");
+    std::fs::write(&fine, format!("{}\n{}\n", header(), good("/x/5.mkv"))).unwrap();
+
+    let o = env.run(&[
+        "load",
+        bad_file.to_str().unwrap(),
+        headless.to_str().unwrap(),
+        fine.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("could not load")
+            && err.contains("bad.jsonl: line 4")
+            && err.contains("CHECK constraint"),
+        "{err}"
+    );
+    assert!(
+        err.contains("headless.jsonl: line 1: no header line"),
+        "{err}"
+    );
+    assert!(err.contains("nothing from it was loaded"), "{err}");
+    let paths: Vec<Value> = env
+        .query("SELECT path FROM media ORDER BY path")
+        .into_iter()
+        .map(|r| r["path"].clone())
+        .collect();
+    assert_eq!(paths, vec![json!("/x/5.mkv")], "only the good file loaded");
+}

@@ -1,0 +1,964 @@
+//! Reports: every bundled report against a populated catalog (real scanned
+//! media plus crafted rows for the statuses, recordings, duplicates and
+//! outliers a scan of the fixtures cannot produce), each output format parsed
+//! back, `--sql-dir` overrides, the text summary, and the guarded connection
+//! refusing every listed attack with the catalog's bytes unchanged.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::testenv::media::copy_into;
+use crate::testenv::{HOST, TestEnv, stderr, stdout};
+
+/// A JSON document as the scanner writes it, for crafted rows.
+pub(crate) fn doc(
+    container: &str,
+    video: Option<(&str, i64, i64, f64, Option<&str>)>,
+    audio_langs: &[&str],
+    duration_s: f64,
+    size: i64,
+) -> Value {
+    let mut streams = Vec::new();
+    let mut d = serde_json::Map::new();
+    d.insert("container".into(), json!(container));
+    d.insert("size".into(), json!(size));
+    d.insert("duration_ns".into(), json!((duration_s * 1e9) as i64));
+    d.insert("duration_s".into(), json!(duration_s));
+    d.insert(
+        "bitrate".into(),
+        json!((size as f64 * 8.0 / duration_s).round() as i64),
+    );
+    if let Some((codec, w, h, fps, hdr)) = video {
+        let mut v = json!({"codec": codec, "width": w, "height": h, "frame_rate": fps});
+        if let Some(k) = hdr {
+            v["hdr"] = json!(k);
+        }
+        d.insert("video".into(), v.clone());
+        v["kind"] = json!("video");
+        streams.push(v);
+    }
+    for (i, lang) in audio_langs.iter().enumerate() {
+        let a = json!({"codec": "aac", "channels": 2, "sample_rate": 48000, "language": lang});
+        if i == 0 {
+            d.insert("audio".into(), a.clone());
+        }
+        let mut s = a;
+        s["kind"] = json!("audio");
+        streams.push(s);
+    }
+    d.insert("streams".into(), Value::Array(streams));
+    Value::Object(d)
+}
+
+/// One `media` line of a dump.
+pub(crate) fn media_line(
+    host: &str,
+    path: &str,
+    status: &str,
+    error: Option<&str>,
+    doc: Value,
+    seen: &str,
+) -> Value {
+    json!({
+        "type": "media", "host": host, "path": path, "root": "/crafted",
+        "dev": 1, "ino": 1, "size": doc["size"], "mtime_ns": 1,
+        "status": status, "error": error,
+        "first_seen": "2026-01-01T00:00:00.000Z", "last_seen": seen,
+        "probed_at": seen, "probe_ms": 1.5, "scan": "2026-01-01T00:00:00.000Z",
+        "doc": doc,
+    })
+}
+
+pub(crate) fn header() -> Value {
+    json!({"type": "header", "format": "mediadex-dump", "dump_version": 1})
+}
+
+/// A dump of rows a scan of the fixtures cannot produce: every failure
+/// status, a missing file, an exact copy, an HDR file, a group of eleven 720p
+/// clips with one far outlier, a non-UTF-8 name, and recordings on two days.
+pub(crate) fn crafted_dump(host: &str) -> String {
+    const T: &str = "2026-01-01T00:00:10.000Z";
+    let mut lines = vec![
+        header(),
+        json!({"type": "scan", "host": host, "started_at": "2026-01-01T00:00:00.000Z",
+               "finished_at": "2026-01-01T00:00:20.000Z", "status": "complete",
+               "roots": ["/crafted"], "seen": 20, "new": 20, "changed": 0, "unchanged": 0,
+               "missing": 1, "failed": 4, "probed": 20, "elapsed_s": 20.0}),
+    ];
+    let empty = json!({});
+    for (path, status, error) in [
+        ("/crafted/broken.mkv", "error", "no streams found"),
+        (
+            "/crafted/hang.mp4",
+            "timeout",
+            "probe took longer than 30 s",
+        ),
+        (
+            "/crafted/crash.avi",
+            "crashed",
+            "the probe worker died on this file",
+        ),
+        (
+            "/crafted/odd.xyz",
+            "unsupported",
+            "no demuxer for this type",
+        ),
+    ] {
+        let mut l = media_line(host, path, status, Some(error), empty.clone(), T);
+        l["size"] = json!(1000);
+        lines.push(l);
+    }
+    lines.push(media_line(
+        host,
+        "/crafted/gone.mkv",
+        "missing",
+        None,
+        doc(
+            "mkv",
+            Some(("h264", 1280, 720, 25.0, None)),
+            &["en"],
+            60.0,
+            7_000_000,
+        ),
+        T,
+    ));
+    for path in ["/crafted/Shows/A/copy1.mkv", "/crafted/Shows/B/copy2.mkv"] {
+        lines.push(media_line(
+            host,
+            path,
+            "ok",
+            None,
+            doc(
+                "mkv",
+                Some(("h264", 1920, 1080, 25.0, None)),
+                &["en", "de"],
+                600.0,
+                50_000_000,
+            ),
+            T,
+        ));
+    }
+    lines.push(media_line(
+        host,
+        "/crafted/hdr.mkv",
+        "ok",
+        None,
+        doc(
+            "mkv",
+            Some(("hevc", 3840, 2160, 23.976, Some("HDR10"))),
+            &["ja"],
+            120.0,
+            90_000_000,
+        ),
+        T,
+    ));
+    // Eleven 720p25 h264 clips: ten near 0.1 bits per pixel per frame, one at 1.3.
+    for i in 0..11 {
+        let seconds = 100.0 + i as f64;
+        let bpp = if i == 7 { 1.3 } else { 0.1 + 0.001 * i as f64 };
+        let size = (bpp * 1280.0 * 720.0 * 25.0 * seconds / 8.0) as i64;
+        lines.push(media_line(
+            host,
+            &format!("/crafted/clips/clip{i:02}.mp4"),
+            "ok",
+            None,
+            doc(
+                "mp4",
+                Some(("h264", 1280, 720, 25.0, None)),
+                &[],
+                seconds,
+                size,
+            ),
+            T,
+        ));
+    }
+    let mut odd = media_line(
+        host,
+        "/crafted/bad\\xFFname.mkv",
+        "ok",
+        None,
+        doc(
+            "mkv",
+            Some(("vp9", 640, 360, 30.0, None)),
+            &["fr"],
+            30.0,
+            3_000_000,
+        ),
+        T,
+    );
+    odd["path_hex"] = json!(hex_of(b"/crafted/bad\xFFname.mkv"));
+    lines.push(odd);
+    for (i, (day, status, levels)) in [
+        (
+            "2026-01-02T10:00:00.000Z",
+            "complete",
+            json!({"levels": {"clipped": 5, "silent_share": 0.1}}),
+        ),
+        (
+            "2026-01-02T11:00:00.000Z",
+            "complete",
+            json!({"levels": {"clipped": 0, "silent_share": 0.99}}),
+        ),
+        (
+            "2026-01-02T12:00:00.000Z",
+            "recovered",
+            json!({"levels": {"peak_dbfs": [-3.0], "rms_dbfs": [-20.0]}}),
+        ),
+        ("2026-01-03T09:00:00.000Z", "failed", json!({})),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        lines.push(json!({
+            "type": "recording", "host": host, "path": format!("/crafted/rec{i}.wav"),
+            "status": status, "device": "fakemic", "started_at": day, "ended_at": day,
+            "frames": 48000 * 10, "seconds": 10.0, "rate": 48000, "channels": 1,
+            "format": "s16", "label": format!("take {i}"), "doc": levels,
+        }));
+    }
+    let mut out = String::new();
+    for l in lines {
+        out.push_str(&l.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+pub(crate) fn hex_of(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Write `text` to a file in the env and `load` it; returns stderr.
+pub(crate) fn load_text(env: &TestEnv, name: &str, text: &str) -> String {
+    let file = env.path().join(name);
+    std::fs::write(&file, text).unwrap();
+    let out = env.run(&["load", file.to_str().unwrap()]);
+    assert!(out.status.success(), "load failed: {}", stderr(&out));
+    stderr(&out)
+}
+
+/// The fixtures scanned, plus the crafted rows.
+pub(crate) fn populated() -> TestEnv {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &[]);
+    env.scan(&[], 0);
+    load_text(&env, "crafted.jsonl", &crafted_dump(HOST));
+    env
+}
+
+/// `report NAME -f json` plus extra args, parsed.
+pub(crate) fn report_json(env: &TestEnv, name: &str, extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["report", name, "-f", "json"];
+    args.extend_from_slice(extra);
+    let out = env.run(&args);
+    assert!(out.status.success(), "report {name}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("report {name} -f json is not JSON ({e}): {}", stdout(&out)))
+}
+
+fn csv_header(env: &TestEnv, name: &str) -> Vec<String> {
+    let out = env.run(&["report", name, "-f", "csv"]);
+    assert!(out.status.success(), "{name}: {}", stderr(&out));
+    let mut rdr = csv::Reader::from_reader(out.stdout.as_slice());
+    rdr.headers().unwrap().iter().map(str::to_string).collect()
+}
+
+fn col<'a>(rows: &'a [Value], key: &str, value: &str) -> &'a Value {
+    rows.iter()
+        .find(|r| r[key] == value)
+        .unwrap_or_else(|| panic!("no row with {key} = {value} in {rows:?}"))
+}
+
+/// Every bundled report, with the columns it must have.
+fn expected_columns() -> BTreeMap<&'static str, Vec<&'static str>> {
+    BTreeMap::from([
+        (
+            "audio-codecs",
+            vec![
+                "audio_codec",
+                "files",
+                "mono",
+                "stereo",
+                "surround",
+                "hours",
+                "share",
+            ],
+        ),
+        ("audio-languages", vec!["language", "files", "streams"]),
+        (
+            "bitrate-outliers",
+            vec![
+                "host",
+                "path",
+                "video_codec",
+                "resolution",
+                "dimensions",
+                "frame_rate",
+                "bitrate",
+                "bpp",
+                "median_bpp",
+                "ratio",
+                "group_files",
+            ],
+        ),
+        (
+            "containers",
+            vec!["container", "files", "hours", "bytes", "share"],
+        ),
+        (
+            "directories",
+            vec!["host", "directory", "files", "hours", "bytes"],
+        ),
+        (
+            "duplicates",
+            vec![
+                "kind",
+                "grp",
+                "files",
+                "group_bytes",
+                "host",
+                "path",
+                "size",
+                "duration_s",
+                "resolution",
+                "container",
+                "video_codec",
+            ],
+        ),
+        ("frame-rates", vec!["frame_rate", "files", "hours", "share"]),
+        ("hdr", vec!["kind", "files", "hours", "bytes", "share"]),
+        (
+            "hosts",
+            vec!["host", "files", "missing", "hours", "bytes", "last_seen"],
+        ),
+        (
+            "largest",
+            vec![
+                "host",
+                "path",
+                "size",
+                "duration_s",
+                "container",
+                "video_codec",
+                "resolution",
+                "bitrate",
+            ],
+        ),
+        (
+            "longest",
+            vec![
+                "host",
+                "path",
+                "duration_s",
+                "size",
+                "container",
+                "video_codec",
+                "resolution",
+                "bitrate",
+            ],
+        ),
+        (
+            "problems",
+            vec![
+                "status",
+                "host",
+                "path",
+                "error",
+                "size",
+                "last_seen",
+                "probed_at",
+            ],
+        ),
+        (
+            "recent",
+            vec![
+                "first_seen",
+                "host",
+                "path",
+                "size",
+                "duration_s",
+                "container",
+                "video_codec",
+                "resolution",
+            ],
+        ),
+        (
+            "recordings",
+            vec![
+                "day",
+                "recordings",
+                "seconds",
+                "clipped",
+                "silent",
+                "failed",
+            ],
+        ),
+        (
+            "resolutions",
+            vec!["resolution", "files", "hours", "bytes", "share"],
+        ),
+        (
+            "scans",
+            vec![
+                "started_at",
+                "host",
+                "status",
+                "roots",
+                "seen",
+                "new",
+                "changed",
+                "unchanged",
+                "missing",
+                "failed",
+                "probed",
+                "elapsed_s",
+                "finished_at",
+            ],
+        ),
+        ("summary", vec!["status", "files", "hours", "bytes"]),
+        (
+            "video-codecs",
+            vec![
+                "video_codec",
+                "files",
+                "hours",
+                "bytes",
+                "mean_bitrate",
+                "share",
+            ],
+        ),
+    ])
+}
+
+#[test]
+fn every_bundled_report_has_its_shape_and_content() {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &[]);
+    env.scan(&[], 0);
+    // Language tags the fixtures carry by themselves (muxers add defaults).
+    let fixture_langs = report_json(&env, "audio-languages", &[]);
+    let fixture = |lang: &str, col: &str| {
+        fixture_langs
+            .iter()
+            .find(|r| r["language"] == lang)
+            .map(|r| r[col].as_i64().unwrap())
+            .unwrap_or(0)
+    };
+    load_text(&env, "crafted.jsonl", &crafted_dump(HOST));
+    let out = env.run(&["report", "--list", "-f", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = listed.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let expected = expected_columns();
+    assert_eq!(
+        names,
+        expected.keys().copied().collect::<Vec<_>>(),
+        "bundled reports"
+    );
+    let mut rows = BTreeMap::new();
+    for (name, columns) in &expected {
+        assert_eq!(&csv_header(&env, name), columns, "columns of {name}");
+        let r = report_json(&env, name, &[]);
+        assert!(!r.is_empty(), "{name} has rows on a populated catalog");
+        for row in &r {
+            let keys: Vec<&str> = row
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(
+                &keys, columns,
+                "{name}: every JSON row has the columns in order"
+            );
+        }
+        rows.insert(*name, r);
+    }
+
+    // 10 scanned fixtures + 20 crafted files.
+    let summary = &rows["summary"];
+    assert_eq!(summary[0]["status"], "all");
+    assert_eq!(summary[0]["files"], 30);
+    let by_status: i64 = summary[1..]
+        .iter()
+        .map(|r| r["files"].as_i64().unwrap())
+        .sum();
+    assert_eq!(by_status, 30, "statuses add up to the total");
+    assert_eq!(col(summary, "status", "ok")["files"], 25);
+    assert_eq!(col(summary, "status", "missing")["files"], 1);
+
+    let ok: i64 = rows["containers"]
+        .iter()
+        .map(|r| r["files"].as_i64().unwrap())
+        .sum();
+    assert_eq!(ok, 25, "containers count the files probed successfully");
+    assert_eq!(col(&rows["containers"], "container", "mp4")["files"], 12);
+    let share: f64 = rows["containers"]
+        .iter()
+        .map(|r| r["share"].as_f64().unwrap())
+        .sum();
+    assert!((share - 1.0).abs() < 0.001, "shares add up to 1: {share}");
+
+    let res = &rows["resolutions"];
+    assert_eq!(col(res, "resolution", "4K")["files"], 1);
+    assert_eq!(col(res, "resolution", "720p")["files"], 11);
+    assert_eq!(col(res, "resolution", "1080p")["files"], 3);
+    assert_eq!(
+        res[0]["resolution"], "4K",
+        "classes ordered from the largest"
+    );
+    assert_eq!(col(&rows["hdr"], "kind", "HDR10")["files"], 1);
+    assert_eq!(col(&rows["hdr"], "kind", "SDR")["files"], 24);
+
+    let langs = &rows["audio-languages"];
+    assert_eq!(
+        col(langs, "language", "en")["files"],
+        fixture("en", "files") + 2,
+        "{langs:?}"
+    );
+    assert_eq!(
+        col(langs, "language", "fr")["files"],
+        fixture("fr", "files") + 1
+    );
+    assert_eq!(
+        col(langs, "language", "de")["streams"],
+        fixture("de", "streams") + 2
+    );
+    assert_eq!(
+        col(langs, "language", "ja")["files"],
+        fixture("ja", "files") + 1
+    );
+
+    let problems = &rows["problems"];
+    let order: Vec<&str> = problems
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        ["crashed", "timeout", "error", "unsupported", "missing"]
+    );
+    assert_eq!(problems[2]["error"], "no streams found");
+    assert_eq!(problems[4]["error"], "not found by the last scan");
+
+    let dups = &rows["duplicates"];
+    assert_eq!(dups[0]["kind"], "size+duration");
+    assert_eq!(dups[0]["files"], 2);
+    let first_group: Vec<&str> = dups
+        .iter()
+        .filter(|r| r["grp"] == dups[0]["grp"])
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        first_group,
+        ["/crafted/Shows/A/copy1.mkv", "/crafted/Shows/B/copy2.mkv"]
+    );
+
+    let outliers = &rows["bitrate-outliers"];
+    assert_eq!(outliers.len(), 1, "{outliers:?}");
+    assert_eq!(outliers[0]["path"], "/crafted/clips/clip07.mp4");
+    assert_eq!(outliers[0]["resolution"], "720p");
+    assert_eq!(outliers[0]["group_files"], 11);
+    assert!(outliers[0]["ratio"].as_f64().unwrap() > 10.0);
+    // A lower factor finds nothing more among files within 10% of each other.
+    assert_eq!(
+        report_json(&env, "bitrate-outliers", &["-p", "factor=1.5"]).len(),
+        1
+    );
+
+    let largest = &rows["largest"];
+    let sizes: Vec<i64> = largest
+        .iter()
+        .map(|r| r["size"].as_i64().unwrap())
+        .collect();
+    assert!(
+        sizes.windows(2).all(|w| w[0] >= w[1]),
+        "largest first: {sizes:?}"
+    );
+    assert_eq!(
+        largest[0]["path"], "/crafted/clips/clip07.mp4",
+        "the outlier is the largest"
+    );
+    assert!(
+        largest.iter().all(|r| r["path"] != "/crafted/gone.mkv"),
+        "missing files are not on disk"
+    );
+    assert_eq!(report_json(&env, "largest", &["-p", "limit=3"]).len(), 3);
+    assert_eq!(rows["longest"][0]["path"], "/crafted/Shows/A/copy1.mkv");
+
+    // Only the fixtures were first seen in the last week; the crafted rows are from January.
+    let recent = &rows["recent"];
+    assert_eq!(recent.len(), 10);
+    assert!(recent.iter().all(|r| {
+        r["path"]
+            .as_str()
+            .unwrap()
+            .starts_with(env.lib.to_str().unwrap())
+    }));
+
+    let dirs = &rows["directories"];
+    let lib = env.lib.to_str().unwrap();
+    assert_eq!(
+        col(dirs, "directory", lib)["files"],
+        10,
+        "files directly under a root stay there"
+    );
+    assert_eq!(col(dirs, "directory", "/crafted/clips")["files"], 11);
+    assert_eq!(col(dirs, "directory", "/crafted/Shows")["files"], 2);
+    let deeper = report_json(&env, "directories", &["-p", "depth=2"]);
+    assert_eq!(col(&deeper, "directory", "/crafted/Shows/A")["files"], 1);
+    let roots = report_json(&env, "directories", &["-p", "depth=0"]);
+    assert_eq!(
+        col(&roots, "directory", "/crafted")["files"],
+        19,
+        "20 crafted minus the missing one"
+    );
+
+    let rec = &rows["recordings"];
+    assert_eq!(rec.len(), 2);
+    assert_eq!(rec[0]["day"], "2026-01-03");
+    assert_eq!(rec[0]["failed"], 1);
+    assert_eq!(rec[1]["day"], "2026-01-02");
+    assert_eq!(rec[1]["recordings"], 3);
+    assert_eq!(rec[1]["seconds"], 30.0);
+    assert_eq!(rec[1]["clipped"], 1);
+    assert_eq!(rec[1]["silent"], 1);
+
+    let scans = &rows["scans"];
+    assert_eq!(scans.len(), 2);
+    assert_eq!(
+        scans[1]["started_at"], "2026-01-01T00:00:00.000Z",
+        "newest first"
+    );
+    assert_eq!(
+        scans[1]["roots"],
+        json!(["/crafted"]),
+        "JSON columns come out nested"
+    );
+    assert_eq!(rows["hosts"].len(), 1);
+    assert_eq!(rows["hosts"][0]["files"], 29);
+    assert_eq!(rows["hosts"][0]["missing"], 1);
+}
+
+#[test]
+fn formats_parse_back_and_text_is_for_people() {
+    let env = populated();
+    let json = report_json(&env, "largest", &["-p", "limit=5"]);
+    assert_eq!(json.len(), 5);
+
+    let nd = stdout(&env.run(&["report", "largest", "-p", "limit=5", "-f", "ndjson"]));
+    let lines: Vec<Value> = nd
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines, json);
+
+    let csv_out = env
+        .run(&["report", "largest", "-p", "limit=5", "-f", "csv"])
+        .stdout;
+    let mut rdr = csv::Reader::from_reader(csv_out.as_slice());
+    let recs: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(recs.len(), 5);
+    for (rec, j) in recs.iter().zip(&json) {
+        assert_eq!(&rec[1], j["path"].as_str().unwrap());
+        assert_eq!(rec[2].parse::<i64>().unwrap(), j["size"].as_i64().unwrap());
+    }
+
+    let text = stdout(&env.run(&["report", "largest", "-p", "limit=5"]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "largest: the largest files on disk (limit=5)");
+    assert_eq!(lines[1], "");
+    assert!(lines[2].starts_with("host") && lines[3].starts_with("----"));
+    assert_eq!(lines.len(), 4 + 5);
+    assert!(
+        lines[4].contains("/crafted/clips/clip07.mp4") && lines[4].contains("382.0 MiB"),
+        "{}",
+        lines[4]
+    );
+    assert!(
+        lines[4].contains("1:47")
+            && lines[4].contains("1280x720")
+            && lines[4].contains("30.0 Mb/s"),
+        "{}",
+        lines[4]
+    );
+    // Sizes are right-aligned: they all end in the same column.
+    let ends: Vec<usize> = lines[4..].iter().map(|l| l.find("iB").unwrap()).collect();
+    assert!(ends.windows(2).all(|w| w[0] == w[1]), "{text}");
+
+    let res = stdout(&env.run(&["report", "resolutions"]));
+    assert!(
+        res.contains("1080p") && res.contains("4K") && res.contains("%"),
+        "{res}"
+    );
+    let summary = stdout(&env.run(&["report", "summary"]));
+    assert!(
+        summary
+            .lines()
+            .any(|l| l.starts_with("all") && l.contains("MiB")),
+        "{summary}"
+    );
+
+    let empty = stdout(&env.run(&["report", "recent", "-p", "days=0", "-p", "limit=0"]));
+    assert!(empty.ends_with("\n(no rows)\n"), "{empty}");
+}
+
+#[test]
+fn summary_reads_in_ten_seconds() {
+    let env = populated();
+    let out = env.run(&["report"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let labels: Vec<&str> = text
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "Library",
+            "Status",
+            "Containers",
+            "Video",
+            "Resolution",
+            "HDR",
+            "Audio",
+            "Problems",
+            "Recordings",
+            "Last"
+        ],
+        "{text}"
+    );
+    assert!(text.lines().count() <= 12);
+    assert!(text.contains("29 files on disk"), "{text}");
+    assert!(
+        text.contains("25 ok") && text.contains("1 missing"),
+        "{text}"
+    );
+    assert!(text.contains("5 files: mediadex report problems"), "{text}");
+    assert!(text.contains("mp4 48%"), "{text}");
+    assert!(text.contains("1 clipped · 1 silent"), "{text}");
+    assert!(text.contains(&format!("on {HOST}: complete")), "{text}");
+
+    // An empty catalog says what to do.
+    let empty = TestEnv::new();
+    assert!(empty.run(&["load", "/dev/null"]).status.success());
+    let t = stdout(&empty.run(&["report"]));
+    assert!(t.contains("mediadex scan DIR"), "{t}");
+
+    let bad = env.run(&["report", "-f", "json"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn sql_dir_adds_and_overrides_reports() {
+    let env = populated();
+    let dir = env.path().join("sql");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("containers.sql"),
+        "-- name: containers\n-- description: my own containers\nSELECT 'mine' AS container ORDER BY 1;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("by-codec.sql"),
+        "-- name: by-codec\n-- description: files of one codec, with their documents\n-- param: codec = h264 -- the codec\n\
+         SELECT path, doc FROM media WHERE video_codec = :codec ORDER BY path;\n",
+    )
+    .unwrap();
+    let d = dir.to_str().unwrap();
+    let list = stdout(&env.run(&["report", "--list", "--sql-dir", d]));
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("by-codec") && l.contains("codec=h264")),
+        "{list}"
+    );
+    assert!(list.contains("my own containers"));
+    assert!(
+        list.lines().any(|l| l.starts_with("duplicates")),
+        "bundled reports stay listed"
+    );
+
+    let mine = report_json(&env, "containers", &["--sql-dir", d]);
+    assert_eq!(mine, vec![json!({"container": "mine"})]);
+    let hevc = report_json(&env, "by-codec", &["--sql-dir", d, "-p", "codec=hevc"]);
+    assert_eq!(hevc.len(), 2);
+    assert_eq!(
+        hevc[0]["doc"]["video"]["codec"], "hevc",
+        "documents come out nested"
+    );
+    // MEDIADEX_SQL_DIR works like --sql-dir.
+    let out = env
+        .cmd()
+        .env("MEDIADEX_SQL_DIR", d)
+        .args(["report", "by-codec", "-f", "json"])
+        .output()
+        .unwrap();
+    // 4 fixtures, 2 copies, 11 clips and the missing file.
+    assert_eq!(
+        serde_json::from_slice::<Vec<Value>>(&out.stdout)
+            .unwrap()
+            .len(),
+        18
+    );
+
+    // Unknown reports and parameters are usage errors that say what to do.
+    let out = env.run(&["report", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("mediadex report --list"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["report", "largest", "-p", "lmit=3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("its parameters: limit"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A broken header names the file and the line.
+    std::fs::write(
+        dir.join("bad.sql"),
+        "-- name: bad\n-- description: x\n-- param: nodefault\nSELECT 1 ORDER BY 1;\n",
+    )
+    .unwrap();
+    let out = env.run(&["report", "--list", "--sql-dir", d]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("bad.sql: line 3"), "{}", stderr(&out));
+}
+
+#[test]
+fn show_sql_runs_the_same_in_query() {
+    let env = populated();
+    for (name, params) in [
+        ("directories", vec!["-p", "depth=2"]),
+        ("recent", vec![]),
+        ("duplicates", vec!["-p", "tolerance=0.5"]),
+    ] {
+        let mut args = vec!["report", name, "--show-sql"];
+        args.extend(&params);
+        let sql = stdout(&env.run(&args));
+        assert!(
+            !sql.contains(":depth") && !sql.contains(":limit") && !sql.contains(":tolerance"),
+            "{sql}"
+        );
+        // The SQL starts with its header comment, `--`: pass it after `--`.
+        let out = env.run(&["query", "-f", "json", "--", &sql]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let direct: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(direct, report_json(&env, name, &params), "{name}");
+    }
+}
+
+/// The catalog files (main file and WAL) as bytes.
+fn catalog_bytes(env: &TestEnv) -> Vec<Vec<u8>> {
+    ["", "-wal"]
+        .iter()
+        .map(|s| {
+            let mut p = env.db.as_os_str().to_owned();
+            p.push(s);
+            std::fs::read(PathBuf::from(p)).unwrap_or_default()
+        })
+        .collect()
+}
+
+#[test]
+fn attacks_are_refused_with_the_catalog_unchanged() {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &["h264-aac.mp4", "vp8.webm"]);
+    env.scan(&[], 0);
+    let before = catalog_bytes(&env);
+    let x = env.path().join("x.db");
+    let vac = env.path().join("copy.db");
+    let attacks = [
+        ("DELETE FROM files", "read-only"),
+        (
+            "PRAGMA query_only=0; DELETE FROM files",
+            "PRAGMA query_only",
+        ),
+        (
+            &format!("ATTACH 'file:{}?mode=rwc' AS x", x.display()) as &str,
+            "ATTACH",
+        ),
+        (&format!("VACUUM INTO '{}'", vac.display()), "read-only"),
+        ("SELECT load_extension('/tmp/evil.so')", "load_extension"),
+        ("PRAGMA writable_schema=1", "PRAGMA writable_schema"),
+        ("PRAGMA journal_mode=DELETE", "PRAGMA journal_mode"),
+        ("BEGIN IMMEDIATE", "read-only"),
+    ];
+    let sql_dir = env.path().join("evil");
+    std::fs::create_dir_all(&sql_dir).unwrap();
+    for (i, (sql, why)) in attacks.iter().enumerate() {
+        let out = env
+            .cmd()
+            .current_dir(env.path())
+            .args(["query", sql])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{sql} must fail");
+        assert!(stderr(&out).contains(why), "{sql}: {}", stderr(&out));
+        // The same SQL as a report file is refused the same way.
+        std::fs::write(
+            sql_dir.join(format!("evil{i}.sql")),
+            format!("-- description: evil\n{sql}\n"),
+        )
+        .unwrap();
+        let out = env
+            .cmd()
+            .current_dir(env.path())
+            .args([
+                "report",
+                &format!("evil{i}"),
+                "--sql-dir",
+                sql_dir.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "report file {sql} must fail");
+        assert!(stderr(&out).contains(why), "report {sql}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("evil{i}.sql")),
+            "names the file: {}",
+            stderr(&out)
+        );
+    }
+    // An endless recursive CTE is interrupted by the time limit.
+    let endless =
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c";
+    let started = std::time::Instant::now();
+    let out = env.run(&["query", endless, "--timeout", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("interrupted after 1 s"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    std::fs::write(
+        sql_dir.join("endless.sql"),
+        format!("-- description: endless\n{endless}\n"),
+    )
+    .unwrap();
+    let out = env.run(&[
+        "report",
+        "endless",
+        "--timeout",
+        "0.5",
+        "--sql-dir",
+        sql_dir.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&out).contains("interrupted after 0.5 s"),
+        "{}",
+        stderr(&out)
+    );
+
+    assert_eq!(catalog_bytes(&env), before, "catalog bytes unchanged");
+    assert!(!x.exists() && !vac.exists(), "no file was created");
+    assert!(!Path::new(env.path()).join("file:x").exists());
+    assert_eq!(env.query("SELECT count(*) AS n FROM files")[0]["n"], 2);
+}
