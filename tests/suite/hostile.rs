@@ -196,6 +196,22 @@ fn bad_file_corpus_each_one_row_with_the_right_status() {
     assert!(out.status.success(), "{}", stderr(&out));
     let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(shown["doc"]["container"], "webm");
+    // ...and `dump` carries the exact bytes, which `load` puts back.
+    let dump = env.run(&["dump"]);
+    assert!(dump.status.success(), "{}", stderr(&dump));
+    let line = String::from_utf8(dump.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["path"].as_str().is_some_and(|p| p.contains("name-")))
+        .expect("the 0xFF name is dumped");
+    let bytes = hex::decode(
+        line["path_hex"]
+            .as_str()
+            .expect("path_hex for a non-UTF-8 name"),
+    )
+    .unwrap();
+    assert_eq!(bytes, ff.as_os_str().as_bytes());
 
     // The unstable file is picked up by the next scan, with its final size; failures are not retried.
     let s = env.scan(&["--follow-links", "--timeout", "3"], 0);
@@ -425,12 +441,19 @@ fn a_second_scan_is_refused_with_75_and_readers_never_see_locks() {
                     let mut runs = 0;
                     let mut failures = Vec::new();
                     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        let sql = if i % 2 == 0 {
-                            "SELECT count(*) AS n FROM media"
-                        } else {
-                            "SELECT status, count(*) FROM media GROUP BY status ORDER BY 1"
+                        let out = match i {
+                            0 => {
+                                env.run(&["query", "SELECT count(*) AS n FROM media", "-f", "json"])
+                            }
+                            1 => env.run(&[
+                                "query",
+                                "SELECT status, count(*) FROM media GROUP BY 1",
+                                "-f",
+                                "csv",
+                            ]),
+                            2 => env.run(&["report", "containers", "-f", "json"]),
+                            _ => env.run(&["report"]),
                         };
-                        let out = env.run(&["query", sql, "-f", "json"]);
                         runs += 1;
                         if !out.status.success() {
                             failures.push(stderr(&out));
