@@ -126,6 +126,11 @@ pub struct ScanArgs {
     /// Print the summary as a JSON object on stdout
     #[arg(long)]
     pub json: bool,
+
+    /// Probe in this process, without worker isolation: a file that crashes or
+    /// hangs GStreamer takes the scan with it. Only for measuring what isolation costs.
+    #[arg(long, hide = true)]
+    pub in_process: bool,
 }
 
 #[derive(Debug, Args)]

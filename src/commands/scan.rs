@@ -38,6 +38,7 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
         force: args.force,
         retry_failed: args.retry_failed,
         follow_links: args.follow_links,
+        in_process: args.in_process,
     };
     let progress = crate::progress::for_stderr(ctx.quiet);
     let s = scan::run(&ctx.db, &opts, progress.as_ref(), stop)?;

@@ -37,6 +37,9 @@ pub struct ScanOptions {
     pub force: bool,
     pub retry_failed: bool,
     pub follow_links: bool,
+    /// Probe in this process instead of worker processes (no isolation; for
+    /// measuring what isolation costs).
+    pub in_process: bool,
 }
 
 /// The outcome of one scan run, printed by `--json`.
@@ -222,27 +225,31 @@ pub fn run(
     let mut sup_error = None;
     if !jobs.is_empty() && !interrupted_walk {
         progress.start(jobs.len() as u64, "probing");
-        let result =
-            supervisor::probe_all(&jobs, opts.jobs, opts.timeout, &stop, |job, outcome| {
-                progress.inc(1);
-                *probed_status.entry(outcome.status.to_string()).or_default() += 1;
-                counts.probed += 1;
-                match outcome.status {
-                    s if s.is_failure() => counts.failed += 1,
-                    Status::Unstable => unstable += 1,
-                    _ => {}
-                }
-                let rec = FileRecord {
-                    path_bytes: util::path_bytes(&job.path).to_vec(),
-                    root: job.root.clone(),
-                    stat: outcome.stat.or(Some(job.stat)),
-                    status: outcome.status,
-                    error: outcome.error,
-                    doc: serde_json::to_string(&outcome.doc).expect("doc serializes"),
-                    probe_ms: Some(outcome.ms),
-                };
-                send(WriteOp::File(Box::new(rec)))
-            });
+        let on_done = |job: &Job, outcome: worker::Done| {
+            progress.inc(1);
+            *probed_status.entry(outcome.status.to_string()).or_default() += 1;
+            counts.probed += 1;
+            match outcome.status {
+                s if s.is_failure() => counts.failed += 1,
+                Status::Unstable => unstable += 1,
+                _ => {}
+            }
+            let rec = FileRecord {
+                path_bytes: util::path_bytes(&job.path).to_vec(),
+                root: job.root.clone(),
+                stat: outcome.stat.or(Some(job.stat)),
+                status: outcome.status,
+                error: outcome.error,
+                doc: outcome.doc.get().to_string(),
+                probe_ms: Some(outcome.ms),
+            };
+            send(WriteOp::File(Box::new(rec)))
+        };
+        let result = if opts.in_process {
+            worker::probe_in_process(&jobs, opts.jobs, opts.timeout, &stop, on_done)
+        } else {
+            supervisor::probe_all(&jobs, opts.jobs, opts.timeout, &stop, on_done)
+        };
         progress.finish();
         if let Err(e) = result {
             sup_error = Some(e);

@@ -340,7 +340,7 @@ fn failed(id: u64, status: Status, error: String) -> Done {
         id,
         status,
         error: Some(error),
-        doc: serde_json::json!({}),
+        doc: worker::empty_doc(),
         ms: 0.0,
         stat: None,
     }

@@ -26,9 +26,59 @@ pub struct Done {
     pub id: u64,
     pub status: Status,
     pub error: Option<String>,
-    pub doc: serde_json::Value,
+    /// The document as JSON text: passed through to the catalog without being
+    /// parsed and serialized again by the parent.
+    pub doc: Box<serde_json::value::RawValue>,
     pub ms: f64,
     pub stat: Option<FileStat>,
+}
+
+pub(crate) fn empty_doc() -> Box<serde_json::value::RawValue> {
+    serde_json::value::RawValue::from_string("{}".into()).expect("valid JSON")
+}
+
+/// Probe `jobs` in this process (no worker isolation): the same probes a worker
+/// runs, for measuring what isolation costs. A file that crashes a probe takes the
+/// whole scan down here, which is why scans use worker processes.
+pub fn probe_in_process(
+    jobs: &[super::Job],
+    parallel: usize,
+    timeout: Duration,
+    stop: &std::sync::atomic::AtomicBool,
+    mut on_done: impl FnMut(&super::Job, Done) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use rayon::prelude::*;
+    probe::init()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(parallel.max(1))
+        .build()?;
+    let (tx, rx) = crossbeam_channel::bounded::<Done>(64);
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            pool.install(|| {
+                jobs.par_iter()
+                    .enumerate()
+                    .for_each_with(tx, |tx, (id, job)| {
+                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            return;
+                        }
+                        let d = probe_one(
+                            id as u64,
+                            &job.path,
+                            job.stat.size,
+                            job.stat.mtime_ns,
+                            timeout,
+                        );
+                        let _ = tx.send(d);
+                    })
+            })
+        });
+        for done in rx {
+            let id = done.id as usize;
+            on_done(&jobs[id], done)?;
+        }
+        Ok(())
+    })
 }
 
 /// Encode a request line.
@@ -87,7 +137,7 @@ fn stat_now(path: &Path) -> std::io::Result<FileStat> {
     std::fs::metadata(path).map(|m| FileStat::from_metadata(&m))
 }
 
-fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) -> Done {
+pub(crate) fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) -> Done {
     let started = Instant::now();
     let finish = |status, error: Option<String>, doc, stat| Done {
         id,
@@ -103,7 +153,7 @@ fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) 
             return finish(
                 Status::Missing,
                 Some("vanished before it could be probed".into()),
-                serde_json::json!({}),
+                empty_doc(),
                 None,
             );
         }
@@ -111,7 +161,7 @@ fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) 
             return finish(
                 Status::Error,
                 Some(format!("cannot stat: {e}")),
-                serde_json::json!({}),
+                empty_doc(),
                 None,
             );
         }
@@ -120,25 +170,26 @@ fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) 
         return finish(
             Status::Unstable,
             Some("changed between the walk and the probe (still being written?)".into()),
-            serde_json::json!({}),
+            empty_doc(),
             Some(before),
         );
     }
     let p = probe::probe(path, timeout);
     match stat_now(path) {
         Ok(after) if after.size == before.size && after.mtime_ns == before.mtime_ns => {
-            finish(p.status, p.error, p.doc, Some(after))
+            let doc = serde_json::value::to_raw_value(&p.doc).expect("doc serializes");
+            finish(p.status, p.error, doc, Some(after))
         }
         Ok(after) => finish(
             Status::Unstable,
             Some("changed while it was being probed (still being written?)".into()),
-            serde_json::json!({}),
+            empty_doc(),
             Some(after),
         ),
         Err(_) => finish(
             Status::Missing,
             Some("vanished while it was being probed".into()),
-            serde_json::json!({}),
+            empty_doc(),
             None,
         ),
     }

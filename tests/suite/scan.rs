@@ -346,4 +346,8 @@ fn one_job_and_many_jobs_give_the_same_catalog() {
     let s = env.scan(&["-j", "4", "--force"], 0);
     assert_eq!(s["probed"], 4);
     assert_eq!(one, docs(&env));
+    // The benchmark's baseline without worker processes stores the same documents.
+    let s = env.scan(&["--in-process", "--force"], 0);
+    assert_eq!(s["probed"], 4);
+    assert_eq!(one, docs(&env));
 }
