@@ -74,9 +74,7 @@ pub fn prepare<'c>(
 
 /// Column names of a prepared statement.
 pub fn columns(stmt: &Statement) -> Vec<String> {
-    stmt.column_names()
-        .map(str::to_string)
-        .collect()
+    stmt.column_names().map(str::to_string).collect()
 }
 
 /// Step a prepared statement, calling `on_row` with each row's values. Returns the row count.
