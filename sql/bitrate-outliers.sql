@@ -23,7 +23,7 @@ WITH v AS (
     FROM media
     WHERE status = 'ok' AND bitrate > 0 AND width > 0 AND height > 0 AND frame_rate > 0
 ),
-ranked AS (
+ranked AS MATERIALIZED (
     SELECT id, codec, resolution, bpp,
            row_number() OVER w AS rn,
            count(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS n

@@ -12,7 +12,10 @@
 -- tolerance of each other usually, not always, share a step. In a large
 -- library many files share a resolution and a duration by chance: these are
 -- candidates to look at, not verdicts.
-WITH ok AS (
+--
+-- `ok` is MATERIALIZED: computed once and indexed automatically for the joins
+-- below; left to the planner, it may be inlined into every use instead.
+WITH ok AS MATERIALIZED (
     SELECT id, size, width, height, CAST(round(duration_s / :tolerance) AS INTEGER) AS step
     FROM media
     WHERE status = 'ok' AND duration_s > 0 AND size > 0

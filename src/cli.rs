@@ -224,6 +224,10 @@ pub struct ExportArgs {
     /// Stop a report that runs longer than S seconds (the others still run)
     #[arg(long, value_name = "S", default_value_t = 600.0)]
     pub timeout: f64,
+
+    /// Reports to run at once [default: number of CPUs, at most 4]
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Debug, Args)]

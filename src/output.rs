@@ -32,12 +32,12 @@ pub fn sink<'w>(format: Format, out: Box<dyn Write + 'w>) -> Box<dyn RowSink + '
         }),
         Format::Json => Box::new(JsonSink {
             out,
-            columns: Vec::new(),
+            keys: Vec::new(),
             first: true,
         }),
         Format::Ndjson => Box::new(NdjsonSink {
             out,
-            columns: Vec::new(),
+            keys: Vec::new(),
         }),
         Format::Csv => Box::new(CsvSink {
             out: csv::Writer::from_writer(out),
@@ -65,31 +65,48 @@ pub fn cell_text(v: &Value) -> String {
     }
 }
 
-fn object(columns: &[String], values: &[Value]) -> serde_json::Map<String, Value> {
+/// Each column name as a JSON object key, `"name":`, serialized once.
+fn object_keys(columns: &[String]) -> Vec<Vec<u8>> {
     columns
         .iter()
-        .cloned()
-        .zip(values.iter().cloned())
+        .map(|c| {
+            let mut k = serde_json::to_vec(c).expect("a string serializes");
+            k.push(b':');
+            k
+        })
         .collect()
+}
+
+/// One row as a JSON object, keys in column order: the bytes serde_json
+/// writes for a map, without building one for every row.
+fn write_object(out: &mut dyn Write, keys: &[Vec<u8>], values: &[Value]) -> io::Result<()> {
+    out.write_all(b"{")?;
+    for (i, (k, v)) in keys.iter().zip(values).enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(k)?;
+        serde_json::to_writer(&mut *out, v)?;
+    }
+    out.write_all(b"}")
 }
 
 struct JsonSink<'w> {
     out: Box<dyn Write + 'w>,
-    columns: Vec<String>,
+    keys: Vec<Vec<u8>>,
     first: bool,
 }
 
 impl RowSink for JsonSink<'_> {
     fn begin(&mut self, columns: &[String]) -> io::Result<()> {
-        self.columns = columns.to_vec();
+        self.keys = object_keys(columns);
         self.out.write_all(b"[")
     }
     fn row(&mut self, values: &[Value]) -> io::Result<()> {
         self.out
             .write_all(if self.first { b"\n" } else { b",\n" })?;
         self.first = false;
-        serde_json::to_writer(&mut self.out, &object(&self.columns, values))?;
-        Ok(())
+        write_object(&mut self.out, &self.keys, values)
     }
     fn end(&mut self) -> io::Result<()> {
         self.out
@@ -100,16 +117,16 @@ impl RowSink for JsonSink<'_> {
 
 struct NdjsonSink<'w> {
     out: Box<dyn Write + 'w>,
-    columns: Vec<String>,
+    keys: Vec<Vec<u8>>,
 }
 
 impl RowSink for NdjsonSink<'_> {
     fn begin(&mut self, columns: &[String]) -> io::Result<()> {
-        self.columns = columns.to_vec();
+        self.keys = object_keys(columns);
         Ok(())
     }
     fn row(&mut self, values: &[Value]) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, &object(&self.columns, values))?;
+        write_object(&mut self.out, &self.keys, values)?;
         self.out.write_all(b"\n")
     }
     fn end(&mut self) -> io::Result<()> {
@@ -275,6 +292,10 @@ mod tests {
     fn formats() {
         let j: Value = serde_json::from_str(&render(Format::Json)).unwrap();
         assert_eq!(j[0]["doc"]["k"][0], 1);
+        assert_eq!(
+            render(Format::Json),
+            "[\n{\"n\":1,\"name\":\"a,b\",\"doc\":{\"k\":[1]}},\n{\"n\":22.5,\"name\":\"x\",\"doc\":null}\n]\n"
+        );
         let nd = render(Format::Ndjson);
         assert_eq!(nd.lines().count(), 2);
         let csv = render(Format::Csv);

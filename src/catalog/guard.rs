@@ -12,7 +12,8 @@
 //! time limit (an endless recursive CTE, say).
 //!
 //! The only transaction control allowed is our own: [`Guarded::begin_snapshot`]
-//! opens one read transaction so that several reports see the same catalog.
+//! opens one read transaction so that several reports see the same catalog,
+//! and [`begin_shared_snapshot`] starts several connections at one snapshot.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,7 +23,7 @@ use std::time::{Duration, Instant};
 use rusqlite::config::DbConfig;
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::limits::Limit;
-use rusqlite::{ErrorCode, Statement};
+use rusqlite::{Connection, ErrorCode, OpenFlags, Statement};
 use serde_json::Value;
 
 use super::query::{self, QueryError};
@@ -220,6 +221,40 @@ impl Guarded {
     }
 }
 
+/// Start one read transaction on every connection in `conns`, all at the same
+/// snapshot, so that work spread over them sees one state of the catalog.
+///
+/// A write lock is held on the side while the readers start (`BEGIN
+/// IMMEDIATE` on a separate connection, then rolled back, writing nothing): no
+/// commit can slip in between two readers. When that lock cannot be taken (a
+/// read-only file, say), all but the first connection are dropped and the work
+/// runs on one, which is consistent by itself.
+pub fn begin_shared_snapshot(conns: &mut Vec<Guarded>, path: &Path) -> Result<()> {
+    if conns.len() > 1 {
+        let barrier = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .and_then(|c| {
+            c.busy_timeout(super::BUSY_TIMEOUT)?;
+            c.execute_batch("BEGIN IMMEDIATE")?;
+            Ok(c)
+        });
+        match barrier {
+            Ok(writer) => {
+                let out = conns.iter_mut().try_for_each(|g| g.begin_snapshot());
+                let _ = writer.execute_batch("ROLLBACK");
+                return out;
+            }
+            Err(_) => conns.truncate(1),
+        }
+    }
+    match conns.first_mut() {
+        Some(g) => g.begin_snapshot(),
+        None => Ok(()),
+    }
+}
+
 impl Drop for Guarded {
     fn drop(&mut self) {
         let _ = self.end_snapshot();
@@ -334,6 +369,34 @@ mod tests {
                 Err(QueryError::Refused(m)) => assert!(m.contains(why), "{sql}: {m}"),
                 other => panic!("{sql}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn shared_snapshots_agree_while_a_writer_commits() {
+        let (_dir, path) = catalog();
+        let mut conns: Vec<Guarded> = (0..3)
+            .map(|_| Guarded::open(&path, Duration::from_secs(5)).unwrap())
+            .collect();
+        begin_shared_snapshot(&mut conns, &path).unwrap();
+        assert_eq!(conns.len(), 3);
+        let w = Catalog::open(&path).unwrap();
+        w.conn
+            .execute_batch(
+                "INSERT INTO files (host, path, path_bytes, root, status, first_seen, last_seen)
+                 VALUES ('h', '/b.mkv', CAST('/b.mkv' AS BLOB), '/', 'ok', 't', 't')",
+            )
+            .unwrap();
+        for g in &conns {
+            assert_eq!(
+                run(g, "SELECT * FROM files").unwrap(),
+                1,
+                "the snapshot, not the commit"
+            );
+        }
+        for g in &mut conns {
+            g.end_snapshot().unwrap();
+            assert_eq!(run(g, "SELECT * FROM files").unwrap(), 2);
         }
     }
 

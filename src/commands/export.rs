@@ -3,7 +3,8 @@
 //!
 //! Invariants: one export per catalog at a time (an flock on
 //! `CATALOG.export.lock`, released by the kernel when the process dies); every
-//! report reads the same snapshot (one read transaction); each file is replaced
+//! report reads the same snapshot (reports run on up to `--jobs` connections,
+//! whose read transactions all start at one snapshot); each file is replaced
 //! atomically and a failed report leaves its previous file untouched; the
 //! manifest is written last and names the sha256 of every file it lists;
 //! report files hold no timestamps, so an unchanged catalog exports to the same
@@ -12,6 +13,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context as _;
 use serde::Serialize;
@@ -20,7 +23,7 @@ use sha2::{Digest, Sha256};
 use super::report::{coded, timeout};
 use super::{CodedError, Context, exit};
 use crate::atomic::{self, AtomicFile};
-use crate::catalog::guard::Guarded;
+use crate::catalog::guard::{self, Guarded};
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::output::{self, Format, RowSink};
 use crate::report::{self, Origin, Report, ReportError, Rows};
@@ -136,10 +139,10 @@ pub fn lock_export(db: &Path) -> anyhow::Result<std::fs::File> {
     }
 }
 
-/// Test hook: with `MEDIADEX_TEST_EXPORT_PAUSE=GATE`, stop once the first
-/// report's new file is written but not yet in place, create `GATE.ready`,
-/// and wait (up to a minute) until GATE is deleted. Lets the tests write to
-/// the catalog, or kill the export, at that moment.
+/// Test hook: with `MEDIADEX_TEST_EXPORT_PAUSE=GATE`, each worker stops once
+/// its first report's new file is written but not yet in place, creates
+/// `GATE.ready`, and waits (up to a minute) until GATE is deleted. Lets the
+/// tests write to the catalog, or kill the export, at that moment.
 fn test_pause() {
     let Some(gate) = std::env::var_os("MEDIADEX_TEST_EXPORT_PAUSE") else {
         return;
@@ -203,6 +206,62 @@ fn write_report(
     Ok((rows, sha))
 }
 
+/// Reports run at once at most, whatever the number of CPUs: beyond a few,
+/// they only compete for the disk and the page cache.
+const MAX_JOBS: usize = 4;
+
+/// What became of one report: its manifest entry, and (rows, sha256, the rows
+/// kept for the summary) or the error.
+struct Outcome {
+    entry: Entry,
+    result: anyhow::Result<(u64, String, Option<Rows>)>,
+}
+
+/// Run one report of the export into its file (`pause`: see [`test_pause`]).
+fn export_one(g: &Guarded, r: &Report, args: &ExportArgs, ext: &str, pause: bool) -> Outcome {
+    let given: Vec<(String, String)> = args
+        .params
+        .iter()
+        .filter(|(k, _)| r.params.iter().any(|p| &p.name == k))
+        .cloned()
+        .collect();
+    let file = format!("{}.{ext}", r.name);
+    let mut entry = Entry {
+        name: r.name.clone(),
+        description: r.description.clone(),
+        source: r.origin.to_string(),
+        params: serde_json::Map::new(),
+        file: file.clone(),
+        rows: None,
+        sha256: None,
+        error: None,
+    };
+    let result = r
+        .bind(&given)
+        .map_err(anyhow::Error::from)
+        .and_then(|params| {
+            entry.params = params
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            let keep = r.origin == Origin::Bundled
+                && given.is_empty()
+                && report::summary::INPUTS.contains(&r.name.as_str());
+            let mut copy = Rows::default();
+            let (rows, sha) = write_report(
+                g,
+                r,
+                &params,
+                args.format,
+                &args.out.join(&file),
+                pause,
+                keep.then_some(&mut copy),
+            )?;
+            Ok((rows, sha, keep.then_some(copy)))
+        });
+    Outcome { entry, result }
+}
+
 pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let limit = timeout(args.timeout)?;
     let all = report::load_all(args.sql_dir.as_deref())?;
@@ -234,84 +293,78 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
 
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("could not create export directory {}", args.out.display()))?;
-    let mut g = Guarded::open(&ctx.db, limit)?;
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, MAX_JOBS)
+        .min(selected.len().max(1));
+    let mut conns = (0..jobs)
+        .map(|_| Guarded::open(&ctx.db, limit))
+        .collect::<Result<Vec<_>, _>>()?;
     let _lock = lock_export(&ctx.db)?;
     // Safe now that we hold the lock: no other export is writing here.
     atomic::remove_stale_temps(&args.out)
         .with_context(|| format!("could not clean temporary files in {}", args.out.display()))?;
-    g.begin_snapshot()?;
+    guard::begin_shared_snapshot(&mut conns, &ctx.db)?;
     let generated_at = util::now_utc();
 
     let ext = extension(args.format);
+    // Reports are handed out in order to one worker per connection; each
+    // worker writes its files and hands back the outcome.
+    let next = AtomicUsize::new(0);
+    let outcomes: Vec<Mutex<Option<Outcome>>> = selected.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        // `&mut`: a connection is Send but not Sync, so each worker owns one.
+        for g in conns.iter_mut() {
+            let (next, outcomes, selected, args) = (&next, &outcomes, &selected, &args);
+            scope.spawn(move || {
+                let mut first = true;
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(r) = selected.get(i) else { break };
+                    let outcome = export_one(&*g, r, args, ext, first);
+                    first = false;
+                    *outcomes[i].lock().expect("outcome lock") = Some(outcome);
+                }
+            });
+        }
+    });
+
     // Rows of the bundled reports the text summary is made of, kept as they
-    // are written so that the summary does not run them a second time.
+    // were written so that the summary does not run them a second time.
     let mut for_summary: std::collections::HashMap<String, Rows> = Default::default();
     let mut entries = Vec::new();
     let mut failed = 0;
-    for (i, r) in selected.iter().enumerate() {
-        let given: Vec<(String, String)> = args
-            .params
-            .iter()
-            .filter(|(k, _)| r.params.iter().any(|p| &p.name == k))
-            .cloned()
-            .collect();
-        let file = format!("{}.{ext}", r.name);
-        let mut entry = Entry {
-            name: r.name.clone(),
-            description: r.description.clone(),
-            source: r.origin.to_string(),
-            params: serde_json::Map::new(),
-            file: file.clone(),
-            rows: None,
-            sha256: None,
-            error: None,
-        };
-        let outcome = r
-            .bind(&given)
-            .map_err(anyhow::Error::from)
-            .and_then(|params| {
-                entry.params = params
-                    .iter()
-                    .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                    .collect();
-                let keep = r.origin == Origin::Bundled
-                    && given.is_empty()
-                    && report::summary::INPUTS.contains(&r.name.as_str());
-                let mut copy = Rows::default();
-                let out = write_report(
-                    &g,
-                    r,
-                    &params,
-                    args.format,
-                    &args.out.join(&file),
-                    i == 0,
-                    keep.then_some(&mut copy),
-                )?;
-                if keep {
-                    for_summary.insert(r.name.clone(), copy);
-                }
-                Ok(out)
-            });
-        match outcome {
-            Ok((rows, sha)) => {
+    for (slot, r) in outcomes.into_iter().zip(&selected) {
+        let outcome = slot
+            .into_inner()
+            .expect("outcome lock")
+            .expect("every report was run");
+        let mut entry = outcome.entry;
+        match outcome.result {
+            Ok((rows, sha, copy)) => {
                 entry.rows = Some(rows);
                 entry.sha256 = Some(sha);
+                if let Some(copy) = copy {
+                    for_summary.insert(r.name.clone(), copy);
+                }
             }
             Err(e) => {
                 failed += 1;
                 eprintln!(
                     "mediadex: error: {}: {e:#}; its previous file, if any, was left in place",
-                    args.out.join(&file).display()
+                    args.out.join(&entry.file).display()
                 );
                 entry.error = Some(format!("{e:#}"));
             }
         }
         entries.push(entry);
     }
+    let g = &mut conns[0];
 
     let summary = match report::summary::summary_from(&mut |name| match for_summary.remove(name) {
         Some(rows) => Ok(rows),
-        None => report::summary::run_input(&g, name),
+        None => report::summary::run_input(g, name),
     }) {
         Ok(text) => {
             let target = args.out.join(SUMMARY_FILE);
@@ -332,7 +385,9 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let schema_version = g.cat.schema_version()?;
-    g.end_snapshot()?;
+    for g in &mut conns {
+        g.end_snapshot()?;
+    }
 
     let manifest = Manifest {
         tool: "mediadex",

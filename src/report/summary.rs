@@ -56,6 +56,11 @@ fn count(n: i64) -> String {
     group_digits(&n.to_string())
 }
 
+/// `1 file`, `2 files`.
+fn files(n: i64) -> String {
+    format!("{} {}", count(n), if n == 1 { "file" } else { "files" })
+}
+
 /// `12%`, or `<1%` for a share that is not zero but rounds to it.
 fn whole_percent(share: f64) -> String {
     let p = share * 100.0;
@@ -155,8 +160,8 @@ pub fn summary_from(
         &mut out,
         "Library",
         &format!(
-            "{} files on disk · {} · {} hours{}",
-            count(on_disk),
+            "{} on disk · {} · {} hours{}",
+            files(on_disk),
             human_bytes(all.2 - missing.2),
             group_digits(&format!("{:.1}", all.1 - missing.1)),
             if hosts > 1 {
@@ -195,7 +200,7 @@ pub fn summary_from(
         &if problems == 0 {
             "none".to_string()
         } else {
-            format!("{} files: mediadex report problems", count(problems))
+            format!("{}: mediadex report problems", files(problems))
         },
     );
     let rec = get("recordings")?;
@@ -230,10 +235,10 @@ pub fn summary_from(
             &mut out,
             "Last scan",
             &format!(
-                "{started} on {}: {}, {} files seen, {} new, {} changed, {} failed, {}",
+                "{started} on {}: {}, {} seen, {} new, {} changed, {} failed, {}",
                 scans.get(0, "host").as_str().unwrap_or("?"),
                 scans.get(0, "status").as_str().unwrap_or("?"),
-                count(int(scans.get(0, "seen"))),
+                files(int(scans.get(0, "seen"))),
                 count(int(scans.get(0, "new"))),
                 count(int(scans.get(0, "changed"))),
                 count(int(scans.get(0, "failed"))),
