@@ -383,8 +383,8 @@ mod tests {
         let w = Catalog::open(&path).unwrap();
         w.conn
             .execute_batch(
-                "INSERT INTO files (host, path, path_bytes, root, status, first_seen, last_seen)
-                 VALUES ('h', '/b.mkv', CAST('/b.mkv' AS BLOB), '/', 'ok', 't', 't')",
+                "INSERT INTO files (host, path, path_bytes, root, status, first_seen)
+                 VALUES ('h', '/b.mkv', CAST('/b.mkv' AS BLOB), '/', 'ok', 't')",
             )
             .unwrap();
         for g in &conns {
