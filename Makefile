@@ -10,7 +10,7 @@ DEB_BUILD := pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav libasound2-dev
 DEB_TEST := gstreamer1.0-tools alsa-utils sqlite3
-DEB_BENCH := mediainfo libimage-exiftool-perl ffmpeg hyperfine sqlite3 time
+DEB_BENCH := mediainfo libimage-exiftool-perl ffmpeg hyperfine sqlite3 time jq
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
