@@ -21,7 +21,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::report::{coded, timeout};
-use super::{CodedError, Context, exit};
+use super::{Context, exit};
 use crate::atomic::{self, AtomicFile};
 use crate::catalog::guard::{self, Guarded};
 use crate::cli::{ExportArgs, ExportFormat};
@@ -110,33 +110,9 @@ struct FileEntry {
     sha256: String,
 }
 
-/// One export per catalog at a time: an exclusive lock on `CATALOG.export.lock`.
-/// The kernel drops it when the process dies, so a killed export never blocks the next.
+/// One export per catalog at a time (`CATALOG.export.lock`).
 pub fn lock_export(db: &Path) -> anyhow::Result<std::fs::File> {
-    let mut name = db.as_os_str().to_owned();
-    name.push(".export.lock");
-    let path = PathBuf::from(name);
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("could not open lock file {}", path.display()))?;
-    match f.try_lock() {
-        Ok(()) => Ok(f),
-        Err(std::fs::TryLockError::WouldBlock) => Err(CodedError {
-            code: exit::LOCKED,
-            message: format!(
-                "another export of catalog {} is running (lock {}); wait for it to finish and run again",
-                db.display(),
-                path.display()
-            ),
-        }
-        .into()),
-        Err(std::fs::TryLockError::Error(e)) => {
-            Err(anyhow::anyhow!("could not lock {}: {e}", path.display()))
-        }
-    }
+    super::lock_beside(db, "export")
 }
 
 /// Test hook: with `MEDIADEX_TEST_EXPORT_PAUSE=GATE`, each worker stops once

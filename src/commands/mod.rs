@@ -34,6 +34,39 @@ pub struct CodedError {
     pub message: String,
 }
 
+/// An exclusive lock on `CATALOG.<what>.lock`, one `what` (scan, export) per
+/// catalog at a time. The kernel drops it when the process dies, so a killed run
+/// never blocks the next; a held lock is exit 75 with a message saying why.
+pub fn lock_beside(db: &std::path::Path, what: &str) -> anyhow::Result<std::fs::File> {
+    use anyhow::Context as _;
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("could not create {}", dir.display()))?;
+    }
+    let mut name = db.as_os_str().to_owned();
+    name.push(format!(".{what}.lock"));
+    let path = PathBuf::from(name);
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("could not open lock file {}", path.display()))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(CodedError {
+            code: exit::LOCKED,
+            message: format!(
+                "another {what} of catalog {} is running (lock {}); wait for it to finish and run again",
+                db.display(),
+                path.display()
+            ),
+        }
+        .into()),
+        Err(std::fs::TryLockError::Error(e)) => Err(anyhow::anyhow!("could not lock {}: {e}", path.display())),
+    }
+}
+
 pub struct Context {
     pub db: PathBuf,
     pub quiet: bool,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use super::{CodedError, Context, exit};
+use super::{Context, exit};
 use crate::cli::ScanArgs;
 use crate::scan::{self, ScanOptions};
 
@@ -83,32 +83,7 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
     }))
 }
 
-/// One scan per catalog at a time: an exclusive lock on `CATALOG.scan.lock`.
-/// The kernel drops it when the process dies, so a killed scan never blocks the next.
+/// One scan per catalog at a time (`CATALOG.scan.lock`).
 pub fn lock_scan(db: &std::path::Path) -> anyhow::Result<std::fs::File> {
-    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("could not create {}", dir.display()))?;
-    }
-    let mut name = db.as_os_str().to_owned();
-    name.push(".scan.lock");
-    let path = std::path::PathBuf::from(name);
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("could not open lock file {}", path.display()))?;
-    match f.try_lock() {
-        Ok(()) => Ok(f),
-        Err(std::fs::TryLockError::WouldBlock) => Err(CodedError {
-            code: exit::LOCKED,
-            message: format!(
-                "another scan is already writing to catalog {}; wait for it to finish and run again",
-                db.display()
-            ),
-        }
-        .into()),
-        Err(std::fs::TryLockError::Error(e)) => Err(anyhow::anyhow!("could not lock {}: {e}", path.display())),
-    }
+    super::lock_beside(db, "scan")
 }

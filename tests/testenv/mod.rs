@@ -38,19 +38,7 @@ impl TestEnv {
 
     /// `mediadex --db <catalog>` with a private HOME and a fixed host name.
     pub fn cmd(&self) -> assert_cmd::Command {
-        let mut c = assert_cmd::Command::cargo_bin("mediadex").expect("binary");
-        c.arg("--db").arg(&self.db);
-        c.env("HOME", self.dir.path())
-            .env("XDG_DATA_HOME", self.dir.path().join("xdg"))
-            .env("MEDIADEX_HOST", HOST)
-            // One plugin registry cache for the whole run: with HOME in a temp dir,
-            // every worker would otherwise rebuild it from scratch.
-            .env("GST_REGISTRY", gst_registry())
-            .env_remove("MEDIADEX_DB")
-            .env_remove("MEDIADEX_TEST_CRASH_ON")
-            .env_remove("MEDIADEX_TEST_HANG_ON")
-            .env_remove("MEDIADEX_TEST_DELAY_ON");
-        c
+        assert_cmd::Command::from_std(self.std_cmd())
     }
 
     /// The same command as a `std::process::Command`, for runs in the background.
