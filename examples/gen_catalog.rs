@@ -1,0 +1,580 @@
+//! Generate a synthetic catalog for benchmarks: N media rows with realistic
+//! documents (containers, codecs, resolutions, frame rates, HDR, audio
+//! languages, sizes that follow bitrates), a few percent of failures and
+//! missing files, planted duplicates and bitrate outliers, two hosts, scans and
+//! recordings.
+//!
+//! ```text
+//! cargo run --release --example gen_catalog -- --db bench-out/catalog.db --rows 1000000
+//! ```
+//!
+//! The output depends only on `--rows` and `--seed`, except for timestamps,
+//! which are relative to now (so the `recent` report finds something). Rows go
+//! in through one transaction with prepared statements, as `load` writes them.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use mediadex::catalog::Catalog;
+use rusqlite::params;
+use serde_json::{Map, Value, json};
+
+/// SplitMix64: small, fast, and good enough to spread synthetic values.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    fn f(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.f()
+    }
+    /// Standard normal (Box-Muller).
+    fn normal(&mut self) -> f64 {
+        let u = self.f().max(1e-12);
+        let v = self.f();
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+    fn pick<'a, T>(&mut self, items: &'a [(T, u32)]) -> &'a T {
+        let total: u32 = items.iter().map(|(_, w)| w).sum();
+        let mut x = self.below(total as u64) as u32;
+        for (item, w) in items {
+            if x < *w {
+                return item;
+            }
+            x -= w;
+        }
+        &items[items.len() - 1].0
+    }
+}
+
+/// File extension, container name, description, MIME type.
+type Container = (&'static str, &'static str, &'static str, &'static str);
+
+const CONTAINERS: &[(Container, u32)] = &[
+    (("mkv", "mkv", "Matroska", "video/x-matroska"), 45),
+    (("mp4", "mp4", "Quicktime", "video/quicktime"), 33),
+    (("avi", "avi", "AVI", "video/x-msvideo"), 5),
+    (("webm", "webm", "WebM", "video/webm"), 4),
+    (("mov", "mov", "Quicktime", "video/quicktime"), 4),
+    (("ts", "ts", "MPEG-2 Transport Stream", "video/mpegts"), 4),
+    (
+        ("m2ts", "m2ts", "MPEG-2 Transport Stream", "video/mpegts"),
+        2,
+    ),
+    (
+        (
+            "wmv",
+            "wmv",
+            "Advanced Streaming Format (ASF)",
+            "video/x-ms-asf",
+        ),
+        2,
+    ),
+    (("flv", "flv", "Flash", "video/x-flv"), 1),
+];
+
+/// codec, description, typical bits per pixel per frame.
+const VIDEO: &[((&str, &str, f64), u32)] = &[
+    (("h264", "H.264 (High Profile)", 0.10), 50),
+    (("hevc", "H.265 (Main 10 Profile)", 0.06), 30),
+    (("vp9", "VP9", 0.06), 5),
+    (("av1", "AV1", 0.05), 4),
+    (("mpeg4", "MPEG-4 Video (Simple Profile)", 0.18), 4),
+    (("mpeg2", "MPEG-2 Video", 0.25), 3),
+    (("vc1", "VC-1", 0.15), 2),
+    (("mjpeg", "Motion JPEG", 0.9), 1),
+    (("theora", "Theora", 0.15), 1),
+];
+
+const RESOLUTIONS: &[((i64, i64), u32)] = &[
+    ((720, 576), 8),
+    ((720, 480), 5),
+    ((640, 480), 5),
+    ((1280, 720), 20),
+    ((1920, 1080), 38),
+    ((1920, 800), 5),
+    ((2560, 1440), 4),
+    ((3840, 2160), 10),
+    ((3840, 1600), 2),
+    ((1080, 1920), 2),
+    ((7680, 4320), 1),
+];
+
+const FPS: &[(f64, u32)] = &[
+    (24000.0 / 1001.0, 35),
+    (24.0, 10),
+    (25.0, 20),
+    (30000.0 / 1001.0, 18),
+    (30.0, 5),
+    (50.0, 4),
+    (60000.0 / 1001.0, 5),
+    (60.0, 3),
+];
+
+const AUDIO: &[((&str, &str), u32)] = &[
+    (("aac", "MPEG-4 AAC"), 40),
+    (("ac3", "AC-3 (ATSC A/52)"), 18),
+    (("eac3", "E-AC-3 (ATSC A/52B)"), 10),
+    (("dts", "DTS"), 8),
+    (("mp3", "MPEG-1 Layer 3 (MP3)"), 7),
+    (("opus", "Opus"), 5),
+    (("flac", "Free Lossless Audio Codec (FLAC)"), 5),
+    (("vorbis", "Vorbis"), 4),
+    (("truehd", "Dolby TrueHD"), 3),
+];
+
+const LANGS: &[(&str, u32)] = &[
+    ("en", 45),
+    ("fr", 12),
+    ("de", 10),
+    ("es", 8),
+    ("ja", 6),
+    ("it", 5),
+    ("ru", 3),
+    ("pt", 3),
+    ("", 8),
+];
+
+const STATUS: &[(&str, u32)] = &[
+    ("ok", 9650),
+    ("missing", 150),
+    ("error", 100),
+    ("unsupported", 40),
+    ("timeout", 30),
+    ("crashed", 20),
+    ("unstable", 10),
+];
+
+const ERRORS: &[&str] = &[
+    "no streams found",
+    "Could not determine type of stream",
+    "Internal data stream error: not-negotiated",
+    "File is truncated: moov atom not found",
+];
+
+fn ts(epoch_s: f64) -> String {
+    let t = jiff::Timestamp::from_millisecond((epoch_s * 1000.0) as i64).expect("timestamp");
+    mediadex::util::format_timestamp(t)
+}
+
+/// One generated file: its size and its document, already serialized (kept
+/// as text so that a duplicate is a cheap copy).
+#[derive(Clone)]
+struct Media {
+    size: i64,
+    bitrate: i64,
+    doc: String,
+}
+
+fn media(rng: &mut Rng, container: Container, kind: usize) -> Media {
+    let (vcodec, vdesc, bpp0) = *rng.pick(VIDEO);
+    let (w, h) = *rng.pick(RESOLUTIONS);
+    let fps = *rng.pick(FPS);
+    let seconds = match kind {
+        0 => rng.range(80.0, 180.0) * 60.0,     // films
+        1 => rng.range(20.0, 62.0) * 60.0,      // episodes
+        _ => (rng.range(1.0, 8.0)).exp() + 3.0, // home videos: seconds to an hour
+    };
+    let frames = (seconds * fps).round().max(1.0) as i64;
+    let duration_ns = (frames as f64 * 1e9 / fps).round() as i64;
+    let duration_s = duration_ns as f64 / 1e9;
+    // A few files are compressed far harder or far more lightly than their peers.
+    let outlier = match rng.below(400) {
+        0 => 12.0,
+        1 => 1.0 / 12.0,
+        _ => 1.0,
+    };
+    let bpp = bpp0 * (0.35 * rng.normal()).exp() * outlier;
+    let video_bps = bpp * (w * h) as f64 * fps;
+    let mut streams = Vec::new();
+    let mut video = Map::new();
+    video.insert("codec".into(), json!(vcodec));
+    video.insert("width".into(), json!(w));
+    video.insert("height".into(), json!(h));
+    video.insert("frame_rate".into(), json!(fps));
+    let mut vs = Map::new();
+    vs.insert("kind".into(), json!("video"));
+    vs.insert("codec".into(), json!(vcodec));
+    vs.insert("codec_description".into(), json!(vdesc));
+    vs.insert("width".into(), json!(w));
+    vs.insert("height".into(), json!(h));
+    vs.insert("frame_rate".into(), json!(fps));
+    vs.insert("pixel_aspect_ratio".into(), json!("1:1"));
+    let hdr_capable = matches!(vcodec, "hevc" | "av1" | "vp9") && w >= 3840;
+    let bit_depth = if hdr_capable || (vcodec == "hevc" && rng.below(3) == 0) {
+        10
+    } else {
+        8
+    };
+    vs.insert("bit_depth".into(), json!(bit_depth));
+    if hdr_capable {
+        let hdr = match rng.below(10) {
+            0..=4 => Some("HDR10"),
+            5 => Some("Dolby Vision"),
+            6 => Some("HLG"),
+            _ => None,
+        };
+        if let Some(k) = hdr {
+            video.insert("hdr".into(), json!(k));
+            vs.insert("hdr".into(), json!(k));
+            vs.insert(
+                "colorimetry".into(),
+                json!({"range": "limited", "matrix": "bt2020", "transfer": if k == "HLG" { "arib-std-b67" } else { "smpte2084" }, "primaries": "bt2020"}),
+            );
+        }
+    }
+    if !vs.contains_key("colorimetry") {
+        vs.insert(
+            "colorimetry".into(),
+            json!({"range": "limited", "matrix": "bt709", "transfer": "bt709", "primaries": "bt709"}),
+        );
+    }
+    vs.insert("bitrate".into(), json!(video_bps.round() as i64));
+    streams.push(Value::Object(vs));
+
+    let n_audio = match rng.below(10) {
+        0 => 0,
+        1..=6 => 1,
+        7 | 8 => 2,
+        _ => 3,
+    };
+    let mut audio_bps = 0.0;
+    let mut audio_summary = None;
+    for i in 0..n_audio {
+        let (acodec, adesc) = *rng.pick(AUDIO);
+        let channels = match rng.below(100) {
+            0 => 1,
+            1..=59 => 2,
+            60..=95 => 6,
+            _ => 8,
+        };
+        let rate = if rng.below(5) == 0 { 44100 } else { 48000 };
+        let lang = *rng.pick(LANGS);
+        let bps = match acodec {
+            "flac" | "truehd" => 900_000.0 * channels as f64 / 2.0,
+            "dts" => 1_509_000.0,
+            _ => 96_000.0 * channels as f64 / 2.0 + rng.range(0.0, 64_000.0),
+        };
+        audio_bps += bps;
+        let mut a = Map::new();
+        a.insert("kind".into(), json!("audio"));
+        a.insert("codec".into(), json!(acodec));
+        a.insert("codec_description".into(), json!(adesc));
+        a.insert("channels".into(), json!(channels));
+        a.insert("sample_rate".into(), json!(rate));
+        if !lang.is_empty() {
+            a.insert("language".into(), json!(lang));
+        }
+        a.insert("bitrate".into(), json!(bps.round() as i64));
+        if i == 0 {
+            let mut s = Map::new();
+            s.insert("codec".into(), json!(acodec));
+            s.insert("channels".into(), json!(channels));
+            s.insert("sample_rate".into(), json!(rate));
+            if !lang.is_empty() {
+                s.insert("language".into(), json!(lang));
+            }
+            audio_summary = Some(s);
+        }
+        streams.push(Value::Object(a));
+    }
+    let n_subs = rng.below(4);
+    for _ in 0..n_subs {
+        let lang = *rng.pick(LANGS);
+        let mut s = Map::new();
+        s.insert("kind".into(), json!("subtitle"));
+        s.insert(
+            "codec".into(),
+            json!(if container.0 == "mp4" {
+                "mov_text"
+            } else {
+                "subrip"
+            }),
+        );
+        if !lang.is_empty() {
+            s.insert("language".into(), json!(lang));
+        }
+        streams.push(Value::Object(s));
+    }
+    let bitrate = video_bps + audio_bps;
+    let size = (bitrate * duration_s / 8.0).round().max(1.0) as i64;
+    let mut doc = Map::new();
+    doc.insert("container".into(), json!(container.1));
+    doc.insert("container_description".into(), json!(container.2));
+    doc.insert("mime_type".into(), json!(container.3));
+    doc.insert("size".into(), json!(size));
+    doc.insert("duration_ns".into(), json!(duration_ns));
+    doc.insert("duration_s".into(), json!(duration_s));
+    doc.insert(
+        "bitrate".into(),
+        json!((size as f64 * 8.0 / duration_s).round() as i64),
+    );
+    doc.insert("video".into(), Value::Object(video));
+    if let Some(a) = audio_summary {
+        doc.insert("audio".into(), Value::Object(a));
+    }
+    doc.insert("video_streams".into(), json!(1));
+    doc.insert("audio_streams".into(), json!(n_audio));
+    doc.insert("subtitle_streams".into(), json!(n_subs));
+    doc.insert(
+        "tags".into(),
+        json!({"encoder": if rng.below(2) == 0 { "libebml v1.4.2 + libmatroska v1.6.4" } else { "Lavf58.76.100" }}),
+    );
+    doc.insert("streams".into(), Value::Array(streams));
+    Media {
+        size,
+        bitrate: (size as f64 * 8.0 / duration_s).round() as i64,
+        doc: Value::Object(doc).to_string(),
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut db = PathBuf::from("bench-out/catalog.db");
+    let mut rows: u64 = 1_000_000;
+    let mut seed: u64 = 42;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--db" => db = PathBuf::from(args.next().expect("--db PATH")),
+            "--rows" => rows = args.next().expect("--rows N").parse()?,
+            "--seed" => seed = args.next().expect("--seed N").parse()?,
+            "-h" | "--help" => {
+                println!("usage: gen_catalog [--db PATH] [--rows N] [--seed N]");
+                return Ok(());
+            }
+            other => anyhow::bail!("unknown argument {other}; see --help"),
+        }
+    }
+    if db.exists() {
+        anyhow::bail!("{} exists; remove it first", db.display());
+    }
+    let started = Instant::now();
+    let mut cat = Catalog::open(&db)?;
+    // A throwaway file: durability does not matter while it is being built,
+    // so skip the journal (and the second copy of every page it costs).
+    cat.conn.pragma_update(None, "journal_mode", "OFF")?;
+    cat.conn.pragma_update(None, "synchronous", "OFF")?;
+    cat.conn.pragma_update(None, "cache_size", -262_144)?;
+    let now = jiff::Timestamp::now().as_second() as f64;
+    let day = 86_400.0;
+    let mut rng = Rng(seed);
+    let tx = cat.conn.transaction()?;
+    {
+        // Scans: one a day for the last 200 days, per host.
+        let mut scan = tx.prepare(
+            "INSERT INTO scans (host, started_at, finished_at, status, roots, seen, new, changed,
+                                unchanged, missing, failed, probed, elapsed_s)
+             VALUES (?1, ?2, ?3, 'complete', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        let mut last_scan = std::collections::HashMap::new();
+        for (host, roots) in [
+            (
+                "nas",
+                r#"["/srv/media/Movies","/srv/media/Shows","/srv/media/Home Videos"]"#,
+            ),
+            ("laptop", r#"["/home/ana/Videos"]"#),
+        ] {
+            for d in (0..200).rev() {
+                let start = now - d as f64 * day - 3.0 * 3600.0;
+                let elapsed = rng.range(20.0, 400.0);
+                let n = rows as i64 / 2;
+                scan.execute(params![
+                    host,
+                    ts(start),
+                    ts(start + elapsed),
+                    roots,
+                    n,
+                    rng.below(300) as i64,
+                    rng.below(50) as i64,
+                    n - 300,
+                    rng.below(20) as i64,
+                    rng.below(10) as i64,
+                    rng.below(350) as i64,
+                    elapsed
+                ])?;
+                last_scan.insert(host, tx.last_insert_rowid());
+            }
+        }
+        let mut file = tx.prepare(
+            "INSERT INTO files (host, path, path_bytes, root, dev, ino, size, mtime_ns, status, error,
+                                first_seen, last_seen, probed_at, probe_ms, scan_id)
+             VALUES (?1, ?2, ?3, ?4, 2049, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?;
+        let mut doc = tx.prepare("INSERT INTO docs (file_id, doc) VALUES (?1, ?2)")?;
+        let mut previous: Vec<Media> = Vec::new();
+        for i in 0..rows {
+            let host = if rng.below(10) < 7 { "nas" } else { "laptop" };
+            let container = *rng.pick(CONTAINERS);
+            let kind = rng.below(3) as usize;
+            let (root, dir, name) = match (host, kind) {
+                ("nas", 0) => {
+                    let film = i / 2;
+                    let year = 1950 + rng.below(75);
+                    (
+                        "/srv/media/Movies".to_string(),
+                        format!("Film {film:07} ({year})"),
+                        format!("Film {film:07} ({year}) part {}", i % 2 + 1),
+                    )
+                }
+                ("nas", 1) => {
+                    let show = i / 240;
+                    let season = (i / 12) % 20 + 1;
+                    (
+                        "/srv/media/Shows".to_string(),
+                        format!("Show {show:05}/Season {season:02}"),
+                        format!("Show {show:05} - S{season:02}E{:02} #{i}", i % 12 + 1),
+                    )
+                }
+                ("nas", _) => (
+                    "/srv/media/Home Videos".to_string(),
+                    format!("{}/{:02}", 2000 + (i / 20_000) % 26, (i / 1_700) % 12 + 1),
+                    format!("VID_{i:08}"),
+                ),
+                _ => (
+                    "/home/ana/Videos".to_string(),
+                    ["Downloads", "Talks", "Phone", "Edits"][(i % 4) as usize].to_string(),
+                    format!("clip-{i:08}"),
+                ),
+            };
+            let path = format!("{root}/{dir}/{name}.{}", container.0);
+            // Planted duplicates: an exact copy of a recent file, or the same
+            // video at the same resolution encoded again.
+            let m = match (rng.below(1000), previous.is_empty()) {
+                (0..=4, false) => previous[rng.below(previous.len() as u64) as usize].clone(),
+                (5..=7, false) => {
+                    let p = &previous[rng.below(previous.len() as u64) as usize];
+                    let ratio = rng.range(0.4, 0.9);
+                    let size = (p.size as f64 * ratio) as i64;
+                    let bitrate = (p.bitrate as f64 * ratio).round() as i64;
+                    // The top-level size and bitrate come before any stream's.
+                    let doc = p
+                        .doc
+                        .replacen(
+                            &format!("\"size\":{},", p.size),
+                            &format!("\"size\":{size},"),
+                            1,
+                        )
+                        .replacen(
+                            &format!("\"bitrate\":{},", p.bitrate),
+                            &format!("\"bitrate\":{bitrate},"),
+                            1,
+                        );
+                    Media { size, bitrate, doc }
+                }
+                _ => media(&mut rng, container, kind),
+            };
+            let status = *rng.pick(STATUS);
+            let first = now - rng.range(0.0, 3.0 * 365.0) * day;
+            let probed = first + rng.range(0.0, 30.0);
+            let last = if status == "missing" {
+                probed + rng.range(0.0, now - probed)
+            } else {
+                now - rng.range(0.0, 1.0) * day
+            };
+            let failed = matches!(status, "error" | "unsupported" | "timeout" | "crashed");
+            let error = match status {
+                "timeout" => Some("probe took longer than 30 s".to_string()),
+                "crashed" => Some("the probe worker died (signal 11) on this file".to_string()),
+                "unsupported" => Some("no decoder for video/x-unknown".to_string()),
+                "error" => Some(ERRORS[rng.below(ERRORS.len() as u64) as usize].to_string()),
+                _ => None,
+            };
+            let doc_text = if failed { "{}" } else { m.doc.as_str() };
+            let bytes = path.as_bytes();
+            file.execute(params![
+                host,
+                path,
+                bytes,
+                root,
+                1_000_000 + i as i64,
+                m.size,
+                (first * 1e9) as i64,
+                status,
+                error,
+                ts(first),
+                ts(last),
+                Some(ts(probed)),
+                rng.range(5.0, 80.0),
+                last_scan[host],
+            ])?;
+            doc.execute(params![tx.last_insert_rowid(), doc_text])?;
+            if previous.len() < 2000 {
+                previous.push(m);
+            } else {
+                let slot = rng.below(2000) as usize;
+                previous[slot] = m;
+            }
+            if (i + 1) % 200_000 == 0 {
+                eprintln!("{} rows, {:.1} s", i + 1, started.elapsed().as_secs_f64());
+            }
+        }
+        // Recordings: a few a day over the last year.
+        let mut rec = tx.prepare(
+            "INSERT INTO recordings (host, path, path_bytes, status, device, started_at, ended_at,
+                                     frames, seconds, rate, channels, format, label, doc)
+             VALUES ('laptop', ?1, ?2, ?3, 'default', ?4, ?5, ?6, ?7, 48000, ?8, 's16', ?9, ?10)",
+        )?;
+        for i in 0..(rows / 500).max(10) {
+            let start = now - rng.range(0.0, 365.0) * day;
+            let seconds = (rng.range(1.0, 8.0)).exp();
+            let frames = (seconds * 48000.0) as i64;
+            let status = if rng.below(50) == 0 {
+                "failed"
+            } else {
+                "complete"
+            };
+            let channels = if rng.below(3) == 0 { 2 } else { 1 };
+            let clipped = if rng.below(8) == 0 { rng.below(500) } else { 0 };
+            let silent = if rng.below(15) == 0 {
+                rng.range(0.95, 1.0)
+            } else {
+                rng.range(0.0, 0.4)
+            };
+            let levels = json!({
+                "levels": {
+                    "peak_dbfs": [rng.range(-30.0, 0.0)],
+                    "rms_dbfs": [rng.range(-50.0, -10.0)],
+                    "clipped": clipped,
+                    "silent_share": silent,
+                },
+                "overruns": 0,
+                "label": format!("take {i}"),
+            });
+            let path = format!("/home/ana/Recordings/rec-{i:06}.wav");
+            rec.execute(params![
+                path,
+                path.as_bytes(),
+                status,
+                ts(start),
+                ts(start + seconds),
+                frames,
+                frames as f64 / 48000.0,
+                channels,
+                format!("take {i}"),
+                levels.to_string()
+            ])?;
+        }
+    }
+    tx.commit()?;
+    // Back to the catalog's own mode. No ANALYZE: real catalogs have no
+    // planner statistics either.
+    cat.conn.pragma_update(None, "journal_mode", "WAL")?;
+    eprintln!(
+        "{}: {rows} media rows in {:.1} s",
+        db.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
