@@ -44,6 +44,7 @@ if [[ ! -f $DB ]]; then
 fi
 # Warm the page cache: both tools then read the file from memory.
 cat "$DB" > /dev/null
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 
 pass() { # pass VALUE LIMIT → PASS if VALUE <= LIMIT
   if (( $(echo "$1 <= $2" | bc -l) )); then echo PASS; else echo FAIL; fi
@@ -93,7 +94,8 @@ done
 
 {
   echo "Reports on a catalog of $ROWS media rows ($gen_note; $(du -h "$DB" | cut -f1)),"
-  echo "$(nproc) CPUs, mediadex with SQLite $("$M" --db "$DB" query 'SELECT sqlite_version() AS v' -f csv | tail -1)," \
+  echo "$(nproc) CPUs (load average $load_before before, $(cut -d' ' -f1 /proc/loadavg) after)," \
+       "mediadex with SQLite $("$M" --db "$DB" query 'SELECT sqlite_version() AS v' -f csv | tail -1)," \
        "sqlite3 shell $(sqlite3 --version | cut -d' ' -f1); mean of $RUNS runs after a warm-up."
   echo
   echo "| report | rows | mediadex (s) | sqlite3 -json (s) | ratio | ≤ ${TARGET}x |"

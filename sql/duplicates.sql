@@ -43,7 +43,7 @@ chosen AS (
     ORDER BY kind DESC, group_bytes DESC, g_size, g_width, g_height, step
     LIMIT :groups
 ),
-members AS (
+members AS MATERIALIZED (
     SELECT c.kind, c.grp, c.files, c.group_bytes, o.id
     FROM chosen c JOIN ok o ON o.size = c.g_size AND o.step = c.step
     WHERE c.kind = 'size+duration'
@@ -54,5 +54,5 @@ members AS (
 )
 SELECT s.kind, s.grp, s.files, s.group_bytes, m.host, m.path, m.size, m.duration_s,
        m.width || 'x' || m.height AS resolution, m.container, m.video_codec
-FROM members s JOIN media m ON m.id = s.id
+FROM members s CROSS JOIN media m ON m.id = s.id  -- CROSS: members first, then a lookup each
 ORDER BY s.kind DESC, s.group_bytes DESC, s.grp, m.host, m.path, m.path_bytes;
