@@ -33,7 +33,10 @@ enum Event {
 struct WorkerProc {
     generation: u64,
     child: Child,
+    /// None once the parent has closed the worker's input.
     stdin: Option<ChildStdin>,
+    /// When this worker last said anything (or was started).
+    last_event: Instant,
 }
 
 impl WorkerProc {
@@ -90,7 +93,20 @@ impl WorkerProc {
             generation,
             child,
             stdin,
+            last_event: Instant::now(),
         })
+    }
+
+    /// Kill this worker and start the next generation in its place.
+    fn replace(
+        &mut self,
+        jobs: usize,
+        timeout: Duration,
+        events: &Sender<Event>,
+    ) -> anyhow::Result<()> {
+        self.kill();
+        *self = WorkerProc::spawn(self.generation + 1, jobs, timeout, events.clone())?;
+        Ok(())
     }
 
     fn send(&mut self, line: &str) -> bool {
@@ -144,8 +160,7 @@ pub fn probe_all(
 ) -> anyhow::Result<()> {
     let parallel = parallel.max(1);
     let (tx, rx): (Sender<Event>, Receiver<Event>) = unbounded();
-    let mut generation = 0u64;
-    let mut proc = WorkerProc::spawn(generation, parallel, timeout, tx.clone())?;
+    let mut proc = WorkerProc::spawn(0, parallel, timeout, tx.clone())?;
     let mut queue: VecDeque<u64> = (0..jobs.len() as u64).collect();
     let mut suspects: VecDeque<u64> = VecDeque::new();
     // Suspects already sent alone: dying again on one of these convicts it.
@@ -154,8 +169,6 @@ pub fn probe_all(
     let mut in_flight: HashMap<u64, Option<Instant>> = HashMap::new();
     let mut solo = false;
     let mut barren_deaths = 0u32;
-    let mut input_closed = false;
-    let mut last_event = Instant::now();
     let deadline = timeout + GRACE;
     let window = parallel * 4;
 
@@ -192,9 +205,8 @@ pub fn probe_all(
             proc.close_input();
             return Ok(());
         }
-        if queue.is_empty() && suspects.is_empty() && !input_closed && !solo {
+        if queue.is_empty() && suspects.is_empty() && proc.stdin.is_some() && !solo {
             // Nothing more to send: let the worker exit when it is done.
-            input_closed = true;
             proc.close_input();
         }
 
@@ -202,7 +214,7 @@ pub fn probe_all(
         let event = rx.recv_timeout(Duration::from_millis(50));
         if matches!(&event, Ok(Event::Started(g, _)) | Ok(Event::Done(g, _)) if *g == proc.generation)
         {
-            last_event = Instant::now();
+            proc.last_event = Instant::now();
         }
         match event {
             Ok(Event::Started(g, id)) if g == proc.generation => {
@@ -227,7 +239,7 @@ pub fn probe_all(
         // deadline is stuck before any file (it cannot be blamed on one): replace it.
         if !in_flight.is_empty()
             && in_flight.values().all(Option::is_none)
-            && last_event.elapsed() > deadline
+            && proc.last_event.elapsed() > deadline
         {
             proc.kill();
             barren_deaths += 1;
@@ -236,10 +248,7 @@ pub fn probe_all(
             }
             requeue_all(&mut in_flight, &mut queue);
             solo = false;
-            generation += 1;
-            proc = WorkerProc::spawn(generation, parallel, timeout, tx.clone())?;
-            input_closed = false;
-            last_event = Instant::now();
+            proc.replace(parallel, timeout, &tx)?;
             continue;
         }
 
@@ -267,10 +276,7 @@ pub fn probe_all(
             // Everything else in flight was innocent: send it again.
             requeue_all(&mut in_flight, &mut queue);
             solo = false;
-            generation += 1;
-            proc = WorkerProc::spawn(generation, parallel, timeout, tx.clone())?;
-            input_closed = false;
-            last_event = Instant::now();
+            proc.replace(parallel, timeout, &tx)?;
             continue;
         }
 
@@ -303,10 +309,7 @@ pub fn probe_all(
             }
             requeue_all(&mut in_flight, &mut queue);
             solo = false;
-            generation += 1;
-            proc = WorkerProc::spawn(generation, parallel, timeout, tx.clone())?;
-            input_closed = false;
-            last_event = Instant::now();
+            proc.replace(parallel, timeout, &tx)?;
         }
     }
 }
