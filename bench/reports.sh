@@ -11,7 +11,8 @@
 # also written to bench-out/reports.md.
 #
 # env:
-#   RUNS=3        hyperfine runs per report and tool (after one warm-up)
+#   RUNS=3        the least hyperfine runs per report and tool (after one warm-up;
+#                 fast reports run for about 3 s each, for a steadier mean)
 #   OUT=bench-out where the catalog, dumps and results go
 #   TARGET=1.2    the largest acceptable mediadex/sqlite3 time ratio
 set -euo pipefail
@@ -63,7 +64,7 @@ for name in $("$M" --db "$DB" report --list -f csv | tail -n +2 | cut -d, -f1); 
   theirs=$(sqlite3 -json "$DB" < "$sql" | jq -s 'if length == 0 then 0 else .[0] | length end')
   [[ $ours == "$theirs" ]] || die "$name: mediadex gives $ours rows, sqlite3 $theirs"
   json=$OUT/hyperfine/$name.json
-  hyperfine --style none --warmup 1 --runs "$RUNS" --export-json "$json" \
+  hyperfine --style none --warmup 1 --min-runs "$RUNS" --export-json "$json" \
     -n mediadex "$M --db $DB report $name -f json > /dev/null" \
     -n sqlite3 "sqlite3 -json $DB < $sql > /dev/null" > /dev/null
   m=$(mean "$json" mediadex)
@@ -96,7 +97,7 @@ done
   echo "Reports on a catalog of $ROWS media rows ($gen_note; $(du -h "$DB" | cut -f1)),"
   echo "$(nproc) CPUs (load average $load_before before, $(cut -d' ' -f1 /proc/loadavg) after)," \
        "mediadex with SQLite $("$M" --db "$DB" query 'SELECT sqlite_version() AS v' -f csv | tail -1)," \
-       "sqlite3 shell $(sqlite3 --version | cut -d' ' -f1); mean of $RUNS runs after a warm-up."
+       "sqlite3 shell $(sqlite3 --version | cut -d' ' -f1); mean of at least $RUNS runs (about 3 s of runs for fast reports) after a warm-up."
   echo
   echo "| report | rows | mediadex (s) | sqlite3 -json (s) | ratio | ≤ ${TARGET}x |"
   echo "|---|---:|---:|---:|---:|---|"

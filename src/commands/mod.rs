@@ -72,6 +72,24 @@ pub struct Context {
     pub quiet: bool,
 }
 
+/// Parse the command line, run the verb, map errors to exit codes.
+pub fn main() -> ExitCode {
+    use clap::Parser;
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) if crate::output::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mediadex: error: {e:#}");
+            let code = e
+                .downcast_ref::<CodedError>()
+                .map(|c| c.code)
+                .unwrap_or(exit::ERROR);
+            ExitCode::from(code)
+        }
+    }
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context {
         db: cli.db.clone().unwrap_or_else(crate::util::default_db_path),
@@ -88,7 +106,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dump(a) => dump::run(&ctx, a),
         Command::Load(a) => load::run(&ctx, a),
         Command::ProbeWorker(a) => {
-            crate::scan::worker::run(a.jobs, std::time::Duration::from_millis(a.timeout_ms))?;
+            let Some(engine) = crate::scan::engine::get() else {
+                return Err(crate::scan::engine::exec_probe_exe());
+            };
+            engine.worker(a.jobs, std::time::Duration::from_millis(a.timeout_ms))?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -7,7 +7,9 @@
 //! it are probed again; nothing is deleted, vanished files become `missing`; the
 //! parent process is the only writer.
 
+pub mod engine;
 pub mod probe;
+pub mod protocol;
 pub mod supervisor;
 pub mod walk;
 pub mod worker;
@@ -225,7 +227,7 @@ pub fn run(
     let mut sup_error = None;
     if !jobs.is_empty() && !interrupted_walk {
         progress.start(jobs.len() as u64, "probing");
-        let on_done = |job: &Job, outcome: worker::Done| {
+        let mut on_done = |job: &Job, outcome: protocol::Done| {
             progress.inc(1);
             *probed_status.entry(outcome.status.to_string()).or_default() += 1;
             counts.probed += 1;
@@ -246,9 +248,15 @@ pub fn run(
             send(WriteOp::File(Box::new(rec)))
         };
         let result = if opts.in_process {
-            worker::probe_in_process(&jobs, opts.jobs, opts.timeout, &stop, on_done)
+            match engine::get() {
+                Some(e) => e.in_process(&jobs, opts.jobs, opts.timeout, &stop, &mut on_done),
+                None => Err(anyhow::anyhow!(
+                    "this executable cannot probe in process; run the scan with {}",
+                    engine::PROBE_EXE
+                )),
+            }
         } else {
-            supervisor::probe_all(&jobs, opts.jobs, opts.timeout, &stop, on_done)
+            supervisor::probe_all(&jobs, opts.jobs, opts.timeout, &stop, &mut on_done)
         };
         progress.finish();
         if let Err(e) = result {

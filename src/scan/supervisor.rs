@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 
 use super::Job;
-use super::worker::{self, Done};
+use super::engine;
+use super::protocol::{self, Done};
 use crate::catalog::files::Status;
 
 /// Extra time the parent allows beyond the worker's own deadline before killing it.
@@ -47,7 +48,7 @@ impl WorkerProc {
         events: Sender<Event>,
     ) -> anyhow::Result<WorkerProc> {
         use std::os::unix::process::CommandExt;
-        let exe = std::env::current_exe()?;
+        let exe = engine::probe_exe()?;
         let mut child = Command::new(exe)
             .arg("__probe-worker")
             .arg("--jobs")
@@ -322,7 +323,7 @@ fn send(
 ) -> bool {
     let job = &jobs[id as usize];
     in_flight.insert(id, None);
-    proc.send(&worker::request_line(
+    proc.send(&protocol::request_line(
         id,
         job.stat.size,
         job.stat.mtime_ns,
@@ -343,7 +344,7 @@ fn failed(id: u64, status: Status, error: String) -> Done {
         id,
         status,
         error: Some(error),
-        doc: worker::empty_doc(),
+        doc: protocol::empty_doc(),
         ms: 0.0,
         stat: None,
     }

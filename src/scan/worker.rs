@@ -1,51 +1,61 @@
-//! The probe worker: a child process (`mediadex __probe-worker`) that probes the
-//! paths its parent sends on stdin, rayon-parallel, and answers on stdout.
-//!
-//! Protocol, one line each way per event:
-//! - parent → worker: `ID SIZE MTIME_NS HEXPATH`
-//! - worker → parent: `S ID` when it starts a path, `D {json}` when it is done.
+//! The probe worker: a child process (`mediadex-probe __probe-worker`) that probes
+//! the paths its parent sends on stdin, rayon-parallel, and answers on stdout in
+//! the line protocol of [`super::protocol`].
 //!
 //! The `S` line is what lets the parent blame the right path when this process
 //! hangs or dies: a probe runs only after its start has been written and flushed.
 //! The worker compares `stat` before and after the probe with what the walk saw,
 //! and reports a file that changed under it as `unstable` (still being copied).
+//!
+//! This is the only module besides `probe` that reaches GStreamer, and only the
+//! `mediadex-probe` executable links it, through [`install`].
 
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
+use super::Job;
+use super::engine::{Engine, OnDone};
+use super::protocol::{Done, empty_doc, parse_request};
 use crate::catalog::files::{FileStat, Status};
 use crate::scan::probe;
 use crate::util;
 
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Done {
-    pub id: u64,
-    pub status: Status,
-    pub error: Option<String>,
-    /// The document as JSON text: passed through to the catalog without being
-    /// parsed and serialized again by the parent.
-    pub doc: Box<serde_json::value::RawValue>,
-    pub ms: f64,
-    pub stat: Option<FileStat>,
+struct GstEngine;
+
+impl Engine for GstEngine {
+    fn worker(&self, jobs: usize, timeout: Duration) -> anyhow::Result<()> {
+        run(jobs, timeout)
+    }
+
+    fn in_process(
+        &self,
+        jobs: &[Job],
+        parallel: usize,
+        timeout: Duration,
+        stop: &AtomicBool,
+        on_done: OnDone<'_>,
+    ) -> anyhow::Result<()> {
+        probe_in_process(jobs, parallel, timeout, stop, on_done)
+    }
 }
 
-pub(crate) fn empty_doc() -> Box<serde_json::value::RawValue> {
-    serde_json::value::RawValue::from_string("{}".into()).expect("valid JSON")
+/// Make this process able to probe: called first thing by `mediadex-probe`.
+pub fn install() {
+    super::engine::register(&GstEngine);
 }
 
 /// Probe `jobs` in this process (no worker isolation): the same probes a worker
 /// runs, for measuring what isolation costs. A file that crashes a probe takes the
 /// whole scan down here, which is why scans use worker processes.
-pub fn probe_in_process(
-    jobs: &[super::Job],
+fn probe_in_process(
+    jobs: &[Job],
     parallel: usize,
     timeout: Duration,
-    stop: &std::sync::atomic::AtomicBool,
-    mut on_done: impl FnMut(&super::Job, Done) -> anyhow::Result<()>,
+    stop: &AtomicBool,
+    on_done: OnDone<'_>,
 ) -> anyhow::Result<()> {
     use rayon::prelude::*;
     probe::init()?;
@@ -81,25 +91,8 @@ pub fn probe_in_process(
     })
 }
 
-/// Encode a request line.
-pub fn request_line(id: u64, size: u64, mtime_ns: i64, path: &Path) -> String {
-    format!(
-        "{id} {size} {mtime_ns} {}\n",
-        hex::encode(util::path_bytes(path))
-    )
-}
-
-fn parse_request(line: &str) -> Option<(u64, u64, i64, std::path::PathBuf)> {
-    let mut it = line.split_ascii_whitespace();
-    let id = it.next()?.parse().ok()?;
-    let size = it.next()?.parse().ok()?;
-    let mtime = it.next()?.parse().ok()?;
-    let bytes = hex::decode(it.next()?).ok()?;
-    Some((id, size, mtime, util::path_from_bytes(&bytes)))
-}
-
 /// Run the worker loop until stdin closes. Never returns an error for a bad file.
-pub fn run(jobs: usize, timeout: Duration) -> anyhow::Result<()> {
+fn run(jobs: usize, timeout: Duration) -> anyhow::Result<()> {
     probe::init()?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
@@ -137,7 +130,7 @@ fn stat_now(path: &Path) -> std::io::Result<FileStat> {
     std::fs::metadata(path).map(|m| FileStat::from_metadata(&m))
 }
 
-pub(crate) fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) -> Done {
+fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) -> Done {
     let started = Instant::now();
     let finish = |status, error: Option<String>, doc, stat| Done {
         id,
@@ -222,19 +215,5 @@ fn test_hooks(path: &Path) {
         loop {
             std::thread::sleep(Duration::from_secs(3600));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn request_round_trip_keeps_bytes() {
-        let path = util::path_from_bytes(b"/x/\xFF #%.mkv");
-        let line = request_line(7, 10, -5, &path);
-        let (id, size, mtime, back) = parse_request(line.trim_end()).unwrap();
-        assert_eq!((id, size, mtime), (7, 10, -5));
-        assert_eq!(back, path);
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::testenv::media::{copy_into, fixtures};
-use crate::testenv::{TestEnv, stderr};
+use crate::testenv::{HOST, TestEnv, stderr};
 
 fn approx(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol * b.abs()
@@ -350,4 +350,74 @@ fn one_job_and_many_jobs_give_the_same_catalog() {
     let s = env.scan(&["--in-process", "--force"], 0);
     assert_eq!(s["probed"], 4);
     assert_eq!(one, docs(&env));
+}
+
+/// The shared libraries an executable asks the dynamic loader for.
+fn needed_libs(exe: &std::path::Path) -> Vec<String> {
+    let out = std::process::Command::new("readelf")
+        .arg("-d")
+        .arg(exe)
+        .output()
+        .expect("run readelf");
+    assert!(out.status.success(), "readelf -d {}", exe.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("(NEEDED)"))
+        .filter_map(|l| l.split('[').nth(1))
+        .map(|l| l.trim_end_matches(']').to_string())
+        .collect()
+}
+
+#[test]
+fn only_the_probe_executable_loads_gstreamer() {
+    // Loading GStreamer and GLib costs a process ~3 ms, more than a small query takes.
+    let main = needed_libs(&assert_cmd::cargo::cargo_bin("mediadex"));
+    assert!(main.iter().any(|l| l.starts_with("libc.so")), "{main:?}");
+    let heavy: Vec<_> = main
+        .iter()
+        .filter(|l| {
+            l.starts_with("libgst") || l.starts_with("libglib") || l.starts_with("libgobject")
+        })
+        .collect();
+    assert!(heavy.is_empty(), "mediadex links {heavy:?}");
+    let probe = needed_libs(&assert_cmd::cargo::cargo_bin("mediadex-probe"));
+    assert!(
+        probe.iter().any(|l| l.starts_with("libgstreamer-1.0")),
+        "{probe:?}"
+    );
+}
+
+#[test]
+fn a_missing_probe_executable_is_a_clear_error() {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &["vp8.webm"]);
+    env.scan(&[], 0);
+    let alone = env.path().join("bin");
+    std::fs::create_dir_all(&alone).unwrap();
+    let exe = alone.join("mediadex");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("mediadex"), &exe).unwrap();
+    let out = std::process::Command::new(&exe)
+        .arg("--db")
+        .arg(&env.db)
+        .args(["scan", env.lib.to_str().unwrap()])
+        .env("MEDIADEX_HOST", HOST)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("mediadex-probe is missing"), "{err}");
+    assert!(err.contains(&alone.display().to_string()), "{err}");
+    // Every other verb works without it, on the catalog a complete install made.
+    let out = std::process::Command::new(&exe)
+        .arg("--db")
+        .arg(&env.db)
+        .args(["query", "SELECT count(*) AS n FROM media", "-f", "csv"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "n\n1\n");
 }
