@@ -35,6 +35,14 @@ pub enum CatalogError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error(
+        "catalog {path} holds an unfinished write left by a killed process, and rolling it back needs write access ({source}); run any mediadex command once as a user who can write the catalog"
+    )]
+    HotJournal {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
     #[error("could not create directory {path} for the catalog: {source}")]
     CreateDir {
         path: PathBuf,
@@ -99,18 +107,30 @@ impl Catalog {
                 path: path.to_path_buf(),
             });
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|source| CatalogError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        conn.pragma_update(None, "query_only", true)?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let open = || -> Result<(Connection, i64)> {
+            let conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|source| CatalogError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            conn.pragma_update(None, "foreign_keys", true)?;
+            conn.pragma_update(None, "query_only", true)?;
+            let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            Ok((conn, version))
+        };
+        let (conn, version) = match open() {
+            Err(CatalogError::Sql(rusqlite::Error::SqliteFailure(e, _)))
+                if e.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK =>
+            {
+                roll_back_hot_journal(path)?;
+                open()?
+            }
+            other => other?,
+        };
         if version > SCHEMA_VERSION {
             return Err(CatalogError::TooNew {
                 path: path.to_path_buf(),
@@ -142,6 +162,28 @@ impl Catalog {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
+}
+
+/// A writer killed in the middle of a rollback-journal transaction (a `load`
+/// into an empty catalog) leaves a hot journal, which a read-only connection
+/// cannot play back. Opening the file for writing once rolls it back to the
+/// last committed state; nothing else is written.
+fn roll_back_hot_journal(path: &Path) -> Result<()> {
+    let fail = |source| CatalogError::HotJournal {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(fail)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(fail)?;
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(fail)?;
+    Ok(())
 }
 
 /// The per-connection settings every read-write connection gets.

@@ -316,3 +316,132 @@ fn a_bad_dump_loads_nothing_and_names_the_line() {
         .collect();
     assert_eq!(paths, vec![json!("/x/5.mkv")], "only the good file loaded");
 }
+
+fn journal_mode(db: &Path) -> String {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// A load into an empty catalog writes its pages once (rollback journal instead
+/// of WAL) and switches back to WAL; killed halfway, it leaves the empty catalog.
+#[test]
+fn a_killed_load_into_an_empty_catalog_leaves_it_empty() {
+    let env = TestEnv::new();
+    let file = env.path().join("big.jsonl");
+    {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+        writeln!(w, "{}", header()).unwrap();
+        for i in 0..100_000 {
+            let d = doc(
+                "mp4",
+                Some(("h264", 1280, 720, 25.0, None)),
+                &["eng"],
+                60.0 + i as f64,
+                1_000_000 + i,
+            );
+            let line = media_line(
+                HOST,
+                &format!("/big/{i:06}.mp4"),
+                "ok",
+                None,
+                d,
+                "2026-01-02T00:00:00.000Z",
+            );
+            writeln!(w, "{line}").unwrap();
+        }
+    }
+    // Create the empty catalog, then start the load and kill it midway.
+    load_text(&env, "empty.jsonl", &format!("{}\n", header()));
+    let mut child = env
+        .std_cmd()
+        .args(["load", file.to_str().unwrap()])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = {
+        let mut p = env.db.as_os_str().to_owned();
+        p.push("-journal");
+        PathBuf::from(p)
+    };
+    // Wait until the load is writing (its rollback journal exists), then kill it.
+    let started = std::time::Instant::now();
+    while !journal.exists() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the load finished before it could be killed"
+        );
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "no rollback journal appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(journal.exists(), "the killed load leaves its journal");
+    // The next opener rolls the hot journal back: still empty, and sound.
+    let n = env.query("SELECT count(*) AS n FROM media");
+    assert_eq!(n[0]["n"], 0);
+    // A complete load then works, and leaves the catalog in WAL mode.
+    let out = env.run(&["load", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("media 100000 new"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(journal_mode(&env.db), "wal");
+    let n = env.query("SELECT count(*) AS n FROM media");
+    assert_eq!(n[0]["n"], 100_000);
+    let check = stdout(&env.run(&["query", "PRAGMA quick_check", "-f", "csv"]));
+    assert!(check.contains("ok"), "{check}");
+}
+
+/// A writer killed mid-transaction in rollback-journal mode leaves a hot
+/// journal; read-only verbs roll it back instead of failing.
+#[test]
+fn a_hot_journal_does_not_stop_readers() {
+    let env = TestEnv::new();
+    load_text(&env, "empty.jsonl", &format!("{}\n", header()));
+    // The sqlite3 shell spills a big insert into the file, then is killed.
+    let script = "PRAGMA journal_mode=delete;\nPRAGMA cache_size=10;\nBEGIN;\n\
+        INSERT INTO scans (host, started_at, status) VALUES ('h', '2026-01-01', 'complete');\n\
+        CREATE TABLE filler (x);\n\
+        WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 50000)\n\
+        INSERT INTO filler SELECT randomblob(100) FROM c;\n\
+        .system kill -9 $PPID\n";
+    let mut sh = std::process::Command::new("sqlite3")
+        .arg(&env.db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run sqlite3");
+    {
+        use std::io::Write;
+        sh.stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+    }
+    let status = sh.wait().unwrap();
+    assert!(!status.success(), "sqlite3 was killed");
+    let mut journal = env.db.as_os_str().to_owned();
+    journal.push("-journal");
+    assert!(PathBuf::from(&journal).exists(), "a hot journal is left");
+    for sql in [
+        "SELECT count(*) AS n FROM scans",
+        "SELECT count(*) AS n FROM sqlite_schema WHERE name = 'filler'",
+    ] {
+        let out = env.run(&["query", sql, "-f", "csv"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(stdout(&out), "n\n0\n", "{sql}");
+    }
+    assert!(!PathBuf::from(&journal).exists(), "rolled back");
+    let check = stdout(&env.run(&["query", "PRAGMA quick_check", "-f", "csv"]));
+    assert!(check.contains("ok"), "{check}");
+}
