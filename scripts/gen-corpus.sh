@@ -18,6 +18,9 @@
 #   JOBS=2                 gst-launch-1.0 processes run at a time
 #   KINDS="h264.mkv av1"   only these kinds (name or name.ext); default all
 #   GEN_VERBOSE=1          print each file as it is written
+#   LENGTH=short           clip lengths: short = 0.5-2 s (tests, demo);
+#                          long = 10-40 s (benchmarks: closer to a real
+#                          library, where a parser's cost grows with the file)
 set -euo pipefail
 
 die() { echo "gen-corpus: $*" >&2; exit 1; }
@@ -27,6 +30,13 @@ OUTDIR=$1
 COUNT=$2
 [[ $COUNT =~ ^[0-9]+$ ]] || die "COUNT must be a non-negative integer, got '$COUNT'"
 JOBS=${JOBS:-2}
+LENGTH=${LENGTH:-short}
+case $LENGTH in
+  # LEN_MIN, LEN_SPAN in half seconds; intra-only kinds get 0.5-1 s × INTRA.
+  short) LEN_MIN=1 LEN_SPAN=3 INTRA=1 ;;    # 0.5 .. 2 s
+  long) LEN_MIN=20 LEN_SPAN=60 INTRA=10 ;;  # 10 .. 40 s (intra-only 5 .. 10 s)
+  *) die "LENGTH must be short or long, got '$LENGTH'" ;;
+esac
 [[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "JOBS must be a positive integer, got '$JOBS'"
 
 command -v gst-launch-1.0 >/dev/null 2>&1 \
@@ -185,8 +195,8 @@ params() {
   local h=$(((seq * 2654435761) & 0xffffffff))
   local size=${SIZES[$(((round + k) % ${#SIZES[@]}))]}
   local fps=${FPSES[$(((h >> 3) % ${#FPSES[@]}))]}
-  # 0.5 s .. 2 s
-  local frames=$((fps / 2 + (h >> 7) % (fps * 3 / 2 + 1)))
+  # LEN_MIN/2 .. (LEN_MIN + LEN_SPAN)/2 seconds
+  local frames=$((fps * LEN_MIN / 2 + (h >> 7) % (fps * LEN_SPAN / 2 + 1)))
   local pats=("${PATTERNS[@]}")
   local ch=$((1 + (h >> 13) % 2))
   local freq=$((220 + (h >> 15) % 660))
@@ -196,7 +206,7 @@ params() {
   case $kind in
     prores.mov|mjpeg.mov|mpeg2-pcm.mxf)
       size=${SIZES[$(((round + k) % 2))]}
-      frames=$((fps / 2 + (h >> 7) % (fps / 2 + 1)))
+      frames=$(((fps / 2 + (h >> 7) % (fps / 2 + 1)) * INTRA))
       pats=("${EASY_PATTERNS[@]}")
       if [[ $kind == *.mxf ]]; then ch=1; fi
       ;;

@@ -95,7 +95,7 @@ pub struct ScanArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Parallel probes [default: number of CPUs]
+    /// Parallel probes [default: twice the number of CPUs]
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     pub jobs: Option<usize>,
 
