@@ -103,7 +103,7 @@ if [[ $BENCH_SKIP_MEDIADEX == 1 ]]; then
   record skip_mediadex 1
 else
   if [[ $BENCH_SKIP_BUILD != 1 ]]; then
-    cargo build --release --locked --bin mediadex --bin mediadex-probe
+    cargo build --release --locked --bin mediadex --bin mediadex-media
   fi
   [[ -x $MEDIADEX ]] || die "$MEDIADEX not found after the build"
   record v_mediadex "$("$MEDIADEX" --version 2>/dev/null | head -n 1 | sed 's/^mediadex //' || echo unknown)"

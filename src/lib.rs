@@ -8,6 +8,8 @@ pub mod atomic;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
+pub mod engine;
+pub mod media;
 pub mod output;
 pub mod progress;
 pub mod record;

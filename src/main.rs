@@ -1,5 +1,5 @@
-//! Entry point of `mediadex`: every verb, without GStreamer (scans probe in
-//! `mediadex-probe` processes; see `scan::engine`).
+//! Entry point of `mediadex`: every verb, without GStreamer or ALSA (scans probe
+//! and `record` records in `mediadex-media` processes; see `engine`).
 
 use std::process::ExitCode;
 

@@ -99,15 +99,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(a) => scan::run(&ctx, a),
         Command::Show(a) => show::run(&ctx, a),
         Command::Query(a) => query::run(&ctx, a),
-        Command::Record(a) => record::run(&ctx, a),
+        Command::Record(a) => match crate::engine::get() {
+            Some(engine) => engine.record(&ctx, a),
+            None => Err(crate::engine::exec_media_exe()),
+        },
         Command::Repair(a) => repair::run(&ctx, a),
         Command::Report(a) => report::run(&ctx, a),
         Command::Export(a) => export::run(&ctx, a),
         Command::Dump(a) => dump::run(&ctx, a),
         Command::Load(a) => load::run(&ctx, a),
         Command::ProbeWorker(a) => {
-            let Some(engine) = crate::scan::engine::get() else {
-                return Err(crate::scan::engine::exec_probe_exe());
+            let Some(engine) = crate::engine::get() else {
+                return Err(crate::engine::exec_media_exe());
             };
             engine.worker(a.jobs, std::time::Duration::from_millis(a.timeout_ms))?;
             Ok(ExitCode::SUCCESS)

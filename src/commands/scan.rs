@@ -26,11 +26,11 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or(2)
         })
         .max(1);
-    if args.in_process && crate::scan::engine::get().is_none() {
-        return Err(crate::scan::engine::exec_probe_exe());
+    if args.in_process && crate::engine::get().is_none() {
+        return Err(crate::engine::exec_media_exe());
     }
-    // Fail before touching the catalog when the probing executable is missing.
-    crate::scan::engine::probe_exe()?;
+    // Fail before touching the catalog when the media executable is missing.
+    crate::engine::media_exe()?;
     let _lock = lock_scan(&ctx.db)?;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

@@ -7,7 +7,6 @@
 //! it are probed again; nothing is deleted, vanished files become `missing`; the
 //! parent process is the only writer.
 
-pub mod engine;
 pub mod probe;
 pub mod protocol;
 pub mod supervisor;
@@ -248,11 +247,11 @@ pub fn run(
             send(WriteOp::File(Box::new(rec)))
         };
         let result = if opts.in_process {
-            match engine::get() {
+            match crate::engine::get() {
                 Some(e) => e.in_process(&jobs, opts.jobs, opts.timeout, &stop, &mut on_done),
                 None => Err(anyhow::anyhow!(
                     "this executable cannot probe in process; run the scan with {}",
-                    engine::PROBE_EXE
+                    crate::engine::MEDIA_EXE
                 )),
             }
         } else {

@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 
 use super::Job;
-use super::engine;
 use super::protocol::{self, Done};
 use crate::catalog::files::Status;
+use crate::engine;
 
 /// Extra time the parent allows beyond the worker's own deadline before killing it.
 const GRACE: Duration = Duration::from_millis(1500);
@@ -48,7 +48,7 @@ impl WorkerProc {
         events: Sender<Event>,
     ) -> anyhow::Result<WorkerProc> {
         use std::os::unix::process::CommandExt;
-        let exe = engine::probe_exe()?;
+        let exe = engine::media_exe()?;
         let mut child = Command::new(exe)
             .arg("__probe-worker")
             .arg("--jobs")

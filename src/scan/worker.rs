@@ -1,4 +1,4 @@
-//! The probe worker: a child process (`mediadex-probe __probe-worker`) that probes
+//! The probe worker: a child process (`mediadex-media __probe-worker`) that probes
 //! the paths its parent sends on stdin, rayon-parallel, and answers on stdout in
 //! the line protocol of [`super::protocol`].
 //!
@@ -7,8 +7,8 @@
 //! The worker compares `stat` before and after the probe with what the walk saw,
 //! and reports a file that changed under it as `unstable` (still being copied).
 //!
-//! This is the only module besides `probe` that reaches GStreamer, and only the
-//! `mediadex-probe` executable links it, through [`install`].
+//! This is the only module besides `probe` that reaches GStreamer; only the
+//! `mediadex-media` executable links it (see `crate::media`).
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -17,40 +17,16 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use super::Job;
-use super::engine::{Engine, OnDone};
 use super::protocol::{Done, empty_doc, parse_request};
 use crate::catalog::files::{FileStat, Status};
+use crate::engine::OnDone;
 use crate::scan::probe;
 use crate::util;
-
-struct GstEngine;
-
-impl Engine for GstEngine {
-    fn worker(&self, jobs: usize, timeout: Duration) -> anyhow::Result<()> {
-        run(jobs, timeout)
-    }
-
-    fn in_process(
-        &self,
-        jobs: &[Job],
-        parallel: usize,
-        timeout: Duration,
-        stop: &AtomicBool,
-        on_done: OnDone<'_>,
-    ) -> anyhow::Result<()> {
-        probe_in_process(jobs, parallel, timeout, stop, on_done)
-    }
-}
-
-/// Make this process able to probe: called first thing by `mediadex-probe`.
-pub fn install() {
-    super::engine::register(&GstEngine);
-}
 
 /// Probe `jobs` in this process (no worker isolation): the same probes a worker
 /// runs, for measuring what isolation costs. A file that crashes a probe takes the
 /// whole scan down here, which is why scans use worker processes.
-fn probe_in_process(
+pub(crate) fn probe_in_process(
     jobs: &[Job],
     parallel: usize,
     timeout: Duration,
@@ -92,7 +68,7 @@ fn probe_in_process(
 }
 
 /// Run the worker loop until stdin closes. Never returns an error for a bad file.
-fn run(jobs: usize, timeout: Duration) -> anyhow::Result<()> {
+pub(crate) fn run(jobs: usize, timeout: Duration) -> anyhow::Result<()> {
     probe::init()?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))

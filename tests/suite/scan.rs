@@ -369,26 +369,27 @@ fn needed_libs(exe: &std::path::Path) -> Vec<String> {
 }
 
 #[test]
-fn only_the_probe_executable_loads_gstreamer() {
-    // Loading GStreamer and GLib costs a process ~3 ms, more than a small query takes.
+fn only_the_media_executable_loads_gstreamer_and_alsa() {
+    // Loading GStreamer, GLib and ALSA costs a process ~3 ms, more than a small
+    // query takes.
+    let heavy = |l: &String| {
+        l.starts_with("libgst")
+            || l.starts_with("libglib")
+            || l.starts_with("libgobject")
+            || l.starts_with("libasound")
+    };
     let main = needed_libs(&assert_cmd::cargo::cargo_bin("mediadex"));
     assert!(main.iter().any(|l| l.starts_with("libc.so")), "{main:?}");
-    let heavy: Vec<_> = main
-        .iter()
-        .filter(|l| {
-            l.starts_with("libgst") || l.starts_with("libglib") || l.starts_with("libgobject")
-        })
-        .collect();
-    assert!(heavy.is_empty(), "mediadex links {heavy:?}");
-    let probe = needed_libs(&assert_cmd::cargo::cargo_bin("mediadex-probe"));
-    assert!(
-        probe.iter().any(|l| l.starts_with("libgstreamer-1.0")),
-        "{probe:?}"
-    );
+    let linked: Vec<_> = main.iter().filter(|l| heavy(l)).collect();
+    assert!(linked.is_empty(), "mediadex links {linked:?}");
+    let media = needed_libs(&assert_cmd::cargo::cargo_bin("mediadex-media"));
+    for lib in ["libgstreamer-1.0", "libasound"] {
+        assert!(media.iter().any(|l| l.starts_with(lib)), "{lib}: {media:?}");
+    }
 }
 
 #[test]
-fn a_missing_probe_executable_is_a_clear_error() {
+fn a_missing_media_executable_is_a_clear_error() {
     let env = TestEnv::new();
     copy_into(&env.lib, &["vp8.webm"]);
     env.scan(&[], 0);
@@ -405,7 +406,7 @@ fn a_missing_probe_executable_is_a_clear_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("mediadex-probe is missing"), "{err}");
+    assert!(err.contains("mediadex-media is missing"), "{err}");
     assert!(err.contains(&alone.display().to_string()), "{err}");
     // Every other verb works without it, on the catalog a complete install made.
     let out = std::process::Command::new(&exe)
