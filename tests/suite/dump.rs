@@ -27,18 +27,6 @@ fn lines(file: &Path) -> Vec<String> {
         .collect()
 }
 
-/// The catalog files (main file and WAL) as bytes.
-fn catalog_bytes(env: &TestEnv) -> Vec<Vec<u8>> {
-    ["", "-wal"]
-        .iter()
-        .map(|s| {
-            let mut p = env.db.as_os_str().to_owned();
-            p.push(s);
-            std::fs::read(PathBuf::from(p)).unwrap_or_default()
-        })
-        .collect()
-}
-
 #[test]
 fn dump_load_dump_gives_identical_lines() {
     let env = populated();
@@ -122,7 +110,7 @@ fn loading_twice_changes_nothing_and_the_newer_row_wins() {
     let crafted = crafted_dump(HOST);
     load_text(&env, "a.jsonl", &crafted);
     let d1 = dump_to(&env, "d1.jsonl");
-    let before = catalog_bytes(&env);
+    let before = env.catalog_bytes();
     let err = load_text(&env, "a.jsonl", &crafted);
     assert!(
         err.contains("media 0 new, 0 updated, 20 unchanged"),
@@ -133,7 +121,7 @@ fn loading_twice_changes_nothing_and_the_newer_row_wins() {
             && err.contains("scans 0 new, 0 updated, 1 unchanged"),
         "{err}"
     );
-    assert_eq!(catalog_bytes(&env), before, "a second load writes nothing");
+    assert_eq!(env.catalog_bytes(), before, "a second load writes nothing");
     assert_eq!(lines(&dump_to(&env, "d2.jsonl"))[1..], lines(&d1)[1..]);
 
     // A newer sighting of a file replaces the row, except its first sighting.
@@ -360,11 +348,7 @@ fn a_killed_load_into_an_empty_catalog_leaves_it_empty() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let journal = {
-        let mut p = env.db.as_os_str().to_owned();
-        p.push("-journal");
-        PathBuf::from(p)
-    };
+    let journal = env.db_file("-journal");
     // Wait until the load is writing (its rollback journal exists), then kill it.
     let started = std::time::Instant::now();
     while !journal.exists() {
@@ -430,9 +414,8 @@ fn a_hot_journal_does_not_stop_readers() {
     }
     let status = sh.wait().unwrap();
     assert!(!status.success(), "sqlite3 was killed");
-    let mut journal = env.db.as_os_str().to_owned();
-    journal.push("-journal");
-    assert!(PathBuf::from(&journal).exists(), "a hot journal is left");
+    let journal = env.db_file("-journal");
+    assert!(journal.exists(), "a hot journal is left");
     for sql in [
         "SELECT count(*) AS n FROM scans",
         "SELECT count(*) AS n FROM sqlite_schema WHERE name = 'filler'",
@@ -441,7 +424,7 @@ fn a_hot_journal_does_not_stop_readers() {
         assert!(out.status.success(), "{}", stderr(&out));
         assert_eq!(stdout(&out), "n\n0\n", "{sql}");
     }
-    assert!(!PathBuf::from(&journal).exists(), "rolled back");
+    assert!(!journal.exists(), "rolled back");
     let check = stdout(&env.run(&["query", "PRAGMA quick_check", "-f", "csv"]));
     assert!(check.contains("ok"), "{check}");
 }

@@ -37,9 +37,7 @@ fn sha256(path: &Path) -> String {
 }
 
 fn lock_path(env: &TestEnv) -> PathBuf {
-    let mut p = env.db.as_os_str().to_owned();
-    p.push(".export.lock");
-    PathBuf::from(p)
+    env.db_file(".export.lock")
 }
 
 /// Start `export --out OUT` in the background, told to stop after writing

@@ -29,6 +29,20 @@ fn wait_json(child: Child) -> (Option<i32>, Value, String) {
     )
 }
 
+/// `scan --json -j 2 EXTRA... LIB` in the background, its worker told to sleep
+/// before each path that matches `delay` (`MEDIADEX_TEST_DELAY_ON`).
+fn spawn_scan(env: &TestEnv, extra: &[&str], lib: &Path, delay: &str) -> Child {
+    env.std_cmd()
+        .args(["scan", "--json", "-j", "2"])
+        .args(extra)
+        .arg(lib)
+        .env("MEDIADEX_TEST_DELAY_ON", delay)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn status_of(env: &TestEnv, path: &Path) -> (String, String) {
     let hexpath = hex::encode(path.as_os_str().as_bytes());
     let rows = env.query(&format!(
@@ -110,23 +124,12 @@ fn bad_file_corpus_each_one_row_with_the_right_status() {
 
     // The two slow-* files are held back 2.5 s in the worker: time to delete one
     // and append to the other after the walk has seen them.
-    let child = env
-        .std_cmd()
-        .args([
-            "scan",
-            "--json",
-            "--follow-links",
-            "--timeout",
-            "3",
-            "-j",
-            "2",
-        ])
-        .arg(lib)
-        .env("MEDIADEX_TEST_DELAY_ON", "slow-:2500")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_scan(
+        &env,
+        &["--follow-links", "--timeout", "3"],
+        lib,
+        "slow-:2500",
+    );
     std::thread::sleep(Duration::from_millis(1200));
     std::fs::remove_file(&deleted).unwrap();
     std::fs::OpenOptions::new()
@@ -276,15 +279,7 @@ fn worker_pids(parent: u32) -> Vec<i32> {
 fn worker_killed_mid_scan_loses_nothing() {
     let env = TestEnv::new();
     let files = many_files(&env.lib, 12);
-    let child = env
-        .std_cmd()
-        .args(["scan", "--json", "-j", "2"])
-        .arg(&env.lib)
-        .env("MEDIADEX_TEST_DELAY_ON", "webm:300")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_scan(&env, &[], &env.lib, "webm:300");
     let parent = child.id();
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut killed = 0;
@@ -375,15 +370,7 @@ fn parent_killed_at_random_moments_then_rescan_is_whole() {
 fn ctrl_c_stops_quickly_and_the_next_scan_resumes() {
     let env = TestEnv::new();
     let files = many_files(&env.lib, 24);
-    let child = env
-        .std_cmd()
-        .args(["scan", "--json", "-j", "2"])
-        .arg(&env.lib)
-        .env("MEDIADEX_TEST_DELAY_ON", "-:250")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_scan(&env, &[], &env.lib, "-:250");
     std::thread::sleep(Duration::from_millis(1200));
     kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).unwrap();
     let signalled = Instant::now();
@@ -414,15 +401,7 @@ fn a_second_scan_is_refused_with_75_and_readers_never_see_locks() {
     let env = TestEnv::new();
     many_files(&env.lib, 60);
     copy_into(&env.lib, &[]);
-    let child = env
-        .std_cmd()
-        .args(["scan", "--json", "-j", "2"])
-        .arg(&env.lib)
-        .env("MEDIADEX_TEST_DELAY_ON", "-:40")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_scan(&env, &[], &env.lib, "-:40");
     std::thread::sleep(Duration::from_millis(500));
     let second = env.run(&["scan", env.lib.to_str().unwrap()]);
     assert_eq!(second.status.code(), Some(75));

@@ -5,7 +5,7 @@
 //! refusing every listed attack with the catalog's bytes unchanged.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Value, json};
 
@@ -854,24 +854,12 @@ fn show_sql_runs_the_same_in_query() {
     }
 }
 
-/// The catalog files (main file and WAL) as bytes.
-fn catalog_bytes(env: &TestEnv) -> Vec<Vec<u8>> {
-    ["", "-wal"]
-        .iter()
-        .map(|s| {
-            let mut p = env.db.as_os_str().to_owned();
-            p.push(s);
-            std::fs::read(PathBuf::from(p)).unwrap_or_default()
-        })
-        .collect()
-}
-
 #[test]
 fn attacks_are_refused_with_the_catalog_unchanged() {
     let env = TestEnv::new();
     copy_into(&env.lib, &["h264-aac.mp4", "vp8.webm"]);
     env.scan(&[], 0);
-    let before = catalog_bytes(&env);
+    let before = env.catalog_bytes();
     let x = env.path().join("x.db");
     let vac = env.path().join("copy.db");
     let attacks = [
@@ -957,7 +945,7 @@ fn attacks_are_refused_with_the_catalog_unchanged() {
         stderr(&out)
     );
 
-    assert_eq!(catalog_bytes(&env), before, "catalog bytes unchanged");
+    assert_eq!(env.catalog_bytes(), before, "catalog bytes unchanged");
     assert!(!x.exists() && !vac.exists(), "no file was created");
     assert!(!Path::new(env.path()).join("file:x").exists());
     assert_eq!(env.query("SELECT count(*) AS n FROM files")[0]["n"], 2);

@@ -88,6 +88,22 @@ impl TestEnv {
         })
     }
 
+    /// A file beside the catalog: the catalog's path with `suffix` appended
+    /// (`-wal`, `-journal`, `.export.lock`).
+    pub fn db_file(&self, suffix: &str) -> PathBuf {
+        let mut p = self.db.as_os_str().to_owned();
+        p.push(suffix);
+        PathBuf::from(p)
+    }
+
+    /// The catalog files (main file and WAL) as bytes.
+    pub fn catalog_bytes(&self) -> Vec<Vec<u8>> {
+        ["", "-wal"]
+            .iter()
+            .map(|s| std::fs::read(self.db_file(s)).unwrap_or_default())
+            .collect()
+    }
+
     /// `query SQL -f json`, parsed.
     pub fn query(&self, sql: &str) -> Vec<Value> {
         let out = self.run(&["query", sql, "-f", "json"]);
