@@ -244,6 +244,28 @@ fn write_line<T: Serialize>(
     out.write_all(b"}\n")
 }
 
+/// Write one `kind` line per row of `sql`; `line` maps a row to the line's
+/// fields and the JSON text stored under `raw_key`. Returns the row count.
+fn write_table<T: Serialize>(
+    tx: &Transaction,
+    out: &mut dyn Write,
+    buf: &mut Vec<u8>,
+    kind: &str,
+    raw_key: &str,
+    sql: &str,
+    line: impl Fn(&rusqlite::Row) -> rusqlite::Result<(T, String)>,
+) -> Result<u64, DumpError> {
+    let mut stmt = tx.prepare(sql)?;
+    let mut rows = stmt.query([])?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let (fields, raw) = line(r)?;
+        write_line(out, buf, kind, &fields, &[(raw_key, &raw)])?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// Write the whole catalog to `out` as JSON Lines, from one read snapshot.
 pub fn dump(
     cat: &Catalog,
@@ -264,38 +286,40 @@ pub fn dump(
     out.write_all(b"\n")?;
 
     let tx = cat.conn.unchecked_transaction()?;
-    let mut counts = DumpCounts::default();
     let mut buf = Vec::with_capacity(4096);
-
-    let mut stmt = tx.prepare(
+    let scans = write_table(
+        &tx,
+        out,
+        &mut buf,
+        "scan",
+        "roots",
         "SELECT host, started_at, finished_at, status, roots, seen, new, changed, unchanged,
                 missing, failed, probed, elapsed_s
          FROM scans ORDER BY host, started_at, id",
+        |r| {
+            let line = ScanLine {
+                host: r.get(0)?,
+                started_at: r.get(1)?,
+                finished_at: r.get(2)?,
+                status: r.get(3)?,
+                seen: r.get(5)?,
+                new: r.get(6)?,
+                changed: r.get(7)?,
+                unchanged: r.get(8)?,
+                missing: r.get(9)?,
+                failed: r.get(10)?,
+                probed: r.get(11)?,
+                elapsed_s: r.get(12)?,
+            };
+            Ok((line, json_text(r.get_ref(4)?)))
+        },
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let line = ScanLine {
-            host: r.get(0)?,
-            started_at: r.get(1)?,
-            finished_at: r.get(2)?,
-            status: r.get(3)?,
-            seen: r.get(5)?,
-            new: r.get(6)?,
-            changed: r.get(7)?,
-            unchanged: r.get(8)?,
-            missing: r.get(9)?,
-            failed: r.get(10)?,
-            probed: r.get(11)?,
-            elapsed_s: r.get(12)?,
-        };
-        let roots = json_text(r.get_ref(4)?);
-        write_line(out, &mut buf, "scan", &line, &[("roots", &roots)])?;
-        counts.scans += 1;
-    }
-    drop(rows);
-    drop(stmt);
-
-    let mut stmt = tx.prepare(
+    let media = write_table(
+        &tx,
+        out,
+        &mut buf,
+        "media",
+        "doc",
         "SELECT f.host, f.path, f.path_bytes, f.root, f.dev, f.ino, f.size, f.mtime_ns, f.status,
                 f.error, f.first_seen, coalesce(fs.last_seen, f.first_seen), f.probed_at,
                 f.probe_ms, s.started_at, coalesce(d.doc, '{}')
@@ -304,65 +328,64 @@ pub fn dump(
          LEFT JOIN docs d ON d.file_id = f.id
          LEFT JOIN scans s ON s.id = f.scan_id AND s.host = f.host
          ORDER BY f.host, f.path_bytes",
+        |r| {
+            let path: String = r.get(1)?;
+            let bytes = raw_bytes(r.get_ref(2)?);
+            let line = MediaLine {
+                host: r.get(0)?,
+                path_hex: path_hex(&path, bytes),
+                path,
+                root: r.get(3)?,
+                dev: r.get(4)?,
+                ino: r.get(5)?,
+                size: r.get(6)?,
+                mtime_ns: r.get(7)?,
+                status: r.get(8)?,
+                error: r.get(9)?,
+                first_seen: r.get(10)?,
+                last_seen: r.get(11)?,
+                probed_at: r.get(12)?,
+                probe_ms: r.get(13)?,
+                scan: r.get(14)?,
+            };
+            Ok((line, json_text(r.get_ref(15)?)))
+        },
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let path: String = r.get(1)?;
-        let bytes = raw_bytes(r.get_ref(2)?);
-        let line = MediaLine {
-            host: r.get(0)?,
-            path_hex: path_hex(&path, bytes),
-            path,
-            root: r.get(3)?,
-            dev: r.get(4)?,
-            ino: r.get(5)?,
-            size: r.get(6)?,
-            mtime_ns: r.get(7)?,
-            status: r.get(8)?,
-            error: r.get(9)?,
-            first_seen: r.get(10)?,
-            last_seen: r.get(11)?,
-            probed_at: r.get(12)?,
-            probe_ms: r.get(13)?,
-            scan: r.get(14)?,
-        };
-        let doc = json_text(r.get_ref(15)?);
-        write_line(out, &mut buf, "media", &line, &[("doc", &doc)])?;
-        counts.media += 1;
-    }
-    drop(rows);
-    drop(stmt);
-
-    let mut stmt = tx.prepare(
+    let recordings = write_table(
+        &tx,
+        out,
+        &mut buf,
+        "recording",
+        "doc",
         "SELECT host, path, path_bytes, status, device, started_at, ended_at, frames, seconds,
                 rate, channels, format, label, doc
          FROM recordings ORDER BY host, path_bytes",
+        |r| {
+            let path: String = r.get(1)?;
+            let bytes = raw_bytes(r.get_ref(2)?);
+            let line = RecordingLine {
+                host: r.get(0)?,
+                path_hex: path_hex(&path, bytes),
+                path,
+                status: r.get(3)?,
+                device: r.get(4)?,
+                started_at: r.get(5)?,
+                ended_at: r.get(6)?,
+                frames: r.get(7)?,
+                seconds: r.get(8)?,
+                rate: r.get(9)?,
+                channels: r.get(10)?,
+                format: r.get(11)?,
+                label: r.get(12)?,
+            };
+            Ok((line, json_text(r.get_ref(13)?)))
+        },
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let path: String = r.get(1)?;
-        let bytes = raw_bytes(r.get_ref(2)?);
-        let line = RecordingLine {
-            host: r.get(0)?,
-            path_hex: path_hex(&path, bytes),
-            path,
-            status: r.get(3)?,
-            device: r.get(4)?,
-            started_at: r.get(5)?,
-            ended_at: r.get(6)?,
-            frames: r.get(7)?,
-            seconds: r.get(8)?,
-            rate: r.get(9)?,
-            channels: r.get(10)?,
-            format: r.get(11)?,
-            label: r.get(12)?,
-        };
-        let doc = json_text(r.get_ref(13)?);
-        write_line(out, &mut buf, "recording", &line, &[("doc", &doc)])?;
-        counts.recordings += 1;
-    }
-    drop(rows);
-    drop(stmt);
+    let counts = DumpCounts {
+        scans,
+        media,
+        recordings,
+    };
     tx.commit()?;
     out.flush()?;
     Ok(counts)
