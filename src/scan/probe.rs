@@ -1,10 +1,14 @@
 //! One file → one [`Probe`]: a parse-only GStreamer pipeline that stops before
 //! every decoder.
 //!
-//! `decodebin` is asked, through `autoplug-continue`, to stop as soon as a pad
-//! carries parsed elementary-stream caps (or caps no demuxer or parser would take),
-//! so nothing is ever decoded. Each exposed pad gets a `fakesink`; at PAUSED
-//! (`ASYNC_DONE`) the caps, sticky tag events and duration describe the file.
+//! `filesrc ! typefind`, then, plugged by hand as the data reveals them, the
+//! demuxers and parsers the caps call for (never a decoder). Every elementary
+//! stream ends in an unparented sink pad of ours that keeps the stream's id, caps
+//! and tags up to its first buffer within the segment (what a sink would preroll
+//! on) and refuses the rest, so the demuxer stops reading early. The probe is
+//! done when every demuxer has said `no-more-pads` and every stream has had a
+//! buffer, a gap or its end. Unlike `decodebin`, no multiqueue and no sink
+//! elements: one streaming thread per demuxer and nothing to hand data across.
 //!
 //! Invariants: a field GStreamer cannot tell is absent from the document, never
 //! guessed; the call returns within its deadline unless GStreamer blocks in a
@@ -59,8 +63,8 @@ fn splitters() -> &'static Vec<gst::ElementFactory> {
 }
 
 /// The demuxers and parsers that can take `caps`, best rank first. Cached by caps
-/// (less their codec headers): decodebin would otherwise filter its whole list of
-/// several hundred factories, decoders included, for every pad of every file.
+/// (less their codec headers): the registry's several hundred factories would
+/// otherwise be filtered for every pad of every file.
 fn candidates(caps: &gst::Caps) -> Arc<Vec<gst::ElementFactory>> {
     type Cache = Mutex<std::collections::HashMap<String, Arc<Vec<gst::ElementFactory>>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
@@ -88,7 +92,7 @@ fn candidates(caps: &gst::Caps) -> Arc<Vec<gst::ElementFactory>> {
     list
 }
 
-/// Should decodebin keep plugging elements after `pad` with `caps`?
+/// Should a demuxer or parser be plugged after `pad` with `caps`?
 fn keep_plugging(pad: &gst::Pad, caps: &gst::Caps) -> bool {
     let Some(s) = caps.structure(0) else {
         return true;
@@ -119,14 +123,12 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
             return Probe::failed(Status::Error, format!("cannot make a URI of the path: {e}"));
         }
     };
-    let pipeline = gst::Pipeline::new();
-    // filesrc takes the URI (percent-encoded, so any bytes of a name survive);
-    // naming it directly spares uridecodebin's registry search for a URI handler.
-    let (file, src) = match (
+    // filesrc takes the URI (percent-encoded, so any bytes of a name survive).
+    let (file, typefind) = match (
         gst::ElementFactory::make("filesrc").build(),
-        gst::ElementFactory::make("decodebin").build(),
+        gst::ElementFactory::make("typefind").build(),
     ) {
-        (Ok(f), Ok(d)) => (f, d),
+        (Ok(f), Ok(t)) => (f, t),
         (Err(e), _) | (_, Err(e)) => {
             return Probe::failed(Status::Unsupported, format!("missing plugin: {e}"));
         }
@@ -138,118 +140,433 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
     {
         return Probe::failed(Status::Error, format!("cannot open {uri}: {e}"));
     }
-    src.connect("autoplug-factories", false, |args| {
-        let caps = args[2].get::<gst::Caps>().ok()?;
-        let list = glib::ValueArray::new(candidates(&caps).iter());
-        Some(list.to_value())
-    });
-    src.connect("autoplug-continue", false, |args| {
-        let pad = args[1].get::<gst::Pad>().ok()?;
-        let caps = args[2].get::<gst::Caps>().ok()?;
-        Some(keep_plugging(&pad, &caps).to_value())
-    });
-    let sinks: Arc<Mutex<Vec<gst::Pad>>> = Arc::default();
+    let pipeline = gst::Pipeline::new();
+    let shared: Arc<Shared> = Arc::default();
     {
-        let sinks = sinks.clone();
-        let pipeline_weak = pipeline.downgrade();
-        src.connect_pad_added(move |_, pad| {
-            let Some(pipeline) = pipeline_weak.upgrade() else {
-                return;
-            };
-            let Ok(sink) = gst::ElementFactory::make("fakesink")
-                .property("sync", false)
-                .property("enable-last-sample", false)
-                .property("qos", false)
-                .build()
-            else {
-                return;
-            };
-            if pipeline.add(&sink).is_err() {
-                return;
-            }
-            let sinkpad = sink.static_pad("sink").expect("fakesink has a sink pad");
-            let _ = sink.sync_state_with_parent();
-            if pad.link(&sinkpad).is_ok() {
-                sinks.lock().unwrap().push(sinkpad);
-            }
+        let ctx = Ctx::new(&pipeline, &shared);
+        typefind.connect("have-type", false, move |args| {
+            let element = args[0].get::<gst::Element>().ok()?;
+            let caps = args[2].get::<gst::Caps>().ok()?;
+            let src = element.static_pad("src")?;
+            ctx.attach(&src, &caps, true);
+            let shared = ctx.shared.upgrade()?;
+            let mut st = shared.lock();
+            st.container = Some(caps);
+            shared.wake_if_finished(&st);
+            None
         });
     }
     pipeline
-        .add_many([&file, &src])
-        .expect("add filesrc and decodebin");
-    file.link(&src).expect("filesrc links to decodebin");
-    let result = run_to_paused(&pipeline, timeout, started);
-    let out = match result {
-        Ok(global_tags) => describe(path, &pipeline, &sinks.lock().unwrap(), global_tags),
-        Err(p) => p,
-    };
+        .add_many([&file, &typefind])
+        .expect("add filesrc and typefind");
+    file.link(&typefind).expect("filesrc links to typefind");
+    watch_bus(&pipeline, &shared);
+    let result = run(&pipeline, &shared, timeout, started);
+    // Read what needs the running pipeline before it is torn down.
+    let found = result.map(|()| {
+        // Not under the lock: a streaming thread may hold what the query needs.
+        let pads: Vec<gst::Pad> = shared
+            .lock()
+            .streams
+            .iter()
+            .map(|s| s.pad.clone())
+            .collect();
+        let duration = pads
+            .iter()
+            .filter_map(|p| p.peer_query_duration::<gst::ClockTime>())
+            .max();
+        let mut st = shared.lock();
+        let streams: Vec<StreamInfo> = st
+            .streams
+            .iter_mut()
+            .filter(|s| !s.removed)
+            .filter_map(|s| {
+                Some(StreamInfo {
+                    id: std::mem::take(&mut s.id),
+                    caps: s.caps.take()?,
+                    tags: std::mem::replace(&mut s.tags, gst::TagList::new()),
+                })
+            })
+            .collect();
+        let global = st.global.take().unwrap_or_default();
+        (st.container.take(), duration, streams, global)
+    });
+    for element in pipeline.children() {
+        element.set_locked_state(false);
+    }
     let _ = pipeline.set_state(gst::State::Null);
-    out
+    let streams = std::mem::take(&mut shared.lock().streams);
+    for s in streams {
+        let _ = s.pad.set_active(false);
+    }
+    match found {
+        Ok((container, duration, streams, global)) => {
+            describe(path, container.as_ref(), duration, streams, global)
+        }
+        Err(p) => p,
+    }
 }
 
-/// What the bus has said so far, gathered by a sync handler on the posting threads.
+/// What the streaming threads have found so far; the probe thread waits on it.
 #[derive(Default)]
-struct BusState {
-    prerolled: bool,
+struct Shared {
+    state: Mutex<State>,
+    cvar: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    /// The type finder's caps, set once the container's demuxer is plugged.
+    container: Option<gst::Caps>,
+    /// Demuxers that have not yet said `no-more-pads`.
+    demuxers: usize,
+    /// Pads waiting for their caps before anything can be plugged after them.
+    undecided: usize,
+    streams: Vec<Stream>,
+    global: Option<gst::TagList>,
     error: Option<String>,
     missing: Vec<String>,
-    tags: Option<gst::TagList>,
 }
 
-/// Bring the pipeline to PAUSED and collect global tags; Err carries the failed probe.
-///
-/// Messages are handled by a bus sync handler on the thread that posts them and
-/// then dropped: nothing queues on the bus, so no wakeup file descriptor is
-/// written, polled and read for every message of every file.
-fn run_to_paused(
-    pipeline: &gst::Pipeline,
-    timeout: Duration,
-    started: Instant,
-) -> Result<gst::TagList, Probe> {
-    let bus = pipeline.bus().expect("pipeline has a bus");
-    let shared: Arc<(Mutex<BusState>, std::sync::Condvar)> = Arc::default();
-    {
-        let shared = shared.clone();
-        bus.set_sync_handler(move |_, msg| {
-            use gst::MessageView;
-            let (lock, cvar) = &*shared;
-            let mut st = lock.lock().unwrap();
-            match msg.view() {
-                MessageView::AsyncDone(_) => {
-                    st.prerolled = true;
-                    cvar.notify_all();
-                }
-                MessageView::Error(e) => {
-                    if st.error.is_none() {
-                        st.error = Some(e.error().message().trim().to_string());
-                    }
-                    cvar.notify_all();
-                }
-                MessageView::Element(_) => {
-                    if let Ok(m) = pbutils::MissingPluginMessage::parse(msg) {
-                        st.missing
-                            .push(format!("{} [{}]", m.description(), m.installer_detail()));
-                    }
-                }
-                MessageView::Tag(t) => {
-                    let list = t.tags();
-                    if list.scope() == gst::TagScope::Global {
-                        st.tags
-                            .get_or_insert_with(gst::TagList::new)
-                            .make_mut()
-                            .insert(&list, gst::TagMergeMode::Keep);
-                    }
-                }
-                _ => {}
+/// One elementary stream, ended by a pad of ours that keeps what arrives before
+/// the stream's first buffer and refuses the rest.
+struct Stream {
+    pad: gst::Pad,
+    id: String,
+    caps: Option<gst::Caps>,
+    tags: gst::TagList,
+    segment: Option<gst::FormattedSegment<gst::ClockTime>>,
+    /// Had its first buffer, a gap or the end of the stream.
+    done: bool,
+    /// Its demuxer took the pad away again.
+    removed: bool,
+}
+
+impl Stream {
+    /// Does `buffer` fall in the stream's segment, as a sink would clip it?
+    fn in_segment(&self, buffer: &gst::BufferRef) -> bool {
+        let (Some(segment), Some(start)) = (&self.segment, buffer.pts()) else {
+            return true;
+        };
+        let stop = buffer.duration().map(|d| start + d);
+        segment.clip(start, stop).is_some()
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap()
+    }
+
+    fn wake_if_finished(&self, st: &State) {
+        if st.finished() || st.error.is_some() {
+            self.cvar.notify_all();
+        }
+    }
+}
+
+impl State {
+    /// Every demuxer has announced all its streams and every stream has data.
+    fn finished(&self) -> bool {
+        self.container.is_some()
+            && self.demuxers == 0
+            && self.undecided == 0
+            && self.streams.iter().all(|s| s.done || s.removed)
+    }
+}
+
+/// What the signal handlers of one probe need: weak, so nothing keeps the
+/// pipeline or the shared state alive in a reference cycle.
+#[derive(Clone)]
+struct Ctx {
+    pipeline: glib::WeakRef<gst::Pipeline>,
+    shared: std::sync::Weak<Shared>,
+}
+
+impl Ctx {
+    fn new(pipeline: &gst::Pipeline, shared: &Arc<Shared>) -> Ctx {
+        Ctx {
+            pipeline: pipeline.downgrade(),
+            shared: Arc::downgrade(shared),
+        }
+    }
+
+    /// Plug what `pad` needs next: a demuxer or parser while its `caps` can be
+    /// split or parsed further, else a stream end.
+    fn attach(&self, pad: &gst::Pad, caps: &gst::Caps, top: bool) {
+        if keep_plugging(pad, caps) {
+            if candidates(caps).iter().any(|f| self.plug(pad, f)) {
+                return;
             }
-            gst::BusSyncReply::Drop
+            if top {
+                self.missing(caps);
+                return;
+            }
+        }
+        self.end_stream(pad);
+    }
+
+    /// A pad a demuxer added: plug after it now, or once its caps are known.
+    fn new_pad(&self, pad: &gst::Pad) {
+        if let Some(caps) = pad.current_caps() {
+            self.attach(pad, &caps, false);
+            return;
+        }
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
+        shared.lock().undecided += 1;
+        let ctx = self.clone();
+        pad.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, move |pad, info| {
+            let Some(gst::PadProbeData::Event(ev)) = &info.data else {
+                return gst::PadProbeReturn::Ok;
+            };
+            let caps = match ev.view() {
+                gst::EventView::Caps(c) => Some(c.caps_owned()),
+                gst::EventView::Eos(_) => None,
+                _ => return gst::PadProbeReturn::Ok,
+            };
+            if let Some(caps) = &caps {
+                ctx.attach(pad, caps, false);
+            }
+            if let Some(shared) = ctx.shared.upgrade() {
+                let mut st = shared.lock();
+                st.undecided -= 1;
+                shared.wake_if_finished(&st);
+            }
+            gst::PadProbeReturn::Remove
         });
     }
+
+    /// Try `factory` after `pad`; false leaves the pipeline as it was.
+    fn plug(&self, pad: &gst::Pad, factory: &gst::ElementFactory) -> bool {
+        let (Some(pipeline), Some(shared)) = (self.pipeline.upgrade(), self.shared.upgrade())
+        else {
+            return false;
+        };
+        let Ok(element) = factory.create().build() else {
+            return false;
+        };
+        // The pipeline may still be busy starting: left to it, its state change
+        // would take up this element while this streaming thread starts it too,
+        // and the two would wait on each other. The probe starts and stops it.
+        element.set_locked_state(true);
+        if pipeline.add(&element).is_err() {
+            return false;
+        }
+        let linked = element
+            .static_pad("sink")
+            .or_else(|| element.sink_pads().into_iter().next())
+            .is_some_and(|sink| pad.link(&sink).is_ok());
+        if !linked {
+            let _ = pipeline.remove(&element);
+            return false;
+        }
+        let dynamic = factory.static_pad_templates().iter().any(|t| {
+            t.direction() == gst::PadDirection::Src && t.presence() != gst::PadPresence::Always
+        });
+        if dynamic {
+            shared.lock().demuxers += 1;
+            let ctx = self.clone();
+            element.connect_pad_added(move |_, pad| ctx.new_pad(pad));
+            let ctx = self.clone();
+            element.connect_no_more_pads(move |_| {
+                if let Some(shared) = ctx.shared.upgrade() {
+                    let mut st = shared.lock();
+                    st.demuxers = st.demuxers.saturating_sub(1);
+                    shared.wake_if_finished(&st);
+                }
+            });
+            let ctx = self.clone();
+            element.connect_pad_removed(move |_, _| {
+                if let Some(shared) = ctx.shared.upgrade() {
+                    let mut st = shared.lock();
+                    for s in st.streams.iter_mut() {
+                        if s.pad.peer().is_none() {
+                            s.removed = true;
+                        }
+                    }
+                    shared.wake_if_finished(&st);
+                }
+            });
+        }
+        let parser = factory.klass().contains("Parser");
+        for src in element.src_pads() {
+            if parser {
+                // A parser's output is as far as a probe goes.
+                self.end_stream(&src);
+            } else {
+                self.new_pad(&src);
+            }
+        }
+        if element.set_state(gst::State::Paused).is_err() {
+            let mut st = shared.lock();
+            st.error
+                .get_or_insert_with(|| format!("{} could not start", factory.name()));
+            shared.wake_if_finished(&st);
+        }
+        true
+    }
+
+    /// Nothing can take these caps: the file needs a plugin that is not installed.
+    fn missing(&self, caps: &gst::Caps) {
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
+        let detail = pbutils::missing_plugins::missing_decoder_installer_detail_new(caps);
+        let what = pbutils::functions::pb_utils_get_decoder_description(caps);
+        let mut st = shared.lock();
+        st.missing.push(format!("{what} [{detail}]"));
+        st.error
+            .get_or_insert_with(|| format!("no demuxer or parser for {}", caps_text(caps)));
+        shared.wake_if_finished(&st);
+    }
+
+    /// End the stream coming out of `upstream` in a pad of ours.
+    fn end_stream(&self, upstream: &gst::Pad) {
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
+        let mut st = shared.lock();
+        let index = st.streams.len();
+        let on_buffer = self.shared.clone();
+        let on_event = self.shared.clone();
+        let pad = gst::Pad::builder(gst::PadDirection::Sink)
+            .chain_function(move |_, _, buffer| {
+                let Some(shared) = on_buffer.upgrade() else {
+                    return Err(gst::FlowError::Flushing);
+                };
+                let mut st = shared.lock();
+                let s = &mut st.streams[index];
+                if s.done {
+                    // Enough of this stream: the demuxer may stop feeding it.
+                    return Err(gst::FlowError::Eos);
+                }
+                if !s.in_segment(&buffer) {
+                    // A sink would drop it too: data before the segment starts.
+                    return Ok(gst::FlowSuccess::Ok);
+                }
+                s.done = true;
+                shared.wake_if_finished(&st);
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .event_function(move |_, _, event| {
+                if let Some(shared) = on_event.upgrade() {
+                    stream_event(&shared, index, &event);
+                }
+                true
+            })
+            .build();
+        let _ = pad.set_active(true);
+        st.streams.push(Stream {
+            pad: pad.clone(),
+            id: String::new(),
+            caps: None,
+            tags: gst::TagList::new(),
+            segment: None,
+            done: false,
+            removed: false,
+        });
+        drop(st);
+        if upstream.link(&pad).is_err() {
+            let mut st = shared.lock();
+            st.streams[index].removed = true;
+            shared.wake_if_finished(&st);
+        }
+    }
+}
+
+/// Keep what a stream says before its first buffer: its id, caps and tags.
+fn stream_event(shared: &Shared, index: usize, event: &gst::Event) {
+    let mut st = shared.lock();
+    let st = &mut *st;
+    let s = &mut st.streams[index];
+    if s.done {
+        return;
+    }
+    match event.view() {
+        gst::EventView::StreamStart(e) => s.id = e.stream_id().to_string(),
+        gst::EventView::Caps(c) => s.caps = Some(c.caps_owned()),
+        gst::EventView::Segment(e) => {
+            s.segment = e.segment().downcast_ref::<gst::ClockTime>().cloned();
+            return;
+        }
+        gst::EventView::Tag(t) => {
+            let list = t.tag();
+            if list.scope() == gst::TagScope::Stream {
+                // Each stream tag event carries all the stream's tags so far.
+                s.tags = list.to_owned();
+            } else {
+                st.global
+                    .get_or_insert_with(gst::TagList::new)
+                    .make_mut()
+                    .insert(list, gst::TagMergeMode::Keep);
+            }
+            return;
+        }
+        gst::EventView::Gap(_) | gst::EventView::Eos(_) => s.done = true,
+        _ => return,
+    }
+    shared.wake_if_finished(st);
+}
+
+/// Errors, missing plugins and global tags from the bus, handled on the thread
+/// that posts them and then dropped: nothing queues on the bus, so no wakeup file
+/// descriptor is written, polled and read for every message of every file.
+fn watch_bus(pipeline: &gst::Pipeline, shared: &Arc<Shared>) {
+    let bus = pipeline.bus().expect("pipeline has a bus");
+    let shared = Arc::downgrade(shared);
+    bus.set_sync_handler(move |_, msg| {
+        use gst::MessageView;
+        let Some(shared) = shared.upgrade() else {
+            return gst::BusSyncReply::Drop;
+        };
+        match msg.view() {
+            MessageView::Error(e) => {
+                let mut st = shared.lock();
+                if st.error.is_none() {
+                    st.error = Some(e.error().message().trim().to_string());
+                }
+                shared.cvar.notify_all();
+            }
+            MessageView::Element(_) => {
+                if let Ok(m) = pbutils::MissingPluginMessage::parse(msg) {
+                    shared.lock().missing.push(format!(
+                        "{} [{}]",
+                        m.description(),
+                        m.installer_detail()
+                    ));
+                }
+            }
+            MessageView::Tag(t) => {
+                let list = t.tags();
+                if list.scope() == gst::TagScope::Global {
+                    shared
+                        .lock()
+                        .global
+                        .get_or_insert_with(gst::TagList::new)
+                        .make_mut()
+                        .insert(&list, gst::TagMergeMode::Keep);
+                }
+            }
+            _ => {}
+        }
+        gst::BusSyncReply::Drop
+    });
+}
+
+/// Start the pipeline and wait until every stream has spoken, an error, or the
+/// deadline; Err carries the failed probe.
+fn run(
+    pipeline: &gst::Pipeline,
+    shared: &Shared,
+    timeout: Duration,
+    started: Instant,
+) -> Result<(), Probe> {
     // A failure here is also posted as an error, which the loop reads.
     let _ = pipeline.set_state(gst::State::Paused);
-    let (lock, cvar) = &*shared;
     let mut stalled_since: Option<Instant> = None;
-    let mut st = lock.lock().unwrap();
+    let mut st = shared.lock();
     loop {
         if let Some(text) = st.error.take() {
             if !st.missing.is_empty() {
@@ -260,8 +577,8 @@ fn run_to_paused(
             }
             return Err(Probe::failed(Status::Error, text));
         }
-        if st.prerolled {
-            return Ok(st.tags.take().unwrap_or_default());
+        if st.finished() {
+            return Ok(());
         }
         let left = timeout.saturating_sub(started.elapsed());
         if left.is_zero() {
@@ -273,15 +590,14 @@ fn run_to_paused(
                 ),
             ));
         }
-        let (guard, waited) = cvar.wait_timeout(st, left.min(STALL_POLL)).unwrap();
+        let (guard, waited) = shared.cvar.wait_timeout(st, left.min(STALL_POLL)).unwrap();
         st = guard;
-        if waited.timed_out() && !st.prerolled && st.error.is_none() {
-            // decodebin drops an error a freshly plugged demuxer posts while it is
-            // still being set to PAUSED, and then waits forever. What remains
-            // visible is a streaming task that has stopped before preroll.
+        if waited.timed_out() && !st.finished() && st.error.is_none() {
+            // A demuxer can stop on damaged data without posting an error. What
+            // remains visible is a streaming task that has stopped early.
             drop(st);
             let stopped = streaming_stopped(pipeline);
-            st = lock.lock().unwrap();
+            st = shared.lock();
             if stopped {
                 let since = *stalled_since.get_or_insert_with(Instant::now);
                 if since.elapsed() >= STALL_GRACE {
@@ -297,16 +613,20 @@ fn run_to_paused(
     }
 }
 
-/// How often to look for a stopped streaming task while waiting for preroll.
+/// How often to look for a stopped streaming task while waiting.
 const STALL_POLL: Duration = Duration::from_millis(50);
 /// How long a stopped task must stay stopped before the probe gives up on it.
 const STALL_GRACE: Duration = Duration::from_millis(250);
 
-/// Has any element's streaming task paused before the pipeline prerolled? A task
+/// Has any element's streaming task paused before the probe finished? A task
 /// pauses when its element hit an error or the end of the data.
 fn streaming_stopped(pipeline: &gst::Pipeline) -> bool {
     let mut it = pipeline.iterate_recurse();
     while let Ok(Some(e)) = it.next() {
+        // The type finder's task pauses by design once a demuxer pulls the data.
+        if e.factory().is_some_and(|f| f.name() == "typefind") {
+            continue;
+        }
         for pad in e.pads() {
             if pad.task_state() == gst::TaskState::Paused {
                 return true;
@@ -324,43 +644,16 @@ struct StreamInfo {
 
 fn describe(
     path: &Path,
-    pipeline: &gst::Pipeline,
-    sinks: &[gst::Pad],
-    mut global: gst::TagList,
+    container_caps: Option<&gst::Caps>,
+    duration: Option<gst::ClockTime>,
+    mut streams: Vec<StreamInfo>,
+    global: gst::TagList,
 ) -> Probe {
-    let mut streams: Vec<StreamInfo> = Vec::new();
-    for pad in sinks {
-        let Some(caps) = pad.current_caps() else {
-            continue;
-        };
-        let id = pad
-            .sticky_event::<gst::event::StreamStart>(0)
-            .map(|e| e.stream_id().to_string())
-            .unwrap_or_default();
-        let mut stream_tags = gst::TagList::new();
-        pad.sticky_events_foreach(|ev| {
-            if let gst::EventView::Tag(t) = ev.view() {
-                let list = t.tag();
-                if list.scope() == gst::TagScope::Stream {
-                    stream_tags.make_mut().insert(list, gst::TagMergeMode::Keep);
-                } else {
-                    global.make_mut().insert(list, gst::TagMergeMode::Keep);
-                }
-            }
-            std::ops::ControlFlow::Continue(gst::EventForeachAction::Keep)
-        });
-        streams.push(StreamInfo {
-            id,
-            caps,
-            tags: stream_tags,
-        });
-    }
-    // Pads appear in thread order; stream ids carry the container's track order.
+    // Streams are announced in thread order; stream ids carry the container's track order.
     streams.sort_by(|a, b| a.id.cmp(&b.id));
 
     let mut doc = Map::new();
-    let container_caps = typefound_caps(pipeline);
-    if let Some(caps) = &container_caps {
+    if let Some(caps) = container_caps {
         if let Some(name) = container_name(caps) {
             doc.insert("container".into(), json!(name));
         }
@@ -377,7 +670,6 @@ fn describe(
     if let Some(size) = size {
         doc.insert("size".into(), json!(size));
     }
-    let duration = pipeline.query_duration::<gst::ClockTime>();
     if let Some(d) = duration.filter(|d| d.nseconds() > 0) {
         doc.insert("duration_ns".into(), json!(d.nseconds()));
         let secs = d.nseconds() as f64 / 1e9;
@@ -430,17 +722,6 @@ fn describe(
         error: None,
         doc: Value::Object(doc),
     }
-}
-
-/// The caps decodebin's type finder settled on: the container (or the bare stream).
-fn typefound_caps(pipeline: &gst::Pipeline) -> Option<gst::Caps> {
-    let mut it = pipeline.iterate_recurse();
-    while let Ok(Some(e)) = it.next() {
-        if e.factory().is_some_and(|f| f.name() == "typefind") {
-            return e.property::<Option<gst::Caps>>("caps");
-        }
-    }
-    None
 }
 
 /// Short container names people filter on.

@@ -352,6 +352,42 @@ fn one_job_and_many_jobs_give_the_same_catalog() {
     assert_eq!(one, docs(&env));
 }
 
+/// Streaming threads plug demuxers and parsers while the pipeline is still
+/// starting: many probes at once, of every kind of file, must neither hang nor
+/// tell two copies of one file apart.
+#[test]
+fn many_parallel_probes_agree_and_never_hang() {
+    let env = TestEnv::new();
+    let originals = copy_into(&env.lib, &[]);
+    let copies = 60;
+    for n in 0..copies {
+        let dir = env.lib.join(format!("copy-{n}"));
+        std::fs::create_dir(&dir).unwrap();
+        for f in &originals {
+            std::fs::copy(f, dir.join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    let total = originals.len() * (copies + 1);
+    let s = env.scan(&["-j", "8", "--timeout", "10"], 0);
+    assert_eq!(s["probed"], total);
+    let rows = env.query("SELECT path, status, doc FROM media");
+    assert_eq!(rows.len(), total);
+    let mut by_name: std::collections::HashMap<String, Value> = Default::default();
+    for r in rows {
+        assert_eq!(r["status"], "ok", "{r}");
+        let path = r["path"].as_str().unwrap();
+        let name = Path::new(path).file_name().unwrap().to_string_lossy();
+        let mut doc = r["doc"].clone();
+        for s in doc["streams"].as_array_mut().unwrap() {
+            s.as_object_mut().unwrap().remove("stream_id");
+        }
+        let first = by_name
+            .entry(name.to_string())
+            .or_insert_with(|| doc.clone());
+        assert_eq!(*first, doc, "{path} differs from another copy");
+    }
+}
+
 /// The shared libraries an executable asks the dynamic loader for.
 fn needed_libs(exe: &std::path::Path) -> Vec<String> {
     let out = std::process::Command::new("readelf")
