@@ -195,6 +195,13 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
         element.set_locked_state(false);
     }
     let _ = pipeline.set_state(gst::State::Null);
+    // Anything a streaming thread plugged while the above was under way.
+    for element in pipeline.children() {
+        if element.current_state() != gst::State::Null {
+            element.set_locked_state(false);
+            let _ = element.set_state(gst::State::Null);
+        }
+    }
     let streams = std::mem::take(&mut shared.lock().streams);
     for s in streams {
         let _ = s.pad.set_active(false);
