@@ -245,6 +245,8 @@ struct Stream {
     segment: Option<gst::FormattedSegment<gst::ClockTime>>,
     /// Had its first buffer, a gap or the end of the stream.
     done: bool,
+    /// Had the end of the stream: its demuxer is through with it.
+    eos: bool,
     /// Its demuxer took the pad away again.
     removed: bool,
 }
@@ -273,12 +275,14 @@ impl Shared {
 }
 
 impl State {
-    /// Every demuxer has announced all its streams and every stream has data.
+    /// Every demuxer has announced all its streams and every stream has data;
+    /// or every stream has ended, whether or not its demuxer said `no-more-pads`.
     fn finished(&self) -> bool {
+        let ended = |s: &Stream| s.eos || s.removed;
         self.container.is_some()
-            && self.demuxers == 0
             && self.undecided == 0
-            && self.streams.iter().all(|s| s.done || s.removed)
+            && ((self.demuxers == 0 && self.streams.iter().all(|s| s.done || s.removed))
+                || (!self.streams.is_empty() && self.streams.iter().all(ended)))
     }
 }
 
@@ -444,7 +448,9 @@ impl Ctx {
                     return Err(gst::FlowError::Flushing);
                 };
                 let mut st = shared.lock();
-                let s = &mut st.streams[index];
+                let Some(s) = st.streams.get_mut(index) else {
+                    return Err(gst::FlowError::Flushing);
+                };
                 if s.done {
                     // Enough of this stream: the demuxer may stop feeding it.
                     return Err(gst::FlowError::Eos);
@@ -472,12 +478,15 @@ impl Ctx {
             tags: gst::TagList::new(),
             segment: None,
             done: false,
+            eos: false,
             removed: false,
         });
         drop(st);
         if upstream.link(&pad).is_err() {
             let mut st = shared.lock();
-            st.streams[index].removed = true;
+            if let Some(s) = st.streams.get_mut(index) {
+                s.removed = true;
+            }
             shared.wake_if_finished(&st);
         }
     }
@@ -487,7 +496,15 @@ impl Ctx {
 fn stream_event(shared: &Shared, index: usize, event: &gst::Event) {
     let mut st = shared.lock();
     let st = &mut *st;
-    let s = &mut st.streams[index];
+    let Some(s) = st.streams.get_mut(index) else {
+        return;
+    };
+    if let gst::EventView::Eos(_) = event.view() {
+        s.done = true;
+        s.eos = true;
+        shared.wake_if_finished(st);
+        return;
+    }
     if s.done {
         return;
     }
@@ -511,7 +528,7 @@ fn stream_event(shared: &Shared, index: usize, event: &gst::Event) {
             }
             return;
         }
-        gst::EventView::Gap(_) | gst::EventView::Eos(_) => s.done = true,
+        gst::EventView::Gap(_) => s.done = true,
         _ => return,
     }
     shared.wake_if_finished(st);
