@@ -469,6 +469,21 @@ impl Ctx {
                 }
                 true
             })
+            // Any caps, and any change of them: left to the default handler, a pad
+            // with caps would refuse new ones (a parser updating its output caps,
+            // a stream changing format) and stop the demuxer with not-negotiated.
+            .query_function(|pad, parent, query| match query.view_mut() {
+                gst::QueryViewMut::AcceptCaps(q) => {
+                    q.set_result(true);
+                    true
+                }
+                gst::QueryViewMut::Caps(q) => {
+                    let caps = q.filter().map_or_else(gst::Caps::new_any, |f| f.to_owned());
+                    q.set_result(&caps);
+                    true
+                }
+                _ => gst::Pad::query_default(pad, parent, query),
+            })
             .build();
         let _ = pad.set_active(true);
         st.streams.push(Stream {
@@ -548,8 +563,11 @@ fn watch_bus(pipeline: &gst::Pipeline, shared: &Arc<Shared>) {
         match msg.view() {
             MessageView::Error(e) => {
                 let mut st = shared.lock();
-                if st.error.is_none() {
-                    st.error = Some(e.error().message().trim().to_string());
+                // Once every stream has been heard the file is described; damage
+                // further on, which the demuxer may still run into before it stops,
+                // is no concern of a probe (a sink would have prerolled already).
+                if st.error.is_none() && !st.finished() {
+                    st.error = Some(error_text(e.error().message(), e.debug().as_deref()));
                 }
                 shared.cvar.notify_all();
             }
@@ -577,6 +595,21 @@ fn watch_bus(pipeline: &gst::Pipeline, shared: &Arc<Shared>) {
         }
         gst::BusSyncReply::Drop
     });
+}
+
+/// GStreamer's message, with the last line of its debug text when that says
+/// more: "Could not demultiplex stream. (Failed to parse Element 0x1c53bb6b)".
+fn error_text(message: &str, debug: Option<&str>) -> String {
+    let message = message.trim();
+    let detail = debug
+        .and_then(|d| d.lines().map(str::trim).rfind(|l| !l.is_empty()))
+        // A line like "file.c(123): function (): /GstPipeline:p/Element:e" only
+        // says where; the detail, when there is one, is on the line after it.
+        .filter(|l| !l.contains("(): /") && !message.contains(l));
+    match detail {
+        Some(d) => format!("{message} ({d})"),
+        None => message.to_string(),
+    }
 }
 
 /// Start the pipeline and wait until every stream has spoken, an error, or the
@@ -1237,5 +1270,85 @@ mod tests {
         colorimetry("bt709", &mut m);
         assert!(m.get("hdr").is_none());
         assert_eq!(m["colorimetry"]["range"], "limited");
+    }
+
+    #[test]
+    fn a_stream_end_takes_new_caps_keeps_what_came_before_its_first_buffer_and_then_refuses_data() {
+        init().unwrap();
+        let pipeline = gst::Pipeline::new();
+        let shared: Arc<Shared> = Arc::default();
+        let src = gst::Pad::builder(gst::PadDirection::Src).build();
+        src.set_active(true).unwrap();
+        Ctx::new(&pipeline, &shared).end_stream(&src);
+        let caps = |w: i32| {
+            gst::Caps::builder("video/x-h264")
+                .field("width", w)
+                .field("height", 240)
+                .build()
+        };
+        assert!(src.push_event(gst::event::StreamStart::new("s1")));
+        assert!(src.push_event(gst::event::Caps::new(&caps(320))));
+        let mut segment = gst::FormattedSegment::<gst::ClockTime>::new();
+        segment.set_start(gst::ClockTime::from_seconds(1));
+        assert!(src.push_event(gst::event::Segment::new(&segment)));
+        // A parser refining its caps before the first buffer: accepted, the newest kept.
+        assert!(src.push_event(gst::event::Caps::new(&caps(640))));
+        let mut tags = gst::TagList::new();
+        tags.make_mut()
+            .add::<gst::tags::Bitrate>(&1000, gst::TagMergeMode::Append);
+        tags.make_mut().set_scope(gst::TagScope::Stream);
+        assert!(src.push_event(gst::event::Tag::new(tags)));
+        let buffer = |secs: u64| {
+            let mut b = gst::Buffer::new();
+            b.get_mut()
+                .unwrap()
+                .set_pts(gst::ClockTime::from_seconds(secs));
+            b.get_mut()
+                .unwrap()
+                .set_duration(gst::ClockTime::from_mseconds(40));
+            b
+        };
+        // Before the segment: a sink would drop it, so it is not the first buffer.
+        assert_eq!(src.push(buffer(0)), Ok(gst::FlowSuccess::Ok));
+        assert!(!shared.lock().streams[0].done);
+        assert_eq!(src.push(buffer(2)), Ok(gst::FlowSuccess::Ok));
+        {
+            let st = shared.lock();
+            let s = &st.streams[0];
+            assert!(s.done && !s.eos);
+            assert_eq!(s.id, "s1");
+            assert_eq!(s.caps.as_ref().unwrap(), &caps(640));
+            assert_eq!(s.tags.get::<gst::tags::Bitrate>().unwrap().get(), 1000);
+        }
+        // Enough of this stream: the demuxer is told to stop feeding it...
+        assert_eq!(src.push(buffer(3)), Err(gst::FlowError::Eos));
+        // ...and what comes later does not change the description.
+        assert!(src.push_event(gst::event::Caps::new(&caps(1280))));
+        assert_eq!(shared.lock().streams[0].caps.as_ref().unwrap(), &caps(640));
+        assert!(src.push_event(gst::event::Eos::new()));
+        assert!(shared.lock().streams[0].eos);
+    }
+
+    #[test]
+    fn error_text_adds_the_detail_but_not_the_source_location() {
+        assert_eq!(
+            error_text(
+                "Could not demultiplex stream.",
+                Some(
+                    "../gst/matroska/matroska-demux.c(5943): gst_matroska_demux_parse_id (): /GstPipeline:pipeline0/GstMatroskaDemux:matroskademux0:\nFailed to parse Element 0x1c53bb6b"
+                )
+            ),
+            "Could not demultiplex stream. (Failed to parse Element 0x1c53bb6b)"
+        );
+        assert_eq!(
+            error_text(
+                "Could not determine type of stream.",
+                Some(
+                    "../plugins/elements/gsttypefindelement.c(1186): gst_type_find_element_loop (): /GstPipeline:pipeline1/GstTypeFindElement:typefindelement1"
+                )
+            ),
+            "Could not determine type of stream."
+        );
+        assert_eq!(error_text(" Bad. ", None), "Bad.");
     }
 }
