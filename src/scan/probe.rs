@@ -149,10 +149,7 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
             let caps = args[2].get::<gst::Caps>().ok()?;
             let src = element.static_pad("src")?;
             ctx.attach(&src, &caps, true);
-            let shared = ctx.shared.upgrade()?;
-            let mut st = shared.lock();
-            st.container = Some(caps);
-            shared.wake_if_finished(&st);
+            ctx.update(|st| st.container = Some(caps));
             None
         });
     }
@@ -233,6 +230,8 @@ struct State {
     global: Option<gst::TagList>,
     error: Option<String>,
     missing: Vec<String>,
+    /// The probe thread has been told the probe is over.
+    woken: bool,
 }
 
 /// One elementary stream, ended by a pad of ours that keeps what arrives before
@@ -267,10 +266,16 @@ impl Shared {
         self.state.lock().unwrap()
     }
 
-    fn wake_if_finished(&self, st: &State) {
-        if st.finished() || st.error.is_some() {
+    /// Change the state under the lock; the first change that finishes or fails
+    /// the probe wakes the probe thread (once: later changes cost no syscall).
+    fn update<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        let mut st = self.lock();
+        let r = f(&mut st);
+        if !st.woken && (st.finished() || st.error.is_some()) {
+            st.woken = true;
             self.cvar.notify_all();
         }
+        r
     }
 }
 
@@ -302,6 +307,13 @@ impl Ctx {
         }
     }
 
+    /// [`Shared::update`], while the probe lasts.
+    fn update(&self, f: impl FnOnce(&mut State)) {
+        if let Some(shared) = self.shared.upgrade() {
+            shared.update(f);
+        }
+    }
+
     /// Plug what `pad` needs next: a demuxer or parser while its `caps` can be
     /// split or parsed further, else a stream end.
     fn attach(&self, pad: &gst::Pad, caps: &gst::Caps, top: bool) {
@@ -323,10 +335,7 @@ impl Ctx {
             self.attach(pad, &caps, false);
             return;
         }
-        let Some(shared) = self.shared.upgrade() else {
-            return;
-        };
-        shared.lock().undecided += 1;
+        self.update(|st| st.undecided += 1);
         let ctx = self.clone();
         pad.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, move |pad, info| {
             let Some(gst::PadProbeData::Event(ev)) = &info.data else {
@@ -340,19 +349,14 @@ impl Ctx {
             if let Some(caps) = &caps {
                 ctx.attach(pad, caps, false);
             }
-            if let Some(shared) = ctx.shared.upgrade() {
-                let mut st = shared.lock();
-                st.undecided -= 1;
-                shared.wake_if_finished(&st);
-            }
+            ctx.update(|st| st.undecided -= 1);
             gst::PadProbeReturn::Remove
         });
     }
 
     /// Try `factory` after `pad`; false leaves the pipeline as it was.
     fn plug(&self, pad: &gst::Pad, factory: &gst::ElementFactory) -> bool {
-        let (Some(pipeline), Some(shared)) = (self.pipeline.upgrade(), self.shared.upgrade())
-        else {
+        let Some(pipeline) = self.pipeline.upgrade() else {
             return false;
         };
         let Ok(element) = factory.create().build() else {
@@ -377,28 +381,20 @@ impl Ctx {
             t.direction() == gst::PadDirection::Src && t.presence() != gst::PadPresence::Always
         });
         if dynamic {
-            shared.lock().demuxers += 1;
+            self.update(|st| st.demuxers += 1);
             let ctx = self.clone();
             element.connect_pad_added(move |_, pad| ctx.new_pad(pad));
             let ctx = self.clone();
             element.connect_no_more_pads(move |_| {
-                if let Some(shared) = ctx.shared.upgrade() {
-                    let mut st = shared.lock();
-                    st.demuxers = st.demuxers.saturating_sub(1);
-                    shared.wake_if_finished(&st);
-                }
+                ctx.update(|st| st.demuxers = st.demuxers.saturating_sub(1));
             });
             let ctx = self.clone();
             element.connect_pad_removed(move |_, _| {
-                if let Some(shared) = ctx.shared.upgrade() {
-                    let mut st = shared.lock();
-                    for s in st.streams.iter_mut() {
-                        if s.pad.peer().is_none() {
-                            s.removed = true;
-                        }
+                ctx.update(|st| {
+                    for s in st.streams.iter_mut().filter(|s| s.pad.peer().is_none()) {
+                        s.removed = true;
                     }
-                    shared.wake_if_finished(&st);
-                }
+                });
             });
         }
         let parser = factory.klass().contains("Parser");
@@ -411,26 +407,23 @@ impl Ctx {
             }
         }
         if element.set_state(gst::State::Paused).is_err() {
-            let mut st = shared.lock();
-            st.error
-                .get_or_insert_with(|| format!("{} could not start", factory.name()));
-            shared.wake_if_finished(&st);
+            self.update(|st| {
+                st.error
+                    .get_or_insert_with(|| format!("{} could not start", factory.name()));
+            });
         }
         true
     }
 
     /// Nothing can take these caps: the file needs a plugin that is not installed.
     fn missing(&self, caps: &gst::Caps) {
-        let Some(shared) = self.shared.upgrade() else {
-            return;
-        };
         let detail = pbutils::missing_plugins::missing_decoder_installer_detail_new(caps);
         let what = pbutils::functions::pb_utils_get_decoder_description(caps);
-        let mut st = shared.lock();
-        st.missing.push(format!("{what} [{detail}]"));
-        st.error
-            .get_or_insert_with(|| format!("no demuxer or parser for {}", caps_text(caps)));
-        shared.wake_if_finished(&st);
+        self.update(|st| {
+            st.missing.push(format!("{what} [{detail}]"));
+            st.error
+                .get_or_insert_with(|| format!("no demuxer or parser for {}", caps_text(caps)));
+        });
     }
 
     /// End the stream coming out of `upstream` in a pad of ours.
@@ -447,21 +440,18 @@ impl Ctx {
                 let Some(shared) = on_buffer.upgrade() else {
                     return Err(gst::FlowError::Flushing);
                 };
-                let mut st = shared.lock();
-                let Some(s) = st.streams.get_mut(index) else {
-                    return Err(gst::FlowError::Flushing);
-                };
-                if s.done {
-                    // Enough of this stream: the demuxer may stop feeding it.
-                    return Err(gst::FlowError::Eos);
-                }
-                if !s.in_segment(&buffer) {
-                    // A sink would drop it too: data before the segment starts.
-                    return Ok(gst::FlowSuccess::Ok);
-                }
-                s.done = true;
-                shared.wake_if_finished(&st);
-                Ok(gst::FlowSuccess::Ok)
+                shared.update(|st| {
+                    let Some(s) = st.streams.get_mut(index) else {
+                        return Err(gst::FlowError::Flushing);
+                    };
+                    if s.done {
+                        // Enough of this stream: the demuxer may stop feeding it.
+                        return Err(gst::FlowError::Eos);
+                    }
+                    // Data before the segment starts: a sink would drop it too.
+                    s.done = s.in_segment(&buffer);
+                    Ok(gst::FlowSuccess::Ok)
+                })
             })
             .event_function(move |_, _, event| {
                 if let Some(shared) = on_event.upgrade() {
@@ -498,55 +488,48 @@ impl Ctx {
         });
         drop(st);
         if upstream.link(&pad).is_err() {
-            let mut st = shared.lock();
-            if let Some(s) = st.streams.get_mut(index) {
-                s.removed = true;
-            }
-            shared.wake_if_finished(&st);
+            shared.update(|st| {
+                if let Some(s) = st.streams.get_mut(index) {
+                    s.removed = true;
+                }
+            });
         }
     }
 }
 
 /// Keep what a stream says before its first buffer: its id, caps and tags.
 fn stream_event(shared: &Shared, index: usize, event: &gst::Event) {
-    let mut st = shared.lock();
-    let st = &mut *st;
-    let Some(s) = st.streams.get_mut(index) else {
-        return;
-    };
-    if let gst::EventView::Eos(_) = event.view() {
-        s.done = true;
-        s.eos = true;
-        shared.wake_if_finished(st);
-        return;
-    }
-    if s.done {
-        return;
-    }
-    match event.view() {
-        gst::EventView::StreamStart(e) => s.id = e.stream_id().to_string(),
-        gst::EventView::Caps(c) => s.caps = Some(c.caps_owned()),
-        gst::EventView::Segment(e) => {
-            s.segment = e.segment().downcast_ref::<gst::ClockTime>().cloned();
+    shared.update(|st| {
+        let Some(s) = st.streams.get_mut(index) else {
+            return;
+        };
+        if let gst::EventView::Eos(_) = event.view() {
+            s.done = true;
+            s.eos = true;
             return;
         }
-        gst::EventView::Tag(t) => {
-            let list = t.tag();
-            if list.scope() == gst::TagScope::Stream {
-                // Each stream tag event carries all the stream's tags so far.
-                s.tags = list.to_owned();
-            } else {
-                st.global
-                    .get_or_insert_with(gst::TagList::new)
-                    .make_mut()
-                    .insert(list, gst::TagMergeMode::Keep);
+        if s.done {
+            return;
+        }
+        match event.view() {
+            gst::EventView::StreamStart(e) => s.id = e.stream_id().to_string(),
+            gst::EventView::Caps(c) => s.caps = Some(c.caps_owned()),
+            gst::EventView::Segment(e) => {
+                s.segment = e.segment().downcast_ref::<gst::ClockTime>().cloned();
             }
-            return;
+            // Each stream tag event carries all the stream's tags so far.
+            gst::EventView::Tag(t) if t.tag().scope() == gst::TagScope::Stream => {
+                s.tags = t.tag_owned();
+            }
+            gst::EventView::Tag(t) => st
+                .global
+                .get_or_insert_with(gst::TagList::new)
+                .make_mut()
+                .insert(t.tag(), gst::TagMergeMode::Keep),
+            gst::EventView::Gap(_) => s.done = true,
+            _ => {}
         }
-        gst::EventView::Gap(_) => s.done = true,
-        _ => return,
-    }
-    shared.wake_if_finished(st);
+    });
 }
 
 /// Errors, missing plugins and global tags from the bus, handled on the thread
@@ -562,14 +545,14 @@ fn watch_bus(pipeline: &gst::Pipeline, shared: &Arc<Shared>) {
         };
         match msg.view() {
             MessageView::Error(e) => {
-                let mut st = shared.lock();
                 // Once every stream has been heard the file is described; damage
                 // further on, which the demuxer may still run into before it stops,
                 // is no concern of a probe (a sink would have prerolled already).
-                if st.error.is_none() && !st.finished() {
-                    st.error = Some(error_text(e.error().message(), e.debug().as_deref()));
-                }
-                shared.cvar.notify_all();
+                shared.update(|st| {
+                    if st.error.is_none() && !st.finished() {
+                        st.error = Some(error_text(e.error().message(), e.debug().as_deref()));
+                    }
+                });
             }
             MessageView::Element(_) => {
                 if let Ok(m) = pbutils::MissingPluginMessage::parse(msg) {
