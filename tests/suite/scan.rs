@@ -323,6 +323,14 @@ fn exclude_globs_and_extra_extensions() {
     assert!(stderr(&out).contains("a["), "{}", stderr(&out));
 }
 
+/// Stream ids are random per probe; everything else in a document must agree
+/// between two probes of the same file.
+fn without_stream_ids(doc: &mut Value) {
+    for s in doc["streams"].as_array_mut().unwrap() {
+        s.as_object_mut().unwrap().remove("stream_id");
+    }
+}
+
 #[test]
 fn one_job_and_many_jobs_give_the_same_catalog() {
     let env = TestEnv::new();
@@ -330,13 +338,10 @@ fn one_job_and_many_jobs_give_the_same_catalog() {
         &env.lib,
         &["vp8.webm", "mjpeg.mov", "h264.ts", "hevc-flac.mkv"],
     );
-    // Stream ids are random per probe; everything else must agree.
     let docs = |env: &TestEnv| {
         let mut rows = env.query("SELECT path, doc FROM media ORDER BY path");
         for r in rows.iter_mut() {
-            for s in r["doc"]["streams"].as_array_mut().unwrap() {
-                s.as_object_mut().unwrap().remove("stream_id");
-            }
+            without_stream_ids(&mut r["doc"]);
         }
         rows
     };
@@ -378,9 +383,7 @@ fn many_parallel_probes_agree_and_never_hang() {
         let path = r["path"].as_str().unwrap();
         let name = Path::new(path).file_name().unwrap().to_string_lossy();
         let mut doc = r["doc"].clone();
-        for s in doc["streams"].as_array_mut().unwrap() {
-            s.as_object_mut().unwrap().remove("stream_id");
-        }
+        without_stream_ids(&mut doc);
         let first = by_name
             .entry(name.to_string())
             .or_insert_with(|| doc.clone());
