@@ -7,6 +7,10 @@
 //! it are probed again; nothing is deleted, vanished files become `missing`; the
 //! parent process is the only writer.
 
+pub mod describe;
+pub mod document;
+pub mod headers;
+pub mod names;
 pub mod probe;
 pub mod protocol;
 pub mod supervisor;

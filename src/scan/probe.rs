@@ -18,20 +18,22 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use super::describe::{Heard, caps_text, describe};
+use super::document::Document;
+use super::{headers, names};
+use crate::catalog::files::Status;
 use gstreamer as gst;
 use gstreamer::glib;
 use gstreamer::prelude::*;
 use gstreamer_pbutils as pbutils;
-use serde_json::{Map, Value, json};
-
-use crate::catalog::files::Status;
 
 /// What a probe found.
 #[derive(Debug, Clone)]
 pub struct Probe {
     pub status: Status,
     pub error: Option<String>,
-    pub doc: Value,
+    /// `None` when nothing could be told (stored as `{}`).
+    pub doc: Option<Box<Document>>,
 }
 
 impl Probe {
@@ -39,7 +41,7 @@ impl Probe {
         Probe {
             status,
             error: Some(error),
-            doc: json!({}),
+            doc: None,
         }
     }
 }
@@ -98,7 +100,9 @@ fn keep_plugging(pad: &gst::Pad, caps: &gst::Caps) -> bool {
         return true;
     };
     let name = s.name().as_str();
-    if name.ends_with("/x-raw") || name.starts_with("text/") || name.starts_with("subpicture/") {
+    // Subtitles as the container gives them: a subtitle parser would turn ASS
+    // into plain text and drop the stream's language and title.
+    if name.ends_with("/x-raw") || names::kind_of(name) == "subtitle" {
         return false;
     }
     if s.get::<bool>("parsed").unwrap_or(false) || s.get::<bool>("framed").unwrap_or(false) {
@@ -173,20 +177,22 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
             .filter_map(|p| p.peer_query_duration::<gst::ClockTime>())
             .max();
         let mut st = shared.lock();
-        let streams: Vec<StreamInfo> = st
+        let streams: Vec<Heard> = st
             .streams
             .iter_mut()
             .filter(|s| !s.removed)
             .filter_map(|s| {
-                Some(StreamInfo {
+                Some(Heard {
                     id: std::mem::take(&mut s.id),
+                    flags: s.flags,
+                    first: s.first.take(),
                     caps: s.caps.take()?,
                     tags: std::mem::replace(&mut s.tags, gst::TagList::new()),
                 })
             })
             .collect();
         let global = st.global.take().unwrap_or_default();
-        (st.container.take(), duration, streams, global)
+        (duration, streams, global, st.toc.take())
     });
     for element in pipeline.children() {
         element.set_locked_state(false);
@@ -203,12 +209,91 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
     for s in streams {
         let _ = s.pad.set_active(false);
     }
+    let container = shared.lock().container.take();
+    let short = container
+        .as_ref()
+        .and_then(|c| names::container_name(c))
+        .unwrap_or_default();
+    let head = headers::read(path, &short);
+    let size = std::fs::metadata(path).ok().map(|m| m.len());
     match found {
-        Ok((container, duration, streams, global)) => {
-            describe(path, container.as_ref(), duration, streams, global)
+        Ok((duration, streams, global, toc)) => {
+            let doc = describe(
+                size,
+                container.as_ref(),
+                duration,
+                streams,
+                &global,
+                toc.as_ref(),
+                &head,
+            );
+            judge(doc, container.as_ref())
+        }
+        // A cut file often fails to parse at all (an MP4 whose index was never
+        // written): say why, and keep what the headers tell.
+        Err(p) if head.declared_size.is_some() && p.status == Status::Error => {
+            let doc = describe(
+                size,
+                container.as_ref(),
+                None,
+                Vec::new(),
+                &gst::TagList::new(),
+                None,
+                &head,
+            );
+            Probe {
+                status: Status::Error,
+                error: Some(truncated_text(&doc, p.error.as_deref())),
+                doc: Some(Box::new(doc)),
+            }
         }
         Err(p) => p,
     }
+}
+
+/// The status of a described file: `ok` only for a whole file with audio or video.
+fn judge(doc: Document, container: Option<&gst::Caps>) -> Probe {
+    let error = if doc.truncated {
+        Some(truncated_text(&doc, None))
+    } else if doc.streams.is_empty() {
+        Some("no streams found".to_string())
+    } else if doc.video_streams + doc.audio_streams == 0 {
+        let what = container
+            .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
+            .unwrap_or_default();
+        Some(if container.is_some_and(|c| names::is_media_container(c)) {
+            format!("no audio or video stream in the container ({what})")
+        } else {
+            format!("not a media file: no audio or video stream (the content is {what})")
+        })
+    } else {
+        None
+    };
+    Probe {
+        status: if error.is_some() {
+            Status::Error
+        } else {
+            Status::Ok
+        },
+        error,
+        doc: Some(Box::new(doc)),
+    }
+}
+
+/// "truncated: the file ends at 70% of its declared length — an incomplete
+/// download or copy?"
+fn truncated_text(doc: &Document, cause: Option<&str>) -> String {
+    let share = match (doc.size, doc.declared_size) {
+        (Some(s), Some(d)) if d > 0 => format!(" at {:.0}%", (s as f64 * 100.0 / d as f64).floor()),
+        _ => String::new(),
+    };
+    let mut text = format!(
+        "truncated: the file ends{share} of its declared length — an incomplete download or copy?"
+    );
+    if let Some(c) = cause {
+        text.push_str(&format!(" ({c})"));
+    }
+    text
 }
 
 /// What the streaming threads have found so far; the probe thread waits on it.
@@ -228,6 +313,7 @@ struct State {
     undecided: usize,
     streams: Vec<Stream>,
     global: Option<gst::TagList>,
+    toc: Option<gst::Toc>,
     error: Option<String>,
     missing: Vec<String>,
     /// The probe thread has been told the probe is over.
@@ -239,8 +325,11 @@ struct State {
 struct Stream {
     pad: gst::Pad,
     id: String,
+    flags: gst::StreamFlags,
     caps: Option<gst::Caps>,
     tags: gst::TagList,
+    /// The first buffer in the segment: headers some facts are read from.
+    first: Option<gst::Buffer>,
     segment: Option<gst::FormattedSegment<gst::ClockTime>>,
     /// Had its first buffer, a gap or the end of the stream.
     done: bool,
@@ -450,6 +539,9 @@ impl Ctx {
                     }
                     // Data before the segment starts: a sink would drop it too.
                     s.done = s.in_segment(&buffer);
+                    if s.done {
+                        s.first = Some(buffer);
+                    }
                     Ok(gst::FlowSuccess::Ok)
                 })
             })
@@ -479,7 +571,9 @@ impl Ctx {
         st.streams.push(Stream {
             pad: pad.clone(),
             id: String::new(),
+            flags: gst::StreamFlags::empty(),
             caps: None,
+            first: None,
             tags: gst::TagList::new(),
             segment: None,
             done: false,
@@ -512,7 +606,11 @@ fn stream_event(shared: &Shared, index: usize, event: &gst::Event) {
             return;
         }
         match event.view() {
-            gst::EventView::StreamStart(e) => s.id = e.stream_id().to_string(),
+            gst::EventView::StreamStart(e) => {
+                s.id = e.stream_id().to_string();
+                s.flags = e.stream_flags();
+            }
+            gst::EventView::Toc(t) if st.toc.is_none() => st.toc = Some(t.toc_owned().0),
             gst::EventView::Caps(c) => s.caps = Some(c.caps_owned()),
             gst::EventView::Segment(e) => {
                 s.segment = e.segment().downcast_ref::<gst::ClockTime>().cloned();
@@ -561,6 +659,12 @@ fn watch_bus(pipeline: &gst::Pipeline, shared: &Arc<Shared>) {
                         m.description(),
                         m.installer_detail()
                     ));
+                }
+            }
+            MessageView::Toc(t) => {
+                let mut st = shared.lock();
+                if st.toc.is_none() {
+                    st.toc = Some(t.toc().0);
                 }
             }
             MessageView::Tag(t) => {
@@ -676,584 +780,9 @@ fn streaming_stopped(pipeline: &gst::Pipeline) -> bool {
     false
 }
 
-struct StreamInfo {
-    id: String,
-    caps: gst::Caps,
-    tags: gst::TagList,
-}
-
-fn describe(
-    path: &Path,
-    container_caps: Option<&gst::Caps>,
-    duration: Option<gst::ClockTime>,
-    mut streams: Vec<StreamInfo>,
-    global: gst::TagList,
-) -> Probe {
-    // Streams are announced in thread order; stream ids carry the container's track order.
-    streams.sort_by(|a, b| a.id.cmp(&b.id));
-
-    let mut doc = Map::new();
-    if let Some(caps) = container_caps {
-        if let Some(name) = container_name(caps) {
-            doc.insert("container".into(), json!(name));
-        }
-        doc.insert(
-            "container_description".into(),
-            json!(pbutils::functions::pb_utils_get_codec_description(caps).as_str()),
-        );
-        doc.insert(
-            "mime_type".into(),
-            json!(caps.structure(0).map(|s| s.name().as_str()).unwrap_or("")),
-        );
-    }
-    let size = std::fs::metadata(path).ok().map(|m| m.len());
-    if let Some(size) = size {
-        doc.insert("size".into(), json!(size));
-    }
-    if let Some(d) = duration.filter(|d| d.nseconds() > 0) {
-        doc.insert("duration_ns".into(), json!(d.nseconds()));
-        let secs = d.nseconds() as f64 / 1e9;
-        doc.insert("duration_s".into(), json!(secs));
-        if let Some(size) = size {
-            doc.insert(
-                "bitrate".into(),
-                json!(((size as f64) * 8.0 / secs).round() as u64),
-            );
-        }
-    }
-    let tags = tags_json(&global, true);
-    let stream_docs: Vec<Value> = streams.iter().map(stream_json).collect();
-    let first = |kind: &str| stream_docs.iter().find(|s| s["kind"] == kind);
-    if let Some(v) = first("video") {
-        let mut summary = Map::new();
-        for k in ["codec", "width", "height", "frame_rate", "hdr"] {
-            if let Some(x) = v.get(k) {
-                summary.insert(k.into(), x.clone());
-            }
-        }
-        doc.insert("video".into(), Value::Object(summary));
-    }
-    if let Some(a) = first("audio") {
-        let mut summary = Map::new();
-        for k in ["codec", "channels", "sample_rate", "language"] {
-            if let Some(x) = a.get(k) {
-                summary.insert(k.into(), x.clone());
-            }
-        }
-        doc.insert("audio".into(), Value::Object(summary));
-    }
-    for kind in ["video", "audio", "subtitle"] {
-        let n = stream_docs.iter().filter(|s| s["kind"] == kind).count();
-        doc.insert(format!("{kind}_streams"), json!(n));
-    }
-    if !tags.is_empty() {
-        doc.insert("tags".into(), Value::Object(tags));
-    }
-    doc.insert("streams".into(), Value::Array(stream_docs));
-    if streams.is_empty() {
-        return Probe {
-            status: Status::Error,
-            error: Some("no streams found".into()),
-            doc: Value::Object(doc),
-        };
-    }
-    Probe {
-        status: Status::Ok,
-        error: None,
-        doc: Value::Object(doc),
-    }
-}
-
-/// Short container names people filter on.
-fn container_name(caps: &gst::CapsRef) -> Option<String> {
-    let s = caps.structure(0)?;
-    let name = s.name().as_str();
-    let short = match name {
-        "video/quicktime" => match s.get::<&str>("variant").unwrap_or("") {
-            "iso" | "iso-fragmented" => "mp4",
-            "3gpp" => "3gp",
-            "3g2" => "3g2",
-            "mj2" => "mj2",
-            _ => "mov",
-        },
-        "audio/x-m4a" => "m4a",
-        "video/x-matroska" => "mkv",
-        "video/webm" | "audio/webm" => "webm",
-        "video/x-msvideo" => "avi",
-        "video/mpegts" => {
-            if s.get::<i32>("packetsize").unwrap_or(188) == 192 {
-                "m2ts"
-            } else {
-                "ts"
-            }
-        }
-        "video/mpeg" if s.get::<bool>("systemstream").unwrap_or(false) => "mpeg-ps",
-        "application/ogg" | "video/ogg" | "audio/ogg" => "ogg",
-        "video/x-flv" => "flv",
-        "video/x-ms-asf" => "asf",
-        "application/mxf" => "mxf",
-        "video/x-dv" => "dv",
-        "application/x-id3" | "application/x-apetag" => "tagged",
-        "audio/x-wav" => "wav",
-        "audio/x-flac" => "flac",
-        "audio/mpeg" => match s.get::<i32>("mpegversion").unwrap_or(1) {
-            1 => "mp3",
-            _ => "aac",
-        },
-        "video/x-h264" => "h264",
-        "video/x-h265" => "hevc",
-        "video/x-ivf" => "ivf",
-        "video/x-nuv" => "nuv",
-        "application/vnd.rn-realmedia" => "rm",
-        other => other
-            .rsplit('/')
-            .next()
-            .unwrap_or(other)
-            .trim_start_matches("x-"),
-    };
-    Some(short.to_string())
-}
-
-/// Short codec names, in the spirit of ffprobe's.
-fn codec_name(s: &gst::StructureRef) -> String {
-    let name = s.name().as_str();
-    let int = |f: &str| s.get::<i32>(f).ok();
-    match name {
-        "video/x-h264" => "h264".into(),
-        "video/x-h265" => "hevc".into(),
-        "video/x-h266" => "vvc".into(),
-        "video/x-vp8" => "vp8".into(),
-        "video/x-vp9" => "vp9".into(),
-        "video/x-av1" => "av1".into(),
-        "video/mpeg" => match int("mpegversion") {
-            Some(1) => "mpeg1video".into(),
-            Some(2) => "mpeg2video".into(),
-            Some(4) => "mpeg4".into(),
-            _ => "mpegvideo".into(),
-        },
-        "video/x-divx" | "video/x-xvid" => "mpeg4".into(),
-        "video/x-h263" => "h263".into(),
-        "image/jpeg" => "mjpeg".into(),
-        "image/png" => "png".into(),
-        "video/x-theora" => "theora".into(),
-        "video/x-prores" => "prores".into(),
-        "video/x-dnxhd" => "dnxhd".into(),
-        "video/x-ffv" => "ffv1".into(),
-        "video/x-wmv" => match (int("wmvversion"), s.get::<&str>("format").ok()) {
-            (_, Some("WVC1")) => "vc1".into(),
-            (Some(v), _) => format!("wmv{v}"),
-            _ => "wmv".into(),
-        },
-        "video/x-dirac" => "dirac".into(),
-        "video/x-raw" => "rawvideo".into(),
-        "video/x-dv" => "dvvideo".into(),
-        "video/x-flash-video" => "flv1".into(),
-        "audio/mpeg" => match (int("mpegversion"), int("layer")) {
-            (Some(1), Some(3)) | (Some(1), None) => "mp3".into(),
-            (Some(1), Some(2)) => "mp2".into(),
-            (Some(1), Some(1)) => "mp1".into(),
-            _ => "aac".into(),
-        },
-        "audio/x-opus" => "opus".into(),
-        "audio/x-vorbis" => "vorbis".into(),
-        "audio/x-flac" => "flac".into(),
-        "audio/x-ac3" | "audio/ac3" => "ac3".into(),
-        "audio/x-eac3" => "eac3".into(),
-        "audio/x-dts" => "dts".into(),
-        "audio/x-true-hd" => "truehd".into(),
-        "audio/x-alac" => "alac".into(),
-        "audio/x-raw" => "pcm".into(),
-        "audio/x-alaw" => "pcm_alaw".into(),
-        "audio/x-mulaw" => "pcm_mulaw".into(),
-        "audio/x-wma" => match int("wmaversion") {
-            Some(v) => format!("wmav{v}"),
-            None => "wma".into(),
-        },
-        "audio/AMR" => "amr_nb".into(),
-        "audio/AMR-WB" => "amr_wb".into(),
-        "text/x-raw" => "text".into(),
-        "application/x-ssa" | "application/x-ass" => "ass".into(),
-        "application/x-subtitle-vtt" => "webvtt".into(),
-        "subpicture/x-pgs" => "pgs".into(),
-        "subpicture/x-dvd" => "dvd_subtitle".into(),
-        "subpicture/x-dvb" => "dvb_subtitle".into(),
-        other => other
-            .rsplit('/')
-            .next()
-            .unwrap_or(other)
-            .trim_start_matches("x-")
-            .to_string(),
-    }
-}
-
-fn kind_of(name: &str) -> &'static str {
-    if name.starts_with("video/") || name.starts_with("image/") {
-        "video"
-    } else if name.starts_with("audio/") {
-        "audio"
-    } else if name.starts_with("text/")
-        || name.starts_with("subpicture/")
-        || matches!(
-            name,
-            "application/x-ssa" | "application/x-ass" | "application/x-subtitle-vtt"
-        )
-    {
-        "subtitle"
-    } else {
-        "other"
-    }
-}
-
-fn gcd(a: i64, b: i64) -> i64 {
-    if b == 0 { a.abs() } else { gcd(b, a % b) }
-}
-
-fn stream_json(st: &StreamInfo) -> Value {
-    let mut m = Map::new();
-    let Some(s) = st.caps.structure(0) else {
-        return Value::Object(m);
-    };
-    let name = s.name().as_str();
-    m.insert("kind".into(), json!(kind_of(name)));
-    m.insert("codec".into(), json!(codec_name(s)));
-    m.insert(
-        "codec_description".into(),
-        json!(pbutils::functions::pb_utils_get_codec_description(&st.caps).as_str()),
-    );
-    if !st.id.is_empty() {
-        m.insert("stream_id".into(), json!(st.id));
-    }
-    let get_str = |f: &str| s.get::<&str>(f).ok().map(str::to_string);
-    let get_int = |f: &str| s.get::<i32>(f).ok();
-    let get_uint = |f: &str| s.get::<u32>(f).ok();
-    for (field, key) in [("profile", "profile"), ("level", "level"), ("tier", "tier")] {
-        if let Some(v) = get_str(field) {
-            m.insert(key.into(), json!(v));
-        }
-    }
-    let (w, h) = (get_int("width"), get_int("height"));
-    if let Some(w) = w {
-        m.insert("width".into(), json!(w));
-    }
-    if let Some(h) = h {
-        m.insert("height".into(), json!(h));
-    }
-    let par = s.get::<gst::Fraction>("pixel-aspect-ratio").ok();
-    if let Some(p) = par {
-        m.insert(
-            "pixel_aspect_ratio".into(),
-            json!(format!("{}:{}", p.numer(), p.denom())),
-        );
-    }
-    if let (Some(w), Some(h)) = (w, h)
-        && w > 0
-        && h > 0
-    {
-        let (pn, pd) = par
-            .map(|p| (p.numer() as i64, p.denom() as i64))
-            .unwrap_or((1, 1));
-        let (dn, dd) = (w as i64 * pn, h as i64 * pd);
-        let g = gcd(dn, dd).max(1);
-        m.insert(
-            "display_aspect_ratio".into(),
-            json!(format!("{}:{}", dn / g, dd / g)),
-        );
-    }
-    if let Ok(fr) = s.get::<gst::Fraction>("framerate")
-        && fr.numer() > 0
-        && fr.denom() > 0
-    {
-        m.insert(
-            "frame_rate".into(),
-            json!(fr.numer() as f64 / fr.denom() as f64),
-        );
-        m.insert(
-            "frame_rate_fraction".into(),
-            json!(format!("{}/{}", fr.numer(), fr.denom())),
-        );
-    }
-    if let Some(mode) = get_str("interlace-mode") {
-        m.insert("interlaced".into(), json!(mode != "progressive"));
-        m.insert("interlace_mode".into(), json!(mode));
-    }
-    if let Some(b) =
-        get_uint("bit-depth-luma").or_else(|| get_int("bit-depth-luma").map(|v| v as u32))
-    {
-        m.insert("bit_depth".into(), json!(b));
-    }
-    if let Some(c) = get_str("chroma-format") {
-        m.insert("chroma_format".into(), json!(c));
-    }
-    if let Some(c) = get_str("colorimetry") {
-        colorimetry(&c, &mut m);
-    }
-    if s.has_field("mastering-display-info") && !m.contains_key("hdr") {
-        m.insert("hdr".into(), json!("HDR10"));
-    }
-    if name == "video/x-h265"
-        && let Some(p) = m.get("profile").and_then(Value::as_str)
-        && p.contains("dolby")
-    {
-        m.insert("hdr".into(), json!("Dolby Vision"));
-    }
-    if let Some(ch) = get_int("channels") {
-        m.insert("channels".into(), json!(ch));
-        let mask = s.get::<gst::Bitmask>("channel-mask").ok().map(|b| b.0);
-        if let Some(layout) = channel_layout(ch, mask) {
-            m.insert("channel_layout".into(), json!(layout));
-        }
-    }
-    if let Some(rate) = get_int("rate") {
-        m.insert("sample_rate".into(), json!(rate));
-    }
-    if kind_of(name) == "audio"
-        && let Some(fmt) = get_str("format")
-        && let Some(bits) = fmt.get(1..).and_then(|d| {
-            d.trim_end_matches(|c: char| c.is_ascii_alphabetic())
-                .parse::<u32>()
-                .ok()
-        })
-    {
-        m.insert("bit_depth".into(), json!(bits));
-    }
-    let tags = tags_json(&st.tags, false);
-    if let Some(lang) = tags
-        .get("language_code")
-        .or_else(|| tags.get("language_name"))
-    {
-        m.insert("language".into(), lang.clone());
-    }
-    if let Some(t) = tags.get("title") {
-        m.insert("title".into(), t.clone());
-    }
-    if let Some(b) = tags.get("bitrate").or_else(|| tags.get("nominal_bitrate")) {
-        m.insert("bitrate".into(), b.clone());
-    }
-    if let Some(o) = tags.get("image_orientation").and_then(Value::as_str) {
-        let deg = o
-            .trim_start_matches("flip-")
-            .trim_start_matches("rotate-")
-            .parse::<u32>()
-            .ok();
-        if let Some(d) = deg {
-            m.insert("rotation".into(), json!(d));
-        }
-    }
-    if !tags.is_empty() {
-        m.insert("tags".into(), Value::Object(tags));
-    }
-    m.insert("caps".into(), json!(caps_text(&st.caps)));
-    Value::Object(m)
-}
-
-/// Caps as text without the bulky binary fields (codec headers).
-fn caps_text(caps: &gst::Caps) -> String {
-    let mut c = caps.copy();
-    if let Some(s) = c.make_mut().structure_mut(0) {
-        for f in ["codec_data", "streamheader"] {
-            s.remove_field(f);
-        }
-    }
-    c.to_string()
-}
-
-fn colorimetry(text: &str, m: &mut Map<String, Value>) {
-    use gstreamer_video::{VideoColorRange, VideoColorimetry, VideoTransferFunction};
-    let Ok(c) = text.parse::<VideoColorimetry>() else {
-        return;
-    };
-    let lower = |d: String| d.to_ascii_lowercase();
-    let mut o = Map::new();
-    match c.range() {
-        VideoColorRange::Range0_255 => {
-            o.insert("range".into(), json!("full"));
-        }
-        VideoColorRange::Range16_235 => {
-            o.insert("range".into(), json!("limited"));
-        }
-        _ => {}
-    }
-    let matrix = lower(format!("{:?}", c.matrix()));
-    if matrix != "unknown" {
-        o.insert("matrix".into(), json!(matrix));
-    }
-    let transfer = c.transfer();
-    let tname = match transfer {
-        VideoTransferFunction::Smpte2084 => "smpte2084".to_string(),
-        VideoTransferFunction::AribStdB67 => "arib-std-b67".to_string(),
-        other => lower(format!("{other:?}")),
-    };
-    if tname != "unknown" {
-        o.insert("transfer".into(), json!(tname));
-    }
-    let primaries = lower(format!("{:?}", c.primaries()));
-    if primaries != "unknown" {
-        o.insert("primaries".into(), json!(primaries));
-    }
-    o.insert("text".into(), json!(text));
-    match transfer {
-        VideoTransferFunction::Smpte2084 => {
-            m.insert("hdr".into(), json!("HDR10"));
-        }
-        VideoTransferFunction::AribStdB67 => {
-            m.insert("hdr".into(), json!("HLG"));
-        }
-        _ => {}
-    }
-    m.insert("colorimetry".into(), Value::Object(o));
-}
-
-fn channel_layout(channels: i32, mask: Option<u64>) -> Option<&'static str> {
-    // GStreamer channel positions: FL=0x1 FR=0x2 FC=0x4 LFE1=0x8 RL=0x10 RR=0x20
-    // SL=0x400... (GstAudioChannelPosition bits).
-    match (channels, mask) {
-        (1, None | Some(0) | Some(0x4)) => Some("mono"),
-        (2, None | Some(0) | Some(0x3)) => Some("stereo"),
-        (3, Some(0x7)) => Some("3.0"),
-        (3, Some(0xb)) => Some("2.1"),
-        (4, Some(0x33)) => Some("quad"),
-        (6, Some(0x3f)) => Some("5.1"),
-        (6, Some(m)) if m & 0xf == 0xf && m.count_ones() == 6 => Some("5.1(side)"),
-        (8, Some(m)) if m & 0xf == 0xf && m.count_ones() == 8 => Some("7.1"),
-        _ => None,
-    }
-}
-
-/// Tags as a JSON object with `snake_case` keys; dates in UTC ISO-8601; binary
-/// values (cover art, private data) described by size instead of dumped.
-fn tags_json(tags: &gst::TagList, container: bool) -> Map<String, Value> {
-    let mut out = Map::new();
-    for (name, values) in tags.iter_generic() {
-        let mut key = name.as_str().replace(['-', ' '], "_");
-        if container && key == "datetime" {
-            key = "creation_time".into();
-        }
-        let vals: Vec<Value> = values.filter_map(value_json).collect();
-        match vals.len() {
-            0 => {}
-            1 => {
-                out.insert(key, vals.into_iter().next().unwrap());
-            }
-            _ => {
-                out.insert(key, Value::Array(vals));
-            }
-        }
-    }
-    out
-}
-
-fn value_json(v: &glib::SendValue) -> Option<Value> {
-    if let Ok(s) = v.get::<String>() {
-        return Some(json!(s));
-    }
-    if let Ok(x) = v.get::<u32>() {
-        return Some(json!(x));
-    }
-    if let Ok(x) = v.get::<i32>() {
-        return Some(json!(x));
-    }
-    if let Ok(x) = v.get::<u64>() {
-        return Some(json!(x));
-    }
-    if let Ok(x) = v.get::<i64>() {
-        return Some(json!(x));
-    }
-    if let Ok(x) = v.get::<f64>() {
-        return serde_json::Number::from_f64(x).map(Value::Number);
-    }
-    if let Ok(x) = v.get::<bool>() {
-        return Some(json!(x));
-    }
-    if let Ok(dt) = v.get::<gst::DateTime>() {
-        return datetime_json(&dt);
-    }
-    if let Ok(d) = v.get::<glib::Date>() {
-        return Some(json!(format!(
-            "{:04}-{:02}-{:02}",
-            d.year(),
-            glib::translate::IntoGlib::into_glib(d.month()),
-            d.day()
-        )));
-    }
-    if let Ok(sample) = v.get::<gst::Sample>() {
-        let size = sample.buffer().map(|b| b.size()).unwrap_or(0);
-        let kind = sample
-            .caps()
-            .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
-            .unwrap_or_default();
-        return Some(json!({ "binary": kind, "bytes": size }));
-    }
-    None
-}
-
-pub(crate) fn datetime_json(dt: &gst::DateTime) -> Option<Value> {
-    // A date with a time of day becomes UTC; a bare date or year stays as written.
-    if dt.has_time()
-        && let Ok(g) = dt
-            .to_g_date_time()
-            .and_then(|g| g.to_utc().map_err(|_| glib::bool_error!("utc")))
-        && let Ok(s) = g.format("%Y-%m-%dT%H:%M:%SZ")
-    {
-        return Some(json!(s.as_str()));
-    }
-    dt.to_iso8601_string().ok().map(|s| json!(s.as_str()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_become_utc_and_bare_dates_stay() {
-        init().unwrap();
-        let t = gst::DateTime::new(2.0, 2021, 6, 1, 10, 20, 30.0).unwrap();
-        assert_eq!(datetime_json(&t), Some(json!("2021-06-01T08:20:30Z")));
-        let d = gst::DateTime::from_ymd(2019, 3, 4).unwrap();
-        assert_eq!(datetime_json(&d), Some(json!("2019-03-04")));
-    }
-
-    #[test]
-    fn codec_and_container_names() {
-        init().unwrap();
-        let caps = |s: &str| s.parse::<gst::Caps>().unwrap();
-        let name = |s: &str| codec_name(caps(s).structure(0).unwrap());
-        assert_eq!(
-            name("video/mpeg, mpegversion=(int)2, systemstream=(boolean)false"),
-            "mpeg2video"
-        );
-        assert_eq!(name("audio/mpeg, mpegversion=(int)1, layer=(int)3"), "mp3");
-        assert_eq!(name("audio/mpeg, mpegversion=(int)4"), "aac");
-        assert_eq!(
-            name("video/x-wmv, wmvversion=(int)3, format=(string)WVC1"),
-            "vc1"
-        );
-        assert_eq!(
-            container_name(&caps("video/quicktime, variant=(string)apple")).unwrap(),
-            "mov"
-        );
-        assert_eq!(
-            container_name(&caps("video/mpegts, packetsize=(int)192")).unwrap(),
-            "m2ts"
-        );
-        assert_eq!(channel_layout(6, Some(0x3f)), Some("5.1"));
-        assert_eq!(channel_layout(6, None), None, "a layout is never guessed");
-    }
-
-    #[test]
-    fn colorimetry_tells_hdr() {
-        init().unwrap();
-        let mut m = Map::new();
-        colorimetry("bt2100-pq", &mut m);
-        assert_eq!(m["hdr"], "HDR10");
-        assert_eq!(m["colorimetry"]["transfer"], "smpte2084");
-        let mut m = Map::new();
-        colorimetry("bt2100-hlg", &mut m);
-        assert_eq!(m["hdr"], "HLG");
-        let mut m = Map::new();
-        colorimetry("bt709", &mut m);
-        assert!(m.get("hdr").is_none());
-        assert_eq!(m["colorimetry"]["range"], "limited");
-    }
 
     #[test]
     fn a_stream_end_takes_new_caps_keeps_what_came_before_its_first_buffer_and_then_refuses_data() {

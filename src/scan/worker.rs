@@ -146,7 +146,10 @@ fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) 
     let p = probe::probe(path, timeout);
     match stat_now(path) {
         Ok(after) if after.size == before.size && after.mtime_ns == before.mtime_ns => {
-            let doc = serde_json::value::to_raw_value(&p.doc).expect("doc serializes");
+            let doc = match &p.doc {
+                Some(d) => serde_json::value::to_raw_value(d).expect("doc serializes"),
+                None => empty_doc(),
+            };
             finish(p.status, p.error, doc, Some(after))
         }
         Ok(after) => finish(

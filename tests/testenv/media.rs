@@ -108,8 +108,8 @@ pub fn fixtures() -> Vec<Fixture> {
             duration_s: 1.0,
             video: Some(("h264", 320, 240, 25.0)),
             audio: vec![
-                ("vorbis", 2, 48000, Some("en")),
-                ("vorbis", 2, 48000, Some("fr")),
+                ("vorbis", 2, 48000, Some("eng")),
+                ("vorbis", 2, 48000, Some("fre")),
             ],
         },
     ]

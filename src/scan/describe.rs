@@ -1,0 +1,822 @@
+//! What a probe heard → the [`Document`]: caps, tags, the table of contents and
+//! the container's own headers, turned into ffprobe's names and units.
+//!
+//! Where GStreamer's caps and the bitstream disagree, the bitstream wins: an AAC
+//! stream's channel count and rate come from its AudioSpecificConfig
+//! (`codec_data`), not from the sample entry or track header, which muxers fill
+//! with defaults. Invariant: a field that cannot be told stays absent.
+
+use gstreamer as gst;
+use gstreamer::glib;
+use gstreamer_pbutils as pbutils;
+use serde_json::{Map, Value, json};
+
+use super::document::{
+    Attachment, AudioSummary, Chapter, ContentLightLevel, Document, MasteringDisplay, Stream,
+    VideoSummary,
+};
+use super::headers::{ASF_VIDEO, Headers};
+use super::names;
+
+/// One elementary stream as the probe heard it before its first buffer.
+pub struct Heard {
+    pub id: String,
+    pub flags: gst::StreamFlags,
+    pub caps: gst::Caps,
+    pub tags: gst::TagList,
+    pub first: Option<gst::Buffer>,
+}
+
+/// Describe a file from what its streams said. `container_caps` are the type
+/// finder's; `headers` what [`super::headers`] read.
+pub fn describe(
+    size: Option<u64>,
+    container_caps: Option<&gst::Caps>,
+    duration: Option<gst::ClockTime>,
+    mut streams: Vec<Heard>,
+    global: &gst::TagList,
+    toc: Option<&gst::Toc>,
+    headers: &Headers,
+) -> Document {
+    // Streams are announced in thread order; stream ids carry the container's track order.
+    streams.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut doc = Document::default();
+    if let Some(caps) = container_caps {
+        doc.container = names::container_name(caps);
+        doc.container_description =
+            Some(pbutils::functions::pb_utils_get_codec_description(caps).to_string());
+        doc.mime_type = caps.structure(0).map(|s| s.name().to_string());
+    }
+    let container = doc.container.clone();
+    doc.major_brand = headers.major_brand.clone();
+    doc.compatible_brands = headers.compatible_brands.clone();
+    doc.size = size;
+    if let Some(d) = duration.filter(|d| d.nseconds() > 0) {
+        doc.duration_ns = Some(d.nseconds());
+        let secs = d.nseconds() as f64 / 1e9;
+        doc.duration_s = Some(secs);
+        doc.bitrate = size.map(|s| ((s as f64) * 8.0 / secs).round() as u64);
+    }
+    if let Some(declared) = headers.declared_size {
+        doc.truncated = true;
+        doc.declared_size = Some(declared);
+        doc.missing_bytes = size.map(|s| declared.saturating_sub(s));
+    }
+    let (tags, mut attachments) = tags_json(global, true);
+    doc.tags = tags;
+    let mut video_index = 0;
+    for heard in &streams {
+        let mut s = stream(heard, container.as_deref());
+        let (stream_tags, more) = tags_json(&heard.tags, false);
+        attachments.extend(more);
+        apply_tags(&mut s, stream_tags, container.as_deref());
+        apply_headers(&mut s, &heard.id, headers, &mut video_index);
+        doc.streams.push(s);
+    }
+    doc.attachments = attachments;
+    if let Some(toc) = toc {
+        doc.chapters = chapters(toc);
+    }
+    if doc.chapters.is_empty() {
+        // MP4: Nero chapters state starts only; each ends where the next starts.
+        let starts = &headers.chapters;
+        doc.chapters = starts
+            .iter()
+            .enumerate()
+            .map(|(i, (start, title))| Chapter {
+                start_s: *start,
+                end_s: starts.get(i + 1).map(|n| n.0).or(doc.duration_s),
+                title: title.clone(),
+            })
+            .collect();
+    }
+    summarise(&mut doc);
+    doc
+}
+
+/// Counts, languages and the first video and audio stream, for the typed columns.
+fn summarise(doc: &mut Document) {
+    for s in &doc.streams {
+        match s.kind.as_str() {
+            "video" => doc.video_streams += 1,
+            "audio" => doc.audio_streams += 1,
+            "subtitle" => doc.subtitle_streams += 1,
+            _ => doc.data_streams += 1,
+        }
+        let list = match s.kind.as_str() {
+            "audio" => &mut doc.audio_languages,
+            "subtitle" => &mut doc.subtitle_languages,
+            _ => continue,
+        };
+        if let Some(l) = &s.language
+            && !list.contains(l)
+        {
+            list.push(l.clone());
+        }
+    }
+    if let Some(v) = doc.streams.iter().find(|s| s.kind == "video") {
+        doc.video = Some(VideoSummary {
+            codec: Some(v.codec.clone()),
+            width: v.width,
+            height: v.height,
+            frame_rate: v.frame_rate,
+            hdr: v.hdr.clone(),
+            bit_depth: v.bit_depth,
+            interlaced: v.interlaced,
+        });
+    }
+    if let Some(a) = doc.streams.iter().find(|s| s.kind == "audio") {
+        doc.audio = Some(AudioSummary {
+            codec: Some(a.codec.clone()),
+            channels: a.channels,
+            sample_rate: a.sample_rate,
+            language: a.language.clone(),
+        });
+    }
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 { a.abs() } else { gcd(b, a % b) }
+}
+
+/// A stream's facts from its caps.
+fn stream(heard: &Heard, container: Option<&str>) -> Stream {
+    let caps = &heard.caps;
+    let Some(s) = caps.structure(0) else {
+        return Stream::default();
+    };
+    let name = s.name().as_str();
+    let get_str = |f: &str| s.get::<&str>(f).ok().map(str::to_string);
+    let get_int = |f: &str| s.get::<i32>(f).ok();
+    let mut out = Stream {
+        kind: names::kind_of(name).into(),
+        codec: names::codec_name(s, container),
+        codec_description: Some(
+            pbutils::functions::pb_utils_get_codec_description(caps).to_string(),
+        ),
+        stream_id: (!heard.id.is_empty()).then(|| heard.id.clone()),
+        profile: get_str("profile"),
+        level: get_str("level"),
+        tier: get_str("tier"),
+        width: get_int("width").filter(|&w| w > 0),
+        height: get_int("height").filter(|&h| h > 0),
+        caps: Some(caps_text(caps)),
+        ..Stream::default()
+    };
+    if name.starts_with("video/x-gst-fourcc-") || name.starts_with("audio/x-gst-fourcc-") {
+        out.codec_tag = name.rsplit('-').next().map(str::to_string);
+    }
+    if let Some(f) = get_str("format")
+        && matches!(
+            name,
+            "video/x-wmv" | "video/x-divx" | "video/x-msmpeg" | "audio/x-wma"
+        )
+    {
+        out.codec_tag = Some(f);
+    }
+    let par = s.get::<gst::Fraction>("pixel-aspect-ratio").ok();
+    if let Some(p) = par {
+        out.pixel_aspect_ratio = Some(format!("{}:{}", p.numer(), p.denom()));
+    }
+    if let (Some(w), Some(h)) = (out.width, out.height) {
+        let (pn, pd) = par
+            .map(|p| (p.numer() as i64, p.denom() as i64))
+            .unwrap_or((1, 1));
+        let (dn, dd) = (w as i64 * pn, h as i64 * pd);
+        let g = gcd(dn, dd).max(1);
+        out.display_aspect_ratio = Some(format!("{}:{}", dn / g, dd / g));
+    }
+    if let Ok(fr) = s.get::<gst::Fraction>("framerate")
+        && fr.numer() > 0
+        && fr.denom() > 0
+    {
+        out.frame_rate = Some(fr.numer() as f64 / fr.denom() as f64);
+        out.frame_rate_fraction = Some(format!("{}/{}", fr.numer(), fr.denom()));
+    }
+    if let Some(mode) = get_str("interlace-mode") {
+        out.interlaced = Some(mode != "progressive");
+        let order = get_str("field-order");
+        out.field_order = Some(
+            match (mode.as_str(), order.as_deref()) {
+                ("progressive", _) => "progressive",
+                (_, Some("top-field-first")) => "tt",
+                (_, Some("bottom-field-first")) => "bb",
+                _ => "",
+            }
+            .to_string(),
+        )
+        .filter(|o| !o.is_empty());
+        out.interlace_mode = Some(mode);
+    }
+    let depth = s
+        .get::<u32>("bit-depth-luma")
+        .ok()
+        .or_else(|| get_int("bit-depth-luma").map(|v| v as u32));
+    out.chroma_format = get_str("chroma-format");
+    if out.kind == "video" {
+        out.bit_depth = depth;
+        let raw = (name == "video/x-raw").then(|| get_str("format")).flatten();
+        out.pix_fmt = names::pix_fmt(out.chroma_format.as_deref(), depth, raw.as_deref());
+    }
+    if let Some(c) = get_str("colorimetry") {
+        colorimetry(&c, &mut out);
+    }
+    if let Some(m) = get_str("mastering-display-info") {
+        out.mastering_display = mastering_display(&m);
+        out.hdr.get_or_insert_with(|| "HDR10".into());
+    }
+    if let Some(c) = get_str("content-light-level") {
+        out.content_light_level = content_light_level(&c);
+    }
+    if name == "video/x-h265" && out.profile.as_deref().is_some_and(|p| p.contains("dolby")) {
+        out.hdr = Some("Dolby Vision".into());
+    }
+    if out.kind == "audio" {
+        audio(s, &mut out);
+        if matches!(out.codec.as_str(), "mp1" | "mp2" | "mp3")
+            && let Some(first) = &heard.first
+            && let Ok(map) = first.map_readable()
+            && let Some(h) = mpeg_audio_header(&map)
+        {
+            // The frame header is the truth: FLV can only say 5.5/11/22/44 kHz.
+            out.sample_rate = Some(h.rate);
+            out.channels = Some(h.channels);
+            out.channel_layout = channel_layout(h.channels, None).map(str::to_string);
+            if h.bitrate > 0 {
+                out.bitrate = Some(h.bitrate);
+            }
+        }
+    }
+    out
+}
+
+fn audio(s: &gst::StructureRef, out: &mut Stream) {
+    let get_int = |f: &str| s.get::<i32>(f).ok();
+    out.channels = get_int("channels").filter(|&c| c > 0);
+    out.sample_rate = get_int("rate").filter(|&r| r > 0);
+    let mask = s.get::<gst::Bitmask>("channel-mask").ok().map(|b| b.0);
+    // AAC: the AudioSpecificConfig is the truth; containers' channel counts and
+    // rates are often the muxer's defaults (2 channels, or twice the rate).
+    let mut from_config = false;
+    if out.codec == "aac"
+        && let Ok(buf) = s.get::<gst::Buffer>("codec_data")
+        && let Ok(map) = buf.map_readable()
+        && let Some(asc) = audio_specific_config(&map)
+    {
+        if let Some(ch) = asc.channels {
+            out.channels = Some(ch);
+            from_config = true;
+        }
+        out.sample_rate = Some(asc.rate);
+    }
+    if let Some(ch) = out.channels {
+        let mask = if from_config { None } else { mask };
+        out.channel_layout = channel_layout(ch, mask).map(str::to_string);
+    }
+    if let Ok(fmt) = s.get::<&str>("format")
+        && let Some(bits) = fmt.get(1..).and_then(|d| {
+            d.split('_')
+                .next()
+                .unwrap_or(d)
+                .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+                .parse::<u32>()
+                .ok()
+        })
+    {
+        out.bit_depth = Some(bits);
+    }
+}
+
+/// The facts of an MPEG audio frame header (ISO/IEC 11172-3, 13818-3).
+#[derive(Debug, PartialEq)]
+pub struct MpegAudioHeader {
+    pub rate: i32,
+    pub channels: i32,
+    pub bitrate: u64,
+}
+
+pub fn mpeg_audio_header(b: &[u8]) -> Option<MpegAudioHeader> {
+    // The first frame sync within the first bytes (ID3 or junk may come first).
+    let at = (0..b.len().saturating_sub(3).min(4096))
+        .find(|&i| b[i] == 0xFF && b[i + 1] & 0xE0 == 0xE0 && (b[i + 1] >> 1) & 3 != 0)?;
+    let h = u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+    let version = (h >> 19) & 3; // 0: MPEG 2.5, 2: MPEG 2, 3: MPEG 1
+    let layer = 4 - ((h >> 17) & 3); // 1, 2 or 3
+    let bitrate_index = ((h >> 12) & 0xF) as usize;
+    let rate_index = ((h >> 10) & 3) as usize;
+    let mode = (h >> 6) & 3;
+    if version == 1 || rate_index == 3 || bitrate_index == 15 {
+        return None;
+    }
+    let base = [44100, 48000, 32000][rate_index];
+    let rate = match version {
+        3 => base,
+        2 => base / 2,
+        _ => base / 4,
+    };
+    const V1: [[u64; 15]; 3] = [
+        [
+            0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448,
+        ],
+        [
+            0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384,
+        ],
+        [
+            0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+        ],
+    ];
+    const V2: [[u64; 15]; 2] = [
+        [
+            0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256,
+        ],
+        [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+    ];
+    let kbps = if version == 3 {
+        V1[layer as usize - 1][bitrate_index]
+    } else {
+        V2[if layer == 1 { 0 } else { 1 }][bitrate_index]
+    };
+    Some(MpegAudioHeader {
+        rate,
+        channels: if mode == 3 { 1 } else { 2 },
+        bitrate: kbps * 1000,
+    })
+}
+
+/// The facts of an MPEG-4 AudioSpecificConfig (ISO/IEC 14496-3, 1.6.2.1).
+#[derive(Debug, PartialEq)]
+pub struct AudioConfig {
+    pub object_type: u32,
+    pub rate: i32,
+    /// `None` when a program config element carries the layout.
+    pub channels: Option<i32>,
+}
+
+pub fn audio_specific_config(b: &[u8]) -> Option<AudioConfig> {
+    const RATES: [i32; 13] = [
+        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+    ];
+    let mut bits = Bits { b, pos: 0 };
+    let object = |bits: &mut Bits| -> Option<u32> {
+        let o = bits.take(5)?;
+        if o == 31 {
+            Some(32 + bits.take(6)?)
+        } else {
+            Some(o)
+        }
+    };
+    let rate = |bits: &mut Bits| -> Option<i32> {
+        let i = bits.take(4)?;
+        if i == 15 {
+            Some(bits.take(24)? as i32)
+        } else {
+            RATES.get(i as usize).copied()
+        }
+    };
+    let mut object_type = object(&mut bits)?;
+    let mut sample_rate = rate(&mut bits)?;
+    let config = bits.take(4)?;
+    // Explicit SBR / PS: the output rate is the extension's, the object type the core's.
+    if object_type == 5 || object_type == 29 {
+        sample_rate = rate(&mut bits)?;
+        object_type = object(&mut bits)?;
+    }
+    let channels = match config {
+        0 => None,
+        1..=6 => Some(config as i32),
+        7 => Some(8),
+        11 => Some(7),
+        12 | 14 => Some(8),
+        13 => Some(24),
+        _ => None,
+    };
+    Some(AudioConfig {
+        object_type,
+        rate: sample_rate,
+        channels,
+    })
+}
+
+struct Bits<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl Bits<'_> {
+    fn take(&mut self, n: usize) -> Option<u32> {
+        let mut v = 0u32;
+        for _ in 0..n {
+            let byte = *self.b.get(self.pos / 8)?;
+            v = (v << 1) | ((byte >> (7 - self.pos % 8)) & 1) as u32;
+            self.pos += 1;
+        }
+        Some(v)
+    }
+}
+
+/// Tags GStreamer keeps on the stream that the document has fields for.
+fn apply_tags(s: &mut Stream, tags: Map<String, Value>, container: Option<&str>) {
+    let text = |k: &str| tags.get(k).and_then(Value::as_str).map(str::to_string);
+    if let Some((three, two)) = text("language_code")
+        .as_deref()
+        .and_then(|c| names::language(c, container))
+    {
+        s.language = Some(three);
+        s.language_iso639_1 = two;
+    }
+    s.title = text("title");
+    s.bitrate = tags
+        .get("bitrate")
+        .or_else(|| tags.get("nominal_bitrate"))
+        .and_then(Value::as_u64)
+        .filter(|&b| b > 0);
+    if let Some(o) = text("image_orientation")
+        && let Ok(deg) = o
+            .trim_start_matches("flip-")
+            .trim_start_matches("rotate-")
+            .parse::<u32>()
+    {
+        s.rotation = Some(deg);
+    }
+    s.tags = tags;
+}
+
+/// What the container's headers say of the stream that GStreamer does not.
+fn apply_headers(s: &mut Stream, id: &str, headers: &Headers, video_index: &mut usize) {
+    if s.kind == "video" {
+        // ASF states frame timing per stream number; video streams come in order.
+        let asf = headers
+            .tracks
+            .iter()
+            .filter(|t| t.handler == ASF_VIDEO)
+            .nth(*video_index);
+        *video_index += 1;
+        if let Some(t) = asf {
+            fill_frame_rate(s, t);
+        }
+    }
+    // Stream ids end in the container's track number ("…/002").
+    let number = id
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.split(':').next())
+        .and_then(|n| n.parse::<u32>().ok());
+    let Some(t) = headers
+        .tracks
+        .iter()
+        .find(|t| t.handler != ASF_VIDEO && Some(t.id) == number)
+    else {
+        return;
+    };
+    if s.codec_tag.is_none() {
+        s.codec_tag = t.codec_tag.clone();
+    }
+    if let Some(id) = &t.codec_id
+        && s.codec.ends_with("unknown")
+        && let Some(name) = names::matroska_codec(id)
+    {
+        s.codec = name.to_string();
+        s.kind = names::kind_of_codec(name).to_string();
+    }
+    // The header's language is exactly what the file says; GStreamer's tag is
+    // normalised (and an absent Matroska language means English).
+    if let Some(l) = &t.language {
+        let lang = names::language(l, None);
+        s.language = lang.as_ref().map(|l| l.0.clone());
+        s.language_iso639_1 = lang.and_then(|l| l.1);
+    }
+    if s.title.is_none() {
+        s.title = t.title.clone();
+    }
+    s.default = t.default;
+    s.forced = t.forced;
+    s.frames = s.frames.or(t.frames);
+    s.duration_s = s.duration_s.or(t.duration_s);
+    s.variable_frame_rate = s.variable_frame_rate.or(t.variable_frame_rate);
+    fill_frame_rate(s, t);
+}
+
+fn fill_frame_rate(s: &mut Stream, t: &super::headers::Track) {
+    if s.frame_rate.is_none()
+        && let Some((n, d)) = t.frame_rate
+    {
+        s.frame_rate = Some(n as f64 / d as f64);
+        s.frame_rate_fraction = Some(format!("{n}/{d}"));
+    }
+}
+
+/// Chapters from the table of contents: its top entries, or the chapters of an edition.
+fn chapters(toc: &gst::Toc) -> Vec<Chapter> {
+    let mut entries: Vec<gst::TocEntry> = toc.entries().into_iter().collect();
+    if entries.len() == 1 && entries[0].entry_type() == gst::TocEntryType::Edition {
+        entries = entries[0].sub_entries().into_iter().collect();
+    }
+    entries
+        .iter()
+        .filter_map(|e| {
+            let (start, stop) = e.start_stop_times()?;
+            let title = e
+                .tags()
+                .and_then(|t| t.get::<gst::tags::Title>().map(|v| v.get().to_string()));
+            Some(Chapter {
+                start_s: start as f64 / 1e9,
+                end_s: (stop > start).then(|| stop as f64 / 1e9),
+                title,
+            })
+        })
+        .collect()
+}
+
+/// Caps as text without the bulky binary fields (codec headers).
+pub fn caps_text(caps: &gst::Caps) -> String {
+    let mut c = caps.copy();
+    if let Some(s) = c.make_mut().structure_mut(0) {
+        for f in ["codec_data", "streamheader"] {
+            s.remove_field(f);
+        }
+    }
+    c.to_string()
+}
+
+fn colorimetry(text: &str, out: &mut Stream) {
+    use gstreamer_video::{VideoColorRange, VideoColorimetry, VideoTransferFunction};
+    let Ok(c) = text.parse::<VideoColorimetry>() else {
+        return;
+    };
+    let lower = |d: String| d.to_ascii_lowercase();
+    let mut o = Map::new();
+    match c.range() {
+        VideoColorRange::Range0_255 => {
+            o.insert("range".into(), json!("full"));
+        }
+        VideoColorRange::Range16_235 => {
+            o.insert("range".into(), json!("limited"));
+        }
+        _ => {}
+    }
+    let matrix = lower(format!("{:?}", c.matrix()));
+    if matrix != "unknown" {
+        o.insert("matrix".into(), json!(matrix));
+    }
+    let transfer = c.transfer();
+    let tname = match transfer {
+        VideoTransferFunction::Smpte2084 => "smpte2084".to_string(),
+        VideoTransferFunction::AribStdB67 => "arib-std-b67".to_string(),
+        other => lower(format!("{other:?}")),
+    };
+    if tname != "unknown" {
+        o.insert("transfer".into(), json!(tname));
+    }
+    let primaries = lower(format!("{:?}", c.primaries()));
+    if primaries != "unknown" {
+        o.insert("primaries".into(), json!(primaries));
+    }
+    o.insert("text".into(), json!(text));
+    match transfer {
+        VideoTransferFunction::Smpte2084 => out.hdr = Some("HDR10".into()),
+        VideoTransferFunction::AribStdB67 => out.hdr = Some("HLG".into()),
+        _ => {}
+    }
+    out.colorimetry = Some(o);
+}
+
+/// GStreamer's `mastering-display-info` caps field: ten `:`-separated integers,
+/// primaries and white point in units of 0.00002, luminances of 0.0001 cd/m²
+/// (max first).
+pub fn mastering_display(text: &str) -> Option<MasteringDisplay> {
+    let v: Vec<f64> = text
+        .split(':')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .ok()?;
+    if v.len() != 10 {
+        return None;
+    }
+    let c = |i: usize| [v[i] * 0.00002, v[i + 1] * 0.00002];
+    Some(MasteringDisplay {
+        red: c(0),
+        green: c(2),
+        blue: c(4),
+        white_point: c(6),
+        max_luminance: v[8] * 0.0001,
+        min_luminance: v[9] * 0.0001,
+    })
+}
+
+/// GStreamer's `content-light-level` caps field: `MaxCLL:MaxFALL`.
+pub fn content_light_level(text: &str) -> Option<ContentLightLevel> {
+    let (a, b) = text.split_once(':')?;
+    Some(ContentLightLevel {
+        max_cll: a.trim().parse().ok()?,
+        max_fall: b.trim().parse().ok()?,
+    })
+}
+
+fn channel_layout(channels: i32, mask: Option<u64>) -> Option<&'static str> {
+    // GStreamer channel positions: FL=0x1 FR=0x2 FC=0x4 LFE1=0x8 RL=0x10 RR=0x20
+    // SL=0x400... (GstAudioChannelPosition bits). Without a mask, the layouts
+    // the AAC and AC-3 standards define for that many channels.
+    match (channels, mask) {
+        (1, None | Some(0) | Some(0x4)) => Some("mono"),
+        (2, None | Some(0) | Some(0x3)) => Some("stereo"),
+        (3, Some(0x7)) => Some("3.0"),
+        (3, Some(0xb)) => Some("2.1"),
+        (4, Some(0x33)) => Some("quad"),
+        (6, None | Some(0x3f)) => Some("5.1"),
+        (6, Some(m)) if m & 0xf == 0xf && m.count_ones() == 6 => Some("5.1(side)"),
+        (8, None) => Some("7.1"),
+        (8, Some(m)) if m & 0xf == 0xf && m.count_ones() == 8 => Some("7.1"),
+        _ => None,
+    }
+}
+
+/// Tags as a JSON object with `snake_case` keys; dates in UTC ISO-8601; binary
+/// values (cover art, attachments) taken out as [`Attachment`]s.
+fn tags_json(tags: &gst::TagList, container: bool) -> (Map<String, Value>, Vec<Attachment>) {
+    let mut out = Map::new();
+    let mut attachments = Vec::new();
+    for (name, values) in tags.iter_generic() {
+        let mut key = name.as_str().replace(['-', ' '], "_");
+        if container && key == "datetime" {
+            key = "creation_time".into();
+        }
+        let mut vals = Vec::new();
+        for v in values {
+            if let Ok(sample) = v.get::<gst::Sample>() {
+                attachments.push(attachment(&sample, &key));
+            } else if let Some(j) = value_json(v) {
+                vals.push(j);
+            }
+        }
+        match vals.len() {
+            0 => {}
+            1 => {
+                out.insert(key, vals.into_iter().next().unwrap());
+            }
+            _ => {
+                out.insert(key, Value::Array(vals));
+            }
+        }
+    }
+    (out, attachments)
+}
+
+fn attachment(sample: &gst::Sample, tag: &str) -> Attachment {
+    let info = sample.info();
+    let field = |f: &str| info.and_then(|i| i.get::<String>(f).ok());
+    // The container's stated type first: the caps may come from type-finding
+    // the payload, which mistakes fonts for video.
+    let mime = field("mimetype").or_else(|| {
+        sample
+            .caps()
+            .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
+    });
+    let file_name = field("filename");
+    let cover = matches!(tag, "image" | "preview_image")
+        || file_name
+            .as_deref()
+            .is_some_and(|f| f.to_ascii_lowercase().starts_with("cover"));
+    Attachment {
+        file_name,
+        mime_type: mime,
+        size: sample.buffer().map(|b| b.size() as u64).unwrap_or(0),
+        cover,
+    }
+}
+
+fn value_json(v: &glib::SendValue) -> Option<Value> {
+    if let Ok(s) = v.get::<String>() {
+        return Some(json!(s));
+    }
+    if let Ok(x) = v.get::<u32>() {
+        return Some(json!(x));
+    }
+    if let Ok(x) = v.get::<i32>() {
+        return Some(json!(x));
+    }
+    if let Ok(x) = v.get::<u64>() {
+        return Some(json!(x));
+    }
+    if let Ok(x) = v.get::<i64>() {
+        return Some(json!(x));
+    }
+    if let Ok(x) = v.get::<f64>() {
+        return serde_json::Number::from_f64(x).map(Value::Number);
+    }
+    if let Ok(x) = v.get::<bool>() {
+        return Some(json!(x));
+    }
+    if let Ok(dt) = v.get::<gst::DateTime>() {
+        return datetime_json(&dt);
+    }
+    if let Ok(d) = v.get::<glib::Date>() {
+        return Some(json!(format!(
+            "{:04}-{:02}-{:02}",
+            d.year(),
+            glib::translate::IntoGlib::into_glib(d.month()),
+            d.day()
+        )));
+    }
+    None
+}
+
+pub(crate) fn datetime_json(dt: &gst::DateTime) -> Option<Value> {
+    // A date with a time of day becomes UTC; a bare date or year stays as written.
+    if dt.has_time()
+        && let Ok(g) = dt
+            .to_g_date_time()
+            .and_then(|g| g.to_utc().map_err(|_| glib::bool_error!("utc")))
+        && let Ok(s) = g.format("%Y-%m-%dT%H:%M:%SZ")
+    {
+        return Some(json!(s.as_str()));
+    }
+    dt.to_iso8601_string().ok().map(|s| json!(s.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_become_utc_and_bare_dates_stay() {
+        gst::init().unwrap();
+        let t = gst::DateTime::new(2.0, 2021, 6, 1, 10, 20, 30.0).unwrap();
+        assert_eq!(datetime_json(&t), Some(json!("2021-06-01T08:20:30Z")));
+        let d = gst::DateTime::from_ymd(2019, 3, 4).unwrap();
+        assert_eq!(datetime_json(&d), Some(json!("2019-03-04")));
+    }
+
+    #[test]
+    fn mpeg_audio_headers() {
+        // MPEG-1 layer III, 128 kb/s, 48 kHz, mono.
+        assert_eq!(
+            mpeg_audio_header(&[0x00, 0xFF, 0xFB, 0x94, 0xC0]),
+            Some(MpegAudioHeader {
+                rate: 48000,
+                channels: 1,
+                bitrate: 128_000
+            })
+        );
+        assert_eq!(mpeg_audio_header(&[0xFF, 0x00, 0x00, 0x00]), None);
+    }
+
+    #[test]
+    fn aac_config_tells_channels_and_rate() {
+        // LC, 48 kHz, mono: what ffmpeg writes for `-ac 1` (0x11 0x88).
+        assert_eq!(
+            audio_specific_config(&[0x11, 0x88]),
+            Some(AudioConfig {
+                object_type: 2,
+                rate: 48000,
+                channels: Some(1)
+            })
+        );
+        // LC, 44.1 kHz, 5.1 (0x12 0x30).
+        assert_eq!(
+            audio_specific_config(&[0x12, 0x30]),
+            Some(AudioConfig {
+                object_type: 2,
+                rate: 44100,
+                channels: Some(6)
+            })
+        );
+        assert_eq!(audio_specific_config(&[0x12]), None);
+    }
+
+    #[test]
+    fn colorimetry_tells_hdr() {
+        gst::init().unwrap();
+        let mut s = Stream::default();
+        colorimetry("bt2100-pq", &mut s);
+        assert_eq!(s.hdr.as_deref(), Some("HDR10"));
+        assert_eq!(s.colorimetry.as_ref().unwrap()["transfer"], "smpte2084");
+        let mut s = Stream::default();
+        colorimetry("bt2100-hlg", &mut s);
+        assert_eq!(s.hdr.as_deref(), Some("HLG"));
+        let mut s = Stream::default();
+        colorimetry("bt709", &mut s);
+        assert!(s.hdr.is_none());
+        assert_eq!(s.colorimetry.as_ref().unwrap()["range"], "limited");
+    }
+
+    #[test]
+    fn hdr10_static_metadata() {
+        let m =
+            mastering_display("34000:16000:13250:34500:7500:3000:15635:16450:10000000:50").unwrap();
+        assert!((m.red[0] - 0.68).abs() < 1e-9 && (m.white_point[1] - 0.329).abs() < 1e-9);
+        assert!((m.max_luminance - 1000.0).abs() < 1e-9 && (m.min_luminance - 0.005).abs() < 1e-9);
+        assert_eq!(
+            content_light_level("1000:400"),
+            Some(ContentLightLevel {
+                max_cll: 1000,
+                max_fall: 400
+            })
+        );
+    }
+
+    #[test]
+    fn layouts_are_never_guessed_from_odd_masks() {
+        assert_eq!(channel_layout(6, Some(0x3f)), Some("5.1"));
+        assert_eq!(channel_layout(6, Some(0x1)), None);
+    }
+}

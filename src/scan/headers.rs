@@ -1,0 +1,669 @@
+//! Container headers read directly, for what GStreamer's demuxers do not pass on:
+//! the length a file declares (so a cut file is told as truncated), MP4 brands,
+//! and per track the stored fourcc, language, sample count and frame timing.
+//!
+//! Cheap by design: box and chunk headers are read with positioned reads of a
+//! few bytes each, skipping payloads; nothing here reads media data. Every
+//! reader stops at the first thing it does not understand and returns what it
+//! has: a missing fact stays absent, it is never guessed.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+/// What the headers say.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Headers {
+    /// The length the headers declare, when it is more than the file holds.
+    pub declared_size: Option<u64>,
+    pub major_brand: Option<String>,
+    pub compatible_brands: Vec<String>,
+    pub tracks: Vec<Track>,
+    /// MP4 Nero chapters (`udta/chpl`): start in seconds and title.
+    pub chapters: Vec<(f64, Option<String>)>,
+}
+
+/// The handler of an ASF stream's extended properties (frame timing only).
+pub const ASF_VIDEO: &str = "asf-video";
+
+/// One track as its container header describes it.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Track {
+    /// The container's own track number (MP4 track id, AVI stream index).
+    pub id: u32,
+    /// `vide`, `soun`, … (MP4 handler) or `vids`, `auds`, … (AVI stream type).
+    pub handler: String,
+    pub codec_tag: Option<String>,
+    /// MP4 `mdhd` language, ISO 639-2/T packed in three letters.
+    pub language: Option<String>,
+    pub frames: Option<u64>,
+    pub duration_s: Option<f64>,
+    /// Sample durations of a video track are not all the same.
+    pub variable_frame_rate: Option<bool>,
+    /// Frames per second an AVI or ASF header states.
+    pub frame_rate: Option<(u32, u32)>,
+    /// Matroska `CodecID`.
+    pub codec_id: Option<String>,
+    pub title: Option<String>,
+    pub default: Option<bool>,
+    pub forced: Option<bool>,
+}
+
+/// Read the headers of `path` for a container of the given short name.
+pub fn read(path: &Path, container: &str) -> Headers {
+    let Ok(file) = File::open(path) else {
+        return Headers::default();
+    };
+    let Ok(len) = file.metadata().map(|m| m.len()) else {
+        return Headers::default();
+    };
+    let r = Reader { file, len };
+    let mut h = Headers::default();
+    match container {
+        "mp4" | "mov" | "3gp" | "3g2" | "m4a" | "mj2" => r.mp4(&mut h),
+        "mkv" | "webm" => r.matroska(&mut h),
+        "avi" | "wav" => r.riff(&mut h),
+        "asf" => r.asf(&mut h),
+        _ => {}
+    }
+    h.declared_size = h.declared_size.filter(|&d| d > len);
+    h
+}
+
+/// ffprobe's spelling of a fourcc: printable characters as they are, others as
+/// `[N]`.
+pub fn fourcc_string(b: [u8; 4]) -> String {
+    b.iter()
+        .map(|&c| {
+            if c.is_ascii_alphanumeric() || b" .-_".contains(&c) {
+                (c as char).to_string()
+            } else {
+                format!("[{c}]")
+            }
+        })
+        .collect()
+}
+
+struct Reader {
+    file: File,
+    len: u64,
+}
+
+impl Reader {
+    fn bytes<const N: usize>(&self, at: u64) -> Option<[u8; N]> {
+        let mut b = [0u8; N];
+        self.file.read_exact_at(&mut b, at).ok()?;
+        Some(b)
+    }
+
+    fn vec(&self, at: u64, n: usize) -> Option<Vec<u8>> {
+        let mut b = vec![0u8; n];
+        self.file.read_exact_at(&mut b, at).ok()?;
+        Some(b)
+    }
+
+    fn u32be(&self, at: u64) -> Option<u32> {
+        self.bytes::<4>(at).map(u32::from_be_bytes)
+    }
+
+    fn u64be(&self, at: u64) -> Option<u64> {
+        self.bytes::<8>(at).map(u64::from_be_bytes)
+    }
+
+    /// The boxes in `[start, end)`: (type, payload start, box end).
+    fn boxes(&self, start: u64, end: u64) -> Vec<([u8; 4], u64, u64)> {
+        let mut out = Vec::new();
+        let mut at = start;
+        while at + 8 <= end.min(self.len) && out.len() < 10_000 {
+            let Some(h) = self.bytes::<8>(at) else { break };
+            let size = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as u64;
+            let kind = [h[4], h[5], h[6], h[7]];
+            let (size, header) = match size {
+                1 => match self.u64be(at + 8) {
+                    Some(s) => (s, 16),
+                    None => break,
+                },
+                // Size 0: the box runs to the end of the file.
+                0 => (end.min(self.len) - at, 8),
+                s => (s, 8),
+            };
+            if size < header {
+                break;
+            }
+            out.push((kind, at + header, at + size));
+            at += size;
+        }
+        out
+    }
+
+    fn mp4(&self, h: &mut Headers) {
+        let top = self.boxes(0, u64::MAX);
+        for &(kind, body, end) in &top {
+            if end > self.len {
+                h.declared_size = Some(h.declared_size.unwrap_or(0).max(end));
+            }
+            match &kind {
+                b"ftyp" => {
+                    let n = ((end.min(self.len)).saturating_sub(body)).min(256) as usize;
+                    if let Some(b) = self.vec(body, n) {
+                        if b.len() >= 4 {
+                            h.major_brand = Some(brand(&b[0..4]));
+                        }
+                        h.compatible_brands = b
+                            .get(8..)
+                            .unwrap_or(&[])
+                            .chunks_exact(4)
+                            .map(brand)
+                            .collect();
+                    }
+                }
+                b"moov" if end <= self.len => {
+                    for (k, tb, te) in self.boxes(body, end) {
+                        if &k == b"trak"
+                            && let Some(t) = self.mp4_track(tb, te)
+                        {
+                            h.tracks.push(t);
+                        }
+                        if &k == b"udta"
+                            && let Some((c, ce)) = self.child(tb, te, &[b"chpl"])
+                        {
+                            h.chapters = self.chpl(c, ce);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Nero chapters: version and flags, (version 1) four more bytes, a count,
+    /// then per chapter a start in 100 ns units and a length-prefixed title.
+    fn chpl(&self, body: u64, end: u64) -> Vec<(f64, Option<String>)> {
+        let mut out = Vec::new();
+        let Some(version) = self.bytes::<1>(body).map(|b| b[0]) else {
+            return out;
+        };
+        let mut at = body + if version == 1 { 8 } else { 4 };
+        let Some(n) = self.bytes::<1>(at).map(|b| b[0]) else {
+            return out;
+        };
+        at += 1;
+        for _ in 0..n {
+            let (Some(start), Some(len)) = (self.u64be(at), self.bytes::<1>(at + 8)) else {
+                break;
+            };
+            let len = len[0] as usize;
+            if at + 9 + len as u64 > end {
+                break;
+            }
+            let title = self
+                .vec(at + 9, len)
+                .map(|t| String::from_utf8_lossy(&t).into_owned())
+                .filter(|t| !t.is_empty());
+            out.push((start as f64 / 1e7, title));
+            at += 9 + len as u64;
+        }
+        out
+    }
+
+    fn child(&self, body: u64, end: u64, path: &[&[u8; 4]]) -> Option<(u64, u64)> {
+        let (first, rest) = path.split_first()?;
+        let (_, b, e) = self
+            .boxes(body, end)
+            .into_iter()
+            .find(|(k, _, _)| &k == first)?;
+        if rest.is_empty() {
+            Some((b, e))
+        } else {
+            self.child(b, e, rest)
+        }
+    }
+
+    fn mp4_track(&self, body: u64, end: u64) -> Option<Track> {
+        let mut t = Track::default();
+        let (tkhd, _) = self.child(body, end, &[b"tkhd"])?;
+        let version = self.bytes::<1>(tkhd)?[0];
+        // tkhd flags: 1 = enabled, which players (and ffprobe) take as default.
+        t.default = Some(self.bytes::<4>(tkhd)?[3] & 1 == 1);
+        t.id = self.u32be(tkhd + if version == 1 { 20 } else { 12 })?;
+        let (mdia, mdia_end) = self.child(body, end, &[b"mdia"])?;
+        if let Some((mdhd, _)) = self.child(mdia, mdia_end, &[b"mdhd"]) {
+            let v = self.bytes::<1>(mdhd)?[0];
+            let (scale, dur, lang) = if v == 1 {
+                (self.u32be(mdhd + 20)?, self.u64be(mdhd + 24)?, mdhd + 32)
+            } else {
+                (
+                    self.u32be(mdhd + 12)?,
+                    self.u32be(mdhd + 16)? as u64,
+                    mdhd + 20,
+                )
+            };
+            if scale > 0 && dur > 0 && dur != u32::MAX as u64 {
+                t.duration_s = Some(dur as f64 / scale as f64);
+            }
+            let packed = u16::from_be_bytes(self.bytes::<2>(lang)?);
+            // Values below 0x400 are Macintosh language codes, not ISO 639.
+            if packed >= 0x400 {
+                let code: String = [10u16, 5, 0]
+                    .iter()
+                    .map(|s| (((packed >> s) & 0x1f) as u8 + 0x60) as char)
+                    .collect();
+                if code.chars().all(|c| c.is_ascii_lowercase()) {
+                    t.language = Some(code);
+                }
+            }
+        }
+        if let Some((hdlr, _)) = self.child(mdia, mdia_end, &[b"hdlr"]) {
+            t.handler = brand(&self.bytes::<4>(hdlr + 8)?);
+        }
+        let (stbl, stbl_end) = self.child(mdia, mdia_end, &[b"minf", b"stbl"])?;
+        if let Some((stsd, stsd_end)) = self.child(stbl, stbl_end, &[b"stsd"])
+            && let Some(&(k, _, _)) = self.boxes(stsd + 8, stsd_end).first()
+        {
+            t.codec_tag = Some(fourcc_string(k));
+        }
+        if let Some((stsz, _)) = self.child(stbl, stbl_end, &[b"stsz"]) {
+            t.frames = self.u32be(stsz + 8).map(u64::from).filter(|&n| n > 0);
+        }
+        if t.handler == "vide"
+            && let Some((stts, stts_end)) = self.child(stbl, stbl_end, &[b"stts"])
+        {
+            // One run of equal sample durations is a constant rate; a last
+            // sample of another length (common at the end of a stream) is too.
+            let n = self.u32be(stts + 4)?;
+            if stts + 8 + 8 * n as u64 <= stts_end && n <= 4096 {
+                let mut deltas = Vec::new();
+                for i in 0..n as u64 {
+                    deltas.push((
+                        self.u32be(stts + 8 + 8 * i)?,
+                        self.u32be(stts + 12 + 8 * i)?,
+                    ));
+                }
+                let body: Vec<_> = if deltas.len() > 1 && deltas.last()?.0 == 1 {
+                    deltas[..deltas.len() - 1].to_vec()
+                } else {
+                    deltas
+                };
+                t.variable_frame_rate = Some(body.windows(2).any(|w| w[0].1 != w[1].1));
+            }
+        }
+        Some(t)
+    }
+
+    /// EBML variable-length integer at `at`: (value, length); `None` for the
+    /// reserved "unknown size".
+    fn vint(&self, at: u64, keep_marker: bool) -> Option<(Option<u64>, u64)> {
+        let first = self.bytes::<1>(at)?[0];
+        let n = first.leading_zeros() as u64 + 1;
+        if n > 8 {
+            return None;
+        }
+        let rest = self.vec(at + 1, (n - 1) as usize)?;
+        let mut v = if keep_marker {
+            first as u64
+        } else {
+            (first as u64) & (0xff >> n)
+        };
+        for b in rest {
+            v = (v << 8) | b as u64;
+        }
+        let all_ones = !keep_marker && v == (1u64 << (7 * n)) - 1;
+        Some(((!all_ones).then_some(v), n))
+    }
+
+    fn matroska(&self, h: &mut Headers) {
+        // EBML header, then the Segment: its declared size says where the file ends.
+        let Some((Some(id), idn)) = self.vint(0, true) else {
+            return;
+        };
+        if id != 0x1A45_DFA3 {
+            return;
+        }
+        let Some((Some(size), sn)) = self.vint(idn, false) else {
+            return;
+        };
+        let seg = idn + sn + size;
+        let Some((Some(seg_id), n1)) = self.vint(seg, true) else {
+            return;
+        };
+        if seg_id != 0x1853_8067 {
+            return;
+        }
+        let Some((seg_size, n2)) = self.vint(seg + n1, false) else {
+            return;
+        };
+        let body = seg + n1 + n2;
+        let seg_end = match seg_size {
+            Some(s) => {
+                h.declared_size = Some(body + s);
+                body + s
+            }
+            None => self.len,
+        };
+        // The Tracks element comes before the first Cluster.
+        for (id, b, e) in self.elements(body, seg_end.min(self.len), 64) {
+            match id {
+                0x1654_AE6B => {
+                    for (tid, tb, te) in self.elements(b, e, 1000) {
+                        if tid == 0xAE {
+                            h.tracks.push(self.matroska_track(tb, te));
+                        }
+                    }
+                    break;
+                }
+                0x1F43_B675 => break,
+                _ => {}
+            }
+        }
+    }
+
+    /// The EBML elements in `[start, end)`: (id, data start, data end). Stops at
+    /// an element of unknown size.
+    fn elements(&self, start: u64, end: u64, max: usize) -> Vec<(u64, u64, u64)> {
+        let mut out = Vec::new();
+        let mut at = start;
+        while at < end && out.len() < max {
+            let Some((Some(id), n1)) = self.vint(at, true) else {
+                break;
+            };
+            let Some((Some(size), n2)) = self.vint(at + n1, false) else {
+                break;
+            };
+            let data = at + n1 + n2;
+            out.push((id, data, data + size));
+            at = data + size;
+        }
+        out
+    }
+
+    fn matroska_track(&self, start: u64, end: u64) -> Track {
+        let mut t = Track {
+            // Absent flags have their defaults: FlagDefault 1, FlagForced 0.
+            default: Some(true),
+            forced: Some(false),
+            ..Track::default()
+        };
+        let mut bcp47 = None;
+        for (id, b, e) in self.elements(start, end.min(self.len), 200) {
+            let n = (e - b).min(1024) as usize;
+            let text = || {
+                self.vec(b, n).map(|v| {
+                    String::from_utf8_lossy(&v)
+                        .trim_end_matches('\0')
+                        .to_string()
+                })
+            };
+            let uint = || {
+                self.vec(b, n.min(8))
+                    .map(|v| v.iter().fold(0u64, |a, &x| (a << 8) | x as u64))
+            };
+            match id {
+                0xD7 => t.id = uint().unwrap_or(0) as u32,
+                0x86 => t.codec_id = text(),
+                0x22_B59C => t.language = text(),
+                0x22_B59D => bcp47 = text(),
+                0x536E => t.title = text().filter(|x| !x.is_empty()),
+                0x88 => t.default = uint().map(|v| v != 0),
+                0x55AA => t.forced = uint().map(|v| v != 0),
+                0x83 => {
+                    t.handler = match uint() {
+                        Some(1) => "video",
+                        Some(2) => "audio",
+                        Some(0x11) => "subtitle",
+                        _ => "",
+                    }
+                    .into()
+                }
+                _ => {}
+            }
+        }
+        // Language defaults to "eng" when the element is absent (Matroska spec).
+        if t.language.is_none() && bcp47.is_none() {
+            t.language = Some("eng".into());
+        }
+        t.language = t.language.or(bcp47);
+        t
+    }
+
+    fn riff(&self, h: &mut Headers) {
+        // RIFF chunks follow one another (AVI files past 1 GiB add `AVIX` ones).
+        let mut at = 0u64;
+        while at + 12 <= self.len {
+            let Some(head) = self.bytes::<12>(at) else {
+                break;
+            };
+            if &head[0..4] != b"RIFF" {
+                break;
+            }
+            let size = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as u64;
+            let end = at + 8 + size + (size & 1);
+            if end > self.len {
+                h.declared_size = Some(at + 8 + size);
+            }
+            if at == 0 && &head[8..12] == b"AVI " {
+                self.avi_streams(12, end.min(self.len), h);
+            }
+            at = end;
+        }
+    }
+
+    fn avi_streams(&self, start: u64, end: u64, h: &mut Headers) {
+        let chunks = |from: u64, to: u64| {
+            let mut out = Vec::new();
+            let mut at = from;
+            while at + 8 <= to && out.len() < 1000 {
+                let Some(c) = self.bytes::<8>(at) else { break };
+                let size = u32::from_le_bytes([c[4], c[5], c[6], c[7]]) as u64;
+                out.push(([c[0], c[1], c[2], c[3]], at + 8, size));
+                at += 8 + size + (size & 1);
+            }
+            out
+        };
+        let Some(&(_, hdrl, hsize)) = chunks(start, end)
+            .iter()
+            .find(|(k, b, _)| k == b"LIST" && self.bytes::<4>(*b).is_some_and(|t| &t == b"hdrl"))
+        else {
+            return;
+        };
+        let mut index = 0;
+        for (k, body, size) in chunks(hdrl + 4, hdrl + hsize) {
+            if &k != b"LIST" || self.bytes::<4>(body).is_none_or(|t| &t != b"strl") {
+                continue;
+            }
+            // 1-based, as avidemux numbers its streams.
+            let mut t = Track {
+                id: index + 1,
+                ..Track::default()
+            };
+            index += 1;
+            for (ck, cb, _) in chunks(body + 4, body + size) {
+                match &ck {
+                    b"strh" => {
+                        let Some(s) = self.bytes::<36>(cb) else {
+                            continue;
+                        };
+                        t.handler = brand(&s[0..4]);
+                        let scale = u32::from_le_bytes([s[20], s[21], s[22], s[23]]);
+                        let rate = u32::from_le_bytes([s[24], s[25], s[26], s[27]]);
+                        let length = u32::from_le_bytes([s[32], s[33], s[34], s[35]]);
+                        if t.handler == "vids" {
+                            if scale > 0 && rate > 0 {
+                                t.frame_rate = Some((rate, scale));
+                            }
+                            t.frames = Some(length as u64).filter(|&n| n > 0);
+                        }
+                    }
+                    b"strf" if t.handler == "vids" => {
+                        if let Some(b) = self.bytes::<4>(cb + 16) {
+                            t.codec_tag = Some(fourcc_string(b));
+                        }
+                    }
+                    b"strf" if t.handler == "auds" => {
+                        if let Some(b) = self.bytes::<2>(cb) {
+                            t.codec_tag = Some(fourcc_string([b[0], b[1], 0, 0]));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            h.tracks.push(t);
+        }
+    }
+
+    fn asf(&self, h: &mut Headers) {
+        const HEADER: [u8; 16] = guid("75B22630-668E-11CF-A6D9-00AA0062CE6C");
+        const FILE_PROPERTIES: [u8; 16] = guid("8CABDCA1-A947-11CF-8EE4-00C00C205365");
+        const EXTENSION: [u8; 16] = guid("5FBF03B5-A92E-11CF-8EE3-00C00C205365");
+        const EXT_STREAM: [u8; 16] = guid("14E6A5CB-C672-4332-8399-A96952065B5A");
+        let Some(head) = self.bytes::<30>(0) else {
+            return;
+        };
+        if head[0..16] != HEADER {
+            return;
+        }
+        let size = u64::from_le_bytes(head[16..24].try_into().unwrap());
+        let objects = |from: u64, to: u64| {
+            let mut out = Vec::new();
+            let mut at = from;
+            while at + 24 <= to.min(self.len) && out.len() < 1000 {
+                let Some(o) = self.bytes::<24>(at) else { break };
+                let s = u64::from_le_bytes(o[16..24].try_into().unwrap());
+                if s < 24 {
+                    break;
+                }
+                out.push((<[u8; 16]>::try_from(&o[0..16]).unwrap(), at, s));
+                at += s;
+            }
+            out
+        };
+        for (g, at, s) in objects(30, size) {
+            if g == FILE_PROPERTIES {
+                if let Some(b) = self.bytes::<8>(at + 40) {
+                    let declared = u64::from_le_bytes(b);
+                    // Zero while a file is being written (broadcast flag).
+                    if declared > 0 {
+                        h.declared_size = Some(declared);
+                    }
+                }
+            } else if g == EXTENSION {
+                // 16-byte reserved GUID, 2-byte reserved, 4-byte data size, objects.
+                for (eg, eat, _) in objects(at + 46, at + s) {
+                    if eg != EXT_STREAM {
+                        continue;
+                    }
+                    let (Some(n), Some(tpf)) =
+                        (self.bytes::<2>(eat + 72), self.bytes::<8>(eat + 74))
+                    else {
+                        continue;
+                    };
+                    let per_frame = u64::from_le_bytes(tpf);
+                    if per_frame > 0 {
+                        h.tracks.push(Track {
+                            id: u16::from_le_bytes(n) as u32,
+                            handler: ASF_VIDEO.into(),
+                            // 100-ns units: 10,000,000 / per_frame frames per second.
+                            frame_rate: reduce(10_000_000, per_frame),
+                            ..Track::default()
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A frame rate as a small fraction: 10,000,000 / 333,667 → 30000/1001.
+fn reduce(num: u64, den: u64) -> Option<(u32, u32)> {
+    if den == 0 {
+        return None;
+    }
+    let fps = num as f64 / den as f64;
+    let whole = fps.round();
+    if (fps - whole).abs() < 0.001 {
+        return Some((whole as u32, 1));
+    }
+    let ntsc = (fps * 1.001).round();
+    if (fps - ntsc * 1000.0 / 1001.0).abs() < 0.001 {
+        return Some(((ntsc * 1000.0) as u32, 1001));
+    }
+    let g = gcd(num, den);
+    Some(((num / g) as u32, (den / g) as u32))
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a.max(1) } else { gcd(b, a % b) }
+}
+
+/// An ASF GUID as it is stored: its text form with the first three groups
+/// little-endian.
+const fn guid(text: &str) -> [u8; 16] {
+    const fn hex(c: u8) -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => c - b'A' + 10,
+        }
+    }
+    let t = text.as_bytes();
+    let mut bytes = [0u8; 16];
+    let (mut i, mut n) = (0, 0);
+    while i < t.len() {
+        if t[i] == b'-' {
+            i += 1;
+            continue;
+        }
+        bytes[n] = hex(t[i]) << 4 | hex(t[i + 1]);
+        n += 1;
+        i += 2;
+    }
+    let mut out = bytes;
+    // Groups of 4, 2 and 2 bytes are little-endian on disk.
+    let order = [3, 2, 1, 0, 5, 4, 7, 6];
+    let mut k = 0;
+    while k < 8 {
+        out[k] = bytes[order[k]];
+        k += 1;
+    }
+    out
+}
+
+fn brand(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fourccs_as_ffprobe_spells_them() {
+        assert_eq!(fourcc_string(*b"avc1"), "avc1");
+        assert_eq!(fourcc_string([0x55, 0, 0, 0]), "U[0][0][0]");
+    }
+
+    #[test]
+    fn asf_guids_are_stored_little_endian() {
+        let g = guid("75B22630-668E-11CF-A6D9-00AA0062CE6C");
+        assert_eq!(&g[..8], &[0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11]);
+        assert_eq!(&g[8..], &[0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C]);
+    }
+
+    #[test]
+    fn asf_frame_times_become_fractions() {
+        assert_eq!(reduce(10_000_000, 400_000), Some((25, 1)));
+        assert_eq!(reduce(10_000_000, 333_667), Some((30000, 1001)));
+    }
+
+    #[test]
+    fn a_cut_matroska_file_declares_more_than_it_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.mkv");
+        // EBML header (empty), Segment of 1000 bytes, of which 10 are present.
+        let mut b = vec![0x1A, 0x45, 0xDF, 0xA3, 0x80];
+        b.extend([0x18, 0x53, 0x80, 0x67, 0x40 | 0x03, 0xE8]);
+        b.extend([0u8; 10]);
+        std::fs::write(&p, &b).unwrap();
+        let h = read(&p, "mkv");
+        assert_eq!(h.declared_size, Some(11 + 1000));
+    }
+}

@@ -1,0 +1,485 @@
+//! Names: GStreamer caps → the short container and codec names ffprobe uses
+//! (`h264`, `msmpeg4v3`, `dnxhd`, `subrip`, …), stream kinds, and ISO 639
+//! language codes as files write them.
+//!
+//! One table per question, in one place: the document, the typed columns and the
+//! reports all read names made here. A caps name with no entry keeps GStreamer's
+//! own short form (`video/x-foo` → `foo`), never a guess at a different codec.
+
+use gstreamer as gst;
+
+/// Short container names people filter on.
+pub fn container_name(caps: &gst::CapsRef) -> Option<String> {
+    let s = caps.structure(0)?;
+    let name = s.name().as_str();
+    let short = match name {
+        "video/quicktime" => match s.get::<&str>("variant").unwrap_or("") {
+            "iso" | "iso-fragmented" => "mp4",
+            "3gpp" => "3gp",
+            "3g2" => "3g2",
+            "mj2" => "mj2",
+            _ => "mov",
+        },
+        "audio/x-m4a" => "m4a",
+        "video/x-matroska" => "mkv",
+        "video/webm" | "audio/webm" => "webm",
+        "video/x-msvideo" => "avi",
+        "video/mpegts" => {
+            if s.get::<i32>("packetsize").unwrap_or(188) == 192 {
+                "m2ts"
+            } else {
+                "ts"
+            }
+        }
+        "video/mpeg" if s.get::<bool>("systemstream").unwrap_or(false) => "mpeg-ps",
+        "application/ogg" | "video/ogg" | "audio/ogg" => "ogg",
+        "video/x-flv" => "flv",
+        "video/x-ms-asf" => "asf",
+        "application/mxf" => "mxf",
+        "video/x-dv" => "dv",
+        "application/x-id3" | "application/x-apetag" => "tagged",
+        "audio/x-wav" => "wav",
+        "audio/x-flac" => "flac",
+        "audio/mpeg" => match s.get::<i32>("mpegversion").unwrap_or(1) {
+            1 => "mp3",
+            _ => "aac",
+        },
+        "video/x-h264" => "h264",
+        "video/x-h265" => "hevc",
+        "video/x-ivf" => "ivf",
+        "video/x-nuv" => "nuv",
+        "application/vnd.rn-realmedia" => "rm",
+        other => short_form(other),
+    };
+    Some(short.to_string())
+}
+
+/// Is this container one that holds audio or video? A file in one of these
+/// with neither is not media (a text file renamed `.mkv` types as `text/plain`,
+/// which is not a container at all).
+pub fn is_media_container(caps: &gst::CapsRef) -> bool {
+    let Some(s) = caps.structure(0) else {
+        return false;
+    };
+    let name = s.name().as_str();
+    name.starts_with("video/")
+        || name.starts_with("audio/")
+        || matches!(
+            name,
+            "application/ogg" | "application/mxf" | "application/vnd.rn-realmedia"
+        )
+}
+
+/// `video/x-foo` → `foo`.
+fn short_form(name: &str) -> &str {
+    name.rsplit('/')
+        .next()
+        .unwrap_or(name)
+        .trim_start_matches("x-")
+}
+
+/// ffprobe's codec name for a stream's caps. `container` (a short container
+/// name) matters where one caps name stands for codecs ffprobe tells apart:
+/// timed text is `mov_text` in the QuickTime family and `subrip` elsewhere.
+pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
+    let name = s.name().as_str();
+    let int = |f: &str| s.get::<i32>(f).ok();
+    let text = |f: &str| s.get::<&str>(f).ok();
+    let named = match name {
+        "video/x-h264" => "h264",
+        "video/x-h265" => "hevc",
+        "video/x-h266" => "vvc",
+        "video/x-vp8" => "vp8",
+        "video/x-vp9" => "vp9",
+        "video/x-av1" => "av1",
+        "video/mpeg" => match int("mpegversion") {
+            Some(1) => "mpeg1video",
+            Some(2) => "mpeg2video",
+            Some(4) => "mpeg4",
+            _ => "mpegvideo",
+        },
+        "video/x-divx" => match int("divxversion") {
+            Some(3) => "msmpeg4v3",
+            _ => "mpeg4",
+        },
+        "video/x-xvid" => "mpeg4",
+        "video/x-msmpeg" => match int("msmpegversion") {
+            Some(41) => "msmpeg4v1",
+            Some(42) => "msmpeg4v2",
+            _ => "msmpeg4v3",
+        },
+        "video/x-h263" => match text("h263version") {
+            Some("h263p") | Some("h263pp") => "h263p",
+            _ => "h263",
+        },
+        "video/x-flash-video" => "flv1",
+        "video/x-flash-screen" => "flashsv",
+        "video/x-vp6" => "vp6",
+        "video/x-vp6-flash" => "vp6f",
+        "video/x-vp6-alpha" => "vp6a",
+        "image/jpeg" => "mjpeg",
+        "image/png" => "png",
+        "image/gif" => "gif",
+        "image/bmp" => "bmp",
+        "image/tiff" => "tiff",
+        "video/x-theora" => "theora",
+        "video/x-prores" => "prores",
+        "video/x-dnxhd" => "dnxhd",
+        "video/x-ffv" => "ffv1",
+        "video/x-huffyuv" => "huffyuv",
+        "video/x-cineform" => "cfhd",
+        "video/x-cinepak" => "cinepak",
+        "video/x-qtrle" => "qtrle",
+        "video/x-svq" => match int("svqversion") {
+            Some(3) => "svq3",
+            _ => "svq1",
+        },
+        "video/x-indeo" => match int("indeoversion") {
+            Some(2) => "indeo2",
+            Some(4) => "indeo4",
+            Some(5) => "indeo5",
+            _ => "indeo3",
+        },
+        "video/x-wmv" => match (int("wmvversion"), text("format")) {
+            (_, Some("WVC1")) | (_, Some("wvc1")) => "vc1",
+            (Some(1), _) => "wmv1",
+            (Some(2), _) => "wmv2",
+            (Some(3), _) => "wmv3",
+            _ => "wmv",
+        },
+        "video/x-dirac" => "dirac",
+        "video/x-raw" => "rawvideo",
+        "video/x-dv" => "dvvideo",
+        "video/x-rle" => "msrle",
+        "video/x-msvideocodec" => "msvideo1",
+        "audio/mpeg" => match (int("mpegversion"), int("layer")) {
+            (Some(1), Some(3)) | (Some(1), None) => "mp3",
+            (Some(1), Some(2)) => "mp2",
+            (Some(1), Some(1)) => "mp1",
+            _ => "aac",
+        },
+        "audio/x-opus" => "opus",
+        "audio/x-vorbis" => "vorbis",
+        "audio/x-flac" => "flac",
+        "audio/x-ac3" | "audio/ac3" => "ac3",
+        "audio/x-eac3" => "eac3",
+        "audio/x-dts" => "dts",
+        "audio/x-true-hd" => "truehd",
+        "audio/x-alac" => "alac",
+        "audio/x-speex" => "speex",
+        "audio/x-wavpack" => "wavpack",
+        "audio/x-ape" => "ape",
+        "audio/x-tta" => "tta",
+        "audio/x-gsm" => "gsm",
+        "audio/x-nellymoser" => "nellymoser",
+        "audio/x-qdm2" => "qdm2",
+        "audio/x-raw" => return pcm_name(text("format")),
+        "audio/x-alaw" => "pcm_alaw",
+        "audio/x-mulaw" => "pcm_mulaw",
+        "audio/x-wma" => match int("wmaversion") {
+            Some(1) => "wmav1",
+            Some(2) => "wmav2",
+            Some(3) => "wmapro",
+            Some(4) => "wmalossless",
+            _ => "wma",
+        },
+        "audio/AMR" => "amr_nb",
+        "audio/AMR-WB" => "amr_wb",
+        "audio/x-adpcm" => match text("layout") {
+            Some("microsoft") => "adpcm_ms",
+            Some("quicktime") => "adpcm_ima_qt",
+            Some("swf") => "adpcm_swf",
+            Some("g726") => "adpcm_g726",
+            _ => "adpcm_ima_wav",
+        },
+        "text/x-raw" | "application/x-subtitle" => match container {
+            Some("mp4" | "mov" | "3gp" | "3g2" | "m4a" | "mj2") => "mov_text",
+            _ => "subrip",
+        },
+        "application/x-ssa" | "application/x-ass" => "ass",
+        "application/x-subtitle-vtt" | "text/vtt" => "webvtt",
+        "subpicture/x-pgs" => "hdmv_pgs_subtitle",
+        "subpicture/x-dvd" => "dvd_subtitle",
+        "subpicture/x-dvb" => "dvb_subtitle",
+        "subpicture/x-xsub" => "xsub",
+        "application/x-teletext" => "dvb_teletext",
+        "closedcaption/x-cea-608" => "eia_608",
+        "application/x-subtitle-sami" => "sami",
+        "application/x-subtitle-tmplayer" | "application/x-subtitle-mpl2" => "text",
+        other
+            if other.starts_with("video/x-gst-fourcc-")
+                || other.starts_with("audio/x-gst-fourcc-") =>
+        {
+            let fourcc = other.rsplit('-').next().unwrap_or("");
+            return fourcc_codec(fourcc)
+                .map(str::to_string)
+                .unwrap_or_else(|| fourcc.to_string());
+        }
+        other => short_form(other),
+    };
+    named.to_string()
+}
+
+/// The codec behind a fourcc that GStreamer passes through without a caps name
+/// of its own (`video/x-gst-fourcc-avdh`; GStreamer lowercases it).
+pub fn fourcc_codec(fourcc: &str) -> Option<&'static str> {
+    Some(match fourcc.to_ascii_lowercase().as_str() {
+        "avdh" | "avdn" => "dnxhd",
+        "ap4h" | "ap4x" | "apch" | "apcn" | "apcs" | "apco" => "prores",
+        "div3" | "mp43" | "div4" => "msmpeg4v3",
+        "mp42" => "msmpeg4v2",
+        "mpg4" | "mp41" => "msmpeg4v1",
+        "cfhd" => "cfhd",
+        "hap1" | "hap5" | "hapy" => "hap",
+        "icod" => "aic",
+        _ => return None,
+    })
+}
+
+/// ffprobe's name for raw PCM in a GStreamer raw audio format.
+fn pcm_name(format: Option<&str>) -> String {
+    let Some(f) = format else {
+        return "pcm".into();
+    };
+    match f {
+        "U8" => "pcm_u8".into(),
+        "S8" => "pcm_s8".into(),
+        _ => {
+            // S16LE → pcm_s16le, F32BE → pcm_f32be, S24_32LE → pcm_s24le.
+            let lower = f.to_ascii_lowercase();
+            let lower = lower.replace("_32", "");
+            format!("pcm_{lower}")
+        }
+    }
+}
+
+/// ffprobe's name for a Matroska `CodecID` GStreamer does not know.
+pub fn matroska_codec(id: &str) -> Option<&'static str> {
+    Some(match id {
+        "D_WEBVTT/SUBTITLES"
+        | "D_WEBVTT/CAPTIONS"
+        | "D_WEBVTT/DESCRIPTIONS"
+        | "D_WEBVTT/METADATA"
+        | "S_TEXT/WEBVTT" => "webvtt",
+        "S_TEXT/UTF8" => "subrip",
+        "S_TEXT/ASS" | "S_TEXT/SSA" | "S_ASS" | "S_SSA" => "ass",
+        "S_HDMV/PGS" => "hdmv_pgs_subtitle",
+        "S_VOBSUB" => "dvd_subtitle",
+        "S_DVBSUB" => "dvb_subtitle",
+        "S_HDMV/TEXTST" => "hdmv_text_subtitle",
+        "S_ARIBSUB" => "arib_caption",
+        _ => return None,
+    })
+}
+
+/// The kind of stream a codec name stands for.
+pub fn kind_of_codec(codec: &str) -> &'static str {
+    match codec {
+        "webvtt" | "subrip" | "ass" | "hdmv_pgs_subtitle" | "dvd_subtitle" | "dvb_subtitle"
+        | "hdmv_text_subtitle" | "arib_caption" | "mov_text" => "subtitle",
+        _ => "data",
+    }
+}
+
+/// The kind of a stream by its caps name: video, audio, subtitle or data.
+pub fn kind_of(name: &str) -> &'static str {
+    if name.starts_with("video/") || name.starts_with("image/") {
+        "video"
+    } else if name.starts_with("audio/") {
+        "audio"
+    } else if name.starts_with("text/")
+        || name.starts_with("subpicture/")
+        || name.starts_with("closedcaption/")
+        || matches!(
+            name,
+            "application/x-ssa"
+                | "application/x-ass"
+                | "application/x-subtitle-vtt"
+                | "application/x-subtitle"
+                | "application/x-teletext"
+                | "application/x-subtitle-sami"
+                | "application/x-subtitle-tmplayer"
+                | "application/x-subtitle-mpl2"
+        )
+    {
+        "subtitle"
+    } else {
+        "data"
+    }
+}
+
+/// ffprobe's pixel-format name for a GStreamer raw or parsed video description:
+/// chroma format and bit depth (the parsers' `chroma-format` and
+/// `bit-depth-luma`), or a raw `format`.
+pub fn pix_fmt(
+    chroma: Option<&str>,
+    depth: Option<u32>,
+    raw_format: Option<&str>,
+) -> Option<String> {
+    if let Some(f) = raw_format {
+        return Some(
+            match f {
+                "I420" => "yuv420p",
+                "YV12" => "yuv420p",
+                "Y42B" => "yuv422p",
+                "Y444" => "yuv444p",
+                "YUY2" => "yuyv422",
+                "UYVY" => "uyvy422",
+                "NV12" => "nv12",
+                "RGB" => "rgb24",
+                "BGR" => "bgr24",
+                "RGBA" => "rgba",
+                "BGRA" => "bgra",
+                "GRAY8" => "gray",
+                "v210" => "v210",
+                "I420_10LE" => "yuv420p10le",
+                "I422_10LE" => "yuv422p10le",
+                _ => return None,
+            }
+            .to_string(),
+        );
+    }
+    let base = match chroma? {
+        "4:2:0" => "yuv420p",
+        "4:2:2" => "yuv422p",
+        "4:4:4" => "yuv444p",
+        "4:0:0" => "gray",
+        _ => return None,
+    };
+    match depth {
+        None | Some(8) => Some(base.to_string()),
+        Some(d) if base == "gray" => Some(format!("gray{d}le")),
+        Some(d) => Some(format!("{base}{d}le")),
+    }
+}
+
+/// A language as the file's family of containers writes it: ISO 639-2, the
+/// terminology form (`fra`, `deu`) in the QuickTime family, the bibliographic
+/// form (`fre`, `ger`) elsewhere (Matroska, MPEG-TS, Ogg, AVI). GStreamer
+/// normalises language tags to ISO 639-1 where one exists; this undoes that.
+/// `und` and unknown codes are no language.
+pub fn language(code: &str, container: Option<&str>) -> Option<(String, Option<String>)> {
+    use gstreamer_tag::language_codes as lc;
+    let code = code.trim();
+    if code.is_empty() || code.eq_ignore_ascii_case("und") || code.eq_ignore_ascii_case("zxx") {
+        return None;
+    }
+    let quicktime = matches!(
+        container,
+        Some("mp4" | "mov" | "3gp" | "3g2" | "m4a" | "mj2")
+    );
+    // Three letters are kept as the file wrote them (`fre` and `fra` both occur).
+    if code.len() == 3 && code.chars().all(|c| c.is_ascii_alphabetic()) {
+        let three = code.to_ascii_lowercase();
+        let two = lc::language_code_iso_639_1(&three).map(|s| s.to_string());
+        return Some((three, two));
+    }
+    let three = if quicktime {
+        lc::language_code_iso_639_2t(code)
+    } else {
+        lc::language_code_iso_639_2b(code)
+    }
+    .map(|s| s.to_string())?;
+    let two = lc::language_code_iso_639_1(code).map(|s| s.to_string());
+    Some((three, two))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(s: &str) -> gst::Caps {
+        s.parse::<gst::Caps>().unwrap()
+    }
+
+    fn name(s: &str, container: Option<&str>) -> String {
+        codec_name(caps(s).structure(0).unwrap(), container)
+    }
+
+    #[test]
+    fn codec_names_are_ffprobes() {
+        gst::init().unwrap();
+        assert_eq!(
+            name(
+                "video/mpeg, mpegversion=(int)2, systemstream=(boolean)false",
+                None
+            ),
+            "mpeg2video"
+        );
+        assert_eq!(
+            name("audio/mpeg, mpegversion=(int)1, layer=(int)3", None),
+            "mp3"
+        );
+        assert_eq!(name("audio/mpeg, mpegversion=(int)4", None), "aac");
+        assert_eq!(
+            name("video/x-wmv, wmvversion=(int)3, format=(string)WVC1", None),
+            "vc1"
+        );
+        assert_eq!(
+            name("video/x-msmpeg, msmpegversion=(int)43", None),
+            "msmpeg4v3"
+        );
+        assert_eq!(name("video/x-divx, divxversion=(int)3", None), "msmpeg4v3");
+        assert_eq!(name("video/x-gst-fourcc-avdh", None), "dnxhd");
+        assert_eq!(
+            name("text/x-raw, format=(string)utf8", Some("mkv")),
+            "subrip"
+        );
+        assert_eq!(
+            name("text/x-raw, format=(string)utf8", Some("mp4")),
+            "mov_text"
+        );
+        assert_eq!(name("subpicture/x-pgs", None), "hdmv_pgs_subtitle");
+        assert_eq!(name("audio/x-raw, format=(string)S16LE", None), "pcm_s16le");
+        assert_eq!(
+            name("audio/x-raw, format=(string)S24_32LE", None),
+            "pcm_s24le"
+        );
+        assert_eq!(kind_of("application/x-subtitle-vtt"), "subtitle");
+        assert_eq!(kind_of("application/x-foo"), "data");
+    }
+
+    #[test]
+    fn container_names() {
+        gst::init().unwrap();
+        assert_eq!(
+            container_name(&caps("video/quicktime, variant=(string)apple")).unwrap(),
+            "mov"
+        );
+        assert_eq!(
+            container_name(&caps("video/mpegts, packetsize=(int)192")).unwrap(),
+            "m2ts"
+        );
+        assert!(!is_media_container(&caps("text/plain")));
+        assert!(is_media_container(&caps("video/x-matroska")));
+    }
+
+    #[test]
+    fn languages_as_files_write_them() {
+        gst::init().unwrap();
+        assert_eq!(
+            language("fr", Some("mkv")),
+            Some(("fre".to_string(), Some("fr".to_string())))
+        );
+        assert_eq!(
+            language("fr", Some("mp4")),
+            Some(("fra".to_string(), Some("fr".to_string())))
+        );
+        assert_eq!(language("eng", Some("mkv")).unwrap().0, "eng");
+        assert_eq!(language("und", Some("mkv")), None);
+        assert_eq!(language("", None), None);
+    }
+
+    #[test]
+    fn pixel_formats() {
+        assert_eq!(
+            pix_fmt(Some("4:2:0"), Some(8), None).as_deref(),
+            Some("yuv420p")
+        );
+        assert_eq!(
+            pix_fmt(Some("4:2:0"), Some(10), None).as_deref(),
+            Some("yuv420p10le")
+        );
+        assert_eq!(pix_fmt(None, Some(8), None), None);
+    }
+}
