@@ -11,6 +11,7 @@ use gstreamer::glib;
 use gstreamer_pbutils as pbutils;
 use serde_json::{Map, Value, json};
 
+use super::bitstream::{self, FieldOrder};
 use super::document::{
     Attachment, AudioSummary, Chapter, ContentLightLevel, Document, MasteringDisplay, Stream,
     VideoSummary,
@@ -208,6 +209,9 @@ fn stream(heard: &Heard, container: Option<&str>) -> Stream {
         .filter(|o| !o.is_empty());
         out.interlace_mode = Some(mode);
     }
+    if out.kind == "video" {
+        field_order(s, heard.first.as_ref(), &mut out);
+    }
     let depth = s
         .get::<u32>("bit-depth-luma")
         .ok()
@@ -236,7 +240,7 @@ fn stream(heard: &Heard, container: Option<&str>) -> Stream {
         if matches!(out.codec.as_str(), "mp1" | "mp2" | "mp3")
             && let Some(first) = &heard.first
             && let Ok(map) = first.map_readable()
-            && let Some(h) = mpeg_audio_header(&map)
+            && let Some(h) = bitstream::mpeg_audio_header(&map)
         {
             // The frame header is the truth: FLV can only say 5.5/11/22/44 kHz.
             out.sample_rate = Some(h.rate);
@@ -250,6 +254,37 @@ fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     out
 }
 
+/// Interlacing the caps do not tell, read from the first picture: MPEG-2's
+/// picture coding extension, H.264's first slice.
+fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, out: &mut Stream) {
+    if out.field_order.is_some() && out.field_order.as_deref() != Some("progressive") {
+        return;
+    }
+    let Some(map) = first.and_then(|b| b.map_readable().ok()) else {
+        return;
+    };
+    let order = match out.codec.as_str() {
+        "mpeg2video" | "mpeg1video" => bitstream::mpeg2_field_order(&map),
+        "h264" => {
+            let config = s.get::<gst::Buffer>("codec_data").ok();
+            let config = config.as_ref().and_then(|c| c.map_readable().ok());
+            bitstream::h264_field_order(config.as_deref(), &map)
+        }
+        _ => None,
+    };
+    match order {
+        Some(FieldOrder::Progressive) if out.interlaced.is_none() => {
+            out.interlaced = Some(false);
+            out.field_order = Some(FieldOrder::Progressive.name().into());
+        }
+        Some(o @ (FieldOrder::TopFirst | FieldOrder::BottomFirst)) => {
+            out.interlaced = Some(true);
+            out.field_order = Some(o.name().into());
+        }
+        _ => {}
+    }
+}
+
 fn audio(s: &gst::StructureRef, out: &mut Stream) {
     let get_int = |f: &str| s.get::<i32>(f).ok();
     out.channels = get_int("channels").filter(|&c| c > 0);
@@ -261,7 +296,7 @@ fn audio(s: &gst::StructureRef, out: &mut Stream) {
     if out.codec == "aac"
         && let Ok(buf) = s.get::<gst::Buffer>("codec_data")
         && let Ok(map) = buf.map_readable()
-        && let Some(asc) = audio_specific_config(&map)
+        && let Some(asc) = bitstream::audio_specific_config(&map)
     {
         if let Some(ch) = asc.channels {
             out.channels = Some(ch);
@@ -284,133 +319,6 @@ fn audio(s: &gst::StructureRef, out: &mut Stream) {
         })
     {
         out.bit_depth = Some(bits);
-    }
-}
-
-/// The facts of an MPEG audio frame header (ISO/IEC 11172-3, 13818-3).
-#[derive(Debug, PartialEq)]
-pub struct MpegAudioHeader {
-    pub rate: i32,
-    pub channels: i32,
-    pub bitrate: u64,
-}
-
-pub fn mpeg_audio_header(b: &[u8]) -> Option<MpegAudioHeader> {
-    // The first frame sync within the first bytes (ID3 or junk may come first).
-    let at = (0..b.len().saturating_sub(3).min(4096))
-        .find(|&i| b[i] == 0xFF && b[i + 1] & 0xE0 == 0xE0 && (b[i + 1] >> 1) & 3 != 0)?;
-    let h = u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
-    let version = (h >> 19) & 3; // 0: MPEG 2.5, 2: MPEG 2, 3: MPEG 1
-    let layer = 4 - ((h >> 17) & 3); // 1, 2 or 3
-    let bitrate_index = ((h >> 12) & 0xF) as usize;
-    let rate_index = ((h >> 10) & 3) as usize;
-    let mode = (h >> 6) & 3;
-    if version == 1 || rate_index == 3 || bitrate_index == 15 {
-        return None;
-    }
-    let base = [44100, 48000, 32000][rate_index];
-    let rate = match version {
-        3 => base,
-        2 => base / 2,
-        _ => base / 4,
-    };
-    const V1: [[u64; 15]; 3] = [
-        [
-            0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448,
-        ],
-        [
-            0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384,
-        ],
-        [
-            0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
-        ],
-    ];
-    const V2: [[u64; 15]; 2] = [
-        [
-            0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256,
-        ],
-        [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
-    ];
-    let kbps = if version == 3 {
-        V1[layer as usize - 1][bitrate_index]
-    } else {
-        V2[if layer == 1 { 0 } else { 1 }][bitrate_index]
-    };
-    Some(MpegAudioHeader {
-        rate,
-        channels: if mode == 3 { 1 } else { 2 },
-        bitrate: kbps * 1000,
-    })
-}
-
-/// The facts of an MPEG-4 AudioSpecificConfig (ISO/IEC 14496-3, 1.6.2.1).
-#[derive(Debug, PartialEq)]
-pub struct AudioConfig {
-    pub object_type: u32,
-    pub rate: i32,
-    /// `None` when a program config element carries the layout.
-    pub channels: Option<i32>,
-}
-
-pub fn audio_specific_config(b: &[u8]) -> Option<AudioConfig> {
-    const RATES: [i32; 13] = [
-        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-    ];
-    let mut bits = Bits { b, pos: 0 };
-    let object = |bits: &mut Bits| -> Option<u32> {
-        let o = bits.take(5)?;
-        if o == 31 {
-            Some(32 + bits.take(6)?)
-        } else {
-            Some(o)
-        }
-    };
-    let rate = |bits: &mut Bits| -> Option<i32> {
-        let i = bits.take(4)?;
-        if i == 15 {
-            Some(bits.take(24)? as i32)
-        } else {
-            RATES.get(i as usize).copied()
-        }
-    };
-    let mut object_type = object(&mut bits)?;
-    let mut sample_rate = rate(&mut bits)?;
-    let config = bits.take(4)?;
-    // Explicit SBR / PS: the output rate is the extension's, the object type the core's.
-    if object_type == 5 || object_type == 29 {
-        sample_rate = rate(&mut bits)?;
-        object_type = object(&mut bits)?;
-    }
-    let channels = match config {
-        0 => None,
-        1..=6 => Some(config as i32),
-        7 => Some(8),
-        11 => Some(7),
-        12 | 14 => Some(8),
-        13 => Some(24),
-        _ => None,
-    };
-    Some(AudioConfig {
-        object_type,
-        rate: sample_rate,
-        channels,
-    })
-}
-
-struct Bits<'a> {
-    b: &'a [u8],
-    pos: usize,
-}
-
-impl Bits<'_> {
-    fn take(&mut self, n: usize) -> Option<u32> {
-        let mut v = 0u32;
-        for _ in 0..n {
-            let byte = *self.b.get(self.pos / 8)?;
-            v = (v << 1) | ((byte >> (7 - self.pos % 8)) & 1) as u32;
-            self.pos += 1;
-        }
-        Some(v)
     }
 }
 
@@ -744,43 +652,6 @@ mod tests {
         assert_eq!(datetime_json(&t), Some(json!("2021-06-01T08:20:30Z")));
         let d = gst::DateTime::from_ymd(2019, 3, 4).unwrap();
         assert_eq!(datetime_json(&d), Some(json!("2019-03-04")));
-    }
-
-    #[test]
-    fn mpeg_audio_headers() {
-        // MPEG-1 layer III, 128 kb/s, 48 kHz, mono.
-        assert_eq!(
-            mpeg_audio_header(&[0x00, 0xFF, 0xFB, 0x94, 0xC0]),
-            Some(MpegAudioHeader {
-                rate: 48000,
-                channels: 1,
-                bitrate: 128_000
-            })
-        );
-        assert_eq!(mpeg_audio_header(&[0xFF, 0x00, 0x00, 0x00]), None);
-    }
-
-    #[test]
-    fn aac_config_tells_channels_and_rate() {
-        // LC, 48 kHz, mono: what ffmpeg writes for `-ac 1` (0x11 0x88).
-        assert_eq!(
-            audio_specific_config(&[0x11, 0x88]),
-            Some(AudioConfig {
-                object_type: 2,
-                rate: 48000,
-                channels: Some(1)
-            })
-        );
-        // LC, 44.1 kHz, 5.1 (0x12 0x30).
-        assert_eq!(
-            audio_specific_config(&[0x12, 0x30]),
-            Some(AudioConfig {
-                object_type: 2,
-                rate: 44100,
-                channels: Some(6)
-            })
-        );
-        assert_eq!(audio_specific_config(&[0x12]), None);
     }
 
     #[test]

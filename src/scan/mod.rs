@@ -7,6 +7,7 @@
 //! it are probed again; nothing is deleted, vanished files become `missing`; the
 //! parent process is the only writer.
 
+pub mod bitstream;
 pub mod describe;
 pub mod document;
 pub mod headers;

@@ -284,7 +284,7 @@ fn judge(doc: Document, container: Option<&gst::Caps>) -> Probe {
 /// download or copy?"
 fn truncated_text(doc: &Document, cause: Option<&str>) -> String {
     let share = match (doc.size, doc.declared_size) {
-        (Some(s), Some(d)) if d > 0 => format!(" at {:.0}%", (s as f64 * 100.0 / d as f64).floor()),
+        (Some(s), Some(d)) if d > 0 => format!(" at {:.0}%", (s as f64 * 100.0 / d as f64).round()),
         _ => String::new(),
     };
     let mut text = format!(
