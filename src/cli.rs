@@ -34,7 +34,7 @@ pub struct Cli {
 pub enum Command {
     /// Probe new and changed video files under PATH... into the catalog
     #[command(
-        after_help = "Examples:\n  mediadex scan ~/Videos\n  mediadex scan /mnt/nas -j 4 --exclude '**/.Trash*' --exclude '*.part'\n  mediadex scan . --ext mp3,flac --json | jq .new\n\nUnchanged files (same device, inode, size and mtime) are not probed again;\nfiles that vanished are kept and marked `missing`. Exit code 3 means the scan\nfinished but some files failed (each has a row with its status and error)."
+        after_help = "Examples:\n  mediadex scan ~/Videos\n  mediadex scan /mnt/nas -j 4 --exclude '**/.Trash*' --exclude '*.part'\n  mediadex scan . --ext mp3,flac --json | jq .new\n\nUnchanged files (same device, inode, size and mtime) are not probed again;\nfiles that vanished are kept and marked `missing`. A root that is absent,\nempty, unreadable or on another device than before is offline: nothing under\nit is marked missing unless --prune is given. Exit code 3 means the scan\nfinished but some files failed (each has a row with its status and error),\nor a root was offline or a directory unreadable."
     )]
     Scan(ScanArgs),
 
@@ -75,13 +75,13 @@ pub enum Command {
 
     /// Write the whole catalog as JSON Lines (media, recordings, scans)
     #[command(
-        after_help = "Examples:\n  mediadex dump --out catalog.jsonl\n  mediadex dump | gzip > catalog-$(date +%F).jsonl.gz\n  ssh nas mediadex dump | mediadex load -\n\nThe first line is a header (format and versions); every other line is one row\nwith a `type` of scan, media or recording. Documents are nested JSON."
+        after_help = "Examples:\n  mediadex dump --out catalog.jsonl\n  mediadex dump | gzip > catalog-$(date +%F).jsonl.gz\n  ssh nas mediadex dump | mediadex load -\n\nThe first line is a header (format and versions), the last a trailer (row\ncounts and the sha256 of the rows); every other line is one row with a `type`\nof scan, media or recording. Documents are nested JSON."
     )]
     Dump(DumpArgs),
 
     /// Merge dumps into the catalog (idempotent; the newer row wins)
     #[command(
-        after_help = "Examples:\n  mediadex --db all.db load nas.jsonl laptop.jsonl\n  zcat old.jsonl.gz | mediadex load -\n\nRows are matched by host and path: a row missing from the catalog is added, a\nnewer one (by last seen, probed or scanned) replaces it, an older or equal one is\nskipped, so loading the same dump twice changes nothing. Each FILE loads in one\ntransaction: all of it or none. Exit code 3: some FILEs failed (others loaded)."
+        after_help = "Examples:\n  mediadex --db all.db load nas.jsonl laptop.jsonl\n  zcat old.jsonl.gz | mediadex load -\n\nRows are matched by host and path: a row missing from the catalog is added, a\nnewer one (by last seen, probed or scanned) replaces it, an older or equal one is\nskipped, so loading the same dump twice changes nothing. Each FILE loads in one\ntransaction: all of it or none. A FILE whose trailer is missing or does not match\n(empty, cut short, altered) is refused; --partial loads its whole rows instead.\nExit code 3: some FILEs failed or were incomplete (others loaded)."
     )]
     Load(LoadArgs),
 
@@ -122,6 +122,11 @@ pub struct ScanArgs {
     /// Follow symbolic links (each file is still stored once)
     #[arg(long)]
     pub follow_links: bool,
+
+    /// Mark files missing even under a root that looks offline (absent, empty,
+    /// unreadable or on another device than before): the library is really gone
+    #[arg(long)]
+    pub prune: bool,
 
     /// Print the summary as a JSON object on stdout
     #[arg(long)]
@@ -242,6 +247,11 @@ pub struct LoadArgs {
     /// Dump files to merge, in order (`-` reads standard input)
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+
+    /// Load the whole rows of a dump that is cut short or has no trailer
+    /// (written by an older mediadex) instead of refusing it
+    #[arg(long)]
+    pub partial: bool,
 }
 
 #[derive(Debug, Args)]

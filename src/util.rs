@@ -96,6 +96,41 @@ pub fn human_bytes(bytes: f64) -> String {
     }
 }
 
+/// A writer that passes bytes through and keeps their sha256 (of what was
+/// accepted, so a short write hashes only what went out).
+pub struct Sha256Writer<W: std::io::Write> {
+    inner: W,
+    hash: sha2::Sha256,
+}
+
+impl<W: std::io::Write> Sha256Writer<W> {
+    pub fn new(inner: W) -> Sha256Writer<W> {
+        use sha2::Digest;
+        Sha256Writer {
+            inner,
+            hash: sha2::Sha256::new(),
+        }
+    }
+
+    /// The hex sha256 of what passed through.
+    pub fn finish(self) -> String {
+        use sha2::Digest;
+        hex::encode(self.hash.finalize())
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for Sha256Writer<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

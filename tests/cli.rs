@@ -8,8 +8,13 @@ mod suite {
     mod dump;
     mod export;
     mod hostile;
+    mod offline;
     mod query;
+    mod readonly;
     mod record;
     mod report;
     mod scan;
+    mod sqldir;
+    mod trailer;
+    mod unprivileged;
 }

@@ -4,14 +4,17 @@
 //!
 //! Format: a header line (`"type":"header"`, format name and version, tool and
 //! schema version), then one object per row with a `type` of `scan`, `media` or
-//! `recording`, in that order, each sorted by its identity. Documents are nested
+//! `recording`, in that order, each sorted by its identity, then a trailer line
+//! with the row counts and a checksum (see [`super::trailer`]). Documents are nested
 //! JSON, copied byte for byte. A path is `path` (display text) plus `path_hex`
 //! (its exact bytes) whenever the bytes are not exactly that text.
 //!
 //! Invariants: a dump reads one snapshot; the same catalog always dumps to the
 //! same lines after the header; loading is idempotent (the same dump twice
 //! changes nothing) and "newer wins" row by row, so merge order does not
-//! matter; one input file loads in one transaction, all of it or none.
+//! matter; one input file loads in one transaction, all of it or none, and
+//! only if its trailer matches what was read (`--partial` loads the whole
+//! lines of a dump that is cut short, or written before trailers existed).
 //! Row identities: media and recordings by (host, path bytes), scans by
 //! (host, started_at).
 
@@ -23,10 +26,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::Catalog;
+use super::trailer::{Tally, Trailer};
 use crate::util;
 
 pub const DUMP_FORMAT: &str = "mediadex-dump";
-pub const DUMP_VERSION: u32 = 1;
+/// 2: the dump ends with a trailer. Version 1 dumps have none.
+pub const DUMP_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DumpError {
@@ -42,6 +47,9 @@ pub enum DumpError {
         "line {line}: dump format version {found} is newer than this mediadex reads ({DUMP_VERSION}); upgrade mediadex"
     )]
     TooNew { line: u64, found: u32 },
+    /// The dump is not whole: cut short, empty, or without a matching trailer.
+    #[error("{0}")]
+    Incomplete(String),
     #[error("{0}")]
     Sql(#[from] rusqlite::Error),
     #[error("{0}")]
@@ -94,11 +102,13 @@ impl Merge {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LoadCounts {
     pub scans: Merge,
     pub media: Merge,
     pub recordings: Merge,
+    /// With `--partial`: why the dump was not whole (what was left out).
+    pub incomplete: Option<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -147,6 +157,24 @@ struct ScanLine {
     #[serde(default)]
     probed: i64,
     elapsed_s: Option<f64>,
+    /// Roots the scan left offline, and directories it could not read.
+    #[serde(default = "empty_list", skip_serializing_if = "is_empty_list")]
+    offline: serde_json::Value,
+    #[serde(default = "empty_list", skip_serializing_if = "is_empty_list")]
+    unreadable: serde_json::Value,
+}
+
+fn empty_list() -> serde_json::Value {
+    serde_json::Value::Array(Vec::new())
+}
+
+fn is_empty_list(v: &serde_json::Value) -> bool {
+    v.as_array().is_some_and(Vec::is_empty)
+}
+
+/// A stored JSON list (`[]` when it is not valid JSON: nothing is lost that was there).
+fn json_list(text: String) -> serde_json::Value {
+    serde_json::from_str(&text).unwrap_or_else(|_| empty_list())
 }
 
 #[derive(Serialize, Deserialize)]
@@ -287,6 +315,9 @@ pub fn dump(
 
     let tx = cat.conn.unchecked_transaction()?;
     let mut buf = Vec::with_capacity(4096);
+    let top = out;
+    let mut hashing = util::Sha256Writer::new(&mut *top);
+    let out = &mut hashing;
     let scans = write_table(
         &tx,
         out,
@@ -294,7 +325,7 @@ pub fn dump(
         "scan",
         "roots",
         "SELECT host, started_at, finished_at, status, roots, seen, new, changed, unchanged,
-                missing, failed, probed, elapsed_s
+                missing, failed, probed, elapsed_s, offline, unreadable
          FROM scans ORDER BY host, started_at, id",
         |r| {
             let line = ScanLine {
@@ -310,6 +341,8 @@ pub fn dump(
                 failed: r.get(10)?,
                 probed: r.get(11)?,
                 elapsed_s: r.get(12)?,
+                offline: json_list(r.get(13)?),
+                unreadable: json_list(r.get(14)?),
             };
             Ok((line, json_text(r.get_ref(4)?)))
         },
@@ -387,12 +420,22 @@ pub fn dump(
         recordings,
     };
     tx.commit()?;
-    out.flush()?;
+    let trailer = super::trailer::Trailer::new(counts, hashing.finish());
+    serde_json::to_writer(&mut *top, &trailer).map_err(std::io::Error::from)?;
+    top.write_all(b"\n")?;
+    top.flush()?;
     Ok(counts)
 }
 
-/// Merge one dump into the catalog, in one transaction.
-pub fn load(cat: &mut Catalog, input: &mut dyn BufRead) -> Result<LoadCounts, DumpError> {
+/// Merge one dump into the catalog, in one transaction. Without `partial`, a
+/// dump whose trailer is missing or does not match what was read loads
+/// nothing; with it, the whole lines are loaded and what was wrong is noted in
+/// [`LoadCounts::incomplete`].
+pub fn load(
+    cat: &mut Catalog,
+    input: &mut dyn BufRead,
+    partial: bool,
+) -> Result<LoadCounts, DumpError> {
     // A big merge touches every index page: keep them in memory rather than
     // spilling to the WAL and reading them back mid-transaction.
     let cache: i64 = cat
@@ -405,7 +448,7 @@ pub fn load(cat: &mut Catalog, input: &mut dyn BufRead) -> Result<LoadCounts, Du
     // killed load still rolls back to the empty catalog. Only when no other
     // connection has the catalog open (else SQLite keeps WAL, and so do we).
     let direct = is_empty(&cat.conn)? && set_journal_mode(&cat.conn, "delete")?;
-    let out = load_in_transaction(cat, input);
+    let out = load_in_transaction(cat, input, partial);
     if direct {
         set_journal_mode(&cat.conn, "wal")?;
     }
@@ -441,6 +484,7 @@ const LOAD_CACHE_KIB: i64 = -262_144;
 fn load_in_transaction(
     cat: &mut Catalog,
     input: &mut dyn BufRead,
+    partial: bool,
 ) -> Result<LoadCounts, DumpError> {
     let tx = Transaction::new(&mut cat.conn, TransactionBehavior::Immediate)?;
     let mut counts = LoadCounts::default();
@@ -448,21 +492,50 @@ fn load_in_transaction(
     let mut text = String::new();
     let mut line_no = 0u64;
     let mut seen_header = false;
+    let mut tally = Tally::default();
+    let mut trailer: Option<(u64, Trailer)> = None;
+    // Without --partial, what makes the dump not whole is an error; with it, a
+    // note, and the loading stops there.
+    let mut not_whole = |message: String| -> Result<(), DumpError> {
+        if partial {
+            counts_note(&mut counts.incomplete, message);
+            Ok(())
+        } else {
+            Err(DumpError::Incomplete(format!(
+                "{message}; nothing was loaded (`load --partial` loads the whole rows)"
+            )))
+        }
+    };
     loop {
         text.clear();
         if input.read_line(&mut text)? == 0 {
             break;
         }
         line_no += 1;
+        if !text.ends_with('\n') {
+            not_whole(format!(
+                "line {line_no} is cut short (no end of line): the dump is incomplete"
+            ))?;
+            break;
+        }
         let line = text.trim();
         if line.is_empty() {
             continue;
+        }
+        if let Some((at, _)) = &trailer {
+            return Err(DumpError::Parse {
+                line: line_no,
+                message: format!("data after the trailer on line {at}"),
+            });
         }
         let parse_err = |e: serde_json::Error| DumpError::Parse {
             line: line_no,
             message: e.to_string(),
         };
         let parts: RawParts = serde_json::from_str(line).map_err(parse_err)?;
+        if seen_header && parts.kind != "trailer" {
+            tally.line(text.as_bytes());
+        }
         let row_err = |source| DumpError::Row {
             line: line_no,
             source,
@@ -482,7 +555,18 @@ fn load_in_transaction(
                         found: h.dump_version,
                     });
                 }
+                if h.dump_version < 2 {
+                    not_whole(format!(
+                        "dump format {} was written by a mediadex from before dumps had a trailer, \
+                         so it cannot be checked for completeness",
+                        h.dump_version
+                    ))?;
+                }
                 seen_header = true;
+            }
+            "trailer" if seen_header => {
+                let t: Trailer = serde_json::from_str(line).map_err(parse_err)?;
+                trailer = Some((line_no, t));
             }
             _ if !seen_header => {
                 return Err(DumpError::Parse {
@@ -496,6 +580,7 @@ fn load_in_transaction(
                 let outcome = merge_scan(&tx, &s, roots).map_err(row_err)?;
                 scan_ids.remove(&(s.host.clone(), s.started_at.clone()));
                 counts.scans.count(outcome);
+                tally.counts.scans += 1;
             }
             "media" => {
                 let m: MediaLine = serde_json::from_str(line).map_err(parse_err)?;
@@ -517,6 +602,7 @@ fn load_in_transaction(
                 let doc = parts.doc.map(RawValue::get).unwrap_or("{}");
                 let outcome = merge_media(&tx, &m, &bytes, scan_id, doc).map_err(row_err)?;
                 counts.media.count(outcome);
+                tally.counts.media += 1;
             }
             "recording" => {
                 let r: RecordingLine = serde_json::from_str(line).map_err(parse_err)?;
@@ -524,6 +610,7 @@ fn load_in_transaction(
                 let doc = parts.doc.map(RawValue::get).unwrap_or("{}");
                 let outcome = merge_recording(&tx, &r, &bytes, doc).map_err(row_err)?;
                 counts.recordings.count(outcome);
+                tally.counts.recordings += 1;
             }
             other => {
                 return Err(DumpError::Parse {
@@ -535,8 +622,27 @@ fn load_in_transaction(
             }
         }
     }
+    match &trailer {
+        _ if line_no == 0 => not_whole("it is empty: the dump was cut off before it began".into())?,
+        None if seen_header => not_whole(format!(
+            "it ends after line {line_no} without its trailer: the dump was cut short"
+        ))?,
+        None => not_whole("it holds no header line: is this a mediadex dump?".into())?,
+        Some((at, t)) => {
+            if let Some(diff) = t.mismatch(&tally.read()) {
+                not_whole(format!(
+                    "line {at}: {diff}: the dump is incomplete or was altered"
+                ))?;
+            }
+        }
+    }
     tx.commit()?;
     Ok(counts)
+}
+
+/// Keep the first reason a partial dump was not whole.
+fn counts_note(slot: &mut Option<String>, message: String) {
+    slot.get_or_insert(message);
 }
 
 fn line_path_bytes(path: &str, hex_text: Option<&str>, line: u64) -> Result<Vec<u8>, DumpError> {
@@ -589,14 +695,16 @@ fn merge_scan(tx: &Transaction, s: &ScanLine, roots: &str) -> rusqlite::Result<O
         s.missing,
         s.failed,
         s.probed,
-        s.elapsed_s
+        s.elapsed_s,
+        s.offline.to_string(),
+        s.unreadable.to_string()
     ];
     match existing {
         None => {
             tx.prepare_cached(
                 "INSERT INTO scans (host, started_at, finished_at, status, roots, seen, new, changed,
-                                    unchanged, missing, failed, probed, elapsed_s)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                    unchanged, missing, failed, probed, elapsed_s, offline, unreadable)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?
             .execute(values)?;
             Ok(Outcome::Inserted)
@@ -608,7 +716,7 @@ fn merge_scan(tx: &Transaction, s: &ScanLine, roots: &str) -> rusqlite::Result<O
             tx.prepare_cached(
                 "UPDATE scans SET finished_at = ?3, status = ?4, roots = ?5, seen = ?6, new = ?7,
                         changed = ?8, unchanged = ?9, missing = ?10, failed = ?11, probed = ?12,
-                        elapsed_s = ?13
+                        elapsed_s = ?13, offline = ?15, unreadable = ?16
                  WHERE id = ?14 AND host = ?1 AND started_at = ?2",
             )?
             .execute(params![
@@ -625,7 +733,9 @@ fn merge_scan(tx: &Transaction, s: &ScanLine, roots: &str) -> rusqlite::Result<O
                 s.failed,
                 s.probed,
                 s.elapsed_s,
-                id
+                id,
+                s.offline.to_string(),
+                s.unreadable.to_string()
             ])?;
             Ok(Outcome::Updated)
         }

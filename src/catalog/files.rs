@@ -323,10 +323,12 @@ pub fn scan_finish(
     status: &str,
     counts: &ScanCounts,
     elapsed_s: f64,
+    (offline, unreadable): (&str, &str),
 ) -> Result<()> {
     tx.prepare_cached(
         "UPDATE scans SET finished_at = ?2, status = ?3, seen = ?4, new = ?5, changed = ?6,
-                unchanged = ?7, missing = ?8, failed = ?9, probed = ?10, elapsed_s = ?11
+                unchanged = ?7, missing = ?8, failed = ?9, probed = ?10, elapsed_s = ?11,
+                offline = ?12, unreadable = ?13
          WHERE id = ?1",
     )?
     .execute(params![
@@ -340,7 +342,9 @@ pub fn scan_finish(
         counts.missing as i64,
         counts.failed as i64,
         counts.probed as i64,
-        elapsed_s
+        elapsed_s,
+        offline,
+        unreadable
     ])?;
     Ok(())
 }

@@ -15,6 +15,8 @@ pub mod guard;
 pub mod migrate;
 pub mod query;
 pub mod recordings;
+pub mod roots;
+pub mod trailer;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -101,17 +103,43 @@ impl Catalog {
     }
 
     /// Open an existing catalog read-only. The file is never created, written or migrated.
+    ///
+    /// A reader of a WAL catalog needs its `-shm` and `-wal` files, which it
+    /// creates when they are absent. When it cannot (the directory is not
+    /// writable: a read-only share, another user's catalog), the catalog is
+    /// opened as immutable instead, which reads the main file alone: that is
+    /// the whole catalog when no writer has it open, and a line on stderr says
+    /// that a scan running meanwhile will not be seen.
     pub fn open_readonly(path: &Path) -> Result<Catalog> {
         if !path.exists() {
             return Err(CatalogError::Missing {
                 path: path.to_path_buf(),
             });
         }
+        match Self::open_readonly_with(path, false) {
+            Err(e) if needs_immutable(&e) => {
+                let cat = Self::open_readonly_with(path, true)?;
+                static SAID: std::sync::Once = std::sync::Once::new();
+                SAID.call_once(|| {
+                    eprintln!(
+                        "mediadex: note: catalog {} is read as it is on disk (its directory is not writable for the files a reader shares with writers): changes of a scan running meanwhile will not be seen",
+                        path.display()
+                    )
+                });
+                Ok(cat)
+            }
+            other => other,
+        }
+    }
+
+    fn open_readonly_with(path: &Path, immutable: bool) -> Result<Catalog> {
         let open = || -> Result<(Connection, i64)> {
-            let conn = Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = if immutable {
+                Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)
+            } else {
+                Connection::open_with_flags(path, flags)
+            }
             .map_err(|source| CatalogError::Open {
                 path: path.to_path_buf(),
                 source,
@@ -162,6 +190,39 @@ impl Catalog {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
+}
+
+/// Did a read-only open fail only because the WAL index could not be created?
+fn needs_immutable(e: &CatalogError) -> bool {
+    let code = match e {
+        CatalogError::Sql(rusqlite::Error::SqliteFailure(f, _))
+        | CatalogError::Open {
+            source: rusqlite::Error::SqliteFailure(f, _),
+            ..
+        } => f.extended_code,
+        _ => return false,
+    };
+    code == rusqlite::ffi::SQLITE_CANTOPEN
+        || code == rusqlite::ffi::SQLITE_READONLY_CANTINIT
+        || code == rusqlite::ffi::SQLITE_READONLY_DIRECTORY
+        || code == rusqlite::ffi::SQLITE_READONLY
+}
+
+/// `file:PATH?immutable=1`, with the path percent-encoded where a URI needs it.
+fn immutable_uri(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file:");
+    for &b in abs.as_os_str().as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                uri.push(b as char)
+            }
+            _ => uri.push_str(&format!("%{b:02X}")),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 /// A writer killed in the middle of a rollback-journal transaction (a `load`

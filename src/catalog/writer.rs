@@ -24,10 +24,18 @@ pub enum WriteOp {
     File(Box<FileRecord>),
     Missing(Vec<i64>),
     Seen(Vec<i64>),
+    /// A root walked completely, on this device.
+    Root {
+        path: String,
+        dev: u64,
+    },
     FinishScan {
         status: &'static str,
         counts: ScanCounts,
         elapsed_s: f64,
+        /// JSON arrays of the roots left alone and the directories not read.
+        offline: String,
+        unreadable: String,
     },
 }
 
@@ -131,13 +139,18 @@ fn apply(
         WriteOp::Seen(ids) => {
             files::touch_seen(tx, &ids, now)?;
         }
+        WriteOp::Root { path, dev } => {
+            super::roots::record(tx, host, &path, dev, now)?;
+        }
         WriteOp::FinishScan {
             status,
             counts,
             elapsed_s,
+            offline,
+            unreadable,
         } => {
             if let Some(id) = scan_id {
-                files::scan_finish(tx, id, status, &counts, elapsed_s)?;
+                files::scan_finish(tx, id, status, &counts, elapsed_s, (&offline, &unreadable))?;
             }
         }
     }

@@ -2,7 +2,8 @@
 //! one file each, plus `summary.txt` and `manifest.json`, for cron.
 //!
 //! Invariants: one export per catalog at a time (an flock on
-//! `CATALOG.export.lock`, released by the kernel when the process dies); every
+//! `CATALOG.export.lock`, or on `OUT/.mediadex-export.lock` when the catalog's
+//! directory is read-only, released by the kernel when the process dies); every
 //! report reads the same snapshot (reports run on up to `--jobs` connections,
 //! whose read transactions all start at one snapshot); each file is replaced
 //! atomically and a failed report leaves its previous file untouched; the
@@ -10,7 +11,6 @@
 //! report files hold no timestamps, so an unchanged catalog exports to the same
 //! bytes; nothing is printed on success.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -33,23 +33,6 @@ use crate::util;
 pub const SUMMARY_FILE: &str = "summary.txt";
 /// Name of the manifest in the export directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
-
-/// A writer that hashes what passes through it.
-struct Hashing<W: Write> {
-    inner: W,
-    hash: Sha256,
-}
-
-impl<W: Write> Write for Hashing<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hash.update(&buf[..n]);
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
 
 /// Feeds rows to a file's sink and keeps a copy for the text summary.
 struct Tee<'a, 'b> {
@@ -87,6 +70,29 @@ struct Manifest {
     reports: Vec<Entry>,
     summary: Option<FileEntry>,
     failed: usize,
+    /// Report files of `--sql-dir` that could not be used.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    broken_files: Vec<BrokenFile>,
+}
+
+#[derive(Serialize)]
+struct BrokenFile {
+    file: String,
+    error: String,
+}
+
+impl From<&ReportError> for BrokenFile {
+    fn from(e: &ReportError) -> BrokenFile {
+        let file = match e {
+            ReportError::Header { file, .. } | ReportError::File { file, .. } => file.clone(),
+            ReportError::SqlAt { file, .. } => file.clone(),
+            _ => String::new(),
+        };
+        BrokenFile {
+            file,
+            error: e.to_string(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -110,10 +116,26 @@ struct FileEntry {
     sha256: String,
 }
 
-/// One export per catalog at a time (`CATALOG.export.lock`).
-pub fn lock_export(db: &Path) -> anyhow::Result<std::fs::File> {
-    super::lock_beside(db, "export")
+/// One export per catalog at a time (`CATALOG.export.lock`). A user who may
+/// only read the catalog cannot create that file: then the lock is
+/// `OUT/.mediadex-export.lock`, which still keeps two exports from writing
+/// the same directory at once.
+pub fn lock_export(db: &Path, out: &Path) -> anyhow::Result<std::fs::File> {
+    let beside = super::lock_path(db, "export");
+    let dir = db
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let writable = nix::unistd::access(dir, nix::unistd::AccessFlags::W_OK).is_ok();
+    if beside.exists() || writable {
+        super::lock_at(&beside, db, "export")
+    } else {
+        super::lock_at(&out.join(OUT_LOCK_FILE), db, "export")
+    }
 }
+
+/// The export lock in the output directory, when the catalog's is read-only.
+pub const OUT_LOCK_FILE: &str = ".mediadex-export.lock";
 
 /// Test hook: with `MEDIADEX_TEST_EXPORT_PAUSE=GATE`, each worker stops once
 /// its first report's new file is written but not yet in place, creates
@@ -154,10 +176,7 @@ fn write_report(
 ) -> anyhow::Result<(u64, String)> {
     let mut file = AtomicFile::create(target)
         .with_context(|| format!("could not create {}", atomic::temp_path(target).display()))?;
-    let mut hashing = Hashing {
-        inner: &mut file,
-        hash: Sha256::new(),
-    };
+    let mut hashing = util::Sha256Writer::new(&mut file);
     let fmt = match format {
         ExportFormat::Json => Format::Json,
         ExportFormat::Ndjson => Format::Ndjson,
@@ -171,7 +190,7 @@ fn write_report(
         };
         r.run(g, params, &mut tee)?
     };
-    let sha = hex::encode(hashing.hash.finalize());
+    let sha = hashing.finish();
     if pause {
         file.sync()
             .with_context(|| format!("could not write {}", file.temp().display()))?;
@@ -240,7 +259,18 @@ fn export_one(g: &Guarded, r: &Report, args: &ExportArgs, ext: &str, pause: bool
 
 pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let limit = timeout(args.timeout)?;
-    let all = report::load_all(args.sql_dir.as_deref())?;
+    let loaded = report::load_all(args.sql_dir.as_deref())?;
+    for w in loaded.warnings() {
+        eprintln!("{w}");
+    }
+    // A broken report file is a report this export could not write, unless
+    // only other reports were asked for.
+    let broken: Vec<BrokenFile> = if args.reports.is_empty() {
+        loaded.broken.iter().map(BrokenFile::from).collect()
+    } else {
+        Vec::new()
+    };
+    let all = loaded.reports;
     let mut selected: Vec<&Report> = if args.reports.is_empty() {
         all.iter().collect()
     } else {
@@ -277,7 +307,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let mut conns = (0..jobs)
         .map(|_| Guarded::open(&ctx.db, limit))
         .collect::<Result<Vec<_>, _>>()?;
-    let _lock = lock_export(&ctx.db)?;
+    let _lock = lock_export(&ctx.db, &args.out)?;
     // Safe now that we hold the lock: no other export is writing here.
     atomic::remove_stale_temps(&args.out)
         .with_context(|| format!("could not clean temporary files in {}", args.out.display()))?;
@@ -310,7 +340,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     // were written so that the summary does not run them a second time.
     let mut for_summary: std::collections::HashMap<String, Rows> = Default::default();
     let mut entries = Vec::new();
-    let mut failed = 0;
+    let mut failed = broken.len();
     for (slot, r) in outcomes.into_iter().zip(&selected) {
         let outcome = slot
             .into_inner()
@@ -379,6 +409,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         reports: entries,
         summary,
         failed,
+        broken_files: broken,
     };
     let mut text = serde_json::to_vec_pretty(&manifest)?;
     text.push(b'\n');

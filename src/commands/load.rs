@@ -1,6 +1,6 @@
 //! `mediadex load FILE...`: merge dumps into the catalog, one transaction per
-//! file. A file that fails is reported and skipped; the others still load, and
-//! the exit code is 3.
+//! file. A file that fails (or, with `--partial`, was not whole) is reported;
+//! the others still load, and the exit code is 3.
 
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -25,13 +25,13 @@ pub fn run(ctx: &Context, args: LoadArgs) -> anyhow::Result<ExitCode> {
         let result = if name == "-" {
             let stdin = std::io::stdin();
             let mut input = stdin.lock();
-            dump::load(&mut cat, &mut input)
+            dump::load(&mut cat, &mut input, args.partial)
         } else {
             match std::fs::File::open(path) {
                 Ok(f) => {
                     let mut input: Box<dyn BufRead> =
                         Box::new(std::io::BufReader::with_capacity(256 * 1024, f));
-                    dump::load(&mut cat, &mut input)
+                    dump::load(&mut cat, &mut input, args.partial)
                 }
                 Err(e) => {
                     failed += 1;
@@ -42,6 +42,12 @@ pub fn run(ctx: &Context, args: LoadArgs) -> anyhow::Result<ExitCode> {
         };
         match result {
             Ok(c) => {
+                if let Some(why) = &c.incomplete {
+                    failed += 1;
+                    eprintln!(
+                        "mediadex: warning: {name} is not a whole dump: {why}; --partial: its whole rows were loaded"
+                    );
+                }
                 if !ctx.quiet {
                     eprintln!(
                         "load {name}: {}; {}; {}",

@@ -43,14 +43,39 @@ pub fn lock_beside(db: &std::path::Path, what: &str) -> anyhow::Result<std::fs::
         std::fs::create_dir_all(dir)
             .with_context(|| format!("could not create {}", dir.display()))?;
     }
+    lock_at(&lock_path(db, what), db, what)
+}
+
+/// `CATALOG.<what>.lock`.
+pub fn lock_path(db: &std::path::Path, what: &str) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(format!(".{what}.lock"));
-    let path = PathBuf::from(name);
+    PathBuf::from(name)
+}
+
+/// Take the lock `path` for a `what` of catalog `db`. An existing lock file
+/// that this user may not write is locked through a read-only handle (flock
+/// needs no more).
+pub fn lock_at(
+    path: &std::path::Path,
+    db: &std::path::Path,
+    what: &str,
+) -> anyhow::Result<std::fs::File> {
+    use anyhow::Context as _;
+    let path = path.to_path_buf();
     let f = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
+        .or_else(|e| match e.kind() {
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+                if path.exists() =>
+            {
+                std::fs::File::open(&path)
+            }
+            _ => Err(e),
+        })
         .with_context(|| format!("could not open lock file {}", path.display()))?;
     match f.try_lock() {
         Ok(()) => Ok(f),

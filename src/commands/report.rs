@@ -51,18 +51,36 @@ pub fn title(r: &Report, params: &[(String, String)]) -> String {
 }
 
 pub fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let reports = report::load_all(args.sql_dir.as_deref())?;
+    let mut loaded = report::load_all(args.sql_dir.as_deref())?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if args.list {
+        // Report files whose SQL does not compile are named too, when there
+        // is a catalog to compile them against.
+        if ctx.db.exists()
+            && let Ok(g) = Guarded::open(&ctx.db, timeout(args.timeout)?)
+        {
+            loaded.set_aside(|r| r.check(&g));
+        }
         list(
-            &reports,
+            &loaded.reports,
             args.format.unwrap_or(ReportFormat::Text),
             &mut out,
         )?;
         out.flush()?;
-        return Ok(ExitCode::SUCCESS);
+        for w in loaded.warnings() {
+            eprintln!("{w}");
+        }
+        return Ok(ExitCode::from(if loaded.broken.is_empty() {
+            exit::OK
+        } else {
+            exit::PARTIAL
+        }));
     }
+    for w in loaded.warnings() {
+        eprintln!("{w}");
+    }
+    let reports = loaded.reports;
     let limit = timeout(args.timeout)?;
     let Some(name) = args.name else {
         if args.format.is_some_and(|f| f != ReportFormat::Text) || !args.params.is_empty() {

@@ -47,6 +47,7 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
         retry_failed: args.retry_failed,
         follow_links: args.follow_links,
         in_process: args.in_process,
+        prune: args.prune,
     };
     let progress = crate::progress::for_stderr(ctx.quiet);
     let s = scan::run(&ctx.db, &opts, progress.as_ref(), stop)?;
@@ -57,9 +58,18 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
         for w in &s.warnings {
             eprintln!("mediadex: warning: {w}");
         }
+        for o in &s.offline {
+            eprintln!("mediadex: warning: {}", scan::roots::warning(o));
+        }
+        for u in &s.unreadable {
+            eprintln!(
+                "mediadex: warning: could not read directory {}: {}; the files under it were left as they were",
+                u.path, u.error
+            );
+        }
         let c = &s.counts;
         eprintln!(
-            "scan{}: {} files: {} new, {} changed, {} unchanged, {} missing, {} failed{} in {:.1} s ({:.0} files/s probed)",
+            "scan{}: {} files: {} new, {} changed, {} unchanged, {} missing, {} failed{}{} in {:.1} s ({:.0} files/s probed)",
             if s.interrupted { " interrupted" } else { "" },
             c.seen,
             c.new,
@@ -72,6 +82,7 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
             } else {
                 String::new()
             },
+            offline_text(&s),
             s.elapsed_s,
             s.files_per_s,
         );
@@ -84,11 +95,29 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::from(if s.interrupted {
         exit::INTERRUPTED
-    } else if s.counts.failed > 0 {
+    } else if s.counts.failed > 0 || s.incomplete() {
         exit::PARTIAL
     } else {
         exit::OK
     }))
+}
+
+/// The summary line's note of roots left offline and directories not read.
+fn offline_text(s: &scan::ScanSummary) -> String {
+    let left: Vec<&str> = s
+        .offline
+        .iter()
+        .filter(|o| !o.pruned)
+        .map(|o| o.root.as_str())
+        .collect();
+    let mut text = String::new();
+    if !left.is_empty() {
+        text.push_str(&format!(", offline: {}", left.join(", ")));
+    }
+    if !s.unreadable.is_empty() {
+        text.push_str(&format!(", {} unreadable directories", s.unreadable.len()));
+    }
+    text
 }
 
 /// One scan per catalog at a time (`CATALOG.scan.lock`).

@@ -17,10 +17,13 @@
 //! report depend only on the catalog (and, for `recent`, the UTC date), never
 //! on the run, so repeated exports are byte-identical.
 
+pub mod dir;
 pub mod render;
 pub mod summary;
 
-use std::path::{Path, PathBuf};
+pub use dir::{Loaded, load_all};
+
+use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -90,6 +93,14 @@ pub enum ReportError {
         report: String,
         param: String,
         known: String,
+    },
+    /// SQL that SQLite refused, at a place in its file.
+    #[error("report {report}: {file}: line {line}: {message}")]
+    SqlAt {
+        report: String,
+        file: String,
+        line: usize,
+        message: String,
     },
     #[error("report {report} ({origin}): {source}")]
     Run {
@@ -259,53 +270,6 @@ pub fn bundled_one(name: &str) -> Report {
         .unwrap_or_else(|| panic!("no bundled report {name}"))
 }
 
-/// Bundled reports plus those of `sql_dir`, which replace bundled ones by name.
-pub fn load_all(sql_dir: Option<&Path>) -> Result<Vec<Report>, ReportError> {
-    let mut all = bundled();
-    let Some(dir) = sql_dir else {
-        return Ok(all);
-    };
-    let dir_err = |source| ReportError::Dir {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(dir_err)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .map_err(dir_err)?;
-    files.retain(|p| p.extension().is_some_and(|e| e == "sql") && p.is_file());
-    files.sort();
-    let mut from_dir: Vec<Report> = Vec::new();
-    for path in files {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|e| ReportError::File {
-            file: file.clone(),
-            message: format!("could not read: {e}"),
-        })?;
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let r = parse(&text, &file, &stem, Origin::File(path.clone()))?;
-        if let Some(other) = from_dir.iter().find(|o| o.name == r.name) {
-            return Err(ReportError::File {
-                file,
-                message: format!("report {} is also defined in {}", r.name, other.origin),
-            });
-        }
-        from_dir.push(r);
-    }
-    for r in from_dir {
-        match all.iter_mut().find(|b| b.name == r.name) {
-            Some(slot) => *slot = r,
-            None => all.push(r),
-        }
-    }
-    all.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(all)
-}
-
 /// Find a report by name.
 pub fn find<'r>(reports: &'r [Report], name: &str) -> Result<&'r Report, ReportError> {
     reports
@@ -367,11 +331,7 @@ impl Report {
         params: &[(String, String)],
         sink: &mut dyn RowSink,
     ) -> Result<u64, ReportError> {
-        let err = |source| ReportError::Run {
-            report: self.name.clone(),
-            origin: self.origin.to_string(),
-            source,
-        };
+        let err = |source| self.run_error(source);
         let mut stmt = g.prepare(&self.sql, params).map_err(err)?;
         let columns = query::columns(&stmt);
         sink.begin(&columns).map_err(|e| err(e.into()))?;
@@ -380,6 +340,44 @@ impl Report {
             .map_err(err)?;
         sink.end().map_err(|e| err(e.into()))?;
         Ok(n)
+    }
+
+    /// Prepare the report's SQL with its default parameters, without running
+    /// it: finds SQL that does not compile against this catalog.
+    pub fn check(&self, g: &Guarded) -> Result<(), ReportError> {
+        let params = self.bind(&[])?;
+        g.prepare(&self.sql, &params)
+            .map(drop)
+            .map_err(|source| self.run_error(source))
+    }
+
+    /// A failure of the report's SQL; when SQLite points at a token, the error
+    /// names the file and line.
+    fn run_error(&self, source: QueryError) -> ReportError {
+        if let QueryError::Sql(rusqlite::Error::SqlInputError { msg, offset, .. }) = &source
+            && let Ok(offset) = usize::try_from(*offset)
+            && offset <= self.sql.len()
+        {
+            let line = self.sql.as_bytes()[..offset]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            return ReportError::SqlAt {
+                report: self.name.clone(),
+                file: match &self.origin {
+                    Origin::File(p) => p.display().to_string(),
+                    Origin::Bundled => format!("sql/{}.sql", self.name),
+                },
+                line,
+                message: msg.clone(),
+            };
+        }
+        ReportError::Run {
+            report: self.name.clone(),
+            origin: self.origin.to_string(),
+            source,
+        }
     }
 
     /// Run the report and keep every row (for small results: the text summary).
@@ -510,7 +508,7 @@ mod tests {
 
     #[test]
     fn bundled_list_matches_the_sql_directory() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sql");
         let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path())

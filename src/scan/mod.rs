@@ -4,8 +4,10 @@
 //! Invariants: every candidate path ends as exactly one row (one per host and
 //! path bytes); a path whose probe hangs past its deadline or kills its worker is
 //! stored as `timeout`/`crashed` and the innocent paths that were in flight with
-//! it are probed again; nothing is deleted, vanished files become `missing`; the
-//! parent process is the only writer.
+//! it are probed again; nothing is deleted, vanished files become `missing`,
+//! but only files under a root (and directory) that was walked completely: an
+//! offline root or an unreadable directory leaves its rows as they were (see
+//! [`roots`]); the parent process is the only writer.
 
 pub mod bitstream;
 pub mod describe;
@@ -14,6 +16,7 @@ pub mod headers;
 pub mod names;
 pub mod probe;
 pub mod protocol;
+pub mod roots;
 pub mod supervisor;
 pub mod walk;
 pub mod worker;
@@ -24,7 +27,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use serde::Serialize;
 
 use crate::catalog::files::{self, FileRecord, FileStat, Known, ScanCounts, Status};
@@ -46,6 +48,8 @@ pub struct ScanOptions {
     /// Probe in this process instead of worker processes (no isolation; for
     /// measuring what isolation costs).
     pub in_process: bool,
+    /// Mark files missing under offline roots too.
+    pub prune: bool,
 }
 
 /// The outcome of one scan run, printed by `--json`.
@@ -62,6 +66,10 @@ pub struct ScanSummary {
     pub skipped_links: u64,
     pub duplicate_links: u64,
     pub warnings: Vec<String>,
+    /// Roots left alone: absent, empty, unreadable or on another device.
+    pub offline: Vec<roots::Offline>,
+    /// Directories that could not be read; the files under them kept their state.
+    pub unreadable: Vec<walk::Unreadable>,
     pub elapsed_s: f64,
     pub files_per_s: f64,
     pub interrupted: bool,
@@ -85,16 +93,8 @@ pub fn run(
 ) -> anyhow::Result<ScanSummary> {
     let started = Instant::now();
     let host = util::host_name();
-    let mut roots = Vec::new();
-    for r in &opts.roots {
-        let canon = std::fs::canonicalize(r).with_context(|| {
-            format!(
-                "cannot scan {}: no such directory or not readable",
-                util::display_path(r)
-            )
-        })?;
-        roots.push(canon);
-    }
+    let given: Vec<roots::Root> = opts.roots.iter().map(|r| roots::Root::resolve(r)).collect();
+    let roots: Vec<PathBuf> = given.iter().map(|r| r.path().to_path_buf()).collect();
     let filter = walk::Filter::new(&roots, &opts.extensions, &opts.excludes)?;
     let mut cat = Catalog::open(db)?;
     let roots_json = serde_json::to_string(
@@ -114,13 +114,44 @@ pub fn run(
     let mut unchanged_ids: Vec<i64> = Vec::new();
     let mut missing_ids: Vec<i64> = Vec::new();
     let mut immediate: Vec<FileRecord> = Vec::new();
+    let mut offline: Vec<roots::Offline> = Vec::new();
+    let mut unreadable: Vec<walk::Unreadable> = Vec::new();
+    let mut walked_roots: Vec<(String, u64)> = Vec::new();
+    // Live rows the catalog holds under a root, as this scan would see them.
+    let live = |known: &files::KnownMap| {
+        known
+            .iter()
+            .filter(|(p, k)| {
+                k.status != Status::Missing && filter.accepts(&util::path_from_bytes(p))
+            })
+            .count() as u64
+    };
 
     progress.set_message("walking");
-    for root in &roots {
+    for given_root in &given {
+        let root = given_root.path();
         let root_text = util::display_path(root);
+        let dev = match given_root {
+            roots::Root::Present { dev, .. } => *dev,
+            roots::Root::Absent { error, .. } => {
+                let known = files::known_under(&cat.conn, &host, util::path_bytes(root))?;
+                let catalogued = live(&known);
+                let pruned = opts.prune && catalogued > 0;
+                if pruned {
+                    missing_ids.extend(known_missing(&known, &filter, None));
+                }
+                offline.push(roots::Offline {
+                    root: root_text,
+                    reason: error.clone(),
+                    catalogued,
+                    pruned,
+                });
+                continue;
+            }
+        };
         // Read what the catalog knows while the walk runs: both take a fraction of
         // a second on a large library, and a rescan is little else.
-        let (known, walked) = std::thread::scope(|s| {
+        let (known, mut walked) = std::thread::scope(|s| {
             let reader = s.spawn(|| {
                 Catalog::open_readonly(db)
                     .and_then(|c| files::known_under(&c.conn, &host, util::path_bytes(root)))
@@ -132,10 +163,24 @@ pub fn run(
         if stop.load(Ordering::Relaxed) {
             break;
         }
+        let recorded = crate::catalog::roots::recorded_dev(&cat.conn, &host, &root_text)?;
+        if let Some(reason) = roots::offline_reason(&walked, live(&known), recorded, dev) {
+            offline.push(roots::Offline {
+                root: root_text.clone(),
+                reason,
+                catalogued: live(&known),
+                pruned: opts.prune,
+            });
+            if !opts.prune {
+                // Nothing found there is stored either: it may be another disk.
+                continue;
+            }
+        }
+        walked_roots.push((root_text.clone(), dev));
         skipped_links += walked.skipped_links;
         duplicate_links += walked.duplicates;
-        summary_warnings.extend(walked.warnings);
-        for entry in walked.entries {
+        summary_warnings.extend(walked.warnings.iter().cloned());
+        for entry in std::mem::take(&mut walked.entries) {
             counts.seen += 1;
             let prior: Option<Known> = known.get_mut(util::path_bytes(&entry.path)).map(|k| {
                 k.seen = true;
@@ -194,14 +239,8 @@ pub fn run(
                 is_new,
             });
         }
-        for (path, k) in &known {
-            if k.status != Status::Missing
-                && !k.seen
-                && filter.accepts(&util::path_from_bytes(path))
-            {
-                missing_ids.push(k.id);
-            }
-        }
+        missing_ids.extend(known_missing(&known, &filter, Some(&walked)));
+        unreadable.extend(walked.unreadable);
     }
     drop(cat);
     counts.missing = missing_ids.len() as u64;
@@ -220,6 +259,9 @@ pub fn run(
         }
         for chunk in missing_ids.chunks(20_000) {
             send(WriteOp::Missing(chunk.to_vec()))?;
+        }
+        for (path, dev) in walked_roots {
+            send(WriteOp::Root { path, dev })?;
         }
     }
     for rec in immediate {
@@ -280,6 +322,8 @@ pub fn run(
         status,
         counts: counts.clone(),
         elapsed_s: elapsed,
+        offline: roots::json(&offline),
+        unreadable: roots::json(&unreadable),
     });
     let written = writer.finish();
     if let Err(e) = written {
@@ -303,9 +347,36 @@ pub fn run(
         skipped_links,
         duplicate_links,
         warnings: summary_warnings,
+        offline,
+        unreadable,
         elapsed_s: elapsed,
         interrupted,
     })
+}
+
+/// Rows under a root that this walk did not find: every live accepted row not
+/// seen, except those under a directory the walk could not read (`None`: the
+/// root was not walked at all, so every live row).
+fn known_missing<'k>(
+    known: &'k files::KnownMap,
+    filter: &'k walk::Filter,
+    walked: Option<&'k walk::Walked>,
+) -> impl Iterator<Item = i64> + 'k {
+    known.iter().filter_map(move |(path, k)| {
+        let gone = k.status != Status::Missing
+            && !k.seen
+            && filter.accepts(&util::path_from_bytes(path))
+            && !walked.is_some_and(|w| w.under_unreadable(path));
+        gone.then_some(k.id)
+    })
+}
+
+impl ScanSummary {
+    /// Some input could not be looked at: an offline root left alone, or an
+    /// unreadable directory.
+    pub fn incomplete(&self) -> bool {
+        self.offline.iter().any(|o| !o.pruned) || !self.unreadable.is_empty()
+    }
 }
 
 fn explain_write_error(e: CatalogError, db: &std::path::Path) -> anyhow::Error {

@@ -5,7 +5,9 @@
 //! Invariants: paths are kept as raw bytes; symlinks are followed only when asked,
 //! and then each (device, inode) is kept once; a walk error that names a
 //! candidate (a symlink loop, an unreadable entry) is returned as an entry with
-//! an error, so it becomes a catalog row instead of vanishing.
+//! an error, so it becomes a catalog row instead of vanishing; a directory
+//! that cannot be read is returned by path, so the files the catalog knows
+//! under it are left as they were rather than taken for gone.
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -40,8 +42,33 @@ pub struct Walked {
     pub skipped_links: u64,
     /// Entries reached twice through links (same device and inode), kept once.
     pub duplicates: u64,
-    /// Problems that do not name a candidate file (an unreadable directory).
+    /// Directories that could not be read, with why: the walk is incomplete there.
+    pub unreadable: Vec<Unreadable>,
+    /// Problems that name neither a candidate file nor a directory.
     pub warnings: Vec<String>,
+}
+
+/// A directory the walk could not read.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Unreadable {
+    /// Display text of the directory.
+    pub path: String,
+    pub error: String,
+    /// The directory as bytes, for matching catalog rows under it.
+    #[serde(skip)]
+    pub path_bytes: Vec<u8>,
+}
+
+impl Walked {
+    /// Is `path` at or below a directory this walk could not read?
+    pub fn under_unreadable(&self, path: &[u8]) -> bool {
+        self.unreadable.iter().any(|u| {
+            path.starts_with(&u.path_bytes)
+                && (path.len() == u.path_bytes.len()
+                    || u.path_bytes.ends_with(b"/")
+                    || path[u.path_bytes.len()] == b'/')
+        })
+    }
 }
 
 /// Which names are candidates: extension allow-list plus `--exclude` globs.
@@ -144,7 +171,7 @@ pub fn walk(
     if let Some(ov) = filter.override_for(root) {
         builder.overrides(ov);
     }
-    let (tx, rx) = unbounded::<Result<Entry, String>>();
+    let (tx, rx) = unbounded::<Result<Entry, (Option<PathBuf>, String)>>();
     let skipped = std::sync::atomic::AtomicU64::new(0);
     builder.build_parallel().run(|| {
         let tx = tx.clone();
@@ -183,7 +210,7 @@ pub fn walk(
                 Err(err) => {
                     let _ = tx.send(match error_entry(&err, filter) {
                         Some(entry) => Ok(entry),
-                        None => Err(walk_error_text(&err)),
+                        None => Err((error_dir(&err), walk_error_text(&err))),
                     });
                 }
             }
@@ -198,7 +225,12 @@ pub fn walk(
     for item in rx {
         match item {
             Ok(e) => out.entries.push(e),
-            Err(w) => out.warnings.push(w),
+            Err((Some(dir), error)) => out.unreadable.push(Unreadable {
+                path: crate::util::display_path(&dir),
+                error,
+                path_bytes: crate::util::path_bytes(&dir).to_vec(),
+            }),
+            Err((None, w)) => out.warnings.push(w),
         }
     }
     // Deterministic order, then one entry per path and per (device, inode) when following links.
@@ -209,6 +241,8 @@ pub fn walk(
             .cmp(b.path.as_os_str().as_bytes())
     });
     out.entries.dedup_by(|a, b| a.path == b.path);
+    out.unreadable
+        .sort_by(|a, b| a.path_bytes.cmp(&b.path_bytes));
     if follow_links {
         out.duplicates = keep_one_per_inode(&mut out.entries);
     }
@@ -276,6 +310,17 @@ fn walk_error_text(err: &ignore::Error) -> String {
         }
         ignore::Error::Io(e) => e.to_string(),
         other => other.to_string(),
+    }
+}
+
+/// The directory a walk error is about, when it is about one.
+fn error_dir(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_dir(err)
+        }
+        ignore::Error::WithPath { path, .. } if path.is_dir() => Some(path.clone()),
+        _ => None,
     }
 }
 

@@ -35,7 +35,7 @@ fn dump_load_dump_gives_identical_lines() {
     let head: Value = serde_json::from_str(&l1[0]).unwrap();
     assert_eq!(head["type"], "header");
     assert_eq!(head["format"], "mediadex-dump");
-    assert_eq!(head["dump_version"], 1);
+    assert_eq!(head["dump_version"], 2);
     assert_eq!(head["schema_version"], mediadex::catalog::SCHEMA_VERSION);
     assert!(head["generated_at"].as_str().unwrap().ends_with('Z'));
     let rows: Vec<Value> = l1[1..]
@@ -49,8 +49,15 @@ fn dump_load_dump_gives_identical_lines() {
         (2, 30, 4)
     );
     let mut sorted = kinds.clone();
-    sorted.sort_by_key(|k| ["scan", "media", "recording"].iter().position(|x| x == k));
-    assert_eq!(kinds, sorted, "scans, then media, then recordings");
+    sorted.sort_by_key(|k| {
+        ["scan", "media", "recording", "trailer"]
+            .iter()
+            .position(|x| x == k)
+    });
+    assert_eq!(
+        kinds, sorted,
+        "scans, then media, then recordings, then the trailer"
+    );
     // Documents are nested, and a name that is not UTF-8 carries its bytes.
     let fixture = rows
         .iter()
@@ -276,7 +283,8 @@ fn a_bad_dump_loads_nothing_and_names_the_line() {
     let headless = env.path().join("headless.jsonl");
     std::fs::write(&headless, format!("{}\n", good("/x/4.mkv"))).unwrap();
     let fine = env.path().join("fine.jsonl");
-    std::fs::write(&fine, format!("{}\n{}\n", header(), good("/x/5.mkv"))).unwrap();
+    let fine_text = format!("{}\n{}\n", header(), good("/x/5.mkv"));
+    std::fs::write(&fine, super::trailer::seal(&fine_text)).unwrap();
 
     let o = env.run(&[
         "load",
@@ -340,6 +348,7 @@ fn a_killed_load_into_an_empty_catalog_leaves_it_empty() {
             writeln!(w, "{line}").unwrap();
         }
     }
+    super::trailer::seal_file(&file);
     // Create the empty catalog, then start the load and kill it midway.
     load_text(&env, "empty.jsonl", &format!("{}\n", header()));
     let mut child = env

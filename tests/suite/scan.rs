@@ -197,7 +197,7 @@ fn scan_summary_line_and_bad_root() {
     let err = stderr(&out);
     assert!(err.contains("1 new") && err.contains("files/s"), "{err}");
     let out = env.run(&["scan", "/nonexistent/dir"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("/nonexistent/dir"));
     assert!(Path::new(&env.db).exists());
 }
