@@ -13,7 +13,7 @@ use super::{CatalogError, Result};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../schema.sql"),
     include_str!("../../migrations/002_docs_typed_index.sql"),
-    // 003: reserved for the migration of another change.
+    include_str!("../../migrations/003_document_columns.sql"),
     include_str!("../../migrations/004_scan_roots.sql"),
 ];
 

@@ -71,3 +71,44 @@ fn documents_must_be_json() {
         .unwrap();
     assert_eq!(mode, "wal");
 }
+
+/// Every JSON path the schema's generated columns and views and the bundled
+/// reports read is a field of the document type (a path inside `streams` is
+/// one of a stream's fields). A renamed field would otherwise leave a column
+/// silently NULL.
+#[test]
+fn every_json_path_the_sql_reads_is_a_document_field() {
+    use mediadex::scan::document::Document;
+    let known = Document::known_paths();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("schema.sql")];
+    for dir in ["migrations", "sql"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+            files.push(e.unwrap().path());
+        }
+    }
+    let mut checked = 0;
+    let mut unknown = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (i, _) in text.match_indices("'$") {
+            let rest = &text[i + 1..];
+            let path = &rest[..rest.find('\'').unwrap()];
+            // The recordings report reads the recording document's levels.
+            if path.starts_with("$.levels") {
+                continue;
+            }
+            let as_stream = format!("$.streams[*]{}", &path[1..]);
+            checked += 1;
+            if !known.iter().any(|k| k == path || *k == as_stream) {
+                unknown.push(format!("{}: {path}", file.display()));
+            }
+        }
+    }
+    assert!(checked > 30, "only {checked} paths found");
+    assert!(
+        unknown.is_empty(),
+        "paths the document type does not have:\n{}",
+        unknown.join("\n")
+    );
+}
