@@ -220,7 +220,17 @@ fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     if out.kind == "video" {
         out.bit_depth = depth;
         let raw = (name == "video/x-raw").then(|| get_str("format")).flatten();
-        out.pix_fmt = names::pix_fmt(out.chroma_format.as_deref(), depth, raw.as_deref());
+        out.pix_fmt =
+            names::pix_fmt(out.chroma_format.as_deref(), depth, raw.as_deref()).or_else(|| {
+                let first = heard.first.as_ref().and_then(|b| b.map_readable().ok());
+                let config = s.get::<gst::Buffer>("codec_data").ok().or_else(|| {
+                    s.get::<gst::Array>("streamheader")
+                        .ok()
+                        .and_then(|a| a.first().and_then(|v| v.get::<gst::Buffer>().ok()))
+                });
+                let config = config.as_ref().and_then(|c| c.map_readable().ok());
+                bitstream::pixel_format(&out.codec, first.as_deref(), config.as_deref())
+            });
     }
     if let Some(c) = get_str("colorimetry") {
         colorimetry(&c, &mut out);
@@ -260,18 +270,35 @@ fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, out: &mut Str
     if out.field_order.is_some() && out.field_order.as_deref() != Some("progressive") {
         return;
     }
-    let Some(map) = first.and_then(|b| b.map_readable().ok()) else {
-        return;
-    };
-    let order = match out.codec.as_str() {
-        "mpeg2video" | "mpeg1video" => bitstream::mpeg2_field_order(&map),
+    let map = first.and_then(|b| b.map_readable().ok());
+    let order = map.as_ref().and_then(|map| match out.codec.as_str() {
+        "mpeg2video" | "mpeg1video" => bitstream::mpeg2_field_order(map),
         "h264" => {
             let config = s.get::<gst::Buffer>("codec_data").ok();
             let config = config.as_ref().and_then(|c| c.map_readable().ok());
-            bitstream::h264_field_order(config.as_deref(), &map)
+            bitstream::h264_field_order(config.as_deref(), map)
         }
         _ => None,
-    };
+    });
+    // Codecs without interlaced coding tools are progressive by definition.
+    let order = order.or_else(|| {
+        matches!(
+            out.codec.as_str(),
+            "h263"
+                | "h263p"
+                | "flv1"
+                | "vp8"
+                | "vp9"
+                | "av1"
+                | "theora"
+                | "msmpeg4v1"
+                | "msmpeg4v2"
+                | "msmpeg4v3"
+                | "wmv1"
+                | "wmv2"
+        )
+        .then_some(FieldOrder::Progressive)
+    });
     match order {
         Some(FieldOrder::Progressive) if out.interlaced.is_none() => {
             out.interlaced = Some(false);
