@@ -582,7 +582,7 @@ fn jpeg_pixel_format(b: &[u8]) -> Option<String> {
         }
         let marker = b[i + 1];
         let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
-        if matches!(marker, 0xC0 | 0xC1 | 0xC2) {
+        if matches!(marker, 0xC0..=0xC2) {
             let f = b.get(i + 4..i + 2 + len)?;
             let components = *f.get(5)? as usize;
             if components == 1 {
