@@ -27,13 +27,13 @@ use crate::testenv::{HOST, TestEnv, stderr, stdout};
 /// feeder writes exactly this many frames at a time.
 const PERIOD: usize = 1024;
 
-/// A sample format the fake device delivers natively. The fake mic must be fed
-/// in the format that is captured: under `plug` conversions with small periods,
-/// ALSA's `file` plugin hands `infile` data out of order.
+/// A sample format the fake device delivers natively (the `slave.format` of
+/// its `plug`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Fmt {
     S16,
     S24,
+    S32,
     F32,
 }
 
@@ -42,14 +42,17 @@ impl Fmt {
         match self {
             Fmt::S16 => "S16_LE",
             Fmt::S24 => "S24_LE",
+            Fmt::S32 => "S32_LE",
             Fmt::F32 => "FLOAT_LE",
         }
     }
 
+    /// The WAV format of the same precision.
     fn name(self) -> &'static str {
         match self {
             Fmt::S16 => "s16",
             Fmt::S24 => "s24",
+            Fmt::S32 => "s24",
             Fmt::F32 => "f32",
         }
     }
@@ -61,6 +64,9 @@ struct Tone {
     rate: u32,
     fmt: Fmt,
     chans: Vec<(f64, f64)>,
+    /// Samples on the 16-bit grid whatever the device format, so that every
+    /// file format holds them exactly.
+    grid16: bool,
 }
 
 impl Tone {
@@ -69,7 +75,14 @@ impl Tone {
             rate,
             fmt,
             chans: chans.to_vec(),
+            grid16: false,
         }
+    }
+
+    /// The same tone on the 16-bit grid.
+    fn grid16(mut self) -> Tone {
+        self.grid16 = true;
+        self
     }
 
     fn channels(&self) -> usize {
@@ -85,9 +98,13 @@ impl Tone {
     /// the way a WAV reader presents it (exactly representable in every format).
     fn value(&self, k: u64, ch: usize) -> f64 {
         let x = self.exact(k, ch);
+        if self.grid16 {
+            return (x * 32768.0).round().min(32767.0) / 32768.0;
+        }
         match self.fmt {
             Fmt::S16 => (x * 32768.0).round().min(32767.0) / 32768.0,
             Fmt::S24 => (x * 8_388_608.0).round().min(8_388_607.0) / 8_388_608.0,
+            Fmt::S32 => (x * 2_147_483_648.0).round().min(2_147_483_647.0) / 2_147_483_648.0,
             Fmt::F32 => x as f32 as f64,
         }
     }
@@ -102,6 +119,9 @@ impl Tone {
                     Fmt::S16 => out.extend_from_slice(&((v * 32768.0) as i16).to_le_bytes()),
                     // S24_LE: 24 bits in the low three bytes of a 32-bit word.
                     Fmt::S24 => out.extend_from_slice(&((v * 8_388_608.0) as i32).to_le_bytes()),
+                    Fmt::S32 => {
+                        out.extend_from_slice(&((v * 2_147_483_648.0) as i32).to_le_bytes())
+                    }
                     Fmt::F32 => out.extend_from_slice(&(v as f32).to_le_bytes()),
                 }
             }
@@ -289,8 +309,22 @@ impl Feeder {
             let t0 = Instant::now();
             let mut k = 0u64;
             while !stop2.load(Ordering::Relaxed) && k < frames {
-                if fifo_file.write_all(&tone.bytes(k, PERIOD)).is_err() {
-                    return; // the recorder is gone
+                let chunk = tone.bytes(k, PERIOD);
+                let mut at = 0;
+                while at < chunk.len() {
+                    match fifo_file.write(&chunk[at..]) {
+                        Ok(n) => at += n,
+                        // No reader: the recorder closed its end (a probe of the
+                        // device before its stream opens it again). What is in
+                        // the pipe stays there for the next reader.
+                        Err(e)
+                            if e.raw_os_error() == Some(libc::EPIPE)
+                                && !stop2.load(Ordering::Relaxed) =>
+                        {
+                            std::thread::sleep(Duration::from_millis(2))
+                        }
+                        Err(_) => return, // the recorder is gone
+                    }
                 }
                 k += PERIOD as u64;
                 written2.store(k, Ordering::Relaxed);
@@ -358,7 +392,11 @@ fn wait_for(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
 /// Record `duration` of `tone` from an unpaced device and check the file, the
 /// audio sample by sample, the frequencies, the levels and the catalog row.
 fn record_and_check(tone: &Tone, duration: &str, frames: usize) {
-    let format = tone.fmt.name();
+    record_as(tone, tone.fmt.name(), duration, frames)
+}
+
+/// [`record_and_check`] into WAV format `format`, whatever the device's.
+fn record_as(tone: &Tone, format: &str, duration: &str, frames: usize) {
     let env = TestEnv::new();
     unpaced_mic(&env, tone, frames as f64 / tone.rate as f64 + 0.5);
     let out_path = env.path().join("take.wav");
@@ -419,10 +457,7 @@ fn record_and_check(tone: &Tone, duration: &str, frames: usize) {
     for (c, &(freq, _)) in tone.chans.iter().enumerate() {
         let x = &wav.chans[c];
         // Every sample is the source's, in order, from its first frame on.
-        assert!(
-            *x == tone.channel(c, 0, frames),
-            "channel {c} differs from the source"
-        );
+        assert_same(x, &tone.channel(c, 0, frames), &format!("channel {c}"));
         let hz = zero_crossing_hz(x, tone.rate);
         assert!(
             (hz - freq).abs() <= freq * 0.01,
@@ -451,6 +486,86 @@ fn record_and_check(tone: &Tone, duration: &str, frames: usize) {
     let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
     assert_eq!(shown["status"], "complete");
     assert_eq!(shown["doc"]["levels"], doc["levels"]);
+}
+
+/// Panics naming the first frame where `got` leaves `want`, and where in the
+/// source that frame came from if it came from anywhere.
+fn assert_same(got: &[f64], want: &[f64], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    if let Some(n) = (0..got.len()).find(|&n| got[n] != want[n]) {
+        let from = (0..want.len().saturating_sub(64))
+            .find(|&k| got.len() >= n + 64 && want[k..k + 64] == got[n..n + 64]);
+        panic!(
+            "{what}: frame {n} is {} where the source has {} (it is source frame {from:?})",
+            got[n], want[n]
+        );
+    }
+}
+
+/// Every device format into every file format, unpaced: the device delivers
+/// far faster than real time, which once lost 240-frame chunks whenever the
+/// two formats differed.
+#[test]
+fn every_device_format_into_every_file_format_is_exact() {
+    for dev in [Fmt::S16, Fmt::S32, Fmt::F32] {
+        for file in ["s16", "s24", "f32"] {
+            let tone = Tone::new(48000, dev, &[(440.0, 0.5)]).grid16();
+            eprintln!("device {dev:?} into {file}");
+            record_as(&tone, file, "500ms", 24_000);
+        }
+    }
+}
+
+/// The same matrix paced at real time (all at once, each from its own FIFO).
+#[test]
+fn every_format_pair_paced_is_exact() {
+    let mut runs = Vec::new();
+    for dev in [Fmt::S16, Fmt::S32, Fmt::F32] {
+        for file in ["s16", "s24", "f32"] {
+            runs.push(std::thread::spawn(move || paced_take(dev, file)));
+        }
+    }
+    let failed: Vec<String> = runs
+        .into_iter()
+        .filter_map(|h| h.join().err())
+        .map(|e| {
+            e.downcast_ref::<String>()
+                .cloned()
+                .unwrap_or_else(|| "panic".into())
+        })
+        .collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+/// Half a second from a paced `dev` device into `file`, checked sample by sample.
+fn paced_take(dev: Fmt, file: &str) {
+    let what = format!("device {dev:?} into {file}, paced");
+    let env = TestEnv::new();
+    let tone = Tone::new(48000, dev, &[(440.0, 0.5)]).grid16();
+    let feeder = paced_mic(&env, &tone);
+    let out_path = env.path().join("paced.wav");
+    let period = PERIOD.to_string();
+    let out = env
+        .cmd()
+        .args([
+            "record", "-d", "fakemic", "-r", "48000", "-c", "1", "-f", file, "--period",
+        ])
+        .args([
+            period.as_str(),
+            "-t",
+            "500ms",
+            "-o",
+            out_path.to_str().unwrap(),
+        ])
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    drop(feeder);
+    assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr(&out));
+    let wav = read_wav(&out_path);
+    assert_same(&wav.chans[0], &tone.channel(0, 0, 24_000), &what);
+    let doc = &row(&env, &out_path)["doc"];
+    assert_eq!(doc["dropouts"], Value::Array(vec![]), "{what}");
 }
 
 #[test]
@@ -963,4 +1078,111 @@ fn repair_fixes_any_wav_and_needs_no_catalog() {
         err.contains("junk.wav") && err.contains("not a WAV"),
         "{err}"
     );
+}
+
+/// A listing with a device whose open blocks for ever (a `file` device whose
+/// `infile` is a FIFO nobody writes) lists the others and marks that one.
+#[test]
+fn list_devices_skips_a_device_stuck_in_open() {
+    let env = TestEnv::new();
+    let tone = Tone::new(48000, Fmt::S16, &[(440.0, 0.5)]);
+    unpaced_mic(&env, &tone, 0.5);
+    let fifo = env.path().join("stuck.fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let mut rc = std::fs::read_to_string(env.path().join(".asoundrc")).unwrap();
+    rc.push_str(&format!(
+        r#"pcm.stuckmic {{
+    type plug
+    slave.pcm "stuckraw"
+    hint {{ show on; description "Stuck microphone" }}
+}}
+pcm.stuckraw {{ type file; slave.pcm "null"; file "/dev/null"; infile "{}"; format "raw" }}
+"#,
+        fifo.display()
+    ));
+    std::fs::write(env.path().join(".asoundrc"), rc).unwrap();
+
+    for json in [true, false] {
+        let t0 = Instant::now();
+        let args: &[&str] = if json {
+            &["record", "--list-devices", "--json"]
+        } else {
+            &["record", "--list-devices"]
+        };
+        let out = wait_with_timeout(spawn(&env, args), Duration::from_secs(30));
+        let took = t0.elapsed();
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(took < Duration::from_secs(10), "the listing took {took:?}");
+        assert_eq!(stderr(&out), "", "nothing on stderr");
+        let text = stdout(&out);
+        if json {
+            let list: Vec<Value> = serde_json::from_str(&text).unwrap();
+            let stuck = list.iter().find(|d| d["id"] == "stuckmic").expect("listed");
+            assert_eq!(stuck["timed_out"], true, "{stuck}");
+            assert!(stuck["error"].as_str().unwrap().contains("did not answer"));
+            let mic = list.iter().find(|d| d["id"] == "fakemic").expect("listed");
+            assert_eq!(mic["timed_out"], false);
+            assert!(mic["error"].is_null(), "{mic}");
+            assert_eq!(mic["native_formats"], serde_json::json!(["i16"]));
+        } else {
+            let at = text.lines().position(|l| l.contains("stuckmic")).unwrap();
+            let next = text.lines().nth(at + 1).unwrap();
+            assert!(
+                next.contains("not answering: did not answer within"),
+                "{text}"
+            );
+            assert!(text.contains("fakemic") && text.contains("rates"), "{text}");
+        }
+    }
+}
+
+/// Without any sound card or configuration, the listing says what it found
+/// and nothing of alsa-lib's own chatter reaches stderr.
+#[test]
+fn list_devices_without_a_sound_card_is_quiet() {
+    let env = TestEnv::new();
+    let out = env.run(&["record", "--list-devices"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "no ALSA noise");
+    let text = stdout(&out);
+    assert!(text.contains("null"), "{text}");
+    assert!(!text.contains("ALSA lib"), "{text}");
+}
+
+/// The `null` device delivers silence far faster than real time; when the
+/// ring overflows, the warning blames the device's pace, not the disk.
+#[test]
+fn null_device_losses_name_the_device() {
+    let env = TestEnv::new();
+    let out_path = env.path().join("null.wav");
+    let out = env
+        .cmd()
+        .args([
+            "record", "-d", "null", "-r", "48000", "-c", "2", "-f", "s24",
+        ])
+        .args(["-t", "60s", "--buffer", "100ms", "--json"])
+        .args(["-o", out_path.to_str().unwrap()])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["frames"], 60 * 48_000);
+    assert!(summary["pace"].as_f64().unwrap() > 1.5, "{summary}");
+    let err = stderr(&out);
+    assert!(!err.contains("disk fell behind"), "{err}");
+    assert!(!err.contains("ALSA lib"), "{err}");
+    let ring_lost = summary["ring_lost_frames"].as_u64().unwrap();
+    if ring_lost > 0 {
+        assert!(err.contains("times faster than real time"), "{err}");
+        let doc = &row(&env, &out_path)["doc"];
+        let causes: Vec<&Value> = doc["dropouts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| &d["cause"])
+            .collect();
+        assert!(!causes.is_empty() && causes.iter().all(|c| *c == "ring_full"));
+    }
+    assert_eq!(summary["device_lost_frames"], 0);
 }
