@@ -232,14 +232,24 @@ fn list_devices(as_json: bool) -> anyhow::Result<ExitCode> {
         match &c.error {
             Some(e) if c.timed_out => writeln!(so, "  {:width$}  not answering: {e}", "")?,
             Some(e) => writeln!(so, "  {:width$}  unavailable: {e}", "")?,
-            None => writeln!(
-                so,
-                "  {:width$}  rates {}; channels {}; formats {}",
-                "",
-                device::rates_text(&c.rates),
-                device::compact_list(&c.channels),
-                c.formats.join(" ")
-            )?,
+            None => {
+                // A converting device (`plug`) accepts every format; say which
+                // one it delivers, since that is what is captured.
+                let native = match &c.native_formats {
+                    Some(n) if !n.is_empty() && n.len() < c.formats.len() => {
+                        format!(" (delivers {})", n.join(" "))
+                    }
+                    _ => String::new(),
+                };
+                writeln!(
+                    so,
+                    "  {:width$}  rates {}; channels {}; formats {}{native}",
+                    "",
+                    device::rates_text(&c.rates),
+                    device::compact_list(&c.channels),
+                    c.formats.join(" ")
+                )?
+            }
         }
     }
     writeln!(so, "(* = default input; pass the first column to --device)")?;

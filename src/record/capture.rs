@@ -838,6 +838,37 @@ mod tests {
     }
 
     #[test]
+    fn device_gaps_are_marked_apart_from_a_full_ring() {
+        let shared = Shared::new(1);
+        let Rings {
+            capture: mut cap,
+            mut drain,
+            ..
+        } = rings(1, 4, Some(10), shared.clone());
+        cap.on_data::<i16>(&[1, 2], 0);
+        cap.on_data::<i16>(&[3, 4, 5], 3); // 3 skipped by the device, then 2 fit
+        assert_eq!(
+            drain.gaps.pop().unwrap(),
+            Gap {
+                at: 2,
+                frames: 3,
+                cause: Cause::DeviceGap
+            }
+        );
+        assert_eq!(shared.device_lost_frames.load(Ordering::Relaxed), 3);
+        assert_eq!(shared.device_gaps.load(Ordering::Relaxed), 1);
+        assert_eq!(shared.lost_frames.load(Ordering::Relaxed), 4);
+        assert_eq!(shared.overruns.load(Ordering::Relaxed), 1);
+        // Skipped frames count towards the duration.
+        assert_eq!(shared.position.load(Ordering::Relaxed), 8);
+        cap.on_data::<i16>(&[6], 5);
+        assert!(shared.limit_reached.load(Ordering::Relaxed));
+        assert_eq!(shared.position.load(Ordering::Relaxed), 10);
+        let c = drain.samples.read_chunk(4).unwrap();
+        c.commit_all();
+    }
+
+    #[test]
     fn limit_is_exact_in_frames() {
         let shared = Shared::new(1);
         let Rings {

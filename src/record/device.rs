@@ -161,22 +161,29 @@ pub struct Capabilities {
     pub alsa_messages: Vec<String>,
 }
 
+impl Capabilities {
+    /// A device's entry before (or without) reading what it can do.
+    pub fn unread(dev: &InputDevice, error: Option<String>) -> Capabilities {
+        Capabilities {
+            id: dev.id.clone(),
+            name: dev.name.clone(),
+            default: dev.is_default,
+            rates: Vec::new(),
+            channels: Vec::new(),
+            formats: Vec::new(),
+            native_formats: None,
+            error,
+            timed_out: false,
+            alsa_messages: Vec::new(),
+        }
+    }
+}
+
 /// Open the device and read what it can do, collecting alsa-lib's messages
 /// instead of letting it print them.
 pub fn capabilities(dev: &InputDevice) -> Capabilities {
     let alsa = super::native::AlsaMessages::capture();
-    let mut caps = Capabilities {
-        id: dev.id.clone(),
-        name: dev.name.clone(),
-        default: dev.is_default,
-        rates: Vec::new(),
-        channels: Vec::new(),
-        formats: Vec::new(),
-        native_formats: None,
-        error: None,
-        timed_out: false,
-        alsa_messages: Vec::new(),
-    };
+    let mut caps = Capabilities::unread(dev, None);
     match ranges(dev) {
         Ok(rs) => {
             for r in &rs {

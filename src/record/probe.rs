@@ -102,16 +102,5 @@ fn answer(dev: &InputDevice, child: &mut Child) -> Capabilities {
 }
 
 fn failed(dev: &InputDevice, error: String) -> Capabilities {
-    Capabilities {
-        id: dev.id.clone(),
-        name: dev.name.clone(),
-        default: dev.is_default,
-        rates: Vec::new(),
-        channels: Vec::new(),
-        formats: Vec::new(),
-        native_formats: None,
-        error: Some(error),
-        timed_out: false,
-        alsa_messages: Vec::new(),
-    }
+    Capabilities::unread(dev, Some(error))
 }

@@ -280,6 +280,12 @@ impl Feeder {
     /// Feed `frames` frames (whole periods), then hold the FIFO open without
     /// writing: a device that stops delivering audio.
     fn start_until(fifo: &Path, tone: &Tone, frames: u64) -> Feeder {
+        Feeder::start(fifo, tone, frames, None)
+    }
+
+    /// Feed `frames` frames, holding back for `pause` once frame `at` is due
+    /// (the FIFO stays open: a device that stalls, then goes on).
+    fn start(fifo: &Path, tone: &Tone, frames: u64, pause: Option<(u64, Duration)>) -> Feeder {
         let stop = Arc::new(AtomicBool::new(false));
         let written = Arc::new(AtomicU64::new(0));
         let (fifo, tone) = (fifo.to_path_buf(), tone.clone());
@@ -306,9 +312,15 @@ impl Feeder {
                 nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::empty()),
             )
             .unwrap();
-            let t0 = Instant::now();
+            let mut t0 = Instant::now();
             let mut k = 0u64;
             while !stop2.load(Ordering::Relaxed) && k < frames {
+                if let Some((at, d)) = pause
+                    && k == at
+                {
+                    std::thread::sleep(d);
+                    t0 += d;
+                }
                 let chunk = tone.bytes(k, PERIOD);
                 let mut at = 0;
                 while at < chunk.len() {
@@ -537,6 +549,20 @@ fn every_format_pair_paced_is_exact() {
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
 
+/// `record` from the paced fake mic (48 kHz mono, whole periods) into `format`.
+fn record_paced(env: &TestEnv, format: &str, args: &[&str]) -> Output {
+    let period = PERIOD.to_string();
+    env.cmd()
+        .args([
+            "record", "-d", "fakemic", "-r", "48000", "-c", "1", "-f", format,
+        ])
+        .args(["--period", period.as_str()])
+        .args(args)
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap()
+}
+
 /// Half a second from a paced `dev` device into `file`, checked sample by sample.
 fn paced_take(dev: Fmt, file: &str) {
     let what = format!("device {dev:?} into {file}, paced");
@@ -544,22 +570,11 @@ fn paced_take(dev: Fmt, file: &str) {
     let tone = Tone::new(48000, dev, &[(440.0, 0.5)]).grid16();
     let feeder = paced_mic(&env, &tone);
     let out_path = env.path().join("paced.wav");
-    let period = PERIOD.to_string();
-    let out = env
-        .cmd()
-        .args([
-            "record", "-d", "fakemic", "-r", "48000", "-c", "1", "-f", file, "--period",
-        ])
-        .args([
-            period.as_str(),
-            "-t",
-            "500ms",
-            "-o",
-            out_path.to_str().unwrap(),
-        ])
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
+    let out = record_paced(
+        &env,
+        file,
+        &["-t", "500ms", "-o", out_path.to_str().unwrap()],
+    );
     drop(feeder);
     assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr(&out));
     let wav = read_wav(&out_path);
@@ -863,29 +878,16 @@ fn silent_device_ends_the_recording_keeping_the_audio() {
     let fed = 47 * PERIOD as u64;
     let feeder = paced_mic_until(&env, &tone, fed);
     let out_path = env.path().join("gone.wav");
-    let period = PERIOD.to_string();
-    let out = env
-        .cmd()
-        .args([
-            "record",
-            "-d",
-            "fakemic",
-            "-r",
-            "48000",
-            "-c",
-            "1",
-            "-f",
-            "s16",
-            "--period",
-            period.as_str(),
+    let out = record_paced(
+        &env,
+        "s16",
+        &[
             "--device-timeout",
             "1500ms",
             "-o",
             out_path.to_str().unwrap(),
-        ])
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
+        ],
+    );
     drop(feeder);
     assert_eq!(out.status.code(), Some(1), "stderr:\n{}", stderr(&out));
     let err = stderr(&out);
@@ -1185,4 +1187,65 @@ fn null_device_losses_name_the_device() {
         assert!(!causes.is_empty() && causes.iter().all(|c| *c == "ring_full"));
     }
     assert_eq!(summary["device_lost_frames"], 0);
+}
+
+/// A device that stalls (its clock runs on, no frames come) and then goes on:
+/// the stall is measured by the device's timestamps and kept as silence of
+/// that length, cause `device_gap`, with the audio on either side intact.
+#[test]
+fn a_stalled_device_leaves_a_measured_gap() {
+    let env = TestEnv::new();
+    let tone = Tone::new(48000, Fmt::S16, &[(440.0, 0.5)]);
+    let fifo = env.path().join("mic.fifo");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    fake_mic(&env, &fifo, &tone);
+    let stall_at = 24 * PERIOD as u64;
+    let stall = Duration::from_millis(600);
+    let feeder = Feeder::start(&fifo, &tone, 60 * 48_000, Some((stall_at, stall)));
+    let out_path = env.path().join("stall.wav");
+    let out = record_paced(
+        &env,
+        "s16",
+        &["-t", "2s", "--json", "-o", out_path.to_str().unwrap()],
+    );
+    drop(feeder);
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("skipped audio 1 time(s) by its own clock"),
+        "{}",
+        stderr(&out)
+    );
+    let wav = read_wav(&out_path);
+    assert_eq!(wav.frames, 96_000);
+    let doc = &row(&env, &out_path)["doc"];
+    let drops = doc["dropouts"].as_array().unwrap();
+    assert_eq!(drops.len(), 1, "{doc}");
+    assert_eq!(drops[0]["cause"], "device_gap");
+    let at = drops[0]["at_frame"].as_u64().unwrap() as usize;
+    let n = drops[0]["frames"].as_u64().unwrap() as usize;
+    eprintln!("stall of {stall:?} after frame {stall_at}: gap of {n} frames at {at}");
+    // Where: at the stall, or a period after it (the fake device stamps a read
+    // before it blocks). How long: the stall, give or take scheduling.
+    let p = PERIOD;
+    assert!(
+        (stall_at as usize..=stall_at as usize + 2 * p).contains(&at),
+        "gap at {at}"
+    );
+    assert!(
+        (24_000..=33_600).contains(&n),
+        "gap of {n} frames for a 600 ms stall"
+    );
+    assert_eq!(doc["device_gaps"]["lost_frames"], n);
+    assert_eq!(doc["overruns"]["lost_frames"], 0);
+    let x = &wav.chans[0];
+    assert_same(&x[..at], &tone.channel(0, 0, at), "before the gap");
+    assert!(
+        x[at..at + n].iter().all(|&v| v == 0.0),
+        "silence in the gap"
+    );
+    assert_same(
+        &x[at + n..],
+        &tone.channel(0, at as u64, 96_000 - at - n),
+        "after the gap",
+    );
 }
