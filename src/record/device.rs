@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use super::WavFormat;
 
+/// Each message carries its cause in its own text (and no `source`), so that a
+/// chain printed with `{:#}` says it once.
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
     #[error("no input device named {name:?}; available: {}", .available.join(", "))]
@@ -26,13 +28,9 @@ pub enum DeviceError {
     )]
     NoDefault,
     #[error("could not list audio devices: {0}")]
-    Enumerate(#[source] cpal::Error),
-    #[error("could not query device {name}: {source}")]
-    Query {
-        name: String,
-        #[source]
-        source: cpal::Error,
-    },
+    Enumerate(cpal::Error),
+    #[error("could not query device {name}: {cause}")]
+    Query { name: String, cause: cpal::Error },
     #[error("device {name} cannot record {wanted}; it supports {supported}")]
     Unsupported {
         name: String,
@@ -132,9 +130,9 @@ pub fn ranges(dev: &InputDevice) -> Result<Vec<SupportedStreamConfigRange>, Devi
     dev.device
         .supported_input_configs()
         .map(|it| it.collect())
-        .map_err(|source| DeviceError::Query {
+        .map_err(|cause| DeviceError::Query {
             name: dev.id.clone(),
-            source,
+            cause,
         })
 }
 
@@ -202,7 +200,7 @@ pub fn capabilities(dev: &InputDevice) -> Capabilities {
             caps.rates.sort_unstable();
             caps.channels.sort_unstable();
         }
-        Err(DeviceError::Query { source, .. }) => caps.error = Some(source.to_string()),
+        Err(DeviceError::Query { cause, .. }) => caps.error = Some(cause.to_string()),
         Err(e) => caps.error = Some(e.to_string()),
     }
     if caps.error.is_none() {

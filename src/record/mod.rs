@@ -79,20 +79,20 @@ pub enum RecordError {
     Device(#[from] DeviceError),
     #[error(transparent)]
     Wav(#[from] WavError),
-    #[error("could not open device {name}: {source}")]
-    Open {
-        name: String,
-        #[source]
-        source: cpal::Error,
-    },
-    #[error("could not start device {name}: {source}")]
-    Start {
-        name: String,
-        #[source]
-        source: cpal::Error,
-    },
+    // Causes are part of the messages, not `source`s: `{:#}` says them once.
+    #[error("could not open device {name}: {cause}")]
+    Open { name: String, cause: cpal::Error },
+    #[error("could not start device {name}: {cause}")]
+    Start { name: String, cause: cpal::Error },
     #[error("could not start the writer thread: {0}")]
-    Thread(#[source] std::io::Error),
+    Thread(std::io::Error),
+    /// A device error with what alsa-lib said about it (it would otherwise
+    /// have printed that on stderr itself).
+    #[error("{error} (alsa-lib: {said})")]
+    Alsa {
+        error: Box<RecordError>,
+        said: String,
+    },
     #[error("{0:#}")]
     Observer(anyhow::Error),
 }
@@ -478,9 +478,9 @@ fn open(dev: &InputDevice, opts: &Options) -> Result<Opened, RecordError> {
             limit,
         })
     };
-    let open_err = |source| RecordError::Open {
+    let open_err = |cause| RecordError::Open {
         name: dev.id.clone(),
-        source,
+        cause,
     };
     let native = native::native_formats(&dev.id);
     let with_native = |o: Opened| Opened {
@@ -519,7 +519,21 @@ pub fn record(
         .into());
     }
     let host = cpal::default_host();
-    let dev = device::find(&host, opts.device.as_deref())?;
+    // alsa-lib prints its own view of a failure on stderr (16 lines for a
+    // machine without a sound card); collect it, and add it to our error.
+    let alsa = native::AlsaMessages::capture();
+    let with_alsa = |e: RecordError| match alsa.lines().as_slice() {
+        [] => e,
+        [one] => RecordError::Alsa {
+            error: Box::new(e),
+            said: one.clone(),
+        },
+        [first, .., last] => RecordError::Alsa {
+            error: Box::new(e),
+            said: format!("{first}; {last}"),
+        },
+    };
+    let dev = device::find(&host, opts.device.as_deref()).map_err(|e| with_alsa(e.into()))?;
     let Opened {
         chosen,
         native,
@@ -529,7 +543,7 @@ pub fn record(
         mut error_rx,
         ring_frames,
         limit,
-    } = open(&dev, opts)?;
+    } = open(&dev, opts).map_err(with_alsa)?;
     let period_frames = stream.buffer_size().ok();
     let first = PartFile::create(
         &opts.out,

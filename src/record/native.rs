@@ -8,7 +8,7 @@
 //! buffer and committing only what the caller's read wanted; a slave whose
 //! `mmap_begin` consumes its source (the `file` plugin's `infile`) then loses
 //! the difference on every read that wraps — whole chunks of audio, with no
-//! xrun and no error (measured: a 2-period buffer of 240 frames loses 240 of
+//! xrun and no error (measured: two 240-frame periods lose 240 of
 //! every 720). So we open the device with `SND_PCM_NO_AUTO_FORMAT`, which makes
 //! `plug` admit only the formats its slave takes, capture in one of those, and
 //! convert ourselves (exactly, in the callback).
