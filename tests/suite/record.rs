@@ -23,6 +23,9 @@ use serde_json::Value;
 
 use crate::testenv::{HOST, TestEnv, stderr, stdout};
 
+mod devices;
+mod formats;
+
 /// Frames per device period in the paced tests (passed as `--period`); the
 /// feeder writes exactly this many frames at a time.
 const PERIOD: usize = 1024;
@@ -514,41 +517,6 @@ fn assert_same(got: &[f64], want: &[f64], what: &str) {
     }
 }
 
-/// Every device format into every file format, unpaced: the device delivers
-/// far faster than real time, which once lost 240-frame chunks whenever the
-/// two formats differed.
-#[test]
-fn every_device_format_into_every_file_format_is_exact() {
-    for dev in [Fmt::S16, Fmt::S32, Fmt::F32] {
-        for file in ["s16", "s24", "f32"] {
-            let tone = Tone::new(48000, dev, &[(440.0, 0.5)]).grid16();
-            eprintln!("device {dev:?} into {file}");
-            record_as(&tone, file, "500ms", 24_000);
-        }
-    }
-}
-
-/// The same matrix paced at real time (all at once, each from its own FIFO).
-#[test]
-fn every_format_pair_paced_is_exact() {
-    let mut runs = Vec::new();
-    for dev in [Fmt::S16, Fmt::S32, Fmt::F32] {
-        for file in ["s16", "s24", "f32"] {
-            runs.push(std::thread::spawn(move || paced_take(dev, file)));
-        }
-    }
-    let failed: Vec<String> = runs
-        .into_iter()
-        .filter_map(|h| h.join().err())
-        .map(|e| {
-            e.downcast_ref::<String>()
-                .cloned()
-                .unwrap_or_else(|| "panic".into())
-        })
-        .collect();
-    assert!(failed.is_empty(), "{}", failed.join("\n"));
-}
-
 /// `record` from the paced fake mic (48 kHz mono, whole periods) into `format`.
 fn record_paced(env: &TestEnv, format: &str, args: &[&str]) -> Output {
     let period = PERIOD.to_string();
@@ -561,26 +529,6 @@ fn record_paced(env: &TestEnv, format: &str, args: &[&str]) -> Output {
         .timeout(Duration::from_secs(30))
         .output()
         .unwrap()
-}
-
-/// Half a second from a paced `dev` device into `file`, checked sample by sample.
-fn paced_take(dev: Fmt, file: &str) {
-    let what = format!("device {dev:?} into {file}, paced");
-    let env = TestEnv::new();
-    let tone = Tone::new(48000, dev, &[(440.0, 0.5)]).grid16();
-    let feeder = paced_mic(&env, &tone);
-    let out_path = env.path().join("paced.wav");
-    let out = record_paced(
-        &env,
-        file,
-        &["-t", "500ms", "-o", out_path.to_str().unwrap()],
-    );
-    drop(feeder);
-    assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr(&out));
-    let wav = read_wav(&out_path);
-    assert_same(&wav.chans[0], &tone.channel(0, 0, 24_000), &what);
-    let doc = &row(&env, &out_path)["doc"];
-    assert_eq!(doc["dropouts"], Value::Array(vec![]), "{what}");
 }
 
 #[test]
@@ -1079,190 +1027,5 @@ fn repair_fixes_any_wav_and_needs_no_catalog() {
     assert!(
         err.contains("junk.wav") && err.contains("not a WAV"),
         "{err}"
-    );
-}
-
-/// A listing with a device whose open blocks for ever (a `file` device whose
-/// `infile` is a FIFO nobody writes) lists the others and marks that one.
-#[test]
-fn list_devices_skips_a_device_stuck_in_open() {
-    let env = TestEnv::new();
-    let tone = Tone::new(48000, Fmt::S16, &[(440.0, 0.5)]);
-    unpaced_mic(&env, &tone, 0.5);
-    let fifo = env.path().join("stuck.fifo");
-    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
-    let mut rc = std::fs::read_to_string(env.path().join(".asoundrc")).unwrap();
-    rc.push_str(&format!(
-        r#"pcm.stuckmic {{
-    type plug
-    slave.pcm "stuckraw"
-    hint {{ show on; description "Stuck microphone" }}
-}}
-pcm.stuckraw {{ type file; slave.pcm "null"; file "/dev/null"; infile "{}"; format "raw" }}
-"#,
-        fifo.display()
-    ));
-    std::fs::write(env.path().join(".asoundrc"), rc).unwrap();
-
-    for json in [true, false] {
-        let t0 = Instant::now();
-        let args: &[&str] = if json {
-            &["record", "--list-devices", "--json"]
-        } else {
-            &["record", "--list-devices"]
-        };
-        let out = wait_with_timeout(spawn(&env, args), Duration::from_secs(30));
-        let took = t0.elapsed();
-        assert!(out.status.success(), "{}", stderr(&out));
-        assert!(took < Duration::from_secs(10), "the listing took {took:?}");
-        assert_eq!(stderr(&out), "", "nothing on stderr");
-        let text = stdout(&out);
-        if json {
-            let list: Vec<Value> = serde_json::from_str(&text).unwrap();
-            let stuck = list.iter().find(|d| d["id"] == "stuckmic").expect("listed");
-            assert_eq!(stuck["timed_out"], true, "{stuck}");
-            assert!(stuck["error"].as_str().unwrap().contains("did not answer"));
-            let mic = list.iter().find(|d| d["id"] == "fakemic").expect("listed");
-            assert_eq!(mic["timed_out"], false);
-            assert!(mic["error"].is_null(), "{mic}");
-            assert_eq!(mic["native_formats"], serde_json::json!(["i16"]));
-        } else {
-            let at = text.lines().position(|l| l.contains("stuckmic")).unwrap();
-            let next = text.lines().nth(at + 1).unwrap();
-            assert!(
-                next.contains("not answering: did not answer within"),
-                "{text}"
-            );
-            assert!(text.contains("fakemic") && text.contains("rates"), "{text}");
-        }
-    }
-}
-
-/// Without any sound card or configuration, the listing says what it found
-/// and nothing of alsa-lib's own chatter reaches stderr.
-#[test]
-fn list_devices_without_a_sound_card_is_quiet() {
-    let env = TestEnv::new();
-    let out = env.run(&["record", "--list-devices"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stderr(&out), "", "no ALSA noise");
-    let text = stdout(&out);
-    assert!(text.contains("null"), "{text}");
-    assert!(!text.contains("ALSA lib"), "{text}");
-
-    // Recording from the (missing) default device: one line, with what
-    // alsa-lib said folded in, whether or not the device is queried first.
-    for args in [
-        &["-t", "1s"][..],
-        &["-t", "1s", "-r", "48000", "-c", "1", "-f", "s16"],
-    ] {
-        let out = env.run(&[&["record"][..], args].concat());
-        assert_eq!(out.status.code(), Some(1));
-        let err = stderr(&out);
-        assert_eq!(err.lines().count(), 1, "one line: {err}");
-        assert!(
-            err.contains("device default") && err.contains("(alsa-lib: "),
-            "{err}"
-        );
-    }
-}
-
-/// The `null` device delivers silence far faster than real time; when the
-/// ring overflows, the warning blames the device's pace, not the disk.
-#[test]
-fn null_device_losses_name_the_device() {
-    let env = TestEnv::new();
-    let out_path = env.path().join("null.wav");
-    let out = env
-        .cmd()
-        .args([
-            "record", "-d", "null", "-r", "48000", "-c", "2", "-f", "s24",
-        ])
-        .args(["-t", "60s", "--buffer", "100ms", "--json"])
-        .args(["-o", out_path.to_str().unwrap()])
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
-    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(summary["frames"], 60 * 48_000);
-    assert!(summary["pace"].as_f64().unwrap() > 1.5, "{summary}");
-    let err = stderr(&out);
-    assert!(!err.contains("disk fell behind"), "{err}");
-    assert!(!err.contains("ALSA lib"), "{err}");
-    // A minute of audio through a 100 ms ring: the writer cannot keep up
-    // with a device that only fills memory with zeros.
-    let ring_lost = summary["ring_lost_frames"].as_u64().unwrap();
-    assert!(ring_lost > 0, "{summary}");
-    assert!(err.contains("times faster than real time"), "{err}");
-    let doc = &row(&env, &out_path)["doc"];
-    let causes: Vec<&Value> = doc["dropouts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| &d["cause"])
-        .collect();
-    assert!(!causes.is_empty() && causes.iter().all(|c| *c == "ring_full"));
-    assert_eq!(summary["device_lost_frames"], 0);
-}
-
-/// A device that stalls (its clock runs on, no frames come) and then goes on:
-/// the stall is measured by the device's timestamps and kept as silence of
-/// that length, cause `device_gap`, with the audio on either side intact.
-#[test]
-fn a_stalled_device_leaves_a_measured_gap() {
-    let env = TestEnv::new();
-    let tone = Tone::new(48000, Fmt::S16, &[(440.0, 0.5)]);
-    let fifo = env.path().join("mic.fifo");
-    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
-    fake_mic(&env, &fifo, &tone);
-    let stall_at = 24 * PERIOD as u64;
-    let stall = Duration::from_millis(600);
-    let feeder = Feeder::start(&fifo, &tone, 60 * 48_000, Some((stall_at, stall)));
-    let out_path = env.path().join("stall.wav");
-    let out = record_paced(
-        &env,
-        "s16",
-        &["-t", "2s", "--json", "-o", out_path.to_str().unwrap()],
-    );
-    drop(feeder);
-    assert_eq!(out.status.code(), Some(0), "stderr:\n{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("skipped audio 1 time(s) by its own clock"),
-        "{}",
-        stderr(&out)
-    );
-    let wav = read_wav(&out_path);
-    assert_eq!(wav.frames, 96_000);
-    let doc = &row(&env, &out_path)["doc"];
-    let drops = doc["dropouts"].as_array().unwrap();
-    assert_eq!(drops.len(), 1, "{doc}");
-    assert_eq!(drops[0]["cause"], "device_gap");
-    let at = drops[0]["at_frame"].as_u64().unwrap() as usize;
-    let n = drops[0]["frames"].as_u64().unwrap() as usize;
-    eprintln!("stall of {stall:?} after frame {stall_at}: gap of {n} frames at {at}");
-    // Where: at the stall, or a period after it (the fake device stamps a read
-    // before it blocks). How long: the stall, give or take scheduling.
-    let p = PERIOD;
-    assert!(
-        (stall_at as usize..=stall_at as usize + 2 * p).contains(&at),
-        "gap at {at}"
-    );
-    assert!(
-        (24_000..=33_600).contains(&n),
-        "gap of {n} frames for a 600 ms stall"
-    );
-    assert_eq!(doc["device_gaps"]["lost_frames"], n);
-    assert_eq!(doc["overruns"]["lost_frames"], 0);
-    let x = &wav.chans[0];
-    assert_same(&x[..at], &tone.channel(0, 0, at), "before the gap");
-    assert!(
-        x[at..at + n].iter().all(|&v| v == 0.0),
-        "silence in the gap"
-    );
-    assert_same(
-        &x[at + n..],
-        &tone.channel(0, at as u64, 96_000 - at - n),
-        "after the gap",
     );
 }
