@@ -70,6 +70,13 @@ fn list_devices_without_a_sound_card_is_quiet() {
     let text = stdout(&out);
     assert!(text.contains("null"), "{text}");
     assert!(!text.contains("ALSA lib"), "{text}");
+    // What alsa-lib said is not lost: an unavailable device's reason carries it.
+    for (i, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("unavailable:") {
+            let dev = text.lines().nth(i - 1).unwrap();
+            assert!(line.contains(": ") && line.ends_with(')'), "{dev}\n{line}");
+        }
+    }
 
     // Recording from the (missing) default device: one line, with what
     // alsa-lib said folded in, whether or not the device is queried first.
