@@ -311,6 +311,10 @@ pub struct RecordArgs {
     /// Print the summary (or the device list) as JSON on stdout
     #[arg(long)]
     pub json: bool,
+
+    /// Describe one device as JSON (the child process behind --list-devices)
+    #[arg(long, value_name = "ID", hide = true)]
+    pub probe_device: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,9 @@ use crate::record::{self, EndReason, Meter, Observer, Options, PartState, device
 use crate::util;
 
 pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
+    if let Some(id) = &args.probe_device {
+        return probe_device(id);
+    }
     if args.list_devices {
         return list_devices(args.json);
     }
@@ -94,6 +97,10 @@ pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
             "seconds": seconds,
             "lost_frames": outcome.lost_frames,
             "overruns": outcome.overruns,
+            "ring_lost_frames": outcome.ring_lost_frames,
+            "device_gaps": outcome.device_gaps,
+            "device_lost_frames": outcome.device_lost_frames,
+            "pace": outcome.pace,
             "xruns": outcome.xruns,
             "stream_errors": outcome.stream_errors,
             "wall_seconds": outcome.wall.as_secs_f64(),
@@ -120,13 +127,8 @@ pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
             util::display_path(&opts.out),
         );
     }
-    if outcome.lost_frames > 0 {
-        eprintln!(
-            "mediadex: warning: the disk fell behind {} time(s); {} frames ({:.3} s) were lost and replaced by silence (listed under `dropouts` in `mediadex show`); a larger --buffer absorbs longer stalls",
-            outcome.overruns,
-            outcome.lost_frames,
-            outcome.lost_frames as f64 / outcome.rate as f64
-        );
+    for line in loss_warnings(&outcome) {
+        eprintln!("mediadex: warning: {line}");
     }
     if outcome.xruns > 0 || outcome.stream_errors > 0 {
         eprintln!(
@@ -158,10 +160,65 @@ pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn list_devices(as_json: bool) -> anyhow::Result<ExitCode> {
+/// The child side of `--list-devices`: one device's capabilities as JSON.
+fn probe_device(id: &str) -> anyhow::Result<ExitCode> {
+    let _alsa = record::native::AlsaMessages::capture();
     let host = cpal::default_host();
-    let devices = device::inputs(&host)?;
-    let caps: Vec<device::Capabilities> = devices.iter().map(device::capabilities).collect();
+    let dev = device::find(&host, Some(id))?;
+    let caps = device::capabilities(&dev);
+    let mut so = std::io::stdout().lock();
+    serde_json::to_writer(&mut so, &caps)?;
+    writeln!(so)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Why frames were lost, one line per cause: the device skipped them, the
+/// device delivered faster than anything live could (so the ring overflowed
+/// through no fault of the disk), or the disk fell behind.
+fn loss_warnings(o: &record::Outcome) -> Vec<String> {
+    let secs = |f: u64| f as f64 / o.rate as f64;
+    let mut out = Vec::new();
+    if o.device_lost_frames > 0 {
+        out.push(format!(
+            "device {} skipped audio {} time(s) by its own clock; {} frames ({:.3} s) were replaced by silence (`dropouts` with cause device_gap in `mediadex show`)",
+            o.device, o.device_gaps, o.device_lost_frames, secs(o.device_lost_frames)
+        ));
+    }
+    if o.ring_lost_frames > 0 {
+        let why = if o.pace > FASTER_THAN_LIVE {
+            format!(
+                "device {} delivered audio {:.0} times faster than real time (it is not a live source), more than the writer could take",
+                o.device, o.pace
+            )
+        } else {
+            "the disk fell behind; a larger --buffer absorbs longer stalls".to_string()
+        };
+        out.push(format!(
+            "{} frames ({:.3} s) were lost in {} overrun(s) and replaced by silence (`dropouts` with cause ring_full in `mediadex show`): {why}",
+            o.ring_lost_frames,
+            secs(o.ring_lost_frames),
+            o.overruns
+        ));
+    }
+    out
+}
+
+/// Audio arriving this many times faster than real time is no live source.
+const FASTER_THAN_LIVE: f64 = 1.5;
+
+fn list_devices(as_json: bool) -> anyhow::Result<ExitCode> {
+    // Enumerating opens nothing, but alsa-lib may still talk (a missing card,
+    // a broken configuration): collect it rather than print it.
+    let alsa = record::native::AlsaMessages::capture();
+    let host = cpal::default_host();
+    let devices = device::inputs(&host).map_err(|e| {
+        let said = alsa.lines();
+        match said.first() {
+            Some(first) => anyhow::anyhow!("{e} ({first})"),
+            None => e.into(),
+        }
+    })?;
+    let caps = record::probe::capabilities_all(&devices);
     let mut so = std::io::stdout().lock();
     if as_json {
         serde_json::to_writer_pretty(&mut so, &caps)?;
@@ -173,15 +230,26 @@ fn list_devices(as_json: bool) -> anyhow::Result<ExitCode> {
         let mark = if c.default { '*' } else { ' ' };
         writeln!(so, "{mark} {:width$}  {}", c.id, c.name)?;
         match &c.error {
+            Some(e) if c.timed_out => writeln!(so, "  {:width$}  not answering: {e}", "")?,
             Some(e) => writeln!(so, "  {:width$}  unavailable: {e}", "")?,
-            None => writeln!(
-                so,
-                "  {:width$}  rates {}; channels {}; formats {}",
-                "",
-                device::rates_text(&c.rates),
-                device::compact_list(&c.channels),
-                c.formats.join(" ")
-            )?,
+            None => {
+                // A converting device (`plug`) accepts every format; say which
+                // one it delivers, since that is what is captured.
+                let native = match &c.native_formats {
+                    Some(n) if !n.is_empty() && n.len() < c.formats.len() => {
+                        format!(" (delivers {})", n.join(" "))
+                    }
+                    _ => String::new(),
+                };
+                writeln!(
+                    so,
+                    "  {:width$}  rates {}; channels {}; formats {}{native}",
+                    "",
+                    device::rates_text(&c.rates),
+                    device::compact_list(&c.channels),
+                    c.formats.join(" ")
+                )?
+            }
         }
     }
     writeln!(so, "(* = default input; pass the first column to --device)")?;

@@ -28,6 +28,7 @@ use cpal::{FromSample, Sample, SampleFormat, SizedSample, StreamConfig};
 use crossbeam_channel::Sender;
 
 use super::WavFormat;
+use super::clock::DeviceClock;
 use super::levels::{Levels, LevelsReport};
 use super::wav::{self, PartFile, WavError};
 
@@ -58,9 +59,16 @@ pub const STALL_HOOK_ENV: &str = "MEDIADEX_TEST_WRITER_STALL_MS";
 pub struct Shared {
     /// Device frames taken in (kept or lost), up to the limit.
     pub position: AtomicU64,
+    /// Frames replaced by silence, for any reason.
     pub lost_frames: AtomicU64,
     /// Separate episodes of a full ring.
     pub overruns: AtomicU64,
+    /// Of `lost_frames`, those the device's clock says it skipped.
+    pub device_lost_frames: AtomicU64,
+    /// Separate gaps in the device's timeline.
+    pub device_gaps: AtomicU64,
+    /// An xrun was reported and the callback has not looked since.
+    pub xrun_pending: AtomicBool,
     /// Over- and underruns reported by the device (`ErrorKind::Xrun`).
     pub xruns: AtomicU64,
     /// Other stream errors.
@@ -82,6 +90,9 @@ impl Shared {
             position: AtomicU64::new(0),
             lost_frames: AtomicU64::new(0),
             overruns: AtomicU64::new(0),
+            device_lost_frames: AtomicU64::new(0),
+            device_gaps: AtomicU64::new(0),
+            xrun_pending: AtomicBool::new(false),
             xruns: AtomicU64::new(0),
             stream_errors: AtomicU64::new(0),
             device_gone: AtomicBool::new(false),
@@ -101,18 +112,33 @@ impl Shared {
     }
 }
 
+/// Why frames were lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// The ring was full: the writer (the disk, or a device delivering faster
+    /// than real time) fell behind.
+    RingFull,
+    /// The device's clock ran ahead of its frames: it skipped them (an xrun,
+    /// a stalled device).
+    DeviceGap,
+}
+
 /// Where frames were lost: `frames` of them, just before ring frame `at`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Gap {
     pub at: u64,
     pub frames: u64,
+    pub cause: Cause,
 }
 
-/// A dropout as stored with a part: where (frame offset in the part) and how long.
+/// A dropout as stored with a part: where (frame offset in the part), how
+/// long, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Dropout {
     pub at_frame: u64,
     pub frames: u64,
+    pub cause: Cause,
 }
 
 /// The writer's ends of the rings.
@@ -173,14 +199,26 @@ pub fn rings(channels: u16, ring_frames: usize, limit: Option<u64>, shared: Arc<
 }
 
 impl Capture {
-    /// The audio callback. Real-time safe: no locks, no allocation, no I/O.
-    pub fn on_data<T>(&mut self, data: &[T])
+    /// The audio callback, `missed` frames after the previous one by the
+    /// device's clock. Real-time safe: no locks, no allocation, no I/O.
+    pub fn on_data<T>(&mut self, data: &[T], missed: u64)
     where
         T: SizedSample,
         f32: FromSample<T>,
     {
         if self.done {
             return;
+        }
+        if missed > 0 {
+            // Skipped frames keep their place on the timeline (and count
+            // towards the duration), as silence.
+            let m = missed.min(self.limit - self.position);
+            self.lose(m, Cause::DeviceGap);
+            self.done = self.position + m >= self.limit;
+            self.advance(m);
+            if self.done {
+                return;
+            }
         }
         let ch = self.channels;
         let mut frames = (data.len() / ch) as u64;
@@ -196,7 +234,7 @@ impl Capture {
             if self.gaps.push(g).is_ok() {
                 self.pending = None;
             } else {
-                self.lose(frames);
+                self.lose(frames, Cause::RingFull);
                 self.advance(frames);
                 return;
             }
@@ -211,7 +249,7 @@ impl Capture {
             }
         }
         if keep < frames {
-            self.lose(frames - keep);
+            self.lose(frames - keep, Cause::RingFull);
         }
         self.advance(frames);
     }
@@ -224,19 +262,42 @@ impl Capture {
         }
     }
 
-    fn lose(&mut self, frames: u64) {
+    fn lose(&mut self, frames: u64, cause: Cause) {
         if frames == 0 {
             return;
         }
-        match &mut self.pending {
-            Some(g) => g.frames += frames,
+        // A loss of another kind at the same place gets its own marker if
+        // the marker ring has room (else the two merge; the counters still
+        // tell them apart).
+        if let Some(g) = self.pending
+            && g.cause != cause
+            && self.gaps.push(g).is_ok()
+        {
+            self.pending = None;
+        }
+        let new_episode = match &mut self.pending {
+            Some(g) => {
+                g.frames += frames;
+                g.cause != cause
+            }
             None => {
                 self.pending = Some(Gap {
                     at: self.pushed,
                     frames,
+                    cause,
                 });
-                self.shared.overruns.fetch_add(1, Ordering::Relaxed);
+                true
             }
+        };
+        if cause == Cause::DeviceGap {
+            self.shared
+                .device_lost_frames
+                .fetch_add(frames, Ordering::Relaxed);
+            if new_episode {
+                self.shared.device_gaps.fetch_add(1, Ordering::Relaxed);
+            }
+        } else if new_episode {
+            self.shared.overruns.fetch_add(1, Ordering::Relaxed);
         }
         self.shared.lost_frames.fetch_add(frames, Ordering::Release);
     }
@@ -247,6 +308,7 @@ pub fn on_error(shared: &Shared, errors: &mut rtrb::Producer<cpal::Error>, err: 
     match err.kind() {
         cpal::ErrorKind::Xrun => {
             shared.xruns.fetch_add(1, Ordering::Relaxed);
+            shared.xrun_pending.store(true, Ordering::Release);
         }
         cpal::ErrorKind::DeviceNotAvailable | cpal::ErrorKind::StreamInvalidated => {
             shared.device_gone.store(true, Ordering::Release);
@@ -272,9 +334,17 @@ where
     T: SizedSample,
     f32: FromSample<T>,
 {
+    let mut clock = DeviceClock::new(config.sample_rate);
+    let channels = config.channels.max(1) as usize;
+    let flags = shared.clone();
     device.build_input_stream::<T, _, _>(
         config,
-        move |data: &[T], _: &cpal::InputCallbackInfo| capture.on_data(data),
+        move |data: &[T], info: &cpal::InputCallbackInfo| {
+            let after_xrun = flags.xrun_pending.swap(false, Ordering::AcqRel);
+            let at = info.timestamp().capture.as_nanos();
+            let missed = clock.observe(at, (data.len() / channels) as u64, after_xrun);
+            capture.on_data(data, missed)
+        },
         move |err| on_error(&shared, &mut errors, err),
         // A poll timeout lets the backend notice a device that vanished without a hangup event.
         Some(Duration::from_secs(1)),
@@ -471,6 +541,7 @@ struct State {
     total: u64,
     ring_read: u64,
     gap_frames_seen: u64,
+    device_frames_seen: u64,
     peaks: Vec<f32>,
 }
 
@@ -519,6 +590,7 @@ impl Sink {
             total: 0,
             ring_read: 0,
             gap_frames_seen: 0,
+            device_frames_seen: 0,
             peaks: vec![0.0; ch],
         };
         let mut stall = std::env::var(STALL_HOOK_ENV)
@@ -558,7 +630,7 @@ impl Sink {
                 // callback pushed before the stream stopped is then visible.
                 if self.shared.capture_ended.load(Ordering::Acquire) {
                     if drain.samples.is_empty() && drain.gaps.is_empty() {
-                        break self.trailing_loss(&mut st, ch);
+                        break self.trailing_loss(&mut st);
                     }
                     continue;
                 }
@@ -607,7 +679,10 @@ impl Sink {
             let g = *g;
             let _ = drain.gaps.pop();
             st.gap_frames_seen += g.frames;
-            return self.fill(st, ch, g.frames);
+            if g.cause == Cause::DeviceGap {
+                st.device_frames_seen += g.frames;
+            }
+            return self.fill(st, g.frames, g.cause);
         }
         let mut n = (drain.samples.slots() / ch).min(MAX_CHUNK_FRAMES) as u64;
         if let Ok(g) = drain.gaps.peek() {
@@ -655,7 +730,7 @@ impl Sink {
     }
 
     /// Silence in place of `frames` lost frames, recorded as a dropout.
-    fn fill(&mut self, st: &mut State, _ch: usize, frames: u64) -> Result<(), WavError> {
+    fn fill(&mut self, st: &mut State, frames: u64, cause: Cause) -> Result<(), WavError> {
         let mut left = match self.limit {
             Some(l) => frames.min(l - st.total),
             None => frames,
@@ -670,6 +745,7 @@ impl Sink {
             st.dropouts.push(Dropout {
                 at_frame: self.part.frames(),
                 frames: n,
+                cause,
             });
             self.part.write_silence(n)?;
             st.levels.feed_silence(n);
@@ -681,12 +757,18 @@ impl Sink {
     }
 
     /// Frames lost after the last frame that made it into the ring.
-    fn trailing_loss(&mut self, st: &mut State, ch: usize) -> Result<(), WavError> {
+    fn trailing_loss(&mut self, st: &mut State) -> Result<(), WavError> {
         let lost = self.shared.lost_frames.load(Ordering::Acquire);
+        let device = self.shared.device_lost_frames.load(Ordering::Relaxed);
         let trailing = lost.saturating_sub(st.gap_frames_seen);
-        if trailing > 0 {
-            st.gap_frames_seen += trailing;
-            self.fill(st, ch, trailing)?;
+        let from_device = device.saturating_sub(st.device_frames_seen).min(trailing);
+        st.gap_frames_seen += trailing;
+        st.device_frames_seen += from_device;
+        if from_device > 0 {
+            self.fill(st, from_device, Cause::DeviceGap)?;
+        }
+        if trailing > from_device {
+            self.fill(st, trailing - from_device, Cause::RingFull)?;
         }
         Ok(())
     }
@@ -723,125 +805,4 @@ impl Sink {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn full_ring_keeps_whole_frames_and_marks_the_gap() {
-        let shared = Shared::new(2);
-        let Rings {
-            capture: mut cap,
-            mut drain,
-            ..
-        } = rings(2, 4, None, shared.clone());
-        cap.on_data::<i16>(&[1, 2, 3, 4, 5, 6]); // 3 frames in
-        cap.on_data::<i16>(&[7, 8, 9, 10, 11, 12]); // 1 fits, 2 lost
-        assert_eq!(shared.lost_frames.load(Ordering::Relaxed), 2);
-        assert_eq!(shared.overruns.load(Ordering::Relaxed), 1);
-        // Drain everything, then more audio arrives: the marker goes in first.
-        let c = drain.samples.read_chunk(8).unwrap();
-        c.commit_all();
-        cap.on_data::<i16>(&[13, 14]);
-        assert_eq!(drain.gaps.pop().unwrap(), Gap { at: 4, frames: 2 });
-        assert_eq!(drain.samples.slots(), 2);
-        assert_eq!(shared.position.load(Ordering::Relaxed), 7);
-        assert_eq!(shared.overruns.load(Ordering::Relaxed), 1);
-    }
-
-    #[test]
-    fn limit_is_exact_in_frames() {
-        let shared = Shared::new(1);
-        let Rings {
-            capture: mut cap,
-            drain,
-            ..
-        } = rings(1, 100, Some(5), shared.clone());
-        cap.on_data::<f32>(&[0.1, 0.2, 0.3]);
-        assert!(!shared.limit_reached.load(Ordering::Relaxed));
-        cap.on_data::<f32>(&[0.4, 0.5, 0.6]);
-        cap.on_data::<f32>(&[0.7]);
-        assert!(shared.limit_reached.load(Ordering::Relaxed));
-        assert_eq!(drain.samples.slots(), 5);
-        assert_eq!(shared.lost_frames.load(Ordering::Relaxed), 0);
-    }
-
-    #[test]
-    fn writer_fills_gaps_and_rolls_over() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = dir.path().join("t.wav");
-        let shared = Shared::new(1);
-        let Rings {
-            capture: mut cap,
-            drain,
-            ..
-        } = rings(1, 4, Some(12), shared.clone());
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let part = PartFile::create(&first, WavFormat::S16, 1, 8000, false).unwrap();
-        cap.on_data::<i16>(&[100, 200, 300, 400, 500, 600]); // 4 kept, 2 lost
-        let writer = Writer {
-            drain,
-            part,
-            first_path: first.clone(),
-            format: WavFormat::S16,
-            channels: 1,
-            rate: 8000,
-            silence_db: -60.0,
-            frames_per_part: 5,
-            overwrite: false,
-            limit: Some(12),
-            shared: shared.clone(),
-            events: tx,
-        };
-        let feeder = std::thread::spawn(move || {
-            // Let the writer empty the ring, then send the rest.
-            while cap.samples.slots() < 4 {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            cap.on_data::<i16>(&[700, 800, 900]);
-            while cap.samples.slots() < 4 {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            cap.on_data::<i16>(&[1000, 1100, 1200, 1300]); // only 3 fit the limit
-        });
-        let out = writer.run();
-        feeder.join().unwrap();
-        assert!(out.error.is_none(), "{:?}", out.error);
-        assert_eq!(out.total_frames, 12);
-        let mut all: Vec<i16> = Vec::new();
-        for i in 1..=3 {
-            let p = wav::part_path(&first, i);
-            let r = hound::WavReader::open(&p).unwrap();
-            all.extend(r.into_samples::<i16>().map(|s| s.unwrap()));
-        }
-        assert_eq!(
-            all,
-            vec![100, 200, 300, 400, 0, 0, 700, 800, 900, 1000, 1100, 1200]
-        );
-        let events: Vec<WriterEvent> = rx.try_iter().collect();
-        let done: Vec<&PartProgress> = events
-            .iter()
-            .filter_map(|e| match e {
-                WriterEvent::PartDone(p) => Some(p),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(done.len(), 2);
-        assert_eq!(done[0].frames, 5);
-        assert_eq!(
-            done[0].dropouts,
-            vec![Dropout {
-                at_frame: 4,
-                frames: 1
-            }]
-        );
-        assert_eq!(
-            done[1].dropouts,
-            vec![Dropout {
-                at_frame: 0,
-                frames: 1
-            }]
-        );
-        assert_eq!(out.last.index, 3);
-        assert_eq!(out.last.frames, 2);
-    }
-}
+mod tests;

@@ -10,10 +10,12 @@
 
 use cpal::traits::{DeviceTrait, HostTrait};
 use cpal::{SampleFormat, SupportedStreamConfigRange};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::WavFormat;
 
+/// Each message carries its cause in its own text (and no `source`), so that a
+/// chain printed with `{:#}` says it once.
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
     #[error("no input device named {name:?}; available: {}", .available.join(", "))]
@@ -26,13 +28,9 @@ pub enum DeviceError {
     )]
     NoDefault,
     #[error("could not list audio devices: {0}")]
-    Enumerate(#[source] cpal::Error),
-    #[error("could not query device {name}: {source}")]
-    Query {
-        name: String,
-        #[source]
-        source: cpal::Error,
-    },
+    Enumerate(cpal::Error),
+    #[error("could not query device {name}: {cause}")]
+    Query { name: String, cause: cpal::Error },
     #[error("device {name} cannot record {wanted}; it supports {supported}")]
     Unsupported {
         name: String,
@@ -132,14 +130,14 @@ pub fn ranges(dev: &InputDevice) -> Result<Vec<SupportedStreamConfigRange>, Devi
     dev.device
         .supported_input_configs()
         .map(|it| it.collect())
-        .map_err(|source| DeviceError::Query {
+        .map_err(|cause| DeviceError::Query {
             name: dev.id.clone(),
-            source,
+            cause,
         })
 }
 
 /// What a device can do, for `record --list-devices`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Capabilities {
     pub id: String,
     pub name: String,
@@ -149,20 +147,41 @@ pub struct Capabilities {
     pub channels: Vec<u16>,
     /// Device sample formats, in cpal's names (`i16`, `f32`, …).
     pub formats: Vec<String>,
+    /// The formats among those it delivers without converting (what is captured).
+    pub native_formats: Option<Vec<String>>,
     /// Why the capabilities could not be read (busy, permission, …).
     pub error: Option<String>,
+    /// The device did not answer in time (see [`super::probe`]).
+    #[serde(default)]
+    pub timed_out: bool,
+    /// What alsa-lib said while the device was opened.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alsa_messages: Vec<String>,
 }
 
+impl Capabilities {
+    /// A device's entry before (or without) reading what it can do.
+    pub fn unread(dev: &InputDevice, error: Option<String>) -> Capabilities {
+        Capabilities {
+            id: dev.id.clone(),
+            name: dev.name.clone(),
+            default: dev.is_default,
+            rates: Vec::new(),
+            channels: Vec::new(),
+            formats: Vec::new(),
+            native_formats: None,
+            error,
+            timed_out: false,
+            alsa_messages: Vec::new(),
+        }
+    }
+}
+
+/// Open the device and read what it can do, collecting alsa-lib's messages
+/// instead of letting it print them.
 pub fn capabilities(dev: &InputDevice) -> Capabilities {
-    let mut caps = Capabilities {
-        id: dev.id.clone(),
-        name: dev.name.clone(),
-        default: dev.is_default,
-        rates: Vec::new(),
-        channels: Vec::new(),
-        formats: Vec::new(),
-        error: None,
-    };
+    let alsa = super::native::AlsaMessages::capture();
+    let mut caps = Capabilities::unread(dev, None);
     match ranges(dev) {
         Ok(rs) => {
             for r in &rs {
@@ -181,8 +200,17 @@ pub fn capabilities(dev: &InputDevice) -> Capabilities {
             caps.rates.sort_unstable();
             caps.channels.sort_unstable();
         }
-        Err(DeviceError::Query { source, .. }) => caps.error = Some(source.to_string()),
+        Err(DeviceError::Query { cause, .. }) => caps.error = Some(cause.to_string()),
         Err(e) => caps.error = Some(e.to_string()),
+    }
+    if caps.error.is_none() {
+        caps.native_formats = super::native::native_formats(&dev.id)
+            .map(|n| n.iter().map(|f| f.to_string()).collect());
+    }
+    caps.alsa_messages = alsa.lines();
+    // A failure says why in alsa-lib's words when cpal's are vaguer.
+    if let (Some(e), Some(first)) = (&mut caps.error, caps.alsa_messages.first()) {
+        e.push_str(&format!(" ({first})"));
     }
     caps
 }
@@ -266,23 +294,32 @@ pub struct Chosen {
 }
 
 /// The configuration to use when every choice was made on the command line,
-/// without asking the device (opening some devices, a FIFO-fed one for example,
-/// has side effects). `None` when something is left to choose.
-pub fn chosen_without_query(w: &Wanted) -> Option<Chosen> {
+/// without asking cpal what the device supports. `None` when something is
+/// left to choose. `native` (see [`super::native`]) narrows the capture format
+/// to one the device delivers without conversion.
+pub fn chosen_without_query(w: &Wanted, native: Option<&[SampleFormat]>) -> Option<Chosen> {
     let (rate, channels, format) = (w.rate?, w.channels?, w.format?);
+    let pref = capture_preference(format);
+    let sample_format = pref
+        .iter()
+        .copied()
+        .find(|sf| native.is_some_and(|n| n.contains(sf)))
+        .unwrap_or(pref[0]);
     Some(Chosen {
         rate,
         channels,
         format,
-        sample_format: capture_preference(format)[0],
+        sample_format,
     })
 }
 
-/// Settle rate, channels and formats against what the device supports.
+/// Settle rate, channels and formats against what the device supports,
+/// capturing in a format of `native` (what it delivers unconverted) if any fits.
 pub fn choose(
     dev_name: &str,
     w: &Wanted,
     ranges: &[SupportedStreamConfigRange],
+    native: Option<&[SampleFormat]>,
 ) -> Result<Chosen, DeviceError> {
     let unsupported = |wanted: String| DeviceError::Unsupported {
         name: dev_name.to_string(),
@@ -305,15 +342,25 @@ pub fn choose(
             .unwrap_or(best.max_sample_rate())
     });
     let channels = w.channels.unwrap_or(best.channels());
-    let format = w.format.unwrap_or(wav_format_for(best.sample_format()));
-    let sample_format = capture_preference(format)
+    let is_native = |sf: SampleFormat| native.is_none_or(|n| n.is_empty() || n.contains(&sf));
+    let default_format = ranges
+        .iter()
+        .filter(|r| fits(r) && is_native(r.sample_format()))
+        .max_by(|a, b| a.cmp_default_heuristics(b))
+        .unwrap_or(best)
+        .sample_format();
+    let format = w.format.unwrap_or(wav_format_for(default_format));
+    let supported = |sf: SampleFormat| {
+        ranges
+            .iter()
+            .any(|r| r.sample_format() == sf && r.channels() == channels && r.contains_rate(rate))
+    };
+    let pref = capture_preference(format);
+    let sample_format = pref
         .iter()
         .copied()
-        .find(|&sf| {
-            ranges.iter().any(|r| {
-                r.sample_format() == sf && r.channels() == channels && r.contains_rate(rate)
-            })
-        })
+        .find(|&sf| is_native(sf) && supported(sf))
+        .or_else(|| pref.iter().copied().find(|&sf| supported(sf)))
         .ok_or_else(|| unsupported(format!("{rate} Hz, {channels} channels as {format}")))?;
     Ok(Chosen {
         rate,
@@ -385,7 +432,7 @@ mod tests {
             range(2, 8000, 96000, SampleFormat::I16),
             range(2, 8000, 96000, SampleFormat::F32),
         ];
-        let c = choose("x", &Wanted::default(), &rs).unwrap();
+        let c = choose("x", &Wanted::default(), &rs, None).unwrap();
         assert_eq!(
             (c.rate, c.channels, c.format, c.sample_format),
             (48000, 2, WavFormat::S24, SampleFormat::F32)
@@ -395,7 +442,7 @@ mod tests {
             format: Some(WavFormat::S16),
             ..Wanted::default()
         };
-        let c = choose("x", &w, &rs).unwrap();
+        let c = choose("x", &w, &rs, None).unwrap();
         assert_eq!((c.channels, c.sample_format), (1, SampleFormat::I16));
         // s24 from a 16-bit-only mono device: capture i16, write s24.
         let w = Wanted {
@@ -404,8 +451,42 @@ mod tests {
             ..Wanted::default()
         };
         assert_eq!(
-            choose("x", &w, &rs).unwrap().sample_format,
+            choose("x", &w, &rs, None).unwrap().sample_format,
             SampleFormat::I16
+        );
+    }
+
+    #[test]
+    fn captures_in_the_native_format_and_converts() {
+        // A `plug` device offers everything; its slave takes only S16.
+        let rs = [
+            range(1, 8000, 96000, SampleFormat::I16),
+            range(1, 8000, 96000, SampleFormat::I32),
+            range(1, 8000, 96000, SampleFormat::F32),
+        ];
+        let native = [SampleFormat::I16];
+        for format in [WavFormat::S16, WavFormat::S24, WavFormat::F32] {
+            let w = Wanted {
+                format: Some(format),
+                ..Wanted::default()
+            };
+            let c = choose("x", &w, &rs, Some(&native)).unwrap();
+            assert_eq!((c.format, c.sample_format), (format, SampleFormat::I16));
+            let w = Wanted {
+                rate: Some(48000),
+                channels: Some(1),
+                format: Some(format),
+            };
+            let c = chosen_without_query(&w, Some(&native)).unwrap();
+            assert_eq!(c.sample_format, SampleFormat::I16);
+        }
+        // Left to choose, the file format follows the native one.
+        let c = choose("x", &Wanted::default(), &rs, Some(&native)).unwrap();
+        assert_eq!(c.format, WavFormat::S16);
+        let c = choose("x", &Wanted::default(), &rs, Some(&[SampleFormat::I32])).unwrap();
+        assert_eq!(
+            (c.format, c.sample_format),
+            (WavFormat::S24, SampleFormat::I32)
         );
     }
 
@@ -416,7 +497,7 @@ mod tests {
             rate: Some(48000),
             ..Wanted::default()
         };
-        let e = choose("hw:1", &w, &rs).unwrap_err().to_string();
+        let e = choose("hw:1", &w, &rs, None).unwrap_err().to_string();
         assert_eq!(
             e,
             "device hw:1 cannot record 48000 Hz; it supports 44100 Hz, 2 channels, formats i16"

@@ -16,8 +16,11 @@
 //! write; durations are counted in device frames, never wall time.
 
 pub mod capture;
+pub mod clock;
 pub mod device;
 pub mod levels;
+pub mod native;
+pub mod probe;
 pub mod wav;
 
 use std::path::{Path, PathBuf};
@@ -76,20 +79,20 @@ pub enum RecordError {
     Device(#[from] DeviceError),
     #[error(transparent)]
     Wav(#[from] WavError),
-    #[error("could not open device {name}: {source}")]
-    Open {
-        name: String,
-        #[source]
-        source: cpal::Error,
-    },
-    #[error("could not start device {name}: {source}")]
-    Start {
-        name: String,
-        #[source]
-        source: cpal::Error,
-    },
+    // Causes are part of the messages, not `source`s: `{:#}` says them once.
+    #[error("could not open device {name}: {cause}")]
+    Open { name: String, cause: cpal::Error },
+    #[error("could not start device {name}: {cause}")]
+    Start { name: String, cause: cpal::Error },
     #[error("could not start the writer thread: {0}")]
-    Thread(#[source] std::io::Error),
+    Thread(std::io::Error),
+    /// A device error with what alsa-lib said about it (it would otherwise
+    /// have printed that on stderr itself).
+    #[error("{error} (alsa-lib: {said})")]
+    Alsa {
+        error: Box<RecordError>,
+        said: String,
+    },
     #[error("{0:#}")]
     Observer(anyhow::Error),
 }
@@ -263,8 +266,17 @@ pub struct Outcome {
     pub channels: u16,
     pub format: WavFormat,
     pub frames: u64,
+    /// Frames replaced by silence, for any reason.
     pub lost_frames: u64,
+    /// Of those, frames lost to a full ring, in this many episodes.
+    pub ring_lost_frames: u64,
     pub overruns: u64,
+    /// Of those, frames the device's clock says it skipped, in this many gaps.
+    pub device_lost_frames: u64,
+    pub device_gaps: u64,
+    /// Device frames per second of wall time, relative to the rate: about 1
+    /// for a live source, far more for a file or the `null` device.
+    pub pace: f64,
     pub xruns: u64,
     pub stream_errors: u64,
     pub errors: Vec<String>,
@@ -316,6 +328,7 @@ pub fn default_out(catalog: &Path) -> PathBuf {
 /// Facts that hold for the whole session, shared by every part's document.
 struct Session {
     device: InputDevice,
+    native: Option<Vec<cpal::SampleFormat>>,
     host: String,
     chosen: Chosen,
     label: Option<String>,
@@ -330,6 +343,8 @@ struct Session {
 struct Counters {
     lost_frames: u64,
     overruns: u64,
+    device_lost_frames: u64,
+    device_gaps: u64,
     xruns: u64,
     stream_errors: u64,
 }
@@ -339,6 +354,8 @@ impl Counters {
         Counters {
             lost_frames: s.lost_frames.load(Ordering::Acquire),
             overruns: s.overruns.load(Ordering::Relaxed),
+            device_lost_frames: s.device_lost_frames.load(Ordering::Relaxed),
+            device_gaps: s.device_gaps.load(Ordering::Relaxed),
             xruns: s.xruns.load(Ordering::Relaxed),
             stream_errors: s.stream_errors.load(Ordering::Relaxed),
         }
@@ -362,6 +379,7 @@ impl Session {
                 "name": self.device.name,
                 "host": self.host,
                 "sample_format": self.chosen.sample_format.to_string(),
+                "native_formats": self.native.as_ref().map(|n| n.iter().map(|f| f.to_string()).collect::<Vec<_>>()),
                 "period_frames": self.period_frames,
             },
             "format": self.chosen.format,
@@ -377,8 +395,12 @@ impl Session {
             "dropouts": p.dropouts,
             "overruns": {
                 "events": c.overruns,
-                "lost_frames": c.lost_frames,
+                "lost_frames": c.lost_frames - c.device_lost_frames,
                 "ring_frames": self.ring_frames,
+            },
+            "device_gaps": {
+                "events": c.device_gaps,
+                "lost_frames": c.device_lost_frames,
             },
             "xruns": c.xruns,
             "stream_errors": c.stream_errors,
@@ -409,6 +431,7 @@ impl Session {
 
 struct Opened {
     chosen: Chosen,
+    native: Option<Vec<cpal::SampleFormat>>,
     stream: cpal::Stream,
     shared: std::sync::Arc<Shared>,
     drain: capture::Drain,
@@ -446,6 +469,7 @@ fn open(dev: &InputDevice, opts: &Options) -> Result<Opened, RecordError> {
         )?;
         Ok(Opened {
             chosen,
+            native: None,
             stream,
             shared,
             drain: rings.drain,
@@ -454,13 +478,18 @@ fn open(dev: &InputDevice, opts: &Options) -> Result<Opened, RecordError> {
             limit,
         })
     };
-    let open_err = |source| RecordError::Open {
+    let open_err = |cause| RecordError::Open {
         name: dev.id.clone(),
-        source,
+        cause,
     };
-    if let Some(c) = device::chosen_without_query(&opts.wanted) {
+    let native = native::native_formats(&dev.id);
+    let with_native = |o: Opened| Opened {
+        native: native.clone(),
+        ..o
+    };
+    if let Some(c) = device::chosen_without_query(&opts.wanted, native.as_deref()) {
         match attempt(c) {
-            Ok(o) => return Ok(o),
+            Ok(o) => return Ok(with_native(o)),
             Err(e)
                 if matches!(
                     e.kind(),
@@ -470,8 +499,8 @@ fn open(dev: &InputDevice, opts: &Options) -> Result<Opened, RecordError> {
         }
     }
     let ranges = device::ranges(dev)?;
-    let chosen = device::choose(&dev.id, &opts.wanted, &ranges)?;
-    attempt(chosen).map_err(open_err)
+    let chosen = device::choose(&dev.id, &opts.wanted, &ranges, native.as_deref())?;
+    attempt(chosen).map(with_native).map_err(open_err)
 }
 
 /// Record until the duration is captured, `stop` is raised, the device goes
@@ -490,16 +519,31 @@ pub fn record(
         .into());
     }
     let host = cpal::default_host();
-    let dev = device::find(&host, opts.device.as_deref())?;
+    // alsa-lib prints its own view of a failure on stderr (16 lines for a
+    // machine without a sound card); collect it, and add it to our error.
+    let alsa = native::AlsaMessages::capture();
+    let with_alsa = |e: RecordError| match alsa.lines().as_slice() {
+        [] => e,
+        [one] => RecordError::Alsa {
+            error: Box::new(e),
+            said: one.clone(),
+        },
+        [first, .., last] => RecordError::Alsa {
+            error: Box::new(e),
+            said: format!("{first}; {last}"),
+        },
+    };
+    let dev = device::find(&host, opts.device.as_deref()).map_err(|e| with_alsa(e.into()))?;
     let Opened {
         chosen,
+        native,
         stream,
         shared,
         drain,
         mut error_rx,
         ring_frames,
         limit,
-    } = open(&dev, opts)?;
+    } = open(&dev, opts).map_err(with_alsa)?;
     let period_frames = stream.buffer_size().ok();
     let first = PartFile::create(
         &opts.out,
@@ -512,6 +556,7 @@ pub fn record(
     let session = Session {
         host: host.id().name().to_string(),
         device: dev,
+        native,
         chosen,
         label: opts.label.clone(),
         requested_frames: limit,
@@ -735,7 +780,13 @@ pub fn record(
         format: chosen.format,
         frames: outcome.total_frames,
         lost_frames: c.lost_frames,
+        ring_lost_frames: c.lost_frames - c.device_lost_frames,
         overruns: c.overruns,
+        device_lost_frames: c.device_lost_frames,
+        device_gaps: c.device_gaps,
+        pace: shared.position.load(Ordering::Relaxed) as f64
+            / chosen.rate as f64
+            / session.t0.elapsed().as_secs_f64().max(1e-3),
         xruns: c.xruns,
         stream_errors: c.stream_errors,
         errors,

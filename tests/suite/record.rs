@@ -23,17 +23,20 @@ use serde_json::Value;
 
 use crate::testenv::{HOST, TestEnv, stderr, stdout};
 
+mod devices;
+mod formats;
+
 /// Frames per device period in the paced tests (passed as `--period`); the
 /// feeder writes exactly this many frames at a time.
 const PERIOD: usize = 1024;
 
-/// A sample format the fake device delivers natively. The fake mic must be fed
-/// in the format that is captured: under `plug` conversions with small periods,
-/// ALSA's `file` plugin hands `infile` data out of order.
+/// A sample format the fake device delivers natively (the `slave.format` of
+/// its `plug`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Fmt {
     S16,
     S24,
+    S32,
     F32,
 }
 
@@ -42,14 +45,17 @@ impl Fmt {
         match self {
             Fmt::S16 => "S16_LE",
             Fmt::S24 => "S24_LE",
+            Fmt::S32 => "S32_LE",
             Fmt::F32 => "FLOAT_LE",
         }
     }
 
+    /// The WAV format of the same precision.
     fn name(self) -> &'static str {
         match self {
             Fmt::S16 => "s16",
             Fmt::S24 => "s24",
+            Fmt::S32 => "s24",
             Fmt::F32 => "f32",
         }
     }
@@ -61,6 +67,9 @@ struct Tone {
     rate: u32,
     fmt: Fmt,
     chans: Vec<(f64, f64)>,
+    /// Samples on the 16-bit grid whatever the device format, so that every
+    /// file format holds them exactly.
+    grid16: bool,
 }
 
 impl Tone {
@@ -69,7 +78,14 @@ impl Tone {
             rate,
             fmt,
             chans: chans.to_vec(),
+            grid16: false,
         }
+    }
+
+    /// The same tone on the 16-bit grid.
+    fn grid16(mut self) -> Tone {
+        self.grid16 = true;
+        self
     }
 
     fn channels(&self) -> usize {
@@ -85,9 +101,13 @@ impl Tone {
     /// the way a WAV reader presents it (exactly representable in every format).
     fn value(&self, k: u64, ch: usize) -> f64 {
         let x = self.exact(k, ch);
+        if self.grid16 {
+            return (x * 32768.0).round().min(32767.0) / 32768.0;
+        }
         match self.fmt {
             Fmt::S16 => (x * 32768.0).round().min(32767.0) / 32768.0,
             Fmt::S24 => (x * 8_388_608.0).round().min(8_388_607.0) / 8_388_608.0,
+            Fmt::S32 => (x * 2_147_483_648.0).round().min(2_147_483_647.0) / 2_147_483_648.0,
             Fmt::F32 => x as f32 as f64,
         }
     }
@@ -102,6 +122,9 @@ impl Tone {
                     Fmt::S16 => out.extend_from_slice(&((v * 32768.0) as i16).to_le_bytes()),
                     // S24_LE: 24 bits in the low three bytes of a 32-bit word.
                     Fmt::S24 => out.extend_from_slice(&((v * 8_388_608.0) as i32).to_le_bytes()),
+                    Fmt::S32 => {
+                        out.extend_from_slice(&((v * 2_147_483_648.0) as i32).to_le_bytes())
+                    }
                     Fmt::F32 => out.extend_from_slice(&(v as f32).to_le_bytes()),
                 }
             }
@@ -260,6 +283,12 @@ impl Feeder {
     /// Feed `frames` frames (whole periods), then hold the FIFO open without
     /// writing: a device that stops delivering audio.
     fn start_until(fifo: &Path, tone: &Tone, frames: u64) -> Feeder {
+        Feeder::start(fifo, tone, frames, None)
+    }
+
+    /// Feed `frames` frames, holding back for `pause` once frame `at` is due
+    /// (the FIFO stays open: a device that stalls, then goes on).
+    fn start(fifo: &Path, tone: &Tone, frames: u64, pause: Option<(u64, Duration)>) -> Feeder {
         let stop = Arc::new(AtomicBool::new(false));
         let written = Arc::new(AtomicU64::new(0));
         let (fifo, tone) = (fifo.to_path_buf(), tone.clone());
@@ -286,11 +315,31 @@ impl Feeder {
                 nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::empty()),
             )
             .unwrap();
-            let t0 = Instant::now();
+            let mut t0 = Instant::now();
             let mut k = 0u64;
             while !stop2.load(Ordering::Relaxed) && k < frames {
-                if fifo_file.write_all(&tone.bytes(k, PERIOD)).is_err() {
-                    return; // the recorder is gone
+                if let Some((at, d)) = pause
+                    && k == at
+                {
+                    std::thread::sleep(d);
+                    t0 += d;
+                }
+                let chunk = tone.bytes(k, PERIOD);
+                let mut at = 0;
+                while at < chunk.len() {
+                    match fifo_file.write(&chunk[at..]) {
+                        Ok(n) => at += n,
+                        // No reader: the recorder closed its end (a probe of the
+                        // device before its stream opens it again). What is in
+                        // the pipe stays there for the next reader.
+                        Err(e)
+                            if e.raw_os_error() == Some(libc::EPIPE)
+                                && !stop2.load(Ordering::Relaxed) =>
+                        {
+                            std::thread::sleep(Duration::from_millis(2))
+                        }
+                        Err(_) => return, // the recorder is gone
+                    }
                 }
                 k += PERIOD as u64;
                 written2.store(k, Ordering::Relaxed);
@@ -358,7 +407,11 @@ fn wait_for(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
 /// Record `duration` of `tone` from an unpaced device and check the file, the
 /// audio sample by sample, the frequencies, the levels and the catalog row.
 fn record_and_check(tone: &Tone, duration: &str, frames: usize) {
-    let format = tone.fmt.name();
+    record_as(tone, tone.fmt.name(), duration, frames)
+}
+
+/// [`record_and_check`] into WAV format `format`, whatever the device's.
+fn record_as(tone: &Tone, format: &str, duration: &str, frames: usize) {
     let env = TestEnv::new();
     unpaced_mic(&env, tone, frames as f64 / tone.rate as f64 + 0.5);
     let out_path = env.path().join("take.wav");
@@ -419,10 +472,7 @@ fn record_and_check(tone: &Tone, duration: &str, frames: usize) {
     for (c, &(freq, _)) in tone.chans.iter().enumerate() {
         let x = &wav.chans[c];
         // Every sample is the source's, in order, from its first frame on.
-        assert!(
-            *x == tone.channel(c, 0, frames),
-            "channel {c} differs from the source"
-        );
+        assert_same(x, &tone.channel(c, 0, frames), &format!("channel {c}"));
         let hz = zero_crossing_hz(x, tone.rate);
         assert!(
             (hz - freq).abs() <= freq * 0.01,
@@ -451,6 +501,34 @@ fn record_and_check(tone: &Tone, duration: &str, frames: usize) {
     let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
     assert_eq!(shown["status"], "complete");
     assert_eq!(shown["doc"]["levels"], doc["levels"]);
+}
+
+/// Panics naming the first frame where `got` leaves `want`, and where in the
+/// source that frame came from if it came from anywhere.
+fn assert_same(got: &[f64], want: &[f64], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    if let Some(n) = (0..got.len()).find(|&n| got[n] != want[n]) {
+        let from = (0..want.len().saturating_sub(64))
+            .find(|&k| got.len() >= n + 64 && want[k..k + 64] == got[n..n + 64]);
+        panic!(
+            "{what}: frame {n} is {} where the source has {} (it is source frame {from:?})",
+            got[n], want[n]
+        );
+    }
+}
+
+/// `record` from the paced fake mic (48 kHz mono, whole periods) into `format`.
+fn record_paced(env: &TestEnv, format: &str, args: &[&str]) -> Output {
+    let period = PERIOD.to_string();
+    env.cmd()
+        .args([
+            "record", "-d", "fakemic", "-r", "48000", "-c", "1", "-f", format,
+        ])
+        .args(["--period", period.as_str()])
+        .args(args)
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -748,29 +826,16 @@ fn silent_device_ends_the_recording_keeping_the_audio() {
     let fed = 47 * PERIOD as u64;
     let feeder = paced_mic_until(&env, &tone, fed);
     let out_path = env.path().join("gone.wav");
-    let period = PERIOD.to_string();
-    let out = env
-        .cmd()
-        .args([
-            "record",
-            "-d",
-            "fakemic",
-            "-r",
-            "48000",
-            "-c",
-            "1",
-            "-f",
-            "s16",
-            "--period",
-            period.as_str(),
+    let out = record_paced(
+        &env,
+        "s16",
+        &[
             "--device-timeout",
             "1500ms",
             "-o",
             out_path.to_str().unwrap(),
-        ])
-        .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
+        ],
+    );
     drop(feeder);
     assert_eq!(out.status.code(), Some(1), "stderr:\n{}", stderr(&out));
     let err = stderr(&out);
