@@ -57,6 +57,12 @@ pub enum CatalogError {
         found: i64,
         known: i64,
     },
+    #[error("could not read catalog {path}: {source}; check its permissions or pass another --db")]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("catalog {path} does not exist; run `mediadex scan DIR` first or pass --db")]
     Missing { path: PathBuf },
     #[error("migration {version} failed on {path}: {source}")]
@@ -95,8 +101,8 @@ impl Catalog {
             conn,
             path: path.to_path_buf(),
         };
-        cat.apply_pragmas()?;
-        migrate::migrate(&mut cat.conn, path)?;
+        cat.apply_pragmas().map_err(|e| name_the_file(e, path))?;
+        migrate::migrate(&mut cat.conn, path).map_err(|e| name_the_file(e, path))?;
         Ok(cat)
     }
 
@@ -105,6 +111,13 @@ impl Catalog {
         if !path.exists() {
             return Err(CatalogError::Missing {
                 path: path.to_path_buf(),
+            });
+        }
+        // SQLite says only "unable to open database file"; the OS says why.
+        if let Err(source) = std::fs::File::open(path) {
+            return Err(CatalogError::Unreadable {
+                path: path.to_path_buf(),
+                source,
             });
         }
         let open = || -> Result<(Connection, i64)> {
@@ -129,7 +142,7 @@ impl Catalog {
                 roll_back_hot_journal(path)?;
                 open()?
             }
-            other => other?,
+            other => other.map_err(|e| name_the_file(e, path))?,
         };
         if version > SCHEMA_VERSION {
             return Err(CatalogError::TooNew {
@@ -161,6 +174,18 @@ impl Catalog {
             .query_map([], |r| r.get::<_, String>(0))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+}
+
+/// A bare SQLite error met while opening `path` ("file is not a database")
+/// as an error that names the file.
+fn name_the_file(e: CatalogError, path: &Path) -> CatalogError {
+    match e {
+        CatalogError::Sql(source) => CatalogError::Open {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => other,
     }
 }
 
