@@ -175,10 +175,21 @@ pub fn write_table(
     }
     let width = match opts.width {
         Some(total) => {
+            // A column never gets narrower than its header, a dozen characters,
+            // or its longest file name and the `…/` before it: a table that
+            // cannot fit then stays wider than the terminal rather than lose them.
+            let mut names = vec![0; n];
+            for r in rows {
+                for (i, c) in r.iter().enumerate().take(n) {
+                    if let Some((_, name)) = c.rsplit_once('/') {
+                        names[i] = names[i].max(len(name) + 2);
+                    }
+                }
+            }
             let floor: Vec<usize> = (0..n)
                 .map(|i| {
                     let head = if opts.headers { len(&columns[i]) } else { 1 };
-                    natural[i].min(head.max(MIN_SHORTENED))
+                    natural[i].min(head.max(MIN_SHORTENED).max(names[i]))
                 })
                 .collect();
             fit_widths(&natural, &floor, total)
