@@ -102,8 +102,8 @@ pub fn shorten_middle(s: &str, max: usize) -> String {
         return "…".repeat(max);
     }
     let room = max - 1;
-    let name = s.rsplit('/').next().map(len).unwrap_or(0);
-    let tail = ((room * 2).div_ceil(3)).max((name + 1).min(room.saturating_sub(4)));
+    let name = s.rsplit_once('/').map_or(0, |(_, n)| len(n));
+    let tail = ((room * 2).div_ceil(3)).max((name + 1).min(room));
     let tail = tail.min(room);
     let head = room - tail;
     let chars: Vec<char> = s.chars().collect();
