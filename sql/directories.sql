@@ -26,7 +26,7 @@ WITH RECURSIVE walk (host, root, rest, acc, level, seconds, bytes) AS (
 )
 SELECT host, directory,
        count(*)                          AS files,
-       round(sum(seconds) / 3600.0, 2)   AS hours,
+       round(sum(seconds) / 3600.0, 4)   AS hours,
        sum(bytes)                        AS bytes
 FROM (
     SELECT host, coalesce(nullif(rtrim(root || '/' || acc, '/'), ''), '/') AS directory, seconds, bytes

@@ -81,6 +81,29 @@ pub fn percent(share: f64) -> String {
     }
 }
 
+/// Hours with one decimal; a non-zero amount under 0.05 h is `<0.1`, not `0.0`.
+pub fn hours(h: f64) -> String {
+    if h > 0.0 && h < 0.05 {
+        "<0.1".into()
+    } else {
+        group_digits(&format!("{h:.1}"))
+    }
+}
+
+/// A duration for a sentence: `12.5 hours`, `42 minutes`, `7 seconds`.
+pub fn human_duration(seconds: f64) -> String {
+    if seconds >= 3600.0 {
+        format!(
+            "{} hours",
+            group_digits(&format!("{:.1}", seconds / 3600.0))
+        )
+    } else if seconds >= 60.0 {
+        format!("{:.0} minutes", seconds / 60.0)
+    } else {
+        format!("{seconds:.0} seconds")
+    }
+}
+
 /// A float with at most three decimals, trailing zeros dropped.
 fn short_float(f: f64) -> String {
     let s = format!("{f:.3}");
@@ -115,7 +138,7 @@ pub fn human_cell(column: &str, v: &Value) -> String {
             } else if c == "seconds" || c == "duration" || c.ends_with("_s") {
                 hms(f)
             } else if c == "hours" || c.ends_with("_hours") {
-                group_digits(&format!("{f:.1}"))
+                hours(f)
             } else if c == "bitrate" || c.ends_with("_bitrate") || c.ends_with("_bps") {
                 human_bitrate(f)
             } else if c == "share" || c.ends_with("_share") {
@@ -181,6 +204,11 @@ mod tests {
         assert_eq!(human_cell("error", &Value::Null), "");
         assert_eq!(group_digits("-1234.5"), "-1,234.5");
         assert_eq!(human_header("duration_s"), "duration");
+        assert_eq!(human_cell("hours", &json!(0.0006)), "<0.1");
+        assert_eq!(human_duration(2.2), "2 seconds");
+        assert_eq!(human_duration(0.0006 * 3600.0), "2 seconds");
+        assert_eq!(human_duration(600.0), "10 minutes");
+        assert_eq!(human_duration(45_000.0), "12.5 hours");
         assert_eq!(human_header("total_bytes"), "total");
         assert_eq!(human_header("video_codec"), "video codec");
         assert_eq!(human_header("s"), "s");

@@ -523,3 +523,14 @@ fn scan_summary_is_written_whole() {
         writes[0]
     );
 }
+
+#[test]
+fn small_libraries_read_in_human_units() {
+    let env = scanned();
+    let summary = stdout(&env.run(&["report"]));
+    assert!(summary.contains("· 2 seconds"), "{summary}");
+    assert!(!summary.contains("0.0 hours"), "{summary}");
+    let rates = stdout(&env.run(&["report", "frame-rates"]));
+    assert!(rates.contains("<0.1"), "{rates}");
+    insta::assert_snapshot!("frame_rates", rates);
+}
