@@ -133,6 +133,12 @@ pub struct ScanArgs {
     #[arg(long)]
     pub follow_links: bool,
 
+    /// Also walk hidden directories and what NAS boxes and desktops leave in
+    /// libraries (@eaDir, #recycle, #snapshot, .@__thumb, .Trash-*, $RECYCLE.BIN,
+    /// System Volume Information, lost+found), skipped by default
+    #[arg(long)]
+    pub hidden: bool,
+
     /// Print the summary as a JSON object on stdout
     #[arg(long)]
     pub json: bool,

@@ -43,6 +43,7 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
         force: args.force,
         retry_failed: args.retry_failed,
         follow_links: args.follow_links,
+        hidden: args.hidden,
         in_process: args.in_process,
     };
     let progress = crate::progress::for_stderr(ctx.quiet);

@@ -534,3 +534,50 @@ fn small_libraries_read_in_human_units() {
     assert!(rates.contains("<0.1"), "{rates}");
     insta::assert_snapshot!("frame_rates", rates);
 }
+
+#[test]
+fn junk_directories_are_skipped_and_fifos_reported_at_once() {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &["h264-aac.mp4"]);
+    let junk = [
+        "@eaDir",
+        "#recycle",
+        "#snapshot",
+        ".@__thumb",
+        ".Trash-1000",
+        "$RECYCLE.BIN",
+        "System Volume Information",
+        "lost+found",
+        ".hidden",
+    ];
+    for d in junk {
+        let dir = env.lib.join(d);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(env.lib.join("h264-aac.mp4"), dir.join("copy.mp4")).unwrap();
+    }
+    let fifo = env.lib.join("pipe.mkv");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    let started = std::time::Instant::now();
+    let s = env.scan(&["--timeout", "20"], 3);
+    assert!(
+        started.elapsed().as_secs() < 15,
+        "the FIFO did not wait out --timeout"
+    );
+    assert_eq!(s["new"], 2, "{s}");
+    assert_eq!(s["failed"], 1, "{s}");
+    let row = env.query(&format!(
+        "SELECT status, error FROM media WHERE path = '{}'",
+        fifo.display()
+    ));
+    assert_eq!(row[0]["status"], "error");
+    assert!(
+        row[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file"),
+        "{row:?}"
+    );
+    // The FIFO is remembered as failed and not tried again while unchanged.
+    let s = env.scan(&["--hidden"], 0);
+    assert_eq!(s["new"], junk.len(), "{s}");
+}
