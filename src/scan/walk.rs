@@ -210,7 +210,7 @@ pub fn walk(
                     let (stat, error) = match dent.metadata() {
                         // A FIFO, socket or device would block or mislead a
                         // probe until --timeout: said at once instead.
-                        Ok(md) if !md.is_file() => (
+                        Ok(md) if !md.is_file() && !md.is_dir() => (
                             Some(FileStat::from_metadata(&md)),
                             Some(
                                 "not a regular file (a FIFO, socket or device); not probed".into(),
