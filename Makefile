@@ -9,12 +9,12 @@ DEMO_FILES ?= 48
 DEB_BUILD := pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav libasound2-dev
-DEB_TEST := gstreamer1.0-tools alsa-utils sqlite3
+DEB_TEST := gstreamer1.0-tools alsa-utils sqlite3 strace bsdutils python3-venv
 DEB_BENCH := mediainfo libimage-exiftool-perl ffmpeg hyperfine sqlite3 time jq
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build deps-build deps-test deps-bench demo test lint bench clean-bench
+.PHONY: all build deps-build deps-test deps-bench demo test lint bench clean-bench man
 
 all: build
 
@@ -52,6 +52,12 @@ demo: build deps-test
 lint: deps-build
 	$(CARGO) fmt --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+# The man page, from the same clap definition as the parser.
+man: build
+	mkdir -p target/man
+	./target/release/mediadex __man > target/man/mediadex.1
+	@echo "target/man/mediadex.1 (read it with: man -l target/man/mediadex.1)"
 
 test: deps-test
 	$(CARGO) test --locked

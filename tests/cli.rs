@@ -17,4 +17,5 @@ mod suite {
     mod sqldir;
     mod trailer;
     mod unprivileged;
+    mod terminal;
 }

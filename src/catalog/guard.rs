@@ -143,6 +143,16 @@ impl Guarded {
         query::prepare(&self.cat.conn, sql, params).map_err(|e| self.explain(e))
     }
 
+    /// [`Guarded::prepare`] with parameters already typed (report parameters).
+    pub fn prepare_values(
+        &self,
+        sql: &str,
+        params: &[(String, rusqlite::types::Value)],
+    ) -> Result<Statement<'_>, QueryError> {
+        self.state.refused.lock().expect("refused lock").take();
+        query::prepare_values(&self.cat.conn, sql, params).map_err(|e| self.explain(e))
+    }
+
     /// Run a prepared statement to the end under the time limit, calling
     /// `on_row` for each row. Returns the row count.
     pub fn for_each_row(
@@ -152,7 +162,7 @@ impl Guarded {
     ) -> Result<u64, QueryError> {
         self.state.timed_out.store(false, Ordering::SeqCst);
         *self.state.deadline.lock().expect("deadline lock") = Some(Instant::now() + self.timeout);
-        let out = query::for_each_row(stmt, on_row);
+        let out = query::for_each_row(&self.cat.conn, stmt, on_row);
         *self.state.deadline.lock().expect("deadline lock") = None;
         out.map_err(|e| self.explain(e))
     }

@@ -45,6 +45,8 @@ pub struct ScanOptions {
     pub force: bool,
     pub retry_failed: bool,
     pub follow_links: bool,
+    /// Walk hidden directories and NAS/desktop junk (`walk::JUNK_DIRS`) too.
+    pub hidden: bool,
     /// Probe in this process instead of worker processes (no isolation; for
     /// measuring what isolation costs).
     pub in_process: bool,
@@ -95,7 +97,8 @@ pub fn run(
     let host = util::host_name();
     let given: Vec<roots::Root> = opts.roots.iter().map(|r| roots::Root::resolve(r)).collect();
     let roots: Vec<PathBuf> = given.iter().map(|r| r.path().to_path_buf()).collect();
-    let filter = walk::Filter::new(&roots, &opts.extensions, &opts.excludes)?;
+    let filter =
+        walk::Filter::new(&roots, &opts.extensions, &opts.excludes)?.with_hidden(opts.hidden);
     let mut cat = Catalog::open(db)?;
     let roots_json = serde_json::to_string(
         &roots
