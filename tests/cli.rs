@@ -8,6 +8,7 @@ mod suite {
     mod dump;
     mod export;
     mod hostile;
+    mod outside;
     mod query;
     mod record;
     mod report;

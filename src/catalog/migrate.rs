@@ -13,6 +13,7 @@ use super::{CatalogError, Result};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../schema.sql"),
     include_str!("../../migrations/002_docs_typed_index.sql"),
+    include_str!("../../migrations/005_crash_retries_scan_errors.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

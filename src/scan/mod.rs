@@ -7,6 +7,7 @@
 //! it are probed again; nothing is deleted, vanished files become `missing`; the
 //! parent process is the only writer.
 
+pub mod death;
 pub mod probe;
 pub mod protocol;
 pub mod supervisor;
@@ -22,9 +23,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde::Serialize;
 
+use crate::catalog::Catalog;
 use crate::catalog::files::{self, FileRecord, FileStat, Known, ScanCounts, Status};
-use crate::catalog::writer::{WriteOp, Writer};
-use crate::catalog::{Catalog, CatalogError};
+use crate::catalog::writer::{Stopped, WriteOp, Writer};
 use crate::progress::Progress;
 use crate::util;
 
@@ -69,6 +70,8 @@ pub struct Job {
     pub root: String,
     pub stat: FileStat,
     pub is_new: bool,
+    /// The file's [`Known::crashes`] when it is unchanged since then, else 0.
+    pub prior_crashes: u32,
 }
 
 /// Run a scan into the catalog at `db`. `stop` is raised by Ctrl-C / SIGTERM.
@@ -159,20 +162,25 @@ pub fn run(
                     error: Some(err),
                     doc: "{}".into(),
                     probe_ms: None,
+                    crashes: 0,
                 });
                 continue;
             }
             let stat = entry.stat.expect("entries without error have a stat");
+            let mut prior_crashes = 0;
             let is_new = match prior {
                 None => true,
                 Some(k) => {
                     let same = k.stat == Some(stat);
                     let settled = !matches!(k.status, Status::Unstable | Status::Missing);
-                    let retry = k.status.is_failure() && opts.retry_failed;
+                    let retry = (k.status.is_failure() && opts.retry_failed) || k.crash_retry_due();
                     if same && settled && !retry && !opts.force {
                         counts.unchanged += 1;
                         unchanged_ids.push(k.id);
                         continue;
+                    }
+                    if same && k.status == Status::Crashed {
+                        prior_crashes = k.crashes;
                     }
                     false
                 }
@@ -187,6 +195,7 @@ pub fn run(
                 root: root_text.clone(),
                 stat,
                 is_new,
+                prior_crashes,
             });
         }
         for (path, k) in &known {
@@ -235,6 +244,11 @@ pub fn run(
                 Status::Unstable => unstable += 1,
                 _ => {}
             }
+            let crashes = match outcome.status {
+                Status::Crashed if outcome.from_outside => job.prior_crashes,
+                Status::Crashed => job.prior_crashes + 1,
+                _ => 0,
+            };
             let rec = FileRecord {
                 path_bytes: util::path_bytes(&job.path).to_vec(),
                 root: job.root.clone(),
@@ -243,12 +257,15 @@ pub fn run(
                 error: outcome.error,
                 doc: outcome.doc.get().to_string(),
                 probe_ms: Some(outcome.ms),
+                crashes,
             };
             send(WriteOp::File(Box::new(rec)))
         };
         let result = if opts.in_process {
             match crate::engine::get() {
-                Some(e) => e.in_process(&jobs, opts.jobs, opts.timeout, &stop, &mut on_done),
+                Some(e) => e
+                    .in_process(&jobs, opts.jobs, opts.timeout, &stop, &mut on_done)
+                    .map(|()| supervisor::Report::default()),
                 None => Err(anyhow::anyhow!(
                     "this executable cannot probe in process; run the scan with {}",
                     crate::engine::MEDIA_EXE
@@ -258,8 +275,9 @@ pub fn run(
             supervisor::probe_all(&jobs, opts.jobs, opts.timeout, &stop, &mut on_done)
         };
         progress.finish();
-        if let Err(e) = result {
-            sup_error = Some(e);
+        match result {
+            Ok(report) => summary_warnings.extend(outside_warning(&report)),
+            Err(e) => sup_error = Some(e),
         }
     }
     let interrupted = stop.load(Ordering::Relaxed);
@@ -275,10 +293,10 @@ pub fn run(
         status,
         counts: counts.clone(),
         elapsed_s: elapsed,
+        error: sup_error.as_ref().map(|e| format!("{e:#}")),
     });
-    let written = writer.finish();
-    if let Err(e) = written {
-        return Err(explain_write_error(e, db));
+    if let Err(stopped) = writer.finish() {
+        return Err(explain_write_error(stopped, db));
     }
     if let Some(e) = sup_error {
         return Err(e);
@@ -303,14 +321,43 @@ pub fn run(
     })
 }
 
-fn explain_write_error(e: CatalogError, db: &std::path::Path) -> anyhow::Error {
-    let text = e.to_string();
-    if text.contains("full") || text.contains("disk I/O") {
-        anyhow::anyhow!(
-            "could not write catalog {}: {text}; free some space and run the scan again (it resumes where it stopped)",
-            db.display()
-        )
+/// What a user needs to hear when probe workers were killed from outside: that
+/// it happened, that no file was blamed, and what became of the files.
+fn outside_warning(r: &supervisor::Report) -> Option<String> {
+    (r.outside_kills > 0).then(|| {
+        let mut w = format!(
+            "probe workers were killed from outside {} time(s) (by a signal, with memory far below the limit: a watchdog, the OOM killer acting for another process, or a kill); no file was blamed and their files were probed again",
+            r.outside_kills
+        );
+        if r.given_up > 0 {
+            w.push_str(&format!(
+                ", except {} whose worker was killed {} times while probing it alone: stored as `crashed` (killed from outside), not the file's fault, probed again on the next scan",
+                r.given_up,
+                supervisor::MAX_OUTSIDE_ALONE
+            ));
+        }
+        w
+    })
+}
+
+/// The one message for a scan whose catalog writes failed: the cause once, what
+/// became of the scan's row, and what to do.
+fn explain_write_error(stopped: Stopped, db: &std::path::Path) -> anyhow::Error {
+    let text = stopped.error.to_string();
+    let marked = match stopped.scan_marked {
+        Some(Ok(())) => "; the scan is marked failed in the catalog".to_string(),
+        Some(Err(e)) => format!(
+            "; marking the scan failed did not work either ({e}), so the next scan marks it interrupted"
+        ),
+        None => String::new(),
+    };
+    let advice = if text.contains("full") || text.contains("disk I/O") {
+        "; free some space and run the scan again (it resumes where it stopped)"
     } else {
-        anyhow::anyhow!("could not write catalog {}: {text}", db.display())
-    }
+        ""
+    };
+    anyhow::anyhow!(
+        "could not write catalog {}: {text}{marked}{advice}",
+        db.display()
+    )
 }

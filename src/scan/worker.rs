@@ -115,6 +115,7 @@ fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) 
         doc,
         ms: started.elapsed().as_secs_f64() * 1e3,
         stat,
+        from_outside: false,
     };
     let before = match stat_now(path) {
         Ok(s) => s,
