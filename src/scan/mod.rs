@@ -23,9 +23,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::catalog::Catalog;
 use crate::catalog::files::{self, FileRecord, FileStat, Known, ScanCounts, Status};
-use crate::catalog::writer::{Stopped, WriteOp, Writer};
+use crate::catalog::writer::{WriteOp, Writer};
+use crate::catalog::{Catalog, CatalogError};
 use crate::progress::Progress;
 use crate::util;
 
@@ -94,15 +94,17 @@ pub fn run(
         roots.push(canon);
     }
     let filter = walk::Filter::new(&roots, &opts.extensions, &opts.excludes)?;
-    let mut cat = Catalog::open(db)?;
+    let mut cat = Catalog::open(db).map_err(|e| write_error(e, None, db))?;
     let roots_json = serde_json::to_string(
         &roots
             .iter()
             .map(|r| util::display_path(r))
             .collect::<Vec<_>>(),
     )?;
-    let scan_id = files::scan_start(&mut cat.conn, &host, &roots_json)?;
-    let writer = Writer::spawn(db, host.clone(), Some(scan_id))?;
+    let scan_id = files::scan_start(&mut cat.conn, &host, &roots_json)
+        .map_err(|e| write_error(e, None, db))?;
+    let writer =
+        Writer::spawn(db, host.clone(), Some(scan_id)).map_err(|e| write_error(e, None, db))?;
 
     let mut counts = ScanCounts::default();
     let mut summary_warnings = Vec::new();
@@ -296,7 +298,7 @@ pub fn run(
         error: sup_error.as_ref().map(|e| format!("{e:#}")),
     });
     if let Err(stopped) = writer.finish() {
-        return Err(explain_write_error(stopped, db));
+        return Err(write_error(stopped.error, stopped.scan_marked, db));
     }
     if let Some(e) = sup_error {
         return Err(e);
@@ -340,11 +342,24 @@ fn outside_warning(r: &supervisor::Report) -> Option<String> {
     })
 }
 
-/// The one message for a scan whose catalog writes failed: the cause once, what
-/// became of the scan's row, and what to do.
-fn explain_write_error(stopped: Stopped, db: &std::path::Path) -> anyhow::Error {
-    let text = stopped.error.to_string();
-    let marked = match stopped.scan_marked {
+/// The one message for a scan whose catalog writes failed: the cause once (the
+/// error's own text, not its chain of sources, which repeats it), what became
+/// of the scan's row (`marked`, when there was one), and what to do.
+fn write_error(
+    error: CatalogError,
+    marked: Option<Result<(), String>>,
+    db: &std::path::Path,
+) -> anyhow::Error {
+    let CatalogError::Sql(sql) = &error else {
+        return error.into();
+    };
+    let text = match sql {
+        rusqlite::Error::SqliteFailure(e, Some(msg)) if e.extended_code > 0xff => {
+            format!("{msg} (SQLite error {})", e.extended_code)
+        }
+        other => other.to_string(),
+    };
+    let marked = match marked {
         Some(Ok(())) => "; the scan is marked failed in the catalog".to_string(),
         Some(Err(e)) => format!(
             "; marking the scan failed did not work either ({e}), so the next scan marks it interrupted"

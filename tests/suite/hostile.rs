@@ -541,6 +541,13 @@ fn full_disk_stops_cleanly_and_a_rerun_resumes() {
             .unwrap()
             .success()
     );
+    let scan = || {
+        env.std_cmd_db(&db)
+            .args(["scan", "--json"])
+            .arg(&env.lib)
+            .output()
+            .unwrap()
+    };
     let filler = mnt.join("filler");
     let free = nix::sys::statvfs::statvfs(&mnt).unwrap();
     let avail = free.blocks_available() as u64 * free.fragment_size() as u64;
@@ -550,12 +557,7 @@ fn full_disk_stops_cleanly_and_a_rerun_resumes() {
     )
     .unwrap();
 
-    let out = env
-        .std_cmd_db(&db)
-        .args(["scan", "--json"])
-        .arg(&env.lib)
-        .output()
-        .unwrap();
+    let out = scan();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -589,12 +591,7 @@ fn full_disk_stops_cleanly_and_a_rerun_resumes() {
         .as_u64()
         .unwrap();
     assert!((before as usize) < files.len());
-    let out = env
-        .std_cmd_db(&db)
-        .args(["scan", "--json"])
-        .arg(&env.lib)
-        .output()
-        .unwrap();
+    let out = scan();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -609,4 +606,21 @@ fn full_disk_stops_cleanly_and_a_rerun_resumes() {
             .unwrap() as usize,
         files.len()
     );
+
+    // A disk with no room at all: the scan cannot even start its row; the
+    // cause is still said once, not once per error in SQLite's chain.
+    let mut fill = std::fs::File::create(&filler).unwrap();
+    while fill.write_all(&[0u8; 4096]).is_ok() {}
+    drop(fill);
+    let out = scan();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("free some space"), "{err}");
+    for cause in ["full", "disk I/O error"] {
+        assert!(
+            err.matches(cause).count() <= 1,
+            "{cause} more than once: {err}"
+        );
+    }
 }
