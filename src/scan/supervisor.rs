@@ -350,7 +350,7 @@ pub fn probe_all(
                     barren_outside += 1;
                     if barren_outside >= MAX_BARREN_OUTSIDE {
                         anyhow::bail!(
-                            "the probe worker was killed from outside {barren_outside} times in a row before it finished any file ({}); stop whatever kills it (a watchdog, a memory limit) and scan again",
+                            "the probe worker was killed from outside {barren_outside} times in a row before it started any file ({}); stop whatever kills it (a watchdog, a memory limit) and scan again",
                             death.text
                         );
                     }

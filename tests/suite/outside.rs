@@ -87,6 +87,44 @@ fn workers_killed_from_outside_blame_no_file_and_a_rescan_leaves_all_ok() {
 }
 
 #[test]
+fn a_file_whose_worker_is_always_killed_from_outside_is_given_up_then_probed_next_scan() {
+    let env = TestEnv::new();
+    many_files(&env.lib, 3);
+    let victim = env.lib.join("victim.webm");
+    std::fs::copy(cache_dir().join("vp8.webm"), &victim).unwrap();
+    let out = env
+        .cmd()
+        .args(["scan", "--json", "-j", "2"])
+        .arg(&env.lib)
+        .env("MEDIADEX_TEST_KILL_ON", "victim")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("killed from outside") && err.contains("probed again on the next scan"),
+        "{err}"
+    );
+    let rows = rows_by_status(&env);
+    for (path, status, error) in &rows {
+        if path.ends_with("victim.webm") {
+            assert_eq!(status, "crashed");
+            assert!(
+                error.starts_with("killed from outside") && error.contains("SIGKILL 3 times"),
+                "{error}"
+            );
+            assert!(error.contains("not blamed on the file"), "{error}");
+        } else {
+            assert_eq!(status, "ok", "{path}: {error}");
+        }
+    }
+    // Not the file's fault: the next scan probes it again.
+    let s = env.scan(&[], 0);
+    assert_eq!(s["probed"], 1);
+    assert!(rows_by_status(&env).iter().all(|(_, st, _)| st == "ok"));
+}
+
+#[test]
 fn a_crashed_file_is_retried_once_then_remembered() {
     let env = TestEnv::new();
     many_files(&env.lib, 3);
