@@ -9,6 +9,7 @@ mod suite {
     mod export;
     mod hostile;
     mod offline;
+    mod outside;
     mod query;
     mod readonly;
     mod record;

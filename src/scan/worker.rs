@@ -115,6 +115,7 @@ fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) 
         doc,
         ms: started.elapsed().as_secs_f64() * 1e3,
         stat,
+        from_outside: false,
     };
     let before = match stat_now(path) {
         Ok(s) => s,
@@ -169,6 +170,8 @@ fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) 
 
 /// Fault injection for the test suite: `MEDIADEX_TEST_CRASH_ON` / `MEDIADEX_TEST_HANG_ON`
 /// hold a substring; a path containing it aborts the worker or hangs it.
+/// `MEDIADEX_TEST_KILL_ON` makes the worker SIGKILL itself at such a path, as
+/// a watchdog would from outside (its memory is small: nothing to blame).
 /// `MEDIADEX_TEST_DELAY_ON=SUBSTRING:MS` sleeps before looking at such a path, which
 /// gives a test time to change the file between the walk and the probe.
 fn test_hooks(path: &Path) {
@@ -186,6 +189,12 @@ fn test_hooks(path: &Path) {
         && p.contains(&s)
     {
         std::process::abort();
+    }
+    if let Ok(s) = std::env::var("MEDIADEX_TEST_KILL_ON")
+        && !s.is_empty()
+        && p.contains(&s)
+    {
+        let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
     }
     if let Ok(s) = std::env::var("MEDIADEX_TEST_HANG_ON")
         && !s.is_empty()
