@@ -16,7 +16,7 @@ mod suite {
     mod report;
     mod scan;
     mod sqldir;
+    mod terminal;
     mod trailer;
     mod unprivileged;
-    mod terminal;
 }

@@ -141,14 +141,17 @@ pub fn known_under(conn: &Connection, host: &str, root: &[u8]) -> Result<KnownMa
     let (lo, hi) = prefix_range(root);
     let mut stmt = conn.prepare_cached(
         "SELECT path_bytes, id, dev, ino, size, mtime_ns, status, crashes FROM files
-         WHERE host = ?1 AND path_bytes >= ?2 AND path_bytes < ?3",
+         WHERE host = ?1 AND ((path_bytes >= ?2 AND path_bytes < ?3) OR path_bytes = ?4)",
     )?;
-    let mut rows = stmt.query(params![host, lo, hi])?;
+    // The root itself too: a file given as a root is known like any other.
+    let exact = &lo[..lo.len() - 1];
+    let mut rows = stmt.query(params![host, lo, hi, exact])?;
     let expected: i64 = conn
         .prepare_cached(
-            "SELECT count(*) FROM files WHERE host = ?1 AND path_bytes >= ?2 AND path_bytes < ?3",
+            "SELECT count(*) FROM files
+             WHERE host = ?1 AND ((path_bytes >= ?2 AND path_bytes < ?3) OR path_bytes = ?4)",
         )?
-        .query_row(params![host, lo, hi], |r| r.get(0))?;
+        .query_row(params![host, lo, hi, exact], |r| r.get(0))?;
     let mut out = KnownMap::with_capacity_and_hasher(expected as usize, Default::default());
     while let Some(r) = rows.next()? {
         let path: Vec<u8> = r.get(0)?;
@@ -224,7 +227,8 @@ pub fn upsert(
                                 first_seen, probed_at, probe_ms, scan_id, crashes)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
              ON CONFLICT (host, path_bytes) DO UPDATE SET
-                root = excluded.root,
+                -- A file named on the command line keeps the root it was found under.
+                root = CASE WHEN excluded.root = files.path THEN files.root ELSE excluded.root END,
                 dev = coalesce(excluded.dev, files.dev),
                 ino = coalesce(excluded.ino, files.ino),
                 size = coalesce(excluded.size, files.size),
@@ -309,6 +313,8 @@ pub struct ScanCounts {
     pub seen: u64,
     pub new: u64,
     pub changed: u64,
+    /// Unchanged files probed again because of `--force`.
+    pub reprobed: u64,
     pub unchanged: u64,
     pub missing: u64,
     pub failed: u64,
@@ -344,7 +350,7 @@ pub fn scan_finish(
     tx.prepare_cached(
         "UPDATE scans SET finished_at = ?2, status = ?3, seen = ?4, new = ?5, changed = ?6,
                 unchanged = ?7, missing = ?8, failed = ?9, probed = ?10, elapsed_s = ?11,
-                offline = ?12, unreadable = ?13, error = ?14
+                offline = ?12, unreadable = ?13, error = ?14, reprobed = ?15
          WHERE id = ?1",
     )?
     .execute(params![
@@ -361,7 +367,8 @@ pub fn scan_finish(
         elapsed_s,
         offline,
         unreadable,
-        error
+        error,
+        counts.reprobed as i64
     ])?;
     Ok(())
 }

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/003_document_columns.sql"),
     include_str!("../../migrations/004_scan_roots.sql"),
     include_str!("../../migrations/005_crash_retries_scan_errors.sql"),
+    include_str!("../../migrations/006_scan_reprobed.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -68,11 +68,16 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
         let c = &s.counts;
         // Each line in one write: `scan --json | jq` shares the terminal.
         crate::util::say(&format!(
-            "scan{}: {} files: {} new, {} changed, {} unchanged, {} missing, {} failed{}{} in {:.1} s ({:.0} files/s probed)",
+            "scan{}: {} files: {} new, {} changed{}, {} unchanged, {} missing, {} failed{}{} in {:.1} s ({:.0} files/s probed)",
             if s.interrupted { " interrupted" } else { "" },
             c.seen,
             c.new,
             c.changed,
+            if c.reprobed > 0 {
+                format!(", {} probed again (--force)", c.reprobed)
+            } else {
+                String::new()
+            },
             c.unchanged,
             c.missing,
             c.failed,

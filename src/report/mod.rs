@@ -91,11 +91,12 @@ pub enum ReportError {
         known: String,
     },
     /// SQL that SQLite refused, at a place in its file.
-    #[error("report {report}: {file}: line {line}: {message}")]
+    #[error("report {report}: {file}: line {line}, column {column}: {message}")]
     SqlAt {
         report: String,
         file: String,
         line: usize,
+        column: usize,
         message: String,
     },
     #[error(
@@ -473,11 +474,7 @@ impl Report {
             && let Ok(offset) = usize::try_from(*offset)
             && offset <= self.sql.len()
         {
-            let line = self.sql.as_bytes()[..offset]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                + 1;
+            let (line, column) = crate::catalog::query::line_column(&self.sql, offset);
             return ReportError::SqlAt {
                 report: self.name.clone(),
                 file: match &self.origin {
@@ -485,6 +482,7 @@ impl Report {
                     Origin::Bundled => format!("sql/{}.sql", self.name),
                 },
                 line,
+                column,
                 message: msg.clone(),
             };
         }

@@ -10,11 +10,11 @@
 //! [`roots`]); the parent process is the only writer.
 
 pub mod bitstream;
+pub mod death;
 pub mod describe;
 pub mod document;
 pub mod headers;
 pub mod names;
-pub mod death;
 pub mod probe;
 pub mod protocol;
 pub mod roots;
@@ -223,6 +223,7 @@ pub fn run(
             }
             let stat = entry.stat.expect("entries without error have a stat");
             let mut prior_crashes = 0;
+            let mut forced = false;
             let is_new = match prior {
                 None => true,
                 Some(k) => {
@@ -237,11 +238,14 @@ pub fn run(
                     if same && k.status == Status::Crashed {
                         prior_crashes = k.crashes;
                     }
+                    forced = same && settled && !retry;
                     false
                 }
             };
             if is_new {
                 counts.new += 1
+            } else if forced {
+                counts.reprobed += 1
             } else {
                 counts.changed += 1
             }

@@ -71,7 +71,6 @@ impl Walked {
     }
 }
 
-
 /// Directories NAS boxes and desktops leave inside libraries (thumbnails,
 /// recycle bins, snapshots, file-system bookkeeping): skipped unless `--hidden`,
 /// like every directory whose name starts with a dot. `.Trash-*` matches by prefix.
