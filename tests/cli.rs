@@ -12,4 +12,5 @@ mod suite {
     mod record;
     mod report;
     mod scan;
+    mod truth;
 }
