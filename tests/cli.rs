@@ -19,4 +19,5 @@ mod suite {
     mod terminal;
     mod trailer;
     mod unprivileged;
+    mod truth;
 }
