@@ -18,6 +18,6 @@ mod suite {
     mod sqldir;
     mod terminal;
     mod trailer;
-    mod unprivileged;
     mod truth;
+    mod unprivileged;
 }

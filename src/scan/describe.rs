@@ -223,14 +223,10 @@ fn stream(heard: &Heard, container: Option<&str>) -> Stream {
         out.pix_fmt =
             names::pix_fmt(out.chroma_format.as_deref(), depth, raw.as_deref()).or_else(|| {
                 let first = heard.first.as_ref().and_then(|b| b.map_readable().ok());
-                let config = s.get::<gst::Buffer>("codec_data").ok().or_else(|| {
-                    s.get::<gst::Array>("streamheader")
-                        .ok()
-                        .and_then(|a| a.first().and_then(|v| v.get::<gst::Buffer>().ok()))
-                });
-                let config = config.as_ref().and_then(|c| c.map_readable().ok());
+                let config = config_bytes(s);
                 bitstream::pixel_format(&out.codec, first.as_deref(), config.as_deref())
             });
+        out.bit_depth = depth.or_else(|| out.pix_fmt.as_deref().and_then(bitstream::pix_fmt_depth));
     }
     if let Some(c) = get_str("colorimetry") {
         colorimetry(&c, &mut out);
@@ -247,6 +243,20 @@ fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     }
     if out.kind == "audio" {
         audio(s, &mut out);
+        if let Some(c) = config_bytes(s)
+            && let Some(bits) = bitstream::lossless_bit_depth(&out.codec, &c)
+        {
+            out.bit_depth = Some(bits);
+        }
+        if matches!(out.codec.as_str(), "ac3" | "eac3")
+            && let Some(first) = &heard.first
+            && let Ok(map) = first.map_readable()
+            && let Some(ch) = bitstream::ac3_channels(&map)
+        {
+            // The sync frame, not the sample entry (which says 2 for E-AC-3 in MP4).
+            out.channels = Some(ch);
+            out.channel_layout = channel_layout(ch, None).map(str::to_string);
+        }
         if matches!(out.codec.as_str(), "mp1" | "mp2" | "mp3")
             && let Some(first) = &heard.first
             && let Ok(map) = first.map_readable()
@@ -310,6 +320,21 @@ fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, out: &mut Str
         }
         _ => {}
     }
+}
+
+/// A stream's codec configuration: `codec_data`, or its stream headers one
+/// after another (FLAC, Vorbis, Theora).
+fn config_bytes(s: &gst::StructureRef) -> Option<Vec<u8>> {
+    if let Ok(b) = s.get::<gst::Buffer>("codec_data") {
+        return b.map_readable().ok().map(|m| m.to_vec());
+    }
+    let headers = s.get::<gst::Array>("streamheader").ok()?;
+    let mut out = Vec::new();
+    for v in headers.iter() {
+        let b = v.get::<gst::Buffer>().ok()?;
+        out.extend_from_slice(&b.map_readable().ok()?);
+    }
+    Some(out)
 }
 
 fn audio(s: &gst::StructureRef, out: &mut Stream) {
@@ -425,6 +450,10 @@ fn apply_headers(s: &mut Stream, id: &str, headers: &Headers, video_index: &mut 
     }
     s.default = t.default;
     s.forced = t.forced;
+    if let Some(order) = t.field_order {
+        s.field_order = Some(order.to_string());
+        s.interlaced = Some(order != "progressive");
+    }
     s.frames = s.frames.or(t.frames);
     s.duration_s = s.duration_s.or(t.duration_s);
     s.variable_frame_rate = s.variable_frame_rate.or(t.variable_frame_rate);
@@ -578,7 +607,17 @@ fn tags_json(tags: &gst::TagList, container: bool) -> (Map<String, Value>, Vec<A
         let mut vals = Vec::new();
         for v in values {
             if let Ok(sample) = v.get::<gst::Sample>() {
-                attachments.push(attachment(&sample, &key));
+                if matches!(key.as_str(), "attachment" | "image" | "preview_image") {
+                    attachments.push(attachment(&sample, &key));
+                } else {
+                    // Private data (unknown atoms and the like): described by size.
+                    let kind = sample
+                        .caps()
+                        .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
+                        .unwrap_or_default();
+                    let bytes = sample.buffer().map(|b| b.size()).unwrap_or(0);
+                    vals.push(json!({ "binary": kind, "bytes": bytes }));
+                }
             } else if let Some(j) = value_json(v) {
                 vals.push(j);
             }

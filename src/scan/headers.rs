@@ -42,6 +42,8 @@ pub struct Track {
     pub variable_frame_rate: Option<bool>,
     /// Frames per second an AVI or ASF header states.
     pub frame_rate: Option<(u32, u32)>,
+    /// Field order from an MP4 `fiel` box, in ffprobe's words.
+    pub field_order: Option<&'static str>,
     /// Matroska `CodecID`.
     pub codec_id: Option<String>,
     pub title: Option<String>,
@@ -158,9 +160,14 @@ impl Reader {
                     }
                 }
                 b"moov" if end <= self.len => {
+                    // The movie's timescale, which track header durations use.
+                    let scale = self.child(body, end, &[b"mvhd"]).and_then(|(m, _)| {
+                        let v = self.bytes::<1>(m)?[0];
+                        self.u32be(m + if v == 1 { 20 } else { 12 })
+                    });
                     for (k, tb, te) in self.boxes(body, end) {
                         if &k == b"trak"
-                            && let Some(t) = self.mp4_track(tb, te)
+                            && let Some(t) = self.mp4_track(tb, te, scale.unwrap_or(0))
                         {
                             h.tracks.push(t);
                         }
@@ -219,13 +226,23 @@ impl Reader {
         }
     }
 
-    fn mp4_track(&self, body: u64, end: u64) -> Option<Track> {
+    fn mp4_track(&self, body: u64, end: u64, movie_scale: u32) -> Option<Track> {
         let mut t = Track::default();
         let (tkhd, _) = self.child(body, end, &[b"tkhd"])?;
         let version = self.bytes::<1>(tkhd)?[0];
         // tkhd flags: 1 = enabled, which players (and ffprobe) take as default.
         t.default = Some(self.bytes::<4>(tkhd)?[3] & 1 == 1);
         t.id = self.u32be(tkhd + if version == 1 { 20 } else { 12 })?;
+        // The track's presentation length (after its edit list), as ffprobe
+        // gives a stream's duration; the media header's length comes second.
+        let tkhd_duration = if version == 1 {
+            self.u64be(tkhd + 28)?
+        } else {
+            self.u32be(tkhd + 20)? as u64
+        };
+        if movie_scale > 0 && tkhd_duration > 0 && tkhd_duration != u32::MAX as u64 {
+            t.duration_s = Some(tkhd_duration as f64 / movie_scale as f64);
+        }
         let (mdia, mdia_end) = self.child(body, end, &[b"mdia"])?;
         if let Some((mdhd, _)) = self.child(mdia, mdia_end, &[b"mdhd"]) {
             let v = self.bytes::<1>(mdhd)?[0];
@@ -238,7 +255,7 @@ impl Reader {
                     mdhd + 20,
                 )
             };
-            if scale > 0 && dur > 0 && dur != u32::MAX as u64 {
+            if t.duration_s.is_none() && scale > 0 && dur > 0 && dur != u32::MAX as u64 {
                 t.duration_s = Some(dur as f64 / scale as f64);
             }
             let packed = u16::from_be_bytes(self.bytes::<2>(lang)?);
@@ -258,9 +275,29 @@ impl Reader {
         }
         let (stbl, stbl_end) = self.child(mdia, mdia_end, &[b"minf", b"stbl"])?;
         if let Some((stsd, stsd_end)) = self.child(stbl, stbl_end, &[b"stsd"])
-            && let Some(&(k, _, _)) = self.boxes(stsd + 8, stsd_end).first()
+            && let Some(&(k, entry, entry_end)) = self.boxes(stsd + 8, stsd_end).first()
         {
             t.codec_tag = Some(fourcc_string(k));
+            if t.handler == "vide" {
+                // A visual sample entry's boxes follow its 78 bytes of fields;
+                // `fiel` gives the field count and order (QuickTime).
+                let fiel = self
+                    .boxes(entry + 78, entry_end)
+                    .into_iter()
+                    .find(|(k, _, _)| k == b"fiel");
+                if let Some((_, f, _)) = fiel
+                    && let Some([count, detail]) = self.bytes::<2>(f)
+                {
+                    t.field_order = match (count, detail) {
+                        (1, _) => Some("progressive"),
+                        (2, 1) => Some("tt"),
+                        (2, 6) => Some("bb"),
+                        (2, 9) => Some("tb"),
+                        (2, 14) => Some("bt"),
+                        _ => None,
+                    };
+                }
+            }
         }
         if let Some((stsz, _)) = self.child(stbl, stbl_end, &[b"stsz"]) {
             t.frames = self.u32be(stsz + 8).map(u64::from).filter(|&n| n > 0);

@@ -530,10 +530,17 @@ impl Ctx {
                     return Err(gst::FlowError::Flushing);
                 };
                 shared.update(|st| {
+                    // A demuxer still announcing streams must read on: FLV, for
+                    // one, may hold a video tag after the first audio tags, and
+                    // a demuxer whose every pad is done stops before reaching it.
+                    let announcing = st.demuxers > 0;
                     let Some(s) = st.streams.get_mut(index) else {
                         return Err(gst::FlowError::Flushing);
                     };
                     if s.done {
+                        if announcing {
+                            return Ok(gst::FlowSuccess::Ok);
+                        }
                         // Enough of this stream: the demuxer may stop feeding it.
                         return Err(gst::FlowError::Eos);
                     }
