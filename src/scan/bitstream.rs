@@ -505,12 +505,21 @@ pub fn pixel_format(codec: &str, first: Option<&[u8]>, config: Option<&[u8]>) ->
         },
         "mjpeg" => return jpeg_pixel_format(data),
         "dvvideo" => {
-            // DIF header section: DSF (625/50 or 525/60) and APT. IEC 61834 DV
-            // samples 4:2:0 at 625/50 and 4:1:1 at 525/60; others are not told.
+            // DIF header section: DSF (625/50 or 525/60) and APT; the VAUX
+            // source pack (0x60, in DIF blocks 3-5) has the stream type: DV50
+            // is 4:2:2, DV25 is 4:1:1 except IEC 61834 at 625/50 (4:2:0).
             let dsf = data.get(3)? & 0x80 != 0;
-            match (dsf, data.get(4)? & 7) {
-                (true, 0) => "yuv420p",
-                (false, 0) => "yuv411p",
+            let apt = data.get(4)? & 7;
+            let vaux = data.get(240..480)?;
+            let stype = (0..15 * 3).find_map(|i| {
+                let block = i / 15;
+                let pack = &vaux[block * 80 + 3 + (i % 15) * 5..];
+                (pack[0] == 0x60).then(|| pack[3] & 0x1F)
+            });
+            match (stype, dsf, apt) {
+                (Some(4), _, _) => "yuv422p",
+                (Some(0) | None, true, 0) => "yuv420p",
+                (Some(0) | None, _, 0 | 1) => "yuv411p",
                 _ => return None,
             }
         }

@@ -16,7 +16,7 @@ use super::document::{
     Attachment, AudioSummary, Chapter, ContentLightLevel, Document, MasteringDisplay, Stream,
     VideoSummary,
 };
-use super::headers::{ASF_VIDEO, Headers};
+use super::headers::Headers;
 use super::names;
 
 /// One elementary stream as the probe heard it before its first buffer.
@@ -52,6 +52,7 @@ pub fn describe(
     doc.major_brand = headers.major_brand.clone();
     doc.compatible_brands = headers.compatible_brands.clone();
     doc.size = size;
+    let duration = mpeg_duration(duration, headers, &streams).or(duration);
     if let Some(d) = duration.filter(|d| d.nseconds() > 0) {
         doc.duration_ns = Some(d.nseconds());
         let secs = d.nseconds() as f64 / 1e9;
@@ -65,13 +66,12 @@ pub fn describe(
     }
     let (tags, mut attachments) = tags_json(global, true);
     doc.tags = tags;
-    let mut video_index = 0;
     for heard in &streams {
         let mut s = stream(heard, container.as_deref());
         let (stream_tags, more) = tags_json(&heard.tags, false);
         attachments.extend(more);
         apply_tags(&mut s, stream_tags, container.as_deref());
-        apply_headers(&mut s, &heard.id, headers, &mut video_index);
+        apply_headers(&mut s, &heard.id, headers);
         doc.streams.push(s);
     }
     doc.attachments = attachments;
@@ -93,6 +93,31 @@ pub fn describe(
     }
     summarise(&mut doc);
     doc
+}
+
+/// MPEG-TS and -PS: the span of presentation timestamps plus one video frame,
+/// as ffprobe estimates the duration. Used where GStreamer has none (short
+/// transport streams) or strays from it by less than half (program streams,
+/// whose duration GStreamer estimates from the mux rate); a span far from
+/// GStreamer's means a timestamp reset, and GStreamer's stands.
+fn mpeg_duration(
+    gst_duration: Option<gst::ClockTime>,
+    headers: &Headers,
+    streams: &[Heard],
+) -> Option<gst::ClockTime> {
+    let span = headers.pts_span_s.filter(|&s| s > 0.0)?;
+    let frame = streams.iter().find_map(|h| {
+        let s = h.caps.structure(0)?;
+        let fr = s.get::<gst::Fraction>("framerate").ok()?;
+        (s.name().starts_with("video/") && fr.numer() > 0)
+            .then(|| fr.denom() as f64 / fr.numer() as f64)
+    });
+    let ours = span + frame.unwrap_or(0.0);
+    let take = match gst_duration.map(|d| d.nseconds() as f64 / 1e9) {
+        None => true,
+        Some(g) => (ours - g).abs() < 0.5 * g,
+    };
+    take.then(|| gst::ClockTime::from_nseconds((ours * 1e9).round() as u64))
 }
 
 /// Counts, languages and the first video and audio stream, for the typed columns.
@@ -402,30 +427,14 @@ fn apply_tags(s: &mut Stream, tags: Map<String, Value>, container: Option<&str>)
 }
 
 /// What the container's headers say of the stream that GStreamer does not.
-fn apply_headers(s: &mut Stream, id: &str, headers: &Headers, video_index: &mut usize) {
-    if s.kind == "video" {
-        // ASF states frame timing per stream number; video streams come in order.
-        let asf = headers
-            .tracks
-            .iter()
-            .filter(|t| t.handler == ASF_VIDEO)
-            .nth(*video_index);
-        *video_index += 1;
-        if let Some(t) = asf {
-            fill_frame_rate(s, t);
-        }
-    }
+fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     // Stream ids end in the container's track number ("…/002").
     let number = id
         .rsplit('/')
         .next()
         .and_then(|n| n.split(':').next())
         .and_then(|n| n.parse::<u32>().ok());
-    let Some(t) = headers
-        .tracks
-        .iter()
-        .find(|t| t.handler != ASF_VIDEO && Some(t.id) == number)
-    else {
+    let Some(t) = headers.tracks.iter().find(|t| Some(t.id) == number) else {
         return;
     };
     if s.codec_tag.is_none() {

@@ -19,12 +19,12 @@ pub struct Headers {
     pub major_brand: Option<String>,
     pub compatible_brands: Vec<String>,
     pub tracks: Vec<Track>,
+    /// MPEG-TS and MPEG-PS: the time from the first to the last presentation
+    /// timestamp, from the head and the tail of the file.
+    pub pts_span_s: Option<f64>,
     /// MP4 Nero chapters (`udta/chpl`): start in seconds and title.
     pub chapters: Vec<(f64, Option<String>)>,
 }
-
-/// The handler of an ASF stream's extended properties (frame timing only).
-pub const ASF_VIDEO: &str = "asf-video";
 
 /// One track as its container header describes it.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -66,6 +66,7 @@ pub fn read(path: &Path, container: &str) -> Headers {
         "mkv" | "webm" => r.matroska(&mut h),
         "avi" | "wav" => r.riff(&mut h),
         "asf" => r.asf(&mut h),
+        "ts" | "m2ts" | "mpeg-ps" => h.pts_span_s = r.pts_span(),
         _ => {}
     }
     h.declared_size = h.declared_size.filter(|&d| d > len);
@@ -547,11 +548,41 @@ impl Reader {
         }
     }
 
+    /// PES timestamps in the first and last 64 KiB: the earliest and the latest
+    /// PTS, per elementary stream, as ffprobe estimates a duration. TS
+    /// packets are read by PID; program streams by start codes.
+    fn pts_span(&self) -> Option<f64> {
+        const WINDOW: u64 = 64 * 1024;
+        let head = self.vec(0, self.len.min(WINDOW) as usize)?;
+        // A video-only stream's frames can be larger than the window: widen it
+        // (to 1 MiB) until the tail holds a PES header.
+        let mut tail = Vec::new();
+        let mut window = WINDOW;
+        loop {
+            let tail_at = self.len.saturating_sub(window).max(head.len() as u64);
+            tail = self
+                .vec(tail_at, (self.len - tail_at) as usize)
+                .unwrap_or(tail);
+            if tail_at == head.len() as u64
+                || !pes_timestamps(&tail).is_empty()
+                || window >= 1 << 20
+            {
+                break;
+            }
+            window *= 4;
+        }
+        let first = pes_timestamps(&head).into_iter().map(|(_, p)| p).min()?;
+        let last = pes_timestamps(&head)
+            .into_iter()
+            .chain(pes_timestamps(&tail))
+            .map(|(_, p)| if p < first { p + (1u64 << 33) } else { p })
+            .max()?;
+        Some((last - first) as f64 / 90_000.0)
+    }
+
     fn asf(&self, h: &mut Headers) {
         const HEADER: [u8; 16] = guid("75B22630-668E-11CF-A6D9-00AA0062CE6C");
         const FILE_PROPERTIES: [u8; 16] = guid("8CABDCA1-A947-11CF-8EE4-00C00C205365");
-        const EXTENSION: [u8; 16] = guid("5FBF03B5-A92E-11CF-8EE3-00C00C205365");
-        const EXT_STREAM: [u8; 16] = guid("14E6A5CB-C672-4332-8399-A96952065B5A");
         let Some(head) = self.bytes::<30>(0) else {
             return;
         };
@@ -573,62 +604,64 @@ impl Reader {
             }
             out
         };
-        for (g, at, s) in objects(30, size) {
-            if g == FILE_PROPERTIES {
-                if let Some(b) = self.bytes::<8>(at + 40) {
-                    let declared = u64::from_le_bytes(b);
-                    // Zero while a file is being written (broadcast flag).
-                    if declared > 0 {
-                        h.declared_size = Some(declared);
-                    }
-                }
-            } else if g == EXTENSION {
-                // 16-byte reserved GUID, 2-byte reserved, 4-byte data size, objects.
-                for (eg, eat, _) in objects(at + 46, at + s) {
-                    if eg != EXT_STREAM {
-                        continue;
-                    }
-                    let (Some(n), Some(tpf)) =
-                        (self.bytes::<2>(eat + 72), self.bytes::<8>(eat + 74))
-                    else {
-                        continue;
-                    };
-                    let per_frame = u64::from_le_bytes(tpf);
-                    if per_frame > 0 {
-                        h.tracks.push(Track {
-                            id: u16::from_le_bytes(n) as u32,
-                            handler: ASF_VIDEO.into(),
-                            // 100-ns units: 10,000,000 / per_frame frames per second.
-                            frame_rate: reduce(10_000_000, per_frame),
-                            ..Track::default()
-                        });
-                    }
+        for (g, at, _) in objects(30, size) {
+            if g == FILE_PROPERTIES
+                && let Some(b) = self.bytes::<8>(at + 40)
+            {
+                let declared = u64::from_le_bytes(b);
+                // Zero while a file is being written (broadcast flag).
+                if declared > 0 {
+                    h.declared_size = Some(declared);
                 }
             }
         }
     }
 }
 
-/// A frame rate as a small fraction: 10,000,000 / 333,667 → 30000/1001.
-fn reduce(num: u64, den: u64) -> Option<(u32, u32)> {
-    if den == 0 {
-        return None;
+/// (stream id, PTS) of every PES header with a timestamp in `b`, found by
+/// start code: in TS payloads and program streams alike a PES header starts
+/// `00 00 01` and a stream id (0xBD private, 0xC0-0xEF audio and video).
+fn pes_timestamps(b: &[u8]) -> Vec<(u8, u64)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 14 <= b.len() {
+        if b[i] != 0 || b[i + 1] != 0 || b[i + 2] != 1 {
+            i += 1;
+            continue;
+        }
+        let id = b[i + 3];
+        if id == 0xBD || (0xC0..=0xEF).contains(&id) {
+            let h = &b[i + 6..];
+            let pts = if h[0] & 0xC0 == 0x80 {
+                // MPEG-2 PES: flags, header length, then the PTS if flagged.
+                (h[1] & 0x80 != 0).then(|| &h[3..8])
+            } else {
+                // MPEG-1: stuffing, an optional buffer size, then '0010'/'0011'.
+                let mut j = 0;
+                while j < h.len() && h[j] == 0xFF && j < 16 {
+                    j += 1;
+                }
+                if j + 1 < h.len() && h[j] & 0xC0 == 0x40 {
+                    j += 2;
+                }
+                (j + 5 <= h.len() && h[j] & 0xE0 == 0x20).then(|| &h[j..j + 5])
+            };
+            if let Some(p) = pts
+                && p[0] & 1 == 1
+                && p[2] & 1 == 1
+                && p[4] & 1 == 1
+            {
+                let v = ((p[0] as u64 >> 1) & 7) << 30
+                    | (p[1] as u64) << 22
+                    | ((p[2] as u64) >> 1) << 15
+                    | (p[3] as u64) << 7
+                    | (p[4] as u64) >> 1;
+                out.push((id, v));
+            }
+        }
+        i += 4;
     }
-    let fps = num as f64 / den as f64;
-    let whole = fps.round();
-    if (fps - whole).abs() < 0.001 {
-        return Some((whole as u32, 1));
-    }
-    let ntsc = (fps * 1.001).round();
-    if (fps - ntsc * 1000.0 / 1001.0).abs() < 0.001 {
-        return Some(((ntsc * 1000.0) as u32, 1001));
-    }
-    let g = gcd(num, den);
-    Some(((num / g) as u32, (den / g) as u32))
-}
-
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 { a.max(1) } else { gcd(b, a % b) }
+    out
 }
 
 /// An ASF GUID as it is stored: its text form with the first three groups
@@ -679,16 +712,30 @@ mod tests {
     }
 
     #[test]
+    fn pes_timestamps_of_mpeg2_and_mpeg1_headers() {
+        // 90,000 ticks = 1 s: '0010' marker, 33 bits in 3/15/15 with marker bits.
+        let pts = |v: u64, prefix: u8| {
+            [
+                prefix | (((v >> 30) as u8 & 7) << 1) | 1,
+                (v >> 22) as u8,
+                (((v >> 15) as u8) << 1) | 1,
+                (v >> 7) as u8,
+                ((v as u8) << 1) | 1,
+            ]
+        };
+        let mut b = vec![0, 0, 1, 0xE0, 0, 0, 0x80, 0x80, 5];
+        b.extend(pts(90_000, 0x20));
+        b.extend([0, 0, 1, 0xC0, 0, 0, 0xFF, 0xFF]);
+        b.extend(pts(180_000, 0x20));
+        b.extend([0u8; 8]);
+        assert_eq!(pes_timestamps(&b), vec![(0xE0, 90_000), (0xC0, 180_000)]);
+    }
+
+    #[test]
     fn asf_guids_are_stored_little_endian() {
         let g = guid("75B22630-668E-11CF-A6D9-00AA0062CE6C");
         assert_eq!(&g[..8], &[0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11]);
         assert_eq!(&g[8..], &[0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C]);
-    }
-
-    #[test]
-    fn asf_frame_times_become_fractions() {
-        assert_eq!(reduce(10_000_000, 400_000), Some((25, 1)));
-        assert_eq!(reduce(10_000_000, 333_667), Some((30000, 1001)));
     }
 
     #[test]
