@@ -8,6 +8,7 @@ mod suite {
     mod dump;
     mod export;
     mod hostile;
+    mod hosts;
     mod offline;
     mod outside;
     mod query;

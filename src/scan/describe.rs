@@ -433,7 +433,13 @@ fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
         .rsplit('/')
         .next()
         .and_then(|n| n.split(':').next())
-        .and_then(|n| n.parse::<u32>().ok());
+        .and_then(|n| {
+            if headers.track_ids_hex {
+                u32::from_str_radix(n, 16).ok()
+            } else {
+                n.parse::<u32>().ok()
+            }
+        });
     let Some(t) = headers.tracks.iter().find(|t| Some(t.id) == number) else {
         return;
     };

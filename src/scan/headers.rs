@@ -19,6 +19,8 @@ pub struct Headers {
     pub major_brand: Option<String>,
     pub compatible_brands: Vec<String>,
     pub tracks: Vec<Track>,
+    /// Track ids in GStreamer's stream ids are hexadecimal (MPEG-TS PIDs).
+    pub track_ids_hex: bool,
     /// MPEG-TS and MPEG-PS: the time from the first to the last presentation
     /// timestamp, from the head and the tail of the file.
     pub pts_span_s: Option<f64>,
@@ -66,7 +68,12 @@ pub fn read(path: &Path, container: &str) -> Headers {
         "mkv" | "webm" => r.matroska(&mut h),
         "avi" | "wav" => r.riff(&mut h),
         "asf" => r.asf(&mut h),
-        "ts" | "m2ts" | "mpeg-ps" => h.pts_span_s = r.pts_span(),
+        "ts" | "m2ts" => {
+            h.pts_span_s = r.pts_span();
+            h.tracks = r.ts_program(if container == "m2ts" { 192 } else { 188 });
+            h.track_ids_hex = true;
+        }
+        "mpeg-ps" => h.pts_span_s = r.pts_span(),
         _ => {}
     }
     h.declared_size = h.declared_size.filter(|&d| d > len);
@@ -578,6 +585,67 @@ impl Reader {
             .map(|(_, p)| if p < first { p + (1u64 << 33) } else { p })
             .max()?;
         Some((last - first) as f64 / 90_000.0)
+    }
+
+    /// MPEG-TS: the first program's elementary streams (PAT → PMT), with the
+    /// language their descriptors give (ISO 639, DVB subtitling, teletext).
+    fn ts_program(&self, packet: usize) -> Vec<Track> {
+        let Some(head) = self.vec(0, self.len.min(256 * 1024) as usize) else {
+            return Vec::new();
+        };
+        let prefix = packet - 188;
+        // The payload of the first packet of `pid` that starts a section.
+        let section = |pid: u16| -> Option<&[u8]> {
+            head.chunks_exact(packet).find_map(|p| {
+                let p = &p[prefix..];
+                let this = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
+                if p[0] != 0x47 || this != pid || p[1] & 0x40 == 0 {
+                    return None;
+                }
+                let mut at = 4;
+                if p[3] & 0x20 != 0 {
+                    at += 1 + p[4] as usize;
+                }
+                let pointer = *p.get(at)? as usize;
+                p.get(at + 1 + pointer..)
+            })
+        };
+        let pmt_pid = section(0).and_then(|pat| {
+            let len = (u16::from_be_bytes([pat[1] & 0x0F, pat[2]]) as usize).min(pat.len());
+            pat.get(8..len.saturating_sub(1))?
+                .chunks_exact(4)
+                .find(|e| u16::from_be_bytes([e[0], e[1]]) != 0)
+                .map(|e| u16::from_be_bytes([e[2] & 0x1F, e[3]]))
+        });
+        let Some(pmt) = pmt_pid.and_then(section) else {
+            return Vec::new();
+        };
+        let end = (3 + (u16::from_be_bytes([pmt[1] & 0x0F, pmt[2]]) as usize)).min(pmt.len()) - 4;
+        let info = u16::from_be_bytes([pmt[10] & 0x0F, pmt[11]]) as usize;
+        let mut at = 12 + info;
+        let mut tracks = Vec::new();
+        while at + 5 <= end {
+            let pid = u16::from_be_bytes([pmt[at + 1] & 0x1F, pmt[at + 2]]);
+            let es_len = u16::from_be_bytes([pmt[at + 3] & 0x0F, pmt[at + 4]]) as usize;
+            let mut d = at + 5;
+            let mut language = None;
+            while d + 2 <= (at + 5 + es_len).min(end) {
+                let (tag, len) = (pmt[d], pmt[d + 1] as usize);
+                if matches!(tag, 0x0A | 0x56 | 0x59) && len >= 3 {
+                    language = pmt
+                        .get(d + 2..d + 5)
+                        .map(|l| String::from_utf8_lossy(l).to_ascii_lowercase());
+                }
+                d += 2 + len;
+            }
+            tracks.push(Track {
+                id: pid as u32,
+                language: language.filter(|l| l.chars().all(|c| c.is_ascii_lowercase())),
+                ..Track::default()
+            });
+            at += 5 + es_len;
+        }
+        tracks
     }
 
     fn asf(&self, h: &mut Headers) {
