@@ -26,6 +26,8 @@ pub struct Heard {
     pub caps: gst::Caps,
     pub tags: gst::TagList,
     pub first: Option<gst::Buffer>,
+    /// The second buffer's timestamp, kept for video whose caps lack a rate.
+    pub second_pts: Option<gst::ClockTime>,
 }
 
 /// Describe a file from what its streams said. `container_caps` are the type
@@ -236,6 +238,9 @@ fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     }
     if out.kind == "video" {
         field_order(s, heard.first.as_ref(), &mut out);
+        if out.frame_rate.is_none() {
+            frame_rate_from_timestamps(heard, &mut out);
+        }
     }
     let depth = s
         .get::<u32>("bit-depth-luma")
@@ -344,6 +349,36 @@ fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, out: &mut Str
             out.field_order = Some(o.name().into());
         }
         _ => {}
+    }
+}
+
+/// The frame rate two frames' timestamps give, when it is one of the common
+/// rates to within a millisecond (ASF stamps in milliseconds).
+fn frame_rate_from_timestamps(heard: &Heard, out: &mut Stream) {
+    let (Some(a), Some(b)) = (heard.first.as_ref().and_then(|f| f.pts()), heard.second_pts) else {
+        return;
+    };
+    let delta_ms = b.nseconds().saturating_sub(a.nseconds()) as f64 / 1e6;
+    const RATES: [(i32, i32); 8] = [
+        (24000, 1001),
+        (24, 1),
+        (25, 1),
+        (30000, 1001),
+        (30, 1),
+        (50, 1),
+        (60000, 1001),
+        (60, 1),
+    ];
+    let fit = RATES
+        .iter()
+        .filter(|(n, d)| (delta_ms - 1000.0 * *d as f64 / *n as f64).abs() < 0.5)
+        .min_by(|x, y| {
+            let e = |(n, d): &(i32, i32)| (delta_ms - 1000.0 * *d as f64 / *n as f64).abs();
+            e(x).total_cmp(&e(y))
+        });
+    if let Some((n, d)) = fit {
+        out.frame_rate = Some(*n as f64 / *d as f64);
+        out.frame_rate_fraction = Some(format!("{n}/{d}"));
     }
 }
 

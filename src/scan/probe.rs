@@ -186,6 +186,7 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
                     id: std::mem::take(&mut s.id),
                     flags: s.flags,
                     first: s.first.take(),
+                    second_pts: s.second_pts,
                     caps: s.caps.take()?,
                     tags: std::mem::replace(&mut s.tags, gst::TagList::new()),
                 })
@@ -330,6 +331,8 @@ struct Stream {
     tags: gst::TagList,
     /// The first buffer in the segment: headers some facts are read from.
     first: Option<gst::Buffer>,
+    /// The timestamp of the second, where the first could not tell the rate.
+    second_pts: Option<gst::ClockTime>,
     segment: Option<gst::FormattedSegment<gst::ClockTime>>,
     /// Had its first buffer, a gap or the end of the stream.
     done: bool,
@@ -340,6 +343,18 @@ struct Stream {
 }
 
 impl Stream {
+    /// Video whose caps give no frame rate (ASF written by ffmpeg, for one)
+    /// waits for a second frame: the two timestamps tell the frame duration.
+    fn wants_second_buffer(&self) -> bool {
+        let Some(s) = self.caps.as_ref().and_then(|c| c.structure(0)) else {
+            return false;
+        };
+        s.name().starts_with("video/")
+            && !s
+                .get::<gst::Fraction>("framerate")
+                .is_ok_and(|f| f.numer() > 0 && f.denom() > 0)
+    }
+
     /// Does `buffer` fall in the stream's segment, as a sink would clip it?
     fn in_segment(&self, buffer: &gst::BufferRef) -> bool {
         let (Some(segment), Some(start)) = (&self.segment, buffer.pts()) else {
@@ -545,9 +560,15 @@ impl Ctx {
                         return Err(gst::FlowError::Eos);
                     }
                     // Data before the segment starts: a sink would drop it too.
-                    s.done = s.in_segment(&buffer);
-                    if s.done {
+                    if !s.in_segment(&buffer) {
+                        return Ok(gst::FlowSuccess::Ok);
+                    }
+                    if s.first.is_none() {
+                        s.done = !s.wants_second_buffer();
                         s.first = Some(buffer);
+                    } else {
+                        s.second_pts = buffer.pts();
+                        s.done = true;
                     }
                     Ok(gst::FlowSuccess::Ok)
                 })
@@ -581,6 +602,7 @@ impl Ctx {
             flags: gst::StreamFlags::empty(),
             caps: None,
             first: None,
+            second_pts: None,
             tags: gst::TagList::new(),
             segment: None,
             done: false,
