@@ -825,6 +825,7 @@ mod tests {
             gst::Caps::builder("video/x-h264")
                 .field("width", w)
                 .field("height", 240)
+                .field("framerate", gst::Fraction::new(25, 1))
                 .build()
         };
         assert!(src.push_event(gst::event::StreamStart::new("s1")));
@@ -868,6 +869,42 @@ mod tests {
         assert_eq!(shared.lock().streams[0].caps.as_ref().unwrap(), &caps(640));
         assert!(src.push_event(gst::event::Eos::new()));
         assert!(shared.lock().streams[0].eos);
+    }
+
+    #[test]
+    fn video_without_a_frame_rate_waits_for_a_second_frame() {
+        init().unwrap();
+        let pipeline = gst::Pipeline::new();
+        let shared: Arc<Shared> = Arc::default();
+        let src = gst::Pad::builder(gst::PadDirection::Src).build();
+        src.set_active(true).unwrap();
+        Ctx::new(&pipeline, &shared).end_stream(&src);
+        assert!(src.push_event(gst::event::StreamStart::new("s1")));
+        let caps = gst::Caps::builder("video/x-wmv")
+            .field("width", 320)
+            .build();
+        assert!(src.push_event(gst::event::Caps::new(&caps)));
+        let segment = gst::FormattedSegment::<gst::ClockTime>::new();
+        assert!(src.push_event(gst::event::Segment::new(&segment)));
+        let buffer = |ms: u64| {
+            let mut b = gst::Buffer::new();
+            b.get_mut()
+                .unwrap()
+                .set_pts(gst::ClockTime::from_mseconds(ms));
+            b
+        };
+        assert_eq!(src.push(buffer(0)), Ok(gst::FlowSuccess::Ok));
+        assert!(
+            !shared.lock().streams[0].done,
+            "one frame cannot tell a rate"
+        );
+        assert_eq!(src.push(buffer(40)), Ok(gst::FlowSuccess::Ok));
+        let st = shared.lock();
+        assert!(st.streams[0].done);
+        assert_eq!(
+            st.streams[0].second_pts,
+            Some(gst::ClockTime::from_mseconds(40))
+        );
     }
 
     #[test]
