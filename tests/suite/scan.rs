@@ -479,13 +479,25 @@ fn a_missing_media_executable_is_a_clear_error() {
     std::fs::create_dir_all(&alone).unwrap();
     let exe = alone.join("mediadex");
     std::fs::copy(assert_cmd::cargo::cargo_bin("mediadex"), &exe).unwrap();
-    let out = std::process::Command::new(&exe)
-        .arg("--db")
-        .arg(&env.db)
-        .args(["scan", env.lib.to_str().unwrap()])
-        .env("MEDIADEX_HOST", HOST)
-        .output()
-        .unwrap();
+    // A test thread forking meanwhile may hold the copy's write descriptor for
+    // a moment (ETXTBSY): wait for it to close.
+    let out = (0..100)
+        .find_map(|_| {
+            match std::process::Command::new(&exe)
+                .arg("--db")
+                .arg(&env.db)
+                .args(["scan", env.lib.to_str().unwrap()])
+                .env("MEDIADEX_HOST", HOST)
+                .output()
+            {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    None
+                }
+                other => Some(other.unwrap()),
+            }
+        })
+        .expect("the copied executable stays busy");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("mediadex-media is missing"), "{err}");
