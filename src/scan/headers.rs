@@ -54,7 +54,9 @@ pub struct Track {
 }
 
 /// Read the headers of `path` for a container of the given short name.
-pub fn read(path: &Path, container: &str) -> Headers {
+/// `timed`: the demuxer told the duration, so MPEG-TS timestamps need not be
+/// read (program streams' are read whatever GStreamer says: it estimates them).
+pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
     let Ok(file) = File::open(path) else {
         return Headers::default();
     };
@@ -69,7 +71,9 @@ pub fn read(path: &Path, container: &str) -> Headers {
         "avi" | "wav" => r.riff(&mut h),
         "asf" => r.asf(&mut h),
         "ts" | "m2ts" => {
-            h.pts_span_s = r.pts_span();
+            if !timed {
+                h.pts_span_s = r.pts_span();
+            }
             h.tracks = r.ts_program(if container == "m2ts" { 192 } else { 188 });
             h.track_ids_hex = true;
         }
@@ -559,10 +563,10 @@ impl Reader {
     /// PTS, per elementary stream, as ffprobe estimates a duration. TS
     /// packets are read by PID; program streams by start codes.
     fn pts_span(&self) -> Option<f64> {
-        const WINDOW: u64 = 64 * 1024;
+        const WINDOW: u64 = 16 * 1024;
         let head = self.vec(0, self.len.min(WINDOW) as usize)?;
-        // A video-only stream's frames can be larger than the window: widen it
-        // (to 1 MiB) until the tail holds a PES header.
+        // Frames can be larger than the window: widen it (to 1 MiB) until the
+        // tail holds a PES header.
         let mut tail = Vec::new();
         let mut window = WINDOW;
         loop {
@@ -590,7 +594,8 @@ impl Reader {
     /// MPEG-TS: the first program's elementary streams (PAT → PMT), with the
     /// language their descriptors give (ISO 639, DVB subtitling, teletext).
     fn ts_program(&self, packet: usize) -> Vec<Track> {
-        let Some(head) = self.vec(0, self.len.min(256 * 1024) as usize) else {
+        // Muxers write the PAT and PMT first: the first 32 KiB hold them.
+        let Some(head) = self.vec(0, self.len.min(32 * 1024) as usize) else {
             return Vec::new();
         };
         let prefix = packet - 188;
@@ -815,7 +820,7 @@ mod tests {
         b.extend([0x18, 0x53, 0x80, 0x67, 0x40 | 0x03, 0xE8]);
         b.extend([0u8; 10]);
         std::fs::write(&p, &b).unwrap();
-        let h = read(&p, "mkv");
+        let h = read(&p, "mkv", true);
         assert_eq!(h.declared_size, Some(11 + 1000));
     }
 }
