@@ -54,7 +54,13 @@ pub fn describe(
     doc.major_brand = headers.major_brand.clone();
     doc.compatible_brands = headers.compatible_brands.clone();
     doc.size = size;
-    let duration = mpeg_duration(duration, headers, &streams).or(duration);
+    let duration = mpeg_duration(duration, headers, &streams)
+        .or(duration)
+        .or_else(|| {
+            headers
+                .estimated_duration_s
+                .map(|d| gst::ClockTime::from_nseconds((d * 1e9).round() as u64))
+        });
     if let Some(d) = duration.filter(|d| d.nseconds() > 0) {
         doc.duration_ns = Some(d.nseconds());
         let secs = d.nseconds() as f64 / 1e9;

@@ -19,6 +19,9 @@ pub struct Headers {
     pub major_brand: Option<String>,
     pub compatible_brands: Vec<String>,
     pub tracks: Vec<Track>,
+    /// Raw ADTS AAC: the duration its size and the first frames' bit rate
+    /// give, as ffprobe estimates it (there is no index to read).
+    pub estimated_duration_s: Option<f64>,
     /// Track ids in GStreamer's stream ids are hexadecimal (MPEG-TS PIDs).
     pub track_ids_hex: bool,
     /// MPEG-TS and MPEG-PS: the time from the first to the last presentation
@@ -70,6 +73,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "mkv" | "webm" => r.matroska(&mut h),
         "avi" | "wav" => r.riff(&mut h),
         "asf" => r.asf(&mut h),
+        "aac" if !timed => h.estimated_duration_s = r.adts_estimate(),
         "ts" | "m2ts" => {
             if !timed {
                 h.pts_span_s = r.pts_span();
@@ -566,7 +570,7 @@ impl Reader {
         const WINDOW: u64 = 16 * 1024;
         let head = self.vec(0, self.len.min(WINDOW) as usize)?;
         // Frames can be larger than the window: widen it (to 1 MiB) until the
-        // tail holds a PES header.
+        // tail holds a PES header of every stream.
         let mut tail = Vec::new();
         let mut window = WINDOW;
         loop {
@@ -574,10 +578,13 @@ impl Reader {
             tail = self
                 .vec(tail_at, (self.len - tail_at) as usize)
                 .unwrap_or(tail);
-            if tail_at == head.len() as u64
-                || !pes_timestamps(&tail).is_empty()
-                || window >= 1 << 20
-            {
+            // Every stream the head shows must show in the tail too: the last
+            // video frame may lie further back than the audio after it.
+            let tail_ids: Vec<u8> = pes_timestamps(&tail).iter().map(|(id, _)| *id).collect();
+            let whole = pes_timestamps(&head)
+                .iter()
+                .all(|(id, _)| tail_ids.contains(id));
+            if tail_at == head.len() as u64 || whole || window >= 1 << 20 {
                 break;
             }
             window *= 4;
@@ -589,6 +596,36 @@ impl Reader {
             .map(|(_, p)| if p < first { p + (1u64 << 33) } else { p })
             .max()?;
         Some((last - first) as f64 / 90_000.0)
+    }
+
+    /// ADTS frames in the first 16 KiB: their mean length and the sampling
+    /// rate give the bit rate, and the file's size the duration.
+    fn adts_estimate(&self) -> Option<f64> {
+        const RATES: [u32; 13] = [
+            96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+        ];
+        let b = self.vec(0, self.len.min(16 * 1024) as usize)?;
+        let mut at = b
+            .windows(2)
+            .position(|w| w[0] == 0xFF && w[1] & 0xF6 == 0xF0)?;
+        let (mut frames, mut bytes, mut rate) = (0u64, 0u64, 0u32);
+        while at + 7 <= b.len() && b[at] == 0xFF && b[at + 1] & 0xF6 == 0xF0 {
+            rate = *RATES.get(((b[at + 2] >> 2) & 0xF) as usize)?;
+            let len = (((b[at + 3] & 3) as usize) << 11)
+                | ((b[at + 4] as usize) << 3)
+                | (b[at + 5] as usize >> 5);
+            if len < 7 {
+                break;
+            }
+            frames += 1;
+            bytes += len as u64;
+            at += len;
+        }
+        if frames < 2 || rate == 0 {
+            return None;
+        }
+        let bitrate = bytes as f64 * 8.0 * rate as f64 / (frames as f64 * 1024.0);
+        Some(self.len as f64 * 8.0 / bitrate)
     }
 
     /// MPEG-TS: the first program's elementary streams (PAT → PMT), with the
