@@ -13,6 +13,7 @@ pub mod bitstream;
 pub mod describe;
 pub mod document;
 pub mod headers;
+pub mod keyframes;
 pub mod names;
 pub mod probe;
 pub mod protocol;
