@@ -9,7 +9,7 @@ DEMO_FILES ?= 48
 DEB_BUILD := pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav libasound2-dev
-DEB_TEST := gstreamer1.0-tools alsa-utils sqlite3
+DEB_TEST := gstreamer1.0-tools alsa-utils sqlite3 ffmpeg
 DEB_BENCH := mediainfo libimage-exiftool-perl ffmpeg hyperfine sqlite3 time jq
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -59,6 +59,7 @@ test: deps-test
 bench: build deps-bench
 	bench/bench.sh
 	@if [ -x bench/reports.sh ]; then bench/reports.sh; fi
+	bench/fingerprint.sh
 
 clean-bench:
 	rm -rf bench-out

@@ -22,11 +22,14 @@ add() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$truth"; }
 declare -A SRC=(
     [mandel]="mandelbrot=s=${W}x${H}:r=25"
     [cells]="cellauto=s=${W}x${H}:r=25:rule=18:scroll=1,boxblur=2"
-    [grad]="gradients=s=${W}x${H}:r=25:speed=0.03:n=5:seed=7"
+    [spiral]="mandelbrot=s=${W}x${H}:r=25:start_x=-0.7436447860:start_y=0.1318252536:start_scale=0.6:end_scale=0.06:end_pts=400:inner=period"
 )
 if [ "$scale" = bench ]; then
-    SRC[life]="life=s=${W}x${H}:r=25:mold=25:ratio=0.3:seed=3:life_color=#e0c020:death_color=#203060,boxblur=3"
-    SRC[grad2]="gradients=s=${W}x${H}:r=25:speed=0.02:n=3:seed=11"
+    # Smooth gradients are the hard case of a DCT hash: few edges, so the
+    # low-frequency signs flip with small changes.
+    # Cells of life change faster than keyframes come: a hard case too.
+    SRC[life]="life=s=$((W / 4))x$((H / 4)):r=25:mold=25:ratio=0.3:seed=3:life_color=#e0c020:death_color=#203060,scale=${W}:${H},boxblur=2"
+    SRC[grad]="gradients=s=${W}x${H}:r=25:speed=0.03:n=5:seed=7"
     SRC[testsrc]="testsrc2=s=${W}x${H}:r=25,hue=H=t/3"
 fi
 

@@ -52,7 +52,7 @@ impl Default for Params {
             stop_files: 24,
             max_bucket: 4096,
             bin_s: 1.0,
-            min_votes: 3,
+            min_votes: 4,
             min_support: 0.3,
             full_coverage: 0.9,
         }
