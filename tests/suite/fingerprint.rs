@@ -123,17 +123,24 @@ fn evaluation_finds_variants_and_rejects_hard_negatives() {
         "recall {found}/{n}: {per:?}"
     );
     assert_eq!(negatives.1, 0, "hard negatives grouped with each other");
-    // The relation of a sub-clip to its original, seen from the clip.
+    // The relation of a sub-clip to its original, seen from the clip (the
+    // pair is stored once, a < b by file id, whichever that is).
     let clip = env.query(
-        "SELECT p.relation, p.offset_s FROM similar_pairs p JOIN media a ON a.id = p.a JOIN media b ON b.id = p.b
+        "SELECT p.relation, p.offset_s, p.speed FROM similar_pairs p JOIN media a ON a.id = p.a JOIN media b ON b.id = p.b
+         WHERE a.path LIKE '%/mandel-clip40.mkv' AND b.path LIKE '%/mandel-original.mkv'
+         UNION ALL
+         SELECT CASE p.relation WHEN 'contains' THEN 'contained-in' WHEN 'contained-in' THEN 'contains' ELSE p.relation END,
+                -p.offset_s / p.speed, 1 / p.speed
+         FROM similar_pairs p JOIN media a ON a.id = p.a JOIN media b ON b.id = p.b
          WHERE a.path LIKE '%/mandel-original.mkv' AND b.path LIKE '%/mandel-clip40.mkv'",
     );
     assert_eq!(clip.len(), 1, "original/clip pair");
-    assert_eq!(clip[0]["relation"], "contains");
+    assert_eq!(clip[0]["relation"], "contained-in");
     assert!(
-        (clip[0]["offset_s"].as_f64().unwrap() + 6.0).abs() <= 1.0,
+        (clip[0]["offset_s"].as_f64().unwrap() - 6.0).abs() <= 1.0,
         "{clip:?}"
     );
+    assert_eq!(clip[0]["speed"].as_f64(), Some(1.0));
 }
 
 #[test]
