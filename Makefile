@@ -9,12 +9,17 @@ DEMO_FILES ?= 48
 DEB_BUILD := pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav libasound2-dev
-DEB_TEST := gstreamer1.0-tools alsa-utils sqlite3 ffmpeg
-DEB_BENCH := mediainfo libimage-exiftool-perl ffmpeg hyperfine sqlite3 time jq
+# ffmpeg and python3: the differential test writes its corpus with ffmpeg
+# (scripts/gen-ffmpeg-corpus.sh, which patches one file with python3) and
+# checks against ffprobe.
+DEB_TEST := gstreamer1.0-tools alsa-utils sqlite3 strace bsdutils python3-venv ffmpeg python3
+DEB_BENCH := mediainfo libimage-exiftool-perl hyperfine sqlite3 time jq strace
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build deps-build deps-test deps-bench demo test lint bench clean-bench
+TRUTH_DIR ?= bench-out/truth-corpus
+
+.PHONY: all build deps-build deps-test deps-bench demo test lint bench truth clean-bench man
 
 all: build
 
@@ -53,13 +58,29 @@ lint: deps-build
 	$(CARGO) fmt --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
+# The man page, from the same clap definition as the parser.
+man: build
+	mkdir -p target/man
+	./target/release/mediadex __man > target/man/mediadex.1
+	@echo "target/man/mediadex.1 (read it with: man -l target/man/mediadex.1)"
+
 test: deps-test
 	$(CARGO) test --locked
 
 bench: build deps-bench
 	bench/bench.sh
 	@if [ -x bench/reports.sh ]; then bench/reports.sh; fi
+	BENCH_SKIP_BUILD=1 bench/bytes.sh
 	bench/fingerprint.sh
+	$(MAKE) --no-print-directory truth
+
+# Agreement with ffprobe per field class, mediadex beside MediaInfo, on the
+# ffmpeg-made corpus of the differential test (tests/suite/truth.rs).
+truth: build deps-bench
+	scripts/gen-ffmpeg-corpus.sh $(TRUTH_DIR)
+	set -o pipefail; $(CARGO) run --release --locked --example truth -- \
+		--mediadex target/release/mediadex --details bench-out/truth-details.txt $(TRUTH_DIR) \
+		| tee bench-out/truth.md
 
 clean-bench:
 	rm -rf bench-out

@@ -5,7 +5,7 @@ SELECT coalesce(audio_codec, '(no audio)')                    AS audio_codec,
        count(*) FILTER (WHERE audio_channels = 1)             AS mono,
        count(*) FILTER (WHERE audio_channels = 2)             AS stereo,
        count(*) FILTER (WHERE audio_channels > 2)             AS surround,
-       round(coalesce(sum(duration_s), 0) / 3600.0, 2)        AS hours,
+       round(coalesce(sum(duration_s), 0) / 3600.0, 4)        AS hours,
        round(count(*) * 1.0 / sum(count(*)) OVER (), 4)       AS share
 FROM media
 WHERE status = 'ok'

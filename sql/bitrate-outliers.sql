@@ -1,8 +1,8 @@
 -- name: bitrate-outliers
 -- description: files whose bits per pixel per frame are `factor` times above or below the median of their codec and resolution class
--- param: factor = 3 -- how far from the median (3: more than 3x, or less than a third)
--- param: min_group = 10 -- ignore codec and resolution groups with fewer files than this
--- param: limit = 200 -- at most this many files, the farthest first
+-- param: factor: real = 3 -- how far from the median (3: more than 3x, or less than a third)
+-- param: min_group: integer = 10 -- ignore codec and resolution groups with fewer files than this
+-- param: limit: integer = 200 -- at most this many files, the farthest first
 --
 -- Bits per pixel per frame = bitrate / (width * height * frame rate): how hard
 -- a file was compressed, whatever its resolution or length. The bitrate is the

@@ -1,7 +1,7 @@
 -- name: directories
 -- description: files on disk, hours and bytes rolled up by directory, `depth` levels below each scan root
--- param: depth = 1 -- directory levels below the scan root (0: the roots themselves)
--- param: limit = 1000 -- at most this many directories, the largest first
+-- param: depth: integer = 1 -- directory levels below the scan root (0: the roots themselves)
+-- param: limit: integer = 1000 -- at most this many directories, the largest first
 --
 -- Each file's path below its scan root is cut after `depth` directory names:
 -- with root /srv/media and depth 1, /srv/media/Shows/Lost/S01/e1.mkv counts
@@ -26,7 +26,7 @@ WITH RECURSIVE walk (host, root, rest, acc, level, seconds, bytes) AS (
 )
 SELECT host, directory,
        count(*)                          AS files,
-       round(sum(seconds) / 3600.0, 2)   AS hours,
+       round(sum(seconds) / 3600.0, 4)   AS hours,
        sum(bytes)                        AS bytes
 FROM (
     SELECT host, coalesce(nullif(rtrim(root || '/' || acc, '/'), ''), '/') AS directory, seconds, bytes

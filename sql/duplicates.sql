@@ -1,7 +1,7 @@
 -- name: duplicates
 -- description: candidate duplicate groups: same size and duration, or same resolution and duration within `tolerance` seconds
--- param: tolerance = 0.1 -- seconds; durations are compared in steps of this size
--- param: groups = 500 -- at most this many groups, those holding the most bytes first
+-- param: tolerance: real = 0.1 -- seconds; durations are compared in steps of this size
+-- param: groups: integer = 500 -- at most this many groups, those holding the most bytes first
 --
 -- One row per file of a group. Two kinds of group, strongest evidence first:
 --   size+duration        same byte size and duration step: most likely the

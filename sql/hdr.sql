@@ -2,7 +2,7 @@
 -- description: files by HDR kind of the first video stream (HDR10, HLG, Dolby Vision, ...) against SDR
 SELECT coalesce(hdr, 'SDR')                                   AS kind,
        count(*)                                               AS files,
-       round(coalesce(sum(duration_s), 0) / 3600.0, 2)        AS hours,
+       round(coalesce(sum(duration_s), 0) / 3600.0, 4)        AS hours,
        coalesce(sum(size), 0)                                 AS bytes,
        round(count(*) * 1.0 / sum(count(*)) OVER (), 4)       AS share
 FROM media

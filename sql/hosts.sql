@@ -3,7 +3,7 @@
 SELECT host,
        count(*) FILTER (WHERE status <> 'missing')                                   AS files,
        count(*) FILTER (WHERE status = 'missing')                                    AS missing,
-       round(coalesce(sum(duration_s) FILTER (WHERE status <> 'missing'), 0) / 3600.0, 2) AS hours,
+       round(coalesce(sum(duration_s) FILTER (WHERE status <> 'missing'), 0) / 3600.0, 4) AS hours,
        coalesce(sum(size) FILTER (WHERE status <> 'missing'), 0)                     AS bytes,
        max(last_seen)                                                                AS last_seen
 FROM media

@@ -1,6 +1,6 @@
 -- name: largest
 -- description: the largest files on disk
--- param: limit = 20 -- how many files
+-- param: limit: integer = 20 -- how many files
 SELECT host, path, size, duration_s, container, video_codec,
        width || 'x' || height AS resolution, bitrate
 FROM media

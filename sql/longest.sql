@@ -1,6 +1,6 @@
 -- name: longest
 -- description: the longest files on disk
--- param: limit = 20 -- how many files
+-- param: limit: integer = 20 -- how many files
 SELECT host, path, duration_s, size, container, video_codec,
        width || 'x' || height AS resolution, bitrate
 FROM media

@@ -1,7 +1,7 @@
 -- name: recent
 -- description: files first seen since midnight UTC `days` days ago, newest first
--- param: days = 7 -- how many days back (0: today only)
--- param: limit = 1000 -- at most this many files
+-- param: days: integer = 7 -- how many days back (0: today only)
+-- param: limit: integer = 1000 -- at most this many files
 --
 -- The window starts at a midnight, not at this very second, so two runs on
 -- the same day give the same rows.

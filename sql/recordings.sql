@@ -1,6 +1,6 @@
 -- name: recordings
 -- description: recordings by day (UTC): how many, total duration, how many clipped or came out silent
--- param: silent = 0.95 -- share of silence at or above which a recording counts as silent
+-- param: silent: real = 0.95 -- share of silence at or above which a recording counts as silent
 SELECT substr(started_at, 1, 10)                                                   AS day,
        count(*)                                                                    AS recordings,
        round(sum(seconds), 3)                                                      AS seconds,

@@ -20,7 +20,7 @@ WITH classed AS (
 )
 SELECT resolution,
        count(*)                                               AS files,
-       round(coalesce(sum(duration_s), 0) / 3600.0, 2)        AS hours,
+       round(coalesce(sum(duration_s), 0) / 3600.0, 4)        AS hours,
        coalesce(sum(size), 0)                                 AS bytes,
        round(count(*) * 1.0 / sum(count(*)) OVER (), 4)       AS share
 FROM classed

@@ -1,6 +1,6 @@
 -- name: scans
 -- description: the latest scan runs, newest first
--- param: limit = 10 -- how many runs
+-- param: limit: integer = 10 -- how many runs
 SELECT started_at, host, status, roots, seen, new, changed, unchanged, missing, failed,
        probed, elapsed_s, finished_at
 FROM scans

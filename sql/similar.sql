@@ -1,6 +1,6 @@
 -- name: similar
 -- description: files showing the same video (re-encodes, remuxes, resizes, trims, clips), grouped, with the copy to keep; run `mediadex fingerprint` first
--- param: groups = 500 -- at most this many groups, those with the most reclaimable bytes first
+-- param: groups: integer = 500 -- at most this many groups, those with the most reclaimable bytes first
 --
 -- One row per file that has a near-duplicate. A group is a connected set of
 -- similar pairs found by `mediadex fingerprint`; its id is the smallest file

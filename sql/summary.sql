@@ -15,11 +15,11 @@ WITH by_status AS (
 totals AS (
     SELECT 'all' AS status,
            coalesce(sum(files), 0)                    AS files,
-           round(coalesce(sum(seconds), 0) / 3600.0, 2) AS hours,
+           round(coalesce(sum(seconds), 0) / 3600.0, 4) AS hours,
            coalesce(sum(bytes), 0)                    AS bytes
     FROM by_status
     UNION ALL
-    SELECT status, files, round(seconds / 3600.0, 2), bytes
+    SELECT status, files, round(seconds / 3600.0, 4), bytes
     FROM by_status
 )
 SELECT status, files, hours, bytes

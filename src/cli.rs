@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::output::Format;
+use crate::output::{Format, Style};
 use crate::record::{WavFormat, parse_duration};
-use crate::report::ReportFormat;
+use crate::table::TableOptions;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,9 +38,9 @@ pub enum Command {
     )]
     Scan(ScanArgs),
 
-    /// Print the stored JSON document of a file (scanned or recorded)
+    /// Describe catalogued files (scanned or recorded): a summary on a terminal, else JSON
     #[command(
-        after_help = "Examples:\n  mediadex show ~/Videos/holiday.mkv | jq '.doc.streams[0]'\n  mediadex show ~/takes/a.wav | jq '.doc.levels'"
+        after_help = "Examples:\n  mediadex show ~/Videos/holiday.mkv\n  mediadex show ~/Videos/holiday.mkv --json | jq '.doc.streams[0]'\n  mediadex show ~/takes/a.wav | jq '.doc.levels'\n\nOff a terminal (or with --json) each file's row and document is printed as\none JSON object after another. Exit 3 if some paths are not catalogued, 1 if none are."
     )]
     Show(ShowArgs),
 
@@ -63,7 +63,7 @@ pub enum Command {
     Repair(RepairArgs),
     /// Run a report from sql/*.sql; with no NAME, print a summary of the library
     #[command(
-        after_help = "Examples:\n  mediadex report                      # the library at a glance\n  mediadex report --list\n  mediadex report largest -p limit=50\n  mediadex report recent -p days=1 -f csv > today.csv\n  mediadex report duplicates -f json | jq '.[].path'\n  mediadex report directories -p depth=2 --show-sql | sqlite3 -json catalog.db\n  mediadex report my-report --sql-dir ~/.config/mediadex/sql\n\nA report file is one SQL query with a header comment:\n  -- name: my-report\n  -- description: one line\n  -- param: days = 7 -- what it means\nFiles in --sql-dir add reports or replace bundled ones of the same name.\nReports, like `query`, can only read the catalog."
+        after_help = "Examples:\n  mediadex report                      # the library at a glance\n  mediadex report --list\n  mediadex report largest -p limit=50\n  mediadex report recent -p days=1 -f csv > today.csv\n  mediadex report duplicates -f json | jq '.[].path'\n  mediadex report directories -p depth=2 --show-sql | sqlite3 -json catalog.db\n  mediadex report my-report --sql-dir ~/.config/mediadex/sql\n\nA report file is one SQL query with a header comment:\n  -- name: my-report\n  -- description: one line\n  -- param: days: integer = 7 -- what it means (integer, real or text)\nFiles in --sql-dir add reports or replace bundled ones of the same name.\nReports, like `query`, can only read the catalog."
     )]
     Report(ReportArgs),
 
@@ -90,6 +90,16 @@ pub enum Command {
         after_help = "Examples:\n  mediadex fingerprint\n  mediadex fingerprint ~/Videos/series -j 2 --timeout 120\n  mediadex report similar\n\nSamples keyframes over each `ok` video (one per ~15 s, at least 16), hashes\nthem, and matches all fingerprints: re-encodes, remuxes, resizes, trims and\nclips of the same content end up in one group of `report similar`. A file is\nfingerprinted again only when its size or mtime changes. Exit code 3 means\nsome files failed (each has its status in table `fingerprints`)."
     )]
     Fingerprint(FingerprintArgs),
+
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    #[command(
+        after_help = "Examples:\n  mediadex completions bash > ~/.local/share/bash-completion/completions/mediadex\n  mediadex completions zsh > ~/.zfunc/_mediadex\n  mediadex completions fish > ~/.config/fish/completions/mediadex.fish"
+    )]
+    Completions(CompletionsArgs),
+
+    /// Print the man page (roff) on standard output
+    #[command(name = "__man", hide = true)]
+    Man,
 
     #[command(name = "__probe-worker", hide = true)]
     ProbeWorker(ProbeWorkerArgs),
@@ -128,11 +138,11 @@ pub struct ScanArgs {
     pub paths: Vec<PathBuf>,
 
     /// Parallel probes [default: twice the number of CPUs]
-    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
 
     /// Seconds a single file may take before it is marked `timeout`
-    #[arg(long, value_name = "S", default_value_t = 30.0)]
+    #[arg(long, value_name = "S", default_value_t = 30.0, value_parser = parse_seconds)]
     pub timeout: f64,
 
     /// Skip paths matching GLOB (relative to the scanned root; repeatable)
@@ -160,6 +170,12 @@ pub struct ScanArgs {
     #[arg(long)]
     pub prune: bool,
 
+    /// Also walk hidden directories and what NAS boxes and desktops leave in
+    /// libraries (@eaDir, #recycle, #snapshot, .@__thumb, .Trash-*, $RECYCLE.BIN,
+    /// System Volume Information, lost+found), skipped by default
+    #[arg(long)]
+    pub hidden: bool,
+
     /// Print the summary as a JSON object on stdout
     #[arg(long)]
     pub json: bool,
@@ -172,12 +188,81 @@ pub struct ScanArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// The file, as scanned (relative paths are made absolute)
-    pub path: PathBuf,
+    /// Files as scanned (relative paths are made absolute; the `\xNN` form
+    /// mediadex prints for bytes that are not UTF-8 is accepted)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
 
     /// Host the row was scanned on [default: this host]
     #[arg(long)]
     pub host: Option<String>,
+
+    /// Print the stored JSON documents (the default off a terminal)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The output format flags of `query` and `report`, with sqlite-utils' shortcuts.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format [default: table]
+    #[arg(short, long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Shortcut for -f csv
+    #[arg(long, conflicts_with_all = ["format", "tsv", "nl", "json"])]
+    pub csv: bool,
+
+    /// Shortcut for -f tsv
+    #[arg(long, conflicts_with_all = ["format", "csv", "nl", "json"])]
+    pub tsv: bool,
+
+    /// Shortcut for -f ndjson (one JSON object per line)
+    #[arg(long, conflicts_with_all = ["format", "csv", "tsv", "json"])]
+    pub nl: bool,
+
+    /// Shortcut for -f json
+    #[arg(long, conflicts_with_all = ["format", "csv", "tsv", "nl"])]
+    pub json: bool,
+
+    /// Leave out the header row (table, csv, tsv)
+    #[arg(long)]
+    pub no_headers: bool,
+
+    /// Print every cell whole, even when the table is wider than the terminal
+    #[arg(long)]
+    pub no_trunc: bool,
+}
+
+impl OutputArgs {
+    /// The format asked for, if any.
+    pub fn format(&self) -> Option<Format> {
+        if self.csv {
+            Some(Format::Csv)
+        } else if self.tsv {
+            Some(Format::Tsv)
+        } else if self.nl {
+            Some(Format::Ndjson)
+        } else if self.json {
+            Some(Format::Json)
+        } else {
+            self.format
+        }
+    }
+
+    /// How to write to stdout; `--no-headers` with a JSON format is an error.
+    pub fn style(&self) -> Result<Style, String> {
+        let format = self.format().unwrap_or(Format::Table);
+        if self.no_headers && matches!(format, Format::Json | Format::Ndjson) {
+            return Err(
+                "--no-headers applies to table, csv and tsv output; JSON has no header row".into(),
+            );
+        }
+        Ok(Style {
+            format,
+            table: TableOptions::for_stdout(!self.no_headers, self.no_trunc),
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -185,16 +270,15 @@ pub struct QueryArgs {
     /// One SQL statement (SELECT, WITH, or a read-only PRAGMA)
     pub sql: String,
 
-    /// Output format
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Bind :NAME in the SQL to VALUE (repeatable)
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     pub params: Vec<(String, String)>,
 
     /// Stop the query after S seconds
-    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    #[arg(long, value_name = "S", default_value_t = 60.0, value_parser = parse_seconds)]
     pub timeout: f64,
 }
 
@@ -207,9 +291,8 @@ pub struct ReportArgs {
     #[arg(long, conflicts_with_all = ["name", "show_sql"])]
     pub list: bool,
 
-    /// Output format [default: text]
-    #[arg(short, long, value_enum)]
-    pub format: Option<ReportFormat>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Set a report parameter (repeatable)
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
@@ -224,7 +307,7 @@ pub struct ReportArgs {
     pub show_sql: bool,
 
     /// Stop the report after S seconds
-    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    #[arg(long, value_name = "S", default_value_t = 60.0, value_parser = parse_seconds)]
     pub timeout: f64,
 }
 
@@ -259,19 +342,35 @@ pub struct ExportArgs {
     pub sql_dir: Option<PathBuf>,
 
     /// Stop a report that runs longer than S seconds (the others still run)
-    #[arg(long, value_name = "S", default_value_t = 600.0)]
+    #[arg(long, value_name = "S", default_value_t = 600.0, value_parser = parse_seconds)]
     pub timeout: f64,
 
     /// Reports to run at once [default: number of CPUs, at most 4]
-    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
 }
 
 #[derive(Debug, Args)]
 pub struct DumpArgs {
-    /// Write to FILE (replaced atomically) instead of standard output
+    /// Write to FILE (replaced atomically) instead of standard output (`-`: standard output)
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// Shells `completions` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write the completion script for
+    pub shell: Shell,
 }
 
 #[derive(Debug, Args)]
@@ -366,6 +465,23 @@ pub struct ProbeWorkerArgs {
     pub jobs: usize,
     #[arg(long, default_value_t = 30_000)]
     pub timeout_ms: u64,
+}
+
+/// `--timeout S`: a positive, finite number of seconds.
+pub fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
+        Ok(_) => Err(format!("must be a positive number of seconds, got {s}")),
+        Err(_) => Err(format!("expected a number of seconds, got {s:?}")),
+    }
+}
+
+/// `-j N`: at least one.
+pub fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("expected a whole number of at least 1, got {s:?}")),
+    }
 }
 
 /// `NAME=VALUE` → (NAME, VALUE).

@@ -1,19 +1,40 @@
-//! Rendering rows for people and machines: aligned tables, JSON arrays, JSON
-//! Lines and CSV, all written to a locked, buffered stdout.
+//! Rendering rows for people and machines: aligned tables (see `table`), JSON
+//! arrays, JSON Lines, CSV and TSV, all written to a locked, buffered stdout.
 //!
-//! Invariants: JSON output keeps column order and nests JSON documents; a closed
-//! pipe (`| head`) ends output quietly and counts as success.
+//! Invariants: JSON output keeps column order, nests JSON documents and never
+//! repeats a key (a repeated column name gets `_2`, `_3`, ...); a closed pipe
+//! (`| head`) ends output quietly and counts as success.
 
 use std::io::{self, Write};
 
 use serde_json::Value;
 
+use crate::table::{TableOptions, TableSink};
+
+/// Output formats of `query` and `report`; each accepts the other's word for
+/// the aligned table (`table`, `text`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Aligned columns for people (`report` adds a title and human units)
+    #[value(alias = "text")]
     Table,
+    /// One JSON array of objects
     Json,
+    /// JSON Lines: one object per line
+    #[value(alias = "nl", alias = "jsonl")]
     Ndjson,
+    /// Comma-separated values with a header row
     Csv,
+    /// Tab-separated values with a header row
+    Tsv,
+}
+
+/// How rows are written: the format, and for tables and CSV/TSV whether the
+/// header row is printed and how wide a table may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    pub format: Format,
+    pub table: TableOptions,
 }
 
 /// A renderer fed one row at a time.
@@ -23,13 +44,37 @@ pub trait RowSink {
     fn end(&mut self) -> io::Result<()>;
 }
 
+/// A sink for the machine formats with headers, and for raw-value tables.
 pub fn sink<'w>(format: Format, out: Box<dyn Write + 'w>) -> Box<dyn RowSink + 'w> {
-    match format {
-        Format::Table => Box::new(TableSink {
-            out,
-            columns: Vec::new(),
-            rows: Vec::new(),
-        }),
+    styled(
+        Style {
+            format,
+            table: TableOptions::default(),
+        },
+        out,
+    )
+}
+
+/// A column name as is (the header of raw-value tables).
+fn plain_header(c: &str) -> String {
+    c.to_string()
+}
+
+fn table_cell(_column: &str, v: &Value) -> String {
+    cell_text(v)
+}
+
+pub fn styled<'w>(style: Style, out: Box<dyn Write + 'w>) -> Box<dyn RowSink + 'w> {
+    let delimited = |delimiter: u8, out| -> Box<dyn RowSink + 'w> {
+        Box::new(CsvSink {
+            out: csv::WriterBuilder::new()
+                .delimiter(delimiter)
+                .from_writer(out),
+            headers: style.table.headers,
+        })
+    };
+    match style.format {
+        Format::Table => Box::new(TableSink::new(out, style.table, table_cell, plain_header)),
         Format::Json => Box::new(JsonSink {
             out,
             keys: Vec::new(),
@@ -39,9 +84,8 @@ pub fn sink<'w>(format: Format, out: Box<dyn Write + 'w>) -> Box<dyn RowSink + '
             out,
             keys: Vec::new(),
         }),
-        Format::Csv => Box::new(CsvSink {
-            out: csv::Writer::from_writer(out),
-        }),
+        Format::Csv => delimited(b',', out),
+        Format::Tsv => delimited(b'\t', out),
     }
 }
 
@@ -65,9 +109,26 @@ pub fn cell_text(v: &Value) -> String {
     }
 }
 
+/// Column names made unique for JSON keys: a repeated name gets `_2`, `_3`,
+/// ... (skipping any suffix another column already has), so `SELECT a.id, b.id`
+/// loses nothing.
+pub fn unique_names(columns: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(columns.len());
+    for c in columns {
+        let mut name = c.clone();
+        let mut n = 1;
+        while out.contains(&name) || (n > 1 && columns.contains(&name)) {
+            n += 1;
+            name = format!("{c}_{n}");
+        }
+        out.push(name);
+    }
+    out
+}
+
 /// Each column name as a JSON object key, `"name":`, serialized once.
 fn object_keys(columns: &[String]) -> Vec<Vec<u8>> {
-    columns
+    unique_names(columns)
         .iter()
         .map(|c| {
             let mut k = serde_json::to_vec(c).expect("a string serializes");
@@ -136,6 +197,7 @@ impl RowSink for NdjsonSink<'_> {
 
 struct CsvSink<'w> {
     out: csv::Writer<Box<dyn Write + 'w>>,
+    headers: bool,
 }
 
 fn csv_err(e: csv::Error) -> io::Error {
@@ -147,6 +209,9 @@ fn csv_err(e: csv::Error) -> io::Error {
 
 impl RowSink for CsvSink<'_> {
     fn begin(&mut self, columns: &[String]) -> io::Result<()> {
+        if !self.headers {
+            return Ok(());
+        }
         self.out.write_record(columns).map_err(csv_err)
     }
     fn row(&mut self, values: &[Value]) -> io::Result<()> {
@@ -157,109 +222,6 @@ impl RowSink for CsvSink<'_> {
     fn end(&mut self) -> io::Result<()> {
         self.out.flush()
     }
-}
-
-struct TableSink<'w> {
-    out: Box<dyn Write + 'w>,
-    columns: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-/// Widest a table cell may be before it is cut with `…`.
-const MAX_CELL: usize = 60;
-
-fn clip(s: &str) -> String {
-    let one_line: String = s
-        .chars()
-        .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
-        .collect();
-    if one_line.chars().count() > MAX_CELL {
-        let mut t: String = one_line.chars().take(MAX_CELL - 1).collect();
-        t.push('…');
-        t
-    } else {
-        one_line
-    }
-}
-
-impl RowSink for TableSink<'_> {
-    fn begin(&mut self, columns: &[String]) -> io::Result<()> {
-        self.columns = columns.to_vec();
-        Ok(())
-    }
-    fn row(&mut self, values: &[Value]) -> io::Result<()> {
-        self.rows
-            .push(values.iter().map(|v| clip(&cell_text(v))).collect());
-        Ok(())
-    }
-    fn end(&mut self) -> io::Result<()> {
-        write_table(&mut self.out, &self.columns, &self.rows)?;
-        self.out.flush()
-    }
-}
-
-/// Write an aligned table: numbers right-aligned, text left-aligned.
-pub fn write_table(
-    out: &mut dyn Write,
-    columns: &[String],
-    rows: &[Vec<String>],
-) -> io::Result<()> {
-    let mut numeric = vec![true; columns.len()];
-    for r in rows {
-        for (i, c) in r.iter().enumerate().take(columns.len()) {
-            if !c.is_empty() && c.parse::<f64>().is_err() {
-                numeric[i] = false;
-            }
-        }
-    }
-    write_table_aligned(out, columns, rows, &numeric)
-}
-
-/// Write an aligned table, right-aligning the columns flagged in `right`
-/// (for cells like "1.5 GiB" that are numbers to the eye but not to `parse`).
-pub fn write_table_aligned(
-    out: &mut dyn Write,
-    columns: &[String],
-    rows: &[Vec<String>],
-    right: &[bool],
-) -> io::Result<()> {
-    let n = columns.len();
-    let mut width: Vec<usize> = columns.iter().map(|c| c.chars().count()).collect();
-    for r in rows {
-        for (i, c) in r.iter().enumerate().take(n) {
-            width[i] = width[i].max(c.chars().count());
-        }
-    }
-    let numeric: Vec<bool> = (0..n)
-        .map(|i| right.get(i).copied().unwrap_or(false))
-        .collect();
-    let line = |cells: &[String], out: &mut dyn Write, header: bool| -> io::Result<()> {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate().take(n) {
-            if i > 0 {
-                s.push_str("  ");
-            }
-            let pad = width[i].saturating_sub(c.chars().count());
-            let last = i + 1 == n;
-            if numeric[i] && !header {
-                s.push_str(&" ".repeat(pad));
-                s.push_str(c);
-            } else {
-                s.push_str(c);
-                if !last {
-                    s.push_str(&" ".repeat(pad));
-                }
-            }
-        }
-        writeln!(out, "{}", s.trim_end())
-    };
-    line(columns, out, true)?;
-    let rule: Vec<String> = width.iter().map(|w| "-".repeat(*w)).collect();
-    line(&rule, out, true)?;
-    for r in rows {
-        line(r, out, false)?;
-    }
-    Ok(())
 }
 
 /// Is this error a closed pipe (the reader went away)?
@@ -305,5 +267,23 @@ mod tests {
         assert_eq!(lines[0], "n     name  doc");
         assert_eq!(lines[2], "   1  a,b   {\"k\":[1]}");
         assert_eq!(lines[3], "22.5  x");
+        assert!(render(Format::Tsv).starts_with("n\tname\tdoc\n1\ta,b\t"));
+    }
+
+    #[test]
+    fn repeated_column_names_become_unique_keys() {
+        let cols = ["id", "id", "id_2", "x"].map(String::from);
+        assert_eq!(unique_names(&cols), ["id", "id_3", "id_2", "x"]);
+        let mut buf = Vec::new();
+        {
+            let mut s = sink(Format::Json, Box::new(&mut buf));
+            s.begin(&["id".into(), "id".into()]).unwrap();
+            s.row(&[json!(1), json!(2)]).unwrap();
+            s.end().unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "[\n{\"id\":1,\"id_2\":2}\n]\n"
+        );
     }
 }

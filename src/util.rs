@@ -69,6 +69,16 @@ pub fn default_db_path() -> PathBuf {
     base.join("mediadex").join("catalog.db")
 }
 
+/// Write one line to stderr in a single `write` call, so that output of other
+/// processes sharing the terminal (`scan --json | jq`) cannot land inside it.
+pub fn say(line: &str) {
+    use std::io::Write;
+    let mut buf = String::with_capacity(line.len() + 1);
+    buf.push_str(line);
+    buf.push('\n');
+    let _ = std::io::stderr().lock().write_all(buf.as_bytes());
+}
+
 /// Seconds as `h:mm:ss` (or `m:ss` under an hour).
 pub fn hms(seconds: f64) -> String {
     let total = seconds.max(0.0).round() as u64;

@@ -9,13 +9,17 @@ mod suite {
     mod export;
     mod fingerprint;
     mod hostile;
+    mod hosts;
     mod offline;
+    mod outside;
     mod query;
     mod readonly;
     mod record;
     mod report;
     mod scan;
     mod sqldir;
+    mod terminal;
     mod trailer;
+    mod truth;
     mod unprivileged;
 }

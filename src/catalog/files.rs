@@ -102,8 +102,18 @@ pub struct Known {
     pub id: i64,
     pub stat: Option<FileStat>,
     pub status: Status,
+    /// Scans in a row that found this file, unchanged, crashing a probe alone.
+    pub crashes: u32,
     /// Set by the scan when the walk finds the path again.
     pub seen: bool,
+}
+
+impl Known {
+    /// A crashed file is probed once more on a later scan (a plugin upgrade
+    /// often fixes it), then remembered until it changes.
+    pub fn crash_retry_due(&self) -> bool {
+        self.status == Status::Crashed && self.crashes < 2
+    }
 }
 
 /// Path bytes → what the catalog knows. xxh3 rather than SipHash: a rescan of a
@@ -121,6 +131,8 @@ pub struct FileRecord {
     /// The JSON document as text (`{}` when the probe found nothing).
     pub doc: String,
     pub probe_ms: Option<f64>,
+    /// See [`Known::crashes`]: 0 unless the file is `crashed` on evidence.
+    pub crashes: u32,
 }
 
 /// Everything the catalog knows under `root` for `host`: path bytes → state.
@@ -128,15 +140,18 @@ pub struct FileRecord {
 pub fn known_under(conn: &Connection, host: &str, root: &[u8]) -> Result<KnownMap> {
     let (lo, hi) = prefix_range(root);
     let mut stmt = conn.prepare_cached(
-        "SELECT path_bytes, id, dev, ino, size, mtime_ns, status FROM files
-         WHERE host = ?1 AND path_bytes >= ?2 AND path_bytes < ?3",
+        "SELECT path_bytes, id, dev, ino, size, mtime_ns, status, crashes FROM files
+         WHERE host = ?1 AND ((path_bytes >= ?2 AND path_bytes < ?3) OR path_bytes = ?4)",
     )?;
-    let mut rows = stmt.query(params![host, lo, hi])?;
+    // The root itself too: a file given as a root is known like any other.
+    let exact = &lo[..lo.len() - 1];
+    let mut rows = stmt.query(params![host, lo, hi, exact])?;
     let expected: i64 = conn
         .prepare_cached(
-            "SELECT count(*) FROM files WHERE host = ?1 AND path_bytes >= ?2 AND path_bytes < ?3",
+            "SELECT count(*) FROM files
+             WHERE host = ?1 AND ((path_bytes >= ?2 AND path_bytes < ?3) OR path_bytes = ?4)",
         )?
-        .query_row(params![host, lo, hi], |r| r.get(0))?;
+        .query_row(params![host, lo, hi, exact], |r| r.get(0))?;
     let mut out = KnownMap::with_capacity_and_hasher(expected as usize, Default::default());
     while let Some(r) = rows.next()? {
         let path: Vec<u8> = r.get(0)?;
@@ -162,6 +177,7 @@ pub fn known_under(conn: &Connection, host: &str, root: &[u8]) -> Result<KnownMa
                 id: r.get(1)?,
                 stat,
                 status: status.parse().unwrap_or(Status::Error),
+                crashes: r.get(7)?,
                 seen: false,
             },
         );
@@ -208,10 +224,11 @@ pub fn upsert(
     let id: i64 = tx
         .prepare_cached(
             "INSERT INTO files (host, path, path_bytes, root, dev, ino, size, mtime_ns, status, error,
-                                first_seen, probed_at, probe_ms, scan_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                                first_seen, probed_at, probe_ms, scan_id, crashes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
              ON CONFLICT (host, path_bytes) DO UPDATE SET
-                root = excluded.root,
+                -- A file named on the command line keeps the root it was found under.
+                root = CASE WHEN excluded.root = files.path THEN files.root ELSE excluded.root END,
                 dev = coalesce(excluded.dev, files.dev),
                 ino = coalesce(excluded.ino, files.ino),
                 size = coalesce(excluded.size, files.size),
@@ -220,13 +237,15 @@ pub fn upsert(
                 error = excluded.error,
                 probed_at = coalesce(excluded.probed_at, files.probed_at),
                 probe_ms = coalesce(excluded.probe_ms, files.probe_ms),
-                scan_id = excluded.scan_id
+                scan_id = excluded.scan_id,
+                crashes = excluded.crashes
              RETURNING id",
         )?
         .query_row(
             params![
                 host, display, rec.path_bytes, rec.root, dev, ino, size, mtime,
-                rec.status.as_str(), rec.error, now, probed_at, rec.probe_ms, scan_id
+                rec.status.as_str(), rec.error, now, probed_at, rec.probe_ms, scan_id,
+                rec.crashes
             ],
             |r| r.get(0),
         )?;
@@ -294,6 +313,8 @@ pub struct ScanCounts {
     pub seen: u64,
     pub new: u64,
     pub changed: u64,
+    /// Unchanged files probed again because of `--force`.
+    pub reprobed: u64,
     pub unchanged: u64,
     pub missing: u64,
     pub failed: u64,
@@ -324,11 +345,12 @@ pub fn scan_finish(
     counts: &ScanCounts,
     elapsed_s: f64,
     (offline, unreadable): (&str, &str),
+    error: Option<&str>,
 ) -> Result<()> {
     tx.prepare_cached(
         "UPDATE scans SET finished_at = ?2, status = ?3, seen = ?4, new = ?5, changed = ?6,
                 unchanged = ?7, missing = ?8, failed = ?9, probed = ?10, elapsed_s = ?11,
-                offline = ?12, unreadable = ?13
+                offline = ?12, unreadable = ?13, error = ?14, reprobed = ?15
          WHERE id = ?1",
     )?
     .execute(params![
@@ -344,8 +366,20 @@ pub fn scan_finish(
         counts.probed as i64,
         elapsed_s,
         offline,
-        unreadable
+        unreadable,
+        error,
+        counts.reprobed as i64
     ])?;
+    Ok(())
+}
+
+/// Mark a scan `failed` with its reason, touching nothing else: the smallest
+/// write there is, for when the scan's own batches no longer fit.
+pub fn scan_failed(tx: &Transaction, id: i64, reason: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE scans SET status = 'failed', finished_at = ?2, error = ?3 WHERE id = ?1",
+        params![id, util::now_utc(), reason],
+    )?;
     Ok(())
 }
 

@@ -143,6 +143,16 @@ impl Guarded {
         query::prepare(&self.cat.conn, sql, params).map_err(|e| self.explain(e))
     }
 
+    /// [`Guarded::prepare`] with parameters already typed (report parameters).
+    pub fn prepare_values(
+        &self,
+        sql: &str,
+        params: &[(String, rusqlite::types::Value)],
+    ) -> Result<Statement<'_>, QueryError> {
+        self.state.refused.lock().expect("refused lock").take();
+        query::prepare_values(&self.cat.conn, sql, params).map_err(|e| self.explain(e))
+    }
+
     /// Run a prepared statement to the end under the time limit, calling
     /// `on_row` for each row. Returns the row count.
     pub fn for_each_row(
@@ -152,7 +162,7 @@ impl Guarded {
     ) -> Result<u64, QueryError> {
         self.state.timed_out.store(false, Ordering::SeqCst);
         *self.state.deadline.lock().expect("deadline lock") = Some(Instant::now() + self.timeout);
-        let out = query::for_each_row(stmt, on_row);
+        let out = query::for_each_row(&self.cat.conn, stmt, on_row);
         *self.state.deadline.lock().expect("deadline lock") = None;
         out.map_err(|e| self.explain(e))
     }
@@ -221,16 +231,39 @@ impl Guarded {
     }
 }
 
+/// How many times [`begin_shared_snapshot`] lines its readers up before it
+/// falls back to holding the write lock while they start.
+const SNAPSHOT_TRIES: u32 = 20;
+
 /// Start one read transaction on every connection in `conns`, all at the same
 /// snapshot, so that work spread over them sees one state of the catalog.
 ///
-/// A write lock is held on the side while the readers start (`BEGIN
-/// IMMEDIATE` on a separate connection, then rolled back, writing nothing): no
-/// commit can slip in between two readers. When that lock cannot be taken (a
-/// read-only file, say), all but the first connection are dropped and the work
-/// runs on one, which is consistent by itself.
+/// A reader in WAL mode waits for no writer, and neither does this: a witness
+/// connection reads `PRAGMA data_version` before and after the readers start,
+/// and that value changes exactly when another connection committed in
+/// between. When it did not change, every reader started at the snapshot the
+/// witness saw first; when it did, the readers start again. A writer that
+/// holds its transaction open (a scan between commits) costs nothing, since
+/// what it has not committed is in no snapshot. Only when commits keep
+/// slipping in [`SNAPSHOT_TRIES`] times does it hold the write lock on the side
+/// while the readers start (`BEGIN IMMEDIATE`, then rolled back, writing
+/// nothing); when that lock cannot be taken (a read-only file, say), all but
+/// the first connection are dropped and the work runs on one, which is
+/// consistent by itself.
 pub fn begin_shared_snapshot(conns: &mut Vec<Guarded>, path: &Path) -> Result<()> {
     if conns.len() > 1 {
+        let witness = Catalog::open_readonly(path)?;
+        let version = |c: &Connection| -> Result<i64> {
+            Ok(c.pragma_query_value(None, "data_version", |r| r.get(0))?)
+        };
+        for _ in 0..SNAPSHOT_TRIES {
+            let before = version(&witness.conn)?;
+            conns.iter_mut().try_for_each(|g| g.begin_snapshot())?;
+            if version(&witness.conn)? == before {
+                return Ok(());
+            }
+            conns.iter_mut().try_for_each(|g| g.end_snapshot())?;
+        }
         let barrier = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -398,6 +431,82 @@ mod tests {
             g.end_snapshot().unwrap();
             assert_eq!(run(g, "SELECT * FROM files").unwrap(), 2);
         }
+    }
+
+    #[test]
+    fn shared_snapshots_do_not_wait_for_an_open_write_transaction() {
+        let (_dir, path) = catalog();
+        let mut w = Catalog::open(&path).unwrap();
+        let tx = rusqlite::Transaction::new(&mut w.conn, rusqlite::TransactionBehavior::Immediate)
+            .unwrap();
+        tx.execute_batch(
+            "INSERT INTO files (host, path, path_bytes, root, status, first_seen)
+             VALUES ('h', '/b.mkv', CAST('/b.mkv' AS BLOB), '/', 'ok', 't')",
+        )
+        .unwrap();
+        let mut conns: Vec<Guarded> = (0..3)
+            .map(|_| Guarded::open(&path, Duration::from_secs(5)).unwrap())
+            .collect();
+        let t = Instant::now();
+        begin_shared_snapshot(&mut conns, &path).unwrap();
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        assert_eq!(conns.len(), 3, "no fall back to one connection");
+        for g in &conns {
+            assert_eq!(
+                run(g, "SELECT * FROM files").unwrap(),
+                1,
+                "committed rows only"
+            );
+        }
+        tx.commit().unwrap();
+        for g in &conns {
+            assert_eq!(
+                run(g, "SELECT * FROM files").unwrap(),
+                1,
+                "still the snapshot"
+            );
+        }
+    }
+
+    #[test]
+    fn shared_snapshots_agree_while_commits_keep_coming() {
+        let (_dir, path) = catalog();
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (path, stop) = (path.clone(), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let w = Catalog::open(&path).unwrap();
+                let mut i = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    i += 1;
+                    w.conn
+                        .execute(
+                            "INSERT INTO files (host, path, path_bytes, root, status, first_seen)
+                             VALUES ('h', ?1, CAST(?1 AS BLOB), '/', 'ok', 't')",
+                            [format!("/f{i}.mkv")],
+                        )
+                        .unwrap();
+                }
+                i
+            })
+        };
+        let count = |g: &Guarded| -> i64 {
+            g.cat
+                .conn
+                .query_row("SELECT count(*) FROM files", [], |r| r.get(0))
+                .unwrap()
+        };
+        for _ in 0..30 {
+            let mut conns: Vec<Guarded> = (0..3)
+                .map(|_| Guarded::open(&path, Duration::from_secs(5)).unwrap())
+                .collect();
+            begin_shared_snapshot(&mut conns, &path).unwrap();
+            std::thread::sleep(Duration::from_millis(2));
+            let seen: Vec<i64> = conns.iter().map(count).collect();
+            assert!(seen.iter().all(|n| *n == seen[0]), "{seen:?}");
+        }
+        stop.store(true, Ordering::SeqCst);
+        assert!(writer.join().unwrap() > 0);
     }
 
     #[test]

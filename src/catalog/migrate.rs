@@ -15,7 +15,9 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/002_docs_typed_index.sql"),
     include_str!("../../migrations/003_document_columns.sql"),
     include_str!("../../migrations/004_scan_roots.sql"),
-    // 005–007: reserved
+    include_str!("../../migrations/005_crash_retries_scan_errors.sql"),
+    include_str!("../../migrations/006_scan_reprobed.sql"),
+    // 007: reserved
     include_str!("../../migrations/008_fingerprints.sql"),
 ];
 

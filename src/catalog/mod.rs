@@ -60,6 +60,12 @@ pub enum CatalogError {
         found: i64,
         known: i64,
     },
+    #[error("could not read catalog {path}: {source}; check its permissions or pass another --db")]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("catalog {path} does not exist; run `mediadex scan DIR` first or pass --db")]
     Missing { path: PathBuf },
     #[error("migration {version} failed on {path}: {source}")]
@@ -98,8 +104,8 @@ impl Catalog {
             conn,
             path: path.to_path_buf(),
         };
-        cat.apply_pragmas()?;
-        migrate::migrate(&mut cat.conn, path)?;
+        cat.apply_pragmas().map_err(|e| name_the_file(e, path))?;
+        migrate::migrate(&mut cat.conn, path).map_err(|e| name_the_file(e, path))?;
         Ok(cat)
     }
 
@@ -115,6 +121,13 @@ impl Catalog {
         if !path.exists() {
             return Err(CatalogError::Missing {
                 path: path.to_path_buf(),
+            });
+        }
+        // SQLite says only "unable to open database file"; the OS says why.
+        if let Err(source) = std::fs::File::open(path) {
+            return Err(CatalogError::Unreadable {
+                path: path.to_path_buf(),
+                source,
             });
         }
         match Self::open_readonly_with(path, false) {
@@ -158,7 +171,7 @@ impl Catalog {
                 roll_back_hot_journal(path)?;
                 open()?
             }
-            other => other?,
+            other => other.map_err(|e| name_the_file(e, path))?,
         };
         if version > SCHEMA_VERSION {
             return Err(CatalogError::TooNew {
@@ -224,6 +237,18 @@ fn immutable_uri(path: &Path) -> String {
     }
     uri.push_str("?immutable=1");
     uri
+}
+
+/// A bare SQLite error met while opening `path` ("file is not a database")
+/// as an error that names the file.
+fn name_the_file(e: CatalogError, path: &Path) -> CatalogError {
+    match e {
+        CatalogError::Sql(source) => CatalogError::Open {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => other,
+    }
 }
 
 /// A writer killed in the middle of a rollback-journal transaction (a `load`

@@ -2,7 +2,11 @@
 //! would write, and hand rows over as JSON values, one at a time, so a million-row
 //! result streams instead of piling up in memory.
 //!
-//! JSON documents stored as TEXT come back as nested JSON values, not strings.
+//! JSON documents come back as nested JSON values, not strings: the columns
+//! the catalog declares as JSON (`CHECK (json_valid(col))`), read directly or
+//! through a view, and values SQLite's JSON functions return (`json()`,
+//! `json_object()`, ...: text with SQLite's JSON subtype). Other text stays
+//! text, even when it looks like JSON (`SELECT '[1]'`).
 
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Statement};
@@ -20,10 +24,49 @@ pub enum QueryError {
     MissingParam { name: String, bare: String },
     #[error("-p {0}: the SQL has no parameter :{0}")]
     UnknownParam(String),
-    #[error("{0}")]
-    Sql(#[from] rusqlite::Error),
+    /// SQLite's message with the place in the SQL where it has one; the
+    /// rusqlite error is kept but not chained, so the SQL is not printed again.
+    #[error("{}", sql_message(.0))]
+    Sql(rusqlite::Error),
     #[error("could not write output: {0}")]
     Output(#[from] std::io::Error),
+}
+
+impl From<rusqlite::Error> for QueryError {
+    fn from(e: rusqlite::Error) -> Self {
+        QueryError::Sql(e)
+    }
+}
+
+/// One line for an SQLite error: its own message, and for a statement that
+/// does not compile, the line and column in the SQL (`sql` of a report file
+/// is the whole file, so these are the file's line and column).
+pub fn sql_message(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqlInputError {
+            msg, sql, offset, ..
+        } => match usize::try_from(*offset).ok().filter(|o| *o <= sql.len()) {
+            Some(o) => {
+                let (line, column) = line_column(sql, o);
+                format!("{msg} at line {line}, column {column} of the SQL")
+            }
+            None => msg.clone(),
+        },
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut o = offset.min(text.len());
+    while !text.is_char_boundary(o) {
+        o -= 1;
+    }
+    let before = &text[..o];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
 }
 
 /// A parameter value as typed on the command line: integers and reals bind as
@@ -41,11 +84,25 @@ pub fn param_value(raw: &str) -> rusqlite::types::Value {
     }
 }
 
-/// Prepare `sql`, refuse writers, bind `params` by name.
+/// Prepare `sql`, refuse writers, bind `params` (as typed on the command
+/// line: see [`param_value`]) by name.
 pub fn prepare<'c>(
     conn: &'c Connection,
     sql: &str,
     params: &[(String, String)],
+) -> Result<Statement<'c>, QueryError> {
+    let values: Vec<(String, rusqlite::types::Value)> = params
+        .iter()
+        .map(|(k, v)| (k.clone(), param_value(v)))
+        .collect();
+    prepare_values(conn, sql, &values)
+}
+
+/// Prepare `sql`, refuse writers, bind typed `params` by name.
+pub fn prepare_values<'c>(
+    conn: &'c Connection,
+    sql: &str,
+    params: &[(String, rusqlite::types::Value)],
 ) -> Result<Statement<'c>, QueryError> {
     let mut stmt = conn.prepare(sql)?;
     if !stmt.readonly() {
@@ -61,7 +118,7 @@ pub fn prepare<'c>(
         match params.iter().position(|(k, _)| *k == bare) {
             Some(pos) => {
                 used[pos] = true;
-                stmt.raw_bind_parameter(i, param_value(&params[pos].1))?;
+                stmt.raw_bind_parameter(i, &params[pos].1)?;
             }
             None => return Err(QueryError::MissingParam { name, bare }),
         }
@@ -77,24 +134,97 @@ pub fn columns(stmt: &Statement) -> Vec<String> {
     stmt.column_names().map(str::to_string).collect()
 }
 
+/// For each result column: does it read a column the catalog declares as
+/// holding JSON (`CHECK (json_valid(col))` in its table)?
+pub fn json_columns(conn: &Connection, stmt: &Statement) -> Vec<bool> {
+    let mut declared: Vec<(String, String)> = Vec::new();
+    let mut out = Vec::with_capacity(stmt.column_count());
+    for c in stmt.columns_with_metadata() {
+        let (Some(table), Some(column)) = (c.table_name(), c.origin_name()) else {
+            out.push(false);
+            continue;
+        };
+        let schema = match declared.iter().find(|(t, _)| t == table) {
+            Some((_, sql)) => sql.clone(),
+            None => {
+                let sql: String = conn
+                    .query_row(
+                        "SELECT coalesce(sql, '') FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                        [table],
+                        |r| r.get(0),
+                    )
+                    .unwrap_or_default();
+                declared.push((table.to_string(), sql.clone()));
+                sql
+            }
+        };
+        let compact: String = schema.split_whitespace().collect();
+        out.push(compact.contains(&format!("json_valid({column})")));
+    }
+    out
+}
+
+/// SQLite's subtype for JSON text (`'J'`), set by `json()` and its kin.
+const JSON_SUBTYPE: u32 = b'J' as u32;
+
+/// The statement being stepped on `conn`, as a raw handle, when it is the only
+/// one prepared there (rusqlite does not hand out its statement's pointer).
+/// Guarded connections prepare one statement at a time, so this finds it.
+fn sole_statement(conn: &Connection) -> Option<*mut rusqlite::ffi::sqlite3_stmt> {
+    // SAFETY: the handle is only used to walk the connection's statement
+    // list while `conn` is borrowed; nothing is finalized here.
+    unsafe {
+        let db = conn.handle();
+        let first = rusqlite::ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
+        (!first.is_null() && rusqlite::ffi::sqlite3_next_stmt(db, first).is_null()).then_some(first)
+    }
+}
+
+/// Does column `i` of the current row carry SQLite's JSON subtype?
+fn has_json_subtype(stmt: Option<*mut rusqlite::ffi::sqlite3_stmt>, i: usize) -> bool {
+    let Some(p) = stmt else { return false };
+    // SAFETY: `p` is the statement being stepped, positioned on a row, and
+    // `i` is below its column count.
+    unsafe {
+        let v = rusqlite::ffi::sqlite3_column_value(p, i as std::os::raw::c_int);
+        !v.is_null() && rusqlite::ffi::sqlite3_value_subtype(v) == JSON_SUBTYPE
+    }
+}
+
 /// Step a prepared statement, calling `on_row` with each row's values. Returns the row count.
 pub fn for_each_row(
+    conn: &Connection,
     stmt: &mut Statement,
     mut on_row: impl FnMut(&[Value]) -> std::io::Result<()>,
 ) -> Result<u64, QueryError> {
     let n = stmt.column_count();
+    let json = json_columns(conn, stmt);
+    let raw = sole_statement(conn);
     let mut rows = stmt.raw_query();
     let mut values = Vec::with_capacity(n);
     let mut count = 0u64;
     while let Some(row) = rows.next()? {
         values.clear();
-        for i in 0..n {
-            values.push(to_json(row.get_ref(i)?));
+        for (i, declared) in json.iter().enumerate() {
+            let v = row.get_ref(i)?;
+            values.push(if *declared || has_json_subtype(raw, i) {
+                to_json(v)
+            } else {
+                to_plain_json(v)
+            });
         }
         on_row(&values)?;
         count += 1;
     }
     Ok(count)
+}
+
+/// One SQLite value as JSON, text as a string.
+pub fn to_plain_json(v: ValueRef) -> Value {
+    match v {
+        ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
+        other => to_json(other),
+    }
 }
 
 /// One SQLite value as JSON. Text holding a JSON object or array is nested.
@@ -127,7 +257,7 @@ mod tests {
     fn writes_are_refused_and_params_bind() {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(
-            "CREATE TABLE t(a, doc); INSERT INTO t VALUES (1, '{\"x\":[1,2]}'), (2, 'plain');",
+            "CREATE TABLE t(a, doc CHECK (json_valid(doc))); INSERT INTO t VALUES (1, '{\"x\":[1,2]}'), (2, '[\"plain\"]');",
         )
         .unwrap();
         assert!(matches!(
@@ -149,12 +279,48 @@ mod tests {
         )
         .unwrap();
         let mut got = Vec::new();
-        for_each_row(&mut stmt, |r| {
+        for_each_row(&conn, &mut stmt, |r| {
             got.push(r.to_vec());
             Ok(())
         })
         .unwrap();
         assert_eq!(got[0][1], serde_json::json!({"x": [1, 2]}));
-        assert_eq!(got[1][1], serde_json::json!("plain"));
+        assert_eq!(got[1][1], serde_json::json!(["plain"]));
+    }
+
+    #[test]
+    fn only_json_columns_and_json_values_nest() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE d(doc TEXT CHECK (json_valid(doc)), note TEXT);
+             INSERT INTO d VALUES ('{\"a\":[1]}', '[1]');
+             CREATE VIEW v AS SELECT doc AS document, note FROM d;",
+        )
+        .unwrap();
+        let rows = |sql: &str| {
+            let mut stmt = prepare(&conn, sql, &[]).unwrap();
+            let mut got = Vec::new();
+            for_each_row(&conn, &mut stmt, |r| {
+                got.push(r.to_vec());
+                Ok(())
+            })
+            .unwrap();
+            got.remove(0)
+        };
+        let r = rows(
+            "SELECT doc, note, '[1]' AS lit, json('[2]') AS j, json_object('k', 1) AS o FROM d",
+        );
+        assert_eq!(
+            r[0],
+            serde_json::json!({"a": [1]}),
+            "a declared JSON column"
+        );
+        assert_eq!(r[1], serde_json::json!("[1]"), "text that looks like JSON");
+        assert_eq!(r[2], serde_json::json!("[1]"));
+        assert_eq!(r[3], serde_json::json!([2]), "json() returns JSON");
+        assert_eq!(r[4], serde_json::json!({"k": 1}));
+        let r = rows("SELECT document, note FROM v");
+        assert_eq!(r[0], serde_json::json!({"a": [1]}), "through a view");
+        assert_eq!(r[1], serde_json::json!("[1]"));
     }
 }

@@ -4,7 +4,10 @@
 //! Invariants: a batch is one `BEGIN IMMEDIATE` transaction of at most
 //! [`BATCH_ROWS`] operations or [`BATCH_TIME`] of waiting, so a crash loses at most
 //! the open batch and never leaves half a file; after the first error the
-//! writer stops taking work and reports that error from [`Writer::finish`].
+//! writer stops taking work, rolls the batch back, marks its scan `failed`
+//! with the reason in one tiny transaction of its own (which often still fits
+//! where a batch did not: a full disk), and reports both from
+//! [`Writer::finish`].
 
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
@@ -36,12 +39,23 @@ pub enum WriteOp {
         /// JSON arrays of the roots left alone and the directories not read.
         offline: String,
         unreadable: String,
+        /// Why the scan failed, when it did.
+        error: Option<String>,
     },
+}
+
+/// Why the writer stopped, and what became of its scan's row.
+#[derive(Debug)]
+pub struct Stopped {
+    pub error: CatalogError,
+    /// `Ok` when the scan row was marked `failed` with the reason; the error of
+    /// that last write otherwise. `None` for a writer with no scan.
+    pub scan_marked: Option<std::result::Result<(), String>>,
 }
 
 pub struct Writer {
     tx: Option<Sender<WriteOp>>,
-    handle: Option<JoinHandle<Result<u64>>>,
+    handle: Option<JoinHandle<Result<u64, Stopped>>>,
 }
 
 impl Writer {
@@ -71,13 +85,18 @@ impl Writer {
     }
 
     /// Close the queue, wait for the last commit, and return rows written.
-    pub fn finish(mut self) -> Result<u64> {
+    pub fn finish(mut self) -> Result<u64, Stopped> {
         self.tx.take();
         self.handle
             .take()
             .expect("finish once")
             .join()
-            .unwrap_or_else(|_| Err(CatalogError::Sql(rusqlite::Error::InvalidQuery)))
+            .unwrap_or_else(|_| {
+                Err(Stopped {
+                    error: CatalogError::Sql(rusqlite::Error::InvalidQuery),
+                    scan_marked: None,
+                })
+            })
     }
 }
 
@@ -96,10 +115,38 @@ fn run(
     host: &str,
     scan_id: Option<i64>,
     rx: Receiver<WriteOp>,
+) -> Result<u64, Stopped> {
+    let out = write_all(&mut conn, host, scan_id, &rx);
+    // Dropping the queue first makes the producers' next send fail at once.
+    drop(rx);
+    out.map_err(|error| {
+        // The failed batch was rolled back when its transaction was dropped.
+        let scan_marked = scan_id.map(|id| {
+            let reason = format!("could not write the catalog: {error}");
+            let mark = |conn: &mut Connection| {
+                super::immediate(conn, |tx| files::scan_failed(tx, id, &reason))
+            };
+            // A checkpoint between two tries may hand back room in the WAL.
+            mark(&mut conn)
+                .or_else(|_| {
+                    let _ = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE)");
+                    mark(&mut conn)
+                })
+                .map_err(|e| e.to_string())
+        });
+        Stopped { error, scan_marked }
+    })
+}
+
+fn write_all(
+    conn: &mut Connection,
+    host: &str,
+    scan_id: Option<i64>,
+    rx: &Receiver<WriteOp>,
 ) -> Result<u64> {
     let mut written = 0u64;
     while let Ok(first) = rx.recv() {
-        let tx = rusqlite::Transaction::new(&mut conn, rusqlite::TransactionBehavior::Immediate)?;
+        let tx = rusqlite::Transaction::new(conn, rusqlite::TransactionBehavior::Immediate)?;
         let now = util::now_utc();
         apply(&tx, host, scan_id, &now, first)?;
         let mut n = 1;
@@ -148,9 +195,18 @@ fn apply(
             elapsed_s,
             offline,
             unreadable,
+            error,
         } => {
             if let Some(id) = scan_id {
-                files::scan_finish(tx, id, status, &counts, elapsed_s, (&offline, &unreadable))?;
+                files::scan_finish(
+                    tx,
+                    id,
+                    status,
+                    &counts,
+                    elapsed_s,
+                    (&offline, &unreadable),
+                    error.as_deref(),
+                )?;
             }
         }
     }

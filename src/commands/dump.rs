@@ -1,5 +1,5 @@
 //! `mediadex dump [--out FILE]`: the whole catalog as JSON Lines, to standard
-//! output or atomically into FILE.
+//! output (also `--out -`) or atomically into FILE.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -15,7 +15,9 @@ use crate::util;
 pub fn run(ctx: &Context, args: DumpArgs) -> anyhow::Result<ExitCode> {
     let cat = Catalog::open_readonly(&ctx.db)?;
     let now = util::now_utc();
-    let counts = match &args.out {
+    // `--out -` is standard output, as for `load -`.
+    let file = args.out.as_ref().filter(|p| p.as_os_str() != "-");
+    let counts = match file {
         Some(path) => {
             let mut file = AtomicFile::create(path)
                 .with_context(|| format!("could not create {}", path.display()))?;
@@ -40,9 +42,7 @@ pub fn run(ctx: &Context, args: DumpArgs) -> anyhow::Result<ExitCode> {
             counts.media,
             counts.recordings,
             counts.scans,
-            args.out
-                .as_ref()
-                .map(|p| format!(" → {}", p.display()))
+            file.map(|p| format!(" → {}", p.display()))
                 .unwrap_or_default()
         );
     }

@@ -48,6 +48,8 @@ pub struct Summary {
     pub match_s: f64,
     pub files_per_s: f64,
     pub interrupted: bool,
+    /// Worker deaths judged to be kills from outside (their files were retried).
+    pub outside_kills: u32,
 }
 
 pub fn run(ctx: &Context, args: FingerprintArgs) -> anyhow::Result<ExitCode> {
@@ -124,6 +126,7 @@ pub fn run(ctx: &Context, args: FingerprintArgs) -> anyhow::Result<ExitCode> {
             root: c.root.clone(),
             stat: c.stat,
             is_new: c.prior.is_none(),
+            prior_crashes: 0,
         })
         .collect();
     let ids: HashMap<PathBuf, i64> = work
@@ -169,7 +172,8 @@ pub fn run(ctx: &Context, args: FingerprintArgs) -> anyhow::Result<ExitCode> {
             },
         );
         progress.finish();
-        result?;
+        let report = result?;
+        s.outside_kills = report.outside_kills;
     }
     s.fingerprint_s = started.elapsed().as_secs_f64();
     s.files_per_s = if s.fingerprint_s > 0.0 {

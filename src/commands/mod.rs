@@ -1,6 +1,7 @@
 //! Glue between the command line and the library: one file per verb. This is the
 //! only layer that touches every other module.
 
+pub mod completions;
 pub mod dump;
 pub mod export;
 pub mod fingerprint;
@@ -106,7 +107,7 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if crate::output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("mediadex: error: {e:#}");
+            crate::util::say(&format!("mediadex: error: {}", one_line(&e)));
             let code = e
                 .downcast_ref::<CodedError>()
                 .map(|c| c.code)
@@ -114,6 +115,28 @@ pub fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// An error and its causes on one line: a cause already spelled out by the
+/// message above it is not repeated, nor SQLite's generic "Error code N" once
+/// SQLite's own message is there, and line breaks become spaces.
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        if cause.is::<rusqlite::ffi::Error>() && !msg.is_empty() {
+            continue;
+        }
+        let text = cause.to_string();
+        let text = text.trim();
+        if text.is_empty() || msg.contains(text) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(text);
+    }
+    msg.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -134,6 +157,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(a) => export::run(&ctx, a),
         Command::Dump(a) => dump::run(&ctx, a),
         Command::Load(a) => load::run(&ctx, a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man => completions::man(),
         Command::ProbeWorker(a) => {
             let Some(engine) = crate::engine::get() else {
                 return Err(crate::engine::exec_media_exe());

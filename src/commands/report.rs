@@ -8,11 +8,12 @@ use std::time::Duration;
 use super::{CodedError, Context, exit};
 use crate::catalog::guard::Guarded;
 use crate::cli::ReportArgs;
-use crate::output::{self, Format};
-use crate::report::render::TextSink;
-use crate::report::{self, Report, ReportError, ReportFormat};
+use crate::output::{self, Format, Style};
+use crate::report::render::text_sink;
+use crate::report::{self, Report, ReportError};
+use crate::table::wrap;
 
-/// `--timeout S` as a duration; it must be positive.
+/// `--timeout S` as a duration (clap has checked that it is positive).
 pub fn timeout(seconds: f64) -> anyhow::Result<Duration> {
     if !(seconds > 0.0 && seconds.is_finite()) {
         return Err(usage("--timeout must be a positive number of seconds"));
@@ -20,7 +21,7 @@ pub fn timeout(seconds: f64) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-fn usage(message: impl Into<String>) -> anyhow::Error {
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
     CodedError {
         code: exit::USAGE,
         message: message.into(),
@@ -31,7 +32,9 @@ fn usage(message: impl Into<String>) -> anyhow::Error {
 /// Unknown reports and parameters are usage errors (exit 2).
 pub fn coded(e: ReportError) -> anyhow::Error {
     match e {
-        ReportError::Unknown(_) | ReportError::UnknownParam { .. } => usage(e.to_string()),
+        ReportError::Unknown(_)
+        | ReportError::UnknownParam { .. }
+        | ReportError::BadParam { .. } => usage(e.to_string()),
         other => other.into(),
     }
 }
@@ -52,6 +55,7 @@ pub fn title(r: &Report, params: &[(String, String)]) -> String {
 
 pub fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let mut loaded = report::load_all(args.sql_dir.as_deref())?;
+    let style = args.output.style().map_err(usage)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if args.list {
@@ -62,11 +66,7 @@ pub fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
         {
             loaded.set_aside(|r| r.check(&g));
         }
-        list(
-            &loaded.reports,
-            args.format.unwrap_or(ReportFormat::Text),
-            &mut out,
-        )?;
+        list(&loaded.reports, style, &mut out)?;
         out.flush()?;
         for w in loaded.warnings() {
             eprintln!("{w}");
@@ -83,7 +83,7 @@ pub fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let reports = loaded.reports;
     let limit = timeout(args.timeout)?;
     let Some(name) = args.name else {
-        if args.format.is_some_and(|f| f != ReportFormat::Text) || !args.params.is_empty() {
+        if args.output.format().is_some_and(|f| f != Format::Table) || !args.params.is_empty() {
             return Err(usage(
                 "the library summary is text only and takes no parameters; name a report for -f or -p (see `mediadex report --list`)",
             ));
@@ -102,52 +102,62 @@ pub fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
     }
     let g = Guarded::open(&ctx.db, limit)?;
     let out: Box<dyn Write> = Box::new(out);
-    let mut sink = match args.format.unwrap_or(ReportFormat::Text) {
-        ReportFormat::Text => Box::new(TextSink::new(out, title(r, &params))),
-        ReportFormat::Json => output::sink(Format::Json, out),
-        ReportFormat::Ndjson => output::sink(Format::Ndjson, out),
-        ReportFormat::Csv => output::sink(Format::Csv, out),
+    let mut sink = match style.format {
+        Format::Table => Box::new(text_sink(out, style.table, title(r, &params))),
+        _ => output::styled(style, out),
     };
     r.run(&g, &params, sink.as_mut())?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn list(reports: &[Report], format: ReportFormat, out: &mut dyn Write) -> anyhow::Result<()> {
-    let params = |r: &Report| {
-        r.params
-            .iter()
-            .map(|p| format!("{}={}", p.name, p.default))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    if format == ReportFormat::Text {
-        let columns = ["name", "parameters", "description"].map(String::from);
-        let rows: Vec<Vec<String>> = reports
-            .iter()
-            .map(|r| {
-                let mut d = r.description.clone();
-                if let report::Origin::File(p) = &r.origin {
-                    d.push_str(&format!(" [{}]", p.display()));
+/// `report --list`: in a table style, one line per report (name and
+/// description) and an indented line per parameter with its type, default and
+/// meaning, wrapped to the terminal (80 columns off one); otherwise rows.
+fn list(reports: &[Report], style: Style, out: &mut dyn Write) -> anyhow::Result<()> {
+    if style.format == Format::Table {
+        let width = style.table.width.unwrap_or(80);
+        let name_w = reports.iter().map(|r| r.name.len()).max().unwrap_or(0);
+        let indent = name_w + 2;
+        for r in reports {
+            let mut d = r.description.clone();
+            if let report::Origin::File(p) = &r.origin {
+                d.push_str(&format!(" [{}]", p.display()));
+            }
+            let lines = wrap(&d, width.saturating_sub(indent).max(20));
+            for (i, l) in lines.iter().enumerate() {
+                let head = if i == 0 { r.name.as_str() } else { "" };
+                writeln!(out, "{head:name_w$}  {l}")?;
+            }
+            for p in &r.params {
+                let text = match &p.help {
+                    Some(h) => format!("{} — {h}", p.signature()),
+                    None => p.signature(),
+                };
+                let pad = indent + 2;
+                for (i, l) in wrap(&text, width.saturating_sub(pad + 2).max(20))
+                    .iter()
+                    .enumerate()
+                {
+                    let extra = if i == 0 { "" } else { "  " };
+                    writeln!(out, "{:pad$}{extra}{l}", "")?;
                 }
-                vec![r.name.clone(), params(r), d]
-            })
-            .collect();
-        output::write_table_aligned(out, &columns, &rows, &[false, false, false])?;
+            }
+        }
         return Ok(());
     }
     let columns = ["name", "description", "params", "source"].map(String::from);
-    let fmt = match format {
-        ReportFormat::Json => Format::Json,
-        ReportFormat::Ndjson => Format::Ndjson,
-        _ => Format::Csv,
-    };
-    let mut sink = output::sink(fmt, Box::new(out));
+    let mut sink = output::styled(style, Box::new(out));
     sink.begin(&columns)?;
     for r in reports {
         let p: serde_json::Map<String, serde_json::Value> = r
             .params
             .iter()
-            .map(|p| (p.name.clone(), serde_json::Value::String(p.default.clone())))
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    serde_json::json!({"type": p.kind, "default": p.default, "help": p.help}),
+                )
+            })
             .collect();
         sink.row(&[
             r.name.clone().into(),

@@ -12,9 +12,6 @@ use crate::cli::ScanArgs;
 use crate::scan::{self, ScanOptions};
 
 pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        anyhow::bail!("--timeout must be a positive number of seconds");
-    }
     // Two probes per CPU: a probe spends much of its time waiting for
     // GStreamer's streaming threads, so one per CPU leaves the CPUs idle
     // (540 short clips on 2 CPUs: 827 ms with -j 2, 670 ms with -j 4).
@@ -46,6 +43,7 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
         force: args.force,
         retry_failed: args.retry_failed,
         follow_links: args.follow_links,
+        hidden: args.hidden,
         in_process: args.in_process,
         prune: args.prune,
     };
@@ -56,7 +54,7 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
     }
     if !ctx.quiet {
         for w in &s.warnings {
-            eprintln!("mediadex: warning: {w}");
+            crate::util::say(&format!("mediadex: warning: {w}"));
         }
         for o in &s.offline {
             eprintln!("mediadex: warning: {}", scan::roots::warning(o));
@@ -68,12 +66,18 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
             );
         }
         let c = &s.counts;
-        eprintln!(
-            "scan{}: {} files: {} new, {} changed, {} unchanged, {} missing, {} failed{}{} in {:.1} s ({:.0} files/s probed)",
+        // Each line in one write: `scan --json | jq` shares the terminal.
+        crate::util::say(&format!(
+            "scan{}: {} files: {} new, {} changed{}, {} unchanged, {} missing, {} failed{}{} in {:.1} s ({:.0} files/s probed)",
             if s.interrupted { " interrupted" } else { "" },
             c.seen,
             c.new,
             c.changed,
+            if c.reprobed > 0 {
+                format!(", {} probed again (--force)", c.reprobed)
+            } else {
+                String::new()
+            },
             c.unchanged,
             c.missing,
             c.failed,
@@ -85,12 +89,12 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
             offline_text(&s),
             s.elapsed_s,
             s.files_per_s,
-        );
+        ));
         if c.failed > 0 {
-            eprintln!(
+            crate::util::say(&format!(
                 "mediadex: {} file(s) failed; see: mediadex query \"SELECT path, status, error FROM media WHERE scan_id = {} AND status NOT IN ('ok','missing')\"",
                 c.failed, s.scan_id
-            );
+            ));
         }
     }
     Ok(ExitCode::from(if s.interrupted {

@@ -4,7 +4,7 @@
 //! ```sql
 //! -- name: recent
 //! -- description: files first seen in the last `days` days
-//! -- param: days = 7 -- how many days back
+//! -- param: days: integer = 7 -- how many days back
 //! SELECT ... WHERE first_seen >= date('now', printf('-%d days', :days)) ...
 //! ```
 //!
@@ -12,8 +12,13 @@
 //! `*.sql` files of DIR, replacing bundled reports of the same name. Every
 //! report runs on a [`Guarded`] connection, so a report file can only read.
 //!
+//! A parameter has a type, `integer`, `real` or `text` (the default, so older
+//! headers without one keep working); `-p` values are parsed as that type and
+//! bound as it, so `-p days=x` is an error naming the parameter and
+//! `-p title=1984` binds text.
+//!
 //! Invariants: report names are unique and sorted; a report's parameters are
-//! exactly the ones its header declares, each with a default; the rows of a
+//! exactly the ones its header declares, each with a typed default; the rows of a
 //! report depend only on the catalog (and, for `recent`, the UTC date), never
 //! on the run, so repeated exports are byte-identical.
 
@@ -25,6 +30,7 @@ pub use dir::{Loaded, load_all};
 
 use std::path::PathBuf;
 
+use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
 
 use crate::catalog::guard::Guarded;
@@ -61,16 +67,6 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("video-codecs", include_str!("../../sql/video-codecs.sql")),
 ];
 
-/// Output formats of `report`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReportFormat {
-    /// Aligned columns with human units, for people
-    Text,
-    Json,
-    Ndjson,
-    Csv,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error("{file}: line {line}: {message}")]
@@ -96,12 +92,23 @@ pub enum ReportError {
         known: String,
     },
     /// SQL that SQLite refused, at a place in its file.
-    #[error("report {report}: {file}: line {line}: {message}")]
+    #[error("report {report}: {file}: line {line}, column {column}: {message}")]
     SqlAt {
         report: String,
         file: String,
         line: usize,
+        column: usize,
         message: String,
+    },
+    #[error(
+        "report {report}: parameter {param} is {kind}, got {value:?}; pass -p {param}={example}"
+    )]
+    BadParam {
+        report: String,
+        param: String,
+        kind: &'static str,
+        value: String,
+        example: &'static str,
     },
     #[error("report {report} ({origin}): {source}")]
     Run {
@@ -112,12 +119,64 @@ pub enum ReportError {
     },
 }
 
-/// A parameter a report declares, with its default value as written.
+/// The type of a report parameter, declared as `-- param: NAME: TYPE = DEFAULT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamType {
+    Integer,
+    Real,
+    Text,
+}
+
+impl ParamType {
+    fn parse(word: &str) -> Option<ParamType> {
+        match word {
+            "integer" | "int" => Some(ParamType::Integer),
+            "real" | "float" => Some(ParamType::Real),
+            "text" => Some(ParamType::Text),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ParamType::Integer => "integer",
+            ParamType::Real => "real",
+            ParamType::Text => "text",
+        }
+    }
+
+    /// `raw` as an SQLite value of this type, or `None` when it is not one.
+    pub fn value(self, raw: &str) -> Option<SqlValue> {
+        let t = raw.trim();
+        match self {
+            ParamType::Integer => t.parse::<i64>().ok().map(SqlValue::Integer),
+            ParamType::Real => t
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map(SqlValue::Real),
+            ParamType::Text => Some(SqlValue::Text(raw.to_string())),
+        }
+    }
+}
+
+/// A parameter a report declares: its type, its default value as written and
+/// what it means.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Param {
     pub name: String,
+    #[serde(rename = "type")]
+    pub kind: ParamType,
     pub default: String,
     pub help: Option<String>,
+}
+
+impl Param {
+    /// `limit: integer = 20`, as declared.
+    pub fn signature(&self) -> String {
+        format!("{}: {} = {}", self.name, self.kind.name(), self.default)
+    }
 }
 
 /// Where a report came from.
@@ -202,13 +261,34 @@ pub fn parse(text: &str, file: &str, stem: &str, origin: Origin) -> Result<Repor
                     Some((s, h)) => (s.trim(), Some(h.trim().to_string())),
                     None => (value, None),
                 };
-                let Some((pname, default)) = spec.split_once('=') else {
+                let Some((decl, default)) = spec.split_once('=') else {
                     return Err(header_err(
                         i + 1,
-                        format!("expected `-- param: NAME = DEFAULT`, got {value:?}"),
+                        format!("expected `-- param: NAME: TYPE = DEFAULT`, got {value:?}"),
                     ));
                 };
-                let pname = pname.trim();
+                let (pname, kind) = match decl.split_once(':') {
+                    Some((n, t)) => match ParamType::parse(t.trim()) {
+                        Some(k) => (n.trim(), k),
+                        None => {
+                            return Err(header_err(
+                                i + 1,
+                                format!(
+                                    "parameter type {:?} is not integer, real or text",
+                                    t.trim()
+                                ),
+                            ));
+                        }
+                    },
+                    None => (decl.trim(), ParamType::Text),
+                };
+                let default = default.trim();
+                if kind.value(default).is_none() {
+                    return Err(header_err(
+                        i + 1,
+                        format!("default {default:?} of {pname} is not {}", kind.name()),
+                    ));
+                }
                 if !valid_param(pname) {
                     return Err(header_err(i + 1, format!("bad parameter name {pname:?}")));
                 }
@@ -220,7 +300,8 @@ pub fn parse(text: &str, file: &str, stem: &str, origin: Origin) -> Result<Repor
                 }
                 params.push(Param {
                     name: pname.to_string(),
-                    default: default.trim().to_string(),
+                    kind,
+                    default: default.to_string(),
                     help,
                 });
             }
@@ -293,15 +374,14 @@ impl Report {
                     } else {
                         self.params
                             .iter()
-                            .map(|p| p.name.as_str())
+                            .map(Param::signature)
                             .collect::<Vec<_>>()
                             .join(", ")
                     },
                 });
             }
         }
-        Ok(self
-            .params
+        self.params
             .iter()
             .map(|p| {
                 let v = given
@@ -310,9 +390,43 @@ impl Report {
                     .find(|(k, _)| *k == p.name)
                     .map(|(_, v)| v.clone())
                     .unwrap_or_else(|| p.default.clone());
-                (p.name.clone(), v)
+                if p.kind.value(&v).is_none() {
+                    return Err(ReportError::BadParam {
+                        report: self.name.clone(),
+                        param: p.name.clone(),
+                        kind: match p.kind {
+                            ParamType::Integer => "an integer",
+                            ParamType::Real => "a number",
+                            ParamType::Text => "text",
+                        },
+                        value: v,
+                        example: match p.kind {
+                            ParamType::Integer => "10",
+                            ParamType::Real => "0.5",
+                            ParamType::Text => "TEXT",
+                        },
+                    });
+                }
+                Ok((p.name.clone(), v))
             })
-            .collect())
+            .collect()
+    }
+
+    /// Bound parameters (from [`Report::bind`]) as SQLite values of their
+    /// declared types.
+    fn values(&self, params: &[(String, String)]) -> Vec<(String, SqlValue)> {
+        params
+            .iter()
+            .map(|(k, v)| {
+                let kind = self
+                    .params
+                    .iter()
+                    .find(|p| &p.name == k)
+                    .map_or(ParamType::Text, |p| p.kind);
+                let value = kind.value(v).unwrap_or_else(|| SqlValue::Text(v.clone()));
+                (k.clone(), value)
+            })
+            .collect()
     }
 
     /// `name=value` pairs for a title line.
@@ -333,7 +447,9 @@ impl Report {
         sink: &mut dyn RowSink,
     ) -> Result<u64, ReportError> {
         let err = |source| self.run_error(source);
-        let mut stmt = g.prepare(&self.sql, params).map_err(err)?;
+        let mut stmt = g
+            .prepare_values(&self.sql, &self.values(params))
+            .map_err(err)?;
         let columns = query::columns(&stmt);
         sink.begin(&columns).map_err(|e| err(e.into()))?;
         let n = g
@@ -359,11 +475,7 @@ impl Report {
             && let Ok(offset) = usize::try_from(*offset)
             && offset <= self.sql.len()
         {
-            let line = self.sql.as_bytes()[..offset]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                + 1;
+            let (line, column) = crate::catalog::query::line_column(&self.sql, offset);
             return ReportError::SqlAt {
                 report: self.name.clone(),
                 file: match &self.origin {
@@ -371,6 +483,7 @@ impl Report {
                     Origin::Bundled => format!("sql/{}.sql", self.name),
                 },
                 line,
+                column,
                 message: msg.clone(),
             };
         }
@@ -391,7 +504,7 @@ impl Report {
     /// The SQL with every parameter written in as a literal, ready to paste
     /// into `sqlite3` or a report file of one's own.
     pub fn inline_sql(&self, params: &[(String, String)]) -> String {
-        inline_params(&self.sql, params)
+        inline_params(&self.sql, &self.values(params))
     }
 }
 
@@ -429,17 +542,19 @@ impl RowSink for Rows {
 }
 
 /// A parameter value as an SQL literal: numbers bare, text quoted.
-fn sql_literal(raw: &str) -> String {
-    match query::param_value(raw) {
-        rusqlite::types::Value::Integer(i) => i.to_string(),
-        rusqlite::types::Value::Real(f) => format!("{f:?}"),
-        _ => format!("'{}'", raw.replace('\'', "''")),
+fn sql_literal(v: &SqlValue) -> String {
+    match v {
+        SqlValue::Integer(i) => i.to_string(),
+        SqlValue::Real(f) => format!("{f:?}"),
+        SqlValue::Text(t) => format!("'{}'", t.replace('\'', "''")),
+        SqlValue::Null => "NULL".into(),
+        SqlValue::Blob(b) => format!("X'{}'", hex::encode(b)),
     }
 }
 
 /// Replace `:name` (and `@name`, `$name`) with literals, outside string
 /// literals, quoted identifiers and comments.
-pub fn inline_params(sql: &str, params: &[(String, String)]) -> String {
+pub fn inline_params(sql: &str, params: &[(String, SqlValue)]) -> String {
     let b = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
     let mut i = 0;
@@ -539,7 +654,7 @@ mod tests {
     #[test]
     fn headers_parse() {
         let r = parse(
-            "-- name: x\n-- description: one line\n-- param: days = 7 -- how far back\n-- param: who='a b'\n\nSELECT :days, :who\n-- param: late = 1\n",
+            "-- name: x\n-- description: one line\n-- param: days: integer = 7 -- how far back\n-- param: who='a b'\n\nSELECT :days, :who\n-- param: late = 1\n",
             "x.sql",
             "x",
             Origin::Bundled,
@@ -554,8 +669,29 @@ mod tests {
         assert_eq!(r.params[0].default, "7");
         assert_eq!(r.params[0].help.as_deref(), Some("how far back"));
         assert_eq!(r.params[1].default, "'a b'");
+        assert_eq!(r.params[0].kind, ParamType::Integer);
+        assert_eq!(
+            r.params[1].kind,
+            ParamType::Text,
+            "text when no type is declared"
+        );
         let bound = r.bind(&[("days".into(), "30".into())]).unwrap();
         assert_eq!(bound[0], ("days".into(), "30".into()));
+        assert!(matches!(
+            r.bind(&[("days".into(), "x".into())]),
+            Err(ReportError::BadParam { .. })
+        ));
+        let v = r.values(&r.bind(&[("who".into(), "1984".into())]).unwrap());
+        assert_eq!(v[1].1, SqlValue::Text("1984".into()), "text stays text");
+        for bad in [
+            "-- name: x\n-- param: n: integer = abc\nSELECT :n",
+            "-- name: x\n-- param: n: date = 1\nSELECT :n",
+        ] {
+            assert!(matches!(
+                parse(bad, "f.sql", "f", Origin::Bundled),
+                Err(ReportError::Header { line: 2, .. })
+            ));
+        }
         assert!(matches!(
             r.bind(&[("nope".into(), "1".into())]),
             Err(ReportError::UnknownParam { .. })
@@ -577,12 +713,22 @@ mod tests {
         let sql = "SELECT ':days' AS t, :days, @who -- :days\n/* :days */ FROM x WHERE a = :days_x";
         let got = inline_params(
             sql,
-            &[("days".into(), "7".into()), ("who".into(), "o'k".into())],
+            &[
+                ("days".into(), SqlValue::Integer(7)),
+                ("who".into(), SqlValue::Text("o'k".into())),
+            ],
         );
         assert_eq!(
             got,
             "SELECT ':days' AS t, 7, 'o''k' -- :days\n/* :days */ FROM x WHERE a = :days_x"
         );
-        assert_eq!(inline_params(":f", &[("f".into(), "0.1".into())]), "0.1");
+        assert_eq!(
+            inline_params(":f", &[("f".into(), SqlValue::Real(0.1))]),
+            "0.1"
+        );
+        assert_eq!(
+            inline_params(":t", &[("t".into(), SqlValue::Text("1984".into()))]),
+            "'1984'"
+        );
     }
 }

@@ -11,15 +11,12 @@
 //! Invariant: rendering never changes which rows or columns are shown, only
 //! how a value is written; numbers are right-aligned.
 
-use std::io::{self, Write};
+use std::io::Write;
 
 use serde_json::Value;
 
-use crate::output::{self, RowSink};
+use crate::table::{TableOptions, TableSink};
 use crate::util::{hms, human_bytes};
-
-/// Widest a text cell (other than a path) may be before it is cut with `…`.
-const MAX_CELL: usize = 80;
 
 /// Integer columns that are identifiers or physical quantities, not counts:
 /// never grouped with separators.
@@ -84,6 +81,29 @@ pub fn percent(share: f64) -> String {
     }
 }
 
+/// Hours with one decimal; a non-zero amount under 0.05 h is `<0.1`, not `0.0`.
+pub fn hours(h: f64) -> String {
+    if h > 0.0 && h < 0.05 {
+        "<0.1".into()
+    } else {
+        group_digits(&format!("{h:.1}"))
+    }
+}
+
+/// A duration for a sentence: `12.5 hours`, `42 minutes`, `7 seconds`.
+pub fn human_duration(seconds: f64) -> String {
+    if seconds >= 3600.0 {
+        format!(
+            "{} hours",
+            group_digits(&format!("{:.1}", seconds / 3600.0))
+        )
+    } else if seconds >= 60.0 {
+        format!("{:.0} minutes", seconds / 60.0)
+    } else {
+        format!("{seconds:.0} seconds")
+    }
+}
+
 /// A float with at most three decimals, trailing zeros dropped.
 fn short_float(f: f64) -> String {
     let s = format!("{f:.3}");
@@ -104,45 +124,13 @@ fn human_time(s: &str) -> Option<String> {
     looks.then(|| format!("{} {} UTC", &s[..10], &s[11..16]))
 }
 
-fn clip(s: &str, max: usize) -> String {
-    let one_line: String = s
-        .chars()
-        .map(|c| {
-            if c == '\n' || c == '\t' || c == '\r' {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
-    if one_line.chars().count() > max {
-        let mut t: String = one_line.chars().take(max - 1).collect();
-        t.push('…');
-        t
-    } else {
-        one_line
-    }
-}
-
-fn is_path_column(c: &str) -> bool {
-    c == "path" || c == "directory" || c.ends_with("_path") || c == "root"
-}
-
 /// One value as a person should read it in column `column`.
 pub fn human_cell(column: &str, v: &Value) -> String {
     let c = column.to_ascii_lowercase();
     match v {
         Value::Null => String::new(),
         Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
-        Value::String(s) => {
-            if let Some(t) = human_time(s) {
-                t
-            } else if is_path_column(&c) {
-                s.clone()
-            } else {
-                clip(s, MAX_CELL)
-            }
-        }
+        Value::String(s) => human_time(s).unwrap_or_else(|| s.clone()),
         Value::Number(n) => {
             let f = n.as_f64().unwrap_or(0.0);
             if c == "bytes" || c == "size" || c.ends_with("_bytes") {
@@ -150,7 +138,7 @@ pub fn human_cell(column: &str, v: &Value) -> String {
             } else if c == "seconds" || c == "duration" || c.ends_with("_s") {
                 hms(f)
             } else if c == "hours" || c.ends_with("_hours") {
-                group_digits(&format!("{f:.1}"))
+                hours(f)
             } else if c == "bitrate" || c.ends_with("_bitrate") || c.ends_with("_bps") {
                 human_bitrate(f)
             } else if c == "share" || c.ends_with("_share") {
@@ -166,68 +154,33 @@ pub fn human_cell(column: &str, v: &Value) -> String {
                 group_digits(&n.to_string())
             }
         }
-        other => clip(&other.to_string(), MAX_CELL),
+        other => other.to_string(),
     }
 }
 
-/// A sink that renders a titled text table once all rows are in.
-pub struct TextSink<'w> {
-    out: Box<dyn Write + 'w>,
-    title: String,
-    columns: Vec<String>,
-    rows: Vec<Vec<String>>,
-    right: Vec<bool>,
+/// A column name as a header for people: the unit suffix the cells now show
+/// is dropped and underscores become spaces (`duration_s` → `duration`,
+/// `video_codec` → `video codec`).
+pub fn human_header(column: &str) -> String {
+    let c = column.to_ascii_lowercase();
+    let base = ["_s", "_bytes", "_bps"]
+        .iter()
+        .find_map(|suffix| c.strip_suffix(suffix).filter(|b| !b.is_empty()))
+        .map(|b| &column[..b.len()])
+        .unwrap_or(column);
+    base.replace('_', " ")
 }
 
-impl<'w> TextSink<'w> {
-    pub fn new(out: Box<dyn Write + 'w>, title: String) -> TextSink<'w> {
-        TextSink {
-            out,
-            title,
-            columns: Vec::new(),
-            rows: Vec::new(),
-            right: Vec::new(),
-        }
-    }
-}
-
-impl RowSink for TextSink<'_> {
-    fn begin(&mut self, columns: &[String]) -> io::Result<()> {
-        self.columns = columns.to_vec();
-        // Numbers right-aligned: decided by the values, not by the rendered text.
-        self.right = vec![true; columns.len()];
-        Ok(())
-    }
-    fn row(&mut self, values: &[Value]) -> io::Result<()> {
-        for (i, v) in values.iter().enumerate() {
-            if !(v.is_number() || v.is_null()) {
-                self.right[i] = false;
-            }
-        }
-        self.rows.push(
-            values
-                .iter()
-                .zip(&self.columns)
-                .map(|(v, c)| human_cell(c, v))
-                .collect(),
-        );
-        Ok(())
-    }
-    fn end(&mut self) -> io::Result<()> {
-        writeln!(self.out, "{}", self.title)?;
-        writeln!(self.out)?;
-        if self.rows.is_empty() {
-            writeln!(self.out, "(no rows)")?;
-        } else {
-            output::write_table_aligned(&mut self.out, &self.columns, &self.rows, &self.right)?;
-        }
-        self.out.flush()
-    }
+/// The text renderer of a report: a title line, then the shared table layout
+/// with human units and headers.
+pub fn text_sink<'w>(out: Box<dyn Write + 'w>, opts: TableOptions, title: String) -> TableSink<'w> {
+    TableSink::new(out, opts, human_cell, human_header).titled(title)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::RowSink;
     use serde_json::json;
 
     #[test]
@@ -250,13 +203,26 @@ mod tests {
         assert_eq!(human_cell("resolution", &json!("1080p")), "1080p");
         assert_eq!(human_cell("error", &Value::Null), "");
         assert_eq!(group_digits("-1234.5"), "-1,234.5");
+        assert_eq!(human_header("duration_s"), "duration");
+        assert_eq!(human_cell("hours", &json!(0.0006)), "<0.1");
+        assert_eq!(human_duration(2.2), "2 seconds");
+        assert_eq!(human_duration(0.0006 * 3600.0), "2 seconds");
+        assert_eq!(human_duration(600.0), "10 minutes");
+        assert_eq!(human_duration(45_000.0), "12.5 hours");
+        assert_eq!(human_header("total_bytes"), "total");
+        assert_eq!(human_header("video_codec"), "video codec");
+        assert_eq!(human_header("s"), "s");
     }
 
     #[test]
     fn text_table_has_title_and_aligned_units() {
         let mut buf = Vec::new();
         {
-            let mut s = TextSink::new(Box::new(&mut buf), "containers: by format".into());
+            let mut s = text_sink(
+                Box::new(&mut buf),
+                TableOptions::default(),
+                "containers: by format".into(),
+            );
             s.begin(&["container".into(), "files".into(), "bytes".into()])
                 .unwrap();
             s.row(&[json!("mkv"), json!(12), json!(2048)]).unwrap();

@@ -185,10 +185,10 @@ pub fn summary_from(
         &mut out,
         "Library",
         &format!(
-            "{} on disk · {} · {} hours{}",
+            "{} on disk · {} · {}{}",
             files(on_disk),
             human_bytes(all.2 - missing.2),
-            group_digits(&format!("{:.1}", all.1 - missing.1)),
+            super::render::human_duration((all.1 - missing.1) * 3600.0),
             if hosts > 1 {
                 format!(" · {hosts} hosts")
             } else {

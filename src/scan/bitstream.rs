@@ -505,12 +505,21 @@ pub fn pixel_format(codec: &str, first: Option<&[u8]>, config: Option<&[u8]>) ->
         },
         "mjpeg" => return jpeg_pixel_format(data),
         "dvvideo" => {
-            // DIF header section: DSF (625/50 or 525/60) and APT. IEC 61834 DV
-            // samples 4:2:0 at 625/50 and 4:1:1 at 525/60; others are not told.
+            // DIF header section: DSF (625/50 or 525/60) and APT; the VAUX
+            // source pack (0x60, in DIF blocks 3-5) has the stream type: DV50
+            // is 4:2:2, DV25 is 4:1:1 except IEC 61834 at 625/50 (4:2:0).
             let dsf = data.get(3)? & 0x80 != 0;
-            match (dsf, data.get(4)? & 7) {
-                (true, 0) => "yuv420p",
-                (false, 0) => "yuv411p",
+            let apt = data.get(4)? & 7;
+            let vaux = data.get(240..480)?;
+            let stype = (0..15 * 3).find_map(|i| {
+                let block = i / 15;
+                let pack = &vaux[block * 80 + 3 + (i % 15) * 5..];
+                (pack[0] == 0x60).then(|| pack[3] & 0x1F)
+            });
+            match (stype, dsf, apt) {
+                (Some(4), _, _) => "yuv422p",
+                (Some(0) | None, true, 0) => "yuv420p",
+                (Some(0) | None, _, 0 | 1) => "yuv411p",
                 _ => return None,
             }
         }
@@ -605,6 +614,81 @@ fn jpeg_pixel_format(b: &[u8]) -> Option<String> {
         i += 2 + len;
     }
     None
+}
+
+/// The bit depth a pixel format name carries: `yuv420p` 8, `yuv422p10le` 10.
+pub fn pix_fmt_depth(pix_fmt: &str) -> Option<u32> {
+    let digits: String = pix_fmt
+        .trim_end_matches("le")
+        .trim_end_matches("be")
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    match digits.parse::<u32>() {
+        Ok(d) if (9..=16).contains(&d) => Some(d),
+        _ if pix_fmt.starts_with("yuv") || pix_fmt.starts_with("gray") || pix_fmt == "nv12" => {
+            Some(8)
+        }
+        _ => None,
+    }
+}
+
+/// Bits per sample of FLAC (STREAMINFO after the `fLaC` marker) or ALAC (the
+/// ALACSpecificConfig, bare or inside its `alac` box).
+pub fn lossless_bit_depth(codec: &str, config: &[u8]) -> Option<u32> {
+    match codec {
+        "flac" => {
+            let at = config.windows(4).position(|w| w == b"fLaC")? + 4;
+            // Block header (4), min/max block size (4), min/max frame size (6).
+            let mut r = Bits::new(config.get(at + 4 + 10..)?);
+            r.u(20 + 3)?;
+            Some(r.u(5)? + 1)
+        }
+        "alac" => {
+            let at = if config.get(4..8) == Some(b"alac") {
+                12
+            } else {
+                0
+            };
+            config.get(at + 5).map(|&b| b as u32).filter(|&b| b > 0)
+        }
+        _ => None,
+    }
+}
+
+/// Channels of an AC-3 or E-AC-3 sync frame (ATSC A/52, 5.4 and E.1.2):
+/// the coding mode plus the LFE channel.
+pub fn ac3_channels(b: &[u8]) -> Option<i32> {
+    const MODES: [i32; 8] = [2, 1, 2, 3, 3, 4, 4, 5];
+    let at = b.windows(2).take(4096).position(|w| w == [0x0B, 0x77])?;
+    let f = b.get(at..)?;
+    let bsid = f.get(5)? >> 3;
+    let mut r = Bits::new(f);
+    if bsid <= 10 {
+        // sync (16), crc1 (16), fscod (2), frmsizecod (6), bsid (5), bsmod (3).
+        r.u(16 + 16 + 2 + 6 + 5 + 3)?;
+        let acmod = r.u(3)? as usize;
+        if acmod & 1 == 1 && acmod != 1 {
+            r.u(2)?;
+        }
+        if acmod & 4 != 0 {
+            r.u(2)?;
+        }
+        if acmod == 2 {
+            r.u(2)?;
+        }
+        Some(MODES[acmod] + r.u(1)? as i32)
+    } else {
+        // sync (16), strmtyp (2), substreamid (3), frmsiz (11), fscod (2),
+        // numblkscod or fscod2 (2).
+        r.u(16 + 2 + 3 + 11 + 2 + 2)?;
+        let acmod = r.u(3)? as usize;
+        Some(MODES[acmod] + r.u(1)? as i32)
+    }
 }
 
 /// NAL units of an Annex B byte stream.
@@ -736,6 +820,21 @@ mod tests {
             (Some(0), Some(1), Some(2), Some(3))
         );
         assert_eq!(unescape(&[0, 0, 3, 1, 0, 0, 3]), vec![0, 0, 1, 0, 0]);
+    }
+
+    #[test]
+    fn depths_from_pixel_formats() {
+        assert_eq!(pix_fmt_depth("yuv420p"), Some(8));
+        assert_eq!(pix_fmt_depth("yuv422p10le"), Some(10));
+        assert_eq!(pix_fmt_depth("yuvj420p"), Some(8));
+        assert_eq!(pix_fmt_depth("rgb24"), None);
+    }
+
+    #[test]
+    fn ac3_coding_modes() {
+        // AC-3, 48 kHz, bsid 8, acmod 7 (3/2), cmix, surmix, lfe on: 5.1.
+        let frame = [0x0B, 0x77, 0, 0, 0x00, 0x40, 0b1110_1011, 0b1000_0000];
+        assert_eq!(ac3_channels(&frame), Some(6));
     }
 
     #[test]

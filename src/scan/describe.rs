@@ -16,7 +16,7 @@ use super::document::{
     Attachment, AudioSummary, Chapter, ContentLightLevel, Document, MasteringDisplay, Stream,
     VideoSummary,
 };
-use super::headers::{ASF_VIDEO, Headers};
+use super::headers::Headers;
 use super::names;
 
 /// One elementary stream as the probe heard it before its first buffer.
@@ -26,6 +26,8 @@ pub struct Heard {
     pub caps: gst::Caps,
     pub tags: gst::TagList,
     pub first: Option<gst::Buffer>,
+    /// The second buffer's timestamp, kept for video whose caps lack a rate.
+    pub second_pts: Option<gst::ClockTime>,
 }
 
 /// Describe a file from what its streams said. `container_caps` are the type
@@ -52,6 +54,7 @@ pub fn describe(
     doc.major_brand = headers.major_brand.clone();
     doc.compatible_brands = headers.compatible_brands.clone();
     doc.size = size;
+    let duration = mpeg_duration(duration, headers, &streams).or(duration);
     if let Some(d) = duration.filter(|d| d.nseconds() > 0) {
         doc.duration_ns = Some(d.nseconds());
         let secs = d.nseconds() as f64 / 1e9;
@@ -65,13 +68,12 @@ pub fn describe(
     }
     let (tags, mut attachments) = tags_json(global, true);
     doc.tags = tags;
-    let mut video_index = 0;
     for heard in &streams {
         let mut s = stream(heard, container.as_deref());
         let (stream_tags, more) = tags_json(&heard.tags, false);
         attachments.extend(more);
         apply_tags(&mut s, stream_tags, container.as_deref());
-        apply_headers(&mut s, &heard.id, headers, &mut video_index);
+        apply_headers(&mut s, &heard.id, headers);
         doc.streams.push(s);
     }
     doc.attachments = attachments;
@@ -93,6 +95,31 @@ pub fn describe(
     }
     summarise(&mut doc);
     doc
+}
+
+/// MPEG-TS and -PS: the span of presentation timestamps plus one video frame,
+/// as ffprobe estimates the duration. Used where GStreamer has none (short
+/// transport streams) or strays from it by less than half (program streams,
+/// whose duration GStreamer estimates from the mux rate); a span far from
+/// GStreamer's means a timestamp reset, and GStreamer's stands.
+fn mpeg_duration(
+    gst_duration: Option<gst::ClockTime>,
+    headers: &Headers,
+    streams: &[Heard],
+) -> Option<gst::ClockTime> {
+    let span = headers.pts_span_s.filter(|&s| s > 0.0)?;
+    let frame = streams.iter().find_map(|h| {
+        let s = h.caps.structure(0)?;
+        let fr = s.get::<gst::Fraction>("framerate").ok()?;
+        (s.name().starts_with("video/") && fr.numer() > 0)
+            .then(|| fr.denom() as f64 / fr.numer() as f64)
+    });
+    let ours = span + frame.unwrap_or(0.0);
+    let take = match gst_duration.map(|d| d.nseconds() as f64 / 1e9) {
+        None => true,
+        Some(g) => (ours - g).abs() < 0.5 * g,
+    };
+    take.then(|| gst::ClockTime::from_nseconds((ours * 1e9).round() as u64))
 }
 
 /// Counts, languages and the first video and audio stream, for the typed columns.
@@ -211,6 +238,9 @@ fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     }
     if out.kind == "video" {
         field_order(s, heard.first.as_ref(), &mut out);
+        if out.frame_rate.is_none() {
+            frame_rate_from_timestamps(heard, &mut out);
+        }
     }
     let depth = s
         .get::<u32>("bit-depth-luma")
@@ -223,14 +253,10 @@ fn stream(heard: &Heard, container: Option<&str>) -> Stream {
         out.pix_fmt =
             names::pix_fmt(out.chroma_format.as_deref(), depth, raw.as_deref()).or_else(|| {
                 let first = heard.first.as_ref().and_then(|b| b.map_readable().ok());
-                let config = s.get::<gst::Buffer>("codec_data").ok().or_else(|| {
-                    s.get::<gst::Array>("streamheader")
-                        .ok()
-                        .and_then(|a| a.first().and_then(|v| v.get::<gst::Buffer>().ok()))
-                });
-                let config = config.as_ref().and_then(|c| c.map_readable().ok());
+                let config = config_bytes(s);
                 bitstream::pixel_format(&out.codec, first.as_deref(), config.as_deref())
             });
+        out.bit_depth = depth.or_else(|| out.pix_fmt.as_deref().and_then(bitstream::pix_fmt_depth));
     }
     if let Some(c) = get_str("colorimetry") {
         colorimetry(&c, &mut out);
@@ -247,6 +273,20 @@ fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     }
     if out.kind == "audio" {
         audio(s, &mut out);
+        if let Some(c) = config_bytes(s)
+            && let Some(bits) = bitstream::lossless_bit_depth(&out.codec, &c)
+        {
+            out.bit_depth = Some(bits);
+        }
+        if matches!(out.codec.as_str(), "ac3" | "eac3")
+            && let Some(first) = &heard.first
+            && let Ok(map) = first.map_readable()
+            && let Some(ch) = bitstream::ac3_channels(&map)
+        {
+            // The sync frame, not the sample entry (which says 2 for E-AC-3 in MP4).
+            out.channels = Some(ch);
+            out.channel_layout = channel_layout(ch, None).map(str::to_string);
+        }
         if matches!(out.codec.as_str(), "mp1" | "mp2" | "mp3")
             && let Some(first) = &heard.first
             && let Ok(map) = first.map_readable()
@@ -310,6 +350,51 @@ fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, out: &mut Str
         }
         _ => {}
     }
+}
+
+/// The frame rate two frames' timestamps give, when it is one of the common
+/// rates to within a millisecond (ASF stamps in milliseconds).
+fn frame_rate_from_timestamps(heard: &Heard, out: &mut Stream) {
+    let (Some(a), Some(b)) = (heard.first.as_ref().and_then(|f| f.pts()), heard.second_pts) else {
+        return;
+    };
+    let delta_ms = b.nseconds().saturating_sub(a.nseconds()) as f64 / 1e6;
+    const RATES: [(i32, i32); 8] = [
+        (24000, 1001),
+        (24, 1),
+        (25, 1),
+        (30000, 1001),
+        (30, 1),
+        (50, 1),
+        (60000, 1001),
+        (60, 1),
+    ];
+    let fit = RATES
+        .iter()
+        .filter(|(n, d)| (delta_ms - 1000.0 * *d as f64 / *n as f64).abs() < 0.5)
+        .min_by(|x, y| {
+            let e = |(n, d): &(i32, i32)| (delta_ms - 1000.0 * *d as f64 / *n as f64).abs();
+            e(x).total_cmp(&e(y))
+        });
+    if let Some((n, d)) = fit {
+        out.frame_rate = Some(*n as f64 / *d as f64);
+        out.frame_rate_fraction = Some(format!("{n}/{d}"));
+    }
+}
+
+/// A stream's codec configuration: `codec_data`, or its stream headers one
+/// after another (FLAC, Vorbis, Theora).
+fn config_bytes(s: &gst::StructureRef) -> Option<Vec<u8>> {
+    if let Ok(b) = s.get::<gst::Buffer>("codec_data") {
+        return b.map_readable().ok().map(|m| m.to_vec());
+    }
+    let headers = s.get::<gst::Array>("streamheader").ok()?;
+    let mut out = Vec::new();
+    for v in headers.iter() {
+        let b = v.get::<gst::Buffer>().ok()?;
+        out.extend_from_slice(&b.map_readable().ok()?);
+    }
+    Some(out)
 }
 
 fn audio(s: &gst::StructureRef, out: &mut Stream) {
@@ -377,30 +462,20 @@ fn apply_tags(s: &mut Stream, tags: Map<String, Value>, container: Option<&str>)
 }
 
 /// What the container's headers say of the stream that GStreamer does not.
-fn apply_headers(s: &mut Stream, id: &str, headers: &Headers, video_index: &mut usize) {
-    if s.kind == "video" {
-        // ASF states frame timing per stream number; video streams come in order.
-        let asf = headers
-            .tracks
-            .iter()
-            .filter(|t| t.handler == ASF_VIDEO)
-            .nth(*video_index);
-        *video_index += 1;
-        if let Some(t) = asf {
-            fill_frame_rate(s, t);
-        }
-    }
+fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     // Stream ids end in the container's track number ("…/002").
     let number = id
         .rsplit('/')
         .next()
         .and_then(|n| n.split(':').next())
-        .and_then(|n| n.parse::<u32>().ok());
-    let Some(t) = headers
-        .tracks
-        .iter()
-        .find(|t| t.handler != ASF_VIDEO && Some(t.id) == number)
-    else {
+        .and_then(|n| {
+            if headers.track_ids_hex {
+                u32::from_str_radix(n, 16).ok()
+            } else {
+                n.parse::<u32>().ok()
+            }
+        });
+    let Some(t) = headers.tracks.iter().find(|t| Some(t.id) == number) else {
         return;
     };
     if s.codec_tag.is_none() {
@@ -425,6 +500,10 @@ fn apply_headers(s: &mut Stream, id: &str, headers: &Headers, video_index: &mut 
     }
     s.default = t.default;
     s.forced = t.forced;
+    if let Some(order) = t.field_order {
+        s.field_order = Some(order.to_string());
+        s.interlaced = Some(order != "progressive");
+    }
     s.frames = s.frames.or(t.frames);
     s.duration_s = s.duration_s.or(t.duration_s);
     s.variable_frame_rate = s.variable_frame_rate.or(t.variable_frame_rate);
@@ -578,7 +657,17 @@ fn tags_json(tags: &gst::TagList, container: bool) -> (Map<String, Value>, Vec<A
         let mut vals = Vec::new();
         for v in values {
             if let Ok(sample) = v.get::<gst::Sample>() {
-                attachments.push(attachment(&sample, &key));
+                if matches!(key.as_str(), "attachment" | "image" | "preview_image") {
+                    attachments.push(attachment(&sample, &key));
+                } else {
+                    // Private data (unknown atoms and the like): described by size.
+                    let kind = sample
+                        .caps()
+                        .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
+                        .unwrap_or_default();
+                    let bytes = sample.buffer().map(|b| b.size()).unwrap_or(0);
+                    vals.push(json!({ "binary": kind, "bytes": bytes }));
+                }
             } else if let Some(j) = value_json(v) {
                 vals.push(j);
             }

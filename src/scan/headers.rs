@@ -19,12 +19,14 @@ pub struct Headers {
     pub major_brand: Option<String>,
     pub compatible_brands: Vec<String>,
     pub tracks: Vec<Track>,
+    /// Track ids in GStreamer's stream ids are hexadecimal (MPEG-TS PIDs).
+    pub track_ids_hex: bool,
+    /// MPEG-TS and MPEG-PS: the time from the first to the last presentation
+    /// timestamp, from the head and the tail of the file.
+    pub pts_span_s: Option<f64>,
     /// MP4 Nero chapters (`udta/chpl`): start in seconds and title.
     pub chapters: Vec<(f64, Option<String>)>,
 }
-
-/// The handler of an ASF stream's extended properties (frame timing only).
-pub const ASF_VIDEO: &str = "asf-video";
 
 /// One track as its container header describes it.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -42,6 +44,8 @@ pub struct Track {
     pub variable_frame_rate: Option<bool>,
     /// Frames per second an AVI or ASF header states.
     pub frame_rate: Option<(u32, u32)>,
+    /// Field order from an MP4 `fiel` box, in ffprobe's words.
+    pub field_order: Option<&'static str>,
     /// Matroska `CodecID`.
     pub codec_id: Option<String>,
     pub title: Option<String>,
@@ -50,7 +54,9 @@ pub struct Track {
 }
 
 /// Read the headers of `path` for a container of the given short name.
-pub fn read(path: &Path, container: &str) -> Headers {
+/// `timed`: the demuxer told the duration, so MPEG-TS timestamps need not be
+/// read (program streams' are read whatever GStreamer says: it estimates them).
+pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
     let Ok(file) = File::open(path) else {
         return Headers::default();
     };
@@ -64,6 +70,14 @@ pub fn read(path: &Path, container: &str) -> Headers {
         "mkv" | "webm" => r.matroska(&mut h),
         "avi" | "wav" => r.riff(&mut h),
         "asf" => r.asf(&mut h),
+        "ts" | "m2ts" => {
+            if !timed {
+                h.pts_span_s = r.pts_span();
+            }
+            h.tracks = r.ts_program(if container == "m2ts" { 192 } else { 188 });
+            h.track_ids_hex = true;
+        }
+        "mpeg-ps" => h.pts_span_s = r.pts_span(),
         _ => {}
     }
     h.declared_size = h.declared_size.filter(|&d| d > len);
@@ -158,9 +172,14 @@ impl Reader {
                     }
                 }
                 b"moov" if end <= self.len => {
+                    // The movie's timescale, which track header durations use.
+                    let scale = self.child(body, end, &[b"mvhd"]).and_then(|(m, _)| {
+                        let v = self.bytes::<1>(m)?[0];
+                        self.u32be(m + if v == 1 { 20 } else { 12 })
+                    });
                     for (k, tb, te) in self.boxes(body, end) {
                         if &k == b"trak"
-                            && let Some(t) = self.mp4_track(tb, te)
+                            && let Some(t) = self.mp4_track(tb, te, scale.unwrap_or(0))
                         {
                             h.tracks.push(t);
                         }
@@ -219,13 +238,23 @@ impl Reader {
         }
     }
 
-    fn mp4_track(&self, body: u64, end: u64) -> Option<Track> {
+    fn mp4_track(&self, body: u64, end: u64, movie_scale: u32) -> Option<Track> {
         let mut t = Track::default();
         let (tkhd, _) = self.child(body, end, &[b"tkhd"])?;
         let version = self.bytes::<1>(tkhd)?[0];
         // tkhd flags: 1 = enabled, which players (and ffprobe) take as default.
         t.default = Some(self.bytes::<4>(tkhd)?[3] & 1 == 1);
         t.id = self.u32be(tkhd + if version == 1 { 20 } else { 12 })?;
+        // The track's presentation length (after its edit list), as ffprobe
+        // gives a stream's duration; the media header's length comes second.
+        let tkhd_duration = if version == 1 {
+            self.u64be(tkhd + 28)?
+        } else {
+            self.u32be(tkhd + 20)? as u64
+        };
+        if movie_scale > 0 && tkhd_duration > 0 && tkhd_duration != u32::MAX as u64 {
+            t.duration_s = Some(tkhd_duration as f64 / movie_scale as f64);
+        }
         let (mdia, mdia_end) = self.child(body, end, &[b"mdia"])?;
         if let Some((mdhd, _)) = self.child(mdia, mdia_end, &[b"mdhd"]) {
             let v = self.bytes::<1>(mdhd)?[0];
@@ -238,7 +267,7 @@ impl Reader {
                     mdhd + 20,
                 )
             };
-            if scale > 0 && dur > 0 && dur != u32::MAX as u64 {
+            if t.duration_s.is_none() && scale > 0 && dur > 0 && dur != u32::MAX as u64 {
                 t.duration_s = Some(dur as f64 / scale as f64);
             }
             let packed = u16::from_be_bytes(self.bytes::<2>(lang)?);
@@ -258,9 +287,29 @@ impl Reader {
         }
         let (stbl, stbl_end) = self.child(mdia, mdia_end, &[b"minf", b"stbl"])?;
         if let Some((stsd, stsd_end)) = self.child(stbl, stbl_end, &[b"stsd"])
-            && let Some(&(k, _, _)) = self.boxes(stsd + 8, stsd_end).first()
+            && let Some(&(k, entry, entry_end)) = self.boxes(stsd + 8, stsd_end).first()
         {
             t.codec_tag = Some(fourcc_string(k));
+            if t.handler == "vide" {
+                // A visual sample entry's boxes follow its 78 bytes of fields;
+                // `fiel` gives the field count and order (QuickTime).
+                let fiel = self
+                    .boxes(entry + 78, entry_end)
+                    .into_iter()
+                    .find(|(k, _, _)| k == b"fiel");
+                if let Some((_, f, _)) = fiel
+                    && let Some([count, detail]) = self.bytes::<2>(f)
+                {
+                    t.field_order = match (count, detail) {
+                        (1, _) => Some("progressive"),
+                        (2, 1) => Some("tt"),
+                        (2, 6) => Some("bb"),
+                        (2, 9) => Some("tb"),
+                        (2, 14) => Some("bt"),
+                        _ => None,
+                    };
+                }
+            }
         }
         if let Some((stsz, _)) = self.child(stbl, stbl_end, &[b"stsz"]) {
             t.frames = self.u32be(stsz + 8).map(u64::from).filter(|&n| n > 0);
@@ -510,11 +559,103 @@ impl Reader {
         }
     }
 
+    /// PES timestamps in the first and last 64 KiB: the earliest and the latest
+    /// PTS, per elementary stream, as ffprobe estimates a duration. TS
+    /// packets are read by PID; program streams by start codes.
+    fn pts_span(&self) -> Option<f64> {
+        const WINDOW: u64 = 16 * 1024;
+        let head = self.vec(0, self.len.min(WINDOW) as usize)?;
+        // Frames can be larger than the window: widen it (to 1 MiB) until the
+        // tail holds a PES header.
+        let mut tail = Vec::new();
+        let mut window = WINDOW;
+        loop {
+            let tail_at = self.len.saturating_sub(window).max(head.len() as u64);
+            tail = self
+                .vec(tail_at, (self.len - tail_at) as usize)
+                .unwrap_or(tail);
+            if tail_at == head.len() as u64
+                || !pes_timestamps(&tail).is_empty()
+                || window >= 1 << 20
+            {
+                break;
+            }
+            window *= 4;
+        }
+        let first = pes_timestamps(&head).into_iter().map(|(_, p)| p).min()?;
+        let last = pes_timestamps(&head)
+            .into_iter()
+            .chain(pes_timestamps(&tail))
+            .map(|(_, p)| if p < first { p + (1u64 << 33) } else { p })
+            .max()?;
+        Some((last - first) as f64 / 90_000.0)
+    }
+
+    /// MPEG-TS: the first program's elementary streams (PAT → PMT), with the
+    /// language their descriptors give (ISO 639, DVB subtitling, teletext).
+    fn ts_program(&self, packet: usize) -> Vec<Track> {
+        // Muxers write the PAT and PMT first: the first 32 KiB hold them.
+        let Some(head) = self.vec(0, self.len.min(32 * 1024) as usize) else {
+            return Vec::new();
+        };
+        let prefix = packet - 188;
+        // The payload of the first packet of `pid` that starts a section.
+        let section = |pid: u16| -> Option<&[u8]> {
+            head.chunks_exact(packet).find_map(|p| {
+                let p = &p[prefix..];
+                let this = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
+                if p[0] != 0x47 || this != pid || p[1] & 0x40 == 0 {
+                    return None;
+                }
+                let mut at = 4;
+                if p[3] & 0x20 != 0 {
+                    at += 1 + p[4] as usize;
+                }
+                let pointer = *p.get(at)? as usize;
+                p.get(at + 1 + pointer..)
+            })
+        };
+        let pmt_pid = section(0).and_then(|pat| {
+            let len = (u16::from_be_bytes([pat[1] & 0x0F, pat[2]]) as usize).min(pat.len());
+            pat.get(8..len.saturating_sub(1))?
+                .chunks_exact(4)
+                .find(|e| u16::from_be_bytes([e[0], e[1]]) != 0)
+                .map(|e| u16::from_be_bytes([e[2] & 0x1F, e[3]]))
+        });
+        let Some(pmt) = pmt_pid.and_then(section) else {
+            return Vec::new();
+        };
+        let end = (3 + (u16::from_be_bytes([pmt[1] & 0x0F, pmt[2]]) as usize)).min(pmt.len()) - 4;
+        let info = u16::from_be_bytes([pmt[10] & 0x0F, pmt[11]]) as usize;
+        let mut at = 12 + info;
+        let mut tracks = Vec::new();
+        while at + 5 <= end {
+            let pid = u16::from_be_bytes([pmt[at + 1] & 0x1F, pmt[at + 2]]);
+            let es_len = u16::from_be_bytes([pmt[at + 3] & 0x0F, pmt[at + 4]]) as usize;
+            let mut d = at + 5;
+            let mut language = None;
+            while d + 2 <= (at + 5 + es_len).min(end) {
+                let (tag, len) = (pmt[d], pmt[d + 1] as usize);
+                if matches!(tag, 0x0A | 0x56 | 0x59) && len >= 3 {
+                    language = pmt
+                        .get(d + 2..d + 5)
+                        .map(|l| String::from_utf8_lossy(l).to_ascii_lowercase());
+                }
+                d += 2 + len;
+            }
+            tracks.push(Track {
+                id: pid as u32,
+                language: language.filter(|l| l.chars().all(|c| c.is_ascii_lowercase())),
+                ..Track::default()
+            });
+            at += 5 + es_len;
+        }
+        tracks
+    }
+
     fn asf(&self, h: &mut Headers) {
         const HEADER: [u8; 16] = guid("75B22630-668E-11CF-A6D9-00AA0062CE6C");
         const FILE_PROPERTIES: [u8; 16] = guid("8CABDCA1-A947-11CF-8EE4-00C00C205365");
-        const EXTENSION: [u8; 16] = guid("5FBF03B5-A92E-11CF-8EE3-00C00C205365");
-        const EXT_STREAM: [u8; 16] = guid("14E6A5CB-C672-4332-8399-A96952065B5A");
         let Some(head) = self.bytes::<30>(0) else {
             return;
         };
@@ -536,62 +677,64 @@ impl Reader {
             }
             out
         };
-        for (g, at, s) in objects(30, size) {
-            if g == FILE_PROPERTIES {
-                if let Some(b) = self.bytes::<8>(at + 40) {
-                    let declared = u64::from_le_bytes(b);
-                    // Zero while a file is being written (broadcast flag).
-                    if declared > 0 {
-                        h.declared_size = Some(declared);
-                    }
-                }
-            } else if g == EXTENSION {
-                // 16-byte reserved GUID, 2-byte reserved, 4-byte data size, objects.
-                for (eg, eat, _) in objects(at + 46, at + s) {
-                    if eg != EXT_STREAM {
-                        continue;
-                    }
-                    let (Some(n), Some(tpf)) =
-                        (self.bytes::<2>(eat + 72), self.bytes::<8>(eat + 74))
-                    else {
-                        continue;
-                    };
-                    let per_frame = u64::from_le_bytes(tpf);
-                    if per_frame > 0 {
-                        h.tracks.push(Track {
-                            id: u16::from_le_bytes(n) as u32,
-                            handler: ASF_VIDEO.into(),
-                            // 100-ns units: 10,000,000 / per_frame frames per second.
-                            frame_rate: reduce(10_000_000, per_frame),
-                            ..Track::default()
-                        });
-                    }
+        for (g, at, _) in objects(30, size) {
+            if g == FILE_PROPERTIES
+                && let Some(b) = self.bytes::<8>(at + 40)
+            {
+                let declared = u64::from_le_bytes(b);
+                // Zero while a file is being written (broadcast flag).
+                if declared > 0 {
+                    h.declared_size = Some(declared);
                 }
             }
         }
     }
 }
 
-/// A frame rate as a small fraction: 10,000,000 / 333,667 → 30000/1001.
-fn reduce(num: u64, den: u64) -> Option<(u32, u32)> {
-    if den == 0 {
-        return None;
+/// (stream id, PTS) of every PES header with a timestamp in `b`, found by
+/// start code: in TS payloads and program streams alike a PES header starts
+/// `00 00 01` and a stream id (0xBD private, 0xC0-0xEF audio and video).
+fn pes_timestamps(b: &[u8]) -> Vec<(u8, u64)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 14 <= b.len() {
+        if b[i] != 0 || b[i + 1] != 0 || b[i + 2] != 1 {
+            i += 1;
+            continue;
+        }
+        let id = b[i + 3];
+        if id == 0xBD || (0xC0..=0xEF).contains(&id) {
+            let h = &b[i + 6..];
+            let pts = if h[0] & 0xC0 == 0x80 {
+                // MPEG-2 PES: flags, header length, then the PTS if flagged.
+                (h[1] & 0x80 != 0).then(|| &h[3..8])
+            } else {
+                // MPEG-1: stuffing, an optional buffer size, then '0010'/'0011'.
+                let mut j = 0;
+                while j < h.len() && h[j] == 0xFF && j < 16 {
+                    j += 1;
+                }
+                if j + 1 < h.len() && h[j] & 0xC0 == 0x40 {
+                    j += 2;
+                }
+                (j + 5 <= h.len() && h[j] & 0xE0 == 0x20).then(|| &h[j..j + 5])
+            };
+            if let Some(p) = pts
+                && p[0] & 1 == 1
+                && p[2] & 1 == 1
+                && p[4] & 1 == 1
+            {
+                let v = ((p[0] as u64 >> 1) & 7) << 30
+                    | (p[1] as u64) << 22
+                    | ((p[2] as u64) >> 1) << 15
+                    | (p[3] as u64) << 7
+                    | (p[4] as u64) >> 1;
+                out.push((id, v));
+            }
+        }
+        i += 4;
     }
-    let fps = num as f64 / den as f64;
-    let whole = fps.round();
-    if (fps - whole).abs() < 0.001 {
-        return Some((whole as u32, 1));
-    }
-    let ntsc = (fps * 1.001).round();
-    if (fps - ntsc * 1000.0 / 1001.0).abs() < 0.001 {
-        return Some(((ntsc * 1000.0) as u32, 1001));
-    }
-    let g = gcd(num, den);
-    Some(((num / g) as u32, (den / g) as u32))
-}
-
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 { a.max(1) } else { gcd(b, a % b) }
+    out
 }
 
 /// An ASF GUID as it is stored: its text form with the first three groups
@@ -642,16 +785,30 @@ mod tests {
     }
 
     #[test]
+    fn pes_timestamps_of_mpeg2_and_mpeg1_headers() {
+        // 90,000 ticks = 1 s: '0010' marker, 33 bits in 3/15/15 with marker bits.
+        let pts = |v: u64, prefix: u8| {
+            [
+                prefix | (((v >> 30) as u8 & 7) << 1) | 1,
+                (v >> 22) as u8,
+                (((v >> 15) as u8) << 1) | 1,
+                (v >> 7) as u8,
+                ((v as u8) << 1) | 1,
+            ]
+        };
+        let mut b = vec![0, 0, 1, 0xE0, 0, 0, 0x80, 0x80, 5];
+        b.extend(pts(90_000, 0x20));
+        b.extend([0, 0, 1, 0xC0, 0, 0, 0xFF, 0xFF]);
+        b.extend(pts(180_000, 0x20));
+        b.extend([0u8; 8]);
+        assert_eq!(pes_timestamps(&b), vec![(0xE0, 90_000), (0xC0, 180_000)]);
+    }
+
+    #[test]
     fn asf_guids_are_stored_little_endian() {
         let g = guid("75B22630-668E-11CF-A6D9-00AA0062CE6C");
         assert_eq!(&g[..8], &[0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11]);
         assert_eq!(&g[8..], &[0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C]);
-    }
-
-    #[test]
-    fn asf_frame_times_become_fractions() {
-        assert_eq!(reduce(10_000_000, 400_000), Some((25, 1)));
-        assert_eq!(reduce(10_000_000, 333_667), Some((30000, 1001)));
     }
 
     #[test]
@@ -663,7 +820,7 @@ mod tests {
         b.extend([0x18, 0x53, 0x80, 0x67, 0x40 | 0x03, 0xE8]);
         b.extend([0u8; 10]);
         std::fs::write(&p, &b).unwrap();
-        let h = read(&p, "mkv");
+        let h = read(&p, "mkv", true);
         assert_eq!(h.declared_size, Some(11 + 1000));
     }
 }

@@ -10,6 +10,7 @@
 //! [`roots`]); the parent process is the only writer.
 
 pub mod bitstream;
+pub mod death;
 pub mod describe;
 pub mod document;
 pub mod headers;
@@ -46,6 +47,8 @@ pub struct ScanOptions {
     pub force: bool,
     pub retry_failed: bool,
     pub follow_links: bool,
+    /// Walk hidden directories and NAS/desktop junk (`walk::JUNK_DIRS`) too.
+    pub hidden: bool,
     /// Probe in this process instead of worker processes (no isolation; for
     /// measuring what isolation costs).
     pub in_process: bool,
@@ -83,6 +86,8 @@ pub struct Job {
     pub root: String,
     pub stat: FileStat,
     pub is_new: bool,
+    /// The file's [`Known::crashes`] when it is unchanged since then, else 0.
+    pub prior_crashes: u32,
 }
 
 /// Run a scan into the catalog at `db`. `stop` is raised by Ctrl-C / SIGTERM.
@@ -96,16 +101,19 @@ pub fn run(
     let host = util::host_name();
     let given: Vec<roots::Root> = opts.roots.iter().map(|r| roots::Root::resolve(r)).collect();
     let roots: Vec<PathBuf> = given.iter().map(|r| r.path().to_path_buf()).collect();
-    let filter = walk::Filter::new(&roots, &opts.extensions, &opts.excludes)?;
-    let mut cat = Catalog::open(db)?;
+    let filter =
+        walk::Filter::new(&roots, &opts.extensions, &opts.excludes)?.with_hidden(opts.hidden);
+    let mut cat = Catalog::open(db).map_err(|e| write_error(e, None, db))?;
     let roots_json = serde_json::to_string(
         &roots
             .iter()
             .map(|r| util::display_path(r))
             .collect::<Vec<_>>(),
     )?;
-    let scan_id = files::scan_start(&mut cat.conn, &host, &roots_json)?;
-    let writer = Writer::spawn(db, host.clone(), Some(scan_id))?;
+    let scan_id = files::scan_start(&mut cat.conn, &host, &roots_json)
+        .map_err(|e| write_error(e, None, db))?;
+    let writer =
+        Writer::spawn(db, host.clone(), Some(scan_id)).map_err(|e| write_error(e, None, db))?;
 
     let mut counts = ScanCounts::default();
     let mut summary_warnings = Vec::new();
@@ -210,26 +218,35 @@ pub fn run(
                     error: Some(err),
                     doc: "{}".into(),
                     probe_ms: None,
+                    crashes: 0,
                 });
                 continue;
             }
             let stat = entry.stat.expect("entries without error have a stat");
+            let mut prior_crashes = 0;
+            let mut forced = false;
             let is_new = match prior {
                 None => true,
                 Some(k) => {
                     let same = k.stat == Some(stat);
                     let settled = !matches!(k.status, Status::Unstable | Status::Missing);
-                    let retry = k.status.is_failure() && opts.retry_failed;
+                    let retry = (k.status.is_failure() && opts.retry_failed) || k.crash_retry_due();
                     if same && settled && !retry && !opts.force {
                         counts.unchanged += 1;
                         unchanged_ids.push(k.id);
                         continue;
                     }
+                    if same && k.status == Status::Crashed {
+                        prior_crashes = k.crashes;
+                    }
+                    forced = same && settled && !retry;
                     false
                 }
             };
             if is_new {
                 counts.new += 1
+            } else if forced {
+                counts.reprobed += 1
             } else {
                 counts.changed += 1
             }
@@ -238,6 +255,7 @@ pub fn run(
                 root: root_text.clone(),
                 stat,
                 is_new,
+                prior_crashes,
             });
         }
         missing_ids.extend(known_missing(&known, &filter, Some(&walked)));
@@ -283,6 +301,11 @@ pub fn run(
                 Status::Unstable => unstable += 1,
                 _ => {}
             }
+            let crashes = match outcome.status {
+                Status::Crashed if outcome.from_outside => job.prior_crashes,
+                Status::Crashed => job.prior_crashes + 1,
+                _ => 0,
+            };
             let rec = FileRecord {
                 path_bytes: util::path_bytes(&job.path).to_vec(),
                 root: job.root.clone(),
@@ -291,12 +314,15 @@ pub fn run(
                 error: outcome.error,
                 doc: outcome.doc.get().to_string(),
                 probe_ms: Some(outcome.ms),
+                crashes,
             };
             send(WriteOp::File(Box::new(rec)))
         };
         let result = if opts.in_process {
             match crate::engine::get() {
-                Some(e) => e.in_process(&jobs, opts.jobs, opts.timeout, &stop, &mut on_done),
+                Some(e) => e
+                    .in_process(&jobs, opts.jobs, opts.timeout, &stop, &mut on_done)
+                    .map(|()| supervisor::Report::default()),
                 None => Err(anyhow::anyhow!(
                     "this executable cannot probe in process; run the scan with {}",
                     crate::engine::MEDIA_EXE
@@ -306,8 +332,9 @@ pub fn run(
             supervisor::probe_all(&jobs, opts.jobs, opts.timeout, &stop, &mut on_done)
         };
         progress.finish();
-        if let Err(e) = result {
-            sup_error = Some(e);
+        match result {
+            Ok(report) => summary_warnings.extend(outside_warning(&report)),
+            Err(e) => sup_error = Some(e),
         }
     }
     let interrupted = stop.load(Ordering::Relaxed);
@@ -325,10 +352,10 @@ pub fn run(
         elapsed_s: elapsed,
         offline: roots::json(&offline),
         unreadable: roots::json(&unreadable),
+        error: sup_error.as_ref().map(|e| format!("{e:#}")),
     });
-    let written = writer.finish();
-    if let Err(e) = written {
-        return Err(explain_write_error(e, db));
+    if let Err(stopped) = writer.finish() {
+        return Err(write_error(stopped.error, stopped.scan_marked, db));
     }
     if let Some(e) = sup_error {
         return Err(e);
@@ -380,14 +407,56 @@ impl ScanSummary {
     }
 }
 
-fn explain_write_error(e: CatalogError, db: &std::path::Path) -> anyhow::Error {
-    let text = e.to_string();
-    if text.contains("full") || text.contains("disk I/O") {
-        anyhow::anyhow!(
-            "could not write catalog {}: {text}; free some space and run the scan again (it resumes where it stopped)",
-            db.display()
-        )
+/// What a user needs to hear when probe workers were killed from outside: that
+/// it happened, that no file was blamed, and what became of the files.
+fn outside_warning(r: &supervisor::Report) -> Option<String> {
+    (r.outside_kills > 0).then(|| {
+        let mut w = format!(
+            "probe workers were killed from outside {} time(s) (by a signal, with memory far below the limit: a watchdog, the OOM killer acting for another process, or a kill); no file was blamed and their files were probed again",
+            r.outside_kills
+        );
+        if r.given_up > 0 {
+            w.push_str(&format!(
+                ", except {} whose worker was killed {} times while probing it alone: stored as `crashed` (killed from outside), not the file's fault, probed again on the next scan",
+                r.given_up,
+                supervisor::MAX_OUTSIDE_ALONE
+            ));
+        }
+        w
+    })
+}
+
+/// The one message for a scan whose catalog writes failed: the cause once (the
+/// error's own text, not its chain of sources, which repeats it), what became
+/// of the scan's row (`marked`, when there was one), and what to do.
+fn write_error(
+    error: CatalogError,
+    marked: Option<Result<(), String>>,
+    db: &std::path::Path,
+) -> anyhow::Error {
+    let CatalogError::Sql(sql) = &error else {
+        return error.into();
+    };
+    let text = match sql {
+        rusqlite::Error::SqliteFailure(e, Some(msg)) if e.extended_code > 0xff => {
+            format!("{msg} (SQLite error {})", e.extended_code)
+        }
+        other => other.to_string(),
+    };
+    let marked = match marked {
+        Some(Ok(())) => "; the scan is marked failed in the catalog".to_string(),
+        Some(Err(e)) => format!(
+            "; marking the scan failed did not work either ({e}), so the next scan marks it interrupted"
+        ),
+        None => String::new(),
+    };
+    let advice = if text.contains("full") || text.contains("disk I/O") {
+        "; free some space and run the scan again (it resumes where it stopped)"
     } else {
-        anyhow::anyhow!("could not write catalog {}: {text}", db.display())
-    }
+        ""
+    };
+    anyhow::anyhow!(
+        "could not write catalog {}: {text}{marked}{advice}",
+        db.display()
+    )
 }

@@ -186,6 +186,7 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
                     id: std::mem::take(&mut s.id),
                     flags: s.flags,
                     first: s.first.take(),
+                    second_pts: s.second_pts,
                     caps: s.caps.take()?,
                     tags: std::mem::replace(&mut s.tags, gst::TagList::new()),
                 })
@@ -214,7 +215,10 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
         .as_ref()
         .and_then(|c| names::container_name(c))
         .unwrap_or_default();
-    let head = headers::read(path, &short);
+    let timed = found
+        .as_ref()
+        .is_ok_and(|f| f.0.is_some_and(|d| d.nseconds() > 0));
+    let head = headers::read(path, &short, timed);
     let size = std::fs::metadata(path).ok().map(|m| m.len());
     match found {
         Ok((duration, streams, global, toc)) => {
@@ -330,6 +334,8 @@ struct Stream {
     tags: gst::TagList,
     /// The first buffer in the segment: headers some facts are read from.
     first: Option<gst::Buffer>,
+    /// The timestamp of the second, where the first could not tell the rate.
+    second_pts: Option<gst::ClockTime>,
     segment: Option<gst::FormattedSegment<gst::ClockTime>>,
     /// Had its first buffer, a gap or the end of the stream.
     done: bool,
@@ -340,6 +346,18 @@ struct Stream {
 }
 
 impl Stream {
+    /// Video whose caps give no frame rate (ASF written by ffmpeg, for one)
+    /// waits for a second frame: the two timestamps tell the frame duration.
+    fn wants_second_buffer(&self) -> bool {
+        let Some(s) = self.caps.as_ref().and_then(|c| c.structure(0)) else {
+            return false;
+        };
+        s.name().starts_with("video/")
+            && !s
+                .get::<gst::Fraction>("framerate")
+                .is_ok_and(|f| f.numer() > 0 && f.denom() > 0)
+    }
+
     /// Does `buffer` fall in the stream's segment, as a sink would clip it?
     fn in_segment(&self, buffer: &gst::BufferRef) -> bool {
         let (Some(segment), Some(start)) = (&self.segment, buffer.pts()) else {
@@ -530,17 +548,30 @@ impl Ctx {
                     return Err(gst::FlowError::Flushing);
                 };
                 shared.update(|st| {
+                    // A demuxer still announcing streams must read on: FLV, for
+                    // one, may hold a video tag after the first audio tags, and
+                    // a demuxer whose every pad is done stops before reaching it.
+                    let announcing = st.demuxers > 0;
                     let Some(s) = st.streams.get_mut(index) else {
                         return Err(gst::FlowError::Flushing);
                     };
                     if s.done {
+                        if announcing {
+                            return Ok(gst::FlowSuccess::Ok);
+                        }
                         // Enough of this stream: the demuxer may stop feeding it.
                         return Err(gst::FlowError::Eos);
                     }
                     // Data before the segment starts: a sink would drop it too.
-                    s.done = s.in_segment(&buffer);
-                    if s.done {
+                    if !s.in_segment(&buffer) {
+                        return Ok(gst::FlowSuccess::Ok);
+                    }
+                    if s.first.is_none() {
+                        s.done = !s.wants_second_buffer();
                         s.first = Some(buffer);
+                    } else {
+                        s.second_pts = buffer.pts();
+                        s.done = true;
                     }
                     Ok(gst::FlowSuccess::Ok)
                 })
@@ -574,6 +605,7 @@ impl Ctx {
             flags: gst::StreamFlags::empty(),
             caps: None,
             first: None,
+            second_pts: None,
             tags: gst::TagList::new(),
             segment: None,
             done: false,
@@ -796,6 +828,7 @@ mod tests {
             gst::Caps::builder("video/x-h264")
                 .field("width", w)
                 .field("height", 240)
+                .field("framerate", gst::Fraction::new(25, 1))
                 .build()
         };
         assert!(src.push_event(gst::event::StreamStart::new("s1")));
@@ -839,6 +872,42 @@ mod tests {
         assert_eq!(shared.lock().streams[0].caps.as_ref().unwrap(), &caps(640));
         assert!(src.push_event(gst::event::Eos::new()));
         assert!(shared.lock().streams[0].eos);
+    }
+
+    #[test]
+    fn video_without_a_frame_rate_waits_for_a_second_frame() {
+        init().unwrap();
+        let pipeline = gst::Pipeline::new();
+        let shared: Arc<Shared> = Arc::default();
+        let src = gst::Pad::builder(gst::PadDirection::Src).build();
+        src.set_active(true).unwrap();
+        Ctx::new(&pipeline, &shared).end_stream(&src);
+        assert!(src.push_event(gst::event::StreamStart::new("s1")));
+        let caps = gst::Caps::builder("video/x-wmv")
+            .field("width", 320)
+            .build();
+        assert!(src.push_event(gst::event::Caps::new(&caps)));
+        let segment = gst::FormattedSegment::<gst::ClockTime>::new();
+        assert!(src.push_event(gst::event::Segment::new(&segment)));
+        let buffer = |ms: u64| {
+            let mut b = gst::Buffer::new();
+            b.get_mut()
+                .unwrap()
+                .set_pts(gst::ClockTime::from_mseconds(ms));
+            b
+        };
+        assert_eq!(src.push(buffer(0)), Ok(gst::FlowSuccess::Ok));
+        assert!(
+            !shared.lock().streams[0].done,
+            "one frame cannot tell a rate"
+        );
+        assert_eq!(src.push(buffer(40)), Ok(gst::FlowSuccess::Ok));
+        let st = shared.lock();
+        assert!(st.streams[0].done);
+        assert_eq!(
+            st.streams[0].second_pts,
+            Some(gst::ClockTime::from_mseconds(40))
+        );
     }
 
     #[test]

@@ -23,6 +23,10 @@ pub struct Done {
     pub doc: Box<serde_json::value::RawValue>,
     pub ms: f64,
     pub stat: Option<FileStat>,
+    /// Set by the supervisor on a path given up because its worker kept being
+    /// killed from outside: a failure of this run, not evidence against the file.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_outside: bool,
 }
 
 pub(crate) fn empty_doc() -> Box<serde_json::value::RawValue> {

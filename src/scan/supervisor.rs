@@ -3,9 +3,14 @@
 //!
 //! Invariants: each job is reported to `on_done` exactly once; a path past its
 //! deadline gets the worker killed and is reported `timeout`; when a worker dies,
-//! the paths it had started are retried one at a time (suspects), and only a path
-//! that kills a worker while probed alone is `crashed` — so a worker killed from
-//! outside blames nobody; paths sent but not started are simply sent again.
+//! the paths it had started are retried one at a time (suspects), and a path is
+//! `crashed` only on evidence (see [`super::death`]): it killed a fresh worker
+//! while probed alone once by a signal a parser raises itself, or twice by any
+//! other death. A worker killed from outside blames nobody: what it had started
+//! is sent again, and only a path that keeps getting its worker killed while
+//! alone ([`MAX_OUTSIDE_ALONE`] times) is given up for this run, stored as
+//! killed from outside (never as the file's fault), so a scan always ends.
+//! Paths sent but not started are simply sent again.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Write};
@@ -16,6 +21,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 
 use super::Job;
+use super::death::{self, Blame, Death};
 use super::protocol::{self, Done};
 use crate::catalog::files::Status;
 use crate::engine;
@@ -24,6 +30,29 @@ use crate::engine;
 const GRACE: Duration = Duration::from_millis(1500);
 /// A worker that dies this many times in a row without finishing anything is a fatal error.
 const MAX_BARREN_DEATHS: u32 = 5;
+/// The same, when every one of those deaths was a kill from outside: a worker
+/// killed while it starts up says nothing about the files, so allow more.
+const MAX_BARREN_OUTSIDE: u32 = 25;
+/// Deaths by an ambiguous cause (see [`Blame::Ambiguous`]) with one path alone
+/// that convict it.
+const AMBIGUOUS_DEATHS_ALONE: u32 = 2;
+/// Outside kills of a worker probing a path among others before that path is
+/// probed alone, where each kill is counted against it.
+const MAX_OUTSIDE_CROWD: u32 = 3;
+/// Outside kills of a worker probing one path alone before the run gives that
+/// path up (stored as killed from outside, probed again on the next scan).
+pub const MAX_OUTSIDE_ALONE: u32 = 3;
+/// How often the parent looks at the worker's resident memory.
+const RSS_EVERY: Duration = Duration::from_millis(20);
+
+/// What the supervisor saw besides the outcomes it reported.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Report {
+    /// Worker deaths judged to be kills from outside.
+    pub outside_kills: u32,
+    /// Paths given up because their worker kept being killed from outside.
+    pub given_up: u32,
+}
 
 enum Event {
     Started(u64, u64),
@@ -40,6 +69,9 @@ struct WorkerProc {
     stdin: Option<ChildStdin>,
     /// When this worker last said anything (or was started).
     last_event: Instant,
+    /// Its resident memory when last looked at, and when that was.
+    rss: u64,
+    rss_at: Instant,
 }
 
 impl WorkerProc {
@@ -99,6 +131,8 @@ impl WorkerProc {
             child,
             stdin,
             last_event: Instant::now(),
+            rss: 0,
+            rss_at: Instant::now(),
         })
     }
 
@@ -136,21 +170,20 @@ impl WorkerProc {
         let _ = self.child.wait();
     }
 
-    fn exit_text(&mut self) -> String {
-        match self.child.wait() {
-            Ok(st) => {
-                use std::os::unix::process::ExitStatusExt;
-                if let Some(sig) = st.signal() {
-                    let name = nix::sys::signal::Signal::try_from(sig)
-                        .map(|s| s.as_str())
-                        .unwrap_or("?");
-                    format!("the probe crashed (signal {sig}, {name})")
-                } else {
-                    format!("the probe exited unexpectedly ({st})")
-                }
+    /// Look at the worker's resident memory now and then. A dead worker (a
+    /// zombie until waited for) shows none: the last live figure is kept.
+    fn sample_rss(&mut self) {
+        if self.rss_at.elapsed() >= RSS_EVERY {
+            self.rss_at = Instant::now();
+            let rss = death::rss_of(self.child.id());
+            if rss > 0 {
+                self.rss = rss;
             }
-            Err(e) => format!("the probe died: {e}"),
         }
+    }
+
+    fn death(&mut self, limit: u64) -> Death {
+        death::judge(self.child.wait(), self.rss, limit)
     }
 }
 
@@ -161,6 +194,23 @@ impl Drop for WorkerProc {
     }
 }
 
+/// Counters of deaths and convictions per path, and the kills from outside.
+#[derive(Default)]
+struct Tally {
+    /// Ambiguous deaths per path while it was probed alone.
+    ambiguous_alone: HashMap<u64, u32>,
+    /// Outside kills per path while it was probed among others / alone.
+    outside_crowd: HashMap<u64, u32>,
+    outside_alone: HashMap<u64, u32>,
+    report: Report,
+}
+
+fn bump(map: &mut HashMap<u64, u32>, id: u64) -> u32 {
+    let n = map.entry(id).or_default();
+    *n += 1;
+    *n
+}
+
 /// Probe every job; call `on_done` once per job, in completion order.
 pub fn probe_all(
     jobs: &[Job],
@@ -168,7 +218,7 @@ pub fn probe_all(
     timeout: Duration,
     stop: &AtomicBool,
     on_done: impl FnMut(&Job, Done) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Report> {
     run_all("__probe-worker", jobs, parallel, timeout, stop, on_done)
 }
 
@@ -180,25 +230,26 @@ pub fn run_all(
     timeout: Duration,
     stop: &AtomicBool,
     mut on_done: impl FnMut(&Job, Done) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Report> {
     let parallel = parallel.max(1);
     let (tx, rx): (Sender<Event>, Receiver<Event>) = unbounded();
     let mut proc = WorkerProc::spawn(verb, 0, parallel, timeout, tx.clone())?;
     let mut queue: VecDeque<u64> = (0..jobs.len() as u64).collect();
     let mut suspects: VecDeque<u64> = VecDeque::new();
-    // Suspects already sent alone: dying again on one of these convicts it.
-    let mut tried_alone: std::collections::HashSet<u64> = std::collections::HashSet::new();
     // id → when it started (None: sent, not started yet)
     let mut in_flight: HashMap<u64, Option<Instant>> = HashMap::new();
     let mut solo = false;
     let mut barren_deaths = 0u32;
+    let mut barren_outside = 0u32;
+    let mut tally = Tally::default();
+    let limit = death::memory_limit();
     let deadline = timeout + GRACE;
     let window = parallel * 4;
 
     loop {
         if stop.load(Ordering::Relaxed) {
             proc.kill();
-            return Ok(());
+            return Ok(tally.report);
         }
         // Feed: suspects go alone, one at a time.
         if in_flight.is_empty() && solo {
@@ -211,7 +262,6 @@ pub fn run_all(
                 .flatten()
             {
                 solo = true;
-                tried_alone.insert(id);
                 worker_broken |= !send(&mut proc, jobs, id, &mut in_flight);
                 break;
             }
@@ -226,7 +276,7 @@ pub fn run_all(
         }
         if in_flight.is_empty() && queue.is_empty() && suspects.is_empty() {
             proc.close_input();
-            return Ok(());
+            return Ok(tally.report);
         }
         if queue.is_empty() && suspects.is_empty() && proc.stdin.is_some() && !solo {
             // Nothing more to send: let the worker exit when it is done.
@@ -235,6 +285,7 @@ pub fn run_all(
 
         let mut died = worker_broken;
         let event = rx.recv_timeout(Duration::from_millis(50));
+        proc.sample_rss();
         if matches!(&event, Ok(Event::Started(g, _)) | Ok(Event::Done(g, _)) if *g == proc.generation)
         {
             proc.last_event = Instant::now();
@@ -248,6 +299,7 @@ pub fn run_all(
             Ok(Event::Done(g, done)) if g == proc.generation => {
                 if in_flight.remove(&done.id).is_some() {
                     barren_deaths = 0;
+                    barren_outside = 0;
                     let id = done.id;
                     on_done(&jobs[id as usize], *done)?;
                 }
@@ -305,34 +357,103 @@ pub fn run_all(
 
         if died {
             if stop.load(Ordering::Relaxed) {
-                return Ok(());
+                return Ok(tally.report);
             }
-            let why = proc.exit_text();
+            let death = proc.death(limit);
             let mut started: Vec<u64> = in_flight
                 .iter()
                 .filter(|(_, t)| t.is_some())
                 .map(|(id, _)| *id)
                 .collect();
-            if !started.is_empty() {
-                barren_deaths = 0;
-                started.sort_unstable();
-                for id in started {
-                    in_flight.remove(&id);
-                    if solo && tried_alone.contains(&id) {
-                        on_done(&jobs[id as usize], failed(id, Status::Crashed, why.clone()))?;
-                    } else {
-                        suspects.push_back(id);
+            started.sort_unstable();
+            if death.blame == Blame::Outside {
+                tally.report.outside_kills += 1;
+                if started.is_empty() {
+                    barren_outside += 1;
+                    if barren_outside >= MAX_BARREN_OUTSIDE {
+                        anyhow::bail!(
+                            "the probe worker was killed from outside {barren_outside} times in a row before it started any file ({}); stop whatever kills it (a watchdog, a memory limit) and scan again",
+                            death.text
+                        );
                     }
                 }
-            } else {
+            } else if started.is_empty() {
                 barren_deaths += 1;
                 if barren_deaths >= MAX_BARREN_DEATHS {
-                    anyhow::bail!("the probe worker keeps dying before it starts any file: {why}");
+                    anyhow::bail!(
+                        "the probe worker keeps dying before it starts any file: {}",
+                        death.text
+                    );
                 }
+            } else {
+                barren_deaths = 0;
+            }
+            for id in started {
+                if let Some(done) = judge_path(id, solo, &death, &proc, limit, &mut tally) {
+                    in_flight.remove(&id);
+                    on_done(&jobs[id as usize], done)?;
+                } else if solo || death.blame != Blame::Outside {
+                    in_flight.remove(&id);
+                    suspects.push_back(id);
+                } else if tally.outside_crowd.get(&id).copied().unwrap_or(0) >= MAX_OUTSIDE_CROWD {
+                    // Its workers keep being killed: count further kills against it alone.
+                    in_flight.remove(&id);
+                    suspects.push_back(id);
+                }
+                // Otherwise it stays in flight and is sent again with the others.
             }
             requeue_all(&mut in_flight, &mut queue);
             solo = false;
             proc.replace(parallel, timeout, &tx)?;
+        }
+    }
+}
+
+/// Count `death` against path `id`, which the dead worker had started (alone
+/// when `solo`), and return its outcome when that settles it: `crashed` on
+/// evidence, or given up after too many kills from outside.
+fn judge_path(
+    id: u64,
+    solo: bool,
+    death: &Death,
+    proc: &WorkerProc,
+    limit: u64,
+    tally: &mut Tally,
+) -> Option<Done> {
+    match (death.blame, solo) {
+        (Blame::Outside, false) => {
+            bump(&mut tally.outside_crowd, id);
+            None
+        }
+        (Blame::Outside, true) => {
+            let n = bump(&mut tally.outside_alone, id);
+            (n >= MAX_OUTSIDE_ALONE).then(|| {
+                tally.report.given_up += 1;
+                let mut d = failed(
+                    id,
+                    Status::Crashed,
+                    format!(
+                        "killed from outside: the probe worker got {} {n} times while probing only this file, using {} MB of {} MB memory (a watchdog, the OOM killer acting for another process, or a kill); not blamed on the file, which is probed again on the next scan",
+                        death.cause,
+                        proc.rss >> 20,
+                        limit >> 20
+                    ),
+                );
+                d.from_outside = true;
+                d
+            })
+        }
+        (_, false) => None,
+        (Blame::Parser, true) => Some(failed(id, Status::Crashed, death.text.clone())),
+        (Blame::Ambiguous, true) => {
+            let n = bump(&mut tally.ambiguous_alone, id);
+            (n >= AMBIGUOUS_DEATHS_ALONE).then(|| {
+                failed(
+                    id,
+                    Status::Crashed,
+                    format!("{} ({n} times, alone)", death.text),
+                )
+            })
         }
     }
 }
@@ -369,5 +490,6 @@ fn failed(id: u64, status: Status, error: String) -> Done {
         doc: protocol::empty_doc(),
         ms: 0.0,
         stat: None,
+        from_outside: false,
     }
 }

@@ -71,10 +71,38 @@ impl Walked {
     }
 }
 
-/// Which names are candidates: extension allow-list plus `--exclude` globs.
+/// Directories NAS boxes and desktops leave inside libraries (thumbnails,
+/// recycle bins, snapshots, file-system bookkeeping): skipped unless `--hidden`,
+/// like every directory whose name starts with a dot. `.Trash-*` matches by prefix.
+pub const JUNK_DIRS: &[&str] = &[
+    "@eaDir",
+    "#recycle",
+    "#snapshot",
+    ".@__thumb",
+    ".Trash-",
+    "$RECYCLE.BIN",
+    "System Volume Information",
+    "lost+found",
+];
+
+/// Is a directory named `name` one that is skipped by default?
+pub fn is_junk_dir(name: &[u8]) -> bool {
+    name.first() == Some(&b'.')
+        || JUNK_DIRS.iter().any(|j| {
+            if j.ends_with('-') {
+                name.starts_with(j.as_bytes())
+            } else {
+                name == j.as_bytes()
+            }
+        })
+}
+
+/// Which names are candidates: extension allow-list plus `--exclude` globs,
+/// and unless `hidden`, nothing under a [`JUNK_DIRS`] or dot directory.
 pub struct Filter {
     extensions: Vec<Vec<u8>>,
     excludes: Vec<(PathBuf, Override)>,
+    hidden: bool,
 }
 
 impl Filter {
@@ -107,6 +135,7 @@ impl Filter {
         Ok(Filter {
             extensions,
             excludes: ex,
+            hidden: false,
         })
     }
 
@@ -116,6 +145,12 @@ impl Filter {
         };
         let ext = ext.as_bytes().to_ascii_lowercase();
         self.extensions.contains(&ext)
+    }
+
+    /// Also walk hidden and junk directories (`--hidden`).
+    pub fn with_hidden(mut self, hidden: bool) -> Filter {
+        self.hidden = hidden;
+        self
     }
 
     /// Is `path` (or a directory above it, up to its root) excluded?
@@ -171,6 +206,14 @@ pub fn walk(
     if let Some(ov) = filter.override_for(root) {
         builder.overrides(ov);
     }
+    if !filter.hidden {
+        // Below the root only: a root the user names is walked whatever its name.
+        builder.filter_entry(|d| {
+            !(d.depth() > 0
+                && d.file_type().is_some_and(|t| t.is_dir())
+                && is_junk_dir(d.file_name().as_bytes()))
+        });
+    }
     let (tx, rx) = unbounded::<Result<Entry, (Option<PathBuf>, String)>>();
     let skipped = std::sync::atomic::AtomicU64::new(0);
     builder.build_parallel().run(|| {
@@ -192,6 +235,14 @@ pub fn walk(
                         return WalkState::Continue;
                     }
                     let (stat, error) = match dent.metadata() {
+                        // A FIFO, socket or device would block or mislead a
+                        // probe until --timeout: said at once instead.
+                        Ok(md) if !md.is_file() && !md.is_dir() => (
+                            Some(FileStat::from_metadata(&md)),
+                            Some(
+                                "not a regular file (a FIFO, socket or device); not probed".into(),
+                            ),
+                        ),
                         Ok(md) => (Some(FileStat::from_metadata(&md)), None),
                         Err(e) => {
                             // A dangling or looping link still has an lstat of its own.

@@ -142,6 +142,7 @@ pub(crate) fn checked(
         doc,
         ms: started.elapsed().as_secs_f64() * 1e3,
         stat,
+        from_outside: false,
     };
     let before = match stat_now(path) {
         Ok(s) => s,
@@ -192,6 +193,8 @@ pub(crate) fn checked(
 
 /// Fault injection for the test suite: `MEDIADEX_TEST_CRASH_ON` / `MEDIADEX_TEST_HANG_ON`
 /// hold a substring; a path containing it aborts the worker or hangs it.
+/// `MEDIADEX_TEST_KILL_ON` makes the worker SIGKILL itself at such a path, as
+/// a watchdog would from outside (its memory is small: nothing to blame).
 /// `MEDIADEX_TEST_DELAY_ON=SUBSTRING:MS` sleeps before looking at such a path, which
 /// gives a test time to change the file between the walk and the probe.
 fn test_hooks(path: &Path) {
@@ -209,6 +212,12 @@ fn test_hooks(path: &Path) {
         && p.contains(&s)
     {
         std::process::abort();
+    }
+    if let Ok(s) = std::env::var("MEDIADEX_TEST_KILL_ON")
+        && !s.is_empty()
+        && p.contains(&s)
+    {
+        let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
     }
     if let Ok(s) = std::env::var("MEDIADEX_TEST_HANG_ON")
         && !s.is_empty()

@@ -64,7 +64,7 @@ fn atom_offset(data: &[u8], name: &[u8; 4]) -> usize {
 }
 
 /// Many small real files in a few directories.
-fn many_files(dir: &Path, n: usize) -> Vec<PathBuf> {
+pub(crate) fn many_files(dir: &Path, n: usize) -> Vec<PathBuf> {
     let small = ["vp8.webm", "mjpeg.mov", "h264-aac.mp4", "vp9-opus.webm"];
     let src = cache_dir();
     (0..n)
@@ -157,7 +157,7 @@ fn bad_file_corpus_each_one_row_with_the_right_status() {
         ("really-mp3.mp4", "ok", ""),
         ("notes.avi", "error", "type"),
         ("folder.mkv", "error", "directory"),
-        ("pipe.mp4", "timeout", "3 s"),
+        ("pipe.mp4", "error", "not a regular file"),
         ("zeros.ts", "error", ""),
         ("loop-a.mkv", "error", "symbolic links"),
         ("loop-b.mkv", "error", "symbolic links"),
@@ -247,12 +247,22 @@ fn worker_crash_blames_only_the_culprit() {
         .as_u64()
         .unwrap();
     assert_eq!(ok, 8);
-    // A crashed file is remembered and not probed again until it changes.
+    // A crashed file is probed once more on a later scan (see
+    // `outside::a_crashed_file_is_retried_once_then_remembered`), then
+    // remembered and not probed again until it changes.
+    let out = env
+        .cmd()
+        .args(["scan", "--json"])
+        .arg(&env.lib)
+        .env("MEDIADEX_TEST_CRASH_ON", "boom")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let s = env.scan(&[], 0);
     assert_eq!(s["probed"], 0);
 }
 
-fn worker_pids(parent: u32) -> Vec<i32> {
+pub(crate) fn worker_pids(parent: u32) -> Vec<i32> {
     let mut pids = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
@@ -531,6 +541,13 @@ fn full_disk_stops_cleanly_and_a_rerun_resumes() {
             .unwrap()
             .success()
     );
+    let scan = || {
+        env.std_cmd_db(&db)
+            .args(["scan", "--json"])
+            .arg(&env.lib)
+            .output()
+            .unwrap()
+    };
     let filler = mnt.join("filler");
     let free = nix::sys::statvfs::statvfs(&mnt).unwrap();
     let avail = free.blocks_available() as u64 * free.fragment_size() as u64;
@@ -540,20 +557,18 @@ fn full_disk_stops_cleanly_and_a_rerun_resumes() {
     )
     .unwrap();
 
-    let out = env
-        .std_cmd_db(&db)
-        .args(["scan", "--json"])
-        .arg(&env.lib)
-        .output()
-        .unwrap();
+    let out = scan();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
         err.contains("full") && err.contains("free some space"),
         "{err}"
     );
+    // The cause once, on one line that says what became of the scan.
+    assert_eq!(err.matches("full").count(), 1, "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("the scan is marked failed"), "{err}");
 
-    std::fs::remove_file(&filler).unwrap();
     let q = |sql: &str| -> Vec<Value> {
         let o = env
             .std_cmd_db(&db)
@@ -563,17 +578,20 @@ fn full_disk_stops_cleanly_and_a_rerun_resumes() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         serde_json::from_slice(&o.stdout).unwrap()
     };
+    // Marked failed with its reason while the disk is still full.
+    let last = q("SELECT status, error FROM scans ORDER BY id DESC LIMIT 1");
+    assert_eq!(last[0]["status"], "failed", "{last:?}");
+    assert!(
+        last[0]["error"].as_str().unwrap_or("").contains("full"),
+        "{last:?}"
+    );
+    std::fs::remove_file(&filler).unwrap();
     assert_eq!(q("PRAGMA integrity_check")[0]["integrity_check"], "ok");
     let before = q("SELECT count(*) AS n FROM media")[0]["n"]
         .as_u64()
         .unwrap();
     assert!((before as usize) < files.len());
-    let out = env
-        .std_cmd_db(&db)
-        .args(["scan", "--json"])
-        .arg(&env.lib)
-        .output()
-        .unwrap();
+    let out = scan();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -588,4 +606,21 @@ fn full_disk_stops_cleanly_and_a_rerun_resumes() {
             .unwrap() as usize,
         files.len()
     );
+
+    // A disk with no room at all: the scan cannot even start its row; the
+    // cause is still said once, not once per error in SQLite's chain.
+    let mut fill = std::fs::File::create(&filler).unwrap();
+    while fill.write_all(&[0u8; 4096]).is_ok() {}
+    drop(fill);
+    let out = scan();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("free some space"), "{err}");
+    for cause in ["full", "disk I/O error"] {
+        assert!(
+            err.matches(cause).count() <= 1,
+            "{cause} more than once: {err}"
+        );
+    }
 }

@@ -793,9 +793,10 @@ fn sql_dir_adds_and_overrides_reports() {
     .unwrap();
     let d = dir.to_str().unwrap();
     let list = stdout(&env.run(&["report", "--list", "--sql-dir", d]));
+    assert!(list.lines().any(|l| l.starts_with("by-codec")), "{list}");
     assert!(
         list.lines()
-            .any(|l| l.starts_with("by-codec") && l.contains("codec=h264")),
+            .any(|l| l.trim_start() == "codec: text = h264 — the codec"),
         "{list}"
     );
     assert!(list.contains("my own containers"));

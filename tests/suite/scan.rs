@@ -154,9 +154,50 @@ fn rescans_probe_only_what_changed() {
     assert_eq!(row["status"], "missing");
     assert_eq!(row["doc"]["container"], "mov");
 
-    // --force → all present files again.
+    // --force → all present files again, counted as probed again, not changed.
     let s = env.scan(&["--force"], 0);
     assert_eq!(s["probed"], 3);
+    assert_eq!(s["reprobed"], 3, "{s}");
+    assert_eq!(s["changed"], 0, "{s}");
+
+    // A file named on the command line is scanned incrementally and keeps its root.
+    let one = files[0].to_str().unwrap();
+    let out = env.run(&["scan", "--json", one]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (s["new"].as_u64(), s["unchanged"].as_u64()),
+        (Some(0), Some(1)),
+        "{s}"
+    );
+    assert_eq!(s["probed"], 0, "{s}");
+    let root = &env.query(&format!(
+        "SELECT root FROM media WHERE path = '{}'",
+        one.replace('\'', "''")
+    ))[0]["root"];
+    assert_eq!(
+        root.as_str(),
+        Some(env.lib.canonicalize().unwrap().to_str().unwrap())
+    );
+    // ...and when it changes, it is probed and still keeps its root.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let data = std::fs::read(&files[0]).unwrap();
+    std::fs::write(&files[0], &data).unwrap();
+    let out = env.run(&["scan", "--json", one]);
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["changed"], 1, "{s}");
+    let root = &env.query(&format!(
+        "SELECT root FROM media WHERE path = '{}'",
+        one.replace('\'', "''")
+    ))[0]["root"];
+    assert_eq!(
+        root.as_str(),
+        Some(env.lib.canonicalize().unwrap().to_str().unwrap())
+    );
     assert_eq!(env.query("SELECT count(*) AS n FROM media")[0]["n"], 4);
 }
 
@@ -438,13 +479,25 @@ fn a_missing_media_executable_is_a_clear_error() {
     std::fs::create_dir_all(&alone).unwrap();
     let exe = alone.join("mediadex");
     std::fs::copy(assert_cmd::cargo::cargo_bin("mediadex"), &exe).unwrap();
-    let out = std::process::Command::new(&exe)
-        .arg("--db")
-        .arg(&env.db)
-        .args(["scan", env.lib.to_str().unwrap()])
-        .env("MEDIADEX_HOST", HOST)
-        .output()
-        .unwrap();
+    // A test thread forking meanwhile may hold the copy's write descriptor for
+    // a moment (ETXTBSY): wait for it to close.
+    let out = (0..100)
+        .find_map(|_| {
+            match std::process::Command::new(&exe)
+                .arg("--db")
+                .arg(&env.db)
+                .args(["scan", env.lib.to_str().unwrap()])
+                .env("MEDIADEX_HOST", HOST)
+                .output()
+            {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    None
+                }
+                other => Some(other.unwrap()),
+            }
+        })
+        .expect("the copied executable stays busy");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("mediadex-media is missing"), "{err}");

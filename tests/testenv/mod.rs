@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod media;
+pub mod truth;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -1,0 +1,361 @@
+#!/usr/bin/env bash
+# Generate, with ffmpeg, a corpus of small media files of many kinds: the
+# ground truth for the differential test against ffprobe (tests/suite/truth.rs)
+# and for `make truth`.
+#
+# usage: scripts/gen-ffmpeg-corpus.sh OUTDIR
+#
+# One file per kind, named by kind (aac-mono.mp4, dnxhr-lb.mov, ...), from
+# lavfi test sources (testsrc2, sine), 1-2 s, small sizes, every encoder run
+# single-threaded with bit-exact flags. Most real libraries were muxed by
+# ffmpeg (or HandBrake, which uses libavformat), so these are the files a
+# scanner meets most; the set covers the kinds listed in issue 11 and a few
+# more. Besides the media:
+#   truncated-*   the first 70% of a file (an incomplete download or copy)
+#   notmedia.mkv  a plain text file with a media extension
+#
+# Kinds this ffmpeg cannot make (noted where they would be):
+#   VC-1 (ffmpeg has no VC-1 encoder; WMV2 stands in for the WMV family).
+#   A display-matrix rotation (ffmpeg 5.1 cannot write one): rotate90.mp4 is
+#   written plain and the video track's tkhd matrix is patched to a 90° turn.
+#   Bitmap subtitles from text (ffmpeg converts only text->text or
+#   bitmap->bitmap): a tiny HDMV PGS stream is written by hand (python3), then
+#   copied (hdmv_pgs_subtitle) or transcoded to dvd_subtitle and dvb_subtitle.
+#
+# Idempotent: a file that exists is kept; files are written under a hidden
+# name and renamed when complete. Needs ffmpeg (Debian ffmpeg 5.1 has every
+# encoder used here) and /usr/bin/python3 (standard library only).
+#
+# env:
+#   GEN_VERBOSE=1   print each file as it is written
+set -euo pipefail
+
+die() { echo "gen-ffmpeg-corpus: $*" >&2; exit 1; }
+[[ $# -eq 1 ]] || die "usage: $0 OUTDIR"
+OUT=$1
+command -v ffmpeg >/dev/null 2>&1 || die "ffmpeg not found (install ffmpeg)"
+PY=/usr/bin/python3
+[[ -x $PY ]] || PY=$(command -v python3) || die "python3 not found (install python3)"
+mkdir -p "$OUT"
+SRC=$OUT/.src
+mkdir -p "$SRC"
+
+FF=(ffmpeg -nostdin -hide_banner -loglevel error -y -threads 1 -filter_threads 1)
+# Output options every file gets: no encoder/creation-time noise, one thread.
+# (Codec flags are a single option: a kind that sets -flags:v adds +bitexact
+# itself, see gen.)
+BX=(-fflags +bitexact -threads 1)
+
+# Inputs. Test sources are synthetic, so every run encodes the same frames.
+v() { # v [SIZE [RATE [SECONDS]]]
+  echo "-f lavfi -i testsrc2=size=${1:-320x240}:rate=${2:-25}:duration=${3:-1}"
+}
+a() { # a [RATE [SECONDS [FREQ]]]
+  echo "-f lavfi -i sine=frequency=${3:-440}:sample_rate=${1:-48000}:duration=${2:-1}"
+}
+H264=(-c:v libx264 -preset ultrafast -pix_fmt yuv420p -x264-params threads=1:log-level=error)
+X265=(-c:v libx265 -preset ultrafast)
+X265P=pools=none:frame-threads=1:log-level=error
+AAC=(-c:a aac -b:a 64k)
+
+# gen NAME FFMPEG-ARGS...: run ffmpeg with the arguments, writing OUT/NAME
+# (the muxer follows from NAME's extension unless the arguments name one).
+gen() {
+  local name=$1
+  shift
+  [[ -e $OUT/$name ]] && return 0
+  local tmp
+  tmp=$(dirname "$OUT/$name")/.part-$(basename "$name")
+  [[ ${GEN_VERBOSE:-0} == 1 ]] && echo "$name" >&2
+  local flags=(-flags:v +bitexact -flags:a +bitexact)
+  [[ " $* " == *" -flags:v "* ]] && flags=(-flags:a +bitexact)
+  # (chapters keep their titles only with the metadata mapped)
+  [[ " $* " == *" -map_chapters "* ]] || flags+=(-map_metadata -1)
+  "${FF[@]}" "$@" "${BX[@]}" "${flags[@]}" "$tmp" || die "ffmpeg failed for $name"
+  mv "$tmp" "$OUT/$name"
+}
+
+# truncate NAME SOURCE: the first 70% of OUT/SOURCE as OUT/NAME.
+truncate_to() {
+  local name=$1 src=$2
+  [[ -e $OUT/$name ]] && return 0
+  local size
+  size=$(stat -c %s "$OUT/$src")
+  head -c $((size * 70 / 100)) "$OUT/$src" >"$OUT/.part-$name"
+  mv "$OUT/.part-$name" "$OUT/$name"
+}
+
+# ---------------------------------------------------------------------------
+# Sources: subtitles (text and bitmap), chapters, attachments.
+# ---------------------------------------------------------------------------
+cat >"$SRC/subs.srt" <<'EOF'
+1
+00:00:00,200 --> 00:00:00,900
+Hello, world.
+
+2
+00:00:01,100 --> 00:00:01,800
+Second line.
+EOF
+cat >"$SRC/chapters.txt" <<'EOF'
+;FFMETADATA1
+[CHAPTER]
+TIMEBASE=1/1000
+START=0
+END=700
+title=Opening
+[CHAPTER]
+TIMEBASE=1/1000
+START=700
+END=1400
+title=Middle part
+[CHAPTER]
+TIMEBASE=1/1000
+START=1400
+END=2000
+title=End credits
+EOF
+printf 'mediadex test attachment\n' >"$SRC/notes.txt"
+[[ -e $SRC/cover.png ]] || "${FF[@]}" -f lavfi -i "testsrc2=size=160x120:rate=1:duration=1" -frames:v 1 -c:v png "${BX[@]}" -flags:v +bitexact "$SRC/cover.png"
+[[ -e $SRC/cover.jpg ]] || "${FF[@]}" -f lavfi -i "testsrc2=size=160x120:rate=1:duration=1" -frames:v 1 -c:v mjpeg -pix_fmt yuvj420p "${BX[@]}" -flags:v +bitexact "$SRC/cover.jpg"
+
+# A raw HDMV PGS stream (two captions on a 320x240 canvas): ffmpeg has no PGS
+# encoder, and bitmap subtitles cannot be made from text.
+[[ -e $SRC/subs.sup ]] || "$PY" - "$SRC/subs.sup" <<'PY'
+import struct, sys
+
+W, H, OW, OH = 320, 240, 120, 24
+X, Y = (W - OW) // 2, H - OH - 16
+
+
+def seg(pts, kind, data):
+    return b"PG" + struct.pack(">IIBH", pts, 0, kind, len(data)) + data
+
+
+def display(pts, number, show):
+    pcs = struct.pack(">HHBHBBB", W, H, 0x10, number, 0x80 if show else 0x00, 0, 0)
+    pcs += bytes([1]) + struct.pack(">HBBHH", 0, 0, 0, X, Y) if show else bytes([0])
+    out = seg(pts, 0x16, pcs)  # presentation composition
+    out += seg(pts, 0x17, bytes([1]) + struct.pack(">BHHHH", 0, X, Y, OW, OH))  # window
+    if show:
+        # palette: 0 transparent, 1 white, 2 blue (Y, Cr, Cb, alpha)
+        out += seg(pts, 0x14, bytes([0, 0, 0, 16, 128, 128, 0, 1, 235, 128, 128, 255, 2, 41, 110, 240, 255]))
+        rle = b""
+        for y in range(OH):
+            colour = 1 if 4 <= y < OH - 4 else 2
+            rle += bytes([0x00, 0xC0 | (OW >> 8), OW & 0xFF, colour, 0x00, 0x00])
+        ods = struct.pack(">HBB", 0, 0, 0xC0) + (len(rle) + 4).to_bytes(3, "big")
+        out += seg(pts, 0x15, ods + struct.pack(">HH", OW, OH) + rle)  # object
+    return out + seg(pts, 0x80, b"")  # end of display set
+
+
+t = lambda s: int(s * 90000)
+data = display(t(0.2), 0, True) + display(t(0.9), 1, False) + display(t(1.1), 2, True) + display(t(1.8), 3, False)
+with open(sys.argv[1], "wb") as f:
+    f.write(data)
+PY
+
+# ---------------------------------------------------------------------------
+# AAC mono / stereo / 5.1 with H.264 in every container that takes AAC.
+# ffmpeg writes 2 as the channel count of an MP4/3GP sample entry whatever the
+# layout (the field is "reserved" there); the AudioSpecificConfig in the esds
+# is the truth.
+# ---------------------------------------------------------------------------
+for ext in mp4 mov 3gp mkv ts; do
+  gen "aac-mono.$ext" $(v) $(a) "${H264[@]}" "${AAC[@]}" -ac 1
+  gen "aac-stereo.$ext" $(v) $(a 44100) "${H264[@]}" "${AAC[@]}" -ac 2
+  gen "aac-5.1.$ext" $(v) $(a) "${H264[@]}" "${AAC[@]}" -b:a 192k -ac 6
+done
+gen aac-lc.m4a $(a 44100 2) "${AAC[@]}" -ac 2 -movflags +faststart
+gen aac-adts.aac $(a 44100) "${AAC[@]}" -ac 2
+
+# ---------------------------------------------------------------------------
+# FLV: MP3 at 48 kHz (the FLV header can only say 44.1 kHz for it), MP3 at
+# 44.1 kHz, AAC, Sorenson Spark.
+# ---------------------------------------------------------------------------
+gen mp3-48k.flv $(v) $(a 48000) "${H264[@]}" -c:a libmp3lame -b:a 128k -ac 2
+gen mp3-44k.flv $(v) $(a 44100) "${H264[@]}" -c:a libmp3lame -b:a 128k -ac 2
+gen aac.flv $(v) $(a 44100) "${H264[@]}" "${AAC[@]}" -ac 2
+gen flv1-mp3.flv $(v) $(a 22050) -c:v flv -b:v 300k -c:a libmp3lame -b:a 64k -ac 1
+
+# ---------------------------------------------------------------------------
+# Professional and legacy video.
+# ---------------------------------------------------------------------------
+gen dnxhr-lb.mov $(v 640x360) $(a) -c:v dnxhd -profile:v dnxhr_lb -pix_fmt yuv422p -c:a pcm_s16le
+gen prores.mov $(v) $(a) -c:v prores_ks -profile:v 2 -pix_fmt yuv422p10le -c:a pcm_s24le
+gen div3-mp3.avi $(v) $(a 44100) -c:v msmpeg4 -vtag DIV3 -b:v 300k -c:a libmp3lame -b:a 128k -ac 2
+gen xvid-mp3.avi $(v) $(a 44100) -c:v mpeg4 -vtag XVID -b:v 300k -c:a libmp3lame -b:a 128k -ac 2
+gen mjpeg-pcm.avi $(v) $(a) -c:v mjpeg -pix_fmt yuvj420p -q:v 5 -c:a pcm_s16le -ac 2
+gen mpeg2-mp2.mpg $(v 720x576) $(a) -f dvd -c:v mpeg2video -b:v 2M -c:a mp2 -b:a 192k -ac 2
+gen mpeg1-mp2.mpg $(v 352x288) $(a 44100) -f mpeg -c:v mpeg1video -b:v 1M -c:a mp2 -b:a 128k -ac 2
+gen mpeg2-pcm.mxf $(v 720x576) $(a) -c:v mpeg2video -b:v 4M -c:a pcm_s16le -ac 1
+gen dv-pal.dv $(v 720x576 25 0.4) $(a 48000 0.4) -vf setfield=bff -flags:v +ildct+bitexact -c:v dvvideo -pix_fmt yuv420p -c:a pcm_s16le -ac 2
+gen dv-pal.avi $(v 720x576 25 0.4) $(a 48000 0.4) -vf setfield=bff -flags:v +ildct+bitexact -c:v dvvideo -pix_fmt yuv420p -c:a pcm_s16le -ac 2
+gen dv-ntsc.mov $(v 720x480 30000/1001 0.4) $(a 48000 0.4) -vf setfield=bff -flags:v +ildct+bitexact -c:v dvvideo -pix_fmt yuv411p -c:a pcm_s16le -ac 2
+gen h263-aac.3gp $(v 176x144 15) $(a 16000) -c:v h263 -b:v 100k "${AAC[@]}" -ac 1
+gen wmv2-wmav2.wmv $(v) $(a 44100) -c:v wmv2 -b:v 300k -c:a wmav2 -b:a 64k -ac 2
+# VC-1 / WMV3: ffmpeg has no encoder for it — not made.
+
+# ---------------------------------------------------------------------------
+# Modern video.
+# ---------------------------------------------------------------------------
+gen hevc-10bit.mkv $(v) $(a) "${X265[@]}" -pix_fmt yuv420p10le -x265-params "$X265P" -c:a libopus -b:a 64k -ac 2
+gen hevc-aac.mp4 $(v) $(a) "${X265[@]}" -pix_fmt yuv420p -x265-params "$X265P" -tag:v hvc1 "${AAC[@]}" -ac 2
+gen av1.mkv $(v 320x240 25 0.4) -c:v libaom-av1 -usage realtime -cpu-used 8 -row-mt 0 -tiles 1x1 -b:v 200k
+gen av1-opus.mp4 $(v 320x240 25 0.4) $(a 48000 0.4) -c:v libaom-av1 -usage realtime -cpu-used 8 -row-mt 0 -tiles 1x1 -b:v 200k -c:a libopus -b:a 64k -ac 2
+gen vp9-opus.webm $(v) $(a) -c:v libvpx-vp9 -deadline good -cpu-used 5 -lag-in-frames 0 -b:v 200k -c:a libopus -b:a 64k -ac 2
+gen vp8-vorbis.webm $(v) $(a 44100) -c:v libvpx -deadline good -cpu-used 5 -lag-in-frames 0 -b:v 200k -c:a libvorbis -ac 2
+gen theora-vorbis.ogv $(v) $(a 44100) -c:v libtheora -q:v 5 -c:a libvorbis -ac 2
+gen mpeg4-aac.mp4 $(v) $(a) -c:v mpeg4 -b:v 300k "${AAC[@]}" -ac 2
+
+# HDR10: BT.2020 / PQ with mastering display and content light level (in the
+# HEVC SEI; ffmpeg 5.1 writes no container-level mastering metadata for an
+# encoded stream).
+HDR="$X265P:hdr10=1:repeat-headers=1:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc"
+HDR="$HDR:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400"
+HDRC=(-color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc -color_range tv)
+for ext in mkv mp4; do
+  gen "hdr10.$ext" $(v) "${X265[@]}" -pix_fmt yuv420p10le -x265-params "$HDR" "${HDRC[@]}"
+done
+
+# Interlaced: 1080i H.264 (top field first) and 576i MPEG-2 in MPEG-TS.
+gen h264-1080i-tff.ts $(v 1920x1080 25 0.24) -vf setfield=tff -c:v libx264 -preset ultrafast -pix_fmt yuv420p \
+  -flags:v +ildct+ilme+bitexact -x264-params threads=1:log-level=error:tff=1
+gen mpeg2-576i-tff.ts $(v 720x576 25 0.4) $(a 48000 0.4) -vf setfield=tff -c:v mpeg2video -b:v 4M -flags:v +ildct+ilme+bitexact -top 1 \
+  -c:a mp2 -b:a 192k -ac 2
+
+# ---------------------------------------------------------------------------
+# Audio.
+# ---------------------------------------------------------------------------
+gen ac3-5.1.mkv $(v) $(a) "${H264[@]}" -c:a ac3 -b:a 384k -ac 6
+gen eac3-5.1.mp4 $(v) $(a) "${H264[@]}" -c:a eac3 -b:a 384k -ac 6
+gen flac.mkv $(v) $(a 44100) "${H264[@]}" -c:a flac -ac 2
+gen flac-24bit.flac $(a 96000) -c:a flac -sample_fmt s32 -bits_per_raw_sample 24 -ac 2
+gen pcm.mov $(v) $(a) "${H264[@]}" -c:a pcm_s16le -ac 2
+gen pcm-s24.wav $(a) -c:a pcm_s24le -ac 2
+gen pcm.wav $(a 44100) -c:a pcm_s16le -ac 1
+gen pcm.aiff $(a 44100) -c:a pcm_s16be -ac 2
+gen alac.m4a $(a 44100) -c:a alac -ac 2
+gen mp3.mp3 $(a 44100) -c:a libmp3lame -b:a 128k -ac 2
+gen opus.opus $(a) -c:a libopus -b:a 64k -ac 2
+gen vorbis.ogg $(a 44100) -c:a libvorbis -ac 1
+
+# ---------------------------------------------------------------------------
+# Subtitles of every codec, with languages and titles.
+# ---------------------------------------------------------------------------
+SUB_META=(-metadata:s:s:0 language=eng -metadata:s:s:0 "title=English subtitles")
+gen subrip.mkv $(v 320x240 25 2) -i "$SRC/subs.srt" -i "$SRC/subs.srt" -map 0:v -map 1 -map 2 "${H264[@]}" \
+  -c:s srt "${SUB_META[@]}" -metadata:s:s:1 language=fre -metadata:s:s:1 "title=Français forcé" -disposition:s:1 forced
+gen ass.mkv $(v 320x240 25 2) -i "$SRC/subs.srt" -map 0:v -map 1 "${H264[@]}" -c:s ass \
+  -metadata:s:s:0 language=ger -metadata:s:s:0 "title=Deutsch (ASS)"
+gen webvtt.mkv $(v 320x240 25 2) -i "$SRC/subs.srt" -map 0:v -map 1 "${H264[@]}" -c:s webvtt "${SUB_META[@]}"
+gen webvtt.webm $(v 320x240 25 2) -i "$SRC/subs.srt" -map 0:v -map 1 -c:v libvpx -deadline good -cpu-used 5 -lag-in-frames 0 -b:v 200k \
+  -c:s webvtt -metadata:s:s:0 language=spa -metadata:s:s:0 "title=Español"
+gen mov_text.mp4 $(v 320x240 25 2) -i "$SRC/subs.srt" -map 0:v -map 1 "${H264[@]}" -c:s mov_text "${SUB_META[@]}"
+gen hdmv_pgs_subtitle.mkv $(v 320x240 25 2) -i "$SRC/subs.sup" -map 0:v -map 1 "${H264[@]}" -c:s copy \
+  -metadata:s:s:0 language=jpn -metadata:s:s:0 "title=PGS Japanese"
+gen dvd_subtitle.mkv $(v 320x240 25 2) -fix_sub_duration -i "$SRC/subs.sup" -map 0:v -map 1 "${H264[@]}" -c:s dvdsub \
+  -metadata:s:s:0 language=ita -metadata:s:s:0 "title=VobSub Italiano"
+gen dvb_subtitle.ts $(v 320x240 25 2) -fix_sub_duration -i "$SRC/subs.sup" -map 0:v -map 1 "${H264[@]}" -c:s dvbsub \
+  -metadata:s:s:0 language=dut
+
+# ---------------------------------------------------------------------------
+# Several audio tracks with languages (English, French and German under both
+# ISO 639-2 forms, one untagged) and titles.
+# ---------------------------------------------------------------------------
+langs() { # langs FRENCH GERMAN: four audio tracks, the last untagged
+  LANGS=(-map 0:v -map 1:a -map 2:a -map 3:a -map 4:a
+    -metadata:s:a:0 language=eng -metadata:s:a:0 "title=English stereo"
+    -metadata:s:a:1 "language=$1" -metadata:s:a:1 "title=Français"
+    -metadata:s:a:2 "language=$2" -metadata:s:a:2 "title=Deutsch"
+    -metadata:s:a:3 "title=Commentary")
+}
+langs fre ger
+gen audio-languages.mkv $(v) $(a) $(a 48000 1 550) $(a 48000 1 660) $(a 48000 1 770) "${H264[@]}" "${LANGS[@]}" \
+  "${AAC[@]}" -ac 2
+langs fra deu
+gen audio-languages.mp4 $(v) $(a) $(a 48000 1 550) $(a 48000 1 660) $(a 48000 1 770) "${H264[@]}" "${LANGS[@]}" \
+  "${AAC[@]}" -ac 2
+
+# ---------------------------------------------------------------------------
+# Chapters, attachments, cover art.
+# ---------------------------------------------------------------------------
+for ext in mkv mp4; do
+  gen "chapters.$ext" $(v 320x240 25 2) $(a 48000 2) -i "$SRC/chapters.txt" -map 0:v -map 1:a -map_chapters 2 \
+    "${H264[@]}" "${AAC[@]}" -ac 2
+done
+gen attachments.mkv $(v) $(a) "${H264[@]}" "${AAC[@]}" -ac 2 \
+  -attach "$SRC/cover.png" -metadata:s:t:0 mimetype=image/png -metadata:s:t:0 filename=cover.png \
+  -attach "$SRC/notes.txt" -metadata:s:t:1 mimetype=text/plain -metadata:s:t:1 filename=notes.txt
+gen cover-art.mp4 $(v) $(a) -i "$SRC/cover.jpg" -map 0:v -map 1:a -map 2:v "${H264[@]}" -c:v:1 copy \
+  -disposition:v:1 attached_pic "${AAC[@]}" -ac 2
+gen cover-art.m4a $(a 44100) -i "$SRC/cover.png" -map 0:a -map 1:v -c:v copy -disposition:v:0 attached_pic "${AAC[@]}" -ac 2
+
+# ---------------------------------------------------------------------------
+# A 90° display-matrix rotation: ffmpeg 5.1 cannot write one, so the video
+# track's tkhd matrix of a plain MP4 is patched to the matrix phones write for
+# a portrait recording ({0, 1, 0; -1, 0, 0; height, 0, 1}: turn 90° clockwise).
+# ---------------------------------------------------------------------------
+if [[ ! -e $OUT/rotate90.mp4 ]]; then
+  rm -f "$OUT/.src/plain.mp4"
+  "${FF[@]}" $(v) $(a) "${H264[@]}" "${AAC[@]}" -ac 2 "${BX[@]}" -flags:v +bitexact -flags:a +bitexact -map_metadata -1 "$SRC/plain.mp4"
+  "$PY" - "$SRC/plain.mp4" "$OUT/.part-rotate90.mp4" <<'PY' || die "could not patch rotate90.mp4"
+import struct, sys
+
+data = bytearray(open(sys.argv[1], "rb").read())
+
+
+def boxes(start, end):
+    while start + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[start:start + 8])
+        header = 8
+        if size == 1:
+            size, header = struct.unpack(">Q", data[start + 8:start + 16])[0], 16
+        elif size == 0:
+            size = end - start
+        yield kind, start, start + header, start + size
+        start += size
+
+
+patched = 0
+for kind, _, body, end in boxes(0, len(data)):
+    if kind != b"moov":
+        continue
+    for tkind, _, tbody, tend in boxes(body, end):
+        if tkind != b"trak":
+            continue
+        inner = {k: (b, e) for k, _, b, e in boxes(tbody, tend)}
+        mdia = {k: (b, e) for k, _, b, e in boxes(*inner[b"mdia"])}
+        hb = mdia[b"hdlr"][0]
+        if data[hb + 8:hb + 12] != b"vide":
+            continue
+        tb = inner[b"tkhd"][0]
+        version = data[tb]
+        m = tb + 4 + (32 if version == 1 else 20) + 16  # matrix after the times, ids and layer/volume
+        height = struct.unpack(">I", data[m + 40:m + 44])[0]  # 16.16 fixed, after the matrix and width
+        data[m:m + 36] = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, height, 0, 0x40000000)
+        patched += 1
+if patched != 1:
+    sys.exit(f"expected one video track, patched {patched}")
+open(sys.argv[2], "wb").write(data)
+PY
+  mv "$OUT/.part-rotate90.mp4" "$OUT/rotate90.mp4"
+fi
+
+# ---------------------------------------------------------------------------
+# Broken files: truncated at 70% (an incomplete download or copy) and a text
+# file with a media extension.
+# ---------------------------------------------------------------------------
+gen .src/whole.mkv $(v 320x240 25 2) $(a 48000 2) "${H264[@]}" "${AAC[@]}" -ac 2
+gen .src/whole.mp4 $(v 320x240 25 2) $(a 48000 2) "${H264[@]}" "${AAC[@]}" -ac 2
+gen .src/whole-faststart.mp4 $(v 320x240 25 2) $(a 48000 2) "${H264[@]}" "${AAC[@]}" -ac 2 -movflags +faststart
+gen .src/whole.avi $(v 320x240 25 2) $(a 44100 2) -c:v mpeg4 -vtag XVID -b:v 500k -c:a libmp3lame -b:a 128k -ac 2
+truncate_to truncated-mkv.mkv .src/whole.mkv
+truncate_to truncated-mp4.mp4 .src/whole.mp4
+truncate_to truncated-faststart.mp4 .src/whole-faststart.mp4
+truncate_to truncated-avi.avi .src/whole.avi
+
+if [[ ! -e $OUT/notmedia.mkv ]]; then
+  printf 'This is a plain text file, not a Matroska file.\nIt only has a media extension.\n' >"$OUT/.part-notmedia.mkv"
+  mv "$OUT/.part-notmedia.mkv" "$OUT/notmedia.mkv"
+fi
