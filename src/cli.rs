@@ -85,6 +85,12 @@ pub enum Command {
     )]
     Load(LoadArgs),
 
+    /// Fingerprint catalogued videos (keyframe perceptual hashes) and find the similar ones
+    #[command(
+        after_help = "Examples:\n  mediadex fingerprint\n  mediadex fingerprint ~/Videos/series -j 2 --timeout 120\n  mediadex report similar\n\nSamples keyframes over each `ok` video (one per ~15 s, at least 16), hashes\nthem, and matches all fingerprints: re-encodes, remuxes, resizes, trims and\nclips of the same content end up in one group of `report similar`. A file is\nfingerprinted again only when its size or mtime changes. Exit code 3 means\nsome files failed (each has its status in table `fingerprints`)."
+    )]
+    Fingerprint(FingerprintArgs),
+
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[command(
         after_help = "Examples:\n  mediadex completions bash > ~/.local/share/bash-completion/completions/mediadex\n  mediadex completions zsh > ~/.zfunc/_mediadex\n  mediadex completions fish > ~/.config/fish/completions/mediadex.fish"
@@ -97,6 +103,32 @@ pub enum Command {
 
     #[command(name = "__probe-worker", hide = true)]
     ProbeWorker(ProbeWorkerArgs),
+
+    #[command(name = "__fingerprint-worker", hide = true)]
+    FingerprintWorker(ProbeWorkerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FingerprintArgs {
+    /// Only catalogued files under these directories (or these files) [default: all]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Files decoded at once [default: the number of CPUs]
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Seconds a single file may take before it is marked `timeout`
+    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    pub timeout: f64,
+
+    /// Fingerprint every file again, changed or not
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print the summary as a JSON object on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

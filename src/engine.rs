@@ -32,6 +32,8 @@ pub type OnDone<'a> = &'a mut dyn FnMut(&Job, Done) -> anyhow::Result<()>;
 pub trait Engine: Sync {
     /// Run the probe worker loop on stdin/stdout until stdin closes.
     fn worker(&self, jobs: usize, timeout: Duration) -> anyhow::Result<()>;
+    /// Run the fingerprint worker loop (same protocol) until stdin closes.
+    fn fingerprint_worker(&self, jobs: usize, timeout: Duration) -> anyhow::Result<()>;
     /// Probe `jobs` in this process, `parallel` at a time.
     fn in_process(
         &self,

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod engine;
+pub mod fingerprint;
 pub mod media;
 pub mod output;
 pub mod progress;

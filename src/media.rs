@@ -18,6 +18,10 @@ impl Engine for Media {
         crate::scan::worker::run(jobs, timeout)
     }
 
+    fn fingerprint_worker(&self, jobs: usize, timeout: Duration) -> anyhow::Result<()> {
+        crate::scan::worker::serve(jobs, timeout, crate::scan::keyframes::fingerprint_one)
+    }
+
     fn in_process(
         &self,
         jobs: &[Job],

@@ -7,6 +7,7 @@ mod suite {
     mod catalog;
     mod dump;
     mod export;
+    mod fingerprint;
     mod hostile;
     mod hosts;
     mod offline;

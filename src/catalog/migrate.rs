@@ -17,6 +17,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/004_scan_roots.sql"),
     include_str!("../../migrations/005_crash_retries_scan_errors.sql"),
     include_str!("../../migrations/006_scan_reprobed.sql"),
+    // 007: reserved
+    include_str!("../../migrations/008_fingerprints.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -11,6 +11,7 @@
 
 pub mod dump;
 pub mod files;
+pub mod fingerprints;
 pub mod guard;
 pub mod migrate;
 pub mod query;

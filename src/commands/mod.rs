@@ -4,6 +4,7 @@
 pub mod completions;
 pub mod dump;
 pub mod export;
+pub mod fingerprint;
 pub mod load;
 pub mod query;
 pub mod record;
@@ -163,6 +164,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Err(crate::engine::exec_media_exe());
             };
             engine.worker(a.jobs, std::time::Duration::from_millis(a.timeout_ms))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fingerprint(a) => fingerprint::run(&ctx, a),
+        Command::FingerprintWorker(a) => {
+            let Some(engine) = crate::engine::get() else {
+                return Err(crate::engine::exec_media_exe());
+            };
+            engine.fingerprint_worker(a.jobs, std::time::Duration::from_millis(a.timeout_ms))?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -62,6 +62,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("recordings", include_str!("../../sql/recordings.sql")),
     ("resolutions", include_str!("../../sql/resolutions.sql")),
     ("scans", include_str!("../../sql/scans.sql")),
+    ("similar", include_str!("../../sql/similar.sql")),
     ("summary", include_str!("../../sql/summary.sql")),
     ("video-codecs", include_str!("../../sql/video-codecs.sql")),
 ];

@@ -33,6 +33,7 @@ pub const INPUTS: &[&str] = &[
     "audio-codecs",
     "recordings",
     "scans",
+    "similar",
 ];
 
 /// Run one of the [`INPUTS`] with its default parameters.
@@ -112,6 +113,30 @@ fn line(out: &mut String, label: &str, text: &str) {
 /// The summary text (ends with a newline).
 pub fn summary_text(g: &Guarded) -> Result<String, ReportError> {
     summary_from(&mut |name| run_input(g, name))
+}
+
+/// `Similar`: the groups of `report similar` and what deleting all but the
+/// kept copy of each would free (nothing when no fingerprints were taken).
+fn similar_line(out: &mut String, rows: &Rows) {
+    let mut groups = std::collections::BTreeMap::new();
+    for i in 0..rows.rows.len() {
+        groups.insert(
+            int(rows.get(i, "group")),
+            int(rows.get(i, "reclaimable_bytes")),
+        );
+    }
+    if !groups.is_empty() {
+        line(
+            out,
+            "Similar",
+            &format!(
+                "{} in {} groups · {} reclaimable: mediadex report similar",
+                files(rows.rows.len() as i64),
+                count(groups.len() as i64),
+                human_bytes(groups.values().sum::<i64>() as f64)
+            ),
+        );
+    }
 }
 
 /// The summary text from the rows of its [`INPUTS`], as `get` provides them
@@ -203,6 +228,7 @@ pub fn summary_from(
             format!("{}: mediadex report problems", files(problems))
         },
     );
+    similar_line(&mut out, &get("similar")?);
     let rec = get("recordings")?;
     if !rec.rows.is_empty() {
         let mut n = 0;

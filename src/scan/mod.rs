@@ -14,6 +14,7 @@ pub mod death;
 pub mod describe;
 pub mod document;
 pub mod headers;
+pub mod keyframes;
 pub mod names;
 pub mod probe;
 pub mod protocol;

@@ -61,6 +61,8 @@ enum Event {
 }
 
 struct WorkerProc {
+    /// The hidden verb the worker runs (`__probe-worker`, `__fingerprint-worker`).
+    verb: &'static str,
     generation: u64,
     child: Child,
     /// None once the parent has closed the worker's input.
@@ -74,6 +76,7 @@ struct WorkerProc {
 
 impl WorkerProc {
     fn spawn(
+        verb: &'static str,
         generation: u64,
         jobs: usize,
         timeout: Duration,
@@ -82,7 +85,7 @@ impl WorkerProc {
         use std::os::unix::process::CommandExt;
         let exe = engine::media_exe()?;
         let mut child = Command::new(exe)
-            .arg("__probe-worker")
+            .arg(verb)
             .arg("--jobs")
             .arg(jobs.to_string())
             .arg("--timeout-ms")
@@ -123,6 +126,7 @@ impl WorkerProc {
             })?;
         let stdin = child.stdin.take();
         Ok(WorkerProc {
+            verb,
             generation,
             child,
             stdin,
@@ -140,7 +144,13 @@ impl WorkerProc {
         events: &Sender<Event>,
     ) -> anyhow::Result<()> {
         self.kill();
-        *self = WorkerProc::spawn(self.generation + 1, jobs, timeout, events.clone())?;
+        *self = WorkerProc::spawn(
+            self.verb,
+            self.generation + 1,
+            jobs,
+            timeout,
+            events.clone(),
+        )?;
         Ok(())
     }
 
@@ -207,11 +217,23 @@ pub fn probe_all(
     parallel: usize,
     timeout: Duration,
     stop: &AtomicBool,
+    on_done: impl FnMut(&Job, Done) -> anyhow::Result<()>,
+) -> anyhow::Result<Report> {
+    run_all("__probe-worker", jobs, parallel, timeout, stop, on_done)
+}
+
+/// Run every job in `verb` workers (same protocol, same isolation as probes).
+pub fn run_all(
+    verb: &'static str,
+    jobs: &[Job],
+    parallel: usize,
+    timeout: Duration,
+    stop: &AtomicBool,
     mut on_done: impl FnMut(&Job, Done) -> anyhow::Result<()>,
 ) -> anyhow::Result<Report> {
     let parallel = parallel.max(1);
     let (tx, rx): (Sender<Event>, Receiver<Event>) = unbounded();
-    let mut proc = WorkerProc::spawn(0, parallel, timeout, tx.clone())?;
+    let mut proc = WorkerProc::spawn(verb, 0, parallel, timeout, tx.clone())?;
     let mut queue: VecDeque<u64> = (0..jobs.len() as u64).collect();
     let mut suspects: VecDeque<u64> = VecDeque::new();
     // id → when it started (None: sent, not started yet)

@@ -69,6 +69,14 @@ pub(crate) fn probe_in_process(
 
 /// Run the worker loop until stdin closes. Never returns an error for a bad file.
 pub(crate) fn run(jobs: usize, timeout: Duration) -> anyhow::Result<()> {
+    serve(jobs, timeout, probe_one)
+}
+
+/// The worker loop around one job kind: `one` answers a request (a probe, or
+/// a fingerprint for `__fingerprint-worker`).
+pub(crate) type OneJob = fn(u64, &Path, u64, i64, Duration) -> Done;
+
+pub(crate) fn serve(jobs: usize, timeout: Duration, one: OneJob) -> anyhow::Result<()> {
     probe::init()?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
@@ -91,7 +99,7 @@ pub(crate) fn run(jobs: usize, timeout: Duration) -> anyhow::Result<()> {
                     let _ = o.flush();
                 }
                 test_hooks(&path);
-                let done = probe_one(id, &path, size, mtime, timeout);
+                let done = one(id, &path, size, mtime, timeout);
                 let text = serde_json::to_string(&done).expect("result serializes");
                 let mut o = out.lock().unwrap();
                 let _ = writeln!(o, "D {text}");
@@ -107,6 +115,25 @@ fn stat_now(path: &Path) -> std::io::Result<FileStat> {
 }
 
 fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) -> Done {
+    checked(id, path, size, mtime_ns, || {
+        let p = probe::probe(path, timeout);
+        let doc = match &p.doc {
+            Some(d) => serde_json::value::to_raw_value(d).expect("doc serializes"),
+            None => empty_doc(),
+        };
+        (p.status, p.error, doc)
+    })
+}
+
+/// Run `job` on `path` if it still has the walk's size and mtime, and report it
+/// `unstable` (or `missing`) when it changed before or while `job` read it.
+pub(crate) fn checked(
+    id: u64,
+    path: &Path,
+    size: u64,
+    mtime_ns: i64,
+    job: impl FnOnce() -> (Status, Option<String>, Box<serde_json::value::RawValue>),
+) -> Done {
     let started = Instant::now();
     let finish = |status, error: Option<String>, doc, stat| Done {
         id,
@@ -144,14 +171,10 @@ fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) 
             Some(before),
         );
     }
-    let p = probe::probe(path, timeout);
+    let (status, error, doc) = job();
     match stat_now(path) {
         Ok(after) if after.size == before.size && after.mtime_ns == before.mtime_ns => {
-            let doc = match &p.doc {
-                Some(d) => serde_json::value::to_raw_value(d).expect("doc serializes"),
-                None => empty_doc(),
-            };
-            finish(p.status, p.error, doc, Some(after))
+            finish(status, error, doc, Some(after))
         }
         Ok(after) => finish(
             Status::Unstable,

@@ -417,6 +417,25 @@ fn expected_columns() -> BTreeMap<&'static str, Vec<&'static str>> {
                 "finished_at",
             ],
         ),
+        (
+            "similar",
+            vec![
+                "group",
+                "files",
+                "reclaimable_bytes",
+                "keep",
+                "relation",
+                "offset_s",
+                "coverage",
+                "host",
+                "path",
+                "duration_s",
+                "resolution",
+                "video_codec",
+                "bitrate",
+                "size",
+            ],
+        ),
         ("summary", vec!["status", "files", "hours", "bytes"]),
         (
             "video-codecs",
@@ -461,7 +480,11 @@ fn every_bundled_report_has_its_shape_and_content() {
     for (name, columns) in &expected {
         assert_eq!(&csv_header(&env, name), columns, "columns of {name}");
         let r = report_json(&env, name, &[]);
-        assert!(!r.is_empty(), "{name} has rows on a populated catalog");
+        // `similar` needs `mediadex fingerprint` first (suite::fingerprint).
+        assert!(
+            !r.is_empty() || *name == "similar",
+            "{name} has rows on a populated catalog"
+        );
         for row in &r {
             let keys: Vec<&str> = row
                 .as_object()

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Fingerprint benchmark: precision and recall per transform on an ffmpeg-made
+# evaluation set (scripts/fingerprint-corpus.sh), cluster-level F1, seconds per
+# file at 1080p H.264 and 720p HEVC on one worker, and matching time and peak
+# memory for FP_MATCH_FILES synthetic fingerprints.
+#
+# usage: bench/fingerprint.sh          (make bench runs it)
+# env:
+#   FP_SCALE=bench        evaluation set: bench (720p, 60 s, 6 sources) or small
+#   FP_SPEED_FILES=3      files per resolution for the speed figures
+#   FP_MATCH_FILES=100000 synthetic files for the matching scale test
+#   FP_BIN=target/release where mediadex and the example were built
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+SCALE=${FP_SCALE:-bench}
+SPEED_FILES=${FP_SPEED_FILES:-3}
+MATCH_FILES=${FP_MATCH_FILES:-100000}
+BIN=${FP_BIN:-target/release}
+OUT=bench-out/fingerprint-$SCALE
+mkdir -p bench-out
+if [ "$BIN" = target/release ]; then
+    cargo build --release --locked --example fingerprint-match >/dev/null
+fi
+M="$BIN/mediadex"
+ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
+
+if [ ! -e "$OUT/truth.tsv" ] || [ ! -e "$OUT/done" ]; then
+    rm -rf "$OUT"
+    scripts/fingerprint-corpus.sh "$OUT" "$SCALE"
+    touch "$OUT/done"
+fi
+DB=$OUT.db
+rm -f "$DB"*
+"$M" --db "$DB" -q scan "$OUT" || true
+"$M" --db "$DB" fingerprint --force
+
+echo
+echo "## Pairwise recall per transform (original vs variant; direct pair / same group)"
+sqlite3 "$DB" <<SQL
+CREATE TEMP TABLE truth(file TEXT, source TEXT, transform TEXT);
+.mode tabs
+.import $OUT/truth.tsv truth
+CREATE TEMP TABLE t AS
+  SELECT m.id, t.*, fp.similar_group AS g FROM truth t
+  JOIN media m ON m.path LIKE '%/' || t.file JOIN fingerprints fp ON fp.file_id = m.id;
+CREATE TEMP VIEW pair AS SELECT x.id AS a, y.id AS b, x.source = y.source AS same,
+  EXISTS (SELECT 1 FROM similar_pairs p WHERE p.a = min(x.id, y.id) AND p.b = max(x.id, y.id)) AS direct,
+  coalesce(x.g = y.g, 0) AS grouped
+  FROM t x JOIN t y ON x.id < y.id;
+.mode column
+.headers on
+SELECT v.transform, count(*) AS pairs,
+  round(avg(EXISTS (SELECT 1 FROM similar_pairs p WHERE p.a = min(o.id, v.id) AND p.b = max(o.id, v.id))), 3) AS recall_direct,
+  round(avg(coalesce(o.g = v.g, 0)), 3) AS recall_grouped,
+  (SELECT round(1.0 * sum(pr.same) / max(count(*), 1), 3) FROM pair pr JOIN t z ON z.id IN (pr.a, pr.b)
+     WHERE z.transform = v.transform AND pr.direct) AS precision_direct
+FROM t o JOIN t v ON v.source = o.source AND o.transform = 'original' AND v.transform <> 'original'
+GROUP BY v.transform ORDER BY v.transform;
+SELECT sum(same AND direct) AS tp_direct, sum(NOT same AND direct) AS fp_direct,
+  round(1.0 * sum(same AND direct) / max(sum(direct), 1), 4) AS precision_direct,
+  round(1.0 * sum(same AND direct) / max(sum(same), 1), 4) AS recall_direct,
+  sum(NOT same) AS negative_pairs, sum(NOT same AND grouped) AS negatives_grouped,
+  round(2.0 * sum(same AND grouped) / max(2 * sum(same AND grouped) + sum(NOT same AND grouped) + sum(same AND NOT grouped), 1), 4) AS cluster_f1
+FROM pair;
+SQL
+
+echo
+echo "## Seconds per file (one worker, -j 1, 60 s clips)"
+SP=bench-out/fingerprint-speed
+mkdir -p "$SP"
+for i in $(seq 1 "$SPEED_FILES"); do
+    [ -e "$SP/h264-1080p-$i.mp4" ] || ff -f lavfi -i "mandelbrot=s=1920x1080:r=25:start_x=-0.$i" -t 60 -c:v libx264 -preset veryfast -crf 23 -pix_fmt yuv420p "$SP/h264-1080p-$i.mp4"
+    [ -e "$SP/hevc-720p-$i.mkv" ] || ff -f lavfi -i "mandelbrot=s=1280x720:r=25:start_x=-0.$i" -t 60 -c:v libx265 -preset fast -crf 26 -x265-params log-level=none "$SP/hevc-720p-$i.mkv"
+done
+SDB=$SP.db
+rm -f "$SDB"*
+"$M" --db "$SDB" -q scan "$SP" || true
+"$M" --db "$SDB" -q fingerprint -j 1 --force
+sqlite3 -column -header "$SDB" "SELECT m.video_codec, m.height, count(*) AS files, round(avg(f.ms) / 1000, 3) AS s_per_file, round(avg(f.frames), 1) AS frames FROM fingerprints f JOIN media m ON m.id = f.file_id GROUP BY 1, 2"
+
+echo
+echo "## Matching $MATCH_FILES synthetic files (40 frames each)"
+"$BIN/examples/fingerprint-match" "$MATCH_FILES" 40

@@ -1,0 +1,123 @@
+//! Matching time and memory at library scale, on synthetic fingerprints:
+//! `cargo run --release --example fingerprint-match -- FILES [FRAMES_PER_FILE]`.
+//! A tenth of the files are noisy re-encodes, trims or clips of another file,
+//! the rest unrelated; prints the time, the peak RSS and whether every planted
+//! pair was found. `-- --db CATALOG` matches a real catalog's fingerprints and
+//! prints the pairs instead (for tuning).
+
+use std::time::Instant;
+
+use mediadex::fingerprint::Frame;
+use mediadex::fingerprint::matcher::{FileFp, Params, find_pairs};
+
+fn rng(s: &mut u64) -> u64 {
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    *s
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut p = Params::default();
+    if let Ok(v) = std::env::var("MIN_VOTES") {
+        p.min_votes = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("MIN_SUPPORT") {
+        p.min_support = v.parse()?;
+    }
+    if let Ok(v) = std::env::var("MAX_DISTANCE") {
+        p.max_distance = v.parse()?;
+    }
+    if args.first().map(String::as_str) == Some("--db") {
+        let cat = mediadex::catalog::Catalog::open_readonly(std::path::Path::new(&args[1]))?;
+        let files = mediadex::catalog::fingerprints::load_current(&cat.conn)?;
+        let (pairs, stats) = find_pairs(&files, &p);
+        for pr in &pairs {
+            println!(
+                "{}\t{}\t{}\t{:.1}\t{:.4}\t{:.2}\t{:.2}\t{:.2}\t{}",
+                pr.a,
+                pr.b,
+                pr.relation.as_str(),
+                pr.offset_s,
+                pr.speed,
+                pr.coverage_a,
+                pr.coverage_b,
+                pr.score,
+                pr.votes
+            );
+        }
+        eprintln!("{stats:?}");
+        return Ok(());
+    }
+    let n: usize = args
+        .first()
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(100_000);
+    let per: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(40);
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut files: Vec<FileFp> = Vec::with_capacity(n);
+    let mut planted = Vec::new();
+    for id in 0..n as i64 {
+        if id % 10 == 9 {
+            // A copy of the previous file: other keyframe times, a trim, noise.
+            let src = &files[id as usize - 1];
+            let cut = (rng(&mut seed) % 4) as usize;
+            let frames = src.frames[cut..]
+                .iter()
+                .map(|f| {
+                    let mut h = f.hash;
+                    for _ in 0..(rng(&mut seed) % 4) {
+                        h ^= 1 << (rng(&mut seed) % 64);
+                    }
+                    Frame {
+                        t_ms: f.t_ms - cut as i64 * 15_000 + 300,
+                        hash: h,
+                        quality: 0.8,
+                    }
+                })
+                .collect();
+            planted.push((id - 1, id));
+            files.push(FileFp {
+                id,
+                duration_s: src.duration_s - cut as f64 * 15.0,
+                frames,
+            });
+            continue;
+        }
+        let frames = (0..per)
+            .map(|k| Frame {
+                t_ms: k as i64 * 15_000,
+                hash: rng(&mut seed),
+                quality: 0.8,
+            })
+            .collect();
+        files.push(FileFp {
+            id,
+            duration_s: per as f64 * 15.0,
+            frames,
+        });
+    }
+    let t = Instant::now();
+    let (pairs, stats) = find_pairs(&files, &p);
+    let secs = t.elapsed().as_secs_f64();
+    let found: std::collections::HashSet<(i64, i64)> = pairs.iter().map(|p| (p.a, p.b)).collect();
+    let recall =
+        planted.iter().filter(|x| found.contains(x)).count() as f64 / planted.len().max(1) as f64;
+    let rss_kb = std::fs::read_to_string("/proc/self/status")?
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("VmHWM:")
+                .map(|v| v.trim().trim_end_matches(" kB").trim().to_string())
+        })
+        .unwrap_or_default();
+    println!(
+        "files={n} frames={} matching_s={secs:.2} peak_rss_mb={:.0} pairs={} planted_recall={recall:.3} false_pairs={}",
+        stats.frames,
+        rss_kb.parse::<f64>().unwrap_or(0.0) / 1024.0,
+        pairs.len(),
+        pairs.len() - planted.iter().filter(|x| found.contains(x)).count()
+    );
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! Fingerprint rows (migration 8): which files need fingerprinting, storing a
+//! worker's result, reading every current fingerprint for the matcher, and
+//! replacing the similar pairs.
+//!
+//! Invariants: a file's fingerprint row and its frames are written in one
+//! transaction, so a killed run never leaves frames without their row or a row
+//! with half its frames; the pairs and groups are replaced in one transaction,
+//! so `report similar` reads one matcher run, never a mix.
+
+use rusqlite::{Connection, params};
+
+use super::Result;
+use super::files::{FileStat, Status};
+use crate::fingerprint::matcher::{FileFp, Pair};
+use crate::fingerprint::{Frame, VERSION};
+
+/// A catalogued file that may need a fingerprint.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub id: i64,
+    pub path_bytes: Vec<u8>,
+    pub root: String,
+    pub stat: FileStat,
+    /// The catalog says it has no video stream.
+    pub no_video: bool,
+    /// What the stored fingerprint was taken at: (version, size, mtime, status).
+    pub prior: Option<(i64, Option<u64>, Option<i64>, String)>,
+}
+
+impl Candidate {
+    /// Needs (re)fingerprinting: none yet, another recipe, the file changed, or
+    /// the last attempt was cut short (`unstable`, `missing`). Failures are
+    /// remembered like the scan's: not retried until the file changes.
+    pub fn is_due(&self) -> bool {
+        match &self.prior {
+            None => true,
+            Some((version, size, mtime, status)) => {
+                *version != VERSION
+                    || *size != Some(self.stat.size)
+                    || *mtime != Some(self.stat.mtime_ns)
+                    || status == "unstable"
+                    || status == "missing"
+            }
+        }
+    }
+}
+
+/// Every `ok` file of `host`, with what its fingerprint row says.
+pub fn candidates(conn: &Connection, host: &str) -> Result<Vec<Candidate>> {
+    let mut stmt = conn.prepare(
+        "SELECT m.id, m.path_bytes, m.root, m.dev, m.ino, m.size, m.mtime_ns,
+                coalesce(m.video_streams, m.video_codec IS NOT NULL) = 0,
+                fp.version, fp.size, fp.mtime_ns, fp.status
+         FROM media m LEFT JOIN fingerprints fp ON fp.file_id = m.id
+         WHERE m.host = ?1 AND m.status = 'ok'
+         ORDER BY m.path_bytes",
+    )?;
+    let rows = stmt.query_map([host], |r| {
+        let version: Option<i64> = r.get(8)?;
+        Ok(Candidate {
+            id: r.get(0)?,
+            path_bytes: r.get(1)?,
+            root: r.get(2)?,
+            stat: FileStat {
+                dev: r.get::<_, Option<i64>>(3)?.unwrap_or(0) as u64,
+                ino: r.get::<_, Option<i64>>(4)?.unwrap_or(0) as u64,
+                size: r.get::<_, Option<i64>>(5)?.unwrap_or(0) as u64,
+                mtime_ns: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
+            },
+            no_video: r.get(7)?,
+            prior: match version {
+                Some(v) => Some((
+                    v,
+                    r.get::<_, Option<i64>>(9)?.map(|s| s as u64),
+                    r.get(10)?,
+                    r.get(11)?,
+                )),
+                None => None,
+            },
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// What one fingerprint attempt found.
+pub struct Outcome<'a> {
+    /// `None` for `skipped`.
+    pub status: Option<Status>,
+    pub error: Option<&'a str>,
+    pub stat: FileStat,
+    pub duration_s: Option<f64>,
+    pub frames: &'a [Frame],
+    pub ms: Option<f64>,
+}
+
+/// Store one file's fingerprint (replacing any earlier one) in one transaction.
+pub fn store(conn: &mut Connection, file_id: i64, o: &Outcome) -> Result<()> {
+    super::immediate(conn, |tx| {
+        tx.execute(
+            "INSERT INTO fingerprints (file_id, version, size, mtime_ns, status, error, duration_s, frames, fingerprinted_at, ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (file_id) DO UPDATE SET version = excluded.version, size = excluded.size,
+                 mtime_ns = excluded.mtime_ns, status = excluded.status, error = excluded.error,
+                 duration_s = excluded.duration_s, frames = excluded.frames,
+                 fingerprinted_at = excluded.fingerprinted_at, ms = excluded.ms",
+            params![
+                file_id,
+                VERSION,
+                o.stat.size as i64,
+                o.stat.mtime_ns,
+                o.status.map_or("skipped", Status::as_str),
+                o.error,
+                o.duration_s,
+                o.frames.len() as i64,
+                crate::util::now_utc(),
+                o.ms,
+            ],
+        )?;
+        tx.execute(
+            "DELETE FROM fingerprint_frames WHERE file_id = ?1",
+            [file_id],
+        )?;
+        let mut ins = tx.prepare_cached(
+            "INSERT OR REPLACE INTO fingerprint_frames (file_id, t_ms, hash, quality) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for f in o.frames {
+            ins.execute(params![file_id, f.t_ms, f.hash as i64, f.quality as f64])?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// Every current `ok` fingerprint (this recipe, file unchanged and not
+/// missing), of every host.
+pub fn load_current(conn: &Connection) -> Result<Vec<FileFp>> {
+    let mut stmt = conn.prepare(
+        "SELECT fp.file_id, coalesce(fp.duration_s, 0), fr.t_ms, fr.hash, fr.quality
+         FROM fingerprints fp JOIN files f ON f.id = fp.file_id
+              JOIN fingerprint_frames fr ON fr.file_id = fp.file_id
+         WHERE fp.status = 'ok' AND fp.version = ?1 AND f.status = 'ok'
+           AND fp.size IS f.size AND fp.mtime_ns IS f.mtime_ns
+         ORDER BY fp.file_id, fr.t_ms",
+    )?;
+    let mut rows = stmt.query([VERSION])?;
+    let mut out: Vec<FileFp> = Vec::new();
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        if out.last().is_none_or(|f| f.id != id) {
+            out.push(FileFp {
+                id,
+                duration_s: r.get(1)?,
+                frames: Vec::new(),
+            });
+        }
+        out.last_mut().expect("pushed").frames.push(Frame {
+            t_ms: r.get(2)?,
+            hash: r.get::<_, i64>(3)? as u64,
+            quality: r.get::<_, f64>(4)? as f32,
+        });
+    }
+    Ok(out)
+}
+
+/// Replace every pair and group with one matcher run's.
+pub fn replace_pairs(conn: &mut Connection, pairs: &[Pair], groups: &[(i64, i64)]) -> Result<()> {
+    super::immediate(conn, |tx| {
+        tx.execute("DELETE FROM similar_pairs", [])?;
+        tx.execute(
+            "UPDATE fingerprints SET similar_group = NULL WHERE similar_group IS NOT NULL",
+            [],
+        )?;
+        let mut ins = tx.prepare_cached(
+            "INSERT INTO similar_pairs (a, b, relation, offset_s, speed, coverage_a, coverage_b, score, votes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for p in pairs {
+            ins.execute(params![
+                p.a,
+                p.b,
+                p.relation.as_str(),
+                p.offset_s,
+                p.speed,
+                p.coverage_a,
+                p.coverage_b,
+                p.score,
+                p.votes as i64
+            ])?;
+        }
+        let mut grp =
+            tx.prepare_cached("UPDATE fingerprints SET similar_group = ?2 WHERE file_id = ?1")?;
+        for (file, group) in groups {
+            grp.execute([file, group])?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}

@@ -1,0 +1,371 @@
+//! Matching fingerprints across a whole catalog without an all-pairs loop.
+//!
+//! 1. Candidates by multi-index hashing: each usable frame hash is split into
+//!    four 16-bit chunks, one index per chunk (value → frames, CSR arrays). Two
+//!    hashes within [`Params::max_distance`] bits usually share a chunk exactly
+//!    (always when the distance is under 4); frames found that way are checked
+//!    with the full Hamming distance. Chunk buckets fuller than
+//!    [`Params::max_bucket`] are skipped: a value that common says nothing.
+//! 2. Stop-frames: a frame that matches frames of more than
+//!    [`Params::stop_files`] other files (a series intro, a logo, a test card)
+//!    is ignored.
+//! 3. Offset voting per candidate pair: each frame match votes for an offset
+//!    `tb − r·ta` in 1-second bins, for the speed ratios r = 1, 25/23.976 and
+//!    23.976/25 (PAL speed-up and back); the best bin with its neighbours wins.
+//!    Keyframe positions differ between encodes, so a bin is wider than a GOP
+//!    is long in most files.
+//! 4. Classification by coverage in both directions: the span of each file
+//!    that the winning alignment maps into the other, over its duration.
+//!
+//! No duration bucket gates anything: trims and clips have other durations.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::{Frame, MIN_QUALITY};
+
+pub const SPEEDS: [f64; 3] = [1.0, 25.0 / 23.976, 23.976 / 25.0];
+const CHUNKS: usize = 4;
+
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// Hamming distance (of 64 bits) under which two frames are the same picture.
+    pub max_distance: u32,
+    /// A frame matching more files than this is a stop-frame.
+    pub stop_files: usize,
+    pub max_bucket: usize,
+    /// Width of an offset bin, seconds.
+    pub bin_s: f64,
+    /// Frame matches an alignment needs at least.
+    pub min_votes: usize,
+    /// Share of the frames in the overlapping span that must agree.
+    pub min_support: f64,
+    /// Coverage from which a side counts as wholly inside the other.
+    pub full_coverage: f64,
+}
+
+impl Default for Params {
+    fn default() -> Params {
+        Params {
+            max_distance: 10,
+            stop_files: 24,
+            max_bucket: 4096,
+            bin_s: 1.0,
+            min_votes: 4,
+            min_support: 0.3,
+            full_coverage: 0.9,
+        }
+    }
+}
+
+/// One file's fingerprint as the matcher sees it.
+#[derive(Debug, Clone)]
+pub struct FileFp {
+    pub id: i64,
+    pub duration_s: f64,
+    pub frames: Vec<Frame>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    Duplicate,
+    /// `a` contains `b` (b is a clip or trim of a).
+    Contains,
+    ContainedIn,
+    Overlap,
+}
+
+impl Relation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::Duplicate => "duplicate",
+            Relation::Contains => "contains",
+            Relation::ContainedIn => "contained-in",
+            Relation::Overlap => "overlap",
+        }
+    }
+}
+
+/// Two files showing the same content: `b`'s time = `speed` · `a`'s time + `offset_s`.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    pub a: i64,
+    pub b: i64,
+    pub relation: Relation,
+    pub offset_s: f64,
+    pub speed: f64,
+    pub coverage_a: f64,
+    pub coverage_b: f64,
+    /// Share of the frames in the overlapping span that agree.
+    pub score: f64,
+    pub votes: usize,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub frames: usize,
+    pub stop_frames: usize,
+    pub candidate_pairs: usize,
+}
+
+/// Every related pair (a < b by id) among `files`.
+pub fn find_pairs(files: &[FileFp], p: &Params) -> (Vec<Pair>, Stats) {
+    let mut hash = Vec::new();
+    let mut owner = Vec::new();
+    let mut time = Vec::new();
+    for (f, file) in files.iter().enumerate() {
+        for fr in file.frames.iter().filter(|fr| fr.quality >= MIN_QUALITY) {
+            hash.push(fr.hash);
+            owner.push(f as u32);
+            time.push(fr.t_ms as f32 / 1000.0);
+        }
+    }
+    let index: Vec<Csr> = (0..CHUNKS).map(|c| Csr::build(&hash, c)).collect();
+    let per_frame: Vec<Option<Vec<(u32, u32)>>> = (0..hash.len())
+        .into_par_iter()
+        .map(|i| neighbours(i, &hash, &owner, &index, p))
+        .collect();
+    let stop_frames = per_frame.iter().filter(|v| v.is_none()).count();
+    // (file a, file b) → matched (ta, tb); a < b by position in `files`.
+    let mut edges: Vec<(u32, u32, f32, f32)> = Vec::new();
+    for (i, n) in per_frame.iter().enumerate() {
+        for &(fj, j) in n.iter().flatten() {
+            if owner[i] < fj && per_frame[j as usize].is_some() {
+                edges.push((owner[i], fj, time[i], time[j as usize]));
+            }
+        }
+    }
+    edges.par_sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    let groups: Vec<&[(u32, u32, f32, f32)]> =
+        edges.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)).collect();
+    let usable = |f: u32| -> Vec<f64> {
+        files[f as usize]
+            .frames
+            .iter()
+            .filter(|fr| fr.quality >= MIN_QUALITY)
+            .map(|fr| fr.t_ms as f64 / 1000.0)
+            .collect()
+    };
+    let pairs: Vec<Pair> = groups
+        .par_iter()
+        .filter_map(|g| {
+            let (fa, fb) = (g[0].0, g[0].1);
+            let m: Vec<(f64, f64)> = g.iter().map(|e| (e.2 as f64, e.3 as f64)).collect();
+            let (a, b) = (&files[fa as usize], &files[fb as usize]);
+            let pair = align(a, b, &usable(fa), &usable(fb), &m, p)?;
+            Some(if pair.a < pair.b {
+                pair
+            } else {
+                pair.swapped()
+            })
+        })
+        .collect();
+    let stats = Stats {
+        frames: hash.len(),
+        stop_frames,
+        candidate_pairs: groups.len(),
+    };
+    (pairs, stats)
+}
+
+/// The frames (file, frame index) matching frame `i`; `None` for a stop-frame.
+fn neighbours(
+    i: usize,
+    hash: &[u64],
+    owner: &[u32],
+    index: &[Csr],
+    p: &Params,
+) -> Option<Vec<(u32, u32)>> {
+    let h = hash[i];
+    let mut found: Vec<(u32, u32)> = Vec::new();
+    for (c, idx) in index.iter().enumerate() {
+        let bucket = idx.get(chunk(h, c));
+        if bucket.len() > p.max_bucket {
+            continue;
+        }
+        for &j in bucket {
+            let j = j as usize;
+            if owner[j] != owner[i] && (hash[j] ^ h).count_ones() <= p.max_distance {
+                found.push((owner[j], j as u32));
+            }
+        }
+    }
+    found.sort_unstable();
+    found.dedup();
+    let mut files: Vec<u32> = found.iter().map(|f| f.0).collect();
+    files.dedup();
+    (files.len() <= p.stop_files).then_some(found)
+}
+
+fn chunk(h: u64, c: usize) -> u16 {
+    (h >> (16 * c)) as u16
+}
+
+/// Frames by the value of one 16-bit chunk: `ids[start[v]..start[v+1]]`.
+struct Csr {
+    start: Vec<u32>,
+    ids: Vec<u32>,
+}
+
+impl Csr {
+    fn build(hash: &[u64], c: usize) -> Csr {
+        let mut start = vec![0u32; (1 << 16) + 1];
+        for &h in hash {
+            start[chunk(h, c) as usize + 1] += 1;
+        }
+        for v in 0..(1 << 16) {
+            start[v + 1] += start[v];
+        }
+        let mut fill = start.clone();
+        let mut ids = vec![0u32; hash.len()];
+        for (i, &h) in hash.iter().enumerate() {
+            let slot = &mut fill[chunk(h, c) as usize];
+            ids[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+        Csr { start, ids }
+    }
+
+    fn get(&self, v: u16) -> &[u32] {
+        &self.ids[self.start[v as usize] as usize..self.start[v as usize + 1] as usize]
+    }
+}
+
+/// Vote for the alignment of `b` against `a` and classify it.
+fn align(
+    a: &FileFp,
+    b: &FileFp,
+    ta: &[f64],
+    tb: &[f64],
+    m: &[(f64, f64)],
+    p: &Params,
+) -> Option<Pair> {
+    // (votes, speed, the matches of the winning bins)
+    type Best = (usize, f64, Vec<(f64, f64)>);
+    let mut best: Option<Best> = None;
+    for &r in &SPEEDS {
+        let mut bins: HashMap<i64, usize> = HashMap::new();
+        for &(x, y) in m {
+            *bins
+                .entry(((y - r * x) / p.bin_s).round() as i64)
+                .or_default() += 1;
+        }
+        for &k in bins.keys() {
+            let inside: Vec<(f64, f64)> = m
+                .iter()
+                .copied()
+                .filter(|&(x, y)| (((y - r * x) / p.bin_s).round() as i64 - k).abs() <= 1)
+                .collect();
+            let votes =
+                distinct(inside.iter().map(|v| v.0)).min(distinct(inside.iter().map(|v| v.1)));
+            if best.as_ref().is_none_or(|b| votes > b.0) {
+                best = Some((votes, r, inside));
+            }
+        }
+    }
+    let (votes, r, inside) = best?;
+    if votes < p.min_votes {
+        return None;
+    }
+    let mut offs: Vec<f64> = inside.iter().map(|&(x, y)| y - r * x).collect();
+    offs.sort_by(f64::total_cmp);
+    let d = offs[offs.len() / 2];
+    let dur = |f: &FileFp, t: &[f64]| {
+        if f.duration_s > 0.0 {
+            f.duration_s
+        } else {
+            t.last().copied().unwrap_or(0.0) + 1.0
+        }
+    };
+    let (da, db) = (dur(a, ta), dur(b, tb));
+    // The span of a that maps into b, in a's time.
+    let lo = (-d / r).max(0.0);
+    let hi = ((db - d) / r).min(da);
+    if hi <= lo {
+        return None;
+    }
+    let in_a = ta
+        .iter()
+        .filter(|&&t| t >= lo - p.bin_s && t <= hi + p.bin_s)
+        .count();
+    let in_b = tb
+        .iter()
+        .filter(|&&t| t >= r * lo + d - p.bin_s && t <= r * hi + d + p.bin_s)
+        .count();
+    let score = votes as f64 / in_a.min(in_b).max(1) as f64;
+    if score < p.min_support {
+        return None;
+    }
+    let (ca, cb) = (((hi - lo) / da).min(1.0), ((hi - lo) * r / db).min(1.0));
+    let full = p.full_coverage;
+    let relation = match (ca >= full, cb >= full) {
+        (true, true) => Relation::Duplicate,
+        (true, false) => Relation::ContainedIn,
+        (false, true) => Relation::Contains,
+        (false, false) => Relation::Overlap,
+    };
+    Some(Pair {
+        a: a.id,
+        b: b.id,
+        relation,
+        offset_s: d,
+        speed: r,
+        coverage_a: ca,
+        coverage_b: cb,
+        score: score.min(1.0),
+        votes,
+    })
+}
+
+fn distinct(v: impl Iterator<Item = f64>) -> usize {
+    let mut v: Vec<f64> = v.collect();
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    v.len()
+}
+
+impl Pair {
+    /// The same pair seen from `b`.
+    fn swapped(self) -> Pair {
+        Pair {
+            a: self.b,
+            b: self.a,
+            relation: match self.relation {
+                Relation::Contains => Relation::ContainedIn,
+                Relation::ContainedIn => Relation::Contains,
+                r => r,
+            },
+            offset_s: -self.offset_s / self.speed,
+            speed: 1.0 / self.speed,
+            coverage_a: self.coverage_b,
+            coverage_b: self.coverage_a,
+            ..self
+        }
+    }
+}
+
+/// Connected components of `pairs`: file id → group id (the smallest file id
+/// in its component, so stable for the same catalog).
+pub fn groups(pairs: &[Pair]) -> HashMap<i64, i64> {
+    let mut parent: HashMap<i64, i64> = HashMap::new();
+    fn root(parent: &mut HashMap<i64, i64>, x: i64) -> i64 {
+        let mut r = x;
+        while let Some(&p) = parent.get(&r).filter(|&&p| p != r) {
+            r = p;
+        }
+        parent.insert(x, r);
+        r
+    }
+    for pr in pairs {
+        parent.entry(pr.a).or_insert(pr.a);
+        parent.entry(pr.b).or_insert(pr.b);
+        let (ra, rb) = (root(&mut parent, pr.a), root(&mut parent, pr.b));
+        parent.insert(ra.max(rb), ra.min(rb));
+    }
+    let ids: Vec<i64> = parent.keys().copied().collect();
+    ids.into_iter().map(|x| (x, root(&mut parent, x))).collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,79 @@
+//! Content fingerprints: perceptual hashes of keyframes sampled over a whole
+//! video, and the matcher that finds the same content across re-encodes, trims
+//! and clips.
+//!
+//! Core side, no GStreamer: [`phash`] turns a gray thumbnail into a 64-bit hash
+//! and a quality value, [`matcher`] pairs files by multi-index hashing and offset
+//! voting. The keyframes are decoded in `mediadex-media` worker processes
+//! (`decode`, linked only there); what a worker sends back is a [`FpDoc`], the
+//! document of a [`crate::scan::protocol::Done`] line.
+//!
+//! Invariants: a frame keeps the real timestamp of the keyframe it came from
+//! (positions differ between encodes, so the matcher aligns them, never
+//! assumes them); [`VERSION`] changes whenever hashes would change, and a file
+//! whose stored version differs is fingerprinted again.
+
+pub mod matcher;
+pub mod phash;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the sampling + hashing recipe stored with each fingerprint.
+pub const VERSION: i64 = 1;
+
+/// Side of the gray thumbnail a worker decodes each keyframe to.
+pub const THUMB: usize = 64;
+
+/// Frames below this quality (black, flat, fades) are stored but not matched.
+pub const MIN_QUALITY: f32 = 0.15;
+
+/// One sampled keyframe.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    /// Stream time of the keyframe, milliseconds.
+    pub t_ms: i64,
+    pub hash: u64,
+    /// 0 (black, flat) … 1 (well-contrasted picture).
+    pub quality: f32,
+}
+
+/// What a fingerprint worker reports for one file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FpDoc {
+    pub duration_s: Option<f64>,
+    pub frames: Vec<Frame>,
+    /// Seeks that landed on a keyframe already sampled.
+    #[serde(default)]
+    pub repeats: u32,
+}
+
+/// How many keyframes to sample from a file of `duration_s`: one per ~15 s,
+/// at least 16 (short files), at most 240 (a 1-hour film gets 240; each seek
+/// costs ~30 ms at 1080p).
+pub fn sample_count(duration_s: f64) -> usize {
+    ((duration_s / 15.0).ceil() as usize).clamp(16, 240)
+}
+
+/// Seek targets spread evenly over the file, avoiding the very start and end
+/// (opening titles fade in, the end may be cut short).
+pub fn targets(duration_s: f64) -> Vec<f64> {
+    let n = sample_count(duration_s);
+    (0..n)
+        .map(|i| duration_s * (i as f64 + 0.5) / n as f64)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sampling_scales_with_duration() {
+        assert_eq!(sample_count(1.0), 16);
+        assert_eq!(sample_count(600.0), 40);
+        assert_eq!(sample_count(36_000.0), 240);
+        let t = targets(16.0);
+        assert_eq!(t.len(), 16);
+        assert!((t[0] - 0.5).abs() < 1e-9 && (t[15] - 15.5).abs() < 1e-9);
+    }
+}

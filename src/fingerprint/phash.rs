@@ -1,0 +1,167 @@
+//! The perceptual hash of one frame: a 64-bit DCT hash (pHash) of a gray
+//! thumbnail, after cropping black borders, with a quality value.
+//!
+//! Steps: crop rows and columns at the edges that are black (letterbox,
+//! pillarbox), resample what is left to 32×32 by area averaging, take the 2-D
+//! DCT, and set one bit per coefficient of the 8×8 lowest frequencies (DC left
+//! out) that is above their median. Cropping first is what makes a letterboxed
+//! TV capture hash like the original. Quality is the contrast of the cropped
+//! picture: black, flat and mid-fade frames score near 0 and are not matched.
+
+use std::sync::OnceLock;
+
+/// Pixel values at or under this count as black border.
+const BLACK: f64 = 24.0;
+const N: usize = 32;
+
+/// Hash a `w`×`h` 8-bit gray image (rows of `stride` bytes).
+/// Returns (hash, quality in 0..=1).
+pub fn phash(pixels: &[u8], w: usize, h: usize, stride: usize) -> (u64, f32) {
+    let px = |x: usize, y: usize| pixels[y * stride + x] as f64;
+    let row_mean = |y: usize| (0..w).map(|x| px(x, y)).sum::<f64>() / w as f64;
+    let col_mean =
+        |x: usize, y0: usize, y1: usize| (y0..y1).map(|y| px(x, y)).sum::<f64>() / (y1 - y0) as f64;
+    let (mut y0, mut y1) = (0, h);
+    while y0 < y1 && row_mean(y0) <= BLACK {
+        y0 += 1;
+    }
+    while y1 > y0 && row_mean(y1 - 1) <= BLACK {
+        y1 -= 1;
+    }
+    if y1 - y0 < h / 8 + 1 {
+        return (0, 0.0);
+    }
+    let (mut x0, mut x1) = (0, w);
+    while x0 < x1 && col_mean(x0, y0, y1) <= BLACK {
+        x0 += 1;
+    }
+    while x1 > x0 && col_mean(x1 - 1, y0, y1) <= BLACK {
+        x1 -= 1;
+    }
+    if x1 - x0 < w / 8 + 1 {
+        return (0, 0.0);
+    }
+    let small = resample(&px, x0, x1, y0, y1);
+    let mean = small.iter().sum::<f64>() / small.len() as f64;
+    let var = small.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / small.len() as f64;
+    // A standard deviation of 40 gray levels is a well-contrasted picture.
+    let quality = (var.sqrt() / 40.0).min(1.0) as f32;
+    let c = dct_low(&small);
+    let mut sorted = c;
+    sorted.sort_by(f64::total_cmp);
+    let median = (sorted[31] + sorted[32]) / 2.0;
+    let hash = c
+        .iter()
+        .enumerate()
+        .fold(0u64, |h, (i, v)| if *v > median { h | 1 << i } else { h });
+    (hash, quality)
+}
+
+/// Area-average the crop box [x0, x1) × [y0, y1) down (or up) to N×N.
+fn resample(
+    px: &dyn Fn(usize, usize) -> f64,
+    x0: usize,
+    x1: usize,
+    y0: usize,
+    y1: usize,
+) -> Vec<f64> {
+    let (cw, ch) = ((x1 - x0) as f64, (y1 - y0) as f64);
+    let mut out = vec![0.0; N * N];
+    for oy in 0..N {
+        let sy0 = y0 + (oy as f64 * ch / N as f64) as usize;
+        let sy1 = (y0 + ((oy + 1) as f64 * ch / N as f64).ceil() as usize).clamp(sy0 + 1, y1);
+        for ox in 0..N {
+            let sx0 = x0 + (ox as f64 * cw / N as f64) as usize;
+            let sx1 = (x0 + ((ox + 1) as f64 * cw / N as f64).ceil() as usize).clamp(sx0 + 1, x1);
+            let mut sum = 0.0;
+            for y in sy0..sy1 {
+                for x in sx0..sx1 {
+                    sum += px(x, y);
+                }
+            }
+            out[oy * N + ox] = sum / ((sy1 - sy0) * (sx1 - sx0)) as f64;
+        }
+    }
+    out
+}
+
+/// cos((2x+1)uπ / 2N) for u < 9, x < N.
+fn cos_table() -> &'static [[f64; N]; 9] {
+    static T: OnceLock<[[f64; N]; 9]> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut t = [[0.0; N]; 9];
+        for (u, row) in t.iter_mut().enumerate() {
+            for (x, v) in row.iter_mut().enumerate() {
+                *v = ((2 * x + 1) as f64 * u as f64 * std::f64::consts::PI / (2 * N) as f64).cos();
+            }
+        }
+        t
+    })
+}
+
+/// The DCT coefficients (u, v) in 1..=8 × 1..=8 of an N×N image.
+fn dct_low(img: &[f64]) -> [f64; 64] {
+    let t = cos_table();
+    // Rows first: for every image row y, the coefficients u = 1..=8.
+    let mut rows = [[0.0; 8]; N];
+    for y in 0..N {
+        for u in 0..8 {
+            rows[y][u] = (0..N).map(|x| img[y * N + x] * t[u + 1][x]).sum();
+        }
+    }
+    let mut out = [0.0; 64];
+    for v in 0..8 {
+        for u in 0..8 {
+            out[v * 8 + u] = (0..N).map(|y| rows[y][u] * t[v + 1][y]).sum();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scene(w: usize, h: usize, seed: u32) -> Vec<u8> {
+        (0..w * h)
+            .map(|i| {
+                let (x, y) = ((i % w) as f64 / w as f64, (i / w) as f64 / h as f64);
+                let s = seed as f64;
+                (128.0
+                    + 60.0 * (x * 6.0 * (1.0 + s) + y * 3.0).sin()
+                    + 50.0 * (y * (4.0 + s) - x).cos()) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn black_and_flat_frames_have_no_quality() {
+        assert_eq!(phash(&[0; 64 * 64], 64, 64, 64).1, 0.0);
+        assert!(phash(&[128; 64 * 64], 64, 64, 64).1 < 0.05);
+    }
+
+    #[test]
+    fn letterbox_and_noise_keep_the_hash_close() {
+        let a = scene(64, 64, 1);
+        let (ha, qa) = phash(&a, 64, 64, 64);
+        assert!(qa > 0.5);
+        // The same picture squeezed into rows 8..56 of a black frame.
+        let mut boxed = vec![0u8; 64 * 64];
+        let inner = scene(64, 48, 1);
+        boxed[8 * 64..56 * 64].copy_from_slice(&inner);
+        let (hb, _) = phash(&boxed, 64, 64, 64);
+        assert!(
+            (ha ^ hb).count_ones() <= 8,
+            "letterbox distance {}",
+            (ha ^ hb).count_ones()
+        );
+        let noisy: Vec<u8> = a
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v.saturating_add((i * 7 % 11) as u8))
+            .collect();
+        assert!((ha ^ phash(&noisy, 64, 64, 64).0).count_ones() <= 6);
+        let other = phash(&scene(64, 64, 3), 64, 64, 64).0;
+        assert!((ha ^ other).count_ones() > 16);
+    }
+}
