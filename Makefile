@@ -9,12 +9,12 @@ DEMO_FILES ?= 48
 DEB_BUILD := pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav libasound2-dev
-DEB_TEST := gstreamer1.0-tools alsa-utils sqlite3
+DEB_TEST := gstreamer1.0-tools alsa-utils sqlite3 chromium-headless-shell
 DEB_BENCH := mediainfo libimage-exiftool-perl ffmpeg hyperfine sqlite3 time jq
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build deps-build deps-test deps-bench demo test lint bench clean-bench
+.PHONY: all build deps-build deps-test deps-bench demo screenshot test lint bench clean-bench
 
 all: build
 
@@ -48,6 +48,17 @@ demo: build deps-test
 	./target/release/mediadex scan $(DEMO_DIR); rc=$$?; [ $$rc = 0 ] || [ $$rc = 3 ]
 	./target/release/mediadex query "SELECT container, video_codec, audio_codec, count(*) AS files, round(sum(duration_s), 1) AS seconds FROM media WHERE status = 'ok' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
 	@if ./target/release/mediadex report --list >/dev/null 2>&1; then ./target/release/mediadex report; fi
+
+# The picture of the export's page in the README and docs/reports.md, from
+# the demo library in a catalog of its own, so that it shows what the page is.
+SHOT_DB := target/screenshot/catalog.db
+screenshot: build deps-test
+	scripts/gen-corpus.sh $(DEMO_DIR) $(DEMO_FILES)
+	rm -rf target/screenshot && mkdir -p target/screenshot
+	./target/release/mediadex --db $(SHOT_DB) scan $(DEMO_DIR); rc=$$?; [ $$rc = 0 ] || [ $$rc = 3 ]
+	./target/release/mediadex --db $(SHOT_DB) export --out target/screenshot/export
+	chromium-headless-shell --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,1900 \
+		--screenshot=$(CURDIR)/docs/page.png file://$(CURDIR)/target/screenshot/export/index.html
 
 lint: deps-build
 	$(CARGO) fmt --check

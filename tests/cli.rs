@@ -4,11 +4,14 @@
 mod testenv;
 
 mod suite {
+    mod analyses;
+    mod browser;
     mod catalog;
     mod dump;
     mod export;
     mod hostile;
     mod offline;
+    mod page;
     mod query;
     mod readonly;
     mod record;

@@ -15,6 +15,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/002_docs_typed_index.sql"),
     include_str!("../../migrations/003_document_columns.sql"),
     include_str!("../../migrations/004_scan_roots.sql"),
+    // 005, 006: reserved
+    include_str!("../../migrations/007_history.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

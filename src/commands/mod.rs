@@ -4,6 +4,7 @@
 pub mod dump;
 pub mod export;
 pub mod load;
+pub mod page;
 pub mod query;
 pub mod record;
 pub mod repair;
