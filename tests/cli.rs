@@ -10,6 +10,7 @@ mod suite {
     mod dump;
     mod export;
     mod hostile;
+    mod library;
     mod offline;
     mod page;
     mod query;
