@@ -12,14 +12,14 @@ DEB_BUILD := pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
 # ffmpeg and python3: the differential test writes its corpus with ffmpeg
 # (scripts/gen-ffmpeg-corpus.sh, which patches one file with python3) and
 # checks against ffprobe.
-DEB_TEST := gstreamer1.0-tools alsa-utils sqlite3 strace bsdutils python3-venv ffmpeg python3
+DEB_TEST := gstreamer1.0-tools alsa-utils sqlite3 strace bsdutils python3-venv ffmpeg python3 chromium-headless-shell
 DEB_BENCH := mediainfo libimage-exiftool-perl hyperfine sqlite3 time jq strace
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 TRUTH_DIR ?= bench-out/truth-corpus
 
-.PHONY: all build deps-build deps-test deps-bench demo test lint bench truth clean-bench man
+.PHONY: all build deps-build deps-test deps-bench demo test lint bench truth clean-bench man screenshot
 
 all: build
 
@@ -53,6 +53,17 @@ demo: build deps-test
 	./target/release/mediadex scan $(DEMO_DIR); rc=$$?; [ $$rc = 0 ] || [ $$rc = 3 ]
 	./target/release/mediadex query "SELECT container, video_codec, audio_codec, count(*) AS files, round(sum(duration_s), 1) AS seconds FROM media WHERE status = 'ok' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
 	@if ./target/release/mediadex report --list >/dev/null 2>&1; then ./target/release/mediadex report; fi
+
+# The picture of the export's page in the README and docs/reports.md, from
+# the demo library in a catalog of its own, so that it shows what the page is.
+SHOT_DB := target/screenshot/catalog.db
+screenshot: build deps-test
+	scripts/gen-corpus.sh $(DEMO_DIR) $(DEMO_FILES)
+	rm -rf target/screenshot && mkdir -p target/screenshot
+	./target/release/mediadex --db $(SHOT_DB) scan $(DEMO_DIR); rc=$$?; [ $$rc = 0 ] || [ $$rc = 3 ]
+	./target/release/mediadex --db $(SHOT_DB) export --out target/screenshot/export
+	chromium-headless-shell --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,1900 \
+		--screenshot=$(CURDIR)/docs/page.png file://$(CURDIR)/target/screenshot/export/index.html
 
 lint: deps-build
 	$(CARGO) fmt --check

@@ -306,6 +306,10 @@ pub struct ReportArgs {
     #[arg(long, requires = "name")]
     pub show_sql: bool,
 
+    /// Write the library's page (the export's index.html) to FILE instead
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["name", "list", "show_sql", "format", "params"])]
+    pub html: Option<PathBuf>,
+
     /// Stop the report after S seconds
     #[arg(long, value_name = "S", default_value_t = 60.0, value_parser = parse_seconds)]
     pub timeout: f64,

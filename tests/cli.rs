@@ -4,14 +4,18 @@
 mod testenv;
 
 mod suite {
+    mod analyses;
+    mod browser;
     mod catalog;
     mod dump;
     mod export;
     mod fingerprint;
     mod hostile;
     mod hosts;
+    mod library;
     mod offline;
     mod outside;
+    mod page;
     mod query;
     mod readonly;
     mod record;

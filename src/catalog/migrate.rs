@@ -17,7 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/004_scan_roots.sql"),
     include_str!("../../migrations/005_crash_retries_scan_errors.sql"),
     include_str!("../../migrations/006_scan_reprobed.sql"),
-    // 007: reserved
+    include_str!("../../migrations/007_history.sql"),
     include_str!("../../migrations/008_fingerprints.sql"),
 ];
 

@@ -13,6 +13,7 @@ pub mod dump;
 pub mod files;
 pub mod fingerprints;
 pub mod guard;
+pub mod history;
 pub mod migrate;
 pub mod query;
 pub mod recordings;

@@ -1,5 +1,6 @@
 //! `mediadex export --out DIR`: every report (or the named ones) into DIR as
-//! one file each, plus `summary.txt` and `manifest.json`, for cron.
+//! one file each, plus `summary.txt`, the page `index.html` and
+//! `manifest.json`, for cron; first, today's row of the catalog's history.
 //!
 //! Invariants: one export per catalog at a time (an flock on
 //! `CATALOG.export.lock`, or on `OUT/.mediadex-export.lock` when the catalog's
@@ -69,6 +70,7 @@ struct Manifest {
     argv: Vec<String>,
     reports: Vec<Entry>,
     summary: Option<FileEntry>,
+    page: Option<FileEntry>,
     failed: usize,
     /// Report files of `--sql-dir` that could not be used.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -241,7 +243,8 @@ fn export_one(g: &Guarded, r: &Report, args: &ExportArgs, ext: &str, pause: bool
                 .collect();
             let keep = r.origin == Origin::Bundled
                 && given.is_empty()
-                && report::summary::INPUTS.contains(&r.name.as_str());
+                && (report::summary::INPUTS.contains(&r.name.as_str())
+                    || report::html::INPUTS.contains(&r.name.as_str()));
             let mut copy = Rows::default();
             let (rows, sha) = write_report(
                 g,
@@ -311,6 +314,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     // Safe now that we hold the lock: no other export is writing here.
     atomic::remove_stale_temps(&args.out)
         .with_context(|| format!("could not clean temporary files in {}", args.out.display()))?;
+    super::page::record_history(&ctx.db);
     guard::begin_shared_snapshot(&mut conns, &ctx.db)?;
     let generated_at = util::now_utc();
 
@@ -368,6 +372,25 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     }
     let g = &mut conns[0];
 
+    let target = args.out.join(super::page::PAGE_FILE);
+    let page = match super::page::write_page(
+        &target,
+        &mut |name| match for_summary.get(name) {
+            Some(rows) => Ok(rows.clone()),
+            None => report::summary::run_input(g, name),
+        },
+        Some(ext),
+    ) {
+        Ok(bytes) => Some(FileEntry {
+            file: super::page::PAGE_FILE.into(),
+            sha256: hex::encode(Sha256::digest(&bytes)),
+        }),
+        Err(e) => {
+            failed += 1;
+            eprintln!("mediadex: error: {}: {e:#}", target.display());
+            None
+        }
+    };
     let summary = match report::summary::summary_from(&mut |name| match for_summary.remove(name) {
         Some(rows) => Ok(rows),
         None => report::summary::run_input(g, name),
@@ -408,6 +431,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         argv: std::env::args().collect(),
         reports: entries,
         summary,
+        page,
         failed,
         broken_files: broken,
     };

@@ -6,6 +6,7 @@ pub mod dump;
 pub mod export;
 pub mod fingerprint;
 pub mod load;
+pub mod page;
 pub mod query;
 pub mod record;
 pub mod repair;

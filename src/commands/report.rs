@@ -82,6 +82,9 @@ pub fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
     }
     let reports = loaded.reports;
     let limit = timeout(args.timeout)?;
+    if let Some(file) = &args.html {
+        return super::page::report_html(ctx, file, limit);
+    }
     let Some(name) = args.name else {
         if args.output.format().is_some_and(|f| f != Format::Table) || !args.params.is_empty() {
             return Err(usage(

@@ -23,6 +23,7 @@
 //! on the run, so repeated exports are byte-identical.
 
 pub mod dir;
+pub mod html;
 pub mod render;
 pub mod summary;
 
@@ -50,20 +51,28 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../../sql/bitrate-outliers.sql"),
     ),
     ("containers", include_str!("../../sql/containers.sql")),
+    ("density", include_str!("../../sql/density.sql")),
     ("directories", include_str!("../../sql/directories.sql")),
+    ("distributions", include_str!("../../sql/distributions.sql")),
     ("duplicates", include_str!("../../sql/duplicates.sql")),
     ("frame-rates", include_str!("../../sql/frame-rates.sql")),
+    ("growth", include_str!("../../sql/growth.sql")),
     ("hdr", include_str!("../../sql/hdr.sql")),
+    ("history", include_str!("../../sql/history.sql")),
     ("hosts", include_str!("../../sql/hosts.sql")),
     ("largest", include_str!("../../sql/largest.sql")),
     ("longest", include_str!("../../sql/longest.sql")),
     ("problems", include_str!("../../sql/problems.sql")),
+    ("quality-tiers", include_str!("../../sql/quality-tiers.sql")),
     ("recent", include_str!("../../sql/recent.sql")),
     ("recordings", include_str!("../../sql/recordings.sql")),
     ("resolutions", include_str!("../../sql/resolutions.sql")),
+    ("savings", include_str!("../../sql/savings.sql")),
     ("scans", include_str!("../../sql/scans.sql")),
     ("similar", include_str!("../../sql/similar.sql")),
+    ("subtitles", include_str!("../../sql/subtitles.sql")),
     ("summary", include_str!("../../sql/summary.sql")),
+    ("suspicious", include_str!("../../sql/suspicious.sql")),
     ("video-codecs", include_str!("../../sql/video-codecs.sql")),
 ];
 

@@ -97,8 +97,9 @@ fn export_writes_every_report_a_summary_and_a_manifest() {
     assert_eq!(m["failed"], 0);
     let reports = m["reports"].as_array().unwrap();
     assert_eq!(reports.len(), mediadex::report::BUNDLED.len());
-    let mut expected_files: BTreeSet<String> =
-        ["manifest.json", "summary.txt"].map(String::from).into();
+    let mut expected_files: BTreeSet<String> = ["manifest.json", "summary.txt", "index.html"]
+        .map(String::from)
+        .into();
     for r in reports {
         let file = out.join(r["file"].as_str().unwrap());
         expected_files.insert(r["file"].as_str().unwrap().to_string());
@@ -140,6 +141,7 @@ fn export_writes_every_report_a_summary_and_a_manifest() {
     assert_eq!(
         files_in(&sub),
         [
+            "index.html",
             "manifest.json",
             "problems.ndjson",
             "recent.ndjson",

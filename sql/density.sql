@@ -1,0 +1,64 @@
+-- name: density
+-- description: GiB per hour, median file size and codec mix per directory (a show, a series), `depth` levels below each scan root
+-- param: depth = 1 -- directory levels below the scan root (0: the roots themselves)
+-- param: min_files = 1 -- leave out directories with fewer `ok` files than this
+-- param: limit = 1000 -- at most this many directories, the densest first
+--
+-- Directories are cut as in the `directories` report. Only `ok` files with a
+-- duration count. gib_per_hour is the directory's bytes over its hours; the
+-- median is the middle file size (the mean of the two middle ones for an even
+-- count); codecs maps each video codec ('(no video)' for none) to its files.
+WITH RECURSIVE walk (id, host, root, rest, acc, level) AS (
+    SELECT id, host,
+           CASE WHEN substr(path, 1, length(rtrim(root, '/')) + 1) = rtrim(root, '/') || '/'
+                THEN rtrim(root, '/') ELSE '' END,
+           CASE WHEN substr(path, 1, length(rtrim(root, '/')) + 1) = rtrim(root, '/') || '/'
+                THEN substr(path, length(rtrim(root, '/')) + 2) ELSE ltrim(path, '/') END,
+           '', 0
+    FROM media
+    WHERE status = 'ok' AND duration_s > 0
+    UNION ALL
+    SELECT id, host, root, substr(rest, instr(rest, '/') + 1), acc || substr(rest, 1, instr(rest, '/')),
+           level + 1
+    FROM walk
+    WHERE level < :depth AND instr(rest, '/') > 0
+),
+placed AS MATERIALIZED (
+    SELECT w.host, coalesce(nullif(rtrim(w.root || '/' || w.acc, '/'), ''), '/') AS directory,
+           m.size, m.duration_s, coalesce(m.video_codec, '(no video)') AS codec
+    FROM walk w JOIN media m ON m.id = w.id
+    WHERE w.level >= :depth OR instr(w.rest, '/') = 0
+),
+ranked AS (
+    SELECT host, directory, size,
+           row_number() OVER (PARTITION BY host, directory ORDER BY size) AS rn,
+           count(*) OVER (PARTITION BY host, directory) AS n
+    FROM placed
+),
+medians AS (
+    SELECT host, directory, CAST(round(avg(size)) AS INTEGER) AS median_bytes
+    FROM ranked
+    WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
+    GROUP BY host, directory
+),
+mix AS (
+    SELECT host, directory, json_group_object(codec, files) AS codecs
+    FROM (SELECT host, directory, codec, count(*) AS files FROM placed
+          GROUP BY host, directory, codec ORDER BY host, directory, files DESC, codec)
+    GROUP BY host, directory
+),
+totals AS (
+    SELECT host, directory, count(*) AS files, sum(duration_s) AS seconds, coalesce(sum(size), 0) AS bytes
+    FROM placed
+    GROUP BY host, directory
+    HAVING count(*) >= :min_files
+)
+SELECT t.host, t.directory, t.files,
+       round(t.seconds / 3600.0, 2)                              AS hours,
+       t.bytes,
+       round(t.bytes / 1073741824.0 / (t.seconds / 3600.0), 3)   AS gib_per_hour,
+       md.median_bytes,
+       mx.codecs
+FROM totals t JOIN medians md USING (host, directory) JOIN mix mx USING (host, directory)
+ORDER BY gib_per_hour DESC, t.host, t.directory
+LIMIT :limit;

@@ -1,0 +1,71 @@
+-- name: quality-tiers
+-- description: a quality score per `ok` video file from resolution, codec generation, bit depth, HDR and audio channels; tier counts, then the files most worth upgrading
+-- param: upgrade_below = 50 -- files scoring under this are upgrade candidates
+-- param: limit = 200 -- at most this many candidates, the lowest score (then the largest file) first
+--
+-- score = resolution + codec + depth + hdr + audio, 0 to 100:
+--   resolution  SD 10, 720p 20, 1080p 30, 1440p 35, 4K 40, 8K 45
+--   codec       av1, vvc 25; hevc, vp9 and mezzanine codecs (prores, dnxhd,
+--               ffv1, rawvideo) 20; h264, vp8, vc1 10; older ones 0
+--   depth       10 bits or more 10
+--   hdr         any HDR kind 10
+--   audio       more than 2 channels 10, stereo 5, mono or none 0
+-- Tiers: excellent (80 and up), good (60), fair (40), poor (below 40).
+-- Rows of section 'tier' count files, hours and bytes per tier (every tier,
+-- best first); rows of section 'upgrade' are the candidates, with a profile
+-- such as "1080p SDR h264 8-bit 2ch".
+WITH v AS (
+    SELECT id, host, path, path_bytes, size, duration_s, video_codec, bit_depth, hdr, audio_channels,
+           CASE
+               WHEN width IS NULL OR height IS NULL THEN 'SD'
+               WHEN max(width, height) >= 6800 OR min(width, height) >= 4000 THEN '8K'
+               WHEN max(width, height) >= 3400 OR min(width, height) >= 2000 THEN '4K'
+               WHEN max(width, height) >= 2400 OR min(width, height) >= 1400 THEN '1440p'
+               WHEN max(width, height) >= 1800 OR min(width, height) >= 1000 THEN '1080p'
+               WHEN max(width, height) >= 1200 OR min(width, height) >= 700  THEN '720p'
+               ELSE 'SD'
+           END AS resolution
+    FROM media
+    WHERE status = 'ok' AND video_codec IS NOT NULL
+),
+scored AS (
+    SELECT v.*,
+           CASE resolution WHEN '8K' THEN 45 WHEN '4K' THEN 40 WHEN '1440p' THEN 35
+                           WHEN '1080p' THEN 30 WHEN '720p' THEN 20 ELSE 10 END
+           + CASE WHEN video_codec IN ('av1', 'vvc') THEN 25
+                  WHEN video_codec IN ('hevc', 'vp9', 'prores', 'dnxhd', 'ffv1', 'rawvideo') THEN 20
+                  WHEN video_codec IN ('h264', 'vp8', 'vc1') THEN 10 ELSE 0 END
+           + CASE WHEN bit_depth >= 10 THEN 10 ELSE 0 END
+           + CASE WHEN hdr IS NOT NULL THEN 10 ELSE 0 END
+           + CASE WHEN audio_channels > 2 THEN 10 WHEN audio_channels = 2 THEN 5 ELSE 0 END AS score
+    FROM v
+),
+tiered AS (
+    SELECT scored.*,
+           CASE WHEN score >= 80 THEN 'excellent' WHEN score >= 60 THEN 'good'
+                WHEN score >= 40 THEN 'fair' ELSE 'poor' END AS tier
+    FROM scored
+),
+tiers (tier, rank) AS (VALUES ('excellent', 1), ('good', 2), ('fair', 3), ('poor', 4)),
+rows AS (
+    SELECT 0 AS part, t.rank, 'tier' AS section, t.tier, count(x.id) AS files,
+           round(coalesce(sum(x.duration_s), 0) / 3600.0, 2) AS hours, coalesce(sum(x.size), 0) AS bytes,
+           NULL AS host, NULL AS path, NULL AS path_bytes, NULL AS score, NULL AS profile
+    FROM tiers t LEFT JOIN tiered x ON x.tier = t.tier
+    GROUP BY t.tier
+    UNION ALL
+    SELECT * FROM (
+        SELECT 1, score, 'upgrade', tier, 1, round(coalesce(duration_s, 0) / 3600.0, 2), size,
+               host, path, path_bytes, score,
+               resolution || ' ' || coalesce(hdr, 'SDR') || ' ' || video_codec
+                   || coalesce(' ' || bit_depth || '-bit', '')
+                   || coalesce(' ' || audio_channels || 'ch', ' no audio')
+        FROM tiered
+        WHERE score < :upgrade_below
+        ORDER BY score, size DESC, host, path, path_bytes
+        LIMIT :limit
+    )
+)
+SELECT section, tier, files, hours, bytes, host, path, score, profile
+FROM rows
+ORDER BY part, rank, bytes DESC, host, path, path_bytes;

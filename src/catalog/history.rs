@@ -1,0 +1,98 @@
+//! The per-day history (migration 7): `export` records the catalog's totals
+//! once a day so that growth can be told after files are deleted.
+//!
+//! Invariants: one row per UTC day, the day's last export wins; a row equal
+//! to the stored one is not written again, so exporting an unchanged catalog
+//! twice leaves its bytes alone; totals count files on disk (not `missing`),
+//! the breakdown by status counts every file, codecs and resolution classes
+//! count `ok` files (classes as the `resolutions` report draws them).
+
+use super::{Catalog, Result, immediate};
+
+const RECORD: &str = "
+WITH ok AS (
+    SELECT size, coalesce(video_codec, '(no video)') AS codec,
+           CASE
+               WHEN width IS NULL OR height IS NULL THEN '(no video)'
+               WHEN max(width, height) >= 6800 OR min(width, height) >= 4000 THEN '8K'
+               WHEN max(width, height) >= 3400 OR min(width, height) >= 2000 THEN '4K'
+               WHEN max(width, height) >= 2400 OR min(width, height) >= 1400 THEN '1440p'
+               WHEN max(width, height) >= 1800 OR min(width, height) >= 1000 THEN '1080p'
+               WHEN max(width, height) >= 1200 OR min(width, height) >= 700  THEN '720p'
+               ELSE 'SD'
+           END AS resolution
+    FROM media WHERE status = 'ok'
+)
+INSERT INTO history (day, files, bytes, seconds, by_status, by_codec, by_resolution)
+SELECT ?1,
+       (SELECT count(*) FROM media WHERE status <> 'missing'),
+       (SELECT coalesce(sum(size), 0) FROM media WHERE status <> 'missing'),
+       (SELECT coalesce(sum(duration_s), 0) FROM media WHERE status <> 'missing'),
+       (SELECT json_group_object(status, json_object('files', n, 'bytes', b))
+        FROM (SELECT status, count(*) AS n, coalesce(sum(size), 0) AS b
+              FROM media GROUP BY status ORDER BY status)),
+       (SELECT json_group_object(codec, json_object('files', n, 'bytes', b))
+        FROM (SELECT codec, count(*) AS n, coalesce(sum(size), 0) AS b
+              FROM ok GROUP BY codec ORDER BY codec)),
+       (SELECT json_group_object(resolution, json_object('files', n, 'bytes', b))
+        FROM (SELECT resolution, count(*) AS n, coalesce(sum(size), 0) AS b
+              FROM ok GROUP BY resolution ORDER BY resolution))
+WHERE true
+ON CONFLICT (day) DO UPDATE SET
+    files = excluded.files, bytes = excluded.bytes, seconds = excluded.seconds,
+    by_status = excluded.by_status, by_codec = excluded.by_codec,
+    by_resolution = excluded.by_resolution
+WHERE (files, bytes, seconds, by_status, by_codec, by_resolution)
+      IS NOT (excluded.files, excluded.bytes, excluded.seconds, excluded.by_status,
+              excluded.by_codec, excluded.by_resolution)";
+
+impl Catalog {
+    /// Record today's totals as the history row of `day` (`YYYY-MM-DD`).
+    /// Returns whether the row was written (false: it was already the same).
+    pub fn record_history(&mut self, day: &str) -> Result<bool> {
+        let n = immediate(&mut self.conn, |tx| tx.execute(RECORD, [day]))?;
+        Ok(n > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_is_written_once_and_replaced_when_the_totals_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cat = Catalog::open(&dir.path().join("c.db")).unwrap();
+        assert!(cat.record_history("2026-01-01").unwrap());
+        assert!(!cat.record_history("2026-01-01").unwrap(), "same totals");
+        let row: (i64, String) = cat
+            .conn
+            .query_row("SELECT files, by_status FROM history", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(row, (0, "{}".to_string()));
+        cat.conn
+            .execute_batch(
+                "INSERT INTO files (host, path, path_bytes, root, size, status, first_seen)
+                 VALUES ('h', '/a', x'2f61', '/', 10, 'ok', '2026-01-01T00:00:00.000Z');
+                 INSERT INTO file_seen VALUES (1, '2026-01-01T00:00:00.000Z');
+                 INSERT INTO docs (file_id, doc) VALUES (1, '{\"video\":{\"codec\":\"h264\",\"width\":1920,\"height\":1080}}');",
+            )
+            .unwrap();
+        assert!(cat.record_history("2026-01-01").unwrap());
+        assert!(cat.record_history("2026-01-02").unwrap());
+        let rows: Vec<(String, i64, String, String)> = cat
+            .conn
+            .prepare("SELECT day, bytes, by_codec, by_resolution FROM history ORDER BY day")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].1, 10);
+        assert_eq!(rows[0].2, r#"{"h264":{"files":1,"bytes":10}}"#);
+        assert_eq!(rows[0].3, r#"{"1080p":{"files":1,"bytes":10}}"#);
+    }
+}
