@@ -127,6 +127,7 @@ pub fn run(ctx: &Context, args: FingerprintArgs) -> anyhow::Result<ExitCode> {
             stat: c.stat,
             is_new: c.prior.is_none(),
             prior_crashes: 0,
+            forced: false,
         })
         .collect();
     let ids: HashMap<PathBuf, i64> = work

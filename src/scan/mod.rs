@@ -88,6 +88,8 @@ pub struct Job {
     pub is_new: bool,
     /// The file's [`Known::crashes`] when it is unchanged since then, else 0.
     pub prior_crashes: u32,
+    /// Unchanged, probed again because of `--force`.
+    pub forced: bool,
 }
 
 /// Run a scan into the catalog at `db`. `stop` is raised by Ctrl-C / SIGTERM.
@@ -256,6 +258,7 @@ pub fn run(
                 stat,
                 is_new,
                 prior_crashes,
+                forced,
             });
         }
         missing_ids.extend(known_missing(&known, &filter, Some(&walked)));
@@ -290,10 +293,13 @@ pub fn run(
     let mut probed_status: HashMap<String, u64> = HashMap::new();
     let mut unstable = 0;
     let mut sup_error = None;
+    // Probed and stored this run: new, changed, probed again.
+    let mut stored = [0u64; 3];
     if !jobs.is_empty() && !interrupted_walk {
         progress.start(jobs.len() as u64, "probing");
         let mut on_done = |job: &Job, outcome: protocol::Done| {
             progress.inc(1);
+            stored[usize::from(!job.is_new) + usize::from(job.forced)] += 1;
             *probed_status.entry(outcome.status.to_string()).or_default() += 1;
             counts.probed += 1;
             match outcome.status {
@@ -338,6 +344,18 @@ pub fn run(
         }
     }
     let interrupted = stop.load(Ordering::Relaxed);
+    if interrupted {
+        // Count what was stored, not what the walk planned: files the scan did
+        // not reach are left for the next one, as they were.
+        let planned = |forced: bool, new: bool| {
+            jobs.iter()
+                .filter(|j| j.forced == forced && j.is_new == new)
+                .count() as u64
+        };
+        counts.new -= planned(false, true) - stored[0];
+        counts.changed -= planned(false, false) - stored[1];
+        counts.reprobed -= planned(true, false) - stored[2];
+    }
     let elapsed = started.elapsed().as_secs_f64();
     let status = if sup_error.is_some() {
         "failed"

@@ -391,6 +391,10 @@ fn ctrl_c_stops_quickly_and_the_next_scan_resumes() {
     assert_eq!(s["interrupted"], true);
     let done = s["probed"].as_u64().unwrap();
     assert!(done > 0 && (done as usize) < files.len(), "{s}");
+    // The counts are what was stored, not what the walk planned.
+    assert_eq!(s["new"].as_u64(), Some(done), "{s}");
+    let stored = env.query("SELECT count(*) AS n FROM media")[0]["n"].as_u64();
+    assert_eq!(stored, Some(done), "{s}");
     assert_eq!(integrity(&env), "ok");
     let s2 = env.scan(&[], 0);
     assert_eq!(
