@@ -1,8 +1,8 @@
 -- name: density
 -- description: GiB per hour, median file size and codec mix per directory (a show, a series), `depth` levels below each scan root
--- param: depth = 1 -- directory levels below the scan root (0: the roots themselves)
--- param: min_files = 1 -- leave out directories with fewer `ok` files than this
--- param: limit = 1000 -- at most this many directories, the densest first
+-- param: depth: integer = 1 -- directory levels below the scan root (0: the roots themselves)
+-- param: min_files: integer = 1 -- leave out directories with fewer `ok` files than this
+-- param: limit: integer = 1000 -- at most this many directories, the densest first
 --
 -- Directories are cut as in the `directories` report. Only `ok` files with a
 -- duration count. gib_per_hour is the directory's bytes over its hours; the
@@ -53,12 +53,17 @@ totals AS (
     GROUP BY host, directory
     HAVING count(*) >= :min_files
 )
-SELECT t.host, t.directory, t.files,
-       round(t.seconds / 3600.0, 2)                              AS hours,
-       t.bytes,
-       round(t.bytes / 1073741824.0 / (t.seconds / 3600.0), 3)   AS gib_per_hour,
-       md.median_bytes,
-       mx.codecs
-FROM totals t JOIN medians md USING (host, directory) JOIN mix mx USING (host, directory)
-ORDER BY gib_per_hour DESC, t.host, t.directory
-LIMIT :limit;
+-- json() outside the sorted rows: a sort drops the JSON subtype that makes
+-- `codecs` an object rather than text in JSON output.
+SELECT host, directory, files, hours, bytes, gib_per_hour, median_bytes, json(codecs) AS codecs
+FROM (
+    SELECT t.host, t.directory, t.files,
+           round(t.seconds / 3600.0, 2)                              AS hours,
+           t.bytes,
+           round(t.bytes / 1073741824.0 / (t.seconds / 3600.0), 3)   AS gib_per_hour,
+           md.median_bytes,
+           mx.codecs
+    FROM totals t JOIN medians md USING (host, directory) JOIN mix mx USING (host, directory)
+    ORDER BY gib_per_hour DESC, t.host, t.directory
+    LIMIT :limit
+);

@@ -1,6 +1,6 @@
 -- name: history
 -- description: the catalog's totals as each export day saw them (UTC), newest first: files, bytes, hours, and by status, video codec and resolution class
--- param: days = 3650 -- at most this many days, the latest first
+-- param: days: integer = 3650 -- at most this many days, the latest first
 --
 -- `export` writes one row a day (the day's last export wins), so the history
 -- survives files that are deleted later. by_status, by_codec and

@@ -1,7 +1,7 @@
 -- name: quality-tiers
 -- description: a quality score per `ok` video file from resolution, codec generation, bit depth, HDR and audio channels; tier counts, then the files most worth upgrading
--- param: upgrade_below = 50 -- files scoring under this are upgrade candidates
--- param: limit = 200 -- at most this many candidates, the lowest score (then the largest file) first
+-- param: upgrade_below: real = 50 -- files scoring under this are upgrade candidates
+-- param: limit: integer = 200 -- at most this many candidates, the lowest score (then the largest file) first
 --
 -- score = resolution + codec + depth + hdr + audio, 0 to 100:
 --   resolution  SD 10, 720p 20, 1080p 30, 1440p 35, 4K 40, 8K 45

@@ -1,10 +1,10 @@
 -- name: savings
 -- description: estimated size of every video re-encoded to `target` (hevc or av1), per-file savings, and the total now and after, first row
--- param: target = hevc -- the codec family to re-encode to: hevc or av1 (anything else: no files)
--- param: bpp = 0 -- bits per pixel per frame of the new video for every class (0: the target's table below)
--- param: gib_per_hour = 0 -- GiB per hour of the new video for every file, overriding bpp (0: unused)
--- param: audio_kbps = 160 -- kbit/s the audio is counted at after the re-encode (files with audio)
--- param: limit = 1000 -- at most this many files, the largest savings first
+-- param: target: text = hevc -- the codec family to re-encode to: hevc or av1 (anything else: no files)
+-- param: bpp: real = 0 -- bits per pixel per frame of the new video for every class (0: the target's table below)
+-- param: gib_per_hour: real = 0 -- GiB per hour of the new video for every file, overriding bpp (0: unused)
+-- param: audio_kbps: real = 160 -- kbit/s the audio is counted at after the re-encode (files with audio)
+-- param: limit: integer = 1000 -- at most this many files, the largest savings first
 --
 -- The new size of a file is (video bits + audio bits) x duration / 8, where
 -- the video gets width x height x frame rate x bpp bits per second. The

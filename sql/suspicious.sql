@@ -1,7 +1,7 @@
 -- name: suspicious
 -- description: files that probed `ok` but look wrong: no duration, no video in a video container, a size far from the streams' bitrates, no dimensions or frame rate, truncated
--- param: factor = 2 -- a size counts as far off when it is this many times below or above the streams' bitrates x duration
--- param: limit = 1000 -- at most this many rows
+-- param: factor: real = 2 -- a size counts as far off when it is this many times below or above the streams' bitrates x duration
+-- param: limit: integer = 1000 -- at most this many rows
 --
 -- One row per file and reason:
 --   no duration       no duration, or zero

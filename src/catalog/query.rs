@@ -167,16 +167,28 @@ pub fn json_columns(conn: &Connection, stmt: &Statement) -> Vec<bool> {
 /// SQLite's subtype for JSON text (`'J'`), set by `json()` and its kin.
 const JSON_SUBTYPE: u32 = b'J' as u32;
 
-/// The statement being stepped on `conn`, as a raw handle, when it is the only
-/// one prepared there (rusqlite does not hand out its statement's pointer).
-/// Guarded connections prepare one statement at a time, so this finds it.
-fn sole_statement(conn: &Connection) -> Option<*mut rusqlite::ffi::sqlite3_stmt> {
-    // SAFETY: the handle is only used to walk the connection's statement
-    // list while `conn` is borrowed; nothing is finalized here.
+/// The statement being stepped on `conn`, as a raw handle (rusqlite does not
+/// hand out its statement's pointer): the only one the connection has that is
+/// busy, i.e. positioned on a row. Other statements may be prepared and cached
+/// on the connection, but they are not running while a query is stepped.
+fn busy_statement(conn: &Connection) -> Option<*mut rusqlite::ffi::sqlite3_stmt> {
+    // SAFETY: the handles are only used to walk the connection's statement
+    // list and ask whether each is busy while `conn` is borrowed; nothing is
+    // finalized here.
     unsafe {
         let db = conn.handle();
-        let first = rusqlite::ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
-        (!first.is_null() && rusqlite::ffi::sqlite3_next_stmt(db, first).is_null()).then_some(first)
+        let mut found = None;
+        let mut p = rusqlite::ffi::sqlite3_next_stmt(db, std::ptr::null_mut());
+        while !p.is_null() {
+            if rusqlite::ffi::sqlite3_stmt_busy(p) != 0 {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(p);
+            }
+            p = rusqlite::ffi::sqlite3_next_stmt(db, p);
+        }
+        found
     }
 }
 
@@ -199,11 +211,15 @@ pub fn for_each_row(
 ) -> Result<u64, QueryError> {
     let n = stmt.column_count();
     let json = json_columns(conn, stmt);
-    let raw = sole_statement(conn);
+    let mut raw = None;
     let mut rows = stmt.raw_query();
     let mut values = Vec::with_capacity(n);
     let mut count = 0u64;
     while let Some(row) = rows.next()? {
+        if count == 0 {
+            // Found once it is stepping, so cached statements are not mistaken for it.
+            raw = busy_statement(conn);
+        }
         values.clear();
         for (i, declared) in json.iter().enumerate() {
             let v = row.get_ref(i)?;
