@@ -49,7 +49,12 @@ WHERE (files, bytes, seconds, by_status, by_codec, by_resolution)
 impl Catalog {
     /// Record today's totals as the history row of `day` (`YYYY-MM-DD`).
     /// Returns whether the row was written (false: it was already the same).
+    ///
+    /// It waits at most two seconds for a writer (a scan committing its
+    /// batches): an export reads without waiting for one, and today's row can
+    /// as well be written by the next export.
     pub fn record_history(&mut self, day: &str) -> Result<bool> {
+        self.conn.busy_timeout(std::time::Duration::from_secs(2))?;
         let n = immediate(&mut self.conn, |tx| tx.execute(RECORD, [day]))?;
         Ok(n > 0)
     }

@@ -35,7 +35,7 @@ pub fn record_history(db: &Path) {
     let day = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
     if let Err(e) = Catalog::open(db).and_then(|mut c| c.record_history(&day)) {
         eprintln!(
-            "mediadex: warning: could not record today's totals in the history of {}: {e:#}",
+            "mediadex: warning: today's totals were not added to the history of {} ({e:#}); the next export adds them",
             db.display()
         );
     }
