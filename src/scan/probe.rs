@@ -816,14 +816,20 @@ fn streaming_stopped(pipeline: &gst::Pipeline) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_stream_end_takes_new_caps_keeps_what_came_before_its_first_buffer_and_then_refuses_data() {
+    /// A stream end of a probe, fed by a pad of the test's own.
+    fn stream_end() -> (gst::Pipeline, Arc<Shared>, gst::Pad) {
         init().unwrap();
         let pipeline = gst::Pipeline::new();
         let shared: Arc<Shared> = Arc::default();
         let src = gst::Pad::builder(gst::PadDirection::Src).build();
         src.set_active(true).unwrap();
         Ctx::new(&pipeline, &shared).end_stream(&src);
+        (pipeline, shared, src)
+    }
+
+    #[test]
+    fn a_stream_end_takes_new_caps_keeps_what_came_before_its_first_buffer_and_then_refuses_data() {
+        let (_pipeline, shared, src) = stream_end();
         let caps = |w: i32| {
             gst::Caps::builder("video/x-h264")
                 .field("width", w)
@@ -876,12 +882,7 @@ mod tests {
 
     #[test]
     fn video_without_a_frame_rate_waits_for_a_second_frame() {
-        init().unwrap();
-        let pipeline = gst::Pipeline::new();
-        let shared: Arc<Shared> = Arc::default();
-        let src = gst::Pad::builder(gst::PadDirection::Src).build();
-        src.set_active(true).unwrap();
-        Ctx::new(&pipeline, &shared).end_stream(&src);
+        let (_pipeline, shared, src) = stream_end();
         assert!(src.push_event(gst::event::StreamStart::new("s1")));
         let caps = gst::Caps::builder("video/x-wmv")
             .field("width", 320)

@@ -175,14 +175,15 @@ fn rescans_probe_only_what_changed() {
         "{s}"
     );
     assert_eq!(s["probed"], 0, "{s}");
-    let root = &env.query(&format!(
-        "SELECT root FROM media WHERE path = '{}'",
-        one.replace('\'', "''")
-    ))[0]["root"];
-    assert_eq!(
-        root.as_str(),
-        Some(env.lib.canonicalize().unwrap().to_str().unwrap())
-    );
+    let lib_root = env.lib.canonicalize().unwrap();
+    let root_of_one = || {
+        env.query(&format!(
+            "SELECT root FROM media WHERE path = '{}'",
+            one.replace('\'', "''")
+        ))[0]["root"]
+            .clone()
+    };
+    assert_eq!(root_of_one(), lib_root.to_str().unwrap());
     // ...and when it changes, it is probed and still keeps its root.
     std::thread::sleep(std::time::Duration::from_millis(20));
     let data = std::fs::read(&files[0]).unwrap();
@@ -190,14 +191,7 @@ fn rescans_probe_only_what_changed() {
     let out = env.run(&["scan", "--json", one]);
     let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(s["changed"], 1, "{s}");
-    let root = &env.query(&format!(
-        "SELECT root FROM media WHERE path = '{}'",
-        one.replace('\'', "''")
-    ))[0]["root"];
-    assert_eq!(
-        root.as_str(),
-        Some(env.lib.canonicalize().unwrap().to_str().unwrap())
-    );
+    assert_eq!(root_of_one(), lib_root.to_str().unwrap());
     assert_eq!(env.query("SELECT count(*) AS n FROM media")[0]["n"], 4);
 }
 
