@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 TRUTH_DIR ?= bench-out/truth-corpus
 
-.PHONY: all build deps-build deps-test deps-bench demo test lint bench truth clean-bench man screenshot
+.PHONY: all build deps-build deps-test deps-bench demo test test-core lint bench truth clean-bench man screenshot
 
 all: build
 
@@ -67,7 +67,7 @@ screenshot: build deps-test
 
 lint: deps-build
 	$(CARGO) fmt --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
 # The man page, from the same clap definition as the parser.
 man: build
@@ -77,6 +77,11 @@ man: build
 
 test: deps-test
 	$(CARGO) test --locked
+
+# The fast tier: mediadex-core alone, which builds and tests without GStreamer,
+# cpal or ALSA installed (seconds once built).
+test-core:
+	$(CARGO) test --locked -p mediadex-core
 
 bench: build deps-bench
 	bench/bench.sh

@@ -7,8 +7,8 @@
 
 use std::time::Instant;
 
-use mediadex::fingerprint::Frame;
-use mediadex::fingerprint::matcher::{FileFp, Params, find_pairs};
+use mediadex_core::fingerprint::Frame;
+use mediadex_core::fingerprint::matcher::{FileFp, Params, find_pairs};
 
 fn rng(s: &mut u64) -> u64 {
     *s ^= *s << 13;
@@ -30,8 +30,8 @@ fn main() -> anyhow::Result<()> {
         p.max_distance = v.parse()?;
     }
     if args.first().map(String::as_str) == Some("--db") {
-        let cat = mediadex::catalog::Catalog::open_readonly(std::path::Path::new(&args[1]))?;
-        let files = mediadex::catalog::fingerprints::load_current(&cat.conn)?;
+        let cat = mediadex_core::catalog::Catalog::open_readonly(std::path::Path::new(&args[1]))?;
+        let files = mediadex_core::catalog::fingerprints::load_current(&cat.conn)?;
         let (pairs, stats) = find_pairs(&files, &p);
         for pr in &pairs {
             println!(

@@ -15,7 +15,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use mediadex::catalog::Catalog;
+use mediadex_core::catalog::Catalog;
 use rusqlite::params;
 use serde_json::{Map, Value, json};
 
@@ -166,7 +166,7 @@ const ERRORS: &[&str] = &[
 
 fn ts(epoch_s: f64) -> String {
     let t = jiff::Timestamp::from_millisecond((epoch_s * 1000.0) as i64).expect("timestamp");
-    mediadex::util::format_timestamp(t)
+    mediadex_core::util::format_timestamp(t)
 }
 
 /// One generated file: its size and its document, already serialized (kept

@@ -1,8 +1,10 @@
-//! Entry point of `mediadex`: every verb, without GStreamer or ALSA (scans probe
-//! and `record` records in `mediadex-media` processes; see `engine`).
+//! Entry point of `mediadex`: every verb, from mediadex-core alone. Scans probe
+//! in `mediadex-media` worker processes, and `record` runs as `mediadex-media`
+//! (see `mediadex_core::companion`), so this executable links neither GStreamer
+//! nor ALSA.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    mediadex::commands::main()
+    mediadex_core::commands::main(mediadex_core::commands::run)
 }

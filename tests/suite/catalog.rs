@@ -1,7 +1,7 @@
 //! Schema and migrations: every migration applies to an empty file and to a
 //! catalog left at each earlier version, keeping its rows.
 
-use mediadex::catalog::{Catalog, MIGRATIONS, SCHEMA_VERSION, migrate};
+use mediadex_core::catalog::{Catalog, MIGRATIONS, SCHEMA_VERSION, migrate};
 use rusqlite::Connection;
 
 #[test]
@@ -78,9 +78,9 @@ fn documents_must_be_json() {
 /// silently NULL.
 #[test]
 fn every_json_path_the_sql_reads_is_a_document_field() {
-    use mediadex::scan::document::Document;
+    use mediadex_core::scan::document::Document;
     let known = Document::known_paths();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
     let mut files = vec![root.join("schema.sql")];
     for dir in ["migrations", "sql"] {
         for e in std::fs::read_dir(root.join(dir)).unwrap() {

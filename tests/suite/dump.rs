@@ -36,7 +36,10 @@ fn dump_load_dump_gives_identical_lines() {
     assert_eq!(head["type"], "header");
     assert_eq!(head["format"], "mediadex-dump");
     assert_eq!(head["dump_version"], 2);
-    assert_eq!(head["schema_version"], mediadex::catalog::SCHEMA_VERSION);
+    assert_eq!(
+        head["schema_version"],
+        mediadex_core::catalog::SCHEMA_VERSION
+    );
     assert!(head["generated_at"].as_str().unwrap().ends_with('Z'));
     let rows: Vec<Value> = l1[1..]
         .iter()

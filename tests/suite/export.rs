@@ -49,7 +49,7 @@ fn paused_export(env: &TestEnv, out: &Path, gate: &Path) -> Child {
     ready.push(".ready");
     let ready = PathBuf::from(ready);
     let _ = std::fs::remove_file(&ready);
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_mediadex"))
+    let child = std::process::Command::new(crate::testenv::exe("mediadex"))
         .arg("--db")
         .arg(&env.db)
         .args(["export", "--out", out.to_str().unwrap()])
@@ -86,7 +86,7 @@ fn export_writes_every_report_a_summary_and_a_manifest() {
     let m = manifest(&out);
     assert_eq!(m["tool"], "mediadex");
     assert_eq!(m["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(m["schema_version"], mediadex::catalog::SCHEMA_VERSION);
+    assert_eq!(m["schema_version"], mediadex_core::catalog::SCHEMA_VERSION);
     let generated = m["generated_at"].as_str().unwrap();
     assert!(
         generated.parse::<jiff::Timestamp>().is_ok() && generated.ends_with('Z'),
@@ -96,7 +96,7 @@ fn export_writes_every_report_a_summary_and_a_manifest() {
     assert_eq!(m["format"], "json");
     assert_eq!(m["failed"], 0);
     let reports = m["reports"].as_array().unwrap();
-    assert_eq!(reports.len(), mediadex::report::BUNDLED.len());
+    assert_eq!(reports.len(), mediadex_core::report::BUNDLED.len());
     let mut expected_files: BTreeSet<String> = ["manifest.json", "summary.txt", "index.html"]
         .map(String::from)
         .into();

@@ -21,7 +21,7 @@ fn corpus() -> &'static Path {
             let _ = std::fs::remove_dir_all(&dir);
             let st = Command::new(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/scripts/fingerprint-corpus.sh"
+                "/../../scripts/fingerprint-corpus.sh"
             ))
             .arg(&dir)
             .arg("small")

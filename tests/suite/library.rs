@@ -3,7 +3,7 @@
 //! probe writes): two shows, a movie directory with odd files, one failed
 //! and one missing file, first seen over three months.
 
-use mediadex::scan::document::{AudioSummary, Document, Stream, VideoSummary};
+use mediadex_core::scan::document::{AudioSummary, Document, Stream, VideoSummary};
 use serde_json::{Value, json};
 
 use super::report::{header, load_text, media_line};

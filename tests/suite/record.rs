@@ -256,7 +256,7 @@ fn wait_with_timeout(mut child: Child, limit: Duration) -> Output {
 /// `mediadex --db <catalog> ARGS` as a child process, with the same environment
 /// as `TestEnv::cmd`.
 fn spawn(env: &TestEnv, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_mediadex"))
+    Command::new(crate::testenv::exe("mediadex"))
         .arg("--db")
         .arg(&env.db)
         .args(args)

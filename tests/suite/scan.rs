@@ -428,42 +428,6 @@ fn many_parallel_probes_agree_and_never_hang() {
     }
 }
 
-/// The shared libraries an executable asks the dynamic loader for.
-fn needed_libs(exe: &std::path::Path) -> Vec<String> {
-    let out = std::process::Command::new("readelf")
-        .arg("-d")
-        .arg(exe)
-        .output()
-        .expect("run readelf");
-    assert!(out.status.success(), "readelf -d {}", exe.display());
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.contains("(NEEDED)"))
-        .filter_map(|l| l.split('[').nth(1))
-        .map(|l| l.trim_end_matches(']').to_string())
-        .collect()
-}
-
-#[test]
-fn only_the_media_executable_loads_gstreamer_and_alsa() {
-    // Loading GStreamer, GLib and ALSA costs a process ~3 ms, more than a small
-    // query takes.
-    let heavy = |l: &String| {
-        l.starts_with("libgst")
-            || l.starts_with("libglib")
-            || l.starts_with("libgobject")
-            || l.starts_with("libasound")
-    };
-    let main = needed_libs(&assert_cmd::cargo::cargo_bin("mediadex"));
-    assert!(main.iter().any(|l| l.starts_with("libc.so")), "{main:?}");
-    let linked: Vec<_> = main.iter().filter(|l| heavy(l)).collect();
-    assert!(linked.is_empty(), "mediadex links {linked:?}");
-    let media = needed_libs(&assert_cmd::cargo::cargo_bin("mediadex-media"));
-    for lib in ["libgstreamer-1.0", "libasound"] {
-        assert!(media.iter().any(|l| l.starts_with(lib)), "{lib}: {media:?}");
-    }
-}
-
 #[test]
 fn a_missing_media_executable_is_a_clear_error() {
     let env = TestEnv::new();
@@ -472,7 +436,7 @@ fn a_missing_media_executable_is_a_clear_error() {
     let alone = env.path().join("bin");
     std::fs::create_dir_all(&alone).unwrap();
     let exe = alone.join("mediadex");
-    std::fs::copy(assert_cmd::cargo::cargo_bin("mediadex"), &exe).unwrap();
+    std::fs::copy(crate::testenv::exe("mediadex"), &exe).unwrap();
     // A test thread forking meanwhile may hold the copy's write descriptor for
     // a moment (ETXTBSY): wait for it to close.
     let out = (0..100)

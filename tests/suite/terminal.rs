@@ -14,7 +14,7 @@ const LONG: &str = "/srv/media/Television/Some Long Series Name (2009)/Season 01
 /// A catalog that exists and is empty.
 fn empty() -> TestEnv {
     let env = TestEnv::new();
-    mediadex::catalog::Catalog::open(&env.db).expect("an empty catalog");
+    mediadex_core::catalog::Catalog::open(&env.db).expect("an empty catalog");
     env
 }
 

@@ -19,7 +19,10 @@ use serde_json::Value;
 use crate::testenv::TestEnv;
 use crate::testenv::truth::{self, Expect};
 
-const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/gen-ffmpeg-corpus.sh");
+const SCRIPT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../scripts/gen-ffmpeg-corpus.sh"
+);
 
 /// The ffmpeg corpus, generated once per run into a cache directory under
 /// target/ keyed by the script's content (a changed script regenerates it).

@@ -49,7 +49,7 @@ impl TestEnv {
 
     /// A background command against another catalog file.
     pub fn std_cmd_db(&self, db: &Path) -> std::process::Command {
-        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("mediadex"));
+        let mut c = std::process::Command::new(exe("mediadex"));
         c.arg("--db").arg(db);
         c.env("HOME", self.dir.path())
             .env("XDG_DATA_HOME", self.dir.path().join("xdg"))
@@ -138,4 +138,17 @@ pub fn stdout(o: &Output) -> String {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// An executable of the workspace, beside this test binary's directory
+/// (`target/<profile>/`). The suite's package does not build them: `cargo test`
+/// at the repository root does, through the link tests of their own packages.
+pub fn exe(name: &str) -> PathBuf {
+    let path = assert_cmd::cargo::cargo_bin(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: run the suite with `cargo test` at the repository root, which builds both executables",
+        path.display()
+    );
+    path
 }

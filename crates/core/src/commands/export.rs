@@ -1,0 +1,452 @@
+//! `mediadex export --out DIR`: every report (or the named ones) into DIR as
+//! one file each, plus `summary.txt`, the page `index.html` and
+//! `manifest.json`, for cron; first, today's row of the catalog's history.
+//!
+//! Invariants: one export per catalog at a time (an flock on
+//! `CATALOG.export.lock`, or on `OUT/.mediadex-export.lock` when the catalog's
+//! directory is read-only, released by the kernel when the process dies); every
+//! report reads the same snapshot (reports run on up to `--jobs` connections,
+//! whose read transactions all start at one snapshot); each file is replaced
+//! atomically and a failed report leaves its previous file untouched; the
+//! manifest is written last and names the sha256 of every file it lists;
+//! report files hold no timestamps, so an unchanged catalog exports to the same
+//! bytes; nothing is printed on success.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::Context as _;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::report::{coded, timeout};
+use super::{Context, exit};
+use crate::atomic_file::{self, AtomicFile};
+use crate::catalog::guard::{self, Guarded};
+use crate::cli::{ExportArgs, ExportFormat};
+use crate::output::{self, Format, RowSink};
+use crate::report::{self, Origin, Report, ReportError, Rows};
+use crate::util;
+
+/// Name of the text summary file in the export directory.
+pub const SUMMARY_FILE: &str = "summary.txt";
+/// Name of the manifest in the export directory.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// Feeds rows to a file's sink and keeps a copy for the text summary.
+struct Tee<'a, 'b> {
+    sink: &'a mut dyn RowSink,
+    copy: Option<&'b mut Rows>,
+}
+
+impl RowSink for Tee<'_, '_> {
+    fn begin(&mut self, columns: &[String]) -> std::io::Result<()> {
+        if let Some(c) = self.copy.as_deref_mut() {
+            c.begin(columns)?;
+        }
+        self.sink.begin(columns)
+    }
+    fn row(&mut self, values: &[serde_json::Value]) -> std::io::Result<()> {
+        if let Some(c) = self.copy.as_deref_mut() {
+            c.row(values)?;
+        }
+        self.sink.row(values)
+    }
+    fn end(&mut self) -> std::io::Result<()> {
+        self.sink.end()
+    }
+}
+
+#[derive(Serialize)]
+struct Manifest {
+    tool: &'static str,
+    version: &'static str,
+    schema_version: i64,
+    generated_at: String,
+    catalog: String,
+    format: &'static str,
+    argv: Vec<String>,
+    reports: Vec<Entry>,
+    summary: Option<FileEntry>,
+    page: Option<FileEntry>,
+    failed: usize,
+    /// Report files of `--sql-dir` that could not be used.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    broken_files: Vec<BrokenFile>,
+}
+
+#[derive(Serialize)]
+struct BrokenFile {
+    file: String,
+    error: String,
+}
+
+impl From<&ReportError> for BrokenFile {
+    fn from(e: &ReportError) -> BrokenFile {
+        let file = match e {
+            ReportError::Header { file, .. } | ReportError::File { file, .. } => file.clone(),
+            ReportError::SqlAt { file, .. } => file.clone(),
+            _ => String::new(),
+        };
+        BrokenFile {
+            file,
+            error: e.to_string(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Entry {
+    name: String,
+    description: String,
+    source: String,
+    params: serde_json::Map<String, serde_json::Value>,
+    file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rows: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FileEntry {
+    file: String,
+    sha256: String,
+}
+
+/// One export per catalog at a time (`CATALOG.export.lock`). A user who may
+/// only read the catalog cannot create that file: then the lock is
+/// `OUT/.mediadex-export.lock`, which still keeps two exports from writing
+/// the same directory at once.
+pub fn lock_export(db: &Path, out: &Path) -> anyhow::Result<std::fs::File> {
+    let beside = super::lock_path(db, "export");
+    let dir = db
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let writable = nix::unistd::access(dir, nix::unistd::AccessFlags::W_OK).is_ok();
+    if beside.exists() || writable {
+        super::lock_at(&beside, db, "export")
+    } else {
+        super::lock_at(&out.join(OUT_LOCK_FILE), db, "export")
+    }
+}
+
+/// The export lock in the output directory, when the catalog's is read-only.
+pub const OUT_LOCK_FILE: &str = ".mediadex-export.lock";
+
+/// Test hook: with `MEDIADEX_TEST_EXPORT_PAUSE=GATE`, each worker stops once
+/// its first report's new file is written but not yet in place, creates
+/// `GATE.ready`, and waits (up to a minute) until GATE is deleted. Lets the
+/// tests write to the catalog, or kill the export, at that moment.
+fn test_pause() {
+    let Some(gate) = std::env::var_os("MEDIADEX_TEST_EXPORT_PAUSE") else {
+        return;
+    };
+    let gate = PathBuf::from(gate);
+    let mut ready = gate.clone().into_os_string();
+    ready.push(".ready");
+    let _ = std::fs::write(&ready, b"");
+    let start = std::time::Instant::now();
+    while gate.exists() && start.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+fn extension(f: ExportFormat) -> &'static str {
+    match f {
+        ExportFormat::Json => "json",
+        ExportFormat::Ndjson => "ndjson",
+        ExportFormat::Csv => "csv",
+    }
+}
+
+/// Run one report into `target`, atomically, keeping its rows in `copy` if
+/// given. Returns (rows, sha256).
+fn write_report(
+    g: &Guarded,
+    r: &Report,
+    params: &[(String, String)],
+    format: ExportFormat,
+    target: &Path,
+    pause: bool,
+    copy: Option<&mut Rows>,
+) -> anyhow::Result<(u64, String)> {
+    let mut file = AtomicFile::create(target).with_context(|| {
+        format!(
+            "could not create {}",
+            atomic_file::temp_path(target).display()
+        )
+    })?;
+    let mut hashing = util::Sha256Writer::new(&mut file);
+    let fmt = match format {
+        ExportFormat::Json => Format::Json,
+        ExportFormat::Ndjson => Format::Ndjson,
+        ExportFormat::Csv => Format::Csv,
+    };
+    let rows = {
+        let mut sink = output::sink(fmt, Box::new(&mut hashing));
+        let mut tee = Tee {
+            sink: sink.as_mut(),
+            copy,
+        };
+        r.run(g, params, &mut tee)?
+    };
+    let sha = hashing.finish();
+    if pause {
+        file.sync()
+            .with_context(|| format!("could not write {}", file.temp().display()))?;
+        test_pause();
+    }
+    file.commit()
+        .with_context(|| format!("could not write {}", target.display()))?;
+    Ok((rows, sha))
+}
+
+/// Reports run at once at most, whatever the number of CPUs: beyond a few,
+/// they only compete for the disk and the page cache.
+const MAX_JOBS: usize = 4;
+
+/// What became of one report: its manifest entry, and (rows, sha256, the rows
+/// kept for the summary) or the error.
+struct Outcome {
+    entry: Entry,
+    result: anyhow::Result<(u64, String, Option<Rows>)>,
+}
+
+/// Run one report of the export into its file (`pause`: see [`test_pause`]).
+fn export_one(g: &Guarded, r: &Report, args: &ExportArgs, ext: &str, pause: bool) -> Outcome {
+    let given: Vec<(String, String)> = args
+        .params
+        .iter()
+        .filter(|(k, _)| r.params.iter().any(|p| &p.name == k))
+        .cloned()
+        .collect();
+    let file = format!("{}.{ext}", r.name);
+    let mut entry = Entry {
+        name: r.name.clone(),
+        description: r.description.clone(),
+        source: r.origin.to_string(),
+        params: serde_json::Map::new(),
+        file: file.clone(),
+        rows: None,
+        sha256: None,
+        error: None,
+    };
+    let result = r
+        .bind(&given)
+        .map_err(anyhow::Error::from)
+        .and_then(|params| {
+            entry.params = params
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect();
+            let keep = r.origin == Origin::Bundled
+                && given.is_empty()
+                && (report::summary::INPUTS.contains(&r.name.as_str())
+                    || report::html::INPUTS.contains(&r.name.as_str()));
+            let mut copy = Rows::default();
+            let (rows, sha) = write_report(
+                g,
+                r,
+                &params,
+                args.format,
+                &args.out.join(&file),
+                pause,
+                keep.then_some(&mut copy),
+            )?;
+            Ok((rows, sha, keep.then_some(copy)))
+        });
+    Outcome { entry, result }
+}
+
+pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let limit = timeout(args.timeout)?;
+    let loaded = report::load_all(args.sql_dir.as_deref())?;
+    for w in loaded.warnings() {
+        eprintln!("{w}");
+    }
+    // A broken report file is a report this export could not write, unless
+    // only other reports were asked for.
+    let broken: Vec<BrokenFile> = if args.reports.is_empty() {
+        loaded.broken.iter().map(BrokenFile::from).collect()
+    } else {
+        Vec::new()
+    };
+    let all = loaded.reports;
+    let mut selected: Vec<&Report> = if args.reports.is_empty() {
+        all.iter().collect()
+    } else {
+        args.reports
+            .iter()
+            .map(|n| report::find(&all, n))
+            .collect::<Result<_, _>>()
+            .map_err(coded)?
+    };
+    selected.sort_by(|a, b| a.name.cmp(&b.name));
+    selected.dedup_by(|a, b| a.name == b.name);
+    // `-p` applies to every selected report that declares the parameter.
+    for (k, _) in &args.params {
+        if !selected
+            .iter()
+            .any(|r| r.params.iter().any(|p| &p.name == k))
+        {
+            return Err(coded(ReportError::UnknownParam {
+                report: "export".into(),
+                param: k.clone(),
+                known: "those declared by the exported reports (see `mediadex report --list`)"
+                    .into(),
+            }));
+        }
+    }
+
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("could not create export directory {}", args.out.display()))?;
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, MAX_JOBS)
+        .min(selected.len().max(1));
+    let mut conns = (0..jobs)
+        .map(|_| Guarded::open(&ctx.db, limit))
+        .collect::<Result<Vec<_>, _>>()?;
+    let _lock = lock_export(&ctx.db, &args.out)?;
+    // Safe now that we hold the lock: no other export is writing here.
+    atomic_file::remove_stale_temps(&args.out)
+        .with_context(|| format!("could not clean temporary files in {}", args.out.display()))?;
+    super::page::record_history(&ctx.db);
+    guard::begin_shared_snapshot(&mut conns, &ctx.db)?;
+    let generated_at = util::now_utc();
+
+    let ext = extension(args.format);
+    // Reports are handed out in order to one worker per connection; each
+    // worker writes its files and hands back the outcome.
+    let next = AtomicUsize::new(0);
+    let outcomes: Vec<Mutex<Option<Outcome>>> = selected.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        // `&mut`: a connection is Send but not Sync, so each worker owns one.
+        for g in conns.iter_mut() {
+            let (next, outcomes, selected, args) = (&next, &outcomes, &selected, &args);
+            scope.spawn(move || {
+                let mut first = true;
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(r) = selected.get(i) else { break };
+                    let outcome = export_one(&*g, r, args, ext, first);
+                    first = false;
+                    *outcomes[i].lock().expect("outcome lock") = Some(outcome);
+                }
+            });
+        }
+    });
+
+    // Rows of the bundled reports the text summary is made of, kept as they
+    // were written so that the summary does not run them a second time.
+    let mut for_summary: std::collections::HashMap<String, Rows> = Default::default();
+    let mut entries = Vec::new();
+    let mut failed = broken.len();
+    for (slot, r) in outcomes.into_iter().zip(&selected) {
+        let outcome = slot
+            .into_inner()
+            .expect("outcome lock")
+            .expect("every report was run");
+        let mut entry = outcome.entry;
+        match outcome.result {
+            Ok((rows, sha, copy)) => {
+                entry.rows = Some(rows);
+                entry.sha256 = Some(sha);
+                if let Some(copy) = copy {
+                    for_summary.insert(r.name.clone(), copy);
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!(
+                    "mediadex: error: {}: {e:#}; its previous file, if any, was left in place",
+                    args.out.join(&entry.file).display()
+                );
+                entry.error = Some(format!("{e:#}"));
+            }
+        }
+        entries.push(entry);
+    }
+    let g = &mut conns[0];
+
+    let target = args.out.join(super::page::PAGE_FILE);
+    let page = match super::page::write_page(
+        &target,
+        &mut |name| match for_summary.get(name) {
+            Some(rows) => Ok(rows.clone()),
+            None => report::summary::run_input(g, name),
+        },
+        Some(ext),
+    ) {
+        Ok(bytes) => Some(FileEntry {
+            file: super::page::PAGE_FILE.into(),
+            sha256: hex::encode(Sha256::digest(&bytes)),
+        }),
+        Err(e) => {
+            failed += 1;
+            eprintln!("mediadex: error: {}: {e:#}", target.display());
+            None
+        }
+    };
+    let summary = match report::summary::summary_from(&mut |name| match for_summary.remove(name) {
+        Some(rows) => Ok(rows),
+        None => report::summary::run_input(g, name),
+    }) {
+        Ok(text) => {
+            let target = args.out.join(SUMMARY_FILE);
+            atomic_file::write(&target, text.as_bytes())
+                .with_context(|| format!("could not write {}", target.display()))?;
+            Some(FileEntry {
+                file: SUMMARY_FILE.into(),
+                sha256: hex::encode(Sha256::digest(text.as_bytes())),
+            })
+        }
+        Err(e) => {
+            failed += 1;
+            eprintln!(
+                "mediadex: error: {}: {e:#}",
+                args.out.join(SUMMARY_FILE).display()
+            );
+            None
+        }
+    };
+    let schema_version = g.cat.schema_version()?;
+    for g in &mut conns {
+        g.end_snapshot()?;
+    }
+
+    let manifest = Manifest {
+        tool: "mediadex",
+        version: env!("CARGO_PKG_VERSION"),
+        schema_version,
+        generated_at,
+        catalog: std::path::absolute(&ctx.db)
+            .unwrap_or_else(|_| ctx.db.clone())
+            .display()
+            .to_string(),
+        format: ext,
+        argv: std::env::args().collect(),
+        reports: entries,
+        summary,
+        page,
+        failed,
+        broken_files: broken,
+    };
+    let mut text = serde_json::to_vec_pretty(&manifest)?;
+    text.push(b'\n');
+    let target = args.out.join(MANIFEST_FILE);
+    atomic_file::write(&target, &text)
+        .with_context(|| format!("could not write {}", target.display()))?;
+    Ok(ExitCode::from(if failed > 0 {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    }))
+}

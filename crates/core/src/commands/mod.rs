@@ -1,0 +1,173 @@
+//! Glue between the command line and the library: one file per verb. This is the
+//! only layer that touches every other module.
+
+pub mod completions;
+pub mod dump;
+pub mod export;
+pub mod fingerprint;
+pub mod load;
+pub mod page;
+pub mod query;
+pub mod repair;
+pub mod report;
+pub mod scan;
+pub mod show;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+/// Exit codes of the CLI contract.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const ERROR: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const PARTIAL: u8 = 3;
+    pub const INTERRUPTED: u8 = 130;
+    pub const LOCKED: u8 = 75;
+}
+
+/// An error that carries its own exit code (for example 75, catalog busy).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CodedError {
+    pub code: u8,
+    pub message: String,
+}
+
+/// An exclusive lock on `CATALOG.<what>.lock`, one `what` (scan, export) per
+/// catalog at a time. The kernel drops it when the process dies, so a killed run
+/// never blocks the next; a held lock is exit 75 with a message saying why.
+pub fn lock_beside(db: &std::path::Path, what: &str) -> anyhow::Result<std::fs::File> {
+    use anyhow::Context as _;
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("could not create {}", dir.display()))?;
+    }
+    lock_at(&lock_path(db, what), db, what)
+}
+
+/// `CATALOG.<what>.lock`.
+pub fn lock_path(db: &std::path::Path, what: &str) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(format!(".{what}.lock"));
+    PathBuf::from(name)
+}
+
+/// Take the lock `path` for a `what` of catalog `db`. An existing lock file
+/// that this user may not write is locked through a read-only handle (flock
+/// needs no more).
+pub fn lock_at(
+    path: &std::path::Path,
+    db: &std::path::Path,
+    what: &str,
+) -> anyhow::Result<std::fs::File> {
+    use anyhow::Context as _;
+    let path = path.to_path_buf();
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .or_else(|e| match e.kind() {
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+                if path.exists() =>
+            {
+                std::fs::File::open(&path)
+            }
+            _ => Err(e),
+        })
+        .with_context(|| format!("could not open lock file {}", path.display()))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(CodedError {
+            code: exit::LOCKED,
+            message: format!(
+                "another {what} of catalog {} is running (lock {}); wait for it to finish and run again",
+                db.display(),
+                path.display()
+            ),
+        }
+        .into()),
+        Err(std::fs::TryLockError::Error(e)) => Err(anyhow::anyhow!("could not lock {}: {e}", path.display())),
+    }
+}
+
+pub struct Context {
+    pub db: PathBuf,
+    pub quiet: bool,
+}
+
+impl Context {
+    pub fn of(cli: &Cli) -> Context {
+        Context {
+            db: cli.db.clone().unwrap_or_else(crate::util::default_db_path),
+            quiet: cli.quiet,
+        }
+    }
+}
+
+/// Parse the command line, run the verb with `run` (this crate's [`run`], or
+/// the media executable's, which handles its own verbs first), map errors to
+/// exit codes.
+pub fn main(run: fn(Cli) -> anyhow::Result<ExitCode>) -> ExitCode {
+    use clap::Parser;
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) if crate::output::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            crate::util::say(&format!("mediadex: error: {}", one_line(&e)));
+            let code = e
+                .downcast_ref::<CodedError>()
+                .map(|c| c.code)
+                .unwrap_or(exit::ERROR);
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// An error and its causes on one line: a cause already spelled out by the
+/// message above it is not repeated, nor SQLite's generic "Error code N" once
+/// SQLite's own message is there, and line breaks become spaces.
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        if cause.is::<rusqlite::ffi::Error>() && !msg.is_empty() {
+            continue;
+        }
+        let text = cause.to_string();
+        let text = text.trim();
+        if text.is_empty() || msg.contains(text) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(text);
+    }
+    msg.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Run a verb. The verbs that need the media libraries (`record`, the worker
+/// verbs, `scan --in-process`) re-execute the command line as `mediadex-media`.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ctx = Context::of(&cli);
+    match cli.command {
+        Command::Scan(a) => scan::run(&ctx, a, None),
+        Command::Show(a) => show::run(&ctx, a),
+        Command::Query(a) => query::run(&ctx, a),
+        Command::Repair(a) => repair::run(&ctx, a),
+        Command::Report(a) => report::run(&ctx, a),
+        Command::Export(a) => export::run(&ctx, a),
+        Command::Dump(a) => dump::run(&ctx, a),
+        Command::Load(a) => load::run(&ctx, a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man => completions::man(),
+        Command::Fingerprint(a) => fingerprint::run(&ctx, a),
+        Command::Record(_) | Command::ProbeWorker(_) | Command::FingerprintWorker(_) => {
+            Err(crate::companion::exec_media_exe())
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! `mediadex repair [FILE.wav]...`: fix the headers of WAV files an interrupted
+//! recording left, and mark their catalog rows `recovered`.
+//!
+//! Without arguments the targets are this host's rows still in state
+//! `recording`; a file whose recorder is alive (it holds the file's lock) is
+//! skipped, never touched.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{Context, exit};
+use crate::audio::levels::DEFAULT_SILENCE_DB;
+use crate::audio::wav::{self, RepairMode, WavError};
+use crate::catalog::{Catalog, recordings};
+use crate::cli::RepairArgs;
+use crate::util;
+
+#[derive(Debug, Serialize)]
+struct Outcome {
+    path: String,
+    /// `repaired`, `ok` (nothing to fix), `live` (still being recorded), `failed`.
+    result: &'static str,
+    frames: Option<u64>,
+    header_frames: Option<u64>,
+    seconds: Option<f64>,
+    /// The catalog status afterwards (when the file has a row).
+    status: Option<String>,
+    error: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: RepairArgs) -> anyhow::Result<ExitCode> {
+    let host = util::host_name();
+    let from_catalog = args.files.is_empty();
+    // `repair FILE.wav` works without a catalog; it never creates one.
+    let mut cat = if from_catalog || ctx.db.exists() {
+        Some(Catalog::open(&ctx.db)?)
+    } else {
+        None
+    };
+    let targets: Vec<(PathBuf, Option<recordings::Recording>)> = if from_catalog {
+        let cat = cat.as_ref().expect("opened above");
+        recordings::unfinished(&cat.conn, &host)?
+            .into_iter()
+            .map(|r| (util::path_from_bytes(&r.path_bytes), Some(r)))
+            .collect()
+    } else {
+        let mut v = Vec::new();
+        for f in &args.files {
+            let abs = std::path::absolute(f)?;
+            let row = match &cat {
+                Some(c) => recordings::by_path(&c.conn, &host, util::path_bytes(&abs))?,
+                None => None,
+            };
+            v.push((abs, row));
+        }
+        v
+    };
+    if targets.is_empty() {
+        if !ctx.quiet {
+            eprintln!("mediadex: no interrupted recordings to repair on host {host}");
+        }
+        if args.json {
+            println!("[]");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let mut results = Vec::new();
+    for (path, row) in targets {
+        results.push(repair_one(cat.as_mut(), &path, row.as_ref()));
+    }
+    let failed = results.iter().filter(|r| r.result == "failed").count();
+    if args.json {
+        let mut so = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut so, &results)?;
+        writeln!(so)?;
+    }
+    // A single file that cannot be repaired is just an error (one line, exit 1).
+    if results.len() == 1 && failed == 1 && !args.json {
+        anyhow::bail!(
+            "{}",
+            results[0]
+                .error
+                .clone()
+                .unwrap_or_else(|| "repair failed".into())
+        );
+    }
+    if !ctx.quiet {
+        for r in &results {
+            eprintln!("{}", describe(r));
+        }
+    }
+    if failed == 0 {
+        Ok(ExitCode::SUCCESS)
+    } else if failed == results.len() {
+        Ok(ExitCode::from(exit::ERROR))
+    } else {
+        Ok(ExitCode::from(exit::PARTIAL))
+    }
+}
+
+fn describe(o: &Outcome) -> String {
+    match o.result {
+        "repaired" => format!(
+            "mediadex: {}: repaired, {} frames ({}), header had {}{}",
+            o.path,
+            o.frames.unwrap_or(0),
+            util::hms(o.seconds.unwrap_or(0.0)),
+            o.header_frames.unwrap_or(0),
+            o.status
+                .as_ref()
+                .map(|s| format!("; catalog status {s}"))
+                .unwrap_or_default()
+        ),
+        "ok" => format!(
+            "mediadex: {}: already valid, {} frames{}",
+            o.path,
+            o.frames.unwrap_or(0),
+            o.status
+                .as_ref()
+                .map(|s| format!("; catalog status {s}"))
+                .unwrap_or_default()
+        ),
+        "live" => format!(
+            "mediadex: {}: still being recorded by another process; left alone",
+            o.path
+        ),
+        _ => format!(
+            "mediadex: {}: failed: {}",
+            o.path,
+            o.error.as_deref().unwrap_or("?")
+        ),
+    }
+}
+
+fn repair_one(
+    cat: Option<&mut Catalog>,
+    path: &Path,
+    row: Option<&recordings::Recording>,
+) -> Outcome {
+    let display = util::display_path(path);
+    let mut out = Outcome {
+        path: display.clone(),
+        result: "failed",
+        frames: None,
+        header_frames: None,
+        seconds: None,
+        status: row.map(|r| r.status.clone()),
+        error: None,
+    };
+    // Our own recordings have their data chunk last, so every byte after the
+    // header is audio; any other WAV gets the cautious reading.
+    let mode = if row.is_some() {
+        RepairMode::DataIsLast
+    } else {
+        RepairMode::Detect
+    };
+    let repaired = if path.exists() {
+        wav::repair(path, mode)
+    } else {
+        Err(WavError::Open {
+            path: path.to_path_buf(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        })
+    };
+    let r = match repaired {
+        Ok(r) => r,
+        Err(WavError::Busy { .. }) => {
+            out.result = "live";
+            return out;
+        }
+        Err(e) => {
+            out.error = Some(e.to_string());
+            // A recording that cannot be recovered is marked failed, with the reason.
+            if let (Some(cat), Some(row)) = (cat, row)
+                && row.status == "recording"
+            {
+                let mut doc = row.doc.clone();
+                set(&mut doc, "error", json!(e.to_string()));
+                set(&mut doc, "end_reason", json!("crashed"));
+                set(
+                    &mut doc,
+                    "repair",
+                    json!({"at": util::now_utc(), "result": "failed"}),
+                );
+                let now = util::now_utc();
+                if let Err(ce) = recordings::update(
+                    &mut cat.conn,
+                    row.id,
+                    &recordings::Progress {
+                        status: "failed",
+                        ended_at: Some(&now),
+                        frames: row.frames.max(0) as u64,
+                        seconds: row.seconds,
+                        doc: &doc,
+                    },
+                ) {
+                    out.error = Some(format!("{e}; and could not update the catalog: {ce}"));
+                } else {
+                    out.status = Some("failed".into());
+                }
+            }
+            return out;
+        }
+    };
+    out.result = if r.changed { "repaired" } else { "ok" };
+    out.frames = Some(r.frames);
+    out.header_frames = Some(r.header_frames);
+    let seconds = r.frames as f64 / r.rate.max(1) as f64;
+    out.seconds = Some(seconds);
+
+    if let (Some(cat), Some(row)) = (cat, row)
+        && (row.status == "recording" || r.changed)
+    {
+        let mut doc = row.doc.clone();
+        let threshold = doc["levels"]["silence_threshold_dbfs"]
+            .as_f64()
+            .unwrap_or(DEFAULT_SILENCE_DB);
+        // The live figures died with the recorder; measure the file as it is now.
+        match wav::read_levels(path, threshold) {
+            Ok(l) => set(&mut doc, "levels", json!(l)),
+            Err(e) => set(&mut doc, "levels_error", json!(e.to_string())),
+        }
+        set(&mut doc, "frames", json!(r.frames));
+        set(&mut doc, "seconds", json!(seconds));
+        set(&mut doc, "checkpoint_frames", json!(r.frames));
+        if row.status == "recording" {
+            set(&mut doc, "end_reason", json!("crashed"));
+        }
+        set(
+            &mut doc,
+            "repair",
+            json!({
+                "at": util::now_utc(),
+                "header_frames": r.header_frames,
+                "frames": r.frames,
+                "dropped_bytes": r.dropped_bytes,
+                "levels_from": "file",
+            }),
+        );
+        let now = util::now_utc();
+        match recordings::update(
+            &mut cat.conn,
+            row.id,
+            &recordings::Progress {
+                status: "recovered",
+                ended_at: Some(&now),
+                frames: r.frames,
+                seconds,
+                doc: &doc,
+            },
+        ) {
+            Ok(()) => out.status = Some("recovered".into()),
+            Err(e) => {
+                out.result = "failed";
+                out.error = Some(format!(
+                    "the file was repaired but the catalog could not be updated: {e}"
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn set(doc: &mut Value, key: &str, v: Value) {
+    if !doc.is_object() {
+        *doc = json!({});
+    }
+    doc[key] = v;
+}

@@ -1,0 +1,40 @@
+//! The media half of mediadex: everything that links GStreamer or ALSA, on top
+//! of mediadex-core. It builds `mediadex-media`, which scans start as their
+//! probe and fingerprint workers and which `mediadex record` runs as.
+//!
+//! - [`probe`]: one file → its metadata document (parse-only pipeline, no decoding);
+//! - [`keyframes`]: one file → perceptual hashes of keyframes, for `fingerprint`;
+//! - [`worker`]: the worker process main (the line protocol of
+//!   `mediadex_core::scan::protocol`) and the in-process prober;
+//! - [`record`]: microphone capture (cpal) into WAV parts.
+
+pub mod keyframes;
+pub mod probe;
+pub mod record;
+pub mod worker;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use mediadex_core::cli::{Cli, Command};
+use mediadex_core::commands::{self, Context};
+
+/// Run a verb in the media executable: the verbs that need the media libraries
+/// here, every other one as `mediadex` would.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ctx = Context::of(&cli);
+    let ms = Duration::from_millis;
+    match cli.command {
+        Command::Record(a) => record::command::run(&ctx, a),
+        Command::ProbeWorker(a) => {
+            worker::run(a.jobs, ms(a.timeout_ms))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::FingerprintWorker(a) => {
+            worker::serve(a.jobs, ms(a.timeout_ms), keyframes::fingerprint_one)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scan(a) => commands::scan::run(&ctx, a, Some(worker::probe_in_process)),
+        _ => commands::run(cli),
+    }
+}

@@ -1,0 +1,229 @@
+//! The probe worker: a child process (`mediadex-media __probe-worker`) that probes
+//! the paths its parent sends on stdin, rayon-parallel, and answers on stdout in
+//! the line protocol of [`super::protocol`].
+//!
+//! The `S` line is what lets the parent blame the right path when this process
+//! hangs or dies: a probe runs only after its start has been written and flushed.
+//! The worker compares `stat` before and after the probe with what the walk saw,
+//! and reports a file that changed under it as `unstable` (still being copied).
+//!
+//! This is the only module besides `probe` that reaches GStreamer; only the
+//! `mediadex-media` executable links it (see `crate::media`).
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use crate::probe;
+use mediadex_core::catalog::files::{FileStat, Status};
+use mediadex_core::scan::protocol::{Done, empty_doc, parse_request};
+use mediadex_core::scan::{Job, OnAnswer};
+use mediadex_core::util;
+
+/// Probe `jobs` in this process (no worker isolation): the same probes a worker
+/// runs, for measuring what isolation costs. A file that crashes a probe takes the
+/// whole scan down here, which is why scans use worker processes.
+pub(crate) fn probe_in_process(
+    jobs: &[Job],
+    parallel: usize,
+    timeout: Duration,
+    stop: &AtomicBool,
+    on_done: OnAnswer<'_>,
+) -> anyhow::Result<()> {
+    use rayon::prelude::*;
+    probe::init()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(parallel.max(1))
+        .build()?;
+    let (tx, rx) = crossbeam_channel::bounded::<Done>(64);
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            pool.install(|| {
+                jobs.par_iter()
+                    .enumerate()
+                    .for_each_with(tx, |tx, (id, job)| {
+                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            return;
+                        }
+                        let d = probe_one(
+                            id as u64,
+                            &job.path,
+                            job.stat.size,
+                            job.stat.mtime_ns,
+                            timeout,
+                        );
+                        let _ = tx.send(d);
+                    })
+            })
+        });
+        for done in rx {
+            let id = done.id as usize;
+            on_done(&jobs[id], done)?;
+        }
+        Ok(())
+    })
+}
+
+/// Run the worker loop until stdin closes. Never returns an error for a bad file.
+pub(crate) fn run(jobs: usize, timeout: Duration) -> anyhow::Result<()> {
+    serve(jobs, timeout, probe_one)
+}
+
+/// The worker loop around one job kind: `one` answers a request (a probe, or
+/// a fingerprint for `__fingerprint-worker`).
+pub(crate) type OneJob = fn(u64, &Path, u64, i64, Duration) -> Done;
+
+pub(crate) fn serve(jobs: usize, timeout: Duration, one: OneJob) -> anyhow::Result<()> {
+    probe::init()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()?;
+    let out = Mutex::new(std::io::stdout());
+    let stdin = std::io::stdin();
+    // `in_place_scope`: stdin is read on this thread, so all `jobs` pool threads
+    // probe (a plain `scope` would run this loop on, and block, one of them).
+    pool.in_place_scope(|scope| {
+        for line in stdin.lock().lines() {
+            let Ok(line) = line else { break };
+            let Some((id, size, mtime, path)) = parse_request(&line) else {
+                continue;
+            };
+            let out = &out;
+            scope.spawn(move |_| {
+                {
+                    let mut o = out.lock().unwrap();
+                    let _ = writeln!(o, "S {id}");
+                    let _ = o.flush();
+                }
+                test_hooks(&path);
+                let done = one(id, &path, size, mtime, timeout);
+                let text = serde_json::to_string(&done).expect("result serializes");
+                let mut o = out.lock().unwrap();
+                let _ = writeln!(o, "D {text}");
+                let _ = o.flush();
+            });
+        }
+    });
+    Ok(())
+}
+
+fn stat_now(path: &Path) -> std::io::Result<FileStat> {
+    std::fs::metadata(path).map(|m| FileStat::from_metadata(&m))
+}
+
+fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) -> Done {
+    checked(id, path, size, mtime_ns, || {
+        let p = probe::probe(path, timeout);
+        let doc = match &p.doc {
+            Some(d) => serde_json::value::to_raw_value(d).expect("doc serializes"),
+            None => empty_doc(),
+        };
+        (p.status, p.error, doc)
+    })
+}
+
+/// Run `job` on `path` if it still has the walk's size and mtime, and report it
+/// `unstable` (or `missing`) when it changed before or while `job` read it.
+pub(crate) fn checked(
+    id: u64,
+    path: &Path,
+    size: u64,
+    mtime_ns: i64,
+    job: impl FnOnce() -> (Status, Option<String>, Box<serde_json::value::RawValue>),
+) -> Done {
+    let started = Instant::now();
+    let finish = |status, error: Option<String>, doc, stat| Done {
+        id,
+        status,
+        error,
+        doc,
+        ms: started.elapsed().as_secs_f64() * 1e3,
+        stat,
+        from_outside: false,
+    };
+    let before = match stat_now(path) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return finish(
+                Status::Missing,
+                Some("vanished before it could be probed".into()),
+                empty_doc(),
+                None,
+            );
+        }
+        Err(e) => {
+            return finish(
+                Status::Error,
+                Some(format!("cannot stat: {e}")),
+                empty_doc(),
+                None,
+            );
+        }
+    };
+    if before.size != size || before.mtime_ns != mtime_ns {
+        return finish(
+            Status::Unstable,
+            Some("changed between the walk and the probe (still being written?)".into()),
+            empty_doc(),
+            Some(before),
+        );
+    }
+    let (status, error, doc) = job();
+    match stat_now(path) {
+        Ok(after) if after.size == before.size && after.mtime_ns == before.mtime_ns => {
+            finish(status, error, doc, Some(after))
+        }
+        Ok(after) => finish(
+            Status::Unstable,
+            Some("changed while it was being probed (still being written?)".into()),
+            empty_doc(),
+            Some(after),
+        ),
+        Err(_) => finish(
+            Status::Missing,
+            Some("vanished while it was being probed".into()),
+            empty_doc(),
+            None,
+        ),
+    }
+}
+
+/// Fault injection for the test suite: `MEDIADEX_TEST_CRASH_ON` / `MEDIADEX_TEST_HANG_ON`
+/// hold a substring; a path containing it aborts the worker or hangs it.
+/// `MEDIADEX_TEST_KILL_ON` makes the worker SIGKILL itself at such a path, as
+/// a watchdog would from outside (its memory is small: nothing to blame).
+/// `MEDIADEX_TEST_DELAY_ON=SUBSTRING:MS` sleeps before looking at such a path, which
+/// gives a test time to change the file between the walk and the probe.
+fn test_hooks(path: &Path) {
+    let p = util::display_path(path);
+    if let Ok(spec) = std::env::var("MEDIADEX_TEST_DELAY_ON")
+        && let Some((s, ms)) = spec.rsplit_once(':')
+        && !s.is_empty()
+        && p.contains(s)
+        && let Ok(ms) = ms.parse::<u64>()
+    {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+    if let Ok(s) = std::env::var("MEDIADEX_TEST_CRASH_ON")
+        && !s.is_empty()
+        && p.contains(&s)
+    {
+        std::process::abort();
+    }
+    if let Ok(s) = std::env::var("MEDIADEX_TEST_KILL_ON")
+        && !s.is_empty()
+        && p.contains(&s)
+    {
+        let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
+    }
+    if let Ok(s) = std::env::var("MEDIADEX_TEST_HANG_ON")
+        && !s.is_empty()
+        && p.contains(&s)
+    {
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
+}
