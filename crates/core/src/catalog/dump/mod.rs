@@ -1,0 +1,100 @@
+//! The whole catalog as JSON Lines, and back: `dump` writes it, `load` merges
+//! one or more dumps into a catalog (this is also how catalogs scanned on
+//! several hosts become one).
+//!
+//! Format: a header line (`"type":"header"`, format name and version, tool and
+//! schema version), then one object per row with a `type` of `scan`, `media` or
+//! `recording`, in that order, each sorted by its identity, then a trailer line
+//! with the row counts and a checksum (see [`super::trailer`]). Documents are nested
+//! JSON, copied byte for byte. A path is `path` (display text) plus `path_hex`
+//! (its exact bytes) whenever the bytes are not exactly that text.
+//!
+//! Invariants: a dump reads one snapshot; the same catalog always dumps to the
+//! same lines after the header; loading is idempotent (the same dump twice
+//! changes nothing) and "newer wins" row by row, so merge order does not
+//! matter; one input file loads in one transaction, all of it or none, and
+//! only if its trailer matches what was read (`--partial` loads the whole
+//! lines of a dump that is cut short, or written before trailers existed).
+//! Row identities: media and recordings by (host, path bytes), scans by
+//! (host, started_at).
+
+mod lines;
+mod load;
+mod merge;
+mod write;
+
+pub use load::load;
+pub use write::dump;
+
+use serde::Serialize;
+
+pub const DUMP_FORMAT: &str = "mediadex-dump";
+/// 2: the dump ends with a trailer. Version 1 dumps have none.
+pub const DUMP_VERSION: u32 = 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DumpError {
+    #[error("line {line}: {message}")]
+    Parse { line: u64, message: String },
+    #[error("line {line}: {source}")]
+    Row {
+        line: u64,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "line {line}: dump format version {found} is newer than this mediadex reads ({DUMP_VERSION}); upgrade mediadex"
+    )]
+    TooNew { line: u64, found: u32 },
+    /// The dump is not whole: cut short, empty, or without a matching trailer.
+    #[error("{0}")]
+    Incomplete(String),
+    #[error("{0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Catalog(#[from] crate::catalog::CatalogError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Rows written by [`dump`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DumpCounts {
+    pub scans: u64,
+    pub media: u64,
+    pub recordings: u64,
+}
+
+/// What [`load`] did with the rows of one kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Merge {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+impl Merge {
+    fn count(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Inserted => self.inserted += 1,
+            Outcome::Updated => self.updated += 1,
+            Outcome::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LoadCounts {
+    pub scans: Merge,
+    pub media: Merge,
+    pub recordings: Merge,
+    /// With `--partial`: why the dump was not whole (what was left out).
+    pub incomplete: Option<String>,
+}
+
+#[derive(Clone, Copy)]
+enum Outcome {
+    Inserted,
+    Updated,
+    Unchanged,
+}

@@ -1,0 +1,242 @@
+//! Writing a dump: the header, every table from one read snapshot, the trailer.
+
+use std::io::Write;
+
+use rusqlite::Transaction;
+use serde::Serialize;
+
+use super::lines::*;
+use super::*;
+use crate::catalog::Catalog;
+use crate::catalog::trailer::Trailer;
+use crate::util;
+
+/// Serialize `line` with `type` first and the raw JSON fields `extra` last.
+pub(super) fn write_line<T: Serialize>(
+    out: &mut dyn Write,
+    buf: &mut Vec<u8>,
+    kind: &str,
+    line: &T,
+    extra: &[(&str, &str)],
+) -> std::io::Result<()> {
+    buf.clear();
+    serde_json::to_writer(&mut *buf, line)?;
+    // `buf` holds `{...}` with at least one field: put its inside after `type`.
+    out.write_all(b"{\"type\":")?;
+    serde_json::to_writer(&mut *out, kind)?;
+    out.write_all(b",")?;
+    out.write_all(&buf[1..buf.len() - 1])?;
+    for (k, v) in extra {
+        out.write_all(b",")?;
+        serde_json::to_writer(&mut *out, k)?;
+        out.write_all(b":")?;
+        out.write_all(v.as_bytes())?;
+    }
+    out.write_all(b"}\n")
+}
+
+/// Write one `kind` line per row of `sql`; `line` maps a row to the line's
+/// fields and the JSON text stored under `raw_key`. Returns the row count.
+pub(super) fn write_table<T: Serialize>(
+    tx: &Transaction,
+    out: &mut dyn Write,
+    buf: &mut Vec<u8>,
+    kind: &str,
+    raw_key: &str,
+    sql: &str,
+    line: impl Fn(&rusqlite::Row) -> rusqlite::Result<(T, String)>,
+) -> Result<u64, DumpError> {
+    let mut stmt = tx.prepare(sql)?;
+    let mut rows = stmt.query([])?;
+    let mut n = 0;
+    while let Some(r) = rows.next()? {
+        let (fields, raw) = line(r)?;
+        write_line(out, buf, kind, &fields, &[(raw_key, &raw)])?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Write the whole catalog to `out` as JSON Lines, from one read snapshot.
+pub fn dump(
+    cat: &Catalog,
+    out: &mut dyn Write,
+    generated_at: &str,
+) -> Result<DumpCounts, DumpError> {
+    let header = Header {
+        kind: "header".into(),
+        format: DUMP_FORMAT.into(),
+        dump_version: DUMP_VERSION,
+        tool: "mediadex".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        schema_version: cat.schema_version()?,
+        generated_at: generated_at.into(),
+        catalog: cat.path.display().to_string(),
+    };
+    serde_json::to_writer(&mut *out, &header).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")?;
+
+    let tx = cat.conn.unchecked_transaction()?;
+    let mut buf = Vec::with_capacity(4096);
+    let top = out;
+    let mut hashing = util::Sha256Writer::new(&mut *top);
+    let out = &mut hashing;
+    let scans = write_table(
+        &tx,
+        out,
+        &mut buf,
+        "scan",
+        "roots",
+        "SELECT host, started_at, finished_at, status, roots, seen, new, changed, unchanged,
+                missing, failed, probed, elapsed_s, offline, unreadable
+         FROM scans ORDER BY host, started_at, id",
+        |r| {
+            let line = ScanLine {
+                host: r.get("host")?,
+                started_at: r.get("started_at")?,
+                finished_at: r.get("finished_at")?,
+                status: r.get("status")?,
+                seen: r.get("seen")?,
+                new: r.get("new")?,
+                changed: r.get("changed")?,
+                unchanged: r.get("unchanged")?,
+                missing: r.get("missing")?,
+                failed: r.get("failed")?,
+                probed: r.get("probed")?,
+                elapsed_s: r.get("elapsed_s")?,
+                offline: json_list(r.get("offline")?),
+                unreadable: json_list(r.get("unreadable")?),
+            };
+            Ok((line, json_text(r.get_ref("roots")?)))
+        },
+    )?;
+    let media = write_table(
+        &tx,
+        out,
+        &mut buf,
+        "media",
+        "doc",
+        "SELECT f.host, f.path, f.path_bytes, f.root, f.dev, f.ino, f.size, f.mtime_ns, f.status,
+                f.error, f.first_seen, coalesce(fs.last_seen, f.first_seen) AS last_seen, f.probed_at,
+                f.probe_ms, s.started_at AS scan, coalesce(d.doc, '{}') AS doc
+         FROM files f
+         LEFT JOIN file_seen fs ON fs.file_id = f.id
+         LEFT JOIN docs d ON d.file_id = f.id
+         LEFT JOIN scans s ON s.id = f.scan_id AND s.host = f.host
+         ORDER BY f.host, f.path_bytes",
+        |r| {
+            let path: String = r.get("path")?;
+            let bytes = raw_bytes(r.get_ref("path_bytes")?);
+            let line = MediaLine {
+                host: r.get("host")?,
+                path_hex: path_hex(&path, bytes),
+                path,
+                root: r.get("root")?,
+                dev: r.get("dev")?,
+                ino: r.get("ino")?,
+                size: r.get("size")?,
+                mtime_ns: r.get("mtime_ns")?,
+                status: r.get("status")?,
+                error: r.get("error")?,
+                first_seen: r.get("first_seen")?,
+                last_seen: r.get("last_seen")?,
+                probed_at: r.get("probed_at")?,
+                probe_ms: r.get("probe_ms")?,
+                scan: r.get("scan")?,
+            };
+            Ok((line, json_text(r.get_ref("doc")?)))
+        },
+    )?;
+    let recordings = write_table(
+        &tx,
+        out,
+        &mut buf,
+        "recording",
+        "doc",
+        "SELECT host, path, path_bytes, status, device, started_at, ended_at, frames, seconds,
+                rate, channels, format, label, doc
+         FROM recordings ORDER BY host, path_bytes",
+        |r| {
+            let path: String = r.get("path")?;
+            let bytes = raw_bytes(r.get_ref("path_bytes")?);
+            let line = RecordingLine {
+                host: r.get("host")?,
+                path_hex: path_hex(&path, bytes),
+                path,
+                status: r.get("status")?,
+                device: r.get("device")?,
+                started_at: r.get("started_at")?,
+                ended_at: r.get("ended_at")?,
+                frames: r.get("frames")?,
+                seconds: r.get("seconds")?,
+                rate: r.get("rate")?,
+                channels: r.get("channels")?,
+                format: r.get("format")?,
+                label: r.get("label")?,
+            };
+            Ok((line, json_text(r.get_ref("doc")?)))
+        },
+    )?;
+    let counts = DumpCounts {
+        scans,
+        media,
+        recordings,
+    };
+    tx.commit()?;
+    let trailer = Trailer::new(counts, hashing.finish());
+    serde_json::to_writer(&mut *top, &trailer).map_err(std::io::Error::from)?;
+    top.write_all(b"\n")?;
+    top.flush()?;
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::dump::merge::freshness;
+
+    #[test]
+    fn lines_put_type_first_and_raw_json_last() {
+        let mut out = Vec::new();
+        let mut buf = Vec::new();
+        let line = RecordingLine {
+            host: "h".into(),
+            path: "/a".into(),
+            path_hex: path_hex("/a\\xFF", b"/a\xFF"),
+            status: "complete".into(),
+            device: None,
+            started_at: "t".into(),
+            ended_at: None,
+            frames: 1,
+            seconds: 0.5,
+            rate: 48000,
+            channels: 1,
+            format: "s16".into(),
+            label: None,
+        };
+        write_line(
+            &mut out,
+            &mut buf,
+            "recording",
+            &line,
+            &[("doc", "{\"a\":[1,2.5]}")],
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with(
+            "{\"type\":\"recording\",\"host\":\"h\",\"path\":\"/a\",\"path_hex\":\"2f61ff\""
+        ));
+        assert!(text.ends_with(",\"doc\":{\"a\":[1,2.5]}}\n"), "{text}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["doc"]["a"][1], 2.5);
+        assert_eq!(path_hex("/ok", b"/ok"), None);
+    }
+
+    #[test]
+    fn freshness_is_the_latest_time() {
+        assert_eq!(
+            freshness([Some("2026-01-02"), None, Some("2026-01-03")]),
+            "2026-01-03"
+        );
+    }
+}
