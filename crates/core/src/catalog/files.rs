@@ -98,7 +98,7 @@ impl FileStat {
 
 /// What the catalog already knows of a path, for the incremental diff.
 #[derive(Debug, Clone, Copy)]
-pub struct Known {
+pub struct PriorRow {
     pub id: i64,
     pub stat: Option<FileStat>,
     pub status: Status,
@@ -108,7 +108,7 @@ pub struct Known {
     pub seen: bool,
 }
 
-impl Known {
+impl PriorRow {
     /// A crashed file is probed once more on a later scan (a plugin upgrade
     /// often fixes it), then remembered until it changes.
     pub fn crash_retry_due(&self) -> bool {
@@ -118,7 +118,7 @@ impl Known {
 
 /// Path bytes → what the catalog knows. xxh3 rather than SipHash: a rescan of a
 /// large library hashes every path twice, and the keys come from our own disk.
-pub type KnownMap = HashMap<Vec<u8>, Known, xxhash_rust::xxh3::Xxh3Builder>;
+pub type KnownMap = HashMap<Vec<u8>, PriorRow, xxhash_rust::xxh3::Xxh3Builder>;
 
 /// One file's outcome, ready to be stored.
 #[derive(Debug, Clone)]
@@ -131,7 +131,7 @@ pub struct FileRecord {
     /// The JSON document as text (`{}` when the probe found nothing).
     pub doc: String,
     pub probe_ms: Option<f64>,
-    /// See [`Known::crashes`]: 0 unless the file is `crashed` on evidence.
+    /// See [`PriorRow::crashes`]: 0 unless the file is `crashed` on evidence.
     pub crashes: u32,
 }
 
@@ -173,7 +173,7 @@ pub fn known_under(conn: &Connection, host: &str, root: &[u8]) -> Result<KnownMa
         let status: String = r.get(6)?;
         out.insert(
             path,
-            Known {
+            PriorRow {
                 id: r.get(1)?,
                 stat,
                 status: status.parse().unwrap_or(Status::Error),

@@ -9,6 +9,7 @@
 //! offline root or an unreadable directory leaves its rows as they were (see
 //! [`roots`]); the parent process is the only writer.
 
+pub mod classify;
 pub mod death;
 pub mod document;
 pub mod protocol;
@@ -24,11 +25,12 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::catalog::files::{self, FileRecord, FileStat, Known, ScanCounts, Status};
+use crate::catalog::files::{self, FileRecord, FileStat, PriorRow, ScanCounts, Status};
 use crate::catalog::writer::{WriteOp, Writer};
 use crate::catalog::{Catalog, CatalogError};
 use crate::progress::Progress;
 use crate::util;
+use classify::{Decision, Rules, Seen, classify};
 
 /// What a probe run calls with each job's answer, in completion order.
 pub type OnAnswer<'a> = &'a mut dyn FnMut(&Job, protocol::Done) -> anyhow::Result<()>;
@@ -93,7 +95,7 @@ pub struct Job {
     pub root: String,
     pub stat: FileStat,
     pub is_new: bool,
-    /// The file's [`Known::crashes`] when it is unchanged since then, else 0.
+    /// The file's [`PriorRow::crashes`] when it is unchanged since then, else 0.
     pub prior_crashes: u32,
     /// Unchanged, probed again because of `--force`.
     pub forced: bool,
@@ -131,7 +133,12 @@ pub fn run(
     let mut jobs: Vec<Job> = Vec::new();
     let mut unchanged_ids: Vec<i64> = Vec::new();
     let mut missing_ids: Vec<i64> = Vec::new();
-    let mut immediate: Vec<FileRecord> = Vec::new();
+    // Paths the walk could not look at: stored as errors, without a probe.
+    let mut walk_errors: Vec<FileRecord> = Vec::new();
+    let rules = Rules {
+        force: opts.force,
+        retry_failed: opts.retry_failed,
+    };
     let mut offline: Vec<roots::Offline> = Vec::new();
     let mut unreadable: Vec<walk::Unreadable> = Vec::new();
     let mut walked_roots: Vec<(String, u64)> = Vec::new();
@@ -200,58 +207,46 @@ pub fn run(
         summary_warnings.extend(walked.warnings.iter().cloned());
         for entry in std::mem::take(&mut walked.entries) {
             counts.seen += 1;
-            let prior: Option<Known> = known.get_mut(util::path_bytes(&entry.path)).map(|k| {
+            let prior: Option<PriorRow> = known.get_mut(util::path_bytes(&entry.path)).map(|k| {
                 k.seen = true;
                 *k
             });
-            if let Some(err) = entry.error {
-                // Named by the walk as unreadable: a row with the error, counted as failed.
-                let unchanged =
-                    prior.is_some_and(|k| k.stat == entry.stat && k.status == Status::Error);
-                if unchanged && !opts.retry_failed && !opts.force {
+            let seen = match (&entry.error, entry.stat) {
+                (None, Some(stat)) => Seen::Stat(stat),
+                (_, stat) => Seen::Unreadable(stat),
+            };
+            let (is_new, forced, prior_crashes) = match classify(prior, seen, rules) {
+                Decision::Unchanged { id } => {
                     counts.unchanged += 1;
-                    unchanged_ids.push(prior.unwrap().id);
+                    unchanged_ids.push(id);
                     continue;
                 }
-                if prior.is_none() {
-                    counts.new += 1
-                } else {
-                    counts.changed += 1
-                }
-                counts.failed += 1;
-                immediate.push(FileRecord {
-                    path_bytes: util::path_bytes(&entry.path).to_vec(),
-                    root: root_text.clone(),
-                    stat: entry.stat,
-                    status: Status::Error,
-                    error: Some(err),
-                    doc: "{}".into(),
-                    probe_ms: None,
-                    crashes: 0,
-                });
-                continue;
-            }
-            let stat = entry.stat.expect("entries without error have a stat");
-            let mut prior_crashes = 0;
-            let mut forced = false;
-            let is_new = match prior {
-                None => true,
-                Some(k) => {
-                    let same = k.stat == Some(stat);
-                    let settled = !matches!(k.status, Status::Unstable | Status::Missing);
-                    let retry = (k.status.is_failure() && opts.retry_failed) || k.crash_retry_due();
-                    if same && settled && !retry && !opts.force {
-                        counts.unchanged += 1;
-                        unchanged_ids.push(k.id);
-                        continue;
+                Decision::Unreadable { is_new } => {
+                    if is_new {
+                        counts.new += 1
+                    } else {
+                        counts.changed += 1
                     }
-                    if same && k.status == Status::Crashed {
-                        prior_crashes = k.crashes;
-                    }
-                    forced = same && settled && !retry;
-                    false
+                    counts.failed += 1;
+                    walk_errors.push(FileRecord {
+                        path_bytes: util::path_bytes(&entry.path).to_vec(),
+                        root: root_text.clone(),
+                        stat: entry.stat,
+                        status: Status::Error,
+                        error: entry.error,
+                        doc: "{}".into(),
+                        probe_ms: None,
+                        crashes: 0,
+                    });
+                    continue;
                 }
+                Decision::Probe {
+                    is_new,
+                    forced,
+                    prior_crashes,
+                } => (is_new, forced, prior_crashes),
             };
+            let stat = entry.stat.expect("probed entries have a stat");
             if is_new {
                 counts.new += 1
             } else if forced {
@@ -293,7 +288,7 @@ pub fn run(
             send(WriteOp::Root { path, dev })?;
         }
     }
-    for rec in immediate {
+    for rec in walk_errors {
         send(WriteOp::File(Box::new(rec)))?;
     }
 
