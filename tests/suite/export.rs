@@ -156,6 +156,17 @@ fn export_writes_every_report_a_summary_and_a_manifest() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines, problems);
+    // TSV, the fourth machine format; the table is refused.
+    let tsv = env.path().join("tsv");
+    let o = export(&env, &tsv, &["-f", "tsv", "--report", "problems"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(tsv.join("problems.tsv")).unwrap();
+    assert_eq!(text.lines().count(), problems.len() + 1, "{text}");
+    assert!(text.lines().next().unwrap().contains('\t'), "{text}");
+    let o = export(&env, &env.path().join("table"), &["-f", "table"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not an export format"), "{}", stderr(&o));
+
     let m = manifest(&sub);
     assert_eq!(m["reports"][1]["name"], "recent");
     assert_eq!(

@@ -315,23 +315,15 @@ pub struct ReportArgs {
     pub timeout: f64,
 }
 
-/// File formats of `export`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
-    Json,
-    Ndjson,
-    Csv,
-}
-
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Directory to write the report files into (created if needed)
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 
-    /// File format of the reports
-    #[arg(short, long, value_enum, default_value_t = ExportFormat::Json)]
-    pub format: ExportFormat,
+    /// File format of the reports: json, ndjson, csv or tsv
+    #[arg(short, long, value_name = "FORMAT", default_value = "json", value_parser = parse_export_format)]
+    pub format: Format,
 
     /// Export only this report (repeatable) [default: every report]
     #[arg(long = "report", value_name = "NAME")]
@@ -469,6 +461,17 @@ pub struct ProbeWorkerArgs {
     pub jobs: usize,
     #[arg(long, default_value_t = 30_000)]
     pub timeout_ms: u64,
+}
+
+/// `export --format`: one of the output formats a machine reads back.
+pub fn parse_export_format(s: &str) -> Result<Format, String> {
+    use clap::ValueEnum;
+    match Format::from_str(s, true) {
+        Ok(f) if f.is_machine() => Ok(f),
+        _ => Err(format!(
+            "{s:?} is not an export format; use json, ndjson, csv or tsv"
+        )),
+    }
 }
 
 /// `--timeout S`: a positive, finite number of seconds.

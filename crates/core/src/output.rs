@@ -29,6 +29,24 @@ pub enum Format {
     Tsv,
 }
 
+impl Format {
+    /// The file name extension of a file in this format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Table => "txt",
+            Format::Json => "json",
+            Format::Ndjson => "ndjson",
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+        }
+    }
+
+    /// Whether a machine reads it back (every format but the table).
+    pub fn is_machine(self) -> bool {
+        self != Format::Table
+    }
+}
+
 /// How rows are written: the format, and for tables and CSV/TSV whether the
 /// header row is printed and how wide a table may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -76,6 +76,10 @@ pub enum CatalogError {
         #[source]
         source: rusqlite::Error,
     },
+    /// The writer thread died mid-write (a bug); the open transaction is lost,
+    /// what was committed before it is kept.
+    #[error("the catalog writer thread panicked; what it committed before is kept")]
+    WriterPanicked,
     #[error(transparent)]
     Sql(#[from] rusqlite::Error),
 }

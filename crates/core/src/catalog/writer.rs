@@ -93,7 +93,7 @@ impl Writer {
             .join()
             .unwrap_or_else(|_| {
                 Err(Stopped {
-                    error: CatalogError::Sql(rusqlite::Error::InvalidQuery),
+                    error: CatalogError::WriterPanicked,
                     scan_marked: None,
                 })
             })

@@ -25,7 +25,7 @@ use super::report::{coded, timeout};
 use super::{Context, exit};
 use crate::atomic_file::{self, AtomicFile};
 use crate::catalog::guard::{self, Guarded};
-use crate::cli::{ExportArgs, ExportFormat};
+use crate::cli::ExportArgs;
 use crate::output::{self, Format, RowSink};
 use crate::report::{self, Origin, Report, ReportError, Rows};
 use crate::util;
@@ -157,21 +157,13 @@ fn test_pause() {
     }
 }
 
-fn extension(f: ExportFormat) -> &'static str {
-    match f {
-        ExportFormat::Json => "json",
-        ExportFormat::Ndjson => "ndjson",
-        ExportFormat::Csv => "csv",
-    }
-}
-
 /// Run one report into `target`, atomically, keeping its rows in `copy` if
 /// given. Returns (rows, sha256).
 fn write_report(
     g: &Guarded,
     r: &Report,
     params: &[(String, String)],
-    format: ExportFormat,
+    format: Format,
     target: &Path,
     pause: bool,
     copy: Option<&mut Rows>,
@@ -183,13 +175,8 @@ fn write_report(
         )
     })?;
     let mut hashing = util::Sha256Writer::new(&mut file);
-    let fmt = match format {
-        ExportFormat::Json => Format::Json,
-        ExportFormat::Ndjson => Format::Ndjson,
-        ExportFormat::Csv => Format::Csv,
-    };
     let rows = {
-        let mut sink = output::sink(fmt, Box::new(&mut hashing));
+        let mut sink = output::sink(format, Box::new(&mut hashing));
         let mut tee = Tee {
             sink: sink.as_mut(),
             copy,
@@ -322,7 +309,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     guard::begin_shared_snapshot(&mut conns, &ctx.db)?;
     let generated_at = util::now_utc();
 
-    let ext = extension(args.format);
+    let ext = args.format.extension();
     // Reports are handed out in order to one worker per connection; each
     // worker writes its files and hands back the outcome.
     let next = AtomicUsize::new(0);

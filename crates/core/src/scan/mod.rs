@@ -12,6 +12,7 @@
 pub mod classify;
 pub mod death;
 pub mod document;
+pub mod error;
 pub mod protocol;
 pub mod roots;
 pub mod supervisor;
@@ -31,6 +32,7 @@ use crate::catalog::{Catalog, CatalogError};
 use crate::progress::Progress;
 use crate::util;
 use classify::{Decision, Rules, Seen, classify};
+pub use error::ScanError;
 
 /// What a probe run calls with each job's answer, in completion order.
 pub type OnAnswer<'a> = &'a mut dyn FnMut(&Job, protocol::Done) -> anyhow::Result<()>;
@@ -273,7 +275,7 @@ pub fn run(
         if writer.send(op) {
             Ok(())
         } else {
-            Err(anyhow::anyhow!("the catalog writer stopped"))
+            Err(ScanError::WriterStopped.into())
         }
     };
     let interrupted_walk = stop.load(Ordering::Relaxed);
@@ -462,7 +464,11 @@ fn write_error(
         ),
         None => String::new(),
     };
-    let advice = if text.contains("full") || text.contains("disk I/O") {
+    let out_of_space = matches!(
+        sql.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure)
+    );
+    let advice = if out_of_space {
         "; free some space and run the scan again (it resumes where it stopped)"
     } else {
         ""

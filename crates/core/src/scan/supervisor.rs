@@ -22,6 +22,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 
 use super::Job;
 use super::death::{self, Blame, Death};
+use super::error::ScanError;
 use super::protocol::{self, Done};
 use crate::catalog::files::Status;
 use crate::companion;
@@ -84,7 +85,7 @@ impl WorkerProc {
     ) -> anyhow::Result<WorkerProc> {
         use std::os::unix::process::CommandExt;
         let exe = companion::media_exe()?;
-        let mut child = Command::new(exe)
+        let mut child = Command::new(&exe)
             .arg(verb)
             .arg("--jobs")
             .arg(jobs.to_string())
@@ -97,7 +98,10 @@ impl WorkerProc {
             // decides what to do with the worker.
             .process_group(0)
             .spawn()
-            .map_err(|e| anyhow::anyhow!("could not start the probe worker: {e}"))?;
+            .map_err(|source| ScanError::WorkerStart {
+                exe: exe.clone(),
+                source,
+            })?;
         let stdout = child.stdout.take().expect("piped stdout");
         std::thread::Builder::new()
             .name(format!("worker-reader-{generation}"))
@@ -319,7 +323,7 @@ pub fn run_all(
             proc.kill();
             barren_deaths += 1;
             if barren_deaths >= MAX_BARREN_DEATHS {
-                anyhow::bail!("the probe worker stops answering before it starts any file");
+                return Err(ScanError::WorkerSilent.into());
             }
             requeue_all(&mut in_flight, &mut queue);
             solo = false;
@@ -371,19 +375,17 @@ pub fn run_all(
                 if started.is_empty() {
                     barren_outside += 1;
                     if barren_outside >= MAX_BARREN_OUTSIDE {
-                        anyhow::bail!(
-                            "the probe worker was killed from outside {barren_outside} times in a row before it started any file ({}); stop whatever kills it (a watchdog, a memory limit) and scan again",
-                            death.text
-                        );
+                        return Err(ScanError::KilledFromOutside {
+                            times: barren_outside,
+                            cause: death.text,
+                        }
+                        .into());
                     }
                 }
             } else if started.is_empty() {
                 barren_deaths += 1;
                 if barren_deaths >= MAX_BARREN_DEATHS {
-                    anyhow::bail!(
-                        "the probe worker keeps dying before it starts any file: {}",
-                        death.text
-                    );
+                    return Err(ScanError::WorkerDies { cause: death.text }.into());
                 }
             } else {
                 barren_deaths = 0;

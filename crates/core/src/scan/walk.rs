@@ -128,7 +128,10 @@ impl Filter {
             let mut b = OverrideBuilder::new(root);
             for g in excludes {
                 b.add(&format!("!{g}"))
-                    .map_err(|e| anyhow::anyhow!("--exclude {g:?} is not a valid glob: {e}"))?;
+                    .map_err(|source| super::ScanError::BadExclude {
+                        glob: g.clone(),
+                        source,
+                    })?;
             }
             ex.push((root.clone(), b.build()?));
         }
