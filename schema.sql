@@ -7,6 +7,12 @@
 -- the time each file was last seen in the narrow `file_seen`: a no-change rescan,
 -- which touches `last_seen` on every file, then rewrites a few bytes per file
 -- instead of whole rows and documents.
+--
+-- This is the schema as it was first released; the numbered files in
+-- migrations/ change it (002 redefines `media` to read `docs` through an
+-- index, 003 adds typed columns to it and to `streams`, …). The schema after
+-- every migration, as SQLite stores it, is the snapshot
+-- tests/suite/snapshots/cli__suite__catalog__schema_after_migrations.snap.
 
 CREATE TABLE scans (
     id            INTEGER PRIMARY KEY,

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use super::library::{BASE, GIB, Spec, line};
 use super::library::{catalog, library};
-use super::report::report_json;
 use crate::testenv::TestEnv;
+use crate::testenv::catalogs::report_json;
 
 /// The columns of each report this file covers, for the shape test of every
 /// bundled report.

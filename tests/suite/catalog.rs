@@ -112,3 +112,33 @@ fn every_json_path_the_sql_reads_is_a_document_field() {
         unknown.join("\n")
     );
 }
+
+/// The schema after every migration, as SQLite keeps it: a change to a table,
+/// view, index or trigger shows up as a diff of this snapshot.
+#[test]
+fn schema_after_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = Catalog::open(&dir.path().join("c.db")).unwrap();
+    let mut st = cat
+        .conn
+        .prepare(
+            "SELECT type, name, sql FROM sqlite_schema
+             WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name",
+        )
+        .unwrap();
+    let text: Vec<String> = st
+        .query_map([], |r| {
+            let (kind, name, sql): (String, String, Option<String>) =
+                (r.get(0)?, r.get(1)?, r.get(2)?);
+            Ok(format!("-- {kind} {name}\n{};\n", sql.unwrap_or_default()))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        cat.schema_version().unwrap(),
+        SCHEMA_VERSION,
+        "a fresh catalog is at the latest version"
+    );
+    insta::assert_snapshot!(text.join("\n"));
+}

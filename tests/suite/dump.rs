@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::report::{
+use crate::testenv::catalogs::{
     crafted_dump, doc, header, hex_of, load_text, media_line, populated, report_json,
 };
 use crate::testenv::media::copy_into;
@@ -287,7 +287,7 @@ fn a_bad_dump_loads_nothing_and_names_the_line() {
     std::fs::write(&headless, format!("{}\n", good("/x/4.mkv"))).unwrap();
     let fine = env.path().join("fine.jsonl");
     let fine_text = format!("{}\n{}\n", header(), good("/x/5.mkv"));
-    std::fs::write(&fine, super::trailer::seal(&fine_text)).unwrap();
+    std::fs::write(&fine, crate::testenv::catalogs::seal(&fine_text)).unwrap();
 
     let o = env.run(&[
         "load",
@@ -351,7 +351,7 @@ fn a_killed_load_into_an_empty_catalog_leaves_it_empty() {
             writeln!(w, "{line}").unwrap();
         }
     }
-    super::trailer::seal_file(&file);
+    crate::testenv::catalogs::seal_file(&file);
     // Create the empty catalog, then start the load and kill it midway.
     load_text(&env, "empty.jsonl", &format!("{}\n", header()));
     let mut child = env

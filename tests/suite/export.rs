@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::report::{crafted_dump, doc, header, load_text, media_line, populated};
+use crate::testenv::catalogs::{crafted_dump, doc, header, load_text, media_line, populated};
 use crate::testenv::media::copy_into;
 use crate::testenv::{HOST, TestEnv, stderr, stdout};
 
@@ -124,7 +124,10 @@ fn export_writes_every_report_a_summary_and_a_manifest() {
     );
     let problems: Vec<Value> =
         serde_json::from_slice(&std::fs::read(out.join("problems.json")).unwrap()).unwrap();
-    assert_eq!(problems, super::report::report_json(&env, "problems", &[]));
+    assert_eq!(
+        problems,
+        crate::testenv::catalogs::report_json(&env, "problems", &[])
+    );
     let largest = reports.iter().find(|r| r["name"] == "largest").unwrap();
     assert_eq!(largest["params"], json!({"limit": "20"}));
 
@@ -165,7 +168,11 @@ fn export_writes_every_report_a_summary_and_a_manifest() {
     assert!(text.lines().next().unwrap().contains('\t'), "{text}");
     let o = export(&env, &env.path().join("table"), &["-f", "table"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("not an export format"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not an export format"),
+        "{}",
+        stderr(&o)
+    );
 
     let m = manifest(&sub);
     assert_eq!(m["reports"][1]["name"], "recent");

@@ -6,7 +6,7 @@
 use mediadex_core::scan::document::{AudioSummary, Document, Stream, VideoSummary};
 use serde_json::{Value, json};
 
-use super::report::{header, load_text, media_line};
+use crate::testenv::catalogs::{header, load_text, media_line};
 use crate::testenv::{HOST, TestEnv};
 
 pub(crate) const GIB: i64 = 1 << 30;

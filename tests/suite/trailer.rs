@@ -7,49 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
+use crate::testenv::catalogs::*;
 use crate::testenv::media::copy_into;
 use crate::testenv::{TestEnv, stderr};
-
-/// The trailer of dump `text` (header line first, no trailer yet), computed
-/// here from the format's definition rather than by mediadex.
-pub(crate) fn trailer_of(text: &str) -> String {
-    let rows = text.split_inclusive('\n').skip(1);
-    let (mut scans, mut media, mut recordings) = (0, 0, 0);
-    let mut hash = Sha256::new();
-    for line in rows {
-        hash.update(line.as_bytes());
-        let v: Value = serde_json::from_str(line).unwrap();
-        match v["type"].as_str().unwrap() {
-            "scan" => scans += 1,
-            "media" => media += 1,
-            "recording" => recordings += 1,
-            other => panic!("row type {other}"),
-        }
-    }
-    json!({"type": "trailer", "scans": scans, "media": media, "recordings": recordings,
-           "sha256": hex::encode(hash.finalize())})
-    .to_string()
-}
-
-/// `text` with its trailer line appended (unless it has one: a real dump).
-pub(crate) fn seal(text: &str) -> String {
-    if text
-        .lines()
-        .last()
-        .is_some_and(|l| l.contains("\"type\":\"trailer\""))
-    {
-        return text.to_string();
-    }
-    format!("{text}{}\n", trailer_of(text))
-}
-
-/// Append the trailer to a dump file written without one.
-pub(crate) fn seal_file(path: &Path) {
-    let text = std::fs::read_to_string(path).unwrap();
-    std::fs::write(path, seal(&text)).unwrap();
-}
 
 fn scanned() -> TestEnv {
     let env = TestEnv::new();

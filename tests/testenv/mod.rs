@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod catalogs;
 pub mod media;
 pub mod truth;
 

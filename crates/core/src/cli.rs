@@ -1,5 +1,6 @@
 //! The command line: global flags and one Args struct per verb (clap derive).
-//! Verb and flag names follow the CLI contract in the design; options may be added.
+//! Verb and flag names are a contract with users' scripts (README.md, Commands):
+//! options may be added, never renamed or removed. Both executables parse it.
 
 use std::path::PathBuf;
 use std::time::Duration;

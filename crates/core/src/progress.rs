@@ -16,9 +16,9 @@ pub trait Progress: Sync {
 }
 
 /// Shows nothing.
-pub struct Hidden;
+pub struct NoProgress;
 
-impl Progress for Hidden {
+impl Progress for NoProgress {
     fn start(&self, _: u64, _: &str) {}
     fn inc(&self, _: u64) {}
     fn set_message(&self, _: &str) {}
@@ -68,6 +68,6 @@ pub fn for_stderr(quiet: bool) -> Box<dyn Progress> {
         let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         Box::new(Bar(pb))
     } else {
-        Box::new(Hidden)
+        Box::new(NoProgress)
     }
 }

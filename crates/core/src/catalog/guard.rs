@@ -73,7 +73,7 @@ const REFUSED_FUNCTIONS: &[&str] = &["load_extension", "fts3_tokenizer"];
 const PROGRESS_STEPS: i32 = 10_000;
 
 #[derive(Default)]
-struct State {
+struct GuardState {
     /// Set while we run our own BEGIN/COMMIT, which the authorizer otherwise refuses.
     internal: AtomicBool,
     /// Why the authorizer last said no, for the error message.
@@ -86,7 +86,7 @@ struct State {
 /// A read-only catalog connection that is safe to hand user SQL.
 pub struct Guarded {
     pub cat: Catalog,
-    state: Arc<State>,
+    state: Arc<GuardState>,
     timeout: Duration,
     in_snapshot: bool,
 }
@@ -96,7 +96,7 @@ impl Guarded {
     /// each statement's run time.
     pub fn open(path: &Path, timeout: Duration) -> Result<Guarded> {
         let mut cat = Catalog::open_readonly(path)?;
-        let state = Arc::new(State::default());
+        let state = Arc::new(GuardState::default());
         cat.conn
             .set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
         cat.conn
@@ -295,7 +295,7 @@ impl Drop for Guarded {
 }
 
 /// The authorizer: allow reading, refuse everything else, and say why.
-fn authorize(state: &State, ctx: AuthContext<'_>) -> Authorization {
+fn authorize(state: &GuardState, ctx: AuthContext<'_>) -> Authorization {
     let refuse = |why: String| {
         *state.refused.lock().expect("refused lock") = Some(why);
         Authorization::Deny

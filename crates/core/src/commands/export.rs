@@ -200,13 +200,13 @@ const MAX_JOBS: usize = 4;
 
 /// What became of one report: its manifest entry, and (rows, sha256, the rows
 /// kept for the summary) or the error.
-struct Outcome {
+struct ReportRun {
     entry: Entry,
     result: anyhow::Result<(u64, String, Option<Rows>)>,
 }
 
 /// Run one report of the export into its file (`pause`: see [`test_pause`]).
-fn export_one(g: &Guarded, r: &Report, args: &ExportArgs, ext: &str, pause: bool) -> Outcome {
+fn export_one(g: &Guarded, r: &Report, args: &ExportArgs, ext: &str, pause: bool) -> ReportRun {
     let given: Vec<(String, String)> = args
         .params
         .iter()
@@ -248,7 +248,7 @@ fn export_one(g: &Guarded, r: &Report, args: &ExportArgs, ext: &str, pause: bool
             )?;
             Ok((rows, sha, keep.then_some(copy)))
         });
-    Outcome { entry, result }
+    ReportRun { entry, result }
 }
 
 pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -313,7 +313,8 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     // Reports are handed out in order to one worker per connection; each
     // worker writes its files and hands back the outcome.
     let next = AtomicUsize::new(0);
-    let outcomes: Vec<Mutex<Option<Outcome>>> = selected.iter().map(|_| Mutex::new(None)).collect();
+    let outcomes: Vec<Mutex<Option<ReportRun>>> =
+        selected.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         // `&mut`: a connection is Send but not Sync, so each worker owns one.
         for g in conns.iter_mut() {

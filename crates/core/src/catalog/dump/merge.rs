@@ -19,7 +19,7 @@ pub(super) fn scan_id_of(
     .optional()
 }
 
-pub(super) fn merge_scan(tx: &Transaction, s: &ScanLine, roots: &str) -> rusqlite::Result<Outcome> {
+pub(super) fn merge_scan(tx: &Transaction, s: &ScanLine, roots: &str) -> rusqlite::Result<Merged> {
     let existing: Option<(i64, Option<String>)> = tx
         .prepare_cached(
             "SELECT id, finished_at FROM scans WHERE host = ?1 AND started_at = ?2 ORDER BY id LIMIT 1",
@@ -51,7 +51,7 @@ pub(super) fn merge_scan(tx: &Transaction, s: &ScanLine, roots: &str) -> rusqlit
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?
             .execute(values)?;
-            Ok(Outcome::Inserted)
+            Ok(Merged::Inserted)
         }
         // A finished scan is newer than the same scan seen while it ran.
         Some((id, finished))
@@ -81,9 +81,9 @@ pub(super) fn merge_scan(tx: &Transaction, s: &ScanLine, roots: &str) -> rusqlit
                 s.offline.to_string(),
                 s.unreadable.to_string()
             ])?;
-            Ok(Outcome::Updated)
+            Ok(Merged::Updated)
         }
-        Some(_) => Ok(Outcome::Unchanged),
+        Some(_) => Ok(Merged::Unchanged),
     }
 }
 
@@ -93,7 +93,7 @@ pub(super) fn merge_media(
     bytes: &[u8],
     scan_id: Option<i64>,
     doc: &str,
-) -> rusqlite::Result<Outcome> {
+) -> rusqlite::Result<Merged> {
     // No joins in this per-row lookup: SQLite re-prepares a statement with a
     // LEFT JOIN here on every execution (with `scans` it tripled load times; with
     // `file_seen` it cost 15% of a load). A correlated subquery does not.
@@ -151,7 +151,7 @@ pub(super) fn merge_media(
                 .execute(params![id, m.last_seen])?;
             tx.prepare_cached("INSERT INTO docs (file_id, doc) VALUES (?1, ?2)")?
                 .execute(params![id, doc])?;
-            Ok(Outcome::Inserted)
+            Ok(Merged::Inserted)
         }
         Some((id, theirs)) => {
             let ours = freshness([
@@ -160,7 +160,7 @@ pub(super) fn merge_media(
                 m.scan.as_deref(),
             ]);
             if ours <= theirs {
-                return Ok(Outcome::Unchanged);
+                return Ok(Merged::Unchanged);
             }
             // The newer row wins whole, except that the file was first seen at
             // the earlier of the two sightings.
@@ -195,7 +195,7 @@ pub(super) fn merge_media(
                  ON CONFLICT (file_id) DO UPDATE SET doc = excluded.doc",
             )?
             .execute(params![id, doc])?;
-            Ok(Outcome::Updated)
+            Ok(Merged::Updated)
         }
     }
 }
@@ -205,7 +205,7 @@ pub(super) fn merge_recording(
     r: &RecordingLine,
     bytes: &[u8],
     doc: &str,
-) -> rusqlite::Result<Outcome> {
+) -> rusqlite::Result<Merged> {
     // A recording grows until it ends: the later end (or start), then the
     // longer capture, is the newer row.
     let existing: Option<(i64, String, i64)> = tx
@@ -242,12 +242,12 @@ pub(super) fn merge_recording(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?
             .execute(values)?;
-            Ok(Outcome::Inserted)
+            Ok(Merged::Inserted)
         }
         Some((_, their_time, their_frames)) => {
             let our_time = r.ended_at.as_deref().unwrap_or(&r.started_at);
             if (our_time, r.frames) <= (their_time.as_str(), their_frames) {
-                return Ok(Outcome::Unchanged);
+                return Ok(Merged::Unchanged);
             }
             tx.prepare_cached(
                 "UPDATE recordings SET path = ?2, status = ?4, device = ?5, started_at = ?6,
@@ -256,7 +256,7 @@ pub(super) fn merge_recording(
                  WHERE host = ?1 AND path_bytes = ?3",
             )?
             .execute(values)?;
-            Ok(Outcome::Updated)
+            Ok(Merged::Updated)
         }
     }
 }

@@ -74,11 +74,11 @@ pub struct Merge {
 }
 
 impl Merge {
-    fn count(&mut self, outcome: Outcome) {
+    fn count(&mut self, outcome: Merged) {
         match outcome {
-            Outcome::Inserted => self.inserted += 1,
-            Outcome::Updated => self.updated += 1,
-            Outcome::Unchanged => self.unchanged += 1,
+            Merged::Inserted => self.inserted += 1,
+            Merged::Updated => self.updated += 1,
+            Merged::Unchanged => self.unchanged += 1,
         }
     }
 }
@@ -93,7 +93,7 @@ pub struct LoadCounts {
 }
 
 #[derive(Clone, Copy)]
-enum Outcome {
+enum Merged {
     Inserted,
     Updated,
     Unchanged,
