@@ -1,5 +1,6 @@
-//! mediadex without the media libraries: everything the `mediadex` executable
-//! runs. See ARCHITECTURE.md at the top of the repository for the whole map.
+//! mediadex without the media libraries and without the command line: what
+//! both executables are built on. See ARCHITECTURE.md at the top of the
+//! repository for the whole map.
 //!
 //! - [`scan`] walks libraries, decides what to probe, and supervises the probe
 //!   workers (`mediadex-media` processes, see [`companion`]) over the line
@@ -8,14 +9,14 @@
 //!   single writer, dumps;
 //! - [`report`] runs the SQL files of `sql/` and renders them ([`output`],
 //!   [`table`], the HTML page);
-//! - [`commands`] is one file per verb on top of all of them; [`cli`] is the
-//!   command-line definition both executables parse.
+//! - [`audio`] holds the WAV part files the recorder writes, their repair and
+//!   level meters; [`fingerprint`] the perceptual hashes and their matching.
+//!
+//! The verbs on top of all of them are the `mediadex` crate (crates/cli).
 
 pub mod atomic_file;
 pub mod audio;
 pub mod catalog;
-pub mod cli;
-pub mod commands;
 pub mod companion;
 pub mod fingerprint;
 pub mod output;

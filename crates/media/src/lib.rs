@@ -16,8 +16,8 @@ pub mod worker;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mediadex_core::cli::{Cli, Command};
-use mediadex_core::commands::{self, Context};
+use mediadex::cli::{Cli, Command};
+use mediadex::commands::{self, Context};
 
 /// Run a verb in the media executable: the verbs that need the media libraries
 /// here, every other one as `mediadex` would.

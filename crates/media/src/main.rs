@@ -5,5 +5,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    mediadex_core::commands::main(mediadex_media::run)
+    mediadex::commands::main(mediadex_media::run)
 }

@@ -11,10 +11,10 @@ use anyhow::Context as _;
 use serde_json::json;
 
 use crate::record::{self, EndReason, Meter, Observer, Options, PartState, device};
+use mediadex::cli::RecordArgs;
+use mediadex::commands::Context;
 use mediadex_core::audio::levels;
 use mediadex_core::catalog::{Catalog, recordings};
-use mediadex_core::cli::RecordArgs;
-use mediadex_core::commands::Context;
 use mediadex_core::util;
 
 pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {

@@ -102,7 +102,10 @@ pub struct Context {
 impl Context {
     pub fn of(cli: &Cli) -> Context {
         Context {
-            db: cli.db.clone().unwrap_or_else(crate::util::default_db_path),
+            db: cli
+                .db
+                .clone()
+                .unwrap_or_else(mediadex_core::util::default_db_path),
             quiet: cli.quiet,
         }
     }
@@ -116,9 +119,9 @@ pub fn main(run: fn(Cli) -> anyhow::Result<ExitCode>) -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
-        Err(e) if crate::output::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if mediadex_core::output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            crate::util::say(&format!("mediadex: error: {}", one_line(&e)));
+            mediadex_core::util::say(&format!("mediadex: error: {}", one_line(&e)));
             let code = e
                 .downcast_ref::<CodedError>()
                 .map(|c| c.code)
@@ -167,7 +170,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Man => completions::man(),
         Command::Fingerprint(a) => fingerprint::run(&ctx, a),
         Command::Record(_) | Command::ProbeWorker(_) | Command::FingerprintWorker(_) => {
-            Err(crate::companion::exec_media_exe())
+            Err(mediadex_core::companion::exec_media_exe())
         }
     }
 }

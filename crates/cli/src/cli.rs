@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::audio::WavFormat;
-use crate::output::{Format, Style};
-use crate::table::TableOptions;
+use mediadex_core::audio::WavFormat;
+use mediadex_core::output::{Format, Style};
+use mediadex_core::table::TableOptions;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -421,7 +421,7 @@ pub struct RecordArgs {
     pub label: Option<String>,
 
     /// RMS level (dBFS) under which a 50 ms window counts as silent
-    #[arg(long, value_name = "DB", default_value_t = crate::audio::levels::DEFAULT_SILENCE_DB, allow_negative_numbers = true)]
+    #[arg(long, value_name = "DB", default_value_t = mediadex_core::audio::levels::DEFAULT_SILENCE_DB, allow_negative_numbers = true)]
     pub silence_threshold: f64,
 
     /// Audio held in memory while the disk is slow; longer stalls lose frames (counted, filled with silence)

@@ -6,12 +6,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::{CodedError, Context, exit};
-use crate::catalog::guard::Guarded;
 use crate::cli::ReportArgs;
-use crate::output::{self, Format, Style};
-use crate::report::render::text_sink;
-use crate::report::{self, Report, ReportError};
-use crate::table::wrap;
+use mediadex_core::catalog::guard::Guarded;
+use mediadex_core::output::{self, Format, Style};
+use mediadex_core::report::render::text_sink;
+use mediadex_core::report::{self, Report, ReportError};
+use mediadex_core::table::wrap;
 
 /// `--timeout S` as a duration (clap has checked that it is positive).
 pub fn timeout(seconds: f64) -> anyhow::Result<Duration> {

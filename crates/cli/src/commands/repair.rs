@@ -13,11 +13,11 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{Context, exit};
-use crate::audio::levels::DEFAULT_SILENCE_DB;
-use crate::audio::wav::{self, RepairMode, WavError};
-use crate::catalog::{Catalog, recordings};
 use crate::cli::RepairArgs;
-use crate::util;
+use mediadex_core::audio::levels::DEFAULT_SILENCE_DB;
+use mediadex_core::audio::wav::{self, RepairMode, WavError};
+use mediadex_core::catalog::{Catalog, recordings};
+use mediadex_core::util;
 
 #[derive(Debug, Serialize)]
 struct Outcome {

@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use super::Context;
-use crate::atomic_file::AtomicFile;
-use crate::catalog::{Catalog, dump};
 use crate::cli::DumpArgs;
-use crate::util;
+use mediadex_core::atomic_file::AtomicFile;
+use mediadex_core::catalog::{Catalog, dump};
+use mediadex_core::util;
 
 pub fn run(ctx: &Context, args: DumpArgs) -> anyhow::Result<ExitCode> {
     let cat = Catalog::open_readonly(&ctx.db)?;

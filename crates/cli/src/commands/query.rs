@@ -9,10 +9,10 @@ use anyhow::Context as _;
 
 use super::Context;
 use super::report::{timeout, usage};
-use crate::catalog::guard::Guarded;
-use crate::catalog::query;
 use crate::cli::QueryArgs;
-use crate::output;
+use mediadex_core::catalog::guard::Guarded;
+use mediadex_core::catalog::query;
+use mediadex_core::output;
 
 pub fn run(ctx: &Context, args: QueryArgs) -> anyhow::Result<ExitCode> {
     let style = args.output.style().map_err(usage)?;

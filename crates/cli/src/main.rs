@@ -6,5 +6,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    mediadex_core::commands::main(mediadex_core::commands::run)
+    mediadex::commands::main(mediadex::commands::run)
 }

@@ -23,12 +23,12 @@ use sha2::{Digest, Sha256};
 
 use super::report::{coded, timeout};
 use super::{Context, exit};
-use crate::atomic_file::{self, AtomicFile};
-use crate::catalog::guard::{self, Guarded};
 use crate::cli::ExportArgs;
-use crate::output::{self, Format, RowSink};
-use crate::report::{self, Origin, Report, ReportError, Rows};
-use crate::util;
+use mediadex_core::atomic_file::{self, AtomicFile};
+use mediadex_core::catalog::guard::{self, Guarded};
+use mediadex_core::output::{self, Format, RowSink};
+use mediadex_core::report::{self, Origin, Report, ReportError, Rows};
+use mediadex_core::util;
 
 /// Name of the text summary file in the export directory.
 pub const SUMMARY_FILE: &str = "summary.txt";

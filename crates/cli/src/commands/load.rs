@@ -6,9 +6,9 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 use super::{Context, exit};
-use crate::catalog::Catalog;
-use crate::catalog::dump::{self, Merge};
 use crate::cli::LoadArgs;
+use mediadex_core::catalog::Catalog;
+use mediadex_core::catalog::dump::{self, Merge};
 
 fn merge_text(kind: &str, m: &Merge) -> String {
     format!(

@@ -15,10 +15,10 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 use super::{Context, exit};
-use crate::catalog::{Catalog, files, recordings};
 use crate::cli::ShowArgs;
-use crate::report::render::human_bitrate;
-use crate::util::{self, hms, human_bytes};
+use mediadex_core::catalog::{Catalog, files, recordings};
+use mediadex_core::report::render::human_bitrate;
+use mediadex_core::util::{self, hms, human_bytes};
 
 pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
     let cat = Catalog::open_readonly(&ctx.db)?;
@@ -177,7 +177,7 @@ pub fn summary_text(row: &Value) -> String {
             format!(
                 "{} ({} bytes)",
                 human_bytes(b),
-                crate::report::render::group_digits(&format!("{b:.0}"))
+                mediadex_core::report::render::group_digits(&format!("{b:.0}"))
             )
         }),
     );

@@ -1,7 +1,7 @@
 //! `mediadex` links neither GStreamer nor ALSA: its package depends on
 //! mediadex-core alone, and this checks what the linker made of that.
 
-#[path = "needed.rs"]
+#[path = "../../../tests/needed.rs"]
 mod needed;
 
 #[test]

@@ -21,14 +21,14 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use super::{Context, exit};
-use crate::catalog::Catalog;
-use crate::catalog::files::Status;
-use crate::catalog::fingerprints::{self, Candidate, Outcome};
 use crate::cli::FingerprintArgs;
-use crate::fingerprint::FpDoc;
-use crate::fingerprint::matcher::{self, Params};
-use crate::scan::{Job, supervisor};
-use crate::util;
+use mediadex_core::catalog::Catalog;
+use mediadex_core::catalog::files::Status;
+use mediadex_core::catalog::fingerprints::{self, Candidate, Outcome};
+use mediadex_core::fingerprint::FpDoc;
+use mediadex_core::fingerprint::matcher::{self, Params};
+use mediadex_core::scan::{Job, supervisor};
+use mediadex_core::util;
 
 #[derive(Debug, Default, Serialize)]
 pub struct Summary {
@@ -65,7 +65,7 @@ pub fn run(ctx: &Context, args: FingerprintArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or(2)
         })
         .max(1);
-    crate::companion::media_exe()?;
+    mediadex_core::companion::media_exe()?;
     let _lock = super::lock_beside(&ctx.db, "fingerprint")?;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -135,7 +135,7 @@ pub fn run(ctx: &Context, args: FingerprintArgs) -> anyhow::Result<ExitCode> {
         .zip(&todo)
         .map(|(j, c)| (j.path.clone(), c.id))
         .collect();
-    let progress = crate::progress::for_stderr(ctx.quiet);
+    let progress = mediadex_core::progress::for_stderr(ctx.quiet);
     if !work.is_empty() {
         progress.start(work.len() as u64, "hashing");
         let conn = &mut cat.conn;

@@ -13,10 +13,10 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use super::Context;
-use crate::atomic_file;
-use crate::catalog::Catalog;
-use crate::catalog::guard::Guarded;
-use crate::report::{self, ReportError, Rows};
+use mediadex_core::atomic_file;
+use mediadex_core::catalog::Catalog;
+use mediadex_core::catalog::guard::Guarded;
+use mediadex_core::report::{self, ReportError, Rows};
 
 /// Name of the page in the export directory.
 pub const PAGE_FILE: &str = "index.html";

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 
 use super::{Context, exit};
 use crate::cli::ScanArgs;
-use crate::scan::{self, ScanOptions};
+use mediadex_core::scan::{self, ScanOptions};
 
 /// `in_process` is the in-process prober, which only `mediadex-media` has:
 /// without it, `--in-process` re-executes the command line as that.
@@ -30,10 +30,10 @@ pub fn run(
         })
         .max(1);
     if args.in_process && in_process.is_none() {
-        return Err(crate::companion::exec_media_exe());
+        return Err(mediadex_core::companion::exec_media_exe());
     }
     // Fail before touching the catalog when the media executable is missing.
-    crate::companion::media_exe()?;
+    mediadex_core::companion::media_exe()?;
     let _lock = lock_scan(&ctx.db)?;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -53,14 +53,14 @@ pub fn run(
         in_process: in_process.filter(|_| args.in_process),
         prune: args.prune,
     };
-    let progress = crate::progress::for_stderr(ctx.quiet);
+    let progress = mediadex_core::progress::for_stderr(ctx.quiet);
     let s = scan::run(&ctx.db, &opts, progress.as_ref(), stop)?;
     if args.json {
         println!("{}", serde_json::to_string(&s)?);
     }
     if !ctx.quiet {
         for w in &s.warnings {
-            crate::util::say(&format!("mediadex: warning: {w}"));
+            mediadex_core::util::say(&format!("mediadex: warning: {w}"));
         }
         for o in &s.offline {
             eprintln!("mediadex: warning: {}", scan::roots::warning(o));
@@ -73,7 +73,7 @@ pub fn run(
         }
         let c = &s.counts;
         // Each line in one write: `scan --json | jq` shares the terminal.
-        crate::util::say(&format!(
+        mediadex_core::util::say(&format!(
             "scan{}: {} files: {} new, {} changed{}, {} unchanged, {} missing, {} failed{}{} in {:.1} s ({:.0} files/s probed)",
             if s.interrupted { " interrupted" } else { "" },
             c.seen,
@@ -97,7 +97,7 @@ pub fn run(
             s.files_per_s,
         ));
         if c.failed > 0 {
-            crate::util::say(&format!(
+            mediadex_core::util::say(&format!(
                 "mediadex: {} file(s) failed; see: mediadex query \"SELECT path, status, error FROM media WHERE scan_id = {} AND status NOT IN ('ok','missing')\"",
                 c.failed, s.scan_id
             ));
