@@ -11,7 +11,7 @@
 //! (tests/testenv/truth.rs, included here by path). `--details FILE` writes
 //! every disagreement of both tools, one per line.
 
-#[path = "../tests/testenv/truth.rs"]
+#[path = "../tests/testenv/truth/mod.rs"]
 mod truth;
 
 use std::collections::BTreeMap;

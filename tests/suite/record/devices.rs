@@ -133,3 +133,63 @@ fn null_device_losses_name_the_device() {
     assert!(!causes.is_empty() && causes.iter().all(|c| *c == "ring_full"));
     assert_eq!(summary["device_lost_frames"], 0);
 }
+
+#[test]
+fn unknown_device_lists_the_available_ones() {
+    let env = TestEnv::new();
+    let tone = Tone::new(48000, Fmt::S16, &[(440.0, 0.5)]);
+    unpaced_mic(&env, &tone, 0.5);
+    let out = env.run(&["record", "--device", "nosuch", "-t", "1s"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains(r#"no input device named "nosuch""#), "{err}");
+    assert!(err.contains("available:") && err.contains("fakemic") && err.contains("default"));
+    assert!(
+        !env.path().join("recordings").exists() || {
+            std::fs::read_dir(env.path().join("recordings"))
+                .unwrap()
+                .next()
+                .is_none()
+        }
+    );
+}
+
+#[test]
+fn list_devices_marks_the_default() {
+    let env = TestEnv::new();
+    let tone = Tone::new(48000, Fmt::S16, &[(440.0, 0.5)]);
+    unpaced_mic(&env, &tone, 0.5);
+    let out = env.run(&["record", "--list-devices", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let defaults: Vec<&Value> = list.iter().filter(|d| d["default"] == true).collect();
+    assert_eq!(defaults.len(), 1);
+    let mic = list
+        .iter()
+        .find(|d| d["id"] == "fakemic")
+        .expect("fakemic listed");
+    assert_eq!(mic["name"], "Fake microphone");
+    assert!(
+        mic["formats"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("i16"))
+    );
+    assert!(
+        mic["channels"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from(2))
+    );
+    let rates = mic["rates"].as_array().unwrap();
+    assert!(
+        rates
+            .iter()
+            .any(|r| r[0].as_u64().unwrap() <= 48_000 && r[1].as_u64().unwrap() >= 48_000)
+    );
+
+    let text = stdout(&env.run(&["record", "--list-devices"]));
+    assert!(text.lines().any(|l| l.starts_with("* ")), "{text}");
+    assert!(text.contains("fakemic") && text.contains("rates"));
+}
