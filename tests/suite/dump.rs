@@ -35,7 +35,7 @@ fn dump_load_dump_gives_identical_lines() {
     let head: Value = serde_json::from_str(&l1[0]).unwrap();
     assert_eq!(head["type"], "header");
     assert_eq!(head["format"], "mediadex-dump");
-    assert_eq!(head["dump_version"], 2);
+    assert_eq!(head["dump_version"], 3);
     assert_eq!(
         head["schema_version"],
         mediadex_core::catalog::SCHEMA_VERSION
@@ -53,14 +53,23 @@ fn dump_load_dump_gives_identical_lines() {
     );
     let mut sorted = kinds.clone();
     sorted.sort_by_key(|k| {
-        ["scan", "media", "recording", "trailer"]
-            .iter()
-            .position(|x| x == k)
+        [
+            "scan",
+            "media",
+            "recording",
+            "root",
+            "history",
+            "fingerprint",
+            "trailer",
+        ]
+        .iter()
+        .position(|x| x == k)
     });
     assert_eq!(
         kinds, sorted,
-        "scans, then media, then recordings, then the trailer"
+        "scans, media, recordings, roots, history, fingerprints, then the trailer"
     );
+    assert_eq!(count("root"), 1, "the root the scan walked");
     // Documents are nested, and a name that is not UTF-8 carries its bytes.
     let fixture = rows
         .iter()
@@ -112,6 +121,87 @@ fn dump_load_dump_gives_identical_lines() {
     // The scan a row belongs to survives the trip.
     let linked = copy.query("SELECT count(*) AS n FROM files f JOIN scans s ON s.id = f.scan_id");
     assert_eq!(linked[0]["n"], 30);
+}
+
+/// Roots, the export history and fingerprints (with every frame hash) make the
+/// trip too, and the copy finds the same similar files.
+#[test]
+fn roots_history_and_fingerprints_survive_the_trip() {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &["h264-aac.mp4", "vp8.webm", "hevc-flac.mkv"]);
+    env.scan(&[], 0);
+    let o = env.run(&["-q", "fingerprint"]);
+    assert!(o.status.success(), "fingerprint: {}", stderr(&o));
+    let o = env.run(&[
+        "-q",
+        "export",
+        "--out",
+        env.path().join("out").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "export: {}", stderr(&o));
+    let tables = |e: &TestEnv| {
+        e.query(
+            "SELECT (SELECT count(*) FROM roots) AS roots,
+                    (SELECT group_concat(path || ':' || dev) FROM roots) AS root_devs,
+                    (SELECT count(*) FROM history) AS days,
+                    (SELECT group_concat(day || files || bytes || by_codec) FROM history) AS history,
+                    (SELECT count(*) FROM fingerprints WHERE status = 'ok') AS fingerprinted,
+                    (SELECT count(*) FROM fingerprint_frames) AS frames,
+                    (SELECT sum(hash % 1000003) FROM fingerprint_frames) AS hash_sum",
+        )
+    };
+    let before = tables(&env);
+    assert_eq!(before[0]["roots"], 1);
+    assert_eq!(before[0]["days"], 1);
+    // The fixtures are short clips: a frame or more each.
+    assert!(before[0]["frames"].as_i64().unwrap() >= 3, "{before:?}");
+    let d1 = dump_to(&env, "d1.jsonl");
+    let rows: Vec<Value> = lines(&d1)[1..]
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let fp = rows.iter().find(|r| r["type"] == "fingerprint").unwrap();
+    let hashes = fp["hashes"].as_array().unwrap();
+    assert!(!hashes.is_empty(), "{fp}");
+    assert_eq!(
+        hashes[0].as_array().unwrap().len(),
+        3,
+        "[t_ms, hash, quality]"
+    );
+    let trailer = rows.last().unwrap();
+    assert_eq!(
+        (
+            &trailer["roots"],
+            &trailer["history"],
+            &trailer["fingerprints"]
+        ),
+        (&json!(1), &json!(1), &json!(3))
+    );
+
+    let copy = TestEnv::new();
+    let err = load_text(&copy, "in.jsonl", &std::fs::read_to_string(&d1).unwrap());
+    assert!(err.contains("fingerprints 3 new"), "{err}");
+    assert!(
+        err.contains("roots 1 new") && err.contains("history days 1 new"),
+        "{err}"
+    );
+    assert_eq!(tables(&copy), before);
+    let d2 = dump_to(&copy, "d2.jsonl");
+    assert_eq!(
+        lines(&d2)[1..],
+        lines(&d1)[1..],
+        "identical after the header"
+    );
+    // Loading again changes nothing.
+    let err = load_text(&copy, "again.jsonl", &std::fs::read_to_string(&d1).unwrap());
+    assert!(
+        err.contains("fingerprints 0 new, 0 updated, 3 unchanged"),
+        "{err}"
+    );
+    assert!(
+        err.contains("history days 0 new, 0 updated, 1 unchanged"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -12,6 +12,14 @@ use crate::testenv::catalogs::*;
 use crate::testenv::media::copy_into;
 use crate::testenv::{TestEnv, stderr};
 
+/// The index of the last media line of a dump.
+fn last_media(lines: &[&str]) -> usize {
+    lines
+        .iter()
+        .rposition(|l| l.contains("\"type\":\"media\""))
+        .expect("a media row")
+}
+
 fn scanned() -> TestEnv {
     let env = TestEnv::new();
     copy_into(&env.lib, &["vp8.webm", "h264-aac.mp4", "hevc-flac.mkv"]);
@@ -101,19 +109,21 @@ fn an_incomplete_dump_changes_nothing_and_says_what_is_wrong() {
     let text = std::fs::read_to_string(&file).unwrap();
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let n = lines.len();
+    // The last media row (roots follow it, then the trailer).
+    let m = last_media(&lines);
     let mut tampered = lines.clone();
-    let altered = lines[n - 2].replace("\"ok\"", "\"missing\"");
-    tampered[n - 2] = &altered;
+    let altered = lines[m].replace("\"ok\"", "\"missing\"");
+    tampered[m] = &altered;
     let cases: Vec<(&str, String, &str)> = vec![
         ("empty.jsonl", String::new(), "is empty"),
         (
             "cut-at-line.jsonl",
-            lines[..n - 2].concat(),
+            lines[..m].concat(),
             "without its trailer",
         ),
         (
             "cut-mid-line.jsonl",
-            format!("{}{}", lines[..n - 2].concat(), &lines[n - 2][..40]),
+            format!("{}{}", lines[..m].concat(), &lines[m][..40]),
             "cut short (no end of line)",
         ),
         ("tampered.jsonl", tampered.concat(), "sha256"),
@@ -159,14 +169,10 @@ fn partial_loads_the_whole_rows_of_a_cut_dump() {
     let env = scanned();
     let text = std::fs::read_to_string(dump(&env, "d.jsonl")).unwrap();
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let n = lines.len();
+    let m = last_media(&lines);
     // Header, one scan, two whole media rows and the third cut mid-line.
     let cut = env.path().join("cut.jsonl");
-    std::fs::write(
-        &cut,
-        format!("{}{}", lines[..n - 2].concat(), &lines[n - 2][..30]),
-    )
-    .unwrap();
+    std::fs::write(&cut, format!("{}{}", lines[..m].concat(), &lines[m][..30])).unwrap();
     let db = env.path().join("new.db");
     let (code, err) = load(&env, &db, &["--partial", cut.to_str().unwrap()]);
     assert_eq!(code, Some(3), "{err}");

@@ -15,19 +15,26 @@ use super::{HOST, TestEnv, stderr, stdout};
 /// here from the format's definition rather than by mediadex.
 pub fn trailer_of(text: &str) -> String {
     let rows = text.split_inclusive('\n').skip(1);
-    let (mut scans, mut media, mut recordings) = (0, 0, 0);
+    let kinds = [
+        "scan",
+        "media",
+        "recording",
+        "root",
+        "history",
+        "fingerprint",
+    ];
+    let mut counts = [0u64; 6];
     let mut hash = Sha256::new();
     for line in rows {
         hash.update(line.as_bytes());
         let v: Value = serde_json::from_str(line).unwrap();
-        match v["type"].as_str().unwrap() {
-            "scan" => scans += 1,
-            "media" => media += 1,
-            "recording" => recordings += 1,
-            other => panic!("row type {other}"),
-        }
+        let kind = v["type"].as_str().unwrap();
+        let at = kinds.iter().position(|k| *k == kind);
+        counts[at.unwrap_or_else(|| panic!("row type {kind}"))] += 1;
     }
+    let [scans, media, recordings, roots, history, fingerprints] = counts;
     json!({"type": "trailer", "scans": scans, "media": media, "recordings": recordings,
+           "roots": roots, "history": history, "fingerprints": fingerprints,
            "sha256": hex::encode(hash.finalize())})
     .to_string()
 }

@@ -50,10 +50,13 @@ pub fn run(ctx: &Context, args: LoadArgs) -> anyhow::Result<ExitCode> {
                 }
                 if !ctx.quiet {
                     eprintln!(
-                        "load {name}: {}; {}; {}",
+                        "load {name}: {}; {}; {}; {}; {}; {}",
                         merge_text("media", &c.media),
                         merge_text("recordings", &c.recordings),
-                        merge_text("scans", &c.scans)
+                        merge_text("scans", &c.scans),
+                        merge_text("fingerprints", &c.fingerprints),
+                        merge_text("roots", &c.roots),
+                        merge_text("history days", &c.history)
                     );
                 }
             }

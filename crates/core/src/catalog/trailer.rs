@@ -20,6 +20,13 @@ pub struct Trailer {
     pub scans: u64,
     pub media: u64,
     pub recordings: u64,
+    /// Dump version 3 on; 0 in older trailers, which had none of these rows.
+    #[serde(default)]
+    pub roots: u64,
+    #[serde(default)]
+    pub history: u64,
+    #[serde(default)]
+    pub fingerprints: u64,
     /// sha256 (hex) of the row lines.
     pub sha256: String,
 }
@@ -31,6 +38,9 @@ impl Trailer {
             scans: counts.scans,
             media: counts.media,
             recordings: counts.recordings,
+            roots: counts.roots,
+            history: counts.history,
+            fingerprints: counts.fingerprints,
             sha256,
         }
     }
@@ -42,6 +52,9 @@ impl Trailer {
             ("scan", self.scans, read.scans),
             ("media", self.media, read.media),
             ("recording", self.recordings, read.recordings),
+            ("root", self.roots, read.roots),
+            ("history", self.history, read.history),
+            ("fingerprint", self.fingerprints, read.fingerprints),
         ] {
             if said != got {
                 diffs.push(format!("{said} {what} rows, found {got}"));

@@ -133,6 +133,51 @@ pub(super) struct RawParts<'a> {
     pub(super) doc: Option<&'a RawValue>,
     #[serde(borrow)]
     pub(super) roots: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(super) by_status: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(super) by_codec: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(super) by_resolution: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(super) hashes: Option<&'a RawValue>,
+}
+
+/// A root a scan walked completely, and the device it was on (how the next
+/// scan tells an unmounted share from an empty one).
+#[derive(Serialize, Deserialize)]
+pub(super) struct RootLine {
+    pub(super) host: String,
+    pub(super) path: String,
+    pub(super) dev: i64,
+    pub(super) walked_at: String,
+}
+
+/// One day of the export history; its three breakdowns are raw JSON fields.
+#[derive(Serialize, Deserialize)]
+pub(super) struct HistoryLine {
+    pub(super) day: String,
+    pub(super) files: i64,
+    pub(super) bytes: i64,
+    pub(super) seconds: f64,
+}
+
+/// One file's fingerprint, identified like its media row; its frame hashes
+/// are the raw JSON field `hashes`: `[[t_ms, hash, quality], …]` in time order.
+#[derive(Serialize, Deserialize)]
+pub(super) struct FingerprintLine {
+    pub(super) host: String,
+    pub(super) path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) path_hex: Option<String>,
+    pub(super) version: i64,
+    pub(super) size: Option<i64>,
+    pub(super) mtime_ns: Option<i64>,
+    pub(super) status: String,
+    pub(super) error: Option<String>,
+    pub(super) duration_s: Option<f64>,
+    pub(super) fingerprinted_at: String,
+    pub(super) ms: Option<f64>,
 }
 
 /// `path_hex` is needed when the bytes are not exactly the display text.

@@ -198,6 +198,39 @@ pub(super) fn load_in_transaction(
                 counts.recordings.count(outcome);
                 tally.counts.recordings += 1;
             }
+            "root" => {
+                let r: RootLine = serde_json::from_str(line).map_err(parse_err)?;
+                counts.roots.count(merge_root(&tx, &r).map_err(row_err)?);
+                tally.counts.roots += 1;
+            }
+            "history" => {
+                let h: HistoryLine = serde_json::from_str(line).map_err(parse_err)?;
+                let breakdowns = [parts.by_status, parts.by_codec, parts.by_resolution]
+                    .map(|v| v.map_or("{}", RawValue::get));
+                counts
+                    .history
+                    .count(merge_history(&tx, &h, breakdowns).map_err(row_err)?);
+                tally.counts.history += 1;
+            }
+            "fingerprint" => {
+                let f: FingerprintLine = serde_json::from_str(line).map_err(parse_err)?;
+                let bytes = line_path_bytes(&f.path, f.path_hex.as_deref(), line_no)?;
+                let hashes: Vec<(i64, i64, f64)> =
+                    serde_json::from_str(parts.hashes.map(RawValue::get).unwrap_or("[]"))
+                        .map_err(parse_err)?;
+                let merged = merge_fingerprint(&tx, &f, &bytes, &hashes).map_err(row_err)?;
+                let Some(merged) = merged else {
+                    return Err(DumpError::Parse {
+                        line: line_no,
+                        message: format!(
+                            "fingerprint of {} on {}, which has no media row before it",
+                            f.path, f.host
+                        ),
+                    });
+                };
+                counts.fingerprints.count(merged);
+                tally.counts.fingerprints += 1;
+            }
             other => {
                 return Err(DumpError::Parse {
                     line: line_no,

@@ -1,5 +1,7 @@
 //! Merging one line into the catalog, newer wins, row by row: scans by
-//! (host, started_at), media and recordings by (host, path bytes).
+//! (host, started_at), media, recordings and fingerprints by (host, path
+//! bytes), roots by (host, path). History rows are facts of the day they were
+//! taken: a day the catalog has already is kept.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -271,4 +273,105 @@ pub(super) fn freshness<'a>(times: impl IntoIterator<Item = Option<&'a str>>) ->
         .max()
         .unwrap_or_default()
         .to_string()
+}
+
+pub(super) fn merge_root(tx: &Transaction, r: &RootLine) -> rusqlite::Result<Merged> {
+    let existing: Option<(i64, String)> = tx
+        .prepare_cached("SELECT dev, walked_at FROM roots WHERE host = ?1 AND path = ?2")?
+        .query_row(params![r.host, r.path], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    let merged = match &existing {
+        None => Merged::Inserted,
+        Some((dev, at)) if (at.as_str(), *dev) >= (r.walked_at.as_str(), r.dev) => {
+            return Ok(Merged::Unchanged);
+        }
+        Some(_) => Merged::Updated,
+    };
+    tx.prepare_cached(
+        "INSERT INTO roots (host, path, dev, walked_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (host, path) DO UPDATE SET dev = excluded.dev, walked_at = excluded.walked_at",
+    )?
+    .execute(params![r.host, r.path, r.dev, r.walked_at])?;
+    Ok(merged)
+}
+
+pub(super) fn merge_history(
+    tx: &Transaction,
+    h: &HistoryLine,
+    [by_status, by_codec, by_resolution]: [&str; 3],
+) -> rusqlite::Result<Merged> {
+    let n = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO history (day, files, bytes, seconds, by_status, by_codec, by_resolution)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            h.day,
+            h.files,
+            h.bytes,
+            h.seconds,
+            by_status,
+            by_codec,
+            by_resolution
+        ])?;
+    Ok(if n == 0 {
+        Merged::Unchanged
+    } else {
+        Merged::Inserted
+    })
+}
+
+/// `None` when the catalog has no file row for the fingerprint's path.
+pub(super) fn merge_fingerprint(
+    tx: &Transaction,
+    f: &FingerprintLine,
+    bytes: &[u8],
+    hashes: &[(i64, i64, f64)],
+) -> rusqlite::Result<Option<Merged>> {
+    let file: Option<(i64, Option<String>)> = tx
+        .prepare_cached(
+            "SELECT f.id, fp.fingerprinted_at FROM files f
+             LEFT JOIN fingerprints fp ON fp.file_id = f.id
+             WHERE f.host = ?1 AND f.path_bytes = ?2",
+        )?
+        .query_row(params![f.host, bytes], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((file_id, theirs)) = file else {
+        return Ok(None);
+    };
+    let merged = match theirs {
+        None => Merged::Inserted,
+        Some(at) if at.as_str() >= f.fingerprinted_at.as_str() => {
+            return Ok(Some(Merged::Unchanged));
+        }
+        Some(_) => Merged::Updated,
+    };
+    tx.prepare_cached("DELETE FROM fingerprint_frames WHERE file_id = ?1")?
+        .execute([file_id])?;
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO fingerprints (file_id, version, size, mtime_ns, status, error,
+                                              duration_s, frames, fingerprinted_at, ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        file_id,
+        f.version,
+        f.size,
+        f.mtime_ns,
+        f.status,
+        f.error,
+        f.duration_s,
+        hashes.len() as i64,
+        f.fingerprinted_at,
+        f.ms
+    ])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO fingerprint_frames (file_id, t_ms, hash, quality) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (t_ms, hash, quality) in hashes {
+        insert.execute(params![file_id, t_ms, hash, quality])?;
+    }
+    Ok(Some(merged))
 }

@@ -3,8 +3,9 @@
 //! several hosts become one).
 //!
 //! Format: a header line (`"type":"header"`, format name and version, tool and
-//! schema version), then one object per row with a `type` of `scan`, `media` or
-//! `recording`, in that order, each sorted by its identity, then a trailer line
+//! schema version), then one object per row with a `type` of `scan`, `media`,
+//! `recording`, `root`, `history` or `fingerprint`, in that order, each sorted
+//! by its identity, then a trailer line
 //! with the row counts and a checksum (see [`super::trailer`]). Documents are nested
 //! JSON, copied byte for byte. A path is `path` (display text) plus `path_hex`
 //! (its exact bytes) whenever the bytes are not exactly that text.
@@ -15,8 +16,10 @@
 //! matter; one input file loads in one transaction, all of it or none, and
 //! only if its trailer matches what was read (`--partial` loads the whole
 //! lines of a dump that is cut short, or written before trailers existed).
-//! Row identities: media and recordings by (host, path bytes), scans by
-//! (host, started_at).
+//! Row identities: media, recordings and fingerprints by (host, path bytes),
+//! scans by (host, started_at), roots by (host, path), history by day. Similar
+//! pairs are not dumped: they follow from the fingerprints, and the next
+//! `mediadex fingerprint` matches the loaded ones.
 
 mod lines;
 mod load;
@@ -30,7 +33,8 @@ use serde::Serialize;
 
 pub const DUMP_FORMAT: &str = "mediadex-dump";
 /// 2: the dump ends with a trailer. Version 1 dumps have none.
-pub const DUMP_VERSION: u32 = 2;
+/// 3: roots, the export history and fingerprints are dumped too.
+pub const DUMP_VERSION: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DumpError {
@@ -63,6 +67,9 @@ pub struct DumpCounts {
     pub scans: u64,
     pub media: u64,
     pub recordings: u64,
+    pub roots: u64,
+    pub history: u64,
+    pub fingerprints: u64,
 }
 
 /// What [`load`] did with the rows of one kind.
@@ -88,6 +95,9 @@ pub struct LoadCounts {
     pub scans: Merge,
     pub media: Merge,
     pub recordings: Merge,
+    pub roots: Merge,
+    pub history: Merge,
+    pub fingerprints: Merge,
     /// With `--partial`: why the dump was not whole (what was left out).
     pub incomplete: Option<String>,
 }

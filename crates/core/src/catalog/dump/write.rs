@@ -36,22 +36,32 @@ pub(super) fn write_line<T: Serialize>(
 }
 
 /// Write one `kind` line per row of `sql`; `line` maps a row to the line's
-/// fields and the JSON text stored under `raw_key`. Returns the row count.
+/// fields, and each of `raw_keys` takes the stored JSON text of the column of
+/// that name. Returns the row count.
 pub(super) fn write_table<T: Serialize>(
     tx: &Transaction,
     out: &mut dyn Write,
     buf: &mut Vec<u8>,
     kind: &str,
-    raw_key: &str,
+    raw_keys: &[&str],
     sql: &str,
-    line: impl Fn(&rusqlite::Row) -> rusqlite::Result<(T, String)>,
+    line: impl Fn(&rusqlite::Row) -> rusqlite::Result<T>,
 ) -> Result<u64, DumpError> {
     let mut stmt = tx.prepare(sql)?;
     let mut rows = stmt.query([])?;
     let mut n = 0;
     while let Some(r) = rows.next()? {
-        let (fields, raw) = line(r)?;
-        write_line(out, buf, kind, &fields, &[(raw_key, &raw)])?;
+        let fields = line(r)?;
+        let raw: Vec<String> = raw_keys
+            .iter()
+            .map(|k| r.get_ref(*k).map(json_text))
+            .collect::<rusqlite::Result<_>>()?;
+        let extra: Vec<(&str, &str)> = raw_keys
+            .iter()
+            .copied()
+            .zip(raw.iter().map(String::as_str))
+            .collect();
+        write_line(out, buf, kind, &fields, &extra)?;
         n += 1;
     }
     Ok(n)
@@ -86,7 +96,7 @@ pub fn dump(
         out,
         &mut buf,
         "scan",
-        "roots",
+        &["roots"],
         "SELECT host, started_at, finished_at, status, roots, seen, new, changed, unchanged,
                 missing, failed, probed, elapsed_s, offline, unreadable
          FROM scans ORDER BY host, started_at, id",
@@ -107,7 +117,7 @@ pub fn dump(
                 offline: json_list(r.get("offline")?),
                 unreadable: json_list(r.get("unreadable")?),
             };
-            Ok((line, json_text(r.get_ref("roots")?)))
+            Ok(line)
         },
     )?;
     let media = write_table(
@@ -115,7 +125,7 @@ pub fn dump(
         out,
         &mut buf,
         "media",
-        "doc",
+        &["doc"],
         "SELECT f.host, f.path, f.path_bytes, f.root, f.dev, f.ino, f.size, f.mtime_ns, f.status,
                 f.error, f.first_seen, coalesce(fs.last_seen, f.first_seen) AS last_seen, f.probed_at,
                 f.probe_ms, s.started_at AS scan, coalesce(d.doc, '{}') AS doc
@@ -144,7 +154,7 @@ pub fn dump(
                 probe_ms: r.get("probe_ms")?,
                 scan: r.get("scan")?,
             };
-            Ok((line, json_text(r.get_ref("doc")?)))
+            Ok(line)
         },
     )?;
     let recordings = write_table(
@@ -152,7 +162,7 @@ pub fn dump(
         out,
         &mut buf,
         "recording",
-        "doc",
+        &["doc"],
         "SELECT host, path, path_bytes, status, device, started_at, ended_at, frames, seconds,
                 rate, channels, format, label, doc
          FROM recordings ORDER BY host, path_bytes",
@@ -174,13 +184,80 @@ pub fn dump(
                 format: r.get("format")?,
                 label: r.get("label")?,
             };
-            Ok((line, json_text(r.get_ref("doc")?)))
+            Ok(line)
+        },
+    )?;
+    let roots = write_table(
+        &tx,
+        out,
+        &mut buf,
+        "root",
+        &[],
+        "SELECT host, path, dev, walked_at FROM roots ORDER BY host, path",
+        |r| {
+            Ok(RootLine {
+                host: r.get("host")?,
+                path: r.get("path")?,
+                dev: r.get("dev")?,
+                walked_at: r.get("walked_at")?,
+            })
+        },
+    )?;
+    let history = write_table(
+        &tx,
+        out,
+        &mut buf,
+        "history",
+        &["by_status", "by_codec", "by_resolution"],
+        "SELECT day, files, bytes, seconds, by_status, by_codec, by_resolution
+         FROM history ORDER BY day",
+        |r| {
+            Ok(HistoryLine {
+                day: r.get("day")?,
+                files: r.get("files")?,
+                bytes: r.get("bytes")?,
+                seconds: r.get("seconds")?,
+            })
+        },
+    )?;
+    let fingerprints = write_table(
+        &tx,
+        out,
+        &mut buf,
+        "fingerprint",
+        &["hashes"],
+        "SELECT f.host, f.path, f.path_bytes, fp.version, fp.size, fp.mtime_ns, fp.status,
+                fp.error, fp.duration_s, fp.fingerprinted_at, fp.ms,
+                (SELECT json_group_array(json_array(t_ms, hash, quality))
+                 FROM (SELECT t_ms, hash, quality FROM fingerprint_frames
+                       WHERE file_id = fp.file_id ORDER BY t_ms)) AS hashes
+         FROM fingerprints fp JOIN files f ON f.id = fp.file_id
+         ORDER BY f.host, f.path_bytes",
+        |r| {
+            let path: String = r.get("path")?;
+            let bytes = raw_bytes(r.get_ref("path_bytes")?);
+            Ok(FingerprintLine {
+                host: r.get("host")?,
+                path_hex: path_hex(&path, bytes),
+                path,
+                version: r.get("version")?,
+                size: r.get("size")?,
+                mtime_ns: r.get("mtime_ns")?,
+                status: r.get("status")?,
+                error: r.get("error")?,
+                duration_s: r.get("duration_s")?,
+                fingerprinted_at: r.get("fingerprinted_at")?,
+                ms: r.get("ms")?,
+            })
         },
     )?;
     let counts = DumpCounts {
         scans,
         media,
         recordings,
+        roots,
+        history,
+        fingerprints,
     };
     tx.commit()?;
     let trailer = Trailer::new(counts, hashing.finish());
