@@ -82,7 +82,9 @@ add longpart-b.mkv long-b original
 rm "$long"
 if [ "$scale" = bench ]; then
     # Episodes sharing a 15 s intro, then different content; dark videos.
-    ff -f lavfi -i "testsrc2=s=${W}x${H}:r=25" -t 15 $(x264 -crf 18) "$out/intro.mkv"
+    # The intro is its own content (not the testsrc source's: the episodes
+    # would then really contain part of another source).
+    ff -f lavfi -i "mandelbrot=s=${W}x${H}:r=25:start_x=-1.25:start_y=0.02:start_scale=0.4" -t 15 $(x264 -crf 18) "$out/intro.mkv"
     for ep in 1 2 3; do
         ff -f lavfi -i "gradients=s=${W}x${H}:r=25:speed=0.04:seed=$((ep * 31))" -t 45 $(x264 -crf 18) "$out/body$ep.mkv"
         ff -i "$out/intro.mkv" -i "$out/body$ep.mkv" -filter_complex "[0:v][1:v]concat=n=2:v=1" $(x264 -crf 20) "$out/episode$ep.mkv"
