@@ -64,23 +64,18 @@ SELECT sum(same AND direct) AS tp_direct, sum(NOT same AND direct) AS fp_direct,
   sum(NOT same) AS negative_pairs, sum(NOT same AND grouped) AS negatives_grouped,
   round(2.0 * sum(same AND grouped) / max(2 * sum(same AND grouped) + sum(NOT same AND grouped) + sum(same AND NOT grouped), 1), 4) AS cluster_f1
 FROM pair;
-SQL
-
-echo
-echo
-echo "## Recall per source (original vs its variants, direct pair)"
-sqlite3 "$DB" <<SQL
-CREATE TEMP TABLE truth(file TEXT, source TEXT, transform TEXT);
-.mode tabs
-.import $OUT/truth.tsv truth
-CREATE TEMP TABLE t AS SELECT m.id, t.* FROM truth t JOIN media m ON m.path LIKE '%/' || t.file;
-.mode column
-.headers on
+.print
+.print "## Recall per source (original vs its variants, direct pair)"
 SELECT o.source, count(*) AS pairs,
   round(avg(EXISTS (SELECT 1 FROM similar_pairs p WHERE p.a = min(o.id, v.id) AND p.b = max(o.id, v.id))), 3) AS recall_direct
 FROM t o JOIN t v ON v.source = o.source AND o.transform = 'original' AND v.transform <> 'original'
 GROUP BY 1 ORDER BY 1;
+.print
+.print "## False pairs (files of different sources paired)"
+SELECT x.file AS a, y.file AS b, p.relation, round(p.coverage_a, 2) AS coverage_a, round(p.coverage_b, 2) AS coverage_b
+FROM similar_pairs p JOIN t x ON x.id = p.a JOIN t y ON y.id = p.b WHERE x.source <> y.source;
 SQL
+
 
 echo
 echo "## Seconds per file (one worker on one core, taskset -c 0, 60 s clips, keyint 250)"
