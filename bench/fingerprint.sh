@@ -88,6 +88,7 @@ done
 SDB=$SP.db
 rm -f "$SDB"*
 "$M" --db "$SDB" -q scan "$SP" || true
+# Three runs: the table keeps the last one (the earlier ones warm the cache).
 for _ in 1 2 3; do taskset -c 0 "$M" --db "$SDB" -q fingerprint -j 1 --force; done
 sqlite3 -column -header "$SDB" "SELECT m.video_codec, m.height, count(*) AS files, round(avg(f.ms) / 1000, 3) AS s_per_file, round(avg(f.frames), 1) AS frames FROM fingerprints f JOIN media m ON m.id = f.file_id GROUP BY 1, 2" | tee "$SP.ours"
 
