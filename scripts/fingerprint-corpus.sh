@@ -7,6 +7,8 @@
 # parts of one long clip are two sources).
 #
 # usage: scripts/fingerprint-corpus.sh OUT [small|bench]
+# env (a quicker set with every transform): FP_SIZE=WxH, FP_LEN=seconds,
+#   FP_SOURCES="mandel cells ..." (bench sources to keep)
 set -euo pipefail
 out=${1:?usage: fingerprint-corpus.sh OUT [small|bench]}
 scale=${2:-small}
@@ -15,6 +17,8 @@ ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
 x264() { echo -c:v libx264 -preset veryfast -pix_fmt yuv420p -g 25 "$@"; }
 
 if [ "$scale" = bench ]; then W=1280 H=720 LEN=60; else W=320 H=240 LEN=20; fi
+if [ -n "${FP_SIZE:-}" ]; then W=${FP_SIZE%x*} H=${FP_SIZE#*x}; fi
+LEN=${FP_LEN:-$LEN}
 truth="$out/truth.tsv"
 : >"$truth"
 add() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$truth"; }
@@ -33,6 +37,11 @@ if [ "$scale" = bench ]; then
     SRC[testsrc]="testsrc2=s=${W}x${H}:r=25,hue=H=t/3"
 fi
 
+if [ -n "${FP_SOURCES:-}" ]; then
+    for name in "${!SRC[@]}"; do
+        [[ " $FP_SOURCES " == *" $name "* ]] || unset "SRC[$name]"
+    done
+fi
 for name in "${!SRC[@]}"; do
     s="$out/$name-original.mkv"
     ff -f lavfi -i "${SRC[$name]}" -t "$LEN" $(x264 -crf 14) "$s"
@@ -51,6 +60,7 @@ for name in "${!SRC[@]}"; do
         v x264-crf40 $(x264 -crf 40) "$out/$name-x264-40.mp4"
         v gop-250 -c:v libx264 -preset veryfast -crf 24 -g 250 "$out/$name-gop250.mp4"
         v speed-23.976 -vf "setpts=PTS*25/23.976" -r 24000/1001 $(x264 -crf 24) "$out/$name-ntsc.mkv"
+        v speed-25 -vf "setpts=PTS*23.976/25" -r 25 $(x264 -crf 24) "$out/$name-pal.mkv"
         v trim-1s -ss 1 $(x264 -crf 24) "$out/$name-trim1.mkv"
         v trim-10s -ss 10 $(x264 -crf 24) "$out/$name-trim10.mkv"
         v subclip-30 -ss 5 -t $((LEN * 3 / 10)) $(x264 -crf 24) "$out/$name-clip30.mkv"
@@ -72,7 +82,9 @@ add longpart-b.mkv long-b original
 rm "$long"
 if [ "$scale" = bench ]; then
     # Episodes sharing a 15 s intro, then different content; dark videos.
-    ff -f lavfi -i "testsrc2=s=${W}x${H}:r=25" -t 15 $(x264 -crf 18) "$out/intro.mkv"
+    # The intro is its own content (not the testsrc source's: the episodes
+    # would then really contain part of another source).
+    ff -f lavfi -i "mandelbrot=s=${W}x${H}:r=25:start_x=-1.25:start_y=0.02:start_scale=0.4" -t 15 $(x264 -crf 18) "$out/intro.mkv"
     for ep in 1 2 3; do
         ff -f lavfi -i "gradients=s=${W}x${H}:r=25:speed=0.04:seed=$((ep * 31))" -t 45 $(x264 -crf 18) "$out/body$ep.mkv"
         ff -i "$out/intro.mkv" -i "$out/body$ep.mkv" -filter_complex "[0:v][1:v]concat=n=2:v=1" $(x264 -crf 20) "$out/episode$ep.mkv"
@@ -83,5 +95,11 @@ if [ "$scale" = bench ]; then
     for d in 1 2; do
         ff -f lavfi -i "mandelbrot=s=${W}x${H}:r=25:start_x=-$d.2,eq=brightness=-0.35" -t "$LEN" $(x264 -crf 20) "$out/dark$d.mkv"
         add "dark$d.mkv" "dark$d" original
+    done
+    # Slideshows: stills held 4 s each, from two places of one generator (same
+    # look, few distinct pictures, every keyframe on a still).
+    for d in 1 2; do
+        ff -f lavfi -i "mandelbrot=s=${W}x${H}:r=0.25:start_x=-0.$((d * 4)):start_scale=$d" -t "$LEN" -vf fps=25 $(x264 -crf 20) "$out/slides$d.mkv"
+        add "slides$d.mkv" "slides$d" original
     done
 fi

@@ -382,3 +382,139 @@ fn a_file_that_cannot_be_decoded_is_an_error() {
         "{rows:?}"
     );
 }
+
+/// The `__fingerprint-worker` children of `parent`, by pid.
+fn fingerprint_workers(parent: u32) -> Vec<i32> {
+    let out = Command::new("pgrep")
+        .args(["-P", &parent.to_string(), "-f", "__fingerprint-worker"])
+        .output()
+        .expect("run pgrep");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// Every file's fingerprint row: (name, status, error, frames, frame rows).
+fn fingerprint_rows(env: &TestEnv) -> Vec<(String, String, String, i64, i64)> {
+    env.query(
+        "SELECT m.path, fp.status, coalesce(fp.error, '') AS error, fp.frames,
+           (SELECT count(*) FROM fingerprint_frames ff WHERE ff.file_id = fp.file_id) AS stored
+         FROM media m LEFT JOIN fingerprints fp ON fp.file_id = m.id ORDER BY m.path",
+    )
+    .iter()
+    .map(|r| {
+        let s = |k: &str| r[k].as_str().unwrap_or("").to_string();
+        let name = s("path").rsplit('/').next().unwrap().to_string();
+        let n = |k: &str| r[k].as_i64().unwrap_or(-1);
+        (name, s("status"), s("error"), n("frames"), n("stored"))
+    })
+    .collect()
+}
+
+#[test]
+fn a_kill_from_outside_mid_fingerprint_loses_nothing_and_a_rerun_completes() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    use std::time::{Duration, Instant};
+
+    let env = TestEnv::new();
+    let names = [
+        "mandel-original.mkv",
+        "mandel-x264.mp4",
+        "cells-original.mkv",
+        "cells-x264.mp4",
+        "spiral-original.mkv",
+        "spiral-small.mp4",
+    ];
+    copy_corpus(&env, &names);
+    env.scan(&[], 0);
+    // Each file takes a while in the worker, so kills find files in flight.
+    let start = |extra: &[&str]| {
+        env.std_cmd()
+            .args(["fingerprint", "--json", "-j", "2"])
+            .args(extra)
+            .env("MEDIADEX_TEST_DELAY_ON", "-:400")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let first_worker = |child: &std::process::Child| {
+        let t = Instant::now();
+        loop {
+            if let Some(&pid) = fingerprint_workers(child.id()).first() {
+                return pid;
+            }
+            assert!(t.elapsed() < Duration::from_secs(20), "no worker started");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+
+    // 1. The whole run killed (parent and workers, SIGKILL) once a file is
+    //    stored: what was stored stays, and a plain re-run does the rest,
+    //    each file once.
+    let mut child = start(&[]);
+    let pid = first_worker(&child);
+    let ok_rows = || {
+        env.query("SELECT count(*) AS n FROM fingerprints WHERE status = 'ok'")[0]["n"]
+            .as_u64()
+            .unwrap()
+    };
+    let t = Instant::now();
+    let mut stored = ok_rows();
+    while stored == 0 {
+        assert!(t.elapsed() < Duration::from_secs(30), "nothing stored");
+        std::thread::sleep(Duration::from_millis(20));
+        stored = ok_rows();
+    }
+    let workers = fingerprint_workers(child.id());
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).unwrap();
+    for w in workers.into_iter().chain([pid]) {
+        let _ = kill(Pid::from_raw(w), Signal::SIGKILL);
+    }
+    child.wait().unwrap();
+    assert!(stored < names.len() as u64, "killed before the end");
+    let s = fingerprint(&env, &[], 0);
+    assert_eq!(s["failed"].as_u64(), Some(0), "{s}");
+    assert!(s["unchanged"].as_u64().unwrap() >= stored, "kept: {s}");
+    assert_eq!(
+        s["unchanged"].as_u64().unwrap() + s["fingerprinted"].as_u64().unwrap(),
+        names.len() as u64,
+        "{s}"
+    );
+    let rows = fingerprint_rows(&env);
+    assert_eq!(rows.len(), names.len());
+    for (name, status, error, frames, stored) in &rows {
+        assert_eq!(status, "ok", "{name}: {error}");
+        assert!(
+            *frames > 0 && frames == stored,
+            "{name}: {frames} frames, {stored} stored"
+        );
+    }
+    // Nothing is left to do.
+    let s = fingerprint(&env, &[], 0);
+    assert_eq!(s["fingerprinted"].as_u64(), Some(0), "{s}");
+
+    // 2. One worker killed mid-run: the run goes on and every file ends with a
+    //    status; none is blamed for the kill.
+    let child = start(&["--force"]);
+    let pid = first_worker(&child);
+    std::thread::sleep(Duration::from_millis(250));
+    kill(Pid::from_raw(pid), Signal::SIGKILL).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(matches!(out.status.code(), Some(0 | 3)), "{err}");
+    let rows = fingerprint_rows(&env);
+    assert_eq!(rows.len(), names.len());
+    for (name, status, error, frames, stored) in &rows {
+        assert!(
+            status == "ok" || error.starts_with("killed from outside"),
+            "{name}: {status} {error}\n{err}"
+        );
+        assert!(
+            status != "ok" || (*frames > 0 && frames == stored),
+            "{rows:?}"
+        );
+    }
+}

@@ -1,25 +1,33 @@
 //! Keyframe sampling for fingerprints (media side, GStreamer): the worker verb
-//! `__fingerprint-worker` decodes a spread of keyframes of one file to 64×64
-//! gray frames and hashes them (see `crate::fingerprint`).
+//! `__fingerprint-worker` decodes a spread of keyframes of one file and hashes
+//! them (see `crate::fingerprint`).
 //!
-//! `filesrc ! decodebin ! videoconvert ! videoscale ! GRAY8 64×64 ! appsink`,
-//! paused; then one flushing seek per target with `KEY_UNIT | SNAP_BEFORE |
-//! TRICKMODE_KEY_UNITS` (only keyframes are decoded, ~30 ms per 1080p seek)
-//! and the preroll sample pulled. Each frame keeps the stream time of the
-//! keyframe it came from, not the target. Audio is never decoded: decodebin
-//! stops at the encoded audio and that pad goes to a fakesink.
+//! `filesrc ! decodebin ! videoconvert ! appsink`, paused. The appsink takes
+//! the decoder's own 8-bit YUV (or gray) frames, so nothing is converted or
+//! scaled at full size in GStreamer (that cost more than the decoding); the
+//! luma plane is area-averaged to a 64×64 thumbnail here. The preroll frame is
+//! the first sample; then one flushing seek per target with `KEY_UNIT |
+//! SNAP_BEFORE | TRICKMODE_KEY_UNITS` (only keyframes are decoded) and the
+//! preroll sample pulled. A probe on the decoder's input sees which keyframe a
+//! seek landed on before it is decoded: one already sampled is dropped and the
+//! next seek issued, so no keyframe is decoded twice. Each frame keeps the
+//! stream time of its keyframe, not the target. Audio is never decoded:
+//! decodebin stops at the encoded audio and that pad goes to a fakesink. The
+//! video decoder runs on one thread: workers are one per CPU already.
 //!
 //! Invariants: the call returns within its deadline unless GStreamer blocks in
 //! a state change (the parent kills the worker then); a file without a video
 //! stream is an `error` saying so, never an empty success.
 
+use std::collections::HashSet;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_video as gst_video;
+use gstreamer_video::prelude::*;
 
 use mediadex_core::catalog::files::Status;
 use mediadex_core::fingerprint::{self, FpDoc, Frame, THUMB};
@@ -53,6 +61,70 @@ impl Drop for Pipeline {
     }
 }
 
+/// What the sampling loop waits for after a seek.
+enum Landing {
+    /// The appsink holds a new preroll frame.
+    Frame,
+    /// The seek landed on a keyframe already sampled; nothing is decoded.
+    Repeat,
+}
+
+/// Where the decoder's input stands since the last flush.
+#[derive(Clone, Copy, PartialEq)]
+enum Gate {
+    /// The next buffer is the keyframe a seek landed on.
+    Landing,
+    Passing,
+    /// A repeat: everything until the next flush is dropped.
+    Dropping,
+}
+
+/// A probe on the decoder's sink pad that drops keyframes already sampled
+/// (before they cost a decode) and tells the sampling loop.
+fn gate_decoder(decoder: &gst::Element, tx: mpsc::Sender<Landing>) {
+    let Some(pad) = decoder.static_pad("sink") else {
+        return;
+    };
+    let seen: Mutex<(HashSet<u64>, Gate)> = Mutex::new((HashSet::new(), Gate::Landing));
+    pad.add_probe(
+        gst::PadProbeType::BUFFER | gst::PadProbeType::EVENT_FLUSH,
+        move |_, info| {
+            let mut st = seen.lock().unwrap();
+            if let Some(gst::PadProbeData::Event(e)) = &info.data {
+                if e.type_() == gst::EventType::FlushStop {
+                    st.1 = Gate::Landing;
+                }
+                return gst::PadProbeReturn::Ok;
+            }
+            match st.1 {
+                Gate::Passing => gst::PadProbeReturn::Ok,
+                Gate::Dropping => consume(info),
+                Gate::Landing => {
+                    let t = info.buffer().and_then(|b| b.pts().or(b.dts()));
+                    let Some(t) = t.map(gst::ClockTime::nseconds) else {
+                        st.1 = Gate::Passing;
+                        return gst::PadProbeReturn::Ok;
+                    };
+                    if st.0.insert(t) {
+                        st.1 = Gate::Passing;
+                        gst::PadProbeReturn::Ok
+                    } else {
+                        st.1 = Gate::Dropping;
+                        let _ = tx.send(Landing::Repeat);
+                        consume(info)
+                    }
+                }
+            }
+        },
+    );
+}
+
+/// Drop the probed buffer here (taken and released by the probe itself).
+fn consume(info: &mut gst::PadProbeInfo) -> gst::PadProbeReturn {
+    drop(info.take_buffer());
+    gst::PadProbeReturn::Handled
+}
+
 fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
     let err = |e: &dyn std::fmt::Display| (Status::Error, e.to_string());
     let make = |f: &str| gst::ElementFactory::make(f).build().map_err(|e| err(&e));
@@ -63,29 +135,42 @@ fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
         .map_err(|e| err(&e))?;
     let decode = make("decodebin")?;
     let convert = make("videoconvert")?;
-    let scale = make("videoscale")?;
-    let filter = gst::ElementFactory::make("capsfilter")
-        .property(
-            "caps",
-            gst::Caps::builder("video/x-raw")
-                .field("format", "GRAY8")
-                .field("width", THUMB as i32)
-                .field("height", THUMB as i32)
-                .build(),
-        )
-        .build()
-        .map_err(|e| err(&e))?;
+    // Formats whose first plane is 8-bit luma: the decoder's output passes
+    // through videoconvert untouched; anything else is converted.
+    use gst_video::VideoFormat as F;
+    let caps = gst_video::VideoCapsBuilder::new()
+        .format_list([
+            F::Gray8,
+            F::I420,
+            F::Yv12,
+            F::Nv12,
+            F::Nv21,
+            F::Y42b,
+            F::Y444,
+            F::Y41b,
+            F::Nv16,
+            F::Nv24,
+        ])
+        .build();
     let sink = gst::ElementFactory::make("appsink")
         .property("sync", false)
         .property("max-buffers", 1u32)
+        .property("emit-signals", true)
+        .property("caps", &caps)
         .build()
         .map_err(|e| err(&e))?;
     let p = &pipeline.0;
-    p.add_many([&src, &decode, &convert, &scale, &filter, &sink])
+    p.add_many([&src, &decode, &convert, &sink])
         .map_err(|e| err(&e))?;
     src.link(&decode).map_err(|e| err(&e))?;
-    gst::Element::link_many([&convert, &scale, &filter, &sink]).map_err(|e| err(&e))?;
+    convert.link(&sink).map_err(|e| err(&e))?;
 
+    let (tx, landed) = mpsc::channel::<Landing>();
+    let frame_tx = tx.clone();
+    sink.connect("new-preroll", false, move |_| {
+        let _ = frame_tx.send(Landing::Frame);
+        Some(gst::FlowReturn::Ok.to_value())
+    });
     // Only video is decoded: stop autoplugging at encoded audio and subtitles.
     decode.connect("autoplug-continue", false, |args| {
         let caps = args[2].get::<gst::Caps>().ok()?;
@@ -97,6 +182,21 @@ fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
             .iter()
             .any(|p| name.starts_with(p));
         Some((!stop).to_value())
+    });
+    let gate = Mutex::new(Some(tx));
+    decode.connect("deep-element-added", false, move |args| {
+        let el = args[2].get::<gst::Element>().ok()?;
+        let klass = el.factory().map(|f| f.klass().to_string())?;
+        if klass.contains("Decoder") && klass.contains("Video") {
+            if el.find_property("max-threads").is_some() {
+                el.set_property("max-threads", 1i32);
+            }
+            // The first video decoder only (the one linked to the appsink).
+            if let Some(tx) = gate.lock().unwrap().take() {
+                gate_decoder(&el, tx);
+            }
+        }
+        None
     });
     let video_linked = Arc::new(Mutex::new(false));
     let (weak_pipe, convert_sink, linked) = (
@@ -142,14 +242,19 @@ fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
         duration_s,
         ..FpDoc::default()
     };
+    // The preroll frame (the first keyframe) is the first sample.
+    if let Some(f) = pull(&sink, Duration::ZERO)? {
+        doc.frames.push(f);
+    }
     let targets = match duration_s {
         Some(d) if d > 0.0 => fingerprint::targets(d),
-        _ => vec![0.0],
+        _ => vec![],
     };
     let flags = gst::SeekFlags::FLUSH
         | gst::SeekFlags::KEY_UNIT
         | gst::SeekFlags::SNAP_BEFORE
-        | gst::SeekFlags::TRICKMODE_KEY_UNITS;
+        | gst::SeekFlags::TRICKMODE_KEY_UNITS
+        | gst::SeekFlags::TRICKMODE_NO_AUDIO;
     for t in targets {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -161,21 +266,21 @@ fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
                 ),
             ));
         }
+        while landed.try_recv().is_ok() {}
         if p.seek_simple(flags, gst::ClockTime::from_nseconds((t * 1e9) as u64))
             .is_err()
         {
             // Not seekable (a stream without an index): the preroll frame alone.
-            if doc.frames.is_empty()
-                && let Some(f) = pull(&sink, left)?
-            {
-                doc.frames.push(f);
-            }
             break;
         }
-        match pull(&sink, left)? {
-            Some(f) if doc.frames.iter().any(|g| g.t_ms == f.t_ms) => doc.repeats += 1,
-            Some(f) => doc.frames.push(f),
-            None => {
+        match landed.recv_timeout(left) {
+            Ok(Landing::Repeat) => doc.repeats += 1,
+            Ok(Landing::Frame) => match pull(&sink, Duration::ZERO)? {
+                Some(f) if doc.frames.iter().any(|g| g.t_ms == f.t_ms) => doc.repeats += 1,
+                Some(f) => doc.frames.push(f),
+                None => {}
+            },
+            Err(_) => {
                 if let Some(e) = bus_error(p) {
                     return Err(e);
                 }
@@ -252,18 +357,23 @@ fn pull(sink: &gst::Element, wait: Duration) -> Result<Option<Frame>, Failure> {
         .and_then(|s| s.downcast_ref::<gst::ClockTime>())
         .and_then(|s| s.to_stream_time(pts))
         .unwrap_or(pts);
-    let map = buffer
-        .map_readable()
+    // Mapped through the frame API so the decoder's own strides (video meta)
+    // are honoured.
+    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info)
+        .map_err(|e| (Status::Error, e.to_string()))?;
+    let luma = frame
+        .plane_data(0)
         .map_err(|e| (Status::Error, e.to_string()))?;
     let (w, h, stride) = (
-        info.width() as usize,
-        info.height() as usize,
-        info.stride()[0] as usize,
+        frame.width() as usize,
+        frame.height() as usize,
+        frame.plane_stride()[0] as usize,
     );
-    if map.len() < stride * h {
+    if w == 0 || h == 0 || luma.len() < stride * (h - 1) + w {
         return Ok(None);
     }
-    let (hash, quality) = fingerprint::phash::phash(&map, w, h, stride);
+    let thumb = fingerprint::phash::thumbnail(luma, w, h, stride);
+    let (hash, quality) = fingerprint::phash::phash(&thumb, THUMB, THUMB, THUMB);
     Ok(Some(Frame {
         t_ms: (stream_time.nseconds() / 1_000_000) as i64,
         hash,

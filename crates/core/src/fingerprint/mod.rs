@@ -19,9 +19,11 @@ pub mod phash;
 use serde::{Deserialize, Serialize};
 
 /// Version of the sampling + hashing recipe stored with each fingerprint.
-pub const VERSION: i64 = 1;
+/// 2: thumbnails area-averaged from the decoder's luma plane (1: GStreamer's
+/// videoscale), and no keyframe sampled twice.
+pub const VERSION: i64 = 2;
 
-/// Side of the gray thumbnail a worker decodes each keyframe to.
+/// Side of the gray thumbnail each decoded keyframe is reduced to.
 pub const THUMB: usize = 64;
 
 /// Frames below this quality (black, flat, fades) are stored but not matched.

@@ -1,6 +1,10 @@
 //! The perceptual hash of one frame: a 64-bit DCT hash (pHash) of a gray
 //! thumbnail, after cropping black borders, with a quality value.
 //!
+//! [`thumbnail`] makes the [`THUMB`]×[`THUMB`] gray thumbnail from a decoded
+//! frame's luma plane by area averaging (every source pixel counts once, so a
+//! 1080p frame costs one add per pixel and no aliasing).
+//!
 //! Steps: crop rows and columns at the edges that are black (letterbox,
 //! pillarbox), resample what is left to 32×32 by area averaging, take the 2-D
 //! DCT, and set one bit per coefficient of the 8×8 lowest frequencies (DC left
@@ -9,6 +13,8 @@
 //! picture: black, flat and mid-fade frames score near 0 and are not matched.
 
 use std::sync::OnceLock;
+
+use super::THUMB;
 
 /// Pixel values at or under this count as black border.
 const BLACK: f64 = 24.0;
@@ -55,6 +61,38 @@ pub fn phash(pixels: &[u8], w: usize, h: usize, stride: usize) -> (u64, f32) {
         .enumerate()
         .fold(0u64, |h, (i, v)| if *v > median { h | 1 << i } else { h });
     (hash, quality)
+}
+
+/// Area-average a `w`×`h` 8-bit gray plane (rows of `stride` bytes) to a
+/// [`THUMB`]×[`THUMB`] thumbnail, row-major. A side shorter than [`THUMB`] is
+/// stretched (each output cell reads at least one pixel).
+pub fn thumbnail(pixels: &[u8], w: usize, h: usize, stride: usize) -> Vec<u8> {
+    let cells = |n: usize| -> Vec<(usize, usize)> {
+        (0..THUMB)
+            .map(|i| {
+                let lo = (i * n / THUMB).min(n - 1);
+                (lo, ((i + 1) * n / THUMB).clamp(lo + 1, n))
+            })
+            .collect()
+    };
+    let (xs, ys) = (cells(w), cells(h));
+    let mut col = vec![0u32; w];
+    let mut out = vec![0u8; THUMB * THUMB];
+    for (oy, &(y0, y1)) in ys.iter().enumerate() {
+        col.fill(0);
+        for y in y0..y1 {
+            let row = &pixels[y * stride..y * stride + w];
+            for (c, &v) in col.iter_mut().zip(row) {
+                *c += v as u32;
+            }
+        }
+        for (ox, &(x0, x1)) in xs.iter().enumerate() {
+            let n = ((x1 - x0) * (y1 - y0)) as u32;
+            let sum: u32 = col[x0..x1].iter().sum();
+            out[oy * THUMB + ox] = ((sum + n / 2) / n) as u8;
+        }
+    }
+    out
 }
 
 /// Area-average the crop box [x0, x1) × [y0, y1) down (or up) to N×N.
@@ -132,6 +170,36 @@ mod tests {
                     + 50.0 * (y * (4.0 + s) - x).cos()) as u8
             })
             .collect()
+    }
+
+    #[test]
+    fn thumbnails_average_areas_and_stretch_small_frames() {
+        // 1080p: left half black, right half white, with row padding.
+        let (w, h, stride) = (1920, 1080, 1984);
+        let mut big = vec![7u8; stride * h];
+        for y in 0..h {
+            big[y * stride..y * stride + w / 2].fill(0);
+            big[y * stride + w / 2..y * stride + w].fill(255);
+        }
+        let t = thumbnail(&big, w, h, stride);
+        assert_eq!(t.len(), THUMB * THUMB);
+        assert!(
+            t.chunks(THUMB)
+                .all(|r| r[..THUMB / 2].iter().all(|&v| v == 0))
+        );
+        assert!(
+            t.chunks(THUMB)
+                .all(|r| r[THUMB / 2..].iter().all(|&v| v == 255))
+        );
+        // A 2×2 frame: every cell reads one pixel.
+        let t = thumbnail(&[10, 20, 30, 40], 2, 2, 2);
+        assert_eq!((t[0], t[THUMB - 1], t[THUMB * THUMB - 1]), (10, 20, 40));
+        // Smooth content hashes alike at any source size.
+        let a = scene(1280, 720, 1);
+        let b = scene(320, 180, 1);
+        let ha = phash(&thumbnail(&a, 1280, 720, 1280), THUMB, THUMB, THUMB).0;
+        let hb = phash(&thumbnail(&b, 320, 180, 320), THUMB, THUMB, THUMB).0;
+        assert!((ha ^ hb).count_ones() <= 4, "{}", (ha ^ hb).count_ones());
     }
 
     #[test]
