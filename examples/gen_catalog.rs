@@ -1,7 +1,10 @@
 //! Generate a synthetic catalog for benchmarks: N media rows with realistic
-//! documents (containers, codecs, resolutions, frame rates, HDR, audio
-//! languages, sizes that follow bitrates), a few percent of failures and
-//! missing files, planted duplicates and bitrate outliers, two hosts, scans and
+//! documents (containers, codecs, resolutions, frame rates, HDR, bit depth,
+//! interlacing, audio and subtitle streams with ISO 639-2 languages or none,
+//! the documents' language lists, stream bitrates where containers state
+//! them, sizes that follow bitrates), a few percent of failures and missing
+//! files, odd `ok` files (audio only, no duration, variable frame rate,
+//! truncated), planted duplicates and bitrate outliers, two hosts, scans and
 //! recordings.
 //!
 //! ```text
@@ -135,16 +138,20 @@ const AUDIO: &[((&str, &str), u32)] = &[
     (("truehd", "Dolby TrueHD"), 3),
 ];
 
-const LANGS: &[(&str, u32)] = &[
-    ("en", 45),
-    ("fr", 12),
-    ("de", 10),
-    ("es", 8),
-    ("ja", 6),
-    ("it", 5),
-    ("ru", 3),
-    ("pt", 3),
-    ("", 8),
+/// ISO 639-2 as files write it (both the bibliographic and the terminology
+/// form occur), the two-letter form, and a weight; "" is an untagged stream.
+const LANGS: &[((&str, &str), u32)] = &[
+    (("eng", "en"), 45),
+    (("fre", "fr"), 8),
+    (("fra", "fr"), 4),
+    (("ger", "de"), 7),
+    (("deu", "de"), 3),
+    (("spa", "es"), 8),
+    (("jpn", "ja"), 6),
+    (("ita", "it"), 5),
+    (("rus", "ru"), 3),
+    (("por", "pt"), 3),
+    (("", ""), 8),
 ];
 
 const STATUS: &[(&str, u32)] = &[
@@ -178,6 +185,21 @@ struct Media {
     doc: String,
 }
 
+/// A stream's language fields, as the probe writes them (absent when untagged).
+fn language(s: &mut Map<String, Value>, lang: (&str, &str)) {
+    if !lang.0.is_empty() {
+        s.insert("language".into(), json!(lang.0));
+        s.insert("language_iso639_1".into(), json!(lang.1));
+    }
+}
+
+/// Distinct languages in stream order, as the probe lists them.
+fn add_language(list: &mut Vec<String>, lang: (&str, &str)) {
+    if !lang.0.is_empty() && !list.iter().any(|l| l == lang.0) {
+        list.push(lang.0.to_string());
+    }
+}
+
 fn media(rng: &mut Rng, container: Container, kind: usize) -> Media {
     let (vcodec, vdesc, bpp0) = *rng.pick(VIDEO);
     let (w, h) = *rng.pick(RESOLUTIONS);
@@ -196,62 +218,103 @@ fn media(rng: &mut Rng, container: Container, kind: usize) -> Media {
         1 => 1.0 / 12.0,
         _ => 1.0,
     };
+    // Odd files, as real libraries have them: audio only in a video
+    // container, no duration (a live capture), a variable frame rate (phones),
+    // truncated downloads.
+    let no_video = rng.below(400) == 0;
+    let no_duration = rng.below(500) == 0;
+    let variable_rate = kind == 2 && rng.below(60) == 0;
+    let truncated = rng.below(300) == 0;
+    // Matroska and WebM store no stream bitrates; muxers often leave them out
+    // elsewhere too.
+    let stream_bitrates = !matches!(container.1, "mkv" | "webm") || rng.below(3) == 0;
     let bpp = bpp0 * (0.35 * rng.normal()).exp() * outlier;
-    let video_bps = bpp * (w * h) as f64 * fps;
+    let video_bps = if no_video {
+        0.0
+    } else {
+        bpp * (w * h) as f64 * fps
+    };
     let mut streams = Vec::new();
     let mut video = Map::new();
-    video.insert("codec".into(), json!(vcodec));
-    video.insert("width".into(), json!(w));
-    video.insert("height".into(), json!(h));
-    video.insert("frame_rate".into(), json!(fps));
-    let mut vs = Map::new();
-    vs.insert("kind".into(), json!("video"));
-    vs.insert("codec".into(), json!(vcodec));
-    vs.insert("codec_description".into(), json!(vdesc));
-    vs.insert("width".into(), json!(w));
-    vs.insert("height".into(), json!(h));
-    vs.insert("frame_rate".into(), json!(fps));
-    vs.insert("pixel_aspect_ratio".into(), json!("1:1"));
-    let hdr_capable = matches!(vcodec, "hevc" | "av1" | "vp9") && w >= 3840;
-    let bit_depth = if hdr_capable || (vcodec == "hevc" && rng.below(3) == 0) {
-        10
-    } else {
-        8
-    };
-    vs.insert("bit_depth".into(), json!(bit_depth));
-    if hdr_capable {
-        let hdr = match rng.below(10) {
-            0..=4 => Some("HDR10"),
-            5 => Some("Dolby Vision"),
-            6 => Some("HLG"),
-            _ => None,
+    if !no_video {
+        let hdr_capable = matches!(vcodec, "hevc" | "av1" | "vp9") && w >= 3840;
+        let bit_depth = if hdr_capable || (vcodec == "hevc" && rng.below(3) == 0) {
+            10
+        } else {
+            8
         };
-        if let Some(k) = hdr {
-            video.insert("hdr".into(), json!(k));
-            vs.insert("hdr".into(), json!(k));
+        let interlaced = matches!(vcodec, "mpeg2" | "h264" | "vc1")
+            && h <= 1080
+            && matches!(container.1, "ts" | "m2ts" | "mpeg-ps" | "mkv")
+            && rng.below(4) == 0;
+        video.insert("codec".into(), json!(vcodec));
+        video.insert("width".into(), json!(w));
+        video.insert("height".into(), json!(h));
+        if !variable_rate {
+            video.insert("frame_rate".into(), json!(fps));
+        }
+        video.insert("bit_depth".into(), json!(bit_depth));
+        video.insert("interlaced".into(), json!(interlaced));
+        let mut vs = Map::new();
+        vs.insert("kind".into(), json!("video"));
+        vs.insert("codec".into(), json!(vcodec));
+        vs.insert("codec_description".into(), json!(vdesc));
+        vs.insert(
+            "stream_id".into(),
+            json!(format!("{:016x}/001", rng.next())),
+        );
+        vs.insert("width".into(), json!(w));
+        vs.insert("height".into(), json!(h));
+        if variable_rate {
+            vs.insert("variable_frame_rate".into(), json!(true));
+        } else {
+            vs.insert("frame_rate".into(), json!(fps));
+        }
+        vs.insert("pixel_aspect_ratio".into(), json!("1:1"));
+        vs.insert("interlaced".into(), json!(interlaced));
+        vs.insert(
+            "field_order".into(),
+            json!(if interlaced { "tt" } else { "progressive" }),
+        );
+        vs.insert("bit_depth".into(), json!(bit_depth));
+        if hdr_capable {
+            let hdr = match rng.below(10) {
+                0..=4 => Some("HDR10"),
+                5 => Some("Dolby Vision"),
+                6 => Some("HLG"),
+                _ => None,
+            };
+            if let Some(k) = hdr {
+                video.insert("hdr".into(), json!(k));
+                vs.insert("hdr".into(), json!(k));
+                vs.insert(
+                    "colorimetry".into(),
+                    json!({"range": "limited", "matrix": "bt2020", "transfer": if k == "HLG" { "arib-std-b67" } else { "smpte2084" }, "primaries": "bt2020"}),
+                );
+            }
+        }
+        if !vs.contains_key("colorimetry") {
             vs.insert(
                 "colorimetry".into(),
-                json!({"range": "limited", "matrix": "bt2020", "transfer": if k == "HLG" { "arib-std-b67" } else { "smpte2084" }, "primaries": "bt2020"}),
+                json!({"range": "limited", "matrix": "bt709", "transfer": "bt709", "primaries": "bt709"}),
             );
         }
+        if stream_bitrates {
+            vs.insert("bitrate".into(), json!(video_bps.round() as i64));
+        }
+        vs.insert("default".into(), json!(true));
+        streams.push(Value::Object(vs));
     }
-    if !vs.contains_key("colorimetry") {
-        vs.insert(
-            "colorimetry".into(),
-            json!({"range": "limited", "matrix": "bt709", "transfer": "bt709", "primaries": "bt709"}),
-        );
-    }
-    vs.insert("bitrate".into(), json!(video_bps.round() as i64));
-    streams.push(Value::Object(vs));
 
     let n_audio = match rng.below(10) {
-        0 => 0,
-        1..=6 => 1,
+        0 if !no_video => 0,
+        0..=6 => 1,
         7 | 8 => 2,
         _ => 3,
     };
     let mut audio_bps = 0.0;
     let mut audio_summary = None;
+    let mut audio_languages = Vec::new();
     for i in 0..n_audio {
         let (acodec, adesc) = *rng.pick(AUDIO);
         let channels = match rng.below(100) {
@@ -274,37 +337,43 @@ fn media(rng: &mut Rng, container: Container, kind: usize) -> Media {
         a.insert("codec_description".into(), json!(adesc));
         a.insert("channels".into(), json!(channels));
         a.insert("sample_rate".into(), json!(rate));
-        if !lang.is_empty() {
-            a.insert("language".into(), json!(lang));
+        language(&mut a, lang);
+        add_language(&mut audio_languages, lang);
+        if stream_bitrates || !matches!(acodec, "flac" | "truehd" | "opus" | "vorbis") {
+            a.insert("bitrate".into(), json!(bps.round() as i64));
         }
-        a.insert("bitrate".into(), json!(bps.round() as i64));
+        a.insert("default".into(), json!(i == 0));
         if i == 0 {
             let mut s = Map::new();
             s.insert("codec".into(), json!(acodec));
             s.insert("channels".into(), json!(channels));
             s.insert("sample_rate".into(), json!(rate));
-            if !lang.is_empty() {
-                s.insert("language".into(), json!(lang));
+            if !lang.0.is_empty() {
+                s.insert("language".into(), json!(lang.0));
             }
             audio_summary = Some(s);
         }
         streams.push(Value::Object(a));
     }
-    let n_subs = rng.below(4);
+    let n_subs = if no_video { 0 } else { rng.below(4) };
+    let mut subtitle_languages = Vec::new();
     for _ in 0..n_subs {
         let lang = *rng.pick(LANGS);
         let mut s = Map::new();
         s.insert("kind".into(), json!("subtitle"));
         s.insert(
             "codec".into(),
-            json!(if container.0 == "mp4" {
-                "mov_text"
-            } else {
-                "subrip"
+            json!(match container.0 {
+                "mp4" | "mov" => "mov_text",
+                "ts" | "m2ts" => "dvb_subtitle",
+                _ if rng.below(4) == 0 => "hdmv_pgs_subtitle",
+                _ => "subrip",
             }),
         );
-        if !lang.is_empty() {
-            s.insert("language".into(), json!(lang));
+        language(&mut s, lang);
+        add_language(&mut subtitle_languages, lang);
+        if rng.below(10) == 0 {
+            s.insert("forced".into(), json!(true));
         }
         streams.push(Value::Object(s));
     }
@@ -315,19 +384,33 @@ fn media(rng: &mut Rng, container: Container, kind: usize) -> Media {
     doc.insert("container_description".into(), json!(container.2));
     doc.insert("mime_type".into(), json!(container.3));
     doc.insert("size".into(), json!(size));
-    doc.insert("duration_ns".into(), json!(duration_ns));
-    doc.insert("duration_s".into(), json!(duration_s));
-    doc.insert(
-        "bitrate".into(),
-        json!((size as f64 * 8.0 / duration_s).round() as i64),
-    );
-    doc.insert("video".into(), Value::Object(video));
+    let overall = (size as f64 * 8.0 / duration_s).round() as i64;
+    if !no_duration {
+        doc.insert("duration_ns".into(), json!(duration_ns));
+        doc.insert("duration_s".into(), json!(duration_s));
+        doc.insert("bitrate".into(), json!(overall));
+    }
+    if !no_video {
+        doc.insert("video".into(), Value::Object(video));
+    }
     if let Some(a) = audio_summary {
         doc.insert("audio".into(), Value::Object(a));
     }
-    doc.insert("video_streams".into(), json!(1));
+    doc.insert("video_streams".into(), json!(if no_video { 0 } else { 1 }));
     doc.insert("audio_streams".into(), json!(n_audio));
     doc.insert("subtitle_streams".into(), json!(n_subs));
+    if !audio_languages.is_empty() {
+        doc.insert("audio_languages".into(), json!(audio_languages));
+    }
+    if !subtitle_languages.is_empty() {
+        doc.insert("subtitle_languages".into(), json!(subtitle_languages));
+    }
+    if truncated {
+        let declared = size + (size as f64 * rng.range(0.05, 0.6)) as i64;
+        doc.insert("truncated".into(), json!(true));
+        doc.insert("declared_size".into(), json!(declared));
+        doc.insert("missing_bytes".into(), json!(declared - size));
+    }
     doc.insert(
         "tags".into(),
         json!({"encoder": if rng.below(2) == 0 { "libebml v1.4.2 + libmatroska v1.6.4" } else { "Lavf58.76.100" }}),
@@ -335,7 +418,7 @@ fn media(rng: &mut Rng, container: Container, kind: usize) -> Media {
     doc.insert("streams".into(), Value::Array(streams));
     Media {
         size,
-        bitrate: (size as f64 * 8.0 / duration_s).round() as i64,
+        bitrate: overall,
         doc: Value::Object(doc).to_string(),
     }
 }

@@ -1,9 +1,12 @@
 -- name: audio-languages
 -- description: audio streams and the files that have them, by language tag ('und' when untagged)
-SELECT coalesce(s.value ->> '$.language', 'und')              AS language,
-       count(DISTINCT m.id)                                   AS files,
+--
+-- Streams come from `doc_streams` (one narrow row per stream, see migration
+-- 9) rather than from unpacking every document.
+SELECT coalesce(s.language, 'und')                            AS language,
+       count(DISTINCT s.file_id)                              AS files,
        count(*)                                               AS streams
-FROM media m, json_each(m.doc, '$.streams') s
-WHERE m.status = 'ok' AND s.value ->> '$.kind' = 'audio'
+FROM doc_streams s
+WHERE s.kind = 'audio' AND s.file_id IN (SELECT id FROM media WHERE status = 'ok')
 GROUP BY 1
 ORDER BY files DESC, streams DESC, language;

@@ -8,26 +8,30 @@
 -- duration count. gib_per_hour is the directory's bytes over its hours; the
 -- median is the middle file size (the mean of the two middle ones for an even
 -- count); codecs maps each video codec ('(no video)' for none) to its files.
-WITH RECURSIVE walk (id, host, root, rest, acc, level) AS (
-    SELECT id, host,
+--
+-- The walk carries each file's facts, so the files are read once; the sizes
+-- are sorted once for the medians, and the codec counts (with their hours
+-- and bytes) add up to the directory's totals.
+WITH RECURSIVE walk (host, root, rest, acc, level, size, duration_s, codec) AS (
+    SELECT host,
            CASE WHEN substr(path, 1, length(rtrim(root, '/')) + 1) = rtrim(root, '/') || '/'
                 THEN rtrim(root, '/') ELSE '' END,
            CASE WHEN substr(path, 1, length(rtrim(root, '/')) + 1) = rtrim(root, '/') || '/'
                 THEN substr(path, length(rtrim(root, '/')) + 2) ELSE ltrim(path, '/') END,
-           '', 0
+           '', 0, size, duration_s, coalesce(video_codec, '(no video)')
     FROM media
     WHERE status = 'ok' AND duration_s > 0
     UNION ALL
-    SELECT id, host, root, substr(rest, instr(rest, '/') + 1), acc || substr(rest, 1, instr(rest, '/')),
-           level + 1
+    SELECT host, root, substr(rest, instr(rest, '/') + 1), acc || substr(rest, 1, instr(rest, '/')),
+           level + 1, size, duration_s, codec
     FROM walk
     WHERE level < :depth AND instr(rest, '/') > 0
 ),
 placed AS MATERIALIZED (
-    SELECT w.host, coalesce(nullif(rtrim(w.root || '/' || w.acc, '/'), ''), '/') AS directory,
-           m.size, m.duration_s, coalesce(m.video_codec, '(no video)') AS codec
-    FROM walk w JOIN media m ON m.id = w.id
-    WHERE w.level >= :depth OR instr(w.rest, '/') = 0
+    SELECT host, coalesce(nullif(rtrim(root || '/' || acc, '/'), ''), '/') AS directory,
+           size, duration_s, codec
+    FROM walk
+    WHERE level >= :depth OR instr(rest, '/') = 0
 ),
 ranked AS (
     SELECT host, directory, size,
@@ -41,17 +45,23 @@ medians AS (
     WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
     GROUP BY host, directory
 ),
+per_codec AS MATERIALIZED (
+    SELECT host, directory, codec, count(*) AS files, sum(duration_s) AS seconds, sum(size) AS bytes
+    FROM placed
+    GROUP BY host, directory, codec
+),
 mix AS (
     SELECT host, directory, json_group_object(codec, files) AS codecs
-    FROM (SELECT host, directory, codec, count(*) AS files FROM placed
-          GROUP BY host, directory, codec ORDER BY host, directory, files DESC, codec)
+    FROM (SELECT host, directory, codec, files FROM per_codec
+          ORDER BY host, directory, files DESC, codec)
     GROUP BY host, directory
 ),
 totals AS (
-    SELECT host, directory, count(*) AS files, sum(duration_s) AS seconds, coalesce(sum(size), 0) AS bytes
-    FROM placed
+    SELECT host, directory, sum(files) AS files, sum(seconds) AS seconds,
+           coalesce(sum(bytes), 0) AS bytes
+    FROM per_codec
     GROUP BY host, directory
-    HAVING count(*) >= :min_files
+    HAVING sum(files) >= :min_files
 )
 -- json() outside the sorted rows: a sort drops the JSON subtype that makes
 -- `codecs` an object rather than text in JSON output.

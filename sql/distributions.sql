@@ -32,25 +32,46 @@ buckets AS (
            lead(lower) OVER (PARTITION BY metric ORDER BY b) AS upper
     FROM bounds
 ),
-vals AS (
-    SELECT 'size' AS metric, size AS v FROM media WHERE status = 'ok' AND size IS NOT NULL
-    UNION ALL
-    SELECT 'duration', duration_s FROM media WHERE status = 'ok' AND duration_s > 0
-    UNION ALL
-    SELECT 'bitrate', bitrate FROM media WHERE status = 'ok' AND bitrate > 0
-    UNION ALL
-    SELECT 'bpp', bitrate * 1.0 / (width * height * frame_rate) FROM media
-    WHERE status = 'ok' AND bitrate > 0 AND width > 0 AND height > 0 AND frame_rate > 0
+-- One pass over the files puts each value in its bucket: the CASE bounds
+-- are the lower bounds above, highest first (a value goes to the last lower
+-- bound at or below it). Files are then counted per combination of buckets,
+-- and the combinations per bucket of each metric.
+placed AS MATERIALIZED (
+    SELECT CASE WHEN size IS NULL THEN NULL
+                WHEN size >= 53687091200 THEN 10 WHEN size >= 21474836480 THEN 9
+                WHEN size >= 10737418240 THEN 8 WHEN size >= 5368709120 THEN 7
+                WHEN size >= 2147483648 THEN 6 WHEN size >= 1073741824 THEN 5
+                WHEN size >= 524288000 THEN 4 WHEN size >= 262144000 THEN 3
+                WHEN size >= 104857600 THEN 2 WHEN size >= 0 THEN 1 END AS size_b,
+           CASE WHEN NOT coalesce(duration_s > 0, 0) THEN NULL
+                WHEN duration_s >= 10800 THEN 11 WHEN duration_s >= 7200 THEN 10
+                WHEN duration_s >= 5400 THEN 9 WHEN duration_s >= 3600 THEN 8
+                WHEN duration_s >= 2700 THEN 7 WHEN duration_s >= 1800 THEN 6
+                WHEN duration_s >= 1200 THEN 5 WHEN duration_s >= 600 THEN 4
+                WHEN duration_s >= 300 THEN 3 WHEN duration_s >= 60 THEN 2 ELSE 1 END AS duration_b,
+           CASE WHEN NOT coalesce(bitrate > 0, 0) THEN NULL
+                WHEN bitrate >= 50000000 THEN 8 WHEN bitrate >= 20000000 THEN 7
+                WHEN bitrate >= 10000000 THEN 6 WHEN bitrate >= 5000000 THEN 5
+                WHEN bitrate >= 2000000 THEN 4 WHEN bitrate >= 1000000 THEN 3
+                WHEN bitrate >= 500000 THEN 2 ELSE 1 END AS bitrate_b,
+           CASE WHEN NOT coalesce(bitrate > 0 AND width > 0 AND height > 0 AND frame_rate > 0, 0) THEN NULL
+                ELSE (SELECT CASE WHEN bpp >= 1 THEN 7 WHEN bpp >= 0.5 THEN 6 WHEN bpp >= 0.2 THEN 5
+                                  WHEN bpp >= 0.1 THEN 4 WHEN bpp >= 0.05 THEN 3
+                                  WHEN bpp >= 0.02 THEN 2 ELSE 1 END
+                      FROM (SELECT bitrate * 1.0 / (width * height * frame_rate) AS bpp)) END AS bpp_b,
+           count(*) AS files
+    FROM media
+    WHERE status = 'ok'
+    GROUP BY 1, 2, 3, 4
 ),
--- Each value finds its bucket (the last lower bound at or below it), then the
--- buckets are counted: one pass over the files instead of one per bucket.
-placed AS (
-    SELECT x.metric,
-           (SELECT max(k.b) FROM buckets k WHERE k.metric = x.metric AND k.lower <= x.v) AS b
-    FROM vals x
-),
-counted AS (
-    SELECT metric, b, count(*) AS files FROM placed GROUP BY metric, b
+counted (metric, b, files) AS (
+    SELECT 'size', size_b, sum(files) FROM placed WHERE size_b IS NOT NULL GROUP BY 2
+    UNION ALL
+    SELECT 'duration', duration_b, sum(files) FROM placed WHERE duration_b IS NOT NULL GROUP BY 2
+    UNION ALL
+    SELECT 'bitrate', bitrate_b, sum(files) FROM placed WHERE bitrate_b IS NOT NULL GROUP BY 2
+    UNION ALL
+    SELECT 'bpp', bpp_b, sum(files) FROM placed WHERE bpp_b IS NOT NULL GROUP BY 2
 )
 SELECT k.metric, k.label AS bucket, k.lower, k.upper, coalesce(c.files, 0) AS files,
        round(coalesce(coalesce(c.files, 0) * 1.0

@@ -47,12 +47,17 @@ tiered AS (
     FROM scored
 ),
 tiers (tier, rank) AS (VALUES ('excellent', 1), ('good', 2), ('fair', 3), ('poor', 4)),
+-- Counted per tier in one pass, then every tier is listed (empty ones too).
+counted AS MATERIALIZED (
+    SELECT tier, count(*) AS files, sum(duration_s) AS seconds, sum(size) AS bytes
+    FROM tiered
+    GROUP BY tier
+),
 rows AS (
-    SELECT 0 AS part, t.rank, 'tier' AS section, t.tier, count(x.id) AS files,
-           round(coalesce(sum(x.duration_s), 0) / 3600.0, 2) AS hours, coalesce(sum(x.size), 0) AS bytes,
+    SELECT 0 AS part, t.rank, 'tier' AS section, t.tier, coalesce(c.files, 0) AS files,
+           round(coalesce(c.seconds, 0) / 3600.0, 2) AS hours, coalesce(c.bytes, 0) AS bytes,
            NULL AS host, NULL AS path, NULL AS path_bytes, NULL AS score, NULL AS profile
-    FROM tiers t LEFT JOIN tiered x ON x.tier = t.tier
-    GROUP BY t.tier
+    FROM tiers t LEFT JOIN counted c ON c.tier = t.tier
     UNION ALL
     SELECT * FROM (
         SELECT 1, score, 'upgrade', tier, 1, round(coalesce(duration_s, 0) / 3600.0, 2), size,

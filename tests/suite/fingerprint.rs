@@ -12,25 +12,11 @@ use serde_json::Value;
 use crate::testenv::{TestEnv, stderr};
 
 /// The small evaluation set of `scripts/fingerprint-corpus.sh`, made once per
-/// build directory (it takes a minute of ffmpeg).
+/// version of the script (it takes a minute of ffmpeg).
 fn corpus() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fingerprint-corpus-v2");
-        if !dir.join("done").exists() {
-            let _ = std::fs::remove_dir_all(&dir);
-            let st = Command::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../scripts/fingerprint-corpus.sh"
-            ))
-            .arg(&dir)
-            .arg("small")
-            .status()
-            .expect("run fingerprint-corpus.sh");
-            assert!(st.success(), "fingerprint-corpus.sh failed");
-            std::fs::write(dir.join("done"), "").unwrap();
-        }
-        dir
+        crate::testenv::script_corpus("fingerprint-corpus", "fingerprint-corpus.sh", &["small"])
     })
 }
 

@@ -11,7 +11,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
 use serde_json::Value;
@@ -19,45 +18,14 @@ use serde_json::Value;
 use crate::testenv::TestEnv;
 use crate::testenv::truth::{self, Expect};
 
-const SCRIPT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../scripts/gen-ffmpeg-corpus.sh"
-);
-
-/// The ffmpeg corpus, generated once per run into a cache directory under
-/// target/ keyed by the script's content (a changed script regenerates it).
+/// The ffmpeg corpus, generated once into a cache directory under target/
+/// keyed by the script's content (a changed script regenerates it).
 fn corpus() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     static LOCK: Mutex<()> = Mutex::new(());
     DIR.get_or_init(|| {
         let _g = LOCK.lock().unwrap();
-        let script = std::fs::read(SCRIPT).expect("read the corpus script");
-        let key = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&script));
-        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        let dir = base.join(format!("ffmpeg-corpus-{key}"));
-        let done = dir.join(".complete");
-        if !done.exists() {
-            // Older corpora (from other versions of the script) go.
-            for e in std::fs::read_dir(&base).into_iter().flatten().flatten() {
-                let name = e.file_name();
-                let name = name.to_string_lossy();
-                if name.starts_with("ffmpeg-corpus-") && e.path() != dir {
-                    let _ = std::fs::remove_dir_all(e.path());
-                }
-            }
-            let out = Command::new("bash")
-                .arg(SCRIPT)
-                .arg(&dir)
-                .output()
-                .expect("run scripts/gen-ffmpeg-corpus.sh (needs bash)");
-            assert!(
-                out.status.success(),
-                "scripts/gen-ffmpeg-corpus.sh failed (install ffmpeg and python3: make deps-test):\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            std::fs::write(&done, key).unwrap();
-        }
-        dir
+        crate::testenv::script_corpus("ffmpeg-corpus", "gen-ffmpeg-corpus.sh", &[])
     })
 }
 

@@ -157,3 +157,38 @@ pub fn exe(name: &str) -> PathBuf {
     );
     path
 }
+
+/// The corpus that `scripts/SCRIPT DIR ARGS...` writes, generated once into a
+/// cache directory under target/ named `PREFIX-<hash of the script>`: a changed
+/// script regenerates it, and corpora of older versions of it are removed.
+pub fn script_corpus(prefix: &str, script: &str, args: &[&str]) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scripts")
+        .join(script);
+    let text = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let key = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&text));
+    let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let dir = base.join(format!("{prefix}-{key}"));
+    let done = dir.join(".complete");
+    if !done.exists() {
+        for e in std::fs::read_dir(&base).into_iter().flatten().flatten() {
+            let name = e.file_name();
+            if name.to_string_lossy().starts_with(&format!("{prefix}-")) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+        let out = std::process::Command::new("bash")
+            .arg(&path)
+            .arg(&dir)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run scripts/{script} (needs bash): {e}"));
+        assert!(
+            out.status.success(),
+            "scripts/{script} failed (install ffmpeg and python3: make deps-test):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::write(&done, key).unwrap();
+    }
+    dir
+}

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/006_scan_reprobed.sql"),
     include_str!("../../../../migrations/007_history.sql"),
     include_str!("../../../../migrations/008_fingerprints.sql"),
+    include_str!("../../../../migrations/009_doc_streams.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -57,4 +58,68 @@ pub fn migrate_to(conn: &mut Connection, path: &Path, target: i64) -> Result<()>
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Catalog;
+
+    /// file_id, idx, kind, language, bitrate.
+    type Row = (i64, i64, String, Option<String>, Option<i64>);
+
+    fn streams(cat: &Catalog) -> Vec<Row> {
+        cat.conn
+            .prepare("SELECT file_id, idx, kind, language, bitrate FROM doc_streams ORDER BY 1, 2")
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// `doc_streams` follows the documents however they are written: a new
+    /// document adds its streams, a changed one (also through an upsert or a
+    /// replace) replaces them, and a file's deletion takes them along.
+    #[test]
+    fn doc_streams_follow_the_documents() {
+        let dir = tempfile::tempdir().unwrap();
+        let cat = Catalog::open(&dir.path().join("c.db")).unwrap();
+        let two = r#"{"streams":[{"kind":"video","codec":"h264","bitrate":900},{"kind":"audio","codec":"aac","language":"eng"}]}"#;
+        let one = r#"{"streams":[{"kind":"subtitle","codec":"subrip","language":"fre"}]}"#;
+        cat.conn
+            .execute_batch(
+                "INSERT INTO files (host, path, path_bytes, root, status, first_seen)
+                 VALUES ('h', '/a', x'2f61', '/', 'ok', 't'), ('h', '/b', x'2f62', '/', 'ok', 't');",
+            )
+            .unwrap();
+        let put = "INSERT INTO docs (file_id, doc) VALUES (?1, ?2)
+                   ON CONFLICT (file_id) DO UPDATE SET doc = excluded.doc";
+        cat.conn.execute(put, rusqlite::params![1, two]).unwrap();
+        cat.conn.execute(put, rusqlite::params![2, two]).unwrap();
+        let video = (1, 0, "video".to_string(), None, Some(900));
+        let audio = (1, 1, "audio".to_string(), Some("eng".to_string()), None);
+        assert_eq!(streams(&cat)[..2], [video.clone(), audio.clone()]);
+        assert_eq!(streams(&cat).len(), 4);
+        cat.conn.execute(put, rusqlite::params![2, one]).unwrap();
+        let subtitle = (2, 0, "subtitle".to_string(), Some("fre".to_string()), None);
+        assert_eq!(
+            streams(&cat),
+            [video.clone(), audio.clone(), subtitle.clone()]
+        );
+        cat.conn
+            .execute(
+                "INSERT OR REPLACE INTO docs (file_id, doc) VALUES (2, ?1)",
+                [one],
+            )
+            .unwrap();
+        assert_eq!(streams(&cat), [video, audio, subtitle.clone()]);
+        cat.conn
+            .execute("DELETE FROM files WHERE id = 1", [])
+            .unwrap();
+        assert_eq!(streams(&cat), [subtitle]);
+        cat.conn.execute("DELETE FROM docs", []).unwrap();
+        assert!(streams(&cat).is_empty());
+    }
 }
