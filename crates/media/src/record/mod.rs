@@ -4,7 +4,7 @@
 //!
 //! Threads and their duties:
 //! - the audio callback ([`capture::Capture::on_data`]) only converts and pushes;
-//! - the writer ([`capture::Writer`]) owns the files and the level meters, and
+//! - the writer ([`writer::Writer`]) owns the files and the level meters, and
 //!   checkpoints each part at least once a second;
 //! - the caller's thread (here, [`record`]) owns the device stream, watches the
 //!   stop flag, the duration, the device and the writer, and talks to the
@@ -24,6 +24,7 @@ mod opening;
 pub mod probe;
 mod session;
 mod types;
+pub mod writer;
 
 pub use types::*;
 
@@ -37,10 +38,10 @@ use std::time::{Duration, Instant};
 use cpal::traits::StreamTrait;
 use serde_json::Value;
 
-use capture::{PartProgress, Writer, WriterEvent};
 use mediadex_core::audio::levels;
 use mediadex_core::audio::wav::{self, PartFile, WavError};
 use mediadex_core::util;
+use writer::{PartProgress, Sink, Writer, WriterEvent};
 
 /// A duration in frames at `rate`, rounded to the nearest frame (at least one).
 pub fn frames_for(d: Duration, rate: u32) -> u64 {
@@ -156,16 +157,18 @@ pub fn record(
     let (tx, rx) = crossbeam_channel::unbounded();
     let writer = Writer {
         drain,
-        part: first,
-        first_path: opts.out.clone(),
-        format: chosen.format,
-        channels: chosen.channels,
-        rate: chosen.rate,
-        silence_db: opts.silence_db,
-        frames_per_part: wav::frames_per_part(opts.part_bytes, frame_bytes),
-        overwrite: opts.overwrite,
-        limit,
-        shared: shared.clone(),
+        sink: Sink {
+            part: first,
+            first_path: opts.out.clone(),
+            format: chosen.format,
+            channels: chosen.channels,
+            rate: chosen.rate,
+            silence_db: opts.silence_db,
+            frames_per_part: wav::frames_per_part(opts.part_bytes, frame_bytes),
+            overwrite: opts.overwrite,
+            limit,
+            shared: shared.clone(),
+        },
         events: tx,
     };
     let handle = std::thread::Builder::new()

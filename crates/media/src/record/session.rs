@@ -8,8 +8,9 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::capture::{PartProgress, Shared};
+use super::capture::Shared;
 use super::device::{Chosen, InputDevice};
+use super::writer::PartProgress;
 use super::*;
 use mediadex_core::util;
 

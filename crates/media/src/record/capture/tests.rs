@@ -1,6 +1,9 @@
 //! The ring, its loss markers and the writer, without a device.
 
 use super::*;
+use crate::record::writer::*;
+use mediadex_core::audio::WavFormat;
+use mediadex_core::audio::wav::{self, PartFile};
 
 #[test]
 fn full_ring_keeps_whole_frames_and_marks_the_gap() {
@@ -94,16 +97,18 @@ fn writer_fills_gaps_and_rolls_over() {
     cap.on_data::<i16>(&[100, 200, 300, 400, 500, 600], 0); // 4 kept, 2 lost
     let writer = Writer {
         drain,
-        part,
-        first_path: first.clone(),
-        format: WavFormat::S16,
-        channels: 1,
-        rate: 8000,
-        silence_db: -60.0,
-        frames_per_part: 5,
-        overwrite: false,
-        limit: Some(12),
-        shared: shared.clone(),
+        sink: Sink {
+            part,
+            first_path: first.clone(),
+            format: WavFormat::S16,
+            channels: 1,
+            rate: 8000,
+            silence_db: -60.0,
+            frames_per_part: 5,
+            overwrite: false,
+            limit: Some(12),
+            shared: shared.clone(),
+        },
         events: tx,
     };
     let feeder = std::thread::spawn(move || {
