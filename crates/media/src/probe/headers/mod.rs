@@ -1,0 +1,193 @@
+//! Container headers read directly, for what GStreamer's demuxers do not pass on:
+//! the length a file declares (so a cut file is told as truncated), MP4 brands,
+//! and per track the stored fourcc, language, sample count and frame timing.
+//!
+//! Cheap by design: box and chunk headers are read with positioned reads of a
+//! few bytes each, skipping payloads; nothing here reads media data. Every
+//! reader stops at the first thing it does not understand and returns what it
+//! has: a missing fact stays absent, it is never guessed.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+mod asf;
+mod matroska;
+mod mp4;
+mod mpeg;
+mod riff;
+
+/// What the headers say.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Headers {
+    /// The length the headers declare, when it is more than the file holds.
+    pub declared_size: Option<u64>,
+    pub major_brand: Option<String>,
+    pub compatible_brands: Vec<String>,
+    pub tracks: Vec<Track>,
+    /// Raw ADTS AAC: the duration its size and the first frames' bit rate
+    /// give, as ffprobe estimates it (there is no index to read).
+    pub estimated_duration_s: Option<f64>,
+    /// Track ids in GStreamer's stream ids are hexadecimal (MPEG-TS PIDs).
+    pub track_ids_hex: bool,
+    /// MPEG-TS and MPEG-PS: the time from the first to the last presentation
+    /// timestamp, from the head and the tail of the file.
+    pub pts_span_s: Option<f64>,
+    /// MP4 Nero chapters (`udta/chpl`): start in seconds and title.
+    pub chapters: Vec<(f64, Option<String>)>,
+}
+
+/// One track as its container header describes it.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Track {
+    /// The container's own track number (MP4 track id, AVI stream index).
+    pub id: u32,
+    /// `vide`, `soun`, … (MP4 handler) or `vids`, `auds`, … (AVI stream type).
+    pub handler: String,
+    pub codec_tag: Option<String>,
+    /// MP4 `mdhd` language, ISO 639-2/T packed in three letters.
+    pub language: Option<String>,
+    pub frames: Option<u64>,
+    pub duration_s: Option<f64>,
+    /// Sample durations of a video track are not all the same.
+    pub variable_frame_rate: Option<bool>,
+    /// Frames per second an AVI or ASF header states.
+    pub frame_rate: Option<(u32, u32)>,
+    /// Field order from an MP4 `fiel` box, in ffprobe's words.
+    pub field_order: Option<&'static str>,
+    /// Matroska `CodecID`.
+    pub codec_id: Option<String>,
+    pub title: Option<String>,
+    pub default: Option<bool>,
+    pub forced: Option<bool>,
+}
+
+/// Read the headers of `path` for a container of the given short name.
+/// `timed`: the demuxer told the duration, so MPEG-TS timestamps need not be
+/// read (program streams' are read whatever GStreamer says: it estimates them).
+pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
+    let Ok(file) = File::open(path) else {
+        return Headers::default();
+    };
+    let Ok(len) = file.metadata().map(|m| m.len()) else {
+        return Headers::default();
+    };
+    let r = Reader { file, len };
+    let mut h = Headers::default();
+    match container {
+        "mp4" | "mov" | "3gp" | "3g2" | "m4a" | "mj2" => r.mp4(&mut h),
+        "mkv" | "webm" => r.matroska(&mut h),
+        "avi" | "wav" => r.riff(&mut h),
+        "asf" => r.asf(&mut h),
+        "aac" if !timed => h.estimated_duration_s = r.adts_estimate(),
+        "ts" | "m2ts" => {
+            if !timed {
+                h.pts_span_s = r.pts_span();
+            }
+            h.tracks = r.ts_program(if container == "m2ts" { 192 } else { 188 });
+            h.track_ids_hex = true;
+        }
+        "mpeg-ps" => h.pts_span_s = r.pts_span(),
+        _ => {}
+    }
+    h.declared_size = h.declared_size.filter(|&d| d > len);
+    h
+}
+
+/// ffprobe's spelling of a fourcc: printable characters as they are, others as
+/// `[N]`.
+pub fn fourcc_string(b: [u8; 4]) -> String {
+    b.iter()
+        .map(|&c| {
+            if c.is_ascii_alphanumeric() || b" .-_".contains(&c) {
+                (c as char).to_string()
+            } else {
+                format!("[{c}]")
+            }
+        })
+        .collect()
+}
+
+struct Reader {
+    file: File,
+    len: u64,
+}
+
+impl Reader {
+    fn bytes<const N: usize>(&self, at: u64) -> Option<[u8; N]> {
+        let mut b = [0u8; N];
+        self.file.read_exact_at(&mut b, at).ok()?;
+        Some(b)
+    }
+
+    fn vec(&self, at: u64, n: usize) -> Option<Vec<u8>> {
+        let mut b = vec![0u8; n];
+        self.file.read_exact_at(&mut b, at).ok()?;
+        Some(b)
+    }
+
+    fn u32be(&self, at: u64) -> Option<u32> {
+        self.bytes::<4>(at).map(u32::from_be_bytes)
+    }
+
+    fn u64be(&self, at: u64) -> Option<u64> {
+        self.bytes::<8>(at).map(u64::from_be_bytes)
+    }
+}
+
+fn brand(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::asf::guid;
+    use super::mpeg::pes_timestamps;
+    use super::*;
+
+    #[test]
+    fn fourccs_as_ffprobe_spells_them() {
+        assert_eq!(fourcc_string(*b"avc1"), "avc1");
+        assert_eq!(fourcc_string([0x55, 0, 0, 0]), "U[0][0][0]");
+    }
+
+    #[test]
+    fn pes_timestamps_of_mpeg2_and_mpeg1_headers() {
+        // 90,000 ticks = 1 s: '0010' marker, 33 bits in 3/15/15 with marker bits.
+        let pts = |v: u64, prefix: u8| {
+            [
+                prefix | (((v >> 30) as u8 & 7) << 1) | 1,
+                (v >> 22) as u8,
+                (((v >> 15) as u8) << 1) | 1,
+                (v >> 7) as u8,
+                ((v as u8) << 1) | 1,
+            ]
+        };
+        let mut b = vec![0, 0, 1, 0xE0, 0, 0, 0x80, 0x80, 5];
+        b.extend(pts(90_000, 0x20));
+        b.extend([0, 0, 1, 0xC0, 0, 0, 0xFF, 0xFF]);
+        b.extend(pts(180_000, 0x20));
+        b.extend([0u8; 8]);
+        assert_eq!(pes_timestamps(&b), vec![(0xE0, 90_000), (0xC0, 180_000)]);
+    }
+
+    #[test]
+    fn asf_guids_are_stored_little_endian() {
+        let g = guid("75B22630-668E-11CF-A6D9-00AA0062CE6C");
+        assert_eq!(&g[..8], &[0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11]);
+        assert_eq!(&g[8..], &[0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C]);
+    }
+
+    #[test]
+    fn a_cut_matroska_file_declares_more_than_it_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.mkv");
+        // EBML header (empty), Segment of 1000 bytes, of which 10 are present.
+        let mut b = vec![0x1A, 0x45, 0xDF, 0xA3, 0x80];
+        b.extend([0x18, 0x53, 0x80, 0x67, 0x40 | 0x03, 0xE8]);
+        b.extend([0u8; 10]);
+        std::fs::write(&p, &b).unwrap();
+        let h = read(&p, "mkv", true);
+        assert_eq!(h.declared_size, Some(11 + 1000));
+    }
+}

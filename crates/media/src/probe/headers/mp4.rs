@@ -1,0 +1,221 @@
+//! MP4/QuickTime: the box tree, brands, per-track `tkhd`/`mdhd`/`stsd`/`stts`/
+//! `stsz`/`fiel`, and Nero chapters (`chpl`).
+
+use super::*;
+
+impl Reader {
+    /// The boxes in `[start, end)`: (type, payload start, box end).
+    pub(super) fn boxes(&self, start: u64, end: u64) -> Vec<([u8; 4], u64, u64)> {
+        let mut out = Vec::new();
+        let mut at = start;
+        while at + 8 <= end.min(self.len) && out.len() < 10_000 {
+            let Some(h) = self.bytes::<8>(at) else { break };
+            let size = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as u64;
+            let kind = [h[4], h[5], h[6], h[7]];
+            let (size, header) = match size {
+                1 => match self.u64be(at + 8) {
+                    Some(s) => (s, 16),
+                    None => break,
+                },
+                // Size 0: the box runs to the end of the file.
+                0 => (end.min(self.len) - at, 8),
+                s => (s, 8),
+            };
+            if size < header {
+                break;
+            }
+            out.push((kind, at + header, at + size));
+            at += size;
+        }
+        out
+    }
+
+    pub(super) fn mp4(&self, h: &mut Headers) {
+        let top = self.boxes(0, u64::MAX);
+        for &(kind, body, end) in &top {
+            if end > self.len {
+                h.declared_size = Some(h.declared_size.unwrap_or(0).max(end));
+            }
+            match &kind {
+                b"ftyp" => {
+                    let n = ((end.min(self.len)).saturating_sub(body)).min(256) as usize;
+                    if let Some(b) = self.vec(body, n) {
+                        if b.len() >= 4 {
+                            h.major_brand = Some(brand(&b[0..4]));
+                        }
+                        h.compatible_brands = b
+                            .get(8..)
+                            .unwrap_or(&[])
+                            .chunks_exact(4)
+                            .map(brand)
+                            .collect();
+                    }
+                }
+                b"moov" if end <= self.len => {
+                    // The movie's timescale, which track header durations use.
+                    let scale = self.child(body, end, &[b"mvhd"]).and_then(|(m, _)| {
+                        let v = self.bytes::<1>(m)?[0];
+                        self.u32be(m + if v == 1 { 20 } else { 12 })
+                    });
+                    for (k, tb, te) in self.boxes(body, end) {
+                        if &k == b"trak"
+                            && let Some(t) = self.mp4_track(tb, te, scale.unwrap_or(0))
+                        {
+                            h.tracks.push(t);
+                        }
+                        if &k == b"udta"
+                            && let Some((c, ce)) = self.child(tb, te, &[b"chpl"])
+                        {
+                            h.chapters = self.chpl(c, ce);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Nero chapters: version and flags, (version 1) four more bytes, a count,
+    /// then per chapter a start in 100 ns units and a length-prefixed title.
+    pub(super) fn chpl(&self, body: u64, end: u64) -> Vec<(f64, Option<String>)> {
+        let mut out = Vec::new();
+        let Some(version) = self.bytes::<1>(body).map(|b| b[0]) else {
+            return out;
+        };
+        let mut at = body + if version == 1 { 8 } else { 4 };
+        let Some(n) = self.bytes::<1>(at).map(|b| b[0]) else {
+            return out;
+        };
+        at += 1;
+        for _ in 0..n {
+            let (Some(start), Some(len)) = (self.u64be(at), self.bytes::<1>(at + 8)) else {
+                break;
+            };
+            let len = len[0] as usize;
+            if at + 9 + len as u64 > end {
+                break;
+            }
+            let title = self
+                .vec(at + 9, len)
+                .map(|t| String::from_utf8_lossy(&t).into_owned())
+                .filter(|t| !t.is_empty());
+            out.push((start as f64 / 1e7, title));
+            at += 9 + len as u64;
+        }
+        out
+    }
+
+    pub(super) fn child(&self, body: u64, end: u64, path: &[&[u8; 4]]) -> Option<(u64, u64)> {
+        let (first, rest) = path.split_first()?;
+        let (_, b, e) = self
+            .boxes(body, end)
+            .into_iter()
+            .find(|(k, _, _)| &k == first)?;
+        if rest.is_empty() {
+            Some((b, e))
+        } else {
+            self.child(b, e, rest)
+        }
+    }
+
+    pub(super) fn mp4_track(&self, body: u64, end: u64, movie_scale: u32) -> Option<Track> {
+        let mut t = Track::default();
+        let (tkhd, _) = self.child(body, end, &[b"tkhd"])?;
+        let version = self.bytes::<1>(tkhd)?[0];
+        // tkhd flags: 1 = enabled, which players (and ffprobe) take as default.
+        t.default = Some(self.bytes::<4>(tkhd)?[3] & 1 == 1);
+        t.id = self.u32be(tkhd + if version == 1 { 20 } else { 12 })?;
+        // The track's presentation length (after its edit list), as ffprobe
+        // gives a stream's duration; the media header's length comes second.
+        let tkhd_duration = if version == 1 {
+            self.u64be(tkhd + 28)?
+        } else {
+            self.u32be(tkhd + 20)? as u64
+        };
+        if movie_scale > 0 && tkhd_duration > 0 && tkhd_duration != u32::MAX as u64 {
+            t.duration_s = Some(tkhd_duration as f64 / movie_scale as f64);
+        }
+        let (mdia, mdia_end) = self.child(body, end, &[b"mdia"])?;
+        if let Some((mdhd, _)) = self.child(mdia, mdia_end, &[b"mdhd"]) {
+            let v = self.bytes::<1>(mdhd)?[0];
+            let (scale, dur, lang) = if v == 1 {
+                (self.u32be(mdhd + 20)?, self.u64be(mdhd + 24)?, mdhd + 32)
+            } else {
+                (
+                    self.u32be(mdhd + 12)?,
+                    self.u32be(mdhd + 16)? as u64,
+                    mdhd + 20,
+                )
+            };
+            if t.duration_s.is_none() && scale > 0 && dur > 0 && dur != u32::MAX as u64 {
+                t.duration_s = Some(dur as f64 / scale as f64);
+            }
+            let packed = u16::from_be_bytes(self.bytes::<2>(lang)?);
+            // Values below 0x400 are Macintosh language codes, not ISO 639.
+            if packed >= 0x400 {
+                let code: String = [10u16, 5, 0]
+                    .iter()
+                    .map(|s| (((packed >> s) & 0x1f) as u8 + 0x60) as char)
+                    .collect();
+                if code.chars().all(|c| c.is_ascii_lowercase()) {
+                    t.language = Some(code);
+                }
+            }
+        }
+        if let Some((hdlr, _)) = self.child(mdia, mdia_end, &[b"hdlr"]) {
+            t.handler = brand(&self.bytes::<4>(hdlr + 8)?);
+        }
+        let (stbl, stbl_end) = self.child(mdia, mdia_end, &[b"minf", b"stbl"])?;
+        if let Some((stsd, stsd_end)) = self.child(stbl, stbl_end, &[b"stsd"])
+            && let Some(&(k, entry, entry_end)) = self.boxes(stsd + 8, stsd_end).first()
+        {
+            t.codec_tag = Some(fourcc_string(k));
+            if t.handler == "vide" {
+                // A visual sample entry's boxes follow its 78 bytes of fields;
+                // `fiel` gives the field count and order (QuickTime).
+                let fiel = self
+                    .boxes(entry + 78, entry_end)
+                    .into_iter()
+                    .find(|(k, _, _)| k == b"fiel");
+                if let Some((_, f, _)) = fiel
+                    && let Some([count, detail]) = self.bytes::<2>(f)
+                {
+                    t.field_order = match (count, detail) {
+                        (1, _) => Some("progressive"),
+                        (2, 1) => Some("tt"),
+                        (2, 6) => Some("bb"),
+                        (2, 9) => Some("tb"),
+                        (2, 14) => Some("bt"),
+                        _ => None,
+                    };
+                }
+            }
+        }
+        if let Some((stsz, _)) = self.child(stbl, stbl_end, &[b"stsz"]) {
+            t.frames = self.u32be(stsz + 8).map(u64::from).filter(|&n| n > 0);
+        }
+        if t.handler == "vide"
+            && let Some((stts, stts_end)) = self.child(stbl, stbl_end, &[b"stts"])
+        {
+            // One run of equal sample durations is a constant rate; a last
+            // sample of another length (common at the end of a stream) is too.
+            let n = self.u32be(stts + 4)?;
+            if stts + 8 + 8 * n as u64 <= stts_end && n <= 4096 {
+                let mut deltas = Vec::new();
+                for i in 0..n as u64 {
+                    deltas.push((
+                        self.u32be(stts + 8 + 8 * i)?,
+                        self.u32be(stts + 12 + 8 * i)?,
+                    ));
+                }
+                let body: Vec<_> = if deltas.len() > 1 && deltas.last()?.0 == 1 {
+                    deltas[..deltas.len() - 1].to_vec()
+                } else {
+                    deltas
+                };
+                t.variable_frame_rate = Some(body.windows(2).any(|w| w[0].1 != w[1].1));
+            }
+        }
+        Some(t)
+    }
+}

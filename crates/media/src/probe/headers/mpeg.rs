@@ -1,0 +1,179 @@
+//! MPEG program and transport streams: PES timestamps at the head and tail (the
+//! duration), the PAT/PMT (languages), and the ADTS duration estimate.
+
+use super::*;
+
+impl Reader {
+    /// PES timestamps in the first and last 64 KiB: the earliest and the latest
+    /// PTS, per elementary stream, as ffprobe estimates a duration. TS
+    /// packets are read by PID; program streams by start codes.
+    pub(super) fn pts_span(&self) -> Option<f64> {
+        const WINDOW: u64 = 16 * 1024;
+        let head = self.vec(0, self.len.min(WINDOW) as usize)?;
+        // Frames can be larger than the window: widen it (to 1 MiB) until the
+        // tail holds a PES header of every stream.
+        let mut tail = Vec::new();
+        let mut window = WINDOW;
+        loop {
+            let tail_at = self.len.saturating_sub(window).max(head.len() as u64);
+            tail = self
+                .vec(tail_at, (self.len - tail_at) as usize)
+                .unwrap_or(tail);
+            // Every stream the head shows must show in the tail too: the last
+            // video frame may lie further back than the audio after it.
+            let tail_ids: Vec<u8> = pes_timestamps(&tail).iter().map(|(id, _)| *id).collect();
+            let whole = pes_timestamps(&head)
+                .iter()
+                .all(|(id, _)| tail_ids.contains(id));
+            if tail_at == head.len() as u64 || whole || window >= 1 << 20 {
+                break;
+            }
+            window *= 4;
+        }
+        let first = pes_timestamps(&head).into_iter().map(|(_, p)| p).min()?;
+        let last = pes_timestamps(&head)
+            .into_iter()
+            .chain(pes_timestamps(&tail))
+            .map(|(_, p)| if p < first { p + (1u64 << 33) } else { p })
+            .max()?;
+        Some((last - first) as f64 / 90_000.0)
+    }
+
+    /// ADTS frames in the first 16 KiB: their mean length and the sampling
+    /// rate give the bit rate, and the file's size the duration.
+    pub(super) fn adts_estimate(&self) -> Option<f64> {
+        const RATES: [u32; 13] = [
+            96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+        ];
+        let b = self.vec(0, self.len.min(16 * 1024) as usize)?;
+        let mut at = b
+            .windows(2)
+            .position(|w| w[0] == 0xFF && w[1] & 0xF6 == 0xF0)?;
+        let (mut frames, mut bytes, mut rate) = (0u64, 0u64, 0u32);
+        while at + 7 <= b.len() && b[at] == 0xFF && b[at + 1] & 0xF6 == 0xF0 {
+            rate = *RATES.get(((b[at + 2] >> 2) & 0xF) as usize)?;
+            let len = (((b[at + 3] & 3) as usize) << 11)
+                | ((b[at + 4] as usize) << 3)
+                | (b[at + 5] as usize >> 5);
+            if len < 7 {
+                break;
+            }
+            frames += 1;
+            bytes += len as u64;
+            at += len;
+        }
+        if frames < 2 || rate == 0 {
+            return None;
+        }
+        let bitrate = bytes as f64 * 8.0 * rate as f64 / (frames as f64 * 1024.0);
+        Some(self.len as f64 * 8.0 / bitrate)
+    }
+
+    /// MPEG-TS: the first program's elementary streams (PAT → PMT), with the
+    /// language their descriptors give (ISO 639, DVB subtitling, teletext).
+    pub(super) fn ts_program(&self, packet: usize) -> Vec<Track> {
+        // Muxers write the PAT and PMT first: the first 32 KiB hold them.
+        let Some(head) = self.vec(0, self.len.min(32 * 1024) as usize) else {
+            return Vec::new();
+        };
+        let prefix = packet - 188;
+        // The payload of the first packet of `pid` that starts a section.
+        let section = |pid: u16| -> Option<&[u8]> {
+            head.chunks_exact(packet).find_map(|p| {
+                let p = &p[prefix..];
+                let this = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
+                if p[0] != 0x47 || this != pid || p[1] & 0x40 == 0 {
+                    return None;
+                }
+                let mut at = 4;
+                if p[3] & 0x20 != 0 {
+                    at += 1 + p[4] as usize;
+                }
+                let pointer = *p.get(at)? as usize;
+                p.get(at + 1 + pointer..)
+            })
+        };
+        let pmt_pid = section(0).and_then(|pat| {
+            let len = (u16::from_be_bytes([pat[1] & 0x0F, pat[2]]) as usize).min(pat.len());
+            pat.get(8..len.saturating_sub(1))?
+                .chunks_exact(4)
+                .find(|e| u16::from_be_bytes([e[0], e[1]]) != 0)
+                .map(|e| u16::from_be_bytes([e[2] & 0x1F, e[3]]))
+        });
+        let Some(pmt) = pmt_pid.and_then(section) else {
+            return Vec::new();
+        };
+        let end = (3 + (u16::from_be_bytes([pmt[1] & 0x0F, pmt[2]]) as usize)).min(pmt.len()) - 4;
+        let info = u16::from_be_bytes([pmt[10] & 0x0F, pmt[11]]) as usize;
+        let mut at = 12 + info;
+        let mut tracks = Vec::new();
+        while at + 5 <= end {
+            let pid = u16::from_be_bytes([pmt[at + 1] & 0x1F, pmt[at + 2]]);
+            let es_len = u16::from_be_bytes([pmt[at + 3] & 0x0F, pmt[at + 4]]) as usize;
+            let mut d = at + 5;
+            let mut language = None;
+            while d + 2 <= (at + 5 + es_len).min(end) {
+                let (tag, len) = (pmt[d], pmt[d + 1] as usize);
+                if matches!(tag, 0x0A | 0x56 | 0x59) && len >= 3 {
+                    language = pmt
+                        .get(d + 2..d + 5)
+                        .map(|l| String::from_utf8_lossy(l).to_ascii_lowercase());
+                }
+                d += 2 + len;
+            }
+            tracks.push(Track {
+                id: pid as u32,
+                language: language.filter(|l| l.chars().all(|c| c.is_ascii_lowercase())),
+                ..Track::default()
+            });
+            at += 5 + es_len;
+        }
+        tracks
+    }
+}
+
+/// (stream id, PTS) of every PES header with a timestamp in `b`, found by
+/// start code: in TS payloads and program streams alike a PES header starts
+/// `00 00 01` and a stream id (0xBD private, 0xC0-0xEF audio and video).
+pub(super) fn pes_timestamps(b: &[u8]) -> Vec<(u8, u64)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 14 <= b.len() {
+        if b[i] != 0 || b[i + 1] != 0 || b[i + 2] != 1 {
+            i += 1;
+            continue;
+        }
+        let id = b[i + 3];
+        if id == 0xBD || (0xC0..=0xEF).contains(&id) {
+            let h = &b[i + 6..];
+            let pts = if h[0] & 0xC0 == 0x80 {
+                // MPEG-2 PES: flags, header length, then the PTS if flagged.
+                (h[1] & 0x80 != 0).then(|| &h[3..8])
+            } else {
+                // MPEG-1: stuffing, an optional buffer size, then '0010'/'0011'.
+                let mut j = 0;
+                while j < h.len() && h[j] == 0xFF && j < 16 {
+                    j += 1;
+                }
+                if j + 1 < h.len() && h[j] & 0xC0 == 0x40 {
+                    j += 2;
+                }
+                (j + 5 <= h.len() && h[j] & 0xE0 == 0x20).then(|| &h[j..j + 5])
+            };
+            if let Some(p) = pts
+                && p[0] & 1 == 1
+                && p[2] & 1 == 1
+                && p[4] & 1 == 1
+            {
+                let v = ((p[0] as u64 >> 1) & 7) << 30
+                    | (p[1] as u64) << 22
+                    | ((p[2] as u64) >> 1) << 15
+                    | (p[3] as u64) << 7
+                    | (p[4] as u64) >> 1;
+                out.push((id, v));
+            }
+        }
+        i += 4;
+    }
+    out
+}
