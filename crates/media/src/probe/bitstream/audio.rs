@@ -1,0 +1,166 @@
+//! Audio headers: MPEG audio frames, AAC's AudioSpecificConfig, AC-3/E-AC-3
+//! sync frames, and the bit depth of lossless codecs (FLAC, ALAC).
+
+use super::*;
+
+/// The facts of an MPEG audio frame header (ISO/IEC 11172-3, 13818-3).
+#[derive(Debug, PartialEq)]
+pub struct MpegAudioHeader {
+    pub rate: i32,
+    pub channels: i32,
+    pub bitrate: u64,
+}
+
+pub fn mpeg_audio_header(b: &[u8]) -> Option<MpegAudioHeader> {
+    // The first frame sync within the first bytes (ID3 or junk may come first).
+    let at = (0..b.len().saturating_sub(3).min(4096))
+        .find(|&i| b[i] == 0xFF && b[i + 1] & 0xE0 == 0xE0 && (b[i + 1] >> 1) & 3 != 0)?;
+    let h = u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+    let version = (h >> 19) & 3; // 0: MPEG 2.5, 2: MPEG 2, 3: MPEG 1
+    let layer = 4 - ((h >> 17) & 3); // 1, 2 or 3
+    let bitrate_index = ((h >> 12) & 0xF) as usize;
+    let rate_index = ((h >> 10) & 3) as usize;
+    let mode = (h >> 6) & 3;
+    if version == 1 || rate_index == 3 || bitrate_index == 15 {
+        return None;
+    }
+    let base = [44100, 48000, 32000][rate_index];
+    let rate = match version {
+        3 => base,
+        2 => base / 2,
+        _ => base / 4,
+    };
+    const V1: [[u64; 15]; 3] = [
+        [
+            0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448,
+        ],
+        [
+            0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384,
+        ],
+        [
+            0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+        ],
+    ];
+    const V2: [[u64; 15]; 2] = [
+        [
+            0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256,
+        ],
+        [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+    ];
+    let kbps = if version == 3 {
+        V1[layer as usize - 1][bitrate_index]
+    } else {
+        V2[if layer == 1 { 0 } else { 1 }][bitrate_index]
+    };
+    Some(MpegAudioHeader {
+        rate,
+        channels: if mode == 3 { 1 } else { 2 },
+        bitrate: kbps * 1000,
+    })
+}
+
+/// The facts of an MPEG-4 AudioSpecificConfig (ISO/IEC 14496-3, 1.6.2.1).
+#[derive(Debug, PartialEq)]
+pub struct AudioConfig {
+    pub object_type: u32,
+    pub rate: i32,
+    /// `None` when a program config element carries the layout.
+    pub channels: Option<i32>,
+}
+
+pub fn audio_specific_config(b: &[u8]) -> Option<AudioConfig> {
+    const RATES: [i32; 13] = [
+        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+    ];
+    let mut bits = Bits::new(b);
+    let object = |bits: &mut Bits| -> Option<u32> {
+        let o = bits.u(5)?;
+        if o == 31 {
+            Some(32 + bits.u(6)?)
+        } else {
+            Some(o)
+        }
+    };
+    let rate = |bits: &mut Bits| -> Option<i32> {
+        let i = bits.u(4)?;
+        if i == 15 {
+            Some(bits.u(24)? as i32)
+        } else {
+            RATES.get(i as usize).copied()
+        }
+    };
+    let mut object_type = object(&mut bits)?;
+    let mut sample_rate = rate(&mut bits)?;
+    let config = bits.u(4)?;
+    // Explicit SBR / PS: the output rate is the extension's, the object type the core's.
+    if object_type == 5 || object_type == 29 {
+        sample_rate = rate(&mut bits)?;
+        object_type = object(&mut bits)?;
+    }
+    let channels = match config {
+        1..=6 => Some(config as i32),
+        7 | 12 | 14 => Some(8),
+        11 => Some(7),
+        13 => Some(24),
+        _ => None,
+    };
+    Some(AudioConfig {
+        object_type,
+        rate: sample_rate,
+        channels,
+    })
+}
+
+/// Bits per sample of FLAC (STREAMINFO after the `fLaC` marker) or ALAC (the
+/// ALACSpecificConfig, bare or inside its `alac` box).
+pub fn lossless_bit_depth(codec: &str, config: &[u8]) -> Option<u32> {
+    match codec {
+        "flac" => {
+            let at = config.windows(4).position(|w| w == b"fLaC")? + 4;
+            // Block header (4), min/max block size (4), min/max frame size (6).
+            let mut r = Bits::new(config.get(at + 4 + 10..)?);
+            r.u(20 + 3)?;
+            Some(r.u(5)? + 1)
+        }
+        "alac" => {
+            let at = if config.get(4..8) == Some(b"alac") {
+                12
+            } else {
+                0
+            };
+            config.get(at + 5).map(|&b| b as u32).filter(|&b| b > 0)
+        }
+        _ => None,
+    }
+}
+
+/// Channels of an AC-3 or E-AC-3 sync frame (ATSC A/52, 5.4 and E.1.2):
+/// the coding mode plus the LFE channel.
+pub fn ac3_channels(b: &[u8]) -> Option<i32> {
+    const MODES: [i32; 8] = [2, 1, 2, 3, 3, 4, 4, 5];
+    let at = b.windows(2).take(4096).position(|w| w == [0x0B, 0x77])?;
+    let f = b.get(at..)?;
+    let bsid = f.get(5)? >> 3;
+    let mut r = Bits::new(f);
+    if bsid <= 10 {
+        // sync (16), crc1 (16), fscod (2), frmsizecod (6), bsid (5), bsmod (3).
+        r.u(16 + 16 + 2 + 6 + 5 + 3)?;
+        let acmod = r.u(3)? as usize;
+        if acmod & 1 == 1 && acmod != 1 {
+            r.u(2)?;
+        }
+        if acmod & 4 != 0 {
+            r.u(2)?;
+        }
+        if acmod == 2 {
+            r.u(2)?;
+        }
+        Some(MODES[acmod] + r.u(1)? as i32)
+    } else {
+        // sync (16), strmtyp (2), substreamid (3), frmsiz (11), fscod (2),
+        // numblkscod or fscod2 (2).
+        r.u(16 + 2 + 3 + 11 + 2 + 2)?;
+        let acmod = r.u(3)? as usize;
+        Some(MODES[acmod] + r.u(1)? as i32)
+    }
+}

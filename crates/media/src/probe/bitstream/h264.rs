@@ -1,0 +1,328 @@
+//! H.264 field order: the SPS (with its VUI timing flags), the PPS, picture
+//! timing SEI and slice headers of the first access unit.
+
+use super::*;
+
+/// H.264: is the stream coded as fields (`frame_mbs_only_flag` = 0), and which
+/// field comes first in its first picture — from the first slice of the first
+/// access unit (`bottom_field_flag`, or the two fields' picture order counts
+/// for a frame picture), as ffprobe and MediaInfo tell it. `config` is the
+/// avcC record (`codec_data`), `au` the first access unit (length-prefixed as
+/// avcC says, or in byte-stream form).
+pub fn h264_field_order(config: Option<&[u8]>, au: &[u8]) -> Option<FieldOrder> {
+    let mut nals: Vec<Vec<u8>> = Vec::new();
+    let mut length_size = None;
+    if let Some(c) = config
+        && c.len() > 6
+        && c[0] == 1
+    {
+        length_size = Some((c[4] & 3) as usize + 1);
+        let mut at = 6;
+        let mut count = (c[5] & 0x1F) as usize;
+        let mut pps = false;
+        loop {
+            for _ in 0..count {
+                let len = u16::from_be_bytes([*c.get(at)?, *c.get(at + 1)?]) as usize;
+                nals.push(c.get(at + 2..at + 2 + len)?.to_vec());
+                at += 2 + len;
+            }
+            if pps {
+                break;
+            }
+            pps = true;
+            count = *c.get(at)? as usize;
+            at += 1;
+        }
+    }
+    match length_size {
+        Some(n) => {
+            let mut at = 0;
+            while at + n <= au.len() {
+                let len = au[at..at + n]
+                    .iter()
+                    .fold(0usize, |a, &x| (a << 8) | x as usize);
+                let Some(nal) = au.get(at + n..at + n + len) else {
+                    break;
+                };
+                nals.push(nal.to_vec());
+                at += n + len;
+            }
+        }
+        None => nals.extend(annex_b(au)),
+    }
+    let mut sps: Option<Sps> = None;
+    let mut pps = None;
+    let mut pic_struct = None;
+    for nal in &nals {
+        let Some(&head) = nal.first() else { continue };
+        let rbsp = unescape(&nal[1..]);
+        match head & 0x1F {
+            7 => sps = sps.or_else(|| Sps::parse(&rbsp)),
+            8 => pps = pps.or_else(|| pps_bottom_poc_present(&rbsp)),
+            6 => {
+                if let Some(t) = sps.as_ref().and_then(|s| s.timing) {
+                    pic_struct = pic_struct.or_else(|| sei_pic_struct(&rbsp, t));
+                }
+            }
+            1 | 5 => {
+                let sps = sps.as_ref()?;
+                if sps.frame_mbs_only {
+                    return Some(FieldOrder::Progressive);
+                }
+                let order = slice_field_order(&rbsp, head & 0x1F == 5, sps, pps?);
+                // For a frame picture the timing SEI's pic_struct speaks first,
+                // as it does for ffprobe (H.264 table D-1).
+                if field_picture(&rbsp, sps) {
+                    return order;
+                }
+                return match pic_struct {
+                    Some(3 | 5) => Some(FieldOrder::TopFirst),
+                    Some(4 | 6) => Some(FieldOrder::BottomFirst),
+                    Some(0 | 7 | 8) => Some(FieldOrder::Progressive),
+                    _ => order,
+                };
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+pub(super) struct Sps {
+    separate_colour_plane: bool,
+    log2_max_frame_num: u32,
+    poc_type: u32,
+    log2_max_poc_lsb: u32,
+    frame_mbs_only: bool,
+    /// From the VUI: how picture timing SEI messages are laid out.
+    timing: Option<PictureTiming>,
+}
+
+/// What a picture timing SEI holds before `pic_struct` (H.264 D.1.3).
+#[derive(Clone, Copy)]
+pub(super) struct PictureTiming {
+    /// Bits of `cpb_removal_delay` + `dpb_output_delay`; 0 without HRD parameters.
+    delay_bits: usize,
+    pic_struct_present: bool,
+}
+
+/// The VUI up to `pic_struct_present_flag` (H.264 E.1.1).
+pub(super) fn vui_picture_timing(r: &mut Bits) -> Option<PictureTiming> {
+    if r.u(1)? == 1 && r.u(8)? == 255 {
+        r.u(32)?;
+    }
+    if r.u(1)? == 1 {
+        r.u(1)?;
+    }
+    if r.u(1)? == 1 {
+        r.u(4)?;
+        if r.u(1)? == 1 {
+            r.u(24)?;
+        }
+    }
+    if r.u(1)? == 1 {
+        r.ue()?;
+        r.ue()?;
+    }
+    if r.u(1)? == 1 {
+        r.u(32)?;
+        r.u(32)?;
+        r.u(1)?;
+    }
+    let mut delay_bits = 0;
+    let mut hrd = false;
+    for _ in 0..2 {
+        if r.u(1)? == 1 {
+            hrd = true;
+            let count = r.ue()?.min(31);
+            r.u(8)?;
+            for _ in 0..=count {
+                r.ue()?;
+                r.ue()?;
+                r.u(1)?;
+            }
+            r.u(5)?;
+            let cpb = r.u(5)? as usize + 1;
+            let dpb = r.u(5)? as usize + 1;
+            r.u(5)?;
+            delay_bits = cpb + dpb;
+        }
+    }
+    if hrd {
+        r.u(1)?;
+    }
+    Some(PictureTiming {
+        delay_bits,
+        pic_struct_present: r.u(1)? == 1,
+    })
+}
+
+/// `pic_struct` of a picture timing SEI message, when the SPS says it is there.
+pub(super) fn sei_pic_struct(b: &[u8], timing: PictureTiming) -> Option<u32> {
+    if !timing.pic_struct_present {
+        return None;
+    }
+    let mut at = 0;
+    while at < b.len() && b[at] != 0x80 {
+        let mut kind = 0usize;
+        while *b.get(at)? == 0xFF {
+            kind += 255;
+            at += 1;
+        }
+        kind += b[at] as usize;
+        at += 1;
+        let mut size = 0usize;
+        while *b.get(at)? == 0xFF {
+            size += 255;
+            at += 1;
+        }
+        size += b[at] as usize;
+        at += 1;
+        if kind == 1 {
+            let mut r = Bits::new(b.get(at..at + size)?);
+            r.u(timing.delay_bits)?;
+            return r.u(4);
+        }
+        at += size;
+    }
+    None
+}
+
+impl Sps {
+    fn parse(b: &[u8]) -> Option<Sps> {
+        let mut r = Bits::new(b);
+        let profile = r.u(8)?;
+        r.u(16)?;
+        r.ue()?;
+        let mut separate_colour_plane = false;
+        if matches!(
+            profile,
+            100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135
+        ) {
+            let chroma = r.ue()?;
+            if chroma == 3 {
+                separate_colour_plane = r.u(1)? == 1;
+            }
+            r.ue()?;
+            r.ue()?;
+            r.u(1)?;
+            if r.u(1)? == 1 {
+                for i in 0..if chroma == 3 { 12 } else { 8 } {
+                    if r.u(1)? == 1 {
+                        let size = if i < 6 { 16 } else { 64 };
+                        let (mut last, mut next) = (8i64, 8i64);
+                        for _ in 0..size {
+                            if next != 0 {
+                                next = (last + r.se()? + 256) % 256;
+                            }
+                            last = if next == 0 { last } else { next };
+                        }
+                    }
+                }
+            }
+        }
+        let log2_max_frame_num = r.ue()? + 4;
+        let poc_type = r.ue()?;
+        let mut log2_max_poc_lsb = 0;
+        match poc_type {
+            0 => log2_max_poc_lsb = r.ue()? + 4,
+            1 => {
+                r.u(1)?;
+                r.se()?;
+                r.se()?;
+                for _ in 0..r.ue()? {
+                    r.se()?;
+                }
+            }
+            _ => {}
+        }
+        r.ue()?;
+        r.u(1)?;
+        r.ue()?;
+        r.ue()?;
+        let frame_mbs_only = r.u(1)? == 1;
+        let mut sps = Sps {
+            separate_colour_plane,
+            log2_max_frame_num,
+            poc_type,
+            log2_max_poc_lsb,
+            frame_mbs_only,
+            timing: None,
+        };
+        if !frame_mbs_only {
+            r.u(1)?;
+        }
+        r.u(1)?;
+        if r.u(1)? == 1 {
+            for _ in 0..4 {
+                r.ue()?;
+            }
+        }
+        if r.u(1)? == 1 {
+            sps.timing = vui_picture_timing(&mut r);
+        }
+        Some(sps)
+    }
+}
+
+/// PPS `bottom_field_pic_order_in_frame_present_flag`.
+pub(super) fn pps_bottom_poc_present(b: &[u8]) -> Option<bool> {
+    let mut r = Bits::new(b);
+    r.ue()?;
+    r.ue()?;
+    r.u(1)?;
+    Some(r.u(1)? == 1)
+}
+
+/// Is the slice a field picture (`field_pic_flag`)?
+pub(super) fn field_picture(b: &[u8], sps: &Sps) -> bool {
+    let mut r = Bits::new(b);
+    let mut read = || -> Option<bool> {
+        r.ue()?;
+        r.ue()?;
+        r.ue()?;
+        if sps.separate_colour_plane {
+            r.u(2)?;
+        }
+        r.u(sps.log2_max_frame_num as usize)?;
+        Some(!sps.frame_mbs_only && r.u(1)? == 1)
+    };
+    read().unwrap_or(false)
+}
+
+pub(super) fn slice_field_order(
+    b: &[u8],
+    idr: bool,
+    sps: &Sps,
+    bottom_poc: bool,
+) -> Option<FieldOrder> {
+    let mut r = Bits::new(b);
+    r.ue()?;
+    r.ue()?;
+    r.ue()?;
+    if sps.separate_colour_plane {
+        r.u(2)?;
+    }
+    r.u(sps.log2_max_frame_num as usize)?;
+    if r.u(1)? == 1 {
+        // A field picture: the first one says which field leads.
+        return Some(if r.u(1)? == 1 {
+            FieldOrder::BottomFirst
+        } else {
+            FieldOrder::TopFirst
+        });
+    }
+    if idr {
+        r.ue()?;
+    }
+    if sps.poc_type != 0 || !bottom_poc {
+        return None;
+    }
+    r.u(sps.log2_max_poc_lsb as usize)?;
+    // A frame picture: the bottom field's order count relative to the top's.
+    Some(match r.se()? {
+        d if d < 0 => FieldOrder::BottomFirst,
+        d if d > 0 => FieldOrder::TopFirst,
+        _ => FieldOrder::Progressive,
+    })
+}

@@ -1,0 +1,190 @@
+//! Facts read from a stream's own headers — codec configuration and the first
+//! buffer the probe keeps — where containers and GStreamer's caps are wrong or
+//! silent: AAC's AudioSpecificConfig, MPEG audio frame headers, and the field
+//! order of interlaced MPEG-2 and H.264.
+//!
+//! Each reader takes bytes and returns `None` for anything it does not fully
+//! understand: a fact from here replaces the caps' only when it was read whole.
+
+mod audio;
+mod h264;
+mod video;
+
+pub use audio::{
+    AudioConfig, MpegAudioHeader, ac3_channels, audio_specific_config, lossless_bit_depth,
+    mpeg_audio_header,
+};
+pub use h264::h264_field_order;
+pub use video::{mpeg2_field_order, pix_fmt_depth, pixel_format};
+
+/// Field order as ffprobe names it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldOrder {
+    Progressive,
+    TopFirst,
+    BottomFirst,
+}
+
+impl FieldOrder {
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldOrder::Progressive => "progressive",
+            FieldOrder::TopFirst => "tt",
+            FieldOrder::BottomFirst => "bb",
+        }
+    }
+}
+
+/// NAL units of an Annex B byte stream.
+pub(super) fn annex_b(b: &[u8]) -> Vec<Vec<u8>> {
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while i + 3 <= b.len() {
+        if b[i] == 0 && b[i + 1] == 0 && b[i + 2] == 1 {
+            starts.push(i + 3);
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    starts
+        .iter()
+        .enumerate()
+        .map(|(k, &s)| {
+            let end = starts.get(k + 1).map_or(b.len(), |&n| n - 3);
+            let mut nal = b[s..end.max(s)].to_vec();
+            while nal.last() == Some(&0) {
+                nal.pop();
+            }
+            nal
+        })
+        .collect()
+}
+
+/// Remove emulation-prevention bytes (`00 00 03` → `00 00`).
+pub(super) fn unescape(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    let mut zeros = 0;
+    for &x in b {
+        if zeros >= 2 && x == 3 {
+            zeros = 0;
+            continue;
+        }
+        zeros = if x == 0 { zeros + 1 } else { 0 };
+        out.push(x);
+    }
+    out
+}
+
+/// A big-endian bit reader with Exp-Golomb codes.
+pub(super) struct Bits<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Bits<'a> {
+    fn new(b: &'a [u8]) -> Bits<'a> {
+        Bits { b, pos: 0 }
+    }
+
+    fn u(&mut self, n: usize) -> Option<u32> {
+        let mut v = 0u32;
+        for _ in 0..n {
+            let byte = *self.b.get(self.pos / 8)?;
+            v = (v << 1) | ((byte >> (7 - self.pos % 8)) & 1) as u32;
+            self.pos += 1;
+        }
+        Some(v)
+    }
+
+    fn ue(&mut self) -> Option<u32> {
+        let mut zeros = 0;
+        while self.u(1)? == 0 {
+            zeros += 1;
+            if zeros > 31 {
+                return None;
+            }
+        }
+        Some((1u32 << zeros) - 1 + self.u(zeros)?)
+    }
+
+    fn se(&mut self) -> Option<i64> {
+        let k = self.ue()? as i64;
+        Some(if k % 2 == 1 { (k + 1) / 2 } else { -(k / 2) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mpeg_audio_headers() {
+        // MPEG-1 layer III, 128 kb/s, 48 kHz, mono.
+        assert_eq!(
+            mpeg_audio_header(&[0x00, 0xFF, 0xFB, 0x94, 0xC0]),
+            Some(MpegAudioHeader {
+                rate: 48000,
+                channels: 1,
+                bitrate: 128_000
+            })
+        );
+        assert_eq!(mpeg_audio_header(&[0xFF, 0x00, 0x00, 0x00]), None);
+    }
+
+    #[test]
+    fn aac_config_tells_channels_and_rate() {
+        // LC, 48 kHz, mono: what ffmpeg writes for `-ac 1` (0x11 0x88).
+        assert_eq!(
+            audio_specific_config(&[0x11, 0x88]),
+            Some(AudioConfig {
+                object_type: 2,
+                rate: 48000,
+                channels: Some(1)
+            })
+        );
+        // LC, 44.1 kHz, 5.1 (0x12 0x30).
+        assert_eq!(
+            audio_specific_config(&[0x12, 0x30]),
+            Some(AudioConfig {
+                object_type: 2,
+                rate: 44100,
+                channels: Some(6)
+            })
+        );
+        assert_eq!(audio_specific_config(&[0x12]), None);
+    }
+
+    #[test]
+    fn exp_golomb_and_unescaping() {
+        // 1 → 0, 010 → 1, 011 → 2, 00100 → 3.
+        let mut r = Bits::new(&[0b1010_0110, 0b0100_0000]);
+        assert_eq!(
+            (r.ue(), r.ue(), r.ue(), r.ue()),
+            (Some(0), Some(1), Some(2), Some(3))
+        );
+        assert_eq!(unescape(&[0, 0, 3, 1, 0, 0, 3]), vec![0, 0, 1, 0, 0]);
+    }
+
+    #[test]
+    fn depths_from_pixel_formats() {
+        assert_eq!(pix_fmt_depth("yuv420p"), Some(8));
+        assert_eq!(pix_fmt_depth("yuv422p10le"), Some(10));
+        assert_eq!(pix_fmt_depth("yuvj420p"), Some(8));
+        assert_eq!(pix_fmt_depth("rgb24"), None);
+    }
+
+    #[test]
+    fn ac3_coding_modes() {
+        // AC-3, 48 kHz, bsid 8, acmod 7 (3/2), cmix, surmix, lfe on: 5.1.
+        let frame = [0x0B, 0x77, 0, 0, 0x00, 0x40, 0b1110_1011, 0b1000_0000];
+        assert_eq!(ac3_channels(&frame), Some(6));
+    }
+
+    #[test]
+    fn mpeg2_top_field_first() {
+        // Picture coding extension: id 8, f_codes, dc precision 0, frame, tff = 1.
+        let b = [0, 0, 1, 0xB5, 0x8F, 0xFF, 0xF3, 0x80, 0x00];
+        assert_eq!(mpeg2_field_order(&b), Some(FieldOrder::TopFirst));
+    }
+}

@@ -1,0 +1,190 @@
+//! Video headers other than H.264: the MPEG-2 picture coding extension, and
+//! pixel formats of JPEG, ProRes, DNxHD, Theora, DV and the codecs that state one.
+
+use super::*;
+
+/// MPEG-1/2 video: the first picture coding extension's `top_field_first`
+/// (ISO/IEC 13818-2, 6.2.3.1), for a sequence that is not progressive.
+pub fn mpeg2_field_order(b: &[u8]) -> Option<FieldOrder> {
+    let mut progressive_sequence = None;
+    let mut i = 0;
+    while i + 6 < b.len() {
+        if b[i] == 0 && b[i + 1] == 0 && b[i + 2] == 1 && b[i + 3] == 0xB5 {
+            let kind = b[i + 4] >> 4;
+            if kind == 1 {
+                // Sequence extension: progressive_sequence is bit 3 of byte 5.
+                progressive_sequence = Some(b[i + 5] & 0x08 != 0);
+            } else if kind == 8 && i + 8 < b.len() {
+                if progressive_sequence == Some(true) {
+                    return Some(FieldOrder::Progressive);
+                }
+                // f_codes (16 bits), intra_dc_precision (2), picture_structure (2), top_field_first.
+                let mut bits = Bits::new(&b[i + 4..]);
+                bits.u(4 + 16 + 2)?;
+                let structure = bits.u(2)?;
+                let tff = bits.u(1)? == 1;
+                return Some(match structure {
+                    1 => FieldOrder::TopFirst,
+                    2 => FieldOrder::BottomFirst,
+                    _ if tff => FieldOrder::TopFirst,
+                    _ => FieldOrder::BottomFirst,
+                });
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// ffprobe's pixel format for codecs whose caps do not carry one: fixed by the
+/// codec's definition (VP8, H.263, MPEG-1 and MPEG-4 Part 2 are 4:2:0, 8-bit),
+/// or read from the first frame's or the configuration's header.
+pub fn pixel_format(codec: &str, first: Option<&[u8]>, config: Option<&[u8]>) -> Option<String> {
+    let fixed = match codec {
+        "vp8" | "h263" | "h263p" | "flv1" | "msmpeg4v1" | "msmpeg4v2" | "msmpeg4v3" | "wmv1"
+        | "wmv2" | "mpeg1video" | "mpeg4" | "svq1" | "cinepak" | "vp6" | "vp6f" => Some("yuv420p"),
+        _ => None,
+    };
+    if let Some(f) = fixed {
+        return Some(f.into());
+    }
+    let data = first.or(config)?;
+    let name = match codec {
+        "mpeg2video" => match mpeg2_chroma(config.unwrap_or(&[])).or_else(|| mpeg2_chroma(data))? {
+            1 => "yuv420p",
+            2 => "yuv422p",
+            _ => "yuv444p",
+        },
+        "mjpeg" => return jpeg_pixel_format(data),
+        "dvvideo" => {
+            // DIF header section: DSF (625/50 or 525/60) and APT; the VAUX
+            // source pack (0x60, in DIF blocks 3-5) has the stream type: DV50
+            // is 4:2:2, DV25 is 4:1:1 except IEC 61834 at 625/50 (4:2:0).
+            let dsf = data.get(3)? & 0x80 != 0;
+            let apt = data.get(4)? & 7;
+            let vaux = data.get(240..480)?;
+            let stype = (0..15 * 3).find_map(|i| {
+                let block = i / 15;
+                let pack = &vaux[block * 80 + 3 + (i % 15) * 5..];
+                (pack[0] == 0x60).then(|| pack[3] & 0x1F)
+            });
+            match (stype, dsf, apt) {
+                (Some(4), _, _) => "yuv422p",
+                (Some(0) | None, true, 0) => "yuv420p",
+                (Some(0) | None, _, 0 | 1) => "yuv411p",
+                _ => return None,
+            }
+        }
+        "prores" => {
+            // Frame: size, `icpf`, then the frame header (its 13th byte: chroma
+            // format in the top two bits; its 18th: alpha in the low four).
+            if data.get(4..8)? != b"icpf" {
+                return None;
+            }
+            let chroma = data.get(8 + 12)? >> 6;
+            let alpha = data.get(8 + 17)? & 0xF;
+            match (chroma, alpha) {
+                (2, _) => "yuv422p10le",
+                (3, 0) => "yuv444p10le",
+                (3, _) => "yuva444p10le",
+                _ => return None,
+            }
+        }
+        "dnxhd" => {
+            if data.get(0..4)? != [0x00, 0x00, 0x02, 0x80]
+                && data.get(0..4)? != [0x00, 0x00, 0x02, 0x80 | 1]
+            {
+                return None;
+            }
+            let ten = data.get(0x21)? & 0x40 != 0;
+            let yuv444 = (data.get(0x2C)? >> 6) & 1 == 1;
+            match (yuv444, ten) {
+                (false, false) => "yuv422p",
+                (false, true) => "yuv422p10le",
+                (true, false) => "yuv444p",
+                (true, true) => "yuv444p10le",
+            }
+        }
+        "theora" => {
+            // Identification header: 0x80 "theora", …, pixel format in the two
+            // bits after the quality and keyframe-shift fields (byte 41).
+            let h = config?;
+            if h.get(0..7)? != b"\x80theora" {
+                return None;
+            }
+            match (h.get(41)? >> 3) & 3 {
+                0 => "yuv420p",
+                2 => "yuv422p",
+                3 => "yuv444p",
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some(name.into())
+}
+
+/// MPEG-2 `chroma_format` from a sequence extension.
+pub(super) fn mpeg2_chroma(b: &[u8]) -> Option<u8> {
+    let i = b
+        .windows(5)
+        .position(|w| w[..4] == [0, 0, 1, 0xB5] && w[4] >> 4 == 1)?;
+    let mut r = Bits::new(b.get(i + 4..)?);
+    r.u(4 + 8 + 1)?;
+    Some(r.u(2)? as u8)
+}
+
+/// Baseline/progressive JPEG: the frame header's sampling factors.
+pub(super) fn jpeg_pixel_format(b: &[u8]) -> Option<String> {
+    let mut i = 2;
+    while i + 4 < b.len() {
+        if b[i] != 0xFF {
+            return None;
+        }
+        let marker = b[i + 1];
+        let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
+        if matches!(marker, 0xC0..=0xC2) {
+            let f = b.get(i + 4..i + 2 + len)?;
+            let components = *f.get(5)? as usize;
+            if components == 1 {
+                return Some("gray".into());
+            }
+            let y = *f.get(7)?;
+            let c = *f.get(10)?;
+            let (yh, yv, ch, cv) = (y >> 4, y & 0xF, c >> 4, c & 0xF);
+            return Some(
+                match (yh / ch.max(1), yv / cv.max(1)) {
+                    (2, 2) => "yuvj420p",
+                    (2, 1) => "yuvj422p",
+                    (1, 1) => "yuvj444p",
+                    (4, 1) => "yuvj411p",
+                    _ => return None,
+                }
+                .into(),
+            );
+        }
+        i += 2 + len;
+    }
+    None
+}
+
+/// The bit depth a pixel format name carries: `yuv420p` 8, `yuv422p10le` 10.
+pub fn pix_fmt_depth(pix_fmt: &str) -> Option<u32> {
+    let digits: String = pix_fmt
+        .trim_end_matches("le")
+        .trim_end_matches("be")
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    match digits.parse::<u32>() {
+        Ok(d) if (9..=16).contains(&d) => Some(d),
+        _ if pix_fmt.starts_with("yuv") || pix_fmt.starts_with("gray") || pix_fmt == "nv12" => {
+            Some(8)
+        }
+        _ => None,
+    }
+}
