@@ -1,180 +1,20 @@
-//! What a probe heard → the [`Document`]: caps, tags, the table of contents and
-//! the container's own headers, turned into ffprobe's names and units.
-//!
-//! Where GStreamer's caps and the bitstream disagree, the bitstream wins: an AAC
-//! stream's channel count and rate come from its AudioSpecificConfig
-//! (`codec_data`), not from the sample entry or track header, which muxers fill
-//! with defaults. Invariant: a field that cannot be told stays absent.
+//! One stream's caps → its part of the document: codec, dimensions, rates,
+//! field order, colour and HDR metadata, audio layout, and what the container
+//! headers add to it.
 
 use gstreamer as gst;
-use gstreamer::glib;
 use gstreamer_pbutils as pbutils;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 
-use super::bitstream::{self, FieldOrder};
-use super::headers::Headers;
-use super::names;
-use mediadex_core::scan::document::{
-    Attachment, AudioSummary, Chapter, ContentLightLevel, Document, MasteringDisplay, Stream,
-    VideoSummary,
-};
+use crate::probe::bitstream::{self, FieldOrder};
+use crate::probe::headers::Headers;
+use crate::probe::names;
+use mediadex_core::scan::document::{ContentLightLevel, MasteringDisplay, Stream};
 
-/// One elementary stream as the probe heard it before its first buffer.
-pub struct Heard {
-    pub id: String,
-    pub flags: gst::StreamFlags,
-    pub caps: gst::Caps,
-    pub tags: gst::TagList,
-    pub first: Option<gst::Buffer>,
-    /// The second buffer's timestamp, kept for video whose caps lack a rate.
-    pub second_pts: Option<gst::ClockTime>,
-}
-
-/// Describe a file from what its streams said. `container_caps` are the type
-/// finder's; `headers` what [`super::headers`] read.
-pub fn describe(
-    size: Option<u64>,
-    container_caps: Option<&gst::Caps>,
-    duration: Option<gst::ClockTime>,
-    mut streams: Vec<Heard>,
-    global: &gst::TagList,
-    toc: Option<&gst::Toc>,
-    headers: &Headers,
-) -> Document {
-    // Streams are announced in thread order; stream ids carry the container's track order.
-    streams.sort_by(|a, b| a.id.cmp(&b.id));
-    let mut doc = Document::default();
-    if let Some(caps) = container_caps {
-        doc.container = names::container_name(caps);
-        doc.container_description =
-            Some(pbutils::functions::pb_utils_get_codec_description(caps).to_string());
-        doc.mime_type = caps.structure(0).map(|s| s.name().to_string());
-    }
-    let container = doc.container.clone();
-    doc.major_brand = headers.major_brand.clone();
-    doc.compatible_brands = headers.compatible_brands.clone();
-    doc.size = size;
-    let duration = mpeg_duration(duration, headers, &streams)
-        .or(duration)
-        .or_else(|| {
-            headers
-                .estimated_duration_s
-                .map(|d| gst::ClockTime::from_nseconds((d * 1e9).round() as u64))
-        });
-    if let Some(d) = duration.filter(|d| d.nseconds() > 0) {
-        doc.duration_ns = Some(d.nseconds());
-        let secs = d.nseconds() as f64 / 1e9;
-        doc.duration_s = Some(secs);
-        doc.bitrate = size.map(|s| ((s as f64) * 8.0 / secs).round() as u64);
-    }
-    if let Some(declared) = headers.declared_size {
-        doc.truncated = true;
-        doc.declared_size = Some(declared);
-        doc.missing_bytes = size.map(|s| declared.saturating_sub(s));
-    }
-    let (tags, mut attachments) = tags_json(global, true);
-    doc.tags = tags;
-    for heard in &streams {
-        let mut s = stream(heard, container.as_deref());
-        let (stream_tags, more) = tags_json(&heard.tags, false);
-        attachments.extend(more);
-        apply_tags(&mut s, stream_tags, container.as_deref());
-        apply_headers(&mut s, &heard.id, headers);
-        doc.streams.push(s);
-    }
-    doc.attachments = attachments;
-    if let Some(toc) = toc {
-        doc.chapters = chapters(toc);
-    }
-    if doc.chapters.is_empty() {
-        // MP4: Nero chapters state starts only; each ends where the next starts.
-        let starts = &headers.chapters;
-        doc.chapters = starts
-            .iter()
-            .enumerate()
-            .map(|(i, (start, title))| Chapter {
-                start_s: *start,
-                end_s: starts.get(i + 1).map(|n| n.0).or(doc.duration_s),
-                title: title.clone(),
-            })
-            .collect();
-    }
-    summarise(&mut doc);
-    doc
-}
-
-/// MPEG-TS and -PS: the span of presentation timestamps plus one video frame,
-/// as ffprobe estimates the duration. Used where GStreamer has none (short
-/// transport streams) or strays from it by less than half (program streams,
-/// whose duration GStreamer estimates from the mux rate); a span far from
-/// GStreamer's means a timestamp reset, and GStreamer's stands.
-fn mpeg_duration(
-    gst_duration: Option<gst::ClockTime>,
-    headers: &Headers,
-    streams: &[Heard],
-) -> Option<gst::ClockTime> {
-    let span = headers.pts_span_s.filter(|&s| s > 0.0)?;
-    let frame = streams.iter().find_map(|h| {
-        let s = h.caps.structure(0)?;
-        let fr = s.get::<gst::Fraction>("framerate").ok()?;
-        (s.name().starts_with("video/") && fr.numer() > 0)
-            .then(|| fr.denom() as f64 / fr.numer() as f64)
-    });
-    let ours = span + frame.unwrap_or(0.0);
-    let take = match gst_duration.map(|d| d.nseconds() as f64 / 1e9) {
-        None => true,
-        Some(g) => (ours - g).abs() < 0.5 * g,
-    };
-    take.then(|| gst::ClockTime::from_nseconds((ours * 1e9).round() as u64))
-}
-
-/// Counts, languages and the first video and audio stream, for the typed columns.
-fn summarise(doc: &mut Document) {
-    for s in &doc.streams {
-        match s.kind.as_str() {
-            "video" => doc.video_streams += 1,
-            "audio" => doc.audio_streams += 1,
-            "subtitle" => doc.subtitle_streams += 1,
-            _ => doc.data_streams += 1,
-        }
-        let list = match s.kind.as_str() {
-            "audio" => &mut doc.audio_languages,
-            "subtitle" => &mut doc.subtitle_languages,
-            _ => continue,
-        };
-        if let Some(l) = &s.language
-            && !list.contains(l)
-        {
-            list.push(l.clone());
-        }
-    }
-    if let Some(v) = doc.streams.iter().find(|s| s.kind == "video") {
-        doc.video = Some(VideoSummary {
-            codec: Some(v.codec.clone()),
-            width: v.width,
-            height: v.height,
-            frame_rate: v.frame_rate,
-            hdr: v.hdr.clone(),
-            bit_depth: v.bit_depth,
-            interlaced: v.interlaced,
-        });
-    }
-    if let Some(a) = doc.streams.iter().find(|s| s.kind == "audio") {
-        doc.audio = Some(AudioSummary {
-            codec: Some(a.codec.clone()),
-            channels: a.channels,
-            sample_rate: a.sample_rate,
-            language: a.language.clone(),
-        });
-    }
-}
-
-fn gcd(a: i64, b: i64) -> i64 {
-    if b == 0 { a.abs() } else { gcd(b, a % b) }
-}
+use super::*;
 
 /// A stream's facts from its caps.
-fn stream(heard: &Heard, container: Option<&str>) -> Stream {
+pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     let caps = &heard.caps;
     let Some(s) = caps.structure(0) else {
         return Stream::default();
@@ -312,7 +152,7 @@ fn stream(heard: &Heard, container: Option<&str>) -> Stream {
 
 /// Interlacing the caps do not tell, read from the first picture: MPEG-2's
 /// picture coding extension, H.264's first slice.
-fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, out: &mut Stream) {
+pub(super) fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, out: &mut Stream) {
     if out.field_order.is_some() && out.field_order.as_deref() != Some("progressive") {
         return;
     }
@@ -360,7 +200,7 @@ fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, out: &mut Str
 
 /// The frame rate two frames' timestamps give, when it is one of the common
 /// rates to within a millisecond (ASF stamps in milliseconds).
-fn frame_rate_from_timestamps(heard: &Heard, out: &mut Stream) {
+pub(super) fn frame_rate_from_timestamps(heard: &Heard, out: &mut Stream) {
     let (Some(a), Some(b)) = (heard.first.as_ref().and_then(|f| f.pts()), heard.second_pts) else {
         return;
     };
@@ -390,7 +230,7 @@ fn frame_rate_from_timestamps(heard: &Heard, out: &mut Stream) {
 
 /// A stream's codec configuration: `codec_data`, or its stream headers one
 /// after another (FLAC, Vorbis, Theora).
-fn config_bytes(s: &gst::StructureRef) -> Option<Vec<u8>> {
+pub(super) fn config_bytes(s: &gst::StructureRef) -> Option<Vec<u8>> {
     if let Ok(b) = s.get::<gst::Buffer>("codec_data") {
         return b.map_readable().ok().map(|m| m.to_vec());
     }
@@ -403,7 +243,7 @@ fn config_bytes(s: &gst::StructureRef) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn audio(s: &gst::StructureRef, out: &mut Stream) {
+pub(super) fn audio(s: &gst::StructureRef, out: &mut Stream) {
     let get_int = |f: &str| s.get::<i32>(f).ok();
     out.channels = get_int("channels").filter(|&c| c > 0);
     out.sample_rate = get_int("rate").filter(|&r| r > 0);
@@ -440,35 +280,8 @@ fn audio(s: &gst::StructureRef, out: &mut Stream) {
     }
 }
 
-/// Tags GStreamer keeps on the stream that the document has fields for.
-fn apply_tags(s: &mut Stream, tags: Map<String, Value>, container: Option<&str>) {
-    let text = |k: &str| tags.get(k).and_then(Value::as_str).map(str::to_string);
-    if let Some((three, two)) = text("language_code")
-        .as_deref()
-        .and_then(|c| names::language(c, container))
-    {
-        s.language = Some(three);
-        s.language_iso639_1 = two;
-    }
-    s.title = text("title");
-    s.bitrate = tags
-        .get("bitrate")
-        .or_else(|| tags.get("nominal_bitrate"))
-        .and_then(Value::as_u64)
-        .filter(|&b| b > 0);
-    if let Some(o) = text("image_orientation")
-        && let Ok(deg) = o
-            .trim_start_matches("flip-")
-            .trim_start_matches("rotate-")
-            .parse::<u32>()
-    {
-        s.rotation = Some(deg);
-    }
-    s.tags = tags;
-}
-
 /// What the container's headers say of the stream that GStreamer does not.
-fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
+pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     // Stream ids end in the container's track number ("…/002").
     let number = id
         .rsplit('/')
@@ -516,7 +329,7 @@ fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     fill_frame_rate(s, t);
 }
 
-fn fill_frame_rate(s: &mut Stream, t: &super::headers::Track) {
+pub(super) fn fill_frame_rate(s: &mut Stream, t: &crate::probe::headers::Track) {
     if s.frame_rate.is_none()
         && let Some((n, d)) = t.frame_rate
     {
@@ -525,40 +338,7 @@ fn fill_frame_rate(s: &mut Stream, t: &super::headers::Track) {
     }
 }
 
-/// Chapters from the table of contents: its top entries, or the chapters of an edition.
-fn chapters(toc: &gst::Toc) -> Vec<Chapter> {
-    let mut entries: Vec<gst::TocEntry> = toc.entries().into_iter().collect();
-    if entries.len() == 1 && entries[0].entry_type() == gst::TocEntryType::Edition {
-        entries = entries[0].sub_entries().into_iter().collect();
-    }
-    entries
-        .iter()
-        .filter_map(|e| {
-            let (start, stop) = e.start_stop_times()?;
-            let title = e
-                .tags()
-                .and_then(|t| t.get::<gst::tags::Title>().map(|v| v.get().to_string()));
-            Some(Chapter {
-                start_s: start as f64 / 1e9,
-                end_s: (stop > start).then(|| stop as f64 / 1e9),
-                title,
-            })
-        })
-        .collect()
-}
-
-/// Caps as text without the bulky binary fields (codec headers).
-pub fn caps_text(caps: &gst::Caps) -> String {
-    let mut c = caps.copy();
-    if let Some(s) = c.make_mut().structure_mut(0) {
-        for f in ["codec_data", "streamheader"] {
-            s.remove_field(f);
-        }
-    }
-    c.to_string()
-}
-
-fn colorimetry(text: &str, out: &mut Stream) {
+pub(super) fn colorimetry(text: &str, out: &mut Stream) {
     use gstreamer_video::{VideoColorRange, VideoColorimetry, VideoTransferFunction};
     let Ok(c) = text.parse::<VideoColorimetry>() else {
         return;
@@ -632,7 +412,7 @@ pub fn content_light_level(text: &str) -> Option<ContentLightLevel> {
     })
 }
 
-fn channel_layout(channels: i32, mask: Option<u64>) -> Option<&'static str> {
+pub(super) fn channel_layout(channels: i32, mask: Option<u64>) -> Option<&'static str> {
     // GStreamer channel positions: FL=0x1 FR=0x2 FC=0x4 LFE1=0x8 RL=0x10 RR=0x20
     // SL=0x400... (GstAudioChannelPosition bits). Without a mask, the layouts
     // the AAC and AC-3 standards define for that many channels.
@@ -647,169 +427,5 @@ fn channel_layout(channels: i32, mask: Option<u64>) -> Option<&'static str> {
         (8, None) => Some("7.1"),
         (8, Some(m)) if m & 0xf == 0xf && m.count_ones() == 8 => Some("7.1"),
         _ => None,
-    }
-}
-
-/// Tags as a JSON object with `snake_case` keys; dates in UTC ISO-8601; binary
-/// values (cover art, attachments) taken out as [`Attachment`]s.
-fn tags_json(tags: &gst::TagList, container: bool) -> (Map<String, Value>, Vec<Attachment>) {
-    let mut out = Map::new();
-    let mut attachments = Vec::new();
-    for (name, values) in tags.iter_generic() {
-        let mut key = name.as_str().replace(['-', ' '], "_");
-        if container && key == "datetime" {
-            key = "creation_time".into();
-        }
-        let mut vals = Vec::new();
-        for v in values {
-            if let Ok(sample) = v.get::<gst::Sample>() {
-                if matches!(key.as_str(), "attachment" | "image" | "preview_image") {
-                    attachments.push(attachment(&sample, &key));
-                } else {
-                    // Private data (unknown atoms and the like): described by size.
-                    let kind = sample
-                        .caps()
-                        .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
-                        .unwrap_or_default();
-                    let bytes = sample.buffer().map(|b| b.size()).unwrap_or(0);
-                    vals.push(json!({ "binary": kind, "bytes": bytes }));
-                }
-            } else if let Some(j) = value_json(v) {
-                vals.push(j);
-            }
-        }
-        match vals.len() {
-            0 => {}
-            1 => {
-                out.insert(key, vals.into_iter().next().unwrap());
-            }
-            _ => {
-                out.insert(key, Value::Array(vals));
-            }
-        }
-    }
-    (out, attachments)
-}
-
-fn attachment(sample: &gst::Sample, tag: &str) -> Attachment {
-    let info = sample.info();
-    let field = |f: &str| info.and_then(|i| i.get::<String>(f).ok());
-    // The container's stated type first: the caps may come from type-finding
-    // the payload, which mistakes fonts for video.
-    let mime = field("mimetype").or_else(|| {
-        sample
-            .caps()
-            .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
-    });
-    let file_name = field("filename");
-    let cover = matches!(tag, "image" | "preview_image")
-        || file_name
-            .as_deref()
-            .is_some_and(|f| f.to_ascii_lowercase().starts_with("cover"));
-    Attachment {
-        file_name,
-        mime_type: mime,
-        size: sample.buffer().map(|b| b.size() as u64).unwrap_or(0),
-        cover,
-    }
-}
-
-fn value_json(v: &glib::SendValue) -> Option<Value> {
-    if let Ok(s) = v.get::<String>() {
-        return Some(json!(s));
-    }
-    if let Ok(x) = v.get::<u32>() {
-        return Some(json!(x));
-    }
-    if let Ok(x) = v.get::<i32>() {
-        return Some(json!(x));
-    }
-    if let Ok(x) = v.get::<u64>() {
-        return Some(json!(x));
-    }
-    if let Ok(x) = v.get::<i64>() {
-        return Some(json!(x));
-    }
-    if let Ok(x) = v.get::<f64>() {
-        return serde_json::Number::from_f64(x).map(Value::Number);
-    }
-    if let Ok(x) = v.get::<bool>() {
-        return Some(json!(x));
-    }
-    if let Ok(dt) = v.get::<gst::DateTime>() {
-        return datetime_json(&dt);
-    }
-    if let Ok(d) = v.get::<glib::Date>() {
-        return Some(json!(format!(
-            "{:04}-{:02}-{:02}",
-            d.year(),
-            glib::translate::IntoGlib::into_glib(d.month()),
-            d.day()
-        )));
-    }
-    None
-}
-
-pub(crate) fn datetime_json(dt: &gst::DateTime) -> Option<Value> {
-    // A date with a time of day becomes UTC; a bare date or year stays as written.
-    if dt.has_time()
-        && let Ok(g) = dt
-            .to_g_date_time()
-            .and_then(|g| g.to_utc().map_err(|_| glib::bool_error!("utc")))
-        && let Ok(s) = g.format("%Y-%m-%dT%H:%M:%SZ")
-    {
-        return Some(json!(s.as_str()));
-    }
-    dt.to_iso8601_string().ok().map(|s| json!(s.as_str()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_become_utc_and_bare_dates_stay() {
-        gst::init().unwrap();
-        let t = gst::DateTime::new(2.0, 2021, 6, 1, 10, 20, 30.0).unwrap();
-        assert_eq!(datetime_json(&t), Some(json!("2021-06-01T08:20:30Z")));
-        let d = gst::DateTime::from_ymd(2019, 3, 4).unwrap();
-        assert_eq!(datetime_json(&d), Some(json!("2019-03-04")));
-    }
-
-    #[test]
-    fn colorimetry_tells_hdr() {
-        gst::init().unwrap();
-        let mut s = Stream::default();
-        colorimetry("bt2100-pq", &mut s);
-        assert_eq!(s.hdr.as_deref(), Some("HDR10"));
-        assert_eq!(s.colorimetry.as_ref().unwrap()["transfer"], "smpte2084");
-        let mut s = Stream::default();
-        colorimetry("bt2100-hlg", &mut s);
-        assert_eq!(s.hdr.as_deref(), Some("HLG"));
-        let mut s = Stream::default();
-        colorimetry("bt709", &mut s);
-        assert!(s.hdr.is_none());
-        assert_eq!(s.colorimetry.as_ref().unwrap()["range"], "limited");
-    }
-
-    #[test]
-    fn hdr10_static_metadata() {
-        let m =
-            mastering_display("34000:16000:13250:34500:7500:3000:15635:16450:10000000:50").unwrap();
-        assert!((m.red[0] - 0.68).abs() < 1e-9 && (m.white_point[1] - 0.329).abs() < 1e-9);
-        assert!((m.max_luminance - 1000.0).abs() < 1e-9 && (m.min_luminance - 0.005).abs() < 1e-9);
-        assert_eq!(
-            content_light_level("1000:400"),
-            Some(ContentLightLevel {
-                max_cll: 1000,
-                max_fall: 400
-            })
-        );
-    }
-
-    #[test]
-    fn layouts_are_never_guessed_from_odd_masks() {
-        assert_eq!(channel_layout(6, Some(0x3f)), Some("5.1"));
-        assert_eq!(channel_layout(6, Some(0x1)), None);
     }
 }

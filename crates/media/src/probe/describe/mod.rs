@@ -1,0 +1,262 @@
+//! What a probe heard → the [`Document`]: caps, tags, the table of contents and
+//! the container's own headers, turned into ffprobe's names and units.
+//!
+//! Where GStreamer's caps and the bitstream disagree, the bitstream wins: an AAC
+//! stream's channel count and rate come from its AudioSpecificConfig
+//! (`codec_data`), not from the sample entry or track header, which muxers fill
+//! with defaults. Invariant: a field that cannot be told stays absent.
+
+mod stream;
+mod tags;
+
+pub use stream::{content_light_level, mastering_display};
+
+use gstreamer as gst;
+use gstreamer_pbutils as pbutils;
+
+use super::headers::Headers;
+use super::names;
+use mediadex_core::scan::document::{AudioSummary, Chapter, Document, VideoSummary};
+use stream::*;
+use tags::*;
+
+/// One elementary stream as the probe heard it before its first buffer.
+pub struct Heard {
+    pub id: String,
+    pub flags: gst::StreamFlags,
+    pub caps: gst::Caps,
+    pub tags: gst::TagList,
+    pub first: Option<gst::Buffer>,
+    /// The second buffer's timestamp, kept for video whose caps lack a rate.
+    pub second_pts: Option<gst::ClockTime>,
+}
+
+/// Describe a file from what its streams said. `container_caps` are the type
+/// finder's; `headers` what [`super::headers`] read.
+pub fn describe(
+    size: Option<u64>,
+    container_caps: Option<&gst::Caps>,
+    duration: Option<gst::ClockTime>,
+    mut streams: Vec<Heard>,
+    global: &gst::TagList,
+    toc: Option<&gst::Toc>,
+    headers: &Headers,
+) -> Document {
+    // Streams are announced in thread order; stream ids carry the container's track order.
+    streams.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut doc = Document::default();
+    if let Some(caps) = container_caps {
+        doc.container = names::container_name(caps);
+        doc.container_description =
+            Some(pbutils::functions::pb_utils_get_codec_description(caps).to_string());
+        doc.mime_type = caps.structure(0).map(|s| s.name().to_string());
+    }
+    let container = doc.container.clone();
+    doc.major_brand = headers.major_brand.clone();
+    doc.compatible_brands = headers.compatible_brands.clone();
+    doc.size = size;
+    let duration = mpeg_duration(duration, headers, &streams)
+        .or(duration)
+        .or_else(|| {
+            headers
+                .estimated_duration_s
+                .map(|d| gst::ClockTime::from_nseconds((d * 1e9).round() as u64))
+        });
+    if let Some(d) = duration.filter(|d| d.nseconds() > 0) {
+        doc.duration_ns = Some(d.nseconds());
+        let secs = d.nseconds() as f64 / 1e9;
+        doc.duration_s = Some(secs);
+        doc.bitrate = size.map(|s| ((s as f64) * 8.0 / secs).round() as u64);
+    }
+    if let Some(declared) = headers.declared_size {
+        doc.truncated = true;
+        doc.declared_size = Some(declared);
+        doc.missing_bytes = size.map(|s| declared.saturating_sub(s));
+    }
+    let (tags, mut attachments) = tags_json(global, true);
+    doc.tags = tags;
+    for heard in &streams {
+        let mut s = stream(heard, container.as_deref());
+        let (stream_tags, more) = tags_json(&heard.tags, false);
+        attachments.extend(more);
+        apply_tags(&mut s, stream_tags, container.as_deref());
+        apply_headers(&mut s, &heard.id, headers);
+        doc.streams.push(s);
+    }
+    doc.attachments = attachments;
+    if let Some(toc) = toc {
+        doc.chapters = chapters(toc);
+    }
+    if doc.chapters.is_empty() {
+        // MP4: Nero chapters state starts only; each ends where the next starts.
+        let starts = &headers.chapters;
+        doc.chapters = starts
+            .iter()
+            .enumerate()
+            .map(|(i, (start, title))| Chapter {
+                start_s: *start,
+                end_s: starts.get(i + 1).map(|n| n.0).or(doc.duration_s),
+                title: title.clone(),
+            })
+            .collect();
+    }
+    summarise(&mut doc);
+    doc
+}
+
+/// MPEG-TS and -PS: the span of presentation timestamps plus one video frame,
+/// as ffprobe estimates the duration. Used where GStreamer has none (short
+/// transport streams) or strays from it by less than half (program streams,
+/// whose duration GStreamer estimates from the mux rate); a span far from
+/// GStreamer's means a timestamp reset, and GStreamer's stands.
+pub(super) fn mpeg_duration(
+    gst_duration: Option<gst::ClockTime>,
+    headers: &Headers,
+    streams: &[Heard],
+) -> Option<gst::ClockTime> {
+    let span = headers.pts_span_s.filter(|&s| s > 0.0)?;
+    let frame = streams.iter().find_map(|h| {
+        let s = h.caps.structure(0)?;
+        let fr = s.get::<gst::Fraction>("framerate").ok()?;
+        (s.name().starts_with("video/") && fr.numer() > 0)
+            .then(|| fr.denom() as f64 / fr.numer() as f64)
+    });
+    let ours = span + frame.unwrap_or(0.0);
+    let take = match gst_duration.map(|d| d.nseconds() as f64 / 1e9) {
+        None => true,
+        Some(g) => (ours - g).abs() < 0.5 * g,
+    };
+    take.then(|| gst::ClockTime::from_nseconds((ours * 1e9).round() as u64))
+}
+
+/// Counts, languages and the first video and audio stream, for the typed columns.
+pub(super) fn summarise(doc: &mut Document) {
+    for s in &doc.streams {
+        match s.kind.as_str() {
+            "video" => doc.video_streams += 1,
+            "audio" => doc.audio_streams += 1,
+            "subtitle" => doc.subtitle_streams += 1,
+            _ => doc.data_streams += 1,
+        }
+        let list = match s.kind.as_str() {
+            "audio" => &mut doc.audio_languages,
+            "subtitle" => &mut doc.subtitle_languages,
+            _ => continue,
+        };
+        if let Some(l) = &s.language
+            && !list.contains(l)
+        {
+            list.push(l.clone());
+        }
+    }
+    if let Some(v) = doc.streams.iter().find(|s| s.kind == "video") {
+        doc.video = Some(VideoSummary {
+            codec: Some(v.codec.clone()),
+            width: v.width,
+            height: v.height,
+            frame_rate: v.frame_rate,
+            hdr: v.hdr.clone(),
+            bit_depth: v.bit_depth,
+            interlaced: v.interlaced,
+        });
+    }
+    if let Some(a) = doc.streams.iter().find(|s| s.kind == "audio") {
+        doc.audio = Some(AudioSummary {
+            codec: Some(a.codec.clone()),
+            channels: a.channels,
+            sample_rate: a.sample_rate,
+            language: a.language.clone(),
+        });
+    }
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 { a.abs() } else { gcd(b, a % b) }
+}
+
+/// Chapters from the table of contents: its top entries, or the chapters of an edition.
+pub(super) fn chapters(toc: &gst::Toc) -> Vec<Chapter> {
+    let mut entries: Vec<gst::TocEntry> = toc.entries().into_iter().collect();
+    if entries.len() == 1 && entries[0].entry_type() == gst::TocEntryType::Edition {
+        entries = entries[0].sub_entries().into_iter().collect();
+    }
+    entries
+        .iter()
+        .filter_map(|e| {
+            let (start, stop) = e.start_stop_times()?;
+            let title = e
+                .tags()
+                .and_then(|t| t.get::<gst::tags::Title>().map(|v| v.get().to_string()));
+            Some(Chapter {
+                start_s: start as f64 / 1e9,
+                end_s: (stop > start).then(|| stop as f64 / 1e9),
+                title,
+            })
+        })
+        .collect()
+}
+
+/// Caps as text without the bulky binary fields (codec headers).
+pub fn caps_text(caps: &gst::Caps) -> String {
+    let mut c = caps.copy();
+    if let Some(s) = c.make_mut().structure_mut(0) {
+        for f in ["codec_data", "streamheader"] {
+            s.remove_field(f);
+        }
+    }
+    c.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tags::datetime_json;
+    use super::*;
+    use mediadex_core::scan::document::{ContentLightLevel, Stream};
+    use serde_json::json;
+
+    #[test]
+    fn dates_become_utc_and_bare_dates_stay() {
+        gst::init().unwrap();
+        let t = gst::DateTime::new(2.0, 2021, 6, 1, 10, 20, 30.0).unwrap();
+        assert_eq!(datetime_json(&t), Some(json!("2021-06-01T08:20:30Z")));
+        let d = gst::DateTime::from_ymd(2019, 3, 4).unwrap();
+        assert_eq!(datetime_json(&d), Some(json!("2019-03-04")));
+    }
+
+    #[test]
+    fn colorimetry_tells_hdr() {
+        gst::init().unwrap();
+        let mut s = Stream::default();
+        colorimetry("bt2100-pq", &mut s);
+        assert_eq!(s.hdr.as_deref(), Some("HDR10"));
+        assert_eq!(s.colorimetry.as_ref().unwrap()["transfer"], "smpte2084");
+        let mut s = Stream::default();
+        colorimetry("bt2100-hlg", &mut s);
+        assert_eq!(s.hdr.as_deref(), Some("HLG"));
+        let mut s = Stream::default();
+        colorimetry("bt709", &mut s);
+        assert!(s.hdr.is_none());
+        assert_eq!(s.colorimetry.as_ref().unwrap()["range"], "limited");
+    }
+
+    #[test]
+    fn hdr10_static_metadata() {
+        let m =
+            mastering_display("34000:16000:13250:34500:7500:3000:15635:16450:10000000:50").unwrap();
+        assert!((m.red[0] - 0.68).abs() < 1e-9 && (m.white_point[1] - 0.329).abs() < 1e-9);
+        assert!((m.max_luminance - 1000.0).abs() < 1e-9 && (m.min_luminance - 0.005).abs() < 1e-9);
+        assert_eq!(
+            content_light_level("1000:400"),
+            Some(ContentLightLevel {
+                max_cll: 1000,
+                max_fall: 400
+            })
+        );
+    }
+
+    #[test]
+    fn layouts_are_never_guessed_from_odd_masks() {
+        assert_eq!(channel_layout(6, Some(0x3f)), Some("5.1"));
+        assert_eq!(channel_layout(6, Some(0x1)), None);
+    }
+}
