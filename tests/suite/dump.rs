@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::testenv::catalogs::{
     crafted_dump, doc, header, hex_of, load_text, media_line, populated, report_json,
 };
-use crate::testenv::media::copy_into;
+use crate::testenv::fixtures::copy_into;
 use crate::testenv::{HOST, TestEnv, stderr, stdout};
 
 fn dump_to(env: &TestEnv, name: &str) -> PathBuf {

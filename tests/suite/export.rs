@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::testenv::catalogs::{crafted_dump, doc, header, load_text, media_line, populated};
-use crate::testenv::media::copy_into;
+use crate::testenv::fixtures::copy_into;
 use crate::testenv::{HOST, TestEnv, stderr, stdout};
 
 fn export(env: &TestEnv, out: &Path, extra: &[&str]) -> Output {

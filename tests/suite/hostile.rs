@@ -12,7 +12,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::Value;
 
-use crate::testenv::media::{cache_dir, copy_into, make};
+use crate::testenv::fixtures::{cache_dir, copy_into, make};
 use crate::testenv::{TestEnv, stderr};
 
 mod disk_full;

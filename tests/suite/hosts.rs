@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::testenv::media::copy_into;
+use crate::testenv::fixtures::copy_into;
 use crate::testenv::{TestEnv, stderr};
 
 /// A Python with DuckDB in a venv under the target dir, made on first use

@@ -9,7 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use super::unprivileged::{chown_nobody, open_env_dir, run_as_nobody, set_mode};
-use crate::testenv::media::copy_into;
+use crate::testenv::fixtures::copy_into;
 use crate::testenv::{TestEnv, stderr};
 
 const FILES: &[&str] = &["vp8.webm", "h264-aac.mp4", "hevc-flac.mkv"];

@@ -10,7 +10,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::hostile::{many_files, worker_pids};
-use crate::testenv::media::cache_dir;
+use crate::testenv::fixtures::cache_dir;
 use crate::testenv::{TestEnv, stderr};
 
 /// SIGKILL every probe worker of `child` once it has lived `age`, by pid, until

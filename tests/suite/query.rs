@@ -1,6 +1,6 @@
 //! `query`: every output format parsed back; writes refused with the catalog unchanged.
 
-use crate::testenv::media::copy_into;
+use crate::testenv::fixtures::copy_into;
 use crate::testenv::{TestEnv, stderr, stdout};
 
 fn scanned() -> TestEnv {

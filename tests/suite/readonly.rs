@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::unprivileged::{chown_nobody, open_env_dir, run_as_nobody};
-use crate::testenv::media::copy_into;
+use crate::testenv::fixtures::copy_into;
 use crate::testenv::{TestEnv, stderr, stdout};
 
 /// Run every read-only verb as user 65534 against `db`; returns the stderr of

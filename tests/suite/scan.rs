@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::testenv::media::{copy_into, fixtures};
+use crate::testenv::fixtures::{copy_into, fixtures};
 use crate::testenv::{HOST, TestEnv, stderr};
 
 fn approx(a: f64, b: f64, tol: f64) -> bool {
@@ -304,7 +304,7 @@ fn container_tags_are_kept_with_utc_creation_time() {
         t.add::<gst::tags::DateTime>(&when, gst::TagMergeMode::Replace);
     }
     for (name, mux) in [("tagged.mkv", "matroskamux"), ("tagged.mp4", "mp4mux")] {
-        crate::testenv::media::make_tagged(
+        crate::testenv::fixtures::make_tagged(
             &format!(
                 "videotestsrc num-buffers=10 ! video/x-raw,width=160,height=120,framerate=10/1 ! x264enc ! h264parse ! {mux} name=mux ! filesink location={{out}}"
             ),
@@ -338,7 +338,7 @@ fn exclude_globs_and_extra_extensions() {
     std::fs::create_dir(&trash).unwrap();
     copy_into(&trash, &["vp8.webm"]);
     std::fs::copy(env.lib.join("vp8.webm"), env.lib.join("partial.webm.part")).unwrap();
-    crate::testenv::media::make(
+    crate::testenv::fixtures::make(
         "audiotestsrc num-buffers=20 ! audioconvert ! lamemp3enc ! mpegaudioparse ! filesink location={out}",
         &env.lib.join("song.mp3"),
     );

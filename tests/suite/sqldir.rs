@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::testenv::media::copy_into;
+use crate::testenv::fixtures::copy_into;
 use crate::testenv::{TestEnv, stderr, stdout};
 
 const GOOD: &str =

@@ -6,7 +6,7 @@
 
 use std::process::Command;
 
-use crate::testenv::media::copy_into;
+use crate::testenv::fixtures::copy_into;
 use crate::testenv::{TestEnv, stderr, stdout};
 
 const LONG: &str = "/srv/media/Television/Some Long Series Name (2009)/Season 01/Some Long Series Name - S01E01 - Pilot.mkv";

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::testenv::catalogs::*;
-use crate::testenv::media::copy_into;
+use crate::testenv::fixtures::copy_into;
 use crate::testenv::{TestEnv, stderr};
 
 /// The index of the last media line of a dump.

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::media::copy_into;
+use super::fixtures::copy_into;
 use super::{HOST, TestEnv, stderr, stdout};
 
 /// The trailer of dump `text` (header line first, no trailer yet), computed

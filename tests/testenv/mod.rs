@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 pub mod catalogs;
-pub mod media;
+pub mod fixtures;
 pub mod truth;
 
 use std::path::{Path, PathBuf};
