@@ -16,19 +16,32 @@ use super::{Context, exit};
 use crate::cli::RepairArgs;
 use mediadex_core::audio::levels::DEFAULT_SILENCE_DB;
 use mediadex_core::audio::wav::{self, RepairMode, WavError};
-use mediadex_core::catalog::{Catalog, recordings};
+use mediadex_core::catalog::Catalog;
+use mediadex_core::catalog::recordings::{self, RecordingStatus};
 use mediadex_core::util;
+
+/// What `repair` did with one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum RepairResult {
+    /// Its header now covers every whole frame on disk.
+    Repaired,
+    /// Nothing to fix.
+    Ok,
+    /// Still being recorded by another process: left alone.
+    Live,
+    Failed,
+}
 
 #[derive(Debug, Serialize)]
 struct Outcome {
     path: String,
-    /// `repaired`, `ok` (nothing to fix), `live` (still being recorded), `failed`.
-    result: &'static str,
+    result: RepairResult,
     frames: Option<u64>,
     header_frames: Option<u64>,
     seconds: Option<f64>,
     /// The catalog status afterwards (when the file has a row).
-    status: Option<String>,
+    status: Option<RecordingStatus>,
     error: Option<String>,
 }
 
@@ -73,7 +86,10 @@ pub fn run(ctx: &Context, args: RepairArgs) -> anyhow::Result<ExitCode> {
     for (path, row) in targets {
         results.push(repair_one(cat.as_mut(), &path, row.as_ref()));
     }
-    let failed = results.iter().filter(|r| r.result == "failed").count();
+    let failed = results
+        .iter()
+        .filter(|r| r.result == RepairResult::Failed)
+        .count();
     if args.json {
         let mut so = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut so, &results)?;
@@ -105,7 +121,7 @@ pub fn run(ctx: &Context, args: RepairArgs) -> anyhow::Result<ExitCode> {
 
 fn describe(o: &Outcome) -> String {
     match o.result {
-        "repaired" => format!(
+        RepairResult::Repaired => format!(
             "mediadex: {}: repaired, {} frames ({}), header had {}{}",
             o.path,
             o.frames.unwrap_or(0),
@@ -116,7 +132,7 @@ fn describe(o: &Outcome) -> String {
                 .map(|s| format!("; catalog status {s}"))
                 .unwrap_or_default()
         ),
-        "ok" => format!(
+        RepairResult::Ok => format!(
             "mediadex: {}: already valid, {} frames{}",
             o.path,
             o.frames.unwrap_or(0),
@@ -125,11 +141,11 @@ fn describe(o: &Outcome) -> String {
                 .map(|s| format!("; catalog status {s}"))
                 .unwrap_or_default()
         ),
-        "live" => format!(
+        RepairResult::Live => format!(
             "mediadex: {}: still being recorded by another process; left alone",
             o.path
         ),
-        _ => format!(
+        RepairResult::Failed => format!(
             "mediadex: {}: failed: {}",
             o.path,
             o.error.as_deref().unwrap_or("?")
@@ -145,11 +161,11 @@ fn repair_one(
     let display = util::display_path(path);
     let mut out = Outcome {
         path: display.clone(),
-        result: "failed",
+        result: RepairResult::Failed,
         frames: None,
         header_frames: None,
         seconds: None,
-        status: row.map(|r| r.status.clone()),
+        status: row.map(|r| r.status),
         error: None,
     };
     // Our own recordings have their data chunk last, so every byte after the
@@ -170,14 +186,14 @@ fn repair_one(
     let r = match repaired {
         Ok(r) => r,
         Err(WavError::Busy { .. }) => {
-            out.result = "live";
+            out.result = RepairResult::Live;
             return out;
         }
         Err(e) => {
             out.error = Some(e.to_string());
             // A recording that cannot be recovered is marked failed, with the reason.
             if let (Some(cat), Some(row)) = (cat, row)
-                && row.status == "recording"
+                && row.status == RecordingStatus::Recording
             {
                 let mut doc = row.doc.clone();
                 set(&mut doc, "error", json!(e.to_string()));
@@ -192,7 +208,7 @@ fn repair_one(
                     &mut cat.conn,
                     row.id,
                     &recordings::Progress {
-                        status: "failed",
+                        status: RecordingStatus::Failed,
                         ended_at: Some(&now),
                         frames: row.frames.max(0) as u64,
                         seconds: row.seconds,
@@ -201,20 +217,24 @@ fn repair_one(
                 ) {
                     out.error = Some(format!("{e}; and could not update the catalog: {ce}"));
                 } else {
-                    out.status = Some("failed".into());
+                    out.status = Some(RecordingStatus::Failed);
                 }
             }
             return out;
         }
     };
-    out.result = if r.changed { "repaired" } else { "ok" };
+    out.result = if r.changed {
+        RepairResult::Repaired
+    } else {
+        RepairResult::Ok
+    };
     out.frames = Some(r.frames);
     out.header_frames = Some(r.header_frames);
     let seconds = r.frames as f64 / r.rate.max(1) as f64;
     out.seconds = Some(seconds);
 
     if let (Some(cat), Some(row)) = (cat, row)
-        && (row.status == "recording" || r.changed)
+        && (row.status == RecordingStatus::Recording || r.changed)
     {
         let mut doc = row.doc.clone();
         let threshold = doc["levels"]["silence_threshold_dbfs"]
@@ -228,7 +248,7 @@ fn repair_one(
         set(&mut doc, "frames", json!(r.frames));
         set(&mut doc, "seconds", json!(seconds));
         set(&mut doc, "checkpoint_frames", json!(r.frames));
-        if row.status == "recording" {
+        if row.status == RecordingStatus::Recording {
             set(&mut doc, "end_reason", json!("crashed"));
         }
         set(
@@ -247,16 +267,16 @@ fn repair_one(
             &mut cat.conn,
             row.id,
             &recordings::Progress {
-                status: "recovered",
+                status: RecordingStatus::Recovered,
                 ended_at: Some(&now),
                 frames: r.frames,
                 seconds,
                 doc: &doc,
             },
         ) {
-            Ok(()) => out.status = Some("recovered".into()),
+            Ok(()) => out.status = Some(RecordingStatus::Recovered),
             Err(e) => {
-                out.result = "failed";
+                out.result = RepairResult::Failed;
                 out.error = Some(format!(
                     "the file was repaired but the catalog could not be updated: {e}"
                 ));

@@ -283,7 +283,7 @@ impl Observer for CatalogObserver {
             &recordings::NewRecording {
                 host: &self.host,
                 path_bytes: path,
-                status: p.status.as_str(),
+                status: p.status,
                 device: Some(&p.device),
                 started_at: &p.started_at,
                 rate: p.rate,
@@ -312,7 +312,7 @@ impl Observer for CatalogObserver {
             &mut self.cat.conn,
             id,
             &recordings::Progress {
-                status: p.status.as_str(),
+                status: p.status,
                 ended_at: p.ended_at.as_deref(),
                 frames: p.frames,
                 seconds: p.seconds(),

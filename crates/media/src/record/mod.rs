@@ -142,7 +142,7 @@ pub fn record(
     };
     let first_state = session.part(
         &empty(1, &opts.out),
-        PartStatus::Recording,
+        RecordingStatus::Recording,
         None,
         &Counters::read(&shared),
         &errors,
@@ -191,16 +191,16 @@ pub fn record(
         let c = Counters::read(&shared);
         match ev {
             WriterEvent::Checkpoint(p) => {
-                obs.part_updated(&session.part(&p, PartStatus::Recording, None, &c, errors))
+                obs.part_updated(&session.part(&p, RecordingStatus::Recording, None, &c, errors))
             }
             WriterEvent::PartDone(p) => {
-                obs.part_updated(&session.part(&p, PartStatus::Complete, None, &c, errors))
+                obs.part_updated(&session.part(&p, RecordingStatus::Complete, None, &c, errors))
             }
             WriterEvent::SyncFailed(msg) => return Some(msg),
             WriterEvent::PartStarted { index, path } => {
                 let st = session.part(
                     &empty(index, &path),
-                    PartStatus::Recording,
+                    RecordingStatus::Recording,
                     None,
                     &c,
                     errors,
@@ -296,9 +296,9 @@ pub fn record(
         limit.is_some_and(|l| outcome.total_frames >= l),
     );
     let status = if end.is_failure() {
-        PartStatus::Failed
+        RecordingStatus::Failed
     } else {
-        PartStatus::Complete
+        RecordingStatus::Complete
     };
     let c = Counters::read(&shared);
     let last = session.part(&outcome.last, status, Some(&end), &c, &errors);
@@ -318,7 +318,7 @@ pub fn record(
                 PartState {
                     index: i,
                     path,
-                    status: PartStatus::Complete,
+                    status: RecordingStatus::Complete,
                     frames,
                     ended_at: None,
                     doc: Value::Null,

@@ -55,12 +55,12 @@ impl Session {
     pub(super) fn part(
         &self,
         p: &PartProgress,
-        status: PartStatus,
+        status: RecordingStatus,
         end: Option<&EndReason>,
         c: &Counters,
         errors: &[String],
     ) -> PartState {
-        let ended_at = (status != PartStatus::Recording).then(util::now_utc);
+        let ended_at = (status != RecordingStatus::Recording).then(util::now_utc);
         let mut doc = json!({
             "label": self.label,
             "device": {

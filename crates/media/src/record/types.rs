@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::device::{DeviceError, Wanted};
@@ -96,31 +95,15 @@ impl Options {
     }
 }
 
-/// Catalog status of a part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PartStatus {
-    Recording,
-    Complete,
-    Failed,
-}
-
-impl PartStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PartStatus::Recording => "recording",
-            PartStatus::Complete => "complete",
-            PartStatus::Failed => "failed",
-        }
-    }
-}
+/// A part's status is its catalog row's.
+pub use mediadex_core::catalog::recordings::RecordingStatus;
 
 /// Everything the catalog stores about one part file.
 #[derive(Debug, Clone)]
 pub struct PartState {
     pub index: u32,
     pub path: PathBuf,
-    pub status: PartStatus,
+    pub status: RecordingStatus,
     pub device: String,
     pub started_at: String,
     pub ended_at: Option<String>,
