@@ -16,7 +16,7 @@ use gstreamer_pbutils as pbutils;
 
 use super::describe::caps_text;
 use super::names;
-use super::state::{Shared, State};
+use super::state::{Findings, Watch};
 
 /// Demuxers and parsers: caps one of these can take are not yet "parsed enough".
 fn splitters() -> &'static Vec<gst::ElementFactory> {
@@ -87,21 +87,21 @@ fn keep_plugging(pad: &gst::Pad, caps: &gst::Caps) -> bool {
 /// What the signal handlers of one probe need: weak, so nothing keeps the
 /// pipeline or the shared state alive in a reference cycle.
 #[derive(Clone)]
-pub(super) struct Ctx {
+pub(super) struct Handlers {
     pub(super) pipeline: glib::WeakRef<gst::Pipeline>,
-    pub(super) shared: std::sync::Weak<Shared>,
+    pub(super) shared: std::sync::Weak<Watch>,
 }
 
-impl Ctx {
-    pub(super) fn new(pipeline: &gst::Pipeline, shared: &Arc<Shared>) -> Ctx {
-        Ctx {
+impl Handlers {
+    pub(super) fn new(pipeline: &gst::Pipeline, shared: &Arc<Watch>) -> Handlers {
+        Handlers {
             pipeline: pipeline.downgrade(),
             shared: Arc::downgrade(shared),
         }
     }
 
-    /// [`Shared::update`], while the probe lasts.
-    pub(super) fn update(&self, f: impl FnOnce(&mut State)) {
+    /// [`Watch::update`], while the probe lasts.
+    pub(super) fn update(&self, f: impl FnOnce(&mut Findings)) {
         if let Some(shared) = self.shared.upgrade() {
             shared.update(f);
         }

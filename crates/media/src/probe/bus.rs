@@ -12,12 +12,12 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_pbutils as pbutils;
 
-use super::state::Shared;
+use super::state::Watch;
 
 /// Errors, missing plugins and global tags from the bus, handled on the thread
 /// that posts them and then dropped: nothing queues on the bus, so no wakeup file
 /// descriptor is written, polled and read for every message of every file.
-pub(super) fn watch(pipeline: &gst::Pipeline, shared: &Arc<Shared>) {
+pub(super) fn watch(pipeline: &gst::Pipeline, shared: &Arc<Watch>) {
     let bus = pipeline.bus().expect("pipeline has a bus");
     let shared = Arc::downgrade(shared);
     bus.set_sync_handler(move |_, msg| {

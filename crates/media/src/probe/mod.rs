@@ -32,10 +32,10 @@ mod state;
 mod stream_end;
 mod wait;
 
-use autoplug::Ctx;
+use autoplug::Handlers;
 use describe::{Heard, describe};
 use mediadex_core::scan::document::Document;
-use state::Shared;
+use state::Watch;
 
 use gstreamer as gst;
 use gstreamer::glib;
@@ -94,9 +94,9 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
         return Probe::failed(Status::Error, format!("cannot open {uri}: {e}"));
     }
     let pipeline = gst::Pipeline::new();
-    let shared: Arc<Shared> = Arc::default();
+    let shared: Arc<Watch> = Arc::default();
     {
-        let ctx = Ctx::new(&pipeline, &shared);
+        let ctx = Handlers::new(&pipeline, &shared);
         typefind.connect("have-type", false, move |args| {
             let element = args[0].get::<gst::Element>().ok()?;
             let caps = args[2].get::<gst::Caps>().ok()?;

@@ -2,7 +2,7 @@
 //! that waits on it: per stream its id, caps, tags and first buffer, plus the
 //! counts that say when the probe is over.
 //!
-//! Invariants: every change goes through [`Shared::update`], which wakes the
+//! Invariants: every change goes through [`Watch::update`], which wakes the
 //! probe thread once, on the first change that finishes or fails the probe; a
 //! stream's description is frozen once it is `done` (later caps and tags are
 //! not kept).
@@ -13,14 +13,14 @@ use gstreamer as gst;
 
 /// What the streaming threads have found so far; the probe thread waits on it.
 #[derive(Default)]
-pub(super) struct Shared {
-    pub(super) state: Mutex<State>,
+pub(super) struct Watch {
+    pub(super) state: Mutex<Findings>,
     pub(super) cvar: std::sync::Condvar,
 }
 
-/// The probe's findings and counts, under [`Shared`]'s lock.
+/// The probe's findings and counts, under [`Watch`]'s lock.
 #[derive(Default)]
-pub(super) struct State {
+pub(super) struct Findings {
     /// The type finder's caps, set once the container's demuxer is plugged.
     pub(super) container: Option<gst::Caps>,
     /// Demuxers that have not yet said `no-more-pads`.
@@ -80,14 +80,14 @@ impl Stream {
     }
 }
 
-impl Shared {
-    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+impl Watch {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, Findings> {
         self.state.lock().unwrap()
     }
 
     /// Change the state under the lock; the first change that finishes or fails
     /// the probe wakes the probe thread (once: later changes cost no syscall).
-    pub(super) fn update<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+    pub(super) fn update<R>(&self, f: impl FnOnce(&mut Findings) -> R) -> R {
         let mut st = self.lock();
         let r = f(&mut st);
         if !st.woken && (st.finished() || st.error.is_some()) {
@@ -98,7 +98,7 @@ impl Shared {
     }
 }
 
-impl State {
+impl Findings {
     /// Every demuxer has announced all its streams and every stream has data;
     /// or every stream has ended, whether or not its demuxer said `no-more-pads`.
     pub(super) fn finished(&self) -> bool {

@@ -12,10 +12,10 @@
 use gstreamer as gst;
 use gstreamer::prelude::*;
 
-use super::autoplug::Ctx;
-use super::state::{Shared, Stream};
+use super::autoplug::Handlers;
+use super::state::{Stream, Watch};
 
-impl Ctx {
+impl Handlers {
     /// End the stream coming out of `upstream` in a pad of ours.
     pub(super) fn end_stream(&self, upstream: &gst::Pad) {
         let Some(shared) = self.shared.upgrade() else {
@@ -107,7 +107,7 @@ impl Ctx {
 }
 
 /// Keep what a stream says before its first buffer: its id, caps and tags.
-fn stream_event(shared: &Shared, index: usize, event: &gst::Event) {
+fn stream_event(shared: &Watch, index: usize, event: &gst::Event) {
     shared.update(|st| {
         let Some(s) = st.streams.get_mut(index) else {
             return;
@@ -153,13 +153,13 @@ mod tests {
     use crate::probe::init;
 
     /// A stream end of a probe, fed by a pad of the test's own.
-    fn stream_end() -> (gst::Pipeline, Arc<Shared>, gst::Pad) {
+    fn stream_end() -> (gst::Pipeline, Arc<Watch>, gst::Pad) {
         init().unwrap();
         let pipeline = gst::Pipeline::new();
-        let shared: Arc<Shared> = Arc::default();
+        let shared: Arc<Watch> = Arc::default();
         let src = gst::Pad::builder(gst::PadDirection::Src).build();
         src.set_active(true).unwrap();
-        Ctx::new(&pipeline, &shared).end_stream(&src);
+        Handlers::new(&pipeline, &shared).end_stream(&src);
         (pipeline, shared, src)
     }
 

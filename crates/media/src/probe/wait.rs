@@ -12,13 +12,13 @@ use gstreamer::prelude::*;
 use mediadex_core::catalog::files::Status;
 
 use super::Probe;
-use super::state::Shared;
+use super::state::Watch;
 
 /// Start the pipeline and wait until every stream has spoken, an error, or the
 /// deadline; Err carries the failed probe.
 pub(super) fn run(
     pipeline: &gst::Pipeline,
-    shared: &Shared,
+    shared: &Watch,
     timeout: Duration,
     started: Instant,
 ) -> Result<(), Probe> {

@@ -53,7 +53,7 @@ pub const STALL_HOOK_ENV: &str = "MEDIADEX_TEST_WRITER_STALL_MS";
 
 /// Counters shared by the callback, the writer and the main thread.
 #[derive(Debug)]
-pub struct Shared {
+pub struct CaptureState {
     /// Device frames taken in (kept or lost), up to the limit.
     pub position: AtomicU64,
     /// Frames replaced by silence, for any reason.
@@ -81,9 +81,9 @@ pub struct Shared {
     pub meter: Box<[AtomicU32]>,
 }
 
-impl Shared {
-    pub fn new(channels: u16) -> Arc<Shared> {
-        Arc::new(Shared {
+impl CaptureState {
+    pub fn new(channels: u16) -> Arc<CaptureState> {
+        Arc::new(CaptureState {
             position: AtomicU64::new(0),
             lost_frames: AtomicU64::new(0),
             overruns: AtomicU64::new(0),
@@ -165,11 +165,16 @@ pub struct Capture {
     pushed: u64,
     pending: Option<Gap>,
     done: bool,
-    shared: Arc<Shared>,
+    shared: Arc<CaptureState>,
 }
 
 /// Rings for `ring_frames` frames of `channels` channels, and the two ends.
-pub fn rings(channels: u16, ring_frames: usize, limit: Option<u64>, shared: Arc<Shared>) -> Rings {
+pub fn rings(
+    channels: u16,
+    ring_frames: usize,
+    limit: Option<u64>,
+    shared: Arc<CaptureState>,
+) -> Rings {
     let ch = channels.max(1) as usize;
     let (sp, sc) = rtrb::RingBuffer::new(ring_frames.max(1) * ch);
     let (gp, gc) = rtrb::RingBuffer::new(GAP_MARKERS);
@@ -301,7 +306,7 @@ impl Capture {
 }
 
 /// The stream error callback: count, flag a vanished device, hand the error on.
-pub fn on_error(shared: &Shared, errors: &mut rtrb::Producer<cpal::Error>, err: cpal::Error) {
+pub fn on_error(shared: &CaptureState, errors: &mut rtrb::Producer<cpal::Error>, err: cpal::Error) {
     match err.kind() {
         cpal::ErrorKind::Xrun => {
             shared.xruns.fetch_add(1, Ordering::Relaxed);
@@ -325,7 +330,7 @@ fn build<T>(
     config: StreamConfig,
     mut capture: Capture,
     mut errors: rtrb::Producer<cpal::Error>,
-    shared: Arc<Shared>,
+    shared: Arc<CaptureState>,
 ) -> Result<cpal::Stream, cpal::Error>
 where
     T: SizedSample,
@@ -355,7 +360,7 @@ pub fn build_stream(
     sample_format: SampleFormat,
     capture: Capture,
     errors: rtrb::Producer<cpal::Error>,
-    shared: Arc<Shared>,
+    shared: Arc<CaptureState>,
 ) -> Result<cpal::Stream, cpal::Error> {
     use SampleFormat as F;
     match sample_format {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::capture::Shared;
+use super::capture::CaptureState;
 use super::device::{self, Chosen, InputDevice};
 use super::*;
 
@@ -11,7 +11,7 @@ pub(super) struct Opened {
     pub(super) chosen: Chosen,
     pub(super) native: Option<Vec<cpal::SampleFormat>>,
     pub(super) stream: cpal::Stream,
-    pub(super) shared: std::sync::Arc<Shared>,
+    pub(super) shared: std::sync::Arc<CaptureState>,
     pub(super) drain: capture::Drain,
     pub(super) error_rx: rtrb::Consumer<cpal::Error>,
     pub(super) ring_frames: u64,
@@ -28,7 +28,7 @@ pub(super) fn open(dev: &InputDevice, opts: &Options) -> Result<Opened, RecordEr
     let attempt = |chosen: Chosen| -> Result<Opened, cpal::Error> {
         let limit = opts.duration.map(|d| frames_for(d, chosen.rate));
         let ring_frames = ring_frames_for(opts.buffer, chosen.rate);
-        let shared = Shared::new(chosen.channels);
+        let shared = CaptureState::new(chosen.channels);
         let rings = capture::rings(chosen.channels, ring_frames as usize, limit, shared.clone());
         let config = cpal::StreamConfig {
             channels: chosen.channels,

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::capture::Shared;
+use super::capture::CaptureState;
 use super::device::{Chosen, InputDevice};
 use super::writer::PartProgress;
 use super::*;
@@ -39,7 +39,7 @@ pub(super) struct Counters {
 }
 
 impl Counters {
-    pub(super) fn read(s: &Shared) -> Counters {
+    pub(super) fn read(s: &CaptureState) -> Counters {
         Counters {
             lost_frames: s.lost_frames.load(Ordering::Acquire),
             overruns: s.overruns.load(Ordering::Relaxed),

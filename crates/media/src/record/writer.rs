@@ -71,7 +71,7 @@ pub struct Sink {
     pub frames_per_part: u64,
     pub overwrite: bool,
     pub limit: Option<u64>,
-    pub shared: Arc<Shared>,
+    pub shared: Arc<CaptureState>,
 }
 
 /// fsyncs run on their own thread so that a slow disk holds up neither the
@@ -160,7 +160,7 @@ impl Syncer {
     }
 }
 
-struct State {
+struct DrainState {
     index: u32,
     levels: Levels,
     dropouts: Vec<Dropout>,
@@ -188,7 +188,7 @@ impl Writer {
 impl Sink {
     fn run(mut self, drain: &mut Drain, syncer: Syncer) -> WriterOutcome {
         let ch = self.channels.max(1) as usize;
-        let mut st = State {
+        let mut st = DrainState {
             index: 1,
             levels: Levels::new(self.channels, self.rate, self.silence_db),
             dropouts: Vec::new(),
@@ -266,7 +266,7 @@ impl Sink {
         }
     }
 
-    fn progress(&self, st: &State) -> PartProgress {
+    fn progress(&self, st: &DrainState) -> PartProgress {
         PartProgress {
             index: st.index,
             path: self.part.path().to_path_buf(),
@@ -278,7 +278,7 @@ impl Sink {
     }
 
     /// Move one chunk (or one dropout) from the ring into the file.
-    fn step(&mut self, drain: &mut Drain, st: &mut State, ch: usize) -> Result<(), WavError> {
+    fn step(&mut self, drain: &mut Drain, st: &mut DrainState, ch: usize) -> Result<(), WavError> {
         if let Ok(g) = drain.gaps.peek()
             && g.at == st.ring_read
         {
@@ -318,7 +318,7 @@ impl Sink {
     }
 
     /// Write samples, rolling over to the next part at the size limit.
-    fn emit(&mut self, st: &mut State, ch: usize, mut s: &[f32]) -> Result<(), WavError> {
+    fn emit(&mut self, st: &mut DrainState, ch: usize, mut s: &[f32]) -> Result<(), WavError> {
         while !s.is_empty() {
             let room = self.frames_per_part - self.part.frames();
             if room == 0 {
@@ -336,7 +336,7 @@ impl Sink {
     }
 
     /// Silence in place of `frames` lost frames, recorded as a dropout.
-    fn fill(&mut self, st: &mut State, frames: u64, cause: Cause) -> Result<(), WavError> {
+    fn fill(&mut self, st: &mut DrainState, frames: u64, cause: Cause) -> Result<(), WavError> {
         let mut left = match self.limit {
             Some(l) => frames.min(l - st.total),
             None => frames,
@@ -363,7 +363,7 @@ impl Sink {
     }
 
     /// Frames lost after the last frame that made it into the ring.
-    fn trailing_loss(&mut self, st: &mut State) -> Result<(), WavError> {
+    fn trailing_loss(&mut self, st: &mut DrainState) -> Result<(), WavError> {
         let lost = self.shared.lost_frames.load(Ordering::Acquire);
         let device = self.shared.device_lost_frames.load(Ordering::Relaxed);
         let trailing = lost.saturating_sub(st.gap_frames_seen);
@@ -379,7 +379,7 @@ impl Sink {
         Ok(())
     }
 
-    fn roll_over(&mut self, st: &mut State) -> Result<(), WavError> {
+    fn roll_over(&mut self, st: &mut DrainState) -> Result<(), WavError> {
         let next_index = st.index + 1;
         let next_path = wav::part_path(&self.first_path, next_index);
         let next = PartFile::create(

@@ -7,7 +7,7 @@ use mediadex_core::audio::wav::{self, PartFile};
 
 #[test]
 fn full_ring_keeps_whole_frames_and_marks_the_gap() {
-    let shared = Shared::new(2);
+    let shared = CaptureState::new(2);
     let Rings {
         capture: mut cap,
         mut drain,
@@ -36,7 +36,7 @@ fn full_ring_keeps_whole_frames_and_marks_the_gap() {
 
 #[test]
 fn device_gaps_are_marked_apart_from_a_full_ring() {
-    let shared = Shared::new(1);
+    let shared = CaptureState::new(1);
     let Rings {
         capture: mut cap,
         mut drain,
@@ -67,7 +67,7 @@ fn device_gaps_are_marked_apart_from_a_full_ring() {
 
 #[test]
 fn limit_is_exact_in_frames() {
-    let shared = Shared::new(1);
+    let shared = CaptureState::new(1);
     let Rings {
         capture: mut cap,
         drain,
@@ -86,7 +86,7 @@ fn limit_is_exact_in_frames() {
 fn writer_fills_gaps_and_rolls_over() {
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("t.wav");
-    let shared = Shared::new(1);
+    let shared = CaptureState::new(1);
     let Rings {
         capture: mut cap,
         drain,
