@@ -325,7 +325,7 @@ pub struct ScanCounts {
 /// belongs to a process that died: it is marked `interrupted`.
 pub fn scan_start(conn: &mut Connection, host: &str, roots_json: &str) -> Result<i64> {
     let now = util::now_utc();
-    Ok(super::immediate(conn, |tx| {
+    Ok(super::write_transaction(conn, |tx| {
         tx.execute(
             "UPDATE scans SET status = 'interrupted' WHERE status = 'running'",
             [],

@@ -95,7 +95,7 @@ pub struct Outcome<'a> {
 
 /// Store one file's fingerprint (replacing any earlier one) in one transaction.
 pub fn store(conn: &mut Connection, file_id: i64, o: &Outcome) -> Result<()> {
-    super::immediate(conn, |tx| {
+    super::write_transaction(conn, |tx| {
         tx.execute(
             "INSERT INTO fingerprints (file_id, version, size, mtime_ns, status, error, duration_s, frames, fingerprinted_at, ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -164,7 +164,7 @@ pub fn load_current(conn: &Connection) -> Result<Vec<FileFp>> {
 
 /// Replace every pair and group with one matcher run's.
 pub fn replace_pairs(conn: &mut Connection, pairs: &[Pair], groups: &[(i64, i64)]) -> Result<()> {
-    super::immediate(conn, |tx| {
+    super::write_transaction(conn, |tx| {
         tx.execute("DELETE FROM similar_pairs", [])?;
         tx.execute(
             "UPDATE fingerprints SET similar_group = NULL WHERE similar_group IS NOT NULL",

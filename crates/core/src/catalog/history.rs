@@ -7,7 +7,7 @@
 //! the breakdown by status counts every file, codecs and resolution classes
 //! count `ok` files (classes as the `resolutions` report draws them).
 
-use super::{Catalog, Result, immediate};
+use super::{Catalog, Result, write_transaction};
 
 const RECORD: &str = "
 WITH ok AS (
@@ -55,7 +55,7 @@ impl Catalog {
     /// as well be written by the next export.
     pub fn record_history(&mut self, day: &str) -> Result<bool> {
         self.conn.busy_timeout(std::time::Duration::from_secs(2))?;
-        let n = immediate(&mut self.conn, |tx| tx.execute(RECORD, [day]))?;
+        let n = write_transaction(&mut self.conn, |tx| tx.execute(RECORD, [day]))?;
         Ok(n > 0)
     }
 }

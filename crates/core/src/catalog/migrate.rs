@@ -41,7 +41,7 @@ pub fn migrate_to(conn: &mut Connection, path: &Path, target: i64) -> Result<()>
     }
     for version in (current + 1)..=target {
         let sql = MIGRATIONS[(version - 1) as usize];
-        super::immediate(conn, |tx| {
+        super::write_transaction(conn, |tx| {
             // Re-check inside the write lock: another process may have migrated meanwhile.
             let now: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
             if now >= version {

@@ -290,7 +290,7 @@ pub fn apply_pragmas(conn: &Connection) -> Result<()> {
 }
 
 /// Run `f` inside `BEGIN IMMEDIATE … COMMIT`, rolling back on error.
-pub fn immediate<T>(
+pub fn write_transaction<T>(
     conn: &mut Connection,
     f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<T> {

@@ -137,7 +137,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Recording> {
 pub fn insert(conn: &mut Connection, rec: &NewRecording) -> Result<i64> {
     let display = util::display_bytes(rec.path_bytes);
     let doc = rec.doc.to_string();
-    Ok(super::immediate(conn, |tx| {
+    Ok(super::write_transaction(conn, |tx| {
         tx.query_row(
             "INSERT INTO recordings (host, path, path_bytes, status, device, started_at, ended_at,
                                      frames, seconds, rate, channels, format, label, doc)
@@ -169,7 +169,7 @@ pub fn insert(conn: &mut Connection, rec: &NewRecording) -> Result<i64> {
 /// Store a checkpoint or the final state of a row.
 pub fn update(conn: &mut Connection, id: i64, p: &Progress) -> Result<()> {
     let doc = p.doc.to_string();
-    super::immediate(conn, |tx| {
+    super::write_transaction(conn, |tx| {
         tx.execute(
             "UPDATE recordings SET status = ?2, ended_at = coalesce(?3, ended_at), frames = ?4,
                     seconds = ?5, doc = ?6

@@ -124,7 +124,7 @@ fn run(
         let scan_marked = scan_id.map(|id| {
             let reason = format!("could not write the catalog: {error}");
             let mark = |conn: &mut Connection| {
-                super::immediate(conn, |tx| files::scan_failed(tx, id, &reason))
+                super::write_transaction(conn, |tx| files::scan_failed(tx, id, &reason))
             };
             // A checkpoint between two tries may hand back room in the WAL.
             mark(&mut conn)
