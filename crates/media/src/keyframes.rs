@@ -31,7 +31,7 @@ use gstreamer_video::prelude::*;
 
 use mediadex_core::catalog::files::Status;
 use mediadex_core::fingerprint::{self, FpDoc, Frame, THUMB};
-use mediadex_core::scan::protocol::{Done, empty_doc};
+use mediadex_core::scan::protocol::{Answer, empty_doc};
 
 /// One request of the fingerprint worker: stat check, sample, hash.
 pub(crate) fn fingerprint_one(
@@ -40,7 +40,7 @@ pub(crate) fn fingerprint_one(
     size: u64,
     mtime_ns: i64,
     timeout: Duration,
-) -> Done {
+) -> Answer {
     let deadline = Instant::now() + timeout;
     crate::worker::checked(id, path, size, mtime_ns, || match sample(path, deadline) {
         Ok(doc) => {

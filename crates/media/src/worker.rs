@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::probe;
 use mediadex_core::catalog::files::{FileStat, Status};
-use mediadex_core::scan::protocol::{Done, empty_doc, parse_request};
+use mediadex_core::scan::protocol::{Answer, empty_doc, parse_request};
 use mediadex_core::scan::{Job, OnAnswer};
 use mediadex_core::util;
 
@@ -37,7 +37,7 @@ pub(crate) fn probe_in_process(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(parallel.max(1))
         .build()?;
-    let (tx, rx) = crossbeam_channel::bounded::<Done>(64);
+    let (tx, rx) = crossbeam_channel::bounded::<Answer>(64);
     std::thread::scope(|s| {
         s.spawn(move || {
             pool.install(|| {
@@ -73,7 +73,7 @@ pub(crate) fn run(jobs: usize, timeout: Duration) -> anyhow::Result<()> {
 
 /// The worker loop around one job kind: `one` answers a request (a probe, or
 /// a fingerprint for `__fingerprint-worker`).
-pub(crate) type OneJob = fn(u64, &Path, u64, i64, Duration) -> Done;
+pub(crate) type OneJob = fn(u64, &Path, u64, i64, Duration) -> Answer;
 
 pub(crate) fn serve(jobs: usize, timeout: Duration, one: OneJob) -> anyhow::Result<()> {
     probe::init()?;
@@ -113,7 +113,7 @@ fn stat_now(path: &Path) -> std::io::Result<FileStat> {
     std::fs::metadata(path).map(|m| FileStat::from_metadata(&m))
 }
 
-fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) -> Done {
+fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) -> Answer {
     checked(id, path, size, mtime_ns, || {
         let p = probe::probe(path, timeout);
         let doc = match &p.doc {
@@ -132,9 +132,9 @@ pub(crate) fn checked(
     size: u64,
     mtime_ns: i64,
     job: impl FnOnce() -> (Status, Option<String>, Box<serde_json::value::RawValue>),
-) -> Done {
+) -> Answer {
     let started = Instant::now();
-    let finish = |status, error: Option<String>, doc, stat| Done {
+    let finish = |status, error: Option<String>, doc, stat| Answer {
         id,
         status,
         error,

@@ -6,7 +6,7 @@
 //! and a quality value, [`matcher`] pairs files by multi-index hashing and offset
 //! voting. The keyframes are decoded in `mediadex-media` worker processes
 //! (`decode`, linked only there); what a worker sends back is a [`FpDoc`], the
-//! document of a [`crate::scan::protocol::Done`] line.
+//! document of a [`crate::scan::protocol::Answer`] line.
 //!
 //! Invariants: a frame keeps the real timestamp of the keyframe it came from
 //! (positions differ between encodes, so the matcher aligns them, never

@@ -35,7 +35,7 @@ use classify::{Decision, Rules, Seen, classify};
 pub use error::ScanError;
 
 /// What a probe run calls with each job's answer, in completion order.
-pub type OnAnswer<'a> = &'a mut dyn FnMut(&Job, protocol::Done) -> anyhow::Result<()>;
+pub type OnAnswer<'a> = &'a mut dyn FnMut(&Job, protocol::Answer) -> anyhow::Result<()>;
 
 /// Probing `jobs` in this process, `parallel` at a time, until done or `stop`:
 /// the media crate's in-process prober, the one way a scan reaches GStreamer
@@ -301,7 +301,7 @@ pub fn run(
     let mut stored = [0u64; 3];
     if !jobs.is_empty() && !interrupted_walk {
         progress.start(jobs.len() as u64, "probing");
-        let mut on_done = |job: &Job, outcome: protocol::Done| {
+        let mut on_done = |job: &Job, outcome: protocol::Answer| {
             progress.inc(1);
             stored[usize::from(!job.is_new) + usize::from(job.forced)] += 1;
             *probed_status.entry(outcome.status.to_string()).or_default() += 1;

@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::files::{FileStat, Status};
 use crate::util;
 
+/// A worker's answer for one request (its `D` line): the outcome of one probe
+/// or fingerprint.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Done {
+pub struct Answer {
     pub id: u64,
     pub status: Status,
     pub error: Option<String>,

@@ -23,7 +23,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 use super::Job;
 use super::death::{self, Blame, Death};
 use super::error::ScanError;
-use super::protocol::{self, Done};
+use super::protocol::{self, Answer};
 use crate::catalog::files::Status;
 use crate::companion;
 
@@ -57,7 +57,7 @@ pub struct Report {
 
 enum Event {
     Started(u64, u64),
-    Done(u64, Box<Done>),
+    Done(u64, Box<Answer>),
     Eof(u64),
 }
 
@@ -114,7 +114,7 @@ impl WorkerProc {
                             .ok()
                             .map(|id| Event::Started(generation, id))
                     } else if let Some(json) = line.strip_prefix("D ") {
-                        serde_json::from_str::<Done>(json)
+                        serde_json::from_str::<Answer>(json)
                             .ok()
                             .map(|d| Event::Done(generation, Box::new(d)))
                     } else {
@@ -221,7 +221,7 @@ pub fn probe_all(
     parallel: usize,
     timeout: Duration,
     stop: &AtomicBool,
-    on_done: impl FnMut(&Job, Done) -> anyhow::Result<()>,
+    on_done: impl FnMut(&Job, Answer) -> anyhow::Result<()>,
 ) -> anyhow::Result<Report> {
     run_all("__probe-worker", jobs, parallel, timeout, stop, on_done)
 }
@@ -233,7 +233,7 @@ pub fn run_all(
     parallel: usize,
     timeout: Duration,
     stop: &AtomicBool,
-    mut on_done: impl FnMut(&Job, Done) -> anyhow::Result<()>,
+    mut on_done: impl FnMut(&Job, Answer) -> anyhow::Result<()>,
 ) -> anyhow::Result<Report> {
     let parallel = parallel.max(1);
     let (tx, rx): (Sender<Event>, Receiver<Event>) = unbounded();
@@ -421,7 +421,7 @@ fn judge_path(
     proc: &WorkerProc,
     limit: u64,
     tally: &mut Tally,
-) -> Option<Done> {
+) -> Option<Answer> {
     match (death.blame, solo) {
         (Blame::Outside, false) => {
             bump(&mut tally.outside_crowd, id);
@@ -484,8 +484,8 @@ fn requeue_all(in_flight: &mut HashMap<u64, Option<Instant>>, queue: &mut VecDeq
     }
 }
 
-fn failed(id: u64, status: Status, error: String) -> Done {
-    Done {
+fn failed(id: u64, status: Status, error: String) -> Answer {
+    Answer {
         id,
         status,
         error: Some(error),
