@@ -176,7 +176,7 @@ fn probe_device(id: &str) -> anyhow::Result<ExitCode> {
 /// Why frames were lost, one line per cause: the device skipped them, the
 /// device delivered faster than anything live could (so the ring overflowed
 /// through no fault of the disk), or the disk fell behind.
-fn loss_warnings(o: &record::Outcome) -> Vec<String> {
+fn loss_warnings(o: &record::Recorded) -> Vec<String> {
     let secs = |f: u64| f as f64 / o.rate as f64;
     let mut out = Vec::new();
     if o.device_lost_frames > 0 {

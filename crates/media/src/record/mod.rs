@@ -74,7 +74,7 @@ pub fn record(
     opts: &Options,
     stop: &AtomicBool,
     obs: &mut dyn Observer,
-) -> Result<Outcome, RecordError> {
+) -> Result<Recorded, RecordError> {
     // Checked again, race-free, when the file is created; this spares opening
     // the device for nothing.
     if !opts.overwrite && opts.out.exists() {
@@ -327,7 +327,7 @@ pub fn record(
             }
         })
         .collect();
-    Ok(Outcome {
+    Ok(Recorded {
         parts,
         end,
         device: session.device.id.clone(),

@@ -185,7 +185,7 @@ impl EndReason {
 
 /// The result of a recording.
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub struct Recorded {
     pub parts: Vec<PartState>,
     pub end: EndReason,
     pub device: String,

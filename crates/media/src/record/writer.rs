@@ -79,19 +79,19 @@ pub struct Sink {
 /// Writer events pass through the same thread, which keeps each part's events
 /// in order (a checkpoint never lands after the part was reported done).
 struct Syncer {
-    jobs: Option<Sender<Job>>,
+    jobs: Option<Sender<SyncJob>>,
     busy: Arc<AtomicBool>,
     handle: Option<std::thread::JoinHandle<()>>,
 }
 
-enum Job {
+enum SyncJob {
     Sync(wav::SyncTicket, PartProgress),
     Event(WriterEvent),
 }
 
 impl Syncer {
     fn start(events: Sender<WriterEvent>) -> Syncer {
-        let (tx, rx) = crossbeam_channel::unbounded::<Job>();
+        let (tx, rx) = crossbeam_channel::unbounded::<SyncJob>();
         let busy = Arc::new(AtomicBool::new(false));
         let busy2 = busy.clone();
         let handle = std::thread::Builder::new()
@@ -99,7 +99,7 @@ impl Syncer {
             .spawn(move || {
                 for job in rx {
                     let ev = match job {
-                        Job::Sync(ticket, mut progress) => {
+                        SyncJob::Sync(ticket, mut progress) => {
                             let ev = match ticket.run() {
                                 Ok(frames) => {
                                     progress.checkpoint_frames = frames;
@@ -110,7 +110,7 @@ impl Syncer {
                             busy2.store(false, Ordering::Release);
                             ev
                         }
-                        Job::Event(ev) => ev,
+                        SyncJob::Event(ev) => ev,
                     };
                     let _ = events.send(ev);
                 }
@@ -137,7 +137,7 @@ impl Syncer {
         match (&self.jobs, &self.handle) {
             (Some(tx), Some(_)) => {
                 self.busy.store(true, Ordering::Release);
-                let _ = tx.send(Job::Sync(ticket, progress()));
+                let _ = tx.send(SyncJob::Sync(ticket, progress()));
                 Ok(())
             }
             // No thread could be started: sync here.
@@ -147,7 +147,7 @@ impl Syncer {
 
     fn event(&self, ev: WriterEvent) {
         if let Some(tx) = &self.jobs {
-            let _ = tx.send(Job::Event(ev));
+            let _ = tx.send(SyncJob::Event(ev));
         }
     }
 
