@@ -32,16 +32,19 @@ use opening::{Opened, open};
 use session::{Counters, Session};
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use cpal::traits::StreamTrait;
 use serde_json::Value;
 
+use capture::CaptureState;
+use device::Chosen;
 use mediadex_core::audio::levels;
 use mediadex_core::audio::wav::{self, PartFile, WavError};
 use mediadex_core::util;
-use writer::{PartProgress, Sink, Writer, WriterEvent};
+use writer::{PartProgress, Sink, Writer, WriterEvent, WriterOutcome};
 
 /// A duration in frames at `rate`, rounded to the nearest frame (at least one).
 pub fn frames_for(d: Duration, rate: u32) -> u64 {
@@ -75,6 +78,33 @@ pub fn record(
     stop: &AtomicBool,
     obs: &mut dyn Observer,
 ) -> Result<Recorded, RecordError> {
+    let mut run = start(opts, obs)?;
+    let stopped_by = run.watch(opts, stop, obs);
+    run.finish(opts, stopped_by, obs)
+}
+
+/// A recording under way: the device stream, the writer thread, and what the
+/// caller's thread watches and reports.
+struct Running {
+    session: Session,
+    stream: Option<cpal::Stream>,
+    shared: Arc<CaptureState>,
+    error_rx: rtrb::Consumer<cpal::Error>,
+    events: crossbeam_channel::Receiver<WriterEvent>,
+    writer: Option<std::thread::JoinHandle<WriterOutcome>>,
+    chosen: Chosen,
+    limit: Option<u64>,
+    silence_db: f64,
+    errors: Vec<String>,
+    /// The first fsync failure the writer reported.
+    sync_failure: Option<String>,
+    /// Set when the stream would not start.
+    not_started: Option<EndReason>,
+}
+
+/// Open the device and the first part, tell the observer, start the writer
+/// thread and the stream.
+fn start(opts: &Options, obs: &mut dyn Observer) -> Result<Running, RecordError> {
     // Checked again, race-free, when the file is created; this spares opening
     // the device for nothing.
     if !opts.overwrite && opts.out.exists() {
@@ -105,7 +135,7 @@ pub fn record(
         stream,
         shared,
         drain,
-        mut error_rx,
+        error_rx,
         ring_frames,
         limit,
     } = open(&dev, opts).map_err(with_alsa)?;
@@ -131,7 +161,7 @@ pub fn record(
         started_at: util::now_utc(),
         t0: Instant::now(),
     };
-    let mut errors: Vec<String> = Vec::new();
+    let errors: Vec<String> = Vec::new();
     let empty = |index: u32, path: &Path| PartProgress {
         index,
         path: path.to_path_buf(),
@@ -176,19 +206,44 @@ pub fn record(
         .spawn(move || writer.run())
         .map_err(RecordError::Thread)?;
 
-    // What stopped the capture loop, if not the writer finishing.
-    let mut stopped_by: Option<EndReason> = None;
-    if let Err(e) = stream.play() {
-        stopped_by = Some(EndReason::DeviceLost(format!(
-            "could not start device {}: {e}",
-            session.device.id
-        )));
+    let not_started = stream.play().err().map(|e| {
+        EndReason::DeviceLost(format!("could not start device {}: {e}", session.device.id))
+    });
+    Ok(Running {
+        session,
+        stream: Some(stream),
+        shared,
+        error_rx,
+        events: rx,
+        writer: Some(handle),
+        chosen,
+        limit,
+        silence_db: opts.silence_db,
+        errors,
+        sync_failure: None,
+        not_started,
+    })
+}
+
+impl Running {
+    /// A part as it starts: nothing in it yet.
+    fn empty(&self, index: u32, path: &Path) -> PartProgress {
+        PartProgress {
+            index,
+            path: path.to_path_buf(),
+            frames: 0,
+            checkpoint_frames: 0,
+            levels: levels::Levels::new(self.chosen.channels, self.chosen.rate, self.silence_db)
+                .report(),
+            dropouts: Vec::new(),
+        }
     }
 
-    // Passes an event on to the observer; returns the message of a failure
-    // that must end the recording.
-    let handle_event = |ev: WriterEvent, errors: &[String], obs: &mut dyn Observer| {
-        let c = Counters::read(&shared);
+    /// Pass a writer event on to the observer; a failed sync is kept, to end
+    /// the recording.
+    fn pass_on(&mut self, ev: WriterEvent, obs: &mut dyn Observer) {
+        let c = Counters::read(&self.shared);
+        let (session, errors) = (&self.session, &self.errors);
         match ev {
             WriterEvent::Checkpoint(p) => {
                 obs.part_updated(&session.part(&p, RecordingStatus::Recording, None, &c, errors))
@@ -196,158 +251,174 @@ pub fn record(
             WriterEvent::PartDone(p) => {
                 obs.part_updated(&session.part(&p, RecordingStatus::Complete, None, &c, errors))
             }
-            WriterEvent::SyncFailed(msg) => return Some(msg),
+            WriterEvent::SyncFailed(msg) => {
+                self.sync_failure.get_or_insert(msg);
+            }
             WriterEvent::PartStarted { index, path } => {
-                let st = session.part(
-                    &empty(index, &path),
-                    RecordingStatus::Recording,
-                    None,
-                    &c,
-                    errors,
-                );
+                let part = self.empty(index, &path);
+                let st = session.part(&part, RecordingStatus::Recording, None, &c, errors);
                 if let Err(e) = obs.part_started(&st) {
                     eprintln!("mediadex: warning: {e:#}");
                 }
             }
         }
-        None
-    };
-    let mut sync_failure: Option<String> = None;
+    }
 
-    let mut last_position = 0u64;
-    let mut last_progress = Instant::now();
-    let mut last_tick = Instant::now();
-    while stopped_by.is_none() {
-        match rx.recv_timeout(TICK) {
-            Ok(ev) => {
-                if let Some(m) = handle_event(ev, &errors, obs) {
-                    sync_failure.get_or_insert(m);
-                }
+    /// Watch the capture until something ends it, passing events on and
+    /// moving the meter; returns what stopped it (`None`: the writer finished).
+    fn watch(
+        &mut self,
+        opts: &Options,
+        stop: &AtomicBool,
+        obs: &mut dyn Observer,
+    ) -> Option<EndReason> {
+        let mut stopped_by = self.not_started.take();
+        let mut last_position = 0u64;
+        let mut last_progress = Instant::now();
+        let mut last_tick = Instant::now();
+        let device = self.session.device.id.clone();
+        while stopped_by.is_none() {
+            match self.events.recv_timeout(TICK) {
+                Ok(ev) => self.pass_on(ev, obs),
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                // The writer is done: it has the whole duration, or it failed.
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
             }
-            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
-            // The writer is done: it has the whole duration, or it failed.
-            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
-        }
-        collect_errors(&mut error_rx, &mut errors);
-        let position = shared.position.load(Ordering::Relaxed);
-        if position != last_position {
-            last_position = position;
-            last_progress = Instant::now();
-        }
-        if let Some(m) = &sync_failure {
-            stopped_by = Some(EndReason::WriteFailed(m.clone()));
-        } else if shared.device_gone.load(Ordering::Acquire) {
-            stopped_by = Some(EndReason::DeviceLost(format!(
-                "device {} disappeared",
-                session.device.id
-            )));
-        } else if shared.limit_reached.load(Ordering::Acquire) {
-            stopped_by = Some(EndReason::Duration);
-        } else if stop.load(Ordering::Relaxed) {
-            stopped_by = Some(EndReason::Stopped);
-        } else if last_progress.elapsed() >= opts.device_timeout {
-            stopped_by = Some(EndReason::DeviceLost(format!(
-                "device {} delivered no audio for {:.1} s",
-                session.device.id,
-                opts.device_timeout.as_secs_f64()
-            )));
-        } else if handle.is_finished() {
-            break;
-        }
-        // Events wake this loop at any time; the meter moves at a steady pace
-        // so each reading covers a tenth of a second of audio.
-        if last_tick.elapsed() >= TICK {
-            last_tick = Instant::now();
-            let peaks = shared.take_meter();
-            obs.tick(&Meter {
-                frames: shared.written.load(Ordering::Relaxed),
-                rate: chosen.rate,
-                limit,
-                peaks: &peaks,
-                lost_frames: shared.lost_frames.load(Ordering::Relaxed),
-            });
-        }
-    }
-
-    // Stop capture first: once the stream is gone nothing more enters the ring,
-    // and the writer can drain it to the end and finalize.
-    if !stop_stream(stream) {
-        errors.push(format!(
-            "device {} did not stop within {} s and was abandoned",
-            session.device.id,
-            STOP_TIMEOUT.as_secs()
-        ));
-    }
-    shared.capture_ended.store(true, Ordering::Release);
-    let outcome = handle.join();
-    for ev in rx.try_iter() {
-        if let Some(m) = handle_event(ev, &errors, obs) {
-            sync_failure.get_or_insert(m);
-        }
-    }
-    collect_errors(&mut error_rx, &mut errors);
-    let outcome = outcome.map_err(|_| RecordError::WriterPanicked {
-        first_part: opts.out.clone(),
-    })?;
-    let end = end_reason(
-        outcome.error.as_ref().map(ToString::to_string),
-        sync_failure,
-        stopped_by,
-        limit.is_some_and(|l| outcome.total_frames >= l),
-    );
-    let status = if end.is_failure() {
-        RecordingStatus::Failed
-    } else {
-        RecordingStatus::Complete
-    };
-    let c = Counters::read(&shared);
-    let last = session.part(&outcome.last, status, Some(&end), &c, &errors);
-    obs.part_updated(&last);
-
-    let parts: Vec<PartState> = (1..=outcome.last.index)
-        .map(|i| {
-            if i == last.index {
-                last.clone()
-            } else {
-                // Earlier parts were reported complete at rollover; the outcome
-                // only needs their paths and sizes.
-                let path = wav::part_path(&opts.out, i);
-                let frames = hound::WavReader::open(&path)
-                    .map(|r| r.duration() as u64)
-                    .unwrap_or(0);
-                PartState {
-                    index: i,
-                    path,
-                    status: RecordingStatus::Complete,
-                    frames,
-                    ended_at: None,
-                    doc: Value::Null,
-                    ..last.clone()
-                }
+            collect_errors(&mut self.error_rx, &mut self.errors);
+            let shared = &self.shared;
+            let position = shared.position.load(Ordering::Relaxed);
+            if position != last_position {
+                last_position = position;
+                last_progress = Instant::now();
             }
+            if let Some(m) = &self.sync_failure {
+                stopped_by = Some(EndReason::WriteFailed(m.clone()));
+            } else if shared.device_gone.load(Ordering::Acquire) {
+                stopped_by = Some(EndReason::DeviceLost(format!(
+                    "device {device} disappeared"
+                )));
+            } else if shared.limit_reached.load(Ordering::Acquire) {
+                stopped_by = Some(EndReason::Duration);
+            } else if stop.load(Ordering::Relaxed) {
+                stopped_by = Some(EndReason::Stopped);
+            } else if last_progress.elapsed() >= opts.device_timeout {
+                stopped_by = Some(EndReason::DeviceLost(format!(
+                    "device {device} delivered no audio for {:.1} s",
+                    opts.device_timeout.as_secs_f64()
+                )));
+            } else if self.writer.as_ref().is_some_and(|w| w.is_finished()) {
+                break;
+            }
+            // Events wake this loop at any time; the meter moves at a steady pace
+            // so each reading covers a tenth of a second of audio.
+            if last_tick.elapsed() >= TICK {
+                last_tick = Instant::now();
+                let peaks = shared.take_meter();
+                obs.tick(&Meter {
+                    frames: shared.written.load(Ordering::Relaxed),
+                    rate: self.chosen.rate,
+                    limit: self.limit,
+                    peaks: &peaks,
+                    lost_frames: shared.lost_frames.load(Ordering::Relaxed),
+                });
+            }
+        }
+        stopped_by
+    }
+
+    /// Stop the stream, let the writer drain the ring and finalize, report the
+    /// last part, and sum the recording up.
+    fn finish(
+        mut self,
+        opts: &Options,
+        stopped_by: Option<EndReason>,
+        obs: &mut dyn Observer,
+    ) -> Result<Recorded, RecordError> {
+        // Stop capture first: once the stream is gone nothing more enters the ring,
+        // and the writer can drain it to the end and finalize.
+        let stream = self.stream.take().expect("the stream is stopped once");
+        if !stop_stream(stream) {
+            self.errors.push(format!(
+                "device {} did not stop within {} s and was abandoned",
+                self.session.device.id,
+                STOP_TIMEOUT.as_secs()
+            ));
+        }
+        self.shared.capture_ended.store(true, Ordering::Release);
+        let outcome = self
+            .writer
+            .take()
+            .expect("the writer is joined once")
+            .join();
+        while let Ok(ev) = self.events.try_recv() {
+            self.pass_on(ev, obs);
+        }
+        collect_errors(&mut self.error_rx, &mut self.errors);
+        let outcome = outcome.map_err(|_| RecordError::WriterPanicked {
+            first_part: opts.out.clone(),
+        })?;
+        let end = end_reason(
+            outcome.error.as_ref().map(ToString::to_string),
+            self.sync_failure.take(),
+            stopped_by,
+            self.limit.is_some_and(|l| outcome.total_frames >= l),
+        );
+        let status = if end.is_failure() {
+            RecordingStatus::Failed
+        } else {
+            RecordingStatus::Complete
+        };
+        let c = Counters::read(&self.shared);
+        let last = self
+            .session
+            .part(&outcome.last, status, Some(&end), &c, &self.errors);
+        obs.part_updated(&last);
+
+        let parts: Vec<PartState> = (1..=outcome.last.index)
+            .map(|i| {
+                if i == last.index {
+                    last.clone()
+                } else {
+                    // Earlier parts were reported complete at rollover; the outcome
+                    // only needs their paths and sizes.
+                    let path = wav::part_path(&opts.out, i);
+                    let frames = hound::WavReader::open(&path)
+                        .map(|r| r.duration() as u64)
+                        .unwrap_or(0);
+                    PartState {
+                        index: i,
+                        path,
+                        status: RecordingStatus::Complete,
+                        frames,
+                        ended_at: None,
+                        doc: Value::Null,
+                        ..last.clone()
+                    }
+                }
+            })
+            .collect();
+        Ok(Recorded {
+            parts,
+            end,
+            device: self.session.device.id.clone(),
+            rate: self.chosen.rate,
+            channels: self.chosen.channels,
+            format: self.chosen.format,
+            frames: outcome.total_frames,
+            lost_frames: c.lost_frames,
+            ring_lost_frames: c.lost_frames - c.device_lost_frames,
+            overruns: c.overruns,
+            device_lost_frames: c.device_lost_frames,
+            device_gaps: c.device_gaps,
+            pace: self.shared.position.load(Ordering::Relaxed) as f64
+                / self.chosen.rate as f64
+                / self.session.t0.elapsed().as_secs_f64().max(1e-3),
+            xruns: c.xruns,
+            stream_errors: c.stream_errors,
+            errors: std::mem::take(&mut self.errors),
+            wall: self.session.t0.elapsed(),
         })
-        .collect();
-    Ok(Recorded {
-        parts,
-        end,
-        device: session.device.id.clone(),
-        rate: chosen.rate,
-        channels: chosen.channels,
-        format: chosen.format,
-        frames: outcome.total_frames,
-        lost_frames: c.lost_frames,
-        ring_lost_frames: c.lost_frames - c.device_lost_frames,
-        overruns: c.overruns,
-        device_lost_frames: c.device_lost_frames,
-        device_gaps: c.device_gaps,
-        pace: shared.position.load(Ordering::Relaxed) as f64
-            / chosen.rate as f64
-            / session.t0.elapsed().as_secs_f64().max(1e-3),
-        xruns: c.xruns,
-        stream_errors: c.stream_errors,
-        errors,
-        wall: session.t0.elapsed(),
-    })
+    }
 }
 
 /// Why the recording ended, decided once, after the writer has finished: a
