@@ -34,7 +34,7 @@ enum RepairResult {
 }
 
 #[derive(Debug, Serialize)]
-struct Outcome {
+struct Repair {
     path: String,
     result: RepairResult,
     frames: Option<u64>,
@@ -119,7 +119,7 @@ pub fn run(ctx: &Context, args: RepairArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn describe(o: &Outcome) -> String {
+fn describe(o: &Repair) -> String {
     match o.result {
         RepairResult::Repaired => format!(
             "mediadex: {}: repaired, {} frames ({}), header had {}{}",
@@ -157,9 +157,9 @@ fn repair_one(
     cat: Option<&mut Catalog>,
     path: &Path,
     row: Option<&recordings::Recording>,
-) -> Outcome {
+) -> Repair {
     let display = util::display_path(path);
-    let mut out = Outcome {
+    let mut out = Repair {
         path: display.clone(),
         result: RepairResult::Failed,
         frames: None,
