@@ -20,9 +20,8 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the sampling + hashing recipe stored with each fingerprint.
 /// 2: thumbnails area-averaged from the decoder's luma plane (1: GStreamer's
-/// videoscale), and no keyframe sampled twice. 3: seek targets on a grid of
-/// round steps from time 0 (see [`step`]), not at fractions of the duration.
-pub const VERSION: i64 = 3;
+/// videoscale), and no keyframe sampled twice.
+pub const VERSION: i64 = 2;
 
 /// Side of the gray thumbnail each decoded keyframe is reduced to.
 pub const THUMB: usize = 64;
@@ -54,46 +53,19 @@ pub struct FpDoc {
     pub repeats: u32,
 }
 
-/// Round steps the seek grid is made of, seconds. Encoders put keyframes at
-/// a fixed interval from time 0 (1 s, 2 s, 10 s at GOP 250 and 25 fps, …) or
-/// at cuts; a grid of round steps lands on the same keyframes in two encodes
-/// with different intervals, where fractions of the duration (which differs
-/// by a frame or two between encodes) land between them.
-const STEPS: [f64; 7] = [0.5, 1.0, 2.0, 2.5, 5.0, 10.0, 15.0];
-
-/// Seek a little past each grid point: `SNAP_BEFORE` then takes the keyframe
-/// on the grid point itself, not the one before it.
-const PAST: f64 = 0.04;
-
-/// Distance between seek targets for a file of `duration_s`: the largest
-/// round step giving at least 16 targets (short files), 15 s for longer ones,
-/// and a multiple of 15 s beyond 240 targets (a 1-hour film gets 240; each
-/// seek costs ~30 ms at 1080p).
-pub fn step(duration_s: f64) -> f64 {
-    let want = duration_s / 16.0;
-    if want >= 15.0 {
-        return 15.0 * (duration_s / (15.0 * 240.0)).ceil().max(1.0);
-    }
-    STEPS
-        .iter()
-        .copied()
-        .rev()
-        .find(|&s| s <= want)
-        .unwrap_or(STEPS[0])
-}
-
-/// How many keyframes to sample from a file of `duration_s`.
+/// How many keyframes to sample from a file of `duration_s`: one per ~15 s,
+/// at least 16 (short files), at most 240 (a 1-hour film gets 240; each seek
+/// costs ~30 ms at 1080p).
 pub fn sample_count(duration_s: f64) -> usize {
-    targets(duration_s).len()
+    ((duration_s / 15.0).ceil() as usize).clamp(16, 240)
 }
 
-/// Seek targets: every [`step`] from time 0 until the end.
+/// Seek targets spread evenly over the file, avoiding the very start and end
+/// (opening titles fade in, the end may be cut short).
 pub fn targets(duration_s: f64) -> Vec<f64> {
-    let s = step(duration_s);
-    (0..)
-        .map(|i| i as f64 * s + PAST)
-        .take_while(|&t| t < duration_s)
-        .take(480)
+    let n = sample_count(duration_s);
+    (0..n)
+        .map(|i| duration_s * (i as f64 + 0.5) / n as f64)
         .collect()
 }
 
@@ -103,18 +75,11 @@ mod tests {
 
     #[test]
     fn sampling_scales_with_duration() {
-        assert_eq!(sample_count(1.0), 2);
-        assert_eq!(sample_count(10.0), 20);
-        assert_eq!(sample_count(40.0), 16);
-        assert_eq!(sample_count(60.0), 24);
+        assert_eq!(sample_count(1.0), 16);
         assert_eq!(sample_count(600.0), 40);
-        assert_eq!(sample_count(3600.0), 240);
         assert_eq!(sample_count(36_000.0), 240);
-        let t = targets(40.0);
-        assert!((t[0] - PAST).abs() < 1e-9 && (t[15] - 37.5 - PAST).abs() < 1e-9);
-        // Every 10 s keyframe (GOP 250 at 25 fps) is on the grid.
-        for k in [0.0, 10.0, 20.0, 30.0] {
-            assert!(t.iter().any(|&x| (x - PAST - k).abs() < 1e-9));
-        }
+        let t = targets(16.0);
+        assert_eq!(t.len(), 16);
+        assert!((t[0] - 0.5).abs() < 1e-9 && (t[15] - 15.5).abs() < 1e-9);
     }
 }
