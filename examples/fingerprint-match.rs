@@ -17,18 +17,27 @@ fn rng(s: &mut u64) -> u64 {
     *s
 }
 
+/// Overwrite `field` with the value of the environment variable `name`, if set.
+fn env<T: std::str::FromStr>(name: &str, field: &mut T) -> anyhow::Result<()>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    if let Ok(v) = std::env::var(name) {
+        *field = v.parse()?;
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut p = Params::default();
-    if let Ok(v) = std::env::var("MIN_VOTES") {
-        p.min_votes = v.parse()?;
-    }
-    if let Ok(v) = std::env::var("MIN_SUPPORT") {
-        p.min_support = v.parse()?;
-    }
-    if let Ok(v) = std::env::var("MAX_DISTANCE") {
-        p.max_distance = v.parse()?;
-    }
+    // Matcher parameters from the environment, for tuning on a real catalog.
+    env("MIN_VOTES", &mut p.min_votes)?;
+    env("MIN_SUPPORT", &mut p.min_support)?;
+    env("MAX_DISTANCE", &mut p.max_distance)?;
+    env("MIN_QUALITY", &mut p.min_quality)?;
+    env("BIN_S", &mut p.bin_s)?;
+    env("STOP_FILES", &mut p.stop_files)?;
     if args.first().map(String::as_str) == Some("--db") {
         let cat = mediadex_core::catalog::Catalog::open_readonly(std::path::Path::new(&args[1]))?;
         let files = mediadex_core::catalog::fingerprints::load_current(&cat.conn)?;

@@ -43,6 +43,8 @@ pub struct Params {
     pub min_support: f64,
     /// Coverage from which a side counts as wholly inside the other.
     pub full_coverage: f64,
+    /// Frames under this quality (black, flat, fades) are not matched.
+    pub min_quality: f32,
 }
 
 impl Default for Params {
@@ -55,6 +57,7 @@ impl Default for Params {
             min_votes: 4,
             min_support: 0.3,
             full_coverage: 0.9,
+            min_quality: MIN_QUALITY,
         }
     }
 }
@@ -115,7 +118,7 @@ pub fn find_pairs(files: &[FileFp], p: &Params) -> (Vec<Pair>, Stats) {
     let mut owner = Vec::new();
     let mut time = Vec::new();
     for (f, file) in files.iter().enumerate() {
-        for fr in file.frames.iter().filter(|fr| fr.quality >= MIN_QUALITY) {
+        for fr in file.frames.iter().filter(|fr| fr.quality >= p.min_quality) {
             hash.push(fr.hash);
             owner.push(f as u32);
             time.push(fr.t_ms as f32 / 1000.0);
@@ -143,7 +146,7 @@ pub fn find_pairs(files: &[FileFp], p: &Params) -> (Vec<Pair>, Stats) {
         files[f as usize]
             .frames
             .iter()
-            .filter(|fr| fr.quality >= MIN_QUALITY)
+            .filter(|fr| fr.quality >= p.min_quality)
             .map(|fr| fr.t_ms as f64 / 1000.0)
             .collect()
     };

@@ -127,13 +127,28 @@ fn frames_shared_by_many_files_are_stop_frames() {
     assert_eq!(stats.stop_frames, 300);
 }
 
+/// The pairs found between two copies of one source, every frame at `quality`.
+fn pairs_at_quality(seed: u64, quality: f32) -> Vec<Pair> {
+    let src = Source::new(seed, 60);
+    let mut files = [
+        src.copy(1, 0.0, 60.0, 1.0, 1.0, 0),
+        src.copy(2, 0.0, 60.0, 1.0, 1.0, 2),
+    ];
+    for f in files.iter_mut().flat_map(|f| f.frames.iter_mut()) {
+        f.quality = quality;
+    }
+    find_pairs(&files, &Params::default()).0
+}
+
 #[test]
 fn low_quality_frames_are_not_matched() {
-    let src = Source::new(5, 60);
-    let mut a = src.copy(1, 0.0, 60.0, 1.0, 1.0, 0);
-    let mut b = src.copy(2, 0.0, 60.0, 1.0, 1.0, 0);
-    for f in a.frames.iter_mut().chain(b.frames.iter_mut()) {
-        f.quality = 0.05;
-    }
-    assert!(find_pairs(&[a, b], &Params::default()).0.is_empty());
+    assert!(pairs_at_quality(5, 0.05).is_empty());
+}
+
+#[test]
+fn low_contrast_textured_frames_are_matched() {
+    // Blurred low-detail content shrunk to a thumbnail scores ~0.1.
+    let pairs = pairs_at_quality(6, 0.1);
+    assert_eq!(pairs.len(), 1, "{pairs:?}");
+    assert_eq!(pairs[0].relation, Relation::Duplicate);
 }
