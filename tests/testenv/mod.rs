@@ -10,6 +10,7 @@ pub mod truth;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -148,14 +149,57 @@ pub fn stderr(o: &Output) -> String {
 /// An executable of the workspace, beside this test binary's directory
 /// (`target/<profile>/`). The suite's package does not build them: `cargo test`
 /// at the repository root does, through the link tests of their own packages.
+/// An executable older than the sources it is built from is refused, so that
+/// `cargo test --test cli NAME` never runs the suite against a stale build.
 pub fn exe(name: &str) -> PathBuf {
+    static CLI: OnceLock<std::time::SystemTime> = OnceLock::new();
+    static MEDIA: OnceLock<std::time::SystemTime> = OnceLock::new();
     let path = assert_cmd::cargo::cargo_bin(name);
+    let built = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: run the suite with `cargo test` at the repository root, which builds both executables",
+                path.display()
+            )
+        });
+    // What each executable is built from (mediadex-media parses the command
+    // line with crates/cli).
+    let newest = match name {
+        "mediadex-media" => *MEDIA.get_or_init(|| newest_source(&["crates/media"])),
+        _ => *CLI.get_or_init(|| newest_source(&[])),
+    };
     assert!(
-        path.is_file(),
-        "{} is missing: run the suite with `cargo test` at the repository root, which builds both executables",
+        built >= newest,
+        "{} is older than its sources: run `cargo build` (or the suite with `cargo test` at the repository root) first",
         path.display()
     );
     path
+}
+
+/// When the newest source of the core, the CLI crate and `more` was last
+/// changed (their tests aside).
+fn newest_source(more: &[&str]) -> std::time::SystemTime {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut newest = std::time::SystemTime::UNIX_EPOCH;
+    let mut dirs: Vec<PathBuf> = ["crates/core", "crates/cli", "sql", "migrations"]
+        .iter()
+        .chain(more)
+        .map(|d| root.join(d))
+        .collect();
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if !p.ends_with("tests") {
+                    dirs.push(p);
+                }
+            } else if let Ok(t) = e.metadata().and_then(|m| m.modified()) {
+                newest = newest.max(t);
+            }
+        }
+    }
+    newest
 }
 
 /// The corpus that `scripts/SCRIPT DIR ARGS...` writes, generated once into a
