@@ -19,7 +19,7 @@
 //!
 //! No duration bucket gates anything: trims and clips have other durations.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
@@ -244,11 +244,13 @@ fn align(
     m: &[(f64, f64)],
     p: &Params,
 ) -> Option<Pair> {
-    // (votes, speed, the matches of the winning bins)
+    // (votes, speed, the matches of the winning bins). Bins are visited in
+    // order and only a strictly better one replaces the best, so ties go the
+    // same way on every run.
     type Best = (usize, f64, Vec<(f64, f64)>);
     let mut best: Option<Best> = None;
     for &r in &SPEEDS {
-        let mut bins: HashMap<i64, usize> = HashMap::new();
+        let mut bins: BTreeMap<i64, usize> = BTreeMap::new();
         for &(x, y) in m {
             *bins
                 .entry(((y - r * x) / p.bin_s).round() as i64)
