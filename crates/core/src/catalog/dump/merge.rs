@@ -62,27 +62,12 @@ pub(super) fn merge_scan(tx: &Transaction, s: &ScanLine, roots: &str) -> rusqlit
             tx.prepare_cached(
                 "UPDATE scans SET finished_at = ?3, status = ?4, roots = ?5, seen = ?6, new = ?7,
                         changed = ?8, unchanged = ?9, missing = ?10, failed = ?11, probed = ?12,
-                        elapsed_s = ?13, offline = ?15, unreadable = ?16
-                 WHERE id = ?14 AND host = ?1 AND started_at = ?2",
+                        elapsed_s = ?13, offline = ?14, unreadable = ?15
+                 WHERE id = ?16 AND host = ?1 AND started_at = ?2",
             )?
-            .execute(params![
-                s.host,
-                s.started_at,
-                s.finished_at,
-                s.status,
-                roots,
-                s.seen,
-                s.new,
-                s.changed,
-                s.unchanged,
-                s.missing,
-                s.failed,
-                s.probed,
-                s.elapsed_s,
-                id,
-                s.offline.to_string(),
-                s.unreadable.to_string()
-            ])?;
+            .execute(rusqlite::params_from_iter(
+                values.iter().copied().chain([&id as &dyn rusqlite::ToSql]),
+            ))?;
             Ok(Merged::Updated)
         }
         Some(_) => Ok(Merged::Unchanged),
