@@ -204,6 +204,36 @@ fn roots_history_and_fingerprints_survive_the_trip() {
     );
 }
 
+/// A scan dumped while it ran, then again once finished: the finished line
+/// updates the row, every column in its place.
+#[test]
+fn a_finished_scan_updates_the_row_of_the_running_one() {
+    let env = TestEnv::new();
+    let scan = |finished: Option<&str>, status: &str, seen: u64| {
+        json!({"type": "scan", "host": HOST, "started_at": "2026-03-01T00:00:00.000Z",
+            "finished_at": finished, "status": status, "roots": ["/nas"], "seen": seen,
+            "new": seen, "changed": 0, "unchanged": 0, "missing": 0, "failed": 1, "probed": seen,
+            "elapsed_s": 4.5, "offline": ["/nas/b"], "unreadable": ["/nas/c"]})
+    };
+    let text = |line: Value| format!("{}\n{line}\n", header());
+    let err = load_text(&env, "running.jsonl", &text(scan(None, "running", 3)));
+    assert!(err.contains("scans 1 new"), "{err}");
+    let finished = scan(Some("2026-03-01T00:00:09.000Z"), "complete", 7);
+    let err = load_text(&env, "finished.jsonl", &text(finished));
+    assert!(err.contains("scans 0 new, 1 updated, 0 unchanged"), "{err}");
+    let rows = env.query(
+        "SELECT finished_at, status, roots, seen, new, failed, probed, elapsed_s, offline, unreadable FROM scans",
+    );
+    assert_eq!(
+        rows,
+        [
+            json!({"finished_at": "2026-03-01T00:00:09.000Z", "status": "complete",
+            "roots": ["/nas"], "seen": 7, "new": 7, "failed": 1, "probed": 7,
+            "elapsed_s": 4.5, "offline": ["/nas/b"], "unreadable": ["/nas/c"]})
+        ]
+    );
+}
+
 #[test]
 fn loading_twice_changes_nothing_and_the_newer_row_wins() {
     let env = TestEnv::new();
