@@ -34,6 +34,7 @@ fn main() -> anyhow::Result<()> {
     // Matcher parameters from the environment, for tuning on a real catalog.
     env("MIN_VOTES", &mut p.min_votes)?;
     env("MIN_SUPPORT", &mut p.min_support)?;
+    env("MIN_SPREAD", &mut p.min_spread)?;
     env("MAX_DISTANCE", &mut p.max_distance)?;
     env("MIN_QUALITY", &mut p.min_quality)?;
     env("BIN_S", &mut p.bin_s)?;

@@ -9,17 +9,21 @@
 //! 2. Stop-frames: a frame that matches frames of more than
 //!    [`Params::stop_files`] other files (a series intro, a logo, a test card)
 //!    is ignored.
-//! 3. Offset voting per candidate pair: each frame match votes for an offset
-//!    `tb − r·ta` in 1-second bins, for the speed ratios r = 1, 25/23.976 and
-//!    23.976/25 (PAL speed-up and back); the best bin with its neighbours wins.
-//!    Keyframe positions differ between encodes, so a bin is wider than a GOP
-//!    is long in most files.
-//! 4. Classification by coverage in both directions: the span of each file
-//!    that the winning alignment maps into the other, over its duration.
+//! 3. Offset voting per candidate pair: each frame match gives an offset
+//!    `tb − r·ta` for the speed ratios r = 1, 25/23.976 and 23.976/25 (PAL
+//!    speed-up and back); the window of offsets [`Params::bin_s`]·3 wide that
+//!    holds the most agreeing frames wins. Keyframe positions differ between
+//!    encodes, so the window is wider than a GOP is long in most files. The
+//!    vote is symmetric: the same pair comes out whichever file is `a`.
+//! 4. Checks and classification: the agreeing frames must be a share of the
+//!    frames in the overlap ([`Params::min_support`]) and run through it
+//!    ([`Params::min_spread`]); then coverage in both directions: the span of
+//!    each file that the winning alignment maps into the other, over its
+//!    duration.
 //!
 //! No duration bucket gates anything: trims and clips have other durations.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
@@ -41,6 +45,9 @@ pub struct Params {
     pub min_votes: usize,
     /// Share of the frames in the overlapping span that must agree.
     pub min_support: f64,
+    /// Share of the overlap the agreeing frames must run through (in both
+    /// files' time).
+    pub min_spread: f64,
     /// Coverage from which a side counts as wholly inside the other.
     pub full_coverage: f64,
     /// Frames under this quality (black, flat, fades) are not matched.
@@ -56,6 +63,7 @@ impl Default for Params {
             bin_s: 1.0,
             min_votes: 4,
             min_support: 0.3,
+            min_spread: 0.5,
             full_coverage: 0.9,
             min_quality: MIN_QUALITY,
         }
@@ -236,6 +244,12 @@ impl Csr {
 }
 
 /// Vote for the alignment of `b` against `a` and classify it.
+///
+/// Symmetric: `align(b, a)` is `align(a, b)` seen from the other side, so the
+/// pair found never depends on which file a scan stored first. Offsets are
+/// compared as `u = (tb − r·ta) / √r`, which only changes sign when the files
+/// swap (r becomes 1/r), and every window of that width is tried, anchored at
+/// either end, so no bin edge falls differently in the two orders.
 fn align(
     a: &FileFp,
     b: &FileFp,
@@ -244,38 +258,48 @@ fn align(
     m: &[(f64, f64)],
     p: &Params,
 ) -> Option<Pair> {
-    // (votes, speed, the matches of the winning bins). Bins are visited in
-    // order and only a strictly better one replaces the best, so ties go the
-    // same way on every run.
-    type Best = (usize, f64, Vec<(f64, f64)>);
-    let mut best: Option<Best> = None;
+    let width = 3.0 * p.bin_s;
+    let mut best: Option<Window> = None;
     for &r in &SPEEDS {
-        let mut bins: BTreeMap<i64, usize> = BTreeMap::new();
-        for &(x, y) in m {
-            *bins
-                .entry(((y - r * x) / p.bin_s).round() as i64)
-                .or_default() += 1;
-        }
-        for &k in bins.keys() {
-            let inside: Vec<(f64, f64)> = m
-                .iter()
-                .copied()
-                .filter(|&(x, y)| (((y - r * x) / p.bin_s).round() as i64 - k).abs() <= 1)
-                .collect();
-            let votes =
-                distinct(inside.iter().map(|v| v.0)).min(distinct(inside.iter().map(|v| v.1)));
-            if best.as_ref().is_none_or(|b| votes > b.0) {
-                best = Some((votes, r, inside));
+        let k = r.sqrt();
+        let mut u: Vec<(f64, f64, f64)> = m.iter().map(|&(x, y)| ((y - r * x) / k, x, y)).collect();
+        u.sort_by(|p, q| {
+            p.0.total_cmp(&q.0)
+                .then(p.1.total_cmp(&q.1))
+                .then(p.2.total_cmp(&q.2))
+        });
+        let n = u.len();
+        let (mut lo, mut hi) = (0, 0);
+        for i in 0..n {
+            // Anchored at its left end: [u_i, u_i + width].
+            while hi < n && u[hi].0 <= u[i].0 + width {
+                hi += 1;
+            }
+            // Anchored at its right end: [u_i − width, u_i].
+            while u[lo].0 < u[i].0 - width {
+                lo += 1;
+            }
+            let mut i_end = i + 1;
+            while i_end < n && u[i_end].0 == u[i].0 {
+                i_end += 1;
+            }
+            for w in [&u[i..hi], &u[lo..i_end]] {
+                let cand = Window::of(w, r);
+                if best.as_ref().is_none_or(|b| cand.better_than(b)) {
+                    best = Some(cand);
+                }
             }
         }
     }
-    let (votes, r, inside) = best?;
+    let Window {
+        votes, r, inside, ..
+    } = best?;
     if votes < p.min_votes {
         return None;
     }
     let mut offs: Vec<f64> = inside.iter().map(|&(x, y)| y - r * x).collect();
     offs.sort_by(f64::total_cmp);
-    let d = offs[offs.len() / 2];
+    let d = (offs[(offs.len() - 1) / 2] + offs[offs.len() / 2]) / 2.0;
     let dur = |f: &FileFp, t: &[f64]| {
         if f.duration_s > 0.0 {
             f.duration_s
@@ -302,6 +326,18 @@ fn align(
     if score < p.min_support {
         return None;
     }
+    // The agreeing frames must run through the overlap, not bunch in one
+    // part of it: two different videos whose pictures look alike for a few
+    // seconds (the same zoom at another speed, a recap) agree only there.
+    let span = |v: &mut dyn Iterator<Item = f64>| {
+        let (mn, mx) = v.fold((f64::MAX, f64::MIN), |(mn, mx), t| (mn.min(t), mx.max(t)));
+        mx - mn
+    };
+    let spread = (span(&mut inside.iter().map(|v| v.0)) / (hi - lo))
+        .min(span(&mut inside.iter().map(|v| v.1)) / (r * (hi - lo)));
+    if spread < p.min_spread {
+        return None;
+    }
     let (ca, cb) = (((hi - lo) / da).min(1.0), ((hi - lo) * r / db).min(1.0));
     let full = p.full_coverage;
     let relation = match (ca >= full, cb >= full) {
@@ -321,6 +357,44 @@ fn align(
         score: score.min(1.0),
         votes,
     })
+}
+
+/// One window of agreeing frame matches: a candidate alignment.
+struct Window {
+    votes: usize,
+    r: f64,
+    /// (ta, tb) of the matches in the window.
+    inside: Vec<(f64, f64)>,
+    /// Width of the window's offsets, and their mean's distance from 0.
+    width: f64,
+    centre: f64,
+}
+
+impl Window {
+    fn of(w: &[(f64, f64, f64)], r: f64) -> Window {
+        let inside: Vec<(f64, f64)> = w.iter().map(|v| (v.1, v.2)).collect();
+        let votes = distinct(inside.iter().map(|v| v.0)).min(distinct(inside.iter().map(|v| v.1)));
+        let (first, last) = (w[0].0, w[w.len() - 1].0);
+        let centre = (w.iter().map(|v| v.0).sum::<f64>() / w.len() as f64).abs();
+        Window {
+            votes,
+            r,
+            inside,
+            width: last - first,
+            centre,
+        }
+    }
+
+    /// More agreeing frames, then more matches, then tighter, then nearer
+    /// offset 0: every criterion reads the same from either file, so ties
+    /// resolve the same way whichever file is `a`.
+    fn better_than(&self, o: &Window) -> bool {
+        (self.votes, self.inside.len())
+            .cmp(&(o.votes, o.inside.len()))
+            .then(o.width.total_cmp(&self.width))
+            .then(o.centre.total_cmp(&self.centre))
+            .is_gt()
+    }
 }
 
 fn distinct(v: impl Iterator<Item = f64>) -> usize {
