@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/007_history.sql"),
     include_str!("../../../../migrations/008_fingerprints.sql"),
     include_str!("../../../../migrations/009_doc_streams.sql"),
+    include_str!("../../../../migrations/010_status_index.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -121,5 +122,27 @@ mod tests {
         assert_eq!(streams(&cat), [subtitle]);
         cat.conn.execute("DELETE FROM docs", []).unwrap();
         assert!(streams(&cat).is_empty());
+    }
+
+    /// Migration 10: a count of the `ok` files reads the table (no index walk
+    /// and a lookup per row); the problem statuses have their index.
+    #[test]
+    fn media_reads_ok_files_without_an_index_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let cat = Catalog::open(&dir.path().join("c.db")).unwrap();
+        let plan = |sql: &str| -> String {
+            cat.conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map([], |r| r.get::<_, String>(3))
+                .unwrap()
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .unwrap()
+                .join("\n")
+        };
+        let ok = plan("SELECT count(*), sum(size), sum(duration_s) FROM media WHERE status = 'ok'");
+        assert!(ok.contains("SCAN f"), "{ok}");
+        let trouble = plan("SELECT path FROM media WHERE status <> 'ok'");
+        assert!(trouble.contains("files_trouble"), "{trouble}");
     }
 }
