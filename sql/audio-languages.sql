@@ -7,6 +7,6 @@ SELECT coalesce(s.language, 'und')                            AS language,
        count(DISTINCT s.file_id)                              AS files,
        count(*)                                               AS streams
 FROM doc_streams s
-WHERE s.kind = 'audio' AND s.file_id IN (SELECT id FROM media WHERE status = 'ok')
+WHERE s.kind = 'audio' AND s.file_id IN (SELECT id FROM media_ok)
 GROUP BY 1
 ORDER BY files DESC, streams DESC, language;

@@ -20,8 +20,8 @@ WITH v AS (
                ELSE 'SD'
            END AS resolution,
            bitrate * 1.0 / (width * height * frame_rate) AS bpp
-    FROM media
-    WHERE status = 'ok' AND bitrate > 0 AND width > 0 AND height > 0 AND frame_rate > 0
+    FROM media_ok
+    WHERE bitrate > 0 AND width > 0 AND height > 0 AND frame_rate > 0
 ),
 ranked AS MATERIALIZED (
     SELECT id, codec, resolution, bpp,

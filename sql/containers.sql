@@ -5,7 +5,6 @@ SELECT coalesce(container, '(unknown)')                       AS container,
        round(coalesce(sum(duration_s), 0) / 3600.0, 4)        AS hours,
        coalesce(sum(size), 0)                                 AS bytes,
        round(count(*) * 1.0 / sum(count(*)) OVER (), 4)       AS share
-FROM media
-WHERE status = 'ok'
+FROM media_ok
 GROUP BY 1
 ORDER BY files DESC, container;

@@ -19,8 +19,8 @@ WITH RECURSIVE walk (host, root, rest, acc, level, size, duration_s, codec) AS (
            CASE WHEN substr(path, 1, length(rtrim(root, '/')) + 1) = rtrim(root, '/') || '/'
                 THEN substr(path, length(rtrim(root, '/')) + 2) ELSE ltrim(path, '/') END,
            '', 0, size, duration_s, coalesce(video_codec, '(no video)')
-    FROM media
-    WHERE status = 'ok' AND duration_s > 0
+    FROM media_ok
+    WHERE duration_s > 0
     UNION ALL
     SELECT host, root, substr(rest, instr(rest, '/') + 1), acc || substr(rest, 1, instr(rest, '/')),
            level + 1, size, duration_s, codec

@@ -60,8 +60,7 @@ placed AS MATERIALIZED (
                                   WHEN bpp >= 0.02 THEN 2 ELSE 1 END
                       FROM (SELECT bitrate * 1.0 / (width * height * frame_rate) AS bpp)) END AS bpp_b,
            count(*) AS files
-    FROM media
-    WHERE status = 'ok'
+    FROM media_ok
     GROUP BY 1, 2, 3, 4
 ),
 counted (metric, b, files) AS (

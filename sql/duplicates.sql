@@ -17,8 +17,8 @@
 -- below; left to the planner, it may be inlined into every use instead.
 WITH ok AS MATERIALIZED (
     SELECT id, size, width, height, CAST(round(duration_s / :tolerance) AS INTEGER) AS step
-    FROM media
-    WHERE status = 'ok' AND duration_s > 0 AND size > 0
+    FROM media_ok
+    WHERE duration_s > 0 AND size > 0
 ),
 candidates AS (
     SELECT 'size+duration' AS kind, size AS g_size, NULL AS g_width, NULL AS g_height, step,

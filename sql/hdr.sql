@@ -5,7 +5,7 @@ SELECT coalesce(hdr, 'SDR')                                   AS kind,
        round(coalesce(sum(duration_s), 0) / 3600.0, 4)        AS hours,
        coalesce(sum(size), 0)                                 AS bytes,
        round(count(*) * 1.0 / sum(count(*)) OVER (), 4)       AS share
-FROM media
-WHERE status = 'ok' AND video_codec IS NOT NULL
+FROM media_ok
+WHERE video_codec IS NOT NULL
 GROUP BY 1
 ORDER BY files DESC, kind;

@@ -25,8 +25,8 @@ WITH v AS (
                WHEN max(width, height) >= 1200 OR min(width, height) >= 700  THEN '720p'
                ELSE 'SD'
            END AS resolution
-    FROM media
-    WHERE status = 'ok' AND video_codec IS NOT NULL
+    FROM media_ok
+    WHERE video_codec IS NOT NULL
 ),
 scored AS (
     SELECT v.*,

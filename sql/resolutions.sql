@@ -15,8 +15,7 @@ WITH classed AS (
                WHEN max(width, height) >= 1200 OR min(width, height) >= 700  THEN '720p'
                ELSE 'SD'
            END AS resolution
-    FROM media
-    WHERE status = 'ok'
+    FROM media_ok
 )
 SELECT resolution,
        count(*)                                               AS files,

@@ -30,8 +30,8 @@ WITH v AS (
            END AS resolution,
            video_codec IN ('av1', 'vvc')
                OR (lower(:target) = 'hevc' AND video_codec IN ('hevc', 'vp9')) AS current
-    FROM media
-    WHERE status = 'ok' AND video_codec IS NOT NULL AND size > 0 AND duration_s > 0
+    FROM media_ok
+    WHERE video_codec IS NOT NULL AND size > 0 AND duration_s > 0
       AND width > 0 AND height > 0 AND frame_rate > 0 AND lower(:target) IN ('hevc', 'av1')
 ),
 rated AS (

@@ -14,8 +14,8 @@ WITH v AS (
     SELECT id, audio_streams, subtitle_streams,
            coalesce(json_array_length(audio_languages), 0) AS audio_tagged,
            coalesce(json_array_length(subtitle_languages), 0) AS subtitle_tagged
-    FROM media
-    WHERE status = 'ok' AND video_streams > 0
+    FROM media_ok
+    WHERE video_streams > 0
 ),
 langs AS (
     SELECT 1 AS part, 'language' AS kind, coalesce(s.language, '(untagged)') AS language,

@@ -23,8 +23,7 @@ WITH rated AS (
     SELECT m.id, m.container, m.size, m.duration_s, m.width, m.height, m.frame_rate,
            m.video_streams, m.truncated, sum(s.bitrate) AS stream_bits,
            count(s.file_id) - count(s.bitrate) AS unknown
-    FROM media m LEFT JOIN doc_streams s ON s.file_id = m.id AND s.kind IN ('audio', 'video')
-    WHERE m.status = 'ok'
+    FROM media_ok m LEFT JOIN doc_streams s ON s.file_id = m.id AND s.kind IN ('audio', 'video')
     GROUP BY m.id
 ),
 flagged AS MATERIALIZED (

@@ -6,7 +6,6 @@ SELECT coalesce(video_codec, '(no video)')                    AS video_codec,
        coalesce(sum(size), 0)                                 AS bytes,
        CAST(round(avg(bitrate)) AS INTEGER)                   AS mean_bitrate,
        round(count(*) * 1.0 / sum(count(*)) OVER (), 4)       AS share
-FROM media
-WHERE status = 'ok'
+FROM media_ok
 GROUP BY 1
 ORDER BY files DESC, video_codec;

@@ -142,3 +142,36 @@ fn schema_after_migrations() {
     );
     insta::assert_snapshot!(text.join("\n"));
 }
+
+/// A catalog of an older version, at that version's schema with one file.
+pub fn older_catalog(path: &std::path::Path, version: i64) {
+    let mut conn = Connection::open(path).unwrap();
+    migrate::migrate_to(&mut conn, path, version).unwrap();
+    conn.execute_batch(
+        "INSERT INTO files (host, path, path_bytes, root, status, first_seen)
+         VALUES ('h', '/a.mkv', CAST('/a.mkv' AS BLOB), '/', 'ok', 't');
+         INSERT INTO file_seen (file_id, last_seen) VALUES (1, 't');
+         INSERT INTO docs (file_id, doc) VALUES (1, '{\"container\":\"mkv\"}');",
+    )
+    .unwrap();
+}
+
+/// A reading command on a catalog an older mediadex wrote brings it up to
+/// date first when it may write the file, so that the reports find the
+/// names they read; the connection it gets is still read-only.
+#[test]
+fn a_read_brings_an_older_catalog_up_to_date() {
+    for version in [8, SCHEMA_VERSION - 1] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        older_catalog(&path, version);
+        let cat = Catalog::open_readonly(&path).unwrap();
+        assert_eq!(cat.schema_version().unwrap(), SCHEMA_VERSION);
+        let n: i64 = cat
+            .conn
+            .query_row("SELECT count(*) FROM media_ok", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+        assert!(cat.conn.execute("DELETE FROM files", []).is_err());
+    }
+}

@@ -85,3 +85,35 @@ fn a_catalog_file_the_user_cannot_write_is_read_normally() {
     lock.push(".export.lock");
     assert!(Path::new(&lock).exists());
 }
+
+/// An older catalog that its reader may not write stays at its version: what
+/// needs no newer name still reads, a note says once why a newer report fails.
+#[test]
+fn an_older_catalog_the_user_cannot_write_is_read_as_it_is() {
+    let env = TestEnv::new();
+    open_env_dir(&env);
+    let dir = env.path().join("shared");
+    std::fs::create_dir(&dir).unwrap();
+    let db = dir.join("catalog.db");
+    let old = mediadex_core::catalog::SCHEMA_VERSION - 1;
+    super::catalog::older_catalog(&db, old);
+    chown_nobody(&dir);
+    let o = run_as_nobody(&env, &db, &["query", "SELECT path FROM media", "-f", "csv"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("/a.mkv"), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert_eq!(
+        err.matches(&format!("has schema version {old}")).count(),
+        1,
+        "{err}"
+    );
+    assert!(err.contains("run `mediadex scan` once"), "{err}");
+    let o = run_as_nobody(&env, &db, &["report", "video-codecs"]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("media_ok"), "{}", stderr(&o));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let v: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, old, "the catalog was not written");
+}

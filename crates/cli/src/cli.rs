@@ -47,7 +47,7 @@ pub enum Command {
 
     /// Run read-only SQL against the catalog
     #[command(
-        after_help = "Examples:\n  mediadex query \"SELECT container, count(*) AS n FROM media GROUP BY 1 ORDER BY n DESC\"\n  mediadex query \"SELECT path, duration_s FROM media WHERE height >= :h\" -p h=2160 -f csv\n  mediadex query \"SELECT path, doc FROM media LIMIT 1\" -f json | jq '.[0].doc.streams'\n\nTables and views: media, streams, scans, recordings, files, docs.\nStatements that would write are refused."
+        after_help = "Examples:\n  mediadex query \"SELECT container, count(*) AS n FROM media GROUP BY 1 ORDER BY n DESC\"\n  mediadex query \"SELECT path, duration_s FROM media WHERE height >= :h\" -p h=2160 -f csv\n  mediadex query \"SELECT path, doc FROM media LIMIT 1\" -f json | jq '.[0].doc.streams'\n\nTables and views: media (media_ok: the ok files only, faster for the whole library), streams, scans, recordings, files, docs.\nStatements that would write are refused."
     )]
     Query(QueryArgs),
 

@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/008_fingerprints.sql"),
     include_str!("../../../../migrations/009_doc_streams.sql"),
     include_str!("../../../../migrations/010_status_index.sql"),
+    include_str!("../../../../migrations/011_media_ok.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -124,8 +125,10 @@ mod tests {
         assert!(streams(&cat).is_empty());
     }
 
-    /// Migration 10: a count of the `ok` files reads the table (no index walk
-    /// and a lookup per row); the problem statuses have their index.
+    /// Migrations 10 and 11: the `ok` files are read through `docs_typed` in
+    /// order, each file's row found by its id (no walk of a status index, no
+    /// search of `docs_typed` per file); the problem statuses have their index;
+    /// a lookup by path still starts from the path.
     #[test]
     fn media_reads_ok_files_without_an_index_walk() {
         let dir = tempfile::tempdir().unwrap();
@@ -140,9 +143,19 @@ mod tests {
                 .unwrap()
                 .join("\n")
         };
-        let ok = plan("SELECT count(*), sum(size), sum(duration_s) FROM media WHERE status = 'ok'");
-        assert!(ok.contains("SCAN f"), "{ok}");
+        let ok = plan("SELECT count(*), sum(size), sum(duration_s) FROM media_ok");
+        assert!(ok.starts_with("SCAN d USING "), "{ok}");
+        assert!(ok.contains("docs_typed"), "{ok}");
+        assert!(!ok.contains("docs_typed (file_id=?)"), "{ok}");
+        assert!(ok.contains("SEARCH f USING INTEGER PRIMARY KEY"), "{ok}");
         let trouble = plan("SELECT path FROM media WHERE status <> 'ok'");
         assert!(trouble.contains("files_trouble"), "{trouble}");
+        let one = plan("SELECT width FROM media WHERE host = 'h' AND path_bytes = x'2f'");
+        assert!(one.starts_with("SEARCH f USING "), "{one}");
+        let joined = plan(
+            "WITH few AS (SELECT id FROM files ORDER BY size DESC LIMIT 5)
+             SELECT m.path FROM few JOIN media_ok m ON m.id = few.id",
+        );
+        assert!(joined.contains("docs_typed (file_id=?)"), "{joined}");
     }
 }

@@ -114,7 +114,8 @@ impl Catalog {
         Ok(cat)
     }
 
-    /// Open an existing catalog read-only. The file is never created, written or migrated.
+    /// Open an existing catalog read-only. The file is never created, and only
+    /// written to bring an older schema up to date (see [`Catalog::upgrade_for_reading`]).
     ///
     /// A reader of a WAL catalog needs its `-shm` and `-wal` files, which it
     /// creates when they are absent. When it cannot (the directory is not
@@ -135,7 +136,13 @@ impl Catalog {
                 source,
             });
         }
-        match Self::open_readonly_with(path, false) {
+        let cat = Self::open_readonly_as_is(path)?;
+        Self::upgrade_for_reading(cat)
+    }
+
+    /// [`Catalog::open_readonly`] without the upgrade.
+    fn open_readonly_as_is(path: &Path) -> Result<Catalog> {
+        let cat = match Self::open_readonly_with(path, false) {
             Err(e) if needs_immutable(&e) => {
                 let cat = Self::open_readonly_with(path, true)?;
                 static SAID: std::sync::Once = std::sync::Once::new();
@@ -145,10 +152,46 @@ impl Catalog {
                         path.display()
                     )
                 });
-                Ok(cat)
+                cat
             }
-            other => other,
+            other => other?,
+        };
+        Ok(cat)
+    }
+
+    /// A catalog written by an older mediadex lacks the tables and views that
+    /// reports of this one read (`media_ok`, `doc_streams`, …). When the file
+    /// can be written, it is migrated first, as any writing command would, and
+    /// opened read-only again; when it cannot, it is read as it is and a line
+    /// on stderr says why a report may not find a table.
+    fn upgrade_for_reading(cat: Catalog) -> Result<Catalog> {
+        let version = cat.schema_version()?;
+        if version >= SCHEMA_VERSION {
+            return Ok(cat);
         }
+        let path = cat.path.clone();
+        if std::fs::OpenOptions::new().write(true).open(&path).is_ok() {
+            drop(cat);
+            match Catalog::open(&path) {
+                Ok(_) => return Self::open_readonly_as_is(&path),
+                Err(e) => eprintln!("mediadex: note: {e}"),
+            }
+            let cat = Self::open_readonly_as_is(&path)?;
+            Self::say_not_upgraded(&path, version);
+            return Ok(cat);
+        }
+        Self::say_not_upgraded(&path, version);
+        Ok(cat)
+    }
+
+    fn say_not_upgraded(path: &Path, version: i64) {
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            eprintln!(
+                "mediadex: note: catalog {} has schema version {version} and this mediadex reads version {SCHEMA_VERSION}; it could not be brought up to date here, so reports that read newer tables will fail: run `mediadex scan` once where the catalog is writable",
+                path.display()
+            )
+        });
     }
 
     fn open_readonly_with(path: &Path, immutable: bool) -> Result<Catalog> {
