@@ -9,19 +9,7 @@ fn migrations_apply_from_every_version() {
     for start in 0..=SCHEMA_VERSION {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.db");
-        {
-            let mut conn = Connection::open(&path).unwrap();
-            migrate::migrate_to(&mut conn, &path, start).unwrap();
-            if start >= 1 {
-                conn.execute_batch(
-                    "INSERT INTO files (host, path, path_bytes, root, status, first_seen)
-                     VALUES ('h', '/a.mkv', CAST('/a.mkv' AS BLOB), '/', 'ok', 't');
-                     INSERT INTO file_seen (file_id, last_seen) VALUES (1, 't');
-                     INSERT INTO docs (file_id, doc) VALUES (1, '{\"container\":\"mkv\"}');",
-                )
-                .unwrap();
-            }
-        }
+        older_catalog(&path, start);
         let cat = Catalog::open(&path).unwrap();
         assert_eq!(cat.schema_version().unwrap(), SCHEMA_VERSION);
         assert_eq!(cat.integrity_check().unwrap(), vec!["ok".to_string()]);
@@ -143,10 +131,14 @@ fn schema_after_migrations() {
     insta::assert_snapshot!(text.join("\n"));
 }
 
-/// A catalog of an older version, at that version's schema with one file.
+/// A catalog of an older version, at that version's schema with one file
+/// (none at version 0, an empty file).
 pub fn older_catalog(path: &std::path::Path, version: i64) {
     let mut conn = Connection::open(path).unwrap();
     migrate::migrate_to(&mut conn, path, version).unwrap();
+    if version == 0 {
+        return;
+    }
     conn.execute_batch(
         "INSERT INTO files (host, path, path_bytes, root, status, first_seen)
          VALUES ('h', '/a.mkv', CAST('/a.mkv' AS BLOB), '/', 'ok', 't');
