@@ -13,8 +13,8 @@
 -- library many files share a resolution and a duration by chance: these are
 -- candidates to look at, not verdicts.
 --
--- `ok` is MATERIALIZED: computed once and indexed automatically for the joins
--- below; left to the planner, it may be inlined into every use instead.
+-- `ok` is MATERIALIZED: computed once for the three passes below; left to the
+-- planner, it may be inlined into every use instead.
 WITH ok AS MATERIALIZED (
     SELECT id, size, width, height, CAST(round(duration_s / :tolerance) AS INTEGER) AS step
     FROM media_ok
@@ -43,14 +43,18 @@ chosen AS (
     ORDER BY kind DESC, group_bytes DESC, g_size, g_width, g_height, step
     LIMIT :groups
 ),
+-- The members are found in one more pass over `ok`, each file tested against
+-- the few chosen groups (an IN list SQLite indexes); a join of `chosen` to
+-- `ok` would have it build an index over every file for each kind of group.
 members AS MATERIALIZED (
     SELECT c.kind, c.grp, c.files, c.group_bytes, o.id
-    FROM chosen c JOIN ok o ON o.size = c.g_size AND o.step = c.step
-    WHERE c.kind = 'size+duration'
-    UNION ALL
-    SELECT c.kind, c.grp, c.files, c.group_bytes, o.id
-    FROM chosen c JOIN ok o ON o.width = c.g_width AND o.height = c.g_height AND o.step = c.step
-    WHERE c.kind = 'resolution+duration'
+    FROM ok o JOIN chosen c
+      ON (c.kind = 'size+duration' AND o.size = c.g_size AND o.step = c.step)
+      OR (c.kind = 'resolution+duration' AND o.width = c.g_width AND o.height = c.g_height
+          AND o.step = c.step)
+    WHERE (o.size, o.step) IN (SELECT g_size, step FROM chosen WHERE kind = 'size+duration')
+       OR (o.width, o.height, o.step) IN
+          (SELECT g_width, g_height, step FROM chosen WHERE kind = 'resolution+duration')
 )
 SELECT s.kind, s.grp, s.files, s.group_bytes, m.host, m.path, m.size, m.duration_s,
        m.width || 'x' || m.height AS resolution, m.container, m.video_codec

@@ -40,18 +40,21 @@ scored AS (
            + CASE WHEN audio_channels > 2 THEN 10 WHEN audio_channels = 2 THEN 5 ELSE 0 END AS score
     FROM v
 ),
-tiered AS (
-    SELECT scored.*,
-           CASE WHEN score >= 80 THEN 'excellent' WHEN score >= 60 THEN 'good'
-                WHEN score >= 40 THEN 'fair' ELSE 'poor' END AS tier
+-- A tier is the best one whose floor the score reaches.
+tiers (tier, rank, floor) AS (VALUES ('excellent', 1, 80), ('good', 2, 60), ('fair', 3, 40),
+                                     ('poor', 4, -1)),
+-- Files are counted per score in one pass (a score has a handful of values),
+-- then the scores per tier, and every tier is listed (empty ones too).
+by_score AS MATERIALIZED (
+    SELECT score, count(*) AS files, sum(duration_s) AS seconds, sum(size) AS bytes
     FROM scored
+    GROUP BY score
 ),
-tiers (tier, rank) AS (VALUES ('excellent', 1), ('good', 2), ('fair', 3), ('poor', 4)),
--- Counted per tier in one pass, then every tier is listed (empty ones too).
-counted AS MATERIALIZED (
-    SELECT tier, count(*) AS files, sum(duration_s) AS seconds, sum(size) AS bytes
-    FROM tiered
-    GROUP BY tier
+counted AS (
+    SELECT (SELECT tier FROM tiers WHERE score >= floor ORDER BY floor DESC LIMIT 1) AS tier,
+           sum(files) AS files, sum(seconds) AS seconds, sum(bytes) AS bytes
+    FROM by_score
+    GROUP BY 1
 ),
 rows AS (
     SELECT 0 AS part, t.rank, 'tier' AS section, t.tier, coalesce(c.files, 0) AS files,
@@ -59,13 +62,14 @@ rows AS (
            NULL AS host, NULL AS path, NULL AS path_bytes, NULL AS score, NULL AS profile
     FROM tiers t LEFT JOIN counted c ON c.tier = t.tier
     UNION ALL
-    SELECT * FROM (
-        SELECT 1, score, 'upgrade', tier, 1, round(coalesce(duration_s, 0) / 3600.0, 2), size,
-               host, path, path_bytes, score,
-               resolution || ' ' || coalesce(hdr, 'SDR') || ' ' || video_codec
-                   || coalesce(' ' || bit_depth || '-bit', '')
-                   || coalesce(' ' || audio_channels || 'ch', ' no audio')
-        FROM tiered
+    SELECT 1, score, 'upgrade',
+           (SELECT tier FROM tiers WHERE score >= floor ORDER BY floor DESC LIMIT 1),
+           1, round(coalesce(duration_s, 0) / 3600.0, 2), size, host, path, path_bytes, score,
+           resolution || ' ' || coalesce(hdr, 'SDR') || ' ' || video_codec
+               || coalesce(' ' || bit_depth || '-bit', '')
+               || coalesce(' ' || audio_channels || 'ch', ' no audio')
+    FROM (
+        SELECT * FROM scored
         WHERE score < :upgrade_below
         ORDER BY score, size DESC, host, path, path_bytes
         LIMIT :limit

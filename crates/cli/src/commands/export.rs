@@ -10,7 +10,9 @@
 //! atomically and a failed report leaves its previous file untouched; the
 //! manifest is written last and names the sha256 of every file it lists;
 //! report files hold no timestamps, so an unchanged catalog exports to the same
-//! bytes; nothing is printed on success.
+//! bytes; nothing is printed on success. Reports run longest first, as the
+//! previous manifest in DIR timed them (each entry's `seconds`), so that no
+//! long report starts last; the manifest lists them by name whatever the order.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -110,6 +112,8 @@ struct Entry {
     sha256: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// How long the report took, for the next export's order.
+    seconds: f64,
 }
 
 #[derive(Serialize)]
@@ -223,7 +227,9 @@ fn export_one(g: &Guarded, r: &Report, args: &ExportArgs, ext: &str, pause: bool
         rows: None,
         sha256: None,
         error: None,
+        seconds: 0.0,
     };
+    let start = std::time::Instant::now();
     let result = r
         .bind(&given)
         .map_err(anyhow::Error::from)
@@ -248,7 +254,33 @@ fn export_one(g: &Guarded, r: &Report, args: &ExportArgs, ext: &str, pause: bool
             )?;
             Ok((rows, sha, keep.then_some(copy)))
         });
+    entry.seconds = (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     ReportRun { entry, result }
+}
+
+/// Each report's `seconds` in the manifest an earlier export left in `out`.
+fn previous_seconds(out: &Path) -> std::collections::HashMap<String, f64> {
+    let Ok(text) = std::fs::read(out.join(MANIFEST_FILE)) else {
+        return Default::default();
+    };
+    let Ok(m) = serde_json::from_slice::<serde_json::Value>(&text) else {
+        return Default::default();
+    };
+    m["reports"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| Some((r["name"].as_str()?.to_string(), r["seconds"].as_f64()?)))
+        .collect()
+}
+
+/// The order to run `names` in: those never timed first (they may be long),
+/// then the longest first; ties keep the given order.
+fn run_order(names: &[&str], previous: &std::collections::HashMap<String, f64>) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    let key = |i: usize| previous.get(names[i]).copied().unwrap_or(f64::INFINITY);
+    order.sort_by(|&a, &b| key(b).total_cmp(&key(a)).then(a.cmp(&b)));
+    order
 }
 
 pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -310,20 +342,22 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let generated_at = util::now_utc();
 
     let ext = args.format.extension();
-    // Reports are handed out in order to one worker per connection; each
-    // worker writes its files and hands back the outcome.
+    // Reports are handed out longest first to one worker per connection; each
+    // worker writes its files and hands back the outcome in its slot.
+    let names: Vec<&str> = selected.iter().map(|r| r.name.as_str()).collect();
+    let order = run_order(&names, &previous_seconds(&args.out));
     let next = AtomicUsize::new(0);
     let outcomes: Vec<Mutex<Option<ReportRun>>> =
         selected.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         // `&mut`: a connection is Send but not Sync, so each worker owns one.
         for g in conns.iter_mut() {
-            let (next, outcomes, selected, args) = (&next, &outcomes, &selected, &args);
+            let (next, outcomes, selected, args, order) =
+                (&next, &outcomes, &selected, &args, &order);
             scope.spawn(move || {
                 let mut first = true;
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(r) = selected.get(i) else { break };
+                while let Some(&i) = order.get(next.fetch_add(1, Ordering::SeqCst)) {
+                    let r = selected[i];
                     let outcome = export_one(&*g, r, args, ext, first);
                     first = false;
                     *outcomes[i].lock().expect("outcome lock") = Some(outcome);
@@ -437,4 +471,37 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     } else {
         exit::OK
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_run_untimed_first_then_longest_first() {
+        let names = ["a", "b", "c", "d", "e"];
+        let previous: std::collections::HashMap<String, f64> =
+            [("a", 0.5), ("b", 4.0), ("d", 4.0), ("e", 9.0)]
+                .into_iter()
+                .map(|(n, s)| (n.to_string(), s))
+                .collect();
+        assert_eq!(run_order(&names, &previous), [2, 4, 1, 3, 0]);
+        assert_eq!(run_order(&names, &Default::default()), [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn timings_come_from_the_previous_manifest_and_anything_else_is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(previous_seconds(dir.path()).is_empty());
+        std::fs::write(dir.path().join(MANIFEST_FILE), b"{not json").unwrap();
+        assert!(previous_seconds(dir.path()).is_empty());
+        std::fs::write(
+            dir.path().join(MANIFEST_FILE),
+            br#"{"reports": [{"name": "x", "seconds": 1.5}, {"name": "y"}, {"seconds": 2}]}"#,
+        )
+        .unwrap();
+        let got = previous_seconds(dir.path());
+        assert_eq!(got.len(), 1);
+        assert_eq!(got["x"], 1.5);
+    }
 }
