@@ -20,6 +20,28 @@ fn corpus() -> &'static Path {
     })
 }
 
+/// A 160×120 test picture of `seconds`, H.264 with a keyframe every `gop`
+/// frames exactly (no scene-cut keyframes).
+fn testsrc_x264(path: &str, seconds: &str, gop: &str) {
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=160x120:r=25",
+        "-t",
+        seconds,
+        "-c:v",
+        "libx264",
+        "-g",
+        gop,
+        "-sc_threshold",
+        "0",
+        "-pix_fmt",
+        "yuv420p",
+        path,
+    ]);
+}
+
 fn ffmpeg(args: &[&str]) {
     let st = Command::new("ffmpeg")
         .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"])
@@ -253,23 +275,7 @@ fn failures_end_with_a_status_and_nothing_is_lost() {
         "yuv420p",
         &lib("one-frame.mp4"),
     ]);
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=s=160x120:r=25",
-        "-t",
-        "6",
-        "-c:v",
-        "libx264",
-        "-g",
-        "1000",
-        "-sc_threshold",
-        "0",
-        "-pix_fmt",
-        "yuv420p",
-        &lib("one-keyframe.mp4"),
-    ]);
+    testsrc_x264(&lib("one-keyframe.mp4"), "6", "1000");
     env.scan(&[], 0);
     let out = env
         .cmd()
@@ -514,4 +520,32 @@ fn a_kill_from_outside_mid_fingerprint_loses_nothing_and_a_rerun_completes() {
             "{rows:?}"
         );
     }
+}
+
+/// Each seek target takes the keyframe at or before it and the one after
+/// (`fingerprint::BURST`): on a file with a keyframe every second, nearly
+/// every keyframe is sampled, each once, at its own time; one keyframe per
+/// target would take at most 17 of the 30.
+#[test]
+fn the_keyframes_after_each_target_are_sampled_too() {
+    let env = TestEnv::new();
+    testsrc_x264(
+        env.lib.join("every-second.mp4").to_str().unwrap(),
+        "30",
+        "25",
+    );
+    env.scan(&[], 0);
+    fingerprint(&env, &[], 0);
+    let times: Vec<i64> = env
+        .query("SELECT t_ms FROM fingerprint_frames ORDER BY t_ms")
+        .iter()
+        .map(|r| r["t_ms"].as_i64().unwrap())
+        .collect();
+    assert_eq!(mediadex_core::fingerprint::BURST, 2);
+    assert!(times.len() >= 26, "{} frames: {times:?}", times.len());
+    assert!(times.len() <= 30, "{times:?}");
+    assert!(
+        times.iter().all(|t| t % 1000 == 0),
+        "keyframe times: {times:?}"
+    );
 }

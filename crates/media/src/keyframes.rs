@@ -8,7 +8,8 @@
 //! luma plane is area-averaged to a 64×64 thumbnail here. The preroll frame is
 //! the first sample; then one flushing seek per target with `KEY_UNIT |
 //! SNAP_BEFORE | TRICKMODE_KEY_UNITS` (only keyframes are decoded) and the
-//! preroll sample pulled. A probe on the decoder's input sees which keyframe a
+//! preroll sample pulled, then `SNAP_AFTER` seeks just past it for the
+//! keyframes that follow (`fingerprint::BURST` in all). A probe on the decoder's input sees which keyframe a
 //! seek landed on before it is decoded: one already sampled is dropped and the
 //! next seek issued, so no keyframe is decoded twice. Each frame keeps the
 //! stream time of its keyframe, not the target. Audio is never decoded:
@@ -67,6 +68,8 @@ enum Landing {
     Frame,
     /// The seek landed on a keyframe already sampled; nothing is decoded.
     Repeat,
+    /// The seek went past the last frame.
+    End,
 }
 
 /// Where the decoder's input stands since the last flush.
@@ -171,6 +174,11 @@ fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
         let _ = frame_tx.send(Landing::Frame);
         Some(gst::FlowReturn::Ok.to_value())
     });
+    let end_tx = tx.clone();
+    sink.connect("eos", false, move |_| {
+        let _ = end_tx.send(Landing::End);
+        None
+    });
     // Only video is decoded: stop autoplugging at encoded audio and subtitles.
     decode.connect("autoplug-continue", false, |args| {
         let caps = args[2].get::<gst::Caps>().ok()?;
@@ -252,38 +260,28 @@ fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
     };
     let flags = gst::SeekFlags::FLUSH
         | gst::SeekFlags::KEY_UNIT
-        | gst::SeekFlags::SNAP_BEFORE
         | gst::SeekFlags::TRICKMODE_KEY_UNITS
         | gst::SeekFlags::TRICKMODE_NO_AUDIO;
+    let end_ms = duration_s.map_or(i64::MAX, |d| (d * 1000.0) as i64);
     for t in targets {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err((
-                Status::Timeout,
-                format!(
-                    "keyframes still decoding at the deadline ({} sampled)",
-                    doc.frames.len()
-                ),
-            ));
-        }
-        while landed.try_recv().is_ok() {}
-        if p.seek_simple(flags, gst::ClockTime::from_nseconds((t * 1e9) as u64))
-            .is_err()
-        {
+        let at = (t * 1000.0) as i64;
+        let before = flags | gst::SeekFlags::SNAP_BEFORE;
+        let Some(mut taken) = take(p, &sink, &landed, at, before, deadline, &mut doc)? else {
             // Not seekable (a stream without an index): the preroll frame alone.
             break;
-        }
-        match landed.recv_timeout(left) {
-            Ok(Landing::Repeat) => doc.repeats += 1,
-            Ok(Landing::Frame) => match pull(&sink, Duration::ZERO)? {
-                Some(f) if doc.frames.iter().any(|g| g.t_ms == f.t_ms) => doc.repeats += 1,
-                Some(f) => doc.frames.push(f),
-                None => {}
-            },
-            Err(_) => {
-                if let Some(e) = bus_error(p) {
-                    return Err(e);
-                }
+        };
+        // Then the keyframes that follow it, up to BURST in all.
+        for _ in 1..fingerprint::BURST {
+            let Some(t_ms) = taken.filter(|&t_ms| t_ms + 1 < end_ms) else {
+                break;
+            };
+            // A seek past the last keyframe may bring nothing at all: wait
+            // for it a few seconds only, never up to the deadline.
+            let after = flags | gst::SeekFlags::SNAP_AFTER;
+            let wait = deadline.min(Instant::now() + BURST_WAIT);
+            match take(p, &sink, &landed, t_ms + 1, after, wait, &mut doc)? {
+                Some(next) => taken = next,
+                None => break,
             }
         }
     }
@@ -294,6 +292,68 @@ fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
     }
     doc.frames.sort_by_key(|f| f.t_ms);
     Ok(doc)
+}
+
+/// The longest wait for a keyframe after another (see [`fingerprint::BURST`]).
+const BURST_WAIT: Duration = Duration::from_secs(3);
+
+/// Seek to `at_ms` and take the keyframe the seek lands on into `doc`.
+/// `None`: the stream cannot seek; `Some(None)`: nothing new was taken (a
+/// keyframe already sampled, or none came); `Some(Some(t))`: the new frame's time.
+fn take(
+    p: &gst::Pipeline,
+    sink: &gst::Element,
+    landed: &mpsc::Receiver<Landing>,
+    at_ms: i64,
+    flags: gst::SeekFlags,
+    deadline: Instant,
+    doc: &mut FpDoc,
+) -> Result<Option<Option<i64>>, Failure> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err((
+            Status::Timeout,
+            format!(
+                "keyframes still decoding at the deadline ({} sampled)",
+                doc.frames.len()
+            ),
+        ));
+    }
+    while landed.try_recv().is_ok() {}
+    let position = gst::ClockTime::from_mseconds(at_ms.max(0) as u64);
+    if p.seek_simple(flags, position).is_err() {
+        return Ok(None);
+    }
+    Ok(Some(match landed.recv_timeout(left) {
+        // A demuxer also ends the stream when the decoder fails on a frame.
+        Ok(Landing::End) => {
+            if let Some(e) = bus_error(p) {
+                return Err(e);
+            }
+            None
+        }
+        Ok(Landing::Repeat) => {
+            doc.repeats += 1;
+            None
+        }
+        Ok(Landing::Frame) => match pull(sink, Duration::ZERO)? {
+            Some(f) if doc.frames.iter().any(|g| g.t_ms == f.t_ms) => {
+                doc.repeats += 1;
+                None
+            }
+            Some(f) => {
+                doc.frames.push(f);
+                Some(f.t_ms)
+            }
+            None => None,
+        },
+        Err(_) => {
+            if let Some(e) = bus_error(p) {
+                return Err(e);
+            }
+            None
+        }
+    }))
 }
 
 fn wait_preroll(p: &gst::Pipeline, deadline: Instant) -> Result<(), Failure> {

@@ -20,8 +20,14 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the sampling + hashing recipe stored with each fingerprint.
 /// 2: thumbnails area-averaged from the decoder's luma plane (1: GStreamer's
-/// videoscale), and no keyframe sampled twice.
-pub const VERSION: i64 = 2;
+/// videoscale), and no keyframe sampled twice. 3: [`BURST`] keyframes per target.
+pub const VERSION: i64 = 3;
+
+/// Keyframes taken per seek target: the one at or before the target, then
+/// those that follow it. Two encodes of one video rarely have their keyframes
+/// at the same times, and one keyframe per target left them too few shared
+/// moments; runs of keyframes overlap far more often.
+pub const BURST: usize = 2;
 
 /// Side of the gray thumbnail each decoded keyframe is reduced to.
 pub const THUMB: usize = 64;
