@@ -106,5 +106,5 @@ for kind in h264-1080p hevc-720p; do
 done
 
 echo
-echo "## Matching $MATCH_FILES synthetic files (40 frames each)"
-"$BIN/examples/fingerprint-match" "$MATCH_FILES" 40
+echo "## Matching $MATCH_FILES synthetic files (80 frames each: a 10-minute file, 40 targets of 2 keyframes)"
+"$BIN/examples/fingerprint-match" "$MATCH_FILES" 80

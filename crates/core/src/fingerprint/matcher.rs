@@ -1,7 +1,8 @@
 //! Matching fingerprints across a whole catalog without an all-pairs loop.
 //!
 //! 1. Candidates by multi-index hashing: each usable frame hash is split into
-//!    four 16-bit chunks, one index per chunk (value → frames, CSR arrays). Two
+//!    four 16-bit chunks, one index per chunk (value → frames and their
+//!    hashes, CSR arrays, built and read one chunk at a time). Two
 //!    hashes within [`Params::max_distance`] bits usually share a chunk exactly
 //!    (always when the distance is under 4); frames found that way are checked
 //!    with the full Hamming distance. Chunk buckets fuller than
@@ -132,22 +133,26 @@ pub fn find_pairs(files: &[FileFp], p: &Params) -> (Vec<Pair>, Stats) {
             time.push(fr.t_ms as f32 / 1000.0);
         }
     }
-    let index: Vec<Csr> = (0..CHUNKS).map(|c| Csr::build(&hash, c)).collect();
-    let per_frame: Vec<Option<Vec<(u32, u32)>>> = (0..hash.len())
-        .into_par_iter()
-        .map(|i| neighbours(i, &hash, &owner, &index, p))
-        .collect();
-    let stop_frames = per_frame.iter().filter(|v| v.is_none()).count();
+    let (matches, stop) = frame_matches(&hash, &owner, p);
+    let stop_frames = stop.iter().filter(|&&s| s).count();
     // (file a, file b) → matched (ta, tb); a < b by position in `files`.
-    let mut edges: Vec<(u32, u32, f32, f32)> = Vec::new();
-    for (i, n) in per_frame.iter().enumerate() {
-        for &(fj, j) in n.iter().flatten() {
-            if owner[i] < fj && per_frame[j as usize].is_some() {
-                edges.push((owner[i], fj, time[i], time[j as usize]));
-            }
-        }
-    }
-    edges.par_sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    let mut edges: Vec<(u32, u32, f32, f32)> = matches
+        .iter()
+        .filter(|&&(i, j)| {
+            owner[i as usize] < owner[j as usize] && !stop[i as usize] && !stop[j as usize]
+        })
+        .map(|&(i, j)| {
+            let (i, j) = (i as usize, j as usize);
+            (owner[i], owner[j], time[i], time[j])
+        })
+        .collect();
+    drop(matches);
+    edges.par_sort_unstable_by(|x, y| {
+        (x.0, x.1)
+            .cmp(&(y.0, y.1))
+            .then(x.2.total_cmp(&y.2))
+            .then(x.3.total_cmp(&y.3))
+    });
     let groups: Vec<&[(u32, u32, f32, f32)]> =
         edges.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)).collect();
     let usable = |f: u32| -> Vec<f64> {
@@ -180,43 +185,63 @@ pub fn find_pairs(files: &[FileFp], p: &Params) -> (Vec<Pair>, Stats) {
     (pairs, stats)
 }
 
-/// The frames (file, frame index) matching frame `i`; `None` for a stop-frame.
-fn neighbours(
-    i: usize,
-    hash: &[u64],
-    owner: &[u32],
-    index: &[Csr],
-    p: &Params,
-) -> Option<Vec<(u32, u32)>> {
-    let h = hash[i];
-    let mut found: Vec<(u32, u32)> = Vec::new();
-    for (c, idx) in index.iter().enumerate() {
-        let bucket = idx.get(chunk(h, c));
-        if bucket.len() > p.max_bucket {
-            continue;
-        }
-        for &j in bucket {
-            let j = j as usize;
-            if owner[j] != owner[i] && (hash[j] ^ h).count_ones() <= p.max_distance {
-                found.push((owner[j], j as u32));
-            }
-        }
+/// Every match (i, j) between frames of different files, both ways round,
+/// sorted, and which frames are stop-frames.
+///
+/// One chunk's index at a time, each bucket holding its frames' hashes in
+/// bucket order: a bucket is read as one run of memory and only the frames
+/// within the distance are looked up further (at millions of frames the
+/// lookups of every bucket entry were most of the time).
+fn frame_matches(hash: &[u64], owner: &[u32], p: &Params) -> (Vec<(u32, u32)>, Vec<bool>) {
+    let mut matches: Vec<(u32, u32)> = Vec::new();
+    for c in 0..CHUNKS {
+        let index = Csr::build(hash, c);
+        let found: Vec<Vec<(u32, u32)>> = (0..hash.len())
+            .into_par_iter()
+            .with_min_len(4096)
+            .fold(Vec::new, |mut out, i| {
+                let h = hash[i];
+                let (ids, hs) = index.get(chunk(h, c));
+                if ids.len() <= p.max_bucket {
+                    for (&j, &hj) in ids.iter().zip(hs) {
+                        if (hj ^ h).count_ones() <= p.max_distance
+                            && owner[j as usize] != owner[i]
+                        {
+                            out.push((i as u32, j));
+                        }
+                    }
+                }
+                out
+            })
+            .collect();
+        drop(index);
+        matches.extend(found.into_iter().flatten());
     }
-    found.sort_unstable();
-    found.dedup();
-    let mut files: Vec<u32> = found.iter().map(|f| f.0).collect();
-    files.dedup();
-    (files.len() <= p.stop_files).then_some(found)
+    matches.par_sort_unstable();
+    matches.dedup();
+    // A stop-frame matches frames of more than `stop_files` other files.
+    let mut stop = vec![false; hash.len()];
+    let mut files: Vec<u32> = Vec::new();
+    for run in matches.chunk_by(|x, y| x.0 == y.0) {
+        files.clear();
+        files.extend(run.iter().map(|&(_, j)| owner[j as usize]));
+        files.sort_unstable();
+        files.dedup();
+        stop[run[0].0 as usize] = files.len() > p.stop_files;
+    }
+    (matches, stop)
 }
 
 fn chunk(h: u64, c: usize) -> u16 {
     (h >> (16 * c)) as u16
 }
 
-/// Frames by the value of one 16-bit chunk: `ids[start[v]..start[v+1]]`.
+/// Frames by the value of one 16-bit chunk: `ids[start[v]..start[v+1]]`, and
+/// their hashes in the same order.
 struct Csr {
     start: Vec<u32>,
     ids: Vec<u32>,
+    hashes: Vec<u64>,
 }
 
 impl Csr {
@@ -230,16 +255,19 @@ impl Csr {
         }
         let mut fill = start.clone();
         let mut ids = vec![0u32; hash.len()];
+        let mut hashes = vec![0u64; hash.len()];
         for (i, &h) in hash.iter().enumerate() {
             let slot = &mut fill[chunk(h, c) as usize];
             ids[*slot as usize] = i as u32;
+            hashes[*slot as usize] = h;
             *slot += 1;
         }
-        Csr { start, ids }
+        Csr { start, ids, hashes }
     }
 
-    fn get(&self, v: u16) -> &[u32] {
-        &self.ids[self.start[v as usize] as usize..self.start[v as usize + 1] as usize]
+    fn get(&self, v: u16) -> (&[u32], &[u64]) {
+        let r = self.start[v as usize] as usize..self.start[v as usize + 1] as usize;
+        (&self.ids[r.clone()], &self.hashes[r])
     }
 }
 
