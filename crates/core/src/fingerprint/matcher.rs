@@ -204,8 +204,7 @@ fn frame_matches(hash: &[u64], owner: &[u32], p: &Params) -> (Vec<(u32, u32)>, V
                 let (ids, hs) = index.get(chunk(h, c));
                 if ids.len() <= p.max_bucket {
                     for (&j, &hj) in ids.iter().zip(hs) {
-                        if (hj ^ h).count_ones() <= p.max_distance
-                            && owner[j as usize] != owner[i]
+                        if (hj ^ h).count_ones() <= p.max_distance && owner[j as usize] != owner[i]
                         {
                             out.push((i as u32, j));
                         }
