@@ -39,6 +39,7 @@ fn main() -> anyhow::Result<()> {
     env("MIN_QUALITY", &mut p.min_quality)?;
     env("BIN_S", &mut p.bin_s)?;
     env("STOP_FILES", &mut p.stop_files)?;
+    env("MAX_SELF_SHARE", &mut p.max_self_share)?;
     if args.first().map(String::as_str) == Some("--db") {
         let cat = mediadex_core::catalog::Catalog::open_readonly(std::path::Path::new(&args[1]))?;
         let files = mediadex_core::catalog::fingerprints::load_current(&cat.conn)?;

@@ -53,6 +53,11 @@ pub struct Params {
     pub full_coverage: f64,
     /// Frames under this quality (black, flat, fades) are not matched.
     pub min_quality: f32,
+    /// A frame that matches more than this share of its own file's other
+    /// frames, 3·`bin_s` or more away, is ignored: a picture the file shows at
+    /// most of its moments (a logo over flat content, a still) cannot tell
+    /// when it is, and would pair the file with any other showing it.
+    pub max_self_share: f64,
 }
 
 impl Default for Params {
@@ -67,6 +72,7 @@ impl Default for Params {
             min_spread: 0.5,
             full_coverage: 0.9,
             min_quality: MIN_QUALITY,
+            max_self_share: 0.5,
         }
     }
 }
@@ -133,7 +139,7 @@ pub fn find_pairs(files: &[FileFp], p: &Params) -> (Vec<Pair>, Stats) {
             time.push(fr.t_ms as f32 / 1000.0);
         }
     }
-    let (matches, stop) = frame_matches(&hash, &owner, p);
+    let (matches, stop) = frame_matches(&hash, &owner, &time, p);
     let stop_frames = stop.iter().filter(|&&s| s).count();
     // (file a, file b) → matched (ta, tb); a < b by position in `files`.
     let mut edges: Vec<(u32, u32, f32, f32)> = matches
@@ -186,38 +192,57 @@ pub fn find_pairs(files: &[FileFp], p: &Params) -> (Vec<Pair>, Stats) {
 }
 
 /// Every match (i, j) between frames of different files, both ways round,
-/// sorted, and which frames are stop-frames.
+/// sorted, and which frames are stop-frames (matching too many other files,
+/// or too much of their own: see [`Params::max_self_share`]).
 ///
 /// One chunk's index at a time, each bucket holding its frames' hashes in
 /// bucket order: a bucket is read as one run of memory and only the frames
 /// within the distance are looked up further (at millions of frames the
 /// lookups of every bucket entry were most of the time).
-fn frame_matches(hash: &[u64], owner: &[u32], p: &Params) -> (Vec<(u32, u32)>, Vec<bool>) {
-    let mut matches: Vec<(u32, u32)> = Vec::new();
+/// Frame matches (i, j), by index in the frame arrays.
+type Matches = Vec<(u32, u32)>;
+
+fn frame_matches(hash: &[u64], owner: &[u32], time: &[f32], p: &Params) -> (Matches, Vec<bool>) {
+    let apart = (3.0 * p.bin_s) as f32;
+    // Matches with other files, and with the same file's frames `apart`.
+    let mut matches: Matches = Vec::new();
+    let mut own: Matches = Vec::new();
     for c in 0..CHUNKS {
         let index = Csr::build(hash, c);
-        let found: Vec<Vec<(u32, u32)>> = (0..hash.len())
+        let found: Vec<(Matches, Matches)> = (0..hash.len())
             .into_par_iter()
             .with_min_len(4096)
-            .fold(Vec::new, |mut out, i| {
-                let h = hash[i];
-                let (ids, hs) = index.get(chunk(h, c));
-                if ids.len() <= p.max_bucket {
-                    for (&j, &hj) in ids.iter().zip(hs) {
-                        if (hj ^ h).count_ones() <= p.max_distance && owner[j as usize] != owner[i]
-                        {
-                            out.push((i as u32, j));
+            .fold(
+                || (Vec::new(), Vec::new()),
+                |(mut other, mut same), i| {
+                    let h = hash[i];
+                    let (ids, hs) = index.get(chunk(h, c));
+                    if ids.len() <= p.max_bucket {
+                        for (&j, &hj) in ids.iter().zip(hs) {
+                            if (hj ^ h).count_ones() > p.max_distance {
+                                continue;
+                            }
+                            if owner[j as usize] != owner[i] {
+                                other.push((i as u32, j));
+                            } else if (time[j as usize] - time[i]).abs() >= apart {
+                                same.push((i as u32, j));
+                            }
                         }
                     }
-                }
-                out
-            })
+                    (other, same)
+                },
+            )
             .collect();
         drop(index);
-        matches.extend(found.into_iter().flatten());
+        for (other, same) in found {
+            matches.extend(other);
+            own.extend(same);
+        }
     }
     matches.par_sort_unstable();
     matches.dedup();
+    own.sort_unstable();
+    own.dedup();
     // A stop-frame matches frames of more than `stop_files` other files.
     let mut stop = vec![false; hash.len()];
     let mut files: Vec<u32> = Vec::new();
@@ -227,6 +252,17 @@ fn frame_matches(hash: &[u64], owner: &[u32], p: &Params) -> (Vec<(u32, u32)>, V
         files.sort_unstable();
         files.dedup();
         stop[run[0].0 as usize] = files.len() > p.stop_files;
+    }
+    let mut per_file: HashMap<u32, usize> = HashMap::new();
+    for &o in owner {
+        *per_file.entry(o).or_default() += 1;
+    }
+    for run in own.chunk_by(|x, y| x.0 == y.0) {
+        let i = run[0].0 as usize;
+        let others = per_file[&owner[i]] - 1;
+        if run.len() as f64 > p.max_self_share * others as f64 {
+            stop[i] = true;
+        }
     }
     (matches, stop)
 }

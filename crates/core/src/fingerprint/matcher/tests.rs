@@ -319,3 +319,48 @@ fn pictures_alike_at_another_speed_are_not_a_pair_in_either_order() {
         assert!(pairs.is_empty(), "ids {x}, {y}: {pairs:?}");
     }
 }
+
+/// Two unrelated files that show one picture at most of their moments (a
+/// logo over flat content) match frame for frame at every offset; their
+/// frames say nothing about when they are, so no pair comes of them. A file
+/// that shows it once, beside its own moving content, still pairs with its
+/// copy.
+#[test]
+fn a_picture_a_file_shows_at_most_of_its_moments_pairs_nothing() {
+    let logo = 0x5a5a_0f0f_3c3c_a5a5_u64;
+    let still = |id: i64, seed: u64| {
+        let mut s = seed;
+        let frames = (0..60)
+            .map(|k| {
+                let mut h = logo;
+                h ^= 1 << (rng(&mut s) % 64);
+                Frame {
+                    t_ms: k * 1000,
+                    hash: h,
+                    quality: 0.5,
+                }
+            })
+            .collect();
+        FileFp {
+            id,
+            duration_s: 60.0,
+            frames,
+        }
+    };
+    let files = vec![still(1, 3), still(2, 5)];
+    let mut p = Params::default();
+    assert!(find_pairs(&files, &p).0.is_empty());
+    p.max_self_share = f64::INFINITY;
+    assert_eq!(
+        find_pairs(&files, &p).0.len(),
+        1,
+        "the rule is what keeps them apart"
+    );
+
+    let src = Source::new(9, 60);
+    let mut a = src.copy(3, 0.0, 60.0, 1.0, 1.0, 0);
+    a.frames[10].hash = logo;
+    let b = src.copy(4, 0.0, 60.0, 1.0, 1.3, 2);
+    let (pairs, stats) = find_pairs(&[a, b], &Params::default());
+    assert_eq!(pairs.len(), 1, "{stats:?}");
+}
