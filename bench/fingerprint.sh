@@ -78,6 +78,16 @@ SQL
 
 
 echo
+echo "## vid_dup_finder_lib 0.4.0 on the same set (default tolerance; original vs variant in one group)"
+if (cd bench/vdf-baseline && cargo build --release --locked --quiet --target-dir "$ROOT/target/vdf-baseline"); then
+    "$ROOT/target/vdf-baseline/release/vdf-baseline" "$OUT" > "$OUT.vdf.tsv" 2> "$OUT.vdf.err" || true
+    tail -n 1 "$OUT.vdf.err"
+    python3 bench/vdf-eval.py "$OUT.vdf.tsv" "$OUT/truth.tsv"
+else
+    echo "(vid_dup_finder_lib could not be built here: baseline skipped)"
+fi
+
+echo
 echo "## Seconds per file (one worker on one core, taskset -c 0, 60 s clips, keyint 250)"
 SP=bench-out/fingerprint-speed
 mkdir -p "$SP"
