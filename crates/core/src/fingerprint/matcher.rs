@@ -44,7 +44,11 @@ pub struct Params {
     pub bin_s: f64,
     /// Frame matches an alignment needs at least.
     pub min_votes: usize,
-    /// Share of the frames in the overlapping span that must agree.
+    /// Share of the frames in the overlapping span that must agree. 0.15: on
+    /// the 640x360 bench set (135 files, 7785 negative pairs) no false pair
+    /// came down to 0.05, while 0.3 missed re-encodes whose keyframes mostly
+    /// fall elsewhere (direct recall 0.66 at 0.3, 0.75 at 0.15); the votes,
+    /// the spread and the stop-frames are what keep negatives apart.
     pub min_support: f64,
     /// Share of the overlap the agreeing frames must run through (in both
     /// files' time).
@@ -68,7 +72,7 @@ impl Default for Params {
             max_bucket: 4096,
             bin_s: 1.0,
             min_votes: 4,
-            min_support: 0.3,
+            min_support: 0.15,
             min_spread: 0.5,
             full_coverage: 0.9,
             min_quality: MIN_QUALITY,
