@@ -549,3 +549,24 @@ fn the_keyframes_after_each_target_are_sampled_too() {
         "keyframe times: {times:?}"
     );
 }
+
+/// Seeks that land on a keyframe already taken let the demuxer run on to the
+/// end of the stream; that end must not be taken for a later seek's landing.
+/// The same file gives the same frames every time.
+#[test]
+fn sampling_a_file_with_repeated_landings_is_the_same_every_time() {
+    let env = TestEnv::new();
+    // A keyframe every 10 s: most targets land on one already taken.
+    testsrc_x264(env.lib.join("sparse.mp4").to_str().unwrap(), "60", "250");
+    env.scan(&[], 0);
+    let frames = |env: &TestEnv| {
+        let out = env.run(&["fingerprint", "--force"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        env.query("SELECT t_ms, hash FROM fingerprint_frames ORDER BY t_ms")
+    };
+    let first = frames(&env);
+    assert_eq!(first.len(), 6, "every keyframe, once: {first:?}");
+    for _ in 0..4 {
+        assert_eq!(frames(&env), first);
+    }
+}

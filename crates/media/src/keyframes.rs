@@ -90,12 +90,21 @@ fn gate_decoder(decoder: &gst::Element, tx: mpsc::Sender<Landing>) {
     };
     let seen: Mutex<(HashSet<u64>, Gate)> = Mutex::new((HashSet::new(), Gate::Landing));
     pad.add_probe(
-        gst::PadProbeType::BUFFER | gst::PadProbeType::EVENT_FLUSH,
+        gst::PadProbeType::BUFFER
+            | gst::PadProbeType::EVENT_FLUSH
+            | gst::PadProbeType::EVENT_DOWNSTREAM,
         move |_, info| {
             let mut st = seen.lock().unwrap();
             if let Some(gst::PadProbeData::Event(e)) = &info.data {
-                if e.type_() == gst::EventType::FlushStop {
-                    st.1 = Gate::Landing;
+                match e.type_() {
+                    gst::EventType::FlushStop => st.1 = Gate::Landing,
+                    // After a repeat the demuxer runs on to the end of the
+                    // stream; that end would reach the sink while the next
+                    // seek waits, and be taken for that seek's landing.
+                    gst::EventType::Eos if st.1 == Gate::Dropping => {
+                        return gst::PadProbeReturn::Drop;
+                    }
+                    _ => {}
                 }
                 return gst::PadProbeReturn::Ok;
             }
