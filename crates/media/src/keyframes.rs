@@ -9,9 +9,10 @@
 //! the first sample; then one flushing seek per target with `KEY_UNIT |
 //! SNAP_BEFORE | TRICKMODE_KEY_UNITS` (only keyframes are decoded) and the
 //! preroll sample pulled, then `SNAP_AFTER` seeks just past it for the
-//! keyframes that follow (`fingerprint::BURST` in all). A probe on the decoder's input sees which keyframe a
-//! seek landed on before it is decoded: one already sampled is dropped and the
-//! next seek issued, so no keyframe is decoded twice. Each frame keeps the
+//! keyframes that follow (`fingerprint::BURST` in all). A probe on the
+//! decoder's input sees which keyframe a seek landed on before it is decoded:
+//! one already sampled is dropped and the next seek issued, so no keyframe is
+//! decoded twice. Each frame keeps the
 //! stream time of its keyframe, not the target. Audio is never decoded:
 //! decodebin stops at the encoded audio and that pad goes to a fakesink. The
 //! video decoder runs on one thread: workers are one per CPU already.

@@ -142,7 +142,7 @@ impl Catalog {
 
     /// [`Catalog::open_readonly`] without the upgrade.
     fn open_readonly_as_is(path: &Path) -> Result<Catalog> {
-        let cat = match Self::open_readonly_with(path, false) {
+        match Self::open_readonly_with(path, false) {
             Err(e) if needs_immutable(&e) => {
                 let cat = Self::open_readonly_with(path, true)?;
                 static SAID: std::sync::Once = std::sync::Once::new();
@@ -152,11 +152,10 @@ impl Catalog {
                         path.display()
                     )
                 });
-                cat
+                Ok(cat)
             }
-            other => other?,
-        };
-        Ok(cat)
+            other => other,
+        }
     }
 
     /// A catalog written by an older mediadex lacks the tables and views that
@@ -170,17 +169,19 @@ impl Catalog {
             return Ok(cat);
         }
         let path = cat.path.clone();
-        if std::fs::OpenOptions::new().write(true).open(&path).is_ok() {
+        let cat = if std::fs::OpenOptions::new().write(true).open(&path).is_ok() {
             drop(cat);
-            match Catalog::open(&path) {
-                Ok(_) => return Self::open_readonly_as_is(&path),
-                Err(e) => eprintln!("mediadex: note: {e}"),
+            if let Err(e) = Catalog::open(&path) {
+                eprintln!("mediadex: note: {e}");
             }
-            let cat = Self::open_readonly_as_is(&path)?;
-            Self::say_not_upgraded(&path, version);
-            return Ok(cat);
+            Self::open_readonly_as_is(&path)?
+        } else {
+            cat
+        };
+        let now = cat.schema_version()?;
+        if now < SCHEMA_VERSION {
+            Self::say_not_upgraded(&path, now);
         }
-        Self::say_not_upgraded(&path, version);
         Ok(cat)
     }
 

@@ -195,6 +195,9 @@ pub fn find_pairs(files: &[FileFp], p: &Params) -> (Vec<Pair>, Stats) {
     (pairs, stats)
 }
 
+/// Frame matches (i, j), by index in the frame arrays.
+type Matches = Vec<(u32, u32)>;
+
 /// Every match (i, j) between frames of different files, both ways round,
 /// sorted, and which frames are stop-frames (matching too many other files,
 /// or too much of their own: see [`Params::max_self_share`]).
@@ -203,9 +206,6 @@ pub fn find_pairs(files: &[FileFp], p: &Params) -> (Vec<Pair>, Stats) {
 /// bucket order: a bucket is read as one run of memory and only the frames
 /// within the distance are looked up further (at millions of frames the
 /// lookups of every bucket entry were most of the time).
-/// Frame matches (i, j), by index in the frame arrays.
-type Matches = Vec<(u32, u32)>;
-
 fn frame_matches(hash: &[u64], owner: &[u32], time: &[f32], p: &Params) -> (Matches, Vec<bool>) {
     let apart = (3.0 * p.bin_s) as f32;
     // Matches with other files, and with the same file's frames `apart`.
@@ -257,13 +257,14 @@ fn frame_matches(hash: &[u64], owner: &[u32], time: &[f32], p: &Params) -> (Matc
         files.dedup();
         stop[run[0].0 as usize] = files.len() > p.stop_files;
     }
-    let mut per_file: HashMap<u32, usize> = HashMap::new();
+    // Owners are file positions, so a file's frame count is indexed by it.
+    let mut per_file = vec![0usize; owner.iter().max().map_or(0, |&o| o as usize + 1)];
     for &o in owner {
-        *per_file.entry(o).or_default() += 1;
+        per_file[o as usize] += 1;
     }
     for run in own.chunk_by(|x, y| x.0 == y.0) {
         let i = run[0].0 as usize;
-        let others = per_file[&owner[i]] - 1;
+        let others = per_file[owner[i] as usize] - 1;
         if run.len() as f64 > p.max_self_share * others as f64 {
             stop[i] = true;
         }
