@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use mediadex_core::fingerprint::Frame;
-use mediadex_core::fingerprint::matcher::{FileFp, Params, find_pairs};
+use mediadex_core::fingerprint::matcher::{Library, Params, match_library};
 
 fn rng(s: &mut u64) -> u64 {
     *s ^= *s << 13;
@@ -42,8 +42,8 @@ fn main() -> anyhow::Result<()> {
     env("MAX_SELF_SHARE", &mut p.max_self_share)?;
     if args.first().map(String::as_str) == Some("--db") {
         let cat = mediadex_core::catalog::Catalog::open_readonly(std::path::Path::new(&args[1]))?;
-        let files = mediadex_core::catalog::fingerprints::load_current(&cat.conn)?;
-        let (pairs, stats) = find_pairs(&files, &p);
+        let lib = mediadex_core::catalog::fingerprints::load_current(&cat.conn, p.min_quality)?;
+        let (pairs, stats) = match_library(lib, &p);
         for pr in &pairs {
             println!(
                 "{}\t{}\t{}\t{:.1}\t{:.4}\t{:.2}\t{:.2}\t{:.2}\t{}",
@@ -68,50 +68,44 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(100_000);
     let per: usize = args.get(1).map(|s| s.parse()).transpose()?.unwrap_or(40);
     let mut seed = 0x2545_F491_4F6C_DD1Du64;
-    let mut files: Vec<FileFp> = Vec::with_capacity(n);
+    // Frames go straight into the matcher's flat library, as the catalog
+    // loads them: a file is 16 bytes a frame there, never a Vec of its own.
+    let mut lib = Library::new(p.min_quality);
     let mut planted = Vec::new();
+    let mut prev: Vec<Frame> = Vec::new();
     for id in 0..n as i64 {
         if id % 10 == 9 {
             // A copy of the previous file: other keyframe times, a trim, noise.
-            let src = &files[id as usize - 1];
             let cut = (rng(&mut seed) % 4) as usize;
-            let frames = src.frames[cut..]
-                .iter()
-                .map(|f| {
-                    let mut h = f.hash;
-                    for _ in 0..(rng(&mut seed) % 4) {
-                        h ^= 1 << (rng(&mut seed) % 64);
-                    }
-                    Frame {
-                        t_ms: f.t_ms - cut as i64 * 15_000 + 300,
-                        hash: h,
-                        quality: 0.8,
-                    }
-                })
-                .collect();
+            lib.add_file(id, (per - cut) as f64 * 15.0);
+            for f in &prev[cut..] {
+                let mut h = f.hash;
+                for _ in 0..(rng(&mut seed) % 4) {
+                    h ^= 1 << (rng(&mut seed) % 64);
+                }
+                lib.add_frame(&Frame {
+                    t_ms: f.t_ms - cut as i64 * 15_000 + 300,
+                    hash: h,
+                    quality: 0.8,
+                });
+            }
             planted.push((id - 1, id));
-            files.push(FileFp {
-                id,
-                duration_s: src.duration_s - cut as f64 * 15.0,
-                frames,
-            });
             continue;
         }
-        let frames = (0..per)
+        prev = (0..per)
             .map(|k| Frame {
                 t_ms: k as i64 * 15_000,
                 hash: rng(&mut seed),
                 quality: 0.8,
             })
             .collect();
-        files.push(FileFp {
-            id,
-            duration_s: per as f64 * 15.0,
-            frames,
-        });
+        lib.add_file(id, per as f64 * 15.0);
+        for f in &prev {
+            lib.add_frame(f);
+        }
     }
     let t = Instant::now();
-    let (pairs, stats) = find_pairs(&files, &p);
+    let (pairs, stats) = match_library(lib, &p);
     let secs = t.elapsed().as_secs_f64();
     let found: std::collections::HashSet<(i64, i64)> = pairs.iter().map(|p| (p.a, p.b)).collect();
     let recall =

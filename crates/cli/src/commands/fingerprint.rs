@@ -187,9 +187,10 @@ pub fn run(ctx: &Context, args: FingerprintArgs) -> anyhow::Result<ExitCode> {
     if !s.interrupted {
         let t = Instant::now();
         progress.set_message("matching");
-        let files = fingerprints::load_current(&cat.conn)?;
-        s.files_matched = files.len() as u64;
-        let (pairs, stats) = matcher::find_pairs(&files, &Params::default());
+        let params = Params::default();
+        let lib = fingerprints::load_current(&cat.conn, params.min_quality)?;
+        s.files_matched = lib.files() as u64;
+        let (pairs, stats) = matcher::match_library(lib, &params);
         let groups = matcher::groups(&pairs);
         let mut group_list: Vec<(i64, i64)> = groups.into_iter().collect();
         group_list.sort_unstable();

@@ -11,7 +11,7 @@ use rusqlite::{Connection, params};
 
 use super::Result;
 use super::files::{FileStat, Status};
-use crate::fingerprint::matcher::{FileFp, Pair};
+use crate::fingerprint::matcher::{Library, Pair};
 use crate::fingerprint::{Frame, VERSION};
 
 /// A catalogued file that may need a fingerprint.
@@ -132,8 +132,9 @@ pub fn store(conn: &mut Connection, file_id: i64, o: &Outcome) -> Result<()> {
 }
 
 /// Every current `ok` fingerprint (this recipe, file unchanged and not
-/// missing), of every host.
-pub fn load_current(conn: &Connection) -> Result<Vec<FileFp>> {
+/// missing), of every host, as the matcher reads it: frames under
+/// `min_quality` are left in the catalog.
+pub fn load_current(conn: &Connection, min_quality: f32) -> Result<Library> {
     let mut stmt = conn.prepare(
         "SELECT fp.file_id, coalesce(fp.duration_s, 0), fr.t_ms, fr.hash, fr.quality
          FROM fingerprints fp JOIN files f ON f.id = fp.file_id
@@ -143,23 +144,21 @@ pub fn load_current(conn: &Connection) -> Result<Vec<FileFp>> {
          ORDER BY fp.file_id, fr.t_ms",
     )?;
     let mut rows = stmt.query([VERSION])?;
-    let mut out: Vec<FileFp> = Vec::new();
+    let mut lib = Library::new(min_quality);
+    let mut last = None;
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
-        if out.last().is_none_or(|f| f.id != id) {
-            out.push(FileFp {
-                id,
-                duration_s: r.get(1)?,
-                frames: Vec::new(),
-            });
+        if last != Some(id) {
+            lib.add_file(id, r.get(1)?);
+            last = Some(id);
         }
-        out.last_mut().expect("pushed").frames.push(Frame {
+        lib.add_frame(&Frame {
             t_ms: r.get(2)?,
             hash: r.get::<_, i64>(3)? as u64,
             quality: r.get::<_, f64>(4)? as f32,
         });
     }
-    Ok(out)
+    Ok(lib)
 }
 
 /// Replace every pair and group with one matcher run's.

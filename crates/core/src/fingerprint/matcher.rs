@@ -131,32 +131,120 @@ pub struct Stats {
     pub candidate_pairs: usize,
 }
 
-/// Every related pair (a < b by id) among `files`.
-pub fn find_pairs(files: &[FileFp], p: &Params) -> (Vec<Pair>, Stats) {
-    let mut hash = Vec::new();
-    let mut owner = Vec::new();
-    let mut time = Vec::new();
-    for (f, file) in files.iter().enumerate() {
-        for fr in file.frames.iter().filter(|fr| fr.quality >= p.min_quality) {
-            hash.push(fr.hash);
-            owner.push(f as u32);
-            time.push(fr.t_ms as f32 / 1000.0);
+/// Every file's usable frames, flat: what the matcher reads. A frame is known
+/// by its position (files in the order added, each file's frames after the
+/// previous file's); 16 bytes a frame, so 20M frames fit in 320 MB.
+#[derive(Debug, Clone)]
+pub struct Library {
+    ids: Vec<i64>,
+    durations: Vec<f64>,
+    /// File k's frames are `start[k]..start[k + 1]`.
+    start: Vec<u32>,
+    /// Hash and position of every frame, in any order (the matcher sorts it).
+    recs: Vec<Rec>,
+    /// Stream time of every frame by position, seconds.
+    t_s: Vec<f32>,
+    min_quality: f32,
+}
+
+/// A frame's hash and its position: 12 bytes, not 16.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, packed(4))]
+struct Rec {
+    hash: u64,
+    at: u32,
+}
+
+impl Library {
+    /// An empty library keeping frames of `min_quality` or more.
+    pub fn new(min_quality: f32) -> Library {
+        Library {
+            ids: Vec::new(),
+            durations: Vec::new(),
+            start: vec![0],
+            recs: Vec::new(),
+            t_s: Vec::new(),
+            min_quality,
         }
     }
-    let (matches, stop) = frame_matches(&hash, &owner, &time, p);
+
+    pub fn of(files: &[FileFp], min_quality: f32) -> Library {
+        let mut lib = Library::new(min_quality);
+        for f in files {
+            lib.add_file(f.id, f.duration_s);
+            for fr in &f.frames {
+                lib.add_frame(fr);
+            }
+        }
+        lib
+    }
+
+    /// Start the next file; the frames added next are its.
+    pub fn add_file(&mut self, id: i64, duration_s: f64) {
+        self.ids.push(id);
+        self.durations.push(duration_s);
+        self.start.push(self.recs.len() as u32);
+    }
+
+    /// A frame of the last file added (under `min_quality`: not kept).
+    pub fn add_frame(&mut self, f: &Frame) {
+        if f.quality < self.min_quality || self.ids.is_empty() {
+            return;
+        }
+        let at = u32::try_from(self.recs.len()).expect("under 2^32 frames");
+        self.recs.push(Rec { hash: f.hash, at });
+        self.t_s.push(f.t_ms as f32 / 1000.0);
+        *self.start.last_mut().expect("a file") += 1;
+    }
+
+    pub fn files(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn frames(&self) -> usize {
+        self.t_s.len()
+    }
+
+    /// The file (by position) a frame belongs to.
+    fn owner(&self, at: u32) -> u32 {
+        (self.start.partition_point(|&s| s <= at) - 1) as u32
+    }
+
+    /// Times of file k's frames, seconds.
+    fn times(&self, k: u32) -> Vec<f64> {
+        let r = self.start[k as usize] as usize..self.start[k as usize + 1] as usize;
+        self.t_s[r].iter().map(|&t| t as f64).collect()
+    }
+}
+
+/// Every related pair (a < b by id) among `files`.
+pub fn find_pairs(files: &[FileFp], p: &Params) -> (Vec<Pair>, Stats) {
+    match_library(Library::of(files, p.min_quality), p)
+}
+
+/// Every related pair (a < b by id) among a library's files.
+pub fn match_library(mut lib: Library, p: &Params) -> (Vec<Pair>, Stats) {
+    let frames = lib.frames();
+    let mut recs = std::mem::take(&mut lib.recs);
+    let (matches, stop) = frame_matches(&mut recs, &lib, p);
+    drop(recs);
     let stop_frames = stop.iter().filter(|&&s| s).count();
-    // (file a, file b) → matched (ta, tb); a < b by position in `files`.
+    // (file a, file b, ta, tb) for every match of two usable frames; a < b
+    // by position, since positions follow the files.
     let mut edges: Vec<(u32, u32, f32, f32)> = matches
         .iter()
-        .filter(|&&(i, j)| {
-            owner[i as usize] < owner[j as usize] && !stop[i as usize] && !stop[j as usize]
-        })
+        .filter(|&&(i, j)| !stop[i as usize] && !stop[j as usize])
         .map(|&(i, j)| {
-            let (i, j) = (i as usize, j as usize);
-            (owner[i], owner[j], time[i], time[j])
+            (
+                lib.owner(i),
+                lib.owner(j),
+                lib.t_s[i as usize],
+                lib.t_s[j as usize],
+            )
         })
         .collect();
     drop(matches);
+    drop(stop);
     edges.par_sort_unstable_by(|x, y| {
         (x.0, x.1)
             .cmp(&(y.0, y.1))
@@ -165,21 +253,20 @@ pub fn find_pairs(files: &[FileFp], p: &Params) -> (Vec<Pair>, Stats) {
     });
     let groups: Vec<&[(u32, u32, f32, f32)]> =
         edges.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)).collect();
-    let usable = |f: u32| -> Vec<f64> {
-        files[f as usize]
-            .frames
-            .iter()
-            .filter(|fr| fr.quality >= p.min_quality)
-            .map(|fr| fr.t_ms as f64 / 1000.0)
-            .collect()
+    let side = |k: u32| Side {
+        id: lib.ids[k as usize],
+        duration_s: lib.durations[k as usize],
     };
+    // A pair needs `min_votes` distinct frames on each side: fewer matches
+    // cannot be one (most candidates at library scale are a single chance
+    // match of two unrelated frames).
     let pairs: Vec<Pair> = groups
         .par_iter()
+        .filter(|g| g.len() >= p.min_votes)
         .filter_map(|g| {
             let (fa, fb) = (g[0].0, g[0].1);
             let m: Vec<(f64, f64)> = g.iter().map(|e| (e.2 as f64, e.3 as f64)).collect();
-            let (a, b) = (&files[fa as usize], &files[fb as usize]);
-            let pair = align(a, b, &usable(fa), &usable(fb), &m, p)?;
+            let pair = align(side(fa), side(fb), &lib.times(fa), &lib.times(fb), &m, p)?;
             Some(if pair.a < pair.b {
                 pair
             } else {
@@ -188,127 +275,184 @@ pub fn find_pairs(files: &[FileFp], p: &Params) -> (Vec<Pair>, Stats) {
         })
         .collect();
     let stats = Stats {
-        frames: hash.len(),
+        frames,
         stop_frames,
         candidate_pairs: groups.len(),
     };
     (pairs, stats)
 }
 
-/// Frame matches (i, j), by index in the frame arrays.
+/// Frame matches (i, j), i < j, by position.
 type Matches = Vec<(u32, u32)>;
 
-/// Every match (i, j) between frames of different files, both ways round,
-/// sorted, and which frames are stop-frames (matching too many other files,
-/// or too much of their own: see [`Params::max_self_share`]).
+/// Every match (i, j), i < j, between frames of different files, sorted, and
+/// which frames are stop-frames (matching too many other files, or too much
+/// of their own: see [`Params::max_self_share`]).
 ///
-/// One chunk's index at a time, each bucket holding its frames' hashes in
-/// bucket order: a bucket is read as one run of memory and only the frames
-/// within the distance are looked up further (at millions of frames the
-/// lookups of every bucket entry were most of the time).
-fn frame_matches(hash: &[u64], owner: &[u32], time: &[f32], p: &Params) -> (Matches, Vec<bool>) {
+/// For each chunk the frames are sorted by its value in place, so a bucket is
+/// one run of memory and no index is built beside them. A pair sharing
+/// several chunks is taken in the first one only (the earlier chunks are
+/// compared), so no list of matches has to be deduplicated.
+fn frame_matches(recs: &mut [Rec], lib: &Library, p: &Params) -> (Matches, Vec<bool>) {
     let apart = (3.0 * p.bin_s) as f32;
+    let t = &lib.t_s;
     // Matches with other files, and with the same file's frames `apart`.
     let mut matches: Matches = Vec::new();
     let mut own: Matches = Vec::new();
     for c in 0..CHUNKS {
-        let index = Csr::build(hash, c);
-        let found: Vec<(Matches, Matches)> = (0..hash.len())
-            .into_par_iter()
-            .with_min_len(4096)
+        recs.par_sort_unstable_by_key(|r| chunk(r.hash, c));
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        let mut s = 0;
+        while s < recs.len() {
+            let v = chunk(recs[s].hash, c);
+            let mut e = s + 1;
+            while e < recs.len() && chunk(recs[e].hash, c) == v {
+                e += 1;
+            }
+            if e - s >= 2 && e - s <= p.max_bucket {
+                runs.push((s, e));
+            }
+            s = e;
+        }
+        let recs = &*recs;
+        let found: Vec<(Matches, Matches)> = runs
+            .par_iter()
             .fold(
-                || (Vec::new(), Vec::new()),
-                |(mut other, mut same), i| {
-                    let h = hash[i];
-                    let (ids, hs) = index.get(chunk(h, c));
-                    if ids.len() <= p.max_bucket {
-                        for (&j, &hj) in ids.iter().zip(hs) {
-                            if (hj ^ h).count_ones() > p.max_distance {
-                                continue;
-                            }
-                            if owner[j as usize] != owner[i] {
-                                other.push((i as u32, j));
-                            } else if (time[j as usize] - time[i]).abs() >= apart {
-                                same.push((i as u32, j));
-                            }
+                || (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
+                |(mut other, mut same, mut hs, mut close), &(s, e)| {
+                    let run = &recs[s..e];
+                    hs.clear();
+                    hs.extend(run.iter().map(|r| r.hash));
+                    close.clear();
+                    close_pairs(&hs, p.max_distance, &mut close);
+                    for &(k, l) in &close {
+                        let (ha, hb) = (hs[k as usize], hs[l as usize]);
+                        if (0..c).any(|c2| chunk(ha, c2) == chunk(hb, c2)) {
+                            continue;
+                        }
+                        let (x, y) = (run[k as usize].at, run[l as usize].at);
+                        let (i, j) = (x.min(y), x.max(y));
+                        if lib.owner(i) != lib.owner(j) {
+                            other.push((i, j));
+                        } else if (t[j as usize] - t[i as usize]).abs() >= apart {
+                            same.push((i, j));
                         }
                     }
-                    (other, same)
+                    (other, same, hs, close)
                 },
             )
+            .map(|(other, same, _, _)| (other, same))
             .collect();
-        drop(index);
         for (other, same) in found {
             matches.extend(other);
             own.extend(same);
         }
     }
     matches.par_sort_unstable();
-    matches.dedup();
-    own.sort_unstable();
-    own.dedup();
-    // A stop-frame matches frames of more than `stop_files` other files.
-    let mut stop = vec![false; hash.len()];
-    let mut files: Vec<u32> = Vec::new();
-    for run in matches.chunk_by(|x, y| x.0 == y.0) {
-        files.clear();
-        files.extend(run.iter().map(|&(_, j)| owner[j as usize]));
-        files.sort_unstable();
-        files.dedup();
-        stop[run[0].0 as usize] = files.len() > p.stop_files;
-    }
-    // Owners are file positions, so a file's frame count is indexed by it.
-    let mut per_file = vec![0usize; owner.iter().max().map_or(0, |&o| o as usize + 1)];
-    for &o in owner {
-        per_file[o as usize] += 1;
-    }
-    for run in own.chunk_by(|x, y| x.0 == y.0) {
-        let i = run[0].0 as usize;
-        let others = per_file[owner[i] as usize] - 1;
+    // A stop-frame matches frames of more than `stop_files` other files. Other
+    // files' frames are all before or all after a frame's own, so the files
+    // it matches are those it matches as `i` plus those it matches as `j`.
+    let mut files_matched = vec![0u8; lib.frames()];
+    let mut add = |pairs: &[(u32, u32)]| {
+        for run in pairs.chunk_by(|x, y| x.0 == y.0) {
+            let mut owners = run.iter().map(|&(_, j)| lib.owner(j)).collect::<Vec<_>>();
+            owners.dedup();
+            let n = &mut files_matched[run[0].0 as usize];
+            *n = n.saturating_add(owners.len().min(255) as u8);
+        }
+    };
+    add(&matches);
+    let mut by_j: Matches = matches.iter().map(|&(i, j)| (j, i)).collect();
+    by_j.par_sort_unstable();
+    add(&by_j);
+    drop(by_j);
+    let mut stop: Vec<bool> = files_matched
+        .into_iter()
+        .map(|n| n as usize > p.stop_files)
+        .collect();
+    // Positions follow the files, so a file's frame count is a difference.
+    let mut ends: Vec<u32> = own.iter().flat_map(|&(i, j)| [i, j]).collect();
+    ends.sort_unstable();
+    for run in ends.chunk_by(|x, y| x == y) {
+        let k = lib.owner(run[0]) as usize;
+        let others = (lib.start[k + 1] - lib.start[k]) as usize - 1;
         if run.len() as f64 > p.max_self_share * others as f64 {
-            stop[i] = true;
+            stop[run[0] as usize] = true;
         }
     }
     (matches, stop)
+}
+
+/// Every (k, l), k < l, of hashes within `max` bits of each other: the inner
+/// loop of matching (a bucket of n hashes costs n²/2 distances), compiled for
+/// the CPU's own population count where it has one.
+fn close_pairs(h: &[u64], max: u32, out: &mut Vec<(u32, u32)>) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx512vpopcntdq") {
+            // SAFETY: the CPU has these instructions (checked just above).
+            unsafe { close_pairs_avx512(h, max, out) };
+            return;
+        }
+        if std::is_x86_feature_detected!("popcnt") {
+            // SAFETY: as above.
+            unsafe { close_pairs_popcnt(h, max, out) };
+            return;
+        }
+    }
+    close_pairs_portable(h, max, out)
+}
+
+/// Without `-C target-cpu`, `count_ones` is a dozen instructions of bit
+/// arithmetic.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt")]
+unsafe fn close_pairs_popcnt(h: &[u64], max: u32, out: &mut Vec<(u32, u32)>) {
+    close_pairs_portable(h, max, out)
+}
+
+/// Eight distances an instruction.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vpopcntdq")]
+unsafe fn close_pairs_avx512(h: &[u64], max: u32, out: &mut Vec<(u32, u32)>) {
+    close_pairs_portable(h, max, out)
+}
+
+/// Distances a block at a time, into a small array the compiler can fill
+/// with vector instructions; a block is read again only when it holds a hit
+/// (almost none do).
+#[inline(always)]
+fn close_pairs_portable(h: &[u64], max: u32, out: &mut Vec<(u32, u32)>) {
+    const BLOCK: usize = 64;
+    let mut d = [0u64; BLOCK];
+    for (k, &a) in h.iter().enumerate() {
+        let mut l0 = k + 1;
+        for block in h[k + 1..].chunks(BLOCK) {
+            let d = &mut d[..block.len()];
+            for (x, &b) in d.iter_mut().zip(block) {
+                *x = (a ^ b).count_ones() as u64;
+            }
+            if d.iter().fold(0, |n, &x| n | (x <= max as u64) as u32) != 0 {
+                for (m, &x) in d.iter().enumerate() {
+                    if x <= max as u64 {
+                        out.push((k as u32, (l0 + m) as u32));
+                    }
+                }
+            }
+            l0 += block.len();
+        }
+    }
 }
 
 fn chunk(h: u64, c: usize) -> u16 {
     (h >> (16 * c)) as u16
 }
 
-/// Frames by the value of one 16-bit chunk: `ids[start[v]..start[v+1]]`, and
-/// their hashes in the same order.
-struct Csr {
-    start: Vec<u32>,
-    ids: Vec<u32>,
-    hashes: Vec<u64>,
-}
-
-impl Csr {
-    fn build(hash: &[u64], c: usize) -> Csr {
-        let mut start = vec![0u32; (1 << 16) + 1];
-        for &h in hash {
-            start[chunk(h, c) as usize + 1] += 1;
-        }
-        for v in 0..(1 << 16) {
-            start[v + 1] += start[v];
-        }
-        let mut fill = start.clone();
-        let mut ids = vec![0u32; hash.len()];
-        let mut hashes = vec![0u64; hash.len()];
-        for (i, &h) in hash.iter().enumerate() {
-            let slot = &mut fill[chunk(h, c) as usize];
-            ids[*slot as usize] = i as u32;
-            hashes[*slot as usize] = h;
-            *slot += 1;
-        }
-        Csr { start, ids, hashes }
-    }
-
-    fn get(&self, v: u16) -> (&[u32], &[u64]) {
-        let r = self.start[v as usize] as usize..self.start[v as usize + 1] as usize;
-        (&self.ids[r.clone()], &self.hashes[r])
-    }
+/// A file as the alignment sees it.
+#[derive(Clone, Copy)]
+struct Side {
+    id: i64,
+    duration_s: f64,
 }
 
 /// Vote for the alignment of `b` against `a` and classify it.
@@ -318,14 +462,7 @@ impl Csr {
 /// compared as `u = (tb − r·ta) / √r`, which only changes sign when the files
 /// swap (r becomes 1/r), and every window of that width is tried, anchored at
 /// either end, so no bin edge falls differently in the two orders.
-fn align(
-    a: &FileFp,
-    b: &FileFp,
-    ta: &[f64],
-    tb: &[f64],
-    m: &[(f64, f64)],
-    p: &Params,
-) -> Option<Pair> {
+fn align(a: Side, b: Side, ta: &[f64], tb: &[f64], m: &[(f64, f64)], p: &Params) -> Option<Pair> {
     let width = 3.0 * p.bin_s;
     let mut best: Option<Window> = None;
     for &r in &SPEEDS {
@@ -352,6 +489,11 @@ fn align(
                 i_end += 1;
             }
             for w in [&u[i..hi], &u[lo..i_end]] {
+                // Votes never exceed matches: a window with fewer matches
+                // than the best one's votes loses whatever it holds.
+                if best.as_ref().is_some_and(|b| w.len() < b.votes) {
+                    continue;
+                }
                 let cand = Window::of(w, r);
                 if best.as_ref().is_none_or(|b| cand.better_than(b)) {
                     best = Some(cand);
@@ -368,7 +510,7 @@ fn align(
     let mut offs: Vec<f64> = inside.iter().map(|&(x, y)| y - r * x).collect();
     offs.sort_by(f64::total_cmp);
     let d = (offs[(offs.len() - 1) / 2] + offs[offs.len() / 2]) / 2.0;
-    let dur = |f: &FileFp, t: &[f64]| {
+    let dur = |f: Side, t: &[f64]| {
         if f.duration_s > 0.0 {
             f.duration_s
         } else {
