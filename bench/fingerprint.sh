@@ -116,5 +116,8 @@ for kind in h264-1080p hevc-720p; do
 done
 
 echo
-echo "## Matching $MATCH_FILES synthetic files (80 frames each: a 10-minute file, 40 targets of 2 keyframes)"
-"$BIN/examples/fingerprint-match" "$MATCH_FILES" 80
+echo "## Matching $MATCH_FILES synthetic files: 80 frames each (a 40-minute file: 40 targets of 2 keyframes),"
+echo "## then 240 (an hour or more: 120 targets, the most a file gets)"
+for frames in 80 240; do
+    "$BIN/examples/fingerprint-match" "$MATCH_FILES" "$frames"
+done

@@ -33,6 +33,7 @@ fn main() -> anyhow::Result<()> {
     let mut p = Params::default();
     // Matcher parameters from the environment, for tuning on a real catalog.
     env("MIN_VOTES", &mut p.min_votes)?;
+    env("MIN_SEEDS", &mut p.min_seeds)?;
     env("MIN_SUPPORT", &mut p.min_support)?;
     env("MIN_SPREAD", &mut p.min_spread)?;
     env("MAX_DISTANCE", &mut p.max_distance)?;

@@ -1,15 +1,19 @@
 //! Matching fingerprints across a whole catalog without an all-pairs loop.
 //!
 //! 1. Candidates by multi-index hashing: each usable frame hash is split into
-//!    four 16-bit chunks, one index per chunk (value → frames and their
-//!    hashes, CSR arrays, built and read one chunk at a time). Two
-//!    hashes within [`Params::max_distance`] bits usually share a chunk exactly
-//!    (always when the distance is under 4); frames found that way are checked
-//!    with the full Hamming distance. Chunk buckets fuller than
-//!    [`Params::max_bucket`] are skipped: a value that common says nothing.
+//!    four 16-bit chunks; for each chunk in turn the frames (a hash and a
+//!    position, 12 bytes) are sorted by its value in place, and the frames of
+//!    each run of one value are compared with each other by full Hamming
+//!    distance. Two hashes within 3 bits always share a chunk exactly, within
+//!    [`Params::max_distance`] (10) only sometimes (one time in six at 10).
+//!    Runs longer than [`Params::max_bucket`] are skipped: a value that common
+//!    says nothing.
 //! 2. Stop-frames: a frame that matches frames of more than
 //!    [`Params::stop_files`] other files (a series intro, a logo, a test card)
-//!    is ignored.
+//!    is ignored, as is one matching most of its own file.
+//!    A pair of files with [`Params::min_seeds`] frame matches or more then
+//!    has every usable frame of one compared with every one of the other, so
+//!    the vote sees all the frames within the distance, not the lucky ones.
 //! 3. Offset voting per candidate pair: each frame match gives an offset
 //!    `tb − r·ta` for the speed ratios r = 1, 25/23.976 and 23.976/25 (PAL
 //!    speed-up and back); the window of offsets [`Params::bin_s`]·3 wide that
@@ -44,6 +48,10 @@ pub struct Params {
     pub bin_s: f64,
     /// Frame matches an alignment needs at least.
     pub min_votes: usize,
+    /// Frame matches the chunk index must find between two files before all
+    /// their frames are compared (at most `min_votes`): one chance match of
+    /// two unrelated frames is most candidates at library scale.
+    pub min_seeds: usize,
     /// Share of the frames in the overlapping span that must agree. 0.15: on
     /// the 640x360 bench set (135 files, 7785 negative pairs) no false pair
     /// came down to 0.05, while 0.3 missed re-encodes whose keyframes mostly
@@ -72,6 +80,7 @@ impl Default for Params {
             max_bucket: 4096,
             bin_s: 1.0,
             min_votes: 4,
+            min_seeds: 2,
             min_support: 0.15,
             min_spread: 0.5,
             full_coverage: 0.9,
@@ -227,45 +236,33 @@ pub fn match_library(mut lib: Library, p: &Params) -> (Vec<Pair>, Stats) {
     let frames = lib.frames();
     let mut recs = std::mem::take(&mut lib.recs);
     let (matches, stop) = frame_matches(&mut recs, &lib, p);
-    drop(recs);
     let stop_frames = stop.iter().filter(|&&s| s).count();
-    // (file a, file b, ta, tb) for every match of two usable frames; a < b
-    // by position, since positions follow the files.
-    let mut edges: Vec<(u32, u32, f32, f32)> = matches
+    // Candidate pairs of files (a < b by position, since positions follow the
+    // files) and how many frame matches the chunk index found for each.
+    let mut cand: Vec<(u32, u32)> = matches
         .iter()
         .filter(|&&(i, j)| !stop[i as usize] && !stop[j as usize])
-        .map(|&(i, j)| {
-            (
-                lib.owner(i),
-                lib.owner(j),
-                lib.t_s[i as usize],
-                lib.t_s[j as usize],
-            )
-        })
+        .map(|&(i, j)| (lib.owner(i), lib.owner(j)))
         .collect();
     drop(matches);
-    drop(stop);
-    edges.par_sort_unstable_by(|x, y| {
-        (x.0, x.1)
-            .cmp(&(y.0, y.1))
-            .then(x.2.total_cmp(&y.2))
-            .then(x.3.total_cmp(&y.3))
-    });
-    let groups: Vec<&[(u32, u32, f32, f32)]> =
-        edges.chunk_by(|x, y| (x.0, x.1) == (y.0, y.1)).collect();
+    cand.par_sort_unstable();
+    let groups: Vec<(u32, u32, usize)> = cand
+        .chunk_by(|x, y| x == y)
+        .map(|g| (g[0].0, g[0].1, g.len()))
+        .collect();
+    drop(cand);
+    // Hashes by position again, for the second look at each candidate.
+    recs.par_sort_unstable_by_key(|r| r.at);
     let side = |k: u32| Side {
         id: lib.ids[k as usize],
         duration_s: lib.durations[k as usize],
     };
-    // A pair needs `min_votes` distinct frames on each side: fewer matches
-    // cannot be one (most candidates at library scale are a single chance
-    // match of two unrelated frames).
+    let seeds = p.min_seeds.min(p.min_votes);
     let pairs: Vec<Pair> = groups
         .par_iter()
-        .filter(|g| g.len() >= p.min_votes)
-        .filter_map(|g| {
-            let (fa, fb) = (g[0].0, g[0].1);
-            let m: Vec<(f64, f64)> = g.iter().map(|e| (e.2 as f64, e.3 as f64)).collect();
+        .filter(|g| g.2 >= seeds)
+        .filter_map(|&(fa, fb, _)| {
+            let m = cross_matches(&lib, &recs, &stop, fa, fb, p.max_distance);
             let pair = align(side(fa), side(fb), &lib.times(fa), &lib.times(fb), &m, p)?;
             Some(if pair.a < pair.b {
                 pair
@@ -280,6 +277,32 @@ pub fn match_library(mut lib: Library, p: &Params) -> (Vec<Pair>, Stats) {
         candidate_pairs: groups.len(),
     };
     (pairs, stats)
+}
+
+/// Every match (ta, tb) of a usable frame of file `fa` with one of `fb`, by
+/// comparing all of them: the chunk index finds two frames within
+/// [`Params::max_distance`] only when they also share a chunk exactly, which
+/// at 8–10 bits apart is one time in three to six; the frames a keyframe
+/// apart in fast content are that far apart.
+fn cross_matches(
+    lib: &Library,
+    recs: &[Rec],
+    stop: &[bool],
+    fa: u32,
+    fb: u32,
+    max: u32,
+) -> Vec<(f64, f64)> {
+    let range = |k: u32| lib.start[k as usize] as usize..lib.start[k as usize + 1] as usize;
+    let mut m = Vec::new();
+    for i in range(fa).filter(|&i| !stop[i]) {
+        let h = recs[i].hash;
+        for j in range(fb).filter(|&j| !stop[j]) {
+            if (h ^ recs[j].hash).count_ones() <= max {
+                m.push((lib.t_s[i] as f64, lib.t_s[j] as f64));
+            }
+        }
+    }
+    m
 }
 
 /// Frame matches (i, j), i < j, by position.

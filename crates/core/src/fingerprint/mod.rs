@@ -21,7 +21,9 @@ use serde::{Deserialize, Serialize};
 /// Version of the sampling + hashing recipe stored with each fingerprint.
 /// 2: thumbnails area-averaged from the decoder's luma plane (1: GStreamer's
 /// videoscale), and no keyframe sampled twice. 3: [`BURST`] keyframes per target.
-pub const VERSION: i64 = 3;
+/// 4: black borders only when black end to end and at both edges, a tapered
+/// window before the DCT, one target per ~30 s (see [`sample_count`]).
+pub const VERSION: i64 = 4;
 
 /// Keyframes taken per seek target: the one at or before the target, then
 /// those that follow it. Two encodes of one video rarely have their keyframes
@@ -59,11 +61,13 @@ pub struct FpDoc {
     pub repeats: u32,
 }
 
-/// How many keyframes to sample from a file of `duration_s`: one per ~15 s,
-/// at least 16 (short files), at most 240 (a 1-hour film gets 240; each seek
-/// costs ~30 ms at 1080p).
+/// How many seek targets a file of `duration_s` gets: one per ~30 s (so with
+/// [`BURST`] keyframes each, a frame per ~15 s), at least 16 (short files),
+/// at most 120 (an hour: 240 frames; longer films spread them). The frames of
+/// a library are what matching holds in memory, 16 bytes each: 100,000
+/// one-hour files are 24M frames.
 pub fn sample_count(duration_s: f64) -> usize {
-    ((duration_s / 15.0).ceil() as usize).clamp(16, 240)
+    ((duration_s / 30.0).ceil() as usize).clamp(16, 120)
 }
 
 /// Seek targets spread evenly over the file, avoiding the very start and end
@@ -82,8 +86,10 @@ mod tests {
     #[test]
     fn sampling_scales_with_duration() {
         assert_eq!(sample_count(1.0), 16);
-        assert_eq!(sample_count(600.0), 40);
-        assert_eq!(sample_count(36_000.0), 240);
+        assert_eq!(sample_count(480.0), 16);
+        assert_eq!(sample_count(1200.0), 40);
+        assert_eq!(sample_count(3600.0), 120);
+        assert_eq!(sample_count(36_000.0), 120);
         let t = targets(16.0);
         assert_eq!(t.len(), 16);
         assert!((t[0] - 0.5).abs() < 1e-9 && (t[15] - 15.5).abs() < 1e-9);

@@ -5,10 +5,12 @@
 //! frame's luma plane by area averaging (every source pixel counts once, so a
 //! 1080p frame costs one add per pixel and no aliasing).
 //!
-//! Steps: crop rows and columns at the edges that are black (letterbox,
-//! pillarbox), resample what is left to 32×32 by area averaging, take the 2-D
-//! DCT, and set one bit per coefficient of the 8×8 lowest frequencies (DC left
-//! out) that is above their median. Cropping first is what makes a letterboxed
+//! Steps: crop rows and columns at the edges that are black from end to end,
+//! as many at both edges (letterbox, pillarbox), resample what is left to
+//! 32×32 by area averaging, weight it by a window around its mean (a
+//! logo in a corner or a 5% crop then moves few bits), take the 2-D DCT, and
+//! set one bit per coefficient of the 8×8 lowest frequencies (DC left out)
+//! that is above their median. Cropping first is what makes a letterboxed
 //! TV capture hash like the original. Quality is the contrast of the cropped
 //! picture: black, flat and mid-fade frames score near 0 and are not matched.
 
@@ -24,27 +26,23 @@ const N: usize = 32;
 /// Returns (hash, quality in 0..=1).
 pub fn phash(pixels: &[u8], w: usize, h: usize, stride: usize) -> (u64, f32) {
     let px = |x: usize, y: usize| pixels[y * stride + x] as f64;
-    let row_mean = |y: usize| (0..w).map(|x| px(x, y)).sum::<f64>() / w as f64;
-    let col_mean =
-        |x: usize, y0: usize, y1: usize| (y0..y1).map(|y| px(x, y)).sum::<f64>() / (y1 - y0) as f64;
-    let (mut y0, mut y1) = (0, h);
-    while y0 < y1 && row_mean(y0) <= BLACK {
-        y0 += 1;
-    }
-    while y1 > y0 && row_mean(y1 - 1) <= BLACK {
-        y1 -= 1;
-    }
-    if y1 - y0 < h / 8 + 1 {
+    // A border is rows (columns) black from end to end, as many at both
+    // edges: dark content at one edge only (a night sky, a black corner of a
+    // fractal) is the picture, and is not cut where a logo or a caption
+    // would stop the cut short.
+    let bars = |n: usize, dark: &dyn Fn(usize) -> bool| {
+        let top = (0..n).take_while(|&i| dark(i)).count();
+        let bottom = (0..n).rev().take_while(|&i| dark(i)).count();
+        top.min(bottom)
+    };
+    let ty = bars(h, &|y| (0..w).all(|x| px(x, y) <= BLACK));
+    let (y0, y1) = (ty, h.saturating_sub(ty));
+    if y1 <= y0 || y1 - y0 < h / 8 + 1 {
         return (0, 0.0);
     }
-    let (mut x0, mut x1) = (0, w);
-    while x0 < x1 && col_mean(x0, y0, y1) <= BLACK {
-        x0 += 1;
-    }
-    while x1 > x0 && col_mean(x1 - 1, y0, y1) <= BLACK {
-        x1 -= 1;
-    }
-    if x1 - x0 < w / 8 + 1 {
+    let tx = bars(w, &|x| (y0..y1).all(|y| px(x, y) <= BLACK));
+    let (x0, x1) = (tx, w.saturating_sub(tx));
+    if x1 <= x0 || x1 - x0 < w / 8 + 1 {
         return (0, 0.0);
     }
     let small = resample(&px, x0, x1, y0, y1);
@@ -52,7 +50,15 @@ pub fn phash(pixels: &[u8], w: usize, h: usize, stride: usize) -> (u64, f32) {
     let var = small.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / small.len() as f64;
     // A standard deviation of 40 gray levels is a well-contrasted picture.
     let quality = (var.sqrt() / 40.0).min(1.0) as f32;
-    let c = dct_low(&small);
+    // A window over the picture: the edges and corners, where logos,
+    // captions and crops change a frame, weigh least in the hash.
+    let w = window();
+    let tapered: Vec<f64> = small
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v - mean) * w[i / N] * w[i % N])
+        .collect();
+    let c = dct_low(&tapered);
     let mut sorted = c;
     sorted.sort_by(f64::total_cmp);
     let median = (sorted[31] + sorted[32]) / 2.0;
@@ -121,6 +127,24 @@ fn resample(
         }
     }
     out
+}
+
+/// Share of each side over which the window rises from 0 to 1.
+const TAPER: f64 = 0.3;
+
+/// A Tukey window: 1 in the middle, falling as a half cosine to near 0 over
+/// the outer [`TAPER`] of each side.
+fn window() -> &'static [f64; N] {
+    static W: OnceLock<[f64; N]> = OnceLock::new();
+    W.get_or_init(|| {
+        let mut w = [0.0; N];
+        for (x, v) in w.iter_mut().enumerate() {
+            let edge = (x as f64 + 0.5).min(N as f64 - x as f64 - 0.5);
+            let r = (edge / (N as f64 * TAPER)).min(1.0);
+            *v = 0.5 - 0.5 * (std::f64::consts::PI * r).cos();
+        }
+        w
+    })
 }
 
 /// cos((2x+1)uπ / 2N) for u < 9, x < N.
@@ -231,5 +255,27 @@ mod tests {
         assert!((ha ^ phash(&noisy, 64, 64, 64).0).count_ones() <= 6);
         let other = phash(&scene(64, 64, 3), 64, 64, 64).0;
         assert!((ha ^ other).count_ones() > 16);
+    }
+
+    /// A night sky is not a letterbox: black at one edge only stays in the
+    /// picture, so a logo drawn there does not change where the crop falls,
+    /// and in a corner it weighs little.
+    #[test]
+    fn dark_content_at_one_edge_is_kept_and_a_corner_logo_moves_few_bits() {
+        let mut a = scene(64, 64, 2);
+        a[..16 * 64].fill(10);
+        let mut logo = a.clone();
+        for y in 3..9 {
+            logo[y * 64 + 48..y * 64 + 60].fill(235);
+        }
+        let (ha, _) = phash(&a, 64, 64, 64);
+        let (hl, _) = phash(&logo, 64, 64, 64);
+        let d = (ha ^ hl).count_ones();
+        assert!(d <= 6, "logo distance {d}");
+        // Bars at both edges are still cut: the same picture letterboxed.
+        let mut boxed = vec![0u8; 64 * 80];
+        boxed[8 * 64..72 * 64].copy_from_slice(&a);
+        let d = (ha ^ phash(&boxed, 64, 80, 64).0).count_ones();
+        assert!(d <= 6, "letterbox distance {d}");
     }
 }

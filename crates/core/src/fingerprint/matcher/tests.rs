@@ -364,3 +364,23 @@ fn a_picture_a_file_shows_at_most_of_its_moments_pairs_nothing() {
     let (pairs, stats) = find_pairs(&[a, b], &Params::default());
     assert_eq!(pairs.len(), 1, "{stats:?}");
 }
+
+/// Frames 9 bits from their original share one of the four chunks exactly
+/// only about one time in five: the index finds a few of them, and the
+/// comparison of every frame of the pair then counts all the others.
+#[test]
+fn a_copy_whose_frames_are_all_nine_bits_off_is_counted_frame_for_frame() {
+    let src = Source::new(11, 120);
+    let files = vec![
+        src.copy(1, 0.0, 120.0, 1.0, 2.0, 0),
+        src.copy(2, 0.0, 120.0, 1.0, 2.0, 9),
+    ];
+    let frames = files[0].frames.len();
+    let pr = find(&files, 1, 2).expect("the copy is found");
+    assert_eq!(pr.relation, Relation::Duplicate);
+    assert!(
+        pr.votes >= frames * 9 / 10,
+        "{} of {frames} frames agree",
+        pr.votes
+    );
+}
