@@ -219,10 +219,14 @@ impl Library {
         (self.start.partition_point(|&s| s <= at) - 1) as u32
     }
 
+    /// Positions of file k's frames.
+    fn range(&self, k: u32) -> std::ops::Range<usize> {
+        self.start[k as usize] as usize..self.start[k as usize + 1] as usize
+    }
+
     /// Times of file k's frames, seconds.
     fn times(&self, k: u32) -> Vec<f64> {
-        let r = self.start[k as usize] as usize..self.start[k as usize + 1] as usize;
-        self.t_s[r].iter().map(|&t| t as f64).collect()
+        self.t_s[self.range(k)].iter().map(|&t| t as f64).collect()
     }
 }
 
@@ -292,11 +296,10 @@ fn cross_matches(
     fb: u32,
     max: u32,
 ) -> Vec<(f64, f64)> {
-    let range = |k: u32| lib.start[k as usize] as usize..lib.start[k as usize + 1] as usize;
     let mut m = Vec::new();
-    for i in range(fa).filter(|&i| !stop[i]) {
+    for i in lib.range(fa).filter(|&i| !stop[i]) {
         let h = recs[i].hash;
-        for j in range(fb).filter(|&j| !stop[j]) {
+        for j in lib.range(fb).filter(|&j| !stop[j]) {
             if (h ^ recs[j].hash).count_ones() <= max {
                 m.push((lib.t_s[i] as f64, lib.t_s[j] as f64));
             }
@@ -397,8 +400,7 @@ fn frame_matches(recs: &mut [Rec], lib: &Library, p: &Params) -> (Matches, Vec<b
     let mut ends: Vec<u32> = own.iter().flat_map(|&(i, j)| [i, j]).collect();
     ends.sort_unstable();
     for run in ends.chunk_by(|x, y| x == y) {
-        let k = lib.owner(run[0]) as usize;
-        let others = (lib.start[k + 1] - lib.start[k]) as usize - 1;
+        let others = lib.range(lib.owner(run[0])).len() - 1;
         if run.len() as f64 > p.max_self_share * others as f64 {
             stop[run[0] as usize] = true;
         }
