@@ -5,7 +5,7 @@ use vid_dup_finder_lib::*;
 fn main() {
     let dir = std::env::args().nth(1).unwrap();
     let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path())
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("mkv" | "mp4" | "webm"))).collect();
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("mkv" | "mp4" | "webm" | "avi" | "mpg" | "ts" | "m2ts" | "flv" | "mov" | "wmv" | "ogv" | "3gp"))).collect();
     paths.sort();
     let b = VideoHashBuilder::default();
     let t = std::time::Instant::now();

@@ -88,7 +88,7 @@ pub enum Command {
 
     /// Fingerprint catalogued videos (keyframe perceptual hashes) and find the similar ones
     #[command(
-        after_help = "Examples:\n  mediadex fingerprint\n  mediadex fingerprint ~/Videos/series -j 2 --timeout 120\n  mediadex report similar\n\nSamples keyframes over each `ok` video (one per ~15 s, at least 16), hashes\nthem, and matches all fingerprints: re-encodes, remuxes, resizes, trims and\nclips of the same content end up in one group of `report similar`. A file is\nfingerprinted again only when its size or mtime changes. Exit code 3 means\nsome files failed (each has its status in table `fingerprints`)."
+        after_help = "Examples:\n  mediadex fingerprint\n  mediadex fingerprint ~/Videos/series -j 2 --timeout 120\n  mediadex report similar --prefer ~/Videos\n\nDecodes the frames of each `ok` video at the moments of a time grid (four a\nsecond in clips of up to 30 s, the step doubling with the length so that a\nfile gets at most 120), hashes them, and matches all fingerprints:\nre-encodes, remuxes, resizes, trims and clips of the same content end up in\none group of `report similar`, and so do byte-identical copies. Files too\nshort or too flat to match are counted and named in table `fingerprints`\n(column `unmatched`). A file is fingerprinted again only when its size or\nmtime changes. Exit code 3 means some files failed (each has its status in\ntable `fingerprints`)."
     )]
     Fingerprint(FingerprintArgs),
 
@@ -302,6 +302,11 @@ pub struct ReportArgs {
     /// Also load report files from DIR (replacing bundled ones by name)
     #[arg(long, value_name = "DIR", env = "MEDIADEX_SQL_DIR")]
     pub sql_dir: Option<PathBuf>,
+
+    /// `similar`: keep copies under DIR when nothing else tells them apart
+    /// (repeatable, the first the most preferred)
+    #[arg(long, value_name = "DIR")]
+    pub prefer: Vec<PathBuf>,
 
     /// Print the report's SQL with its parameters filled in, instead of running it
     #[arg(long, requires = "name")]

@@ -3,14 +3,14 @@
 //! probe and fingerprint workers and which `mediadex record` runs as.
 //!
 //! - [`probe`]: one file → its metadata document (parse-only pipeline, no decoding);
-//! - [`keyframes`]: one file → perceptual hashes of keyframes, for `fingerprint`;
+//! - [`sampling`]: one file → perceptual hashes of frames on a time grid, for `fingerprint`;
 //! - [`worker`]: the worker process main (the line protocol of
 //!   `mediadex_core::scan::protocol`) and the in-process prober;
 //! - [`record`]: microphone capture (cpal) into WAV parts.
 
-pub mod keyframes;
 pub mod probe;
 pub mod record;
+pub mod sampling;
 pub mod worker;
 
 use std::process::ExitCode;
@@ -31,7 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::FingerprintWorker(a) => {
-            worker::serve(a.jobs, ms(a.timeout_ms), keyframes::fingerprint_one)?;
+            worker::serve(a.jobs, ms(a.timeout_ms), sampling::fingerprint_one)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Scan(a) => commands::scan::run(&ctx, a, Some(worker::probe_in_process)),

@@ -26,7 +26,8 @@ use mediadex_core::catalog::Catalog;
 use mediadex_core::catalog::files::Status;
 use mediadex_core::catalog::fingerprints::{self, Candidate, Outcome};
 use mediadex_core::fingerprint::FpDoc;
-use mediadex_core::fingerprint::matcher::{self, Params};
+use mediadex_core::fingerprint::matcher::Params;
+use mediadex_core::fingerprint::run;
 use mediadex_core::scan::{Job, supervisor};
 use mediadex_core::util;
 
@@ -44,6 +45,10 @@ pub struct Summary {
     pub pairs: u64,
     pub groups: u64,
     pub relations: BTreeMap<String, u64>,
+    /// Pairs of byte-identical files added beside the frame matches.
+    pub identical_pairs: u64,
+    /// Files whose frames cannot be matched, by reason.
+    pub unmatched: BTreeMap<String, u64>,
     pub fingerprint_s: f64,
     pub match_s: f64,
     pub files_per_s: f64,
@@ -162,7 +167,7 @@ pub fn run(ctx: &Context, args: FingerprintArgs) -> anyhow::Result<ExitCode> {
                 }
                 let o = Outcome {
                     status: Some(done.status),
-                    error: done.error.as_deref(),
+                    error: done.error.as_deref().or(doc.note.as_deref()),
                     stat: done.stat.unwrap_or(job.stat),
                     duration_s: doc.duration_s,
                     frames: &doc.frames,
@@ -187,25 +192,29 @@ pub fn run(ctx: &Context, args: FingerprintArgs) -> anyhow::Result<ExitCode> {
     if !s.interrupted {
         let t = Instant::now();
         progress.set_message("matching");
-        let params = Params::default();
-        let lib = fingerprints::load_current(&cat.conn, params.min_quality)?;
-        s.files_matched = lib.files() as u64;
-        let (pairs, stats) = matcher::match_library(lib, &params);
-        let groups = matcher::groups(&pairs);
-        let mut group_list: Vec<(i64, i64)> = groups.into_iter().collect();
-        group_list.sort_unstable();
-        fingerprints::replace_pairs(&mut cat.conn, &pairs, &group_list)?;
-        s.stop_frames = stats.stop_frames as u64;
-        s.pairs = pairs.len() as u64;
-        let mut g: Vec<i64> = group_list.iter().map(|x| x.1).collect();
-        g.dedup();
+        let m = run::match_all(&mut cat.conn, &util::host_name(), &Params::default())?;
+        s.files_matched = m.files as u64;
+        s.stop_frames = m.stats.stop_frames as u64;
+        s.pairs = m.pairs.len() as u64;
+        s.identical_pairs = m.identical_pairs as u64;
+        let mut g: Vec<i64> = m.groups.iter().map(|x| x.1).collect();
         g.sort_unstable();
         g.dedup();
         s.groups = g.len() as u64;
-        for p in &pairs {
+        for p in &m.pairs {
             *s.relations
                 .entry(p.relation.as_str().to_string())
                 .or_default() += 1;
+        }
+        s.unmatched = m
+            .unmatched
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect();
+        for (path, e) in &m.unreadable {
+            util::say(&format!(
+                "mediadex: warning: {path}: could not read it to compare with same-size files: {e}"
+            ));
         }
         s.match_s = t.elapsed().as_secs_f64();
     }
@@ -229,6 +238,18 @@ pub fn run(ctx: &Context, args: FingerprintArgs) -> anyhow::Result<ExitCode> {
             s.files_matched,
             s.match_s,
         );
+        let unmatched: u64 = s.unmatched.values().sum();
+        if unmatched > 0 {
+            let kinds: Vec<String> = s
+                .unmatched
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect();
+            eprintln!(
+                "{unmatched} file(s) too short or too flat to match ({}); see: mediadex query \"SELECT m.path, f.unmatched FROM fingerprints f JOIN media m ON m.id = f.file_id WHERE f.unmatched IS NOT NULL\"",
+                kinds.join(", ")
+            );
+        }
         if s.failed > 0 {
             eprintln!(
                 "mediadex: {} file(s) failed; see: mediadex query \"SELECT m.path, f.status, f.error FROM fingerprints f JOIN media m ON m.id = f.file_id WHERE f.status NOT IN ('ok', 'skipped')\"",

@@ -97,7 +97,26 @@ pub fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     let r = report::find(&reports, &name).map_err(coded)?;
-    let params = r.bind(&args.params).map_err(coded)?;
+    let mut given = args.params.clone();
+    if !args.prefer.is_empty() {
+        if !r.params.iter().any(|p| p.name == "prefer") {
+            return Err(usage(format!(
+                "report {name} ranks no copies: --prefer is for `mediadex report similar`"
+            )));
+        }
+        let dirs: Vec<String> = args
+            .prefer
+            .iter()
+            .map(|d| {
+                std::path::absolute(d)
+                    .unwrap_or_else(|_| d.clone())
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        given.push(("prefer".into(), dirs.join("\n")));
+    }
+    let params = r.bind(&given).map_err(coded)?;
     if args.show_sql {
         out.write_all(r.inline_sql(&params).as_bytes())?;
         out.flush()?;

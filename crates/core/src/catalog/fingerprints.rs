@@ -1,6 +1,7 @@
-//! Fingerprint rows (migration 8): which files need fingerprinting, storing a
-//! worker's result, reading every current fingerprint for the matcher, and
-//! replacing the similar pairs.
+//! Fingerprint rows (migrations 8 and 12): which files need fingerprinting,
+//! storing a worker's result, reading every current fingerprint for the
+//! matcher, the content hashes of same-size files, why a file cannot be
+//! matched, and replacing the similar pairs.
 //!
 //! Invariants: a file's fingerprint row and its frames are written in one
 //! transaction, so a killed run never leaves frames without their row or a row
@@ -102,7 +103,8 @@ pub fn store(conn: &mut Connection, file_id: i64, o: &Outcome) -> Result<()> {
              ON CONFLICT (file_id) DO UPDATE SET version = excluded.version, size = excluded.size,
                  mtime_ns = excluded.mtime_ns, status = excluded.status, error = excluded.error,
                  duration_s = excluded.duration_s, frames = excluded.frames,
-                 fingerprinted_at = excluded.fingerprinted_at, ms = excluded.ms",
+                 fingerprinted_at = excluded.fingerprinted_at, ms = excluded.ms,
+                 content_hash = NULL",
             params![
                 file_id,
                 VERSION,
@@ -190,6 +192,87 @@ pub fn replace_pairs(conn: &mut Connection, pairs: &[Pair], groups: &[(i64, i64)
             tx.prepare_cached("UPDATE fingerprints SET similar_group = ?2 WHERE file_id = ?1")?;
         for (file, group) in groups {
             grp.execute([file, group])?;
+        }
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// A current fingerprint of this host's whose file shares its size with
+/// another's: a candidate byte-identical copy.
+#[derive(Debug, Clone)]
+pub struct SameSize {
+    pub id: i64,
+    pub path_bytes: Vec<u8>,
+    pub size: u64,
+    /// Stored at the row's (size, mtime), if taken before.
+    pub content_hash: Option<String>,
+}
+
+/// The current fingerprint rows (any status) of `host`'s `ok` files whose
+/// size another such file has too, by size then id.
+pub fn same_size(conn: &Connection, host: &str) -> Result<Vec<SameSize>> {
+    let mut stmt = conn.prepare(
+        "WITH cur AS (
+             SELECT f.id, f.path_bytes, f.size, fp.content_hash
+             FROM fingerprints fp JOIN files f ON f.id = fp.file_id
+             WHERE f.host = ?1 AND f.status = 'ok' AND f.size > 0
+               AND fp.size IS f.size AND fp.mtime_ns IS f.mtime_ns
+         )
+         SELECT id, path_bytes, size, content_hash FROM cur
+         WHERE size IN (SELECT size FROM cur GROUP BY size HAVING count(*) > 1)
+         ORDER BY size, id",
+    )?;
+    let rows = stmt.query_map([host], |r| {
+        Ok(SameSize {
+            id: r.get(0)?,
+            path_bytes: r.get(1)?,
+            size: r.get::<_, i64>(2)? as u64,
+            content_hash: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Remember a file's content hash (for its row's size and mtime).
+pub fn set_content_hash(conn: &Connection, file_id: i64, hash: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE fingerprints SET content_hash = ?2 WHERE file_id = ?1",
+        params![file_id, hash],
+    )?;
+    Ok(())
+}
+
+/// Groups of current fingerprints (any host) with one content hash, each
+/// group's file ids in order.
+pub fn identical(conn: &Connection) -> Result<Vec<Vec<i64>>> {
+    let mut stmt = conn.prepare(
+        "SELECT fp.content_hash, fp.file_id
+         FROM fingerprints fp JOIN files f ON f.id = fp.file_id
+         WHERE fp.content_hash IS NOT NULL AND f.status = 'ok'
+           AND fp.size IS f.size AND fp.mtime_ns IS f.mtime_ns
+         ORDER BY fp.content_hash, fp.file_id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    let rows = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|g| g.len() > 1)
+        .map(|g| g.iter().map(|r| r.1).collect())
+        .collect())
+}
+
+/// Replace every row's `unmatched` reason with those given (others NULL).
+pub fn set_unmatched(conn: &mut Connection, reasons: &[(i64, &str)]) -> Result<()> {
+    super::write_transaction(conn, |tx| {
+        tx.execute(
+            "UPDATE fingerprints SET unmatched = NULL WHERE unmatched IS NOT NULL",
+            [],
+        )?;
+        let mut up =
+            tx.prepare_cached("UPDATE fingerprints SET unmatched = ?2 WHERE file_id = ?1")?;
+        for (id, why) in reasons {
+            up.execute(params![id, why])?;
         }
         Ok(())
     })?;

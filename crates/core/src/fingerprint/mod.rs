@@ -1,35 +1,61 @@
-//! Content fingerprints: perceptual hashes of keyframes sampled over a whole
-//! video, and the matcher that finds the same content across re-encodes, trims
-//! and clips.
+//! Content fingerprints: perceptual hashes of frames sampled on a time grid
+//! over a whole video, and the matcher that finds the same content across
+//! re-encodes, trims and clips.
 //!
-//! Core side, no GStreamer: [`phash`] turns a gray thumbnail into a 64-bit hash
-//! and a quality value, [`matcher`] pairs files by multi-index hashing and offset
-//! voting. The keyframes are decoded in `mediadex-media` worker processes
-//! (`decode`, linked only there); what a worker sends back is a [`FpDoc`], the
-//! document of a [`crate::scan::protocol::Answer`] line.
+//! Core side, no GStreamer: [`phash`] turns a gray thumbnail into a 64-bit
+//! hash and a quality value, [`matcher`] pairs files by multi-index hashing,
+//! offset voting and a moment-by-moment check, [`run`] is the matching stage
+//! over the catalog (byte-identical files included). The frames are decoded
+//! in `mediadex-media` worker processes (`mediadex_media::sampling`, linked
+//! only there); what a worker sends back is a [`FpDoc`], the document of a
+//! [`crate::scan::protocol::Answer`] line.
 //!
-//! Invariants: a frame keeps the real timestamp of the keyframe it came from
-//! (positions differ between encodes, so the matcher aligns them, never
-//! assumes them); [`VERSION`] changes whenever hashes would change, and a file
-//! whose stored version differs is fingerprinted again.
+//! Invariants: a frame keeps the real timestamp of the decoded frame it came
+//! from, the first at or after a moment of the file's grid ([`grid_step`]):
+//! copies with other frame rates or trims land a little apart, so the matcher
+//! aligns them, never assumes them; [`VERSION`] changes whenever hashes would
+//! change, and a file whose stored version differs is fingerprinted again.
 
 pub mod matcher;
 pub mod phash;
+pub mod run;
 
 use serde::{Deserialize, Serialize};
 
 /// Version of the sampling + hashing recipe stored with each fingerprint.
 /// 2: thumbnails area-averaged from the decoder's luma plane (1: GStreamer's
-/// videoscale), and no keyframe sampled twice. 3: [`BURST`] keyframes per target.
+/// videoscale), and no keyframe sampled twice. 3: two keyframes per target.
 /// 4: black borders only when black end to end and at both edges, a tapered
-/// window before the DCT, one target per ~30 s (see [`sample_count`]).
-pub const VERSION: i64 = 4;
+/// window before the DCT. 5: frames at the moments of a fixed time grid
+/// ([`grid_step`]), decoded forward from the keyframe before them, instead of
+/// keyframes.
+pub const VERSION: i64 = 5;
 
-/// Keyframes taken per seek target: the one at or before the target, then
-/// those that follow it. Two encodes of one video rarely have their keyframes
-/// at the same times, and one keyframe per target left them too few shared
-/// moments; runs of keyframes overlap far more often.
-pub const BURST: usize = 2;
+/// The most frames a file gets: the grid's step doubles until the file's
+/// duration holds at most this many. The frames of a library are what
+/// matching holds in memory, 16 bytes each.
+pub const MAX_FRAMES: usize = 120;
+
+/// The finest step of the grid, seconds: a 2-second clip gets 8 frames.
+pub const MIN_STEP_S: f64 = 0.25;
+
+/// Step of the sampling grid for a file of `duration_s` (unknown: `None`):
+/// [`MIN_STEP_S`] times the smallest power of two that keeps the file within
+/// [`MAX_FRAMES`]. Grids are anchored at stream time 0 and their steps are
+/// powers of two of one another, so two copies of one video (any length, any
+/// GOP) are sampled at the same moments of the shorter's grid.
+pub fn grid_step(duration_s: Option<f64>) -> f64 {
+    let d = match duration_s {
+        Some(d) if d.is_finite() && d > 0.0 => d,
+        // Unknown length: a frame a second over the first two minutes.
+        _ => return 1.0,
+    };
+    let mut step = MIN_STEP_S;
+    while d / step > MAX_FRAMES as f64 {
+        step *= 2.0;
+    }
+    step
+}
 
 /// Side of the gray thumbnail each decoded keyframe is reduced to.
 pub const THUMB: usize = 64;
@@ -56,27 +82,10 @@ pub struct Frame {
 pub struct FpDoc {
     pub duration_s: Option<f64>,
     pub frames: Vec<Frame>,
-    /// Seeks that landed on a keyframe already sampled.
-    #[serde(default)]
-    pub repeats: u32,
-}
-
-/// How many seek targets a file of `duration_s` gets: one per ~30 s (so with
-/// [`BURST`] keyframes each, a frame per ~15 s), at least 16 (short files),
-/// at most 120 (an hour: 240 frames; longer films spread them). The frames of
-/// a library are what matching holds in memory, 16 bytes each: 100,000
-/// one-hour files are 24M frames.
-pub fn sample_count(duration_s: f64) -> usize {
-    ((duration_s / 30.0).ceil() as usize).clamp(16, 120)
-}
-
-/// Seek targets spread evenly over the file, avoiding the very start and end
-/// (opening titles fade in, the end may be cut short).
-pub fn targets(duration_s: f64) -> Vec<f64> {
-    let n = sample_count(duration_s);
-    (0..n)
-        .map(|i| duration_s * (i as f64 + 0.5) / n as f64)
-        .collect()
+    /// Why sampling ended before the end of the file, when it did (a decoder
+    /// error or stall part way): the frames before it are kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[cfg(test)]
@@ -84,14 +93,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sampling_scales_with_duration() {
-        assert_eq!(sample_count(1.0), 16);
-        assert_eq!(sample_count(480.0), 16);
-        assert_eq!(sample_count(1200.0), 40);
-        assert_eq!(sample_count(3600.0), 120);
-        assert_eq!(sample_count(36_000.0), 120);
-        let t = targets(16.0);
-        assert_eq!(t.len(), 16);
-        assert!((t[0] - 0.5).abs() < 1e-9 && (t[15] - 15.5).abs() < 1e-9);
+    fn the_grid_doubles_its_step_to_stay_within_the_budget() {
+        assert_eq!(grid_step(Some(2.0)), 0.25);
+        assert_eq!(grid_step(Some(30.0)), 0.25);
+        assert_eq!(grid_step(Some(30.1)), 0.5);
+        assert_eq!(grid_step(Some(120.0)), 1.0);
+        assert_eq!(grid_step(Some(7200.0)), 64.0);
+        assert_eq!(grid_step(None), 1.0);
+        assert_eq!(grid_step(Some(f64::NAN)), 1.0);
+        for d in [2.0, 29.0, 61.0, 999.0, 86_400.0] {
+            let s = grid_step(Some(d));
+            assert!(
+                d / s <= MAX_FRAMES as f64 && d / s > MAX_FRAMES as f64 / 2.0 || s == MIN_STEP_S
+            );
+        }
     }
 }

@@ -69,6 +69,41 @@ pub fn phash(pixels: &[u8], w: usize, h: usize, stride: usize) -> (u64, f32) {
     (hash, quality)
 }
 
+/// An `n`×`n` thumbnail as it is shown: the stream's orientation tag
+/// (`rotate-90`: turned 90° clockwise to be shown; `flip-rotate-90`: mirrored
+/// left to right, then turned) applied, so that a copy whose encoder turned
+/// the pictures matches the original that only says to.
+pub fn orient(thumb: &[u8], n: usize, orientation: &str) -> Vec<u8> {
+    let (flip, turn) = match orientation.strip_prefix("flip-") {
+        Some(rest) => (true, rest),
+        None => (false, orientation),
+    };
+    let turns = match turn {
+        "rotate-90" => 1,
+        "rotate-180" => 2,
+        "rotate-270" => 3,
+        _ => 0,
+    };
+    let mut out: Vec<u8> = if flip {
+        thumb
+            .chunks(n)
+            .flat_map(|row| row.iter().rev().copied())
+            .collect()
+    } else {
+        thumb.to_vec()
+    };
+    for _ in 0..turns {
+        // Clockwise: the pixel at row r, column c goes to row c, column n-1-r.
+        let src = out.clone();
+        for y in 0..n {
+            for x in 0..n {
+                out[y * n + x] = src[(n - 1 - x) * n + y];
+            }
+        }
+    }
+    out
+}
+
 /// Area-average a `w`×`h` 8-bit gray plane (rows of `stride` bytes) to a
 /// [`THUMB`]×[`THUMB`] thumbnail, row-major. A side shorter than [`THUMB`] is
 /// stretched (each output cell reads at least one pixel).
@@ -183,6 +218,19 @@ fn dct_low(img: &[f64]) -> [f64; 64] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn orientation_turns_and_mirrors_the_thumbnail() {
+        // 2x2: a b / c d.
+        let t = [1u8, 2, 3, 4];
+        assert_eq!(orient(&t, 2, "rotate-0"), [1, 2, 3, 4]);
+        assert_eq!(orient(&t, 2, "rotate-90"), [3, 1, 4, 2]);
+        assert_eq!(orient(&t, 2, "rotate-180"), [4, 3, 2, 1]);
+        assert_eq!(orient(&t, 2, "rotate-270"), [2, 4, 1, 3]);
+        assert_eq!(orient(&t, 2, "flip-rotate-0"), [2, 1, 4, 3]);
+        assert_eq!(orient(&t, 2, "flip-rotate-90"), [4, 2, 3, 1]);
+        assert_eq!(orient(&t, 2, "unknown"), [1, 2, 3, 4]);
+    }
 
     fn scene(w: usize, h: usize, seed: u32) -> Vec<u8> {
         (0..w * h)
