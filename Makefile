@@ -88,6 +88,7 @@ bench: build deps-bench
 	@if [ -x bench/reports.sh ]; then bench/reports.sh; fi
 	BENCH_SKIP_BUILD=1 bench/bytes.sh
 	bench/fingerprint.sh
+	bench/fingerprint-real.sh
 	$(MAKE) --no-print-directory truth
 
 # Agreement with ffprobe per field class, mediadex beside MediaInfo, on the

@@ -42,7 +42,8 @@ for name, path in zip(sys.argv[2::2], sys.argv[3::2]):
     rows.append((name, tp, len(positives), fp, prec, rec, per))
     bad = sorted(found - positives)
     if bad:
-        print(f"{name}: false pairs: " + "; ".join(f"{a} ~ {b}" for a, b in bad[:20]))
+        more = f" and {len(bad) - 8} more" if len(bad) > 8 else ""
+        print(f"{name}: false pairs: " + "; ".join(f"{a} ~ {b}" for a, b in bad[:8]) + more)
 print(f"{'tool':<22} {'true pairs':>12} {'false':>6} {'precision':>10} {'recall':>7}")
 for name, tp, pos, fp, prec, rec, _ in rows:
     print(f"{name:<22} {tp:>5} of {pos:<5} {fp:>6} {prec:>10.3f} {rec:>7.3f}")

@@ -12,7 +12,8 @@
 //! [`SEEK_AHEAD`] ahead (long files, whose step is long), one accurate
 //! flushing seek goes there instead, which decodes forward from the keyframe
 //! before it: the frame taken is the same either way, whatever the GOP, so
-//! re-encodes are sampled at the same moments. Audio is never decoded:
+//! re-encodes are sampled at the same moments. Non-reference pictures that
+//! no moment needs are dropped before the decoder ([`skip`]). Audio is never decoded:
 //! decodebin stops at the encoded audio and that pad goes to a fakesink. The
 //! video decoder runs on one thread: workers are one per CPU already.
 //!
@@ -25,9 +26,11 @@
 //! returns within its deadline unless GStreamer blocks in a state change (the
 //! parent kills the worker then).
 
+mod skip;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use gstreamer as gst;
@@ -90,7 +93,8 @@ const VIDEO_LINKED: u8 = 1;
 const NO_VIDEO: u8 = 2;
 
 fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
-    let (pipeline, sink, video) = build(path)?;
+    let grid: skip::Grid = Arc::new(OnceLock::new());
+    let (pipeline, sink, video) = build(path, grid.clone())?;
     let orientation = watch_orientation(&sink);
     let p = &pipeline.0;
     p.set_state(gst::State::Playing)
@@ -132,11 +136,14 @@ fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
             continue;
         };
         let step = *step.get_or_insert_with(|| {
-            doc.duration_s = p
-                .query_duration::<gst::ClockTime>()
-                .map(|d| d.seconds_f64())
-                .filter(|&d| d > 0.0);
-            fingerprint::grid_step(doc.duration_s)
+            let &(d, step) = grid.get_or_init(|| {
+                skip::grid_of(
+                    p.query_duration::<gst::ClockTime>()
+                        .map(|d| d.seconds_f64()),
+                )
+            });
+            doc.duration_s = d;
+            step
         });
         if t + EPS_S >= next {
             let turn = orientation.lock().unwrap().clone();
@@ -196,7 +203,10 @@ fn err(e: &dyn std::fmt::Display) -> Failure {
 }
 
 /// The pipeline, its appsink, and what decodebin linked.
-fn build(path: &Path) -> Result<(Pipeline, gst::Element, Arc<AtomicU8>), Failure> {
+fn build(
+    path: &Path,
+    grid: skip::Grid,
+) -> Result<(Pipeline, gst::Element, Arc<AtomicU8>), Failure> {
     let make = |f: &str| gst::ElementFactory::make(f).build().map_err(|e| err(&e));
     let pipeline = Pipeline(gst::Pipeline::new());
     let src = gst::ElementFactory::make("filesrc")
@@ -245,14 +255,18 @@ fn build(path: &Path) -> Result<(Pipeline, gst::Element, Arc<AtomicU8>), Failure
             .any(|p| name.starts_with(p));
         Some((!stop).to_value())
     });
+    let grid = Mutex::new(Some(grid));
     decode.connect("deep-element-added", false, move |args| {
         let el = args[2].get::<gst::Element>().ok()?;
         let klass = el.factory().map(|f| f.klass().to_string())?;
-        if klass.contains("Decoder")
-            && klass.contains("Video")
-            && el.find_property("max-threads").is_some()
-        {
-            el.set_property("max-threads", 1i32);
+        if klass.contains("Decoder") && klass.contains("Video") {
+            if el.find_property("max-threads").is_some() {
+                el.set_property("max-threads", 1i32);
+            }
+            // The first video decoder only (the one linked to the appsink).
+            if let Some(grid) = grid.lock().unwrap().take() {
+                skip::drop_unneeded(&el, grid);
+            }
         }
         None
     });
