@@ -243,6 +243,14 @@ fn build(
         .map_err(|e| err(&e))?;
     src.link(&decode).map_err(|e| err(&e))?;
     convert.link(&sink).map_err(|e| err(&e))?;
+    configure(&decode, grid);
+    let video = link_video(&decode, &convert, p);
+    Ok((pipeline, sink, video))
+}
+
+/// Decode video only, on one thread, with the grid's probe on the first
+/// video decoder.
+fn configure(decode: &gst::Element, grid: skip::Grid) {
     // Only video is decoded: stop autoplugging at encoded audio and subtitles.
     decode.connect("autoplug-continue", false, |args| {
         let caps = args[2].get::<gst::Caps>().ok()?;
@@ -270,6 +278,11 @@ fn build(
         }
         None
     });
+}
+
+/// Link decodebin's first raw video pad to `convert` and drain every other
+/// pad into a fakesink; what was linked, as decodebin's pads come.
+fn link_video(decode: &gst::Element, convert: &gst::Element, p: &gst::Pipeline) -> Arc<AtomicU8> {
     let video = Arc::new(AtomicU8::new(PADS_PENDING));
     let (weak_pipe, convert_sink, linked) = (
         p.downgrade(),
@@ -309,7 +322,7 @@ fn build(
         let _ =
             no_more.compare_exchange(PADS_PENDING, NO_VIDEO, Ordering::SeqCst, Ordering::SeqCst);
     });
-    Ok((pipeline, sink, video))
+    video
 }
 
 /// The video stream's orientation tag (`rotate-90`, …), as the tag events
