@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use mediadex_core::audio::WavFormat;
 use mediadex_core::output::{Format, Style};
+use mediadex_core::pool::Worker;
 use mediadex_core::table::TableOptions;
 
 #[derive(Debug, Parser)]
@@ -102,10 +103,10 @@ pub enum Command {
     #[command(name = "__man", hide = true)]
     Man,
 
-    #[command(name = "__probe-worker", hide = true)]
+    #[command(name = Worker::Probe.verb(), hide = true)]
     ProbeWorker(ProbeWorkerArgs),
 
-    #[command(name = "__fingerprint-worker", hide = true)]
+    #[command(name = Worker::Fingerprint.verb(), hide = true)]
     FingerprintWorker(ProbeWorkerArgs),
 }
 

@@ -2,9 +2,9 @@
 //! both executables are built on. See ARCHITECTURE.md at the top of the
 //! repository for the whole map.
 //!
-//! - [`scan`] walks libraries, decides what to probe, and supervises the probe
-//!   workers (`mediadex-media` processes, see [`companion`]) over the line
-//!   protocol of [`scan::protocol`];
+//! - [`scan`] walks libraries, decides what to probe, and probes it through
+//!   the [`pool`] of worker processes (`mediadex-media`, see
+//!   [`pool::companion`]) that `fingerprint` uses too;
 //! - [`catalog`] is the only module that speaks SQL: schema, migrations, the
 //!   single writer, dumps;
 //! - [`report`] runs the SQL files of `sql/` and renders them ([`output`],
@@ -17,9 +17,9 @@
 pub mod atomic_file;
 pub mod audio;
 pub mod catalog;
-pub mod companion;
 pub mod fingerprint;
 pub mod output;
+pub mod pool;
 pub mod progress;
 pub mod report;
 pub mod scan;

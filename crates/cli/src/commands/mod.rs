@@ -170,7 +170,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Man => completions::man(),
         Command::Fingerprint(a) => fingerprint::run(&ctx, a),
         Command::Record(_) | Command::ProbeWorker(_) | Command::FingerprintWorker(_) => {
-            Err(mediadex_core::companion::exec_media_exe())
+            Err(mediadex_core::pool::companion::exec_media_exe())
         }
     }
 }

@@ -30,10 +30,10 @@ pub fn run(
         })
         .max(1);
     if args.in_process && in_process.is_none() {
-        return Err(mediadex_core::companion::exec_media_exe());
+        return Err(mediadex_core::pool::companion::exec_media_exe());
     }
     // Fail before touching the catalog when the media executable is missing.
-    mediadex_core::companion::media_exe()?;
+    mediadex_core::pool::companion::media_exe()?;
     let _lock = lock_scan(&ctx.db)?;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {

@@ -1,31 +1,29 @@
-//! The parent side of probing: feed paths to a worker process, read its answers,
-//! and survive it hanging or dying.
+//! The parent side of a pool: feed requests to a worker process, read its
+//! answers, and survive it hanging or dying.
 //!
-//! Invariants: each job is reported to `on_done` exactly once; a path past its
-//! deadline gets the worker killed and is reported `timeout`; when a worker dies,
-//! the paths it had started are retried one at a time (suspects), and a path is
-//! `crashed` only on evidence (see [`super::death`]): it killed a fresh worker
-//! while probed alone once by a signal a parser raises itself, or twice by any
-//! other death. A worker killed from outside blames nobody: what it had started
-//! is sent again, and only a path that keeps getting its worker killed while
-//! alone ([`MAX_OUTSIDE_ALONE`] times) is given up for this run, stored as
-//! killed from outside (never as the file's fault), so a scan always ends.
+//! Invariants: each request is reported to `on_done` exactly once; a path past
+//! its deadline gets the worker killed and is reported `timeout`; when a worker
+//! dies, the paths it had started are retried one at a time (suspects), and a
+//! path is `crashed` only on evidence (see [`super::death`]): it killed a fresh
+//! worker while probed alone once by a signal a parser raises itself, or twice
+//! by any other death. A worker killed from outside blames nobody: what it had
+//! started is sent again, and only a path that keeps getting its worker killed
+//! while alone ([`MAX_OUTSIDE_ALONE`] times) is given up for this run, stored
+//! as killed from outside (never as the file's fault), so a run always ends.
 //! Paths sent but not started are simply sent again.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 
-use super::Job;
 use super::death::{self, Blame, Death};
-use super::error::ScanError;
-use super::protocol::{self, Answer};
+use super::protocol::{self, Answer, Reply};
+use super::{Casualties, PoolError, Request, Settings, Worker, companion};
 use crate::catalog::files::Status;
-use crate::companion;
 
 /// Extra time the parent allows beyond the worker's own deadline before killing it.
 const GRACE: Duration = Duration::from_millis(1500);
@@ -45,25 +43,18 @@ const MAX_OUTSIDE_CROWD: u32 = 3;
 pub const MAX_OUTSIDE_ALONE: u32 = 3;
 /// How often the parent looks at the worker's resident memory.
 const RSS_EVERY: Duration = Duration::from_millis(20);
+/// How long the parent waits for a worker's line before looking at the clocks.
+const POLL: Duration = Duration::from_millis(50);
 
-/// What the supervisor saw besides the outcomes it reported.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Report {
-    /// Worker deaths judged to be kills from outside.
-    pub outside_kills: u32,
-    /// Paths given up because their worker kept being killed from outside.
-    pub given_up: u32,
-}
-
+/// A line from a worker, tagged with the worker's generation (a replaced
+/// worker's last lines are ignored).
 enum Event {
-    Started(u64, u64),
-    Done(u64, Box<Answer>),
+    Reply(u64, Reply),
     Eof(u64),
 }
 
 struct WorkerProc {
-    /// The hidden verb the worker runs (`__probe-worker`, `__fingerprint-worker`).
-    verb: &'static str,
+    kind: Worker,
     generation: u64,
     child: Child,
     /// None once the parent has closed the worker's input.
@@ -77,7 +68,7 @@ struct WorkerProc {
 
 impl WorkerProc {
     fn spawn(
-        verb: &'static str,
+        kind: Worker,
         generation: u64,
         jobs: usize,
         timeout: Duration,
@@ -86,7 +77,7 @@ impl WorkerProc {
         use std::os::unix::process::CommandExt;
         let exe = companion::media_exe()?;
         let mut child = Command::new(&exe)
-            .arg(verb)
+            .arg(kind.verb())
             .arg("--jobs")
             .arg(jobs.to_string())
             .arg("--timeout-ms")
@@ -98,7 +89,7 @@ impl WorkerProc {
             // decides what to do with the worker.
             .process_group(0)
             .spawn()
-            .map_err(|source| ScanError::WorkerStart {
+            .map_err(|source| PoolError::WorkerStart {
                 exe: exe.clone(),
                 source,
             })?;
@@ -108,20 +99,8 @@ impl WorkerProc {
             .spawn(move || {
                 for line in BufReader::new(stdout).lines() {
                     let Ok(line) = line else { break };
-                    let ev = if let Some(id) = line.strip_prefix("S ") {
-                        id.trim()
-                            .parse()
-                            .ok()
-                            .map(|id| Event::Started(generation, id))
-                    } else if let Some(json) = line.strip_prefix("D ") {
-                        serde_json::from_str::<Answer>(json)
-                            .ok()
-                            .map(|d| Event::Done(generation, Box::new(d)))
-                    } else {
-                        None
-                    };
-                    if let Some(ev) = ev
-                        && events.send(ev).is_err()
+                    if let Some(reply) = protocol::parse_reply(&line)
+                        && events.send(Event::Reply(generation, reply)).is_err()
                     {
                         return;
                     }
@@ -130,7 +109,7 @@ impl WorkerProc {
             })?;
         let stdin = child.stdin.take();
         Ok(WorkerProc {
-            verb,
+            kind,
             generation,
             child,
             stdin,
@@ -138,24 +117,6 @@ impl WorkerProc {
             rss: 0,
             rss_at: Instant::now(),
         })
-    }
-
-    /// Kill this worker and start the next generation in its place.
-    fn replace(
-        &mut self,
-        jobs: usize,
-        timeout: Duration,
-        events: &Sender<Event>,
-    ) -> anyhow::Result<()> {
-        self.kill();
-        *self = WorkerProc::spawn(
-            self.verb,
-            self.generation + 1,
-            jobs,
-            timeout,
-            events.clone(),
-        )?;
-        Ok(())
     }
 
     fn send(&mut self, line: &str) -> bool {
@@ -200,13 +161,16 @@ impl Drop for WorkerProc {
 
 /// Counters of deaths and convictions per path, and the kills from outside.
 #[derive(Default)]
-struct Tally {
+struct Deaths {
+    /// Deaths in a row with nothing finished, by any cause / all from outside.
+    barren: u32,
+    barren_outside: u32,
     /// Ambiguous deaths per path while it was probed alone.
     ambiguous_alone: HashMap<u64, u32>,
     /// Outside kills per path while it was probed among others / alone.
     outside_crowd: HashMap<u64, u32>,
     outside_alone: HashMap<u64, u32>,
-    report: Report,
+    casualties: Casualties,
 }
 
 fn bump(map: &mut HashMap<u64, u32>, id: u64) -> u32 {
@@ -215,283 +179,334 @@ fn bump(map: &mut HashMap<u64, u32>, id: u64) -> u32 {
     *n
 }
 
-/// Probe every job; call `on_done` once per job, in completion order.
-pub fn probe_all(
-    jobs: &[Job],
+/// One pool run: the worker, what is left to send, what is in flight, and the
+/// death counters. Ids are indexes into `requests`.
+struct Supervisor<'r, P, F> {
+    requests: &'r [Request<P>],
+    on_done: F,
     parallel: usize,
     timeout: Duration,
-    stop: &AtomicBool,
-    on_done: impl FnMut(&Job, Answer) -> anyhow::Result<()>,
-) -> anyhow::Result<Report> {
-    run_all("__probe-worker", jobs, parallel, timeout, stop, on_done)
+    /// The request deadline plus [`GRACE`].
+    deadline: Duration,
+    /// Requests sent ahead of the worker, at most.
+    window: usize,
+    /// The memory the machine allows (see [`death::memory_limit`]).
+    limit: u64,
+    events: Sender<Event>,
+    proc: WorkerProc,
+    queue: VecDeque<u64>,
+    /// Paths a death fell on, to be run alone, one at a time.
+    suspects: VecDeque<u64>,
+    /// id → when it started (None: sent, not started yet).
+    in_flight: HashMap<u64, Option<Instant>>,
+    /// The one request in flight is a suspect, alone.
+    solo: bool,
+    deaths: Deaths,
 }
 
-/// Run every job in `verb` workers (same protocol, same isolation as probes).
-pub fn run_all(
-    verb: &'static str,
-    jobs: &[Job],
-    parallel: usize,
-    timeout: Duration,
-    stop: &AtomicBool,
-    mut on_done: impl FnMut(&Job, Answer) -> anyhow::Result<()>,
-) -> anyhow::Result<Report> {
-    let parallel = parallel.max(1);
+/// Run every request; call `on_done` once per request, in completion order.
+pub fn run<P>(
+    kind: Worker,
+    requests: &[Request<P>],
+    settings: Settings<'_>,
+    on_done: impl FnMut(&Request<P>, Answer) -> anyhow::Result<()>,
+) -> anyhow::Result<Casualties> {
     let (tx, rx): (Sender<Event>, Receiver<Event>) = unbounded();
-    let mut proc = WorkerProc::spawn(verb, 0, parallel, timeout, tx.clone())?;
-    let mut queue: VecDeque<u64> = (0..jobs.len() as u64).collect();
-    let mut suspects: VecDeque<u64> = VecDeque::new();
-    // id → when it started (None: sent, not started yet)
-    let mut in_flight: HashMap<u64, Option<Instant>> = HashMap::new();
-    let mut solo = false;
-    let mut barren_deaths = 0u32;
-    let mut barren_outside = 0u32;
-    let mut tally = Tally::default();
-    let limit = death::memory_limit();
-    let deadline = timeout + GRACE;
-    let window = parallel * 4;
-
+    let mut sup = Supervisor::start(kind, requests, settings, tx, on_done)?;
+    let stopped = || settings.stop.load(Ordering::Relaxed);
     loop {
-        if stop.load(Ordering::Relaxed) {
-            proc.kill();
-            return Ok(tally.report);
+        if stopped() {
+            sup.proc.kill();
+            return Ok(sup.deaths.casualties);
         }
-        // Feed: suspects go alone, one at a time.
-        if in_flight.is_empty() && solo {
-            solo = false;
+        let broken = !sup.feed();
+        if sup.in_flight.is_empty() && sup.queue.is_empty() && sup.suspects.is_empty() {
+            sup.proc.close_input();
+            return Ok(sup.deaths.casualties);
         }
-        let mut worker_broken = false;
-        while !solo {
-            if let Some(id) = (in_flight.is_empty())
-                .then(|| suspects.pop_front())
-                .flatten()
-            {
-                solo = true;
-                worker_broken |= !send(&mut proc, jobs, id, &mut in_flight);
-                break;
-            }
-            if !suspects.is_empty() || in_flight.len() >= window {
-                break;
-            }
-            let Some(id) = queue.pop_front() else { break };
-            if !send(&mut proc, jobs, id, &mut in_flight) {
-                worker_broken = true;
-                break;
-            }
-        }
-        if in_flight.is_empty() && queue.is_empty() && suspects.is_empty() {
-            proc.close_input();
-            return Ok(tally.report);
-        }
-        if queue.is_empty() && suspects.is_empty() && proc.stdin.is_some() && !solo {
+        if sup.queue.is_empty() && sup.suspects.is_empty() && !sup.solo {
             // Nothing more to send: let the worker exit when it is done.
-            proc.close_input();
+            sup.proc.close_input();
         }
-
-        let mut died = worker_broken;
-        let event = rx.recv_timeout(Duration::from_millis(50));
-        proc.sample_rss();
-        if matches!(&event, Ok(Event::Started(g, _)) | Ok(Event::Done(g, _)) if *g == proc.generation)
-        {
-            proc.last_event = Instant::now();
-        }
-        match event {
-            Ok(Event::Started(g, id)) if g == proc.generation => {
-                if let Some(slot) = in_flight.get_mut(&id) {
-                    *slot = Some(Instant::now());
-                }
-            }
-            Ok(Event::Done(g, done)) if g == proc.generation => {
-                if in_flight.remove(&done.id).is_some() {
-                    barren_deaths = 0;
-                    barren_outside = 0;
-                    let id = done.id;
-                    on_done(&jobs[id as usize], *done)?;
-                }
-            }
-            Ok(Event::Eof(g)) if g == proc.generation => died = true,
-            Ok(_) => {} // a message from a worker already replaced
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => died = true,
-        }
-
-        // A worker with work but nothing started and nothing said for a whole
-        // deadline is stuck before any file (it cannot be blamed on one): replace it.
-        if !in_flight.is_empty()
-            && in_flight.values().all(Option::is_none)
-            && proc.last_event.elapsed() > deadline
-        {
-            proc.kill();
-            barren_deaths += 1;
-            if barren_deaths >= MAX_BARREN_DEATHS {
-                return Err(ScanError::WorkerSilent.into());
-            }
-            requeue_all(&mut in_flight, &mut queue);
-            solo = false;
-            proc.replace(parallel, timeout, &tx)?;
+        let event = rx.recv_timeout(POLL);
+        let died = sup.on_event(event)? || broken;
+        if sup.reap_silent()? || sup.reap_overdue()? {
             continue;
         }
+        if died {
+            if stopped() {
+                return Ok(sup.deaths.casualties);
+            }
+            sup.bury()?;
+        }
+    }
+}
 
-        // Deadlines.
-        let overdue: Vec<u64> = in_flight
+impl<'r, P, F> Supervisor<'r, P, F>
+where
+    F: FnMut(&Request<P>, Answer) -> anyhow::Result<()>,
+{
+    fn start(
+        kind: Worker,
+        requests: &'r [Request<P>],
+        settings: Settings<'_>,
+        events: Sender<Event>,
+        on_done: F,
+    ) -> anyhow::Result<Self> {
+        let parallel = settings.parallel.max(1);
+        let proc = WorkerProc::spawn(kind, 0, parallel, settings.timeout, events.clone())?;
+        Ok(Supervisor {
+            requests,
+            on_done,
+            parallel,
+            timeout: settings.timeout,
+            deadline: settings.timeout + GRACE,
+            window: parallel * 4,
+            limit: death::memory_limit(),
+            events,
+            proc,
+            queue: (0..requests.len() as u64).collect(),
+            suspects: VecDeque::new(),
+            in_flight: HashMap::new(),
+            solo: false,
+            deaths: Deaths::default(),
+        })
+    }
+
+    /// Send what the worker may take now: a suspect alone once nothing else is
+    /// in flight, else queued requests up to the window. False when the
+    /// worker's input is broken (it died).
+    fn feed(&mut self) -> bool {
+        if self.in_flight.is_empty() && self.solo {
+            self.solo = false;
+        }
+        while !self.solo {
+            if self.in_flight.is_empty()
+                && let Some(id) = self.suspects.pop_front()
+            {
+                self.solo = true;
+                return self.send(id);
+            }
+            if !self.suspects.is_empty() || self.in_flight.len() >= self.window {
+                break;
+            }
+            let Some(id) = self.queue.pop_front() else {
+                break;
+            };
+            if !self.send(id) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn send(&mut self, id: u64) -> bool {
+        let r = &self.requests[id as usize];
+        self.in_flight.insert(id, None);
+        self.proc
+            .send(&protocol::request_line(id, &r.stat, &r.path))
+    }
+
+    fn answer(&mut self, answer: Answer) -> anyhow::Result<()> {
+        let id = answer.id as usize;
+        (self.on_done)(&self.requests[id], answer)
+    }
+
+    /// Take in what the worker said (or did not); true when it died.
+    fn on_event(&mut self, event: Result<Event, RecvTimeoutError>) -> anyhow::Result<bool> {
+        self.proc.sample_rss();
+        let current = self.proc.generation;
+        match event {
+            Ok(Event::Reply(g, reply)) if g == current => {
+                self.proc.last_event = Instant::now();
+                match reply {
+                    Reply::Started(id) => {
+                        if let Some(slot) = self.in_flight.get_mut(&id) {
+                            *slot = Some(Instant::now());
+                        }
+                    }
+                    Reply::Done(done) => {
+                        if self.in_flight.remove(&done.id).is_some() {
+                            self.deaths.barren = 0;
+                            self.deaths.barren_outside = 0;
+                            self.answer(*done)?;
+                        }
+                    }
+                }
+                Ok(false)
+            }
+            Ok(Event::Eof(g)) if g == current => Ok(true),
+            Ok(_) => Ok(false), // a line from a worker already replaced
+            Err(RecvTimeoutError::Timeout) => Ok(false),
+            Err(RecvTimeoutError::Disconnected) => Ok(true),
+        }
+    }
+
+    /// A worker with work but nothing started and nothing said for a whole
+    /// deadline is stuck before any file (it cannot be blamed on one): replace
+    /// it. True when it did.
+    fn reap_silent(&mut self) -> anyhow::Result<bool> {
+        if self.in_flight.is_empty()
+            || !self.in_flight.values().all(Option::is_none)
+            || self.proc.last_event.elapsed() <= self.deadline
+        {
+            return Ok(false);
+        }
+        self.proc.kill();
+        self.deaths.barren += 1;
+        if self.deaths.barren >= MAX_BARREN_DEATHS {
+            return Err(PoolError::WorkerSilent.into());
+        }
+        self.replace()?;
+        Ok(true)
+    }
+
+    /// Paths past their deadline: kill the worker, answer them `timeout`, and
+    /// send the innocent ones in flight again. True when there were any.
+    fn reap_overdue(&mut self) -> anyhow::Result<bool> {
+        let deadline = self.deadline;
+        let overdue: Vec<u64> = self
+            .in_flight
             .iter()
             .filter_map(|(id, t)| t.filter(|t| t.elapsed() > deadline).map(|_| *id))
             .collect();
-        if !overdue.is_empty() {
-            proc.kill();
-            for id in &overdue {
-                in_flight.remove(id);
-                on_done(
-                    &jobs[*id as usize],
-                    failed(
-                        *id,
-                        Status::Timeout,
-                        format!(
-                            "no answer within {:.0} s; the probe was stopped",
-                            timeout.as_secs_f64()
-                        ),
-                    ),
-                )?;
-            }
-            // Everything else in flight was innocent: send it again.
-            requeue_all(&mut in_flight, &mut queue);
-            solo = false;
-            proc.replace(parallel, timeout, &tx)?;
-            continue;
+        if overdue.is_empty() {
+            return Ok(false);
         }
+        self.proc.kill();
+        let error = format!(
+            "no answer within {:.0} s; the probe was stopped",
+            self.timeout.as_secs_f64()
+        );
+        for id in overdue {
+            self.in_flight.remove(&id);
+            self.answer(Answer::failed(id, Status::Timeout, error.clone()))?;
+        }
+        self.replace()?;
+        Ok(true)
+    }
 
-        if died {
-            if stop.load(Ordering::Relaxed) {
-                return Ok(tally.report);
+    /// The worker died: judge the death, settle or suspect the paths it had
+    /// started, and start its successor.
+    fn bury(&mut self) -> anyhow::Result<()> {
+        let death = self.proc.death(self.limit);
+        let mut started: Vec<u64> = self
+            .in_flight
+            .iter()
+            .filter(|(_, t)| t.is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        started.sort_unstable();
+        self.count_death(&death, started.is_empty())?;
+        for id in started {
+            if let Some(done) = self.judge_path(id, &death) {
+                self.in_flight.remove(&id);
+                self.answer(done)?;
+            } else if self.solo
+                || death.blame != Blame::Outside
+                || self.deaths.outside_crowd.get(&id).copied().unwrap_or(0) >= MAX_OUTSIDE_CROWD
+            {
+                // Alone next time; a path whose workers keep being killed from
+                // outside among others has further kills counted against it alone.
+                self.in_flight.remove(&id);
+                self.suspects.push_back(id);
             }
-            let death = proc.death(limit);
-            let mut started: Vec<u64> = in_flight
-                .iter()
-                .filter(|(_, t)| t.is_some())
-                .map(|(id, _)| *id)
-                .collect();
-            started.sort_unstable();
-            if death.blame == Blame::Outside {
-                tally.report.outside_kills += 1;
-                if started.is_empty() {
-                    barren_outside += 1;
-                    if barren_outside >= MAX_BARREN_OUTSIDE {
-                        return Err(ScanError::KilledFromOutside {
-                            times: barren_outside,
-                            cause: death.text,
-                        }
-                        .into());
+            // Otherwise it stays in flight and is sent again with the others.
+        }
+        self.replace()
+    }
+
+    /// Count a death in the run's totals; an error when workers keep dying
+    /// before they start anything (`barren`).
+    fn count_death(&mut self, death: &Death, barren: bool) -> anyhow::Result<()> {
+        let d = &mut self.deaths;
+        if death.blame == Blame::Outside {
+            d.casualties.outside_kills += 1;
+            if barren {
+                d.barren_outside += 1;
+                if d.barren_outside >= MAX_BARREN_OUTSIDE {
+                    return Err(PoolError::KilledFromOutside {
+                        times: d.barren_outside,
+                        cause: death.text.clone(),
                     }
+                    .into());
                 }
-            } else if started.is_empty() {
-                barren_deaths += 1;
-                if barren_deaths >= MAX_BARREN_DEATHS {
-                    return Err(ScanError::WorkerDies { cause: death.text }.into());
-                }
-            } else {
-                barren_deaths = 0;
             }
-            for id in started {
-                if let Some(done) = judge_path(id, solo, &death, &proc, limit, &mut tally) {
-                    in_flight.remove(&id);
-                    on_done(&jobs[id as usize], done)?;
-                } else if solo || death.blame != Blame::Outside {
-                    in_flight.remove(&id);
-                    suspects.push_back(id);
-                } else if tally.outside_crowd.get(&id).copied().unwrap_or(0) >= MAX_OUTSIDE_CROWD {
-                    // Its workers keep being killed: count further kills against it alone.
-                    in_flight.remove(&id);
-                    suspects.push_back(id);
+        } else if barren {
+            d.barren += 1;
+            if d.barren >= MAX_BARREN_DEATHS {
+                return Err(PoolError::WorkerDies {
+                    cause: death.text.clone(),
                 }
-                // Otherwise it stays in flight and is sent again with the others.
+                .into());
             }
-            requeue_all(&mut in_flight, &mut queue);
-            solo = false;
-            proc.replace(parallel, timeout, &tx)?;
+        } else {
+            d.barren = 0;
+        }
+        Ok(())
+    }
+
+    /// Count `death` against path `id`, which the dead worker had started
+    /// (alone when `solo`), and return its answer when that settles it:
+    /// `crashed` on evidence, or given up after too many kills from outside.
+    fn judge_path(&mut self, id: u64, death: &Death) -> Option<Answer> {
+        let d = &mut self.deaths;
+        match (death.blame, self.solo) {
+            (Blame::Outside, false) => {
+                bump(&mut d.outside_crowd, id);
+                None
+            }
+            (Blame::Outside, true) => {
+                let n = bump(&mut d.outside_alone, id);
+                (n >= MAX_OUTSIDE_ALONE).then(|| {
+                    d.casualties.given_up += 1;
+                    let mut a = Answer::failed(
+                        id,
+                        Status::Crashed,
+                        format!(
+                            "killed from outside: the probe worker got {} {n} times while probing only this file, using {} MB of {} MB memory (a watchdog, the OOM killer acting for another process, or a kill); not blamed on the file, which is probed again on the next scan",
+                            death.cause,
+                            self.proc.rss >> 20,
+                            self.limit >> 20
+                        ),
+                    );
+                    a.from_outside = true;
+                    a
+                })
+            }
+            (_, false) => None,
+            (Blame::Parser, true) => Some(Answer::failed(id, Status::Crashed, death.text.clone())),
+            (Blame::Ambiguous, true) => {
+                let n = bump(&mut d.ambiguous_alone, id);
+                (n >= AMBIGUOUS_DEATHS_ALONE).then(|| {
+                    Answer::failed(
+                        id,
+                        Status::Crashed,
+                        format!("{} ({n} times, alone)", death.text),
+                    )
+                })
+            }
         }
     }
-}
 
-/// Count `death` against path `id`, which the dead worker had started (alone
-/// when `solo`), and return its outcome when that settles it: `crashed` on
-/// evidence, or given up after too many kills from outside.
-fn judge_path(
-    id: u64,
-    solo: bool,
-    death: &Death,
-    proc: &WorkerProc,
-    limit: u64,
-    tally: &mut Tally,
-) -> Option<Answer> {
-    match (death.blame, solo) {
-        (Blame::Outside, false) => {
-            bump(&mut tally.outside_crowd, id);
-            None
+    /// Send everything in flight again (in id order, ahead of the queue), kill
+    /// the worker and start the next generation in its place.
+    fn replace(&mut self) -> anyhow::Result<()> {
+        let mut ids: Vec<u64> = self.in_flight.drain().map(|(id, _)| id).collect();
+        ids.sort_unstable();
+        for id in ids.into_iter().rev() {
+            self.queue.push_front(id);
         }
-        (Blame::Outside, true) => {
-            let n = bump(&mut tally.outside_alone, id);
-            (n >= MAX_OUTSIDE_ALONE).then(|| {
-                tally.report.given_up += 1;
-                let mut d = failed(
-                    id,
-                    Status::Crashed,
-                    format!(
-                        "killed from outside: the probe worker got {} {n} times while probing only this file, using {} MB of {} MB memory (a watchdog, the OOM killer acting for another process, or a kill); not blamed on the file, which is probed again on the next scan",
-                        death.cause,
-                        proc.rss >> 20,
-                        limit >> 20
-                    ),
-                );
-                d.from_outside = true;
-                d
-            })
-        }
-        (_, false) => None,
-        (Blame::Parser, true) => Some(failed(id, Status::Crashed, death.text.clone())),
-        (Blame::Ambiguous, true) => {
-            let n = bump(&mut tally.ambiguous_alone, id);
-            (n >= AMBIGUOUS_DEATHS_ALONE).then(|| {
-                failed(
-                    id,
-                    Status::Crashed,
-                    format!("{} ({n} times, alone)", death.text),
-                )
-            })
-        }
-    }
-}
-
-fn send(
-    proc: &mut WorkerProc,
-    jobs: &[Job],
-    id: u64,
-    in_flight: &mut HashMap<u64, Option<Instant>>,
-) -> bool {
-    let job = &jobs[id as usize];
-    in_flight.insert(id, None);
-    proc.send(&protocol::request_line(
-        id,
-        job.stat.size,
-        job.stat.mtime_ns,
-        &job.path,
-    ))
-}
-
-fn requeue_all(in_flight: &mut HashMap<u64, Option<Instant>>, queue: &mut VecDeque<u64>) {
-    let mut ids: Vec<u64> = in_flight.drain().map(|(id, _)| id).collect();
-    ids.sort_unstable();
-    for id in ids.into_iter().rev() {
-        queue.push_front(id);
-    }
-}
-
-fn failed(id: u64, status: Status, error: String) -> Answer {
-    Answer {
-        id,
-        status,
-        error: Some(error),
-        doc: protocol::empty_doc(),
-        ms: 0.0,
-        stat: None,
-        from_outside: false,
+        self.solo = false;
+        self.proc.kill();
+        let next = WorkerProc::spawn(
+            self.proc.kind,
+            self.proc.generation + 1,
+            self.parallel,
+            self.timeout,
+            self.events.clone(),
+        )?;
+        self.proc = next;
+        Ok(())
     }
 }
