@@ -8,7 +8,8 @@
 //! - [`catalog`] is the only module that speaks SQL: schema, migrations, the
 //!   single writer, dumps;
 //! - [`report`] runs the SQL files of `sql/` and renders them ([`output`],
-//!   [`table`], the HTML page);
+//!   [`table`], the HTML page); [`export`] writes them all to a directory;
+//! - [`ui`] is how every verb talks to the user on stderr;
 //! - [`audio`] holds the WAV part files the recorder writes, their repair and
 //!   level meters; [`fingerprint`] the perceptual hashes and their matching.
 //!
@@ -17,6 +18,7 @@
 pub mod atomic_file;
 pub mod audio;
 pub mod catalog;
+pub mod export;
 pub mod fingerprint;
 pub mod output;
 pub mod pool;
@@ -24,4 +26,5 @@ pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod table;
+pub mod ui;
 pub mod util;

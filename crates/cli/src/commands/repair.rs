@@ -73,9 +73,9 @@ pub fn run(ctx: &Context, args: RepairArgs) -> anyhow::Result<ExitCode> {
         v
     };
     if targets.is_empty() {
-        if !ctx.quiet {
-            eprintln!("mediadex: no interrupted recordings to repair on host {host}");
-        }
+        ctx.ui.say(format_args!(
+            "no interrupted recordings to repair on host {host}"
+        ));
         if args.json {
             println!("[]");
         }
@@ -105,10 +105,8 @@ pub fn run(ctx: &Context, args: RepairArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| "repair failed".into())
         );
     }
-    if !ctx.quiet {
-        for r in &results {
-            eprintln!("{}", describe(r));
-        }
+    for r in &results {
+        ctx.ui.say(describe(r));
     }
     if failed == 0 {
         Ok(ExitCode::SUCCESS)
@@ -122,7 +120,7 @@ pub fn run(ctx: &Context, args: RepairArgs) -> anyhow::Result<ExitCode> {
 fn describe(o: &Repair) -> String {
     match o.result {
         RepairResult::Repaired => format!(
-            "mediadex: {}: repaired, {} frames ({}), header had {}{}",
+            "{}: repaired, {} frames ({}), header had {}{}",
             o.path,
             o.frames.unwrap_or(0),
             util::hms(o.seconds.unwrap_or(0.0)),
@@ -133,7 +131,7 @@ fn describe(o: &Repair) -> String {
                 .unwrap_or_default()
         ),
         RepairResult::Ok => format!(
-            "mediadex: {}: already valid, {} frames{}",
+            "{}: already valid, {} frames{}",
             o.path,
             o.frames.unwrap_or(0),
             o.status
@@ -142,14 +140,12 @@ fn describe(o: &Repair) -> String {
                 .unwrap_or_default()
         ),
         RepairResult::Live => format!(
-            "mediadex: {}: still being recorded by another process; left alone",
+            "{}: still being recorded by another process; left alone",
             o.path
         ),
-        RepairResult::Failed => format!(
-            "mediadex: {}: failed: {}",
-            o.path,
-            o.error.as_deref().unwrap_or("?")
-        ),
+        RepairResult::Failed => {
+            format!("{}: failed: {}", o.path, o.error.as_deref().unwrap_or("?"))
+        }
     }
 }
 

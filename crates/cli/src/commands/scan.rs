@@ -53,27 +53,28 @@ pub fn run(
         in_process: in_process.filter(|_| args.in_process),
         prune: args.prune,
     };
-    let progress = mediadex_core::progress::for_stderr(ctx.quiet);
+    let progress = ctx.ui.progress();
     let s = scan::run(&ctx.db, &opts, progress.as_ref(), stop)?;
     if args.json {
         println!("{}", serde_json::to_string(&s)?);
     }
-    if !ctx.quiet {
+    let ui = &ctx.ui;
+    if !ui.quiet() {
         for w in &s.warnings {
-            mediadex_core::util::say(&format!("mediadex: warning: {w}"));
+            ui.warning(w);
         }
         for o in &s.offline {
-            eprintln!("mediadex: warning: {}", scan::roots::warning(o));
+            ui.warning(scan::roots::warning(o));
         }
         for u in &s.unreadable {
-            eprintln!(
-                "mediadex: warning: could not read directory {}: {}; the files under it were left as they were",
+            ui.warning(format_args!(
+                "could not read directory {}: {}; the files under it were left as they were",
                 u.path, u.error
-            );
+            ));
         }
         let c = &s.counts;
         // Each line in one write: `scan --json | jq` shares the terminal.
-        mediadex_core::util::say(&format!(
+        ui.line(&format!(
             "scan{}: {} files: {} new, {} changed{}, {} unchanged, {} missing, {} failed{}{} in {:.1} s ({:.0} files/s probed)",
             if s.interrupted { " interrupted" } else { "" },
             c.seen,
@@ -97,8 +98,8 @@ pub fn run(
             s.files_per_s,
         ));
         if c.failed > 0 {
-            mediadex_core::util::say(&format!(
-                "mediadex: {} file(s) failed; see: mediadex query \"SELECT path, status, error FROM media WHERE scan_id = {} AND status NOT IN ('ok','missing')\"",
+            ui.say(format_args!(
+                "{} file(s) failed; see: mediadex query \"SELECT path, status, error FROM media WHERE scan_id = {} AND status NOT IN ('ok','missing')\"",
                 c.failed, s.scan_id
             ));
         }

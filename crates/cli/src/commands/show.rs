@@ -22,6 +22,7 @@ use mediadex_core::util::{self, hms, human_bytes};
 
 pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
     let cat = Catalog::open_readonly(&ctx.db)?;
+    ctx.ui.notes(&cat.notes);
     let host = args.host.clone().unwrap_or_else(util::host_name);
     let summary = !args.json && std::io::stdout().is_terminal();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -42,10 +43,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
             None => {
                 failed += 1;
                 out.flush()?;
-                util::say(&format!(
-                    "mediadex: error: {}",
-                    not_found(given, &host, &ctx.db)
-                ));
+                ctx.ui.error(not_found(given, &host, &ctx.db));
             }
         }
     }

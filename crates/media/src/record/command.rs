@@ -15,6 +15,7 @@ use mediadex::cli::RecordArgs;
 use mediadex::commands::Context;
 use mediadex_core::audio::levels;
 use mediadex_core::catalog::{Catalog, recordings};
+use mediadex_core::ui::Ui;
 use mediadex_core::util;
 
 pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
@@ -117,8 +118,8 @@ pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
         } else {
             String::new()
         };
-        eprintln!(
-            "mediadex: recorded {} ({} frames, {} Hz, {} ch, {}) from {} to {}{parts}",
+        ctx.ui.say(format_args!(
+            "recorded {} ({} frames, {} Hz, {} ch, {}) from {} to {}{parts}",
             util::hms(seconds),
             outcome.frames,
             outcome.rate,
@@ -126,16 +127,16 @@ pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
             outcome.format,
             outcome.device,
             util::display_path(&opts.out),
-        );
+        ));
     }
     for line in loss_warnings(&outcome) {
-        eprintln!("mediadex: warning: {line}");
+        ctx.ui.warning(line);
     }
     if outcome.xruns > 0 || outcome.stream_errors > 0 {
-        eprintln!(
-            "mediadex: warning: device {} reported {} overrun(s) and {} other stream error(s); the audio may have gaps",
+        ctx.ui.warning(format_args!(
+            "device {} reported {} overrun(s) and {} other stream error(s); the audio may have gaps",
             outcome.device, outcome.xruns, outcome.stream_errors
-        );
+        ));
     }
     match &outcome.end {
         EndReason::DeviceLost(m) => anyhow::bail!(
@@ -323,10 +324,11 @@ impl Observer for CatalogObserver {
             && self.catalog_error.is_none()
         {
             self.clear_meter();
-            eprintln!(
-                "mediadex: warning: could not update catalog {}: {e}; still recording",
+            // Warnings are written whatever `-q` says: no handle needed.
+            Ui::default().warning(format_args!(
+                "could not update catalog {}: {e}; still recording",
                 self.cat.path.display()
-            );
+            ));
             self.catalog_error = Some(e.to_string());
         }
     }

@@ -258,7 +258,8 @@ impl Running {
                 let part = self.empty(index, &path);
                 let st = session.part(&part, RecordingStatus::Recording, None, &c, errors);
                 if let Err(e) = obs.part_started(&st) {
-                    eprintln!("mediadex: warning: {e:#}");
+                    // Warnings are written whatever `-q` says: no handle needed.
+                    mediadex_core::ui::Ui::default().warning(format_args!("{e:#}"));
                 }
             }
         }
