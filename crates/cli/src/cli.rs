@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use mediadex_core::audio::WavFormat;
+mod values;
+pub use values::{FormatArg, WavFormatArg};
+
+use mediadex_core::output::table::TableOptions;
 use mediadex_core::output::{Format, Style};
 use mediadex_core::pool::Worker;
-use mediadex_core::table::TableOptions;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -209,7 +211,7 @@ pub struct ShowArgs {
 pub struct OutputArgs {
     /// Output format [default: table]
     #[arg(short, long, value_enum)]
-    pub format: Option<Format>,
+    pub format: Option<FormatArg>,
 
     /// Shortcut for -f csv
     #[arg(long, conflicts_with_all = ["format", "tsv", "nl", "json"])]
@@ -248,7 +250,7 @@ impl OutputArgs {
         } else if self.json {
             Some(Format::Json)
         } else {
-            self.format
+            self.format.map(Format::from)
         }
     }
 
@@ -407,7 +409,7 @@ pub struct RecordArgs {
 
     /// Sample format of the WAV file [default: s16 from a 16-bit device, else s24]
     #[arg(short, long, value_enum)]
-    pub format: Option<WavFormat>,
+    pub format: Option<WavFormatArg>,
 
     /// Output file [default: <catalog dir>/recordings/<UTC time>.wav]
     #[arg(short, long, value_name = "FILE")]
@@ -468,7 +470,7 @@ pub struct ProbeWorkerArgs {
 /// `export --format`: one of the output formats a machine reads back.
 pub fn parse_export_format(s: &str) -> Result<Format, String> {
     use clap::ValueEnum;
-    match Format::from_str(s, true) {
+    match FormatArg::from_str(s, true).map(Format::from) {
         Ok(f) if f.is_machine() => Ok(f),
         _ => Err(format!(
             "{s:?} is not an export format; use json, ndjson, csv or tsv"

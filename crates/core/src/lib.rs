@@ -7,8 +7,9 @@
 //!   [`pool::companion`]) that `fingerprint` uses too;
 //! - [`catalog`] is the only module that speaks SQL: schema, migrations, the
 //!   single writer, dumps;
-//! - [`report`] runs the SQL files of `sql/` and renders them ([`output`],
-//!   [`table`], the HTML page); [`export`] writes them all to a directory;
+//! - [`report`] runs the SQL files of `sql/`; [`output`] writes rows (JSON,
+//!   JSON Lines, CSV, TSV, the aligned table, human units) and the report's
+//!   HTML page draws them; [`export`] writes them all to a directory;
 //! - [`ui`] is how every verb talks to the user on stderr;
 //! - [`audio`] holds the WAV part files the recorder writes, their repair and
 //!   level meters; [`fingerprint`] the perceptual hashes and their matching.
@@ -25,6 +26,5 @@ pub mod pool;
 pub mod progress;
 pub mod report;
 pub mod scan;
-pub mod table;
 pub mod ui;
 pub mod util;

@@ -8,10 +8,10 @@ use std::time::Duration;
 use super::{CodedError, Context, exit};
 use crate::cli::ReportArgs;
 use mediadex_core::catalog::guard::Guarded;
+use mediadex_core::output::human::text_sink;
+use mediadex_core::output::table::wrap;
 use mediadex_core::output::{self, Format, Style};
-use mediadex_core::report::render::text_sink;
 use mediadex_core::report::{self, Report, ReportError};
-use mediadex_core::table::wrap;
 
 /// `--timeout S` as a duration (clap has checked that it is positive).
 pub fn timeout(seconds: f64) -> anyhow::Result<Duration> {

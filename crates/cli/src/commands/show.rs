@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::{Context, exit};
 use crate::cli::ShowArgs;
 use mediadex_core::catalog::{Catalog, files, recordings};
-use mediadex_core::report::render::human_bitrate;
+use mediadex_core::output::human::human_bitrate;
 use mediadex_core::util::{self, hms, human_bytes};
 
 pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
@@ -175,7 +175,7 @@ pub fn summary_text(row: &Value) -> String {
             format!(
                 "{} ({} bytes)",
                 human_bytes(b),
-                mediadex_core::report::render::group_digits(&format!("{b:.0}"))
+                mediadex_core::output::human::group_digits(&format!("{b:.0}"))
             )
         }),
     );

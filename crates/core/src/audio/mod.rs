@@ -8,7 +8,7 @@ pub mod wav;
 use serde::Serialize;
 
 /// The sample formats a recording can be written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WavFormat {
     /// 16-bit signed integer PCM

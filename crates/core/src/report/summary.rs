@@ -9,9 +9,9 @@
 
 use serde_json::Value;
 
-use super::render::group_digits;
 use super::{ReportError, Rows, bundled_one};
 use crate::catalog::guard::Guarded;
+use crate::output::human::group_digits;
 use crate::util::{hms, human_bytes};
 
 /// Width of the label column.
@@ -83,7 +83,7 @@ fn distribution(rows: &Rows, column: &str) -> String {
             let label = match rows.get(i, column) {
                 Value::String(s) => s.clone(),
                 Value::Null => "(unknown)".into(),
-                v => super::render::human_cell(column, v),
+                v => crate::output::human::human_cell(column, v),
             };
             parts.push(format!("{label} {}", whole_percent(share)));
         } else {
@@ -188,7 +188,7 @@ pub fn summary_from(
             "{} on disk · {} · {}{}",
             files(on_disk),
             human_bytes(all.2 - missing.2),
-            super::render::human_duration((all.1 - missing.1) * 3600.0),
+            crate::output::human::human_duration((all.1 - missing.1) * 3600.0),
             if hosts > 1 {
                 format!(" · {hosts} hosts")
             } else {
@@ -256,7 +256,7 @@ pub fn summary_from(
     // Newest first: the first row is the last scan.
     let scans = get("scans")?;
     if !scans.rows.is_empty() {
-        let started = super::render::human_cell("started_at", scans.get(0, "started_at"));
+        let started = crate::output::human::human_cell("started_at", scans.get(0, "started_at"));
         line(
             &mut out,
             "Last scan",

@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
     opts.wanted = device::Wanted {
         rate: args.rate,
         channels: args.channels,
-        format: args.format,
+        format: args.format.map(Into::into),
     };
     opts.period = args.period;
     opts.overwrite = args.force;

@@ -370,13 +370,13 @@ fn numbers(rows: &std::collections::BTreeMap<&str, Rows>) -> Vec<(String, String
             problems += num(s.get(i, "files"));
         }
     }
-    let count = |f: f64| super::render::group_digits(&format!("{f:.0}"));
+    let count = |f: f64| crate::output::human::group_digits(&format!("{f:.0}"));
     let sav = &rows["savings"];
     vec![
         ("files on disk".into(), count(on_disk)),
         (
             "hours".into(),
-            super::render::group_digits(&format!("{hours:.1}")),
+            crate::output::human::group_digits(&format!("{hours:.1}")),
         ),
         ("bytes".into(), human_bytes(bytes)),
         ("problems".into(), count(problems)),

@@ -9,19 +9,20 @@ use std::io::{self, Write};
 
 use serde_json::Value;
 
-use crate::table::{TableOptions, TableSink};
+pub mod human;
+pub mod table;
+
+use table::{TableOptions, TableSink};
 
 /// Output formats of `query` and `report`; each accepts the other's word for
 /// the aligned table (`table`, `text`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Aligned columns for people (`report` adds a title and human units)
-    #[value(alias = "text")]
     Table,
     /// One JSON array of objects
     Json,
     /// JSON Lines: one object per line
-    #[value(alias = "nl", alias = "jsonl")]
     Ndjson,
     /// Comma-separated values with a header row
     Csv,

@@ -15,7 +15,7 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use crate::table::{TableOptions, TableSink};
+use super::table::{TableOptions, TableSink};
 use crate::util::{hms, human_bytes};
 
 /// Integer columns that are identifiers or physical quantities, not counts:
