@@ -119,11 +119,11 @@ pub struct FingerprintArgs {
     pub paths: Vec<PathBuf>,
 
     /// Files decoded at once [default: the number of CPUs]
-    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
 
     /// Seconds a single file may take before it is marked `timeout`
-    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    #[arg(long, value_name = "S", default_value_t = 60.0, value_parser = parse_seconds)]
     pub timeout: f64,
 
     /// Fingerprint every file again, changed or not
@@ -538,5 +538,16 @@ mod tests {
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("-5s").is_err());
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn fingerprint_checks_its_values_as_scan_does() {
+        for verb in ["scan", "fingerprint"] {
+            for bad in [["--timeout", "0"], ["--timeout", "x"], ["-j", "0"]] {
+                let err = Cli::try_parse_from(["mediadex", verb, bad[0], bad[1], "/x"])
+                    .expect_err("a bad value is refused");
+                assert_eq!(err.exit_code(), 2, "{verb} {bad:?}: {err}");
+            }
+        }
     }
 }
