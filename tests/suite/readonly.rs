@@ -108,9 +108,10 @@ fn an_older_catalog_the_user_cannot_write_is_read_as_it_is() {
         "{err}"
     );
     assert!(err.contains("run `mediadex scan` once"), "{err}");
-    let o = run_as_nobody(&env, &db, &["report", "video-codecs"]);
+    // `resolutions` reads `resolution_class`, which the newest migration adds.
+    let o = run_as_nobody(&env, &db, &["report", "resolutions"]);
     assert_ne!(o.status.code(), Some(0));
-    assert!(stderr(&o).contains("media_ok"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("resolution_class"), "{}", stderr(&o));
     let conn = rusqlite::Connection::open(&db).unwrap();
     let v: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))

@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/009_doc_streams.sql"),
     include_str!("../../../../migrations/010_status_index.sql"),
     include_str!("../../../../migrations/011_media_ok.sql"),
+    include_str!("../../../../migrations/012_resolution_class.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
