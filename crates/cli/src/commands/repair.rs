@@ -191,30 +191,7 @@ fn repair_one(
             if let (Some(cat), Some(row)) = (cat, row)
                 && row.status == RecordingStatus::Recording
             {
-                let mut doc = row.doc.clone();
-                set(&mut doc, "error", json!(e.to_string()));
-                set(&mut doc, "end_reason", json!("crashed"));
-                set(
-                    &mut doc,
-                    "repair",
-                    json!({"at": util::now_utc(), "result": "failed"}),
-                );
-                let now = util::now_utc();
-                if let Err(ce) = recordings::update(
-                    &mut cat.conn,
-                    row.id,
-                    &recordings::Progress {
-                        status: RecordingStatus::Failed,
-                        ended_at: Some(&now),
-                        frames: row.frames.max(0) as u64,
-                        seconds: row.seconds,
-                        doc: &doc,
-                    },
-                ) {
-                    out.error = Some(format!("{e}; and could not update the catalog: {ce}"));
-                } else {
-                    out.status = Some(RecordingStatus::Failed);
-                }
+                mark_failed(cat, row, &e, &mut out);
             }
             return out;
         }
@@ -228,58 +205,99 @@ fn repair_one(
     out.header_frames = Some(r.header_frames);
     let seconds = r.frames as f64 / r.rate.max(1) as f64;
     out.seconds = Some(seconds);
-
     if let (Some(cat), Some(row)) = (cat, row)
         && (row.status == RecordingStatus::Recording || r.changed)
     {
-        let mut doc = row.doc.clone();
-        let threshold = doc["levels"]["silence_threshold_dbfs"]
-            .as_f64()
-            .unwrap_or(DEFAULT_SILENCE_DB);
-        // The live figures died with the recorder; measure the file as it is now.
-        match wav::read_levels(path, threshold) {
-            Ok(l) => set(&mut doc, "levels", json!(l)),
-            Err(e) => set(&mut doc, "levels_error", json!(e.to_string())),
-        }
-        set(&mut doc, "frames", json!(r.frames));
-        set(&mut doc, "seconds", json!(seconds));
-        set(&mut doc, "checkpoint_frames", json!(r.frames));
-        if row.status == RecordingStatus::Recording {
-            set(&mut doc, "end_reason", json!("crashed"));
-        }
-        set(
-            &mut doc,
-            "repair",
-            json!({
-                "at": util::now_utc(),
-                "header_frames": r.header_frames,
-                "frames": r.frames,
-                "dropped_bytes": r.dropped_bytes,
-                "levels_from": "file",
-            }),
-        );
-        let now = util::now_utc();
-        match recordings::update(
-            &mut cat.conn,
-            row.id,
-            &recordings::Progress {
-                status: RecordingStatus::Recovered,
-                ended_at: Some(&now),
-                frames: r.frames,
-                seconds,
-                doc: &doc,
-            },
-        ) {
-            Ok(()) => out.status = Some(RecordingStatus::Recovered),
-            Err(e) => {
-                out.result = RepairResult::Failed;
-                out.error = Some(format!(
-                    "the file was repaired but the catalog could not be updated: {e}"
-                ));
-            }
-        }
+        mark_recovered(cat, row, path, &r, &mut out);
     }
     out
+}
+
+/// The catalog row of a recording that cannot be recovered: `failed`, with
+/// the reason in its document.
+fn mark_failed(cat: &mut Catalog, row: &recordings::Recording, e: &WavError, out: &mut Repair) {
+    let mut doc = row.doc.clone();
+    set(&mut doc, "error", json!(e.to_string()));
+    set(&mut doc, "end_reason", json!("crashed"));
+    set(
+        &mut doc,
+        "repair",
+        json!({"at": util::now_utc(), "result": "failed"}),
+    );
+    let now = util::now_utc();
+    if let Err(ce) = recordings::update(
+        &mut cat.conn,
+        row.id,
+        &recordings::Progress {
+            status: RecordingStatus::Failed,
+            ended_at: Some(&now),
+            frames: row.frames.max(0) as u64,
+            seconds: row.seconds,
+            doc: &doc,
+        },
+    ) {
+        out.error = Some(format!("{e}; and could not update the catalog: {ce}"));
+    } else {
+        out.status = Some(RecordingStatus::Failed);
+    }
+}
+
+/// The catalog row of a repaired (or found whole) recording: `recovered`,
+/// with the frames and levels of the file as it is now.
+fn mark_recovered(
+    cat: &mut Catalog,
+    row: &recordings::Recording,
+    path: &Path,
+    r: &wav::Repaired,
+    out: &mut Repair,
+) {
+    let seconds = out.seconds.unwrap_or(0.0);
+    let mut doc = row.doc.clone();
+    let threshold = doc["levels"]["silence_threshold_dbfs"]
+        .as_f64()
+        .unwrap_or(DEFAULT_SILENCE_DB);
+    // The live figures died with the recorder; measure the file as it is now.
+    match wav::read_levels(path, threshold) {
+        Ok(l) => set(&mut doc, "levels", json!(l)),
+        Err(e) => set(&mut doc, "levels_error", json!(e.to_string())),
+    }
+    set(&mut doc, "frames", json!(r.frames));
+    set(&mut doc, "seconds", json!(seconds));
+    set(&mut doc, "checkpoint_frames", json!(r.frames));
+    if row.status == RecordingStatus::Recording {
+        set(&mut doc, "end_reason", json!("crashed"));
+    }
+    set(
+        &mut doc,
+        "repair",
+        json!({
+            "at": util::now_utc(),
+            "header_frames": r.header_frames,
+            "frames": r.frames,
+            "dropped_bytes": r.dropped_bytes,
+            "levels_from": "file",
+        }),
+    );
+    let now = util::now_utc();
+    match recordings::update(
+        &mut cat.conn,
+        row.id,
+        &recordings::Progress {
+            status: RecordingStatus::Recovered,
+            ended_at: Some(&now),
+            frames: r.frames,
+            seconds,
+            doc: &doc,
+        },
+    ) {
+        Ok(()) => out.status = Some(RecordingStatus::Recovered),
+        Err(e) => {
+            out.result = RepairResult::Failed;
+            out.error = Some(format!(
+                "the file was repaired but the catalog could not be updated: {e}"
+            ));
+        }
+    }
 }
 
 fn set(doc: &mut Value, key: &str, v: Value) {

@@ -20,11 +20,59 @@ use mediadex_core::util;
 
 pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
     if let Some(id) = &args.probe_device {
-        return probe_device(id);
+        return device_capabilities(id);
     }
     if args.list_devices {
         return list_devices(args.json);
     }
+    let opts = options(ctx, &args)?;
+    // The catalog is opened first so that a catalog problem shows before any audio is taken.
+    let cat = Catalog::open(&ctx.db)?;
+    let stop = stop_on_signals()?;
+    let mut obs = CatalogObserver {
+        cat,
+        host: util::host_name(),
+        ids: HashMap::new(),
+        catalog_error: None,
+        meter: (!ctx.quiet && std::io::stderr().is_terminal()).then(MeterLine::default),
+    };
+    let result = record::record(&opts, &stop, &mut obs);
+    obs.clear_meter();
+    let outcome = result?;
+
+    let last = outcome.parts.last().expect("a recording has a part");
+    let seconds = outcome.frames as f64 / outcome.rate as f64;
+    if args.json {
+        print_json(&outcome, &opts)?;
+    }
+    tell(ctx, &outcome, &opts);
+    match &outcome.end {
+        EndReason::DeviceLost(m) => anyhow::bail!(
+            "{m} after {}; the {} frames captured were kept in {}",
+            util::hms(seconds),
+            outcome.frames,
+            util::display_path(&last.path)
+        ),
+        EndReason::WriteFailed(m) => anyhow::bail!(
+            "{m}; {} is valid up to its last checkpoint ({} frames)",
+            util::display_path(&last.path),
+            last.doc["checkpoint_frames"]
+        ),
+        EndReason::Duration | EndReason::Stopped => {}
+    }
+    if let Some(e) = obs.catalog_error {
+        anyhow::bail!(
+            "the recording is complete but catalog {} could not be updated ({e}); run `mediadex repair {}` to catalog it",
+            ctx.db.display(),
+            util::display_path(&last.path)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The recorder's options from the command line (and the test hook that
+/// makes parts small).
+fn options(ctx: &Context, args: &RecordArgs) -> anyhow::Result<Options> {
     let out = match &args.out {
         Some(p) => std::path::absolute(p)
             .with_context(|| format!("could not resolve --out {}", p.display()))?,
@@ -58,10 +106,11 @@ pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
     {
         opts.part_bytes = n;
     }
+    Ok(opts)
+}
 
-    // The catalog is opened first so that a catalog problem shows before any audio is taken.
-    let cat = Catalog::open(&ctx.db)?;
-
+/// The first SIGINT/SIGTERM raises the returned flag; see below.
+fn stop_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
     // The first SIGINT/SIGTERM raises the flag (stop and finalize); a second one,
     // with the flag already up, exits at once (the file is then repairable).
     let stop = Arc::new(AtomicBool::new(false));
@@ -71,47 +120,44 @@ pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
         signal_hook::flag::register(sig, stop.clone())
             .context("could not install signal handlers")?;
     }
+    Ok(stop)
+}
 
-    let mut obs = CatalogObserver {
-        cat,
-        host: util::host_name(),
-        ids: HashMap::new(),
-        catalog_error: None,
-        meter: (!ctx.quiet && std::io::stderr().is_terminal()).then(MeterLine::default),
-    };
-    let result = record::record(&opts, &stop, &mut obs);
-    obs.clear_meter();
-    let outcome = result?;
-
+/// `--json`: the recording's summary on stdout.
+fn print_json(outcome: &record::Recorded, opts: &Options) -> anyhow::Result<()> {
     let last = outcome.parts.last().expect("a recording has a part");
     let seconds = outcome.frames as f64 / outcome.rate as f64;
-    if args.json {
-        let summary = json!({
-            "path": util::display_path(&opts.out),
-            "parts": outcome.parts.iter().map(|p| util::display_path(&p.path)).collect::<Vec<_>>(),
-            "status": last.status.as_str(),
-            "end_reason": outcome.end.as_str(),
-            "device": outcome.device,
-            "rate": outcome.rate,
-            "channels": outcome.channels,
-            "format": outcome.format,
-            "frames": outcome.frames,
-            "seconds": seconds,
-            "lost_frames": outcome.lost_frames,
-            "overruns": outcome.overruns,
-            "ring_lost_frames": outcome.ring_lost_frames,
-            "device_gaps": outcome.device_gaps,
-            "device_lost_frames": outcome.device_lost_frames,
-            "pace": outcome.pace,
-            "xruns": outcome.xruns,
-            "stream_errors": outcome.stream_errors,
-            "wall_seconds": outcome.wall.as_secs_f64(),
-            "levels": last.doc["levels"],
-        });
-        let mut so = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut so, &summary)?;
-        writeln!(so)?;
-    }
+    let summary = json!({
+        "path": util::display_path(&opts.out),
+        "parts": outcome.parts.iter().map(|p| util::display_path(&p.path)).collect::<Vec<_>>(),
+        "status": last.status.as_str(),
+        "end_reason": outcome.end.as_str(),
+        "device": outcome.device,
+        "rate": outcome.rate,
+        "channels": outcome.channels,
+        "format": outcome.format,
+        "frames": outcome.frames,
+        "seconds": seconds,
+        "lost_frames": outcome.lost_frames,
+        "overruns": outcome.overruns,
+        "ring_lost_frames": outcome.ring_lost_frames,
+        "device_gaps": outcome.device_gaps,
+        "device_lost_frames": outcome.device_lost_frames,
+        "pace": outcome.pace,
+        "xruns": outcome.xruns,
+        "stream_errors": outcome.stream_errors,
+        "wall_seconds": outcome.wall.as_secs_f64(),
+        "levels": last.doc["levels"],
+    });
+    let mut so = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut so, &summary)?;
+    writeln!(so)?;
+    Ok(())
+}
+
+/// What was recorded, and the warnings about lost audio, on stderr.
+fn tell(ctx: &Context, outcome: &record::Recorded, opts: &Options) {
+    let seconds = outcome.frames as f64 / outcome.rate as f64;
     if !ctx.quiet {
         let parts = if outcome.parts.len() > 1 {
             format!(" in {} parts", outcome.parts.len())
@@ -129,7 +175,7 @@ pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
             util::display_path(&opts.out),
         ));
     }
-    for line in loss_warnings(&outcome) {
+    for line in loss_warnings(outcome) {
         ctx.ui.warning(line);
     }
     if outcome.xruns > 0 || outcome.stream_errors > 0 {
@@ -138,32 +184,10 @@ pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
             outcome.device, outcome.xruns, outcome.stream_errors
         ));
     }
-    match &outcome.end {
-        EndReason::DeviceLost(m) => anyhow::bail!(
-            "{m} after {}; the {} frames captured were kept in {}",
-            util::hms(seconds),
-            outcome.frames,
-            util::display_path(&last.path)
-        ),
-        EndReason::WriteFailed(m) => anyhow::bail!(
-            "{m}; {} is valid up to its last checkpoint ({} frames)",
-            util::display_path(&last.path),
-            last.doc["checkpoint_frames"]
-        ),
-        EndReason::Duration | EndReason::Stopped => {}
-    }
-    if let Some(e) = obs.catalog_error {
-        anyhow::bail!(
-            "the recording is complete but catalog {} could not be updated ({e}); run `mediadex repair {}` to catalog it",
-            ctx.db.display(),
-            util::display_path(&last.path)
-        );
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The child side of `--list-devices`: one device's capabilities as JSON.
-fn probe_device(id: &str) -> anyhow::Result<ExitCode> {
+fn device_capabilities(id: &str) -> anyhow::Result<ExitCode> {
     let _alsa = record::native::AlsaMessages::capture();
     let host = cpal::default_host();
     let dev = device::find(&host, Some(id))?;
@@ -220,7 +244,7 @@ fn list_devices(as_json: bool) -> anyhow::Result<ExitCode> {
             None => e.into(),
         }
     })?;
-    let caps = record::probe::capabilities_all(&devices);
+    let caps = record::capabilities::capabilities_all(&devices);
     let mut so = std::io::stdout().lock();
     if as_json {
         serde_json::to_writer_pretty(&mut so, &caps)?;

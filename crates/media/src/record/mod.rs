@@ -4,7 +4,7 @@
 //!
 //! Threads and their duties:
 //! - the audio callback ([`capture::Capture::on_data`]) only converts and pushes;
-//! - the writer ([`writer::Writer`]) owns the files and the level meters, and
+//! - the writer ([`writer::PartWriter`]) owns the files and the level meters, and
 //!   checkpoints each part at least once a second;
 //! - the caller's thread (here, [`record`]) owns the device stream, watches the
 //!   stop flag, the duration, the device and the writer, and talks to the
@@ -15,13 +15,13 @@
 //! is finalized on every orderly exit, including a vanished device and a failed
 //! write; durations are counted in device frames, never wall time.
 
+pub mod capabilities;
 pub mod capture;
 pub mod clock;
 pub mod command;
 pub mod device;
 pub mod native;
 mod opening;
-pub mod probe;
 mod session;
 mod types;
 pub mod writer;
@@ -44,7 +44,7 @@ use device::Chosen;
 use mediadex_core::audio::levels;
 use mediadex_core::audio::wav::{self, PartFile, WavError};
 use mediadex_core::util;
-use writer::{PartProgress, Sink, Writer, WriterEvent, WriterOutcome};
+use writer::{PartProgress, PartWriter, Sink, WriterEvent, WriterOutcome};
 
 /// A duration in frames at `rate`, rounded to the nearest frame (at least one).
 pub fn frames_for(d: Duration, rate: u32) -> u64 {
@@ -185,7 +185,7 @@ fn start(opts: &Options, obs: &mut dyn Observer) -> Result<Running, RecordError>
     }
 
     let (tx, rx) = crossbeam_channel::unbounded();
-    let writer = Writer {
+    let writer = PartWriter {
         drain,
         sink: Sink {
             part: first,
