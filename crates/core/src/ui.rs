@@ -44,11 +44,7 @@ impl Ui {
 
     /// Write `text` as one whole line, whatever `-q` says.
     pub fn line(&self, text: &str) {
-        use std::io::Write;
-        let mut buf = String::with_capacity(text.len() + 1);
-        buf.push_str(text);
-        buf.push('\n');
-        let _ = std::io::stderr().lock().write_all(buf.as_bytes());
+        crate::util::say(text);
     }
 
     /// A line that only says how things went: not under `-q`.
