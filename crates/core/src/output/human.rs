@@ -180,7 +180,7 @@ pub fn text_sink<'w>(out: Box<dyn Write + 'w>, opts: TableOptions, title: String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::RowSink;
+    use crate::output::sink::RowSink;
     use serde_json::json;
 
     #[test]

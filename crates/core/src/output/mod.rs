@@ -1,5 +1,7 @@
-//! Rendering rows for people and machines: aligned tables (see `table`), JSON
-//! arrays, JSON Lines, CSV and TSV, all written to a locked, buffered stdout.
+//! Rendering rows for people and machines: aligned tables ([`table`], with
+//! the units people read in [`human`]), JSON arrays, JSON Lines, CSV and TSV,
+//! all written to a locked, buffered stdout, each a [`RowSink`]. The table
+//! and the human units depend only on [`sink`], never on this module.
 //!
 //! Invariants: JSON output keeps column order, nests JSON documents and never
 //! repeats a key (a repeated column name gets `_2`, `_3`, ...); a closed pipe
@@ -10,7 +12,10 @@ use std::io::{self, Write};
 use serde_json::Value;
 
 pub mod human;
+pub mod sink;
 pub mod table;
+
+pub use sink::RowSink;
 
 use table::{TableOptions, TableSink};
 
@@ -54,13 +59,6 @@ impl Format {
 pub struct Style {
     pub format: Format,
     pub table: TableOptions,
-}
-
-/// A renderer fed one row at a time.
-pub trait RowSink {
-    fn begin(&mut self, columns: &[String]) -> io::Result<()>;
-    fn row(&mut self, values: &[Value]) -> io::Result<()>;
-    fn end(&mut self) -> io::Result<()>;
 }
 
 /// A sink for the machine formats with headers, and for raw-value tables.

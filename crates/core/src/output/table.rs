@@ -277,7 +277,7 @@ impl<'w> TableSink<'w> {
     }
 }
 
-impl super::RowSink for TableSink<'_> {
+impl super::sink::RowSink for TableSink<'_> {
     fn begin(&mut self, columns: &[String]) -> io::Result<()> {
         self.columns = columns.to_vec();
         // Numbers right-aligned: decided by the values, not by the rendered text.
