@@ -550,4 +550,17 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn the_worker_verbs_are_the_pool_s() {
+        for kind in [Worker::Probe, Worker::Fingerprint] {
+            let cli = Cli::try_parse_from(["mediadex", kind.verb(), "--jobs", "2"])
+                .expect("the hidden verb parses");
+            assert!(matches!(
+                (kind, cli.command),
+                (Worker::Probe, Command::ProbeWorker(_))
+                    | (Worker::Fingerprint, Command::FingerprintWorker(_))
+            ));
+        }
+    }
 }

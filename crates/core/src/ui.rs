@@ -97,3 +97,20 @@ impl Ui {
         progress::for_stderr(self.quiet)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_spelled_once_and_notes_said_once() {
+        assert_eq!(prefixed("warning", "x"), "mediadex: warning: x");
+        let ui = Ui::new(false);
+        ui.note("once");
+        ui.note("once");
+        assert_eq!(ui.said.lock().unwrap().len(), 1);
+        let quiet = Ui::new(true);
+        quiet.note("not said");
+        assert!(quiet.quiet() && quiet.said.lock().unwrap().is_empty());
+    }
+}
