@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Context, exit};
 use crate::cli::RepairArgs;
+use mediadex_core::audio::doc::{self as recording_doc, RecordingDoc};
 use mediadex_core::audio::levels::DEFAULT_SILENCE_DB;
 use mediadex_core::audio::wav::{self, RepairMode, WavError};
 use mediadex_core::catalog::Catalog;
@@ -216,14 +217,14 @@ fn repair_one(
 /// The catalog row of a recording that cannot be recovered: `failed`, with
 /// the reason in its document.
 fn mark_failed(cat: &mut Catalog, row: &recordings::Recording, e: &WavError, out: &mut Repair) {
-    let mut doc = row.doc.clone();
-    set(&mut doc, "error", json!(e.to_string()));
-    set(&mut doc, "end_reason", json!("crashed"));
-    set(
-        &mut doc,
-        "repair",
-        json!({"at": util::now_utc(), "result": "failed"}),
-    );
+    let mut doc = read_doc(row);
+    doc.error = Some(e.to_string());
+    doc.end_reason = Some("crashed".into());
+    doc.repair = Some(recording_doc::Repair::Failed {
+        at: util::now_utc(),
+        result: "failed".into(),
+    });
+    let doc = write_doc(&doc);
     let now = util::now_utc();
     if let Err(ce) = recordings::update(
         &mut cat.conn,
@@ -252,32 +253,30 @@ fn mark_recovered(
     out: &mut Repair,
 ) {
     let seconds = out.seconds.unwrap_or(0.0);
-    let mut doc = row.doc.clone();
-    let threshold = doc["levels"]["silence_threshold_dbfs"]
-        .as_f64()
-        .unwrap_or(DEFAULT_SILENCE_DB);
+    let mut doc = read_doc(row);
+    let threshold = doc
+        .levels
+        .as_ref()
+        .map_or(DEFAULT_SILENCE_DB, |l| l.silence_threshold_dbfs);
     // The live figures died with the recorder; measure the file as it is now.
     match wav::read_levels(path, threshold) {
-        Ok(l) => set(&mut doc, "levels", json!(l)),
-        Err(e) => set(&mut doc, "levels_error", json!(e.to_string())),
+        Ok(l) => doc.levels = Some(l),
+        Err(e) => doc.levels_error = Some(e.to_string()),
     }
-    set(&mut doc, "frames", json!(r.frames));
-    set(&mut doc, "seconds", json!(seconds));
-    set(&mut doc, "checkpoint_frames", json!(r.frames));
+    doc.frames = r.frames;
+    doc.seconds = seconds;
+    doc.checkpoint_frames = r.frames;
     if row.status == RecordingStatus::Recording {
-        set(&mut doc, "end_reason", json!("crashed"));
+        doc.end_reason = Some("crashed".into());
     }
-    set(
-        &mut doc,
-        "repair",
-        json!({
-            "at": util::now_utc(),
-            "header_frames": r.header_frames,
-            "frames": r.frames,
-            "dropped_bytes": r.dropped_bytes,
-            "levels_from": "file",
-        }),
-    );
+    doc.repair = Some(recording_doc::Repair::Recovered {
+        at: util::now_utc(),
+        header_frames: r.header_frames,
+        frames: r.frames,
+        dropped_bytes: r.dropped_bytes,
+        levels_from: "file".into(),
+    });
+    let doc = write_doc(&doc);
     let now = util::now_utc();
     match recordings::update(
         &mut cat.conn,
@@ -300,9 +299,12 @@ fn mark_recovered(
     }
 }
 
-fn set(doc: &mut Value, key: &str, v: Value) {
-    if !doc.is_object() {
-        *doc = json!({});
-    }
-    doc[key] = v;
+/// The row's document as the recorder's type (a document that is not one
+/// reads as an empty document, keys of another version kept).
+fn read_doc(row: &recordings::Recording) -> RecordingDoc {
+    serde_json::from_value(row.doc.clone()).unwrap_or_default()
+}
+
+fn write_doc(doc: &RecordingDoc) -> Value {
+    serde_json::to_value(doc).expect("a recording document serializes")
 }
