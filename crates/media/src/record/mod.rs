@@ -126,6 +126,29 @@ fn open_device(
     Ok((host.id().name().to_string(), dev, opened))
 }
 
+/// Where the writer puts the audio: the first part, then the next ones.
+fn first_sink(
+    opts: &Options,
+    chosen: &device::Chosen,
+    first: PartFile,
+    limit: Option<u64>,
+    shared: Arc<capture::CaptureState>,
+) -> Sink {
+    let frame_bytes = chosen.format.bytes() * chosen.channels as u64;
+    Sink {
+        part: first,
+        first_path: opts.out.clone(),
+        format: chosen.format,
+        channels: chosen.channels,
+        rate: chosen.rate,
+        silence_db: opts.silence_db,
+        frames_per_part: wav::frames_per_part(opts.part_bytes, frame_bytes),
+        overwrite: opts.overwrite,
+        limit,
+        shared,
+    }
+}
+
 /// Start the writer thread on `sink`, draining `drain`; its events come on
 /// the returned channel.
 fn spawn_writer(
@@ -184,7 +207,6 @@ fn start(opts: &Options, obs: &mut dyn Observer) -> Result<Running, RecordError>
         chosen.rate,
         opts.overwrite,
     )?;
-    let frame_bytes = chosen.format.bytes() * chosen.channels as u64;
     let session = Session {
         host: host_name,
         device: dev,
@@ -221,18 +243,7 @@ fn start(opts: &Options, obs: &mut dyn Observer) -> Result<Running, RecordError>
         return Err(RecordError::Observer(e));
     }
 
-    let sink = Sink {
-        part: first,
-        first_path: opts.out.clone(),
-        format: chosen.format,
-        channels: chosen.channels,
-        rate: chosen.rate,
-        silence_db: opts.silence_db,
-        frames_per_part: wav::frames_per_part(opts.part_bytes, frame_bytes),
-        overwrite: opts.overwrite,
-        limit,
-        shared: shared.clone(),
-    };
+    let sink = first_sink(opts, &chosen, first, limit, shared.clone());
     let (handle, rx) = spawn_writer(drain, sink)?;
 
     let not_started = stream.play().err().map(|e| {
