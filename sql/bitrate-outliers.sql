@@ -8,17 +8,10 @@
 -- a file was compressed, whatever its resolution or length. The bitrate is the
 -- file's (size over duration), so audio counts too. The median is the middle
 -- value of the group (the mean of the two middle values for an even count).
--- Resolution classes are those of the `resolutions` report.
+-- Resolution classes are the `resolution_class` column, as in the `resolutions` report.
 WITH v AS (
     SELECT id, video_codec AS codec,
-           CASE
-               WHEN max(width, height) >= 6800 OR min(width, height) >= 4000 THEN '8K'
-               WHEN max(width, height) >= 3400 OR min(width, height) >= 2000 THEN '4K'
-               WHEN max(width, height) >= 2400 OR min(width, height) >= 1400 THEN '1440p'
-               WHEN max(width, height) >= 1800 OR min(width, height) >= 1000 THEN '1080p'
-               WHEN max(width, height) >= 1200 OR min(width, height) >= 700  THEN '720p'
-               ELSE 'SD'
-           END AS resolution,
+           resolution_class AS resolution,
            bitrate * 1.0 / (width * height * frame_rate) AS bpp
     FROM media_ok
     WHERE bitrate > 0 AND width > 0 AND height > 0 AND frame_rate > 0

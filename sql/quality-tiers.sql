@@ -16,15 +16,8 @@
 -- such as "1080p SDR h264 8-bit 2ch".
 WITH v AS (
     SELECT id, host, path, path_bytes, size, duration_s, video_codec, bit_depth, hdr, audio_channels,
-           CASE
-               WHEN width IS NULL OR height IS NULL THEN 'SD'
-               WHEN max(width, height) >= 6800 OR min(width, height) >= 4000 THEN '8K'
-               WHEN max(width, height) >= 3400 OR min(width, height) >= 2000 THEN '4K'
-               WHEN max(width, height) >= 2400 OR min(width, height) >= 1400 THEN '1440p'
-               WHEN max(width, height) >= 1800 OR min(width, height) >= 1000 THEN '1080p'
-               WHEN max(width, height) >= 1200 OR min(width, height) >= 700  THEN '720p'
-               ELSE 'SD'
-           END AS resolution
+           -- The `resolution_class` column; a video without dimensions scores as SD.
+           coalesce(resolution_class, 'SD') AS resolution
     FROM media_ok
     WHERE video_codec IS NOT NULL
 ),

@@ -20,14 +20,7 @@
 WITH v AS (
     SELECT id, host, path, path_bytes, video_codec, size, duration_s, width, height, frame_rate,
            audio_streams,
-           CASE
-               WHEN max(width, height) >= 6800 OR min(width, height) >= 4000 THEN '8K'
-               WHEN max(width, height) >= 3400 OR min(width, height) >= 2000 THEN '4K'
-               WHEN max(width, height) >= 2400 OR min(width, height) >= 1400 THEN '1440p'
-               WHEN max(width, height) >= 1800 OR min(width, height) >= 1000 THEN '1080p'
-               WHEN max(width, height) >= 1200 OR min(width, height) >= 700  THEN '720p'
-               ELSE 'SD'
-           END AS resolution,
+           resolution_class AS resolution,
            video_codec IN ('av1', 'vvc')
                OR (lower(:target) = 'hevc' AND video_codec IN ('hevc', 'vp9')) AS current
     FROM media_ok

@@ -5,14 +5,12 @@ mod testenv;
 
 mod suite {
     mod analyses;
-    mod browser;
     mod catalog;
     mod dump;
     mod export;
     mod fingerprint;
     mod hostile;
     mod hosts;
-    mod library;
     mod offline;
     mod outside;
     mod page;
@@ -21,7 +19,6 @@ mod suite {
     mod record;
     mod report;
     mod scan;
-    mod sqldir;
     mod terminal;
     mod trailer;
     mod truth;

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::library::{BASE, GIB, Spec, line};
-use super::library::{catalog, library};
 use crate::testenv::TestEnv;
 use crate::testenv::catalogs::report_json;
+use crate::testenv::library::{BASE, GIB, Spec, line};
+use crate::testenv::library::{catalog, library};
 
 /// The columns of each report this file covers, for the shape test of every
 /// bundled report.

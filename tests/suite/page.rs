@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::browser::visit;
-use super::library::{catalog, library};
+use crate::testenv::browser::visit;
+use crate::testenv::library::{catalog, library};
 use crate::testenv::{TestEnv, stderr};
 
 fn export(env: &TestEnv, out: &Path) -> Value {

@@ -95,7 +95,11 @@ fn an_older_catalog_the_user_cannot_write_is_read_as_it_is() {
     let dir = env.path().join("shared");
     std::fs::create_dir(&dir).unwrap();
     let db = dir.join("catalog.db");
-    let old = mediadex_core::catalog::SCHEMA_VERSION - 1;
+    // The version before the migration that adds `resolution_class`.
+    let old = mediadex_core::catalog::MIGRATIONS
+        .iter()
+        .position(|m| m.contains("resolution_class"))
+        .expect("a migration adds resolution_class") as i64;
     super::catalog::older_catalog(&db, old);
     chown_nobody(&dir);
     let o = run_as_nobody(&env, &db, &["query", "SELECT path FROM media", "-f", "csv"]);
@@ -108,9 +112,10 @@ fn an_older_catalog_the_user_cannot_write_is_read_as_it_is() {
         "{err}"
     );
     assert!(err.contains("run `mediadex scan` once"), "{err}");
-    let o = run_as_nobody(&env, &db, &["report", "video-codecs"]);
+    // `resolutions` reads `resolution_class`, which a newer migration adds.
+    let o = run_as_nobody(&env, &db, &["report", "resolutions"]);
     assert_ne!(o.status.code(), Some(0));
-    assert!(stderr(&o).contains("media_ok"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("resolution_class"), "{}", stderr(&o));
     let conn = rusqlite::Connection::open(&db).unwrap();
     let v: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))

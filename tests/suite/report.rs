@@ -182,6 +182,7 @@ fn expected_columns() -> BTreeMap<&'static str, Vec<&'static str>> {
                 "files",
                 "reclaimable_bytes",
                 "keep",
+                "why",
                 "relation",
                 "offset_s",
                 "coverage",

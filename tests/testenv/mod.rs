@@ -1,11 +1,16 @@
 //! `TestEnv`: a temp dir with its own catalog, HOME and host name, and helpers to
 //! run the `mediadex` binary and read JSON back. Media fixtures are generated with
-//! GStreamer test sources and real encoders (see `media`).
+//! GStreamer test sources and real encoders (see [`fixtures`]); [`catalogs`]
+//! writes catalogs without scanning, [`library`] is the small library of the
+//! analysis and page tests, [`browser`] the real browser the page tests load
+//! the page in, and [`truth`] compares documents with ffprobe.
 
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod catalogs;
 pub mod fixtures;
+pub mod library;
 pub mod truth;
 
 use std::path::{Path, PathBuf};

@@ -7,9 +7,12 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use mediadex_core::audio::WavFormat;
+mod values;
+pub use values::{FormatArg, WavFormatArg};
+
+use mediadex_core::output::table::TableOptions;
 use mediadex_core::output::{Format, Style};
-use mediadex_core::table::TableOptions;
+use mediadex_core::pool::Worker;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -102,10 +105,10 @@ pub enum Command {
     #[command(name = "__man", hide = true)]
     Man,
 
-    #[command(name = "__probe-worker", hide = true)]
+    #[command(name = Worker::Probe.verb(), hide = true)]
     ProbeWorker(ProbeWorkerArgs),
 
-    #[command(name = "__fingerprint-worker", hide = true)]
+    #[command(name = Worker::Fingerprint.verb(), hide = true)]
     FingerprintWorker(ProbeWorkerArgs),
 }
 
@@ -116,11 +119,11 @@ pub struct FingerprintArgs {
     pub paths: Vec<PathBuf>,
 
     /// Files decoded at once [default: the number of CPUs]
-    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
 
     /// Seconds a single file may take before it is marked `timeout`
-    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    #[arg(long, value_name = "S", default_value_t = 60.0, value_parser = parse_seconds)]
     pub timeout: f64,
 
     /// Fingerprint every file again, changed or not
@@ -208,7 +211,7 @@ pub struct ShowArgs {
 pub struct OutputArgs {
     /// Output format [default: table]
     #[arg(short, long, value_enum)]
-    pub format: Option<Format>,
+    pub format: Option<FormatArg>,
 
     /// Shortcut for -f csv
     #[arg(long, conflicts_with_all = ["format", "tsv", "nl", "json"])]
@@ -247,7 +250,7 @@ impl OutputArgs {
         } else if self.json {
             Some(Format::Json)
         } else {
-            self.format
+            self.format.map(Format::from)
         }
     }
 
@@ -411,7 +414,7 @@ pub struct RecordArgs {
 
     /// Sample format of the WAV file [default: s16 from a 16-bit device, else s24]
     #[arg(short, long, value_enum)]
-    pub format: Option<WavFormat>,
+    pub format: Option<WavFormatArg>,
 
     /// Output file [default: <catalog dir>/recordings/<UTC time>.wav]
     #[arg(short, long, value_name = "FILE")]
@@ -472,7 +475,7 @@ pub struct ProbeWorkerArgs {
 /// `export --format`: one of the output formats a machine reads back.
 pub fn parse_export_format(s: &str) -> Result<Format, String> {
     use clap::ValueEnum;
-    match Format::from_str(s, true) {
+    match FormatArg::from_str(s, true).map(Format::from) {
         Ok(f) if f.is_machine() => Ok(f),
         _ => Err(format!(
             "{s:?} is not an export format; use json, ndjson, csv or tsv"
@@ -540,5 +543,29 @@ mod tests {
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("-5s").is_err());
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn fingerprint_checks_its_values_as_scan_does() {
+        for verb in ["scan", "fingerprint"] {
+            for bad in [["--timeout", "0"], ["--timeout", "x"], ["-j", "0"]] {
+                let err = Cli::try_parse_from(["mediadex", verb, bad[0], bad[1], "/x"])
+                    .expect_err("a bad value is refused");
+                assert_eq!(err.exit_code(), 2, "{verb} {bad:?}: {err}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_worker_verbs_are_the_pool_s() {
+        for kind in [Worker::Probe, Worker::Fingerprint] {
+            let cli = Cli::try_parse_from(["mediadex", kind.verb(), "--jobs", "2"])
+                .expect("the hidden verb parses");
+            assert!(matches!(
+                (kind, cli.command),
+                (Worker::Probe, Command::ProbeWorker(_))
+                    | (Worker::Fingerprint, Command::FingerprintWorker(_))
+            ));
+        }
     }
 }

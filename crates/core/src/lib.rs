@@ -2,13 +2,15 @@
 //! both executables are built on. See ARCHITECTURE.md at the top of the
 //! repository for the whole map.
 //!
-//! - [`scan`] walks libraries, decides what to probe, and supervises the probe
-//!   workers (`mediadex-media` processes, see [`companion`]) over the line
-//!   protocol of [`scan::protocol`];
+//! - [`scan`] walks libraries, decides what to probe, and probes it through
+//!   the [`pool`] of worker processes (`mediadex-media`, see
+//!   [`pool::companion`]) that `fingerprint` uses too;
 //! - [`catalog`] is the only module that speaks SQL: schema, migrations, the
 //!   single writer, dumps;
-//! - [`report`] runs the SQL files of `sql/` and renders them ([`output`],
-//!   [`table`], the HTML page);
+//! - [`report`] runs the SQL files of `sql/`; [`output`] writes rows (JSON,
+//!   JSON Lines, CSV, TSV, the aligned table, human units) and the report's
+//!   HTML page draws them; [`export`] writes them all to a directory;
+//! - [`ui`] is how every verb talks to the user on stderr;
 //! - [`audio`] holds the WAV part files the recorder writes, their repair and
 //!   level meters; [`fingerprint`] the perceptual hashes and their matching.
 //!
@@ -17,11 +19,12 @@
 pub mod atomic_file;
 pub mod audio;
 pub mod catalog;
-pub mod companion;
+pub mod export;
 pub mod fingerprint;
 pub mod output;
+pub mod pool;
 pub mod progress;
 pub mod report;
 pub mod scan;
-pub mod table;
+pub mod ui;
 pub mod util;

@@ -5,7 +5,7 @@
 //! - [`probe`]: one file → its metadata document (parse-only pipeline, no decoding);
 //! - [`sampling`]: one file → perceptual hashes of frames on a time grid, for `fingerprint`;
 //! - [`worker`]: the worker process main (the line protocol of
-//!   `mediadex_core::scan::protocol`) and the in-process prober;
+//!   `mediadex_core::pool::protocol`) and the in-process prober;
 //! - [`record`]: microphone capture (cpal) into WAV parts.
 
 pub mod probe;
@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use mediadex::cli::{Cli, Command};
 use mediadex::commands::{self, Context};
+use mediadex_core::pool::Worker;
 
 /// Run a verb in the media executable: the verbs that need the media libraries
 /// here, every other one as `mediadex` would.
@@ -27,11 +28,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Record(a) => record::command::run(&ctx, a),
         Command::ProbeWorker(a) => {
-            worker::run(a.jobs, ms(a.timeout_ms))?;
+            worker::run(Worker::Probe, a.jobs, ms(a.timeout_ms))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::FingerprintWorker(a) => {
-            worker::serve(a.jobs, ms(a.timeout_ms), sampling::fingerprint_one)?;
+            worker::run(Worker::Fingerprint, a.jobs, ms(a.timeout_ms))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Scan(a) => commands::scan::run(&ctx, a, Some(worker::probe_in_process)),

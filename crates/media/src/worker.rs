@@ -1,14 +1,15 @@
-//! The probe worker: a child process (`mediadex-media __probe-worker`) that probes
-//! the paths its parent sends on stdin, rayon-parallel, and answers on stdout in
-//! the line protocol of [`super::protocol`].
+//! The worker process main: a child (`mediadex-media __probe-worker` or
+//! `__fingerprint-worker`, see `mediadex_core::pool::Worker`) that probes or
+//! fingerprints the paths its parent sends on stdin, rayon-parallel, and
+//! answers on stdout in the line protocol of `mediadex_core::pool::protocol`.
 //!
 //! The `S` line is what lets the parent blame the right path when this process
 //! hangs or dies: a probe runs only after its start has been written and flushed.
 //! The worker compares `stat` before and after the probe with what the walk saw,
 //! and reports a file that changed under it as `unstable` (still being copied).
 //!
-//! This is the only module besides `probe` that reaches GStreamer; only the
-//! `mediadex-media` executable links it (see `crate::media`).
+//! With `probe` and `sampling`, this is what reaches GStreamer; only the
+//! `mediadex-media` executable links it (see `mediadex_core::pool::companion`).
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -18,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use crate::probe;
 use mediadex_core::catalog::files::{FileStat, Status};
-use mediadex_core::scan::protocol::{Answer, empty_doc, parse_request};
+use mediadex_core::pool::Worker;
+use mediadex_core::pool::protocol::{self, Answer, empty_doc};
 use mediadex_core::scan::{Job, OnAnswer};
 use mediadex_core::util;
 
@@ -66,16 +68,21 @@ pub(crate) fn probe_in_process(
     })
 }
 
-/// Run the worker loop until stdin closes. Never returns an error for a bad file.
-pub(crate) fn run(jobs: usize, timeout: Duration) -> anyhow::Result<()> {
-    serve(jobs, timeout, probe_one)
+/// What a worker does with one request: its id, path, the size and mtime the
+/// parent saw, and the deadline.
+type OneJob = fn(u64, &Path, u64, i64, Duration) -> Answer;
+
+/// Run the worker loop of `kind` until stdin closes. Never returns an error
+/// for a bad file.
+pub(crate) fn run(kind: Worker, jobs: usize, timeout: Duration) -> anyhow::Result<()> {
+    let one: OneJob = match kind {
+        Worker::Probe => probe_one,
+        Worker::Fingerprint => crate::sampling::fingerprint_one,
+    };
+    serve(jobs, timeout, one)
 }
 
-/// The worker loop around one job kind: `one` answers a request (a probe, or
-/// a fingerprint for `__fingerprint-worker`).
-pub(crate) type OneJob = fn(u64, &Path, u64, i64, Duration) -> Answer;
-
-pub(crate) fn serve(jobs: usize, timeout: Duration, one: OneJob) -> anyhow::Result<()> {
+fn serve(jobs: usize, timeout: Duration, one: OneJob) -> anyhow::Result<()> {
     probe::init()?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.max(1))
@@ -87,22 +94,20 @@ pub(crate) fn serve(jobs: usize, timeout: Duration, one: OneJob) -> anyhow::Resu
     pool.in_place_scope(|scope| {
         for line in stdin.lock().lines() {
             let Ok(line) = line else { break };
-            let Some((id, size, mtime, path)) = parse_request(&line) else {
+            let Some(asked) = protocol::parse_request(&line) else {
                 continue;
             };
             let out = &out;
-            scope.spawn(move |_| {
-                {
-                    let mut o = out.lock().unwrap();
-                    let _ = writeln!(o, "S {id}");
-                    let _ = o.flush();
-                }
-                test_hooks(&path);
-                let done = one(id, &path, size, mtime, timeout);
-                let text = serde_json::to_string(&done).expect("result serializes");
+            let say = move |line: String| {
                 let mut o = out.lock().unwrap();
-                let _ = writeln!(o, "D {text}");
+                let _ = o.write_all(line.as_bytes());
                 let _ = o.flush();
+            };
+            scope.spawn(move |_| {
+                say(protocol::started_line(asked.id));
+                test_hooks(&asked.path);
+                let done = one(asked.id, &asked.path, asked.size, asked.mtime_ns, timeout);
+                say(protocol::done_line(&done));
             });
         }
     });

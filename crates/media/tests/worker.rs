@@ -7,10 +7,10 @@
 mod needed;
 
 use std::io::Write;
-use std::os::unix::fs::MetadataExt;
 use std::process::{Command, Stdio};
 
-use mediadex_core::scan::protocol::request_line;
+use mediadex_core::catalog::files::FileStat;
+use mediadex_core::pool::protocol::request_line;
 
 const EXE: &str = env!("CARGO_BIN_EXE_mediadex-media");
 
@@ -37,12 +37,17 @@ fn the_probe_worker_answers_each_request_with_a_status() {
     {
         let mut stdin = child.stdin.take().unwrap();
         let meta = std::fs::metadata(&text).unwrap();
-        let mtime_ns = meta.mtime() * 1_000_000_000 + meta.mtime_nsec();
+        let stat = FileStat::from_metadata(&meta);
+        let none = FileStat {
+            size: 0,
+            mtime_ns: 0,
+            ..stat
+        };
         stdin
-            .write_all(request_line(1, meta.len(), mtime_ns, &text).as_bytes())
+            .write_all(request_line(1, &stat, &text).as_bytes())
             .unwrap();
         stdin
-            .write_all(request_line(2, 0, 0, &missing).as_bytes())
+            .write_all(request_line(2, &none, &missing).as_bytes())
             .unwrap();
     }
     let out = child.wait_with_output().unwrap();

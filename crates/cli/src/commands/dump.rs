@@ -14,6 +14,7 @@ use mediadex_core::util;
 
 pub fn run(ctx: &Context, args: DumpArgs) -> anyhow::Result<ExitCode> {
     let cat = Catalog::open_readonly(&ctx.db)?;
+    ctx.ui.notes(&cat.notes);
     let now = util::now_utc();
     // `--out -` is standard output, as for `load -`.
     let file = args.out.as_ref().filter(|p| p.as_os_str() != "-");

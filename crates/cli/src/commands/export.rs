@@ -1,126 +1,29 @@
 //! `mediadex export --out DIR`: every report (or the named ones) into DIR as
 //! one file each, plus `summary.txt`, the page `index.html` and
 //! `manifest.json`, for cron; first, today's row of the catalog's history.
+//! The engine is `mediadex_core::export`; this file picks the reports, takes
+//! the lock and opens the snapshot.
 //!
 //! Invariants: one export per catalog at a time (an flock on
 //! `CATALOG.export.lock`, or on `OUT/.mediadex-export.lock` when the catalog's
 //! directory is read-only, released by the kernel when the process dies); every
 //! report reads the same snapshot (reports run on up to `--jobs` connections,
-//! whose read transactions all start at one snapshot); each file is replaced
-//! atomically and a failed report leaves its previous file untouched; the
-//! manifest is written last and names the sha256 of every file it lists;
-//! report files hold no timestamps, so an unchanged catalog exports to the same
-//! bytes; nothing is printed on success. Reports run longest first, as the
-//! previous manifest in DIR timed them (each entry's `seconds`), so that no
-//! long report starts last; the manifest lists them by name whatever the order.
+//! whose read transactions all start at one snapshot); nothing is printed on
+//! success.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context as _;
-use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use super::report::{coded, timeout};
 use super::{Context, exit};
 use crate::cli::ExportArgs;
-use mediadex_core::atomic_file::{self, AtomicFile};
+use mediadex_core::atomic_file;
 use mediadex_core::catalog::guard::{self, Guarded};
-use mediadex_core::output::{self, Format, RowSink};
-use mediadex_core::report::{self, Origin, Report, ReportError, Rows};
-use mediadex_core::util;
-
-/// Name of the text summary file in the export directory.
-pub const SUMMARY_FILE: &str = "summary.txt";
-/// Name of the manifest in the export directory.
-pub const MANIFEST_FILE: &str = "manifest.json";
-
-/// Feeds rows to a file's sink and keeps a copy for the text summary.
-struct Tee<'a, 'b> {
-    sink: &'a mut dyn RowSink,
-    copy: Option<&'b mut Rows>,
-}
-
-impl RowSink for Tee<'_, '_> {
-    fn begin(&mut self, columns: &[String]) -> std::io::Result<()> {
-        if let Some(c) = self.copy.as_deref_mut() {
-            c.begin(columns)?;
-        }
-        self.sink.begin(columns)
-    }
-    fn row(&mut self, values: &[serde_json::Value]) -> std::io::Result<()> {
-        if let Some(c) = self.copy.as_deref_mut() {
-            c.row(values)?;
-        }
-        self.sink.row(values)
-    }
-    fn end(&mut self) -> std::io::Result<()> {
-        self.sink.end()
-    }
-}
-
-#[derive(Serialize)]
-struct Manifest {
-    tool: &'static str,
-    version: &'static str,
-    schema_version: i64,
-    generated_at: String,
-    catalog: String,
-    format: &'static str,
-    argv: Vec<String>,
-    reports: Vec<Entry>,
-    summary: Option<FileEntry>,
-    page: Option<FileEntry>,
-    failed: usize,
-    /// Report files of `--sql-dir` that could not be used.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    broken_files: Vec<BrokenFile>,
-}
-
-#[derive(Serialize)]
-struct BrokenFile {
-    file: String,
-    error: String,
-}
-
-impl From<&ReportError> for BrokenFile {
-    fn from(e: &ReportError) -> BrokenFile {
-        let file = match e {
-            ReportError::Header { file, .. } | ReportError::File { file, .. } => file.clone(),
-            ReportError::SqlAt { file, .. } => file.clone(),
-            _ => String::new(),
-        };
-        BrokenFile {
-            file,
-            error: e.to_string(),
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct Entry {
-    name: String,
-    description: String,
-    source: String,
-    params: serde_json::Map<String, serde_json::Value>,
-    file: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rows: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    sha256: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-    /// How long the report took, for the next export's order.
-    seconds: f64,
-}
-
-#[derive(Serialize)]
-struct FileEntry {
-    file: String,
-    sha256: String,
-}
+use mediadex_core::export::{self, BrokenFile, Export, MAX_JOBS};
+pub use mediadex_core::export::{MANIFEST_FILE, SUMMARY_FILE};
+use mediadex_core::report::{self, Report, ReportError};
 
 /// One export per catalog at a time (`CATALOG.export.lock`). A user who may
 /// only read the catalog cannot create that file: then the lock is
@@ -143,151 +46,11 @@ pub fn lock_export(db: &Path, out: &Path) -> anyhow::Result<std::fs::File> {
 /// The export lock in the output directory, when the catalog's is read-only.
 pub const OUT_LOCK_FILE: &str = ".mediadex-export.lock";
 
-/// Test hook: with `MEDIADEX_TEST_EXPORT_PAUSE=GATE`, each worker stops once
-/// its first report's new file is written but not yet in place, creates
-/// `GATE.ready`, and waits (up to a minute) until GATE is deleted. Lets the
-/// tests write to the catalog, or kill the export, at that moment.
-fn test_pause() {
-    let Some(gate) = std::env::var_os("MEDIADEX_TEST_EXPORT_PAUSE") else {
-        return;
-    };
-    let gate = PathBuf::from(gate);
-    let mut ready = gate.clone().into_os_string();
-    ready.push(".ready");
-    let _ = std::fs::write(&ready, b"");
-    let start = std::time::Instant::now();
-    while gate.exists() && start.elapsed() < std::time::Duration::from_secs(60) {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-}
-
-/// Run one report into `target`, atomically, keeping its rows in `copy` if
-/// given. Returns (rows, sha256).
-fn write_report(
-    g: &Guarded,
-    r: &Report,
-    params: &[(String, String)],
-    format: Format,
-    target: &Path,
-    pause: bool,
-    copy: Option<&mut Rows>,
-) -> anyhow::Result<(u64, String)> {
-    let mut file = AtomicFile::create(target).with_context(|| {
-        format!(
-            "could not create {}",
-            atomic_file::temp_path(target).display()
-        )
-    })?;
-    let mut hashing = util::Sha256Writer::new(&mut file);
-    let rows = {
-        let mut sink = output::sink(format, Box::new(&mut hashing));
-        let mut tee = Tee {
-            sink: sink.as_mut(),
-            copy,
-        };
-        r.run(g, params, &mut tee)?
-    };
-    let sha = hashing.finish();
-    if pause {
-        file.sync()
-            .with_context(|| format!("could not write {}", file.temp().display()))?;
-        test_pause();
-    }
-    file.commit()
-        .with_context(|| format!("could not write {}", target.display()))?;
-    Ok((rows, sha))
-}
-
-/// Reports run at once at most, whatever the number of CPUs: beyond a few,
-/// they only compete for the disk and the page cache.
-const MAX_JOBS: usize = 4;
-
-/// What became of one report: its manifest entry, and (rows, sha256, the rows
-/// kept for the summary) or the error.
-struct ReportRun {
-    entry: Entry,
-    result: anyhow::Result<(u64, String, Option<Rows>)>,
-}
-
-/// Run one report of the export into its file (`pause`: see [`test_pause`]).
-fn export_one(g: &Guarded, r: &Report, args: &ExportArgs, ext: &str, pause: bool) -> ReportRun {
-    let given: Vec<(String, String)> = args
-        .params
-        .iter()
-        .filter(|(k, _)| r.params.iter().any(|p| &p.name == k))
-        .cloned()
-        .collect();
-    let file = format!("{}.{ext}", r.name);
-    let mut entry = Entry {
-        name: r.name.clone(),
-        description: r.description.clone(),
-        source: r.origin.to_string(),
-        params: serde_json::Map::new(),
-        file: file.clone(),
-        rows: None,
-        sha256: None,
-        error: None,
-        seconds: 0.0,
-    };
-    let start = std::time::Instant::now();
-    let result = r
-        .bind(&given)
-        .map_err(anyhow::Error::from)
-        .and_then(|params| {
-            entry.params = params
-                .iter()
-                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                .collect();
-            let keep = r.origin == Origin::Bundled
-                && given.is_empty()
-                && (report::summary::INPUTS.contains(&r.name.as_str())
-                    || report::html::INPUTS.contains(&r.name.as_str()));
-            let mut copy = Rows::default();
-            let (rows, sha) = write_report(
-                g,
-                r,
-                &params,
-                args.format,
-                &args.out.join(&file),
-                pause,
-                keep.then_some(&mut copy),
-            )?;
-            Ok((rows, sha, keep.then_some(copy)))
-        });
-    entry.seconds = (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
-    ReportRun { entry, result }
-}
-
-/// Each report's `seconds` in the manifest an earlier export left in `out`.
-fn previous_seconds(out: &Path) -> std::collections::HashMap<String, f64> {
-    let Ok(text) = std::fs::read(out.join(MANIFEST_FILE)) else {
-        return Default::default();
-    };
-    let Ok(m) = serde_json::from_slice::<serde_json::Value>(&text) else {
-        return Default::default();
-    };
-    m["reports"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|r| Some((r["name"].as_str()?.to_string(), r["seconds"].as_f64()?)))
-        .collect()
-}
-
-/// The order to run `names` in: those never timed first (they may be long),
-/// then the longest first; ties keep the given order.
-fn run_order(names: &[&str], previous: &std::collections::HashMap<String, f64>) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..names.len()).collect();
-    let key = |i: usize| previous.get(names[i]).copied().unwrap_or(f64::INFINITY);
-    order.sort_by(|&a, &b| key(b).total_cmp(&key(a)).then(a.cmp(&b)));
-    order
-}
-
 pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     let limit = timeout(args.timeout)?;
     let loaded = report::load_all(args.sql_dir.as_deref())?;
-    for w in loaded.warnings() {
-        eprintln!("{w}");
+    for e in loaded.errors() {
+        ctx.ui.error(e);
     }
     // A broken report file is a report this export could not write, unless
     // only other reports were asked for.
@@ -297,12 +60,51 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         Vec::new()
     };
     let all = loaded.reports;
+    let selected = select(&all, &args)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("could not create export directory {}", args.out.display()))?;
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, MAX_JOBS)
+        .min(selected.len().max(1));
+    let mut conns = (0..jobs)
+        .map(|_| Guarded::open(&ctx.db, limit))
+        .collect::<Result<Vec<_>, _>>()?;
+    for g in &conns {
+        ctx.ui.notes(&g.cat.notes);
+    }
+    let _lock = lock_export(&ctx.db, &args.out)?;
+    // Safe now that we hold the lock: no other export is writing here.
+    atomic_file::remove_stale_temps(&args.out)
+        .with_context(|| format!("could not clean temporary files in {}", args.out.display()))?;
+    super::page::record_history(&ctx.db, &ctx.ui);
+    guard::begin_shared_snapshot(&mut conns, &ctx.db)?;
+    let x = Export {
+        catalog: &ctx.db,
+        out: &args.out,
+        format: args.format,
+        params: &args.params,
+        reports: &selected,
+        broken,
+    };
+    let failed = export::export(&mut conns, x, &ctx.ui)?;
+    Ok(ExitCode::from(if failed > 0 {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    }))
+}
+
+/// The reports named (all when none is), each once, in name order; a `-p`
+/// that none of them declares is a usage error.
+fn select<'r>(all: &'r [Report], args: &ExportArgs) -> anyhow::Result<Vec<&'r Report>> {
     let mut selected: Vec<&Report> = if args.reports.is_empty() {
         all.iter().collect()
     } else {
         args.reports
             .iter()
-            .map(|n| report::find(&all, n))
+            .map(|n| report::find(all, n))
             .collect::<Result<_, _>>()
             .map_err(coded)?
     };
@@ -322,186 +124,5 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
             }));
         }
     }
-
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("could not create export directory {}", args.out.display()))?;
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, MAX_JOBS)
-        .min(selected.len().max(1));
-    let mut conns = (0..jobs)
-        .map(|_| Guarded::open(&ctx.db, limit))
-        .collect::<Result<Vec<_>, _>>()?;
-    let _lock = lock_export(&ctx.db, &args.out)?;
-    // Safe now that we hold the lock: no other export is writing here.
-    atomic_file::remove_stale_temps(&args.out)
-        .with_context(|| format!("could not clean temporary files in {}", args.out.display()))?;
-    super::page::record_history(&ctx.db);
-    guard::begin_shared_snapshot(&mut conns, &ctx.db)?;
-    let generated_at = util::now_utc();
-
-    let ext = args.format.extension();
-    // Reports are handed out longest first to one worker per connection; each
-    // worker writes its files and hands back the outcome in its slot.
-    let names: Vec<&str> = selected.iter().map(|r| r.name.as_str()).collect();
-    let order = run_order(&names, &previous_seconds(&args.out));
-    let next = AtomicUsize::new(0);
-    let outcomes: Vec<Mutex<Option<ReportRun>>> =
-        selected.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        // `&mut`: a connection is Send but not Sync, so each worker owns one.
-        for g in conns.iter_mut() {
-            let (next, outcomes, selected, args, order) =
-                (&next, &outcomes, &selected, &args, &order);
-            scope.spawn(move || {
-                let mut first = true;
-                while let Some(&i) = order.get(next.fetch_add(1, Ordering::SeqCst)) {
-                    let r = selected[i];
-                    let outcome = export_one(&*g, r, args, ext, first);
-                    first = false;
-                    *outcomes[i].lock().expect("outcome lock") = Some(outcome);
-                }
-            });
-        }
-    });
-
-    // Rows of the bundled reports the text summary is made of, kept as they
-    // were written so that the summary does not run them a second time.
-    let mut for_summary: std::collections::HashMap<String, Rows> = Default::default();
-    let mut entries = Vec::new();
-    let mut failed = broken.len();
-    for (slot, r) in outcomes.into_iter().zip(&selected) {
-        let outcome = slot
-            .into_inner()
-            .expect("outcome lock")
-            .expect("every report was run");
-        let mut entry = outcome.entry;
-        match outcome.result {
-            Ok((rows, sha, copy)) => {
-                entry.rows = Some(rows);
-                entry.sha256 = Some(sha);
-                if let Some(copy) = copy {
-                    for_summary.insert(r.name.clone(), copy);
-                }
-            }
-            Err(e) => {
-                failed += 1;
-                eprintln!(
-                    "mediadex: error: {}: {e:#}; its previous file, if any, was left in place",
-                    args.out.join(&entry.file).display()
-                );
-                entry.error = Some(format!("{e:#}"));
-            }
-        }
-        entries.push(entry);
-    }
-    let g = &mut conns[0];
-
-    let target = args.out.join(super::page::PAGE_FILE);
-    let page = match super::page::write_page(
-        &target,
-        &mut |name| match for_summary.get(name) {
-            Some(rows) => Ok(rows.clone()),
-            None => report::summary::run_input(g, name),
-        },
-        Some(ext),
-    ) {
-        Ok(bytes) => Some(FileEntry {
-            file: super::page::PAGE_FILE.into(),
-            sha256: hex::encode(Sha256::digest(&bytes)),
-        }),
-        Err(e) => {
-            failed += 1;
-            eprintln!("mediadex: error: {}: {e:#}", target.display());
-            None
-        }
-    };
-    let summary = match report::summary::summary_from(&mut |name| match for_summary.remove(name) {
-        Some(rows) => Ok(rows),
-        None => report::summary::run_input(g, name),
-    }) {
-        Ok(text) => {
-            let target = args.out.join(SUMMARY_FILE);
-            atomic_file::write(&target, text.as_bytes())
-                .with_context(|| format!("could not write {}", target.display()))?;
-            Some(FileEntry {
-                file: SUMMARY_FILE.into(),
-                sha256: hex::encode(Sha256::digest(text.as_bytes())),
-            })
-        }
-        Err(e) => {
-            failed += 1;
-            eprintln!(
-                "mediadex: error: {}: {e:#}",
-                args.out.join(SUMMARY_FILE).display()
-            );
-            None
-        }
-    };
-    let schema_version = g.cat.schema_version()?;
-    for g in &mut conns {
-        g.end_snapshot()?;
-    }
-
-    let manifest = Manifest {
-        tool: "mediadex",
-        version: env!("CARGO_PKG_VERSION"),
-        schema_version,
-        generated_at,
-        catalog: std::path::absolute(&ctx.db)
-            .unwrap_or_else(|_| ctx.db.clone())
-            .display()
-            .to_string(),
-        format: ext,
-        argv: std::env::args().collect(),
-        reports: entries,
-        summary,
-        page,
-        failed,
-        broken_files: broken,
-    };
-    let mut text = serde_json::to_vec_pretty(&manifest)?;
-    text.push(b'\n');
-    let target = args.out.join(MANIFEST_FILE);
-    atomic_file::write(&target, &text)
-        .with_context(|| format!("could not write {}", target.display()))?;
-    Ok(ExitCode::from(if failed > 0 {
-        exit::PARTIAL
-    } else {
-        exit::OK
-    }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reports_run_untimed_first_then_longest_first() {
-        let names = ["a", "b", "c", "d", "e"];
-        let previous: std::collections::HashMap<String, f64> =
-            [("a", 0.5), ("b", 4.0), ("d", 4.0), ("e", 9.0)]
-                .into_iter()
-                .map(|(n, s)| (n.to_string(), s))
-                .collect();
-        assert_eq!(run_order(&names, &previous), [2, 4, 1, 3, 0]);
-        assert_eq!(run_order(&names, &Default::default()), [0, 1, 2, 3, 4]);
-    }
-
-    #[test]
-    fn timings_come_from_the_previous_manifest_and_anything_else_is_none() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(previous_seconds(dir.path()).is_empty());
-        std::fs::write(dir.path().join(MANIFEST_FILE), b"{not json").unwrap();
-        assert!(previous_seconds(dir.path()).is_empty());
-        std::fs::write(
-            dir.path().join(MANIFEST_FILE),
-            br#"{"reports": [{"name": "x", "seconds": 1.5}, {"name": "y"}, {"seconds": 2}]}"#,
-        )
-        .unwrap();
-        let got = previous_seconds(dir.path());
-        assert_eq!(got.len(), 1);
-        assert_eq!(got["x"], 1.5);
-    }
+    Ok(selected)
 }

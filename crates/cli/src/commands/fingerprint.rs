@@ -10,8 +10,7 @@
 //! recipe version changed, or with `--force`; an interrupted run keeps what it
 //! stored and the next run resumes.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,7 +27,7 @@ use mediadex_core::catalog::fingerprints::{self, Candidate, Outcome};
 use mediadex_core::fingerprint::FpDoc;
 use mediadex_core::fingerprint::matcher::Params;
 use mediadex_core::fingerprint::run;
-use mediadex_core::scan::{Job, supervisor};
+use mediadex_core::pool::{self, Request, Worker};
 use mediadex_core::util;
 
 #[derive(Debug, Default, Serialize)]
@@ -70,7 +69,7 @@ pub fn run(ctx: &Context, args: FingerprintArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or(2)
         })
         .max(1);
-    mediadex_core::companion::media_exe()?;
+    mediadex_core::pool::companion::media_exe()?;
     let _lock = super::lock_beside(&ctx.db, "fingerprint")?;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -124,59 +123,49 @@ pub fn run(ctx: &Context, args: FingerprintArgs) -> anyhow::Result<ExitCode> {
     }
 
     let started = Instant::now();
-    let work: Vec<Job> = todo
+    let work: Vec<Request<i64>> = todo
         .iter()
-        .map(|c| Job {
+        .map(|c| Request {
             path: util::path_from_bytes(&c.path_bytes),
-            root: c.root.clone(),
             stat: c.stat,
-            is_new: c.prior.is_none(),
-            prior_crashes: 0,
-            forced: false,
+            payload: c.id,
         })
-        .collect();
-    let ids: HashMap<PathBuf, i64> = work
-        .iter()
-        .zip(&todo)
-        .map(|(j, c)| (j.path.clone(), c.id))
         .collect();
     let progress = mediadex_core::progress::for_stderr(ctx.quiet);
     if !work.is_empty() {
         progress.start(work.len() as u64, "hashing");
         let conn = &mut cat.conn;
-        let result = supervisor::run_all(
-            "__fingerprint-worker",
-            &work,
-            jobs,
-            Duration::from_secs_f64(args.timeout),
-            &stop,
-            |job, done| {
-                progress.inc(1);
-                let doc: FpDoc = if done.status == Status::Ok {
-                    serde_json::from_str(done.doc.get())
-                        .context("fingerprint worker sent a bad document")?
-                } else {
-                    FpDoc::default()
-                };
-                *s.status.entry(done.status.to_string()).or_default() += 1;
-                if done.status.is_failure() {
-                    s.failed += 1;
-                } else if done.status == Status::Ok {
-                    s.fingerprinted += 1;
-                    s.frames += doc.frames.len() as u64;
-                }
-                let o = Outcome {
-                    status: Some(done.status),
-                    error: done.error.as_deref().or(doc.note.as_deref()),
-                    stat: done.stat.unwrap_or(job.stat),
-                    duration_s: doc.duration_s,
-                    frames: &doc.frames,
-                    ms: Some(done.ms),
-                };
-                fingerprints::store(conn, ids[&job.path], &o)?;
-                Ok(())
-            },
-        );
+        let settings = pool::Settings {
+            parallel: jobs,
+            timeout: Duration::from_secs_f64(args.timeout),
+            stop: &stop,
+        };
+        let result = pool::run(Worker::Fingerprint, &work, settings, |job, done| {
+            progress.inc(1);
+            let doc: FpDoc = if done.status == Status::Ok {
+                serde_json::from_str(done.doc.get())
+                    .context("fingerprint worker sent a bad document")?
+            } else {
+                FpDoc::default()
+            };
+            *s.status.entry(done.status.to_string()).or_default() += 1;
+            if done.status.is_failure() {
+                s.failed += 1;
+            } else if done.status == Status::Ok {
+                s.fingerprinted += 1;
+                s.frames += doc.frames.len() as u64;
+            }
+            let o = Outcome {
+                status: Some(done.status),
+                error: done.error.as_deref().or(doc.note.as_deref()),
+                stat: done.stat.unwrap_or(job.stat),
+                duration_s: doc.duration_s,
+                frames: &doc.frames,
+                ms: Some(done.ms),
+            };
+            fingerprints::store(conn, job.payload, &o)?;
+            Ok(())
+        });
         progress.finish();
         let report = result?;
         s.outside_kills = report.outside_kills;

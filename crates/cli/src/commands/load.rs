@@ -35,7 +35,7 @@ pub fn run(ctx: &Context, args: LoadArgs) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => {
                     failed += 1;
-                    eprintln!("mediadex: error: could not open {name}: {e}");
+                    ctx.ui.error(format_args!("could not open {name}: {e}"));
                     continue;
                 }
             }
@@ -44,12 +44,12 @@ pub fn run(ctx: &Context, args: LoadArgs) -> anyhow::Result<ExitCode> {
             Ok(c) => {
                 if let Some(why) = &c.incomplete {
                     failed += 1;
-                    eprintln!(
-                        "mediadex: warning: {name} is not a whole dump: {why}; --partial: its whole rows were loaded"
-                    );
+                    ctx.ui.warning(format_args!(
+                        "{name} is not a whole dump: {why}; --partial: its whole rows were loaded"
+                    ));
                 }
-                if !ctx.quiet {
-                    eprintln!(
+                if !ctx.ui.quiet() {
+                    ctx.ui.line(&format!(
                         "load {name}: {}; {}; {}; {}; {}; {}",
                         merge_text("media", &c.media),
                         merge_text("recordings", &c.recordings),
@@ -57,14 +57,14 @@ pub fn run(ctx: &Context, args: LoadArgs) -> anyhow::Result<ExitCode> {
                         merge_text("fingerprints", &c.fingerprints),
                         merge_text("roots", &c.roots),
                         merge_text("history days", &c.history)
-                    );
+                    ));
                 }
             }
             Err(e) => {
                 failed += 1;
-                eprintln!(
-                    "mediadex: error: could not load {name}: {e}; nothing from it was loaded"
-                );
+                ctx.ui.error(format_args!(
+                    "could not load {name}: {e}; nothing from it was loaded"
+                ));
             }
         }
     }

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
+use mediadex_core::ui::Ui;
 
 /// Exit codes of the CLI contract.
 pub mod exit {
@@ -96,7 +97,10 @@ pub fn lock_at(
 
 pub struct Context {
     pub db: PathBuf,
+    /// `-q` (the same as `ui.quiet()`).
     pub quiet: bool,
+    /// Where every verb's messages on stderr go.
+    pub ui: Ui,
 }
 
 impl Context {
@@ -107,6 +111,7 @@ impl Context {
                 .clone()
                 .unwrap_or_else(mediadex_core::util::default_db_path),
             quiet: cli.quiet,
+            ui: Ui::new(cli.quiet),
         }
     }
 }
@@ -121,7 +126,7 @@ pub fn main(run: fn(Cli) -> anyhow::Result<ExitCode>) -> ExitCode {
         Ok(code) => code,
         Err(e) if mediadex_core::output::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            mediadex_core::util::say(&format!("mediadex: error: {}", one_line(&e)));
+            Ui::default().error(error_line(&e));
             let code = e
                 .downcast_ref::<CodedError>()
                 .map(|c| c.code)
@@ -134,7 +139,7 @@ pub fn main(run: fn(Cli) -> anyhow::Result<ExitCode>) -> ExitCode {
 /// An error and its causes on one line: a cause already spelled out by the
 /// message above it is not repeated, nor SQLite's generic "Error code N" once
 /// SQLite's own message is there, and line breaks become spaces.
-pub fn one_line(e: &anyhow::Error) -> String {
+pub fn error_line(e: &anyhow::Error) -> String {
     let mut msg = String::new();
     for cause in e.chain() {
         if cause.is::<rusqlite::ffi::Error>() && !msg.is_empty() {
@@ -170,7 +175,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Man => completions::man(),
         Command::Fingerprint(a) => fingerprint::run(&ctx, a),
         Command::Record(_) | Command::ProbeWorker(_) | Command::FingerprintWorker(_) => {
-            Err(mediadex_core::companion::exec_media_exe())
+            Err(mediadex_core::pool::companion::exec_media_exe())
         }
     }
 }

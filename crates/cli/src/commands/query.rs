@@ -17,6 +17,7 @@ use mediadex_core::output;
 pub fn run(ctx: &Context, args: QueryArgs) -> anyhow::Result<ExitCode> {
     let style = args.output.style().map_err(usage)?;
     let g = Guarded::open(&ctx.db, timeout(args.timeout)?)?;
+    ctx.ui.notes(&g.cat.notes);
     let on = || format!("query on catalog {}", ctx.db.display());
     let mut stmt = g.prepare(&args.sql, &args.params).with_context(on)?;
     let columns = query::columns(&stmt);

@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Context, exit};
 use crate::cli::RepairArgs;
+use mediadex_core::audio::doc::{self as recording_doc, RecordingDoc};
 use mediadex_core::audio::levels::DEFAULT_SILENCE_DB;
 use mediadex_core::audio::wav::{self, RepairMode, WavError};
 use mediadex_core::catalog::Catalog;
@@ -73,9 +74,9 @@ pub fn run(ctx: &Context, args: RepairArgs) -> anyhow::Result<ExitCode> {
         v
     };
     if targets.is_empty() {
-        if !ctx.quiet {
-            eprintln!("mediadex: no interrupted recordings to repair on host {host}");
-        }
+        ctx.ui.say(format_args!(
+            "no interrupted recordings to repair on host {host}"
+        ));
         if args.json {
             println!("[]");
         }
@@ -105,10 +106,8 @@ pub fn run(ctx: &Context, args: RepairArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| "repair failed".into())
         );
     }
-    if !ctx.quiet {
-        for r in &results {
-            eprintln!("{}", describe(r));
-        }
+    for r in &results {
+        ctx.ui.say(describe(r));
     }
     if failed == 0 {
         Ok(ExitCode::SUCCESS)
@@ -122,7 +121,7 @@ pub fn run(ctx: &Context, args: RepairArgs) -> anyhow::Result<ExitCode> {
 fn describe(o: &Repair) -> String {
     match o.result {
         RepairResult::Repaired => format!(
-            "mediadex: {}: repaired, {} frames ({}), header had {}{}",
+            "{}: repaired, {} frames ({}), header had {}{}",
             o.path,
             o.frames.unwrap_or(0),
             util::hms(o.seconds.unwrap_or(0.0)),
@@ -133,7 +132,7 @@ fn describe(o: &Repair) -> String {
                 .unwrap_or_default()
         ),
         RepairResult::Ok => format!(
-            "mediadex: {}: already valid, {} frames{}",
+            "{}: already valid, {} frames{}",
             o.path,
             o.frames.unwrap_or(0),
             o.status
@@ -142,14 +141,12 @@ fn describe(o: &Repair) -> String {
                 .unwrap_or_default()
         ),
         RepairResult::Live => format!(
-            "mediadex: {}: still being recorded by another process; left alone",
+            "{}: still being recorded by another process; left alone",
             o.path
         ),
-        RepairResult::Failed => format!(
-            "mediadex: {}: failed: {}",
-            o.path,
-            o.error.as_deref().unwrap_or("?")
-        ),
+        RepairResult::Failed => {
+            format!("{}: failed: {}", o.path, o.error.as_deref().unwrap_or("?"))
+        }
     }
 }
 
@@ -195,30 +192,7 @@ fn repair_one(
             if let (Some(cat), Some(row)) = (cat, row)
                 && row.status == RecordingStatus::Recording
             {
-                let mut doc = row.doc.clone();
-                set(&mut doc, "error", json!(e.to_string()));
-                set(&mut doc, "end_reason", json!("crashed"));
-                set(
-                    &mut doc,
-                    "repair",
-                    json!({"at": util::now_utc(), "result": "failed"}),
-                );
-                let now = util::now_utc();
-                if let Err(ce) = recordings::update(
-                    &mut cat.conn,
-                    row.id,
-                    &recordings::Progress {
-                        status: RecordingStatus::Failed,
-                        ended_at: Some(&now),
-                        frames: row.frames.max(0) as u64,
-                        seconds: row.seconds,
-                        doc: &doc,
-                    },
-                ) {
-                    out.error = Some(format!("{e}; and could not update the catalog: {ce}"));
-                } else {
-                    out.status = Some(RecordingStatus::Failed);
-                }
+                mark_failed(cat, row, &e, &mut out);
             }
             return out;
         }
@@ -232,63 +206,105 @@ fn repair_one(
     out.header_frames = Some(r.header_frames);
     let seconds = r.frames as f64 / r.rate.max(1) as f64;
     out.seconds = Some(seconds);
-
     if let (Some(cat), Some(row)) = (cat, row)
         && (row.status == RecordingStatus::Recording || r.changed)
     {
-        let mut doc = row.doc.clone();
-        let threshold = doc["levels"]["silence_threshold_dbfs"]
-            .as_f64()
-            .unwrap_or(DEFAULT_SILENCE_DB);
-        // The live figures died with the recorder; measure the file as it is now.
-        match wav::read_levels(path, threshold) {
-            Ok(l) => set(&mut doc, "levels", json!(l)),
-            Err(e) => set(&mut doc, "levels_error", json!(e.to_string())),
-        }
-        set(&mut doc, "frames", json!(r.frames));
-        set(&mut doc, "seconds", json!(seconds));
-        set(&mut doc, "checkpoint_frames", json!(r.frames));
-        if row.status == RecordingStatus::Recording {
-            set(&mut doc, "end_reason", json!("crashed"));
-        }
-        set(
-            &mut doc,
-            "repair",
-            json!({
-                "at": util::now_utc(),
-                "header_frames": r.header_frames,
-                "frames": r.frames,
-                "dropped_bytes": r.dropped_bytes,
-                "levels_from": "file",
-            }),
-        );
-        let now = util::now_utc();
-        match recordings::update(
-            &mut cat.conn,
-            row.id,
-            &recordings::Progress {
-                status: RecordingStatus::Recovered,
-                ended_at: Some(&now),
-                frames: r.frames,
-                seconds,
-                doc: &doc,
-            },
-        ) {
-            Ok(()) => out.status = Some(RecordingStatus::Recovered),
-            Err(e) => {
-                out.result = RepairResult::Failed;
-                out.error = Some(format!(
-                    "the file was repaired but the catalog could not be updated: {e}"
-                ));
-            }
-        }
+        mark_recovered(cat, row, path, &r, &mut out);
     }
     out
 }
 
-fn set(doc: &mut Value, key: &str, v: Value) {
-    if !doc.is_object() {
-        *doc = json!({});
+/// The catalog row of a recording that cannot be recovered: `failed`, with
+/// the reason in its document.
+fn mark_failed(cat: &mut Catalog, row: &recordings::Recording, e: &WavError, out: &mut Repair) {
+    let mut doc = read_doc(row);
+    doc.error = Some(e.to_string());
+    doc.end_reason = Some("crashed".into());
+    doc.repair = Some(recording_doc::Repair::Failed {
+        at: util::now_utc(),
+        result: "failed".into(),
+    });
+    let doc = write_doc(&doc);
+    let now = util::now_utc();
+    if let Err(ce) = recordings::update(
+        &mut cat.conn,
+        row.id,
+        &recordings::Progress {
+            status: RecordingStatus::Failed,
+            ended_at: Some(&now),
+            frames: row.frames.max(0) as u64,
+            seconds: row.seconds,
+            doc: &doc,
+        },
+    ) {
+        out.error = Some(format!("{e}; and could not update the catalog: {ce}"));
+    } else {
+        out.status = Some(RecordingStatus::Failed);
     }
-    doc[key] = v;
+}
+
+/// The catalog row of a repaired (or found whole) recording: `recovered`,
+/// with the frames and levels of the file as it is now.
+fn mark_recovered(
+    cat: &mut Catalog,
+    row: &recordings::Recording,
+    path: &Path,
+    r: &wav::Repaired,
+    out: &mut Repair,
+) {
+    let seconds = out.seconds.unwrap_or(0.0);
+    let mut doc = read_doc(row);
+    let threshold = doc
+        .levels
+        .as_ref()
+        .map_or(DEFAULT_SILENCE_DB, |l| l.silence_threshold_dbfs);
+    // The live figures died with the recorder; measure the file as it is now.
+    match wav::read_levels(path, threshold) {
+        Ok(l) => doc.levels = Some(l),
+        Err(e) => doc.levels_error = Some(e.to_string()),
+    }
+    doc.frames = r.frames;
+    doc.seconds = seconds;
+    doc.checkpoint_frames = r.frames;
+    if row.status == RecordingStatus::Recording {
+        doc.end_reason = Some("crashed".into());
+    }
+    doc.repair = Some(recording_doc::Repair::Recovered {
+        at: util::now_utc(),
+        header_frames: r.header_frames,
+        frames: r.frames,
+        dropped_bytes: r.dropped_bytes,
+        levels_from: "file".into(),
+    });
+    let doc = write_doc(&doc);
+    let now = util::now_utc();
+    match recordings::update(
+        &mut cat.conn,
+        row.id,
+        &recordings::Progress {
+            status: RecordingStatus::Recovered,
+            ended_at: Some(&now),
+            frames: r.frames,
+            seconds,
+            doc: &doc,
+        },
+    ) {
+        Ok(()) => out.status = Some(RecordingStatus::Recovered),
+        Err(e) => {
+            out.result = RepairResult::Failed;
+            out.error = Some(format!(
+                "the file was repaired but the catalog could not be updated: {e}"
+            ));
+        }
+    }
+}
+
+/// The row's document as the recorder's type (a document that is not one
+/// reads as an empty document, keys of another version kept).
+fn read_doc(row: &recordings::Recording) -> RecordingDoc {
+    serde_json::from_value(row.doc.clone()).unwrap_or_default()
+}
+
+fn write_doc(doc: &RecordingDoc) -> Value {
+    serde_json::to_value(doc).expect("a recording document serializes")
 }

@@ -8,10 +8,10 @@ use std::time::Duration;
 use super::{CodedError, Context, exit};
 use crate::cli::ReportArgs;
 use mediadex_core::catalog::guard::Guarded;
+use mediadex_core::output::human::text_sink;
+use mediadex_core::output::table::wrap;
 use mediadex_core::output::{self, Format, Style};
-use mediadex_core::report::render::text_sink;
 use mediadex_core::report::{self, Report, ReportError};
-use mediadex_core::table::wrap;
 
 /// `--timeout S` as a duration (clap has checked that it is positive).
 pub fn timeout(seconds: f64) -> anyhow::Result<Duration> {
@@ -64,12 +64,13 @@ pub fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
         if ctx.db.exists()
             && let Ok(g) = Guarded::open(&ctx.db, timeout(args.timeout)?)
         {
+            ctx.ui.notes(&g.cat.notes);
             loaded.set_aside(|r| r.check(&g));
         }
         list(&loaded.reports, style, &mut out)?;
         out.flush()?;
-        for w in loaded.warnings() {
-            eprintln!("{w}");
+        for e in loaded.errors() {
+            ctx.ui.error(e);
         }
         return Ok(ExitCode::from(if loaded.broken.is_empty() {
             exit::OK
@@ -77,8 +78,8 @@ pub fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
             exit::PARTIAL
         }));
     }
-    for w in loaded.warnings() {
-        eprintln!("{w}");
+    for e in loaded.errors() {
+        ctx.ui.error(e);
     }
     let reports = loaded.reports;
     let limit = timeout(args.timeout)?;
@@ -92,6 +93,7 @@ pub fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
             ));
         }
         let g = Guarded::open(&ctx.db, limit)?;
+        ctx.ui.notes(&g.cat.notes);
         out.write_all(report::summary::summary_text(&g)?.as_bytes())?;
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
@@ -123,6 +125,7 @@ pub fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let g = Guarded::open(&ctx.db, limit)?;
+    ctx.ui.notes(&g.cat.notes);
     let out: Box<dyn Write> = Box::new(out);
     let mut sink = match style.format {
         Format::Table => Box::new(text_sink(out, style.table, title(r, &params))),

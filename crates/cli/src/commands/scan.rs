@@ -10,6 +10,7 @@ use anyhow::Context as _;
 use super::{Context, exit};
 use crate::cli::ScanArgs;
 use mediadex_core::scan::{self, ScanOptions};
+use mediadex_core::ui::Ui;
 
 /// `in_process` is the in-process prober, which only `mediadex-media` has:
 /// without it, `--in-process` re-executes the command line as that.
@@ -30,10 +31,10 @@ pub fn run(
         })
         .max(1);
     if args.in_process && in_process.is_none() {
-        return Err(mediadex_core::companion::exec_media_exe());
+        return Err(mediadex_core::pool::companion::exec_media_exe());
     }
     // Fail before touching the catalog when the media executable is missing.
-    mediadex_core::companion::media_exe()?;
+    mediadex_core::pool::companion::media_exe()?;
     let _lock = lock_scan(&ctx.db)?;
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -53,56 +54,12 @@ pub fn run(
         in_process: in_process.filter(|_| args.in_process),
         prune: args.prune,
     };
-    let progress = mediadex_core::progress::for_stderr(ctx.quiet);
+    let progress = ctx.ui.progress();
     let s = scan::run(&ctx.db, &opts, progress.as_ref(), stop)?;
     if args.json {
         println!("{}", serde_json::to_string(&s)?);
     }
-    if !ctx.quiet {
-        for w in &s.warnings {
-            mediadex_core::util::say(&format!("mediadex: warning: {w}"));
-        }
-        for o in &s.offline {
-            eprintln!("mediadex: warning: {}", scan::roots::warning(o));
-        }
-        for u in &s.unreadable {
-            eprintln!(
-                "mediadex: warning: could not read directory {}: {}; the files under it were left as they were",
-                u.path, u.error
-            );
-        }
-        let c = &s.counts;
-        // Each line in one write: `scan --json | jq` shares the terminal.
-        mediadex_core::util::say(&format!(
-            "scan{}: {} files: {} new, {} changed{}, {} unchanged, {} missing, {} failed{}{} in {:.1} s ({:.0} files/s probed)",
-            if s.interrupted { " interrupted" } else { "" },
-            c.seen,
-            c.new,
-            c.changed,
-            if c.reprobed > 0 {
-                format!(", {} probed again (--force)", c.reprobed)
-            } else {
-                String::new()
-            },
-            c.unchanged,
-            c.missing,
-            c.failed,
-            if s.unstable > 0 {
-                format!(", {} still being written", s.unstable)
-            } else {
-                String::new()
-            },
-            offline_text(&s),
-            s.elapsed_s,
-            s.files_per_s,
-        ));
-        if c.failed > 0 {
-            mediadex_core::util::say(&format!(
-                "mediadex: {} file(s) failed; see: mediadex query \"SELECT path, status, error FROM media WHERE scan_id = {} AND status NOT IN ('ok','missing')\"",
-                c.failed, s.scan_id
-            ));
-        }
-    }
+    tell(&ctx.ui, &s);
     Ok(ExitCode::from(if s.interrupted {
         exit::INTERRUPTED
     } else if s.counts.failed > 0 || s.incomplete() {
@@ -110,6 +67,56 @@ pub fn run(
     } else {
         exit::OK
     }))
+}
+
+/// The scan's warnings and its summary line on stderr (not under `-q`).
+fn tell(ui: &Ui, s: &scan::ScanSummary) {
+    if ui.quiet() {
+        return;
+    }
+    for w in &s.warnings {
+        ui.warning(w);
+    }
+    for o in &s.offline {
+        ui.warning(scan::roots::warning(o));
+    }
+    for u in &s.unreadable {
+        ui.warning(format_args!(
+            "could not read directory {}: {}; the files under it were left as they were",
+            u.path, u.error
+        ));
+    }
+    let c = &s.counts;
+    // Each line in one write: `scan --json | jq` shares the terminal.
+    ui.line(&format!(
+        "scan{}: {} files: {} new, {} changed{}, {} unchanged, {} missing, {} failed{}{} in {:.1} s ({:.0} files/s probed)",
+        if s.interrupted { " interrupted" } else { "" },
+        c.seen,
+        c.new,
+        c.changed,
+        if c.reprobed > 0 {
+            format!(", {} probed again (--force)", c.reprobed)
+        } else {
+            String::new()
+        },
+        c.unchanged,
+        c.missing,
+        c.failed,
+        if s.unstable > 0 {
+            format!(", {} still being written", s.unstable)
+        } else {
+            String::new()
+        },
+        offline_text(s),
+        s.elapsed_s,
+        s.files_per_s,
+    ));
+    if c.failed > 0 {
+        ui.say(format_args!(
+            "{} file(s) failed; see: mediadex query \"SELECT path, status, error FROM media WHERE scan_id = {} AND status NOT IN ('ok','missing')\"",
+            c.failed, s.scan_id
+        ));
+    }
 }
 
 /// The summary line's note of roots left offline and directories not read.

@@ -17,11 +17,12 @@ use serde_json::Value;
 use super::{Context, exit};
 use crate::cli::ShowArgs;
 use mediadex_core::catalog::{Catalog, files, recordings};
-use mediadex_core::report::render::human_bitrate;
+use mediadex_core::output::human::human_bitrate;
 use mediadex_core::util::{self, hms, human_bytes};
 
 pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
     let cat = Catalog::open_readonly(&ctx.db)?;
+    ctx.ui.notes(&cat.notes);
     let host = args.host.clone().unwrap_or_else(util::host_name);
     let summary = !args.json && std::io::stdout().is_terminal();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -42,10 +43,7 @@ pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
             None => {
                 failed += 1;
                 out.flush()?;
-                util::say(&format!(
-                    "mediadex: error: {}",
-                    not_found(given, &host, &ctx.db)
-                ));
+                ctx.ui.error(not_found(given, &host, &ctx.db));
             }
         }
     }
@@ -177,7 +175,7 @@ pub fn summary_text(row: &Value) -> String {
             format!(
                 "{} ({} bytes)",
                 human_bytes(b),
-                mediadex_core::report::render::group_digits(&format!("{b:.0}"))
+                mediadex_core::output::human::group_digits(&format!("{b:.0}"))
             )
         }),
     );

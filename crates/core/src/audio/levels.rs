@@ -7,7 +7,7 @@
 //! audio do not drift; nothing here allocates after [`Levels::new`]. A level of
 //! digital silence is `-inf` dBFS and is reported as `null` in JSON.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A sample at or beyond this magnitude counts as clipped: within one 16-bit
 /// step of full scale, where an integer converter has nowhere further to go.
@@ -41,7 +41,7 @@ pub struct Levels {
 }
 
 /// One channel's figures.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ChannelLevels {
     /// Sample peak in dBFS (`null` for digital silence).
     pub peak_dbfs: Option<f64>,
@@ -54,7 +54,7 @@ pub struct ChannelLevels {
 }
 
 /// Levels of a whole recording (or one part of it), as stored in the catalog.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LevelsReport {
     pub channels: Vec<ChannelLevels>,
     /// The loudest channel's peak.

@@ -1,14 +1,16 @@
 //! Audio files the recorder writes: the WAV sample formats, the part files and
-//! their repair (hound), and the level meters. Capture itself (cpal, ALSA) is in
+//! their repair (hound), the level meters, and the document of a recording's
+//! catalog row ([`doc`]). Capture itself (cpal, ALSA) is in
 //! the media crate.
 
+pub mod doc;
 pub mod levels;
 pub mod wav;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The sample formats a recording can be written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WavFormat {
     /// 16-bit signed integer PCM

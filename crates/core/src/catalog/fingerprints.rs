@@ -1,4 +1,4 @@
-//! Fingerprint rows (migrations 8 and 12): which files need fingerprinting,
+//! Fingerprint rows (migrations 8 and 13): which files need fingerprinting,
 //! storing a worker's result, reading every current fingerprint for the
 //! matcher, the content hashes of same-size files, why a file cannot be
 //! matched, and replacing the similar pairs.

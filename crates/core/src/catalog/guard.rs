@@ -388,7 +388,7 @@ mod tests {
         let (_dir, path) = catalog();
         let g = Guarded::open(&path, Duration::from_secs(5)).unwrap();
         assert_eq!(run(&g, "SELECT container FROM media").unwrap(), 1);
-        assert_eq!(run(&g, "PRAGMA table_info(media)").unwrap(), 36);
+        assert_eq!(run(&g, "PRAGMA table_info(media)").unwrap(), 37);
         assert_eq!(run(&g, "PRAGMA user_version").unwrap(), 1);
         for (sql, why) in [
             ("PRAGMA user_version = 7", "changes state"),

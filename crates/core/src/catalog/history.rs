@@ -5,7 +5,8 @@
 //! to the stored one is not written again, so exporting an unchanged catalog
 //! twice leaves its bytes alone; totals count files on disk (not `missing`),
 //! the breakdown by status counts every file, codecs and resolution classes
-//! count `ok` files (classes as the `resolutions` report draws them).
+//! count `ok` files (the `resolution_class` column, as the `resolutions` report
+//! draws it).
 
 use super::{Catalog, Result, write_transaction};
 
@@ -16,16 +17,8 @@ const TOTALS: &str = "
 WITH g AS MATERIALIZED (
     SELECT status,
            CASE WHEN status = 'ok' THEN coalesce(video_codec, '(no video)') END AS codec,
-           CASE
-               WHEN status <> 'ok' THEN NULL
-               WHEN width IS NULL OR height IS NULL THEN '(no video)'
-               WHEN max(width, height) >= 6800 OR min(width, height) >= 4000 THEN '8K'
-               WHEN max(width, height) >= 3400 OR min(width, height) >= 2000 THEN '4K'
-               WHEN max(width, height) >= 2400 OR min(width, height) >= 1400 THEN '1440p'
-               WHEN max(width, height) >= 1800 OR min(width, height) >= 1000 THEN '1080p'
-               WHEN max(width, height) >= 1200 OR min(width, height) >= 700  THEN '720p'
-               ELSE 'SD'
-           END AS resolution,
+           CASE WHEN status = 'ok' THEN coalesce(resolution_class, '(no video)') END
+               AS resolution,
            count(*) AS n, coalesce(sum(size), 0) AS b, coalesce(sum(duration_s), 0) AS s
     FROM media
     GROUP BY 1, 2, 3

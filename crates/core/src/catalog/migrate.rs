@@ -22,7 +22,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/009_doc_streams.sql"),
     include_str!("../../../../migrations/010_status_index.sql"),
     include_str!("../../../../migrations/011_media_ok.sql"),
-    include_str!("../../../../migrations/012_fingerprint_identity.sql"),
+    include_str!("../../../../migrations/012_resolution_class.sql"),
+    include_str!("../../../../migrations/013_fingerprint_identity.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

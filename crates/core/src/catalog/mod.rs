@@ -90,6 +90,10 @@ pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
 pub struct Catalog {
     pub conn: Connection,
     pub path: PathBuf,
+    /// What the caller should tell the user about how this catalog was opened
+    /// (read as it is on disk, not brought up to date): the catalog prints
+    /// nothing itself, the caller's `Ui` does (or not, under `-q`).
+    pub notes: Vec<String>,
 }
 
 impl Catalog {
@@ -108,6 +112,7 @@ impl Catalog {
         let mut cat = Catalog {
             conn,
             path: path.to_path_buf(),
+            notes: Vec::new(),
         };
         cat.apply_pragmas().map_err(|e| name_the_file(e, path))?;
         migrate::migrate(&mut cat.conn, path).map_err(|e| name_the_file(e, path))?;
@@ -121,8 +126,8 @@ impl Catalog {
     /// creates when they are absent. When it cannot (the directory is not
     /// writable: a read-only share, another user's catalog), the catalog is
     /// opened as immutable instead, which reads the main file alone: that is
-    /// the whole catalog when no writer has it open, and a line on stderr says
-    /// that a scan running meanwhile will not be seen.
+    /// the whole catalog when no writer has it open, and a note (in
+    /// [`Catalog::notes`]) says that a scan running meanwhile will not be seen.
     pub fn open_readonly(path: &Path) -> Result<Catalog> {
         if !path.exists() {
             return Err(CatalogError::Missing {
@@ -144,14 +149,11 @@ impl Catalog {
     fn open_readonly_as_is(path: &Path) -> Result<Catalog> {
         match Self::open_readonly_with(path, false) {
             Err(e) if needs_immutable(&e) => {
-                let cat = Self::open_readonly_with(path, true)?;
-                static SAID: std::sync::Once = std::sync::Once::new();
-                SAID.call_once(|| {
-                    eprintln!(
-                        "mediadex: note: catalog {} is read as it is on disk (its directory is not writable for the files a reader shares with writers): changes of a scan running meanwhile will not be seen",
-                        path.display()
-                    )
-                });
+                let mut cat = Self::open_readonly_with(path, true)?;
+                cat.notes.push(format!(
+                    "catalog {} is read as it is on disk (its directory is not writable for the files a reader shares with writers): changes of a scan running meanwhile will not be seen",
+                    path.display()
+                ));
                 Ok(cat)
             }
             other => other,
@@ -161,38 +163,31 @@ impl Catalog {
     /// A catalog written by an older mediadex lacks the tables and views that
     /// reports of this one read (`media_ok`, `doc_streams`, …). When the file
     /// can be written, it is migrated first, as any writing command would, and
-    /// opened read-only again; when it cannot, it is read as it is and a line
-    /// on stderr says why a report may not find a table.
+    /// opened read-only again; when it cannot, it is read as it is and a note
+    /// says why a report may not find a table.
     fn upgrade_for_reading(cat: Catalog) -> Result<Catalog> {
         let version = cat.schema_version()?;
         if version >= SCHEMA_VERSION {
             return Ok(cat);
         }
         let path = cat.path.clone();
-        let cat = if std::fs::OpenOptions::new().write(true).open(&path).is_ok() {
+        let mut cat = if std::fs::OpenOptions::new().write(true).open(&path).is_ok() {
             drop(cat);
-            if let Err(e) = Catalog::open(&path) {
-                eprintln!("mediadex: note: {e}");
-            }
-            Self::open_readonly_as_is(&path)?
+            let failed = Catalog::open(&path).err().map(|e| e.to_string());
+            let mut cat = Self::open_readonly_as_is(&path)?;
+            cat.notes.splice(0..0, failed);
+            cat
         } else {
             cat
         };
         let now = cat.schema_version()?;
         if now < SCHEMA_VERSION {
-            Self::say_not_upgraded(&path, now);
+            cat.notes.push(format!(
+                "catalog {} has schema version {now} and this mediadex reads version {SCHEMA_VERSION}; it could not be brought up to date here, so reports that read newer tables will fail: run `mediadex scan` once where the catalog is writable",
+                path.display()
+            ));
         }
         Ok(cat)
-    }
-
-    fn say_not_upgraded(path: &Path, version: i64) {
-        static SAID: std::sync::Once = std::sync::Once::new();
-        SAID.call_once(|| {
-            eprintln!(
-                "mediadex: note: catalog {} has schema version {version} and this mediadex reads version {SCHEMA_VERSION}; it could not be brought up to date here, so reports that read newer tables will fail: run `mediadex scan` once where the catalog is writable",
-                path.display()
-            )
-        });
     }
 
     fn open_readonly_with(path: &Path, immutable: bool) -> Result<Catalog> {
@@ -232,6 +227,7 @@ impl Catalog {
         Ok(Catalog {
             conn,
             path: path.to_path_buf(),
+            notes: Vec::new(),
         })
     }
 

@@ -1,5 +1,6 @@
-//! Scan roots: the device id each root had when it was last walked completely,
-//! and how many live rows the catalog holds under a root.
+//! Scan roots: the device id each root had when it was last walked completely.
+//! (How many live rows the catalog holds under a root is counted by the scan's
+//! plan, from `files::known_under`.)
 //!
 //! Invariant: a root's device is recorded only after a walk that could prove
 //! files gone (not offline, or offline and `--prune`d), so an unmounted share

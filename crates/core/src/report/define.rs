@@ -144,53 +144,8 @@ pub fn parse(text: &str, file: &str, stem: &str, origin: Origin) -> Result<Repor
             }
             "description" => description = Some(value.to_string()),
             "param" => {
-                let (spec, help) = match value.split_once(" -- ") {
-                    Some((s, h)) => (s.trim(), Some(h.trim().to_string())),
-                    None => (value, None),
-                };
-                let Some((decl, default)) = spec.split_once('=') else {
-                    return Err(header_err(
-                        i + 1,
-                        format!("expected `-- param: NAME: TYPE = DEFAULT`, got {value:?}"),
-                    ));
-                };
-                let (pname, kind) = match decl.split_once(':') {
-                    Some((n, t)) => match ParamType::parse(t.trim()) {
-                        Some(k) => (n.trim(), k),
-                        None => {
-                            return Err(header_err(
-                                i + 1,
-                                format!(
-                                    "parameter type {:?} is not integer, real or text",
-                                    t.trim()
-                                ),
-                            ));
-                        }
-                    },
-                    None => (decl.trim(), ParamType::Text),
-                };
-                let default = default.trim();
-                if kind.value(default).is_none() {
-                    return Err(header_err(
-                        i + 1,
-                        format!("default {default:?} of {pname} is not {}", kind.name()),
-                    ));
-                }
-                if !valid_param(pname) {
-                    return Err(header_err(i + 1, format!("bad parameter name {pname:?}")));
-                }
-                if params.iter().any(|p| p.name == pname) {
-                    return Err(header_err(
-                        i + 1,
-                        format!("parameter {pname} declared twice"),
-                    ));
-                }
-                params.push(Param {
-                    name: pname.to_string(),
-                    kind,
-                    default: default.to_string(),
-                    help,
-                });
+                let p = parse_param(value, &params).map_err(|m| header_err(i + 1, m))?;
+                params.push(p);
             }
             _ => {}
         }
@@ -215,5 +170,50 @@ pub fn parse(text: &str, file: &str, stem: &str, origin: Origin) -> Result<Repor
         params,
         sql: text.to_string(),
         origin,
+    })
+}
+
+/// One `-- param: NAME: TYPE = DEFAULT -- HELP` line's value (after `param:`),
+/// checked against the parameters declared before it; the message on error.
+fn parse_param(value: &str, earlier: &[Param]) -> Result<Param, String> {
+    let (spec, help) = match value.split_once(" -- ") {
+        Some((s, h)) => (s.trim(), Some(h.trim().to_string())),
+        None => (value, None),
+    };
+    let Some((decl, default)) = spec.split_once('=') else {
+        return Err(format!(
+            "expected `-- param: NAME: TYPE = DEFAULT`, got {value:?}"
+        ));
+    };
+    let (pname, kind) = match decl.split_once(':') {
+        Some((n, t)) => match ParamType::parse(t.trim()) {
+            Some(k) => (n.trim(), k),
+            None => {
+                return Err(format!(
+                    "parameter type {:?} is not integer, real or text",
+                    t.trim()
+                ));
+            }
+        },
+        None => (decl.trim(), ParamType::Text),
+    };
+    let default = default.trim();
+    if kind.value(default).is_none() {
+        return Err(format!(
+            "default {default:?} of {pname} is not {}",
+            kind.name()
+        ));
+    }
+    if !valid_param(pname) {
+        return Err(format!("bad parameter name {pname:?}"));
+    }
+    if earlier.iter().any(|p| p.name == pname) {
+        return Err(format!("parameter {pname} declared twice"));
+    }
+    Ok(Param {
+        name: pname.to_string(),
+        kind,
+        default: default.to_string(),
+        help,
     })
 }

@@ -93,10 +93,10 @@ impl Loaded {
         self.reports = kept;
     }
 
-    /// One line per broken file, for stderr.
-    pub fn warnings(&self) -> impl Iterator<Item = String> + '_ {
+    /// One error per broken file, for the user (`Ui::error`).
+    pub fn errors(&self) -> impl Iterator<Item = String> + '_ {
         self.broken
             .iter()
-            .map(|e| format!("mediadex: error: {e}; this report file was skipped"))
+            .map(|e| format!("{e}; this report file was skipped"))
     }
 }

@@ -25,7 +25,6 @@
 pub mod define;
 pub mod dir;
 pub mod html;
-pub mod render;
 pub mod run;
 pub mod summary;
 

@@ -9,9 +9,9 @@
 
 use serde_json::Value;
 
-use super::render::group_digits;
 use super::{ReportError, Rows, bundled_one};
 use crate::catalog::guard::Guarded;
+use crate::output::human::group_digits;
 use crate::util::{hms, human_bytes};
 
 /// Width of the label column.
@@ -83,7 +83,7 @@ fn distribution(rows: &Rows, column: &str) -> String {
             let label = match rows.get(i, column) {
                 Value::String(s) => s.clone(),
                 Value::Null => "(unknown)".into(),
-                v => super::render::human_cell(column, v),
+                v => crate::output::human::human_cell(column, v),
             };
             parts.push(format!("{label} {}", whole_percent(share)));
         } else {
@@ -139,6 +139,45 @@ fn similar_line(out: &mut String, rows: &Rows) {
     }
 }
 
+/// The `summary` report's rows added up: (files, hours, bytes) of every file
+/// and of the missing ones, the count per status, and the problem files.
+struct Totals {
+    all: (i64, f64, f64),
+    missing: (i64, f64, f64),
+    statuses: Vec<(String, i64)>,
+    problems: i64,
+}
+
+fn totals(summary: &Rows) -> Totals {
+    let mut t = Totals {
+        all: (0, 0.0, 0.0),
+        missing: (0, 0.0, 0.0),
+        statuses: Vec::new(),
+        problems: 0,
+    };
+    for i in 0..summary.rows.len() {
+        let status = summary.get(i, "status").as_str().unwrap_or("").to_string();
+        let row = (
+            int(summary.get(i, "files")),
+            float(summary.get(i, "hours")),
+            float(summary.get(i, "bytes")),
+        );
+        match status.as_str() {
+            "all" => t.all = row,
+            s => {
+                if s == "missing" {
+                    t.missing = row;
+                }
+                if PROBLEMS.contains(&s) {
+                    t.problems += row.0;
+                }
+                t.statuses.push((status.clone(), row.0));
+            }
+        }
+    }
+    t
+}
+
 /// The summary text from the rows of its [`INPUTS`], as `get` provides them
 /// (an export hands over the rows it has just written instead of running
 /// the same reports twice).
@@ -146,31 +185,12 @@ pub fn summary_from(
     get: &mut dyn FnMut(&str) -> Result<Rows, ReportError>,
 ) -> Result<String, ReportError> {
     let mut out = String::new();
-    let summary = get("summary")?;
-    let mut all = (0i64, 0.0f64, 0.0f64);
-    let mut missing = (0i64, 0.0f64, 0.0f64);
-    let mut statuses = Vec::new();
-    let mut problems = 0i64;
-    for i in 0..summary.rows.len() {
-        let status = summary.get(i, "status").as_str().unwrap_or("").to_string();
-        let t = (
-            int(summary.get(i, "files")),
-            float(summary.get(i, "hours")),
-            float(summary.get(i, "bytes")),
-        );
-        match status.as_str() {
-            "all" => all = t,
-            s => {
-                if s == "missing" {
-                    missing = t;
-                }
-                if PROBLEMS.contains(&s) {
-                    problems += t.0;
-                }
-                statuses.push((status.clone(), t.0));
-            }
-        }
-    }
+    let Totals {
+        all,
+        missing,
+        mut statuses,
+        problems,
+    } = totals(&get("summary")?);
     if all.0 == 0 {
         line(
             &mut out,
@@ -188,7 +208,7 @@ pub fn summary_from(
             "{} on disk · {} · {}{}",
             files(on_disk),
             human_bytes(all.2 - missing.2),
-            super::render::human_duration((all.1 - missing.1) * 3600.0),
+            crate::output::human::human_duration((all.1 - missing.1) * 3600.0),
             if hosts > 1 {
                 format!(" · {hosts} hosts")
             } else {
@@ -229,48 +249,57 @@ pub fn summary_from(
         },
     );
     similar_line(&mut out, &get("similar")?);
-    let rec = get("recordings")?;
-    if !rec.rows.is_empty() {
-        let mut n = 0;
-        let mut secs = 0.0;
-        let mut clipped = 0;
-        let mut silent = 0;
-        for i in 0..rec.rows.len() {
-            n += int(rec.get(i, "recordings"));
-            secs += float(rec.get(i, "seconds"));
-            clipped += int(rec.get(i, "clipped"));
-            silent += int(rec.get(i, "silent"));
-        }
-        line(
-            &mut out,
-            "Recordings",
-            &format!(
-                "{} · {} · {} clipped · {} silent",
-                count(n),
-                hms(secs),
-                count(clipped),
-                count(silent)
-            ),
-        );
-    }
-    // Newest first: the first row is the last scan.
-    let scans = get("scans")?;
-    if !scans.rows.is_empty() {
-        let started = super::render::human_cell("started_at", scans.get(0, "started_at"));
-        line(
-            &mut out,
-            "Last scan",
-            &format!(
-                "{started} on {}: {}, {} seen, {} new, {} changed, {} failed, {}",
-                scans.get(0, "host").as_str().unwrap_or("?"),
-                scans.get(0, "status").as_str().unwrap_or("?"),
-                files(int(scans.get(0, "seen"))),
-                count(int(scans.get(0, "new"))),
-                count(int(scans.get(0, "changed"))),
-                count(int(scans.get(0, "failed"))),
-                run_time(float(scans.get(0, "elapsed_s"))),
-            ),
-        );
-    }
+    recordings_line(&mut out, &get("recordings")?);
+    last_scan_line(&mut out, &get("scans")?);
     Ok(out)
+}
+
+/// The recordings, their length and their clipped and silent counts.
+fn recordings_line(out: &mut String, rec: &Rows) {
+    if rec.rows.is_empty() {
+        return;
+    }
+    let mut n = 0;
+    let mut secs = 0.0;
+    let mut clipped = 0;
+    let mut silent = 0;
+    for i in 0..rec.rows.len() {
+        n += int(rec.get(i, "recordings"));
+        secs += float(rec.get(i, "seconds"));
+        clipped += int(rec.get(i, "clipped"));
+        silent += int(rec.get(i, "silent"));
+    }
+    line(
+        out,
+        "Recordings",
+        &format!(
+            "{} · {} · {} clipped · {} silent",
+            count(n),
+            hms(secs),
+            count(clipped),
+            count(silent)
+        ),
+    );
+}
+
+/// The last scan (the report lists the newest first).
+fn last_scan_line(out: &mut String, scans: &Rows) {
+    if scans.rows.is_empty() {
+        return;
+    }
+    let started = crate::output::human::human_cell("started_at", scans.get(0, "started_at"));
+    line(
+        out,
+        "Last scan",
+        &format!(
+            "{started} on {}: {}, {} seen, {} new, {} changed, {} failed, {}",
+            scans.get(0, "host").as_str().unwrap_or("?"),
+            scans.get(0, "status").as_str().unwrap_or("?"),
+            files(int(scans.get(0, "seen"))),
+            count(int(scans.get(0, "new"))),
+            count(int(scans.get(0, "changed"))),
+            count(int(scans.get(0, "failed"))),
+            run_time(float(scans.get(0, "elapsed_s"))),
+        ),
+    );
 }

@@ -15,18 +15,30 @@ pub struct Rules {
     pub retry_failed: bool,
 }
 
+/// Why a path is looked at again (probed, or stored as unreadable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// The catalog has no row for it.
+    New,
+    /// Its size or mtime changed since its row was stored.
+    Changed,
+    /// Unchanged and settled, probed again only because of `--force`.
+    Forced,
+    /// Unchanged, but its row is unsettled (`unstable`, `missing`), a failure
+    /// with `--retry-failed`, or a crash due its one retry.
+    Retry,
+}
+
 /// What to do with one walked path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     /// Nothing to do: the row stays, marked seen.
     Unchanged { id: i64 },
     /// The walk could not look at it: store an error row, without a probe.
-    Unreadable { is_new: bool },
+    Unreadable { reason: Reason },
     /// Probe it.
     Probe {
-        is_new: bool,
-        /// Unchanged and settled, probed again only because of `--force`.
-        forced: bool,
+        reason: Reason,
         /// The row's crash count when the file is unchanged since, else 0.
         prior_crashes: u32,
     },
@@ -51,16 +63,21 @@ pub fn classify(prior: Option<PriorRow>, seen: Seen, rules: Rules) -> Decision {
                 Some(k) if unchanged && !rules.retry_failed && !rules.force => {
                     Decision::Unchanged { id: k.id }
                 }
-                _ => Decision::Unreadable {
-                    is_new: prior.is_none(),
+                None => Decision::Unreadable {
+                    reason: Reason::New,
+                },
+                Some(_) if unchanged => Decision::Unreadable {
+                    reason: Reason::Retry,
+                },
+                Some(_) => Decision::Unreadable {
+                    reason: Reason::Changed,
                 },
             };
         }
     };
     let Some(k) = prior else {
         return Decision::Probe {
-            is_new: true,
-            forced: false,
+            reason: Reason::New,
             prior_crashes: 0,
         };
     };
@@ -70,9 +87,15 @@ pub fn classify(prior: Option<PriorRow>, seen: Seen, rules: Rules) -> Decision {
     if same && settled && !retry && !rules.force {
         return Decision::Unchanged { id: k.id };
     }
+    let reason = if !same {
+        Reason::Changed
+    } else if settled && !retry {
+        Reason::Forced
+    } else {
+        Reason::Retry
+    };
     Decision::Probe {
-        is_new: false,
-        forced: same && settled && !retry,
+        reason,
         prior_crashes: if same && k.status == Status::Crashed {
             k.crashes
         } else {
@@ -117,10 +140,9 @@ mod tests {
         retry_failed: true,
     };
 
-    fn probe(is_new: bool, forced: bool, prior_crashes: u32) -> Decision {
+    fn probe(reason: Reason, prior_crashes: u32) -> Decision {
         Decision::Probe {
-            is_new,
-            forced,
+            reason,
             prior_crashes,
         }
     }
@@ -129,11 +151,13 @@ mod tests {
     fn new_paths_are_probed() {
         assert_eq!(
             classify(None, Seen::Stat(stat(5)), PLAIN),
-            probe(true, false, 0)
+            probe(Reason::New, 0)
         );
         assert_eq!(
             classify(None, Seen::Unreadable(None), PLAIN),
-            Decision::Unreadable { is_new: true }
+            Decision::Unreadable {
+                reason: Reason::New
+            }
         );
     }
 
@@ -146,7 +170,7 @@ mod tests {
         );
         assert_eq!(
             classify(ok, Seen::Stat(stat(5)), FORCE),
-            probe(false, true, 0)
+            probe(Reason::Forced, 0)
         );
         assert_eq!(
             classify(ok, Seen::Stat(stat(5)), RETRY),
@@ -159,11 +183,11 @@ mod tests {
         let ok = row(Status::Ok, Some(5), 0);
         assert_eq!(
             classify(ok, Seen::Stat(stat(6)), PLAIN),
-            probe(false, false, 0)
+            probe(Reason::Changed, 0)
         );
         assert_eq!(
             classify(ok, Seen::Stat(stat(6)), FORCE),
-            probe(false, false, 0)
+            probe(Reason::Changed, 0)
         );
     }
 
@@ -176,7 +200,7 @@ mod tests {
         );
         assert_eq!(
             classify(failed, Seen::Stat(stat(5)), RETRY),
-            probe(false, false, 0)
+            probe(Reason::Retry, 0)
         );
     }
 
@@ -186,7 +210,7 @@ mod tests {
             let r = row(status, Some(5), 0);
             assert_eq!(
                 classify(r, Seen::Stat(stat(5)), PLAIN),
-                probe(false, false, 0)
+                probe(Reason::Retry, 0)
             );
         }
     }
@@ -196,7 +220,7 @@ mod tests {
         let once = row(Status::Crashed, Some(5), 1);
         assert_eq!(
             classify(once, Seen::Stat(stat(5)), PLAIN),
-            probe(false, false, 1)
+            probe(Reason::Retry, 1)
         );
         let twice = row(Status::Crashed, Some(5), 2);
         assert_eq!(
@@ -206,7 +230,7 @@ mod tests {
         // A changed file starts its count again.
         assert_eq!(
             classify(twice, Seen::Stat(stat(6)), PLAIN),
-            probe(false, false, 0)
+            probe(Reason::Changed, 0)
         );
     }
 
@@ -219,12 +243,16 @@ mod tests {
         );
         assert_eq!(
             classify(err, Seen::Unreadable(None), RETRY),
-            Decision::Unreadable { is_new: false }
+            Decision::Unreadable {
+                reason: Reason::Retry
+            }
         );
         let ok = row(Status::Ok, Some(5), 0);
         assert_eq!(
             classify(ok, Seen::Unreadable(None), PLAIN),
-            Decision::Unreadable { is_new: false }
+            Decision::Unreadable {
+                reason: Reason::Changed
+            }
         );
     }
 }

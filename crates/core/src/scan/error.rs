@@ -1,8 +1,6 @@
 //! What stops a scan, as types: each message names the cause and what to do.
 //! (A file that cannot be probed does not stop a scan; it becomes a row with
-//! a status.)
-
-use std::path::PathBuf;
+//! a status; what stops the worker pool is [`crate::pool::PoolError`].)
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScanError {
@@ -12,20 +10,6 @@ pub enum ScanError {
         #[source]
         source: ignore::Error,
     },
-    #[error("could not start the probe worker {exe}: {source}")]
-    WorkerStart {
-        exe: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("the probe worker stops answering before it starts any file")]
-    WorkerSilent,
-    #[error(
-        "the probe worker was killed from outside {times} times in a row before it started any file ({cause}); stop whatever kills it (a watchdog, a memory limit) and scan again"
-    )]
-    KilledFromOutside { times: u32, cause: String },
-    #[error("the probe worker keeps dying before it starts any file: {cause}")]
-    WorkerDies { cause: String },
     #[error("the catalog writer stopped")]
     WriterStopped,
 }

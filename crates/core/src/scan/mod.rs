@@ -1,6 +1,11 @@
 //! `scan`: walk the roots, diff against the catalog, probe what is new or changed
 //! in worker processes, and store the outcome through the single writer.
 //!
+//! A scan runs in three stages: [`plan::plan`] walks and diffs into a
+//! [`plan::Plan`] (nothing written yet), [`probe`] writes the plan and probes
+//! its jobs through the [`crate::pool`] into a [`tally::Tally`], and [`finish`]
+//! closes the scan row and makes the [`ScanSummary`].
+//!
 //! Invariants: every candidate path ends as exactly one row (one per host and
 //! path bytes); a path whose probe hangs past its deadline or kills its worker is
 //! stored as `timeout`/`crashed` and the innocent paths that were in flight with
@@ -8,34 +13,36 @@
 //! but only files under a root (and directory) that was walked completely: an
 //! offline root or an unreadable directory leaves its rows as they were (see
 //! [`roots`]); the parent process is the only writer.
-
 pub mod classify;
-pub mod death;
 pub mod document;
 pub mod error;
+pub mod plan;
 pub mod protocol;
 pub mod roots;
-pub mod supervisor;
+pub mod tally;
 pub mod walk;
 
-use std::collections::HashMap;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::catalog::files::{self, FileRecord, FileStat, PriorRow, ScanCounts, Status};
+use crate::catalog::files::{self, FileRecord, ScanCounts, Status};
 use crate::catalog::writer::{WriteOp, Writer};
 use crate::catalog::{Catalog, CatalogError};
+use crate::pool::{self, Answer, Casualties, Request, Worker};
 use crate::progress::Progress;
 use crate::util;
-use classify::{Decision, Rules, Seen, classify};
+pub use classify::Reason;
 pub use error::ScanError;
+use plan::{Plan, Planning};
+use tally::Tally;
 
 /// What a probe run calls with each job's answer, in completion order.
-pub type OnAnswer<'a> = &'a mut dyn FnMut(&Job, protocol::Answer) -> anyhow::Result<()>;
+pub type OnAnswer<'a> = &'a mut dyn FnMut(&Job, Answer) -> anyhow::Result<()>;
 
 /// Probing `jobs` in this process, `parallel` at a time, until done or `stop`:
 /// the media crate's in-process prober, the one way a scan reaches GStreamer
@@ -75,8 +82,8 @@ pub struct ScanSummary {
     pub roots: Vec<String>,
     #[serde(flatten)]
     pub counts: ScanCounts,
-    /// Outcomes of the files probed in this run, by status.
-    pub probed_status: HashMap<String, u64>,
+    /// Outcomes of the files probed in this run, by status (in name order).
+    pub probed_status: BTreeMap<String, u64>,
     pub unstable: u64,
     pub skipped_links: u64,
     pub duplicate_links: u64,
@@ -90,22 +97,41 @@ pub struct ScanSummary {
     pub interrupted: bool,
 }
 
-/// One path to probe.
+/// What the scan keeps beside a path it probes.
 #[derive(Debug, Clone)]
-pub struct Job {
-    pub path: PathBuf,
+pub struct Target {
     pub root: String,
-    pub stat: FileStat,
-    pub is_new: bool,
-    /// The file's [`PriorRow::crashes`] when it is unchanged since then, else 0.
+    pub reason: Reason,
+    /// The file's [`files::PriorRow::crashes`] when it is unchanged since then, else 0.
     pub prior_crashes: u32,
-    /// Unchanged, probed again because of `--force`.
-    pub forced: bool,
+}
+
+/// One path to probe.
+pub type Job = Request<Target>;
+
+/// The scan being run: its row, and what its stages share.
+struct Scan<'a> {
+    db: &'a Path,
+    host: String,
+    scan_id: i64,
+    roots: Vec<PathBuf>,
+    started: Instant,
+    writer: Writer,
+}
+
+impl Scan<'_> {
+    fn send(&self, op: WriteOp) -> anyhow::Result<()> {
+        if self.writer.send(op) {
+            Ok(())
+        } else {
+            Err(ScanError::WriterStopped.into())
+        }
+    }
 }
 
 /// Run a scan into the catalog at `db`. `stop` is raised by Ctrl-C / SIGTERM.
 pub fn run(
-    db: &std::path::Path,
+    db: &Path,
     opts: &ScanOptions,
     progress: &dyn Progress,
     stop: Arc<AtomicBool>,
@@ -127,289 +153,175 @@ pub fn run(
         .map_err(|e| write_error(e, None, db))?;
     let writer =
         Writer::spawn(db, host.clone(), Some(scan_id)).map_err(|e| write_error(e, None, db))?;
-
-    let mut counts = ScanCounts::default();
-    let mut summary_warnings = Vec::new();
-    let mut skipped_links = 0;
-    let mut duplicate_links = 0;
-    let mut jobs: Vec<Job> = Vec::new();
-    let mut unchanged_ids: Vec<i64> = Vec::new();
-    let mut missing_ids: Vec<i64> = Vec::new();
-    // Paths the walk could not look at: stored as errors, without a probe.
-    let mut walk_errors: Vec<FileRecord> = Vec::new();
-    let rules = Rules {
-        force: opts.force,
-        retry_failed: opts.retry_failed,
-    };
-    let mut offline: Vec<roots::Offline> = Vec::new();
-    let mut unreadable: Vec<walk::Unreadable> = Vec::new();
-    let mut walked_roots: Vec<(String, u64)> = Vec::new();
-    // Live rows the catalog holds under a root, as this scan would see them.
-    let live = |known: &files::KnownMap| {
-        known
-            .iter()
-            .filter(|(p, k)| {
-                k.status != Status::Missing && filter.accepts(&util::path_from_bytes(p))
-            })
-            .count() as u64
-    };
-
     progress.set_message("walking");
-    for given_root in &given {
-        let root = given_root.path();
-        let root_text = util::display_path(root);
-        let dev = match given_root {
-            roots::Root::Present { dev, .. } => *dev,
-            roots::Root::Absent { error, .. } => {
-                let known = files::known_under(&cat.conn, &host, util::path_bytes(root))?;
-                let catalogued = live(&known);
-                let pruned = opts.prune && catalogued > 0;
-                if pruned {
-                    missing_ids.extend(known_missing(&known, &filter, None));
-                }
-                offline.push(roots::Offline {
-                    root: root_text,
-                    reason: error.clone(),
-                    catalogued,
-                    pruned,
-                });
-                continue;
-            }
-        };
-        // Read what the catalog knows while the walk runs: both take a fraction of
-        // a second on a large library, and a rescan is little else.
-        let (known, mut walked) = std::thread::scope(|s| {
-            let reader = s.spawn(|| {
-                Catalog::open_readonly(db)
-                    .and_then(|c| files::known_under(&c.conn, &host, util::path_bytes(root)))
-            });
-            let walked = walk::walk(root, &filter, opts.follow_links, opts.jobs.max(2), &stop);
-            (reader.join().expect("catalog reader thread"), walked)
-        });
-        let mut known = known?;
-        if stop.load(Ordering::Relaxed) {
-            break;
-        }
-        let recorded = crate::catalog::roots::recorded_dev(&cat.conn, &host, &root_text)?;
-        if let Some(reason) = roots::offline_reason(&walked, live(&known), recorded, dev) {
-            offline.push(roots::Offline {
-                root: root_text.clone(),
-                reason,
-                catalogued: live(&known),
-                pruned: opts.prune,
-            });
-            if !opts.prune {
-                // Nothing found there is stored either: it may be another disk.
-                continue;
-            }
-        }
-        walked_roots.push((root_text.clone(), dev));
-        skipped_links += walked.skipped_links;
-        duplicate_links += walked.duplicates;
-        summary_warnings.extend(walked.warnings.iter().cloned());
-        for entry in std::mem::take(&mut walked.entries) {
-            counts.seen += 1;
-            let prior: Option<PriorRow> = known.get_mut(util::path_bytes(&entry.path)).map(|k| {
-                k.seen = true;
-                *k
-            });
-            let seen = match (&entry.error, entry.stat) {
-                (None, Some(stat)) => Seen::Stat(stat),
-                (_, stat) => Seen::Unreadable(stat),
-            };
-            let (is_new, forced, prior_crashes) = match classify(prior, seen, rules) {
-                Decision::Unchanged { id } => {
-                    counts.unchanged += 1;
-                    unchanged_ids.push(id);
-                    continue;
-                }
-                Decision::Unreadable { is_new } => {
-                    if is_new {
-                        counts.new += 1
-                    } else {
-                        counts.changed += 1
-                    }
-                    counts.failed += 1;
-                    walk_errors.push(FileRecord {
-                        path_bytes: util::path_bytes(&entry.path).to_vec(),
-                        root: root_text.clone(),
-                        stat: entry.stat,
-                        status: Status::Error,
-                        error: entry.error,
-                        doc: "{}".into(),
-                        probe_ms: None,
-                        crashes: 0,
-                    });
-                    continue;
-                }
-                Decision::Probe {
-                    is_new,
-                    forced,
-                    prior_crashes,
-                } => (is_new, forced, prior_crashes),
-            };
-            let stat = entry.stat.expect("probed entries have a stat");
-            if is_new {
-                counts.new += 1
-            } else if forced {
-                counts.reprobed += 1
-            } else {
-                counts.changed += 1
-            }
-            jobs.push(Job {
-                path: entry.path,
-                root: root_text.clone(),
-                stat,
-                is_new,
-                prior_crashes,
-                forced,
-            });
-        }
-        missing_ids.extend(known_missing(&known, &filter, Some(&walked)));
-        unreadable.extend(walked.unreadable);
-    }
+    let plan = plan::plan(
+        &given,
+        &Planning {
+            cat: &cat,
+            db,
+            host: &host,
+            filter: &filter,
+            opts,
+            stop: &stop,
+        },
+    )?;
     drop(cat);
-    counts.missing = missing_ids.len() as u64;
-
-    let send = |op: WriteOp| -> anyhow::Result<()> {
-        if writer.send(op) {
-            Ok(())
-        } else {
-            Err(ScanError::WriterStopped.into())
-        }
+    let scan = Scan {
+        db,
+        host,
+        scan_id,
+        roots,
+        started,
+        writer,
     };
-    let interrupted_walk = stop.load(Ordering::Relaxed);
-    if !interrupted_walk {
-        for chunk in unchanged_ids.chunks(20_000) {
-            send(WriteOp::Seen(chunk.to_vec()))?;
-        }
-        for chunk in missing_ids.chunks(20_000) {
-            send(WriteOp::Missing(chunk.to_vec()))?;
-        }
-        for (path, dev) in walked_roots {
-            send(WriteOp::Root { path, dev })?;
-        }
-    }
-    for rec in walk_errors {
-        send(WriteOp::File(Box::new(rec)))?;
-    }
+    write_plan(&scan, &plan)?;
+    let (tally, error) = probe(&scan, &plan, opts, progress, &stop);
+    finish(scan, plan, tally, error, stop.load(Ordering::Relaxed))
+}
 
-    let mut probed_status: HashMap<String, u64> = HashMap::new();
-    let mut unstable = 0;
-    let mut sup_error = None;
-    // Probed and stored this run: new, changed, probed again.
-    let mut stored = [0u64; 3];
-    if !jobs.is_empty() && !interrupted_walk {
-        progress.start(jobs.len() as u64, "probing");
-        let mut on_done = |job: &Job, outcome: protocol::Answer| {
-            progress.inc(1);
-            stored[usize::from(!job.is_new) + usize::from(job.forced)] += 1;
-            *probed_status.entry(outcome.status.to_string()).or_default() += 1;
-            counts.probed += 1;
-            match outcome.status {
-                s if s.is_failure() => counts.failed += 1,
-                Status::Unstable => unstable += 1,
-                _ => {}
-            }
-            let crashes = match outcome.status {
-                Status::Crashed if outcome.from_outside => job.prior_crashes,
-                Status::Crashed => job.prior_crashes + 1,
-                _ => 0,
-            };
-            let rec = FileRecord {
-                path_bytes: util::path_bytes(&job.path).to_vec(),
-                root: job.root.clone(),
-                stat: outcome.stat.or(Some(job.stat)),
-                status: outcome.status,
-                error: outcome.error,
-                doc: outcome.doc.get().to_string(),
-                probe_ms: Some(outcome.ms),
-                crashes,
-            };
-            send(WriteOp::File(Box::new(rec)))
-        };
-        let result = match opts.in_process {
-            Some(probe_all) => probe_all(&jobs, opts.jobs, opts.timeout, &stop, &mut on_done)
-                .map(|()| supervisor::Report::default()),
-            None => supervisor::probe_all(&jobs, opts.jobs, opts.timeout, &stop, &mut on_done),
-        };
-        progress.finish();
-        match result {
-            Ok(report) => summary_warnings.extend(outside_warning(&report)),
-            Err(e) => sup_error = Some(e),
+/// Store what the plan settled without a probe: rows seen, rows missing, the
+/// roots walked (all only when the walk was complete), and unreadable paths.
+fn write_plan(scan: &Scan<'_>, plan: &Plan) -> anyhow::Result<()> {
+    if !plan.interrupted {
+        for chunk in plan.unchanged.chunks(20_000) {
+            scan.send(WriteOp::Seen(chunk.to_vec()))?;
+        }
+        for chunk in plan.missing.chunks(20_000) {
+            scan.send(WriteOp::Missing(chunk.to_vec()))?;
+        }
+        for (path, dev) in &plan.walked_roots {
+            scan.send(WriteOp::Root {
+                path: path.clone(),
+                dev: *dev,
+            })?;
         }
     }
-    let interrupted = stop.load(Ordering::Relaxed);
-    if interrupted {
-        // Count what was stored, not what the walk planned: files the scan did
-        // not reach are left for the next one, as they were.
-        let planned = |forced: bool, new: bool| {
-            jobs.iter()
-                .filter(|j| j.forced == forced && j.is_new == new)
-                .count() as u64
-        };
-        counts.new -= planned(false, true) - stored[0];
-        counts.changed -= planned(false, false) - stored[1];
-        counts.reprobed -= planned(true, false) - stored[2];
+    for rec in &plan.walk_errors {
+        scan.send(WriteOp::File(Box::new(rec.clone())))?;
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    let status = if sup_error.is_some() {
+    Ok(())
+}
+
+/// Probe the plan's jobs (in worker processes, or in this one) and store each
+/// answer as it comes. Returns the counts, and the error that stopped the
+/// probing, if one did (the scan row still gets closed).
+fn probe(
+    scan: &Scan<'_>,
+    plan: &Plan,
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+    stop: &AtomicBool,
+) -> (Tally, Option<anyhow::Error>) {
+    let mut tally = plan.tally.clone();
+    if plan.jobs.is_empty() || plan.interrupted {
+        return (tally, None);
+    }
+    progress.start(plan.jobs.len() as u64, "probing");
+    let mut on_done = |job: &Job, answer: Answer| {
+        progress.inc(1);
+        tally.answered(job.payload.reason, &answer);
+        scan.send(WriteOp::File(Box::new(record(job, answer))))
+    };
+    let result = match opts.in_process {
+        Some(probe_all) => probe_all(&plan.jobs, opts.jobs, opts.timeout, stop, &mut on_done)
+            .map(|()| Casualties::default()),
+        None => pool::run(
+            Worker::Probe,
+            &plan.jobs,
+            pool::Settings {
+                parallel: opts.jobs,
+                timeout: opts.timeout,
+                stop,
+            },
+            &mut on_done,
+        ),
+    };
+    progress.finish();
+    match result {
+        Ok(casualties) => {
+            tally.casualties = casualties;
+            (tally, None)
+        }
+        Err(e) => (tally, Some(e)),
+    }
+}
+
+/// The row a probe's answer becomes.
+fn record(job: &Job, answer: Answer) -> FileRecord {
+    let t = &job.payload;
+    let crashes = match answer.status {
+        Status::Crashed if answer.from_outside => t.prior_crashes,
+        Status::Crashed => t.prior_crashes + 1,
+        _ => 0,
+    };
+    FileRecord {
+        path_bytes: util::path_bytes(&job.path).to_vec(),
+        root: t.root.clone(),
+        stat: answer.stat.or(Some(job.stat)),
+        status: answer.status,
+        error: answer.error,
+        doc: answer.doc.get().to_string(),
+        probe_ms: Some(answer.ms),
+        crashes,
+    }
+}
+
+/// Close the scan row with its counts and status, wait for the writer, and
+/// make the summary.
+fn finish(
+    scan: Scan<'_>,
+    plan: Plan,
+    mut tally: Tally,
+    error: Option<anyhow::Error>,
+    interrupted: bool,
+) -> anyhow::Result<ScanSummary> {
+    if interrupted {
+        // Files the scan did not reach are left for the next one, as they were.
+        tally.interrupted();
+    }
+    let elapsed = scan.started.elapsed().as_secs_f64();
+    let status = if error.is_some() {
         "failed"
     } else if interrupted {
         "interrupted"
     } else {
         "complete"
     };
-    let _ = writer.send(WriteOp::FinishScan {
+    let _ = scan.writer.send(WriteOp::FinishScan {
         status,
-        counts: counts.clone(),
+        counts: tally.counts.clone(),
         elapsed_s: elapsed,
-        offline: roots::json(&offline),
-        unreadable: roots::json(&unreadable),
-        error: sup_error.as_ref().map(|e| format!("{e:#}")),
+        offline: roots::json(&plan.offline),
+        unreadable: roots::json(&plan.unreadable),
+        error: error.as_ref().map(|e| format!("{e:#}")),
     });
-    if let Err(stopped) = writer.finish() {
-        return Err(write_error(stopped.error, stopped.scan_marked, db));
+    if let Err(stopped) = scan.writer.finish() {
+        return Err(write_error(stopped.error, stopped.scan_marked, scan.db));
     }
-    if let Some(e) = sup_error {
+    if let Some(e) = error {
         return Err(e);
     }
+    let mut warnings = plan.warnings;
+    warnings.extend(outside_warning(&tally.casualties));
     Ok(ScanSummary {
-        scan_id,
-        host,
-        roots: roots.iter().map(|r| util::display_path(r)).collect(),
+        scan_id: scan.scan_id,
+        host: scan.host,
+        roots: scan.roots.iter().map(|r| util::display_path(r)).collect(),
         files_per_s: if elapsed > 0.0 {
-            counts.probed as f64 / elapsed
+            tally.counts.probed as f64 / elapsed
         } else {
             0.0
         },
-        counts,
-        probed_status,
-        unstable,
-        skipped_links,
-        duplicate_links,
-        warnings: summary_warnings,
-        offline,
-        unreadable,
+        counts: tally.counts,
+        probed_status: tally.probed_status,
+        unstable: tally.unstable,
+        skipped_links: plan.skipped_links,
+        duplicate_links: plan.duplicate_links,
+        warnings,
+        offline: plan.offline,
+        unreadable: plan.unreadable,
         elapsed_s: elapsed,
         interrupted,
-    })
-}
-
-/// Rows under a root that this walk did not find: every live accepted row not
-/// seen, except those under a directory the walk could not read (`None`: the
-/// root was not walked at all, so every live row).
-fn known_missing<'k>(
-    known: &'k files::KnownMap,
-    filter: &'k walk::Filter,
-    walked: Option<&'k walk::Walked>,
-) -> impl Iterator<Item = i64> + 'k {
-    known.iter().filter_map(move |(path, k)| {
-        let gone = k.status != Status::Missing
-            && !k.seen
-            && filter.accepts(&util::path_from_bytes(path))
-            && !walked.is_some_and(|w| w.under_unreadable(path));
-        gone.then_some(k.id)
     })
 }
 
@@ -423,7 +335,7 @@ impl ScanSummary {
 
 /// What a user needs to hear when probe workers were killed from outside: that
 /// it happened, that no file was blamed, and what became of the files.
-fn outside_warning(r: &supervisor::Report) -> Option<String> {
+fn outside_warning(r: &Casualties) -> Option<String> {
     (r.outside_kills > 0).then(|| {
         let mut w = format!(
             "probe workers were killed from outside {} time(s) (by a signal, with memory far below the limit: a watchdog, the OOM killer acting for another process, or a kill); no file was blamed and their files were probed again",
@@ -433,7 +345,7 @@ fn outside_warning(r: &supervisor::Report) -> Option<String> {
             w.push_str(&format!(
                 ", except {} whose worker was killed {} times while probing it alone: stored as `crashed` (killed from outside), not the file's fault, probed again on the next scan",
                 r.given_up,
-                supervisor::MAX_OUTSIDE_ALONE
+                pool::MAX_OUTSIDE_ALONE
             ));
         }
         w
@@ -446,7 +358,7 @@ fn outside_warning(r: &supervisor::Report) -> Option<String> {
 fn write_error(
     error: CatalogError,
     marked: Option<Result<(), String>>,
-    db: &std::path::Path,
+    db: &Path,
 ) -> anyhow::Error {
     let CatalogError::Sql(sql) = &error else {
         return error.into();

@@ -228,38 +228,14 @@ pub fn walk(
             }
             match res {
                 Ok(dent) => {
-                    let path = dent.path();
-                    if !filter.has_extension(path) {
+                    if !filter.has_extension(dent.path()) {
                         return WalkState::Continue;
                     }
-                    let is_link = dent.path_is_symlink();
-                    if is_link && !follow_links {
+                    if dent.path_is_symlink() && !follow_links {
                         skipped.fetch_add(1, Ordering::Relaxed);
                         return WalkState::Continue;
                     }
-                    let (stat, error) = match dent.metadata() {
-                        // A FIFO, socket or device would block or mislead a
-                        // probe until --timeout: said at once instead.
-                        Ok(md) if !md.is_file() && !md.is_dir() => (
-                            Some(FileStat::from_metadata(&md)),
-                            Some(
-                                "not a regular file (a FIFO, socket or device); not probed".into(),
-                            ),
-                        ),
-                        Ok(md) => (Some(FileStat::from_metadata(&md)), None),
-                        Err(e) => {
-                            // A dangling or looping link still has an lstat of its own.
-                            let st = std::fs::symlink_metadata(path)
-                                .ok()
-                                .map(|m| FileStat::from_metadata(&m));
-                            (st, Some(walk_error_text(&e)))
-                        }
-                    };
-                    let _ = tx.send(Ok(Entry {
-                        path: path.to_path_buf(),
-                        stat,
-                        error,
-                    }));
+                    let _ = tx.send(Ok(entry(&dent)));
                 }
                 Err(err) => {
                     let _ = tx.send(match error_entry(&err, filter) {
@@ -272,8 +248,44 @@ pub fn walk(
         })
     });
     drop(tx);
+    gather(rx, skipped.load(Ordering::Relaxed), follow_links)
+}
+
+/// A candidate file as the walk found it, with its `stat` and why it cannot
+/// be probed, if it cannot.
+fn entry(dent: &ignore::DirEntry) -> Entry {
+    let path = dent.path();
+    let (stat, error) = match dent.metadata() {
+        // A FIFO, socket or device would block or mislead a
+        // probe until --timeout: said at once instead.
+        Ok(md) if !md.is_file() && !md.is_dir() => (
+            Some(FileStat::from_metadata(&md)),
+            Some("not a regular file (a FIFO, socket or device); not probed".into()),
+        ),
+        Ok(md) => (Some(FileStat::from_metadata(&md)), None),
+        Err(e) => {
+            // A dangling or looping link still has an lstat of its own.
+            let st = std::fs::symlink_metadata(path)
+                .ok()
+                .map(|m| FileStat::from_metadata(&m));
+            (st, Some(walk_error_text(&e)))
+        }
+    };
+    Entry {
+        path: path.to_path_buf(),
+        stat,
+        error,
+    }
+}
+
+/// What the walk's threads sent, in a deterministic order.
+fn gather(
+    rx: crossbeam_channel::Receiver<Result<Entry, (Option<PathBuf>, String)>>,
+    skipped_links: u64,
+    follow_links: bool,
+) -> Walked {
     let mut out = Walked {
-        skipped_links: skipped.load(Ordering::Relaxed),
+        skipped_links,
         ..Default::default()
     };
     for item in rx {

@@ -66,99 +66,28 @@ pub fn init() -> Result<(), glib::Error> {
     gst::init()
 }
 
+/// What a probe found while its pipeline ran: the duration, the streams, the
+/// global tags and the table of contents.
+type Found = (
+    Option<gst::ClockTime>,
+    Vec<Heard>,
+    gst::TagList,
+    Option<gst::Toc>,
+);
+
 /// Probe `path`, giving up after `timeout`.
 pub fn probe(path: &Path, timeout: Duration) -> Probe {
     let started = Instant::now();
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let uri = match glib::filename_to_uri(&abs, None) {
-        Ok(u) => u,
-        Err(e) => {
-            return Probe::failed(Status::Error, format!("cannot make a URI of the path: {e}"));
-        }
-    };
-    // filesrc takes the URI (percent-encoded, so any bytes of a name survive).
-    let (file, typefind) = match (
-        gst::ElementFactory::make("filesrc").build(),
-        gst::ElementFactory::make("typefind").build(),
-    ) {
-        (Ok(f), Ok(t)) => (f, t),
-        (Err(e), _) | (_, Err(e)) => {
-            return Probe::failed(Status::Unsupported, format!("missing plugin: {e}"));
-        }
-    };
-    if let Err(e) = file
-        .dynamic_cast_ref::<gst::URIHandler>()
-        .expect("filesrc handles URIs")
-        .set_uri(uri.as_str())
-    {
-        return Probe::failed(Status::Error, format!("cannot open {uri}: {e}"));
-    }
     let pipeline = gst::Pipeline::new();
     let shared: Arc<Watch> = Arc::default();
-    {
-        let ctx = Handlers::new(&pipeline, &shared);
-        typefind.connect("have-type", false, move |args| {
-            let element = args[0].get::<gst::Element>().ok()?;
-            let caps = args[2].get::<gst::Caps>().ok()?;
-            let src = element.static_pad("src")?;
-            ctx.attach(&src, &caps, true);
-            ctx.update(|st| st.container = Some(caps));
-            None
-        });
+    if let Err(p) = build(path, &pipeline, &shared) {
+        return p;
     }
-    pipeline
-        .add_many([&file, &typefind])
-        .expect("add filesrc and typefind");
-    file.link(&typefind).expect("filesrc links to typefind");
     bus::watch(&pipeline, &shared);
     let result = wait::run(&pipeline, &shared, timeout, started);
     // Read what needs the running pipeline before it is torn down.
-    let found = result.map(|()| {
-        // Not under the lock: a streaming thread may hold what the query needs.
-        let pads: Vec<gst::Pad> = shared
-            .lock()
-            .streams
-            .iter()
-            .map(|s| s.pad.clone())
-            .collect();
-        let duration = pads
-            .iter()
-            .filter_map(|p| p.peer_query_duration::<gst::ClockTime>())
-            .max();
-        let mut st = shared.lock();
-        let streams: Vec<Heard> = st
-            .streams
-            .iter_mut()
-            .filter(|s| !s.removed)
-            .filter_map(|s| {
-                Some(Heard {
-                    id: std::mem::take(&mut s.id),
-                    flags: s.flags,
-                    first: s.first.take(),
-                    second_pts: s.second_pts,
-                    caps: s.caps.take()?,
-                    tags: std::mem::replace(&mut s.tags, gst::TagList::new()),
-                })
-            })
-            .collect();
-        let global = st.global.take().unwrap_or_default();
-        (duration, streams, global, st.toc.take())
-    });
-    for element in pipeline.children() {
-        element.set_locked_state(false);
-    }
-    let _ = pipeline.set_state(gst::State::Null);
-    // Anything a streaming thread plugged while the above was under way.
-    for element in pipeline.children() {
-        if element.current_state() != gst::State::Null {
-            element.set_locked_state(false);
-            let _ = element.set_state(gst::State::Null);
-        }
-    }
-    let streams = std::mem::take(&mut shared.lock().streams);
-    for s in streams {
-        let _ = s.pad.set_active(false);
-    }
+    let found = result.map(|()| collect(&shared));
+    tear_down(&pipeline, &shared);
     let container = shared.lock().container.take();
     let short = container
         .as_ref()
@@ -201,6 +130,103 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
             }
         }
         Err(p) => p,
+    }
+}
+
+/// `filesrc ! typefind` on `path` in `pipeline`, with the hook that plugs the
+/// rest as the data reveals it; the failed probe when that cannot be made.
+fn build(path: &Path, pipeline: &gst::Pipeline, shared: &Arc<Watch>) -> Result<(), Probe> {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let uri = glib::filename_to_uri(&abs, None)
+        .map_err(|e| Probe::failed(Status::Error, format!("cannot make a URI of the path: {e}")))?;
+    // filesrc takes the URI (percent-encoded, so any bytes of a name survive).
+    let (file, typefind) = match (
+        gst::ElementFactory::make("filesrc").build(),
+        gst::ElementFactory::make("typefind").build(),
+    ) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(e), _) | (_, Err(e)) => {
+            return Err(Probe::failed(
+                Status::Unsupported,
+                format!("missing plugin: {e}"),
+            ));
+        }
+    };
+    if let Err(e) = file
+        .dynamic_cast_ref::<gst::URIHandler>()
+        .expect("filesrc handles URIs")
+        .set_uri(uri.as_str())
+    {
+        return Err(Probe::failed(
+            Status::Error,
+            format!("cannot open {uri}: {e}"),
+        ));
+    }
+    let ctx = Handlers::new(pipeline, shared);
+    typefind.connect("have-type", false, move |args| {
+        let element = args[0].get::<gst::Element>().ok()?;
+        let caps = args[2].get::<gst::Caps>().ok()?;
+        let src = element.static_pad("src")?;
+        ctx.attach(&src, &caps, true);
+        ctx.update(|st| st.container = Some(caps));
+        None
+    });
+    pipeline
+        .add_many([&file, &typefind])
+        .expect("add filesrc and typefind");
+    file.link(&typefind).expect("filesrc links to typefind");
+    Ok(())
+}
+
+/// What the running pipeline found: duration, streams, tags, TOC.
+fn collect(shared: &Watch) -> Found {
+    // Not under the lock: a streaming thread may hold what the query needs.
+    let pads: Vec<gst::Pad> = shared
+        .lock()
+        .streams
+        .iter()
+        .map(|s| s.pad.clone())
+        .collect();
+    let duration = pads
+        .iter()
+        .filter_map(|p| p.peer_query_duration::<gst::ClockTime>())
+        .max();
+    let mut st = shared.lock();
+    let streams: Vec<Heard> = st
+        .streams
+        .iter_mut()
+        .filter(|s| !s.removed)
+        .filter_map(|s| {
+            Some(Heard {
+                id: std::mem::take(&mut s.id),
+                flags: s.flags,
+                first: s.first.take(),
+                second_pts: s.second_pts,
+                caps: s.caps.take()?,
+                tags: std::mem::replace(&mut s.tags, gst::TagList::new()),
+            })
+        })
+        .collect();
+    let global = st.global.take().unwrap_or_default();
+    (duration, streams, global, st.toc.take())
+}
+
+/// Stop the pipeline and everything a streaming thread plugged into it.
+fn tear_down(pipeline: &gst::Pipeline, shared: &Watch) {
+    for element in pipeline.children() {
+        element.set_locked_state(false);
+    }
+    let _ = pipeline.set_state(gst::State::Null);
+    // Anything a streaming thread plugged while the above was under way.
+    for element in pipeline.children() {
+        if element.current_state() != gst::State::Null {
+            element.set_locked_state(false);
+            let _ = element.set_state(gst::State::Null);
+        }
+    }
+    let streams = std::mem::take(&mut shared.lock().streams);
+    for s in streams {
+        let _ = s.pad.set_active(false);
     }
 }
 

@@ -13,7 +13,7 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 
 use super::autoplug::Handlers;
-use super::state::{Stream, Watch};
+use super::state::{Findings, Stream, Watch};
 
 impl Handlers {
     /// End the stream coming out of `upstream` in a pad of ours.
@@ -30,34 +30,7 @@ impl Handlers {
                 let Some(shared) = on_buffer.upgrade() else {
                     return Err(gst::FlowError::Flushing);
                 };
-                shared.update(|st| {
-                    // A demuxer still announcing streams must read on: FLV, for
-                    // one, may hold a video tag after the first audio tags, and
-                    // a demuxer whose every pad is done stops before reaching it.
-                    let announcing = st.demuxers > 0;
-                    let Some(s) = st.streams.get_mut(index) else {
-                        return Err(gst::FlowError::Flushing);
-                    };
-                    if s.done {
-                        if announcing {
-                            return Ok(gst::FlowSuccess::Ok);
-                        }
-                        // Enough of this stream: the demuxer may stop feeding it.
-                        return Err(gst::FlowError::Eos);
-                    }
-                    // Data before the segment starts: a sink would drop it too.
-                    if !s.in_segment(&buffer) {
-                        return Ok(gst::FlowSuccess::Ok);
-                    }
-                    if s.first.is_none() {
-                        s.done = !s.wants_second_buffer();
-                        s.first = Some(buffer);
-                    } else {
-                        s.second_pts = buffer.pts();
-                        s.done = true;
-                    }
-                    Ok(gst::FlowSuccess::Ok)
-                })
+                shared.update(|st| take_buffer(st, index, buffer))
             })
             .event_function(move |_, _, event| {
                 if let Some(shared) = on_event.upgrade() {
@@ -104,6 +77,41 @@ impl Handlers {
             });
         }
     }
+}
+
+/// A buffer of stream `index`: keep the first (and a second, when the
+/// stream needs it to be described), then tell the demuxer it may stop.
+fn take_buffer(
+    st: &mut Findings,
+    index: usize,
+    buffer: gst::Buffer,
+) -> Result<gst::FlowSuccess, gst::FlowError> {
+    // A demuxer still announcing streams must read on: FLV, for
+    // one, may hold a video tag after the first audio tags, and
+    // a demuxer whose every pad is done stops before reaching it.
+    let announcing = st.demuxers > 0;
+    let Some(s) = st.streams.get_mut(index) else {
+        return Err(gst::FlowError::Flushing);
+    };
+    if s.done {
+        if announcing {
+            return Ok(gst::FlowSuccess::Ok);
+        }
+        // Enough of this stream: the demuxer may stop feeding it.
+        return Err(gst::FlowError::Eos);
+    }
+    // Data before the segment starts: a sink would drop it too.
+    if !s.in_segment(&buffer) {
+        return Ok(gst::FlowSuccess::Ok);
+    }
+    if s.first.is_none() {
+        s.done = !s.wants_second_buffer();
+        s.first = Some(buffer);
+    } else {
+        s.second_pts = buffer.pts();
+        s.done = true;
+    }
+    Ok(gst::FlowSuccess::Ok)
 }
 
 /// Keep what a stream says before its first buffer: its id, caps and tags.

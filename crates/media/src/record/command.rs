@@ -15,62 +15,20 @@ use mediadex::cli::RecordArgs;
 use mediadex::commands::Context;
 use mediadex_core::audio::levels;
 use mediadex_core::catalog::{Catalog, recordings};
+use mediadex_core::ui::Ui;
 use mediadex_core::util;
 
 pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
     if let Some(id) = &args.probe_device {
-        return probe_device(id);
+        return device_capabilities(id);
     }
     if args.list_devices {
         return list_devices(args.json);
     }
-    let out = match &args.out {
-        Some(p) => std::path::absolute(p)
-            .with_context(|| format!("could not resolve --out {}", p.display()))?,
-        None => {
-            let p = record::default_out(&std::path::absolute(&ctx.db)?);
-            if let Some(dir) = p.parent() {
-                std::fs::create_dir_all(dir).with_context(|| {
-                    format!("could not create recordings directory {}", dir.display())
-                })?;
-            }
-            p
-        }
-    };
-    let mut opts = Options::new(out);
-    opts.device = args.device.clone();
-    opts.duration = args.duration;
-    opts.wanted = device::Wanted {
-        rate: args.rate,
-        channels: args.channels,
-        format: args.format,
-    };
-    opts.period = args.period;
-    opts.overwrite = args.force;
-    opts.label = args.label.clone();
-    opts.silence_db = args.silence_threshold;
-    opts.buffer = args.buffer;
-    opts.device_timeout = args.device_timeout;
-    if let Some(n) = std::env::var(record::PART_BYTES_ENV)
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        opts.part_bytes = n;
-    }
-
+    let opts = options(ctx, &args)?;
     // The catalog is opened first so that a catalog problem shows before any audio is taken.
     let cat = Catalog::open(&ctx.db)?;
-
-    // The first SIGINT/SIGTERM raises the flag (stop and finalize); a second one,
-    // with the flag already up, exits at once (the file is then repairable).
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register_conditional_shutdown(sig, 130, stop.clone())
-            .context("could not install signal handlers")?;
-        signal_hook::flag::register(sig, stop.clone())
-            .context("could not install signal handlers")?;
-    }
-
+    let stop = stop_on_signals()?;
     let mut obs = CatalogObserver {
         cat,
         host: util::host_name(),
@@ -85,58 +43,9 @@ pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
     let last = outcome.parts.last().expect("a recording has a part");
     let seconds = outcome.frames as f64 / outcome.rate as f64;
     if args.json {
-        let summary = json!({
-            "path": util::display_path(&opts.out),
-            "parts": outcome.parts.iter().map(|p| util::display_path(&p.path)).collect::<Vec<_>>(),
-            "status": last.status.as_str(),
-            "end_reason": outcome.end.as_str(),
-            "device": outcome.device,
-            "rate": outcome.rate,
-            "channels": outcome.channels,
-            "format": outcome.format,
-            "frames": outcome.frames,
-            "seconds": seconds,
-            "lost_frames": outcome.lost_frames,
-            "overruns": outcome.overruns,
-            "ring_lost_frames": outcome.ring_lost_frames,
-            "device_gaps": outcome.device_gaps,
-            "device_lost_frames": outcome.device_lost_frames,
-            "pace": outcome.pace,
-            "xruns": outcome.xruns,
-            "stream_errors": outcome.stream_errors,
-            "wall_seconds": outcome.wall.as_secs_f64(),
-            "levels": last.doc["levels"],
-        });
-        let mut so = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut so, &summary)?;
-        writeln!(so)?;
+        print_json(&outcome, &opts)?;
     }
-    if !ctx.quiet {
-        let parts = if outcome.parts.len() > 1 {
-            format!(" in {} parts", outcome.parts.len())
-        } else {
-            String::new()
-        };
-        eprintln!(
-            "mediadex: recorded {} ({} frames, {} Hz, {} ch, {}) from {} to {}{parts}",
-            util::hms(seconds),
-            outcome.frames,
-            outcome.rate,
-            outcome.channels,
-            outcome.format,
-            outcome.device,
-            util::display_path(&opts.out),
-        );
-    }
-    for line in loss_warnings(&outcome) {
-        eprintln!("mediadex: warning: {line}");
-    }
-    if outcome.xruns > 0 || outcome.stream_errors > 0 {
-        eprintln!(
-            "mediadex: warning: device {} reported {} overrun(s) and {} other stream error(s); the audio may have gaps",
-            outcome.device, outcome.xruns, outcome.stream_errors
-        );
-    }
+    tell(ctx, &outcome, &opts);
     match &outcome.end {
         EndReason::DeviceLost(m) => anyhow::bail!(
             "{m} after {}; the {} frames captured were kept in {}",
@@ -161,8 +70,124 @@ pub fn run(ctx: &Context, args: RecordArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The recorder's options from the command line (and the test hook that
+/// makes parts small).
+fn options(ctx: &Context, args: &RecordArgs) -> anyhow::Result<Options> {
+    let out = match &args.out {
+        Some(p) => std::path::absolute(p)
+            .with_context(|| format!("could not resolve --out {}", p.display()))?,
+        None => {
+            let p = record::default_out(&std::path::absolute(&ctx.db)?);
+            if let Some(dir) = p.parent() {
+                std::fs::create_dir_all(dir).with_context(|| {
+                    format!("could not create recordings directory {}", dir.display())
+                })?;
+            }
+            p
+        }
+    };
+    let mut opts = Options::new(out);
+    opts.device = args.device.clone();
+    opts.duration = args.duration;
+    opts.wanted = device::Wanted {
+        rate: args.rate,
+        channels: args.channels,
+        format: args.format.map(Into::into),
+    };
+    opts.period = args.period;
+    opts.overwrite = args.force;
+    opts.label = args.label.clone();
+    opts.silence_db = args.silence_threshold;
+    opts.buffer = args.buffer;
+    opts.device_timeout = args.device_timeout;
+    if let Some(n) = std::env::var(record::PART_BYTES_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        opts.part_bytes = n;
+    }
+    Ok(opts)
+}
+
+/// The first SIGINT/SIGTERM raises the returned flag; see below.
+fn stop_on_signals() -> anyhow::Result<Arc<AtomicBool>> {
+    // The first SIGINT/SIGTERM raises the flag (stop and finalize); a second one,
+    // with the flag already up, exits at once (the file is then repairable).
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(sig, 130, stop.clone())
+            .context("could not install signal handlers")?;
+        signal_hook::flag::register(sig, stop.clone())
+            .context("could not install signal handlers")?;
+    }
+    Ok(stop)
+}
+
+/// `--json`: the recording's summary on stdout.
+fn print_json(outcome: &record::Recorded, opts: &Options) -> anyhow::Result<()> {
+    let last = outcome.parts.last().expect("a recording has a part");
+    let seconds = outcome.frames as f64 / outcome.rate as f64;
+    let summary = json!({
+        "path": util::display_path(&opts.out),
+        "parts": outcome.parts.iter().map(|p| util::display_path(&p.path)).collect::<Vec<_>>(),
+        "status": last.status.as_str(),
+        "end_reason": outcome.end.as_str(),
+        "device": outcome.device,
+        "rate": outcome.rate,
+        "channels": outcome.channels,
+        "format": outcome.format,
+        "frames": outcome.frames,
+        "seconds": seconds,
+        "lost_frames": outcome.lost_frames,
+        "overruns": outcome.overruns,
+        "ring_lost_frames": outcome.ring_lost_frames,
+        "device_gaps": outcome.device_gaps,
+        "device_lost_frames": outcome.device_lost_frames,
+        "pace": outcome.pace,
+        "xruns": outcome.xruns,
+        "stream_errors": outcome.stream_errors,
+        "wall_seconds": outcome.wall.as_secs_f64(),
+        "levels": last.doc["levels"],
+    });
+    let mut so = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut so, &summary)?;
+    writeln!(so)?;
+    Ok(())
+}
+
+/// What was recorded, and the warnings about lost audio, on stderr.
+fn tell(ctx: &Context, outcome: &record::Recorded, opts: &Options) {
+    let seconds = outcome.frames as f64 / outcome.rate as f64;
+    if !ctx.quiet {
+        let parts = if outcome.parts.len() > 1 {
+            format!(" in {} parts", outcome.parts.len())
+        } else {
+            String::new()
+        };
+        ctx.ui.say(format_args!(
+            "recorded {} ({} frames, {} Hz, {} ch, {}) from {} to {}{parts}",
+            util::hms(seconds),
+            outcome.frames,
+            outcome.rate,
+            outcome.channels,
+            outcome.format,
+            outcome.device,
+            util::display_path(&opts.out),
+        ));
+    }
+    for line in loss_warnings(outcome) {
+        ctx.ui.warning(line);
+    }
+    if outcome.xruns > 0 || outcome.stream_errors > 0 {
+        ctx.ui.warning(format_args!(
+            "device {} reported {} overrun(s) and {} other stream error(s); the audio may have gaps",
+            outcome.device, outcome.xruns, outcome.stream_errors
+        ));
+    }
+}
+
 /// The child side of `--list-devices`: one device's capabilities as JSON.
-fn probe_device(id: &str) -> anyhow::Result<ExitCode> {
+fn device_capabilities(id: &str) -> anyhow::Result<ExitCode> {
     let _alsa = record::native::AlsaMessages::capture();
     let host = cpal::default_host();
     let dev = device::find(&host, Some(id))?;
@@ -219,7 +244,7 @@ fn list_devices(as_json: bool) -> anyhow::Result<ExitCode> {
             None => e.into(),
         }
     })?;
-    let caps = record::probe::capabilities_all(&devices);
+    let caps = record::capabilities::capabilities_all(&devices);
     let mut so = std::io::stdout().lock();
     if as_json {
         serde_json::to_writer_pretty(&mut so, &caps)?;
@@ -323,10 +348,11 @@ impl Observer for CatalogObserver {
             && self.catalog_error.is_none()
         {
             self.clear_meter();
-            eprintln!(
-                "mediadex: warning: could not update catalog {}: {e}; still recording",
+            // Warnings are written whatever `-q` says: no handle needed.
+            Ui::default().warning(format_args!(
+                "could not update catalog {}: {e}; still recording",
                 self.cat.path.display()
-            );
+            ));
             self.catalog_error = Some(e.to_string());
         }
     }

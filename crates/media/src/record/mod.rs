@@ -4,7 +4,7 @@
 //!
 //! Threads and their duties:
 //! - the audio callback ([`capture::Capture::on_data`]) only converts and pushes;
-//! - the writer ([`writer::Writer`]) owns the files and the level meters, and
+//! - the writer ([`writer::PartWriter`]) owns the files and the level meters, and
 //!   checkpoints each part at least once a second;
 //! - the caller's thread (here, [`record`]) owns the device stream, watches the
 //!   stop flag, the duration, the device and the writer, and talks to the
@@ -15,13 +15,13 @@
 //! is finalized on every orderly exit, including a vanished device and a failed
 //! write; durations are counted in device frames, never wall time.
 
+pub mod capabilities;
 pub mod capture;
 pub mod clock;
 pub mod command;
 pub mod device;
 pub mod native;
 mod opening;
-pub mod probe;
 mod session;
 mod types;
 pub mod writer;
@@ -44,7 +44,7 @@ use device::Chosen;
 use mediadex_core::audio::levels;
 use mediadex_core::audio::wav::{self, PartFile, WavError};
 use mediadex_core::util;
-use writer::{PartProgress, Sink, Writer, WriterEvent, WriterOutcome};
+use writer::{PartProgress, PartWriter, Sink, WriterEvent, WriterOutcome};
 
 /// A duration in frames at `rate`, rounded to the nearest frame (at least one).
 pub fn frames_for(d: Duration, rate: u32) -> u64 {
@@ -102,21 +102,14 @@ struct Running {
     not_started: Option<EndReason>,
 }
 
-/// Open the device and the first part, tell the observer, start the writer
-/// thread and the stream.
-fn start(opts: &Options, obs: &mut dyn Observer) -> Result<Running, RecordError> {
-    // Checked again, race-free, when the file is created; this spares opening
-    // the device for nothing.
-    if !opts.overwrite && opts.out.exists() {
-        return Err(WavError::Exists {
-            path: opts.out.clone(),
-        }
-        .into());
-    }
+/// Find and open the input device: the audio host's name, the device, and
+/// what opening it gave. What alsa-lib said (collected in `alsa`) is added
+/// to an error.
+fn open_device(
+    opts: &Options,
+    alsa: &native::AlsaMessages,
+) -> Result<(String, device::InputDevice, Opened), RecordError> {
     let host = cpal::default_host();
-    // alsa-lib prints its own view of a failure on stderr (16 lines for a
-    // machine without a sound card); collect it, and add it to our error.
-    let alsa = native::AlsaMessages::capture();
     let with_alsa = |e: RecordError| match alsa.lines().as_slice() {
         [] => e,
         [one] => RecordError::Alsa {
@@ -129,6 +122,73 @@ fn start(opts: &Options, obs: &mut dyn Observer) -> Result<Running, RecordError>
         },
     };
     let dev = device::find(&host, opts.device.as_deref()).map_err(|e| with_alsa(e.into()))?;
+    let opened = open(&dev, opts).map_err(with_alsa)?;
+    Ok((host.id().name().to_string(), dev, opened))
+}
+
+/// Where the writer puts the audio: the first part, then the next ones.
+fn first_sink(
+    opts: &Options,
+    chosen: &device::Chosen,
+    first: PartFile,
+    limit: Option<u64>,
+    shared: Arc<capture::CaptureState>,
+) -> Sink {
+    let frame_bytes = chosen.format.bytes() * chosen.channels as u64;
+    Sink {
+        part: first,
+        first_path: opts.out.clone(),
+        format: chosen.format,
+        channels: chosen.channels,
+        rate: chosen.rate,
+        silence_db: opts.silence_db,
+        frames_per_part: wav::frames_per_part(opts.part_bytes, frame_bytes),
+        overwrite: opts.overwrite,
+        limit,
+        shared,
+    }
+}
+
+/// Start the writer thread on `sink`, draining `drain`; its events come on
+/// the returned channel.
+fn spawn_writer(
+    drain: capture::Drain,
+    sink: Sink,
+) -> Result<
+    (
+        std::thread::JoinHandle<WriterOutcome>,
+        crossbeam_channel::Receiver<WriterEvent>,
+    ),
+    RecordError,
+> {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let writer = PartWriter {
+        drain,
+        sink,
+        events: tx,
+    };
+    let handle = std::thread::Builder::new()
+        .name("mediadex-wav-writer".into())
+        .spawn(move || writer.run())
+        .map_err(RecordError::Thread)?;
+    Ok((handle, rx))
+}
+
+/// Open the device and the first part, tell the observer, start the writer
+/// thread and the stream.
+fn start(opts: &Options, obs: &mut dyn Observer) -> Result<Running, RecordError> {
+    // Checked again, race-free, when the file is created; this spares opening
+    // the device for nothing.
+    if !opts.overwrite && opts.out.exists() {
+        return Err(WavError::Exists {
+            path: opts.out.clone(),
+        }
+        .into());
+    }
+    // alsa-lib prints its own view of a failure on stderr (16 lines for a
+    // machine without a sound card); it is collected while the stream starts.
+    let alsa = native::AlsaMessages::capture();
+    let (host_name, dev, opened) = open_device(opts, &alsa)?;
     let Opened {
         chosen,
         native,
@@ -138,7 +198,7 @@ fn start(opts: &Options, obs: &mut dyn Observer) -> Result<Running, RecordError>
         error_rx,
         ring_frames,
         limit,
-    } = open(&dev, opts).map_err(with_alsa)?;
+    } = opened;
     let period_frames = stream.buffer_size().ok();
     let first = PartFile::create(
         &opts.out,
@@ -147,9 +207,8 @@ fn start(opts: &Options, obs: &mut dyn Observer) -> Result<Running, RecordError>
         chosen.rate,
         opts.overwrite,
     )?;
-    let frame_bytes = chosen.format.bytes() * chosen.channels as u64;
     let session = Session {
-        host: host.id().name().to_string(),
+        host: host_name,
         device: dev,
         native,
         chosen,
@@ -184,27 +243,8 @@ fn start(opts: &Options, obs: &mut dyn Observer) -> Result<Running, RecordError>
         return Err(RecordError::Observer(e));
     }
 
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let writer = Writer {
-        drain,
-        sink: Sink {
-            part: first,
-            first_path: opts.out.clone(),
-            format: chosen.format,
-            channels: chosen.channels,
-            rate: chosen.rate,
-            silence_db: opts.silence_db,
-            frames_per_part: wav::frames_per_part(opts.part_bytes, frame_bytes),
-            overwrite: opts.overwrite,
-            limit,
-            shared: shared.clone(),
-        },
-        events: tx,
-    };
-    let handle = std::thread::Builder::new()
-        .name("mediadex-wav-writer".into())
-        .spawn(move || writer.run())
-        .map_err(RecordError::Thread)?;
+    let sink = first_sink(opts, &chosen, first, limit, shared.clone());
+    let (handle, rx) = spawn_writer(drain, sink)?;
 
     let not_started = stream.play().err().map(|e| {
         EndReason::DeviceLost(format!("could not start device {}: {e}", session.device.id))
@@ -258,7 +298,8 @@ impl Running {
                 let part = self.empty(index, &path);
                 let st = session.part(&part, RecordingStatus::Recording, None, &c, errors);
                 if let Err(e) = obs.part_started(&st) {
-                    eprintln!("mediadex: warning: {e:#}");
+                    // Warnings are written whatever `-q` says: no handle needed.
+                    mediadex_core::ui::Ui::default().warning(format_args!("{e:#}"));
                 }
             }
         }

@@ -54,7 +54,7 @@ pub struct WriterOutcome {
 
 /// Everything the writer thread owns: the ring's reading end, where the audio
 /// goes, and where its events go.
-pub struct Writer {
+pub struct PartWriter {
     pub drain: Drain,
     pub sink: Sink,
     pub events: Sender<WriterEvent>,
@@ -172,11 +172,11 @@ struct DrainState {
     syncer: Syncer,
 }
 
-impl Writer {
+impl PartWriter {
     /// Drain the ring into files until capture has ended and the ring is empty
     /// (or the duration is complete). Runs on its own thread.
     pub fn run(self) -> WriterOutcome {
-        let Writer {
+        let PartWriter {
             mut drain,
             sink,
             events,

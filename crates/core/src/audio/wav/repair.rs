@@ -209,24 +209,54 @@ pub fn repair(path: &Path, mode: RepairMode) -> Result<Repaired, WavError> {
     let riff_ok = le32(&riff) as u64 == new_len - 8;
     let changed = data_len != l.declared || new_len != l.file_len || !riff_ok;
     if changed {
-        if new_len != l.file_len {
-            // Cuts an unfinished frame, or adds the pad byte RIFF wants after odd-sized data.
-            file.set_len(new_len).map_err(io_err)?;
-        }
-        file.seek(SeekFrom::Start(l.data_offset - 4))
-            .map_err(io_err)?;
-        file.write_all(&(data_len as u32).to_le_bytes())
-            .map_err(io_err)?;
-        file.seek(SeekFrom::Start(4)).map_err(io_err)?;
-        file.write_all(&((new_len - 8) as u32).to_le_bytes())
-            .map_err(io_err)?;
-        file.sync_all().map_err(|source| WavError::Sync {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        rewrite_header(&mut file, path, &l, data_len, new_len)?;
     }
     drop(file);
-    // Prove the result with an independent reader.
+    verify(path, frames)?;
+    Ok(Repaired {
+        frames,
+        header_frames: l.declared.min(avail) / l.block_align,
+        changed,
+        dropped_bytes: if data_is_last { avail - data_len } else { 0 },
+        channels: l.channels,
+        rate: l.rate,
+        bits: l.bits,
+        float: l.float,
+    })
+}
+
+/// Write the data chunk's size and the RIFF size, cutting or padding the
+/// file to `new_len`, and sync it.
+fn rewrite_header(
+    file: &mut File,
+    path: &Path,
+    l: &Layout,
+    data_len: u64,
+    new_len: u64,
+) -> Result<(), WavError> {
+    let io_err = |source| WavError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    if new_len != l.file_len {
+        // Cuts an unfinished frame, or adds the pad byte RIFF wants after odd-sized data.
+        file.set_len(new_len).map_err(io_err)?;
+    }
+    file.seek(SeekFrom::Start(l.data_offset - 4))
+        .map_err(io_err)?;
+    file.write_all(&(data_len as u32).to_le_bytes())
+        .map_err(io_err)?;
+    file.seek(SeekFrom::Start(4)).map_err(io_err)?;
+    file.write_all(&((new_len - 8) as u32).to_le_bytes())
+        .map_err(io_err)?;
+    file.sync_all().map_err(|source| WavError::Sync {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Prove the result with an independent reader: it must see `frames`.
+fn verify(path: &Path, frames: u64) -> Result<(), WavError> {
     let reader = hound::WavReader::open(path).map_err(|source| WavError::Verify {
         path: path.to_path_buf(),
         source,
@@ -238,16 +268,7 @@ pub fn repair(path: &Path, mode: RepairMode) -> Result<Repaired, WavError> {
             reason: format!("after repair a reader sees {read_frames} frames, expected {frames}"),
         });
     }
-    Ok(Repaired {
-        frames,
-        header_frames: l.declared.min(avail) / l.block_align,
-        changed,
-        dropped_bytes: if data_is_last { avail - data_len } else { 0 },
-        channels: l.channels,
-        rate: l.rate,
-        bits: l.bits,
-        float: l.float,
-    })
+    Ok(())
 }
 
 /// Levels of a whole WAV file, for recordings whose live figures died with the recorder.

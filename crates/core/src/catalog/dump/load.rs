@@ -73,190 +73,254 @@ pub(super) fn load_in_transaction(
     partial: bool,
 ) -> Result<LoadCounts, DumpError> {
     let tx = Transaction::new(&mut cat.conn, TransactionBehavior::Immediate)?;
-    let mut counts = LoadCounts::default();
-    let mut scan_ids: HashMap<(String, String), Option<i64>> = HashMap::new();
+    let mut l = Loader {
+        tx: &tx,
+        partial,
+        counts: LoadCounts::default(),
+        scan_ids: HashMap::new(),
+        line_no: 0,
+        seen_header: false,
+        tally: Tally::default(),
+        trailer: None,
+    };
     let mut text = String::new();
-    let mut line_no = 0u64;
-    let mut seen_header = false;
-    let mut tally = Tally::default();
-    let mut trailer: Option<(u64, Trailer)> = None;
-    // Without --partial, what makes the dump not whole is an error; with it, a
-    // note, and the loading stops there.
-    let mut not_whole = |message: String| -> Result<(), DumpError> {
-        if partial {
-            counts_note(&mut counts.incomplete, message);
+    loop {
+        text.clear();
+        if input.read_line(&mut text)? == 0 {
+            break;
+        }
+        l.line_no += 1;
+        if !text.ends_with('\n') {
+            l.not_whole(format!(
+                "line {} is cut short (no end of line): the dump is incomplete",
+                l.line_no
+            ))?;
+            break;
+        }
+        l.line(&text)?;
+    }
+    l.end()?;
+    let counts = l.counts;
+    tx.commit()?;
+    Ok(counts)
+}
+
+/// A load in progress: the counts, what the trailer will be checked against,
+/// and the scans already looked up.
+struct Loader<'t> {
+    tx: &'t Transaction<'t>,
+    partial: bool,
+    counts: LoadCounts,
+    scan_ids: HashMap<(String, String), Option<i64>>,
+    line_no: u64,
+    seen_header: bool,
+    tally: Tally,
+    trailer: Option<(u64, Trailer)>,
+}
+
+impl Loader<'_> {
+    /// Without --partial, what makes the dump not whole is an error; with it,
+    /// a note, and the loading stops there.
+    fn not_whole(&mut self, message: String) -> Result<(), DumpError> {
+        if self.partial {
+            counts_note(&mut self.counts.incomplete, message);
             Ok(())
         } else {
             Err(DumpError::Incomplete(format!(
                 "{message}; nothing was loaded (`load --partial` loads the whole rows)"
             )))
         }
-    };
-    loop {
-        text.clear();
-        if input.read_line(&mut text)? == 0 {
-            break;
+    }
+
+    fn parse_err(&self, e: serde_json::Error) -> DumpError {
+        DumpError::Parse {
+            line: self.line_no,
+            message: e.to_string(),
         }
-        line_no += 1;
-        if !text.ends_with('\n') {
-            not_whole(format!(
-                "line {line_no} is cut short (no end of line): the dump is incomplete"
-            ))?;
-            break;
-        }
+    }
+
+    fn parse<'a, T: serde::Deserialize<'a>>(&self, line: &'a str) -> Result<T, DumpError> {
+        serde_json::from_str(line).map_err(|e| self.parse_err(e))
+    }
+
+    fn row_err(&self) -> impl Fn(rusqlite::Error) -> DumpError + use<> {
+        let line = self.line_no;
+        move |source| DumpError::Row { line, source }
+    }
+
+    /// One whole line of the dump (with its end of line).
+    fn line(&mut self, text: &str) -> Result<(), DumpError> {
         let line = text.trim();
         if line.is_empty() {
-            continue;
+            return Ok(());
         }
-        if let Some((at, _)) = &trailer {
+        if let Some((at, _)) = &self.trailer {
             return Err(DumpError::Parse {
-                line: line_no,
+                line: self.line_no,
                 message: format!("data after the trailer on line {at}"),
             });
         }
-        let parse_err = |e: serde_json::Error| DumpError::Parse {
-            line: line_no,
-            message: e.to_string(),
-        };
-        let parts: RawParts = serde_json::from_str(line).map_err(parse_err)?;
-        if seen_header && parts.kind != "trailer" {
-            tally.line(text.as_bytes());
+        let parts: RawParts = self.parse(line)?;
+        if self.seen_header && parts.kind != "trailer" {
+            self.tally.line(text.as_bytes());
         }
-        let row_err = |source| DumpError::Row {
-            line: line_no,
-            source,
-        };
         match parts.kind.as_str() {
-            "header" => {
-                let h: Header = serde_json::from_str(line).map_err(parse_err)?;
-                if h.format != DUMP_FORMAT {
-                    return Err(DumpError::Parse {
-                        line: line_no,
-                        message: format!("not a mediadex dump (format {:?})", h.format),
-                    });
-                }
-                if h.dump_version > DUMP_VERSION {
-                    return Err(DumpError::TooNew {
-                        line: line_no,
-                        found: h.dump_version,
-                    });
-                }
-                if h.dump_version < 2 {
-                    not_whole(format!(
-                        "dump format {} was written by a mediadex from before dumps had a trailer, \
-                         so it cannot be checked for completeness",
-                        h.dump_version
-                    ))?;
-                }
-                seen_header = true;
+            "header" => self.header(line),
+            "trailer" if self.seen_header => {
+                self.trailer = Some((self.line_no, self.parse(line)?));
+                Ok(())
             }
-            "trailer" if seen_header => {
-                let t: Trailer = serde_json::from_str(line).map_err(parse_err)?;
-                trailer = Some((line_no, t));
-            }
-            _ if !seen_header => {
-                return Err(DumpError::Parse {
-                    line: line_no,
-                    message: "no header line before the first row; is this a mediadex dump?".into(),
-                });
-            }
+            _ if !self.seen_header => Err(DumpError::Parse {
+                line: self.line_no,
+                message: "no header line before the first row; is this a mediadex dump?".into(),
+            }),
+            _ => self.row(line, &parts),
+        }
+    }
+
+    fn header(&mut self, line: &str) -> Result<(), DumpError> {
+        let h: Header = self.parse(line)?;
+        if h.format != DUMP_FORMAT {
+            return Err(DumpError::Parse {
+                line: self.line_no,
+                message: format!("not a mediadex dump (format {:?})", h.format),
+            });
+        }
+        if h.dump_version > DUMP_VERSION {
+            return Err(DumpError::TooNew {
+                line: self.line_no,
+                found: h.dump_version,
+            });
+        }
+        if h.dump_version < 2 {
+            self.not_whole(format!(
+                "dump format {} was written by a mediadex from before dumps had a trailer, \
+                 so it cannot be checked for completeness",
+                h.dump_version
+            ))?;
+        }
+        self.seen_header = true;
+        Ok(())
+    }
+
+    /// A data line after the header.
+    fn row(&mut self, line: &str, parts: &RawParts) -> Result<(), DumpError> {
+        let tx = self.tx;
+        let row_err = self.row_err();
+        match parts.kind.as_str() {
             "scan" => {
-                let s: ScanLine = serde_json::from_str(line).map_err(parse_err)?;
+                let s: ScanLine = self.parse(line)?;
                 let roots = parts.roots.map(RawValue::get).unwrap_or("[]");
-                let outcome = merge_scan(&tx, &s, roots).map_err(row_err)?;
-                scan_ids.remove(&(s.host.clone(), s.started_at.clone()));
-                counts.scans.count(outcome);
-                tally.counts.scans += 1;
+                let outcome = merge_scan(tx, &s, roots).map_err(row_err)?;
+                self.scan_ids
+                    .remove(&(s.host.clone(), s.started_at.clone()));
+                self.counts.scans.count(outcome);
+                self.tally.counts.scans += 1;
             }
-            "media" => {
-                let m: MediaLine = serde_json::from_str(line).map_err(parse_err)?;
-                let bytes = line_path_bytes(&m.path, m.path_hex.as_deref(), line_no)?;
-                let scan_id = match &m.scan {
-                    Some(started) => {
-                        let key = (m.host.clone(), started.clone());
-                        match scan_ids.get(&key) {
-                            Some(id) => *id,
-                            None => {
-                                let id = scan_id_of(&tx, &m.host, started).map_err(row_err)?;
-                                scan_ids.insert(key, id);
-                                id
-                            }
-                        }
-                    }
-                    None => None,
-                };
-                let doc = parts.doc.map(RawValue::get).unwrap_or("{}");
-                let outcome = merge_media(&tx, &m, &bytes, scan_id, doc).map_err(row_err)?;
-                counts.media.count(outcome);
-                tally.counts.media += 1;
-            }
+            "media" => self.media(line, parts)?,
             "recording" => {
-                let r: RecordingLine = serde_json::from_str(line).map_err(parse_err)?;
-                let bytes = line_path_bytes(&r.path, r.path_hex.as_deref(), line_no)?;
+                let r: RecordingLine = self.parse(line)?;
+                let bytes = line_path_bytes(&r.path, r.path_hex.as_deref(), self.line_no)?;
                 let doc = parts.doc.map(RawValue::get).unwrap_or("{}");
-                let outcome = merge_recording(&tx, &r, &bytes, doc).map_err(row_err)?;
-                counts.recordings.count(outcome);
-                tally.counts.recordings += 1;
+                let outcome = merge_recording(tx, &r, &bytes, doc).map_err(row_err)?;
+                self.counts.recordings.count(outcome);
+                self.tally.counts.recordings += 1;
             }
             "root" => {
-                let r: RootLine = serde_json::from_str(line).map_err(parse_err)?;
-                counts.roots.count(merge_root(&tx, &r).map_err(row_err)?);
-                tally.counts.roots += 1;
+                let r: RootLine = self.parse(line)?;
+                self.counts
+                    .roots
+                    .count(merge_root(tx, &r).map_err(row_err)?);
+                self.tally.counts.roots += 1;
             }
             "history" => {
-                let h: HistoryLine = serde_json::from_str(line).map_err(parse_err)?;
+                let h: HistoryLine = self.parse(line)?;
                 let breakdowns = [parts.by_status, parts.by_codec, parts.by_resolution]
                     .map(|v| v.map_or("{}", RawValue::get));
-                counts
+                self.counts
                     .history
-                    .count(merge_history(&tx, &h, breakdowns).map_err(row_err)?);
-                tally.counts.history += 1;
+                    .count(merge_history(tx, &h, breakdowns).map_err(row_err)?);
+                self.tally.counts.history += 1;
             }
-            "fingerprint" => {
-                let f: FingerprintLine = serde_json::from_str(line).map_err(parse_err)?;
-                let bytes = line_path_bytes(&f.path, f.path_hex.as_deref(), line_no)?;
-                let hashes: Vec<(i64, i64, f64)> =
-                    serde_json::from_str(parts.hashes.map(RawValue::get).unwrap_or("[]"))
-                        .map_err(parse_err)?;
-                let merged = merge_fingerprint(&tx, &f, &bytes, &hashes).map_err(row_err)?;
-                let Some(merged) = merged else {
-                    return Err(DumpError::Parse {
-                        line: line_no,
-                        message: format!(
-                            "fingerprint of {} on {}, which has no media row before it",
-                            f.path, f.host
-                        ),
-                    });
-                };
-                counts.fingerprints.count(merged);
-                tally.counts.fingerprints += 1;
-            }
+            "fingerprint" => self.fingerprint(line, parts)?,
             other => {
                 return Err(DumpError::Parse {
-                    line: line_no,
+                    line: self.line_no,
                     message: format!(
                         "unknown row type {other:?}; the dump may come from a newer mediadex"
                     ),
                 });
             }
         }
+        Ok(())
     }
-    match &trailer {
-        _ if line_no == 0 => not_whole("it is empty: the dump was cut off before it began".into())?,
-        None if seen_header => not_whole(format!(
-            "it ends after line {line_no} without its trailer: the dump was cut short"
-        ))?,
-        None => not_whole("it holds no header line: is this a mediadex dump?".into())?,
-        Some((at, t)) => {
-            if let Some(diff) = t.mismatch(&tally.read()) {
-                not_whole(format!(
-                    "line {at}: {diff}: the dump is incomplete or was altered"
-                ))?;
+
+    fn media(&mut self, line: &str, parts: &RawParts) -> Result<(), DumpError> {
+        let tx = self.tx;
+        let row_err = self.row_err();
+        let m: MediaLine = self.parse(line)?;
+        let bytes = line_path_bytes(&m.path, m.path_hex.as_deref(), self.line_no)?;
+        let scan_id = match &m.scan {
+            Some(started) => {
+                let key = (m.host.clone(), started.clone());
+                match self.scan_ids.get(&key) {
+                    Some(id) => *id,
+                    None => {
+                        let id = scan_id_of(tx, &m.host, started).map_err(&row_err)?;
+                        self.scan_ids.insert(key, id);
+                        id
+                    }
+                }
             }
+            None => None,
+        };
+        let doc = parts.doc.map(RawValue::get).unwrap_or("{}");
+        let outcome = merge_media(tx, &m, &bytes, scan_id, doc).map_err(row_err)?;
+        self.counts.media.count(outcome);
+        self.tally.counts.media += 1;
+        Ok(())
+    }
+
+    fn fingerprint(&mut self, line: &str, parts: &RawParts) -> Result<(), DumpError> {
+        let f: FingerprintLine = self.parse(line)?;
+        let bytes = line_path_bytes(&f.path, f.path_hex.as_deref(), self.line_no)?;
+        let hashes: Vec<(i64, i64, f64)> =
+            self.parse(parts.hashes.map(RawValue::get).unwrap_or("[]"))?;
+        let merged = merge_fingerprint(self.tx, &f, &bytes, &hashes).map_err(self.row_err())?;
+        let Some(merged) = merged else {
+            return Err(DumpError::Parse {
+                line: self.line_no,
+                message: format!(
+                    "fingerprint of {} on {}, which has no media row before it",
+                    f.path, f.host
+                ),
+            });
+        };
+        self.counts.fingerprints.count(merged);
+        self.tally.counts.fingerprints += 1;
+        Ok(())
+    }
+
+    /// After the last line: the dump is whole only with a trailer that
+    /// matches what was read.
+    fn end(&mut self) -> Result<(), DumpError> {
+        let line_no = self.line_no;
+        match self.trailer.take() {
+            _ if line_no == 0 => {
+                self.not_whole("it is empty: the dump was cut off before it began".into())
+            }
+            None if self.seen_header => self.not_whole(format!(
+                "it ends after line {line_no} without its trailer: the dump was cut short"
+            )),
+            None => self.not_whole("it holds no header line: is this a mediadex dump?".into()),
+            Some((at, t)) => match t.mismatch(&self.tally.read()) {
+                Some(diff) => self.not_whole(format!(
+                    "line {at}: {diff}: the dump is incomplete or was altered"
+                )),
+                None => Ok(()),
+            },
         }
     }
-    tx.commit()?;
-    Ok(counts)
 }
 
 /// Keep the first reason a partial dump was not whole.

@@ -81,6 +81,32 @@ pub(super) fn merge_media(
     scan_id: Option<i64>,
     doc: &str,
 ) -> rusqlite::Result<Merged> {
+    match media_freshness(tx, &m.host, bytes)? {
+        None => {
+            insert_media(tx, m, bytes, scan_id, doc)?;
+            Ok(Merged::Inserted)
+        }
+        Some((id, theirs)) => {
+            let ours = freshness([
+                Some(m.last_seen.as_str()),
+                m.probed_at.as_deref(),
+                m.scan.as_deref(),
+            ]);
+            if ours <= theirs {
+                return Ok(Merged::Unchanged);
+            }
+            update_media(tx, id, m, scan_id, doc)?;
+            Ok(Merged::Updated)
+        }
+    }
+}
+
+/// The catalog's row of (host, path bytes), if any: its id and how fresh it is.
+fn media_freshness(
+    tx: &Transaction,
+    host: &str,
+    bytes: &[u8],
+) -> rusqlite::Result<Option<(i64, String)>> {
     // No joins in this per-row lookup: SQLite re-prepares a statement with a
     // LEFT JOIN here on every execution (with `scans` it tripled load times; with
     // `file_seen` it cost 15% of a load). A correlated subquery does not.
@@ -93,72 +119,50 @@ pub(super) fn merge_media(
              FROM files f
              WHERE f.host = ?1 AND f.path_bytes = ?2",
         )?
-        .query_row(params![m.host, bytes], |r| {
+        .query_row(params![host, bytes], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .optional()?;
-    let existing = match existing {
-        None => None,
-        Some((id, last_seen, probed_at, scan)) => {
-            let scanned: Option<String> = match scan {
-                Some(sid) => tx
-                    .prepare_cached("SELECT started_at FROM scans WHERE id = ?1 AND host = ?2")?
-                    .query_row(params![sid, m.host], |r| r.get(0))
-                    .optional()?,
-                None => None,
-            };
-            Some((
-                id,
-                freshness([
-                    Some(last_seen.as_str()),
-                    probed_at.as_deref(),
-                    scanned.as_deref(),
-                ]),
-            ))
-        }
+    let Some((id, last_seen, probed_at, scan)) = existing else {
+        return Ok(None);
     };
+    let scanned: Option<String> = match scan {
+        Some(sid) => tx
+            .prepare_cached("SELECT started_at FROM scans WHERE id = ?1 AND host = ?2")?
+            .query_row(params![sid, host], |r| r.get(0))
+            .optional()?,
+        None => None,
+    };
+    Ok(Some((
+        id,
+        freshness([
+            Some(last_seen.as_str()),
+            probed_at.as_deref(),
+            scanned.as_deref(),
+        ]),
+    )))
+}
+
+fn insert_media(
+    tx: &Transaction,
+    m: &MediaLine,
+    bytes: &[u8],
+    scan_id: Option<i64>,
+    doc: &str,
+) -> rusqlite::Result<()> {
     let display = util::display_bytes(bytes);
-    match existing {
-        None => {
-            let id: i64 = tx
-                .prepare_cached(
-                    "INSERT INTO files (host, path, path_bytes, root, dev, ino, size, mtime_ns, status,
-                                        error, first_seen, probed_at, probe_ms, scan_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                     RETURNING id",
-                )?
-                .query_row(
-                    params![
-                        m.host, display, bytes, m.root, m.dev, m.ino, m.size, m.mtime_ns, m.status,
-                        m.error, m.first_seen, m.probed_at, m.probe_ms, scan_id
-                    ],
-                    |r| r.get(0),
-                )?;
-            tx.prepare_cached("INSERT INTO file_seen (file_id, last_seen) VALUES (?1, ?2)")?
-                .execute(params![id, m.last_seen])?;
-            tx.prepare_cached("INSERT INTO docs (file_id, doc) VALUES (?1, ?2)")?
-                .execute(params![id, doc])?;
-            Ok(Merged::Inserted)
-        }
-        Some((id, theirs)) => {
-            let ours = freshness([
-                Some(m.last_seen.as_str()),
-                m.probed_at.as_deref(),
-                m.scan.as_deref(),
-            ]);
-            if ours <= theirs {
-                return Ok(Merged::Unchanged);
-            }
-            // The newer row wins whole, except that the file was first seen at
-            // the earlier of the two sightings.
-            tx.prepare_cached(
-                "UPDATE files SET root = ?2, dev = ?3, ino = ?4, size = ?5, mtime_ns = ?6,
-                        status = ?7, error = ?8, first_seen = min(first_seen, ?9),
-                        probed_at = ?11, probe_ms = ?12, scan_id = ?13
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                id,
+    let id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO files (host, path, path_bytes, root, dev, ino, size, mtime_ns, status,
+                                error, first_seen, probed_at, probe_ms, scan_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                m.host,
+                display,
+                bytes,
                 m.root,
                 m.dev,
                 m.ino,
@@ -167,24 +171,60 @@ pub(super) fn merge_media(
                 m.status,
                 m.error,
                 m.first_seen,
-                m.last_seen,
                 m.probed_at,
                 m.probe_ms,
                 scan_id
-            ])?;
-            tx.prepare_cached(
-                "INSERT INTO file_seen (file_id, last_seen) VALUES (?1, ?2)
-                 ON CONFLICT (file_id) DO UPDATE SET last_seen = excluded.last_seen",
-            )?
-            .execute(params![id, m.last_seen])?;
-            tx.prepare_cached(
-                "INSERT INTO docs (file_id, doc) VALUES (?1, ?2)
-                 ON CONFLICT (file_id) DO UPDATE SET doc = excluded.doc",
-            )?
-            .execute(params![id, doc])?;
-            Ok(Merged::Updated)
-        }
-    }
+            ],
+            |r| r.get(0),
+        )?;
+    tx.prepare_cached("INSERT INTO file_seen (file_id, last_seen) VALUES (?1, ?2)")?
+        .execute(params![id, m.last_seen])?;
+    tx.prepare_cached("INSERT INTO docs (file_id, doc) VALUES (?1, ?2)")?
+        .execute(params![id, doc])?;
+    Ok(())
+}
+
+/// The newer row wins whole, except that the file was first seen at the
+/// earlier of the two sightings.
+fn update_media(
+    tx: &Transaction,
+    id: i64,
+    m: &MediaLine,
+    scan_id: Option<i64>,
+    doc: &str,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "UPDATE files SET root = ?2, dev = ?3, ino = ?4, size = ?5, mtime_ns = ?6,
+                status = ?7, error = ?8, first_seen = min(first_seen, ?9),
+                probed_at = ?11, probe_ms = ?12, scan_id = ?13
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        m.root,
+        m.dev,
+        m.ino,
+        m.size,
+        m.mtime_ns,
+        m.status,
+        m.error,
+        m.first_seen,
+        m.last_seen,
+        m.probed_at,
+        m.probe_ms,
+        scan_id
+    ])?;
+    tx.prepare_cached(
+        "INSERT INTO file_seen (file_id, last_seen) VALUES (?1, ?2)
+         ON CONFLICT (file_id) DO UPDATE SET last_seen = excluded.last_seen",
+    )?
+    .execute(params![id, m.last_seen])?;
+    tx.prepare_cached(
+        "INSERT INTO docs (file_id, doc) VALUES (?1, ?2)
+         ON CONFLICT (file_id) DO UPDATE SET doc = excluded.doc",
+    )?
+    .execute(params![id, doc])?;
+    Ok(())
 }
 
 pub(super) fn merge_recording(

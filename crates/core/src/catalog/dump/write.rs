@@ -91,10 +91,34 @@ pub fn dump(
     let top = out;
     let mut hashing = util::Sha256Writer::new(&mut *top);
     let out = &mut hashing;
-    let scans = write_table(
-        &tx,
+    let scans = scans(&tx, out, &mut buf)?;
+    let media = media(&tx, out, &mut buf)?;
+    let recordings = recordings(&tx, out, &mut buf)?;
+    let roots = roots(&tx, out, &mut buf)?;
+    let history = history(&tx, out, &mut buf)?;
+    let fingerprints = fingerprints(&tx, out, &mut buf)?;
+    let counts = DumpCounts {
+        scans,
+        media,
+        recordings,
+        roots,
+        history,
+        fingerprints,
+    };
+    tx.commit()?;
+    let trailer = Trailer::new(counts, hashing.finish());
+    serde_json::to_writer(&mut *top, &trailer).map_err(std::io::Error::from)?;
+    top.write_all(b"\n")?;
+    top.flush()?;
+    Ok(counts)
+}
+
+/// The `scan` lines: every scan row.
+fn scans(tx: &Transaction, out: &mut dyn Write, buf: &mut Vec<u8>) -> Result<u64, DumpError> {
+    write_table(
+        tx,
         out,
-        &mut buf,
+        buf,
         "scan",
         &["roots"],
         "SELECT host, started_at, finished_at, status, roots, seen, new, changed, unchanged,
@@ -119,11 +143,15 @@ pub fn dump(
             };
             Ok(line)
         },
-    )?;
-    let media = write_table(
-        &tx,
+    )
+}
+
+/// The `media` lines: every file row with its document.
+fn media(tx: &Transaction, out: &mut dyn Write, buf: &mut Vec<u8>) -> Result<u64, DumpError> {
+    write_table(
+        tx,
         out,
-        &mut buf,
+        buf,
         "media",
         &["doc"],
         "SELECT f.host, f.path, f.path_bytes, f.root, f.dev, f.ino, f.size, f.mtime_ns, f.status,
@@ -156,11 +184,15 @@ pub fn dump(
             };
             Ok(line)
         },
-    )?;
-    let recordings = write_table(
-        &tx,
+    )
+}
+
+/// The `recording` lines.
+fn recordings(tx: &Transaction, out: &mut dyn Write, buf: &mut Vec<u8>) -> Result<u64, DumpError> {
+    write_table(
+        tx,
         out,
-        &mut buf,
+        buf,
         "recording",
         &["doc"],
         "SELECT host, path, path_bytes, status, device, started_at, ended_at, frames, seconds,
@@ -186,11 +218,15 @@ pub fn dump(
             };
             Ok(line)
         },
-    )?;
-    let roots = write_table(
-        &tx,
+    )
+}
+
+/// The `root` lines: each walked root with its device.
+fn roots(tx: &Transaction, out: &mut dyn Write, buf: &mut Vec<u8>) -> Result<u64, DumpError> {
+    write_table(
+        tx,
         out,
-        &mut buf,
+        buf,
         "root",
         &[],
         "SELECT host, path, dev, walked_at FROM roots ORDER BY host, path",
@@ -202,11 +238,15 @@ pub fn dump(
                 walked_at: r.get("walked_at")?,
             })
         },
-    )?;
-    let history = write_table(
-        &tx,
+    )
+}
+
+/// The `history` lines: one per export day.
+fn history(tx: &Transaction, out: &mut dyn Write, buf: &mut Vec<u8>) -> Result<u64, DumpError> {
+    write_table(
+        tx,
         out,
-        &mut buf,
+        buf,
         "history",
         &["by_status", "by_codec", "by_resolution"],
         "SELECT day, files, bytes, seconds, by_status, by_codec, by_resolution
@@ -219,11 +259,19 @@ pub fn dump(
                 seconds: r.get("seconds")?,
             })
         },
-    )?;
-    let fingerprints = write_table(
-        &tx,
+    )
+}
+
+/// The `fingerprint` lines, with each file's hashes.
+fn fingerprints(
+    tx: &Transaction,
+    out: &mut dyn Write,
+    buf: &mut Vec<u8>,
+) -> Result<u64, DumpError> {
+    write_table(
+        tx,
         out,
-        &mut buf,
+        buf,
         "fingerprint",
         &["hashes"],
         "SELECT f.host, f.path, f.path_bytes, fp.version, fp.size, fp.mtime_ns, fp.status,
@@ -250,21 +298,7 @@ pub fn dump(
                 ms: r.get("ms")?,
             })
         },
-    )?;
-    let counts = DumpCounts {
-        scans,
-        media,
-        recordings,
-        roots,
-        history,
-        fingerprints,
-    };
-    tx.commit()?;
-    let trailer = Trailer::new(counts, hashing.finish());
-    serde_json::to_writer(&mut *top, &trailer).map_err(std::io::Error::from)?;
-    top.write_all(b"\n")?;
-    top.flush()?;
-    Ok(counts)
+    )
 }
 
 #[cfg(test)]

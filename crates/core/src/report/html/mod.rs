@@ -91,93 +91,112 @@ pub fn page_from(
     for name in inputs() {
         rows.insert(name, get(name)?);
     }
-    let r = |name: &str| &rows[name];
-    let mut charts = Vec::new();
-    let mut tabs = Vec::new();
-    let all = |_: usize| true;
+    let mut b = Builder {
+        rows: &rows,
+        json,
+        charts: Vec::new(),
+        tabs: Vec::new(),
+    };
+    b.categories();
+    b.subtitles();
+    b.growth();
+    b.history();
+    b.distributions();
+    b.density();
+    b.savings();
+    let problems_at = b.tabs.len();
+    b.problems();
+    // The problems first, as the issue lists them; then the tables of charts.
+    let mut tables: Vec<Table> = b.tabs.split_off(problems_at);
+    tables.extend(b.tabs);
+    let page = Page {
+        numbers: numbers(&rows),
+        as_of: rows["scans"]
+            .get(0, "finished_at")
+            .as_str()
+            .map(|t| format!("as of the scan that finished {t}"))
+            .unwrap_or_else(|| "no scan recorded".into()),
+        charts: b.charts,
+        tables,
+    };
+    Ok(page.render().expect("the page template renders"))
+}
 
-    // A chart of categories and the table it comes from.
-    let mut category = |report: &str, title: &str, key: &str, value: &str, empty: &str| {
-        let data = charts::pairs(r(report), key, value, empty);
-        charts.push(Chart {
-            id: format!("c-{report}"),
+/// The charts and tables of the page as they are added, in page order.
+struct Builder<'r> {
+    rows: &'r std::collections::BTreeMap<&'static str, Rows>,
+    json: Option<&'r str>,
+    charts: Vec<Chart>,
+    tabs: Vec<Table>,
+}
+
+const GIB: f64 = 1073741824.0;
+
+impl<'r> Builder<'r> {
+    fn r(&self, name: &str) -> &'r Rows {
+        &self.rows[name]
+    }
+
+    fn chart(&mut self, id: &str, title: &str, svg: String, table: &str) {
+        self.charts.push(Chart {
+            id: format!("c-{id}"),
             title: title.into(),
-            svg: charts::bars(title, value, &data),
-            table: format!("t-{report}"),
+            svg,
+            table: format!("t-{table}"),
             legend: Vec::new(),
         });
-        tabs.push(table(report, title, r(report), &[], &all, json));
-    };
-    category(
-        "containers",
-        "Containers",
-        "container",
-        "files",
-        "(unknown)",
-    );
-    category(
-        "video-codecs",
-        "Video codecs",
-        "video_codec",
-        "files",
-        "(none)",
-    );
-    category(
-        "audio-codecs",
-        "Audio codecs",
-        "audio_codec",
-        "files",
-        "(none)",
-    );
-    category(
-        "resolutions",
-        "Resolutions",
-        "resolution",
-        "files",
-        "(none)",
-    );
-    category("hdr", "HDR", "kind", "files", "SDR");
-    category(
-        "frame-rates",
-        "Frame rates",
-        "frame_rate",
-        "files",
-        "variable or unknown",
-    );
-    category(
-        "audio-languages",
-        "Audio languages",
-        "language",
-        "files",
-        "und",
-    );
-    let subs = r("subtitles");
-    let langs = Rows {
-        columns: subs.columns.clone(),
-        rows: (0..subs.rows.len())
-            .filter(|&i| subs.get(i, "kind") == "language")
-            .map(|i| subs.rows[i].clone())
-            .collect(),
-    };
-    charts.push(Chart {
-        id: "c-subtitles".into(),
-        title: "Subtitle languages".into(),
-        svg: charts::bars(
+    }
+
+    /// The whole table of `report`, or only `columns` of it.
+    fn table(&mut self, report: &str, title: &str, columns: &[&str]) {
+        let t = table(report, title, self.r(report), columns, &|_| true, self.json);
+        self.tabs.push(t);
+    }
+
+    /// A chart of categories and the table it comes from, per report.
+    fn categories(&mut self) {
+        for (report, title, key, empty) in [
+            ("containers", "Containers", "container", "(unknown)"),
+            ("video-codecs", "Video codecs", "video_codec", "(none)"),
+            ("audio-codecs", "Audio codecs", "audio_codec", "(none)"),
+            ("resolutions", "Resolutions", "resolution", "(none)"),
+            ("hdr", "HDR", "kind", "SDR"),
+            (
+                "frame-rates",
+                "Frame rates",
+                "frame_rate",
+                "variable or unknown",
+            ),
+            ("audio-languages", "Audio languages", "language", "und"),
+        ] {
+            let data = charts::pairs(self.r(report), key, "files", empty);
+            self.chart(report, title, charts::bars(title, "files", &data), report);
+            self.table(report, title, &[]);
+        }
+    }
+
+    fn subtitles(&mut self) {
+        let subs = self.r("subtitles");
+        let langs = Rows {
+            columns: subs.columns.clone(),
+            rows: (0..subs.rows.len())
+                .filter(|&i| subs.get(i, "kind") == "language")
+                .map(|i| subs.rows[i].clone())
+                .collect(),
+        };
+        let svg = charts::bars(
             "Subtitle languages",
             "files",
             &charts::pairs(&langs, "language", "files", "(untagged)"),
-        ),
-        table: "t-subtitles".into(),
-        legend: Vec::new(),
-    });
-    tabs.push(table("subtitles", "Subtitles", subs, &[], &all, json));
+        );
+        self.chart("subtitles", "Subtitle languages", svg, "subtitles");
+        self.table("subtitles", "Subtitles", &[]);
+    }
 
-    let g = r("growth");
-    let gib = |i: usize, c: &str| (num(g.get(i, c)) / 1073741824.0) as f32;
-    charts.push(Chart {
-        id: "c-growth".into(),
-        title: "Growth (GiB on disk by month first seen)".into(),
-        svg: charts::lines(
+    fn growth(&mut self) {
+        let g = self.r("growth");
+        let gib = |i: usize, c: &str| (num(g.get(i, c)) / GIB) as f32;
+        let svg = charts::lines(
             "Growth: GiB by month first seen",
             (0..g.rows.len())
                 .map(|i| g.get(i, "month").as_str().unwrap_or("").to_string())
@@ -192,18 +211,21 @@ pub fn page_from(
                     (0..g.rows.len()).map(|i| gib(i, "total_bytes")).collect(),
                 ),
             ],
-        ),
-        table: "t-growth".into(),
-        legend: Vec::new(),
-    });
-    tabs.push(table("growth", "Growth by month", g, &[], &all, json));
-    let h = r("history");
-    // Oldest day first on the axis; the report lists the newest first.
-    let days: Vec<usize> = (0..h.rows.len()).rev().collect();
-    charts.push(Chart {
-        id: "c-history".into(),
-        title: "History (GiB on disk at each export day)".into(),
-        svg: charts::lines(
+        );
+        self.chart(
+            "growth",
+            "Growth (GiB on disk by month first seen)",
+            svg,
+            "growth",
+        );
+        self.table("growth", "Growth by month", &[]);
+    }
+
+    fn history(&mut self) {
+        let h = self.r("history");
+        // Oldest day first on the axis; the report lists the newest first.
+        let days: Vec<usize> = (0..h.rows.len()).rev().collect();
+        let svg = charts::lines(
             "History: GiB on disk at each export day",
             days.iter()
                 .map(|&i| h.get(i, "day").as_str().unwrap_or("").to_string())
@@ -211,142 +233,125 @@ pub fn page_from(
             vec![(
                 "on disk".into(),
                 days.iter()
-                    .map(|&i| (num(h.get(i, "bytes")) / 1073741824.0) as f32)
+                    .map(|&i| (num(h.get(i, "bytes")) / GIB) as f32)
                     .collect(),
             )],
-        ),
-        table: "t-history".into(),
-        legend: Vec::new(),
-    });
-    tabs.push(table(
-        "history",
-        "History",
-        h,
-        &["day", "files", "bytes", "hours"],
-        &all,
-        json,
-    ));
+        );
+        self.chart(
+            "history",
+            "History (GiB on disk at each export day)",
+            svg,
+            "history",
+        );
+        self.table("history", "History", &["day", "files", "bytes", "hours"]);
+    }
 
-    let d = r("distributions");
-    for (metric, title) in [
-        ("size", "File sizes"),
-        ("bitrate", "Bitrates"),
-        ("duration", "Durations"),
-        ("bpp", "Bits per pixel per frame"),
-    ] {
-        let data: Vec<(String, f32)> = (0..d.rows.len())
-            .filter(|&i| d.get(i, "metric") == metric)
-            .map(|i| {
+    fn distributions(&mut self) {
+        let d = self.r("distributions");
+        for (metric, title) in [
+            ("size", "File sizes"),
+            ("bitrate", "Bitrates"),
+            ("duration", "Durations"),
+            ("bpp", "Bits per pixel per frame"),
+        ] {
+            let data: Vec<(String, f32)> = (0..d.rows.len())
+                .filter(|&i| d.get(i, "metric") == metric)
+                .map(|i| {
+                    (
+                        d.get(i, "bucket").as_str().unwrap_or("").to_string(),
+                        num(d.get(i, "files")) as f32,
+                    )
+                })
+                .collect();
+            let svg = charts::histogram(title, "files", &data);
+            self.chart(
+                &format!("distributions-{metric}"),
+                title,
+                svg,
+                "distributions",
+            );
+        }
+        self.table("distributions", "Distributions", &[]);
+    }
+
+    fn density(&mut self) {
+        let dens = self.r("density");
+        let mut by_bytes: Vec<usize> = (0..dens.rows.len()).collect();
+        by_bytes.sort_by(|a, b| {
+            num(dens.get(*b, "bytes"))
+                .total_cmp(&num(dens.get(*a, "bytes")))
+                .then(a.cmp(b))
+        });
+        let cells: Vec<(String, f32, String)> = by_bytes
+            .iter()
+            .map(|&i| {
+                // The codec with the most files (the report lists them so).
+                let main = dens
+                    .get(i, "codecs")
+                    .as_object()
+                    .and_then(|m| m.keys().next().cloned())
+                    .unwrap_or_default();
                 (
-                    d.get(i, "bucket").as_str().unwrap_or("").to_string(),
-                    num(d.get(i, "files")) as f32,
+                    dens.get(i, "directory").as_str().unwrap_or("").to_string(),
+                    num(dens.get(i, "bytes")) as f32,
+                    main,
                 )
             })
             .collect();
-        charts.push(Chart {
-            id: format!("c-distributions-{metric}"),
-            title: title.into(),
-            svg: charts::histogram(title, "files", &data),
-            table: "t-distributions".into(),
-            legend: Vec::new(),
+        let (svg, legend) = charts::treemap("Largest directories, by main video codec", &cells);
+        self.charts.push(Chart {
+            id: "c-density".into(),
+            title: "Largest directories".into(),
+            svg,
+            table: "t-density".into(),
+            legend,
         });
+        self.table("density", "Directories: GiB per hour", &[]);
     }
-    tabs.push(table("distributions", "Distributions", d, &[], &all, json));
 
-    let dens = r("density");
-    let mut by_bytes: Vec<usize> = (0..dens.rows.len()).collect();
-    by_bytes.sort_by(|a, b| {
-        num(dens.get(*b, "bytes"))
-            .total_cmp(&num(dens.get(*a, "bytes")))
-            .then(a.cmp(b))
-    });
-    let cells: Vec<(String, f32, String)> = by_bytes
-        .iter()
-        .map(|&i| {
-            // The codec with the most files (the report lists them so).
-            let main = dens
-                .get(i, "codecs")
-                .as_object()
-                .and_then(|m| m.keys().next().cloned())
-                .unwrap_or_default();
-            (
-                dens.get(i, "directory").as_str().unwrap_or("").to_string(),
-                num(dens.get(i, "bytes")) as f32,
-                main,
-            )
-        })
-        .collect();
-    let (svg, legend) = charts::treemap("Largest directories, by main video codec", &cells);
-    charts.push(Chart {
-        id: "c-density".into(),
-        title: "Largest directories".into(),
-        svg,
-        table: "t-density".into(),
-        legend,
-    });
-    tabs.push(table(
-        "density",
-        "Directories: GiB per hour",
-        dens,
-        &[],
-        &all,
-        json,
-    ));
-
-    let s = r("savings");
-    let (now, after) = (num(s.get(0, "bytes")), num(s.get(0, "estimated_bytes")));
-    charts.push(Chart {
-        id: "c-savings".into(),
-        title: "Savings from a re-encode to HEVC".into(),
-        svg: charts::bars(
+    fn savings(&mut self) {
+        let s = self.r("savings");
+        let (now, after) = (num(s.get(0, "bytes")), num(s.get(0, "estimated_bytes")));
+        let svg = charts::bars(
             "Re-encoded to HEVC: GiB now and after",
             "GiB",
             &[
-                ("now".into(), (now / 1073741824.0) as f32),
-                ("after".into(), (after / 1073741824.0) as f32),
+                ("now".into(), (now / GIB) as f32),
+                ("after".into(), (after / GIB) as f32),
             ],
-        ),
-        table: "t-savings".into(),
-        legend: Vec::new(),
-    });
-    tabs.push(table("savings", "Savings (HEVC)", s, &[], &all, json));
-
-    let problems_at = tabs.len();
-    for (name, title) in [
-        ("problems", "Problems"),
-        ("suspicious", "Suspicious files"),
-        ("duplicates", "Duplicate candidates"),
-        ("similar", "Similar videos"),
-        ("largest", "Largest files"),
-    ] {
-        if let Some(rows) = rows.get(name) {
-            tabs.push(table(name, title, rows, &[], &all, json));
-        }
+        );
+        self.chart(
+            "savings",
+            "Savings from a re-encode to HEVC",
+            svg,
+            "savings",
+        );
+        self.table("savings", "Savings (HEVC)", &[]);
     }
-    let q = r("quality-tiers");
-    tabs.push(table(
-        "quality-tiers",
-        "Upgrade candidates (quality score)",
-        q,
-        &["tier", "score", "profile", "host", "path", "bytes"],
-        &|i| q.get(i, "section") == "upgrade",
-        json,
-    ));
-    // The problems first, as the issue lists them; then the tables of charts.
-    let mut tables: Vec<Table> = tabs.split_off(problems_at);
-    tables.extend(tabs);
 
-    let page = Page {
-        numbers: numbers(&rows),
-        as_of: r("scans")
-            .get(0, "finished_at")
-            .as_str()
-            .map(|t| format!("as of the scan that finished {t}"))
-            .unwrap_or_else(|| "no scan recorded".into()),
-        charts,
-        tables,
-    };
-    Ok(page.render().expect("the page template renders"))
+    /// The tables of problems and candidates, without charts.
+    fn problems(&mut self) {
+        for (name, title) in [
+            ("problems", "Problems"),
+            ("suspicious", "Suspicious files"),
+            ("duplicates", "Duplicate candidates"),
+            ("similar", "Similar videos"),
+            ("largest", "Largest files"),
+        ] {
+            if self.rows.contains_key(name) {
+                self.table(name, title, &[]);
+            }
+        }
+        let q = self.r("quality-tiers");
+        self.tabs.push(table(
+            "quality-tiers",
+            "Upgrade candidates (quality score)",
+            q,
+            &["tier", "score", "profile", "host", "path", "bytes"],
+            &|i| q.get(i, "section") == "upgrade",
+            self.json,
+        ));
+    }
 }
 
 /// The headline numbers: files, hours, bytes, problems, hosts, savings.
@@ -365,13 +370,13 @@ fn numbers(rows: &std::collections::BTreeMap<&str, Rows>) -> Vec<(String, String
             problems += num(s.get(i, "files"));
         }
     }
-    let count = |f: f64| super::render::group_digits(&format!("{f:.0}"));
+    let count = |f: f64| crate::output::human::group_digits(&format!("{f:.0}"));
     let sav = &rows["savings"];
     vec![
         ("files on disk".into(), count(on_disk)),
         (
             "hours".into(),
-            super::render::group_digits(&format!("{hours:.1}")),
+            crate::output::human::group_digits(&format!("{hours:.1}")),
         ),
         ("bytes".into(), human_bytes(bytes)),
         ("problems".into(), count(problems)),

@@ -7,8 +7,8 @@
 
 use serde_json::Value;
 
+use crate::output::human::human_cell;
 use crate::report::Rows;
-use crate::report::render::human_cell;
 
 /// Rows a table on the page shows at most, so the page stays small on a
 /// catalog of millions; the report's file has the rest.
@@ -68,7 +68,7 @@ pub fn table(
     let note = if kept.len() > MAX_ROWS {
         format!(
             "the first {MAX_ROWS} of {} rows",
-            super::super::render::group_digits(&kept.len().to_string())
+            crate::output::human::group_digits(&kept.len().to_string())
         )
     } else {
         String::new()

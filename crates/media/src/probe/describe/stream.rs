@@ -48,6 +48,28 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     {
         out.codec_tag = Some(f);
     }
+    geometry(s, &mut out);
+    interlace(s, &mut out);
+    if out.kind == "video" {
+        field_order(s, heard.first.as_ref(), &mut out);
+        if out.frame_rate.is_none() {
+            frame_rate_from_timestamps(heard, &mut out);
+        }
+    }
+    depth(s, name, heard, &mut out);
+    colour(s, name, &mut out);
+    if out.kind == "audio" {
+        audio_details(s, heard, &mut out);
+    }
+    out
+}
+
+fn text(s: &gst::StructureRef, field: &str) -> Option<String> {
+    s.get::<&str>(field).ok().map(str::to_string)
+}
+
+/// Pixel and display aspect ratios, and the frame rate the caps give.
+fn geometry(s: &gst::StructureRef, out: &mut Stream) {
     let par = s.get::<gst::Fraction>("pixel-aspect-ratio").ok();
     if let Some(p) = par {
         out.pixel_aspect_ratio = Some(format!("{}:{}", p.numer(), p.denom()));
@@ -67,6 +89,11 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
         out.frame_rate = Some(fr.numer() as f64 / fr.denom() as f64);
         out.frame_rate_fraction = Some(format!("{}/{}", fr.numer(), fr.denom()));
     }
+}
+
+/// The interlace mode and field order the caps give.
+fn interlace(s: &gst::StructureRef, out: &mut Stream) {
+    let get_str = |f: &str| text(s, f);
     if let Some(mode) = get_str("interlace-mode") {
         out.interlaced = Some(mode != "progressive");
         let order = get_str("field-order");
@@ -82,12 +109,13 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
         .filter(|o| !o.is_empty());
         out.interlace_mode = Some(mode);
     }
-    if out.kind == "video" {
-        field_order(s, heard.first.as_ref(), &mut out);
-        if out.frame_rate.is_none() {
-            frame_rate_from_timestamps(heard, &mut out);
-        }
-    }
+}
+
+/// Chroma format, bit depth and pixel format (from the caps, else the first
+/// picture or the codec configuration).
+fn depth(s: &gst::StructureRef, name: &str, heard: &Heard, out: &mut Stream) {
+    let get_str = |f: &str| text(s, f);
+    let get_int = |f: &str| s.get::<i32>(f).ok();
     let depth = s
         .get::<u32>("bit-depth-luma")
         .ok()
@@ -104,8 +132,13 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
             });
         out.bit_depth = depth.or_else(|| out.pix_fmt.as_deref().and_then(bitstream::pix_fmt_depth));
     }
+}
+
+/// Colorimetry and HDR metadata.
+fn colour(s: &gst::StructureRef, name: &str, out: &mut Stream) {
+    let get_str = |f: &str| text(s, f);
     if let Some(c) = get_str("colorimetry") {
-        colorimetry(&c, &mut out);
+        colorimetry(&c, out);
     }
     if let Some(m) = get_str("mastering-display-info") {
         out.mastering_display = mastering_display(&m);
@@ -117,8 +150,13 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     if name == "video/x-h265" && out.profile.as_deref().is_some_and(|p| p.contains("dolby")) {
         out.hdr = Some("Dolby Vision".into());
     }
-    if out.kind == "audio" {
-        audio(s, &mut out);
+}
+
+/// An audio stream's layout, and what its bitstream says better than the
+/// container: lossless bit depth, (E-)AC-3 channels, MPEG audio's header.
+fn audio_details(s: &gst::StructureRef, heard: &Heard, out: &mut Stream) {
+    {
+        audio(s, out);
         if let Some(c) = config_bytes(s)
             && let Some(bits) = bitstream::lossless_bit_depth(&out.codec, &c)
         {
@@ -147,7 +185,6 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
             }
         }
     }
-    out
 }
 
 /// Interlacing the caps do not tell, read from the first picture: MPEG-2's

@@ -137,35 +137,56 @@ impl Reader {
         }
         let (mdia, mdia_end) = self.child(body, end, &[b"mdia"])?;
         if let Some((mdhd, _)) = self.child(mdia, mdia_end, &[b"mdhd"]) {
-            let v = self.bytes::<1>(mdhd)?[0];
-            let (scale, dur, lang) = if v == 1 {
-                (self.u32be(mdhd + 20)?, self.u64be(mdhd + 24)?, mdhd + 32)
-            } else {
-                (
-                    self.u32be(mdhd + 12)?,
-                    self.u32be(mdhd + 16)? as u64,
-                    mdhd + 20,
-                )
-            };
-            if t.duration_s.is_none() && scale > 0 && dur > 0 && dur != u32::MAX as u64 {
-                t.duration_s = Some(dur as f64 / scale as f64);
-            }
-            let packed = u16::from_be_bytes(self.bytes::<2>(lang)?);
-            // Values below 0x400 are Macintosh language codes, not ISO 639.
-            if packed >= 0x400 {
-                let code: String = [10u16, 5, 0]
-                    .iter()
-                    .map(|s| (((packed >> s) & 0x1f) as u8 + 0x60) as char)
-                    .collect();
-                if code.chars().all(|c| c.is_ascii_lowercase()) {
-                    t.language = Some(code);
-                }
-            }
+            self.mp4_media_header(mdhd, &mut t)?;
         }
         if let Some((hdlr, _)) = self.child(mdia, mdia_end, &[b"hdlr"]) {
             t.handler = brand(&self.bytes::<4>(hdlr + 8)?);
         }
         let (stbl, stbl_end) = self.child(mdia, mdia_end, &[b"minf", b"stbl"])?;
+        self.mp4_sample_entry(stbl, stbl_end, &mut t);
+        if let Some((stsz, _)) = self.child(stbl, stbl_end, &[b"stsz"]) {
+            t.frames = self.u32be(stsz + 8).map(u64::from).filter(|&n| n > 0);
+        }
+        if t.handler == "vide"
+            && let Some((stts, stts_end)) = self.child(stbl, stbl_end, &[b"stts"])
+        {
+            self.mp4_frame_rate_kind(stts, stts_end, &mut t)?;
+        }
+        Some(t)
+    }
+
+    /// The media header: the duration when the track header has none, and
+    /// the language (ISO 639-2, packed).
+    fn mp4_media_header(&self, mdhd: u64, t: &mut Track) -> Option<()> {
+        let v = self.bytes::<1>(mdhd)?[0];
+        let (scale, dur, lang) = if v == 1 {
+            (self.u32be(mdhd + 20)?, self.u64be(mdhd + 24)?, mdhd + 32)
+        } else {
+            (
+                self.u32be(mdhd + 12)?,
+                self.u32be(mdhd + 16)? as u64,
+                mdhd + 20,
+            )
+        };
+        if t.duration_s.is_none() && scale > 0 && dur > 0 && dur != u32::MAX as u64 {
+            t.duration_s = Some(dur as f64 / scale as f64);
+        }
+        let packed = u16::from_be_bytes(self.bytes::<2>(lang)?);
+        // Values below 0x400 are Macintosh language codes, not ISO 639.
+        if packed >= 0x400 {
+            let code: String = [10u16, 5, 0]
+                .iter()
+                .map(|s| (((packed >> s) & 0x1f) as u8 + 0x60) as char)
+                .collect();
+            if code.chars().all(|c| c.is_ascii_lowercase()) {
+                t.language = Some(code);
+            }
+        }
+        Some(())
+    }
+
+    /// The first sample entry: the codec tag, and a QuickTime video's field order.
+    fn mp4_sample_entry(&self, stbl: u64, stbl_end: u64, t: &mut Track) {
         if let Some((stsd, stsd_end)) = self.child(stbl, stbl_end, &[b"stsd"])
             && let Some(&(k, entry, entry_end)) = self.boxes(stsd + 8, stsd_end).first()
         {
@@ -191,31 +212,28 @@ impl Reader {
                 }
             }
         }
-        if let Some((stsz, _)) = self.child(stbl, stbl_end, &[b"stsz"]) {
-            t.frames = self.u32be(stsz + 8).map(u64::from).filter(|&n| n > 0);
-        }
-        if t.handler == "vide"
-            && let Some((stts, stts_end)) = self.child(stbl, stbl_end, &[b"stts"])
-        {
-            // One run of equal sample durations is a constant rate; a last
-            // sample of another length (common at the end of a stream) is too.
-            let n = self.u32be(stts + 4)?;
-            if stts + 8 + 8 * n as u64 <= stts_end && n <= 4096 {
-                let mut deltas = Vec::new();
-                for i in 0..n as u64 {
-                    deltas.push((
-                        self.u32be(stts + 8 + 8 * i)?,
-                        self.u32be(stts + 12 + 8 * i)?,
-                    ));
-                }
-                let body: Vec<_> = if deltas.len() > 1 && deltas.last()?.0 == 1 {
-                    deltas[..deltas.len() - 1].to_vec()
-                } else {
-                    deltas
-                };
-                t.variable_frame_rate = Some(body.windows(2).any(|w| w[0].1 != w[1].1));
+    }
+
+    /// Whether the sample durations (`stts`) say the frame rate varies.
+    fn mp4_frame_rate_kind(&self, stts: u64, stts_end: u64, t: &mut Track) -> Option<()> {
+        // One run of equal sample durations is a constant rate; a last
+        // sample of another length (common at the end of a stream) is too.
+        let n = self.u32be(stts + 4)?;
+        if stts + 8 + 8 * n as u64 <= stts_end && n <= 4096 {
+            let mut deltas = Vec::new();
+            for i in 0..n as u64 {
+                deltas.push((
+                    self.u32be(stts + 8 + 8 * i)?,
+                    self.u32be(stts + 12 + 8 * i)?,
+                ));
             }
+            let body: Vec<_> = if deltas.len() > 1 && deltas.last()?.0 == 1 {
+                deltas[..deltas.len() - 1].to_vec()
+            } else {
+                deltas
+            };
+            t.variable_frame_rate = Some(body.windows(2).any(|w| w[0].1 != w[1].1));
         }
-        Some(t)
+        Some(())
     }
 }

@@ -95,7 +95,7 @@ fn writer_fills_gaps_and_rolls_over() {
     let (tx, rx) = crossbeam_channel::unbounded();
     let part = PartFile::create(&first, WavFormat::S16, 1, 8000, false).unwrap();
     cap.on_data::<i16>(&[100, 200, 300, 400, 500, 600], 0); // 4 kept, 2 lost
-    let writer = Writer {
+    let writer = PartWriter {
         drain,
         sink: Sink {
             part,

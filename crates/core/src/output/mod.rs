@@ -1,5 +1,7 @@
-//! Rendering rows for people and machines: aligned tables (see `table`), JSON
-//! arrays, JSON Lines, CSV and TSV, all written to a locked, buffered stdout.
+//! Rendering rows for people and machines: aligned tables ([`table`], with
+//! the units people read in [`human`]), JSON arrays, JSON Lines, CSV and TSV,
+//! all written to a locked, buffered stdout, each a [`RowSink`]. The table
+//! and the human units depend only on [`sink`], never on this module.
 //!
 //! Invariants: JSON output keeps column order, nests JSON documents and never
 //! repeats a key (a repeated column name gets `_2`, `_3`, ...); a closed pipe
@@ -9,19 +11,23 @@ use std::io::{self, Write};
 
 use serde_json::Value;
 
-use crate::table::{TableOptions, TableSink};
+pub mod human;
+pub mod sink;
+pub mod table;
+
+pub use sink::RowSink;
+
+use table::{TableOptions, TableSink};
 
 /// Output formats of `query` and `report`; each accepts the other's word for
 /// the aligned table (`table`, `text`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Aligned columns for people (`report` adds a title and human units)
-    #[value(alias = "text")]
     Table,
     /// One JSON array of objects
     Json,
     /// JSON Lines: one object per line
-    #[value(alias = "nl", alias = "jsonl")]
     Ndjson,
     /// Comma-separated values with a header row
     Csv,
@@ -53,13 +59,6 @@ impl Format {
 pub struct Style {
     pub format: Format,
     pub table: TableOptions,
-}
-
-/// A renderer fed one row at a time.
-pub trait RowSink {
-    fn begin(&mut self, columns: &[String]) -> io::Result<()>;
-    fn row(&mut self, values: &[Value]) -> io::Result<()>;
-    fn end(&mut self) -> io::Result<()>;
 }
 
 /// A sink for the machine formats with headers, and for raw-value tables.

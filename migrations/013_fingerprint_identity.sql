@@ -1,4 +1,4 @@
--- mediadex catalog schema: migration 12.
+-- mediadex catalog schema: migration 13.
 --
 -- `fingerprints.content_hash`: the XXH3-128 of the file's bytes (32 hex
 -- digits), taken only for files that share their size with another file of

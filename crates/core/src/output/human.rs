@@ -15,7 +15,7 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use crate::table::{TableOptions, TableSink};
+use super::table::{TableOptions, TableSink};
 use crate::util::{hms, human_bytes};
 
 /// Integer columns that are identifiers or physical quantities, not counts:
@@ -180,7 +180,7 @@ pub fn text_sink<'w>(out: Box<dyn Write + 'w>, opts: TableOptions, title: String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::RowSink;
+    use crate::output::sink::RowSink;
     use serde_json::json;
 
     #[test]

@@ -65,13 +65,16 @@ const MIN_SHORTENED: usize = 12;
 
 /// The note printed once on stderr after a table was fitted to the terminal.
 pub fn fitted_note(width: usize) -> String {
-    format!(
-        "mediadex: note: long cells were shortened in the middle to fit the {width}-column terminal; --no-trunc prints them whole"
+    crate::ui::prefixed(
+        "note",
+        format!(
+            "long cells were shortened in the middle to fit the {width}-column terminal; --no-trunc prints them whole"
+        ),
     )
 }
 
 /// A cell on one line: line breaks and tabs become spaces.
-pub fn one_line(s: &str) -> String {
+pub fn flat_cell(s: &str) -> String {
     if !s.contains(['\n', '\r', '\t']) {
         return s.to_string();
     }
@@ -162,7 +165,7 @@ pub fn write_table(
     opts: TableOptions,
 ) -> io::Result<usize> {
     let n = columns.len();
-    let columns: Vec<String> = columns.iter().map(|c| one_line(c)).collect();
+    let columns: Vec<String> = columns.iter().map(|c| flat_cell(c)).collect();
     let mut natural: Vec<usize> = if opts.headers {
         columns.iter().map(|c| len(c)).collect()
     } else {
@@ -274,7 +277,7 @@ impl<'w> TableSink<'w> {
     }
 }
 
-impl crate::output::RowSink for TableSink<'_> {
+impl super::sink::RowSink for TableSink<'_> {
     fn begin(&mut self, columns: &[String]) -> io::Result<()> {
         self.columns = columns.to_vec();
         // Numbers right-aligned: decided by the values, not by the rendered text.
@@ -292,7 +295,7 @@ impl crate::output::RowSink for TableSink<'_> {
             values
                 .iter()
                 .zip(&self.columns)
-                .map(|(v, c)| one_line(&cell(c, v)))
+                .map(|(v, c)| flat_cell(&cell(c, v)))
                 .collect(),
         );
         Ok(())
@@ -375,6 +378,6 @@ mod tests {
         assert_eq!(shorten_middle("abcdefghijk", 7), "ab…hijk");
         assert_eq!(len(&shorten_middle(PATH, 30)), 30);
         assert!(shorten_middle(PATH, 30).ends_with("Pilot.mkv"));
-        assert_eq!(one_line("a\nb\tc"), "a b c");
+        assert_eq!(flat_cell("a\nb\tc"), "a b c");
     }
 }
