@@ -16,6 +16,7 @@
 //! aligns them, never assumes them; [`VERSION`] changes whenever hashes would
 //! change, and a file whose stored version differs is fingerprinted again.
 
+pub mod engine;
 pub mod matcher;
 pub mod phash;
 pub mod run;
