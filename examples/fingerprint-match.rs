@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use mediadex_core::fingerprint::Frame;
-use mediadex_core::fingerprint::matcher::{Library, Params, match_library};
+use mediadex_core::fingerprint::matcher::{FrameStore, Params, match_store};
 
 fn rng(s: &mut u64) -> u64 {
     *s ^= *s << 13;
@@ -44,7 +44,7 @@ fn main() -> anyhow::Result<()> {
     if args.first().map(String::as_str) == Some("--db") {
         let cat = mediadex_core::catalog::Catalog::open_readonly(std::path::Path::new(&args[1]))?;
         let lib = mediadex_core::catalog::fingerprints::load_current(&cat.conn, p.min_quality)?;
-        let (pairs, stats) = match_library(lib, &p);
+        let (pairs, stats) = match_store(lib, &p);
         for pr in &pairs {
             println!(
                 "{}\t{}\t{}\t{:.1}\t{:.4}\t{:.2}\t{:.2}\t{:.2}\t{}",
@@ -71,7 +71,7 @@ fn main() -> anyhow::Result<()> {
     let mut seed = 0x2545_F491_4F6C_DD1Du64;
     // Frames go straight into the matcher's flat library, as the catalog
     // loads them: a file is 16 bytes a frame there, never a Vec of its own.
-    let mut lib = Library::new(p.min_quality);
+    let mut lib = FrameStore::new(p.min_quality);
     let mut planted = Vec::new();
     let mut prev: Vec<Frame> = Vec::new();
     for id in 0..n as i64 {
@@ -106,7 +106,7 @@ fn main() -> anyhow::Result<()> {
         }
     }
     let t = Instant::now();
-    let (pairs, stats) = match_library(lib, &p);
+    let (pairs, stats) = match_store(lib, &p);
     let secs = t.elapsed().as_secs_f64();
     let found: std::collections::HashSet<(i64, i64)> = pairs.iter().map(|p| (p.a, p.b)).collect();
     let recall =

@@ -12,7 +12,7 @@ use rusqlite::{Connection, params};
 
 use super::Result;
 use super::files::{FileStat, Status};
-use crate::fingerprint::matcher::{Library, Pair};
+use crate::fingerprint::matcher::{FrameStore, Pair};
 use crate::fingerprint::{Frame, VERSION};
 
 /// A catalogued file that may need a fingerprint.
@@ -136,7 +136,7 @@ pub fn store(conn: &mut Connection, file_id: i64, o: &Outcome) -> Result<()> {
 /// Every current `ok` fingerprint (this recipe, file unchanged and not
 /// missing), of every host, as the matcher reads it: frames under
 /// `min_quality` are left in the catalog.
-pub fn load_current(conn: &Connection, min_quality: f32) -> Result<Library> {
+pub fn load_current(conn: &Connection, min_quality: f32) -> Result<FrameStore> {
     let mut stmt = conn.prepare(
         "SELECT fp.file_id, coalesce(fp.duration_s, 0), fr.t_ms, fr.hash, fr.quality
          FROM fingerprints fp JOIN files f ON f.id = fp.file_id
@@ -146,7 +146,7 @@ pub fn load_current(conn: &Connection, min_quality: f32) -> Result<Library> {
          ORDER BY fp.file_id, fr.t_ms",
     )?;
     let mut rows = stmt.query([VERSION])?;
-    let mut lib = Library::new(min_quality);
+    let mut lib = FrameStore::new(min_quality);
     let mut last = None;
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;

@@ -37,7 +37,7 @@ use rayon::prelude::*;
 
 use super::{Frame, MIN_QUALITY};
 use align::{Side, align, alike_in_step, cross_matches};
-pub use store::Library;
+pub use store::FrameStore;
 use store::frame_matches;
 
 pub const SPEEDS: [f64; 3] = [1.0, 25.0 / 23.976, 23.976 / 25.0];
@@ -161,11 +161,11 @@ pub struct Stats {
 
 /// Every related pair (a < b by id) among `files`.
 pub fn find_pairs(files: &[FileFp], p: &Params) -> (Vec<Pair>, Stats) {
-    match_library(Library::of(files, p.min_quality), p)
+    match_store(FrameStore::of(files, p.min_quality), p)
 }
 
 /// Every related pair (a < b by id) among a library's files.
-pub fn match_library(mut lib: Library, p: &Params) -> (Vec<Pair>, Stats) {
+pub fn match_store(mut lib: FrameStore, p: &Params) -> (Vec<Pair>, Stats) {
     let frames = lib.frames();
     let mut recs = std::mem::take(&mut lib.recs);
     let (matches, stop) = frame_matches(&mut recs, &lib, p);

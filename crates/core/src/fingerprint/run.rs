@@ -56,7 +56,7 @@ pub fn match_all(conn: &mut Connection, host: &str, p: &Params) -> catalog::Resu
             reasons.push((id, why));
         }
     }
-    let (mut pairs, stats) = matcher::match_library(lib, p);
+    let (mut pairs, stats) = matcher::match_store(lib, p);
     let before = pairs.len();
     add_identical(&mut pairs, &fingerprints::identical(conn)?);
     out.identical_pairs = pairs.len() - before;

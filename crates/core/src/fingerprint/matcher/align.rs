@@ -8,7 +8,7 @@
 //! is counted in constant time as it slides, so a pair costs a sort of its
 //! matches, not their square.
 
-use super::store::{Library, Rec};
+use super::store::{FrameStore, Rec};
 use super::{Pair, Params, Relation, SPEEDS};
 
 /// Every match (ta, tb) of a usable frame of file `fa` with one of `fb`, by
@@ -24,7 +24,7 @@ use super::{Pair, Params, Relation, SPEEDS};
 /// the square of their number); the frame at the same moment is among the
 /// nearest.
 pub(super) fn cross_matches(
-    lib: &Library,
+    lib: &FrameStore,
     recs: &[Rec],
     stop: &[bool],
     fa: u32,
@@ -74,7 +74,7 @@ const NEAREST_SLACK: u32 = 2;
 /// [`ALIGNED_GAP_S`] of the moment; a pair with too few such frames (long
 /// files sampled seconds apart) is left to the vote.
 pub(super) fn alike_in_step(
-    lib: &Library,
+    lib: &FrameStore,
     recs: &[Rec],
     stop: &[bool],
     (fa, fb): (u32, u32),

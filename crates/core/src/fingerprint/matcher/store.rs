@@ -19,7 +19,7 @@ const CHUNKS: usize = 4;
 /// by its position (files in the order added, each file's frames after the
 /// previous file's); 16 bytes a frame, so 20M frames fit in 320 MB.
 #[derive(Debug, Clone)]
-pub struct Library {
+pub struct FrameStore {
     pub(super) ids: Vec<i64>,
     pub(super) durations: Vec<f64>,
     /// File k's frames are `start[k]..start[k + 1]`.
@@ -39,10 +39,10 @@ pub(super) struct Rec {
     pub(super) at: u32,
 }
 
-impl Library {
+impl FrameStore {
     /// An empty library keeping frames of `min_quality` or more.
-    pub fn new(min_quality: f32) -> Library {
-        Library {
+    pub fn new(min_quality: f32) -> FrameStore {
+        FrameStore {
             ids: Vec::new(),
             durations: Vec::new(),
             start: vec![0],
@@ -52,8 +52,8 @@ impl Library {
         }
     }
 
-    pub fn of(files: &[FileFp], min_quality: f32) -> Library {
-        let mut lib = Library::new(min_quality);
+    pub fn of(files: &[FileFp], min_quality: f32) -> FrameStore {
+        let mut lib = FrameStore::new(min_quality);
         for f in files {
             lib.add_file(f.id, f.duration_s);
             for fr in &f.frames {
@@ -121,7 +121,11 @@ pub(super) type Matches = Vec<(u32, u32)>;
 /// one run of memory and no index is built beside them. A pair sharing
 /// several chunks is taken in the first one only (the earlier chunks are
 /// compared), so no list of matches has to be deduplicated.
-pub(super) fn frame_matches(recs: &mut [Rec], lib: &Library, p: &Params) -> (Matches, Vec<bool>) {
+pub(super) fn frame_matches(
+    recs: &mut [Rec],
+    lib: &FrameStore,
+    p: &Params,
+) -> (Matches, Vec<bool>) {
     let apart = (3.0 * p.bin_s) as f32;
     let t = &lib.t_s;
     // Matches with other files, and with the same file's frames `apart`.
@@ -184,7 +188,7 @@ pub(super) fn frame_matches(recs: &mut [Rec], lib: &Library, p: &Params) -> (Mat
 /// Which frames are stop-frames: matching frames of more than
 /// [`Params::stop_files`] other files (`matches`, sorted), or more than
 /// [`Params::max_self_share`] of their own file's frames (`own`).
-fn stop_frames(matches: &Matches, own: &Matches, lib: &Library, p: &Params) -> Vec<bool> {
+fn stop_frames(matches: &Matches, own: &Matches, lib: &FrameStore, p: &Params) -> Vec<bool> {
     // A stop-frame matches frames of more than `stop_files` other files. Other
     // files' frames are all before or all after a frame's own, so the files
     // it matches are those it matches as `i` plus those it matches as `j`.
