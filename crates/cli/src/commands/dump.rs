@@ -37,15 +37,13 @@ pub fn run(ctx: &Context, args: DumpArgs) -> anyhow::Result<ExitCode> {
             counts
         }
     };
-    if !ctx.quiet {
-        eprintln!(
-            "dump: {} media, {} recordings, {} scans{}",
-            counts.media,
-            counts.recordings,
-            counts.scans,
-            file.map(|p| format!(" → {}", p.display()))
-                .unwrap_or_default()
-        );
-    }
+    ctx.ui.info(&format!(
+        "dump: {} media, {} recordings, {} scans{}",
+        counts.media,
+        counts.recordings,
+        counts.scans,
+        file.map(|p| format!(" → {}", p.display()))
+            .unwrap_or_default()
+    ));
     Ok(ExitCode::SUCCESS)
 }
