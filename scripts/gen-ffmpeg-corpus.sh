@@ -258,6 +258,10 @@ gen dvd_subtitle.mkv $(v 320x240 25 2) -fix_sub_duration -i "$SRC/subs.sup" -map
   -metadata:s:s:0 language=ita -metadata:s:s:0 "title=VobSub Italiano"
 gen dvb_subtitle.ts $(v 320x240 25 2) -fix_sub_duration -i "$SRC/subs.sup" -map 0:v -map 1 "${H264[@]}" -c:s dvbsub \
   -metadata:s:s:0 language=dut
+# Transport streams whose 33-bit clocks wrap (2^33 / 90 kHz = 95,443.7 s):
+# the program clock at the start, the timestamps 1.3 s into the file.
+gen ts-pcr-wrap.ts $(v 320x240 25 3) $(a 48000 3) "${H264[@]}" "${AAC[@]}" -output_ts_offset 95442.5
+gen ts-pts-wrap.ts $(v 320x240 25 3) $(a 48000 3) "${H264[@]}" "${AAC[@]}" -output_ts_offset 95441.0
 
 # ---------------------------------------------------------------------------
 # Several audio tracks with languages (English, French and German under both

@@ -114,7 +114,8 @@ pub(super) fn mpeg_duration(
     headers: &Headers,
     streams: &[Heard],
 ) -> Option<gst::ClockTime> {
-    let span = headers.pts_span_s.filter(|&s| s > 0.0)?;
+    let pts = headers.pts_span.filter(|s| s.seconds > 0.0)?;
+    let span = pts.seconds;
     let frame = streams.iter().find_map(|h| {
         let s = h.caps.structure(0)?;
         let fr = s.get::<gst::Fraction>("framerate").ok()?;
@@ -122,8 +123,12 @@ pub(super) fn mpeg_duration(
             .then(|| fr.denom() as f64 / fr.numer() as f64)
     });
     let ours = span + frame.unwrap_or(0.0);
+    // A program stream's GStreamer figure is taken when the two disagree by
+    // half, but not across a wrap of the 33-bit clock, which it does not
+    // follow; a transport stream's span is its duration.
     let take = match gst_duration.map(|d| d.nseconds() as f64 / 1e9) {
         None => true,
+        Some(_) if pts.wrapped || pts.authoritative => true,
         Some(g) => (ours - g).abs() < 0.5 * g,
     };
     take.then(|| gst::ClockTime::from_nseconds((ours * 1e9).round() as u64))

@@ -32,7 +32,7 @@ pub struct Headers {
     pub track_ids_hex: bool,
     /// MPEG-TS and MPEG-PS: the time from the first to the last presentation
     /// timestamp, from the head and the tail of the file.
-    pub pts_span_s: Option<f64>,
+    pub pts_span: Option<mpeg::PtsSpan>,
     /// MP4 Nero chapters (`udta/chpl`): start in seconds and title.
     pub chapters: Vec<(f64, Option<String>)>,
 }
@@ -63,8 +63,9 @@ pub struct Track {
 }
 
 /// Read the headers of `path` for a container of the given short name.
-/// `timed`: the demuxer told the duration, so MPEG-TS timestamps need not be
-/// read (program streams' are read whatever GStreamer says: it estimates them).
+/// `timed`: the demuxer told the duration (an ADTS stream is then not
+/// estimated; transport and program streams' timestamps are read whatever
+/// GStreamer says).
 pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
     let Ok(file) = File::open(path) else {
         return Headers::default();
@@ -81,13 +82,17 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "asf" => r.asf(&mut h),
         "aac" if !timed => h.estimated_duration_s = r.adts_estimate(),
         "ts" | "m2ts" => {
-            if !timed {
-                h.pts_span_s = r.pts_span();
-            }
+            // The span of the timestamps, as ffprobe reads a transport
+            // stream's duration: tsdemux's own figure follows the PCR, and
+            // is short when the program clock wraps or jumps.
+            h.pts_span = r.pts_span().map(|s| mpeg::PtsSpan {
+                authoritative: true,
+                ..s
+            });
             h.tracks = r.ts_program(if container == "m2ts" { 192 } else { 188 });
             h.track_ids_hex = true;
         }
-        "mpeg-ps" => h.pts_span_s = r.pts_span(),
+        "mpeg-ps" => h.pts_span = r.pts_span(),
         _ => {}
     }
     h.declared_size = h.declared_size.filter(|&d| d > len);

@@ -7,7 +7,7 @@ impl Reader {
     /// PES timestamps in the first and last 64 KiB: the earliest and the latest
     /// PTS, per elementary stream, as ffprobe estimates a duration. TS
     /// packets are read by PID; program streams by start codes.
-    pub(super) fn pts_span(&self) -> Option<f64> {
+    pub(super) fn pts_span(&self) -> Option<PtsSpan> {
         const WINDOW: u64 = 16 * 1024;
         let head = self.vec(0, self.len.min(WINDOW) as usize)?;
         // Frames can be larger than the window: widen it (to 1 MiB) until the
@@ -30,13 +30,17 @@ impl Reader {
             }
             window *= 4;
         }
-        let first = pes_timestamps(&head).into_iter().map(|(_, p)| p).min()?;
-        let last = pes_timestamps(&head)
+        let stamps: Vec<u64> = pes_timestamps(&head)
             .into_iter()
             .chain(pes_timestamps(&tail))
-            .map(|(_, p)| if p < first { p + (1u64 << 33) } else { p })
-            .max()?;
-        Some((last - first) as f64 / 90_000.0)
+            .map(|(_, p)| p)
+            .collect();
+        let (span, wrapped) = wrapped_span(&stamps)?;
+        Some(PtsSpan {
+            seconds: span as f64 / 90_000.0,
+            wrapped,
+            authoritative: false,
+        })
     }
 
     /// ADTS frames in the first 16 KiB: their mean length and the sampling
@@ -132,6 +136,39 @@ impl Reader {
     }
 }
 
+/// The time from the first to the last presentation timestamp of a file, in
+/// 90 kHz ticks, and whether the 33-bit clock wrapped between them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PtsSpan {
+    pub seconds: f64,
+    pub wrapped: bool,
+    /// The container's duration is this span (MPEG-TS, as ffprobe reads it),
+    /// whatever the demuxer estimated.
+    pub authoritative: bool,
+}
+
+/// The span of `stamps` (in file order, 33-bit PTS) on the wrapping clock:
+/// each is taken relative to the first, modulo 2^33 and signed (frames
+/// before it in presentation order come out negative), so a clock that
+/// wraps inside the file neither adds 2^33 / 90 kHz (26.5 hours) to it nor
+/// cuts it short; whether some timestamp lies past a wrap.
+pub(super) fn wrapped_span(stamps: &[u64]) -> Option<(u64, bool)> {
+    const WRAP: i64 = 1 << 33;
+    let &reference = stamps.first()?;
+    let rel = |p: u64| {
+        let d = (p as i64 - reference as i64).rem_euclid(WRAP);
+        if d >= WRAP / 2 { d - WRAP } else { d }
+    };
+    let (lo, hi) = stamps
+        .iter()
+        .map(|&p| rel(p))
+        .fold((i64::MAX, i64::MIN), |(lo, hi), d| (lo.min(d), hi.max(d)));
+    let wrapped = stamps
+        .iter()
+        .any(|&p| (reference as i64 + rel(p)) != p as i64);
+    Some(((hi - lo) as u64, wrapped))
+}
+
 /// (stream id, PTS) of every PES header with a timestamp in `b`, found by
 /// start code: in TS payloads and program streams alike a PES header starts
 /// `00 00 01` and a stream id (0xBD private, 0xC0-0xEF audio and video).
@@ -176,4 +213,23 @@ pub(super) fn pes_timestamps(b: &[u8]) -> Vec<(u8, u64)> {
         i += 4;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clock_that_wraps_inside_the_file_is_followed_across() {
+        let wrap = 1u64 << 33;
+        // 1.3 s before the wrap, to 1.7 s after it: 3 s.
+        let s = [wrap - 117_000, wrap - 90_000, 10_000, 153_000];
+        assert_eq!(wrapped_span(&s), Some((270_000, true)));
+        // A B-frame before the first PTS in presentation order.
+        assert_eq!(wrapped_span(&[9_000, 3_000, 21_000]), Some((18_000, false)));
+        // Wrapped in the head itself: not 26.5 hours.
+        let w = wrapped_span(&[wrap - 3_000, 6_000, wrap - 6_000, 9_000]).unwrap();
+        assert_eq!(w, (15_000, true));
+        assert_eq!(wrapped_span(&[]), None);
+    }
 }
