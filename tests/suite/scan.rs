@@ -474,3 +474,47 @@ fn a_missing_media_executable_is_a_clear_error() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "n\n1\n");
 }
+
+/// An MP4 whose samples are encrypted (common encryption, as ffmpeg writes
+/// it: no key needed to read the headers) is read like any other: `ok`,
+/// its codec and size, and `encrypted` with the scheme.
+#[test]
+fn an_encrypted_mp4_is_read_and_says_so() {
+    let env = TestEnv::new();
+    let out = env.lib.join("cenc.mp4");
+    let st = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
+        .args(["testsrc2=s=320x240:r=25", "-t", "2", "-c:v", "libx264"])
+        .args(["-encryption_scheme", "cenc-aes-ctr"])
+        .args(["-encryption_key", "00112233445566778899aabbccddeeff"])
+        .args(["-encryption_kid", "00112233445566778899aabbccddeeff"])
+        .arg(&out)
+        .status()
+        .expect("run ffmpeg");
+    assert!(st.success());
+    env.scan(&[], 0);
+    let rows = env.query(
+        "SELECT status, video_codec, width, height, round(duration_s, 1) AS d,
+                json_extract(doc, '$.encrypted') AS encrypted,
+                json_extract(doc, '$.encryption') AS scheme
+         FROM media",
+    );
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(
+        (
+            r["status"].as_str(),
+            r["video_codec"].as_str(),
+            r["width"].as_i64(),
+            r["height"].as_i64()
+        ),
+        (Some("ok"), Some("h264"), Some(320), Some(240)),
+        "{rows:?}"
+    );
+    assert_eq!(r["d"].as_f64(), Some(2.0), "{rows:?}");
+    assert_eq!(
+        (r["encrypted"].as_i64(), r["scheme"].as_str()),
+        (Some(1), Some("cenc")),
+        "{rows:?}"
+    );
+}

@@ -65,6 +65,13 @@ pub struct Document {
     pub declared_size: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_bytes: Option<u64>,
+    /// Some stream's samples are encrypted (read all the same: the headers
+    /// are not).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub encrypted: bool,
+    /// How: the common-encryption scheme (`cenc`, `cbcs`, …) or `webm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<String>,
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub tags: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -319,6 +326,8 @@ impl Document {
             truncated: true,
             declared_size: Some(1),
             missing_bytes: Some(1),
+            encrypted: true,
+            encryption: Some(String::new()),
             tags: Map::from_iter([("x".to_string(), Value::Null)]),
             chapters: vec![Chapter {
                 start_s: 0.0,

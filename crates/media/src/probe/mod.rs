@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 mod autoplug;
 pub mod bitstream;
 mod bus;
+mod decryptor;
 pub mod describe;
 pub mod headers;
 pub mod names;
@@ -63,7 +64,9 @@ impl Probe {
 
 /// Initialise GStreamer once per process.
 pub fn init() -> Result<(), glib::Error> {
-    gst::init()
+    gst::init()?;
+    decryptor::register();
+    Ok(())
 }
 
 /// What a probe found while its pipeline ran: the duration, the streams, the

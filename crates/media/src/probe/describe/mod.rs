@@ -45,6 +45,13 @@ pub fn describe(
     // Streams are announced in thread order; stream ids carry the container's track order.
     streams.sort_by(|a, b| a.id.cmp(&b.id));
     let mut doc = Document::default();
+    for heard in &mut streams {
+        if let Some((caps, scheme)) = unprotected(&heard.caps) {
+            heard.caps = caps;
+            doc.encrypted = true;
+            doc.encryption = doc.encryption.take().or(Some(scheme));
+        }
+    }
     if let Some(caps) = container_caps {
         doc.container = names::container_name(caps);
         doc.container_description =
@@ -132,6 +139,39 @@ pub(super) fn mpeg_duration(
         Some(g) => (ours - g).abs() < 0.5 * g,
     };
     take.then(|| gst::ClockTime::from_nseconds((ours * 1e9).round() as u64))
+}
+
+/// The caps an encrypted stream would have in the clear, and its scheme:
+/// demuxers give `application/x-cenc` (or `application/x-webm-enc`) with the
+/// original media type and the rest of its caps beside the protection
+/// fields.
+fn unprotected(caps: &gst::Caps) -> Option<(gst::Caps, String)> {
+    let s = caps.structure(0)?;
+    let scheme = match s.name().as_str() {
+        "application/x-cenc" => s
+            .get::<String>("cipher-mode")
+            .ok()
+            .or_else(|| s.get::<String>("protection-scheme").ok())
+            .unwrap_or_else(|| "cenc".into()),
+        "application/x-webm-enc" => "webm".into(),
+        _ => return None,
+    };
+    let original = s.get::<String>("original-media-type").ok()?;
+    let mut clear = gst::Structure::new_empty(original.as_str());
+    for (field, value) in s.iter() {
+        if !matches!(
+            field.as_str(),
+            "original-media-type"
+                | "protection-system"
+                | "cipher-mode"
+                | "protection-scheme"
+                | "encryption-algorithm"
+                | "encoding-scope"
+        ) {
+            clear.set_value(field, value.clone());
+        }
+    }
+    Some((gst::Caps::builder_full().structure(clear).build(), scheme))
 }
 
 /// Counts, languages and the first video and audio stream, for the typed columns.
