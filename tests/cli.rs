@@ -13,6 +13,7 @@ mod suite {
     mod hosts;
     mod offline;
     mod outside;
+    mod packaged;
     mod page;
     mod query;
     mod readonly;

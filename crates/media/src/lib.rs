@@ -8,6 +8,7 @@
 //!   `mediadex_core::pool::protocol`) and the in-process prober;
 //! - [`record`]: microphone capture (cpal) into WAV parts.
 
+mod checked;
 pub mod probe;
 pub mod record;
 pub mod sampling;

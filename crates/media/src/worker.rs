@@ -15,10 +15,9 @@ use std::io::{BufRead, Write};
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::probe;
-use mediadex_core::catalog::files::{FileStat, Status};
 use mediadex_core::pool::Worker;
 use mediadex_core::pool::protocol::{self, Answer, empty_doc};
 use mediadex_core::scan::{Job, OnAnswer};
@@ -114,12 +113,8 @@ fn serve(jobs: usize, timeout: Duration, one: OneJob) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn stat_now(path: &Path) -> std::io::Result<FileStat> {
-    std::fs::metadata(path).map(|m| FileStat::from_metadata(&m))
-}
-
 fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) -> Answer {
-    checked(id, path, size, mtime_ns, || {
+    crate::checked::checked(id, path, size, mtime_ns, || {
         let p = probe::probe(path, timeout);
         let doc = match &p.doc {
             Some(d) => serde_json::value::to_raw_value(d).expect("doc serializes"),
@@ -127,72 +122,6 @@ fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) 
         };
         (p.status, p.error, doc)
     })
-}
-
-/// Run `job` on `path` if it still has the walk's size and mtime, and report it
-/// `unstable` (or `missing`) when it changed before or while `job` read it.
-pub(crate) fn checked(
-    id: u64,
-    path: &Path,
-    size: u64,
-    mtime_ns: i64,
-    job: impl FnOnce() -> (Status, Option<String>, Box<serde_json::value::RawValue>),
-) -> Answer {
-    let started = Instant::now();
-    let finish = |status, error: Option<String>, doc, stat| Answer {
-        id,
-        status,
-        error,
-        doc,
-        ms: started.elapsed().as_secs_f64() * 1e3,
-        stat,
-        from_outside: false,
-    };
-    let before = match stat_now(path) {
-        Ok(s) => s,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return finish(
-                Status::Missing,
-                Some("vanished before it could be probed".into()),
-                empty_doc(),
-                None,
-            );
-        }
-        Err(e) => {
-            return finish(
-                Status::Error,
-                Some(format!("cannot stat: {e}")),
-                empty_doc(),
-                None,
-            );
-        }
-    };
-    if before.size != size || before.mtime_ns != mtime_ns {
-        return finish(
-            Status::Unstable,
-            Some("changed between the walk and the probe (still being written?)".into()),
-            empty_doc(),
-            Some(before),
-        );
-    }
-    let (status, error, doc) = job();
-    match stat_now(path) {
-        Ok(after) if after.size == before.size && after.mtime_ns == before.mtime_ns => {
-            finish(status, error, doc, Some(after))
-        }
-        Ok(after) => finish(
-            Status::Unstable,
-            Some("changed while it was being probed (still being written?)".into()),
-            empty_doc(),
-            Some(after),
-        ),
-        Err(_) => finish(
-            Status::Missing,
-            Some("vanished while it was being probed".into()),
-            empty_doc(),
-            None,
-        ),
-    }
 }
 
 /// Fault injection for the test suite: `MEDIADEX_TEST_CRASH_ON` / `MEDIADEX_TEST_HANG_ON`

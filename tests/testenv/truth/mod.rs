@@ -21,7 +21,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-mod compare;
+pub mod compare;
 mod ffprobe;
 mod mediadex;
 mod mediainfo;

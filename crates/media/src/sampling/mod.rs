@@ -51,7 +51,7 @@ pub(crate) fn fingerprint_one(
     timeout: Duration,
 ) -> Answer {
     let deadline = Instant::now() + timeout;
-    crate::worker::checked(id, path, size, mtime_ns, || match sample(path, deadline) {
+    crate::checked::checked(id, path, size, mtime_ns, || match sample(path, deadline) {
         Ok(doc) => {
             let raw = serde_json::value::to_raw_value(&doc).expect("fingerprint serializes");
             (Status::Ok, None, raw)

@@ -62,7 +62,11 @@ pub fn describe(
     doc.major_brand = headers.major_brand.clone();
     doc.compatible_brands = headers.compatible_brands.clone();
     doc.size = size;
-    let duration = mpeg_duration(duration, headers, &streams)
+    let fragmented = headers
+        .fragmented_s
+        .map(|d| gst::ClockTime::from_nseconds((d * 1e9).round() as u64));
+    let duration = fragmented
+        .or_else(|| mpeg_duration(duration, headers, &streams))
         .or(duration)
         .or_else(|| {
             headers

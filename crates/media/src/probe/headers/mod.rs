@@ -12,6 +12,7 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 mod asf;
+mod fragments;
 mod matroska;
 mod mp4;
 mod mpeg;
@@ -35,6 +36,8 @@ pub struct Headers {
     pub pts_span: Option<mpeg::PtsSpan>,
     /// MP4 Nero chapters (`udta/chpl`): start in seconds and title.
     pub chapters: Vec<(f64, Option<String>)>,
+    /// Fragmented MP4: the longest track's samples in all fragments, seconds.
+    pub fragmented_s: Option<f64>,
 }
 
 /// One track as its container header describes it.
@@ -60,6 +63,8 @@ pub struct Track {
     pub title: Option<String>,
     pub default: Option<bool>,
     pub forced: Option<bool>,
+    /// MP4 media timescale (`mdhd`).
+    pub timescale: Option<u32>,
 }
 
 /// Read the headers of `path` for a container of the given short name.

@@ -32,6 +32,9 @@ impl Reader {
 
     pub(super) fn mp4(&self, h: &mut Headers) {
         let top = self.boxes(0, u64::MAX);
+        let mut trex = std::collections::BTreeMap::new();
+        let mut ticks = fragments::FragmentTicks::new();
+        let mut indexed: std::collections::BTreeMap<u32, f64> = Default::default();
         for &(kind, body, end) in &top {
             if end > self.len {
                 h.declared_size = Some(h.declared_size.unwrap_or(0).max(end));
@@ -51,7 +54,15 @@ impl Reader {
                             .collect();
                     }
                 }
+                b"moof" if end <= self.len => self.moof_ticks(body, end, &trex, &mut ticks),
+                b"sidx" if end <= self.len => {
+                    if let Some((id, e)) = self.sidx_end(body, end) {
+                        let at = indexed.entry(id).or_default();
+                        *at = at.max(e);
+                    }
+                }
                 b"moov" if end <= self.len => {
+                    trex = self.trex_defaults(body, end);
                     // The movie's timescale, which track header durations use.
                     let scale = self.child(body, end, &[b"mvhd"]).and_then(|(m, _)| {
                         let v = self.bytes::<1>(m)?[0];
@@ -73,6 +84,36 @@ impl Reader {
                 _ => {}
             }
         }
+        self.fragment_durations(h, &ticks, &indexed);
+    }
+
+    /// A fragmented file's tracks end where their last fragment or their
+    /// segment index says, whichever is later (see [`fragments`]), and the
+    /// file where its longest track does, as ffprobe counts them.
+    fn fragment_durations(
+        &self,
+        h: &mut Headers,
+        ticks: &fragments::FragmentTicks,
+        indexed: &std::collections::BTreeMap<u32, f64>,
+    ) {
+        let mut longest: Option<f64> = None;
+        for t in &mut h.tracks {
+            let fragments = match (ticks.get(&t.id), t.timescale.filter(|&s| s > 0)) {
+                (Some(&n), Some(scale)) => Some(n as f64 / scale as f64),
+                _ => None,
+            };
+            let sidx = indexed.get(&t.id).copied();
+            if fragments.is_none() && sidx.is_none() {
+                continue;
+            }
+            let s = fragments
+                .unwrap_or(0.0)
+                .max(sidx.unwrap_or(0.0))
+                .max(t.duration_s.unwrap_or(0.0));
+            t.duration_s = Some(s);
+            longest = Some(longest.map_or(s, |l| l.max(s)));
+        }
+        h.fragmented_s = longest;
     }
 
     /// Nero chapters: version and flags, (version 1) four more bytes, a count,
@@ -132,7 +173,7 @@ impl Reader {
         } else {
             self.u32be(tkhd + 20)? as u64
         };
-        if movie_scale > 0 && tkhd_duration > 0 && tkhd_duration != u32::MAX as u64 {
+        if movie_scale > 0 && known(tkhd_duration) {
             t.duration_s = Some(tkhd_duration as f64 / movie_scale as f64);
         }
         let (mdia, mdia_end) = self.child(body, end, &[b"mdia"])?;
@@ -168,7 +209,8 @@ impl Reader {
                 mdhd + 20,
             )
         };
-        if t.duration_s.is_none() && scale > 0 && dur > 0 && dur != u32::MAX as u64 {
+        t.timescale = Some(scale);
+        if t.duration_s.is_none() && scale > 0 && known(dur) {
             t.duration_s = Some(dur as f64 / scale as f64);
         }
         let packed = u16::from_be_bytes(self.bytes::<2>(lang)?);
@@ -236,4 +278,10 @@ impl Reader {
         }
         Some(())
     }
+}
+
+/// A header's duration, unless 0 or all ones (unknown: fragmented files and
+/// live streams write either, in 32 or 64 bits).
+fn known(duration: u64) -> bool {
+    duration > 0 && duration != u32::MAX as u64 && duration != u64::MAX
 }

@@ -1,0 +1,145 @@
+//! Fragmented MP4 (`moof` after `moov`, as DASH, CMAF and HLS fMP4 write
+//! it): a track ends where its last fragment does, the fragment's decode
+//! time (`tfdt`, else where the one before ended) plus the durations of its
+//! samples (`trun`, with the defaults of `tfhd` and `trex`), and ffprobe
+//! gives that end as the track's duration, counted from 0 (a segment cut
+//! from 10 s on of a stream is 20 s long to it). The movie header's and
+//! media headers' lengths are 0 there, and GStreamer's figure follows a
+//! `mehd` or the segment indexes, which cover one segment or the part
+//! written when they were.
+//!
+//! Invariants: only top-level `moof` boxes are read (no sample data); a
+//! fragment that cannot be read is skipped, never guessed.
+
+use std::collections::BTreeMap;
+
+use super::*;
+
+/// Where each track (by id) ends, in its timescale.
+pub(super) type FragmentTicks = BTreeMap<u32, u64>;
+
+impl Reader {
+    /// `trex` default sample durations by track id, from `moov/mvex`.
+    pub(super) fn trex_defaults(&self, moov: u64, moov_end: u64) -> BTreeMap<u32, u32> {
+        let mut out = BTreeMap::new();
+        if let Some((mvex, mvex_end)) = self.child(moov, moov_end, &[b"mvex"]) {
+            for (k, body, _) in self.boxes(mvex, mvex_end) {
+                if &k == b"trex"
+                    && let (Some(id), Some(d)) = (self.u32be(body + 4), self.u32be(body + 12))
+                {
+                    out.insert(id, d);
+                }
+            }
+        }
+        out
+    }
+
+    /// Add the sample durations of one `moof` to `ticks`.
+    pub(super) fn moof_ticks(
+        &self,
+        moof: u64,
+        moof_end: u64,
+        trex: &BTreeMap<u32, u32>,
+        ticks: &mut FragmentTicks,
+    ) {
+        for (k, traf, traf_end) in self.boxes(moof, moof_end) {
+            if &k != b"traf" {
+                continue;
+            }
+            let Some((tfhd, _)) = self.child(traf, traf_end, &[b"tfhd"]) else {
+                continue;
+            };
+            let (Some(flags), Some(id)) = (self.u32be(tfhd), self.u32be(tfhd + 4)) else {
+                continue;
+            };
+            // Optional fields in order: base data offset (8), sample
+            // description index (4), default sample duration (4).
+            let mut at = tfhd + 8;
+            if flags & 0x01 != 0 {
+                at += 8;
+            }
+            if flags & 0x02 != 0 {
+                at += 4;
+            }
+            let default = if flags & 0x08 != 0 {
+                self.u32be(at)
+            } else {
+                trex.get(&id).copied()
+            };
+            let start = match self.child(traf, traf_end, &[b"tfdt"]) {
+                Some((tfdt, _)) => match self.bytes::<1>(tfdt).map(|v| v[0]) {
+                    Some(1) => self.u64be(tfdt + 4),
+                    Some(_) => self.u32be(tfdt + 4).map(u64::from),
+                    None => None,
+                },
+                None => None,
+            };
+            let end = ticks.entry(id).or_default();
+            let mut at = start.unwrap_or(*end);
+            for (k, trun, _) in self.boxes(traf, traf_end) {
+                if &k == b"trun"
+                    && let Some(d) = self.trun_ticks(trun, default)
+                {
+                    at += d;
+                }
+            }
+            *end = (*end).max(at);
+        }
+    }
+
+    /// Where a segment index (`sidx`) says its track ends, seconds: its
+    /// earliest presentation time plus its subsegments' durations (a file
+    /// cut from a long stream starts late, and ffprobe counts from 0).
+    pub(super) fn sidx_end(&self, sidx: u64, end: u64) -> Option<(u32, f64)> {
+        let version = self.bytes::<1>(sidx)?[0];
+        let id = self.u32be(sidx + 4)?;
+        let scale = self.u32be(sidx + 8)?;
+        let (earliest, refs) = if version == 0 {
+            (self.u32be(sidx + 12)? as u64, sidx + 20)
+        } else {
+            (self.u64be(sidx + 12)?, sidx + 28)
+        };
+        let count = u16::from_be_bytes(self.bytes::<2>(refs + 2)?) as u64;
+        if scale == 0 || refs + 4 + count * 12 > end {
+            return None;
+        }
+        let table = self.vec(refs + 4, (count * 12) as usize)?;
+        let total: u64 = table
+            .chunks_exact(12)
+            .map(|r| u32::from_be_bytes([r[4], r[5], r[6], r[7]]) as u64)
+            .sum();
+        Some((id, (earliest + total) as f64 / scale as f64))
+    }
+
+    /// The total duration of one `trun`'s samples.
+    fn trun_ticks(&self, trun: u64, default: Option<u32>) -> Option<u64> {
+        let flags = self.u32be(trun)? & 0x00ff_ffff;
+        let count = self.u32be(trun + 4)? as u64;
+        let mut at = trun + 8;
+        if flags & 0x01 != 0 {
+            at += 4;
+        }
+        if flags & 0x04 != 0 {
+            at += 4;
+        }
+        if flags & 0x100 == 0 {
+            return Some(count * default? as u64);
+        }
+        let per = [0x100u32, 0x200, 0x400, 0x800]
+            .iter()
+            .filter(|&&f| flags & f != 0)
+            .count() as u64
+            * 4;
+        let n = (count * per) as usize;
+        if n > 64 << 20 {
+            return None;
+        }
+        let table = self.vec(at, n)?;
+        Some(
+            table
+                .chunks_exact(per as usize)
+                .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]) as u64)
+                .sum(),
+        )
+    }
+}

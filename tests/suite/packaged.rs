@@ -1,0 +1,75 @@
+//! Real files from a packager (tests/media/mp4ff: fragmented, encrypted,
+//! PIFF, VVC), scanned and compared with ffprobe on the same files: every one
+//! `ok`, its duration ffprobe's (fragments ending late in a stream count from
+//! 0, as ffprobe counts them), and the encrypted ones saying so.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::testenv::TestEnv;
+use crate::testenv::truth::compare::duration_tolerance;
+
+fn ffprobe_duration(path: &Path) -> f64 {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "quiet",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .expect("run ffprobe");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("ffprobe gives {} no duration", path.display()))
+}
+
+#[test]
+fn packaged_mp4s_read_as_ffprobe_reads_them() {
+    let env = TestEnv::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/media/mp4ff");
+    let mut names = Vec::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, env.lib.join(p.file_name().unwrap())).unwrap();
+        names.push(p.file_name().unwrap().to_string_lossy().into_owned());
+    }
+    names.sort();
+    assert_eq!(names.len(), 6);
+    env.scan(&[], 0);
+    let rows = env.query(
+        "SELECT path, status, error, duration_s, json_extract(doc, '$.encryption') AS scheme FROM media ORDER BY path",
+    );
+    assert_eq!(rows.len(), names.len());
+    let mut wrong = Vec::new();
+    for r in &rows {
+        let path = Path::new(r["path"].as_str().unwrap());
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if r["status"] != "ok" {
+            wrong.push(format!("{name}: {} {}", r["status"], r["error"]));
+            continue;
+        }
+        let theirs = ffprobe_duration(&dir.join(&name));
+        let ours = r["duration_s"].as_f64().unwrap_or(f64::NAN);
+        let close = (ours - theirs).abs() <= duration_tolerance(theirs);
+        if !close {
+            wrong.push(format!("{name}: duration {ours} s, ffprobe {theirs} s"));
+        }
+        let expected = match name.as_str() {
+            "cbcs_audio.mp4" => Some("cbcs"),
+            "piff_complseg-1.0001.mp4" | "prog_8s_enc_dashinit.mp4" => Some("cenc"),
+            _ => None,
+        };
+        if r["scheme"].as_str() != expected {
+            wrong.push(format!(
+                "{name}: encryption {} (expected {expected:?})",
+                r["scheme"]
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
