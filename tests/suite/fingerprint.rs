@@ -389,6 +389,65 @@ fn a_file_that_cannot_be_decoded_is_an_error() {
     );
 }
 
+/// A worker dies with its parent: `kill -9` of `fingerprint` while the
+/// worker waits on a file that hangs, with more files queued behind it,
+/// leaves no worker running a second later (it used to go on opening the
+/// queued files until each timed out).
+#[test]
+fn a_worker_dies_with_its_parent() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    use std::time::{Duration, Instant};
+
+    let env = TestEnv::new();
+    for i in 0..4 {
+        std::fs::copy(
+            corpus().join("cells-x264.mp4"),
+            env.lib.join(format!("hang-{i}.mp4")),
+        )
+        .unwrap();
+    }
+    env.scan(&[], 0);
+    let mut child = env
+        .std_cmd()
+        .args(["fingerprint", "-j", "1", "--timeout", "20"])
+        .env("MEDIADEX_TEST_HANG_ON", "hang-")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    let workers = loop {
+        let w = fingerprint_workers(child.id());
+        if !w.is_empty() {
+            break w;
+        }
+        assert!(t.elapsed() < Duration::from_secs(20), "no worker started");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    // Let it take the first file and hang there.
+    std::thread::sleep(Duration::from_millis(500));
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).unwrap();
+    let _ = child.wait();
+    std::thread::sleep(Duration::from_secs(1));
+    let alive: Vec<i32> = workers
+        .into_iter()
+        .filter(|&w| {
+            std::fs::read_to_string(format!("/proc/{w}/stat")).is_ok_and(|st| {
+                !st.rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('Z')
+            })
+        })
+        .collect();
+    for &w in &alive {
+        let _ = kill(Pid::from_raw(w), Signal::SIGKILL);
+    }
+    assert!(alive.is_empty(), "workers still running: {alive:?}");
+}
+
 /// The `__fingerprint-worker` children of `parent`, by pid.
 fn fingerprint_workers(parent: u32) -> Vec<i32> {
     let out = Command::new("pgrep")

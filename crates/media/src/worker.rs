@@ -97,10 +97,16 @@ fn serve(jobs: usize, timeout: Duration, one: OneJob) -> anyhow::Result<()> {
                 continue;
             };
             let out = &out;
+            // The parent reads every answer: when it cannot (it is gone,
+            // the pipe broken), the rest of the queue is for nobody.
             let say = move |line: String| {
                 let mut o = out.lock().unwrap();
-                let _ = o.write_all(line.as_bytes());
-                let _ = o.flush();
+                if o.write_all(line.as_bytes())
+                    .and_then(|_| o.flush())
+                    .is_err()
+                {
+                    std::process::exit(0);
+                }
             };
             scope.spawn(move |_| {
                 say(protocol::started_line(asked.id));

@@ -66,6 +66,22 @@ struct WorkerProc {
     rss_at: Instant,
 }
 
+/// In the worker between fork and exec: be killed when the parent dies
+/// (a `kill -9` of mediadex must not leave a worker opening the next files
+/// of its queue), and fail the spawn if it already has.
+fn die_with(parent: libc::pid_t) -> std::io::Result<()> {
+    // SAFETY: prctl and getppid are async-signal-safe.
+    unsafe {
+        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if libc::getppid() != parent {
+            return Err(std::io::Error::other("the parent is gone"));
+        }
+    }
+    Ok(())
+}
+
 impl WorkerProc {
     fn spawn(
         kind: Worker,
@@ -76,7 +92,8 @@ impl WorkerProc {
     ) -> anyhow::Result<WorkerProc> {
         use std::os::unix::process::CommandExt;
         let exe = companion::media_exe()?;
-        let mut child = Command::new(&exe)
+        let mut child = Command::new(&exe);
+        child
             .arg(kind.verb())
             .arg("--jobs")
             .arg(jobs.to_string())
@@ -87,12 +104,16 @@ impl WorkerProc {
             .stderr(Stdio::null())
             // Its own process group: Ctrl-C in a terminal reaches the parent, which
             // decides what to do with the worker.
-            .process_group(0)
-            .spawn()
-            .map_err(|source| PoolError::WorkerStart {
-                exe: exe.clone(),
-                source,
-            })?;
+            .process_group(0);
+        let parent = std::process::id() as libc::pid_t;
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            child.pre_exec(move || die_with(parent));
+        }
+        let mut child = child.spawn().map_err(|source| PoolError::WorkerStart {
+            exe: exe.clone(),
+            source,
+        })?;
         let stdout = child.stdout.take().expect("piped stdout");
         std::thread::Builder::new()
             .name(format!("worker-reader-{generation}"))
