@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::testenv::fixtures::{cache_dir, copy_into, make};
 use crate::testenv::{TestEnv, stderr};
 
+mod bad_rows;
 mod disk_full;
 
 fn is_root() -> bool {

@@ -66,6 +66,24 @@ struct WorkerProc {
     rss_at: Instant,
 }
 
+/// Why a worker could not open `path`, if it could not.
+fn unreadable_path(path: &std::path::Path) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    if bytes.is_empty() {
+        Some("the catalog holds an empty path for this file".into())
+    } else if bytes.contains(&0) {
+        Some("the catalog's path holds a NUL byte, which no file name can".into())
+    } else if !path.is_absolute() {
+        Some(format!(
+            "the catalog's path {} is not absolute",
+            crate::util::display_path(path)
+        ))
+    } else {
+        None
+    }
+}
+
 /// In the worker between fork and exec: be killed when the parent dies
 /// (a `kill -9` of mediadex must not leave a worker opening the next files
 /// of its queue), and fail the spawn if it already has.
@@ -234,6 +252,7 @@ pub fn run<P>(
 ) -> anyhow::Result<Casualties> {
     let (tx, rx): (Sender<Event>, Receiver<Event>) = unbounded();
     let mut sup = Supervisor::start(kind, requests, settings, tx, on_done)?;
+    sup.refuse_unreadable_paths()?;
     let stopped = || settings.stop.load(Ordering::Relaxed);
     loop {
         if stopped() {
@@ -292,6 +311,27 @@ where
             solo: false,
             deaths: Deaths::default(),
         })
+    }
+
+    /// Answer at once, as errors, the requests whose path no worker could
+    /// open (empty, relative, or holding a NUL byte: a loaded dump may hold
+    /// such rows), so that a bad row costs that row and never the workers.
+    fn refuse_unreadable_paths(&mut self) -> anyhow::Result<()> {
+        let bad: Vec<u64> = self
+            .queue
+            .iter()
+            .copied()
+            .filter(|&id| unreadable_path(&self.requests[id as usize].path).is_some())
+            .collect();
+        if bad.is_empty() {
+            return Ok(());
+        }
+        self.queue.retain(|id| !bad.contains(id));
+        for id in bad {
+            let why = unreadable_path(&self.requests[id as usize].path).unwrap_or_default();
+            self.answer(Answer::failed(id, Status::Error, why))?;
+        }
+        Ok(())
     }
 
     /// Send what the worker may take now: a suspect alone once nothing else is
