@@ -518,3 +518,36 @@ fn an_encrypted_mp4_is_read_and_says_so() {
         "{rows:?}"
     );
 }
+
+/// A size field of garbage (a box declaring 36 PB after a whole file) is a
+/// damaged header, not a cut file: `ok`. A file a few bytes short says so
+/// with the decimals that tell it from whole ("99.96%", never "100%").
+#[test]
+fn an_absurd_declared_size_is_no_truncation_and_a_near_whole_file_says_how_near() {
+    let env = TestEnv::new();
+    let whole = env.lib.join("absurd.mp4");
+    let st = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
+        .args(["testsrc2=s=320x240:r=25", "-t", "2", "-c:v", "libx264"])
+        .arg(&whole)
+        .status()
+        .expect("run ffmpeg");
+    assert!(st.success());
+    let bytes = std::fs::read(&whole).unwrap();
+    // Cut 30 bytes before the end of the media data.
+    let mdat = bytes.windows(4).position(|w| w == b"mdat").unwrap() - 4;
+    let n = u32::from_be_bytes(bytes[mdat..mdat + 4].try_into().unwrap()) as usize;
+    std::fs::write(env.lib.join("short.mp4"), &bytes[..mdat + n - 30]).unwrap();
+    let mut absurd = bytes.clone();
+    absurd.extend_from_slice(&1u32.to_be_bytes());
+    absurd.extend_from_slice(b"free");
+    absurd.extend_from_slice(&36_000_000_000_000_000u64.to_be_bytes());
+    std::fs::write(&whole, absurd).unwrap();
+    env.scan(&[], 3);
+    let rows = env.query("SELECT path, status, error FROM media ORDER BY path");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["status"], "ok", "{rows:?}");
+    let e = rows[1]["error"].as_str().unwrap();
+    assert_eq!(rows[1]["status"], "error", "{rows:?}");
+    assert!(e.contains("ends at 99.9") && !e.contains("100%"), "{e}");
+}

@@ -262,11 +262,36 @@ fn judge(doc: Document, container: Option<&gst::Caps>) -> Probe {
     }
 }
 
+/// A share near 0 or 100 with the decimals that tell it from them: 99.97,
+/// 0.004.
+fn significant(p: f64) -> String {
+    let gap = if p >= 50.0 { 100.0 - p } else { p };
+    let mut decimals = 1;
+    while decimals < 6 && (gap * 10f64.powi(decimals)).round() < 1.0 {
+        decimals += 1;
+    }
+    let text = format!("{p:.*}", decimals as usize);
+    if p >= 50.0 && text.starts_with("100") {
+        format!("{:.*}", decimals as usize + 1, p.min(100.0 - 1e-9))
+    } else {
+        text
+    }
+}
+
 /// "truncated: the file ends at 70% of its declared length — an incomplete
 /// download or copy?"
 fn truncated_text(doc: &Document, cause: Option<&str>) -> String {
     let share = match (doc.size, doc.declared_size) {
-        (Some(s), Some(d)) if d > 0 => format!(" at {:.0}%", (s as f64 * 100.0 / d as f64).round()),
+        // Whole percents, but never "100%" or "0%" for a file that is cut:
+        // a few bytes short, or a sliver of what it says, show their decimals.
+        (Some(s), Some(d)) if d > 0 => {
+            let p = s as f64 * 100.0 / d as f64;
+            if (0.5..99.5).contains(&p) {
+                format!(" at {p:.0}%")
+            } else {
+                format!(" at {}%", significant(p))
+            }
+        }
         _ => String::new(),
     };
     let mut text = format!(
@@ -276,4 +301,18 @@ fn truncated_text(doc: &Document, cause: Option<&str>) -> String {
         text.push_str(&format!(" ({c})"));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::significant;
+
+    #[test]
+    fn shares_near_the_ends_keep_the_decimals_that_tell_them_apart() {
+        assert_eq!(significant(99.97), "99.97");
+        assert_eq!(significant(99.9996), "99.9996");
+        assert_eq!(significant(99.6), "99.6");
+        assert_eq!(significant(0.004), "0.004");
+        assert_eq!(significant(0.2), "0.2");
+    }
 }

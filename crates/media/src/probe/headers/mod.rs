@@ -67,6 +67,10 @@ pub struct Track {
     pub timescale: Option<u32>,
 }
 
+/// The largest file a header's declared length is believed for: 16 TiB,
+/// beyond the longest 8K master.
+const MAX_PLAUSIBLE_SIZE: u64 = 1 << 44;
+
 /// Read the headers of `path` for a container of the given short name.
 /// `timed`: the demuxer told the duration (an ADTS stream is then not
 /// estimated; transport and program streams' timestamps are read whatever
@@ -100,7 +104,11 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "mpeg-ps" => h.pts_span = r.pts_span(),
         _ => {}
     }
-    h.declared_size = h.declared_size.filter(|&d| d > len);
+    // A declared length beyond any file (a size field of garbage) is a
+    // damaged header, not a cut file.
+    h.declared_size = h
+        .declared_size
+        .filter(|&d| d > len && d <= MAX_PLAUSIBLE_SIZE);
     h
 }
 
