@@ -17,6 +17,7 @@ use crate::testenv::{TestEnv, stderr};
 
 mod bad_rows;
 mod disk_full;
+mod escapes;
 
 fn is_root() -> bool {
     nix::unistd::geteuid().is_root()

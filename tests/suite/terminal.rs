@@ -35,7 +35,7 @@ fn quote(s: &str) -> String {
 
 /// Run `mediadex ARGS` on a pseudo-terminal `cols` wide; stdout and stderr
 /// as the terminal shows them, with `\r\n` turned into `\n`.
-fn on_terminal(env: &TestEnv, cols: usize, args: &[&str]) -> String {
+pub(crate) fn on_terminal(env: &TestEnv, cols: usize, args: &[&str]) -> String {
     let inner = env.std_cmd();
     let mut line = format!("stty cols {cols} rows 50; exec");
     line.push(' ');

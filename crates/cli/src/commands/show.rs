@@ -10,6 +10,8 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+
+use mediadex_core::output::table::visible;
 use std::process::ExitCode;
 
 use serde_json::Value;
@@ -190,9 +192,10 @@ pub fn summary_text(row: &Value) -> String {
     }
     add("host", text(&row["host"]));
     let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    let mut out = format!("{}\n", text(&row["path"]).unwrap_or_default());
+    // File names and tags may hold control characters: shown, not sent.
+    let mut out = format!("{}\n", visible(&text(&row["path"]).unwrap_or_default()));
     for (k, v) in lines {
-        out.push_str(&format!("  {k:width$}  {v}\n"));
+        out.push_str(&format!("  {k:width$}  {}\n", visible(&v)));
     }
     out
 }

@@ -73,20 +73,49 @@ pub fn fitted_note(width: usize) -> String {
     )
 }
 
-/// A cell on one line: line breaks and tabs become spaces.
+/// A cell on one line: line breaks and tabs become spaces, and every other
+/// control character is written out (see [`visible`]).
 pub fn flat_cell(s: &str) -> String {
-    if !s.contains(['\n', '\r', '\t']) {
+    if !s.chars().any(char::is_control) {
         return s.to_string();
     }
     s.chars()
-        .map(|c| {
-            if matches!(c, '\n' | '\r' | '\t') {
-                ' '
-            } else {
-                c
-            }
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => " ".to_string(),
+            c if c.is_control() => escaped(c),
+            c => c.to_string(),
         })
         .collect()
+}
+
+/// Text as a terminal should show it: a control character (an escape
+/// sequence in a file name, a bell, a line break) is written out as `\x1b`,
+/// `\x07`, `\x0a` (`\u{85}` above 0x7f) instead of acting on the terminal.
+/// JSON, CSV and TSV keep the exact text; only what is shown to a person
+/// goes through this.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    escaped(c)
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+fn escaped(c: char) -> String {
+    if (c as u32) < 0x80 {
+        format!("\\x{:02x}", c as u32)
+    } else {
+        format!("\\u{{{:x}}}", c as u32)
+    }
 }
 
 fn len(s: &str) -> usize {
@@ -379,5 +408,11 @@ mod tests {
         assert_eq!(len(&shorten_middle(PATH, 30)), 30);
         assert!(shorten_middle(PATH, 30).ends_with("Pilot.mkv"));
         assert_eq!(flat_cell("a\nb\tc"), "a b c");
+        assert_eq!(
+            flat_cell("esc\u{1b}[31mred\u{1b}[0m.mkv"),
+            "esc\\x1b[31mred\\x1b[0m.mkv"
+        );
+        assert_eq!(visible("a\u{7}b\u{85}c\nd"), "a\\x07b\\u{85}c\\x0ad");
+        assert_eq!(visible("plain é"), "plain é");
     }
 }
