@@ -42,6 +42,14 @@ pub fn run(ctx: &Context, args: LoadArgs) -> anyhow::Result<ExitCode> {
         };
         match result {
             Ok(c) => {
+                if c.skipped > 0 {
+                    failed += 1;
+                    ctx.ui.warning(format_args!(
+                        "{name}: {} implausible row(s) skipped (--partial); the first, {}",
+                        c.skipped,
+                        c.first_skipped.as_deref().unwrap_or("")
+                    ));
+                }
                 if let Some(why) = &c.incomplete {
                     failed += 1;
                     ctx.ui.warning(format_args!(

@@ -204,11 +204,53 @@ pub(super) fn line_path_bytes(
     hex_text: Option<&str>,
     line: u64,
 ) -> Result<Vec<u8>, DumpError> {
-    match hex_text {
+    let bytes = match hex_text {
         Some(h) => hex::decode(h).map_err(|e| DumpError::Parse {
             line,
             message: format!("bad path_hex: {e}"),
+        })?,
+        None => path.as_bytes().to_vec(),
+    };
+    let implausible = |message: String| Err(DumpError::Implausible { line, message });
+    if bytes.is_empty() {
+        return implausible("the path is empty".into());
+    }
+    if bytes.contains(&0) {
+        return implausible("the path holds a NUL byte".into());
+    }
+    if bytes[0] != b'/' {
+        return implausible(format!(
+            "the path {} is not absolute",
+            crate::util::display_bytes(&bytes)
+        ));
+    }
+    if let Ok(text) = std::str::from_utf8(&bytes)
+        && hex_text.is_some()
+        && text != path
+    {
+        return implausible(format!("path_hex says {text:?} where path says {path:?}"));
+    }
+    Ok(bytes)
+}
+
+/// Numbers of a row that cannot be negative (sizes, devices, inodes).
+pub(super) fn non_negative(fields: &[(&str, Option<i64>)], line: u64) -> Result<(), DumpError> {
+    match fields.iter().find(|(_, v)| v.is_some_and(|v| v < 0)) {
+        Some((name, v)) => Err(DumpError::Implausible {
+            line,
+            message: format!("{name} is negative ({})", v.unwrap_or(0)),
         }),
-        None => Ok(path.as_bytes().to_vec()),
+        None => Ok(()),
+    }
+}
+
+/// A row's document must be a JSON object (or absent).
+pub(super) fn object_doc(doc: Option<&str>, line: u64) -> Result<(), DumpError> {
+    match doc.map(str::trim_start) {
+        Some(d) if !d.starts_with('{') => Err(DumpError::Implausible {
+            line,
+            message: "its doc is not a JSON object".into(),
+        }),
+        _ => Ok(()),
     }
 }

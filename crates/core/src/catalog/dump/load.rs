@@ -86,10 +86,26 @@ pub(super) fn load_in_transaction(
     let mut text = String::new();
     loop {
         text.clear();
-        if input.read_line(&mut text)? == 0 {
-            break;
-        }
+        let long = match read_bounded_line(input, &mut text)? {
+            Line::End => break,
+            Line::Whole => false,
+            Line::TooLong => true,
+        };
         l.line_no += 1;
+        if long {
+            let message = format!("longer than {} MiB", MAX_LINE >> 20);
+            if l.partial {
+                l.counts.skipped += 1;
+                l.counts
+                    .first_skipped
+                    .get_or_insert_with(|| format!("line {}: {message}", l.line_no));
+                continue;
+            }
+            return Err(DumpError::Implausible {
+                line: l.line_no,
+                message,
+            });
+        }
         if !text.ends_with('\n') {
             l.not_whole(format!(
                 "line {} is cut short (no end of line): the dump is incomplete",
@@ -103,6 +119,55 @@ pub(super) fn load_in_transaction(
     let counts = l.counts;
     tx.commit()?;
     Ok(counts)
+}
+
+/// The longest line a load reads: a document of 16 MiB is far beyond any
+/// probe's, and a longer line is not held in memory.
+const MAX_LINE: usize = 16 << 20;
+
+enum Line {
+    End,
+    Whole,
+    TooLong,
+}
+
+/// One line into `text` (with its end of line), unless it is longer than
+/// [`MAX_LINE`]: then the rest of it is read past and dropped.
+fn read_bounded_line(input: &mut dyn BufRead, text: &mut String) -> Result<Line, DumpError> {
+    let mut bytes = Vec::new();
+    let mut too_long = false;
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..=i], true),
+            None => (buf, false),
+        };
+        let n = chunk.len();
+        if !too_long {
+            if bytes.len() + n > MAX_LINE {
+                too_long = true;
+                bytes = Vec::new();
+            } else {
+                bytes.extend_from_slice(chunk);
+            }
+        }
+        input.consume(n);
+        if done {
+            break;
+        }
+    }
+    if too_long {
+        return Ok(Line::TooLong);
+    }
+    if bytes.is_empty() {
+        return Ok(Line::End);
+    }
+    *text = String::from_utf8(bytes)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))?;
+    Ok(Line::Whole)
 }
 
 /// A load in progress: the counts, what the trailer will be checked against,
@@ -174,7 +239,23 @@ impl Loader<'_> {
                 line: self.line_no,
                 message: "no header line before the first row; is this a mediadex dump?".into(),
             }),
-            _ => self.row(line, &parts),
+            _ => match self.row(line, &parts) {
+                Err(DumpError::Implausible { line, message }) if self.partial => {
+                    // Counted as the trailer counts it: a row of the dump.
+                    match parts.kind.as_str() {
+                        "media" => self.tally.counts.media += 1,
+                        "recording" => self.tally.counts.recordings += 1,
+                        "fingerprint" => self.tally.counts.fingerprints += 1,
+                        _ => {}
+                    }
+                    self.counts.skipped += 1;
+                    self.counts
+                        .first_skipped
+                        .get_or_insert_with(|| format!("line {line}: {message}"));
+                    Ok(())
+                }
+                other => other,
+            },
         }
     }
 
@@ -221,6 +302,7 @@ impl Loader<'_> {
             "recording" => {
                 let r: RecordingLine = self.parse(line)?;
                 let bytes = line_path_bytes(&r.path, r.path_hex.as_deref(), self.line_no)?;
+                object_doc(parts.doc.map(RawValue::get), self.line_no)?;
                 let doc = parts.doc.map(RawValue::get).unwrap_or("{}");
                 let outcome = merge_recording(tx, &r, &bytes, doc).map_err(row_err)?;
                 self.counts.recordings.count(outcome);
@@ -260,6 +342,11 @@ impl Loader<'_> {
         let row_err = self.row_err();
         let m: MediaLine = self.parse(line)?;
         let bytes = line_path_bytes(&m.path, m.path_hex.as_deref(), self.line_no)?;
+        non_negative(
+            &[("size", m.size), ("dev", m.dev), ("ino", m.ino)],
+            self.line_no,
+        )?;
+        object_doc(parts.doc.map(RawValue::get), self.line_no)?;
         let scan_id = match &m.scan {
             Some(started) => {
                 let key = (m.host.clone(), started.clone());

@@ -46,6 +46,11 @@ pub enum DumpError {
         #[source]
         source: rusqlite::Error,
     },
+    /// A row no catalog could hold (an empty or relative path, a NUL byte,
+    /// a negative size, a document that is not an object, …): the whole load
+    /// fails, or with `--partial` the row is skipped and counted.
+    #[error("line {line}: {message}")]
+    Implausible { line: u64, message: String },
     #[error(
         "line {line}: dump format version {found} is newer than this mediadex reads ({DUMP_VERSION}); upgrade mediadex"
     )]
@@ -100,6 +105,9 @@ pub struct LoadCounts {
     pub fingerprints: Merge,
     /// With `--partial`: why the dump was not whole (what was left out).
     pub incomplete: Option<String>,
+    /// With `--partial`: implausible rows skipped, and the first one's reason.
+    pub skipped: u64,
+    pub first_skipped: Option<String>,
 }
 
 #[derive(Clone, Copy)]
