@@ -262,6 +262,10 @@ gen dvb_subtitle.ts $(v 320x240 25 2) -fix_sub_duration -i "$SRC/subs.sup" -map 
 # the program clock at the start, the timestamps 1.3 s into the file.
 gen ts-pcr-wrap.ts $(v 320x240 25 3) $(a 48000 3) "${H264[@]}" "${AAC[@]}" -output_ts_offset 95442.5
 gen ts-pts-wrap.ts $(v 320x240 25 3) $(a 48000 3) "${H264[@]}" "${AAC[@]}" -output_ts_offset 95441.0
+# DTS in a transport stream: tsdemux gives it no pad (alone, no pad at all);
+# the program map still lists it.
+gen ts-h264-dts.ts $(v 320x240 25 2) $(a 48000 2) "${H264[@]}" -c:a dca -strict -2
+gen ts-dts-only.ts $(a 48000 2) -c:a dca -strict -2
 
 # ---------------------------------------------------------------------------
 # Several audio tracks with languages (English, French and German under both

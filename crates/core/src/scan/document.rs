@@ -234,6 +234,10 @@ pub struct Stream {
     pub default: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forced: Option<bool>,
+    /// Why the stream was not read (it is listed from the container's own
+    /// table, with the codec that table names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bitrate: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -286,6 +290,7 @@ impl Document {
             title: Some(String::new()),
             default: Some(true),
             forced: Some(false),
+            unread: Some(String::new()),
             bitrate: Some(1),
             duration_s: Some(1.0),
             frames: Some(1),

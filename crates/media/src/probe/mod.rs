@@ -132,6 +132,24 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
                 doc: Some(Box::new(doc)),
             }
         }
+        // A transport stream none of whose streams GStreamer reads ("no
+        // pads"): its program map still lists them, and the file is read
+        // as far as that goes.
+        Err(p) if p.status == Status::Error && !head.tracks.is_empty() && head.track_ids_hex => {
+            let doc = describe(
+                size,
+                container.as_ref(),
+                None,
+                Vec::new(),
+                &gst::TagList::new(),
+                None,
+                &head,
+            );
+            if doc.streams.is_empty() {
+                return p;
+            }
+            judge(doc, container.as_ref())
+        }
         Err(p) => p,
     }
 }

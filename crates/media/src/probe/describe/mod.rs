@@ -8,6 +8,7 @@
 
 mod stream;
 mod tags;
+mod unread;
 
 pub use stream::{content_light_level, mastering_display};
 
@@ -94,6 +95,12 @@ pub fn describe(
         apply_headers(&mut s, &heard.id, headers);
         doc.streams.push(s);
     }
+    let read: Vec<u32> = streams
+        .iter()
+        .filter_map(|h| h.id.rsplit('/').next())
+        .filter_map(|n| u32::from_str_radix(n.split(':').next().unwrap_or(n), 16).ok())
+        .collect();
+    doc.streams.extend(unread::unread_streams(headers, &read));
     doc.attachments = attachments;
     if let Some(toc) = toc {
         doc.chapters = chapters(toc);

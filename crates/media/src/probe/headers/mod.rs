@@ -65,6 +65,12 @@ pub struct Track {
     pub forced: Option<bool>,
     /// MP4 media timescale (`mdhd`).
     pub timescale: Option<u32>,
+    /// MPEG-TS: the program map's stream type and descriptor tags.
+    pub ts_stream_type: Option<u8>,
+    pub ts_descriptors: Vec<u8>,
+    /// MPEG-TS: the first bytes of the stream's first PES payload in the
+    /// file's head (a codec header the demuxer may never read).
+    pub ts_first_payload: Vec<u8>,
 }
 
 /// The largest file a header's declared length is believed for: 16 TiB,

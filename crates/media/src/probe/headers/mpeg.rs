@@ -116,8 +116,10 @@ impl Reader {
             let es_len = u16::from_be_bytes([pmt[at + 3] & 0x0F, pmt[at + 4]]) as usize;
             let mut d = at + 5;
             let mut language = None;
+            let mut descriptors = Vec::new();
             while d + 2 <= (at + 5 + es_len).min(end) {
                 let (tag, len) = (pmt[d], pmt[d + 1] as usize);
+                descriptors.push(tag);
                 if matches!(tag, 0x0A | 0x56 | 0x59) && len >= 3 {
                     language = pmt
                         .get(d + 2..d + 5)
@@ -126,14 +128,40 @@ impl Reader {
                 d += 2 + len;
             }
             tracks.push(Track {
+                ts_first_payload: pes_payload(&head, packet, pid).unwrap_or_default(),
                 id: pid as u32,
                 language: language.filter(|l| l.chars().all(|c| c.is_ascii_lowercase())),
+                ts_stream_type: Some(pmt[at]),
+                ts_descriptors: descriptors,
                 ..Track::default()
             });
             at += 5 + es_len;
         }
         tracks
     }
+}
+
+/// The first 32 bytes of the payload of `pid`'s first PES packet in `head`
+/// (TS packets of `packet` bytes), past the PES header.
+fn pes_payload(head: &[u8], packet: usize, pid: u16) -> Option<Vec<u8>> {
+    let prefix = packet - 188;
+    head.chunks_exact(packet).find_map(|p| {
+        let p = &p[prefix..];
+        let this = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
+        if p[0] != 0x47 || this != pid || p[1] & 0x40 == 0 {
+            return None;
+        }
+        let mut at = 4;
+        if p[3] & 0x20 != 0 {
+            at += 1 + *p.get(4)? as usize;
+        }
+        let pes = p.get(at..)?;
+        if pes.get(..3)? != [0, 0, 1] {
+            return None;
+        }
+        let body = pes.get(9 + *pes.get(8)? as usize..)?;
+        Some(body[..body.len().min(32)].to_vec())
+    })
 }
 
 /// The time from the first to the last presentation timestamp of a file, in

@@ -1,0 +1,128 @@
+//! Streams of a transport stream that GStreamer does not read (DTS, DTS-HD,
+//! MPEG-H, LATM, AC-4…: tsdemux exposes no pad for them, or none at all
+//! when no stream of the program is one it reads): listed from the program
+//! map with the codec ffprobe names, and why they were not read. A stream
+//! mediadex cannot parse costs that stream, not the file.
+//!
+//! Invariants: only streams of the program map that no described stream
+//! stands for are added, in the map's order; a stream type this table does
+//! not know is left out rather than guessed.
+
+use mediadex_core::scan::document::Stream;
+
+use crate::probe::headers::{Headers, Track};
+
+/// What is said of a stream listed but not read.
+pub const UNREAD: &str = "listed from the program map; GStreamer has no parser for it";
+
+/// The program map's streams that `read` (the PIDs of the streams described)
+/// lacks, as far as their codec is known.
+pub(super) fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
+    if !headers.track_ids_hex {
+        return Vec::new();
+    }
+    headers
+        .tracks
+        .iter()
+        .filter(|t| !read.contains(&t.id))
+        .filter_map(|t| {
+            let (kind, codec) = codec_of(t)?;
+            let (channels, sample_rate) = match codec {
+                "dts" => dts_core(&t.ts_first_payload).unzip(),
+                _ => (None, None),
+            };
+            Some(Stream {
+                kind: kind.into(),
+                codec: codec.into(),
+                stream_id: Some(format!("0x{:x}", t.id)),
+                language: t.language.clone(),
+                channels,
+                sample_rate,
+                unread: Some(UNREAD.into()),
+                ..Stream::default()
+            })
+        })
+        .collect()
+}
+
+/// A DTS core frame header's channels (with the LFE) and sampling rate.
+fn dts_core(b: &[u8]) -> Option<(i32, i32)> {
+    let at = b.windows(4).position(|w| w == [0x7f, 0xfe, 0x80, 0x01])?;
+    let bits = b.get(at..at + 12)?;
+    let bit = |n: usize, len: usize| -> u32 {
+        (n..n + len).fold(0, |v, i| v << 1 | ((bits[i / 8] >> (7 - i % 8)) & 1) as u32)
+    };
+    const CHANNELS: [i32; 16] = [1, 2, 2, 2, 2, 3, 3, 4, 4, 5, 6, 6, 6, 7, 8, 8];
+    const RATES: [i32; 16] = [
+        0, 8000, 16000, 32000, 0, 0, 11025, 22050, 44100, 0, 0, 12000, 24000, 48000, 0, 0,
+    ];
+    let amode = bit(60, 6) as usize;
+    let rate = RATES[bit(66, 4) as usize];
+    let lfe = (bit(85, 2) != 0) as i32;
+    let channels = CHANNELS.get(amode).map(|c| c + lfe)?;
+    (rate > 0).then_some((channels, rate))
+}
+
+/// The kind and ffprobe's codec name of a program map entry, by its stream
+/// type and (for private data) its descriptors.
+fn codec_of(t: &Track) -> Option<(&'static str, &'static str)> {
+    let has = |tag: u8| t.ts_descriptors.contains(&tag);
+    Some(match t.ts_stream_type? {
+        0x82 | 0x85 | 0x86 | 0x8a => ("audio", "dts"),
+        0x2d | 0x2e => ("audio", "mpegh_3d_audio"),
+        0x11 => ("audio", "aac_latm"),
+        0x81 => ("audio", "ac3"),
+        0x87 => ("audio", "eac3"),
+        0x83 => ("audio", "truehd"),
+        0x06 if has(0x7b) => ("audio", "dts"),
+        0x06 if has(0x6a) => ("audio", "ac3"),
+        0x06 if has(0x7a) => ("audio", "eac3"),
+        0x06 if has(0x59) => ("subtitle", "dvb_subtitle"),
+        0x06 if has(0x56) => ("subtitle", "dvb_teletext"),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track(id: u32, kind: u8, descriptors: &[u8]) -> Track {
+        Track {
+            id,
+            ts_stream_type: Some(kind),
+            ts_descriptors: descriptors.to_vec(),
+            ..Track::default()
+        }
+    }
+
+    #[test]
+    fn program_map_streams_not_read_are_listed_by_ffprobes_names() {
+        let headers = Headers {
+            track_ids_hex: true,
+            tracks: vec![
+                track(0x100, 0x1b, &[]),
+                track(0x101, 0x82, &[]),
+                track(0x102, 0x06, &[0x7b]),
+                track(0x103, 0x2d, &[]),
+                track(0x104, 0x99, &[]),
+            ],
+            ..Headers::default()
+        };
+        let s = unread_streams(&headers, &[0x100]);
+        let names: Vec<(&str, &str)> = s
+            .iter()
+            .map(|s| (s.kind.as_str(), s.codec.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("audio", "dts"),
+                ("audio", "dts"),
+                ("audio", "mpegh_3d_audio")
+            ]
+        );
+        assert!(s.iter().all(|s| s.unread.is_some()));
+        assert!(unread_streams(&Headers::default(), &[]).is_empty());
+    }
+}
