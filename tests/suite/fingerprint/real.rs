@@ -366,3 +366,38 @@ fn the_copy_kept_is_the_original_and_the_preferred_place() {
     let out = env.run(&["report", "largest", "--prefer", "x"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// A file over a minute long in a container with an index is sampled at the
+/// keyframe at or after each moment, each decoded alone: a keyframe every
+/// 10 s gives 8 frames for 80 s (not 80 decoded seconds), the same every run,
+/// and its remux into MKV is the same video.
+#[test]
+fn a_long_file_is_sampled_at_its_keyframes_the_same_every_run() {
+    let env = TestEnv::new();
+    let mp4 = env.lib.join("long.mp4");
+    testsrc_x264(mp4.to_str().unwrap(), "80", "250");
+    ffmpeg(&[
+        "-i",
+        mp4.to_str().unwrap(),
+        "-c",
+        "copy",
+        env.lib.join("long.mkv").to_str().unwrap(),
+    ]);
+    env.scan(&[], 0);
+    let frames = || {
+        fingerprint(&env, &["--force"], 0);
+        env.query(
+            "SELECT m.path, group_concat(fr.t_ms || ':' || fr.hash, ' ') AS frames, count(*) AS n
+             FROM fingerprint_frames fr JOIN media m ON m.id = fr.file_id GROUP BY m.path ORDER BY m.path",
+        )
+    };
+    let first = frames();
+    assert_eq!(first.len(), 2);
+    for r in &first {
+        assert_eq!(r["n"], 8, "{first:?}");
+    }
+    assert_eq!(first[0]["frames"], first[1]["frames"], "MKV and MP4 alike");
+    assert_eq!(frames(), first);
+    let groups = env.query("SELECT count(DISTINCT similar_group) AS g FROM fingerprints WHERE similar_group IS NOT NULL");
+    assert_eq!(groups[0]["g"], 1);
+}

@@ -67,6 +67,19 @@ type Failure = (Status, String);
 /// than decoding forward would.
 const SEEK_AHEAD: f64 = 8.0;
 
+/// Files longer than this are sampled at keyframes: each moment's frame is
+/// the first keyframe at or after it, reached by a seek that decodes that
+/// keyframe alone, so a film costs a keyframe a moment (at most
+/// [`MAX_FRAMES`]), not a decode of its length. Copies of a long file with
+/// other keyframes are sampled a little apart, which the matcher's vote
+/// allows for; clips, whose frames are every frame decoded, match to the
+/// frame.
+const LONG_S: f64 = 60.0;
+
+/// Demuxers whose index takes a keyframe seek to the keyframe exactly: long
+/// files in other containers are decoded through.
+const INDEXED: [&str; 2] = ["qtdemux", "matroskademux"];
+
 /// A decoder that produces no frame for this long has stopped: sampling ends
 /// with what it has. Damaged streams can leave a decoder waiting for data it
 /// will never get while the demuxer idles.
@@ -94,7 +107,7 @@ const NO_VIDEO: u8 = 2;
 
 fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
     let grid: skip::Grid = Arc::new(OnceLock::new());
-    let (pipeline, sink, video) = build(path, grid.clone())?;
+    let (pipeline, sink, video, indexed) = build(path, grid.clone())?;
     let orientation = watch_orientation(&sink);
     let p = &pipeline.0;
     p.set_state(gst::State::Playing)
@@ -103,6 +116,7 @@ fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
     let mut step = None;
     let mut next = 0.0;
     let mut seekable = true;
+    let mut seeked_for: Option<f64> = None;
     loop {
         let wait = if doc.frames.is_empty() && step.is_none() {
             FIRST_FRAME
@@ -159,7 +173,19 @@ fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
                 break;
             }
         }
-        if seekable && next - t > SEEK_AHEAD {
+        let long =
+            doc.duration_s.is_some_and(|d| d > LONG_S) && indexed.load(Ordering::SeqCst) == 1;
+        if seekable && long && seeked_for != Some(next) {
+            // A long file: the keyframe at or after each moment, alone.
+            seeked_for = Some(next);
+            let flags = gst::SeekFlags::FLUSH
+                | gst::SeekFlags::KEY_UNIT
+                | gst::SeekFlags::SNAP_AFTER
+                | gst::SeekFlags::TRICKMODE_KEY_UNITS
+                | gst::SeekFlags::TRICKMODE_NO_AUDIO;
+            let at = gst::ClockTime::from_nseconds((next * 1e9) as u64);
+            seekable = p.seek_simple(flags, at).is_ok();
+        } else if seekable && !long && next - t > SEEK_AHEAD {
             let flags = gst::SeekFlags::FLUSH | gst::SeekFlags::ACCURATE;
             let at = gst::ClockTime::from_nseconds((next * 1e9) as u64);
             seekable = p.seek_simple(flags, at).is_ok();
@@ -202,11 +228,11 @@ fn err(e: &dyn std::fmt::Display) -> Failure {
     (Status::Error, e.to_string())
 }
 
-/// The pipeline, its appsink, and what decodebin linked.
-fn build(
-    path: &Path,
-    grid: skip::Grid,
-) -> Result<(Pipeline, gst::Element, Arc<AtomicU8>), Failure> {
+/// The pipeline, its appsink, what decodebin linked, and whether the
+/// container seeks to keyframes exactly.
+type Built = (Pipeline, gst::Element, Arc<AtomicU8>, Arc<AtomicU8>);
+
+fn build(path: &Path, grid: skip::Grid) -> Result<Built, Failure> {
     let make = |f: &str| gst::ElementFactory::make(f).build().map_err(|e| err(&e));
     let pipeline = Pipeline(gst::Pipeline::new());
     let src = gst::ElementFactory::make("filesrc")
@@ -243,14 +269,15 @@ fn build(
         .map_err(|e| err(&e))?;
     src.link(&decode).map_err(|e| err(&e))?;
     convert.link(&sink).map_err(|e| err(&e))?;
-    configure(&decode, grid);
+    let indexed = Arc::new(AtomicU8::new(0));
+    configure(&decode, grid, indexed.clone());
     let video = link_video(&decode, &convert, p);
-    Ok((pipeline, sink, video))
+    Ok((pipeline, sink, video, indexed))
 }
 
 /// Decode video only, on one thread, with the grid's probe on the first
 /// video decoder.
-fn configure(decode: &gst::Element, grid: skip::Grid) {
+fn configure(decode: &gst::Element, grid: skip::Grid, indexed: Arc<AtomicU8>) {
     // Only video is decoded: stop autoplugging at encoded audio and subtitles.
     decode.connect("autoplug-continue", false, |args| {
         let caps = args[2].get::<gst::Caps>().ok()?;
@@ -266,7 +293,13 @@ fn configure(decode: &gst::Element, grid: skip::Grid) {
     let grid = Mutex::new(Some(grid));
     decode.connect("deep-element-added", false, move |args| {
         let el = args[2].get::<gst::Element>().ok()?;
-        let klass = el.factory().map(|f| f.klass().to_string())?;
+        let factory = el.factory()?;
+        let klass = factory.klass().to_string();
+        // Containers whose index takes a seek to a keyframe exactly (others,
+        // MPEG-TS and -PS, AVI without an index, FLV, land where they can).
+        if klass.contains("Demuxer") && INDEXED.contains(&factory.name().as_str()) {
+            indexed.store(1, Ordering::SeqCst);
+        }
         if klass.contains("Decoder") && klass.contains("Video") {
             if el.find_property("max-threads").is_some() {
                 el.set_property("max-threads", 1i32);
