@@ -28,6 +28,28 @@ pub fn display_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// What makes a path one no file can have (a catalog or a dump may hold
+/// one: a loaded row, a hand-edited dump).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathFlaw {
+    Empty,
+    Nul,
+    Relative,
+}
+
+/// The flaw of `bytes` as a path, if any.
+pub fn path_flaw(bytes: &[u8]) -> Option<PathFlaw> {
+    if bytes.is_empty() {
+        Some(PathFlaw::Empty)
+    } else if bytes.contains(&0) {
+        Some(PathFlaw::Nul)
+    } else if bytes[0] != b'/' {
+        Some(PathFlaw::Relative)
+    } else {
+        None
+    }
+}
+
 pub fn display_path(path: &Path) -> String {
     display_bytes(path_bytes(path))
 }

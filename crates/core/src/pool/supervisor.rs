@@ -68,20 +68,17 @@ struct WorkerProc {
 
 /// Why a worker could not open `path`, if it could not.
 fn unreadable_path(path: &std::path::Path) -> Option<String> {
-    use std::os::unix::ffi::OsStrExt;
-    let bytes = path.as_os_str().as_bytes();
-    if bytes.is_empty() {
-        Some("the catalog holds an empty path for this file".into())
-    } else if bytes.contains(&0) {
-        Some("the catalog's path holds a NUL byte, which no file name can".into())
-    } else if !path.is_absolute() {
-        Some(format!(
-            "the catalog's path {} is not absolute",
-            crate::util::display_path(path)
-        ))
-    } else {
-        None
-    }
+    use crate::util::PathFlaw;
+    Some(
+        match crate::util::path_flaw(crate::util::path_bytes(path))? {
+            PathFlaw::Empty => "the catalog holds an empty path for this file".into(),
+            PathFlaw::Nul => "the catalog's path holds a NUL byte, which no file name can".into(),
+            PathFlaw::Relative => format!(
+                "the catalog's path {} is not absolute",
+                crate::util::display_path(path)
+            ),
+        },
+    )
 }
 
 /// In the worker between fork and exec: be killed when the parent dies

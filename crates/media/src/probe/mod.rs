@@ -101,6 +101,18 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
         .is_ok_and(|f| f.0.is_some_and(|d| d.nseconds() > 0));
     let head = headers::read(path, &short, timed);
     let size = std::fs::metadata(path).ok().map(|m| m.len());
+    // What the headers alone say, when GStreamer could not read the file.
+    let headers_only = || {
+        describe(
+            size,
+            container.as_ref(),
+            None,
+            Vec::new(),
+            &gst::TagList::new(),
+            None,
+            &head,
+        )
+    };
     match found {
         Ok((duration, streams, global, toc)) => {
             let doc = describe(
@@ -117,15 +129,7 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
         // A cut file often fails to parse at all (an MP4 whose index was never
         // written): say why, and keep what the headers tell.
         Err(p) if head.declared_size.is_some() && p.status == Status::Error => {
-            let doc = describe(
-                size,
-                container.as_ref(),
-                None,
-                Vec::new(),
-                &gst::TagList::new(),
-                None,
-                &head,
-            );
+            let doc = headers_only();
             Probe {
                 status: Status::Error,
                 error: Some(truncated_text(&doc, p.error.as_deref())),
@@ -136,15 +140,7 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
         // pads"): its program map still lists them, and the file is read
         // as far as that goes.
         Err(p) if p.status == Status::Error && !head.tracks.is_empty() && head.track_ids_hex => {
-            let doc = describe(
-                size,
-                container.as_ref(),
-                None,
-                Vec::new(),
-                &gst::TagList::new(),
-                None,
-                &head,
-            );
+            let doc = headers_only();
             if doc.streams.is_empty() {
                 return p;
             }

@@ -29,7 +29,7 @@
 mod skip;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -173,8 +173,7 @@ fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
                 break;
             }
         }
-        let long =
-            doc.duration_s.is_some_and(|d| d > LONG_S) && indexed.load(Ordering::SeqCst) == 1;
+        let long = doc.duration_s.is_some_and(|d| d > LONG_S) && indexed.load(Ordering::SeqCst);
         if seekable && long && seeked_for != Some(next) {
             // A long file: the keyframe at or after each moment, alone.
             seeked_for = Some(next);
@@ -230,7 +229,7 @@ fn err(e: &dyn std::fmt::Display) -> Failure {
 
 /// The pipeline, its appsink, what decodebin linked, and whether the
 /// container seeks to keyframes exactly.
-type Built = (Pipeline, gst::Element, Arc<AtomicU8>, Arc<AtomicU8>);
+type Built = (Pipeline, gst::Element, Arc<AtomicU8>, Arc<AtomicBool>);
 
 fn build(path: &Path, grid: skip::Grid) -> Result<Built, Failure> {
     let make = |f: &str| gst::ElementFactory::make(f).build().map_err(|e| err(&e));
@@ -269,7 +268,7 @@ fn build(path: &Path, grid: skip::Grid) -> Result<Built, Failure> {
         .map_err(|e| err(&e))?;
     src.link(&decode).map_err(|e| err(&e))?;
     convert.link(&sink).map_err(|e| err(&e))?;
-    let indexed = Arc::new(AtomicU8::new(0));
+    let indexed = Arc::new(AtomicBool::new(false));
     configure(&decode, grid, indexed.clone());
     let video = link_video(&decode, &convert, p);
     Ok((pipeline, sink, video, indexed))
@@ -277,7 +276,7 @@ fn build(path: &Path, grid: skip::Grid) -> Result<Built, Failure> {
 
 /// Decode video only, on one thread, with the grid's probe on the first
 /// video decoder.
-fn configure(decode: &gst::Element, grid: skip::Grid, indexed: Arc<AtomicU8>) {
+fn configure(decode: &gst::Element, grid: skip::Grid, indexed: Arc<AtomicBool>) {
     // Only video is decoded: stop autoplugging at encoded audio and subtitles.
     decode.connect("autoplug-continue", false, |args| {
         let caps = args[2].get::<gst::Caps>().ok()?;
@@ -298,7 +297,7 @@ fn configure(decode: &gst::Element, grid: skip::Grid, indexed: Arc<AtomicU8>) {
         // Containers whose index takes a seek to a keyframe exactly (others,
         // MPEG-TS and -PS, AVI without an index, FLV, land where they can).
         if klass.contains("Demuxer") && INDEXED.contains(&factory.name().as_str()) {
-            indexed.store(1, Ordering::SeqCst);
+            indexed.store(true, Ordering::SeqCst);
         }
         if klass.contains("Decoder") && klass.contains("Video") {
             if el.find_property("max-threads").is_some() {

@@ -212,17 +212,17 @@ pub(super) fn line_path_bytes(
         None => path.as_bytes().to_vec(),
     };
     let implausible = |message: String| Err(DumpError::Implausible { line, message });
-    if bytes.is_empty() {
-        return implausible("the path is empty".into());
-    }
-    if bytes.contains(&0) {
-        return implausible("the path holds a NUL byte".into());
-    }
-    if bytes[0] != b'/' {
-        return implausible(format!(
-            "the path {} is not absolute",
-            crate::util::display_bytes(&bytes)
-        ));
+    use crate::util::PathFlaw;
+    match crate::util::path_flaw(&bytes) {
+        Some(PathFlaw::Empty) => return implausible("the path is empty".into()),
+        Some(PathFlaw::Nul) => return implausible("the path holds a NUL byte".into()),
+        Some(PathFlaw::Relative) => {
+            return implausible(format!(
+                "the path {} is not absolute",
+                crate::util::display_bytes(&bytes)
+            ));
+        }
+        None => {}
     }
     if let Ok(text) = std::str::from_utf8(&bytes)
         && hex_text.is_some()

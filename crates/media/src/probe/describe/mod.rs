@@ -97,8 +97,7 @@ pub fn describe(
     }
     let read: Vec<u32> = streams
         .iter()
-        .filter_map(|h| h.id.rsplit('/').next())
-        .filter_map(|n| u32::from_str_radix(n.split(':').next().unwrap_or(n), 16).ok())
+        .filter_map(|h| stream::track_number(&h.id, true))
         .collect();
     doc.streams.extend(unread::unread_streams(headers, &read));
     doc.attachments = attachments;

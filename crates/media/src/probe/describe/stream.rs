@@ -317,20 +317,20 @@ pub(super) fn audio(s: &gst::StructureRef, out: &mut Stream) {
     }
 }
 
+/// The container's track number a stream id ends in ("…/002"; hexadecimal
+/// for MPEG-TS PIDs).
+pub(super) fn track_number(id: &str, hex: bool) -> Option<u32> {
+    let n = id.rsplit('/').next()?.split(':').next()?;
+    if hex {
+        u32::from_str_radix(n, 16).ok()
+    } else {
+        n.parse::<u32>().ok()
+    }
+}
+
 /// What the container's headers say of the stream that GStreamer does not.
 pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
-    // Stream ids end in the container's track number ("…/002").
-    let number = id
-        .rsplit('/')
-        .next()
-        .and_then(|n| n.split(':').next())
-        .and_then(|n| {
-            if headers.track_ids_hex {
-                u32::from_str_radix(n, 16).ok()
-            } else {
-                n.parse::<u32>().ok()
-            }
-        });
+    let number = track_number(id, headers.track_ids_hex);
     let Some(t) = headers.tracks.iter().find(|t| Some(t.id) == number) else {
         return;
     };

@@ -80,22 +80,10 @@ impl Reader {
         let Some(head) = self.vec(0, self.len.min(32 * 1024) as usize) else {
             return Vec::new();
         };
-        let prefix = packet - 188;
-        // The payload of the first packet of `pid` that starts a section.
+        // The first section of `pid`: past its pointer field.
         let section = |pid: u16| -> Option<&[u8]> {
-            head.chunks_exact(packet).find_map(|p| {
-                let p = &p[prefix..];
-                let this = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
-                if p[0] != 0x47 || this != pid || p[1] & 0x40 == 0 {
-                    return None;
-                }
-                let mut at = 4;
-                if p[3] & 0x20 != 0 {
-                    at += 1 + p[4] as usize;
-                }
-                let pointer = *p.get(at)? as usize;
-                p.get(at + 1 + pointer..)
-            })
+            let p = unit_start(&head, packet, pid)?;
+            p.get(1 + *p.first()? as usize..)
         };
         let pmt_pid = section(0).and_then(|pat| {
             let len = (u16::from_be_bytes([pat[1] & 0x0F, pat[2]]) as usize).min(pat.len());
@@ -141,9 +129,10 @@ impl Reader {
     }
 }
 
-/// The first 32 bytes of the payload of `pid`'s first PES packet in `head`
-/// (TS packets of `packet` bytes), past the PES header.
-fn pes_payload(head: &[u8], packet: usize, pid: u16) -> Option<Vec<u8>> {
+/// The payload (past the adaptation field) of the first packet of `pid` in
+/// `head` that starts a unit (a section or a PES packet); TS packets of
+/// `packet` bytes (188, or 192 with M2TS's timestamp before each).
+fn unit_start(head: &[u8], packet: usize, pid: u16) -> Option<&[u8]> {
     let prefix = packet - 188;
     head.chunks_exact(packet).find_map(|p| {
         let p = &p[prefix..];
@@ -155,13 +144,19 @@ fn pes_payload(head: &[u8], packet: usize, pid: u16) -> Option<Vec<u8>> {
         if p[3] & 0x20 != 0 {
             at += 1 + *p.get(4)? as usize;
         }
-        let pes = p.get(at..)?;
-        if pes.get(..3)? != [0, 0, 1] {
-            return None;
-        }
-        let body = pes.get(9 + *pes.get(8)? as usize..)?;
-        Some(body[..body.len().min(32)].to_vec())
+        p.get(at..)
     })
+}
+
+/// The first 32 bytes of the payload of `pid`'s first PES packet in `head`,
+/// past the PES header.
+fn pes_payload(head: &[u8], packet: usize, pid: u16) -> Option<Vec<u8>> {
+    let pes = unit_start(head, packet, pid)?;
+    if pes.get(..3)? != [0, 0, 1] {
+        return None;
+    }
+    let body = pes.get(9 + *pes.get(8)? as usize..)?;
+    Some(body[..body.len().min(32)].to_vec())
 }
 
 /// The time from the first to the last presentation timestamp of a file, in
