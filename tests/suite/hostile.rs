@@ -16,6 +16,7 @@ use crate::testenv::fixtures::{cache_dir, copy_into, make};
 use crate::testenv::{TestEnv, stderr};
 
 mod bad_rows;
+mod damaged_catalog;
 mod disk_full;
 mod escapes;
 

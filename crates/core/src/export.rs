@@ -5,13 +5,16 @@
 //!
 //! Invariants: every report reads the same snapshot (the caller opens it on
 //! every connection); each file is replaced atomically and a failed report
-//! leaves its previous file untouched; the manifest is written last and names
+//! leaves its previous file untouched; no file is put in place before every
+//! file was made, so a catalog found damaged half-way (the export's one
+//! error) leaves the directory as it was; the manifest is written last and names
 //! the sha256 of every file it lists; report files hold no timestamps, so an
 //! unchanged catalog exports to the same bytes. Reports run longest first, as
 //! the previous manifest in the directory timed them (each entry's `seconds`),
 //! so that no long report starts last; the manifest lists them by name
 //! whatever the order.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,6 +24,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::atomic_file::{self, AtomicFile};
+use crate::catalog::damage;
 use crate::catalog::guard::Guarded;
 use crate::output::{self, Format, RowSink};
 use crate::report::{self, Origin, Report, ReportError, Rows};
@@ -138,8 +142,8 @@ fn test_pause() {
     }
 }
 
-/// Run one report into `target`, atomically, keeping its rows in `copy` if
-/// given. Returns (rows, sha256).
+/// Run one report into a new version of `target`, keeping its rows in `copy`
+/// if given. Returns (rows, sha256, the new version, not yet in place).
 fn write_report(
     g: &Guarded,
     r: &Report,
@@ -148,7 +152,7 @@ fn write_report(
     target: &Path,
     pause: bool,
     copy: Option<&mut Rows>,
-) -> anyhow::Result<(u64, String)> {
+) -> anyhow::Result<(u64, String, AtomicFile)> {
     let mut file = AtomicFile::create(target).with_context(|| {
         format!(
             "could not create {}",
@@ -170,20 +174,26 @@ fn write_report(
             .with_context(|| format!("could not write {}", file.temp().display()))?;
         test_pause();
     }
-    file.commit()
-        .with_context(|| format!("could not write {}", target.display()))?;
-    Ok((rows, sha))
+    Ok((rows, sha, file))
 }
 
 /// Reports run at once at most, whatever the number of CPUs: beyond a few,
 /// they only compete for the disk and the page cache.
 pub const MAX_JOBS: usize = 4;
 
-/// What became of one report: its manifest entry, and (rows, sha256, the rows
-/// kept for the summary) or the error.
+/// What became of one report: its manifest entry, and its new file (not yet
+/// in place) with the rows kept for the summary, or the error.
 struct ReportRun {
     entry: Entry,
-    result: anyhow::Result<(u64, String, Option<Rows>)>,
+    result: anyhow::Result<Written>,
+}
+
+/// A report written: its rows and sha256 (already in its entry), the rows
+/// kept for the summary, and the new file, put in place once every file of
+/// the export was made.
+struct Written {
+    copy: Option<Rows>,
+    file: AtomicFile,
 }
 
 /// Run one report of the export into its file (`pause`: see [`test_pause`]).
@@ -221,7 +231,7 @@ fn export_one(g: &Guarded, r: &Report, x: &Export<'_>, pause: bool) -> ReportRun
                 && (report::summary::INPUTS.contains(&r.name.as_str())
                     || report::html::INPUTS.contains(&r.name.as_str()));
             let mut copy = Rows::default();
-            let (rows, sha) = write_report(
+            let (rows, sha, file) = write_report(
                 g,
                 r,
                 &params,
@@ -230,7 +240,12 @@ fn export_one(g: &Guarded, r: &Report, x: &Export<'_>, pause: bool) -> ReportRun
                 pause,
                 keep.then_some(&mut copy),
             )?;
-            Ok((rows, sha, keep.then_some(copy)))
+            entry.rows = Some(rows);
+            entry.sha256 = Some(sha);
+            Ok(Written {
+                copy: keep.then_some(copy),
+                file,
+            })
         });
     entry.seconds = (start.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     ReportRun { entry, result }
@@ -291,43 +306,57 @@ pub struct Export<'a> {
 /// Export into `x.out` from `conns`, every one of them already in the shared
 /// snapshot (`guard::begin_shared_snapshot`), which this ends. Each file that
 /// could not be written is an error on `ui`; returns how many failed.
+///
+/// Every file is made before any is put in place: a catalog found damaged on
+/// the way (see [`damage`]) is the error, and the directory is left as it was.
 pub fn export(conns: &mut [Guarded], x: Export<'_>, ui: &Ui) -> anyhow::Result<usize> {
     let generated_at = util::now_utc();
-    let outcomes = run_reports(conns, &x);
+    let mut outcomes = run_reports(conns, &x);
+    if let Some(i) = outcomes.iter().position(|o| is_damage(&o.result)) {
+        return Err(outcomes.swap_remove(i).result.err().expect("an error"));
+    }
     // Rows of the bundled reports the text summary is made of, kept as they
     // were written so that the summary does not run them a second time.
     let mut for_summary: std::collections::HashMap<String, Rows> = Default::default();
     let mut entries = Vec::new();
+    let mut made = Vec::new();
     let mut failed = x.broken.len();
     for (outcome, r) in outcomes.into_iter().zip(x.reports) {
         let mut entry = outcome.entry;
         match outcome.result {
-            Ok((rows, sha, copy)) => {
-                entry.rows = Some(rows);
-                entry.sha256 = Some(sha);
-                if let Some(copy) = copy {
+            Ok(w) => {
+                if let Some(copy) = w.copy {
                     for_summary.insert(r.name.clone(), copy);
                 }
+                made.push((entries.len(), w.file));
             }
             Err(e) => {
                 failed += 1;
-                ui.error(format_args!(
-                    "{}: {e:#}; its previous file, if any, was left in place",
-                    x.out.join(&entry.file).display()
-                ));
-                entry.error = Some(format!("{e:#}"));
+                report_failed(ui, &x, &mut entry, &e);
             }
         }
         entries.push(entry);
     }
     let g = &mut conns[0];
-    let page = page_entry(g, &x, &for_summary, ui);
+    let page = page_entry(g, &x, &for_summary, ui)?;
     let summary = summary_entry(g, &x, &mut for_summary, ui)?;
-    failed += usize::from(page.is_none()) + usize::from(summary.is_none());
     let schema_version = g.cat.schema_version()?;
     for g in conns.iter_mut() {
         g.end_snapshot()?;
     }
+    for (i, file) in made {
+        if let Err(e) = file.commit() {
+            failed += 1;
+            let e = anyhow::Error::from(e).context(format!(
+                "could not write {}",
+                x.out.join(&entries[i].file).display()
+            ));
+            report_failed(ui, &x, &mut entries[i], &e);
+        }
+    }
+    let page = put_in_place(page, ui)?;
+    let summary = put_in_place(summary, ui)?;
+    failed += usize::from(page.is_none()) + usize::from(summary.is_none());
     let manifest = Manifest {
         tool: "mediadex",
         version: env!("CARGO_PKG_VERSION"),
@@ -351,6 +380,59 @@ pub fn export(conns: &mut [Guarded], x: Export<'_>, ui: &Ui) -> anyhow::Result<u
     atomic_file::write(&target, &text)
         .with_context(|| format!("could not write {}", target.display()))?;
     Ok(failed)
+}
+
+/// Did this come to grief on a damaged catalog?
+fn is_damage<T>(r: &anyhow::Result<T>) -> bool {
+    r.as_ref()
+        .is_err_and(|e| damage::damage_in(e.as_ref()).is_some())
+}
+
+/// A report whose file could not be made or put in place: said on `ui`, and
+/// its entry says why (and no longer gives rows or a sha256).
+fn report_failed(ui: &Ui, x: &Export<'_>, entry: &mut Entry, e: &anyhow::Error) {
+    ui.error(format_args!(
+        "{}: {e:#}; its previous file, if any, was left in place",
+        x.out.join(&entry.file).display()
+    ));
+    entry.rows = None;
+    entry.sha256 = None;
+    entry.error = Some(format!("{e:#}"));
+}
+
+/// The page or the summary, made: its manifest entry and its new file.
+type Made = Option<(FileEntry, AtomicFile)>;
+
+/// Put a made page or summary in place; its entry, or None (and an error on
+/// `ui`) when it was not made or could not be written.
+fn put_in_place(made: Made, ui: &Ui) -> anyhow::Result<Option<FileEntry>> {
+    let Some((entry, file)) = made else {
+        return Ok(None);
+    };
+    let target = file.target().to_path_buf();
+    match file.commit() {
+        Ok(()) => Ok(Some(entry)),
+        Err(e) => {
+            ui.error(format_args!("could not write {}: {e}", target.display()));
+            Ok(None)
+        }
+    }
+}
+
+/// `text` as the new version of `target`, not yet in place.
+fn new_version(target: &Path, file: &str, text: &[u8]) -> anyhow::Result<(FileEntry, AtomicFile)> {
+    let mut f = AtomicFile::create(target)
+        .and_then(|mut f| f.write_all(text).map(|()| f))
+        .with_context(|| format!("could not write {}", target.display()))?;
+    f.sync()
+        .with_context(|| format!("could not write {}", target.display()))?;
+    Ok((
+        FileEntry {
+            file: file.into(),
+            sha256: hex::encode(Sha256::digest(text)),
+        },
+        f,
+    ))
 }
 
 /// Run every report into its file: handed out longest first to one worker
@@ -386,56 +468,56 @@ fn run_reports(conns: &mut [Guarded], x: &Export<'_>) -> Vec<ReportRun> {
         .collect()
 }
 
-/// Write the page; None (and an error on `ui`) when it could not be.
+/// Make the page; None (and an error on `ui`) when it could not be, an
+/// error when the catalog is damaged.
 fn page_entry(
     g: &Guarded,
     x: &Export<'_>,
     for_summary: &std::collections::HashMap<String, Rows>,
     ui: &Ui,
-) -> Option<FileEntry> {
+) -> anyhow::Result<Made> {
     let target = x.out.join(PAGE_FILE);
-    let written = write_page(
-        &target,
+    let made = report::html::page_from(
         &mut |name| match for_summary.get(name) {
             Some(rows) => Ok(rows.clone()),
             None => report::summary::run_input(g, name),
         },
         Some(x.format.extension()),
-    );
-    match written {
-        Ok(bytes) => Some(FileEntry {
-            file: PAGE_FILE.into(),
-            sha256: hex::encode(Sha256::digest(&bytes)),
-        }),
-        Err(e) => {
-            ui.error(format_args!("{}: {e:#}", target.display()));
-            None
-        }
-    }
+    )
+    .map_err(anyhow::Error::from)
+    .and_then(|text| new_version(&target, PAGE_FILE, text.as_bytes()));
+    made_or_said(made, &target, ui)
 }
 
-/// Write the text summary; None (and an error on `ui`) when it could not be
-/// made, an error when it could not be written.
+/// Make the text summary; None (and an error on `ui`) when it could not be,
+/// an error when the catalog is damaged or the file could not be written.
 fn summary_entry(
     g: &Guarded,
     x: &Export<'_>,
     for_summary: &mut std::collections::HashMap<String, Rows>,
     ui: &Ui,
-) -> anyhow::Result<Option<FileEntry>> {
+) -> anyhow::Result<Made> {
     let target = x.out.join(SUMMARY_FILE);
     let made = report::summary::summary_from(&mut |name| match for_summary.remove(name) {
         Some(rows) => Ok(rows),
         None => report::summary::run_input(g, name),
     });
     match made {
-        Ok(text) => {
-            atomic_file::write(&target, text.as_bytes())
-                .with_context(|| format!("could not write {}", target.display()))?;
-            Ok(Some(FileEntry {
-                file: SUMMARY_FILE.into(),
-                sha256: hex::encode(Sha256::digest(text.as_bytes())),
-            }))
-        }
+        Ok(text) => new_version(&target, SUMMARY_FILE, text.as_bytes()).map(Some),
+        Err(e) => made_or_said(Err(e.into()), &target, ui),
+    }
+}
+
+/// A page or summary made, or its error said on `ui` (None), or, when the
+/// catalog is damaged, that error.
+fn made_or_said(
+    made: anyhow::Result<(FileEntry, AtomicFile)>,
+    target: &Path,
+    ui: &Ui,
+) -> anyhow::Result<Made> {
+    match made {
+        Ok(m) => Ok(Some(m)),
+        Err(e) if damage::damage_in(e.as_ref()).is_some() => Err(e),
         Err(e) => {
             ui.error(format_args!("{}: {e:#}", target.display()));
             Ok(None)

@@ -61,24 +61,46 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
     };
     let all = loaded.reports;
     let selected = select(&all, &args)?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("could not create export directory {}", args.out.display()))?;
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, MAX_JOBS)
         .min(selected.len().max(1));
-    let mut conns = (0..jobs)
+    let conns = (0..jobs)
         .map(|_| Guarded::open(&ctx.db, limit))
         .collect::<Result<Vec<_>, _>>()?;
     for g in &conns {
         ctx.ui.notes(&g.cat.notes);
     }
+    let created = !args.out.exists();
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("could not create export directory {}", args.out.display()))?;
+    let failed = write_set(ctx, &args, conns, selected, broken);
+    if created && failed.is_err() {
+        // An export that made nothing leaves no empty directory behind.
+        let _ = std::fs::remove_dir(&args.out);
+    }
+    Ok(ExitCode::from(if failed? > 0 {
+        exit::PARTIAL
+    } else {
+        exit::OK
+    }))
+}
+
+/// Lock, record today's history, and write the set from one snapshot;
+/// returns how many files failed.
+fn write_set(
+    ctx: &Context,
+    args: &ExportArgs,
+    mut conns: Vec<Guarded>,
+    selected: Vec<&Report>,
+    broken: Vec<BrokenFile>,
+) -> anyhow::Result<usize> {
     let _lock = lock_export(&ctx.db, &args.out)?;
     // Safe now that we hold the lock: no other export is writing here.
     atomic_file::remove_stale_temps(&args.out)
         .with_context(|| format!("could not clean temporary files in {}", args.out.display()))?;
-    super::page::record_history(&ctx.db, &ctx.ui);
+    super::page::record_history(&ctx.db, &ctx.ui)?;
     guard::begin_shared_snapshot(&mut conns, &ctx.db)?;
     let x = Export {
         catalog: &ctx.db,
@@ -88,12 +110,7 @@ pub fn run(ctx: &Context, args: ExportArgs) -> anyhow::Result<ExitCode> {
         reports: &selected,
         broken,
     };
-    let failed = export::export(&mut conns, x, &ctx.ui)?;
-    Ok(ExitCode::from(if failed > 0 {
-        exit::PARTIAL
-    } else {
-        exit::OK
-    }))
+    export::export(&mut conns, x, &ctx.ui)
 }
 
 /// The reports named (all when none is), each once, in name order; a `-p`

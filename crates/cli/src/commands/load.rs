@@ -1,14 +1,15 @@
 //! `mediadex load FILE...`: merge dumps into the catalog, one transaction per
 //! file. A file that fails (or, with `--partial`, was not whole) is reported;
-//! the others still load, and the exit code is 3.
+//! the others still load, and the exit code is 3. A catalog found damaged
+//! stops the run with exit 1, its error naming the catalog, not the dump.
 
 use std::io::BufRead;
 use std::process::ExitCode;
 
 use super::{Context, exit};
 use crate::cli::LoadArgs;
-use mediadex_core::catalog::Catalog;
 use mediadex_core::catalog::dump::{self, Merge};
+use mediadex_core::catalog::{Catalog, damage};
 
 fn merge_text(kind: &str, m: &Merge) -> String {
     format!(
@@ -68,6 +69,9 @@ pub fn run(ctx: &Context, args: LoadArgs) -> anyhow::Result<ExitCode> {
                     ));
                 }
             }
+            // The catalog's own damage is no fault of this dump, and the
+            // next dump would meet it too: stop, and blame the catalog.
+            Err(e) if damage::damage_in(&e).is_some() => return Err(e.into()),
             Err(e) => {
                 failed += 1;
                 ctx.ui.error(format_args!(

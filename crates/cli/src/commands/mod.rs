@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
+use mediadex_core::catalog::damage::{self, Check};
 use mediadex_core::ui::Ui;
 
 /// Exit codes of the CLI contract.
@@ -162,7 +163,7 @@ pub fn error_line(e: &anyhow::Error) -> String {
 /// verbs, `scan --in-process`) re-execute the command line as `mediadex-media`.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context::of(&cli);
-    match cli.command {
+    let result = match cli.command {
         Command::Scan(a) => scan::run(&ctx, a, None),
         Command::Show(a) => show::run(&ctx, a),
         Command::Query(a) => query::run(&ctx, a),
@@ -177,5 +178,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Record(_) | Command::ProbeWorker(_) | Command::FingerprintWorker(_) => {
             Err(mediadex_core::pool::companion::exec_media_exe())
         }
-    }
+    };
+    // An SQLite error that says the catalog file is broken becomes the one
+    // message that names the catalog, whatever the verb met it doing.
+    result.map_err(|e| damage::blame(&ctx.db, Check::Integrity, e))
 }

@@ -11,29 +11,35 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::Context;
-use mediadex_core::catalog::Catalog;
 use mediadex_core::catalog::guard::Guarded;
+use mediadex_core::catalog::{Catalog, damage};
 use mediadex_core::export::write_page;
 use mediadex_core::report;
 use mediadex_core::ui::Ui;
 
 /// Record today's (UTC) totals in the catalog's history, when the catalog and
-/// its directory may be written; a failure is a warning, not a failed export.
-pub fn record_history(db: &Path, ui: &Ui) {
+/// its directory may be written; a failure is a warning, not a failed export,
+/// unless the catalog is damaged: that is the export's error.
+pub fn record_history(db: &Path, ui: &Ui) -> anyhow::Result<()> {
     use nix::unistd::{AccessFlags, access};
     let dir = db
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     if access(db, AccessFlags::W_OK).is_err() || access(dir, AccessFlags::W_OK).is_err() {
-        return;
+        return Ok(());
     }
     let day = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
-    if let Err(e) = Catalog::open(db).and_then(|mut c| c.record_history(&day)) {
-        ui.warning(format_args!(
-            "today's totals were not added to the history of {} ({e:#}); the next export adds them",
-            db.display()
-        ));
+    match Catalog::open(db).and_then(|mut c| c.record_history(&day)) {
+        Err(e) if damage::damage_in(&e).is_some() => Err(e.into()),
+        Err(e) => {
+            ui.warning(format_args!(
+                "today's totals were not added to the history of {} ({e:#}); the next export adds them",
+                db.display()
+            ));
+            Ok(())
+        }
+        Ok(_) => Ok(()),
     }
 }
 

@@ -9,6 +9,7 @@
 //! written by users (queries, report files) runs only on a [`guard::Guarded`]
 //! connection.
 
+pub mod damage;
 pub mod dump;
 pub mod files;
 pub mod fingerprints;
@@ -80,6 +81,10 @@ pub enum CatalogError {
     /// what was committed before it is kept.
     #[error("the catalog writer thread panicked; what it committed before is kept")]
     WriterPanicked,
+    /// The file itself is broken (see [`damage`]): one line that names it,
+    /// says how, quotes SQLite's check and says what to do.
+    #[error("{0}")]
+    Damaged(Box<damage::Damage>),
     #[error(transparent)]
     Sql(#[from] rusqlite::Error),
 }

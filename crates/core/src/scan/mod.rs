@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use crate::catalog::damage::{self, Check};
 use crate::catalog::files::{self, FileRecord, ScanCounts, Status};
 use crate::catalog::writer::{WriteOp, Writer};
 use crate::catalog::{Catalog, CatalogError};
@@ -383,6 +384,19 @@ fn write_error(
     let advice = if out_of_space {
         "; free some space and run the scan again (it resumes where it stopped)"
     } else {
+        // A write that fails for another reason may have met a damaged
+        // page: SQLite's quick check tells, and then that is the message.
+        let verdict = damage::verdict(db, Check::Quick);
+        if let Some(cause) =
+            damage::damage_of(sql).or_else(|| (!verdict.ok()).then(|| text.clone()))
+        {
+            return CatalogError::Damaged(Box::new(damage::Damage {
+                path: db.to_path_buf(),
+                cause: format!("a write failed: {cause}{marked}"),
+                verdict,
+            }))
+            .into();
+        }
         ""
     };
     anyhow::anyhow!(
