@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 TRUTH_DIR ?= bench-out/truth-corpus
 
-.PHONY: all build deps-build deps-test deps-bench demo test test-core lint bench truth clean-bench man screenshot
+.PHONY: all build deps-build deps-test deps-bench demo test test-core torture lint bench truth clean-bench man screenshot
 
 all: build
 
@@ -82,6 +82,13 @@ test: deps-test
 # cpal or ALSA installed (seconds once built).
 test-core:
 	$(CARGO) test --locked -p mediadex-core
+
+# Hostile input, bounded (about a minute here, well under ten): mutated media
+# scanned and fingerprinted, hostile dumps loaded, scan/fingerprint/export
+# killed with SIGKILL, damaged catalogs, writing SQL given to `query`; a table
+# of the cases, and a failing exit when any fails. Not part of `make test`.
+torture: build deps-test
+	timeout 600 python3 scripts/torture.py
 
 bench: build deps-bench
 	bench/bench.sh
