@@ -407,7 +407,7 @@ def damage(db, kind):
             data[(p - 1) * size : p * size] = (
                 bytes(size) if kind == "zeroed-pages" else rng.randbytes(size))
     if kind == "header":
-        data[:100] = rng.randbytes(100)
+        data[16:100] = rng.randbytes(84)  # past the magic: still SQLite's
     db.write_bytes(bytes(data))
 
 

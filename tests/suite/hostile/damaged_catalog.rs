@@ -154,8 +154,11 @@ fn an_unreadable_schema_or_header_is_named_damage() {
     every_verb_blames_the_catalog(&env, &dump, &previous);
 
     let (env, dump, previous) = scanned();
+    // The header past SQLite's magic string: still a catalog, damaged. (A
+    // file that is not SQLite's at all is the wrong file, see
+    // `terminal::errors_are_one_line_naming_the_file`.)
     let mut data = std::fs::read(&env.db).unwrap();
-    data[..100].fill(0x5a);
+    data[16..100].fill(0x5a);
     std::fs::write(&env.db, data).unwrap();
     every_verb_blames_the_catalog(&env, &dump, &previous);
     let o = env.run(&["report"]);

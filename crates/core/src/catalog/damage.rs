@@ -150,11 +150,24 @@ fn sql_error_of<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a rusqlite::Err
 /// When `e` tells of damage to the catalog at `path`, the one error that says
 /// so (see [`CatalogError::Damaged`]), after running `check` on it;
 /// otherwise `e` unchanged.
+///
+/// A file that is not SQLite's at all (`--db notes.txt`) is not a damaged
+/// catalog but the wrong file: its error stays "could not open catalog …:
+/// file is not a database".
 pub fn blame(path: &Path, check: Check, e: anyhow::Error) -> anyhow::Error {
     match damage_in(e.as_ref()) {
-        Some(cause) => damaged(path, cause, check).into(),
-        None => e,
+        Some(cause) if is_sqlite_file(path) => damaged(path, cause, check).into(),
+        _ => e,
     }
+}
+
+/// Does the file at `path` start as every SQLite database does?
+fn is_sqlite_file(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut magic = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| &magic == b"SQLite format 3\0")
 }
 
 /// The error for the catalog at `path`, damaged as `cause` says.
