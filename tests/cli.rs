@@ -24,4 +24,5 @@ mod suite {
     mod trailer;
     mod truth;
     mod unprivileged;
+    mod verify;
 }

@@ -176,6 +176,24 @@ fn expected_columns() -> BTreeMap<&'static str, Vec<&'static str>> {
             ],
         ),
         (
+            "health",
+            vec![
+                "path",
+                "health",
+                "class",
+                "first_error_s",
+                "errors",
+                "affected_share",
+                "level",
+                "detail",
+                "host",
+                "size",
+                "container",
+                "duration_s",
+                "checked_at",
+            ],
+        ),
+        (
             "similar",
             vec![
                 "group",
@@ -241,10 +259,11 @@ fn every_bundled_report_has_its_shape_and_content() {
     for (name, columns) in &expected {
         assert_eq!(&csv_header(&env, name), columns, "columns of {name}");
         let r = report_json(&env, name, &[]);
-        // `similar` needs `mediadex fingerprint` first (suite::fingerprint);
-        // the history has rows once an export has run (see `analyses`).
+        // `similar` needs `mediadex fingerprint` first (suite::fingerprint),
+        // `health` `mediadex verify` (suite::verify); the history has rows
+        // once an export has run (see `analyses`).
         assert!(
-            !r.is_empty() || *name == "similar" || *name == "history",
+            !r.is_empty() || ["similar", "health", "history"].contains(name),
             "{name} has rows on a populated catalog"
         );
         for row in &r {

@@ -147,6 +147,12 @@ pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// The last component of a path a query returned.
+pub fn base_name(path: &Value) -> String {
+    let p = path.as_str().expect("a path");
+    p.rsplit('/').next().unwrap_or(p).to_string()
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

@@ -8,7 +8,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 mod values;
+mod verify;
 pub use values::{FormatArg, WavFormatArg};
+pub use verify::{LevelArg, VerifyArgs, VerifyWorkerArgs};
 
 use mediadex_core::output::table::TableOptions;
 use mediadex_core::output::{Format, Style};
@@ -95,6 +97,12 @@ pub enum Command {
     )]
     Fingerprint(FingerprintArgs),
 
+    /// Check catalogued files for damage (cut, corrupt, undecodable) and record their health
+    #[command(
+        after_help = "Examples:\n  mediadex verify\n  mediadex verify ~/Videos/series --level full -j 2\n  mediadex report health\n\nquick reads every packet of each file without decoding: the index against the\nfile size, the container's own checksums and counters (Matroska CRC-32, MPEG-TS\ncontinuity, Ogg pages), packets and timestamps; cut and garbled files show\nhere, at the speed of the disk. keyframes also decodes every keyframe and all\naudio; full decodes every frame and counts what the decoders report. Each\nfile's verdict (clean, damaged or unreadable, with the kind of damage, the\ntime of the first error and the share of the duration touched) is stored in\ntable `health`; a file is checked again when it changes or a deeper level is\nasked. Exit code 3 means damaged or unreadable files were found (or some\nchecks failed)."
+    )]
+    Verify(VerifyArgs),
+
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[command(
         after_help = "Examples:\n  mediadex completions bash > ~/.local/share/bash-completion/completions/mediadex\n  mediadex completions zsh > ~/.zfunc/_mediadex\n  mediadex completions fish > ~/.config/fish/completions/mediadex.fish"
@@ -110,6 +118,9 @@ pub enum Command {
 
     #[command(name = Worker::Fingerprint.verb(), hide = true)]
     FingerprintWorker(ProbeWorkerArgs),
+
+    #[command(name = Worker::Verify(mediadex_core::verify::Level::Quick).verb(), hide = true)]
+    VerifyWorker(VerifyWorkerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -547,7 +558,7 @@ mod tests {
 
     #[test]
     fn fingerprint_checks_its_values_as_scan_does() {
-        for verb in ["scan", "fingerprint"] {
+        for verb in ["scan", "fingerprint", "verify"] {
             for bad in [["--timeout", "0"], ["--timeout", "x"], ["-j", "0"]] {
                 let err = Cli::try_parse_from(["mediadex", verb, bad[0], bad[1], "/x"])
                     .expect_err("a bad value is refused");
@@ -558,13 +569,27 @@ mod tests {
 
     #[test]
     fn the_worker_verbs_are_the_pool_s() {
-        for kind in [Worker::Probe, Worker::Fingerprint] {
-            let cli = Cli::try_parse_from(["mediadex", kind.verb(), "--jobs", "2"])
-                .expect("the hidden verb parses");
+        use mediadex_core::verify::Level;
+        for kind in [
+            Worker::Probe,
+            Worker::Fingerprint,
+            Worker::Verify(Level::Full),
+        ] {
+            let mut args = vec!["mediadex", kind.verb()];
+            args.extend(kind.options());
+            args.extend(["--jobs", "2"]);
+            let cli = Cli::try_parse_from(args).expect("the hidden verb parses");
             assert!(matches!(
                 (kind, cli.command),
                 (Worker::Probe, Command::ProbeWorker(_))
                     | (Worker::Fingerprint, Command::FingerprintWorker(_))
+                    | (
+                        Worker::Verify(Level::Full),
+                        Command::VerifyWorker(VerifyWorkerArgs {
+                            level: LevelArg::Full,
+                            ..
+                        })
+                    )
             ));
         }
     }

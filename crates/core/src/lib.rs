@@ -12,7 +12,8 @@
 //!   HTML page draws them; [`export`] writes them all to a directory;
 //! - [`ui`] is how every verb talks to the user on stderr;
 //! - [`audio`] holds the WAV part files the recorder writes, their repair and
-//!   level meters; [`fingerprint`] the perceptual hashes and their matching.
+//!   level meters; [`fingerprint`] the perceptual hashes and their matching;
+//!   [`verify`] the integrity checks' levels, verdicts and engine.
 //!
 //! The verbs on top of all of them are the `mediadex` crate (crates/cli).
 
@@ -28,3 +29,4 @@ pub mod report;
 pub mod scan;
 pub mod ui;
 pub mod util;
+pub mod verify;

@@ -50,6 +50,40 @@ pub fn path_flaw(bytes: &[u8]) -> Option<PathFlaw> {
     }
 }
 
+/// The catalog paths a verb's PATH arguments select: each as an absolute
+/// path's bytes, without a trailing slash. [`is_under`] tells the files in
+/// them; no PATH selects every file.
+#[derive(Debug, Clone, Default)]
+pub struct Under(Vec<Vec<u8>>);
+
+impl Under {
+    pub fn new(paths: &[PathBuf]) -> Under {
+        Under(
+            paths
+                .iter()
+                .map(|p| {
+                    let abs = std::path::absolute(p).unwrap_or_else(|_| p.clone());
+                    let mut b = path_bytes(&abs).to_vec();
+                    while b.len() > 1 && b.ends_with(b"/") {
+                        b.pop();
+                    }
+                    b
+                })
+                .collect(),
+        )
+    }
+
+    /// `path` is one of the paths or inside one of them (or there are none).
+    pub fn holds(&self, path: &[u8]) -> bool {
+        self.0.is_empty()
+            || self.0.iter().any(|p| {
+                path == p.as_slice()
+                    || (path.starts_with(p)
+                        && (p.ends_with(b"/") || path.get(p.len()) == Some(&b'/')))
+            })
+    }
+}
+
 pub fn display_path(path: &Path) -> String {
     display_bytes(path_bytes(path))
 }

@@ -4,6 +4,8 @@
 //!
 //! - [`probe`]: one file → its metadata document (parse-only pipeline, no decoding);
 //! - [`sampling`]: one file → perceptual hashes of frames on a time grid, for `fingerprint`;
+//! - `verify`: one file → its health at a level (truncation, the container's
+//!   own guards, the packets parsed or decoded);
 //! - [`worker`]: the worker process main (the line protocol of
 //!   `mediadex_core::pool::protocol`) and the in-process prober;
 //! - [`record`]: microphone capture (cpal) into WAV parts.
@@ -12,6 +14,7 @@ mod checked;
 pub mod probe;
 pub mod record;
 pub mod sampling;
+mod verify;
 pub mod worker;
 
 use std::process::ExitCode;
@@ -34,6 +37,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::FingerprintWorker(a) => {
             worker::run(Worker::Fingerprint, a.jobs, ms(a.timeout_ms))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::VerifyWorker(a) => {
+            worker::run(Worker::Verify(a.level.into()), a.jobs, ms(a.timeout_ms))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Scan(a) => commands::scan::run(&ctx, a, Some(worker::probe_in_process)),

@@ -22,6 +22,7 @@ use mediadex_core::pool::Worker;
 use mediadex_core::pool::protocol::{self, Answer, empty_doc};
 use mediadex_core::scan::{Job, OnAnswer};
 use mediadex_core::util;
+use mediadex_core::verify::Level;
 
 /// Probe `jobs` in this process (no worker isolation): the same probes a worker
 /// runs, for measuring what isolation costs. A file that crashes a probe takes the
@@ -77,6 +78,9 @@ pub(crate) fn run(kind: Worker, jobs: usize, timeout: Duration) -> anyhow::Resul
     let one: OneJob = match kind {
         Worker::Probe => probe_one,
         Worker::Fingerprint => crate::sampling::fingerprint_one,
+        Worker::Verify(Level::Quick) => crate::verify::quick_one,
+        Worker::Verify(Level::Keyframes) => crate::verify::keyframes_one,
+        Worker::Verify(Level::Full) => crate::verify::full_one,
     };
     serve(jobs, timeout, one)
 }

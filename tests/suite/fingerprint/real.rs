@@ -10,7 +10,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use super::{ffmpeg, fingerprint, testsrc_x264};
-use crate::testenv::{TestEnv, stderr};
+use crate::testenv::{TestEnv, base_name, stderr};
 
 /// A real clip of the suite's fixtures (tests/media, CC BY 4.0).
 fn real(name: &str) -> PathBuf {
@@ -151,13 +151,7 @@ fn every_container_gives_the_same_frames_every_run_and_one_group() {
         );
         rows.iter()
             .map(|r| {
-                let name = r["path"]
-                    .as_str()
-                    .unwrap()
-                    .rsplit('/')
-                    .next()
-                    .unwrap()
-                    .to_string();
+                let name = base_name(&r["path"]);
                 (
                     name,
                     (

@@ -6,11 +6,7 @@
 //! failed, or all well); the summary line always comes, but under `-q`.
 
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
-
-use anyhow::Context as _;
 
 use super::{Context, exit};
 use crate::cli::FingerprintArgs;
@@ -21,29 +17,14 @@ pub fn run(ctx: &Context, args: FingerprintArgs) -> anyhow::Result<ExitCode> {
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
         anyhow::bail!("--timeout must be a positive number of seconds");
     }
-    // Decoding is CPU-bound: one file per CPU.
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
-        })
-        .max(1);
-    mediadex_core::pool::companion::media_exe()?;
-    let _lock = super::lock_beside(&ctx.db, "fingerprint")?;
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, stop.clone())
-            .context("could not install signal handler")?;
-    }
+    let run = super::decoding(ctx, args.jobs, "fingerprint")?;
     let mut cat = Catalog::open(&ctx.db)?;
     let opts = Options {
         paths: &args.paths,
         force: args.force,
-        jobs,
+        jobs: run.jobs,
         timeout: Duration::from_secs_f64(args.timeout),
-        stop: &stop,
+        stop: &run.stop,
     };
     let s = engine::run(&mut cat.conn, &opts, &ctx.ui)?;
     if args.json {

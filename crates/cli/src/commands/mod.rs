@@ -12,6 +12,7 @@ pub mod repair;
 pub mod report;
 pub mod scan;
 pub mod show;
+pub mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +42,39 @@ pub struct CodedError {
 /// An exclusive lock on `CATALOG.<what>.lock`, one `what` (scan, export) per
 /// catalog at a time. The kernel drops it when the process dies, so a killed run
 /// never blocks the next; a held lock is exit 75 with a message saying why.
+/// What a verb that decodes in the worker pool holds while it runs: its
+/// jobs (one file per CPU unless asked: decoding is CPU-bound), the lock
+/// beside the catalog, and the flag Ctrl-C and SIGTERM raise.
+pub struct Decoding {
+    pub jobs: usize,
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    _lock: std::fs::File,
+}
+
+/// Find the worker executable, take the lock for `what`, watch the signals.
+pub fn decoding(ctx: &Context, jobs: Option<usize>, what: &str) -> anyhow::Result<Decoding> {
+    use anyhow::Context as _;
+    let jobs = jobs
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        })
+        .max(1);
+    mediadex_core::pool::companion::media_exe()?;
+    let lock = lock_beside(&ctx.db, what)?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, stop.clone())
+            .context("could not install signal handler")?;
+    }
+    Ok(Decoding {
+        jobs,
+        stop,
+        _lock: lock,
+    })
+}
+
 pub fn lock_beside(db: &std::path::Path, what: &str) -> anyhow::Result<std::fs::File> {
     use anyhow::Context as _;
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -175,9 +209,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Completions(a) => completions::completions(a),
         Command::Man => completions::man(),
         Command::Fingerprint(a) => fingerprint::run(&ctx, a),
-        Command::Record(_) | Command::ProbeWorker(_) | Command::FingerprintWorker(_) => {
-            Err(mediadex_core::pool::companion::exec_media_exe())
-        }
+        Command::Verify(a) => verify::run(&ctx, a),
+        Command::Record(_)
+        | Command::ProbeWorker(_)
+        | Command::FingerprintWorker(_)
+        | Command::VerifyWorker(_) => Err(mediadex_core::pool::companion::exec_media_exe()),
     };
     // An SQLite error that says the catalog file is broken becomes the one
     // message that names the catalog, whatever the verb met it doing.

@@ -85,6 +85,18 @@ pub struct FileStat {
 }
 
 impl FileStat {
+    /// The stat in columns `at..at + 4` (dev, ino, size, mtime_ns) of a
+    /// row; NULL reads as 0.
+    pub fn from_row(r: &rusqlite::Row, at: usize) -> rusqlite::Result<FileStat> {
+        let n = |i: usize| r.get::<_, Option<i64>>(at + i).map(|v| v.unwrap_or(0));
+        Ok(FileStat {
+            dev: n(0)? as u64,
+            ino: n(1)? as u64,
+            size: n(2)? as u64,
+            mtime_ns: n(3)?,
+        })
+    }
+
     pub fn from_metadata(md: &std::fs::Metadata) -> FileStat {
         use std::os::unix::fs::MetadataExt;
         FileStat {

@@ -62,12 +62,7 @@ pub fn candidates(conn: &Connection, host: &str) -> Result<Vec<Candidate>> {
             id: r.get(0)?,
             path_bytes: r.get(1)?,
             root: r.get(2)?,
-            stat: FileStat {
-                dev: r.get::<_, Option<i64>>(3)?.unwrap_or(0) as u64,
-                ino: r.get::<_, Option<i64>>(4)?.unwrap_or(0) as u64,
-                size: r.get::<_, Option<i64>>(5)?.unwrap_or(0) as u64,
-                mtime_ns: r.get::<_, Option<i64>>(6)?.unwrap_or(0),
-            },
+            stat: FileStat::from_row(r, 3)?,
             no_video: r.get(7)?,
             prior: match version {
                 Some(v) => Some((

@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/011_media_ok.sql"),
     include_str!("../../../../migrations/012_resolution_class.sql"),
     include_str!("../../../../migrations/013_fingerprint_identity.sql"),
+    include_str!("../../../../migrations/014_health.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -14,6 +14,7 @@ pub mod dump;
 pub mod files;
 pub mod fingerprints;
 pub mod guard;
+pub mod health;
 pub mod history;
 pub mod migrate;
 pub mod query;

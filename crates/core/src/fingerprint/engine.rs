@@ -99,30 +99,11 @@ fn select(
     opts: &Options,
     s: &mut Summary,
 ) -> anyhow::Result<Vec<Candidate>> {
-    let prefixes: Vec<Vec<u8>> = opts
-        .paths
-        .iter()
-        .map(|p| {
-            let abs = std::path::absolute(p).unwrap_or_else(|_| p.clone());
-            let mut b = util::path_bytes(&abs).to_vec();
-            while b.len() > 1 && b.ends_with(b"/") {
-                b.pop();
-            }
-            b
-        })
-        .collect();
-    let under = |c: &Candidate| {
-        prefixes.is_empty()
-            || prefixes.iter().any(|p| {
-                c.path_bytes == *p
-                    || (c.path_bytes.starts_with(p)
-                        && (p.ends_with(b"/") || c.path_bytes.get(p.len()) == Some(&b'/')))
-            })
-    };
+    let under = util::Under::new(opts.paths);
     let mut todo = Vec::new();
     for c in fingerprints::candidates(conn, &util::host_name())?
         .into_iter()
-        .filter(|c| under(c))
+        .filter(|c| under.holds(&c.path_bytes))
     {
         s.selected += 1;
         if !(opts.force || c.is_due()) {
@@ -158,19 +139,11 @@ fn sample(
     }
     let work: Vec<Request<i64>> = todo
         .iter()
-        .map(|c| Request {
-            path: util::path_from_bytes(&c.path_bytes),
-            stat: c.stat,
-            payload: c.id,
-        })
+        .map(|c| Request::catalogued(&c.path_bytes, c.stat, c.id))
         .collect();
     let progress = ui.progress();
     progress.start(work.len() as u64, "hashing");
-    let settings = pool::Settings {
-        parallel: opts.jobs,
-        timeout: opts.timeout,
-        stop: opts.stop,
-    };
+    let settings = pool::Settings::new(opts.jobs, opts.timeout, opts.stop);
     let result = pool::run(Worker::Fingerprint, &work, settings, |job, done| {
         progress.inc(1);
         let doc: FpDoc = if done.status == Status::Ok {

@@ -35,6 +35,8 @@ pub enum Worker {
     Probe,
     /// `fingerprint`: one file → perceptual hashes of frames on its time grid.
     Fingerprint,
+    /// `verify`: one file → its health at a level.
+    Verify(crate::verify::Level),
 }
 
 impl Worker {
@@ -43,6 +45,16 @@ impl Worker {
         match self {
             Worker::Probe => "__probe-worker",
             Worker::Fingerprint => "__fingerprint-worker",
+            Worker::Verify(_) => "__verify-worker",
+        }
+    }
+
+    /// What the worker's command line says besides the verb, its jobs and
+    /// its deadline.
+    pub fn options(self) -> Vec<&'static str> {
+        match self {
+            Worker::Verify(level) => vec!["--level", level.as_str()],
+            Worker::Probe | Worker::Fingerprint => Vec::new(),
         }
     }
 }
@@ -55,6 +67,17 @@ pub struct Request<P> {
     /// The stat the caller saw: the worker answers `unstable` if it changed.
     pub stat: FileStat,
     pub payload: P,
+}
+
+impl<P> Request<P> {
+    /// A catalogued file: its path as the catalog holds it (bytes).
+    pub fn catalogued(path_bytes: &[u8], stat: FileStat, payload: P) -> Request<P> {
+        Request {
+            path: crate::util::path_from_bytes(path_bytes),
+            stat,
+            payload,
+        }
+    }
 }
 
 /// What the supervisor saw besides the answers: the kills from outside.
@@ -93,6 +116,16 @@ pub struct Settings<'s> {
     pub timeout: Duration,
     /// Raised by Ctrl-C / SIGTERM: the pool kills its worker and returns.
     pub stop: &'s AtomicBool,
+}
+
+impl<'s> Settings<'s> {
+    pub fn new(parallel: usize, timeout: Duration, stop: &'s AtomicBool) -> Settings<'s> {
+        Settings {
+            parallel,
+            timeout,
+            stop,
+        }
+    }
 }
 
 /// Run every request in `worker` processes; call `on_done` once per request,

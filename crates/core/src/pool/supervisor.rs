@@ -110,6 +110,7 @@ impl WorkerProc {
         let mut child = Command::new(&exe);
         child
             .arg(kind.verb())
+            .args(kind.options())
             .arg("--jobs")
             .arg(jobs.to_string())
             .arg("--timeout-ms")

@@ -68,6 +68,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ),
     ("growth", include_str!("../../../../sql/growth.sql")),
     ("hdr", include_str!("../../../../sql/hdr.sql")),
+    ("health", include_str!("../../../../sql/health.sql")),
     ("history", include_str!("../../../../sql/history.sql")),
     ("hosts", include_str!("../../../../sql/hosts.sql")),
     ("largest", include_str!("../../../../sql/largest.sql")),

@@ -34,6 +34,7 @@ pub const INPUTS: &[&str] = &[
     "recordings",
     "scans",
     "similar",
+    "health",
 ];
 
 /// Run one of the [`INPUTS`] with its default parameters.
@@ -137,6 +138,28 @@ fn similar_line(out: &mut String, rows: &Rows) {
             ),
         );
     }
+}
+
+/// `Health`: the damaged and unreadable files `verify` found (nothing when
+/// none were, or no file was checked).
+fn health_line(out: &mut String, rows: &Rows) {
+    if rows.rows.is_empty() {
+        return;
+    }
+    let of = |h: &str| {
+        (0..rows.rows.len())
+            .filter(|&i| rows.get(i, "health") == h)
+            .count() as i64
+    };
+    line(
+        out,
+        "Health",
+        &format!(
+            "{} damaged · {} unreadable: mediadex report health",
+            count(of("damaged")),
+            count(of("unreadable"))
+        ),
+    );
 }
 
 /// The `summary` report's rows added up: (files, hours, bytes) of every file
@@ -249,6 +272,7 @@ pub fn summary_from(
         },
     );
     similar_line(&mut out, &get("similar")?);
+    health_line(&mut out, &get("health")?);
     recordings_line(&mut out, &get("recordings")?);
     last_scan_line(&mut out, &get("scans")?);
     Ok(out)

@@ -141,6 +141,26 @@ pub(super) struct RawParts<'a> {
     pub(super) by_resolution: Option<&'a RawValue>,
     #[serde(borrow)]
     pub(super) hashes: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(super) health: Option<&'a RawValue>,
+}
+
+/// A media line's `health`: the file's last integrity check (table
+/// `health`), absent or null when it was never checked.
+#[derive(Serialize, Deserialize)]
+pub(super) struct HealthLine {
+    pub(super) size: Option<i64>,
+    pub(super) mtime_ns: Option<i64>,
+    pub(super) level: String,
+    pub(super) status: String,
+    pub(super) health: Option<String>,
+    pub(super) class: Option<String>,
+    pub(super) first_error_s: Option<f64>,
+    pub(super) errors: i64,
+    pub(super) affected_share: Option<f64>,
+    pub(super) detail: Option<String>,
+    pub(super) checked_at: String,
+    pub(super) ms: Option<f64>,
 }
 
 /// A root a scan walked completely, and the device it was on (how the next

@@ -362,7 +362,11 @@ impl Loader<'_> {
             None => None,
         };
         let doc = parts.doc.map(RawValue::get).unwrap_or("{}");
-        let outcome = merge_media(tx, &m, &bytes, scan_id, doc).map_err(row_err)?;
+        let outcome = merge_media(tx, &m, &bytes, scan_id, doc).map_err(&row_err)?;
+        if let Some(h) = parts.health {
+            let h: HealthLine = self.parse(h.get())?;
+            merge_health(tx, &m.host, &bytes, &h).map_err(&row_err)?;
+        }
         self.counts.media.count(outcome);
         self.tally.counts.media += 1;
         Ok(())

@@ -400,3 +400,38 @@ pub(super) fn merge_fingerprint(
     }
     Ok(Some(merged))
 }
+
+/// A file's health row from a dump: kept when the catalog has none for the
+/// file or an older one (by `checked_at`).
+pub(super) fn merge_health(
+    tx: &Transaction,
+    host: &str,
+    bytes: &[u8],
+    h: &HealthLine,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO health (file_id, size, mtime_ns, level, status, health, class,
+             first_error_s, errors, affected_share, detail, checked_at, ms)
+         SELECT f.id, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14
+         FROM files f LEFT JOIN health h ON h.file_id = f.id
+         WHERE f.host = ?1 AND f.path_bytes = ?2
+           AND (h.checked_at IS NULL OR h.checked_at < ?13)",
+    )?
+    .execute(params![
+        host,
+        bytes,
+        h.size,
+        h.mtime_ns,
+        h.level,
+        h.status,
+        h.health,
+        h.class,
+        h.first_error_s,
+        h.errors,
+        h.affected_share,
+        h.detail,
+        h.checked_at,
+        h.ms
+    ])?;
+    Ok(())
+}

@@ -26,7 +26,8 @@ pub(super) fn write_line<T: Serialize>(
     serde_json::to_writer(&mut *out, kind)?;
     out.write_all(b",")?;
     out.write_all(&buf[1..buf.len() - 1])?;
-    for (k, v) in extra {
+    // A raw field with nothing in it (a file never checked) is left out.
+    for (k, v) in extra.iter().filter(|(_, v)| *v != "null") {
         out.write_all(b",")?;
         serde_json::to_writer(&mut *out, k)?;
         out.write_all(b":")?;
@@ -153,13 +154,19 @@ fn media(tx: &Transaction, out: &mut dyn Write, buf: &mut Vec<u8>) -> Result<u64
         out,
         buf,
         "media",
-        &["doc"],
+        &["doc", "health"],
         "SELECT f.host, f.path, f.path_bytes, f.root, f.dev, f.ino, f.size, f.mtime_ns, f.status,
                 f.error, f.first_seen, coalesce(fs.last_seen, f.first_seen) AS last_seen, f.probed_at,
-                f.probe_ms, s.started_at AS scan, coalesce(d.doc, '{}') AS doc
+                f.probe_ms, s.started_at AS scan, coalesce(d.doc, '{}') AS doc,
+                CASE WHEN h.file_id IS NOT NULL THEN json_object(
+                    'size', h.size, 'mtime_ns', h.mtime_ns, 'level', h.level, 'status', h.status,
+                    'health', h.health, 'class', h.class, 'first_error_s', h.first_error_s,
+                    'errors', h.errors, 'affected_share', h.affected_share, 'detail', h.detail,
+                    'checked_at', h.checked_at, 'ms', h.ms) END AS health
          FROM files f
          LEFT JOIN file_seen fs ON fs.file_id = f.id
          LEFT JOIN docs d ON d.file_id = f.id
+         LEFT JOIN health h ON h.file_id = f.id
          LEFT JOIN scans s ON s.id = f.scan_id AND s.host = f.host
          ORDER BY f.host, f.path_bytes",
         |r| {

@@ -41,6 +41,7 @@ pub const INPUTS: &[&str] = &[
     "density",
     "savings",
     "problems",
+    "health",
     "suspicious",
     "duplicates",
     "similar",
@@ -333,6 +334,7 @@ impl<'r> Builder<'r> {
     fn problems(&mut self) {
         for (name, title) in [
             ("problems", "Problems"),
+            ("health", "Health: damaged and unreadable files"),
             ("suspicious", "Suspicious files"),
             ("duplicates", "Duplicate candidates"),
             ("similar", "Similar videos"),

@@ -1,0 +1,68 @@
+//! The container's own guards over its bytes, read straight from the file in
+//! one sequential pass: what a demuxer skips past without a word, and where
+//! a cut file ends mid-packet.
+//!
+//! - MPEG-TS and m2ts: every packet starts with its sync byte, and the file
+//!   holds whole packets;
+//! - MPEG-PS: packs and PES packets chain by their lengths to the end;
+//! - Ogg: every page's CRC, page numbers without gaps, and a last page that
+//!   ends its stream;
+//! - FLV: tags chain by their sizes, each followed by its own size;
+//! - Matroska and WebM: every CRC-32 element matches the element it guards.
+//!
+//! An error's time is its byte offset's share of the duration. After a
+//! broken structure a walker resyncs on the next start code it knows, or
+//! stops (one error), so a garbled run counts once, not once a byte.
+
+mod ebml;
+mod walk;
+
+use std::path::Path;
+
+use super::watch::Tracker;
+use mediadex_core::verify::class;
+use walk::Window;
+
+/// Check what `container` (the probe's short name) guards.
+pub(crate) fn check(
+    path: &Path,
+    container: Option<&str>,
+    duration_s: Option<f64>,
+    tracker: &Tracker,
+) {
+    let Some(container) = container else {
+        return;
+    };
+    let Ok(mut w) = Window::open(path) else {
+        return;
+    };
+    let mut say = |offset: u64, class: &str, what: String| {
+        let at = duration_s.map(|d| d * offset as f64 / w_size(path).max(1) as f64);
+        tracker.findings.lock().unwrap().add(class, at, || what);
+    };
+    match container {
+        "ts" => walk::ts(&mut w, 188, &mut say),
+        "m2ts" => walk::ts(&mut w, 192, &mut say),
+        "mpeg-ps" => walk::ps(&mut w, &mut say),
+        "ogg" => walk::ogg(&mut w, &mut say),
+        "flv" => walk::flv(&mut w, &mut say),
+        "mkv" | "webm" => ebml::crcs(&mut w, &mut say),
+        _ => {}
+    }
+}
+
+fn w_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Where a walker reports: the byte offset, the class, the words.
+pub(crate) type Say<'a> = dyn FnMut(u64, &str, String) + 'a;
+
+/// `truncated` at `offset`: the file ends inside what starts there.
+fn cut(say: &mut Say, offset: u64, what: &str) {
+    say(
+        offset,
+        class::TRUNCATED,
+        format!("the file ends inside {what} at byte {offset}: cut short"),
+    );
+}

@@ -1,0 +1,120 @@
+//! Integrity checks (media side, GStreamer): the worker verb
+//! `__verify-worker --level L` judges one file at a time (see
+//! `mediadex_core::verify`).
+//!
+//! A check is three looks, cheapest first:
+//! 1. the probe's (the scan's parse of the headers): a file nothing can read
+//!    is `unreadable`; one that ends before its index or headers say is
+//!    `truncated`;
+//! 2. [`container`]: the container's own guards over its bytes, where it has
+//!    them (MPEG-TS sync bytes and continuity counters, Ogg page checksums,
+//!    Matroska CRC-32 elements);
+//! 3. [`pipeline`]: every packet through GStreamer, parsed (`quick`) or
+//!    decoded (`keyframes`, `full`), counting what the demuxer, the parsers
+//!    and the decoders report ([`watch`]).
+//!
+//! Invariants: a file is `clean` only when all three found nothing; the same
+//! bytes give the same verdict every run; the call returns by its deadline
+//! (a pipeline that blocks is the parent's to kill).
+
+mod container;
+mod pipeline;
+mod watch;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mediadex_core::catalog::files::Status;
+use mediadex_core::pool::protocol::{Answer, empty_doc};
+use mediadex_core::verify::{Health, HealthDoc, Level, class};
+
+use crate::probe;
+
+type Failure = (Status, String);
+
+/// One request at `quick`.
+pub(crate) fn quick_one(id: u64, path: &Path, size: u64, mtime_ns: i64, t: Duration) -> Answer {
+    one(Level::Quick, id, path, size, mtime_ns, t)
+}
+
+/// One request at `keyframes`.
+pub(crate) fn keyframes_one(id: u64, path: &Path, size: u64, mtime_ns: i64, t: Duration) -> Answer {
+    one(Level::Keyframes, id, path, size, mtime_ns, t)
+}
+
+/// One request at `full`.
+pub(crate) fn full_one(id: u64, path: &Path, size: u64, mtime_ns: i64, t: Duration) -> Answer {
+    one(Level::Full, id, path, size, mtime_ns, t)
+}
+
+fn one(level: Level, id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) -> Answer {
+    let deadline = Instant::now() + timeout;
+    crate::checked::checked(id, path, size, mtime_ns, || {
+        match check(path, level, deadline) {
+            Ok(doc) => {
+                let raw = serde_json::value::to_raw_value(&doc).expect("a verdict serializes");
+                (Status::Ok, None, raw)
+            }
+            Err((status, e)) => (status, Some(e), empty_doc()),
+        }
+    })
+}
+
+/// Judge `path` at `level`.
+fn check(path: &Path, level: Level, deadline: Instant) -> Result<HealthDoc, Failure> {
+    watch::install();
+    let left = deadline.saturating_duration_since(Instant::now());
+    let probed = probe::probe(path, left);
+    if probed.status == Status::Timeout {
+        return Err((Status::Timeout, probed.error.unwrap_or_default()));
+    }
+    let Some(doc) = probed.doc.as_deref() else {
+        return Ok(unreadable(probed.error));
+    };
+    let duration = doc.duration_s;
+    let tracker = Arc::new(watch::Tracker::new(path));
+    if doc.truncated {
+        let share = match (doc.size, doc.declared_size) {
+            (Some(s), Some(d)) if d > 0 => Some(s as f64 / d as f64),
+            _ => None,
+        };
+        let at = share.zip(duration).map(|(s, d)| s * d);
+        let words = probed.error.clone().unwrap_or_else(|| "truncated".into());
+        tracker
+            .findings
+            .lock()
+            .unwrap()
+            .add_cut(at, share.map(|s| 1.0 - s), || words);
+    }
+    container::check(path, doc.container.as_deref(), duration, &tracker);
+    if doc.video_streams + doc.audio_streams == 0 {
+        // Nothing to stream: the probe found no playable stream.
+        return Ok(match doc.truncated {
+            true => tracker.findings.lock().unwrap().verdict(duration),
+            false => unreadable(probed.error),
+        });
+    }
+    match pipeline::run(path, level, deadline, &tracker) {
+        pipeline::Ended::Deadline => {
+            return Err((
+                Status::Timeout,
+                format!("not checked to the end in {} s", left.as_secs()),
+            ));
+        }
+        pipeline::Ended::Unplayable(e) if !doc.truncated => return Ok(unreadable(Some(e))),
+        _ => {}
+    }
+    let verdict = tracker.findings.lock().unwrap().verdict(duration);
+    Ok(verdict)
+}
+
+fn unreadable(why: Option<String>) -> HealthDoc {
+    HealthDoc {
+        health: Some(Health::Unreadable),
+        class: Some(class::UNREADABLE.into()),
+        errors: 1,
+        detail: why,
+        ..HealthDoc::default()
+    }
+}
