@@ -96,6 +96,7 @@ bench: build deps-bench
 	BENCH_SKIP_BUILD=1 bench/bytes.sh
 	bench/fingerprint.sh
 	bench/fingerprint-real.sh
+	bench/verify.sh
 	$(MAKE) --no-print-directory truth
 
 # Agreement with ffprobe per field class, mediadex beside MediaInfo, on the

@@ -240,3 +240,42 @@ fn health_goes_through_dump_and_load() {
     assert_eq!(mine.len(), 9);
     assert_eq!(q(&other), mine);
 }
+
+/// A run killed with SIGKILL once some verdicts are stored keeps them; the
+/// next run checks only the rest.
+#[test]
+fn a_killed_run_keeps_its_verdicts_and_the_next_does_the_rest() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    use std::time::{Duration, Instant};
+
+    let env = TestEnv::new();
+    library(&env);
+    env.scan(&[], 3);
+    // Each file waits a while in the worker, so the kill finds the run half done.
+    let mut child = env
+        .std_cmd()
+        .args(["verify", "-j", "1"])
+        .env("MEDIADEX_TEST_DELAY_ON", "/:300")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stored = || {
+        env.query("SELECT count(*) AS n FROM health")[0]["n"]
+            .as_u64()
+            .unwrap()
+    };
+    let t = Instant::now();
+    while stored() < 2 {
+        assert!(t.elapsed() < Duration::from_secs(30), "nothing stored");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).unwrap();
+    child.wait().unwrap();
+    let kept = stored();
+    assert!((2..9).contains(&kept), "{kept} verdicts kept");
+    let s = verify(&env, &[], 3);
+    assert_eq!(s["unchanged"].as_u64(), Some(kept), "{s}");
+    assert_eq!(s["checked"].as_u64(), Some(9 - kept), "{s}");
+}
