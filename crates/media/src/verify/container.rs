@@ -8,13 +8,15 @@
 //! - Ogg: every page's CRC, page numbers without gaps, and a last page that
 //!   ends its stream;
 //! - FLV: tags chain by their sizes, each followed by its own size;
-//! - Matroska and WebM: every CRC-32 element matches the element it guards.
+//! - Matroska and WebM: every CRC-32 element matches the element it guards;
+//! - FLAC: every frame's CRC-16, and as many samples as STREAMINFO says.
 //!
 //! An error's time is its byte offset's share of the duration. After a
 //! broken structure a walker resyncs on the next start code it knows, or
 //! stops (one error), so a garbled run counts once, not once a byte.
 
 mod ebml;
+mod flac;
 mod walk;
 
 use std::path::Path;
@@ -47,6 +49,7 @@ pub(crate) fn check(
         "ogg" => walk::ogg(&mut w, &mut say),
         "flv" => walk::flv(&mut w, &mut say),
         "mkv" | "webm" => ebml::crcs(&mut w, &mut say),
+        "flac" => flac::frames(&mut w, &mut say),
         _ => {}
     }
 }

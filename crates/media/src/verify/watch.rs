@@ -142,8 +142,18 @@ pub(crate) fn install() {
     DONE.get_or_init(|| {
         gst::log::remove_default_log_function();
         gst::log::set_active(true);
-        gst::log::set_default_threshold(gst::DebugLevel::Warning);
         let trace = std::env::var_os("MEDIADEX_VERIFY_TRACE").map(std::path::PathBuf::from);
+        // Warnings only from the categories that can count (every message
+        // reaching the log function costs its formatting); all when tracing.
+        if trace.is_some() {
+            gst::log::set_default_threshold(gst::DebugLevel::Warning);
+        } else {
+            gst::log::set_default_threshold(gst::DebugLevel::Error);
+            let watched = ["codecparsers_*", "videodecoder", "audiodecoder"];
+            for name in watched.into_iter().chain(DEMUXER_DAMAGE.map(|d| d.0)) {
+                gst::log::set_threshold_for_name(name, gst::DebugLevel::Warning);
+            }
+        }
         gst::log::add_log_function(move |cat, level, _file, _func, _line, _obj, msg| {
             let said = msg.get();
             let said = said.as_deref().map_or("", |m| m.trim());
