@@ -206,6 +206,26 @@ def fingerprint_mutants(work, files):
     return len(files), problems, f"exit {rc}"
 
 
+@case("verify mutated media")
+def verify_mutants(work, files):
+    """Every mutant checked at full depth: each ends with a health row, and
+    none of them passes for clean unless its mutation left the bytes whole."""
+    db = work / "mutants.db"
+    rc, _, err = mediadex(db, "verify", "--level", "full", "--timeout", "20", timeout=SCAN_LIMIT)
+    problems = []
+    if rc not in (0, 3) or panicked(err):
+        problems.append(f"verify exit {rc}: {err[-300:]}")
+    out = sqlite3.connect(db).execute(
+        "SELECT count(*), sum(health IS NULL) FROM health").fetchone()
+    rows = sqlite3.connect(db).execute(
+        "SELECT count(*) FROM media WHERE status NOT IN ('missing', 'unstable')").fetchone()[0]
+    if out[0] != rows:
+        problems.append(f"{out[0]} health rows for {rows} files")
+    verdicts = sqlite3.connect(db).execute(
+        "SELECT coalesce(health, status), count(*) FROM health GROUP BY 1 ORDER BY 1").fetchall()
+    return len(files), problems, ", ".join(f"{h} {n}" for h, n in verdicts)
+
+
 def dump_lines(db):
     rc, out, err = mediadex(db, "dump")
     assert rc == 0, err
@@ -342,7 +362,7 @@ def kill_at(db, args, moment, cwd=None):
     return len(workers), left
 
 
-@case("kill -9 scan, fingerprint, export")
+@case("kill -9 scan, fingerprint, verify, export")
 def kill_runs(work, lib, rng, kills):
     """Each verb run once whole (timed), then killed `kills` times at random
     moments of a run as long, then run again to the end."""
@@ -351,6 +371,7 @@ def kill_runs(work, lib, rng, kills):
     out = work / "killed-export"
     runs = [("scan", ["scan", "--force", "-j", "2", *EXT, lib]),
             ("fingerprint", ["fingerprint", "--force", "-j", "2"]),
+            ("verify", ["verify", "--force", "-j", "2"]),
             ("export", ["export", "--out", out])]
     n = seen_workers = 0
     for verb, args in runs:
@@ -416,7 +437,7 @@ def damaged(work, seed_db, lib, dump):
     problems = []
     kinds = ["zeroed-pages", "garbage-schema", "header", "not-utf8"]
     verbs = [["dump"], ["query", "SELECT path, doc FROM media"], ["report"],
-             ["fingerprint"], ["load", dump], ["scan", lib],
+             ["fingerprint"], ["verify"], ["load", dump], ["scan", lib],
              ["export", "--out", work / "damaged-export"]]
     n = 0
     for kind in kinds:
@@ -526,6 +547,7 @@ def main():
         mutants = make_mutants(seeds, work / "mutants", rng, args.per_seed)
         scan_mutants(work, mutants)
         fingerprint_mutants(work, mutants)
+        verify_mutants(work, mutants)
         load_hostile(work, seed_db)
         kill_runs(work, work / "mutants", rng, args.kills)
         damaged(work, seed_db, work / "seeds", dump)
