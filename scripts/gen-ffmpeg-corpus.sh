@@ -267,6 +267,24 @@ gen ts-pts-wrap.ts $(v 320x240 25 3) $(a 48000 3) "${H264[@]}" "${AAC[@]}" -outp
 gen ts-h264-dts.ts $(v 320x240 25 2) $(a 48000 2) "${H264[@]}" -c:a dca -strict -2
 gen ts-dts-only.ts $(a 48000 2) -c:a dca -strict -2
 
+# Matroska whose video track states no DefaultDuration (as some muxers write
+# it): the frame rate is the one its block timestamps, rounded to the
+# millisecond and in decoding order (B-frames), explain. The element is
+# turned into a Void element of the same length.
+gen .src/with-default-duration.mkv $(v 320x240 24000/1001 3) "${H264[@]}" -bf 3 -write_crc32 0
+if [[ ! -e $OUT/mkv-no-default-duration.mkv ]]; then
+  "$PY" - "$OUT/.src/with-default-duration.mkv" "$OUT/.part-mkv-no-default-duration.mkv" <<'PYEOF' || die "could not patch DefaultDuration"
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+at = data.find(bytes([0x23, 0xE3, 0x83]))
+assert at > 0 and data[at + 3] & 0x80, "no DefaultDuration with a one-byte size"
+n = 4 + (data[at + 3] & 0x7F)
+data[at:at + n] = bytes([0xEC, 0x80 | (n - 2)]) + bytes(n - 2)
+open(sys.argv[2], "wb").write(data)
+PYEOF
+  mv "$OUT/.part-mkv-no-default-duration.mkv" "$OUT/mkv-no-default-duration.mkv"
+fi
+
 # ---------------------------------------------------------------------------
 # Several audio tracks with languages (English, French and German under both
 # ISO 639-2 forms, one untagged) and titles.

@@ -81,7 +81,7 @@ pub fn from_ffprobe(v: &Value) -> Facts {
             .map(|ccw| clockwise(-ccw))
             .or_else(|| f(&tags["rotate"]).map(clockwise));
         let fps = if k == 0 {
-            ratio(&st["avg_frame_rate"]).or_else(|| ratio(&st["r_frame_rate"]))
+            ratio(&st["r_frame_rate"]).or_else(|| ratio(&st["avg_frame_rate"]))
         } else {
             None
         };

@@ -367,6 +367,12 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
 }
 
 pub(super) fn fill_frame_rate(s: &mut Stream, t: &crate::probe::headers::Track) {
+    // Many frames' timestamps over a guess from two (a track whose header
+    // states no rate has none in its caps either).
+    if let Some((n, d)) = t.timed_frame_rate {
+        s.frame_rate = Some(n as f64 / d as f64);
+        s.frame_rate_fraction = Some(format!("{n}/{d}"));
+    }
     if s.frame_rate.is_none()
         && let Some((n, d)) = t.frame_rate
     {

@@ -3,6 +3,58 @@
 
 use super::*;
 
+/// Clusters and frames read for a frame rate from block timestamps.
+const TIMED_CLUSTERS: usize = 4;
+const TIMED_FRAMES: usize = 48;
+
+/// Frame rates people's video has: a rate from timestamps is one of these
+/// (within 0.2%), else none is told.
+const COMMON_RATES: [(u32, u32); 20] = [
+    (8, 1),
+    (10, 1),
+    (12, 1),
+    (25, 2),
+    (15, 1),
+    (20, 1),
+    (24000, 1001),
+    (24, 1),
+    (25, 1),
+    (30000, 1001),
+    (30, 1),
+    (48, 1),
+    (50, 1),
+    (60000, 1001),
+    (60, 1),
+    (90, 1),
+    (100, 1),
+    (120000, 1001),
+    (120, 1),
+    (240, 1),
+];
+
+/// The frame rate that explains `times` (ns, in decoding order): their mean
+/// spacing once sorted, over the leading run without a gap (the last frames
+/// in decoding order may leave holes for pictures still to come), when it
+/// is a common rate (timestamps rounded to the millisecond still average to
+/// it over many frames).
+pub(super) fn rate_of(times: &[i64]) -> Option<(u32, u32)> {
+    let mut t = times.to_vec();
+    t.sort_unstable();
+    t.dedup();
+    let diffs: Vec<i64> = t.windows(2).map(|w| w[1] - w[0]).collect();
+    let mut sorted = diffs.clone();
+    sorted.sort_unstable();
+    let median = *sorted.get(sorted.len() / 2)?;
+    let run = diffs.iter().take_while(|&&d| d * 2 < median * 3).count();
+    if run < 8 || median <= 0 {
+        return None;
+    }
+    let fps = run as f64 * 1e9 / (t[run] - t[0]) as f64;
+    COMMON_RATES
+        .into_iter()
+        .find(|&(n, d)| (fps / (n as f64 / d as f64) - 1.0).abs() < 0.002)
+}
+
 impl Reader {
     /// EBML variable-length integer at `at`: (value, length); `None` for the
     /// reserved "unknown size".
@@ -54,21 +106,80 @@ impl Reader {
             }
             None => self.len,
         };
-        // The Tracks element comes before the first Cluster.
+        // Info and Tracks come before the first Cluster.
+        let mut scale = 1_000_000u64;
+        let mut clusters = Vec::new();
         for (id, b, e) in self.elements(body, seg_end.min(self.len), 64) {
             match id {
+                0x1549_A966 => {
+                    for (iid, ib, ie) in self.elements(b, e, 64) {
+                        if iid == 0x2A_D7B1 {
+                            scale = self.uint(ib, ie).filter(|s| *s > 0).unwrap_or(scale);
+                        }
+                    }
+                }
                 0x1654_AE6B => {
                     for (tid, tb, te) in self.elements(b, e, 1000) {
                         if tid == 0xAE {
                             h.tracks.push(self.matroska_track(tb, te));
                         }
                     }
-                    break;
                 }
-                0x1F43_B675 => break,
+                0x1F43_B675 => clusters.push((b, e)),
                 _ => {}
             }
+            if clusters.len() >= TIMED_CLUSTERS {
+                break;
+            }
         }
+        for t in h.tracks.iter_mut() {
+            if t.handler == "video" && t.default_duration_ns.is_none() {
+                let times = self.block_times(&clusters, t.id, scale);
+                t.timed_frame_rate = rate_of(&times);
+            }
+        }
+    }
+
+    /// A big-endian unsigned integer element's value.
+    fn uint(&self, b: u64, e: u64) -> Option<u64> {
+        self.vec(b, (e - b).min(8) as usize)
+            .map(|v| v.iter().fold(0u64, |a, &x| (a << 8) | x as u64))
+    }
+
+    /// The times (ns) of the first blocks of `track` in `clusters`.
+    fn block_times(&self, clusters: &[(u64, u64)], track: u32, scale: u64) -> Vec<i64> {
+        let mut times = Vec::new();
+        for &(b, e) in clusters {
+            let mut base = 0i64;
+            for (id, cb, ce) in self.elements(b, e.min(self.len), 2000) {
+                let block = match id {
+                    0xE7 => {
+                        base = self.uint(cb, ce).unwrap_or(0) as i64;
+                        continue;
+                    }
+                    0xA3 => cb,
+                    0xA0 => match self.elements(cb, ce, 8).iter().find(|c| c.0 == 0xA1) {
+                        Some(c) => c.1,
+                        None => continue,
+                    },
+                    _ => continue,
+                };
+                let Some((Some(n), len)) = self.vint(block, false) else {
+                    continue;
+                };
+                if n != u64::from(track) {
+                    continue;
+                }
+                if let Some(rel) = self.bytes::<2>(block + len) {
+                    let tc = base + i64::from(i16::from_be_bytes(rel));
+                    times.push(tc * scale as i64);
+                }
+                if times.len() >= TIMED_FRAMES {
+                    return times;
+                }
+            }
+        }
+        times
     }
 
     /// The EBML elements in `[start, end)`: (id, data start, data end). Stops at
@@ -118,6 +229,7 @@ impl Reader {
                 0x22_B59D => bcp47 = text(),
                 0x536E => t.title = text().filter(|x| !x.is_empty()),
                 0x88 => t.default = uint().map(|v| v != 0),
+                0x23_E383 => t.default_duration_ns = uint(),
                 0x55AA => t.forced = uint().map(|v| v != 0),
                 0x83 => {
                     t.handler = match uint() {
@@ -137,5 +249,27 @@ impl Reader {
         }
         t.language = t.language.or(bcp47);
         t
+    }
+}
+
+#[cfg(test)]
+mod rate_tests {
+    use super::rate_of;
+
+    /// Millisecond timestamps of 23.976 fps in decoding order with B-frames.
+    #[test]
+    fn rounded_timestamps_in_decoding_order_give_the_rate() {
+        let pts = |k: i64| (k * 1_001_000 / 24 + 500) / 1000 * 1000 * 1000;
+        let order = [
+            0, 3, 1, 2, 6, 4, 5, 9, 7, 8, 12, 10, 11, 15, 13, 14, 18, 16, 17, 21,
+        ];
+        let times: Vec<i64> = order.iter().map(|&k| pts(k)).collect();
+        assert_eq!(rate_of(&times), Some((24000, 1001)));
+        let p25: Vec<i64> = (0..20).map(|k| k * 40_000_000).collect();
+        assert_eq!(rate_of(&p25), Some((25, 1)));
+        // Too few frames, or a rate nobody uses: none.
+        assert_eq!(rate_of(&p25[..5]), None);
+        let odd: Vec<i64> = (0..20).map(|k| k * 37_000_000).collect();
+        assert_eq!(rate_of(&odd), None);
     }
 }

@@ -56,6 +56,12 @@ pub struct Track {
     pub variable_frame_rate: Option<bool>,
     /// Frames per second an AVI or ASF header states.
     pub frame_rate: Option<(u32, u32)>,
+    /// Frames per second the container's own timestamps of many frames
+    /// give, for a track whose header states none (Matroska without
+    /// `DefaultDuration`): preferred to a guess from two frames.
+    pub timed_frame_rate: Option<(u32, u32)>,
+    /// Matroska `DefaultDuration`, ns.
+    pub default_duration_ns: Option<u64>,
     /// Field order from an MP4 `fiel` box, in ffprobe's words.
     pub field_order: Option<&'static str>,
     /// Matroska `CodecID`.
