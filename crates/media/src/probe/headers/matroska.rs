@@ -49,10 +49,17 @@ pub(super) fn rate_of(times: &[i64]) -> Option<(u32, u32)> {
     if run < 8 || median <= 0 {
         return None;
     }
-    let fps = run as f64 * 1e9 / (t[run] - t[0]) as f64;
+    common_rate(run as f64 * 1e9 / (t[run] - t[0]) as f64)
+}
+
+/// The common rate closest to `fps`, if within 0.2% (30 and 29.97 are 0.1%
+/// apart: the closest tells them apart).
+pub(super) fn common_rate(fps: f64) -> Option<(u32, u32)> {
+    let off = |&(n, d): &(u32, u32)| (fps / (n as f64 / d as f64) - 1.0).abs();
     COMMON_RATES
         .into_iter()
-        .find(|&(n, d)| (fps / (n as f64 / d as f64) - 1.0).abs() < 0.002)
+        .filter(|r| off(r) < 0.002)
+        .min_by(|a, b| off(a).total_cmp(&off(b)))
 }
 
 impl Reader {
@@ -267,6 +274,8 @@ mod rate_tests {
         assert_eq!(rate_of(&times), Some((24000, 1001)));
         let p25: Vec<i64> = (0..20).map(|k| k * 40_000_000).collect();
         assert_eq!(rate_of(&p25), Some((25, 1)));
+        let p30: Vec<i64> = (0..20).map(|k| k * 33_333_333).collect();
+        assert_eq!(rate_of(&p30), Some((30, 1)), "not 29.97, 0.1% away");
         // Too few frames, or a rate nobody uses: none.
         assert_eq!(rate_of(&p25[..5]), None);
         let odd: Vec<i64> = (0..20).map(|k| k * 37_000_000).collect();

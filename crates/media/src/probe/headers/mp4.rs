@@ -275,9 +275,25 @@ impl Reader {
                 deltas
             };
             t.variable_frame_rate = Some(body.windows(2).any(|w| w[0].1 != w[1].1));
+            t.timed_frame_rate = modal_rate(&body, t.timescale);
         }
         Some(())
     }
+}
+
+/// The rate of the sample duration most samples have (ffprobe's
+/// `r_frame_rate`), when it is a common one: a B-pyramid's edit list or a
+/// few odd samples move the mean (samples over duration), not this.
+fn modal_rate(deltas: &[(u32, u32)], timescale: Option<u32>) -> Option<(u32, u32)> {
+    let mut count: std::collections::BTreeMap<u32, u64> = Default::default();
+    for &(n, d) in deltas {
+        *count.entry(d).or_default() += u64::from(n);
+    }
+    let (&delta, _) = count
+        .iter()
+        .max_by_key(|(d, n)| (**n, std::cmp::Reverse(**d)))?;
+    let fps = f64::from(timescale?) / f64::from(delta);
+    super::matroska::common_rate(fps)
 }
 
 /// A header's duration, unless 0 or all ones (unknown: fragmented files and
