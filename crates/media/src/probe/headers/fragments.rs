@@ -18,6 +18,10 @@ use super::*;
 /// Where each track (by id) ends, in its timescale.
 pub(super) type FragmentTicks = BTreeMap<u32, u64>;
 
+/// How many samples of each track (by id) last how long (timescale ticks):
+/// the most common duration gives a video track's frame rate.
+pub(super) type FragmentDeltas = BTreeMap<u32, BTreeMap<u32, u64>>;
+
 impl Reader {
     /// `trex` default sample durations by track id, from `moov/mvex`.
     pub(super) fn trex_defaults(&self, moov: u64, moov_end: u64) -> BTreeMap<u32, u32> {
@@ -41,6 +45,7 @@ impl Reader {
         moof_end: u64,
         trex: &BTreeMap<u32, u32>,
         ticks: &mut FragmentTicks,
+        deltas: &mut FragmentDeltas,
     ) {
         for (k, traf, traf_end) in self.boxes(moof, moof_end) {
             if &k != b"traf" {
@@ -76,9 +81,10 @@ impl Reader {
             };
             let end = ticks.entry(id).or_default();
             let mut at = start.unwrap_or(*end);
+            let seen = deltas.entry(id).or_default();
             for (k, trun, _) in self.boxes(traf, traf_end) {
                 if &k == b"trun"
-                    && let Some(d) = self.trun_ticks(trun, default)
+                    && let Some(d) = self.trun_ticks(trun, default, seen)
                 {
                     at += d;
                 }
@@ -111,8 +117,14 @@ impl Reader {
         Some((id, (earliest + total) as f64 / scale as f64))
     }
 
-    /// The total duration of one `trun`'s samples.
-    fn trun_ticks(&self, trun: u64, default: Option<u32>) -> Option<u64> {
+    /// The total duration of one `trun`'s samples; each sample's duration
+    /// counted in `seen`.
+    fn trun_ticks(
+        &self,
+        trun: u64,
+        default: Option<u32>,
+        seen: &mut BTreeMap<u32, u64>,
+    ) -> Option<u64> {
         let flags = self.u32be(trun)? & 0x00ff_ffff;
         let count = self.u32be(trun + 4)? as u64;
         let mut at = trun + 8;
@@ -123,6 +135,7 @@ impl Reader {
             at += 4;
         }
         if flags & 0x100 == 0 {
+            *seen.entry(default?).or_default() += count;
             return Some(count * default? as u64);
         }
         let per = [0x100u32, 0x200, 0x400, 0x800]
@@ -135,11 +148,12 @@ impl Reader {
             return None;
         }
         let table = self.vec(at, n)?;
-        Some(
-            table
-                .chunks_exact(per as usize)
-                .map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]) as u64)
-                .sum(),
-        )
+        let mut total = 0;
+        for s in table.chunks_exact(per as usize) {
+            let d = u32::from_be_bytes([s[0], s[1], s[2], s[3]]);
+            *seen.entry(d).or_default() += 1;
+            total += u64::from(d);
+        }
+        Some(total)
     }
 }

@@ -34,6 +34,7 @@ impl Reader {
         let top = self.boxes(0, u64::MAX);
         let mut trex = std::collections::BTreeMap::new();
         let mut ticks = fragments::FragmentTicks::new();
+        let mut deltas = fragments::FragmentDeltas::new();
         let mut indexed: std::collections::BTreeMap<u32, f64> = Default::default();
         for &(kind, body, end) in &top {
             if end > self.len {
@@ -54,7 +55,9 @@ impl Reader {
                             .collect();
                     }
                 }
-                b"moof" if end <= self.len => self.moof_ticks(body, end, &trex, &mut ticks),
+                b"moof" if end <= self.len => {
+                    self.moof_ticks(body, end, &trex, &mut ticks, &mut deltas)
+                }
                 b"sidx" if end <= self.len => {
                     if let Some((id, e)) = self.sidx_end(body, end) {
                         let at = indexed.entry(id).or_default();
@@ -85,6 +88,18 @@ impl Reader {
             }
         }
         self.fragment_durations(h, &ticks, &indexed);
+        for t in &mut h.tracks {
+            if t.handler == "vide"
+                && t.timed_frame_rate.is_none()
+                && let Some(seen) = deltas.get(&t.id)
+            {
+                let runs: Vec<(u32, u32)> = seen
+                    .iter()
+                    .map(|(&d, &n)| (n.min(u64::from(u32::MAX)) as u32, d))
+                    .collect();
+                t.timed_frame_rate = modal_rate(&runs, t.timescale);
+            }
+        }
     }
 
     /// A fragmented file's tracks end where their last fragment or their
