@@ -210,7 +210,8 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
             if other.starts_with("video/x-gst-fourcc-")
                 || other.starts_with("audio/x-gst-fourcc-") =>
         {
-            let fourcc = other.rsplit('-').next().unwrap_or("");
+            // The fourcc may hold a dash itself (`ac-4`).
+            let fourcc = other.get("video/x-gst-fourcc-".len()..).unwrap_or("");
             return fourcc_codec(fourcc)
                 .map(str::to_string)
                 .unwrap_or_else(|| fourcc.to_string());
@@ -232,6 +233,10 @@ pub fn fourcc_codec(fourcc: &str) -> Option<&'static str> {
         "cfhd" => "cfhd",
         "hap1" | "hap5" | "hapy" => "hap",
         "icod" => "aic",
+        // Audio that GStreamer's MP4 demuxer passes through unnamed.
+        "mlpa" => "truehd",
+        "mha1" | "mha2" | "mhm1" | "mhm2" => "mpegh_3d_audio",
+        "ac-4" => "ac4",
         _ => return None,
     })
 }
@@ -390,6 +395,20 @@ mod tests {
 
     fn caps(s: &str) -> gst::Caps {
         s.parse::<gst::Caps>().unwrap()
+    }
+
+    #[test]
+    fn audio_mp4_passes_through_unnamed_is_named_as_ffprobe_does() {
+        gst::init().unwrap();
+        for (fourcc, name) in [
+            ("mlpa", "truehd"),
+            ("mhm1", "mpegh_3d_audio"),
+            ("mha1", "mpegh_3d_audio"),
+            ("ac-4", "ac4"),
+        ] {
+            let c = caps(&format!("audio/x-gst-fourcc-{fourcc}"));
+            assert_eq!(codec_name(c.structure(0).unwrap(), Some("mp4")), name);
+        }
     }
 
     fn name(s: &str, container: Option<&str>) -> String {

@@ -38,7 +38,8 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
         ..Stream::default()
     };
     if name.starts_with("video/x-gst-fourcc-") || name.starts_with("audio/x-gst-fourcc-") {
-        out.codec_tag = name.rsplit('-').next().map(str::to_string);
+        // The fourcc may hold a dash itself (`ac-4`).
+        out.codec_tag = name.get("video/x-gst-fourcc-".len()..).map(str::to_string);
     }
     if let Some(f) = get_str("format")
         && matches!(
