@@ -29,6 +29,7 @@ mod decryptor;
 pub mod describe;
 pub mod headers;
 pub mod names;
+pub mod profiles;
 mod state;
 mod stream_end;
 mod wait;

@@ -62,6 +62,11 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     if out.kind == "audio" {
         audio_details(s, heard, &mut out);
     }
+    out.profile = crate::probe::profiles::profile_name(
+        &out.codec,
+        out.profile.as_deref(),
+        text(s, "variant").as_deref(),
+    );
     out
 }
 
