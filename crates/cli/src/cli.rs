@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+mod catalog;
 mod values;
 mod verify;
 pub use values::{FormatArg, WavFormatArg};
