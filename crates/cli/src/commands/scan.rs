@@ -69,11 +69,9 @@ pub fn run(
     }))
 }
 
-/// The scan's warnings and its summary line on stderr (not under `-q`).
+/// The scan's warnings on stderr, also under `-q` (each needs action: a root
+/// offline, a directory unreadable), then its summary line (not under `-q`).
 fn tell(ui: &Ui, s: &scan::ScanSummary) {
-    if ui.quiet() {
-        return;
-    }
     for w in &s.warnings {
         ui.warning(w);
     }
@@ -85,6 +83,9 @@ fn tell(ui: &Ui, s: &scan::ScanSummary) {
             "could not read directory {}: {}; the files under it were left as they were",
             u.path, u.error
         ));
+    }
+    if ui.quiet() {
+        return;
     }
     let c = &s.counts;
     // Each line in one write: `scan --json | jq` shares the terminal.
