@@ -34,7 +34,8 @@ pub fn coded(e: ReportError) -> anyhow::Error {
     match e {
         ReportError::Unknown(_)
         | ReportError::UnknownParam { .. }
-        | ReportError::BadParam { .. } => usage(e.to_string()),
+        | ReportError::BadParam { .. }
+        | ReportError::NotAllowed { .. } => usage(e.to_string()),
         other => other.into(),
     }
 }
@@ -180,7 +181,7 @@ fn list(reports: &[Report], style: Style, out: &mut dyn Write) -> anyhow::Result
             .map(|p| {
                 (
                     p.name.clone(),
-                    serde_json::json!({"type": p.kind, "default": p.default, "help": p.help}),
+                    serde_json::json!({"type": p.kind, "default": p.default, "help": p.help, "allowed": p.allowed}),
                 )
             })
             .collect();
