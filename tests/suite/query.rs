@@ -84,3 +84,25 @@ fn writes_are_refused_and_catalog_unchanged() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("-p w=VALUE"), "{}", stderr(&out));
 }
+
+/// Columns of the views that hold JSON (`audio_languages`, …) come out nested
+/// in JSON, as `doc` does, and as compact JSON text in CSV.
+#[test]
+fn json_typed_view_columns_nest() {
+    let env = scanned();
+    let sql = "SELECT audio_languages, subtitle_languages FROM media WHERE path LIKE '%two-languages.mkv'";
+    let rows = env.query(sql);
+    assert_eq!(
+        rows[0]["audio_languages"],
+        serde_json::json!(["eng", "fre"])
+    );
+    assert!(
+        rows[0]["subtitle_languages"].is_array() || rows[0]["subtitle_languages"].is_null(),
+        "{}",
+        rows[0]
+    );
+    let out = env.run(&["query", sql, "-f", "csv"]);
+    let mut rdr = csv::Reader::from_reader(out.stdout.as_slice());
+    let rec = rdr.records().next().unwrap().unwrap();
+    assert_eq!(&rec[0], r#"["eng","fre"]"#);
+}
