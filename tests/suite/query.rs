@@ -106,3 +106,33 @@ fn json_typed_view_columns_nest() {
     let rec = rdr.records().next().unwrap().unwrap();
     assert_eq!(&rec[0], r#"["eng","fre"]"#);
 }
+
+/// The README's query for French audio finds the French track of a file
+/// tagged French (stored as ISO 639-2, `fre` or `fra`).
+#[test]
+fn the_readme_language_example_finds_french_audio() {
+    let env = scanned();
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+    )
+    .unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("mediadex query \"SELECT path, language FROM streams"))
+        .expect("the README's language example");
+    let sql = line.split('"').nth(1).unwrap();
+    let rows = env.query(sql);
+    assert_eq!(rows.len(), 1, "{sql}: {rows:?}");
+    assert!(
+        rows[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("two-languages.mkv"),
+        "{rows:?}"
+    );
+    // The other way the README gives: the two-letter form in the document.
+    let two = env.query(
+        "SELECT path FROM streams WHERE kind = 'audio' AND doc ->> '$.language_iso639_1' = 'fr'",
+    );
+    assert_eq!(two.len(), 1, "{two:?}");
+}
