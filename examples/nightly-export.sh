@@ -22,14 +22,25 @@ while [[ $# -gt 0 && $1 != -- ]]; do libraries+=("$1"); shift; done
 [[ $# -eq 2 && ${#libraries[@]} -gt 0 ]] || die "usage: $0 LIBRARY_DIR... -- OUT_DIR"
 out=$2
 
-# Scan. Exit 3 means the scan finished but some files could not be probed:
-# they are in the catalog with their error, and in problems.json below, so
-# that is not a failure of the job. 75: another scan is running; export what
-# the catalog holds anyway.
+# Scan. Exit 3 means the scan finished but some inputs failed. Files that
+# could not be probed are in the catalog with their error, and in
+# problems.json below: that is not a failure of the job. A root that is
+# offline (an unmounted share, an absent or empty directory) is: nothing under
+# it was looked at, so the job exports what the catalog holds and then fails,
+# naming the root. `scan --json` lists such roots under "offline". 75:
+# another scan is running; export what the catalog holds anyway.
 rc=0
-"$MEDIADEX" -q scan "${libraries[@]}" || rc=$?
+offline=
+summary=$("$MEDIADEX" -q scan --json "${libraries[@]}") || rc=$?
 case $rc in
-  0 | 3) ;;
+  0) ;;
+  3)
+    if [[ $summary != *'"offline":[]'* ]]; then
+      offline=$(grep -o '"root":"[^"]*"' <<<"$summary" | cut -d'"' -f4 | paste -sd' ' -) || true
+      offline=${offline:-"(see the warnings above)"}
+      echo "nightly-export: offline, not scanned: $offline; exporting the catalog as it is" >&2
+    fi
+    ;;
   75) echo "nightly-export: a scan was already running; exporting the catalog as it is" >&2 ;;
   *) die "scan failed (exit $rc)" ;;
 esac
@@ -46,3 +57,5 @@ if [[ -n ${BACKUP_DIR:-} ]]; then
   # Keep the newest seven.
   ls -1t "$BACKUP_DIR"/catalog-*.jsonl.gz | tail -n +8 | xargs -r rm --
 fi
+
+[[ -z $offline ]] || die "library root(s) offline: $offline; mount them and run again"

@@ -1,6 +1,6 @@
 -- name: savings
 -- description: estimated size of every video re-encoded to `target` (hevc or av1), per-file savings, and the total now and after, first row
--- param: target: text = hevc -- the codec family to re-encode to: hevc or av1 (anything else: no files)
+-- param: target: text in (hevc, av1) = hevc -- the codec family to re-encode to
 -- param: bpp: real = 0 -- bits per pixel per frame of the new video for every class (0: the target's table below)
 -- param: gib_per_hour: real = 0 -- GiB per hour of the new video for every file, overriding bpp (0: unused)
 -- param: audio_kbps: real = 160 -- kbit/s the audio is counted at after the re-encode (files with audio)

@@ -20,6 +20,7 @@ mod suite {
     mod record;
     mod report;
     mod scan;
+    mod suggest;
     mod terminal;
     mod trailer;
     mod truth;

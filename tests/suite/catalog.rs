@@ -167,3 +167,57 @@ fn a_read_brings_an_older_catalog_up_to_date() {
         assert!(cat.conn.execute("DELETE FROM files", []).is_err());
     }
 }
+
+/// `mediadex` with the suite's environment but no `--db`.
+fn without_db(env: &crate::testenv::TestEnv) -> std::process::Command {
+    let mut c = std::process::Command::new(crate::testenv::exe("mediadex"));
+    c.env("HOME", env.path())
+        .env("XDG_DATA_HOME", env.path().join("xdg"))
+        .env("MEDIADEX_HOST", crate::testenv::HOST)
+        .env("GST_REGISTRY", crate::testenv::gst_registry())
+        .env_remove("MEDIADEX_DB");
+    c
+}
+
+#[test]
+fn a_given_catalog_path_must_be_a_file_in_a_directory_that_exists() {
+    use crate::testenv::{TestEnv, stderr};
+    let env = TestEnv::new();
+    let lib = env.lib.to_str().unwrap();
+    let dir = env.path().join("no such dir");
+    let db = dir.join("c.db");
+    let run = |args: &[&str]| without_db(&env).args(args).output().unwrap();
+    let out = run(&["--db", db.to_str().unwrap(), "scan", lib]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains(&format!("the directory {} of catalog", dir.display())));
+    assert!(
+        err.contains(&format!("mkdir -p '{}'", dir.display())),
+        "{err}"
+    );
+    assert!(!dir.exists(), "a given --db's directory is never created");
+
+    let out = without_db(&env)
+        .env("MEDIADEX_DB", &db)
+        .args(["scan", lib])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("does not exist; create it"));
+    assert!(!dir.exists());
+
+    let out = run(&["--db", lib, "scan", lib]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("catalog {lib} is a directory")),
+        "{err}"
+    );
+    assert!(!err.contains("disk I/O"), "{err}");
+
+    // The default location is still made on first use.
+    let out = run(&["scan", lib]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(env.path().join("xdg/mediadex/catalog.db").is_file());
+}

@@ -256,3 +256,62 @@ fn an_unreadable_directory_keeps_its_files() {
     let row = last_scan_row(&env);
     assert_eq!(row["unreadable"][0]["path"], sub.to_str().unwrap(), "{row}");
 }
+
+/// `-q` drops the summary line, never a warning that needs action.
+#[test]
+fn quiet_still_warns_of_an_offline_root() {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &["vp8.webm"]);
+    env.scan(&[], 0);
+    std::fs::remove_file(env.lib.join("vp8.webm")).unwrap();
+    let out = env.run(&["-q", "scan", env.lib.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!(
+            "mediadex: warning: {} is offline: it is empty",
+            env.lib.display()
+        )),
+        "{err}"
+    );
+}
+
+/// `examples/nightly-export.sh` against the suite's catalog: (exit code, stderr).
+fn nightly(env: &TestEnv) -> (Option<i32>, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/nightly-export.sh");
+    let c = env.std_cmd();
+    let out = Command::new("bash")
+        .arg(script)
+        .arg(&env.lib)
+        .arg("--")
+        .arg(env.path().join("out"))
+        .envs(c.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .env("MEDIADEX", crate::testenv::exe("mediadex"))
+        .env("MEDIADEX_DB", &env.db)
+        .output()
+        .unwrap();
+    (out.status.code(), stderr(&out))
+}
+
+/// The nightly job tolerates files that fail to probe, and fails, naming the
+/// root, when the library is offline.
+#[test]
+fn the_nightly_job_fails_on_an_offline_root_only() {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &["vp8.webm"]);
+    std::fs::write(env.lib.join("broken.mkv"), b"not a matroska file").unwrap();
+    let (code, err) = nightly(&env);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(env.path().join("out/manifest.json").is_file());
+    for f in ["vp8.webm", "broken.mkv"] {
+        std::fs::remove_file(env.lib.join(f)).unwrap();
+    }
+    let (code, err) = nightly(&env);
+    assert_eq!(code, Some(1), "{err}");
+    let lib = env.lib.display().to_string();
+    assert!(
+        err.contains(&format!("nightly-export: library root(s) offline: {lib}")),
+        "{err}"
+    );
+}

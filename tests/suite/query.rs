@@ -84,3 +84,55 @@ fn writes_are_refused_and_catalog_unchanged() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("-p w=VALUE"), "{}", stderr(&out));
 }
+
+/// Columns of the views that hold JSON (`audio_languages`, …) come out nested
+/// in JSON, as `doc` does, and as compact JSON text in CSV.
+#[test]
+fn json_typed_view_columns_nest() {
+    let env = scanned();
+    let sql = "SELECT audio_languages, subtitle_languages FROM media WHERE path LIKE '%two-languages.mkv'";
+    let rows = env.query(sql);
+    assert_eq!(
+        rows[0]["audio_languages"],
+        serde_json::json!(["eng", "fre"])
+    );
+    assert!(
+        rows[0]["subtitle_languages"].is_array() || rows[0]["subtitle_languages"].is_null(),
+        "{}",
+        rows[0]
+    );
+    let out = env.run(&["query", sql, "-f", "csv"]);
+    let mut rdr = csv::Reader::from_reader(out.stdout.as_slice());
+    let rec = rdr.records().next().unwrap().unwrap();
+    assert_eq!(&rec[0], r#"["eng","fre"]"#);
+}
+
+/// The README's query for French audio finds the French track of a file
+/// tagged French (stored as ISO 639-2, `fre` or `fra`).
+#[test]
+fn the_readme_language_example_finds_french_audio() {
+    let env = scanned();
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+    )
+    .unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with("mediadex query \"SELECT path, language FROM streams"))
+        .expect("the README's language example");
+    let sql = line.split('"').nth(1).unwrap();
+    let rows = env.query(sql);
+    assert_eq!(rows.len(), 1, "{sql}: {rows:?}");
+    assert!(
+        rows[0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("two-languages.mkv"),
+        "{rows:?}"
+    );
+    // The other way the README gives: the two-letter form in the document.
+    let two = env.query(
+        "SELECT path FROM streams WHERE kind = 'audio' AND doc ->> '$.language_iso639_1' = 'fr'",
+    );
+    assert_eq!(two.len(), 1, "{two:?}");
+}

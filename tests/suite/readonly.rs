@@ -122,3 +122,27 @@ fn an_older_catalog_the_user_cannot_write_is_read_as_it_is() {
         .unwrap();
     assert_eq!(v, old, "the catalog was not written");
 }
+
+/// The note that a catalog is read as it is on disk is a note: `-q` keeps it
+/// off stderr, whatever verb reads the catalog.
+#[test]
+fn quiet_keeps_the_read_only_note_off_stderr() {
+    let env = scanned();
+    let out = env.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    chown_nobody(&out);
+    let file = env.lib.join("vp8.webm");
+    let runs: &[&[&str]] = &[
+        &["-q", "query", "SELECT path FROM media", "-f", "csv"],
+        &["-q", "report"],
+        &["-q", "report", "largest", "-f", "csv"],
+        &["-q", "dump"],
+        &["-q", "show", file.to_str().unwrap()],
+        &["-q", "export", "--out", out.to_str().unwrap()],
+    ];
+    for args in runs {
+        let o = run_as_nobody(&env, &env.db, args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?}");
+    }
+}

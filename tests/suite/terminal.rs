@@ -95,6 +95,9 @@ fn tables_print_whole_cells_off_a_terminal_and_fit_one() {
     // --no-trunc: whole cells on the terminal too, and no note.
     let whole = on_terminal(&env, 80, &["query", &sql, "--no-trunc"]);
     assert!(whole.contains(LONG) && !whole.contains("note:"), "{whole}");
+    // -q: fitted all the same, without the note.
+    let quiet = on_terminal(&env, 80, &["-q", "query", &sql]);
+    assert!(!quiet.contains(LONG) && !quiet.contains("note:"), "{quiet}");
     // A table that fits is left alone.
     let small = on_terminal(&env, 80, &["query", "SELECT 1 AS n"]);
     assert_eq!(small, "n\n-\n1\n");

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+mod catalog;
 mod values;
 mod verify;
 pub use values::{FormatArg, WavFormatArg};
@@ -69,7 +70,7 @@ pub enum Command {
     Repair(RepairArgs),
     /// Run a report from sql/*.sql; with no NAME, print a summary of the library
     #[command(
-        after_help = "Examples:\n  mediadex report                      # the library at a glance\n  mediadex report --list\n  mediadex report largest -p limit=50\n  mediadex report recent -p days=1 -f csv > today.csv\n  mediadex report duplicates -f json | jq '.[].path'\n  mediadex report directories -p depth=2 --show-sql | sqlite3 -json catalog.db\n  mediadex report my-report --sql-dir ~/.config/mediadex/sql\n\nA report file is one SQL query with a header comment:\n  -- name: my-report\n  -- description: one line\n  -- param: days: integer = 7 -- what it means (integer, real or text)\nFiles in --sql-dir add reports or replace bundled ones of the same name.\nReports, like `query`, can only read the catalog."
+        after_help = "Examples:\n  mediadex report                      # the library at a glance\n  mediadex report --list\n  mediadex report largest -p limit=50\n  mediadex report recent -p days=1 -f csv > today.csv\n  mediadex report duplicates -f json | jq '.[].path'\n  mediadex report directories -p depth=2 --show-sql | sqlite3 -json catalog.db\n  mediadex report my-report --sql-dir ~/.config/mediadex/sql\n\nA report file is one SQL query with a header comment:\n  -- name: my-report\n  -- description: one line\n  -- param: days: integer = 7 -- what it means (integer, real or text)\n  -- param: target: text in (hevc, av1) = hevc -- a fixed set of values\nFiles in --sql-dir add reports or replace bundled ones of the same name.\nReports, like `query`, can only read the catalog."
     )]
     Report(ReportArgs),
 

@@ -111,6 +111,23 @@ pub fn host_name() -> String {
         .unwrap_or_else(|| "localhost".to_string())
 }
 
+/// `path` as a shell reads it back as one word: bare when it holds only
+/// characters no shell treats specially, else in single quotes, an embedded
+/// single quote written `'\''`.
+pub fn shell_quote(path: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c);
+    if !path.is_empty() && path.chars().all(plain) {
+        return path.to_string();
+    }
+    format!("'{}'", path.replace('\'', r"'\''"))
+}
+
+/// Whether the catalog path was chosen by the user (`$MEDIADEX_DB`), not the
+/// default location that mediadex creates on first use.
+pub fn db_from_env() -> bool {
+    std::env::var_os("MEDIADEX_DB").is_some_and(|p| !p.is_empty())
+}
+
 /// The default catalog path: `$MEDIADEX_DB`, else `$XDG_DATA_HOME/mediadex/catalog.db`,
 /// else `~/.local/share/mediadex/catalog.db`.
 pub fn default_db_path() -> PathBuf {
@@ -211,6 +228,14 @@ mod tests {
     fn path_bytes_round_trip() {
         let raw = b"/tmp/x\xFF\xFE y.mp4";
         assert_eq!(path_bytes(&path_from_bytes(raw)), raw);
+    }
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(shell_quote("/a/b_c-1.mkv"), "/a/b_c-1.mkv");
+        assert_eq!(shell_quote("/a/Big Buck (2008)"), "'/a/Big Buck (2008)'");
+        assert_eq!(shell_quote("/a/it's"), r"'/a/it'\''s'");
+        assert_eq!(shell_quote(""), "''");
     }
 
     #[test]

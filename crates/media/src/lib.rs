@@ -28,6 +28,9 @@ use mediadex_core::pool::Worker;
 /// here, every other one as `mediadex` would.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context::of(&cli);
+    if matches!(cli.command, Command::Record(_) | Command::Scan(_)) {
+        ctx.check_db()?;
+    }
     let ms = Duration::from_millis;
     match cli.command {
         Command::Record(a) => record::command::run(&ctx, a),

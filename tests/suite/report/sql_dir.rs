@@ -214,3 +214,36 @@ fn export_writes_the_other_reports_and_exits_3() {
     assert_eq!(m["failed"], 3, "{m}");
     assert_eq!(m["broken_files"].as_array().unwrap().len(), 2, "{m}");
 }
+
+/// A parameter with a fixed set of values refuses any other (a usage error
+/// that names the set), and `--list` shows the set.
+#[test]
+fn a_value_outside_a_parameters_set_is_a_usage_error() {
+    let env = TestEnv::new();
+    env.scan(&[], 0);
+    let out = env.run(&["report", "savings", "-p", "target=h266"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "mediadex: error: report savings: parameter target is one of hevc, av1, got \"h266\"; pass e.g. -p target=hevc\n"
+    );
+    let out = env.run(&["report", "savings", "-p", "target=av1", "-f", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let list = stdout(&env.run(&["report", "--list"]));
+    assert!(
+        list.contains("target: text in (hevc, av1) = hevc"),
+        "{list}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&env.run(&["report", "--list", "-f", "json"]).stdout).unwrap();
+    let savings = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "savings")
+        .unwrap();
+    assert_eq!(
+        savings["params"]["target"]["allowed"],
+        serde_json::json!(["hevc", "av1"])
+    );
+}

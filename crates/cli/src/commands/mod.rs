@@ -132,6 +132,9 @@ pub fn lock_at(
 
 pub struct Context {
     pub db: PathBuf,
+    /// The catalog path was given (`--db`, `$MEDIADEX_DB`): its directory is
+    /// never created, only the default location's is.
+    pub db_given: bool,
     /// `-q` (the same as `ui.quiet()`).
     pub quiet: bool,
     /// Where every verb's messages on stderr go.
@@ -145,9 +148,35 @@ impl Context {
                 .db
                 .clone()
                 .unwrap_or_else(mediadex_core::util::default_db_path),
+            db_given: cli.db.is_some() || mediadex_core::util::db_from_env(),
             quiet: cli.quiet,
             ui: Ui::new(cli.quiet),
         }
+    }
+
+    /// A catalog path that cannot be one: a directory, or a given path whose
+    /// directory does not exist (a typo, an unmounted share). Both are told
+    /// before anything creates files there.
+    pub fn check_db(&self) -> anyhow::Result<()> {
+        use mediadex_core::util::shell_quote;
+        let shown = |p: &std::path::Path| shell_quote(&p.display().to_string());
+        if self.db.is_dir() {
+            anyhow::bail!(
+                "catalog {} is a directory; pass a file in it, e.g. --db {}",
+                self.db.display(),
+                shown(&self.db.join("catalog.db"))
+            );
+        }
+        let dir = self.db.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir.filter(|d| self.db_given && !d.is_dir()) {
+            anyhow::bail!(
+                "the directory {} of catalog {} does not exist; create it (mkdir -p {}) or pass another --db",
+                dir.display(),
+                self.db.display(),
+                shown(dir)
+            );
+        }
+        Ok(())
     }
 }
 
@@ -197,6 +226,9 @@ pub fn error_line(e: &anyhow::Error) -> String {
 /// verbs, `scan --in-process`) re-execute the command line as `mediadex-media`.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context::of(&cli);
+    if cli.command.uses_catalog() {
+        ctx.check_db()?;
+    }
     let result = match cli.command {
         Command::Scan(a) => scan::run(&ctx, a, None),
         Command::Show(a) => show::run(&ctx, a),

@@ -8,14 +8,14 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use super::Context;
-use super::report::{timeout, usage};
+use super::report::timeout;
 use crate::cli::QueryArgs;
 use mediadex_core::catalog::guard::Guarded;
 use mediadex_core::catalog::query;
 use mediadex_core::output;
 
 pub fn run(ctx: &Context, args: QueryArgs) -> anyhow::Result<ExitCode> {
-    let style = args.output.style().map_err(usage)?;
+    let style = super::report::style(ctx, &args.output)?;
     let g = Guarded::open(&ctx.db, timeout(args.timeout)?)?;
     ctx.ui.notes(&g.cat.notes);
     let on = || format!("query on catalog {}", ctx.db.display());

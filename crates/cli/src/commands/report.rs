@@ -29,12 +29,21 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
     .into()
 }
 
+/// How `query` and `report` write to stdout: as `output` asks (a bad
+/// combination is a usage error), a table's note silenced under `-q`.
+pub fn style(ctx: &Context, output: &crate::cli::OutputArgs) -> anyhow::Result<Style> {
+    let mut style = output.style().map_err(usage)?;
+    style.table.quiet = ctx.quiet;
+    Ok(style)
+}
+
 /// Unknown reports and parameters are usage errors (exit 2).
 pub fn coded(e: ReportError) -> anyhow::Error {
     match e {
         ReportError::Unknown(_)
         | ReportError::UnknownParam { .. }
-        | ReportError::BadParam { .. } => usage(e.to_string()),
+        | ReportError::BadParam { .. }
+        | ReportError::NotAllowed { .. } => usage(e.to_string()),
         other => other.into(),
     }
 }
@@ -55,7 +64,7 @@ pub fn title(r: &Report, params: &[(String, String)]) -> String {
 
 pub fn run(ctx: &Context, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let mut loaded = report::load_all(args.sql_dir.as_deref())?;
-    let style = args.output.style().map_err(usage)?;
+    let style = style(ctx, &args.output)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if args.list {
@@ -180,7 +189,7 @@ fn list(reports: &[Report], style: Style, out: &mut dyn Write) -> anyhow::Result
             .map(|p| {
                 (
                     p.name.clone(),
-                    serde_json::json!({"type": p.kind, "default": p.default, "help": p.help}),
+                    serde_json::json!({"type": p.kind, "default": p.default, "help": p.help, "allowed": p.allowed}),
                 )
             })
             .collect();

@@ -33,6 +33,7 @@ pub fn run(
     if args.in_process && in_process.is_none() {
         return Err(mediadex_core::pool::companion::exec_media_exe());
     }
+    refuse_unscanned_files(&args.paths, &args.ext)?;
     // Fail before touching the catalog when the media executable is missing.
     mediadex_core::pool::companion::media_exe()?;
     let _lock = lock_scan(&ctx.db)?;
@@ -69,11 +70,9 @@ pub fn run(
     }))
 }
 
-/// The scan's warnings and its summary line on stderr (not under `-q`).
+/// The scan's warnings on stderr, also under `-q` (each needs action: a root
+/// offline, a directory unreadable), then its summary line (not under `-q`).
 fn tell(ui: &Ui, s: &scan::ScanSummary) {
-    if ui.quiet() {
-        return;
-    }
     for w in &s.warnings {
         ui.warning(w);
     }
@@ -85,6 +84,9 @@ fn tell(ui: &Ui, s: &scan::ScanSummary) {
             "could not read directory {}: {}; the files under it were left as they were",
             u.path, u.error
         ));
+    }
+    if ui.quiet() {
+        return;
     }
     let c = &s.counts;
     // Each line in one write: `scan --json | jq` shares the terminal.
@@ -135,6 +137,39 @@ fn offline_text(s: &scan::ScanSummary) -> String {
         text.push_str(&format!(", {} unreadable directories", s.unreadable.len()));
     }
     text
+}
+
+/// A file named on the command line that the scan would pass over (its
+/// extension is not scanned) is a usage error, before anything is written:
+/// a scan that says `0 files` hides why.
+fn refuse_unscanned_files(paths: &[std::path::PathBuf], ext: &[String]) -> anyhow::Result<()> {
+    use mediadex_core::util::{display_path, shell_quote};
+    let filter = scan::walk::Filter::new(&[], ext, &[])?;
+    let Some(file) = paths
+        .iter()
+        .find(|p| p.is_file() && !filter.has_extension(p))
+    else {
+        return Ok(());
+    };
+    let shown = display_path(file);
+    let message = match file.extension() {
+        Some(e) => {
+            let e = e.to_string_lossy().to_ascii_lowercase();
+            format!(
+                "{shown}: files ending in .{e} are not scanned; add the extension: mediadex scan --ext {} {}",
+                shell_quote(&e),
+                shell_quote(&shown)
+            )
+        }
+        None => format!(
+            "{shown}: a file without an extension is not scanned (scan takes files by their extension; see mediadex scan --help)"
+        ),
+    };
+    Err(super::CodedError {
+        code: exit::USAGE,
+        message,
+    }
+    .into())
 }
 
 /// One scan per catalog at a time (`CATALOG.scan.lock`).

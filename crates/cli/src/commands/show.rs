@@ -67,8 +67,9 @@ fn not_found(given: &Path, host: &str, db: &Path) -> String {
         .any(|p| p.symlink_metadata().is_ok());
     if exists {
         format!(
-            "{shown} is not in the catalog {} (host {host}) — scan it first: mediadex scan {shown}",
-            db.display()
+            "{shown} is not in the catalog {} (host {host}) — scan it first: mediadex scan {}",
+            db.display(),
+            util::shell_quote(&shown)
         )
     } else {
         format!(

@@ -3,8 +3,8 @@
 //! result streams instead of piling up in memory.
 //!
 //! JSON documents come back as nested JSON values, not strings: the columns
-//! the catalog declares as JSON (`CHECK (json_valid(col))`), read directly or
-//! through a view, and values SQLite's JSON functions return (`json()`,
+//! the catalog declares as JSON (`CHECK (json_valid(col))`, or generated with
+//! `->` from a document), read directly or through a view, and values SQLite's JSON functions return (`json()`,
 //! `json_object()`, ...: text with SQLite's JSON subtype). Other text stays
 //! text, even when it looks like JSON (`SELECT '[1]'`).
 
@@ -158,10 +158,34 @@ pub fn json_columns(conn: &Connection, stmt: &Statement) -> Vec<bool> {
                 sql
             }
         };
-        let compact: String = schema.split_whitespace().collect();
-        out.push(compact.contains(&format!("json_valid({column})")));
+        out.push(declares_json(&schema, column));
     }
     out
+}
+
+/// Does the `CREATE TABLE` text `schema` declare `column` as JSON: checked
+/// with `json_valid(column)`, or generated as a JSON value of the document
+/// (`GENERATED ALWAYS AS (doc -> '$.audio_languages')`: `->` gives JSON text,
+/// `->>` an SQL value)?
+fn declares_json(schema: &str, column: &str) -> bool {
+    let compact: String = schema.split_whitespace().collect();
+    if compact.contains(&format!("json_valid({column})")) {
+        return true;
+    }
+    let upper = compact.to_ascii_uppercase();
+    let column = column.to_ascii_uppercase();
+    [",", "("].iter().any(|before| {
+        upper
+            .split(&format!("{before}{column}"))
+            .skip(1)
+            .filter_map(|rest| rest.split_once("GENERATEDALWAYSAS("))
+            .filter(|(ty, _)| ty.chars().all(|c| c.is_ascii_alphabetic()))
+            .any(|(_, expr)| {
+                let expr = expr.split(")VIRTUAL").next().unwrap_or(expr);
+                let expr = expr.split(")STORED").next().unwrap_or(expr);
+                expr.contains("->'") && !expr.contains("->>")
+            })
+    })
 }
 
 /// SQLite's subtype for JSON text (`'J'`), set by `json()` and its kin.
@@ -335,6 +359,16 @@ mod tests {
         assert_eq!(r[2], serde_json::json!("[1]"));
         assert_eq!(r[3], serde_json::json!([2]), "json() returns JSON");
         assert_eq!(r[4], serde_json::json!({"k": 1}));
+        conn.execute_batch(
+            "CREATE TABLE g(doc TEXT, langs TEXT GENERATED ALWAYS AS (doc -> '$.l') VIRTUAL,
+                 codec TEXT GENERATED ALWAYS AS (doc ->> '$.l') VIRTUAL);
+             INSERT INTO g(doc) VALUES ('{\"l\":[\"eng\"]}');
+             CREATE VIEW gv AS SELECT langs, codec FROM g;",
+        )
+        .unwrap();
+        let r = rows("SELECT langs, codec FROM gv");
+        assert_eq!(r[0], serde_json::json!(["eng"]), "generated with ->");
+        assert_eq!(r[1], serde_json::json!("[\"eng\"]"), "->> gives SQL text");
         let r = rows("SELECT document, note FROM v");
         assert_eq!(r[0], serde_json::json!({"a": [1]}), "through a view");
         assert_eq!(r[1], serde_json::json!("[1]"));

@@ -20,6 +20,8 @@ pub struct TableOptions {
     /// Fit into this many columns by shortening cells in the middle; `None`
     /// prints every cell whole.
     pub width: Option<usize>,
+    /// `-q`: no note on stderr that cells were shortened.
+    pub quiet: bool,
 }
 
 impl Default for TableOptions {
@@ -27,6 +29,7 @@ impl Default for TableOptions {
         TableOptions {
             headers: true,
             width: None,
+            quiet: false,
         }
     }
 }
@@ -38,6 +41,7 @@ impl TableOptions {
         TableOptions {
             headers,
             width: if no_trunc { None } else { stdout_width() },
+            quiet: false,
         }
     }
 }
@@ -343,6 +347,7 @@ impl super::sink::RowSink for TableSink<'_> {
         let shortened = write_table(&mut self.out, &columns, &self.rows, &self.right, self.opts)?;
         self.out.flush()?;
         if shortened > 0
+            && !self.opts.quiet
             && let Some(w) = self.opts.width
         {
             crate::util::say(&fitted_note(w));
@@ -372,6 +377,7 @@ mod tests {
             TableOptions {
                 headers: true,
                 width,
+                ..TableOptions::default()
             },
         )
         .unwrap();

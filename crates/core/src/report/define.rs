@@ -6,7 +6,8 @@ use rusqlite::types::Value as SqlValue;
 
 use super::ReportError;
 
-/// The type of a report parameter, declared as `-- param: NAME: TYPE = DEFAULT`.
+/// The type of a report parameter, declared as `-- param: NAME: TYPE = DEFAULT`
+/// (or `TYPE in (A, B, ...)` for a fixed set of values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ParamType {
@@ -57,13 +58,57 @@ pub struct Param {
     pub kind: ParamType,
     pub default: String,
     pub help: Option<String>,
+    /// `TYPE in (A, B)`: the only values it takes (empty: any of its type).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<String>,
 }
 
 impl Param {
-    /// `limit: integer = 20`, as declared.
+    /// `limit: integer = 20`, `target: text in (hevc, av1) = hevc`, as declared.
     pub fn signature(&self) -> String {
-        format!("{}: {} = {}", self.name, self.kind.name(), self.default)
+        format!("{}: {} = {}", self.name, self.type_text(), self.default)
     }
+
+    /// `integer`, `text in (hevc, av1)`.
+    pub fn type_text(&self) -> String {
+        if self.allowed.is_empty() {
+            self.kind.name().to_string()
+        } else {
+            format!("{} in ({})", self.kind.name(), self.allowed.join(", "))
+        }
+    }
+
+    /// Whether `raw` is a value of this parameter: of its type, and one of
+    /// its allowed values if it has a set.
+    pub fn accepts(&self, raw: &str) -> bool {
+        self.kind.value(raw).is_some()
+            && (self.allowed.is_empty() || self.allowed.iter().any(|a| a == raw.trim()))
+    }
+}
+
+/// `TYPE` or `TYPE in (A, B, ...)`: the type and the allowed values.
+fn parse_type(text: &str) -> Result<(ParamType, Vec<String>), String> {
+    let (word, set) = match text.split_once(" in ") {
+        Some((w, set)) => (w.trim(), Some(set.trim())),
+        None => (text.trim(), None),
+    };
+    let kind = ParamType::parse(word)
+        .ok_or_else(|| format!("parameter type {word:?} is not integer, real or text"))?;
+    let Some(set) = set else {
+        return Ok((kind, Vec::new()));
+    };
+    let inner = set
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .ok_or_else(|| format!("expected `{word} in (A, B, ...)`, got {text:?}"))?;
+    let allowed: Vec<String> = inner.split(',').map(|v| v.trim().to_string()).collect();
+    if let Some(bad) = allowed
+        .iter()
+        .find(|v| v.is_empty() || kind.value(v).is_none())
+    {
+        return Err(format!("allowed value {bad:?} is not {}", kind.name()));
+    }
+    Ok((kind, allowed))
 }
 
 /// Where a report came from.
@@ -173,7 +218,7 @@ pub fn parse(text: &str, file: &str, stem: &str, origin: Origin) -> Result<Repor
     })
 }
 
-/// One `-- param: NAME: TYPE = DEFAULT -- HELP` line's value (after `param:`),
+/// One `-- param: NAME: TYPE [in (A, B, ...)] = DEFAULT -- HELP` line's value (after `param:`),
 /// checked against the parameters declared before it; the message on error.
 fn parse_param(value: &str, earlier: &[Param]) -> Result<Param, String> {
     let (spec, help) = match value.split_once(" -- ") {
@@ -185,23 +230,21 @@ fn parse_param(value: &str, earlier: &[Param]) -> Result<Param, String> {
             "expected `-- param: NAME: TYPE = DEFAULT`, got {value:?}"
         ));
     };
-    let (pname, kind) = match decl.split_once(':') {
-        Some((n, t)) => match ParamType::parse(t.trim()) {
-            Some(k) => (n.trim(), k),
-            None => {
-                return Err(format!(
-                    "parameter type {:?} is not integer, real or text",
-                    t.trim()
-                ));
-            }
-        },
-        None => (decl.trim(), ParamType::Text),
+    let (pname, (kind, allowed)) = match decl.split_once(':') {
+        Some((n, t)) => (n.trim(), parse_type(t)?),
+        None => (decl.trim(), (ParamType::Text, Vec::new())),
     };
     let default = default.trim();
     if kind.value(default).is_none() {
         return Err(format!(
             "default {default:?} of {pname} is not {}",
             kind.name()
+        ));
+    }
+    if !allowed.is_empty() && !allowed.iter().any(|a| a == default) {
+        return Err(format!(
+            "default {default:?} of {pname} is not one of {}",
+            allowed.join(", ")
         ));
     }
     if !valid_param(pname) {
@@ -215,5 +258,6 @@ fn parse_param(value: &str, earlier: &[Param]) -> Result<Param, String> {
         kind,
         default: default.to_string(),
         help,
+        allowed,
     })
 }

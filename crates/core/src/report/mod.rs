@@ -139,6 +139,16 @@ pub enum ReportError {
         value: String,
         example: &'static str,
     },
+    #[error(
+        "report {report}: parameter {param} is one of {allowed}, got {value:?}; pass e.g. -p {param}={example}"
+    )]
+    NotAllowed {
+        report: String,
+        param: String,
+        value: String,
+        allowed: String,
+        example: String,
+    },
     #[error("report {report} ({origin}): {source}")]
     Run {
         report: String,
@@ -266,6 +276,40 @@ mod tests {
             Err(ReportError::Header { line: 2, .. })
         ));
         assert!(parse("SELECT 1", "f.sql", "f", Origin::Bundled).is_err());
+    }
+
+    #[test]
+    fn a_text_parameter_may_take_a_fixed_set_of_values() {
+        let r = parse(
+            "-- name: x\n-- description: d\n-- param: target: text in (hevc, av1) = hevc -- codec\nSELECT :target",
+            "f.sql",
+            "f",
+            Origin::Bundled,
+        )
+        .unwrap();
+        let p = &r.params[0];
+        assert_eq!(p.allowed, ["hevc", "av1"]);
+        assert_eq!(p.help.as_deref(), Some("codec"));
+        assert_eq!(p.signature(), "target: text in (hevc, av1) = hevc");
+        assert_eq!(
+            r.bind(&[("target".into(), "av1".into())]).unwrap()[0].1,
+            "av1"
+        );
+        let e = r.bind(&[("target".into(), "h266".into())]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "report x: parameter target is one of hevc, av1, got \"h266\"; pass e.g. -p target=hevc"
+        );
+        for bad in [
+            "-- name: x\n-- param: t: text in (a, b) = c\nSELECT :t",
+            "-- name: x\n-- param: t: text in a, b = a\nSELECT :t",
+            "-- name: x\n-- param: n: integer in (1, x) = 1\nSELECT :n",
+        ] {
+            assert!(matches!(
+                parse(bad, "f.sql", "f", Origin::Bundled),
+                Err(ReportError::Header { line: 2, .. })
+            ));
+        }
     }
 
     #[test]

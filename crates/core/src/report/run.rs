@@ -40,6 +40,15 @@ impl Report {
                     .find(|(k, _)| *k == p.name)
                     .map(|(_, v)| v.clone())
                     .unwrap_or_else(|| p.default.clone());
+                if p.kind.value(&v).is_some() && !p.accepts(&v) {
+                    return Err(ReportError::NotAllowed {
+                        report: self.name.clone(),
+                        param: p.name.clone(),
+                        value: v,
+                        allowed: p.allowed.join(", "),
+                        example: p.default.clone(),
+                    });
+                }
                 if p.kind.value(&v).is_none() {
                     return Err(ReportError::BadParam {
                         report: self.name.clone(),

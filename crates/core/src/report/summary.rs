@@ -73,14 +73,19 @@ fn whole_percent(share: f64) -> String {
     }
 }
 
-/// `h264 60% · hevc 30% · 3 more 10%` from a report with `column` and `share`.
+/// `h264 60% · hevc 30% · 3 more 10%` from a report with `column` and `share`:
+/// the biggest classes by share, so that "N more" is the small tail whatever
+/// order the report lists its classes in (resolutions go by size, 8K first).
 fn distribution(rows: &Rows, column: &str) -> String {
+    let mut order: Vec<usize> = (0..rows.rows.len()).collect();
+    // Stable: equal shares keep the report's order.
+    order.sort_by(|&a, &b| float(rows.get(b, "share")).total_cmp(&float(rows.get(a, "share"))));
     let mut parts = Vec::new();
     let mut rest_share = 0.0;
     let mut rest = 0;
-    for i in 0..rows.rows.len() {
+    for (n, i) in order.into_iter().enumerate() {
         let share = float(rows.get(i, "share"));
-        if i < TOP {
+        if n < TOP {
             let label = match rows.get(i, column) {
                 Value::String(s) => s.clone(),
                 Value::Null => "(unknown)".into(),
@@ -326,4 +331,30 @@ fn last_scan_line(out: &mut String, scans: &Rows) {
             run_time(float(scans.get(0, "elapsed_s"))),
         ),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_biggest_classes_are_shown_and_the_small_tail_folded() {
+        let shares = [
+            ("8K", 0.01),
+            ("4K", 0.04),
+            ("1080p", 0.14),
+            ("720p", 0.25),
+            ("SD", 0.55),
+            ("1440p", 0.01),
+        ];
+        let rows = Rows {
+            columns: vec!["resolution".into(), "share".into()],
+            rows: shares
+                .iter()
+                .map(|(r, s)| vec![Value::from(*r), Value::from(*s)])
+                .collect(),
+        };
+        let text = distribution(&rows, "resolution");
+        assert_eq!(text, "SD 55% · 720p 25% · 1080p 14% · 4K 4% · 2 more 2%");
+    }
 }
