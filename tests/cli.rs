@@ -9,6 +9,7 @@ mod suite {
     mod dump;
     mod export;
     mod fingerprint;
+    mod forget;
     mod hostile;
     mod hosts;
     mod offline;

@@ -8,10 +8,14 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 mod catalog;
+mod forget;
 mod values;
 mod verify;
+mod workers;
+pub use forget::ForgetArgs;
 pub use values::{FormatArg, WavFormatArg};
-pub use verify::{LevelArg, VerifyArgs, VerifyWorkerArgs};
+pub use verify::{LevelArg, VerifyArgs};
+pub use workers::{ProbeWorkerArgs, VerifyWorkerArgs};
 
 use mediadex_core::output::table::TableOptions;
 use mediadex_core::output::{Format, Style};
@@ -103,6 +107,9 @@ pub enum Command {
         after_help = "Examples:\n  mediadex verify\n  mediadex verify ~/Videos/series --level full -j 2\n  mediadex report health\n\nquick reads every packet of each file without decoding: the index against the\nfile size, the container's own checksums and counters (Matroska CRC-32, MPEG-TS\ncontinuity, Ogg pages), packets and timestamps; cut and garbled files show\nhere, at the speed of the disk. keyframes also decodes every keyframe and all\naudio; full decodes every frame and counts what the decoders report. Each\nfile's verdict (clean, damaged or unreadable, with the kind of damage, the\ntime of the first error and the share of the duration touched) is stored in\ntable `health`; a file is checked again when it changes or a deeper level is\nasked. Exit code 3 means damaged or unreadable files were found (or some\nchecks failed)."
     )]
     Verify(VerifyArgs),
+
+    /// Drop the catalog rows of files that are gone, or of the given paths
+    Forget(ForgetArgs),
 
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[command(
@@ -474,14 +481,6 @@ pub struct RepairArgs {
     /// Print the results as a JSON array on stdout
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ProbeWorkerArgs {
-    #[arg(long, default_value_t = 1)]
-    pub jobs: usize,
-    #[arg(long, default_value_t = 30_000)]
-    pub timeout_ms: u64,
 }
 
 /// `export --format`: one of the output formats a machine reads back.

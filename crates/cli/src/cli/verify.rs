@@ -52,14 +52,3 @@ impl From<LevelArg> for Level {
         }
     }
 }
-
-/// The hidden verb `mediadex-media` runs as a verify worker.
-#[derive(Debug, Args)]
-pub struct VerifyWorkerArgs {
-    #[arg(long, value_enum)]
-    pub level: LevelArg,
-    #[arg(long, default_value_t = 1)]
-    pub jobs: usize,
-    #[arg(long, default_value_t = 30_000)]
-    pub timeout_ms: u64,
-}

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod dump;
 pub mod export;
 pub mod fingerprint;
+pub mod forget;
 pub mod load;
 pub mod page;
 pub mod query;
@@ -242,6 +243,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Man => completions::man(),
         Command::Fingerprint(a) => fingerprint::run(&ctx, a),
         Command::Verify(a) => verify::run(&ctx, a),
+        Command::Forget(a) => forget::run(&ctx, a),
         Command::Record(_)
         | Command::ProbeWorker(_)
         | Command::FingerprintWorker(_)

@@ -13,6 +13,7 @@ pub mod damage;
 pub mod dump;
 pub mod files;
 pub mod fingerprints;
+pub mod forget;
 pub mod guard;
 pub mod health;
 pub mod history;
