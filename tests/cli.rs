@@ -12,6 +12,7 @@ mod suite {
     mod forget;
     mod hostile;
     mod hosts;
+    mod moves;
     mod offline;
     mod outside;
     mod packaged;

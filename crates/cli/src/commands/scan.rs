@@ -91,7 +91,7 @@ fn tell(ui: &Ui, s: &scan::ScanSummary) {
     let c = &s.counts;
     // Each line in one write: `scan --json | jq` shares the terminal.
     ui.line(&format!(
-        "scan{}: {} files: {} new, {} changed{}, {} unchanged, {} missing, {} failed{}{} in {:.1} s ({:.0} files/s probed)",
+        "scan{}: {} files: {} new, {} changed{}, {} unchanged, {}{} missing, {} failed{}{} in {:.1} s ({:.0} files/s probed)",
         if s.interrupted { " interrupted" } else { "" },
         c.seen,
         c.new,
@@ -102,6 +102,11 @@ fn tell(ui: &Ui, s: &scan::ScanSummary) {
             String::new()
         },
         c.unchanged,
+        if c.moved > 0 {
+            format!("{} moved, ", c.moved)
+        } else {
+            String::new()
+        },
         c.missing,
         c.failed,
         if s.unstable > 0 {

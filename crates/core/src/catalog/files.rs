@@ -303,6 +303,41 @@ pub fn mark_missing(tx: &Transaction, ids: &[i64], scan_id: Option<i64>) -> Resu
         .execute(params![json, scan_id])?)
 }
 
+/// A file found at a new path: the row that held it at the old one.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub id: i64,
+    pub path_bytes: Vec<u8>,
+    pub root: String,
+}
+
+/// Move rows to the paths their files were found at (and mark them seen):
+/// the id, first sighting, document and everything keyed to the id stay.
+pub fn move_rows(
+    tx: &Transaction,
+    moves: &[Moved],
+    scan_id: Option<i64>,
+    now: &str,
+) -> Result<usize> {
+    let mut n = 0;
+    let mut stmt = tx.prepare_cached(
+        "UPDATE files SET path = ?2, path_bytes = ?3, root = ?4, status = CASE status
+             WHEN 'missing' THEN 'ok' ELSE status END, scan_id = ?5 WHERE id = ?1",
+    )?;
+    for m in moves {
+        n += stmt.execute(params![
+            m.id,
+            util::display_bytes(&m.path_bytes),
+            m.path_bytes,
+            m.root,
+            scan_id
+        ])?;
+    }
+    let ids: Vec<i64> = moves.iter().map(|m| m.id).collect();
+    touch_seen(tx, &ids, now)?;
+    Ok(n)
+}
+
 /// Record that unchanged files were seen by this scan (one statement for all of them).
 /// `scan_id` is left alone: it names the scan that last stored the row's state,
 /// and rewriting it (and its index) for every unchanged file would make a
@@ -331,6 +366,9 @@ pub struct ScanCounts {
     pub missing: u64,
     pub failed: u64,
     pub probed: u64,
+    /// Files found at a new path whose rows moved with them (not probed).
+    #[serde(default)]
+    pub moved: u64,
 }
 
 /// Start a scan row. The caller holds the scan lock, so any row still `running`
@@ -362,7 +400,7 @@ pub fn scan_finish(
     tx.prepare_cached(
         "UPDATE scans SET finished_at = ?2, status = ?3, seen = ?4, new = ?5, changed = ?6,
                 unchanged = ?7, missing = ?8, failed = ?9, probed = ?10, elapsed_s = ?11,
-                offline = ?12, unreadable = ?13, error = ?14, reprobed = ?15
+                offline = ?12, unreadable = ?13, error = ?14, reprobed = ?15, moved = ?16
          WHERE id = ?1",
     )?
     .execute(params![
@@ -380,7 +418,8 @@ pub fn scan_finish(
         offline,
         unreadable,
         error,
-        counts.reprobed as i64
+        counts.reprobed as i64,
+        counts.moved as i64
     ])?;
     Ok(())
 }

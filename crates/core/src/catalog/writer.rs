@@ -27,6 +27,8 @@ pub enum WriteOp {
     File(Box<FileRecord>),
     Missing(Vec<i64>),
     Seen(Vec<i64>),
+    /// Rows whose files were found at new paths.
+    Moved(Vec<files::Moved>),
     /// A root walked completely, on this device.
     Root {
         path: String,
@@ -185,6 +187,9 @@ fn apply(
         }
         WriteOp::Seen(ids) => {
             files::touch_seen(tx, &ids, now)?;
+        }
+        WriteOp::Moved(moves) => {
+            files::move_rows(tx, &moves, scan_id, now)?;
         }
         WriteOp::Root { path, dev } => {
             super::roots::record(tx, host, &path, dev, now)?;

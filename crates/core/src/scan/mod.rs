@@ -190,6 +190,9 @@ fn write_plan(scan: &Scan<'_>, plan: &Plan) -> anyhow::Result<()> {
         for chunk in plan.missing.chunks(20_000) {
             scan.send(WriteOp::Missing(chunk.to_vec()))?;
         }
+        for chunk in plan.moves.chunks(20_000) {
+            scan.send(WriteOp::Moved(chunk.to_vec()))?;
+        }
         for (path, dev) in &plan.walked_roots {
             scan.send(WriteOp::Root {
                 path: path.clone(),

@@ -10,11 +10,11 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::classify::{Decision, Rules, Seen, classify};
+use super::classify::{Decision, Reason, Rules, Seen, classify};
 use super::tally::Tally;
 use super::{Job, ScanOptions, Target, roots, walk};
 use crate::catalog::Catalog;
-use crate::catalog::files::{self, FileRecord, PriorRow, Status};
+use crate::catalog::files::{self, FileRecord, FileStat, PriorRow, Status};
 use crate::pool::Request;
 use crate::util;
 
@@ -27,6 +27,10 @@ pub struct Plan {
     pub unchanged: Vec<i64>,
     /// Rows whose files were not found under a root walked completely.
     pub missing: Vec<i64>,
+    /// Rows whose files were found at new paths (see [`match_moves`]).
+    pub moves: Vec<files::Moved>,
+    /// The stat of each row gone missing, to find it at a new path.
+    gone: std::collections::HashMap<StatKey, i64>,
     /// Paths the walk could not look at: stored as errors, without a probe.
     pub walk_errors: Vec<FileRecord>,
     /// Roots walked (and so recorded with their device).
@@ -68,9 +72,48 @@ pub fn plan(given: &[roots::Root], p: &Planning<'_>) -> anyhow::Result<Plan> {
             roots::Root::Absent { path, error } => p.absent(&mut plan, path, error)?,
         }
     }
+    match_moves(&mut plan);
     plan.tally.counts.missing = plan.missing.len() as u64;
     plan.interrupted = p.stop.load(Ordering::Relaxed);
     Ok(plan)
+}
+
+/// What identifies a file on a file system whatever its name: device,
+/// inode, size and mtime.
+type StatKey = (u64, u64, u64, i64);
+
+fn key(stat: &FileStat) -> Option<StatKey> {
+    (stat.ino != 0).then_some((stat.dev, stat.ino, stat.size, stat.mtime_ns))
+}
+
+/// A new path whose file has the device, inode, size and mtime of a row gone
+/// missing under the roots of this scan is that file, moved or renamed: the
+/// row moves to the new path (keeping its id, first sighting, document and
+/// everything keyed to it) and the file is not probed.
+fn match_moves(plan: &mut Plan) {
+    if plan.gone.is_empty() {
+        return;
+    }
+    let mut moved = std::collections::HashSet::new();
+    let jobs = std::mem::take(&mut plan.jobs);
+    for job in jobs {
+        let id = (job.payload.reason == Reason::New)
+            .then(|| key(&job.stat).and_then(|k| plan.gone.remove(&k)))
+            .flatten();
+        match id {
+            Some(id) => {
+                plan.tally.moved();
+                moved.insert(id);
+                plan.moves.push(files::Moved {
+                    id,
+                    path_bytes: util::path_bytes(&job.path).to_vec(),
+                    root: job.payload.root,
+                });
+            }
+            None => plan.jobs.push(job),
+        }
+    }
+    plan.missing.retain(|id| !moved.contains(id));
 }
 
 impl Planning<'_> {
@@ -92,7 +135,7 @@ impl Planning<'_> {
         let pruned = self.opts.prune && catalogued > 0;
         if pruned {
             plan.missing
-                .extend(known_missing(&known, self.filter, None));
+                .extend(known_missing(&known, self.filter, None).map(|r| r.id));
         }
         plan.offline.push(roots::Offline {
             root: util::display_path(root),
@@ -155,8 +198,12 @@ impl Planning<'_> {
             });
             diff(plan, entry, prior, rules, &root_text);
         }
-        plan.missing
-            .extend(known_missing(&known, self.filter, Some(&walked)));
+        for row in known_missing(&known, self.filter, Some(&walked)) {
+            plan.missing.push(row.id);
+            if let Some(k) = row.stat.as_ref().and_then(key) {
+                plan.gone.insert(k, row.id);
+            }
+        }
         plan.unreadable.extend(walked.unreadable);
         Ok(true)
     }
@@ -212,12 +259,12 @@ fn known_missing<'k>(
     known: &'k files::KnownMap,
     filter: &'k walk::Filter,
     walked: Option<&'k walk::Walked>,
-) -> impl Iterator<Item = i64> + 'k {
+) -> impl Iterator<Item = &'k PriorRow> + 'k {
     known.iter().filter_map(move |(path, k)| {
         let gone = k.status != Status::Missing
             && !k.seen
             && filter.accepts(&util::path_from_bytes(path))
             && !walked.is_some_and(|w| w.under_unreadable(path));
-        gone.then_some(k.id)
+        gone.then_some(k)
     })
 }

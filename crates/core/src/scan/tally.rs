@@ -52,6 +52,14 @@ impl Tally {
         self.counts.failed += 1;
     }
 
+    /// A new path planned for a probe turned out to be a known file moved
+    /// there: not probed, counted as moved instead of new.
+    pub fn moved(&mut self) {
+        self.planned[slot(Reason::New)] -= 1;
+        self.counts.new -= 1;
+        self.counts.moved += 1;
+    }
+
     /// A path to probe.
     pub fn planned(&mut self, reason: Reason) {
         self.count(reason);
