@@ -279,3 +279,42 @@ fn a_killed_run_keeps_its_verdicts_and_the_next_does_the_rest() {
     assert_eq!(s["unchanged"].as_u64(), Some(kept), "{s}");
     assert_eq!(s["checked"].as_u64(), Some(9 - kept), "{s}");
 }
+
+/// Files GStreamer can only partly read are not called damaged: an
+/// encrypted one gets the container's checks (its samples need the key), one
+/// whose codec GStreamer cannot decode (VVC) no verdict at `full`.
+#[test]
+fn encrypted_and_undecodable_files_are_not_called_damaged() {
+    let env = TestEnv::new();
+    for name in [
+        "prog_8s_enc_dashinit.mp4",
+        "cbcs_audio.mp4",
+        "vvc_400kbps_2s.mp4",
+    ] {
+        std::fs::copy(real(&format!("mp4ff/{name}")), env.lib.join(name)).unwrap();
+    }
+    env.scan(&[], 0);
+    let s = verify(&env, &["--level", "full"], 3);
+    assert_eq!(
+        (s["damaged"].as_u64(), s["unreadable"].as_u64()),
+        (Some(0), Some(0)),
+        "{s}"
+    );
+    let rows = env.query(
+        "SELECT m.path, h.status, h.health, h.detail FROM health h JOIN media m ON m.id = h.file_id",
+    );
+    for r in &rows {
+        let name = base_name(&r["path"]);
+        let detail = r["detail"].as_str().unwrap_or("");
+        if name.starts_with("vvc") {
+            assert_eq!(
+                (r["status"].as_str(), &r["health"]),
+                (Some("unsupported"), &Value::Null)
+            );
+            assert!(detail.contains("not checked"), "{detail}");
+        } else {
+            assert_eq!(r["health"], "clean", "{name}: {detail}");
+            assert!(detail.starts_with("encrypted"), "{name}: {detail}");
+        }
+    }
+}

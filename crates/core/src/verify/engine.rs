@@ -168,13 +168,14 @@ fn check(
 
 /// The verdict an answer carries: the worker's own, or, for a check that
 /// crashed its worker, `unreadable` (a file that kills the decoders plays
-/// nowhere); a check cut short otherwise has none.
+/// nowhere); a check cut short, or of streams GStreamer cannot read
+/// (`unsupported`), has none.
 fn verdict(done: &pool::Answer) -> anyhow::Result<HealthDoc> {
     Ok(match done.status {
         Status::Ok => {
             serde_json::from_str(done.doc.get()).context("verify worker sent a bad document")?
         }
-        Status::Crashed | Status::Error | Status::Unsupported if !done.from_outside => HealthDoc {
+        Status::Crashed | Status::Error if !done.from_outside => HealthDoc {
             health: Some(Health::Unreadable),
             class: Some(class::UNREADABLE.into()),
             errors: 1,

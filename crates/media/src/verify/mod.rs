@@ -33,6 +33,10 @@ use crate::probe;
 
 type Failure = (Status, String);
 
+/// What a clean verdict on an encrypted file says.
+const ENCRYPTED: &str =
+    "encrypted: only the container was checked (the samples cannot be read without the key)";
+
 /// One request at `quick`.
 pub(crate) fn quick_one(id: u64, path: &Path, size: u64, mtime_ns: i64, t: Duration) -> Answer {
     one(Level::Quick, id, path, size, mtime_ns, t)
@@ -88,6 +92,13 @@ fn check(path: &Path, level: Level, deadline: Instant) -> Result<HealthDoc, Fail
             .add_cut(at, share.map(|s| 1.0 - s), || words);
     }
     container::check(path, doc.container.as_deref(), duration, &tracker);
+    if doc.encrypted {
+        // Samples that cannot be read without the key: the container's
+        // guards are all that can be checked.
+        let mut v = tracker.findings.lock().unwrap().verdict(duration);
+        v.detail.get_or_insert_with(|| ENCRYPTED.into());
+        return Ok(v);
+    }
     if doc.video_streams + doc.audio_streams == 0 {
         // Nothing to stream: the probe found no playable stream.
         return Ok(match doc.truncated {
@@ -103,6 +114,12 @@ fn check(path: &Path, level: Level, deadline: Instant) -> Result<HealthDoc, Fail
             ));
         }
         pipeline::Ended::Unplayable(e) if !doc.truncated => return Ok(unreadable(Some(e))),
+        pipeline::Ended::Unsupported(e) => {
+            return Err((
+                Status::Unsupported,
+                format!("GStreamer cannot read its streams, so it was not checked ({e})"),
+            ));
+        }
         _ => {}
     }
     let verdict = tracker.findings.lock().unwrap().verdict(duration);

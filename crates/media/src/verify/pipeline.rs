@@ -38,6 +38,9 @@ pub(crate) enum Ended {
     Stopped,
     /// Nothing could be played at all.
     Unplayable(String),
+    /// GStreamer has no element for its streams (a codec it cannot parse
+    /// or decode): nothing was judged.
+    Unsupported(String),
     /// The deadline came first.
     Deadline,
 }
@@ -101,7 +104,9 @@ pub(crate) fn run(path: &Path, level: Level, deadline: Instant, tracker: &Arc<Tr
                 let text = words(w.src(), &w.error(), w.debug().as_deref());
                 bound.add_here(class_of(&w.error()), || text);
             }
-            gst::MessageView::Error(e) if !missing_plugin(&e.error()) => {
+            gst::MessageView::Error(e)
+                if !missing_plugin(&e.error()) && !not_linked(e.debug().as_deref()) =>
+            {
                 let text = words(e.src(), &e.error(), e.debug().as_deref());
                 bound.add_here(class_of(&e.error()), || text);
             }
@@ -134,6 +139,15 @@ fn wait(bus: &gst::Bus, deadline: Instant, tracker: &Tracker) -> Ended {
         played |= reached.is_some();
         match msg.as_ref().map(|m| m.view()) {
             Some(gst::MessageView::Eos(_)) => return Ended::End,
+            Some(gst::MessageView::Error(e)) if not_linked(e.debug().as_deref()) => {
+                // A stream no element takes: what was read stands.
+                let text = words(e.src(), &e.error(), e.debug().as_deref());
+                return if played {
+                    Ended::End
+                } else {
+                    Ended::Unsupported(text)
+                };
+            }
             Some(gst::MessageView::Error(e)) => {
                 if missing_plugin(&e.error()) {
                     continue;
@@ -261,6 +275,12 @@ fn drain(p: &gst::Pipeline, pad: &gst::Pad, tracker: &Arc<Tracker>) {
 /// A plugin that is not installed costs its stream, and is not damage.
 fn missing_plugin(e: &gst::glib::Error) -> bool {
     e.matches(gst::CoreError::MissingPlugin) || e.matches(gst::StreamError::CodecNotFound)
+}
+
+/// A demuxer stopped because no element took one of its streams (GStreamer
+/// has no parser or decoder for it): not damage.
+fn not_linked(debug: Option<&str>) -> bool {
+    debug.is_some_and(|d| d.contains("not-linked"))
 }
 
 /// Decoders' errors are decode errors; everything else is the container's.
