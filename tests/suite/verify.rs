@@ -183,7 +183,7 @@ fn a_check_that_crashes_or_hangs_costs_only_its_file() {
         .cmd()
         .env("MEDIADEX_TEST_CRASH_ON", "bottle-detection")
         .env("MEDIADEX_TEST_HANG_ON", "asl-book")
-        .args(["verify", "--json", "-j", "2", "--timeout", "3"])
+        .args(["verify", "--json", "-j", "2", "--timeout", "10"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));

@@ -33,6 +33,9 @@ use crate::probe;
 
 type Failure = (Status, String);
 
+/// The most a check's probe may take, as a scan's does by default.
+const PROBE_TIME: Duration = Duration::from_secs(30);
+
 /// What a clean verdict on an encrypted file says.
 const ENCRYPTED: &str =
     "encrypted: only the container was checked (the samples cannot be read without the key)";
@@ -69,7 +72,9 @@ fn one(level: Level, id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Du
 fn check(path: &Path, level: Level, deadline: Instant) -> Result<HealthDoc, Failure> {
     watch::install();
     let left = deadline.saturating_duration_since(Instant::now());
-    let probed = probe::probe(path, left);
+    // The probe reads headers: it gets the scan's time, not the whole
+    // check's (a demuxer that spins on a file would hold it to the end).
+    let probed = probe::probe(path, left.min(PROBE_TIME));
     if probed.status == Status::Timeout {
         return Err((Status::Timeout, probed.error.unwrap_or_default()));
     }
