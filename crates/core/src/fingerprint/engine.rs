@@ -141,36 +141,40 @@ fn sample(
         .iter()
         .map(|c| Request::catalogued(&c.path_bytes, c.stat, c.id))
         .collect();
-    let progress = ui.progress();
-    progress.start(work.len() as u64, "hashing");
     let settings = pool::Settings::new(opts.jobs, opts.timeout, opts.stop);
-    let result = pool::run(Worker::Fingerprint, &work, settings, |job, done| {
-        progress.inc(1);
-        let doc: FpDoc = if done.status == Status::Ok {
-            serde_json::from_str(done.doc.get())
-                .context("fingerprint worker sent a bad document")?
-        } else {
-            FpDoc::default()
-        };
-        *s.status.entry(done.status.to_string()).or_default() += 1;
-        if done.status.is_failure() {
-            s.failed += 1;
-        } else if done.status == Status::Ok {
-            s.fingerprinted += 1;
-            s.frames += doc.frames.len() as u64;
-        }
-        let o = Outcome {
-            status: Some(done.status),
-            error: done.error.as_deref().or(doc.note.as_deref()),
-            stat: done.stat.unwrap_or(job.stat),
-            duration_s: doc.duration_s,
-            frames: &doc.frames,
-            ms: Some(done.ms),
-        };
-        fingerprints::store(conn, job.payload, &o)?;
-        Ok(())
-    });
-    progress.finish();
+    let progress = ui.progress();
+    let result = pool::run_shown(
+        Worker::Fingerprint,
+        &work,
+        settings,
+        &*progress,
+        "hashing",
+        |job, done| {
+            let doc: FpDoc = if done.status == Status::Ok {
+                serde_json::from_str(done.doc.get())
+                    .context("fingerprint worker sent a bad document")?
+            } else {
+                FpDoc::default()
+            };
+            *s.status.entry(done.status.to_string()).or_default() += 1;
+            if done.status.is_failure() {
+                s.failed += 1;
+            } else if done.status == Status::Ok {
+                s.fingerprinted += 1;
+                s.frames += doc.frames.len() as u64;
+            }
+            let o = Outcome {
+                status: Some(done.status),
+                error: done.error.as_deref().or(doc.note.as_deref()),
+                stat: done.stat.unwrap_or(job.stat),
+                duration_s: doc.duration_s,
+                frames: &doc.frames,
+                ms: Some(done.ms),
+            };
+            fingerprints::store(conn, job.payload, &o)?;
+            Ok(())
+        },
+    );
     s.outside_kills = result?.outside_kills;
     Ok(())
 }

@@ -128,6 +128,24 @@ impl<'s> Settings<'s> {
     }
 }
 
+/// [`run`] with `progress` showing `what`, a step per answer.
+pub fn run_shown<P>(
+    worker: Worker,
+    requests: &[Request<P>],
+    settings: Settings<'_>,
+    progress: &dyn crate::progress::Progress,
+    what: &str,
+    mut on_done: impl FnMut(&Request<P>, Answer) -> anyhow::Result<()>,
+) -> anyhow::Result<Casualties> {
+    progress.start(requests.len() as u64, what);
+    let result = run(worker, requests, settings, |job, done| {
+        progress.inc(1);
+        on_done(job, done)
+    });
+    progress.finish();
+    result
+}
+
 /// Run every request in `worker` processes; call `on_done` once per request,
 /// in completion order. Returns early (with what was answered so far) when
 /// `settings.stop` is raised.

@@ -126,42 +126,46 @@ fn check(
         .iter()
         .map(|c| Request::catalogued(&c.path_bytes, c.stat, c.id))
         .collect();
-    let progress = ui.progress();
-    progress.start(work.len() as u64, "checking");
     let settings = pool::Settings::new(opts.jobs, opts.timeout, opts.stop);
-    let result = pool::run(Worker::Verify(opts.level), &work, settings, |job, done| {
-        progress.inc(1);
-        let doc = verdict(&done)?;
-        *s.status.entry(done.status.to_string()).or_default() += 1;
-        s.checked += 1;
-        match doc.health {
-            Some(Health::Clean) => s.clean += 1,
-            Some(Health::Damaged) => s.damaged += 1,
-            Some(Health::Unreadable) => s.unreadable += 1,
-            None => s.failed += 1,
-        }
-        if let Some(h @ (Health::Damaged | Health::Unreadable)) = doc.health {
-            s.found.push(Finding {
-                path: util::display_path(&job.path),
-                health: h,
-                class: doc.class.clone(),
-                first_error_s: doc.first_error_s,
-                errors: doc.errors,
-                detail: done.error.clone().or_else(|| doc.detail.clone()),
-            });
-        }
-        let o = Outcome {
-            level: opts.level,
-            status: done.status,
-            error: done.error.as_deref(),
-            stat: done.stat.unwrap_or(job.stat),
-            doc: &doc,
-            ms: Some(done.ms),
-        };
-        health::store(conn, job.payload, &o)?;
-        Ok(())
-    });
-    progress.finish();
+    let progress = ui.progress();
+    let result = pool::run_shown(
+        Worker::Verify(opts.level),
+        &work,
+        settings,
+        &*progress,
+        "checking",
+        |job, done| {
+            let doc = verdict(&done)?;
+            *s.status.entry(done.status.to_string()).or_default() += 1;
+            s.checked += 1;
+            match doc.health {
+                Some(Health::Clean) => s.clean += 1,
+                Some(Health::Damaged) => s.damaged += 1,
+                Some(Health::Unreadable) => s.unreadable += 1,
+                None => s.failed += 1,
+            }
+            if let Some(h @ (Health::Damaged | Health::Unreadable)) = doc.health {
+                s.found.push(Finding {
+                    path: util::display_path(&job.path),
+                    health: h,
+                    class: doc.class.clone(),
+                    first_error_s: doc.first_error_s,
+                    errors: doc.errors,
+                    detail: done.error.clone().or_else(|| doc.detail.clone()),
+                });
+            }
+            let o = Outcome {
+                level: opts.level,
+                status: done.status,
+                error: done.error.as_deref(),
+                stat: done.stat.unwrap_or(job.stat),
+                doc: &doc,
+                ms: Some(done.ms),
+            };
+            health::store(conn, job.payload, &o)?;
+            Ok(())
+        },
+    );
     s.outside_kills = result?.outside_kills;
     Ok(())
 }

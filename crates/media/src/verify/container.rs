@@ -38,8 +38,9 @@ pub(crate) fn check(
     let Ok(mut w) = Window::open(path) else {
         return;
     };
+    let size = w.size.max(1);
     let mut say = |offset: u64, class: &str, what: String| {
-        let at = duration_s.map(|d| d * offset as f64 / w_size(path).max(1) as f64);
+        let at = duration_s.map(|d| d * offset as f64 / size as f64);
         tracker.findings.lock().unwrap().add(class, at, || what);
     };
     match container {
@@ -52,10 +53,6 @@ pub(crate) fn check(
         "flac" => flac::frames(&mut w, &mut say),
         _ => {}
     }
-}
-
-fn w_size(path: &Path) -> u64 {
-    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 
 /// Where a walker reports: the byte offset, the class, the words.

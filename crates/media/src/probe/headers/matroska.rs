@@ -7,31 +7,6 @@ use super::*;
 const TIMED_CLUSTERS: usize = 4;
 const TIMED_FRAMES: usize = 48;
 
-/// Frame rates people's video has: a rate from timestamps is one of these
-/// (within 0.2%), else none is told.
-const COMMON_RATES: [(u32, u32); 20] = [
-    (8, 1),
-    (10, 1),
-    (12, 1),
-    (25, 2),
-    (15, 1),
-    (20, 1),
-    (24000, 1001),
-    (24, 1),
-    (25, 1),
-    (30000, 1001),
-    (30, 1),
-    (48, 1),
-    (50, 1),
-    (60000, 1001),
-    (60, 1),
-    (90, 1),
-    (100, 1),
-    (120000, 1001),
-    (120, 1),
-    (240, 1),
-];
-
 /// The frame rate that explains `times` (ns, in decoding order): their mean
 /// spacing once sorted, over the leading run without a gap (the last frames
 /// in decoding order may leave holes for pictures still to come), when it
@@ -49,17 +24,7 @@ pub(super) fn rate_of(times: &[i64]) -> Option<(u32, u32)> {
     if run < 8 || median <= 0 {
         return None;
     }
-    common_rate(run as f64 * 1e9 / (t[run] - t[0]) as f64)
-}
-
-/// The common rate closest to `fps`, if within 0.2% (30 and 29.97 are 0.1%
-/// apart: the closest tells them apart).
-pub(super) fn common_rate(fps: f64) -> Option<(u32, u32)> {
-    let off = |&(n, d): &(u32, u32)| (fps / (n as f64 / d as f64) - 1.0).abs();
-    COMMON_RATES
-        .into_iter()
-        .filter(|r| off(r) < 0.002)
-        .min_by(|a, b| off(a).total_cmp(&off(b)))
+    super::common_rate(run as f64 * 1e9 / (t[run] - t[0]) as f64)
 }
 
 impl Reader {

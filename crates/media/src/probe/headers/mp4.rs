@@ -308,7 +308,7 @@ fn modal_rate(deltas: &[(u32, u32)], timescale: Option<u32>) -> Option<(u32, u32
         .iter()
         .max_by_key(|(d, n)| (**n, std::cmp::Reverse(**d)))?;
     let fps = f64::from(timescale?) / f64::from(delta);
-    super::matroska::common_rate(fps)
+    super::common_rate(fps)
 }
 
 /// A header's duration, unless 0 or all ones (unknown: fragmented files and

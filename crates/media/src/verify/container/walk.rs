@@ -79,7 +79,7 @@ pub(crate) fn ts(w: &mut Window, packet: u64, say: &mut Say) {
     // PID -> (where its PES started, bytes it declares, bytes it got)
     let mut open: std::collections::HashMap<u16, (u64, u64, u64)> = Default::default();
     while at + packet <= w.size && errors < MOST {
-        let Some(p) = w.get(at + sync, 188).map(<[u8]>::to_vec) else {
+        let Some(p) = w.get(at + sync, 188) else {
             break;
         };
         let ok = p[0] == 0x47;
@@ -93,7 +93,7 @@ pub(crate) fn ts(w: &mut Window, packet: u64, say: &mut Say) {
         }
         in_sync = ok;
         if ok {
-            pes_payload(&p, at, &mut open);
+            pes_payload(p, at, &mut open);
         }
         at += packet;
     }
@@ -214,14 +214,14 @@ pub(crate) fn ogg(w: &mut Window, say: &mut Say) {
             return;
         };
         let len = 27 + nsegs as u64 + table.iter().map(|&s| u64::from(s)).sum::<u64>();
-        let Some(page) = w.get(at, len as usize).map(<[u8]>::to_vec) else {
+        let Some(crc) = w.get(at, len as usize).map(ogg_crc) else {
             cut(say, at, "an Ogg page");
             return;
         };
         let serial = u32::from_le_bytes([head[14], head[15], head[16], head[17]]);
         let seq = u32::from_le_bytes([head[18], head[19], head[20], head[21]]);
         let stored = u32::from_le_bytes([head[22], head[23], head[24], head[25]]);
-        if ogg_crc(&page) != stored {
+        if crc != stored {
             errors += 1;
             say(
                 at,
