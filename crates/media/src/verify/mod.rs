@@ -100,14 +100,14 @@ fn check(path: &Path, level: Level, deadline: Instant) -> Result<HealthDoc, Fail
     if doc.encrypted {
         // Samples that cannot be read without the key: the container's
         // guards are all that can be checked.
-        let mut v = tracker.findings.lock().unwrap().verdict(duration);
+        let mut v = tracker.verdict(duration);
         v.detail.get_or_insert_with(|| ENCRYPTED.into());
         return Ok(v);
     }
     if doc.video_streams + doc.audio_streams == 0 {
         // Nothing to stream: the probe found no playable stream.
         return Ok(match doc.truncated {
-            true => tracker.findings.lock().unwrap().verdict(duration),
+            true => tracker.verdict(duration),
             false => unreadable(probed.error),
         });
     }
@@ -127,7 +127,7 @@ fn check(path: &Path, level: Level, deadline: Instant) -> Result<HealthDoc, Fail
         }
         _ => {}
     }
-    let verdict = tracker.findings.lock().unwrap().verdict(duration);
+    let verdict = tracker.verdict(duration);
     Ok(verdict)
 }
 

@@ -56,6 +56,11 @@ impl Tracker {
         self.last_ns.store(ns, Ordering::Relaxed);
     }
 
+    /// The verdict of what was found, over `duration_s`.
+    pub fn verdict(&self, duration_s: Option<f64>) -> mediadex_core::verify::HealthDoc {
+        self.findings.lock().unwrap().verdict(duration_s)
+    }
+
     /// One error of `class` at the stream time the pipeline as a whole
     /// reached (for what the application thread finds: a stall).
     pub fn add(&self, class: &str, detail: impl FnOnce() -> String) {
