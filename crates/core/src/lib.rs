@@ -10,6 +10,7 @@
 //! - [`report`] runs the SQL files of `sql/`; [`output`] writes rows (JSON,
 //!   JSON Lines, CSV, TSV, the aligned table, human units) and the report's
 //!   HTML page draws them; [`export`] writes them all to a directory;
+//! - [`sampled`] names a file by a hash of sampled blocks (moves, dedupe);
 //! - [`ui`] is how every verb talks to the user on stderr;
 //! - [`audio`] holds the WAV part files the recorder writes, their repair and
 //!   level meters; [`fingerprint`] the perceptual hashes and their matching;
@@ -26,6 +27,7 @@ pub mod output;
 pub mod pool;
 pub mod progress;
 pub mod report;
+pub mod sampled;
 pub mod scan;
 pub mod ui;
 pub mod util;
