@@ -3,7 +3,8 @@
 -- param: groups: integer = 500 -- at most this many groups, those with the most reclaimable bytes first
 -- param: prefer: text = -- directories whose copies win a tie, best first, one per line (`mediadex report similar --prefer DIR`, repeatable)
 --
--- One row per file that has a near-duplicate. A group is a connected set of
+-- One row per file that has a near-duplicate. A file a scan found gone
+-- (`missing`) is no copy to keep or remove, and is left out. A group is a connected set of
 -- similar pairs found by `mediadex fingerprint`; its id is the smallest file
 -- id in it, stable for the same catalog. `keep` marks the suggested copy, by
 -- these rules in turn (the first that tells two copies apart decides, and
@@ -57,7 +58,7 @@ members AS MATERIALIZED (
                        AND (m.path = p.dir OR substr(m.path, 1, length(p.dir) + 1) = p.dir || '/')),
                     1000000) AS preferred
     FROM fingerprints fp CROSS JOIN media m ON m.id = fp.file_id
-    WHERE fp.similar_group IS NOT NULL
+    WHERE fp.similar_group IS NOT NULL AND m.status <> 'missing'
 ),
 ranked AS (
     SELECT *, row_number() OVER (
@@ -73,6 +74,7 @@ totals AS (
            max(CASE WHEN rank = 1 THEN id END) AS keep_id
     FROM ranked
     GROUP BY grp
+    HAVING count(*) > 1
 ),
 chosen AS (
     SELECT * FROM totals ORDER BY reclaimable_bytes DESC, grp LIMIT :groups

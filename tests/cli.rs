@@ -6,6 +6,7 @@ mod testenv;
 mod suite {
     mod analyses;
     mod catalog;
+    mod dedupe;
     mod dump;
     mod export;
     mod fingerprint;

@@ -35,7 +35,7 @@ fn dump_load_dump_gives_identical_lines() {
     let head: Value = serde_json::from_str(&l1[0]).unwrap();
     assert_eq!(head["type"], "header");
     assert_eq!(head["format"], "mediadex-dump");
-    assert_eq!(head["dump_version"], 3);
+    assert_eq!(head["dump_version"], 4);
     assert_eq!(
         head["schema_version"],
         mediadex_core::catalog::SCHEMA_VERSION

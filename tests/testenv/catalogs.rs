@@ -22,8 +22,9 @@ pub fn trailer_of(text: &str) -> String {
         "root",
         "history",
         "fingerprint",
+        "not-duplicate",
     ];
-    let mut counts = [0u64; 6];
+    let mut counts = [0u64; 7];
     let mut hash = Sha256::new();
     for line in rows {
         hash.update(line.as_bytes());
@@ -32,10 +33,18 @@ pub fn trailer_of(text: &str) -> String {
         let at = kinds.iter().position(|k| *k == kind);
         counts[at.unwrap_or_else(|| panic!("row type {kind}"))] += 1;
     }
-    let [scans, media, recordings, roots, history, fingerprints] = counts;
+    let [
+        scans,
+        media,
+        recordings,
+        roots,
+        history,
+        fingerprints,
+        not_duplicates,
+    ] = counts;
     json!({"type": "trailer", "scans": scans, "media": media, "recordings": recordings,
            "roots": roots, "history": history, "fingerprints": fingerprints,
-           "sha256": hex::encode(hash.finalize())})
+           "not_duplicates": not_duplicates, "sha256": hex::encode(hash.finalize())})
     .to_string()
 }
 

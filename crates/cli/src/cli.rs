@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 mod catalog;
+pub mod dedupe;
 mod forget;
 mod values;
 mod verify;
@@ -110,6 +111,9 @@ pub enum Command {
 
     /// Drop the catalog rows of files that are gone, or of the given paths
     Forget(ForgetArgs),
+
+    /// Reclaim the space of duplicates: plan, apply, undo, ignore
+    Dedupe(dedupe::DedupeArgs),
 
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[command(

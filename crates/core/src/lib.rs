@@ -10,6 +10,7 @@
 //! - [`report`] runs the SQL files of `sql/`; [`output`] writes rows (JSON,
 //!   JSON Lines, CSV, TSV, the aligned table, human units) and the report's
 //!   HTML page draws them; [`export`] writes them all to a directory;
+//! - [`dedupe`] plans, applies and undoes the removal of duplicates;
 //! - [`sampled`] names a file by a hash of sampled blocks (moves, dedupe);
 //! - [`ui`] is how every verb talks to the user on stderr;
 //! - [`audio`] holds the WAV part files the recorder writes, their repair and
@@ -21,6 +22,7 @@
 pub mod atomic_file;
 pub mod audio;
 pub mod catalog;
+pub mod dedupe;
 pub mod export;
 pub mod fingerprint;
 pub mod output;

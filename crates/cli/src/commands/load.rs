@@ -59,13 +59,14 @@ pub fn run(ctx: &Context, args: LoadArgs) -> anyhow::Result<ExitCode> {
                 }
                 if !ctx.ui.quiet() {
                     ctx.ui.line(&format!(
-                        "load {name}: {}; {}; {}; {}; {}; {}",
+                        "load {name}: {}; {}; {}; {}; {}; {}{}",
                         merge_text("media", &c.media),
                         merge_text("recordings", &c.recordings),
                         merge_text("scans", &c.scans),
                         merge_text("fingerprints", &c.fingerprints),
                         merge_text("roots", &c.roots),
-                        merge_text("history days", &c.history)
+                        merge_text("history days", &c.history),
+                        decisions(&c.not_duplicates)
                     ));
                 }
             }
@@ -85,4 +86,13 @@ pub fn run(ctx: &Context, args: LoadArgs) -> anyhow::Result<ExitCode> {
     } else {
         exit::OK
     }))
+}
+
+/// `; N not-duplicate decisions …` when the dump had any.
+fn decisions(m: &mediadex_core::catalog::dump::Merge) -> String {
+    if m.inserted + m.updated + m.unchanged == 0 {
+        String::new()
+    } else {
+        format!("; {}", merge_text("not-duplicate decisions", m))
+    }
 }

@@ -2,6 +2,7 @@
 //! only layer that touches every other module.
 
 pub mod completions;
+pub mod dedupe;
 pub mod dump;
 pub mod export;
 pub mod fingerprint;
@@ -244,6 +245,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fingerprint(a) => fingerprint::run(&ctx, a),
         Command::Verify(a) => verify::run(&ctx, a),
         Command::Forget(a) => forget::run(&ctx, a),
+        Command::Dedupe(a) => dedupe::run(&ctx, a),
         Command::Record(_)
         | Command::ProbeWorker(_)
         | Command::FingerprintWorker(_)

@@ -12,7 +12,7 @@ use rusqlite::{Connection, params};
 
 use super::Result;
 use super::files::{FileStat, Status};
-use crate::fingerprint::matcher::{FrameStore, Pair};
+use crate::fingerprint::matcher::{FrameStore, Pair, Relation};
 use crate::fingerprint::{Frame, VERSION};
 
 /// A catalogued file that may need a fingerprint.
@@ -99,7 +99,7 @@ pub fn store(conn: &mut Connection, file_id: i64, o: &Outcome) -> Result<()> {
                  mtime_ns = excluded.mtime_ns, status = excluded.status, error = excluded.error,
                  duration_s = excluded.duration_s, frames = excluded.frames,
                  fingerprinted_at = excluded.fingerprinted_at, ms = excluded.ms,
-                 content_hash = NULL",
+                 content_hash = NULL, sampled = NULL",
             params![
                 file_id,
                 VERSION,
@@ -156,6 +156,29 @@ pub fn load_current(conn: &Connection, min_quality: f32) -> Result<FrameStore> {
         });
     }
     Ok(lib)
+}
+
+/// Every stored similar pair, by (a, b).
+pub fn pairs(conn: &Connection) -> Result<Vec<Pair>> {
+    let mut stmt = conn.prepare(
+        "SELECT a, b, relation, offset_s, speed, coverage_a, coverage_b, score, votes
+         FROM similar_pairs ORDER BY a, b",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let relation: String = r.get(2)?;
+        Ok(Pair {
+            a: r.get(0)?,
+            b: r.get(1)?,
+            relation: Relation::parse(&relation).unwrap_or(Relation::Overlap),
+            offset_s: r.get(3)?,
+            speed: r.get(4)?,
+            coverage_a: r.get(5)?,
+            coverage_b: r.get(6)?,
+            score: r.get(7)?,
+            votes: r.get::<_, i64>(8)? as usize,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// Replace every pair and group with one matcher run's.

@@ -10,6 +10,7 @@
 //! connection.
 
 pub mod damage;
+pub mod dedupe;
 pub mod dump;
 pub mod files;
 pub mod fingerprints;

@@ -27,6 +27,9 @@ pub struct Trailer {
     pub history: u64,
     #[serde(default)]
     pub fingerprints: u64,
+    /// Dump version 4 on.
+    #[serde(default)]
+    pub not_duplicates: u64,
     /// sha256 (hex) of the row lines.
     pub sha256: String,
 }
@@ -41,6 +44,7 @@ impl Trailer {
             roots: counts.roots,
             history: counts.history,
             fingerprints: counts.fingerprints,
+            not_duplicates: counts.not_duplicates,
             sha256,
         }
     }
@@ -55,6 +59,7 @@ impl Trailer {
             ("root", self.roots, read.roots),
             ("history", self.history, read.history),
             ("fingerprint", self.fingerprints, read.fingerprints),
+            ("not-duplicate", self.not_duplicates, read.not_duplicates),
         ] {
             if said != got {
                 diffs.push(format!("{said} {what} rows, found {got}"));

@@ -135,6 +135,17 @@ impl Relation {
             Relation::Overlap => "overlap",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Relation> {
+        [
+            Relation::Duplicate,
+            Relation::Contains,
+            Relation::ContainedIn,
+            Relation::Overlap,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
 }
 
 /// Two files showing the same content: `b`'s time = `speed` · `a`'s time + `offset_s`.

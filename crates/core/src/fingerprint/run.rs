@@ -34,6 +34,8 @@ pub struct Matched {
     pub stats: Stats,
     /// Pairs added for byte-identical files the frames did not pair.
     pub identical_pairs: usize,
+    /// Pairs left out because `dedupe ignore` said they are not the same video.
+    pub ignored_pairs: usize,
     /// Files whose frames cannot be matched, by reason.
     pub unmatched: BTreeMap<&'static str, u64>,
     /// Same-size files whose bytes could not be read: (path, error).
@@ -60,6 +62,7 @@ pub fn match_all(conn: &mut Connection, host: &str, p: &Params) -> catalog::Resu
     let before = pairs.len();
     add_identical(&mut pairs, &fingerprints::identical(conn)?);
     out.identical_pairs = pairs.len() - before;
+    out.ignored_pairs = crate::dedupe::ignore::drop_ignored(conn, host, &mut pairs)?;
     pairs.sort_by_key(|x| (x.a, x.b));
     let mut groups: Vec<(i64, i64)> = matcher::groups(&pairs).into_iter().collect();
     groups.sort_unstable();

@@ -274,3 +274,13 @@ pub(super) fn object_doc(doc: Option<&str>, line: u64) -> Result<(), DumpError> 
         _ => Ok(()),
     }
 }
+
+/// "Not the same video" (`dedupe ignore`): the two sampled hashes, `a` < `b`.
+#[derive(Serialize, Deserialize)]
+pub(super) struct NotDuplicateLine {
+    pub(super) a: String,
+    pub(super) b: String,
+    pub(super) a_path: String,
+    pub(super) b_path: String,
+    pub(super) decided_at: String,
+}

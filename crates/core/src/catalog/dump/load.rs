@@ -325,6 +325,18 @@ impl Loader<'_> {
                 self.tally.counts.history += 1;
             }
             "fingerprint" => self.fingerprint(line, parts)?,
+            "not-duplicate" => {
+                let n: NotDuplicateLine = self.parse(line)?;
+                if n.a >= n.b {
+                    return Err(DumpError::Implausible {
+                        line: self.line_no,
+                        message: "a not-duplicate decision whose hashes are not in order".into(),
+                    });
+                }
+                let merged = merge_not_duplicate(tx, &n).map_err(row_err)?;
+                self.counts.not_duplicates.count(merged);
+                self.tally.counts.not_duplicates += 1;
+            }
             other => {
                 return Err(DumpError::Parse {
                     line: self.line_no,

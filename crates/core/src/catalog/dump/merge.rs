@@ -435,3 +435,21 @@ pub(super) fn merge_health(
     ])?;
     Ok(())
 }
+
+/// A decision is never changed, only added: one already known is left.
+pub(super) fn merge_not_duplicate(
+    tx: &Transaction,
+    n: &NotDuplicateLine,
+) -> rusqlite::Result<Merged> {
+    let added = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO not_duplicates (a, b, a_path, b_path, decided_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![n.a, n.b, n.a_path, n.b_path, n.decided_at])?;
+    Ok(if added > 0 {
+        Merged::Inserted
+    } else {
+        Merged::Unchanged
+    })
+}

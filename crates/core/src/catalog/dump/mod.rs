@@ -4,7 +4,7 @@
 //!
 //! Format: a header line (`"type":"header"`, format name and version, tool and
 //! schema version), then one object per row with a `type` of `scan`, `media`,
-//! `recording`, `root`, `history` or `fingerprint`, in that order, each sorted
+//! `recording`, `root`, `history`, `fingerprint` or `not-duplicate`, in that order, each sorted
 //! by its identity, then a trailer line
 //! with the row counts and a checksum (see [`super::trailer`]). Documents are nested
 //! JSON, copied byte for byte. A path is `path` (display text) plus `path_hex`
@@ -17,7 +17,8 @@
 //! only if its trailer matches what was read (`--partial` loads the whole
 //! lines of a dump that is cut short, or written before trailers existed).
 //! Row identities: media, recordings and fingerprints by (host, path bytes),
-//! scans by (host, started_at), roots by (host, path), history by day. Similar
+//! scans by (host, started_at), roots by (host, path), history by day,
+//! "not the same video" decisions by their two sampled hashes. Similar
 //! pairs are not dumped: they follow from the fingerprints, and the next
 //! `mediadex fingerprint` matches the loaded ones.
 
@@ -34,7 +35,8 @@ use serde::Serialize;
 pub const DUMP_FORMAT: &str = "mediadex-dump";
 /// 2: the dump ends with a trailer. Version 1 dumps have none.
 /// 3: roots, the export history and fingerprints are dumped too.
-pub const DUMP_VERSION: u32 = 3;
+/// 4: "not the same video" decisions (`not-duplicate` lines).
+pub const DUMP_VERSION: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DumpError {
@@ -75,6 +77,7 @@ pub struct DumpCounts {
     pub roots: u64,
     pub history: u64,
     pub fingerprints: u64,
+    pub not_duplicates: u64,
 }
 
 /// What [`load`] did with the rows of one kind.
@@ -103,6 +106,7 @@ pub struct LoadCounts {
     pub roots: Merge,
     pub history: Merge,
     pub fingerprints: Merge,
+    pub not_duplicates: Merge,
     /// With `--partial`: why the dump was not whole (what was left out).
     pub incomplete: Option<String>,
     /// With `--partial`: implausible rows skipped, and the first one's reason.

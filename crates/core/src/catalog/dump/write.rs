@@ -98,6 +98,7 @@ pub fn dump(
     let roots = roots(&tx, out, &mut buf)?;
     let history = history(&tx, out, &mut buf)?;
     let fingerprints = fingerprints(&tx, out, &mut buf)?;
+    let not_duplicates = not_duplicates(&tx, out, &mut buf)?;
     let counts = DumpCounts {
         scans,
         media,
@@ -105,6 +106,7 @@ pub fn dump(
         roots,
         history,
         fingerprints,
+        not_duplicates,
     };
     tx.commit()?;
     let trailer = Trailer::new(counts, hashing.finish());
@@ -303,6 +305,31 @@ fn fingerprints(
                 duration_s: r.get("duration_s")?,
                 fingerprinted_at: r.get("fingerprinted_at")?,
                 ms: r.get("ms")?,
+            })
+        },
+    )
+}
+
+/// The `not-duplicate` lines: every "not the same video" decision.
+fn not_duplicates(
+    tx: &Transaction,
+    out: &mut dyn Write,
+    buf: &mut Vec<u8>,
+) -> Result<u64, DumpError> {
+    write_table(
+        tx,
+        out,
+        buf,
+        "not-duplicate",
+        &[],
+        "SELECT a, b, a_path, b_path, decided_at FROM not_duplicates ORDER BY a, b",
+        |r| {
+            Ok(NotDuplicateLine {
+                a: r.get("a")?,
+                b: r.get("b")?,
+                a_path: r.get("a_path")?,
+                b_path: r.get("b_path")?,
+                decided_at: r.get("decided_at")?,
             })
         },
     )
