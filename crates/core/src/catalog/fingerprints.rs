@@ -1,11 +1,11 @@
-//! Fingerprint rows (migrations 8 and 13): which files need fingerprinting,
+//! Fingerprint rows (migrations 8, 13 and 16): which files need fingerprinting,
 //! storing a worker's result, reading every current fingerprint for the
 //! matcher, the content hashes of same-size files, why a file cannot be
 //! matched, and replacing the similar pairs.
 //!
-//! Invariants: a file's fingerprint row and its frames are written in one
-//! transaction, so a killed run never leaves frames without their row or a row
-//! with half its frames; the pairs and groups are replaced in one transaction,
+//! Invariants: a file's fingerprint row, its frames and its thumbnail are
+//! written in one transaction, so a killed run never leaves frames without
+//! their row or a row with half its frames; the pairs and groups are replaced in one transaction,
 //! so `report similar` reads one matcher run, never a mix.
 
 use rusqlite::{Connection, params};
@@ -87,6 +87,8 @@ pub struct Outcome<'a> {
     pub duration_s: Option<f64>,
     pub frames: &'a [Frame],
     pub ms: Option<f64>,
+    /// The picture taken in the same run, if any.
+    pub thumbnail: Option<&'a super::thumbnails::Thumbnail>,
 }
 
 /// Store one file's fingerprint (replacing any earlier one) in one transaction.
@@ -123,7 +125,7 @@ pub fn store(conn: &mut Connection, file_id: i64, o: &Outcome) -> Result<()> {
         for f in o.frames {
             ins.execute(params![file_id, f.t_ms, f.hash as i64, f.quality as f64])?;
         }
-        Ok(())
+        super::thumbnails::replace(tx, file_id, o.thumbnail)
     })?;
     Ok(())
 }

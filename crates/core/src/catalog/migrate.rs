@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/013_fingerprint_identity.sql"),
     include_str!("../../../../migrations/014_health.sql"),
     include_str!("../../../../migrations/015_scan_moved.sql"),
+    include_str!("../../../../migrations/016_thumbnails.sql"),
     include_str!("../../../../migrations/017_dedupe.sql"),
 ];
 

@@ -117,6 +117,7 @@ fn select(
                 duration_s: None,
                 frames: &[],
                 ms: None,
+                thumbnail: None,
             };
             fingerprints::store(conn, c.id, &o)?;
         } else {
@@ -170,6 +171,7 @@ fn sample(
                 duration_s: doc.duration_s,
                 frames: &doc.frames,
                 ms: Some(done.ms),
+                thumbnail: doc.thumbnail.as_ref(),
             };
             fingerprints::store(conn, job.payload, &o)?;
             Ok(())

@@ -29,8 +29,9 @@ use serde::{Deserialize, Serialize};
 /// 4: black borders only when black end to end and at both edges, a tapered
 /// window before the DCT. 5: frames at the moments of a fixed time grid
 /// ([`grid_step`]), decoded forward from the keyframe before them, instead of
-/// keyframes.
-pub const VERSION: i64 = 5;
+/// keyframes. 6: a thumbnail for people is taken in the same run (the hashes
+/// are those of 5).
+pub const VERSION: i64 = 6;
 
 /// The most frames a file gets: the grid's step doubles until the file's
 /// duration holds at most this many. The frames of a library are what
@@ -87,6 +88,10 @@ pub struct FpDoc {
     /// error or stall part way): the frames before it are kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// A small JPEG of a frame near the middle, for people
+    /// ([`crate::catalog::thumbnails`]); absent when none could be made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<crate::catalog::thumbnails::Thumbnail>,
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //! stays small, and link to the report that has them all.
 
 pub mod charts;
+pub mod review;
 pub mod tables;
 
 use askama::Template;
