@@ -140,6 +140,22 @@ fn a_plan_removes_only_duplicates_and_apply_then_undo_gives_every_byte_back() {
         .find(|e| e["path"].as_str().unwrap().ends_with("copy.mp4"))
         .unwrap();
     assert_eq!(copy["identical"], true);
+    // The same plan as a page to review, offline.
+    let html = env.path().join("review.html");
+    ok(&env, &["dedupe", "plan", "--html", html.to_str().unwrap()]);
+    let page = std::fs::read_to_string(&html).unwrap();
+    for f in &files[..3] {
+        assert!(
+            page.contains(f.to_str().unwrap()),
+            "{} in the review",
+            f.display()
+        );
+    }
+    assert!(!page.contains("clip.mp4"), "only the plan's files");
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "offline"
+    );
     let (_, with_clips) = plan(&env, &["--include-contained"]);
     assert_eq!(removed(&with_clips), ["clip.mp4", "copy.mp4", "small.mp4"]);
     // The plan to apply: without the clips again.

@@ -51,6 +51,10 @@ pub struct PlanArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
+    /// Also write the plan as an offline HTML page to review: thumbnails side by side
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
     /// Print the JSON plan on stdout even on a terminal
     #[arg(long)]
     pub json: bool,

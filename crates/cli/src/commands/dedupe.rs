@@ -44,6 +44,11 @@ fn plan(ctx: &Context, args: PlanArgs) -> anyhow::Result<ExitCode> {
         mediadex_core::atomic_file::write(out, json.as_bytes())
             .map_err(|e| anyhow::anyhow!("cannot write plan {}: {e}", out.display()))?;
     }
+    if let Some(html) = &args.html {
+        let page = dedupe::plan::review_html(&cat.conn, &p)?;
+        mediadex_core::atomic_file::write(html, page.as_bytes())
+            .map_err(|e| anyhow::anyhow!("cannot write review {}: {e}", html.display()))?;
+    }
     let mut stdout = std::io::stdout().lock();
     if args.json || !std::io::stdout().is_terminal() {
         stdout.write_all(json.as_bytes())?;
@@ -153,6 +158,18 @@ fn apply(ctx: &Context, args: ApplyArgs) -> anyhow::Result<ExitCode> {
     let mode = mode(&args)?;
     let _lock = super::lock_beside(&ctx.db, "scan")?;
     let mut cat = Catalog::open(&ctx.db)?;
+    let unique = p
+        .groups
+        .iter()
+        .flat_map(|g| &g.remove)
+        .filter(|e| !e.identical)
+        .count();
+    if unique > 0 && !matches!(mode, Mode::MoveTo(_)) {
+        ctx.ui.note(format!(
+            "{unique} of the files to remove are not byte copies of their kept copy: `dedupe undo` cannot bring them back after --{}; --move-to can be undone",
+            mode.action()
+        ));
+    }
     let bar = ctx.ui.progress();
     bar.start(p.files_to_remove, "dedupe");
     let out = dedupe::apply::apply(&mut cat.conn, &p, &mode, |_| bar.inc(1))?;

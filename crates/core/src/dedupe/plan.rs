@@ -230,3 +230,45 @@ pub fn to_json(plan: &Plan) -> String {
     s.push('\n');
     s
 }
+
+/// The plan as a standalone HTML page: each group's kept copy beside the
+/// copies it removes, with their thumbnails.
+pub fn review_html(conn: &Connection, plan: &Plan) -> crate::catalog::Result<String> {
+    use crate::report::html::review::{ReviewCopy, ReviewGroup, review_page};
+    let named: Vec<(String, String)> = plan
+        .groups
+        .iter()
+        .flat_map(|g| std::iter::once(&g.keep).chain(&g.remove))
+        .map(|e| (plan.host.clone(), e.path.clone()))
+        .collect();
+    let mut pictures = crate::catalog::thumbnails::thumbnails_by_path(conn, &named)?;
+    let copy = |e: &Entry, keep: bool| ReviewCopy {
+        path: e.path.clone(),
+        keep,
+        why: e.why.clone(),
+        relation: e.relation.clone(),
+        resolution: e.resolution.clone(),
+        video_codec: e.video_codec.clone(),
+        bitrate: e.bitrate,
+        size: Some(e.size as i64),
+        duration_s: e.duration_s,
+        thumbnail: None,
+    };
+    let groups: Vec<ReviewGroup> = plan
+        .groups
+        .iter()
+        .map(|g| ReviewGroup {
+            group: g.group,
+            frees_bytes: g.bytes_freed as i64,
+            copies: std::iter::once(copy(&g.keep, true))
+                .chain(g.remove.iter().map(|e| copy(e, false)))
+                .map(|mut c| {
+                    c.thumbnail = pictures.remove(&(plan.host.clone(), c.path.clone()));
+                    c
+                })
+                .collect(),
+        })
+        .collect();
+    let title = format!("mediadex dedupe plan {}", plan.id);
+    Ok(review_page(&title, &groups))
+}
