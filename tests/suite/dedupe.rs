@@ -381,8 +381,29 @@ fn kills_during_apply_are_finished_by_a_rerun_or_undone_by_undo() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
     let logged = env.query("SELECT count(*) AS n FROM dedupe_actions WHERE state = 'done'");
     assert_eq!(logged[0]["n"], 12);
+    // Kills during the undo, too: each copy whole on one side, and the last
+    // undo puts every one back.
+    let mut undo_kills = 0;
+    for delay_ms in [5u64, 40, 80, 120, 160, 220] {
+        let mut child = env.std_cmd();
+        child.args(["dedupe", "undo", file.to_str().unwrap()]);
+        let mut child = child.stderr(std::process::Stdio::null()).spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            undo_kills += 1;
+        }
+        child.wait().unwrap();
+        check();
+    }
+    assert!(undo_kills > 0, "no undo was killed while running");
     ok(&env, &["dedupe", "undo", file.to_str().unwrap()]);
     assert!(copies.iter().all(|c| whole(c) && !in_q(c).exists()));
+    assert!(
+        walk(&env.lib)
+            .iter()
+            .all(|p| !p.to_string_lossy().contains(".mediadex-"))
+    );
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
