@@ -272,3 +272,100 @@ pub fn review_html(conn: &Connection, plan: &Plan) -> crate::catalog::Result<Str
     let title = format!("mediadex dedupe plan {}", plan.id);
     Ok(review_page(&title, &groups))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+
+    /// A report row: (group, keep, relation, host, path).
+    fn rows(list: &[(i64, bool, &str, &str, &str)]) -> Rows {
+        let columns = ["group", "keep", "why", "relation", "host", "path"];
+        Rows {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: list
+                .iter()
+                .map(|(g, keep, rel, host, path)| {
+                    vec![
+                        Value::from(*g),
+                        Value::from(if *keep { "yes" } else { "no" }),
+                        Value::from("older"),
+                        Value::from(*rel),
+                        Value::from(*host),
+                        Value::from(*path),
+                    ]
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn only_duplicates_of_this_host_are_removed_and_a_keeper_elsewhere_leaves_the_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let cat = Catalog::open(&dir.path().join("c.db")).unwrap();
+        let names = [
+            "keep", "dup", "overlap", "contains", "related", "clip", "far",
+        ];
+        let path = |n: &str| dir.path().join(format!("{n}.mkv")).display().to_string();
+        for (i, n) in names.iter().enumerate() {
+            std::fs::write(path(n), vec![i as u8; 1000 + i]).unwrap();
+            cat.conn
+                .execute(
+                    "INSERT INTO files (host, path, path_bytes, root, status, first_seen)
+                     VALUES ('here', ?1, CAST(?1 AS BLOB), '/', 'ok', 'now')",
+                    [path(n)],
+                )
+                .unwrap();
+        }
+        let p = |n: &str| path(n);
+        let (keep, dup, over, cont, rel, clip, far) = (
+            p("keep"),
+            p("dup"),
+            p("overlap"),
+            p("contains"),
+            p("related"),
+            p("clip"),
+            p("far"),
+        );
+        let r = rows(&[
+            (1, true, "kept", "here", &keep),
+            (1, false, "duplicate", "here", &dup),
+            (1, false, "overlap", "here", &over),
+            (1, false, "contains", "here", &cont),
+            (1, false, "related", "here", &rel),
+            (1, false, "contained-in", "here", &clip),
+            (1, false, "duplicate", "there", &far),
+            (2, true, "kept", "there", &far),
+            (2, false, "duplicate", "here", &dup),
+        ]);
+        let host = "here";
+        let plan = make(&cat.conn, host, &r, &Options::default()).unwrap();
+        assert_eq!(plan.groups.len(), 1);
+        let removed: Vec<&str> = plan.groups[0]
+            .remove
+            .iter()
+            .map(|e| e.path.as_str())
+            .collect();
+        assert_eq!(removed, [dup.as_str()]);
+        assert_eq!(plan.groups[0].keep.path, keep);
+        assert_eq!(plan.left_alone.len(), 1);
+        assert!(plan.left_alone[0].reason.contains("host there"));
+        let opts = Options {
+            include_contained: true,
+            ..Options::default()
+        };
+        let plan = make(&cat.conn, host, &r, &opts).unwrap();
+        let removed: Vec<&str> = plan.groups[0]
+            .remove
+            .iter()
+            .map(|e| e.path.as_str())
+            .collect();
+        assert_eq!(removed, [clip.as_str(), dup.as_str()]);
+        assert_eq!(plan.bytes_freed, 1001 + 1005);
+        // A copy that is gone is said, not planned.
+        std::fs::remove_file(&dup).unwrap();
+        let plan = make(&cat.conn, host, &r, &Options::default()).unwrap();
+        assert!(plan.groups.is_empty());
+        assert!(plan.left_alone.iter().any(|l| l.reason.contains("dup.mkv")));
+    }
+}
