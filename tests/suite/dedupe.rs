@@ -140,6 +140,27 @@ fn a_plan_removes_only_duplicates_and_apply_then_undo_gives_every_byte_back() {
         .find(|e| e["path"].as_str().unwrap().ends_with("copy.mp4"))
         .unwrap();
     assert_eq!(copy["identical"], true);
+    // On a terminal: a table, kept copy first, with why each other goes.
+    let shown = crate::suite::terminal::on_terminal(&env, 160, &["dedupe", "plan"]);
+    let lines: Vec<&str> = shown.lines().collect();
+    assert!(
+        lines[0].starts_with("group ") && lines[0].contains("frees"),
+        "{shown}"
+    );
+    assert!(
+        lines[1].trim_start().starts_with("keep") && lines[1].ends_with("/a/car.mp4"),
+        "{shown}"
+    );
+    assert!(
+        lines.iter().any(|l| l.trim_start().starts_with("remove")
+            && l.contains("duplicate, lower resolution")
+            && l.ends_with("/b/small.mp4")),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("\"mediadex-dedupe-plan\""),
+        "no JSON on a terminal: {shown}"
+    );
     // The same plan as a page to review, offline.
     let html = env.path().join("review.html");
     ok(&env, &["dedupe", "plan", "--html", html.to_str().unwrap()]);
