@@ -147,8 +147,9 @@ fn main() -> anyhow::Result<()> {
     };
     let mut out = String::new();
     out.push_str(&format!(
-        "### Agreement with ffprobe ({} files written by ffmpeg; {})\n\n",
+        "### Agreement with ffprobe ({} files of {}; {})\n\n",
         files.len(),
+        corpus.display(),
         version("mediainfo", &["--Version"]).unwrap_or_else(|| "MediaInfo ?".into())
     ));
     out.push_str("| Field class | Facts | mediadex | MediaInfo | Ahead |\n");
