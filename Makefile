@@ -11,8 +11,9 @@ DEB_BUILD := pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav libasound2-dev
 # ffmpeg and python3: the differential test writes its corpus with ffmpeg
 # (scripts/gen-ffmpeg-corpus.sh, which patches one file with python3) and
-# checks against ffprobe.
-DEB_TEST := gstreamer1.0-tools alsa-utils sqlite3 strace bsdutils python3-venv ffmpeg python3 chromium-headless-shell
+# checks against ffprobe; mkvtoolnix: one file of that corpus is remuxed by
+# mkvmerge, as most real MKVs are.
+DEB_TEST := gstreamer1.0-tools alsa-utils sqlite3 strace bsdutils python3-venv ffmpeg python3 chromium-headless-shell mkvtoolnix
 DEB_BENCH := mediainfo libimage-exiftool-perl hyperfine sqlite3 time jq strace
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

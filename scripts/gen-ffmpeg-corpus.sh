@@ -185,6 +185,13 @@ gen dnxhr-lb.mov $(v 640x360) $(a) -c:v dnxhd -profile:v dnxhr_lb -pix_fmt yuv42
 gen prores.mov $(v) $(a) -c:v prores_ks -profile:v 2 -pix_fmt yuv422p10le -c:a pcm_s24le
 gen div3-mp3.avi $(v) $(a 44100) -c:v msmpeg4 -vtag DIV3 -b:v 300k -c:a libmp3lame -b:a 128k -ac 2
 gen xvid-mp3.avi $(v) $(a 44100) -c:v mpeg4 -vtag XVID -b:v 300k -c:a libmp3lame -b:a 128k -ac 2
+# The same remuxed by mkvmerge, as most real MKVs are written: MPEG-4 Part 2
+# from AVI goes into a V_MS/VFW/FOURCC track (a BITMAPINFOHEADER).
+if [[ ! -e $OUT/xvid-mkvmerge.mkv ]]; then
+  command -v mkvmerge >/dev/null || die "mkvmerge missing (Debian package mkvtoolnix)"
+  mkvmerge -q -o "$OUT/.part-xvid-mkvmerge.mkv" "$OUT/xvid-mp3.avi" || die "mkvmerge failed"
+  mv "$OUT/.part-xvid-mkvmerge.mkv" "$OUT/xvid-mkvmerge.mkv"
+fi
 gen mjpeg-pcm.avi $(v) $(a) -c:v mjpeg -pix_fmt yuvj420p -q:v 5 -c:a pcm_s16le -ac 2
 gen mpeg2-mp2.mpg $(v 720x576) $(a) -f dvd -c:v mpeg2video -b:v 2M -c:a mp2 -b:a 192k -ac 2
 gen mpeg1-mp2.mpg $(v 352x288) $(a 44100) -f mpeg -c:v mpeg1video -b:v 1M -c:a mp2 -b:a 128k -ac 2

@@ -181,6 +181,7 @@ impl Reader {
             ..Track::default()
         };
         let mut bcp47 = None;
+        let mut private = None;
         for (id, b, e) in self.elements(start, end.min(self.len), 200) {
             let n = (e - b).min(1024) as usize;
             let text = || {
@@ -197,6 +198,7 @@ impl Reader {
             match id {
                 0xD7 => t.id = uint().unwrap_or(0) as u32,
                 0x86 => t.codec_id = text(),
+                0x63A2 => private = self.vec(b, n.min(20)),
                 0x22_B59C => t.language = text(),
                 0x22_B59D => bcp47 = text(),
                 0x536E => t.title = text().filter(|x| !x.is_empty()),
@@ -220,8 +222,20 @@ impl Reader {
             t.language = Some("eng".into());
         }
         t.language = t.language.or(bcp47);
+        if t.codec_id.as_deref() == Some("V_MS/VFW/FOURCC") {
+            t.codec_tag = private.as_deref().and_then(vfw_fourcc);
+        }
         t
     }
+}
+
+/// The fourcc of a `V_MS/VFW/FOURCC` track: `biCompression` of the
+/// BITMAPINFOHEADER its CodecPrivate holds, as ffprobe's codec tag.
+fn vfw_fourcc(bih: &[u8]) -> Option<String> {
+    let cc = bih.get(16..20)?;
+    cc.iter()
+        .all(|b| b.is_ascii_graphic() || *b == b' ')
+        .then(|| String::from_utf8_lossy(cc).into_owned())
 }
 
 #[cfg(test)]
