@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/013_fingerprint_identity.sql"),
     include_str!("../../../../migrations/014_health.sql"),
     include_str!("../../../../migrations/015_scan_moved.sql"),
+    include_str!("../../../../migrations/018_files_sampled.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
