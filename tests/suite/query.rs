@@ -136,3 +136,51 @@ fn the_readme_language_example_finds_french_audio() {
     );
     assert_eq!(two.len(), 1, "{two:?}");
 }
+
+/// `-f tsv` escapes what would break a line-and-tab reader: every line has
+/// as many fields as the header, and undoing the escapes gives the text back.
+#[test]
+fn tsv_escapes_tabs_line_breaks_and_backslashes() {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &["h264-aac.mp4"]);
+    let odd = env.lib.join("tab\there\nnew line \\ \"q\".mp4");
+    std::fs::rename(env.lib.join("h264-aac.mp4"), &odd).unwrap();
+    env.scan(&[], 0);
+    let sql = "SELECT path, 'a' || char(9) || 'b' AS t, NULL AS n, 'c,\"d\"' AS plain FROM media";
+    let out = env.run(&["query", sql, "-f", "tsv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text:?}");
+    assert_eq!(lines[0], "path\tt\tn\tplain");
+    let fields: Vec<&str> = lines[1].split('\t').collect();
+    assert_eq!(fields.len(), 4, "{:?}", lines[1]);
+    let unescape = |f: &str| {
+        let mut out = String::new();
+        let mut it = f.chars();
+        while let Some(c) = it.next() {
+            out.push(match (c, c == '\\') {
+                (_, true) => match it.next() {
+                    Some('t') => '\t',
+                    Some('n') => '\n',
+                    Some('r') => '\r',
+                    Some(other) => other,
+                    None => panic!("a lone backslash ends {f:?}"),
+                },
+                (c, false) => c,
+            });
+        }
+        out
+    };
+    assert_eq!(unescape(fields[0]), odd.to_str().unwrap());
+    assert!(
+        fields[0].contains("tab\\there\\nnew line \\\\ \"q\""),
+        "{}",
+        fields[0]
+    );
+    assert_eq!(fields[1], "a\\tb");
+    assert_eq!(fields[2], "");
+    assert_eq!(fields[3], "c,\"d\"", "no CSV quoting");
+    let help = stdout(&env.run(&["query", "--help"]));
+    assert!(help.contains("\\t, \\n, \\r, \\\\"), "{help}");
+}
