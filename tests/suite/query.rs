@@ -184,3 +184,33 @@ fn tsv_escapes_tabs_line_breaks_and_backslashes() {
     let help = stdout(&env.run(&["query", "--help"]));
     assert!(help.contains("\\t, \\n, \\r, \\\\"), "{help}");
 }
+
+/// A refusal quotes the statement as the user wrote it (not SQLite's internal
+/// write to `sqlite_master`), and SQL that stops too early says where.
+#[test]
+fn refusals_quote_the_statement_and_incomplete_sql_has_a_place() {
+    let env = TestEnv::new();
+    env.scan(&[], 0);
+    let err = |sql: &str| {
+        let out = env.run(&["query", sql]);
+        assert_eq!(out.status.code(), Some(1), "{sql} must fail");
+        let e = stderr(&out);
+        assert_eq!(e.lines().count(), 1, "one line: {e}");
+        e
+    };
+    for (sql, said) in [
+        ("DROP TABLE files", "refused: DROP TABLE files — "),
+        ("create  table t\n (x)", "refused: create table t (x) — "),
+        (
+            "SELECT 1; DELETE FROM files",
+            "refused: DELETE FROM files — ",
+        ),
+    ] {
+        let e = err(sql);
+        assert!(e.contains(said), "{sql}: {e}");
+        assert!(!e.contains("sqlite_master"), "{sql}: {e}");
+    }
+    let e = err("SELECT path\n  FROM media\n WHERE size > (1  \n");
+    assert!(e.contains("incomplete input"), "{e}");
+    assert!(e.contains("at line 3, column 17"), "{e}");
+}
