@@ -214,3 +214,36 @@ fn refusals_quote_the_statement_and_incomplete_sql_has_a_place() {
     assert!(e.contains("incomplete input"), "{e}");
     assert!(e.contains("at line 3, column 17"), "{e}");
 }
+
+/// The default table prints rows as they come once a first batch has set
+/// the column widths: a query stopped by `--timeout` has already printed
+/// thousands of lines, and a later value too wide for its column is whole.
+#[test]
+fn the_table_streams_after_a_first_batch() {
+    let env = TestEnv::new();
+    env.scan(&[], 0);
+    let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)
+                   SELECT x, 'name' || x AS n FROM c";
+    let out = env.run(&["query", endless, "--timeout", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--timeout"), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines.len() > 2000,
+        "{} lines before the timeout",
+        lines.len()
+    );
+    assert_eq!(lines[0], "x     n", "widths from the first 1000 rows");
+    assert_eq!(lines[2], "   1  name1");
+
+    let wide = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500)
+                SELECT x, CASE WHEN x = 1400 THEN 'a much longer name' ELSE 'n' || x END AS n,
+                'end' AS e FROM c";
+    let text = stdout(&env.run(&["query", wide]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1502);
+    assert_eq!(lines[1 + 1000], "1000  n1000  end");
+    assert_eq!(lines[1 + 1400], "1400  a much longer name  end");
+    assert_eq!(lines[1 + 1500], "1500  n1500  end");
+}

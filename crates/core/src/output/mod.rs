@@ -14,11 +14,13 @@ use serde_json::Value;
 pub mod human;
 pub mod sink;
 pub mod table;
+pub mod table_sink;
 pub mod tsv;
 
 pub use sink::RowSink;
 
-use table::{TableOptions, TableSink};
+use table::TableOptions;
+use table_sink::TableSink;
 
 /// Output formats of `query` and `report`; each accepts the other's word for
 /// the aligned table (`table`, `text`).
