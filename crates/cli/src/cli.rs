@@ -8,14 +8,15 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 mod catalog;
+mod complete;
 mod forget;
 mod values;
 mod verify;
 mod workers;
-pub use forget::ForgetArgs;
 pub use values::{FormatArg, WavFormatArg};
 pub use verify::{LevelArg, VerifyArgs};
 pub use workers::{ProbeWorkerArgs, VerifyWorkerArgs};
+pub use {complete::CompleteReportArgs, forget::ForgetArgs};
 
 use mediadex_core::output::table::TableOptions;
 use mediadex_core::output::{Format, Style};
@@ -120,6 +121,8 @@ pub enum Command {
     /// Print the man page (roff) on standard output
     #[command(name = "__man", hide = true)]
     Man,
+    #[command(name = "__complete-report", hide = true)]
+    CompleteReport(CompleteReportArgs),
 
     #[command(name = Worker::Probe.verb(), hide = true)]
     ProbeWorker(ProbeWorkerArgs),
