@@ -6,6 +6,7 @@ mod testenv;
 mod suite {
     mod analyses;
     mod catalog;
+    mod containers;
     mod dump;
     mod export;
     mod fingerprint;
