@@ -6,6 +6,7 @@ mod testenv;
 mod suite {
     mod analyses;
     mod catalog;
+    mod completions;
     mod containers;
     mod dump;
     mod export;
