@@ -24,6 +24,7 @@ mod suite {
     mod record;
     mod report;
     mod scan;
+    mod show;
     mod suggest;
     mod terminal;
     mod trailer;

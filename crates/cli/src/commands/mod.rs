@@ -14,6 +14,7 @@ pub mod repair;
 pub mod report;
 pub mod scan;
 pub mod show;
+pub mod show_summary;
 pub mod verify;
 
 use std::path::PathBuf;
