@@ -6,6 +6,8 @@ mod testenv;
 mod suite {
     mod analyses;
     mod catalog;
+    mod completions;
+    mod containers;
     mod dedupe;
     mod dump;
     mod export;
@@ -23,6 +25,7 @@ mod suite {
     mod record;
     mod report;
     mod scan;
+    mod show;
     mod suggest;
     mod terminal;
     mod trailer;

@@ -136,3 +136,114 @@ fn the_readme_language_example_finds_french_audio() {
     );
     assert_eq!(two.len(), 1, "{two:?}");
 }
+
+/// `-f tsv` escapes what would break a line-and-tab reader: every line has
+/// as many fields as the header, and undoing the escapes gives the text back.
+#[test]
+fn tsv_escapes_tabs_line_breaks_and_backslashes() {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &["h264-aac.mp4"]);
+    let odd = env.lib.join("tab\there\nnew line \\ \"q\".mp4");
+    std::fs::rename(env.lib.join("h264-aac.mp4"), &odd).unwrap();
+    env.scan(&[], 0);
+    let sql = "SELECT path, 'a' || char(9) || 'b' AS t, NULL AS n, 'c,\"d\"' AS plain FROM media";
+    let out = env.run(&["query", sql, "-f", "tsv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text:?}");
+    assert_eq!(lines[0], "path\tt\tn\tplain");
+    let fields: Vec<&str> = lines[1].split('\t').collect();
+    assert_eq!(fields.len(), 4, "{:?}", lines[1]);
+    let unescape = |f: &str| {
+        let mut out = String::new();
+        let mut it = f.chars();
+        while let Some(c) = it.next() {
+            out.push(match (c, c == '\\') {
+                (_, true) => match it.next() {
+                    Some('t') => '\t',
+                    Some('n') => '\n',
+                    Some('r') => '\r',
+                    Some(other) => other,
+                    None => panic!("a lone backslash ends {f:?}"),
+                },
+                (c, false) => c,
+            });
+        }
+        out
+    };
+    assert_eq!(unescape(fields[0]), odd.to_str().unwrap());
+    assert!(
+        fields[0].contains("tab\\there\\nnew line \\\\ \"q\""),
+        "{}",
+        fields[0]
+    );
+    assert_eq!(fields[1], "a\\tb");
+    assert_eq!(fields[2], "");
+    assert_eq!(fields[3], "c,\"d\"", "no CSV quoting");
+    let help = stdout(&env.run(&["query", "--help"]));
+    assert!(help.contains("\\t, \\n, \\r, \\\\"), "{help}");
+}
+
+/// A refusal quotes the statement as the user wrote it (not SQLite's internal
+/// write to `sqlite_master`), and SQL that stops too early says where.
+#[test]
+fn refusals_quote_the_statement_and_incomplete_sql_has_a_place() {
+    let env = TestEnv::new();
+    env.scan(&[], 0);
+    let err = |sql: &str| {
+        let out = env.run(&["query", sql]);
+        assert_eq!(out.status.code(), Some(1), "{sql} must fail");
+        let e = stderr(&out);
+        assert_eq!(e.lines().count(), 1, "one line: {e}");
+        e
+    };
+    for (sql, said) in [
+        ("DROP TABLE files", "refused: DROP TABLE files — "),
+        ("create  table t\n (x)", "refused: create table t (x) — "),
+        (
+            "SELECT 1; DELETE FROM files",
+            "refused: DELETE FROM files — ",
+        ),
+    ] {
+        let e = err(sql);
+        assert!(e.contains(said), "{sql}: {e}");
+        assert!(!e.contains("sqlite_master"), "{sql}: {e}");
+    }
+    let e = err("SELECT path\n  FROM media\n WHERE size > (1  \n");
+    assert!(e.contains("incomplete input"), "{e}");
+    assert!(e.contains("at line 3, column 17"), "{e}");
+}
+
+/// The default table prints rows as they come once a first batch has set
+/// the column widths: a query stopped by `--timeout` has already printed
+/// thousands of lines, and a later value too wide for its column is whole.
+#[test]
+fn the_table_streams_after_a_first_batch() {
+    let env = TestEnv::new();
+    env.scan(&[], 0);
+    let endless = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c)
+                   SELECT x, 'name' || x AS n FROM c";
+    let out = env.run(&["query", endless, "--timeout", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--timeout"), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines.len() > 2000,
+        "{} lines before the timeout",
+        lines.len()
+    );
+    assert_eq!(lines[0], "x     n", "widths from the first 1000 rows");
+    assert_eq!(lines[2], "   1  name1");
+
+    let wide = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500)
+                SELECT x, CASE WHEN x = 1400 THEN 'a much longer name' ELSE 'n' || x END AS n,
+                'end' AS e FROM c";
+    let text = stdout(&env.run(&["query", wide]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1502);
+    assert_eq!(lines[1 + 1000], "1000  n1000  end");
+    assert_eq!(lines[1 + 1400], "1400  a much longer name  end");
+    assert_eq!(lines[1 + 1500], "1500  n1500  end");
+}

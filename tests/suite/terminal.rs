@@ -379,9 +379,18 @@ fn show_summarises_on_a_terminal_and_tells_missing_from_uncatalogued() {
     let a = a.to_str().unwrap();
     let escaped = format!("{}/odd\\xFFname.mp4", env.lib.display());
     let tty = on_terminal(&env, 80, &["show", a, &escaped]);
-    assert!(tty.contains("stream 0   video  h264  320x240"), "{tty}");
-    assert!(tty.contains("odd\\xFFname.mp4\n  status     ok"), "{tty}");
-    insta::assert_snapshot!("show_summary", redact(&env, &tty));
+    assert!(tty.contains("stream 0    video  h264  320x240"), "{tty}");
+    assert!(tty.contains("odd\\xFFname.mp4\n  status      ok"), "{tty}");
+    assert!(tty.contains("  last seen   20"), "{tty}");
+    // The dates of the run, not of the file: left out of the snapshot.
+    let undated: Vec<String> = redact(&env, &tty)
+        .lines()
+        .map(|l| match l.find(" seen ").and(l.find(" 20")) {
+            Some(i) => format!("{}[DATE]", &l[..i + 1]),
+            None => l.to_string(),
+        })
+        .collect();
+    insta::assert_snapshot!("show_summary", undated.join("\n"));
 
     // Off a terminal, and with --json: the documents, one after another.
     let piped = env.run(&["show", a, &escaped]);

@@ -33,6 +33,7 @@ pub(crate) fn checked(
         doc,
         ms: started.elapsed().as_secs_f64() * 1e3,
         stat,
+        sampled: None,
         from_outside: false,
     };
     let before = match stat_now(path) {

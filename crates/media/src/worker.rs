@@ -18,6 +18,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use crate::probe;
+use mediadex_core::catalog::files::{FileStat, Status};
 use mediadex_core::pool::Worker;
 use mediadex_core::pool::protocol::{self, Answer, empty_doc};
 use mediadex_core::scan::{Job, OnAnswer};
@@ -124,14 +125,31 @@ fn serve(jobs: usize, timeout: Duration, one: OneJob) -> anyhow::Result<()> {
 }
 
 fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) -> Answer {
-    crate::checked::checked(id, path, size, mtime_ns, || {
+    let mut answer = crate::checked::checked(id, path, size, mtime_ns, || {
         let p = probe::probe(path, timeout);
         let doc = match &p.doc {
             Some(d) => serde_json::value::to_raw_value(d).expect("doc serializes"),
             None => empty_doc(),
         };
         (p.status, p.error, doc)
-    })
+    });
+    answer.sampled = sampled(path, &answer);
+    answer
+}
+
+/// The sampled hash of a probed file that kept the stat of its answer (a file
+/// that changed meanwhile is probed again anyway): 16 blocks of 64 KiB, kept
+/// so that a move to another file system is recognised after the file left.
+fn sampled(path: &Path, answer: &Answer) -> Option<String> {
+    let stat = answer.stat?;
+    if matches!(answer.status, Status::Unstable | Status::Missing) {
+        return None;
+    }
+    let f = std::fs::File::open(path).ok()?;
+    let now = FileStat::from_metadata(&f.metadata().ok()?);
+    (now == stat)
+        .then(|| mediadex_core::sampled::sampled_hash_of(&f, stat.size).ok())
+        .flatten()
 }
 
 /// Fault injection for the test suite: `MEDIADEX_TEST_CRASH_ON` / `MEDIADEX_TEST_HANG_ON`

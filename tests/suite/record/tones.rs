@@ -26,3 +26,39 @@ fn stereo_44k1_s24() {
     let tone = Tone::new(44100, Fmt::S24, &[(440.0, 0.5), (660.0, 0.9)]);
     record_and_check(&tone, "1s", 44_100);
 }
+
+/// `show` on a terminal tells a recording's WAV sample format (not as its
+/// container) and the levels measured while it was captured: a sine of
+/// amplitude 0.5 peaks at −6.0 dBFS and has an RMS of −9.0 dBFS, one of 0.25
+/// −12.0 and −15.1.
+#[test]
+fn show_tells_a_recordings_format_and_levels() {
+    let tone = Tone::new(48000, Fmt::S16, &[(440.0, 0.5), (1000.0, 0.25)]);
+    let env = TestEnv::new();
+    unpaced_mic(&env, &tone, 1.5);
+    let wav = env.path().join("take.wav");
+    let out = env.run(&[
+        "record",
+        "--device",
+        "fakemic",
+        "--duration",
+        "1s",
+        "--rate",
+        "48000",
+        "--channels",
+        "2",
+        "--format",
+        "s16",
+        "--out",
+        wav.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let tty = crate::suite::terminal::on_terminal(&env, 200, &["show", wav.to_str().unwrap()]);
+    for want in [
+        "container  wav, s16 (16-bit integer PCM)",
+        "audio      2 ch, 48000 Hz",
+        "levels     peak -6.0 dBFS, RMS -9.0 / -15.1 dBFS, clipped 0, silent 0.0 s (0%)",
+    ] {
+        assert!(tty.contains(want), "{want} in {tty}");
+    }
+}

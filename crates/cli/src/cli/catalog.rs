@@ -11,6 +11,7 @@ impl Command {
             self,
             Command::Completions(_)
                 | Command::Man
+                | Command::CompleteReport(_)
                 | Command::ProbeWorker(_)
                 | Command::FingerprintWorker(_)
                 | Command::VerifyWorker(_)

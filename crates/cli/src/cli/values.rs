@@ -19,7 +19,9 @@ pub enum FormatArg {
     Ndjson,
     /// Comma-separated values with a header row
     Csv,
-    /// Tab-separated values with a header row
+    /// Tab-separated values with a header row; a tab, newline, carriage
+    /// return or backslash inside a field is written as \t, \n, \r, \\ (the text
+    /// format of PostgreSQL's COPY), never quoted
     Tsv,
 }
 

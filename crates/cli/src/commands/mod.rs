@@ -1,6 +1,7 @@
 //! Glue between the command line and the library: one file per verb. This is the
 //! only layer that touches every other module.
 
+pub mod complete_report;
 pub mod completions;
 pub mod dedupe;
 pub mod dump;
@@ -14,6 +15,7 @@ pub mod repair;
 pub mod report;
 pub mod scan;
 pub mod show;
+pub mod show_summary;
 pub mod verify;
 
 use std::path::PathBuf;
@@ -242,6 +244,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Load(a) => load::run(&ctx, a),
         Command::Completions(a) => completions::completions(a),
         Command::Man => completions::man(),
+        Command::CompleteReport(a) => complete_report::run(a),
         Command::Fingerprint(a) => fingerprint::run(&ctx, a),
         Command::Verify(a) => verify::run(&ctx, a),
         Command::Forget(a) => forget::run(&ctx, a),

@@ -1,6 +1,5 @@
 //! `mediadex show PATH...`: the stored row and document of files, scanned or
-//! recorded. On a terminal a readable summary (container, duration, size,
-//! bitrate, then one line per stream), else — or with `--json` — the JSON
+//! recorded. On a terminal a readable summary (see `show_summary`), else — or with `--json` — the JSON
 //! documents, one after another.
 //!
 //! A path may be written in the `\xNN` form mediadex prints for bytes that are
@@ -11,16 +10,15 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use mediadex_core::output::table::visible;
 use std::process::ExitCode;
 
 use serde_json::Value;
 
+use super::show_summary::summary_text;
 use super::{Context, exit};
 use crate::cli::ShowArgs;
 use mediadex_core::catalog::{Catalog, files, recordings};
-use mediadex_core::output::human::human_bitrate;
-use mediadex_core::util::{self, hms, human_bytes};
+use mediadex_core::util;
 
 pub fn run(ctx: &Context, args: ShowArgs) -> anyhow::Result<ExitCode> {
     let cat = Catalog::open_readonly(&ctx.db)?;
@@ -133,111 +131,6 @@ fn find(cat: &Catalog, host: &str, given: &Path) -> anyhow::Result<Option<Value>
         }
     }
     Ok(None)
-}
-
-fn num(v: &Value) -> Option<f64> {
-    v.as_f64()
-}
-
-fn text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// The readable view of a row: a title, labelled lines, one line per stream.
-pub fn summary_text(row: &Value) -> String {
-    let doc = &row["doc"];
-    let mut lines: Vec<(String, String)> = Vec::new();
-    let mut add = |k: &str, v: Option<String>| {
-        if let Some(v) = v {
-            lines.push((k.to_string(), v));
-        }
-    };
-    let mut status = text(&row["status"]).unwrap_or_default();
-    if let Some(e) = text(&row["error"]) {
-        status.push_str(&format!(" ({e})"));
-    }
-    add("status", Some(status));
-    let container = text(&doc["container"]).map(|c| match text(&doc["container_description"]) {
-        Some(d) => format!("{c} ({d})"),
-        None => c,
-    });
-    add("container", container.or_else(|| text(&row["format"])));
-    add(
-        "duration",
-        num(&doc["duration_s"])
-            .or_else(|| num(&row["seconds"]))
-            .map(hms),
-    );
-    add(
-        "size",
-        num(&row["size"]).or_else(|| num(&doc["size"])).map(|b| {
-            format!(
-                "{} ({} bytes)",
-                human_bytes(b),
-                mediadex_core::output::human::group_digits(&format!("{b:.0}"))
-            )
-        }),
-    );
-    add("bitrate", num(&doc["bitrate"]).map(human_bitrate));
-    if let (Some(r), Some(c)) = (num(&row["rate"]), num(&row["channels"])) {
-        add("audio", Some(format!("{c} ch, {r} Hz")));
-    }
-    add("label", text(&row["label"]));
-    let streams = doc["streams"].as_array().cloned().unwrap_or_default();
-    for (i, s) in streams.iter().enumerate() {
-        add(&format!("stream {i}"), Some(stream_line(s)));
-    }
-    add("host", text(&row["host"]));
-    let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    // File names and tags may hold control characters: shown, not sent.
-    let mut out = format!("{}\n", visible(&text(&row["path"]).unwrap_or_default()));
-    for (k, v) in lines {
-        out.push_str(&format!("  {k:width$}  {}\n", visible(&v)));
-    }
-    out
-}
-
-/// `video  h264  1920x1080  23.976 fps  [default]`, `audio  aac  2 ch  48000 Hz  eng  "Commentary"`.
-fn stream_line(s: &Value) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    parts.extend(text(&s["kind"]));
-    parts.extend(text(&s["codec"]));
-    if let (Some(w), Some(h)) = (num(&s["width"]), num(&s["height"])) {
-        parts.push(format!("{w}x{h}"));
-    }
-    if let Some(f) = num(&s["frame_rate"]) {
-        let f = format!("{f:.3}");
-        parts.push(format!(
-            "{} fps",
-            f.trim_end_matches('0').trim_end_matches('.')
-        ));
-    }
-    parts.extend(text(&s["hdr"]));
-    if let Some(c) = num(&s["channels"]) {
-        parts.push(match text(&s["channel_layout"]) {
-            Some(l) => format!("{c} ch ({l})"),
-            None => format!("{c} ch"),
-        });
-    }
-    if let Some(r) = num(&s["sample_rate"]) {
-        parts.push(format!("{r} Hz"));
-    }
-    parts.extend(text(&s["language"]));
-    if let Some(t) = text(&s["title"]) {
-        parts.push(format!("{t:?}"));
-    }
-    let flags: Vec<&str> = ["default", "forced", "interlaced", "attached_pic"]
-        .into_iter()
-        .filter(|f| s[*f] == Value::Bool(true))
-        .collect();
-    if !flags.is_empty() {
-        parts.push(format!("[{}]", flags.join(", ")));
-    }
-    parts.join("  ")
 }
 
 #[cfg(test)]

@@ -145,6 +145,8 @@ pub struct FileRecord {
     pub probe_ms: Option<f64>,
     /// See [`PriorRow::crashes`]: 0 unless the file is `crashed` on evidence.
     pub crashes: u32,
+    /// The file's sampled hash (see `sampled`), when the probe took one.
+    pub sampled: Option<String>,
 }
 
 /// Everything the catalog knows under `root` for `host`: path bytes → state.
@@ -236,8 +238,8 @@ pub fn upsert(
     let id: i64 = tx
         .prepare_cached(
             "INSERT INTO files (host, path, path_bytes, root, dev, ino, size, mtime_ns, status, error,
-                                first_seen, probed_at, probe_ms, scan_id, crashes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                                first_seen, probed_at, probe_ms, scan_id, crashes, sampled)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
              ON CONFLICT (host, path_bytes) DO UPDATE SET
                 -- A file named on the command line keeps the root it was found under.
                 root = CASE WHEN excluded.root = files.path THEN files.root ELSE excluded.root END,
@@ -250,14 +252,17 @@ pub fn upsert(
                 probed_at = coalesce(excluded.probed_at, files.probed_at),
                 probe_ms = coalesce(excluded.probe_ms, files.probe_ms),
                 scan_id = excluded.scan_id,
-                crashes = excluded.crashes
+                crashes = excluded.crashes,
+                -- The hash of the old bytes stays only while the file is unchanged.
+                sampled = coalesce(excluded.sampled, CASE WHEN excluded.size IS files.size
+                    AND excluded.mtime_ns IS files.mtime_ns THEN files.sampled END)
              RETURNING id",
         )?
         .query_row(
             params![
                 host, display, rec.path_bytes, rec.root, dev, ino, size, mtime,
                 rec.status.as_str(), rec.error, now, probed_at, rec.probe_ms, scan_id,
-                rec.crashes
+                rec.crashes, rec.sampled
             ],
             |r| r.get(0),
         )?;
@@ -309,6 +314,11 @@ pub struct Moved {
     pub id: i64,
     pub path_bytes: Vec<u8>,
     pub root: String,
+    /// The file's stat at the new path: another device and inode after a
+    /// move across file systems.
+    pub stat: FileStat,
+    /// Its sampled hash, when the move was recognised by it.
+    pub sampled: Option<String>,
 }
 
 /// Move rows to the paths their files were found at (and mark them seen):
@@ -322,7 +332,8 @@ pub fn move_rows(
     let mut n = 0;
     let mut stmt = tx.prepare_cached(
         "UPDATE files SET path = ?2, path_bytes = ?3, root = ?4, status = CASE status
-             WHEN 'missing' THEN 'ok' ELSE status END, scan_id = ?5 WHERE id = ?1",
+             WHEN 'missing' THEN 'ok' ELSE status END, scan_id = ?5, dev = ?6, ino = ?7,
+             size = ?8, mtime_ns = ?9, sampled = coalesce(?10, sampled) WHERE id = ?1",
     )?;
     for m in moves {
         n += stmt.execute(params![
@@ -330,12 +341,28 @@ pub fn move_rows(
             util::display_bytes(&m.path_bytes),
             m.path_bytes,
             m.root,
-            scan_id
+            scan_id,
+            m.stat.dev as i64,
+            m.stat.ino as i64,
+            m.stat.size as i64,
+            m.stat.mtime_ns,
+            m.sampled
         ])?;
     }
     let ids: Vec<i64> = moves.iter().map(|m| m.id).collect();
     touch_seen(tx, &ids, now)?;
     Ok(n)
+}
+
+/// The stored sampled hashes of rows `ids` (those that have one).
+pub fn sampled_of(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let json = serde_json::to_string(ids).expect("ids serialize");
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, sampled FROM files
+         WHERE id IN (SELECT value FROM json_each(?1)) AND sampled IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([json], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Record that unchanged files were seen by this scan (one statement for all of them).

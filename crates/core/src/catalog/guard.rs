@@ -27,6 +27,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, Statement};
 use serde_json::Value;
 
 use super::query::{self, QueryError};
+use super::statement;
 use super::{Catalog, Result};
 
 /// PRAGMAs that only read, allowed with or without an argument
@@ -140,7 +141,7 @@ impl Guarded {
         params: &[(String, String)],
     ) -> Result<Statement<'_>, QueryError> {
         self.state.refused.lock().expect("refused lock").take();
-        query::prepare(&self.cat.conn, sql, params).map_err(|e| self.explain(e))
+        query::prepare(&self.cat.conn, sql, params).map_err(|e| self.explain(e, sql))
     }
 
     /// [`Guarded::prepare`] with parameters already typed (report parameters).
@@ -150,7 +151,7 @@ impl Guarded {
         params: &[(String, rusqlite::types::Value)],
     ) -> Result<Statement<'_>, QueryError> {
         self.state.refused.lock().expect("refused lock").take();
-        query::prepare_values(&self.cat.conn, sql, params).map_err(|e| self.explain(e))
+        query::prepare_values(&self.cat.conn, sql, params).map_err(|e| self.explain(e, sql))
     }
 
     /// Run a prepared statement to the end under the time limit, calling
@@ -164,7 +165,7 @@ impl Guarded {
         *self.state.deadline.lock().expect("deadline lock") = Some(Instant::now() + self.timeout);
         let out = query::for_each_row(&self.cat.conn, stmt, on_row);
         *self.state.deadline.lock().expect("deadline lock") = None;
-        out.map_err(|e| self.explain(e))
+        out.map_err(|e| self.explain(e, stmt.expanded_sql().as_deref().unwrap_or("")))
     }
 
     /// Start one read transaction and pin its snapshot now, so that every
@@ -202,15 +203,20 @@ impl Guarded {
         Ok(out?)
     }
 
-    /// Replace SQLite's bare "not authorized" and "interrupted" with what happened.
-    fn explain(&self, e: QueryError) -> QueryError {
+    /// Replace SQLite's bare "not authorized" and "interrupted" with what
+    /// happened; a refusal names the statement of `sql` it is about.
+    fn explain(&self, e: QueryError, sql: &str) -> QueryError {
         let QueryError::Sql(sql_err) = &e else {
             return e;
         };
         // A refused function surfaces as a plain SQLITE_ERROR, not SQLITE_AUTH:
         // whatever the code, a refusal recorded by the authorizer is the cause.
+        let refused = |why: String| QueryError::Refused {
+            statement: statement::refused_statement(sql),
+            why,
+        };
         if let Some(why) = self.state.refused.lock().expect("refused lock").take() {
-            return QueryError::Refused(why);
+            return refused(why);
         }
         let code = match sql_err {
             rusqlite::Error::SqliteFailure(err, _) => Some(err.code),
@@ -218,9 +224,7 @@ impl Guarded {
             _ => None,
         };
         match code {
-            Some(ErrorCode::AuthorizationForStatementDenied) => {
-                QueryError::Refused("not authorized".into())
-            }
+            Some(ErrorCode::AuthorizationForStatementDenied) => refused("not authorized".into()),
             Some(ErrorCode::OperationInterrupted)
                 if self.state.timed_out.load(Ordering::SeqCst) =>
             {
@@ -325,7 +329,7 @@ fn authorize(state: &GuardState, ctx: AuthContext<'_>) -> Authorization {
                 Authorization::Allow
             } else {
                 refuse(match pragma_value {
-                    Some(v) => format!("PRAGMA {pragma_name} = {v} changes state"),
+                    Some(v) => format!("it changes state (sets {pragma_name} to {v})"),
                     None => format!("PRAGMA {pragma_name} is not a known read-only PRAGMA"),
                 })
             }
@@ -340,14 +344,33 @@ fn authorize(state: &GuardState, ctx: AuthContext<'_>) -> Authorization {
         }
         AuthAction::Attach { filename } => refuse(format!("ATTACH {filename:?} is not allowed")),
         AuthAction::Detach { .. } => refuse("DETACH is not allowed".into()),
-        AuthAction::Insert { table_name } => refuse(format!("INSERT into {table_name}")),
-        AuthAction::Update { table_name, .. } => refuse(format!("UPDATE of {table_name}")),
-        AuthAction::Delete { table_name } => refuse(format!("DELETE from {table_name}")),
+        // SQLite writes the schema table for CREATE, DROP and ALTER.
+        AuthAction::Insert { table_name }
+        | AuthAction::Update { table_name, .. }
+        | AuthAction::Delete { table_name }
+            if is_schema_table(table_name) =>
+        {
+            refuse("it changes the catalog's tables".into())
+        }
+        AuthAction::Insert { table_name } => refuse(format!("it adds rows to {table_name}")),
+        AuthAction::Update { table_name, .. } => refuse(format!("it changes rows of {table_name}")),
+        AuthAction::Delete { table_name } => refuse(format!("it deletes rows of {table_name}")),
         other => refuse(format!(
             "{} changes the schema or the file",
             action_name(&other)
         )),
     }
+}
+
+fn is_schema_table(name: &str) -> bool {
+    [
+        "sqlite_master",
+        "sqlite_schema",
+        "sqlite_temp_master",
+        "sqlite_temp_schema",
+    ]
+    .iter()
+    .any(|t| t.eq_ignore_ascii_case(name))
 }
 
 fn action_name(a: &AuthAction) -> String {
@@ -399,7 +422,10 @@ mod tests {
             ("BEGIN", "transaction"),
         ] {
             match run(&g, sql) {
-                Err(QueryError::Refused(m)) => assert!(m.contains(why), "{sql}: {m}"),
+                Err(QueryError::Refused { statement, why: m }) => {
+                    assert!(m.contains(why), "{sql}: {m}");
+                    assert_eq!(statement, sql, "the statement in the user's words");
+                }
                 other => panic!("{sql}: {other:?}"),
             }
         }

@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/015_scan_moved.sql"),
     include_str!("../../../../migrations/016_thumbnails.sql"),
     include_str!("../../../../migrations/017_dedupe.sql"),
+    include_str!("../../../../migrations/018_files_sampled.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

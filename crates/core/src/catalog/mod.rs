@@ -22,6 +22,7 @@ pub mod migrate;
 pub mod query;
 pub mod recordings;
 pub mod roots;
+pub mod statement;
 pub mod thumbnails;
 pub mod trailer;
 pub mod writer;

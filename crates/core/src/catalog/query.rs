@@ -16,8 +16,10 @@ use serde_json::Value;
 pub enum QueryError {
     #[error("refusing to run a statement that writes or changes the catalog; query is read-only")]
     NotReadOnly,
-    #[error("refused: {0}; queries and reports are read-only")]
-    Refused(String),
+    /// `statement` in the user's words (see [`super::statement`]), `why` as
+    /// the guard saw it.
+    #[error("refused: {statement} — {why}; queries and reports are read-only")]
+    Refused { statement: String, why: String },
     #[error("interrupted after {0} s (--timeout); narrow the query or raise --timeout")]
     TimedOut(f64),
     #[error("parameter {name} has no value; pass -p {bare}=VALUE")]
@@ -54,6 +56,22 @@ pub fn sql_message(e: &rusqlite::Error) -> String {
         },
         rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
         other => other.to_string(),
+    }
+}
+
+/// SQLite says `incomplete input` without a place: the place is where the
+/// text ends, after its last word.
+fn incomplete_at_end(e: rusqlite::Error, sql: &str) -> rusqlite::Error {
+    match e {
+        rusqlite::Error::SqliteFailure(err, Some(msg)) if msg == "incomplete input" => {
+            rusqlite::Error::SqlInputError {
+                error: err,
+                msg: "incomplete input (the SQL ends before its statement does)".into(),
+                sql: sql.to_string(),
+                offset: sql.trim_end().len() as i32,
+            }
+        }
+        other => other,
     }
 }
 
@@ -104,7 +122,7 @@ pub fn prepare_values<'c>(
     sql: &str,
     params: &[(String, rusqlite::types::Value)],
 ) -> Result<Statement<'c>, QueryError> {
-    let mut stmt = conn.prepare(sql)?;
+    let mut stmt = conn.prepare(sql).map_err(|e| incomplete_at_end(e, sql))?;
     if !stmt.readonly() {
         return Err(QueryError::NotReadOnly);
     }

@@ -15,7 +15,8 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use super::table::{TableOptions, TableSink};
+use super::table::TableOptions;
+use super::table_sink::TableSink;
 use crate::util::{hms, human_bytes};
 
 /// Integer columns that are identifiers or physical quantities, not counts:

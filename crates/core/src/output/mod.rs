@@ -14,10 +14,13 @@ use serde_json::Value;
 pub mod human;
 pub mod sink;
 pub mod table;
+pub mod table_sink;
+pub mod tsv;
 
 pub use sink::RowSink;
 
-use table::{TableOptions, TableSink};
+use table::TableOptions;
+use table_sink::TableSink;
 
 /// Output formats of `query` and `report`; each accepts the other's word for
 /// the aligned table (`table`, `text`).
@@ -31,7 +34,8 @@ pub enum Format {
     Ndjson,
     /// Comma-separated values with a header row
     Csv,
-    /// Tab-separated values with a header row
+    /// Tab-separated values with a header row; a tab, newline, carriage
+    /// return or backslash in a field is written `\t`, `\n`, `\r`, `\\` (see [`tsv`])
     Tsv,
 }
 
@@ -82,14 +86,6 @@ fn table_cell(_column: &str, v: &Value) -> String {
 }
 
 pub fn styled<'w>(style: Style, out: Box<dyn Write + 'w>) -> Box<dyn RowSink + 'w> {
-    let delimited = |delimiter: u8, out| -> Box<dyn RowSink + 'w> {
-        Box::new(CsvSink {
-            out: csv::WriterBuilder::new()
-                .delimiter(delimiter)
-                .from_writer(out),
-            headers: style.table.headers,
-        })
-    };
     match style.format {
         Format::Table => Box::new(TableSink::new(out, style.table, table_cell, plain_header)),
         Format::Json => Box::new(JsonSink {
@@ -101,8 +97,14 @@ pub fn styled<'w>(style: Style, out: Box<dyn Write + 'w>) -> Box<dyn RowSink + '
             out,
             keys: Vec::new(),
         }),
-        Format::Csv => delimited(b',', out),
-        Format::Tsv => delimited(b'\t', out),
+        Format::Csv => Box::new(CsvSink {
+            out: csv::Writer::from_writer(out),
+            headers: style.table.headers,
+        }),
+        Format::Tsv => Box::new(tsv::TsvSink {
+            out,
+            headers: style.table.headers,
+        }),
     }
 }
 

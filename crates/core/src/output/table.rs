@@ -10,8 +10,6 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use serde_json::Value;
-
 /// How a table is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TableOptions {
@@ -188,17 +186,10 @@ fn fit_widths(natural: &[usize], floor: &[usize], width: usize) -> Vec<usize> {
     w
 }
 
-/// Write `rows` under `columns` as an aligned table; the columns flagged in
-/// `right` are right-aligned. Returns how many cells were shortened to fit.
-pub fn write_table(
-    out: &mut dyn Write,
-    columns: &[String],
-    rows: &[Vec<String>],
-    right: &[bool],
-    opts: TableOptions,
-) -> io::Result<usize> {
+/// Column widths for `rows` under `columns` (the headers counted when they
+/// are printed), fitted to `opts.width` when there is one.
+pub fn widths(columns: &[String], rows: &[Vec<String>], opts: TableOptions) -> Vec<usize> {
     let n = columns.len();
-    let columns: Vec<String> = columns.iter().map(|c| flat_cell(c)).collect();
     let mut natural: Vec<usize> = if opts.headers {
         columns.iter().map(|c| len(c)).collect()
     } else {
@@ -209,151 +200,99 @@ pub fn write_table(
             natural[i] = natural[i].max(len(c));
         }
     }
-    let width = match opts.width {
-        Some(total) => {
-            // A column never gets narrower than its header, a dozen characters,
-            // or its longest file name and the `…/` before it: a table that
-            // cannot fit then stays wider than the terminal rather than lose them.
-            let mut names = vec![0; n];
-            for r in rows {
-                for (i, c) in r.iter().enumerate().take(n) {
-                    if let Some((_, name)) = c.rsplit_once('/') {
-                        names[i] = names[i].max(len(name) + 2);
-                    }
-                }
-            }
-            let floor: Vec<usize> = (0..n)
-                .map(|i| {
-                    let head = if opts.headers { len(&columns[i]) } else { 1 };
-                    natural[i].min(head.max(MIN_SHORTENED).max(names[i]))
-                })
-                .collect();
-            fit_widths(&natural, &floor, total)
-        }
-        None => natural,
+    let Some(total) = opts.width else {
+        return natural;
     };
-    let mut shortened = 0;
-    let mut line = |cells: &[String], out: &mut dyn Write, header: bool| -> io::Result<()> {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate().take(n) {
-            if i > 0 {
-                s.push_str("  ");
-            }
-            let c = if len(c) > width[i] {
-                shortened += 1;
-                shorten_middle(c, width[i])
-            } else {
-                c.clone()
-            };
-            let pad = width[i].saturating_sub(len(&c));
-            if right.get(i).copied().unwrap_or(false) && !header {
-                s.push_str(&" ".repeat(pad));
-                s.push_str(&c);
-            } else {
-                s.push_str(&c);
-                if i + 1 < n {
-                    s.push_str(&" ".repeat(pad));
-                }
-            }
-        }
-        writeln!(out, "{}", s.trim_end())
-    };
-    if opts.headers {
-        line(&columns, out, true)?;
-        let rule: Vec<String> = width.iter().map(|w| "-".repeat(*w)).collect();
-        line(&rule, out, true)?;
-    }
+    // A column never gets narrower than its header, a dozen characters,
+    // or its longest file name and the `…/` before it: a table that
+    // cannot fit then stays wider than the terminal rather than lose them.
+    let mut names = vec![0; n];
     for r in rows {
-        line(r, out, false)?;
+        for (i, c) in r.iter().enumerate().take(n) {
+            names[i] = names[i].max(name_room(c));
+        }
     }
+    let floor: Vec<usize> = (0..n)
+        .map(|i| {
+            let head = if opts.headers { len(&columns[i]) } else { 1 };
+            natural[i].min(head.max(MIN_SHORTENED).max(names[i]))
+        })
+        .collect();
+    fit_widths(&natural, &floor, total)
+}
+
+/// Room a cell's file name and the `…/` before it need (0 without a `/`).
+fn name_room(c: &str) -> usize {
+    c.rsplit_once('/').map_or(0, |(_, name)| len(name) + 2)
+}
+
+/// One line of a table laid out in `widths`. A cell wider than its column is
+/// shortened in the middle when the table is fitted to a terminal (never
+/// below its file name), and printed whole otherwise. Returns whether a
+/// cell was shortened.
+pub fn write_line(
+    out: &mut dyn Write,
+    cells: &[String],
+    widths: &[usize],
+    right: &[bool],
+    fitted: bool,
+    header: bool,
+) -> io::Result<usize> {
+    let n = widths.len();
+    let mut shortened = 0;
+    let mut s = String::new();
+    for (i, c) in cells.iter().enumerate().take(n) {
+        if i > 0 {
+            s.push_str("  ");
+        }
+        let c = if fitted && len(c) > widths[i] {
+            shortened += 1;
+            shorten_middle(c, widths[i].max(name_room(c)))
+        } else {
+            c.clone()
+        };
+        let pad = widths[i].saturating_sub(len(&c));
+        if right.get(i).copied().unwrap_or(false) && !header {
+            s.push_str(&" ".repeat(pad));
+            s.push_str(&c);
+        } else {
+            s.push_str(&c);
+            if i + 1 < n {
+                s.push_str(&" ".repeat(pad));
+            }
+        }
+    }
+    writeln!(out, "{}", s.trim_end())?;
     Ok(shortened)
 }
 
-/// A row sink that renders a table once every row is in. `cell` writes one
-/// value of a column as text and `header` a column name, so `query` (raw
-/// values) and `report` (human units) share the layout.
-pub struct TableSink<'w> {
-    out: Box<dyn Write + 'w>,
+/// The header line and its rule.
+pub fn write_header(out: &mut dyn Write, columns: &[String], widths: &[usize]) -> io::Result<()> {
+    write_line(out, columns, widths, &[], false, true)?;
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    write_line(out, &rule, widths, &[], false, true)?;
+    Ok(())
+}
+
+/// Write `rows` under `columns` as an aligned table; the columns flagged in
+/// `right` are right-aligned. Returns how many cells were shortened to fit.
+pub fn write_table(
+    out: &mut dyn Write,
+    columns: &[String],
+    rows: &[Vec<String>],
+    right: &[bool],
     opts: TableOptions,
-    title: Option<String>,
-    cell: fn(&str, &Value) -> String,
-    header: fn(&str) -> String,
-    columns: Vec<String>,
-    rows: Vec<Vec<String>>,
-    right: Vec<bool>,
-}
-
-impl<'w> TableSink<'w> {
-    pub fn new(
-        out: Box<dyn Write + 'w>,
-        opts: TableOptions,
-        cell: fn(&str, &Value) -> String,
-        header: fn(&str) -> String,
-    ) -> TableSink<'w> {
-        TableSink {
-            out,
-            opts,
-            title: None,
-            cell,
-            header,
-            columns: Vec::new(),
-            rows: Vec::new(),
-            right: Vec::new(),
-        }
+) -> io::Result<usize> {
+    let columns: Vec<String> = columns.iter().map(|c| flat_cell(c)).collect();
+    let widths = widths(&columns, rows, opts);
+    if opts.headers {
+        write_header(out, &columns, &widths)?;
     }
-
-    /// A title line and a blank line above the table, and "(no rows)" for an
-    /// empty result.
-    pub fn titled(mut self, title: String) -> Self {
-        self.title = Some(title);
-        self
+    let mut shortened = 0;
+    for r in rows {
+        shortened += write_line(out, r, &widths, right, opts.width.is_some(), false)?;
     }
-}
-
-impl super::sink::RowSink for TableSink<'_> {
-    fn begin(&mut self, columns: &[String]) -> io::Result<()> {
-        self.columns = columns.to_vec();
-        // Numbers right-aligned: decided by the values, not by the rendered text.
-        self.right = vec![true; columns.len()];
-        Ok(())
-    }
-    fn row(&mut self, values: &[Value]) -> io::Result<()> {
-        for (i, v) in values.iter().enumerate() {
-            if !(v.is_number() || v.is_null()) {
-                self.right[i] = false;
-            }
-        }
-        let cell = self.cell;
-        self.rows.push(
-            values
-                .iter()
-                .zip(&self.columns)
-                .map(|(v, c)| flat_cell(&cell(c, v)))
-                .collect(),
-        );
-        Ok(())
-    }
-    fn end(&mut self) -> io::Result<()> {
-        if let Some(t) = &self.title {
-            writeln!(self.out, "{t}")?;
-            writeln!(self.out)?;
-            if self.rows.is_empty() {
-                writeln!(self.out, "(no rows)")?;
-                return self.out.flush();
-            }
-        }
-        let header = self.header;
-        let columns: Vec<String> = self.columns.iter().map(|c| header(c)).collect();
-        let shortened = write_table(&mut self.out, &columns, &self.rows, &self.right, self.opts)?;
-        self.out.flush()?;
-        if shortened > 0
-            && !self.opts.quiet
-            && let Some(w) = self.opts.width
-        {
-            crate::util::say(&fitted_note(w));
-        }
-        Ok(())
-    }
+    Ok(shortened)
 }
 
 #[cfg(test)]

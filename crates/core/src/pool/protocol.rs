@@ -28,6 +28,10 @@ pub struct Answer {
     pub doc: Box<serde_json::value::RawValue>,
     pub ms: f64,
     pub stat: Option<FileStat>,
+    /// The file's [`crate::sampled`] hash, taken by a probe of a file that
+    /// stayed put: what finds it again after a move across file systems.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampled: Option<String>,
     /// Set by the supervisor on a path given up because its worker kept being
     /// killed from outside: a failure of this run, not evidence against the file.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -45,6 +49,7 @@ impl Answer {
             doc: empty_doc(),
             ms: 0.0,
             stat: None,
+            sampled: None,
             from_outside: false,
         }
     }

@@ -267,6 +267,7 @@ fn record(job: &Job, answer: Answer) -> FileRecord {
         doc: answer.doc.get().to_string(),
         probe_ms: Some(answer.ms),
         crashes,
+        sampled: answer.sampled,
     }
 }
 

@@ -72,7 +72,7 @@ pub fn plan(given: &[roots::Root], p: &Planning<'_>) -> anyhow::Result<Plan> {
             roots::Root::Absent { path, error } => p.absent(&mut plan, path, error)?,
         }
     }
-    match_moves(&mut plan);
+    match_moves(&mut plan, p.cat)?;
     plan.tally.counts.missing = plan.missing.len() as u64;
     plan.interrupted = p.stop.load(Ordering::Relaxed);
     Ok(plan)
@@ -87,33 +87,89 @@ fn key(stat: &FileStat) -> Option<StatKey> {
 }
 
 /// A new path whose file has the device, inode, size and mtime of a row gone
-/// missing under the roots of this scan is that file, moved or renamed: the
-/// row moves to the new path (keeping its id, first sighting, document and
-/// everything keyed to it) and the file is not probed.
-fn match_moves(plan: &mut Plan) {
+/// missing under the roots of this scan is that file, moved or renamed; so is
+/// one whose size and sampled hash are those of such a row (a move to
+/// another file system). The row moves to the new path (keeping its id, first
+/// sighting, document and everything keyed to it) and the file is not probed.
+fn match_moves(plan: &mut Plan, cat: &Catalog) -> anyhow::Result<()> {
     if plan.gone.is_empty() {
-        return;
+        return Ok(());
     }
-    let mut moved = std::collections::HashSet::new();
-    let jobs = std::mem::take(&mut plan.jobs);
-    for job in jobs {
+    let mut left = Vec::new();
+    for job in std::mem::take(&mut plan.jobs) {
         let id = (job.payload.reason == Reason::New)
             .then(|| key(&job.stat).and_then(|k| plan.gone.remove(&k)))
             .flatten();
         match id {
-            Some(id) => {
-                plan.tally.moved();
-                moved.insert(id);
-                plan.moves.push(files::Moved {
-                    id,
-                    path_bytes: util::path_bytes(&job.path).to_vec(),
-                    root: job.payload.root,
-                });
-            }
-            None => plan.jobs.push(job),
+            Some(id) => plan.moved(id, &job, None),
+            None => left.push(job),
         }
     }
+    plan.jobs = match_across_file_systems(plan, left, cat)?;
+    let moved: std::collections::HashSet<i64> = plan.moves.iter().map(|m| m.id).collect();
     plan.missing.retain(|id| !moved.contains(id));
+    Ok(())
+}
+
+/// The second look, for what is left: only a new file whose size is that of
+/// a row still gone is hashed (never every file), and compared with the hash
+/// stored when that row's file was probed. Returns the jobs still to probe.
+fn match_across_file_systems(
+    plan: &mut Plan,
+    jobs: Vec<Job>,
+    cat: &Catalog,
+) -> anyhow::Result<Vec<Job>> {
+    // An empty file has no identity of its own: every empty file hashes alike.
+    let sizes: std::collections::HashSet<u64> = plan
+        .gone
+        .keys()
+        .map(|k| k.2)
+        .filter(|&size| size > 0)
+        .collect();
+    let candidate = |job: &Job| job.payload.reason == Reason::New && sizes.contains(&job.stat.size);
+    if !jobs.iter().any(candidate) {
+        return Ok(jobs);
+    }
+    let ids: Vec<i64> = plan
+        .gone
+        .iter()
+        .filter(|(k, _)| sizes.contains(&k.2))
+        .map(|(_, id)| *id)
+        .collect();
+    let mut by_hash: std::collections::HashMap<String, Vec<i64>> = Default::default();
+    for (id, hash) in files::sampled_of(&cat.conn, &ids)? {
+        by_hash.entry(hash).or_default().push(id);
+    }
+    let mut left = Vec::new();
+    for job in jobs {
+        let hash = candidate(&job)
+            .then(|| std::fs::File::open(&job.path).ok())
+            .flatten()
+            .and_then(|f| crate::sampled::sampled_hash_of(&f, job.stat.size).ok());
+        let id = hash
+            .as_ref()
+            .and_then(|h| by_hash.get_mut(h))
+            .and_then(|ids| ids.pop());
+        match id {
+            Some(id) => plan.moved(id, &job, hash),
+            None => left.push(job),
+        }
+    }
+    Ok(left)
+}
+
+impl Plan {
+    /// Row `id` was found at `job`'s path: a move, not a new file.
+    fn moved(&mut self, id: i64, job: &Job, sampled: Option<String>) {
+        self.tally.moved();
+        self.moves.push(files::Moved {
+            id,
+            path_bytes: util::path_bytes(&job.path).to_vec(),
+            root: job.payload.root.clone(),
+            stat: job.stat,
+            sampled,
+        });
+    }
 }
 
 impl Planning<'_> {
@@ -232,6 +288,7 @@ fn diff(plan: &mut Plan, entry: walk::Entry, prior: Option<PriorRow>, rules: Rul
                 doc: "{}".into(),
                 probe_ms: None,
                 crashes: 0,
+                sampled: None,
             });
         }
         Decision::Probe {

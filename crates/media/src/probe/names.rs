@@ -8,10 +8,17 @@
 
 use gstreamer as gst;
 
-/// Short container names people filter on.
+/// Short container names people filter on: one name per container, whatever
+/// GStreamer's type for it says about its streams (an audio-only Matroska file
+/// is `mkv` like any other). Content that is no container at all (text, an
+/// image, a document or an archive, see [`NOT_CONTAINERS`]) has none; its
+/// type stays in the document's `mime_type`.
 pub fn container_name(caps: &gst::CapsRef) -> Option<String> {
     let s = caps.structure(0)?;
     let name = s.name().as_str();
+    if name.starts_with("text/") || name.starts_with("image/") || NOT_CONTAINERS.contains(&name) {
+        return None;
+    }
     let short = match name {
         "video/quicktime" => match s.get::<&str>("variant").unwrap_or("") {
             "iso" | "iso-fragmented" => "mp4",
@@ -21,7 +28,7 @@ pub fn container_name(caps: &gst::CapsRef) -> Option<String> {
             _ => "mov",
         },
         "audio/x-m4a" => "m4a",
-        "video/x-matroska" => "mkv",
+        "video/x-matroska" | "audio/x-matroska" | "video/x-matroska-3d" => "mkv",
         "video/webm" | "audio/webm" => "webm",
         "video/x-msvideo" => "avi",
         "video/mpegts" => {
@@ -53,6 +60,23 @@ pub fn container_name(caps: &gst::CapsRef) -> Option<String> {
     };
     Some(short.to_string())
 }
+
+/// Types GStreamer's typefinders give documents, archives and programs.
+const NOT_CONTAINERS: &[&str] = &[
+    "application/pdf",
+    "application/postscript",
+    "application/xml",
+    "application/zip",
+    "application/x-tar",
+    "application/x-gzip",
+    "application/x-bzip",
+    "application/x-xz",
+    "application/x-7z-compressed",
+    "application/x-rar",
+    "application/x-executable",
+    "application/x-ms-dos-executable",
+    "application/msword",
+];
 
 /// Is this container one that holds audio or video? A file in one of these
 /// with neither is not media (a text file renamed `.mkv` types as `text/plain`,
@@ -470,6 +494,13 @@ mod tests {
             "m2ts"
         );
         assert!(!is_media_container(&caps("text/plain")));
+        assert_eq!(container_name(&caps("text/plain")), None);
+        assert_eq!(container_name(&caps("application/zip")), None);
+        assert_eq!(
+            container_name(&caps("audio/x-matroska")).unwrap(),
+            "mkv",
+            "one name per container"
+        );
         assert!(is_media_container(&caps("video/x-matroska")));
     }
 

@@ -1,0 +1,63 @@
+//! Container names: one per container whatever its streams, and none for
+//! content that is not a container at all.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::testenv::TestEnv;
+use crate::testenv::fixtures::copy_into;
+
+/// One name per container: an audio-only Matroska file (made by mkvmerge and
+/// by ffmpeg from a fixture) is `mkv` like the file it came from, as ffprobe
+/// sees one format for all three; a text file has no container at all.
+#[test]
+fn one_container_name_per_container_and_none_for_text() {
+    let env = TestEnv::new();
+    let src = copy_into(&env.lib, &["hevc-flac.mkv"]).remove(0);
+    let by_mkvmerge = env.lib.join("mkvmerge-audio.mka");
+    let by_ffmpeg = env.lib.join("ffmpeg-audio.mkv");
+    let tools = [
+        std::process::Command::new("mkvmerge")
+            .args(["-q", "--no-video", "-o"])
+            .arg(&by_mkvmerge)
+            .arg(&src)
+            .status(),
+        std::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(&src)
+            .args(["-vn", "-c", "copy"])
+            .arg(&by_ffmpeg)
+            .status(),
+    ];
+    for t in tools {
+        assert!(t.unwrap().success());
+    }
+    let text = env.lib.join("notes.mkv");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+        &text,
+    )
+    .unwrap();
+    env.scan(&["--ext", "mka"], 3);
+    let format = |p: &Path| {
+        let v = crate::testenv::truth::ffprobe_json(p).unwrap();
+        v["format"]["format_name"].as_str().unwrap().to_string()
+    };
+    for p in [&src, &by_mkvmerge, &by_ffmpeg] {
+        assert_eq!(format(p), format(&src), "ffprobe: one format");
+        let row = env.row(p);
+        assert_eq!(row["status"], "ok", "{row}");
+        assert_eq!(row["doc"]["container"], "mkv", "{}", p.display());
+    }
+    let audio = env.row(&by_ffmpeg);
+    assert_eq!(audio["doc"]["video_streams"], 0, "{audio}");
+    let row = env.row(&text);
+    assert_eq!(row["status"], "error");
+    assert_eq!(row["doc"]["container"], Value::Null, "{row}");
+    assert_eq!(row["doc"]["mime_type"], "text/plain", "{row}");
+    assert!(
+        row["error"].as_str().unwrap().contains("not a media file"),
+        "{row}"
+    );
+}
