@@ -164,6 +164,14 @@ fn savings_estimates_each_file_and_the_total() {
     );
 }
 
+/// The `tier` rows of `quality-tiers`: each tier with its count of files.
+fn tier_counts(q: &[Value]) -> Vec<(&str, i64)> {
+    q.iter()
+        .filter(|r| r["section"] == "tier")
+        .map(|r| (r["tier"].as_str().unwrap(), int(&r["files"])))
+        .collect()
+}
+
 #[test]
 fn density_growth_and_quality_tiers() {
     let env = catalog(library());
@@ -206,11 +214,7 @@ fn density_growth_and_quality_tiers() {
     assert_eq!(g[1]["total_hours"], 3.0);
 
     let q = report_json(&env, "quality-tiers", &[]);
-    let tiers: Vec<(&str, i64)> = q
-        .iter()
-        .filter(|r| r["section"] == "tier")
-        .map(|r| (r["tier"].as_str().unwrap(), int(&r["files"])))
-        .collect();
+    let tiers = tier_counts(&q);
     // score = resolution + encoding (codec-weighted bits per pixel per frame)
     // + 10-bit + HDR + audio (see sql/quality-tiers.sql):
     // 4K hevc 10-bit HDR10 6ch at 23.9 Mb/s: bpp 0.12 x 1.5 → 42+35+5+5+10 = 97;
@@ -298,11 +302,7 @@ fn quality_tiers_rate_a_typical_1080p_h264_good_and_low_bitrate_mpeg2_poor() {
         ),
     ]);
     let q = report_json(&env, "quality-tiers", &[]);
-    let tiers: Vec<(&str, i64)> = q
-        .iter()
-        .filter(|r| r["section"] == "tier")
-        .map(|r| (r["tier"].as_str().unwrap(), int(&r["files"])))
-        .collect();
+    let tiers = tier_counts(&q);
     assert_eq!(
         tiers,
         [("excellent", 0), ("good", 1), ("fair", 1), ("poor", 1)]
