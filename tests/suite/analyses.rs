@@ -164,6 +164,14 @@ fn savings_estimates_each_file_and_the_total() {
     );
 }
 
+/// The `tier` rows of `quality-tiers`: each tier with its count of files.
+fn tier_counts(q: &[Value]) -> Vec<(&str, i64)> {
+    q.iter()
+        .filter(|r| r["section"] == "tier")
+        .map(|r| (r["tier"].as_str().unwrap(), int(&r["files"])))
+        .collect()
+}
+
 #[test]
 fn density_growth_and_quality_tiers() {
     let env = catalog(library());
@@ -206,16 +214,18 @@ fn density_growth_and_quality_tiers() {
     assert_eq!(g[1]["total_hours"], 3.0);
 
     let q = report_json(&env, "quality-tiers", &[]);
-    let tiers: Vec<(&str, i64)> = q
-        .iter()
-        .filter(|r| r["section"] == "tier")
-        .map(|r| (r["tier"].as_str().unwrap(), int(&r["files"])))
-        .collect();
-    // 4K hevc 10-bit HDR 6ch: 40+20+10+10+10 = 90; 1080p h264 stereo: 30+10+5 = 45;
-    // 720p h264 mono: 30; SD mpeg4 stereo: 15.
+    let tiers = tier_counts(&q);
+    // score = resolution + encoding (codec-weighted bits per pixel per frame)
+    // + 10-bit + HDR + audio (see sql/quality-tiers.sql):
+    // 4K hevc 10-bit HDR10 6ch at 23.9 Mb/s: bpp 0.12 x 1.5 → 42+35+5+5+10 = 97;
+    // 1080p h264 stereo, 3 GiB an hour (7.2 Mb/s, bpp 0.138): 35+35+8 = 78;
+    // the same, 2 GiB (4.8 Mb/s, bpp 0.092): 35+30+8 = 73;
+    // SD mpeg4 stereo at 3.1 Mb/s of which the audio claims more than all
+    // (half counted, bpp 0.18 x 0.65 = 0.117): 5+35+8 = 48;
+    // 720p h264 mono at 0.67 Mb/s (bpp 0.029): 25+10+4 = 39.
     assert_eq!(
         tiers,
-        [("excellent", 1), ("good", 0), ("fair", 2), ("poor", 2)]
+        [("excellent", 1), ("good", 2), ("fair", 1), ("poor", 1)]
     );
     let ups: Vec<(&str, i64, &str)> = q
         .iter()
@@ -230,16 +240,86 @@ fn density_growth_and_quality_tiers() {
         .collect();
     assert_eq!(
         ups,
-        [
-            ("/lib/Movies/m.avi", 15, "SD SDR mpeg4 8-bit 2ch"),
-            ("/lib/Movies/cut.mp4", 30, "720p SDR h264 8-bit 1ch"),
-            ("/lib/Show A/s01e01.mkv", 45, "1080p SDR h264 8-bit 2ch"),
-            ("/lib/Show A/s01e02.mkv", 45, "1080p SDR h264 8-bit 2ch"),
-        ],
-        "lowest score first, then the largest"
+        [(
+            "/lib/Movies/cut.mp4",
+            39,
+            "720p SDR h264 8-bit 1ch 0.029bpp"
+        )],
+        "the poor files"
     );
-    let fewer = report_json(&env, "quality-tiers", &["-p", "upgrade_below=20"]);
-    assert_eq!(fewer.len(), 5, "four tiers and one candidate");
+    let more = report_json(&env, "quality-tiers", &["-p", "upgrade_below=50"]);
+    let ups: Vec<&str> = more
+        .iter()
+        .filter(|r| r["section"] == "upgrade")
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ups,
+        ["/lib/Movies/cut.mp4", "/lib/Movies/m.avi"],
+        "lowest score first"
+    );
+    let fewer = report_json(&env, "quality-tiers", &["-p", "upgrade_below=39"]);
+    assert_eq!(fewer.len(), 4, "four tiers and no candidate");
+}
+
+/// What people keep scores as they would rate it: a 1080p H.264 file at
+/// 8 Mb/s with stereo sound is good (no upgrade candidate), a 480p MPEG-2
+/// file at 1 Mb/s is poor, a DVD fair.
+#[test]
+fn quality_tiers_rate_a_typical_1080p_h264_good_and_low_bitrate_mpeg2_poor() {
+    // An hour at B bit/s is B x 450 bytes.
+    let env = catalog(vec![
+        line(
+            &Spec {
+                path: "/lib/web-rip.mkv",
+                video: Some(("h264", 1920, 1080, 23.976, 8, None)),
+                audio: &[(2, Some("eng"))],
+                size: 8_000_000 * 450,
+                ..BASE
+            },
+            "ok",
+        ),
+        line(
+            &Spec {
+                path: "/lib/old-capture.mpg",
+                container: "mpeg-ps",
+                video: Some(("mpeg2video", 720, 480, 29.97, 8, None)),
+                audio: &[(2, None)],
+                size: 1_000_000 * 450,
+                ..BASE
+            },
+            "ok",
+        ),
+        line(
+            &Spec {
+                path: "/lib/dvd.mkv",
+                video: Some(("mpeg2video", 720, 480, 29.97, 8, None)),
+                audio: &[(2, None)],
+                size: 6_000_000 * 450,
+                ..BASE
+            },
+            "ok",
+        ),
+    ]);
+    let q = report_json(&env, "quality-tiers", &[]);
+    let tiers = tier_counts(&q);
+    assert_eq!(
+        tiers,
+        [("excellent", 0), ("good", 1), ("fair", 1), ("poor", 1)]
+    );
+    let ups: Vec<(&str, &str, i64)> = q
+        .iter()
+        .filter(|r| r["section"] == "upgrade")
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap(),
+                r["tier"].as_str().unwrap(),
+                int(&r["score"]),
+            )
+        })
+        .collect();
+    // bpp 1e6 / (720 x 480 x 29.97) x 0.5 = 0.048: 5+17+8.
+    assert_eq!(ups, [("/lib/old-capture.mpg", "poor", 30)]);
 }
 
 #[test]

@@ -65,7 +65,10 @@ fn export_writes_the_page_into_the_manifest_and_repeats_it_byte_for_byte() {
     // The tables link to the export's files and hold the rows.
     assert!(html.contains("suspicious.json"));
     assert!(html.contains("/lib/Movies/audio-only.mkv"));
-    assert!(html.contains("1080p SDR h264 8-bit 2ch"));
+    assert!(
+        html.contains("720p SDR h264 8-bit 1ch 0.029bpp"),
+        "an upgrade candidate"
+    );
     // Nothing from elsewhere.
     for bad in [
         "<link", "<img", " src=", "@import", "url(", "http://", "https://",

@@ -57,11 +57,29 @@ const CHANGING: &[&str] = &[
     "VACUUM",
 ];
 
+/// A statement without the comments before its first word.
+fn without_leading_comments(mut s: &str) -> &str {
+    loop {
+        s = s.trim_start();
+        let b = s.as_bytes();
+        let end = match b {
+            [b'-', b'-', ..] => close(b, 2, b"\n"),
+            [b'/', b'*', ..] => close(b, 2, b"*/"),
+            _ => return s,
+        };
+        s = &s[end..];
+    }
+}
+
 /// The statement of `sql` a refusal is about, in the user's words: the first
 /// one that starts with a changing keyword (else the first), on one line and
 /// cut after 60 characters.
 pub fn refused_statement(sql: &str) -> String {
-    let all = statements(sql);
+    let all: Vec<&str> = statements(sql)
+        .into_iter()
+        .map(without_leading_comments)
+        .filter(|s| !s.is_empty())
+        .collect();
     let starts_changing = |s: &&&str| {
         let word = s
             .split(|c: char| !c.is_ascii_alphabetic())
@@ -98,6 +116,10 @@ mod tests {
 
     #[test]
     fn the_refused_statement_is_the_changing_one_on_one_line() {
+        assert_eq!(
+            refused_statement("-- evil\n/* a */ PRAGMA query_only=0; DELETE FROM files"),
+            "PRAGMA query_only=0"
+        );
         assert_eq!(refused_statement("DROP TABLE files"), "DROP TABLE files");
         assert_eq!(
             refused_statement("SELECT 1;\n  delete   FROM\n files WHERE id = 1;"),
