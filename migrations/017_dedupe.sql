@@ -17,9 +17,6 @@
 -- remembered by the content of the two files (their sampled hashes, `a` <
 -- `b`), so that it holds after moves and dump/load merges; the paths are
 -- those the decision was made on, for people to read.
---
--- `fingerprints.sampled`: the sampled hash of the file at the row's (size,
--- mtime), taken when a decision of `not_duplicates` may concern it.
 
 CREATE TABLE dedupe_actions (
     plan_id        TEXT    NOT NULL,
@@ -51,5 +48,3 @@ CREATE TABLE not_duplicates (
     PRIMARY KEY (a, b),
     CHECK (a < b)
 );
-
-ALTER TABLE fingerprints ADD COLUMN sampled TEXT;

@@ -219,16 +219,16 @@ pub fn ignored(conn: &Connection) -> Result<HashSet<(String, String)>> {
 /// A file of this host to take the sampled hash of: (id, path bytes, size).
 pub type ToHash = (i64, Vec<u8>, u64);
 
-/// The stored sampled hashes of current fingerprints (any host), by file id,
-/// and the files of `host` among `ids` that have none yet.
+/// The stored sampled hashes (`files.sampled`, migration 18, current for
+/// the row's size and mtime) of the files `ids` (any host), by file id, and
+/// the files of `host` among them that have none yet.
 pub fn sampled(
     conn: &Connection,
     host: &str,
     ids: &[i64],
 ) -> Result<(HashMap<i64, String>, Vec<ToHash>)> {
     let mut stmt = conn.prepare_cached(
-        "SELECT fp.sampled, f.host, f.path_bytes, f.size, f.status FROM fingerprints fp
-         JOIN files f ON f.id = fp.file_id WHERE fp.file_id = ?1",
+        "SELECT sampled, host, path_bytes, size, status FROM files WHERE id = ?1",
     )?;
     let (mut known, mut todo) = (HashMap::new(), Vec::new());
     for &id in ids {
@@ -256,10 +256,10 @@ pub fn sampled(
     Ok((known, todo))
 }
 
-/// Remember a file's sampled hash (for its fingerprint row's size and mtime).
+/// Remember a file's sampled hash (for its row's size and mtime).
 pub fn set_sampled(conn: &Connection, file_id: i64, hash: &str) -> Result<()> {
     conn.execute(
-        "UPDATE fingerprints SET sampled = ?2 WHERE file_id = ?1",
+        "UPDATE files SET sampled = ?2 WHERE id = ?1",
         params![file_id, hash],
     )?;
     Ok(())

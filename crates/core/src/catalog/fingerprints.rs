@@ -101,7 +101,7 @@ pub fn store(conn: &mut Connection, file_id: i64, o: &Outcome) -> Result<()> {
                  mtime_ns = excluded.mtime_ns, status = excluded.status, error = excluded.error,
                  duration_s = excluded.duration_s, frames = excluded.frames,
                  fingerprinted_at = excluded.fingerprinted_at, ms = excluded.ms,
-                 content_hash = NULL, sampled = NULL",
+                 content_hash = NULL",
             params![
                 file_id,
                 VERSION,
