@@ -225,6 +225,44 @@ for ext in mkv mp4; do
   gen "hdr10.$ext" $(v) "${X265[@]}" -pix_fmt yuv420p10le -x265-params "$HDR" "${HDRC[@]}"
 done
 
+# Dolby Vision 8.4 (an HLG base layer with RPUs): HLG HEVC with a Dolby
+# Vision configuration record (`dvvC`) put into its sample entry, as phones
+# write it; and the same remuxed by mkvmerge (a BlockAdditionMapping).
+gen .src/hlg.mp4 $(v) "${X265[@]}" -pix_fmt yuv420p10le -x265-params "$X265P" \
+  -color_primaries bt2020 -color_trc arib-std-b67 -colorspace bt2020nc -color_range tv -tag:v hvc1
+if [[ ! -e $OUT/dovi84.mp4 ]]; then
+  "$PY" - "$OUT/.src/hlg.mp4" "$OUT/.part-dovi84.mp4" <<'PY' || die "dvvC insertion failed"
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+def find(path, start, end, chain):
+    while start + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[start:start + 8])
+        if kind == path[0]:
+            chain = chain + [start]
+            if len(path) == 1:
+                return chain, start + size
+            skip = {b"stsd": 16}.get(kind, 8)
+            return find(path[1:], start + skip, start + size, chain)
+        start += size
+    sys.exit("no " + "/".join(p.decode() for p in path))
+chain, at = find([b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", b"hvc1"], 0, len(data), [])
+# version 1.0; profile 8, level 4, RPU and BL present; compatibility id 4 (HLG).
+record = bytes([1, 0]) + struct.pack(">H", (8 << 9) | (4 << 3) | 0b101) + bytes([4 << 4]) + bytes(19)
+box = struct.pack(">I4s", 8 + len(record), b"dvvC") + record
+data[at:at] = box
+for start in chain:
+    struct.pack_into(">I", data, start, struct.unpack(">I", data[start:start + 4])[0] + len(box))
+if data.find(b"mdat") > chain[0]:
+    sys.exit("moov before mdat: chunk offsets would move")
+open(sys.argv[2], "wb").write(data)
+PY
+  mv "$OUT/.part-dovi84.mp4" "$OUT/dovi84.mp4"
+fi
+if [[ ! -e $OUT/dovi84.mkv ]]; then
+  mkvmerge -q -o "$OUT/.part-dovi84.mkv" "$OUT/dovi84.mp4" || die "mkvmerge failed"
+  mv "$OUT/.part-dovi84.mkv" "$OUT/dovi84.mkv"
+fi
+
 # Interlaced: 1080i H.264 (top field first) and 576i MPEG-2 in MPEG-TS.
 gen h264-1080i-tff.ts $(v 1920x1080 25 0.24) -vf setfield=tff -c:v libx264 -preset ultrafast -pix_fmt yuv420p \
   -flags:v +ildct+ilme+bitexact -x264-params threads=1:log-level=error:tff=1

@@ -185,6 +185,7 @@ pub fn compare(name: &str, refr: Option<&Facts>, cand: &Facts) -> Vec<Fact> {
             o.eq("bit_depth", at("bit_depth"), &rs.bit_depth, &cs.bit_depth);
             o.eq("pix_fmt", at("pix_fmt"), &rs.pix_fmt, &cs.pix_fmt);
             o.eq("rotation", at("rotation"), &rs.rotation, &cs.rotation);
+            o.eq("hdr", at("hdr"), &rs.hdr, &cs.hdr);
             o.eq("frames", at("frames"), &rs.frames, &cs.frames);
             if let Some(d) = rs.duration {
                 o.near(

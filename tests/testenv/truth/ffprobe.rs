@@ -101,6 +101,7 @@ pub fn from_ffprobe(v: &Value) -> Facts {
             bit_depth,
             pix_fmt: pix_fmt.filter(|_| k == 0),
             rotation,
+            hdr: if k == 0 { ffprobe_hdr(st) } else { None },
             frames: i(&st["nb_frames"]).filter(|&n| k == 0 && n > 0),
             duration: f(&st["duration"]).filter(|_| mp4_family),
             default: b(&disposition["default"]),
@@ -121,3 +122,19 @@ pub fn from_ffprobe(v: &Value) -> Facts {
 // ---------------------------------------------------------------------------
 // mediadex: the `media` row (status, error) and its document
 // ---------------------------------------------------------------------------
+
+/// The HDR kind of an ffprobe video stream: Dolby Vision when it has a
+/// DOVI configuration record, else by its transfer function.
+fn ffprobe_hdr(st: &Value) -> Option<String> {
+    let dovi = st["side_data_list"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|sd| sd["side_data_type"] == "DOVI configuration record");
+    match (dovi, st["color_transfer"].as_str()) {
+        (true, _) => Some("Dolby Vision".into()),
+        (_, Some("smpte2084")) => Some("HDR10".into()),
+        (_, Some("arib-std-b67")) => Some("HLG".into()),
+        _ => None,
+    }
+}

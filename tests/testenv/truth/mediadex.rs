@@ -32,6 +32,7 @@ pub fn from_mediadex(status: &str, error: Option<&str>, doc: &Value) -> Facts {
             bit_depth: i(&st["bit_depth"]),
             pix_fmt: s(&st["pix_fmt"]),
             rotation: f(&st["rotation"]).map(clockwise),
+            hdr: s(&st["hdr"]),
             frames: i(&st["frames"]),
             duration: f(&st["duration_s"]),
             default: Some(b(&st["default"]).unwrap_or(false)),

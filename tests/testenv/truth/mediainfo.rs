@@ -228,6 +228,7 @@ pub fn from_mediainfo(v: &Value) -> Facts {
             field_order,
             bit_depth: i(&t["BitDepth"]),
             rotation: f(&t["Rotation"]).map(clockwise),
+            hdr: mediainfo_hdr(t),
             frames: i(&t["FrameCount"]).filter(|_| k == 0),
             duration: f(&t["Duration"]),
             default: Some(b(&t["Default"]).unwrap_or(false)),
@@ -248,3 +249,18 @@ pub fn from_mediainfo(v: &Value) -> Facts {
 // ---------------------------------------------------------------------------
 // The comparison
 // ---------------------------------------------------------------------------
+
+/// MediaInfo's HDR format and transfer characteristics as an HDR kind.
+fn mediainfo_hdr(t: &Value) -> Option<String> {
+    let format = t["HDR_Format"].as_str().unwrap_or("");
+    let transfer = t["transfer_characteristics"].as_str().unwrap_or("");
+    if format.contains("Dolby Vision") {
+        Some("Dolby Vision".into())
+    } else if transfer == "PQ" || format.contains("2086") {
+        Some("HDR10".into())
+    } else if transfer == "HLG" {
+        Some("HLG".into())
+    } else {
+        None
+    }
+}

@@ -48,6 +48,7 @@ pub const CLASSES: &[&str] = &[
     "interlacing",
     "bit_depth",
     "pix_fmt",
+    "hdr",
     "rotation",
     "frames",
     "stream_duration",
@@ -78,6 +79,9 @@ pub struct Stream {
     pub pix_fmt: Option<String>,
     /// Degrees clockwise, 0..360.
     pub rotation: Option<i64>,
+    /// The HDR kind of a video stream: `HDR10` (PQ), `HLG` or `Dolby
+    /// Vision` (a configuration record, whatever its base layer).
+    pub hdr: Option<String>,
     /// Video frames, where the container states them (sample tables, index).
     pub frames: Option<i64>,
     /// The stream's own duration, where the container states it (compared

@@ -139,6 +139,21 @@ pub struct Attachment {
     pub cover: bool,
 }
 
+/// Dolby Vision's configuration record: the profile and level, the layers
+/// the stream carries, and what its base layer plays as without Dolby
+/// Vision (`compatibility_id` 1 HDR10, 2 SDR, 4 HLG, 6 HDR10 for Blu-ray).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DolbyVision {
+    pub profile: u32,
+    pub level: u32,
+    pub rpu: bool,
+    pub enhancement_layer: bool,
+    pub base_layer: bool,
+    pub compatibility_id: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatible_with: Option<String>,
+}
+
 /// HDR10 static metadata (SMPTE ST 2086 and CTA-861.3).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MasteringDisplay {
@@ -213,6 +228,8 @@ pub struct Stream {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mastering_display: Option<MasteringDisplay>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dolby_vision: Option<DolbyVision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_light_level: Option<ContentLightLevel>,
     /// Degrees clockwise the picture is turned for display.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -280,6 +297,7 @@ impl Document {
             colorimetry: Some(Map::new()),
             hdr: Some(String::new()),
             mastering_display: Some(MasteringDisplay::default()),
+            dolby_vision: Some(DolbyVision::default()),
             content_light_level: Some(ContentLightLevel::default()),
             rotation: Some(0),
             channels: Some(2),

@@ -343,6 +343,10 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     if s.codec_tag.is_none() {
         s.codec_tag = t.codec_tag.clone();
     }
+    if let Some(dv) = &t.dolby_vision {
+        s.hdr = Some("Dolby Vision".into());
+        s.dolby_vision = Some(dv.clone());
+    }
     if let Some(id) = &t.codec_id
         && s.codec.ends_with("unknown")
         && let Some(name) = names::matroska_codec(id)

@@ -199,6 +199,9 @@ impl Reader {
                 0xD7 => t.id = uint().unwrap_or(0) as u32,
                 0x86 => t.codec_id = text(),
                 0x63A2 => private = self.vec(b, n.min(20)),
+                0x41E4 => {
+                    t.dolby_vision = t.dolby_vision.take().or_else(|| self.dovi_mapping(b, e))
+                }
                 0x22_B59C => t.language = text(),
                 0x22_B59D => bcp47 = text(),
                 0x536E => t.title = text().filter(|x| !x.is_empty()),
@@ -226,6 +229,31 @@ impl Reader {
             t.codec_tag = private.as_deref().and_then(vfw_fourcc);
         }
         t
+    }
+}
+
+impl Reader {
+    /// A `BlockAdditionMapping` of type `dvcC` or `dvvC`: its extra data
+    /// is Dolby Vision's configuration record.
+    fn dovi_mapping(
+        &self,
+        start: u64,
+        end: u64,
+    ) -> Option<mediadex_core::scan::document::DolbyVision> {
+        let (mut kind, mut extra) = (None, None);
+        for (id, b, e) in self.elements(start, end.min(self.len), 8) {
+            match id {
+                0x41E7 => {
+                    kind = self
+                        .vec(b, (e - b).min(8) as usize)
+                        .map(|v| v.iter().fold(0u64, |a, &x| (a << 8) | x as u64))
+                }
+                0x41ED => extra = self.vec(b, (e - b).min(24) as usize),
+                _ => {}
+            }
+        }
+        let dv = matches!(kind, Some(0x6476_6343 | 0x6476_7643 | 0x6476_7743));
+        extra.filter(|_| dv).and_then(|r| super::dovi::parse(&r))
     }
 }
 

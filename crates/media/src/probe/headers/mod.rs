@@ -12,6 +12,7 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 mod asf;
+mod dovi;
 mod fragments;
 mod matroska;
 mod mp4;
@@ -77,6 +78,9 @@ pub struct Track {
     /// MPEG-TS: the first bytes of the stream's first PES payload in the
     /// file's head (a codec header the demuxer may never read).
     pub ts_first_payload: Vec<u8>,
+    /// Dolby Vision's configuration record (MP4 `dvcC`/`dvvC`/`dvwC`,
+    /// Matroska `BlockAdditionMapping`).
+    pub dolby_vision: Option<mediadex_core::scan::document::DolbyVision>,
 }
 
 /// The largest file a header's declared length is believed for: 16 TiB,

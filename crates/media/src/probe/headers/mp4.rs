@@ -255,6 +255,12 @@ impl Reader {
                     .boxes(entry + 78, entry_end)
                     .into_iter()
                     .find(|(k, _, _)| k == b"fiel");
+                t.dolby_vision = self
+                    .boxes(entry + 78, entry_end)
+                    .into_iter()
+                    .find(|(k, _, _)| matches!(k, b"dvcC" | b"dvvC" | b"dvwC"))
+                    .and_then(|(_, b, _)| self.vec(b, 8))
+                    .and_then(|r| super::dovi::parse(&r));
                 if let Some((_, f, _)) = fiel
                     && let Some([count, detail]) = self.bytes::<2>(f)
                 {
