@@ -248,6 +248,16 @@ impl Reader {
             && let Some(&(k, entry, entry_end)) = self.boxes(stsd + 8, stsd_end).first()
         {
             t.codec_tag = Some(fourcc_string(k));
+            if matches!(&k, b"encv" | b"enca" | b"enct" | b"encs") {
+                // Encrypted: the original format is in `sinf/frma`, after
+                // the entry's fields (78 bytes for video, 28 for sound).
+                let fields = if &k == b"encv" { 78 } else { 28 };
+                if let Some((frma, _)) = self.child(entry + fields, entry_end, &[b"sinf", b"frma"])
+                    && let Some(original) = self.bytes::<4>(frma)
+                {
+                    t.codec_tag = Some(fourcc_string(original));
+                }
+            }
             if t.handler == "vide" {
                 // A visual sample entry's boxes follow its 78 bytes of fields;
                 // `fiel` gives the field count and order (QuickTime).
