@@ -24,6 +24,7 @@ mod suite {
     mod scan;
     mod suggest;
     mod terminal;
+    mod thumbnails;
     mod trailer;
     mod truth;
     mod unprivileged;
