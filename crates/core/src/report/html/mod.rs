@@ -1,12 +1,14 @@
 //! The library at a glance: one self-contained HTML page (`index.html` in
 //! every export, `report --html FILE`) drawn from the bundled reports run
-//! with their defaults: the summary numbers, charts of the distributions, and
-//! the problems, suspicious files, duplicates and upgrade candidates as
-//! tables that sort by a click on a header.
+//! with their defaults: the summary numbers, charts of the distributions, the
+//! duplicate groups side by side with their pictures ([`review`]), and the
+//! problems, suspicious files, duplicates and upgrade candidates as tables
+//! that sort by a click on a header.
 //!
 //! Invariants: the page asks the network for nothing (no scripts, styles,
 //! fonts or images from elsewhere: charts are inline SVG, the script and the
-//! styles are in the page); it holds nothing that depends on the moment it
+//! styles are in the page, pictures are `data:` URIs of the catalog's
+//! thumbnails, of the files the page lists only); it holds nothing that depends on the moment it
 //! is written, so the same catalog gives the same bytes; it reads without
 //! JavaScript (the script only adds sorting); every chart links to the table
 //! it was drawn from; tables are cut at [`tables::MAX_ROWS`] rows so the page
