@@ -315,3 +315,42 @@ fn the_page_reviews_duplicates_with_pictures_and_counts_problems_once() {
         assert!(labels.iter().any(|l| l == "(no audio)"), "{m}");
     }
 }
+
+#[test]
+fn a_changed_file_shows_no_picture_of_what_it_was() {
+    let env = TestEnv::new();
+    library(&env);
+    let page = env.path().join("page.html");
+    let html = || {
+        let o = env.run(&["report", "--html", page.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        std::fs::read_to_string(&page).unwrap()
+    };
+    let orig = thumbnails(&env.db)
+        .into_iter()
+        .find(|t| t.0 == "orig.mp4")
+        .unwrap();
+    let data = mediadex_core::util::base64(&orig.1);
+    assert!(html().contains(&data), "the copy's picture");
+    // New bytes at the same path: until it is fingerprinted again, the page
+    // shows no picture of it rather than the old one.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "smptehdbars=s=320x240:r=25",
+        "-t",
+        "6",
+        "-c:v",
+        "libx264",
+        env.lib.join("orig.mp4").to_str().unwrap(),
+    ]);
+    let o = env.run(&["scan", env.lib.to_str().unwrap()]);
+    assert!(matches!(o.status.code(), Some(0 | 3)), "{}", stderr(&o));
+    assert!(!html().contains(&data), "a stale picture");
+    let o = env.run(&["fingerprint"]);
+    assert!(matches!(o.status.code(), Some(0 | 3)), "{}", stderr(&o));
+    let now = thumbnails(&env.db);
+    let new = &now.iter().find(|t| t.0 == "orig.mp4").unwrap().1;
+    assert_ne!(new, &orig.1, "fingerprinted again, a new picture");
+}
