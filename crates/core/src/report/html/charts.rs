@@ -214,13 +214,21 @@ pub fn treemap(title: &str, cells: &[(String, f32, String)]) -> (String, Vec<(St
     let (unit, size) = byte_unit(max);
     let mut codecs: Vec<String> = Vec::new();
     let mut series = Vec::new();
-    for ((_, bytes, codec), name) in cells.iter().zip(names) {
+    let mut colors = Vec::new();
+    for (k, ((_, bytes, codec), name)) in cells.iter().zip(names).enumerate() {
         let i = codecs.iter().position(|c| c == codec).unwrap_or_else(|| {
             codecs.push(codec.clone());
             codecs.len() - 1
         });
+        // The codec's colour, lighter for every other directory of the same
+        // codec, so that neighbouring cells tell apart.
+        let nth = cells[..k].iter().filter(|c| &c.2 == codec).count();
+        colors.push(lighter(
+            Color::from(PALETTE[i % PALETTE.len()]),
+            [0.0, 0.22, 0.4][nth % 3],
+        ));
         let mut s = Series::new(name, vec![(*bytes as f64 / size) as f32]);
-        s.index = Some(i % PALETTE.len());
+        s.index = Some(k);
         series.push(s);
     }
     let mut c = TreemapChart::new(series);
@@ -231,8 +239,8 @@ pub fn treemap(title: &str, cells: &[(String, f32, String)]) -> (String, Vec<(St
     c.item_gap = 2.0;
     c.tooltip.show = true;
     c.series.label.formatter = format!("{{c}} {unit}");
-    c.series.label.font.size = 11.0;
-    c.series.colors = PALETTE.iter().map(|p| Color::from(*p)).collect();
+    c.series.label.font.size = 14.0;
+    c.series.colors = colors;
     let svg = c.svg().unwrap_or_else(|e| failed(title, &e.to_string()));
     let legend = codecs
         .into_iter()
@@ -240,6 +248,17 @@ pub fn treemap(title: &str, cells: &[(String, f32, String)]) -> (String, Vec<(St
         .map(|(i, c)| (c, PALETTE[i % PALETTE.len()].to_string()))
         .collect();
     (svg, legend)
+}
+
+/// `c` mixed with white by `share` (0: itself, 1: white).
+fn lighter(c: Color, share: f32) -> Color {
+    let mix = |v: u8| (v as f32 + (255.0 - v as f32) * share).round() as u8;
+    Color {
+        r: mix(c.r),
+        g: mix(c.g),
+        b: mix(c.b),
+        ..c
+    }
 }
 
 /// Directory paths as they differ: under their common parent (`/srv/films`
