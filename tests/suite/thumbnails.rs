@@ -291,10 +291,14 @@ fn the_page_reviews_duplicates_with_pictures_and_counts_problems_once() {
         "{as_of}"
     );
 
-    // In a real browser, wide and narrow.
-    let page = out.join("index.html");
+    look_in_a_browser(&out.join("index.html"));
+}
+
+/// The page in a real browser, wide and narrow: its three pictures decoded,
+/// no label cut or under a bar, the tables within the page.
+fn look_in_a_browser(page: &Path) {
     for width in [1400, 390] {
-        let (_, m) = visit_eval(&page, true, width, 2000, &[], MEASURE);
+        let (_, m) = visit_eval(page, true, width, 2000, &[], MEASURE);
         let imgs = m["imgs"].as_array().unwrap();
         assert_eq!(imgs.len(), 3, "{m}");
         for i in imgs {
