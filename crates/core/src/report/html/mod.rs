@@ -120,6 +120,8 @@ pub fn page_from(
         rows.insert(name, get(name)?);
     }
     let wanted = pictured_files(&rows);
+    // Pictures are an addition: a catalog that cannot give them (one of an
+    // older schema opened read-only) still gets its page, without them.
     let pics = pictures(&wanted).unwrap_or_default();
     let mut b = Builder {
         rows: &rows,
