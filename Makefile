@@ -56,12 +56,14 @@ demo: build deps-test
 	@if ./target/release/mediadex report --list >/dev/null 2>&1; then ./target/release/mediadex report; fi
 
 # The picture of the export's page in the README and docs/reports.md, from
-# the demo library in a catalog of its own, so that it shows what the page is.
+# the demo library in a catalog of its own (fingerprinted, so that its
+# duplicates show with their pictures), so that it shows what the page is.
 SHOT_DB := target/screenshot/catalog.db
 screenshot: build deps-test
 	scripts/gen-corpus.sh $(DEMO_DIR) $(DEMO_FILES)
 	rm -rf target/screenshot && mkdir -p target/screenshot
 	./target/release/mediadex --db $(SHOT_DB) scan $(DEMO_DIR); rc=$$?; [ $$rc = 0 ] || [ $$rc = 3 ]
+	./target/release/mediadex --db $(SHOT_DB) fingerprint; rc=$$?; [ $$rc = 0 ] || [ $$rc = 3 ]
 	./target/release/mediadex --db $(SHOT_DB) export --out target/screenshot/export
 	chromium-headless-shell --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,1900 \
 		--screenshot=$(CURDIR)/docs/page.png file://$(CURDIR)/target/screenshot/export/index.html

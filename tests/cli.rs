@@ -28,6 +28,7 @@ mod suite {
     mod show;
     mod suggest;
     mod terminal;
+    mod thumbnails;
     mod trailer;
     mod truth;
     mod unprivileged;

@@ -138,6 +138,19 @@ impl Drop for Browser {
 
 /// Load `page` (a file) in a `width` x `height` window, scripts on or off.
 pub fn visit(page: &Path, scripts: bool, width: u32, height: u32, extra: &[String]) -> Visit {
+    visit_eval(page, scripts, width, height, extra, "null").0
+}
+
+/// [`visit`], then the value of the JavaScript `expression` in the loaded
+/// page (run by the browser even with the page's scripts off).
+pub fn visit_eval(
+    page: &Path,
+    scripts: bool,
+    width: u32,
+    height: u32,
+    extra: &[String],
+    expression: &str,
+) -> (Visit, Value) {
     let mut b = Browser::start(extra);
     let target = b.call(None, "Target.createTarget", json!({"url": "about:blank"}));
     let attached = b.call(
@@ -173,6 +186,12 @@ pub fn visit(page: &Path, scripts: bool, width: u32, height: u32, extra: &[Strin
         .as_str()
         .unwrap()
         .to_string();
+    let value = b.call(
+        s,
+        "Runtime.evaluate",
+        json!({"expression": expression, "returnByValue": true}),
+    );
+    let value = value["result"]["value"].clone();
     let shot = b.call(s, "Page.captureScreenshot", json!({"format": "png"}));
     let png = base64(shot["data"].as_str().unwrap());
     let mut console = Vec::new();
@@ -196,12 +215,15 @@ pub fn visit(page: &Path, scripts: bool, width: u32, height: u32, extra: &[Strin
             _ => {}
         }
     }
-    Visit {
-        dom,
-        png,
-        console,
-        requests,
-    }
+    (
+        Visit {
+            dom,
+            png,
+            console,
+            requests,
+        },
+        value,
+    )
 }
 
 /// Standard base64 (the screenshot's encoding).

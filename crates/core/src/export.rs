@@ -24,8 +24,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::atomic_file::{self, AtomicFile};
-use crate::catalog::damage;
 use crate::catalog::guard::Guarded;
+use crate::catalog::{damage, thumbnails};
 use crate::output::{self, Format, RowSink};
 use crate::report::{self, Origin, Report, ReportError, Rows};
 use crate::ui::Ui;
@@ -281,9 +281,10 @@ fn run_order(names: &[&str], previous: &std::collections::HashMap<String, f64>) 
 pub fn write_page(
     target: &Path,
     get: &mut dyn FnMut(&str) -> Result<Rows, ReportError>,
+    pictures: report::html::Pictures<'_>,
     json: Option<&str>,
 ) -> anyhow::Result<Vec<u8>> {
-    let text = report::html::page_from(get, json)?;
+    let text = report::html::page_from(get, pictures, json)?;
     atomic_file::write(target, text.as_bytes())
         .with_context(|| format!("could not write {}", target.display()))?;
     Ok(text.into_bytes())
@@ -482,9 +483,9 @@ fn page_entry(
             Some(rows) => Ok(rows.clone()),
             None => report::summary::run_input(g, name),
         },
+        &mut |files| Ok(thumbnails::thumbnails_by_path(&g.cat.conn, files)?),
         Some(x.format.extension()),
     )
-    .map_err(anyhow::Error::from)
     .and_then(|text| new_version(&target, PAGE_FILE, text.as_bytes()));
     made_or_said(made, &target, ui)
 }

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use super::Context;
 use mediadex_core::catalog::guard::Guarded;
-use mediadex_core::catalog::{Catalog, damage};
+use mediadex_core::catalog::{Catalog, damage, thumbnails};
 use mediadex_core::export::write_page;
 use mediadex_core::report;
 use mediadex_core::ui::Ui;
@@ -52,7 +52,12 @@ pub fn report_html(
     let mut g = Guarded::open(&ctx.db, limit)?;
     ctx.ui.notes(&g.cat.notes);
     g.begin_snapshot()?;
-    write_page(file, &mut |name| report::summary::run_input(&g, name), None)?;
+    write_page(
+        file,
+        &mut |name| report::summary::run_input(&g, name),
+        &mut |files| Ok(thumbnails::thumbnails_by_path(&g.cat.conn, files)?),
+        None,
+    )?;
     g.end_snapshot()?;
     Ok(ExitCode::SUCCESS)
 }

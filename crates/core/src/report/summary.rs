@@ -20,7 +20,7 @@ const LABEL: usize = 12;
 const TOP: usize = 4;
 
 /// Statuses that need a person's attention (the `problems` report lists them).
-const PROBLEMS: &[&str] = &["crashed", "timeout", "error", "unsupported", "missing"];
+pub const PROBLEMS: &[&str] = &["crashed", "timeout", "error", "unsupported", "missing"];
 
 /// The bundled reports the summary is made of, all run with their defaults.
 pub const INPUTS: &[&str] = &[

@@ -17,6 +17,9 @@
 //! decodebin stops at the encoded audio and that pad goes to a fakesink. The
 //! video decoder runs on one thread: workers are one per CPU already.
 //!
+//! The run also keeps one of the frames it decodes as a small JPEG for
+//! people ([`thumb`]): no frame is decoded for it alone.
+//!
 //! Invariants: the same bytes give the same frames (times and hashes) every
 //! run: which frame is taken depends on stream times only, never on timing,
 //! and the pipeline is never raced by a seek it did not wait for. A decoder
@@ -27,6 +30,7 @@
 //! parent kills the worker then).
 
 mod skip;
+mod thumb;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
@@ -112,7 +116,7 @@ fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
     let p = &pipeline.0;
     p.set_state(gst::State::Playing)
         .map_err(|_| bus_error(p).unwrap_or_else(|| err(&"could not start decoding")))?;
-    let mut doc = FpDoc::default();
+    let (mut doc, mut pick) = (FpDoc::default(), thumb::Pick::default());
     let mut step = None;
     let mut next = 0.0;
     let mut seekable = true;
@@ -161,12 +165,7 @@ fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
         });
         if t + EPS_S >= next {
             let turn = orientation.lock().unwrap().clone();
-            if let Some(f) = hash(&sample, &turn)? {
-                doc.frames.push(Frame {
-                    t_ms: (t * 1000.0).round() as i64,
-                    ..f
-                });
-            }
+            take(&sample, t, &turn, &mut doc, &mut pick)?;
             next = ((t + EPS_S) / step).floor() * step + step;
             let past_end = doc.duration_s.is_some_and(|d| next > d);
             if doc.frames.len() >= MAX_FRAMES || past_end {
@@ -194,7 +193,27 @@ fn sample(path: &Path, deadline: Instant) -> Result<FpDoc, Failure> {
         return Err(bus_error(p).unwrap_or_else(|| err(&"no video frame could be decoded")));
     }
     check_coverage(&mut doc, step)?;
+    doc.thumbnail = pick.encode();
     Ok(doc)
+}
+
+/// Hash the frame taken for a moment, keep it in `doc`, and offer it as the
+/// thumbnail.
+fn take(
+    sample: &gst::Sample,
+    t: f64,
+    turn: &str,
+    doc: &mut FpDoc,
+    pick: &mut thumb::Pick,
+) -> Result<(), Failure> {
+    if let Some(f) = hash(sample, turn)? {
+        pick.offer(sample, t, f.quality, doc.duration_s, turn);
+        doc.frames.push(Frame {
+            t_ms: (t * 1000.0).round() as i64,
+            ..f
+        });
+    }
+    Ok(())
 }
 
 /// A decoder drops the frames it cannot decode without a word: a file

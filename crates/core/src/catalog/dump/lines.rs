@@ -182,8 +182,9 @@ pub(super) struct HistoryLine {
     pub(super) seconds: f64,
 }
 
-/// One file's fingerprint, identified like its media row; its frame hashes
-/// are the raw JSON field `hashes`: `[[t_ms, hash, quality], …]` in time order.
+/// One file's fingerprint, identified like its media row, with its
+/// thumbnail; its frame hashes are the raw JSON field `hashes`:
+/// `[[t_ms, hash, quality], …]` in time order.
 #[derive(Serialize, Deserialize)]
 pub(super) struct FingerprintLine {
     pub(super) host: String,
@@ -198,6 +199,10 @@ pub(super) struct FingerprintLine {
     pub(super) duration_s: Option<f64>,
     pub(super) fingerprinted_at: String,
     pub(super) ms: Option<f64>,
+    /// The picture taken with it (`jpeg` as hex digits); absent in dumps
+    /// written before thumbnails existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) thumbnail: Option<crate::catalog::thumbnails::Thumbnail>,
 }
 
 /// `path_hex` is needed when the bytes are not exactly the display text.

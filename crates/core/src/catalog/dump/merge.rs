@@ -398,6 +398,7 @@ pub(super) fn merge_fingerprint(
     for (t_ms, hash, quality) in hashes {
         insert.execute(params![file_id, t_ms, hash, quality])?;
     }
+    crate::catalog::thumbnails::replace(tx, file_id, f.thumbnail.as_ref())?;
     Ok(Some(merged))
 }
 

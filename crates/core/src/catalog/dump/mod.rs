@@ -7,7 +7,8 @@
 //! `recording`, `root`, `history`, `fingerprint` or `not-duplicate`, in that order, each sorted
 //! by its identity, then a trailer line
 //! with the row counts and a checksum (see [`super::trailer`]). Documents are nested
-//! JSON, copied byte for byte. A path is `path` (display text) plus `path_hex`
+//! JSON, copied byte for byte; a fingerprint line carries the file's
+//! thumbnail (`thumbnail`, its JPEG as hex digits), byte for byte too. A path is `path` (display text) plus `path_hex`
 //! (its exact bytes) whenever the bytes are not exactly that text.
 //!
 //! Invariants: a dump reads one snapshot; the same catalog always dumps to the

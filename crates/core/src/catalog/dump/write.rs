@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::lines::*;
 use super::*;
 use crate::catalog::Catalog;
+use crate::catalog::thumbnails::Thumbnail;
 use crate::catalog::trailer::Trailer;
 use crate::util;
 
@@ -271,7 +272,7 @@ fn history(tx: &Transaction, out: &mut dyn Write, buf: &mut Vec<u8>) -> Result<u
     )
 }
 
-/// The `fingerprint` lines, with each file's hashes.
+/// The `fingerprint` lines, with each file's hashes and thumbnail.
 fn fingerprints(
     tx: &Transaction,
     out: &mut dyn Write,
@@ -287,8 +288,11 @@ fn fingerprints(
                 fp.error, fp.duration_s, fp.fingerprinted_at, fp.ms,
                 (SELECT json_group_array(json_array(t_ms, hash, quality))
                  FROM (SELECT t_ms, hash, quality FROM fingerprint_frames
-                       WHERE file_id = fp.file_id ORDER BY t_ms)) AS hashes
+                       WHERE file_id = fp.file_id ORDER BY t_ms)) AS hashes,
+                t.jpeg AS thumb_jpeg, t.width AS thumb_width, t.height AS thumb_height,
+                t.t_ms AS thumb_t_ms
          FROM fingerprints fp JOIN files f ON f.id = fp.file_id
+              LEFT JOIN thumbnails t ON t.file_id = fp.file_id
          ORDER BY f.host, f.path_bytes",
         |r| {
             let path: String = r.get("path")?;
@@ -305,6 +309,15 @@ fn fingerprints(
                 duration_s: r.get("duration_s")?,
                 fingerprinted_at: r.get("fingerprinted_at")?,
                 ms: r.get("ms")?,
+                thumbnail: match r.get::<_, Option<Vec<u8>>>("thumb_jpeg")? {
+                    Some(jpeg) => Some(Thumbnail {
+                        jpeg,
+                        width: r.get("thumb_width")?,
+                        height: r.get("thumb_height")?,
+                        t_ms: r.get("thumb_t_ms")?,
+                    }),
+                    None => None,
+                },
             })
         },
     )

@@ -3,9 +3,14 @@
 //!
 //! Invariants: every chart is an `<svg>` with a viewBox, whatever the rows
 //! (an empty report gives a chart that says so); the same rows give the same
-//! bytes; labels are escaped by the chart crate.
+//! bytes; labels are escaped by the chart crate and never cut: the chart
+//! crate measures them in its own font, and the browser draws them in
+//! another (`font-family` falls back), so labels get room for a font a
+//! third wider; a line needs two points, so one point is a bar.
 
-use charts_rs::{BarChart, Color, HorizontalBarChart, LineChart, Series, TreemapChart};
+use charts_rs::{
+    Color, HorizontalBarChart, LineChart, Series, TreemapChart, measure_text_width_family,
+};
 use serde_json::Value;
 
 use crate::report::Rows;
@@ -55,11 +60,30 @@ pub fn pairs(rows: &Rows, key: &str, value: &str, empty: &str) -> Vec<(String, f
     out
 }
 
-/// Horizontal bars, largest at the top, for a category count.
+/// How much wider than the chart crate's own font a browser's fallback
+/// font may draw a label (DejaVu Sans against Roboto: about 15%).
+const FONT_SLACK: f32 = 0.35;
+
+/// Width the chart crate gives the widest of `labels` at `size`.
+fn widest(labels: &[String], size: f32) -> f32 {
+    labels
+        .iter()
+        .filter_map(|l| measure_text_width_family("Roboto", size, l).ok())
+        .map(|b| b.width())
+        .fold(0.0, f32::max)
+}
+
+/// Horizontal bars, largest at the top, for a category count (or buckets
+/// in order, the first at the top). No data, or only zeros: a chart that
+/// says "None".
 pub fn bars(title: &str, series: &str, data: &[(String, f32)]) -> String {
+    if data.iter().all(|(_, v)| *v == 0.0) {
+        return none(title);
+    }
     // The chart draws its first category at the bottom.
     let labels: Vec<String> = data.iter().rev().map(|(l, _)| l.clone()).collect();
     let values: Vec<f32> = data.iter().rev().map(|(_, v)| *v).collect();
+    let value_labels: Vec<String> = values.iter().map(|v| short(*v)).collect();
     let mut s = Series::new(series.into(), values);
     s.label_show = true;
     let mut c = HorizontalBarChart::new(vec![s], labels);
@@ -67,24 +91,77 @@ pub fn bars(title: &str, series: &str, data: &[(String, f32)]) -> String {
     c.height = 80.0 + 26.0 * data.len().max(1) as f32;
     c.title.text = title.into();
     c.legend.show = Some(false);
-    c.svg().unwrap_or_else(|e| failed(title, &e.to_string()))
+    // Room left of the axis for labels drawn wider than measured, and right
+    // of it for the value written past the longest bar.
+    c.margin.left += widest(&c.x_axis.data, c.x_axis.font.size) * FONT_SLACK;
+    c.margin.right += widest(&value_labels, 14.0) * (1.0 + FONT_SLACK) + 8.0;
+    match c.svg() {
+        Ok(svg) => end_at_axis(&svg),
+        Err(e) => failed(title, &e.to_string()),
+    }
 }
 
-/// Vertical bars over ordered buckets (a histogram).
-pub fn histogram(title: &str, series: &str, data: &[(String, f32)]) -> String {
-    let labels: Vec<String> = data.iter().map(|(l, _)| l.clone()).collect();
-    let values: Vec<f32> = data.iter().map(|(_, v)| *v).collect();
-    let mut c = BarChart::new(vec![Series::new(series.into(), values)], labels);
-    c.width = W;
-    c.height = 320.0;
-    c.title.text = title.into();
-    c.legend.show = Some(false);
-    c.x_axis.font.size = 10.0;
-    c.svg().unwrap_or_else(|e| failed(title, &e.to_string()))
+/// The category labels of a horizontal bar chart, ended at the axis instead
+/// of started where the crate's font would end them there: in a wider font
+/// a label started there runs under its bar. The axis is the first vertical
+/// line; a label is a `<text>` left of it, beside it (the title is above),
+/// without the `dx` of a value label.
+fn end_at_axis(svg: &str) -> String {
+    let attr = |tag: &str, name: &str| -> Option<f32> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        tag[at..].split('"').next()?.parse().ok()
+    };
+    let axis = svg.match_indices("<line ").find_map(|(i, _)| {
+        let tag = &svg[i..i + svg[i..].find("/>")?];
+        let (x1, x2) = (attr(tag, "x1")?, attr(tag, "x2")?);
+        (x1 == x2).then_some((x1, attr(tag, "y1")?, attr(tag, "y2")?))
+    });
+    let Some((axis_x, top, bottom)) = axis else {
+        return svg.to_string();
+    };
+    let mut out = String::with_capacity(svg.len() + 512);
+    let mut rest = svg;
+    while let Some(i) = rest.find("<text ") {
+        let end = i + rest[i..].find('>').unwrap_or(0);
+        let tag = &rest[i..end];
+        out.push_str(&rest[..i]);
+        let label = !tag.contains(" dx=")
+            && attr(tag, "x").is_some_and(|x| x < axis_x - 1.0)
+            && attr(tag, "y").is_some_and(|y| y > top && y < bottom);
+        match tag.find(" x=\"").filter(|_| label) {
+            Some(at) => {
+                let close = at + 4 + tag[at + 4..].find('"').unwrap_or(0);
+                out.push_str(&tag[..at]);
+                out.push_str(&format!(" x=\"{}\" text-anchor=\"end\"", axis_x - 5.0));
+                out.push_str(&tag[close + 1..]);
+            }
+            None => out.push_str(tag),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
-/// Lines over an ordered x axis (months, days).
+/// A number as the chart crate writes a bar's value.
+fn short(v: f32) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Lines over an ordered x axis (months, days); with one point, bars (a
+/// line of one point is a dot).
 pub fn lines(title: &str, x: Vec<String>, series: Vec<(String, Vec<f32>)>) -> String {
+    if x.len() < 2 {
+        let data: Vec<(String, f32)> = series
+            .iter()
+            .filter_map(|(name, v)| {
+                let at = x.first().map(|d| format!("{d} ")).unwrap_or_default();
+                Some((format!("{at}{name}"), *v.first()?))
+            })
+            .collect();
+        return bars(title, "value", &data);
+    }
     let series = series
         .into_iter()
         .map(|(name, data)| Series::new(name, data))
@@ -93,21 +170,65 @@ pub fn lines(title: &str, x: Vec<String>, series: Vec<(String, Vec<f32>)>) -> St
     c.width = W;
     c.height = 320.0;
     c.title.text = title.into();
+    c.margin.left += 12.0;
     c.svg().unwrap_or_else(|e| failed(title, &e.to_string()))
 }
 
-/// A treemap of directories by bytes, each cell coloured by its main codec;
-/// returns the SVG and the legend (codec, colour).
+/// The unit that writes byte counts up to `max` as numbers of at least two
+/// digits (an axis of 0, 0.1, 0.1, 0.2 says nothing): its name and size.
+pub fn byte_unit(max: f64) -> (&'static str, f64) {
+    const UNITS: [(&str, f64); 5] = [
+        ("TiB", 1099511627776.0),
+        ("GiB", 1073741824.0),
+        ("MiB", 1048576.0),
+        ("KiB", 1024.0),
+        ("bytes", 1.0),
+    ];
+    UNITS
+        .into_iter()
+        .find(|(_, size)| max / size >= 10.0)
+        .unwrap_or(("bytes", 1.0))
+}
+
+/// A chart with nothing to draw says so (not an empty axis from 0 to 1.2).
+fn none(title: &str) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    format!(
+        "<svg viewBox=\"0 0 640 90\" xmlns=\"http://www.w3.org/2000/svg\"><text x=\"320\" y=\"24\" text-anchor=\"middle\" font-size=\"18\" font-weight=\"bold\" fill=\"#464646\">{}</text><text x=\"320\" y=\"62\" text-anchor=\"middle\" font-size=\"14\" fill=\"#6E7079\">None</text></svg>",
+        esc(title)
+    )
+}
+
+/// A treemap of directories by bytes, each cell coloured by its main codec
+/// and named by its path under the directories' common parent, with its
+/// size (hovering shows both); returns the SVG and the legend (codec,
+/// colour).
 pub fn treemap(title: &str, cells: &[(String, f32, String)]) -> (String, Vec<(String, String)>) {
+    let cells = &cells[..cells.len().min(MAX_CELLS)];
+    let names = short_names(cells.iter().map(|c| c.0.as_str()));
+    let max = cells.iter().map(|c| c.1 as f64).fold(0.0, f64::max);
+    let (unit, size) = byte_unit(max);
     let mut codecs: Vec<String> = Vec::new();
     let mut series = Vec::new();
-    for (name, bytes, codec) in cells.iter().take(MAX_CELLS) {
+    let mut colors = Vec::new();
+    for (k, ((_, bytes, codec), name)) in cells.iter().zip(names).enumerate() {
         let i = codecs.iter().position(|c| c == codec).unwrap_or_else(|| {
             codecs.push(codec.clone());
             codecs.len() - 1
         });
-        let mut s = Series::new(name.clone(), vec![*bytes]);
-        s.index = Some(i % PALETTE.len());
+        // The codec's colour, lighter for every other directory of the same
+        // codec, so that neighbouring cells tell apart.
+        let nth = cells[..k].iter().filter(|c| &c.2 == codec).count();
+        colors.push(lighter(
+            Color::from(PALETTE[i % PALETTE.len()]),
+            [0.0, 0.22, 0.4][nth % 3],
+        ));
+        let mut s = Series::new(name, vec![(*bytes as f64 / size) as f32]);
+        s.index = Some(k);
         series.push(s);
     }
     let mut c = TreemapChart::new(series);
@@ -115,7 +236,11 @@ pub fn treemap(title: &str, cells: &[(String, f32, String)]) -> (String, Vec<(St
     c.height = 400.0;
     c.title.text = title.into();
     c.legend.show = Some(false);
-    c.series.colors = PALETTE.iter().map(|p| Color::from(*p)).collect();
+    c.item_gap = 2.0;
+    c.tooltip.show = true;
+    c.series.label.formatter = format!("{{c}} {unit}");
+    c.series.label.font.size = 14.0;
+    c.series.colors = colors;
     let svg = c.svg().unwrap_or_else(|e| failed(title, &e.to_string()));
     let legend = codecs
         .into_iter()
@@ -123,6 +248,37 @@ pub fn treemap(title: &str, cells: &[(String, f32, String)]) -> (String, Vec<(St
         .map(|(i, c)| (c, PALETTE[i % PALETTE.len()].to_string()))
         .collect();
     (svg, legend)
+}
+
+/// `c` mixed with white by `share` (0: itself, 1: white).
+fn lighter(c: Color, share: f32) -> Color {
+    let mix = |v: u8| (v as f32 + (255.0 - v as f32) * share).round() as u8;
+    Color {
+        r: mix(c.r),
+        g: mix(c.g),
+        b: mix(c.b),
+        ..c
+    }
+}
+
+/// Directory paths as they differ: under their common parent (`/srv/films`
+/// and `/srv/shows/a` are `films` and `shows/a`); a single directory by its
+/// last name.
+pub fn short_names<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> Vec<String> {
+    let split = |p: &'a str| -> Vec<&'a str> { p.split('/').filter(|c| !c.is_empty()).collect() };
+    let all: Vec<Vec<&str>> = paths.map(split).collect();
+    let common = all.first().map_or(0, |first| {
+        (0..first.len())
+            .take_while(|&i| all.iter().all(|p| p.get(i) == first.get(i)))
+            .count()
+    });
+    all.iter()
+        .map(|p| {
+            // Keep at least the last name of each.
+            let from = common.min(p.len().saturating_sub(1));
+            p[from..].join("/")
+        })
+        .collect()
 }
 
 /// A chart that could not be drawn still takes its place, saying why.
@@ -165,8 +321,31 @@ mod tests {
         );
         assert!(t.starts_with("<svg"));
         assert_eq!(legend.len(), 2);
-        assert!(histogram("Sizes", "files", &data).starts_with("<svg"));
+        let none = bars("Subtitles", "files", &[]);
+        assert!(none.contains(">None<") && !none.contains("1.2"), "{none}");
+        assert!(
+            lines(
+                "Growth",
+                vec!["2026-12".into()],
+                vec![("added".into(), vec![0.5])]
+            )
+            .contains("2026-12 added")
+        );
         assert!(lines("Growth", vec![], vec![]).starts_with("<svg"));
+    }
+
+    #[test]
+    fn directories_are_named_under_their_common_parent_and_sizes_in_a_readable_unit() {
+        let n = short_names(["/srv/films", "/srv/shows/a", "/srv/shows/b"].into_iter());
+        assert_eq!(n, ["films", "shows/a", "shows/b"]);
+        assert_eq!(short_names(["/srv/films"].into_iter()), ["films"]);
+        assert_eq!(short_names(["/a", "/a/b"].into_iter()), ["a", "b"]);
+        assert_eq!(byte_unit(120.0 * 1048576.0).0, "MiB");
+        assert_eq!(byte_unit(0.1 * 1073741824.0).0, "MiB");
+        assert_eq!(byte_unit(30.0 * 1073741824.0).0, "GiB");
+        assert_eq!(byte_unit(5.0).0, "bytes");
+        let (svg, _) = treemap("Dirs", &[("/srv/films".into(), 3e9, "h264".into())]);
+        assert!(svg.contains("\nfilms\n") && svg.contains(" MiB\n"), "{svg}");
     }
 
     #[test]

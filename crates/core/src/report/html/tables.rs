@@ -18,7 +18,15 @@ pub struct Cell {
     pub text: String,
     /// The raw number, for sorting; None for text.
     pub num: Option<String>,
+    /// A picture shown in the cell (a `data:` URI), if any.
+    pub img: Option<String>,
+    /// Long text (paths, errors): wraps, so the table fits the page; short
+    /// cells never break.
+    pub wrap: bool,
 }
+
+/// Text longer than this wraps in its cell.
+const WRAP_CHARS: usize = 24;
 
 pub struct Table {
     /// The anchor charts link to: `t-REPORT`.
@@ -29,7 +37,44 @@ pub struct Table {
     /// "100 of 2,345 rows" when cut, else empty.
     pub note: String,
     pub columns: Vec<String>,
+    /// The columns as people read them (`duration_s` → `Duration`).
+    pub headers: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// A first column of pictures, `picture(row)` each (row numbers of the
+    /// report's rows as shown), when at least one row has one.
+    pub fn add_pictures(&mut self, picture: impl Fn(usize) -> Option<String>) {
+        let pics: Vec<Option<String>> = (0..self.rows.len()).map(picture).collect();
+        if pics.iter().all(Option::is_none) {
+            return;
+        }
+        self.columns.insert(0, "picture".into());
+        self.headers.insert(0, String::new());
+        for (row, img) in self.rows.iter_mut().zip(pics) {
+            row.insert(
+                0,
+                Cell {
+                    text: String::new(),
+                    num: None,
+                    img,
+                    wrap: false,
+                },
+            );
+        }
+    }
+}
+
+/// A column's header for people: its unit suffix dropped (the cells show
+/// units), words spaced, the first letter capital.
+pub fn header(column: &str) -> String {
+    let h = crate::output::human::human_header(column);
+    let mut chars = h.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => h,
+    }
 }
 
 fn cell(column: &str, v: &Value) -> Cell {
@@ -38,8 +83,10 @@ fn cell(column: &str, v: &Value) -> Cell {
         _ => human_cell(column, v),
     };
     Cell {
+        wrap: text.chars().count() > WRAP_CHARS,
         text,
         num: v.as_f64().map(|f| f.to_string()),
+        img: None,
     }
 }
 
@@ -81,6 +128,7 @@ pub fn table(
             None => format!("mediadex report {report} -f json"),
         },
         note,
+        headers: columns.iter().map(|c| header(c)).collect(),
         columns,
         rows: shown,
     }
@@ -109,5 +157,23 @@ mod tests {
         assert_eq!(odd.rows.len(), 75);
         assert!(odd.note.is_empty());
         assert_eq!(odd.source, "mediadex report largest -f json");
+    }
+
+    #[test]
+    fn headers_are_for_people_and_pictures_only_when_there_are_some() {
+        assert_eq!(header("duration_s"), "Duration");
+        assert_eq!(header("reclaimable_bytes"), "Reclaimable");
+        assert_eq!(header("video_codec"), "Video codec");
+        let rows = Rows {
+            columns: vec!["path".into()],
+            rows: vec![vec![json!("/a")], vec![json!("/b")]],
+        };
+        let mut t = table("health", "H", &rows, &[], &|_| true, None);
+        t.add_pictures(|_| None);
+        assert_eq!(t.columns, ["path"]);
+        t.add_pictures(|i| (i == 1).then(|| "data:image/jpeg;base64,/9j/".to_string()));
+        assert_eq!(t.columns, ["picture", "path"]);
+        assert!(t.rows[0][0].img.is_none() && t.rows[1][0].img.is_some());
+        assert_eq!(t.rows[1][1].text, "/b");
     }
 }
