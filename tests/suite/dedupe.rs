@@ -173,6 +173,11 @@ fn a_plan_removes_only_duplicates_and_apply_then_undo_gives_every_byte_back() {
         );
     }
     assert!(!page.contains("clip.mp4"), "only the plan's files");
+    assert_eq!(
+        page.matches("data:image/jpeg;base64,").count(),
+        3,
+        "a thumbnail of each copy"
+    );
     assert!(
         !page.contains("http://") && !page.contains("https://"),
         "offline"
