@@ -95,9 +95,36 @@ pub fn bars(title: &str, series: &str, data: &[(String, f32)]) -> String {
     // of it for the value written past the longest bar.
     c.margin.left += widest(&c.x_axis.data, c.x_axis.font.size) * FONT_SLACK;
     c.margin.right += widest(&value_labels, 14.0) * (1.0 + FONT_SLACK) + 8.0;
+    if let Some((max, split)) = count_axis(&data.iter().map(|d| d.1).collect::<Vec<_>>())
+        && let Some(axis) = c.y_axis_configs.first_mut()
+    {
+        axis.min = Some(0.0);
+        axis.max = Some(max);
+        axis.split_number = split;
+    }
     match c.svg() {
         Ok(svg) => end_at_axis(&svg),
         Err(e) => failed(title, &e.to_string()),
+    }
+}
+
+/// For counts (whole numbers): an axis from 0 in whole steps of 1, 2 or 5
+/// times a power of ten, at most six of them, so that no tick reads 0.2 of
+/// a file; None for other values.
+fn count_axis(values: &[f32]) -> Option<(f32, usize)> {
+    let top = values.iter().copied().fold(0.0, f32::max);
+    if top <= 0.0 || values.iter().any(|v| v.fract() != 0.0) {
+        return None;
+    }
+    let mut step = 1.0_f32;
+    loop {
+        for k in [1.0, 2.0, 5.0] {
+            let splits = (top / (step * k)).ceil().max(1.0);
+            if splits <= 6.0 {
+                return Some((splits * step * k, splits as usize));
+            }
+        }
+        step *= 10.0;
     }
 }
 
@@ -298,6 +325,16 @@ fn failed(title: &str, why: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_get_whole_ticks() {
+        assert_eq!(count_axis(&[1.0, 1.0]), Some((1.0, 1)));
+        assert_eq!(count_axis(&[5.0, 2.0]), Some((5.0, 5)));
+        assert_eq!(count_axis(&[86.0]), Some((100.0, 5)));
+        assert_eq!(count_axis(&[33.0, 23.0]), Some((40.0, 4)));
+        assert_eq!(count_axis(&[90.3]), None);
+        assert_eq!(count_axis(&[0.0]), None);
+    }
     use serde_json::json;
 
     #[test]
