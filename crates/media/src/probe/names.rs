@@ -156,6 +156,8 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
             (Some(1), Some(3)) | (Some(1), None) => "mp3",
             (Some(1), Some(2)) => "mp2",
             (Some(1), Some(1)) => "mp1",
+            // LATM in LOAS (broadcast AAC): ffmpeg's aac_latm.
+            _ if text("stream-format") == Some("loas") => "aac_latm",
             _ => "aac",
         },
         "audio/x-opus" => "opus",
@@ -430,6 +432,13 @@ mod tests {
             "mp3"
         );
         assert_eq!(name("audio/mpeg, mpegversion=(int)4", None), "aac");
+        assert_eq!(
+            name(
+                "audio/mpeg, mpegversion=(int)4, stream-format=(string)loas",
+                None
+            ),
+            "aac_latm"
+        );
         assert_eq!(
             name("video/x-wmv, wmvversion=(int)3, format=(string)WVC1", None),
             "vc1"
