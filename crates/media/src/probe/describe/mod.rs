@@ -100,6 +100,7 @@ pub fn describe(
         .filter_map(|h| stream::track_number(&h.id, true))
         .collect();
     doc.streams.extend(unread::unread_streams(headers, &read));
+    unread::in_program_order(&mut doc.streams, headers);
     doc.attachments = attachments;
     if let Some(toc) = toc {
         doc.chapters = chapters(toc);

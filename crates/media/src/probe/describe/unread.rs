@@ -45,6 +45,26 @@ pub(super) fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
         .collect()
 }
 
+/// A transport stream's streams in the order of its program map, as ffprobe
+/// lists them: a stream GStreamer did not read keeps its place among the
+/// others (the first audio of a file whose first audio is DTS is the DTS).
+pub(super) fn in_program_order(streams: &mut [Stream], headers: &Headers) {
+    if !headers.track_ids_hex {
+        return;
+    }
+    streams.sort_by_key(|s| {
+        let pid = s.stream_id.as_deref().and_then(|id| {
+            let n = id.rsplit('/').next()?.split(':').next()?;
+            u32::from_str_radix(n.trim_start_matches("0x"), 16).ok()
+        });
+        headers
+            .tracks
+            .iter()
+            .position(|t| Some(t.id) == pid)
+            .unwrap_or(usize::MAX)
+    });
+}
+
 /// A DTS core frame header's channels (with the LFE) and sampling rate.
 fn dts_core(b: &[u8]) -> Option<(i32, i32)> {
     let at = b.windows(4).position(|w| w == [0x7f, 0xfe, 0x80, 0x01])?;
