@@ -187,6 +187,8 @@ gen div3-mp3.avi $(v) $(a 44100) -c:v msmpeg4 -vtag DIV3 -b:v 300k -c:a libmp3la
 gen xvid-mp3.avi $(v) $(a 44100) -c:v mpeg4 -vtag XVID -b:v 300k -c:a libmp3lame -b:a 128k -ac 2
 gen mjpeg-pcm.avi $(v) $(a) -c:v mjpeg -pix_fmt yuvj420p -q:v 5 -c:a pcm_s16le -ac 2
 gen mpeg2-mp2.mpg $(v 720x576) $(a) -f dvd -c:v mpeg2video -b:v 2M -c:a mp2 -b:a 192k -ac 2
+# 12 fps MPEG-2: the sequence header says 24, its extension halves it.
+gen mpeg2-12fps.mpg $(v 320x240 12) -f vob -c:v mpeg2video -b:v 500k
 gen mpeg1-mp2.mpg $(v 352x288) $(a 44100) -f mpeg -c:v mpeg1video -b:v 1M -c:a mp2 -b:a 128k -ac 2
 gen mpeg2-pcm.mxf $(v 720x576) $(a) -c:v mpeg2video -b:v 4M -c:a pcm_s16le -ac 1
 gen dv-pal.dv $(v 720x576 25 0.4) $(a 48000 0.4) -vf setfield=bff -flags:v +ildct+bitexact -c:v dvvideo -pix_fmt yuv420p -c:a pcm_s16le -ac 2
@@ -266,6 +268,11 @@ gen ts-pts-wrap.ts $(v 320x240 25 3) $(a 48000 3) "${H264[@]}" "${AAC[@]}" -outp
 # the program map still lists it.
 gen ts-h264-dts.ts $(v 320x240 25 2) $(a 48000 2) "${H264[@]}" -c:a dca -strict -2
 gen ts-dts-only.ts $(a 48000 2) -c:a dca -strict -2
+# DTS ahead of MP2 in the program map: ffprobe's first audio is the DTS.
+gen ts-dts-mp2.ts $(v 320x240 25 1) $(a 48000 1) $(a 48000 1 550) -map 0 -map 1 -map 2 "${H264[@]}" \
+  -c:a:0 dca -c:a:1 mp2 -ac 2 -strict -2
+# AAC in LATM (as broadcasters send it): ffprobe's aac_latm.
+gen ts-aac-latm.ts $(v 320x240 25 1) $(a 48000 1) "${H264[@]}" "${AAC[@]}" -mpegts_flags latm
 
 # Matroska whose video track states no DefaultDuration (as some muxers write
 # it): the frame rate is the one its block timestamps, rounded to the

@@ -15,7 +15,7 @@ pub use audio::{
     mpeg_audio_header,
 };
 pub use h264::h264_field_order;
-pub use video::{mpeg2_field_order, pix_fmt_depth, pixel_format};
+pub use video::{mpeg2_field_order, mpeg2_rate_extension, pix_fmt_depth, pixel_format};
 
 /// Field order as ffprobe names it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -179,6 +179,15 @@ mod tests {
         // AC-3, 48 kHz, bsid 8, acmod 7 (3/2), cmix, surmix, lfe on: 5.1.
         let frame = [0x0B, 0x77, 0, 0, 0x00, 0x40, 0b1110_1011, 0b1000_0000];
         assert_eq!(ac3_channels(&frame), Some(6));
+    }
+
+    #[test]
+    fn mpeg2_frame_rate_extension_scales_the_header_rate() {
+        // The sequence extension of a 12 fps stream (24 fps header, d = 1).
+        let ext = [0, 0, 1, 0xB5, 0x14, 0x6A, 0x00, 0x01, 0x00, 0x01];
+        assert_eq!(mpeg2_rate_extension(&ext), Some((1, 2)));
+        let plain = [0, 0, 1, 0xB5, 0x14, 0x6A, 0x00, 0x01, 0x00, 0x00];
+        assert_eq!(mpeg2_rate_extension(&plain), None);
     }
 
     #[test]

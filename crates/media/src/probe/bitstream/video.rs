@@ -134,6 +134,20 @@ pub(super) fn mpeg2_chroma(b: &[u8]) -> Option<u8> {
     Some(r.u(2)? as u8)
 }
 
+/// MPEG-2's frame rate extension (`frame_rate_extension_n + 1`,
+/// `frame_rate_extension_d + 1`) from a sequence extension: the sequence
+/// header's rate times n / d is the stream's (12 fps is 24 × 1/2). `None`
+/// when there is no extension, or it leaves the rate as it is.
+pub fn mpeg2_rate_extension(b: &[u8]) -> Option<(u32, u32)> {
+    let i = b
+        .windows(5)
+        .position(|w| w[..4] == [0, 0, 1, 0xB5] && w[4] >> 4 == 1)?;
+    let mut r = Bits::new(b.get(i + 4..)?);
+    r.u(4 + 8 + 1 + 2 + 2 + 2 + 12 + 1 + 8 + 1)?;
+    let (n, d) = (r.u(2)? + 1, r.u(5)? + 1);
+    (n != d).then_some((n, d))
+}
+
 /// Baseline/progressive JPEG: the frame header's sampling factors.
 pub(super) fn jpeg_pixel_format(b: &[u8]) -> Option<String> {
     let mut i = 2;

@@ -50,6 +50,9 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
         out.codec_tag = Some(f);
     }
     geometry(s, &mut out);
+    if out.codec == "mpeg2video" {
+        mpeg2_rate(s, heard, &mut out);
+    }
     interlace(s, &mut out);
     if out.kind == "video" {
         field_order(s, heard.first.as_ref(), &mut out);
@@ -94,6 +97,28 @@ fn geometry(s: &gst::StructureRef, out: &mut Stream) {
     {
         out.frame_rate = Some(fr.numer() as f64 / fr.denom() as f64);
         out.frame_rate_fraction = Some(format!("{}/{}", fr.numer(), fr.denom()));
+    }
+}
+
+/// MPEG-2's sequence extension scales the header's frame rate (ffmpeg writes
+/// 12 fps as 24 × 1/2); GStreamer's caps give the header's rate alone.
+fn mpeg2_rate(s: &gst::StructureRef, heard: &Heard, out: &mut Stream) {
+    let config = s.get::<gst::Buffer>("codec_data").ok();
+    let from = |b: Option<&gst::Buffer>| {
+        let map = b?.map_readable().ok()?;
+        bitstream::mpeg2_rate_extension(&map)
+    };
+    let Some((n, d)) = from(config.as_ref()).or_else(|| from(heard.first.as_ref())) else {
+        return;
+    };
+    let Ok(fr) = s.get::<gst::Fraction>("framerate") else {
+        return;
+    };
+    let (num, den) = (fr.numer() as i64 * n as i64, fr.denom() as i64 * d as i64);
+    let g = gcd(num, den).max(1);
+    if num > 0 && den > 0 {
+        out.frame_rate = Some(num as f64 / den as f64);
+        out.frame_rate_fraction = Some(format!("{}/{}", num / g, den / g));
     }
 }
 
