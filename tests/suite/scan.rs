@@ -551,3 +551,46 @@ fn an_absurd_declared_size_is_no_truncation_and_a_near_whole_file_says_how_near(
     assert_eq!(rows[1]["status"], "error", "{rows:?}");
     assert!(e.contains("ends at 99.9") && !e.contains("100%"), "{e}");
 }
+
+/// An Ogg file cut inside its header pages is an error every time, as ffprobe
+/// finds it, however the worker's other files move oggdemux's threads (it
+/// sometimes exposed the streams before giving up, and the file was `ok`).
+#[test]
+fn an_ogg_cut_in_its_headers_is_an_error_on_every_scan() {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &["theora-vorbis.ogv"]);
+    let bytes = std::fs::read(env.lib.join("theora-vorbis.ogv")).unwrap();
+    // The largest page before the first page of media (granule > 0).
+    let (mut at, mut cut) = (0, 0);
+    while bytes.get(at..at + 4) == Some(b"OggS".as_slice()) {
+        let granule = i64::from_le_bytes(bytes[at + 6..at + 14].try_into().unwrap());
+        let segments = bytes[at + 26] as usize;
+        let body: usize = bytes[at + 27..at + 27 + segments]
+            .iter()
+            .map(|&l| l as usize)
+            .sum();
+        if granule > 0 {
+            break;
+        }
+        if body > 1000 {
+            cut = at + 27 + segments + body / 2;
+        }
+        at += 27 + segments + body;
+    }
+    assert!(cut > 0, "no large header page in the fixture");
+    for n in 0..8 {
+        std::fs::write(env.lib.join(format!("cut-{n}.ogv")), &bytes[..cut]).unwrap();
+        std::fs::write(env.lib.join(format!("whole-{n}.ogv")), &bytes).unwrap();
+    }
+    let probe = crate::testenv::truth::ffprobe_json(&env.lib.join("cut-0.ogv"));
+    assert!(probe.is_err(), "ffprobe reads the cut file: {probe:?}");
+    for _ in 0..3 {
+        env.run(&["forget", env.lib.to_str().unwrap()]);
+        env.scan(&["-j", "1"], 3);
+        for row in env.query("SELECT path, status, error FROM media WHERE path LIKE '%cut-%'") {
+            assert_eq!(row["status"], "error", "{row:?}");
+            let e = row["error"].as_str().unwrap();
+            assert!(e.starts_with("truncated: the file ends at "), "{e}");
+        }
+    }
+}

@@ -16,6 +16,7 @@ mod fragments;
 mod matroska;
 mod mp4;
 mod mpeg;
+mod ogg;
 mod riff;
 
 /// What the headers say.
@@ -149,6 +150,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
             h.track_ids_hex = true;
         }
         "mpeg-ps" => h.pts_span = r.pts_span(),
+        "ogg" => h.declared_size = r.ogg_cut_in_headers(),
         _ => {}
     }
     // A declared length beyond any file (a size field of garbage) is a
