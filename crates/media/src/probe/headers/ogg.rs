@@ -15,12 +15,12 @@ impl Reader {
             if at >= self.len {
                 return None;
             }
+            if self.bytes::<4>(at)? != *b"OggS" {
+                return None;
+            }
             let Some(h) = self.bytes::<27>(at) else {
                 return Some(at + 27);
             };
-            if &h[..4] != b"OggS" {
-                return None;
-            }
             let granule = i64::from_le_bytes(h[6..14].try_into().ok()?);
             if granule > 0 {
                 return None;
