@@ -7,6 +7,7 @@ mod suite {
     mod analyses;
     mod catalog;
     mod dump;
+    mod edges;
     mod export;
     mod fingerprint;
     mod forget;

@@ -205,7 +205,14 @@ pub(super) fn summarise(doc: &mut Document) {
             list.push(l.clone());
         }
     }
-    if let Some(v) = doc.streams.iter().find(|s| s.kind == "video") {
+    // The first stream of a kind, ahead of an empty track of it.
+    let first = |kind: &str| {
+        doc.streams
+            .iter()
+            .filter(|s| s.kind == kind)
+            .min_by_key(|s| s.unread.as_deref() == Some(unread::EMPTY))
+    };
+    if let Some(v) = first("video") {
         doc.video = Some(VideoSummary {
             codec: Some(v.codec.clone()),
             width: v.width,
@@ -216,7 +223,7 @@ pub(super) fn summarise(doc: &mut Document) {
             interlaced: v.interlaced,
         });
     }
-    if let Some(a) = doc.streams.iter().find(|s| s.kind == "audio") {
+    if let Some(a) = first("audio") {
         doc.audio = Some(AudioSummary {
             codec: Some(a.codec.clone()),
             channels: a.channels,

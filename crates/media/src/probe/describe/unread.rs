@@ -2,7 +2,8 @@
 //! MPEG-H, LATM, AC-4…: tsdemux exposes no pad for them, or none at all
 //! when no stream of the program is one it reads): listed from the program
 //! map with the codec ffprobe names, and why they were not read. A stream
-//! mediadex cannot parse costs that stream, not the file.
+//! mediadex cannot parse costs that stream, not the file. An MP4 track that
+//! holds no sample (qtdemux gives it no pad) is listed from its header too.
 //!
 //! Invariants: only streams of the program map that no described stream
 //! stands for are added, in the map's order; a stream type this table does
@@ -19,7 +20,7 @@ pub const UNREAD: &str = "listed from the program map; GStreamer has no parser f
 /// lacks, as far as their codec is known.
 pub(super) fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
     if !headers.track_ids_hex {
-        return Vec::new();
+        return empty_tracks(headers, read);
     }
     headers
         .tracks
@@ -45,17 +46,79 @@ pub(super) fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
         .collect()
 }
 
+/// What is said of an MP4 track listed but holding no sample.
+pub const EMPTY: &str = "an empty track: the header describes it, it holds no sample";
+
+/// An unfragmented MP4's audio and video tracks that hold no sample: qtdemux
+/// gives them no pad, ffprobe lists them (a second video track left empty by
+/// an editor). Listed with the codec of their sample entry.
+fn empty_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
+    if headers.fragmented_s.is_some() {
+        return Vec::new();
+    }
+    headers
+        .tracks
+        .iter()
+        .filter(|t| t.empty && !read.contains(&t.id))
+        .filter_map(|t| {
+            let kind = match t.handler.as_str() {
+                "vide" => "video",
+                "soun" => "audio",
+                _ => return None,
+            };
+            let tag = t.codec_tag.as_deref()?;
+            Some(Stream {
+                kind: kind.into(),
+                codec: sample_entry_codec(tag)?.into(),
+                codec_tag: Some(tag.into()),
+                stream_id: Some(format!("{:03}", t.id)),
+                width: t.size.map(|s| s.0 as i32),
+                height: t.size.map(|s| s.1 as i32),
+                language: t.language.clone().filter(|l| l != "und"),
+                duration_s: t.duration_s,
+                unread: Some(EMPTY.into()),
+                ..Stream::default()
+            })
+        })
+        .collect()
+}
+
+/// ffprobe's codec name for an MP4 sample entry's fourcc.
+fn sample_entry_codec(tag: &str) -> Option<&'static str> {
+    Some(match tag {
+        "avc1" | "avc3" => "h264",
+        "hvc1" | "hev1" => "hevc",
+        "vvc1" | "vvi1" => "vvc",
+        "av01" => "av1",
+        "vp09" => "vp9",
+        "mp4v" => "mpeg4",
+        "mp4a" => "aac",
+        "ac-3" => "ac3",
+        "ec-3" => "eac3",
+        "Opus" => "opus",
+        "fLaC" => "flac",
+        "alac" => "alac",
+        other => crate::probe::names::fourcc_codec(other)?,
+    })
+}
+
 /// A transport stream's streams in the order of its program map, as ffprobe
 /// lists them: a stream GStreamer did not read keeps its place among the
 /// others (the first audio of a file whose first audio is DTS is the DTS).
+/// An MP4 with an empty track listed gets its tracks' order the same way.
 pub(super) fn in_program_order(streams: &mut [Stream], headers: &Headers) {
-    if !headers.track_ids_hex {
+    let hex = headers.track_ids_hex;
+    if !hex && !streams.iter().any(|s| s.unread.as_deref() == Some(EMPTY)) {
         return;
     }
     streams.sort_by_key(|s| {
         let pid = s.stream_id.as_deref().and_then(|id| {
             let n = id.rsplit('/').next()?.split(':').next()?;
-            u32::from_str_radix(n.trim_start_matches("0x"), 16).ok()
+            if hex {
+                u32::from_str_radix(n.trim_start_matches("0x"), 16).ok()
+            } else {
+                n.parse().ok()
+            }
         });
         headers
             .tracks

@@ -72,6 +72,10 @@ pub struct Track {
     pub forced: Option<bool>,
     /// MP4 media timescale (`mdhd`).
     pub timescale: Option<u32>,
+    /// MP4: the track holds no sample (`stsz` counts none, outside fragments).
+    pub empty: bool,
+    /// MP4: a visual sample entry's width and height.
+    pub size: Option<(u32, u32)>,
     /// MPEG-TS: the program map's stream type and descriptor tags.
     pub ts_stream_type: Option<u8>,
     pub ts_descriptors: Vec<u8>,

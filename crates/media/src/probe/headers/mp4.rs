@@ -201,7 +201,9 @@ impl Reader {
         let (stbl, stbl_end) = self.child(mdia, mdia_end, &[b"minf", b"stbl"])?;
         self.mp4_sample_entry(stbl, stbl_end, &mut t);
         if let Some((stsz, _)) = self.child(stbl, stbl_end, &[b"stsz"]) {
-            t.frames = self.u32be(stsz + 8).map(u64::from).filter(|&n| n > 0);
+            let count = self.u32be(stsz + 8);
+            t.empty = count == Some(0);
+            t.frames = count.map(u64::from).filter(|&n| n > 0);
         }
         if t.handler == "vide"
             && let Some((stts, stts_end)) = self.child(stbl, stbl_end, &[b"stts"])
@@ -249,6 +251,12 @@ impl Reader {
         {
             t.codec_tag = Some(fourcc_string(k));
             if t.handler == "vide" {
+                if let (Some(w), Some(h)) =
+                    (self.bytes::<2>(entry + 24), self.bytes::<2>(entry + 26))
+                {
+                    let (w, h) = (u16::from_be_bytes(w), u16::from_be_bytes(h));
+                    t.size = (w > 0 && h > 0).then_some((w.into(), h.into()));
+                }
                 // A visual sample entry's boxes follow its 78 bytes of fields;
                 // `fiel` gives the field count and order (QuickTime).
                 let fiel = self
