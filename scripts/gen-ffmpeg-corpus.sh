@@ -231,6 +231,9 @@ gen mpeg2-576i-tff.ts $(v 720x576 25 0.4) $(a 48000 0.4) -vf setfield=tff -c:v m
 # ---------------------------------------------------------------------------
 gen ac3-5.1.mkv $(v) $(a) "${H264[@]}" -c:a ac3 -b:a 384k -ac 6
 gen eac3-5.1.mp4 $(v) $(a) "${H264[@]}" -c:a eac3 -b:a 384k -ac 6
+# TrueHD in MP4: the sample entry says 2 channels and no rate; the major
+# sync of the first access unit says 5.1 at 48 kHz.
+gen truehd-5.1.mp4 $(a) -c:a truehd -strict -2 -ac 6
 gen flac.mkv $(v) $(a 44100) "${H264[@]}" -c:a flac -ac 2
 gen flac-24bit.flac $(a 96000) -c:a flac -sample_fmt s32 -bits_per_raw_sample 24 -ac 2
 gen pcm.mov $(v) $(a) "${H264[@]}" -c:a pcm_s16le -ac 2

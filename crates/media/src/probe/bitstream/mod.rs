@@ -12,7 +12,7 @@ mod video;
 
 pub use audio::{
     AudioConfig, MpegAudioHeader, ac3_channels, audio_specific_config, lossless_bit_depth,
-    mpeg_audio_header,
+    mpeg_audio_header, truehd_major_sync,
 };
 pub use h264::h264_field_order;
 pub use video::{mpeg2_field_order, mpeg2_rate_extension, pix_fmt_depth, pixel_format};
@@ -188,6 +188,24 @@ mod tests {
         assert_eq!(mpeg2_rate_extension(&ext), Some((1, 2)));
         let plain = [0, 0, 1, 0xB5, 0x14, 0x6A, 0x00, 0x01, 0x00, 0x00];
         assert_eq!(mpeg2_rate_extension(&plain), None);
+    }
+
+    #[test]
+    fn truehd_major_sync_tells_the_largest_presentation() {
+        // 48 kHz; 5.1 (L/R, C, LFE, Ls/Rs) in the 6-channel field, 7.1 (plus
+        // Lrs/Rrs) in the 8-channel one.
+        let sync = |six: u32, eight: u32| {
+            let bits: u64 = (0 << 28) | ((six as u64) << 15) | eight as u64;
+            let mut b = vec![0, 0, 0, 0, 0xF8, 0x72, 0x6F, 0xBA];
+            b.extend_from_slice(&(bits as u32).to_be_bytes());
+            b
+        };
+        assert_eq!(truehd_major_sync(&sync(0b01111, 0)), Some((6, 48000)));
+        assert_eq!(
+            truehd_major_sync(&sync(0b01111, 0b1001111)),
+            Some((8, 48000))
+        );
+        assert_eq!(truehd_major_sync(&[0, 0, 0, 0]), None);
     }
 
     #[test]

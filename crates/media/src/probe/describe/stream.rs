@@ -185,6 +185,22 @@ fn colour(s: &gst::StructureRef, name: &str, out: &mut Stream) {
 
 /// An audio stream's layout, and what its bitstream says better than the
 /// container: lossless bit depth, (E-)AC-3 channels, MPEG audio's header.
+/// TrueHD: the major sync's channels and rate, not an MP4 sample entry's
+/// (which says 2 channels and no rate); 8 for a 7.1 presentation.
+fn truehd(heard: &Heard, out: &mut Stream) {
+    if out.codec == "truehd"
+        && let Some(first) = &heard.first
+        && let Ok(map) = first.map_readable()
+        && let Some((channels, rate)) = bitstream::truehd_major_sync(&map)
+    {
+        out.channels = Some(channels);
+        out.sample_rate = Some(rate);
+        out.channel_layout = channel_layout(channels, None).map(str::to_string);
+        // TrueHD codes 24-bit samples (ffmpeg's bits_per_raw_sample).
+        out.bit_depth = Some(24);
+    }
+}
+
 fn audio_details(s: &gst::StructureRef, heard: &Heard, out: &mut Stream) {
     {
         audio(s, out);
@@ -202,6 +218,7 @@ fn audio_details(s: &gst::StructureRef, heard: &Heard, out: &mut Stream) {
             out.channels = Some(ch);
             out.channel_layout = channel_layout(ch, None).map(str::to_string);
         }
+        truehd(heard, out);
         if matches!(out.codec.as_str(), "mp1" | "mp2" | "mp3")
             && let Some(first) = &heard.first
             && let Ok(map) = first.map_readable()
