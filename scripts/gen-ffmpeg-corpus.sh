@@ -271,6 +271,11 @@ gen ts-pts-wrap.ts $(v 320x240 25 3) $(a 48000 3) "${H264[@]}" "${AAC[@]}" -outp
 # the program map still lists it.
 gen ts-h264-dts.ts $(v 320x240 25 2) $(a 48000 2) "${H264[@]}" -c:a dca -strict -2
 gen ts-dts-only.ts $(a 48000 2) -c:a dca -strict -2
+# H.264 whose VUI claims 1,000,000 fps (a tick rate of 2 MHz) for frames
+# stamped 1/30 s apart: the timestamps' rate stands. A one-frame stream: its
+# duration is that frame's.
+gen ts-vui-rate.ts $(v 320x240 30 0.5) "${H264[@]}" -bsf:v h264_metadata=tick_rate=2000000/1
+gen ts-one-frame.ts $(v 320x240 25 0.04) "${H264[@]}"
 # DTS ahead of MP2 in the program map: ffprobe's first audio is the DTS.
 gen ts-dts-mp2.ts $(v 320x240 25 1) $(a 48000 1) $(a 48000 1 550) -map 0 -map 1 -map 2 "${H264[@]}" \
   -c:a:0 dca -c:a:1 mp2 -ac 2 -strict -2

@@ -93,6 +93,7 @@ pub fn describe(
         attachments.extend(more);
         apply_tags(&mut s, stream_tags, container.as_deref());
         apply_headers(&mut s, &heard.id, headers);
+        timestamped_rate(&mut s, headers);
         doc.streams.push(s);
     }
     let read: Vec<u32> = streams
@@ -132,13 +133,17 @@ pub(super) fn mpeg_duration(
     headers: &Headers,
     streams: &[Heard],
 ) -> Option<gst::ClockTime> {
-    let pts = headers.pts_span.filter(|s| s.seconds > 0.0)?;
+    let pts = headers.pts_span.filter(|s| s.seconds >= 0.0)?;
     let span = pts.seconds;
     let frame = streams.iter().find_map(|h| {
         let s = h.caps.structure(0)?;
         let fr = s.get::<gst::Fraction>("framerate").ok()?;
         (s.name().starts_with("video/") && fr.numer() > 0)
             .then(|| fr.denom() as f64 / fr.numer() as f64)
+    });
+    let frame = frame.map(|f| match pts.contradicted_rate(1.0 / f) {
+        Some((n, d)) => d as f64 / n as f64,
+        None => f,
     });
     let ours = span + frame.unwrap_or(0.0);
     // A program stream's GStreamer figure is taken when the two disagree by
@@ -150,6 +155,20 @@ pub(super) fn mpeg_duration(
         Some(g) => (ours - g).abs() < 0.5 * g,
     };
     take.then(|| gst::ClockTime::from_nseconds((ours * 1e9).round() as u64))
+        .filter(|d| d.nseconds() > 0)
+}
+
+/// MPEG-TS and -PS: a video rate the bitstream states and the timestamps
+/// contradict (1,000,000 fps of frames 33 ms apart) gives way to the rate the
+/// timestamps show, as ffprobe's r_frame_rate does.
+fn timestamped_rate(s: &mut mediadex_core::scan::document::Stream, headers: &Headers) {
+    if s.kind == "video"
+        && let (Some(fps), Some(span)) = (s.frame_rate, headers.pts_span)
+        && let Some((n, d)) = span.contradicted_rate(fps)
+    {
+        s.frame_rate = Some(n as f64 / d as f64);
+        s.frame_rate_fraction = Some(format!("{n}/{d}"));
+    }
 }
 
 /// The caps an encrypted stream would have in the clear, and its scheme:

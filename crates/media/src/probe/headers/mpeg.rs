@@ -36,10 +36,15 @@ impl Reader {
             .map(|(_, p)| p)
             .collect();
         let (span, wrapped) = wrapped_span(&stamps)?;
+        let video_tick = [video_tick(&head), video_tick(&tail)]
+            .into_iter()
+            .flatten()
+            .min();
         Some(PtsSpan {
             seconds: span as f64 / 90_000.0,
             wrapped,
             authoritative: false,
+            video_tick,
         })
     }
 
@@ -168,6 +173,40 @@ pub struct PtsSpan {
     /// The container's duration is this span (MPEG-TS, as ffprobe reads it),
     /// whatever the demuxer estimated.
     pub authoritative: bool,
+    /// The shortest step between two video frames' timestamps in the head or
+    /// the tail (90 kHz ticks): the frame duration the timestamps show.
+    pub video_tick: Option<u64>,
+}
+
+impl PtsSpan {
+    /// The frame rate the timestamps show, where `fps` (the bitstream's)
+    /// contradicts them by more than twice: a header that says 1,000,000 fps
+    /// of frames stamped 33 ms apart. `None` where they agree.
+    pub fn contradicted_rate(&self, fps: f64) -> Option<(u32, u32)> {
+        let tick = self.video_tick.filter(|&t| t > 0)? as f64 / 90_000.0;
+        let shown = 1.0 / tick;
+        if (0.5..=2.0).contains(&(fps / shown)) {
+            return None;
+        }
+        Some(common_rate(shown).unwrap_or((shown.round() as u32, 1)))
+    }
+}
+
+/// The smallest positive step between distinct video PTS in `b` (within one
+/// window: no step spans a gap in the file).
+fn video_tick(b: &[u8]) -> Option<u64> {
+    let mut stamps: Vec<u64> = pes_timestamps(b)
+        .into_iter()
+        .filter(|(id, _)| (0xE0..=0xEF).contains(id))
+        .map(|(_, p)| p)
+        .collect();
+    stamps.sort_unstable();
+    stamps.dedup();
+    stamps
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|&d| d > 0 && d < 90_000)
+        .min()
 }
 
 /// The span of `stamps` (in file order, 33-bit PTS) on the wrapping clock:
@@ -241,6 +280,21 @@ pub(super) fn pes_timestamps(b: &[u8]) -> Vec<(u8, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_the_timestamps_contradict_gives_way_to_theirs() {
+        let span = |tick| PtsSpan {
+            seconds: 1.0,
+            wrapped: false,
+            authoritative: true,
+            video_tick: tick,
+        };
+        assert_eq!(span(Some(3000)).contradicted_rate(1e6), Some((30, 1)));
+        assert_eq!(span(Some(3003)).contradicted_rate(30000.0 / 1001.0), None);
+        // Fields stamped apart in a 25 fps stream: within twice, kept.
+        assert_eq!(span(Some(1800)).contradicted_rate(25.0), None);
+        assert_eq!(span(None).contradicted_rate(1e6), None);
+    }
 
     #[test]
     fn a_clock_that_wraps_inside_the_file_is_followed_across() {
