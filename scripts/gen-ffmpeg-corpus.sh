@@ -276,6 +276,8 @@ gen ts-dts-only.ts $(a 48000 2) -c:a dca -strict -2
 # duration is that frame's.
 gen ts-vui-rate.ts $(v 320x240 30 0.5) "${H264[@]}" -bsf:v h264_metadata=tick_rate=2000000/1
 gen ts-one-frame.ts $(v 320x240 25 0.04) "${H264[@]}"
+# The same in FLV (a VUI of 600 fps for 60; no metadata to say otherwise).
+gen flv-vui-rate.flv $(v 320x240 60 0.5) "${H264[@]}" -bsf:v h264_metadata=tick_rate=1200/1 -flvflags no_metadata
 # DTS ahead of MP2 in the program map: ffprobe's first audio is the DTS.
 gen ts-dts-mp2.ts $(v 320x240 25 1) $(a 48000 1) $(a 48000 1 550) -map 0 -map 1 -map 2 "${H264[@]}" \
   -c:a:0 dca -c:a:1 mp2 -ac 2 -strict -2

@@ -141,8 +141,11 @@ pub(super) fn mpeg_duration(
         (s.name().starts_with("video/") && fr.numer() > 0)
             .then(|| fr.denom() as f64 / fr.numer() as f64)
     });
-    let frame = frame.map(|f| match pts.contradicted_rate(1.0 / f) {
-        Some((n, d)) => d as f64 / n as f64,
+    let frame = frame.map(|f| match headers.stamped_fps {
+        Some(shown) => match crate::probe::headers::contradicted_rate(1.0 / f, shown) {
+            Some((n, d)) => d as f64 / n as f64,
+            None => f,
+        },
         None => f,
     });
     let ours = span + frame.unwrap_or(0.0);
@@ -158,13 +161,13 @@ pub(super) fn mpeg_duration(
         .filter(|d| d.nseconds() > 0)
 }
 
-/// MPEG-TS and -PS: a video rate the bitstream states and the timestamps
-/// contradict (1,000,000 fps of frames 33 ms apart) gives way to the rate the
-/// timestamps show, as ffprobe's r_frame_rate does.
+/// MPEG-TS, -PS and FLV: a video rate the bitstream states and the
+/// container's timestamps contradict (1,000,000 fps of frames 33 ms apart)
+/// gives way to the rate the timestamps show, as ffprobe's r_frame_rate does.
 fn timestamped_rate(s: &mut mediadex_core::scan::document::Stream, headers: &Headers) {
     if s.kind == "video"
-        && let (Some(fps), Some(span)) = (s.frame_rate, headers.pts_span)
-        && let Some((n, d)) = span.contradicted_rate(fps)
+        && let (Some(fps), Some(shown)) = (s.frame_rate, headers.stamped_fps)
+        && let Some((n, d)) = crate::probe::headers::contradicted_rate(fps, shown)
     {
         s.frame_rate = Some(n as f64 / d as f64);
         s.frame_rate_fraction = Some(format!("{n}/{d}"));

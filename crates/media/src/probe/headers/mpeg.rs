@@ -179,16 +179,9 @@ pub struct PtsSpan {
 }
 
 impl PtsSpan {
-    /// The frame rate the timestamps show, where `fps` (the bitstream's)
-    /// contradicts them by more than twice: a header that says 1,000,000 fps
-    /// of frames stamped 33 ms apart. `None` where they agree.
-    pub fn contradicted_rate(&self, fps: f64) -> Option<(u32, u32)> {
-        let tick = self.video_tick.filter(|&t| t > 0)? as f64 / 90_000.0;
-        let shown = 1.0 / tick;
-        if (0.5..=2.0).contains(&(fps / shown)) {
-            return None;
-        }
-        Some(common_rate(shown).unwrap_or((shown.round() as u32, 1)))
+    /// The frame rate the video timestamps show.
+    pub fn stamped_fps(&self) -> Option<f64> {
+        Some(90_000.0 / self.video_tick.filter(|&t| t > 0)? as f64)
     }
 }
 
@@ -280,21 +273,6 @@ pub(super) fn pes_timestamps(b: &[u8]) -> Vec<(u8, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_rate_the_timestamps_contradict_gives_way_to_theirs() {
-        let span = |tick| PtsSpan {
-            seconds: 1.0,
-            wrapped: false,
-            authoritative: true,
-            video_tick: tick,
-        };
-        assert_eq!(span(Some(3000)).contradicted_rate(1e6), Some((30, 1)));
-        assert_eq!(span(Some(3003)).contradicted_rate(30000.0 / 1001.0), None);
-        // Fields stamped apart in a 25 fps stream: within twice, kept.
-        assert_eq!(span(Some(1800)).contradicted_rate(25.0), None);
-        assert_eq!(span(None).contradicted_rate(1e6), None);
-    }
 
     #[test]
     fn a_clock_that_wraps_inside_the_file_is_followed_across() {
