@@ -15,7 +15,9 @@ pub use audio::{
     mpeg_audio_header, truehd_major_sync,
 };
 pub use h264::h264_field_order;
-pub use video::{mpeg2_field_order, mpeg2_rate_extension, pix_fmt_depth, pixel_format};
+pub use video::{
+    mpeg2_field_order, mpeg2_rate_extension, mpeg4_interlaced, pix_fmt_depth, pixel_format,
+};
 
 /// Field order as ffprobe names it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -206,6 +208,20 @@ mod tests {
             Some((8, 48000))
         );
         assert_eq!(truehd_major_sync(&[0, 0, 0, 0]), None);
+    }
+
+    #[test]
+    fn mpeg4_video_object_layer_says_whether_it_is_interlaced() {
+        // ffmpeg's 320x240 VOL headers, plain and with +ildct.
+        let vol = |last: u8| {
+            [
+                0x00, 0x00, 0x01, 0x20, 0x00, 0xC4, 0x8D, 0x88, 0x00, 0xCD, 0x0A, 0x04, 0x1E, last,
+                0x43,
+            ]
+        };
+        assert_eq!(mpeg4_interlaced(&vol(0x14)), Some(false));
+        assert_eq!(mpeg4_interlaced(&vol(0x1C)), Some(true));
+        assert_eq!(mpeg4_interlaced(&[0, 0, 1, 0xB6]), None);
     }
 
     #[test]

@@ -148,6 +148,41 @@ pub fn mpeg2_rate_extension(b: &[u8]) -> Option<(u32, u32)> {
     (n != d).then_some((n, d))
 }
 
+/// MPEG-4 Part 2: the `interlaced` flag of a rectangular video object
+/// layer header (ISO/IEC 14496-2, 6.2.3). `Some(false)` is a progressive
+/// stream by its own word.
+pub fn mpeg4_interlaced(b: &[u8]) -> Option<bool> {
+    let i = b
+        .windows(4)
+        .position(|w| w[..3] == [0, 0, 1] && w[3] & 0xF0 == 0x20)?;
+    let mut r = Bits::new(b.get(i + 4..)?);
+    r.u(1 + 8)?;
+    if r.u(1)? == 1 {
+        r.u(4 + 3)?;
+    }
+    if r.u(4)? == 0xF {
+        r.u(16)?;
+    }
+    if r.u(1)? == 1 {
+        r.u(3)?;
+        if r.u(1)? == 1 {
+            r.u(79)?;
+        }
+    }
+    if r.u(2)? != 0 {
+        return None;
+    }
+    r.u(1)?;
+    let resolution = r.u(16)?;
+    r.u(1)?;
+    if r.u(1)? == 1 {
+        let bits = (32 - resolution.saturating_sub(1).leading_zeros()).max(1);
+        r.u(bits as usize)?;
+    }
+    r.u(1 + 13 + 1 + 13 + 1)?;
+    Some(r.u(1)? == 1)
+}
+
 /// Baseline/progressive JPEG: the frame header's sampling factors.
 pub(super) fn jpeg_pixel_format(b: &[u8]) -> Option<String> {
     let mut i = 2;

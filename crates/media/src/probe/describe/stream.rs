@@ -249,6 +249,16 @@ pub(super) fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, ou
             let config = config.as_ref().and_then(|c| c.map_readable().ok());
             bitstream::h264_field_order(config.as_deref(), map)
         }
+        // MPEG-4 Part 2 says only whether it is interlaced, not the order.
+        "mpeg4" => {
+            let config = s.get::<gst::Buffer>("codec_data").ok();
+            let config = config.as_ref().and_then(|c| c.map_readable().ok());
+            let flag = config
+                .as_deref()
+                .and_then(|c| bitstream::mpeg4_interlaced(c));
+            (flag.or_else(|| bitstream::mpeg4_interlaced(map)) == Some(false))
+                .then_some(FieldOrder::Progressive)
+        }
         _ => None,
     });
     // Codecs without interlaced coding tools are progressive by definition.
@@ -256,6 +266,7 @@ pub(super) fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, ou
         matches!(
             out.codec.as_str(),
             "h263"
+                | "mpeg1video"
                 | "h263p"
                 | "flv1"
                 | "vp8"
