@@ -385,6 +385,28 @@ PY
   mv "$OUT/.part-rotate90.mp4" "$OUT/rotate90.mp4"
 fi
 
+# Mirrored display matrices (a phone's front camera, an editor's flip): a
+# horizontal flip (ffprobe: 180°) and a flip with a quarter turn (270°).
+gen .src/plain-mirror.mp4 $(v) "${H264[@]}"
+for m in mirror-h mirror-r90; do
+  [[ -e $OUT/$m.mp4 ]] && continue
+  "$PY" - "$SRC/plain-mirror.mp4" "$OUT/.part-$m.mp4" "$m" <<'PY' || die "could not patch $m.mp4"
+import struct, sys
+
+data = bytearray(open(sys.argv[1], "rb").read())
+matrix = {
+    "mirror-h": (-0x10000, 0, 0, 0, 0x10000, 0, 320 << 16, 0, 0x40000000),
+    "mirror-r90": (0, -0x10000, 0, -0x10000, 0, 0, 240 << 16, 320 << 16, 0x40000000),
+}[sys.argv[3]]
+at = data.find(b"tkhd") + 4
+version = data[at]
+m = at + 4 + (32 if version == 1 else 20) + 16
+data[m:m + 36] = struct.pack(">9i", *matrix)
+open(sys.argv[2], "wb").write(data)
+PY
+  mv "$OUT/.part-$m.mp4" "$OUT/$m.mp4"
+done
+
 # ---------------------------------------------------------------------------
 # Broken files: truncated at 70% (an incomplete download or copy) and a text
 # file with a media extension.

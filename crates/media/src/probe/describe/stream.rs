@@ -419,6 +419,9 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
         s.field_order = Some(order.to_string());
         s.interlaced = Some(order != "progressive");
     }
+    if t.mirrored_rotation.is_some() {
+        s.rotation = t.mirrored_rotation;
+    }
     s.frames = s.frames.or(t.frames);
     s.duration_s = s.duration_s.or(t.duration_s);
     s.variable_frame_rate = s.variable_frame_rate.or(t.variable_frame_rate);

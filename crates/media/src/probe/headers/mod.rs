@@ -78,6 +78,9 @@ pub struct Track {
     pub timescale: Option<u32>,
     /// MP4: the track holds no sample (`stsz` counts none, outside fragments).
     pub empty: bool,
+    /// MP4: the clockwise rotation of a track matrix that mirrors the picture,
+    /// as ffprobe gives it (the angle of its first column, the flip aside).
+    pub mirrored_rotation: Option<u32>,
     /// MP4: a visual sample entry's width and height.
     pub size: Option<(u32, u32)>,
     /// MPEG-TS: the program map's stream type and descriptor tags.
