@@ -281,6 +281,10 @@ gen flv-vui-rate.flv $(v 320x240 60 0.5) "${H264[@]}" -bsf:v h264_metadata=tick_
 # DTS ahead of MP2 in the program map: ffprobe's first audio is the DTS.
 gen ts-dts-mp2.ts $(v 320x240 25 1) $(a 48000 1) $(a 48000 1 550) -map 0 -map 1 -map 2 "${H264[@]}" \
   -c:a:0 dca -c:a:1 mp2 -ac 2 -strict -2
+# Two programs (a broadcast multiplex): tsdemux exposes the first, ffprobe
+# lists the streams of both.
+gen ts-two-programs.ts $(v 320x240 25 1) $(a 48000 1) -map 0:v -map 1:a "${H264[@]}" "${AAC[@]}" \
+  -program title=A:st=0 -program title=B:st=1
 # AAC in LATM (as broadcasters send it): ffprobe's aac_latm.
 gen ts-aac-latm.ts $(v 320x240 25 1) $(a 48000 1) "${H264[@]}" "${AAC[@]}" -mpegts_flags latm
 

@@ -152,14 +152,7 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
         "video/x-dv" => "dvvideo",
         "video/x-rle" => "msrle",
         "video/x-msvideocodec" => "msvideo1",
-        "audio/mpeg" => match (int("mpegversion"), int("layer")) {
-            (Some(1), Some(3)) | (Some(1), None) => "mp3",
-            (Some(1), Some(2)) => "mp2",
-            (Some(1), Some(1)) => "mp1",
-            // LATM in LOAS (broadcast AAC): ffmpeg's aac_latm.
-            _ if text("stream-format") == Some("loas") => "aac_latm",
-            _ => "aac",
-        },
+        "audio/mpeg" => mpeg_audio(int("mpegversion"), int("layer"), text("stream-format")),
         "audio/x-opus" => "opus",
         "audio/x-vorbis" => "vorbis",
         "audio/x-flac" => "flac",
@@ -221,6 +214,18 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
         other => short_form(other),
     };
     named.to_string()
+}
+
+/// MPEG audio by version and layer; AAC in LATM (LOAS, broadcast AAC) is
+/// ffmpeg's aac_latm.
+fn mpeg_audio(version: Option<i32>, layer: Option<i32>, format: Option<&str>) -> &'static str {
+    match (version, layer) {
+        (Some(1), Some(3)) | (Some(1), None) => "mp3",
+        (Some(1), Some(2)) => "mp2",
+        (Some(1), Some(1)) => "mp1",
+        _ if format == Some("loas") => "aac_latm",
+        _ => "aac",
+    }
 }
 
 /// The codec behind a fourcc that GStreamer passes through without a caps name

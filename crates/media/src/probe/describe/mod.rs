@@ -92,16 +92,14 @@ pub fn describe(
         let (stream_tags, more) = tags_json(&heard.tags, false);
         attachments.extend(more);
         apply_tags(&mut s, stream_tags, container.as_deref());
-        apply_headers(&mut s, &heard.id, headers);
-        timestamped_rate(&mut s, headers);
+        header_facts(&mut s, &heard.id, headers);
         doc.streams.push(s);
     }
     let read: Vec<u32> = streams
         .iter()
         .filter_map(|h| stream::track_number(&h.id, true))
         .collect();
-    doc.streams.extend(unread::unread_streams(headers, &read));
-    unread::in_program_order(&mut doc.streams, headers);
+    unread::add_unread(&mut doc.streams, headers, &read);
     doc.attachments = attachments;
     if let Some(toc) = toc {
         doc.chapters = chapters(toc);
@@ -159,6 +157,12 @@ pub(super) fn mpeg_duration(
     };
     take.then(|| gst::ClockTime::from_nseconds((ours * 1e9).round() as u64))
         .filter(|d| d.nseconds() > 0)
+}
+
+/// What the container's headers say of a stream GStreamer described.
+fn header_facts(s: &mut mediadex_core::scan::document::Stream, id: &str, headers: &Headers) {
+    apply_headers(s, id, headers);
+    timestamped_rate(s, headers);
 }
 
 /// MPEG-TS, -PS and FLV: a video rate the bitstream states and the

@@ -78,10 +78,12 @@ impl Reader {
         Some(self.len as f64 * 8.0 / bitrate)
     }
 
-    /// MPEG-TS: the first program's elementary streams (PAT → PMT), with the
-    /// language their descriptors give (ISO 639, DVB subtitling, teletext).
+    /// MPEG-TS: the elementary streams of every program (PAT → PMTs, in
+    /// the PAT's order, a PID once), with the language their descriptors give
+    /// (ISO 639, DVB subtitling, teletext). tsdemux exposes one program;
+    /// ffprobe lists them all.
     pub(super) fn ts_program(&self, packet: usize) -> Vec<Track> {
-        // Muxers write the PAT and PMT first: the first 32 KiB hold them.
+        // Muxers write the PAT and PMTs first: the first 32 KiB hold them.
         let Some(head) = self.vec(0, self.len.min(32 * 1024) as usize) else {
             return Vec::new();
         };
@@ -90,48 +92,97 @@ impl Reader {
             let p = unit_start(&head, packet, pid)?;
             p.get(1 + *p.first()? as usize..)
         };
-        let pmt_pid = section(0).and_then(|pat| {
-            let len = (u16::from_be_bytes([pat[1] & 0x0F, pat[2]]) as usize).min(pat.len());
-            pat.get(8..len.saturating_sub(1))?
-                .chunks_exact(4)
-                .find(|e| u16::from_be_bytes([e[0], e[1]]) != 0)
-                .map(|e| u16::from_be_bytes([e[2] & 0x1F, e[3]]))
-        });
-        let Some(pmt) = pmt_pid.and_then(section) else {
-            return Vec::new();
-        };
-        let end = (3 + (u16::from_be_bytes([pmt[1] & 0x0F, pmt[2]]) as usize)).min(pmt.len()) - 4;
-        let info = u16::from_be_bytes([pmt[10] & 0x0F, pmt[11]]) as usize;
-        let mut at = 12 + info;
-        let mut tracks = Vec::new();
-        while at + 5 <= end {
-            let pid = u16::from_be_bytes([pmt[at + 1] & 0x1F, pmt[at + 2]]);
-            let es_len = u16::from_be_bytes([pmt[at + 3] & 0x0F, pmt[at + 4]]) as usize;
-            let mut d = at + 5;
-            let mut language = None;
-            let mut descriptors = Vec::new();
-            while d + 2 <= (at + 5 + es_len).min(end) {
-                let (tag, len) = (pmt[d], pmt[d + 1] as usize);
-                descriptors.push(tag);
-                if matches!(tag, 0x0A | 0x56 | 0x59) && len >= 3 {
-                    language = pmt
-                        .get(d + 2..d + 5)
-                        .map(|l| String::from_utf8_lossy(l).to_ascii_lowercase());
+        let pmt_pids: Vec<u16> = section(0)
+            .and_then(|pat| {
+                let len = (u16::from_be_bytes([pat[1] & 0x0F, pat[2]]) as usize).min(pat.len());
+                let entries = pat.get(8..len.saturating_sub(1))?;
+                Some(
+                    entries
+                        .chunks_exact(4)
+                        .filter(|e| u16::from_be_bytes([e[0], e[1]]) != 0)
+                        .map(|e| u16::from_be_bytes([e[2] & 0x1F, e[3]]))
+                        .collect(),
+                )
+            })
+            .unwrap_or_default();
+        let mut tracks: Vec<Track> = Vec::new();
+        for (n, pmt) in pmt_pids.into_iter().filter_map(section).enumerate() {
+            for t in pmt_streams(pmt) {
+                if tracks.iter().any(|k| k.id == t.id) {
+                    continue;
                 }
-                d += 2 + len;
+                let pid = t.id as u16;
+                // A stream tsdemux will not read (another program's, or one
+                // with no parser) is described from its first payload, which
+                // may lie past the head.
+                let unread = n > 0
+                    || !matches!(
+                        t.ts_stream_type,
+                        Some(0x01..=0x04 | 0x0f | 0x10 | 0x1b | 0x24)
+                    );
+                let payload = pes_payload(&head, packet, pid)
+                    .or_else(|| unread.then(|| self.later_payload(packet, pid)).flatten());
+                tracks.push(Track {
+                    ts_first_payload: payload.unwrap_or_default(),
+                    ..t
+                });
             }
-            tracks.push(Track {
-                ts_first_payload: pes_payload(&head, packet, pid).unwrap_or_default(),
-                id: pid as u32,
-                language: language.filter(|l| l.chars().all(|c| c.is_ascii_lowercase())),
-                ts_stream_type: Some(pmt[at]),
-                ts_descriptors: descriptors,
-                ..Track::default()
-            });
-            at += 5 + es_len;
         }
         tracks
     }
+
+    /// `pid`'s first PES payload past the first 32 KiB, within the first MiB.
+    fn later_payload(&self, packet: usize, pid: u16) -> Option<Vec<u8>> {
+        let chunk = packet * 1024;
+        let mut at = (32 * 1024 / packet * packet) as u64;
+        while at < self.len.min(1 << 20) {
+            let n = chunk.min((self.len - at) as usize) / packet * packet;
+            let b = self.vec(at, n)?;
+            if let Some(p) = pes_payload(&b, packet, pid) {
+                return Some(p);
+            }
+            at += n.max(packet) as u64;
+        }
+        None
+    }
+}
+
+/// The elementary streams of one PMT section: PID, stream type, descriptor
+/// tags and language.
+fn pmt_streams(pmt: &[u8]) -> Vec<Track> {
+    let mut tracks = Vec::new();
+    if pmt.len() < 16 {
+        return tracks;
+    }
+    let end = (3 + (u16::from_be_bytes([pmt[1] & 0x0F, pmt[2]]) as usize)).min(pmt.len()) - 4;
+    let info = u16::from_be_bytes([pmt[10] & 0x0F, pmt[11]]) as usize;
+    let mut at = 12 + info;
+    while at + 5 <= end {
+        let pid = u16::from_be_bytes([pmt[at + 1] & 0x1F, pmt[at + 2]]);
+        let es_len = u16::from_be_bytes([pmt[at + 3] & 0x0F, pmt[at + 4]]) as usize;
+        let mut d = at + 5;
+        let mut language = None;
+        let mut descriptors = Vec::new();
+        while d + 2 <= (at + 5 + es_len).min(end) {
+            let (tag, len) = (pmt[d], pmt[d + 1] as usize);
+            descriptors.push(tag);
+            if matches!(tag, 0x0A | 0x56 | 0x59) && len >= 3 {
+                language = pmt
+                    .get(d + 2..d + 5)
+                    .map(|l| String::from_utf8_lossy(l).to_ascii_lowercase());
+            }
+            d += 2 + len;
+        }
+        tracks.push(Track {
+            id: pid as u32,
+            language: language.filter(|l| l.chars().all(|c| c.is_ascii_lowercase())),
+            ts_stream_type: Some(pmt[at]),
+            ts_descriptors: descriptors,
+            ..Track::default()
+        });
+        at += 5 + es_len;
+    }
+    tracks
 }
 
 /// The payload (past the adaptation field) of the first packet of `pid` in
