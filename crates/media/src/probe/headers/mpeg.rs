@@ -237,13 +237,16 @@ impl PtsSpan {
 }
 
 /// The smallest positive step between distinct video PTS in `b` (within one
-/// window: no step spans a gap in the file).
+/// window: no step spans a gap in the file); none unless every video PES
+/// header there carries a PTS (a stream stamped only now and then, or a
+/// frame spread over packs, would show a step of several frames).
 fn video_tick(b: &[u8]) -> Option<u64> {
-    let mut stamps: Vec<u64> = pes_timestamps(b)
+    let video: Vec<Option<u64>> = pes_headers(b)
         .into_iter()
         .filter(|(id, _)| (0xE0..=0xEF).contains(id))
         .map(|(_, p)| p)
         .collect();
+    let mut stamps: Vec<u64> = video.into_iter().collect::<Option<_>>()?;
     stamps.sort_unstable();
     stamps.dedup();
     stamps
@@ -279,6 +282,14 @@ pub(super) fn wrapped_span(stamps: &[u64]) -> Option<(u64, bool)> {
 /// start code: in TS payloads and program streams alike a PES header starts
 /// `00 00 01` and a stream id (0xBD private, 0xC0-0xEF audio and video).
 pub(super) fn pes_timestamps(b: &[u8]) -> Vec<(u8, u64)> {
+    pes_headers(b)
+        .into_iter()
+        .filter_map(|(id, pts)| Some((id, pts?)))
+        .collect()
+}
+
+/// (stream id, PTS if any) of every PES header in `b`.
+fn pes_headers(b: &[u8]) -> Vec<(u8, Option<u64>)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i + 14 <= b.len() {
@@ -303,18 +314,16 @@ pub(super) fn pes_timestamps(b: &[u8]) -> Vec<(u8, u64)> {
                 }
                 (j + 5 <= h.len() && h[j] & 0xE0 == 0x20).then(|| &h[j..j + 5])
             };
-            if let Some(p) = pts
-                && p[0] & 1 == 1
-                && p[2] & 1 == 1
-                && p[4] & 1 == 1
-            {
-                let v = ((p[0] as u64 >> 1) & 7) << 30
-                    | (p[1] as u64) << 22
-                    | ((p[2] as u64) >> 1) << 15
-                    | (p[3] as u64) << 7
-                    | (p[4] as u64) >> 1;
-                out.push((id, v));
-            }
+            let v = pts
+                .filter(|p| p[0] & 1 == 1 && p[2] & 1 == 1 && p[4] & 1 == 1)
+                .map(|p| {
+                    ((p[0] as u64 >> 1) & 7) << 30
+                        | (p[1] as u64) << 22
+                        | ((p[2] as u64) >> 1) << 15
+                        | (p[3] as u64) << 7
+                        | (p[4] as u64) >> 1
+                });
+            out.push((id, v));
         }
         i += 4;
     }
