@@ -194,10 +194,10 @@ mod tests {
 
     #[test]
     fn truehd_major_sync_tells_the_largest_presentation() {
-        // 48 kHz; 5.1 (L/R, C, LFE, Ls/Rs) in the 6-channel field, 7.1 (plus
-        // Lrs/Rrs) in the 8-channel one.
+        // 48 kHz (rate bits 0); 5.1 (L/R, C, LFE, Ls/Rs) in the 6-channel
+        // field, 7.1 (plus Lrs/Rrs) in the 8-channel one.
         let sync = |six: u32, eight: u32| {
-            let bits: u64 = (0 << 28) | ((six as u64) << 15) | eight as u64;
+            let bits: u64 = ((six as u64) << 15) | eight as u64;
             let mut b = vec![0, 0, 0, 0, 0xF8, 0x72, 0x6F, 0xBA];
             b.extend_from_slice(&(bits as u32).to_be_bytes());
             b

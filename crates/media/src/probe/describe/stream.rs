@@ -253,9 +253,7 @@ pub(super) fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, ou
         "mpeg4" => {
             let config = s.get::<gst::Buffer>("codec_data").ok();
             let config = config.as_ref().and_then(|c| c.map_readable().ok());
-            let flag = config
-                .as_deref()
-                .and_then(|c| bitstream::mpeg4_interlaced(c));
+            let flag = config.as_deref().and_then(bitstream::mpeg4_interlaced);
             (flag.or_else(|| bitstream::mpeg4_interlaced(map)) == Some(false))
                 .then_some(FieldOrder::Progressive)
         }

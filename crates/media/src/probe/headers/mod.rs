@@ -124,7 +124,7 @@ const COMMON_RATES: [(u32, u32); 20] = [
 /// (the bitstream's) contradicts it by more than twice: a header that says
 /// 1,000,000 fps of frames stamped 33 ms apart. `None` where they agree.
 pub fn contradicted_rate(fps: f64, shown: f64) -> Option<(u32, u32)> {
-    if !(shown > 0.0) || (0.5..=2.0).contains(&(fps / shown)) {
+    if shown.is_nan() || shown <= 0.0 || (0.5..=2.0).contains(&(fps / shown)) {
         return None;
     }
     Some(common_rate(shown).unwrap_or((shown.round() as u32, 1)))
