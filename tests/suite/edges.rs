@@ -72,6 +72,18 @@ fn child(data: &[u8], (at, n): (usize, usize), kind: &[u8; 4]) -> (usize, usize)
     (a, m)
 }
 
+/// (codec, width or 0) of each stream of an ffprobe or mediadex list.
+fn codecs_and_widths(streams: &serde_json::Value, codec: &str) -> Vec<(String, i64)> {
+    let streams = streams.as_array().expect("a list of streams");
+    streams
+        .iter()
+        .map(|s| {
+            let name = s[codec].as_str().unwrap_or_default().to_string();
+            (name, s["width"].as_i64().unwrap_or(0))
+        })
+        .collect()
+}
+
 /// An MP4's second video track emptied (its sample tables count nothing),
 /// as an editor leaves one: ffprobe lists it, qtdemux gives it no pad. The
 /// document lists it too, and the file's video is the track with samples.
@@ -110,31 +122,11 @@ fn an_mp4_track_without_samples_is_listed_as_ffprobe_lists_it() {
     }
     std::fs::write(&two, &d).unwrap();
     let probe = crate::testenv::truth::ffprobe_json(&two).expect("ffprobe reads it");
-    let theirs: Vec<(String, i64)> = probe["streams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["codec_name"].as_str().unwrap().into(),
-                s["width"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    let theirs = codecs_and_widths(&probe["streams"], "codec_name");
     assert_eq!(theirs, [("h264".into(), 320), ("h264".into(), 160)]);
     env.scan(&[], 0);
     let doc = &env.row(&two)["doc"];
-    let ours: Vec<(String, i64)> = doc["streams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["codec"].as_str().unwrap().into(),
-                s["width"].as_i64().unwrap_or(0),
-            )
-        })
-        .collect();
+    let ours = codecs_and_widths(&doc["streams"], "codec");
     assert_eq!(ours, theirs, "{doc}");
     assert_eq!(doc["video_streams"], 2);
     assert_eq!(
