@@ -121,10 +121,12 @@ const COMMON_RATES: [(u32, u32); 20] = [
 ];
 
 /// The frame rate the container's timestamps show (`shown`), where `fps`
-/// (the bitstream's) contradicts it by more than twice: a header that says
-/// 1,000,000 fps of frames stamped 33 ms apart. `None` where they agree.
+/// (the bitstream's) contradicts it: a header that says 1,000,000 fps of
+/// frames stamped 33 ms apart, or an MPEG-2 header's 20 for frames each
+/// repeated to 1/10 s. Fields stamped apart (twice the frame rate) agree.
+/// `None` where they agree.
 pub fn contradicted_rate(fps: f64, shown: f64) -> Option<(u32, u32)> {
-    if shown.is_nan() || shown <= 0.0 || (0.5..=2.0).contains(&(fps / shown)) {
+    if shown.is_nan() || shown <= 0.0 || (0.5..1.5).contains(&(fps / shown)) {
         return None;
     }
     Some(common_rate(shown).unwrap_or((shown.round() as u32, 1)))
@@ -244,6 +246,7 @@ mod tests {
         assert_eq!(contradicted_rate(30000.0 / 1001.0, 29.97), None);
         // Fields stamped apart in a 25 fps stream: within twice, kept.
         assert_eq!(contradicted_rate(25.0, 50.0), None);
+        assert_eq!(contradicted_rate(20.0, 10.0), Some((10, 1)));
         assert_eq!(contradicted_rate(25.0, 0.0), None);
     }
 

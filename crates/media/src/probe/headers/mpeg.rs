@@ -237,16 +237,25 @@ impl PtsSpan {
 }
 
 /// The smallest positive step between distinct video PTS in `b` (within one
-/// window: no step spans a gap in the file); none unless every video PES
-/// header there carries a PTS (a stream stamped only now and then, or a
-/// frame spread over packs, would show a step of several frames).
+/// window: no step spans a gap in the file); none unless most frames there
+/// carry a PTS (a stream stamped only now and then would show a step of
+/// several frames).
 fn video_tick(b: &[u8]) -> Option<u64> {
     let video: Vec<Option<u64>> = pes_headers(b)
         .into_iter()
         .filter(|(id, _)| (0xE0..=0xEF).contains(id))
         .map(|(_, p)| p)
         .collect();
-    let mut stamps: Vec<u64> = video.into_iter().collect::<Option<_>>()?;
+    let mut stamps: Vec<u64> = video.iter().flatten().copied().collect();
+    if stamps.len() < video.len() {
+        // Frames spread over packs, or two in one PES (program streams):
+        // trusted where more than half the MPEG-1/2 pictures have a stamp,
+        // so that two neighbours do (one picture may lie past an edge).
+        let pictures = b.windows(4).filter(|w| *w == [0, 0, 1, 0]).count();
+        if pictures == 0 || stamps.len() * 2 <= pictures + 1 {
+            return None;
+        }
+    }
     stamps.sort_unstable();
     stamps.dedup();
     stamps
