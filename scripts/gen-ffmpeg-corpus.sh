@@ -189,6 +189,9 @@ gen mjpeg-pcm.avi $(v) $(a) -c:v mjpeg -pix_fmt yuvj420p -q:v 5 -c:a pcm_s16le -
 gen mpeg2-mp2.mpg $(v 720x576) $(a) -f dvd -c:v mpeg2video -b:v 2M -c:a mp2 -b:a 192k -ac 2
 # 12 fps MPEG-2: the sequence header says 24, its extension halves it.
 gen mpeg2-12fps.mpg $(v 320x240 12) -f vob -c:v mpeg2video -b:v 500k
+# 10 fps MPEG-2: the header and its extension say 20, each frame repeated;
+# the timestamps, and ffprobe, say 10.
+gen mpeg2-10fps.mpg $(v 320x240 10 3) -f vob -c:v mpeg2video -b:v 500k
 gen mpeg1-mp2.mpg $(v 352x288) $(a 44100) -f mpeg -c:v mpeg1video -b:v 1M -c:a mp2 -b:a 128k -ac 2
 gen mpeg2-pcm.mxf $(v 720x576) $(a) -c:v mpeg2video -b:v 4M -c:a pcm_s16le -ac 1
 gen dv-pal.dv $(v 720x576 25 0.4) $(a 48000 0.4) -vf setfield=bff -flags:v +ildct+bitexact -c:v dvvideo -pix_fmt yuv420p -c:a pcm_s16le -ac 2
@@ -201,6 +204,8 @@ gen wmv2-wmav2.wmv $(v) $(a 44100) -c:v wmv2 -b:v 300k -c:a wmav2 -b:a 64k -ac 2
 # ---------------------------------------------------------------------------
 # Modern video.
 # ---------------------------------------------------------------------------
+# Full-range H.264 (as webcams and phones write it): ffprobe's yuvj420p.
+gen h264-full-range.mkv $(v) -c:v libx264 -preset ultrafast -pix_fmt yuvj420p -x264-params threads=1:log-level=error
 gen hevc-10bit.mkv $(v) $(a) "${X265[@]}" -pix_fmt yuv420p10le -x265-params "$X265P" -c:a libopus -b:a 64k -ac 2
 gen hevc-aac.mp4 $(v) $(a) "${X265[@]}" -pix_fmt yuv420p -x265-params "$X265P" -tag:v hvc1 "${AAC[@]}" -ac 2
 gen av1.mkv $(v 320x240 25 0.4) -c:v libaom-av1 -usage realtime -cpu-used 8 -row-mt 0 -tiles 1x1 -b:v 200k

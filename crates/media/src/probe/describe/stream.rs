@@ -62,6 +62,7 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     }
     depth(s, name, heard, &mut out);
     colour(s, name, &mut out);
+    full_range_h264(&mut out);
     if out.kind == "audio" {
         audio_details(s, heard, &mut out);
     }
@@ -165,6 +166,22 @@ fn depth(s: &gst::StructureRef, name: &str, heard: &Heard, out: &mut Stream) {
     }
 }
 
+/// H.264 whose VUI says full range: ffmpeg's decoder gives the JPEG pixel
+/// formats (`yuvj420p`, `yuvj422p`, `yuvj444p`) for 8 bits, as ffprobe shows.
+fn full_range_h264(out: &mut Stream) {
+    let full = out
+        .colorimetry
+        .as_ref()
+        .is_some_and(|c| c.get("range").and_then(|r| r.as_str()) == Some("full"));
+    if out.codec == "h264"
+        && full
+        && let Some(p) = out.pix_fmt.as_deref()
+        && matches!(p, "yuv420p" | "yuv422p" | "yuv444p")
+    {
+        out.pix_fmt = Some(p.replacen("yuv", "yuvj", 1));
+    }
+}
+
 /// Colorimetry and HDR metadata.
 fn colour(s: &gst::StructureRef, name: &str, out: &mut Stream) {
     let get_str = |f: &str| text(s, f);
@@ -183,8 +200,6 @@ fn colour(s: &gst::StructureRef, name: &str, out: &mut Stream) {
     }
 }
 
-/// An audio stream's layout, and what its bitstream says better than the
-/// container: lossless bit depth, (E-)AC-3 channels, MPEG audio's header.
 /// TrueHD: the major sync's channels and rate, not an MP4 sample entry's
 /// (which says 2 channels and no rate); 8 for a 7.1 presentation.
 fn truehd(heard: &Heard, out: &mut Stream) {
@@ -201,6 +216,8 @@ fn truehd(heard: &Heard, out: &mut Stream) {
     }
 }
 
+/// An audio stream's layout, and what its bitstream says better than the
+/// container: lossless bit depth, (E-)AC-3 channels, MPEG audio's header.
 fn audio_details(s: &gst::StructureRef, heard: &Heard, out: &mut Stream) {
     {
         audio(s, out);
