@@ -194,6 +194,11 @@ if [[ ! -e $OUT/xvid-mkvmerge.mkv ]]; then
 fi
 gen mjpeg-pcm.avi $(v) $(a) -c:v mjpeg -pix_fmt yuvj420p -q:v 5 -c:a pcm_s16le -ac 2
 gen mpeg2-mp2.mpg $(v 720x576) $(a) -f dvd -c:v mpeg2video -b:v 2M -c:a mp2 -b:a 192k -ac 2
+# 12 fps MPEG-2: the sequence header says 24, its extension halves it.
+gen mpeg2-12fps.mpg $(v 320x240 12) -f vob -c:v mpeg2video -b:v 500k
+# 10 fps MPEG-2: the header and its extension say 20, each frame repeated;
+# the timestamps, and ffprobe, say 10.
+gen mpeg2-10fps.mpg $(v 320x240 10 3) -f vob -c:v mpeg2video -b:v 500k
 gen mpeg1-mp2.mpg $(v 352x288) $(a 44100) -f mpeg -c:v mpeg1video -b:v 1M -c:a mp2 -b:a 128k -ac 2
 gen mpeg2-pcm.mxf $(v 720x576) $(a) -c:v mpeg2video -b:v 4M -c:a pcm_s16le -ac 1
 gen dv-pal.dv $(v 720x576 25 0.4) $(a 48000 0.4) -vf setfield=bff -flags:v +ildct+bitexact -c:v dvvideo -pix_fmt yuv420p -c:a pcm_s16le -ac 2
@@ -206,6 +211,8 @@ gen wmv2-wmav2.wmv $(v) $(a 44100) -c:v wmv2 -b:v 300k -c:a wmav2 -b:a 64k -ac 2
 # ---------------------------------------------------------------------------
 # Modern video.
 # ---------------------------------------------------------------------------
+# Full-range H.264 (as webcams and phones write it): ffprobe's yuvj420p.
+gen h264-full-range.mkv $(v) -c:v libx264 -preset ultrafast -pix_fmt yuvj420p -x264-params threads=1:log-level=error
 gen hevc-10bit.mkv $(v) $(a) "${X265[@]}" -pix_fmt yuv420p10le -x265-params "$X265P" -c:a libopus -b:a 64k -ac 2
 gen hevc-aac.mp4 $(v) $(a) "${X265[@]}" -pix_fmt yuv420p -x265-params "$X265P" -tag:v hvc1 "${AAC[@]}" -ac 2
 gen av1.mkv $(v 320x240 25 0.4) -c:v libaom-av1 -usage realtime -cpu-used 8 -row-mt 0 -tiles 1x1 -b:v 200k
@@ -274,6 +281,9 @@ gen mpeg2-576i-tff.ts $(v 720x576 25 0.4) $(a 48000 0.4) -vf setfield=tff -c:v m
 # ---------------------------------------------------------------------------
 gen ac3-5.1.mkv $(v) $(a) "${H264[@]}" -c:a ac3 -b:a 384k -ac 6
 gen eac3-5.1.mp4 $(v) $(a) "${H264[@]}" -c:a eac3 -b:a 384k -ac 6
+# TrueHD in MP4: the sample entry says 2 channels and no rate; the major
+# sync of the first access unit says 5.1 at 48 kHz.
+gen truehd-5.1.mp4 $(a) -c:a truehd -strict -2 -ac 6
 gen flac.mkv $(v) $(a 44100) "${H264[@]}" -c:a flac -ac 2
 gen flac-24bit.flac $(a 96000) -c:a flac -sample_fmt s32 -bits_per_raw_sample 24 -ac 2
 gen pcm.mov $(v) $(a) "${H264[@]}" -c:a pcm_s16le -ac 2
@@ -311,6 +321,22 @@ gen ts-pts-wrap.ts $(v 320x240 25 3) $(a 48000 3) "${H264[@]}" "${AAC[@]}" -outp
 # the program map still lists it.
 gen ts-h264-dts.ts $(v 320x240 25 2) $(a 48000 2) "${H264[@]}" -c:a dca -strict -2
 gen ts-dts-only.ts $(a 48000 2) -c:a dca -strict -2
+# H.264 whose VUI claims 1,000,000 fps (a tick rate of 2 MHz) for frames
+# stamped 1/30 s apart: the timestamps' rate stands. A one-frame stream: its
+# duration is that frame's.
+gen ts-vui-rate.ts $(v 320x240 30 0.5) "${H264[@]}" -bsf:v h264_metadata=tick_rate=2000000/1
+gen ts-one-frame.ts $(v 320x240 25 0.04) "${H264[@]}"
+# The same in FLV (a VUI of 600 fps for 60; no metadata to say otherwise).
+gen flv-vui-rate.flv $(v 320x240 60 0.5) "${H264[@]}" -bsf:v h264_metadata=tick_rate=1200/1 -flvflags no_metadata
+# DTS ahead of MP2 in the program map: ffprobe's first audio is the DTS.
+gen ts-dts-mp2.ts $(v 320x240 25 1) $(a 48000 1) $(a 48000 1 550) -map 0 -map 1 -map 2 "${H264[@]}" \
+  -c:a:0 dca -c:a:1 mp2 -ac 2 -strict -2
+# Two programs (a broadcast multiplex): tsdemux exposes the first, ffprobe
+# lists the streams of both.
+gen ts-two-programs.ts $(v 320x240 25 1) $(a 48000 1) -map 0:v -map 1:a "${H264[@]}" "${AAC[@]}" \
+  -program title=A:st=0 -program title=B:st=1
+# AAC in LATM (as broadcasters send it): ffprobe's aac_latm.
+gen ts-aac-latm.ts $(v 320x240 25 1) $(a 48000 1) "${H264[@]}" "${AAC[@]}" -mpegts_flags latm
 
 # Matroska whose video track states no DefaultDuration (as some muxers write
 # it): the frame rate is the one its block timestamps, rounded to the
@@ -412,6 +438,28 @@ open(sys.argv[2], "wb").write(data)
 PY
   mv "$OUT/.part-rotate90.mp4" "$OUT/rotate90.mp4"
 fi
+
+# Mirrored display matrices (a phone's front camera, an editor's flip): a
+# horizontal flip (ffprobe: 180°) and a flip with a quarter turn (270°).
+gen .src/plain-mirror.mp4 $(v) "${H264[@]}"
+for m in mirror-h mirror-r90; do
+  [[ -e $OUT/$m.mp4 ]] && continue
+  "$PY" - "$SRC/plain-mirror.mp4" "$OUT/.part-$m.mp4" "$m" <<'PY' || die "could not patch $m.mp4"
+import struct, sys
+
+data = bytearray(open(sys.argv[1], "rb").read())
+matrix = {
+    "mirror-h": (-0x10000, 0, 0, 0, 0x10000, 0, 320 << 16, 0, 0x40000000),
+    "mirror-r90": (0, -0x10000, 0, -0x10000, 0, 0, 240 << 16, 320 << 16, 0x40000000),
+}[sys.argv[3]]
+at = data.find(b"tkhd") + 4
+version = data[at]
+m = at + 4 + (32 if version == 1 else 20) + 16
+data[m:m + 36] = struct.pack(">9i", *matrix)
+open(sys.argv[2], "wb").write(data)
+PY
+  mv "$OUT/.part-$m.mp4" "$OUT/$m.mp4"
+done
 
 # ---------------------------------------------------------------------------
 # Broken files: truncated at 70% (an incomplete download or copy) and a text

@@ -10,6 +10,7 @@ mod suite {
     mod containers;
     mod dedupe;
     mod dump;
+    mod edges;
     mod export;
     mod fingerprint;
     mod forget;

@@ -176,12 +176,7 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
         "video/x-dv" => "dvvideo",
         "video/x-rle" => "msrle",
         "video/x-msvideocodec" => "msvideo1",
-        "audio/mpeg" => match (int("mpegversion"), int("layer")) {
-            (Some(1), Some(3)) | (Some(1), None) => "mp3",
-            (Some(1), Some(2)) => "mp2",
-            (Some(1), Some(1)) => "mp1",
-            _ => "aac",
-        },
+        "audio/mpeg" => mpeg_audio(int("mpegversion"), int("layer"), text("stream-format")),
         "audio/x-opus" => "opus",
         "audio/x-vorbis" => "vorbis",
         "audio/x-flac" => "flac",
@@ -243,6 +238,18 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
         other => short_form(other),
     };
     named.to_string()
+}
+
+/// MPEG audio by version and layer; AAC in LATM (LOAS, broadcast AAC) is
+/// ffmpeg's aac_latm.
+fn mpeg_audio(version: Option<i32>, layer: Option<i32>, format: Option<&str>) -> &'static str {
+    match (version, layer) {
+        (Some(1), Some(3)) | (Some(1), None) => "mp3",
+        (Some(1), Some(2)) => "mp2",
+        (Some(1), Some(1)) => "mp1",
+        _ if format == Some("loas") => "aac_latm",
+        _ => "aac",
+    }
 }
 
 /// The codec behind a fourcc that GStreamer passes through without a caps name
@@ -454,6 +461,13 @@ mod tests {
             "mp3"
         );
         assert_eq!(name("audio/mpeg, mpegversion=(int)4", None), "aac");
+        assert_eq!(
+            name(
+                "audio/mpeg, mpegversion=(int)4, stream-format=(string)loas",
+                None
+            ),
+            "aac_latm"
+        );
         assert_eq!(
             name("video/x-wmv, wmvversion=(int)3, format=(string)WVC1", None),
             "vc1"

@@ -31,7 +31,7 @@ pub fn profile_name(codec: &str, profile: Option<&str>, variant: Option<&str>) -
             "spatial" => Some("Spatially Scalable"),
             _ => None,
         },
-        "aac" => match p {
+        "aac" | "aac_latm" => match p {
             "lc" => Some("LC"),
             "main" => Some("Main"),
             "ssr" => Some("SSR"),

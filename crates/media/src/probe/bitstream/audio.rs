@@ -164,3 +164,36 @@ pub fn ac3_channels(b: &[u8]) -> Option<i32> {
         Some(MODES[acmod] + r.u(1)? as i32)
     }
 }
+
+/// Channels and sampling rate of a TrueHD major sync (the first access
+/// unit's): the 8-channel presentation when the stream carries one, else the
+/// 6- or 2-channel one, as ffmpeg's parser picks.
+pub fn truehd_major_sync(b: &[u8]) -> Option<(i32, i32)> {
+    // L/R, C, LFE, Ls/Rs, Lvh/Rvh, Lc/Rc, Lrs/Rrs, Cs, Ts, Lsd/Rsd, Lw/Rw, Cvh, LFE2.
+    const COUNT: [i32; 13] = [2, 1, 1, 2, 2, 2, 2, 1, 1, 2, 2, 1, 1];
+    let at = b
+        .windows(4)
+        .take(64)
+        .position(|w| w == [0xF8, 0x72, 0x6F, 0xBA])?;
+    let mut r = Bits::new(b.get(at + 4..)?);
+    let ratebits = r.u(4)?;
+    r.u(4 + 2 + 2)?;
+    let first = r.u(5)?;
+    r.u(2)?;
+    let second = r.u(13)?;
+    let channels = |map: u32| {
+        (0..13)
+            .map(|i| COUNT[i] * ((map >> i) & 1) as i32)
+            .sum::<i32>()
+    };
+    let n = if second != 0 {
+        channels(second)
+    } else {
+        channels(first)
+    };
+    let rate = match ratebits {
+        0xF => return None,
+        r => (if r & 8 != 0 { 44100 } else { 48000 }) << (r & 7),
+    };
+    (n > 0).then_some((n, rate))
+}

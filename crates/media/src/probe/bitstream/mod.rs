@@ -12,10 +12,12 @@ mod video;
 
 pub use audio::{
     AudioConfig, MpegAudioHeader, ac3_channels, audio_specific_config, lossless_bit_depth,
-    mpeg_audio_header,
+    mpeg_audio_header, truehd_major_sync,
 };
 pub use h264::h264_field_order;
-pub use video::{mpeg2_field_order, pix_fmt_depth, pixel_format};
+pub use video::{
+    mpeg2_field_order, mpeg2_rate_extension, mpeg4_interlaced, pix_fmt_depth, pixel_format,
+};
 
 /// Field order as ffprobe names it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -179,6 +181,47 @@ mod tests {
         // AC-3, 48 kHz, bsid 8, acmod 7 (3/2), cmix, surmix, lfe on: 5.1.
         let frame = [0x0B, 0x77, 0, 0, 0x00, 0x40, 0b1110_1011, 0b1000_0000];
         assert_eq!(ac3_channels(&frame), Some(6));
+    }
+
+    #[test]
+    fn mpeg2_frame_rate_extension_scales_the_header_rate() {
+        // The sequence extension of a 12 fps stream (24 fps header, d = 1).
+        let ext = [0, 0, 1, 0xB5, 0x14, 0x6A, 0x00, 0x01, 0x00, 0x01];
+        assert_eq!(mpeg2_rate_extension(&ext), Some((1, 2)));
+        let plain = [0, 0, 1, 0xB5, 0x14, 0x6A, 0x00, 0x01, 0x00, 0x00];
+        assert_eq!(mpeg2_rate_extension(&plain), None);
+    }
+
+    #[test]
+    fn truehd_major_sync_tells_the_largest_presentation() {
+        // 48 kHz (rate bits 0); 5.1 (L/R, C, LFE, Ls/Rs) in the 6-channel
+        // field, 7.1 (plus Lrs/Rrs) in the 8-channel one.
+        let sync = |six: u32, eight: u32| {
+            let bits: u64 = ((six as u64) << 15) | eight as u64;
+            let mut b = vec![0, 0, 0, 0, 0xF8, 0x72, 0x6F, 0xBA];
+            b.extend_from_slice(&(bits as u32).to_be_bytes());
+            b
+        };
+        assert_eq!(truehd_major_sync(&sync(0b01111, 0)), Some((6, 48000)));
+        assert_eq!(
+            truehd_major_sync(&sync(0b01111, 0b1001111)),
+            Some((8, 48000))
+        );
+        assert_eq!(truehd_major_sync(&[0, 0, 0, 0]), None);
+    }
+
+    #[test]
+    fn mpeg4_video_object_layer_says_whether_it_is_interlaced() {
+        // ffmpeg's 320x240 VOL headers, plain and with +ildct.
+        let vol = |last: u8| {
+            [
+                0x00, 0x00, 0x01, 0x20, 0x00, 0xC4, 0x8D, 0x88, 0x00, 0xCD, 0x0A, 0x04, 0x1E, last,
+                0x43,
+            ]
+        };
+        assert_eq!(mpeg4_interlaced(&vol(0x14)), Some(false));
+        assert_eq!(mpeg4_interlaced(&vol(0x1C)), Some(true));
+        assert_eq!(mpeg4_interlaced(&[0, 0, 1, 0xB6]), None);
     }
 
     #[test]

@@ -134,6 +134,55 @@ pub(super) fn mpeg2_chroma(b: &[u8]) -> Option<u8> {
     Some(r.u(2)? as u8)
 }
 
+/// MPEG-2's frame rate extension (`frame_rate_extension_n + 1`,
+/// `frame_rate_extension_d + 1`) from a sequence extension: the sequence
+/// header's rate times n / d is the stream's (12 fps is 24 × 1/2). `None`
+/// when there is no extension, or it leaves the rate as it is.
+pub fn mpeg2_rate_extension(b: &[u8]) -> Option<(u32, u32)> {
+    let i = b
+        .windows(5)
+        .position(|w| w[..4] == [0, 0, 1, 0xB5] && w[4] >> 4 == 1)?;
+    let mut r = Bits::new(b.get(i + 4..)?);
+    r.u(4 + 8 + 1 + 2 + 2 + 2 + 12 + 1 + 8 + 1)?;
+    let (n, d) = (r.u(2)? + 1, r.u(5)? + 1);
+    (n != d).then_some((n, d))
+}
+
+/// MPEG-4 Part 2: the `interlaced` flag of a rectangular video object
+/// layer header (ISO/IEC 14496-2, 6.2.3). `Some(false)` is a progressive
+/// stream by its own word.
+pub fn mpeg4_interlaced(b: &[u8]) -> Option<bool> {
+    let i = b
+        .windows(4)
+        .position(|w| w[..3] == [0, 0, 1] && w[3] & 0xF0 == 0x20)?;
+    let mut r = Bits::new(b.get(i + 4..)?);
+    r.u(1 + 8)?;
+    if r.u(1)? == 1 {
+        r.u(4 + 3)?;
+    }
+    if r.u(4)? == 0xF {
+        r.u(16)?;
+    }
+    if r.u(1)? == 1 {
+        r.u(3)?;
+        if r.u(1)? == 1 {
+            r.u(79)?;
+        }
+    }
+    if r.u(2)? != 0 {
+        return None;
+    }
+    r.u(1)?;
+    let resolution = r.u(16)?;
+    r.u(1)?;
+    if r.u(1)? == 1 {
+        let bits = (32 - resolution.saturating_sub(1).leading_zeros()).max(1);
+        r.u(bits as usize)?;
+    }
+    r.u(1 + 13 + 1 + 13 + 1)?;
+    Some(r.u(1)? == 1)
+}
+
 /// Baseline/progressive JPEG: the frame header's sampling factors.
 pub(super) fn jpeg_pixel_format(b: &[u8]) -> Option<String> {
     let mut i = 2;

@@ -92,14 +92,14 @@ pub fn describe(
         let (stream_tags, more) = tags_json(&heard.tags, false);
         attachments.extend(more);
         apply_tags(&mut s, stream_tags, container.as_deref());
-        apply_headers(&mut s, &heard.id, headers);
+        header_facts(&mut s, &heard.id, headers);
         doc.streams.push(s);
     }
     let read: Vec<u32> = streams
         .iter()
         .filter_map(|h| stream::track_number(&h.id, true))
         .collect();
-    doc.streams.extend(unread::unread_streams(headers, &read));
+    unread::add_unread(&mut doc.streams, headers, &read);
     doc.attachments = attachments;
     if let Some(toc) = toc {
         doc.chapters = chapters(toc);
@@ -131,13 +131,20 @@ pub(super) fn mpeg_duration(
     headers: &Headers,
     streams: &[Heard],
 ) -> Option<gst::ClockTime> {
-    let pts = headers.pts_span.filter(|s| s.seconds > 0.0)?;
+    let pts = headers.pts_span.filter(|s| s.seconds >= 0.0)?;
     let span = pts.seconds;
     let frame = streams.iter().find_map(|h| {
         let s = h.caps.structure(0)?;
         let fr = s.get::<gst::Fraction>("framerate").ok()?;
         (s.name().starts_with("video/") && fr.numer() > 0)
             .then(|| fr.denom() as f64 / fr.numer() as f64)
+    });
+    let frame = frame.map(|f| match headers.stamped_fps {
+        Some(shown) => match crate::probe::headers::contradicted_rate(1.0 / f, shown) {
+            Some((n, d)) => d as f64 / n as f64,
+            None => f,
+        },
+        None => f,
     });
     let ours = span + frame.unwrap_or(0.0);
     // A program stream's GStreamer figure is taken when the two disagree by
@@ -149,6 +156,26 @@ pub(super) fn mpeg_duration(
         Some(g) => (ours - g).abs() < 0.5 * g,
     };
     take.then(|| gst::ClockTime::from_nseconds((ours * 1e9).round() as u64))
+        .filter(|d| d.nseconds() > 0)
+}
+
+/// What the container's headers say of a stream GStreamer described.
+fn header_facts(s: &mut mediadex_core::scan::document::Stream, id: &str, headers: &Headers) {
+    apply_headers(s, id, headers);
+    timestamped_rate(s, headers);
+}
+
+/// MPEG-TS, -PS and FLV: a video rate the bitstream states and the
+/// container's timestamps contradict (1,000,000 fps of frames 33 ms apart)
+/// gives way to the rate the timestamps show, as ffprobe's r_frame_rate does.
+fn timestamped_rate(s: &mut mediadex_core::scan::document::Stream, headers: &Headers) {
+    if s.kind == "video"
+        && let (Some(fps), Some(shown)) = (s.frame_rate, headers.stamped_fps)
+        && let Some((n, d)) = crate::probe::headers::contradicted_rate(fps, shown)
+    {
+        s.frame_rate = Some(n as f64 / d as f64);
+        s.frame_rate_fraction = Some(format!("{n}/{d}"));
+    }
 }
 
 /// The caps an encrypted stream would have in the clear, and its scheme:
@@ -204,7 +231,14 @@ pub(super) fn summarise(doc: &mut Document) {
             list.push(l.clone());
         }
     }
-    if let Some(v) = doc.streams.iter().find(|s| s.kind == "video") {
+    // The first stream of a kind, ahead of an empty track of it.
+    let first = |kind: &str| {
+        doc.streams
+            .iter()
+            .filter(|s| s.kind == kind)
+            .min_by_key(|s| s.unread.as_deref() == Some(unread::EMPTY))
+    };
+    if let Some(v) = first("video") {
         doc.video = Some(VideoSummary {
             codec: Some(v.codec.clone()),
             width: v.width,
@@ -215,7 +249,7 @@ pub(super) fn summarise(doc: &mut Document) {
             interlaced: v.interlaced,
         });
     }
-    if let Some(a) = doc.streams.iter().find(|s| s.kind == "audio") {
+    if let Some(a) = first("audio") {
         doc.audio = Some(AudioSummary {
             codec: Some(a.codec.clone()),
             channels: a.channels,

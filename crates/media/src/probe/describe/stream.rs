@@ -50,6 +50,9 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
         out.codec_tag = Some(f);
     }
     geometry(s, &mut out);
+    if out.codec == "mpeg2video" {
+        mpeg2_rate(s, heard, &mut out);
+    }
     interlace(s, &mut out);
     if out.kind == "video" {
         field_order(s, heard.first.as_ref(), &mut out);
@@ -59,6 +62,7 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     }
     depth(s, name, heard, &mut out);
     colour(s, name, &mut out);
+    full_range_h264(&mut out);
     if out.kind == "audio" {
         audio_details(s, heard, &mut out);
     }
@@ -94,6 +98,28 @@ fn geometry(s: &gst::StructureRef, out: &mut Stream) {
     {
         out.frame_rate = Some(fr.numer() as f64 / fr.denom() as f64);
         out.frame_rate_fraction = Some(format!("{}/{}", fr.numer(), fr.denom()));
+    }
+}
+
+/// MPEG-2's sequence extension scales the header's frame rate (ffmpeg writes
+/// 12 fps as 24 × 1/2); GStreamer's caps give the header's rate alone.
+fn mpeg2_rate(s: &gst::StructureRef, heard: &Heard, out: &mut Stream) {
+    let config = s.get::<gst::Buffer>("codec_data").ok();
+    let from = |b: Option<&gst::Buffer>| {
+        let map = b?.map_readable().ok()?;
+        bitstream::mpeg2_rate_extension(&map)
+    };
+    let Some((n, d)) = from(config.as_ref()).or_else(|| from(heard.first.as_ref())) else {
+        return;
+    };
+    let Ok(fr) = s.get::<gst::Fraction>("framerate") else {
+        return;
+    };
+    let (num, den) = (fr.numer() as i64 * n as i64, fr.denom() as i64 * d as i64);
+    let g = gcd(num, den).max(1);
+    if num > 0 && den > 0 {
+        out.frame_rate = Some(num as f64 / den as f64);
+        out.frame_rate_fraction = Some(format!("{}/{}", num / g, den / g));
     }
 }
 
@@ -140,6 +166,22 @@ fn depth(s: &gst::StructureRef, name: &str, heard: &Heard, out: &mut Stream) {
     }
 }
 
+/// H.264 whose VUI says full range: ffmpeg's decoder gives the JPEG pixel
+/// formats (`yuvj420p`, `yuvj422p`, `yuvj444p`) for 8 bits, as ffprobe shows.
+fn full_range_h264(out: &mut Stream) {
+    let full = out
+        .colorimetry
+        .as_ref()
+        .is_some_and(|c| c.get("range").and_then(|r| r.as_str()) == Some("full"));
+    if out.codec == "h264"
+        && full
+        && let Some(p) = out.pix_fmt.as_deref()
+        && matches!(p, "yuv420p" | "yuv422p" | "yuv444p")
+    {
+        out.pix_fmt = Some(p.replacen("yuv", "yuvj", 1));
+    }
+}
+
 /// Colorimetry and HDR metadata.
 fn colour(s: &gst::StructureRef, name: &str, out: &mut Stream) {
     let get_str = |f: &str| text(s, f);
@@ -155,6 +197,22 @@ fn colour(s: &gst::StructureRef, name: &str, out: &mut Stream) {
     }
     if name == "video/x-h265" && out.profile.as_deref().is_some_and(|p| p.contains("dolby")) {
         out.hdr = Some("Dolby Vision".into());
+    }
+}
+
+/// TrueHD: the major sync's channels and rate, not an MP4 sample entry's
+/// (which says 2 channels and no rate); 8 for a 7.1 presentation.
+fn truehd(heard: &Heard, out: &mut Stream) {
+    if out.codec == "truehd"
+        && let Some(first) = &heard.first
+        && let Ok(map) = first.map_readable()
+        && let Some((channels, rate)) = bitstream::truehd_major_sync(&map)
+    {
+        out.channels = Some(channels);
+        out.sample_rate = Some(rate);
+        out.channel_layout = channel_layout(channels, None).map(str::to_string);
+        // TrueHD codes 24-bit samples (ffmpeg's bits_per_raw_sample).
+        out.bit_depth = Some(24);
     }
 }
 
@@ -177,6 +235,7 @@ fn audio_details(s: &gst::StructureRef, heard: &Heard, out: &mut Stream) {
             out.channels = Some(ch);
             out.channel_layout = channel_layout(ch, None).map(str::to_string);
         }
+        truehd(heard, out);
         if matches!(out.codec.as_str(), "mp1" | "mp2" | "mp3")
             && let Some(first) = &heard.first
             && let Ok(map) = first.map_readable()
@@ -207,6 +266,14 @@ pub(super) fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, ou
             let config = config.as_ref().and_then(|c| c.map_readable().ok());
             bitstream::h264_field_order(config.as_deref(), map)
         }
+        // MPEG-4 Part 2 says only whether it is interlaced, not the order.
+        "mpeg4" => {
+            let config = s.get::<gst::Buffer>("codec_data").ok();
+            let config = config.as_ref().and_then(|c| c.map_readable().ok());
+            let flag = config.as_deref().and_then(bitstream::mpeg4_interlaced);
+            (flag.or_else(|| bitstream::mpeg4_interlaced(map)) == Some(false))
+                .then_some(FieldOrder::Progressive)
+        }
         _ => None,
     });
     // Codecs without interlaced coding tools are progressive by definition.
@@ -214,6 +281,7 @@ pub(super) fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, ou
         matches!(
             out.codec.as_str(),
             "h263"
+                | "mpeg1video"
                 | "h263p"
                 | "flv1"
                 | "vp8"
@@ -369,6 +437,9 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     if let Some(order) = t.field_order {
         s.field_order = Some(order.to_string());
         s.interlaced = Some(order != "progressive");
+    }
+    if t.mirrored_rotation.is_some() {
+        s.rotation = t.mirrored_rotation;
     }
     s.frames = s.frames.or(t.frames);
     s.duration_s = s.duration_s.or(t.duration_s);

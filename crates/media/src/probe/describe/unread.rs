@@ -2,7 +2,8 @@
 //! MPEG-H, LATM, AC-4…: tsdemux exposes no pad for them, or none at all
 //! when no stream of the program is one it reads): listed from the program
 //! map with the codec ffprobe names, and why they were not read. A stream
-//! mediadex cannot parse costs that stream, not the file.
+//! mediadex cannot parse costs that stream, not the file. An MP4 track that
+//! holds no sample (qtdemux gives it no pad) is listed from its header too.
 //!
 //! Invariants: only streams of the program map that no described stream
 //! stands for are added, in the map's order; a stream type this table does
@@ -15,21 +16,39 @@ use crate::probe::headers::{Headers, Track};
 /// What is said of a stream listed but not read.
 pub const UNREAD: &str = "listed from the program map; GStreamer has no parser for it";
 
+/// Add the streams the headers list and GStreamer did not read to `streams`,
+/// and put them all in the headers' order where that is ffprobe's.
+pub(super) fn add_unread(streams: &mut Vec<Stream>, headers: &Headers, read: &[u32]) {
+    streams.extend(unread_streams(headers, read));
+    in_program_order(streams, headers);
+}
+
 /// The program map's streams that `read` (the PIDs of the streams described)
 /// lacks, as far as their codec is known.
-pub(super) fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
+fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
     if !headers.track_ids_hex {
-        return Vec::new();
+        return empty_tracks(headers, read);
     }
     headers
         .tracks
         .iter()
         .filter(|t| !read.contains(&t.id))
         .filter_map(|t| {
-            let (kind, codec) = codec_of(t)?;
+            let unparsed = codec_of(t);
+            let (kind, codec) = unparsed.or_else(|| parsed_codec(t))?;
+            let payload = t.ts_first_payload.as_slice();
             let (channels, sample_rate) = match codec {
-                "dts" => dts_core(&t.ts_first_payload).unzip(),
+                "dts" => dts_core(payload).unzip(),
+                "aac" => adts(payload).unzip(),
+                "mp1" | "mp2" | "mp3" => crate::probe::bitstream::mpeg_audio_header(payload)
+                    .map(|h| (h.channels, h.rate))
+                    .unzip(),
                 _ => (None, None),
+            };
+            let note = if unparsed.is_some() {
+                UNREAD
+            } else {
+                UNEXPOSED
             };
             Some(Stream {
                 kind: kind.into(),
@@ -38,11 +57,138 @@ pub(super) fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
                 language: t.language.clone(),
                 channels,
                 sample_rate,
-                unread: Some(UNREAD.into()),
+                unread: Some(note.into()),
                 ..Stream::default()
             })
         })
         .collect()
+}
+
+/// What is said of a stream of a kind GStreamer reads that it gave no pad
+/// (a second program: tsdemux exposes one).
+pub const UNEXPOSED: &str = "listed from the program map; GStreamer exposed no stream for it";
+
+/// The kind and ffprobe's codec name of a program map entry GStreamer has a
+/// parser for; MPEG audio's layer from its first frame.
+fn parsed_codec(t: &Track) -> Option<(&'static str, &'static str)> {
+    Some(match t.ts_stream_type? {
+        0x01 => ("video", "mpeg1video"),
+        0x02 => ("video", "mpeg2video"),
+        0x10 => ("video", "mpeg4"),
+        0x1b => ("video", "h264"),
+        0x24 => ("video", "hevc"),
+        0x0f => ("audio", "aac"),
+        0x03 | 0x04 => {
+            let b = &t.ts_first_payload;
+            let at = b
+                .windows(2)
+                .position(|w| w[0] == 0xFF && w[1] & 0xE0 == 0xE0)?;
+            match (b[at + 1] >> 1) & 3 {
+                1 => ("audio", "mp3"),
+                2 => ("audio", "mp2"),
+                3 => ("audio", "mp1"),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// An ADTS header's channels and sampling rate.
+fn adts(b: &[u8]) -> Option<(i32, i32)> {
+    const RATES: [i32; 13] = [
+        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+    ];
+    let at = b
+        .windows(2)
+        .position(|w| w[0] == 0xFF && w[1] & 0xF6 == 0xF0)?;
+    let h = b.get(at..at + 4)?;
+    let rate = *RATES.get(((h[2] >> 2) & 0xF) as usize)?;
+    let channels = (((h[2] & 1) << 2) | (h[3] >> 6)) as i32;
+    let channels = if channels == 7 { 8 } else { channels };
+    (channels > 0).then_some((channels, rate))
+}
+
+/// What is said of an MP4 track listed but holding no sample.
+pub const EMPTY: &str = "an empty track: the header describes it, it holds no sample";
+
+/// An unfragmented MP4's audio and video tracks that hold no sample: qtdemux
+/// gives them no pad, ffprobe lists them (a second video track left empty by
+/// an editor). Listed with the codec of their sample entry.
+fn empty_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
+    if headers.fragmented_s.is_some() {
+        return Vec::new();
+    }
+    headers
+        .tracks
+        .iter()
+        .filter(|t| t.empty && !read.contains(&t.id))
+        .filter_map(|t| {
+            let kind = match t.handler.as_str() {
+                "vide" => "video",
+                "soun" => "audio",
+                _ => return None,
+            };
+            let tag = t.codec_tag.as_deref()?;
+            Some(Stream {
+                kind: kind.into(),
+                codec: sample_entry_codec(tag)?.into(),
+                codec_tag: Some(tag.into()),
+                stream_id: Some(format!("{:03}", t.id)),
+                width: t.size.map(|s| s.0 as i32),
+                height: t.size.map(|s| s.1 as i32),
+                language: t.language.clone().filter(|l| l != "und"),
+                duration_s: t.duration_s,
+                unread: Some(EMPTY.into()),
+                ..Stream::default()
+            })
+        })
+        .collect()
+}
+
+/// ffprobe's codec name for an MP4 sample entry's fourcc.
+fn sample_entry_codec(tag: &str) -> Option<&'static str> {
+    Some(match tag {
+        "avc1" | "avc3" => "h264",
+        "hvc1" | "hev1" => "hevc",
+        "vvc1" | "vvi1" => "vvc",
+        "av01" => "av1",
+        "vp09" => "vp9",
+        "mp4v" => "mpeg4",
+        "mp4a" => "aac",
+        "ac-3" => "ac3",
+        "ec-3" => "eac3",
+        "Opus" => "opus",
+        "fLaC" => "flac",
+        "alac" => "alac",
+        other => crate::probe::names::fourcc_codec(other)?,
+    })
+}
+
+/// A transport stream's streams in the order of its program map, as ffprobe
+/// lists them: a stream GStreamer did not read keeps its place among the
+/// others (the first audio of a file whose first audio is DTS is the DTS).
+/// An MP4 with an empty track listed gets its tracks' order the same way.
+fn in_program_order(streams: &mut [Stream], headers: &Headers) {
+    let hex = headers.track_ids_hex;
+    if !hex && !streams.iter().any(|s| s.unread.as_deref() == Some(EMPTY)) {
+        return;
+    }
+    streams.sort_by_key(|s| {
+        let pid = s.stream_id.as_deref().and_then(|id| {
+            let n = id.rsplit('/').next()?.split(':').next()?;
+            if hex {
+                u32::from_str_radix(n.trim_start_matches("0x"), 16).ok()
+            } else {
+                n.parse().ok()
+            }
+        });
+        headers
+            .tracks
+            .iter()
+            .position(|t| Some(t.id) == pid)
+            .unwrap_or(usize::MAX)
+    });
 }
 
 /// A DTS core frame header's channels (with the LFE) and sampling rate.

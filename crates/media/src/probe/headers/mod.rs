@@ -13,10 +13,12 @@ use std::path::Path;
 
 mod asf;
 mod dovi;
+mod flv;
 mod fragments;
 mod matroska;
 mod mp4;
 mod mpeg;
+mod ogg;
 mod riff;
 
 /// What the headers say.
@@ -35,6 +37,9 @@ pub struct Headers {
     /// MPEG-TS and MPEG-PS: the time from the first to the last presentation
     /// timestamp, from the head and the tail of the file.
     pub pts_span: Option<mpeg::PtsSpan>,
+    /// The video frame rate the container's own timestamps show (MPEG-TS and
+    /// -PS PES, FLV tags): the judge of a rate the bitstream states.
+    pub stamped_fps: Option<f64>,
     /// MP4 Nero chapters (`udta/chpl`): start in seconds and title.
     pub chapters: Vec<(f64, Option<String>)>,
     /// Fragmented MP4: the longest track's samples in all fragments, seconds.
@@ -72,6 +77,13 @@ pub struct Track {
     pub forced: Option<bool>,
     /// MP4 media timescale (`mdhd`).
     pub timescale: Option<u32>,
+    /// MP4: the track holds no sample (`stsz` counts none, outside fragments).
+    pub empty: bool,
+    /// MP4: the clockwise rotation of a track matrix that mirrors the picture,
+    /// as ffprobe gives it (the angle of its first column, the flip aside).
+    pub mirrored_rotation: Option<u32>,
+    /// MP4: a visual sample entry's width and height.
+    pub size: Option<(u32, u32)>,
     /// MPEG-TS: the program map's stream type and descriptor tags.
     pub ts_stream_type: Option<u8>,
     pub ts_descriptors: Vec<u8>,
@@ -111,6 +123,18 @@ const COMMON_RATES: [(u32, u32); 20] = [
     (120, 1),
     (240, 1),
 ];
+
+/// The frame rate the container's timestamps show (`shown`), where `fps`
+/// (the bitstream's) contradicts it: a header that says 1,000,000 fps of
+/// frames stamped 33 ms apart, or an MPEG-2 header's 20 for frames each
+/// repeated to 1/10 s. Fields stamped apart (twice the frame rate) agree.
+/// `None` where they agree.
+pub fn contradicted_rate(fps: f64, shown: f64) -> Option<(u32, u32)> {
+    if shown.is_nan() || shown <= 0.0 || (0.5..1.5).contains(&(fps / shown)) {
+        return None;
+    }
+    Some(common_rate(shown).unwrap_or((shown.round() as u32, 1)))
+}
 
 /// The common rate closest to `fps`, if within 0.2% (30 and 29.97 are 0.1%
 /// apart: the closest tells them apart).
@@ -153,7 +177,12 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
             h.track_ids_hex = true;
         }
         "mpeg-ps" => h.pts_span = r.pts_span(),
+        "flv" => h.stamped_fps = r.flv_stamped_fps(),
+        "ogg" => h.declared_size = r.ogg_cut_in_headers(),
         _ => {}
+    }
+    if let Some(fps) = h.pts_span.and_then(|s| s.stamped_fps()) {
+        h.stamped_fps = Some(fps);
     }
     // A declared length beyond any file (a size field of garbage) is a
     // damaged header, not a cut file.
@@ -213,6 +242,17 @@ mod tests {
     use super::asf::guid;
     use super::mpeg::pes_timestamps;
     use super::*;
+
+    #[test]
+    fn a_rate_the_timestamps_contradict_gives_way_to_theirs() {
+        assert_eq!(contradicted_rate(1e6, 30.0), Some((30, 1)));
+        assert_eq!(contradicted_rate(600.0, 59.99), Some((60, 1)));
+        assert_eq!(contradicted_rate(30000.0 / 1001.0, 29.97), None);
+        // Fields stamped apart in a 25 fps stream: within twice, kept.
+        assert_eq!(contradicted_rate(25.0, 50.0), None);
+        assert_eq!(contradicted_rate(20.0, 10.0), Some((10, 1)));
+        assert_eq!(contradicted_rate(25.0, 0.0), None);
+    }
 
     #[test]
     fn fourccs_as_ffprobe_spells_them() {

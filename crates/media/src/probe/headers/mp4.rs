@@ -188,6 +188,7 @@ impl Reader {
         } else {
             self.u32be(tkhd + 20)? as u64
         };
+        t.mirrored_rotation = self.mirrored_rotation(tkhd + if version == 1 { 52 } else { 40 });
         if movie_scale > 0 && known(tkhd_duration) {
             t.duration_s = Some(tkhd_duration as f64 / movie_scale as f64);
         }
@@ -201,7 +202,9 @@ impl Reader {
         let (stbl, stbl_end) = self.child(mdia, mdia_end, &[b"minf", b"stbl"])?;
         self.mp4_sample_entry(stbl, stbl_end, &mut t);
         if let Some((stsz, _)) = self.child(stbl, stbl_end, &[b"stsz"]) {
-            t.frames = self.u32be(stsz + 8).map(u64::from).filter(|&n| n > 0);
+            let count = self.u32be(stsz + 8);
+            t.empty = count == Some(0);
+            t.frames = count.map(u64::from).filter(|&n| n > 0);
         }
         if t.handler == "vide"
             && let Some((stts, stts_end)) = self.child(stbl, stbl_end, &[b"stts"])
@@ -242,6 +245,25 @@ impl Reader {
         Some(())
     }
 
+    /// A track matrix's rotation, clockwise degrees, when it mirrors the
+    /// picture (a negative determinant): GStreamer tags only the eight turns
+    /// and flips it knows, and names a flip's angle its own way.
+    fn mirrored_rotation(&self, matrix: u64) -> Option<u32> {
+        // a b u / c d v / x y w, 16.16 fixed (u, v, w 2.30): a, b, c, d.
+        let m = self.vec(matrix, 20)?;
+        let at = |i: usize| i32::from_be_bytes([m[i], m[i + 1], m[i + 2], m[i + 3]]) as f64;
+        let (a, b, c, d) = (at(0), at(4), at(12), at(16));
+        if a * d - b * c >= 0.0 {
+            return None;
+        }
+        let (s0, s1) = (a.hypot(c), b.hypot(d));
+        if s0 == 0.0 || s1 == 0.0 {
+            return None;
+        }
+        let deg = (b / s1).atan2(a / s0).to_degrees().round() as i64;
+        Some(deg.rem_euclid(360) as u32)
+    }
+
     /// The first sample entry: the codec tag, and a QuickTime video's field order.
     fn mp4_sample_entry(&self, stbl: u64, stbl_end: u64, t: &mut Track) {
         if let Some((stsd, stsd_end)) = self.child(stbl, stbl_end, &[b"stsd"])
@@ -259,6 +281,12 @@ impl Reader {
                 }
             }
             if t.handler == "vide" {
+                if let (Some(w), Some(h)) =
+                    (self.bytes::<2>(entry + 24), self.bytes::<2>(entry + 26))
+                {
+                    let (w, h) = (u16::from_be_bytes(w), u16::from_be_bytes(h));
+                    t.size = (w > 0 && h > 0).then_some((w.into(), h.into()));
+                }
                 // A visual sample entry's boxes follow its 78 bytes of fields;
                 // `fiel` gives the field count and order (QuickTime).
                 let fiel = self

@@ -36,10 +36,15 @@ impl Reader {
             .map(|(_, p)| p)
             .collect();
         let (span, wrapped) = wrapped_span(&stamps)?;
+        let video_tick = [video_tick(&head), video_tick(&tail)]
+            .into_iter()
+            .flatten()
+            .min();
         Some(PtsSpan {
             seconds: span as f64 / 90_000.0,
             wrapped,
             authoritative: false,
+            video_tick,
         })
     }
 
@@ -73,10 +78,12 @@ impl Reader {
         Some(self.len as f64 * 8.0 / bitrate)
     }
 
-    /// MPEG-TS: the first program's elementary streams (PAT → PMT), with the
-    /// language their descriptors give (ISO 639, DVB subtitling, teletext).
+    /// MPEG-TS: the elementary streams of every program (PAT → PMTs, in
+    /// the PAT's order, a PID once), with the language their descriptors give
+    /// (ISO 639, DVB subtitling, teletext). tsdemux exposes one program;
+    /// ffprobe lists them all.
     pub(super) fn ts_program(&self, packet: usize) -> Vec<Track> {
-        // Muxers write the PAT and PMT first: the first 32 KiB hold them.
+        // Muxers write the PAT and PMTs first: the first 32 KiB hold them.
         let Some(head) = self.vec(0, self.len.min(32 * 1024) as usize) else {
             return Vec::new();
         };
@@ -85,48 +92,97 @@ impl Reader {
             let p = unit_start(&head, packet, pid)?;
             p.get(1 + *p.first()? as usize..)
         };
-        let pmt_pid = section(0).and_then(|pat| {
-            let len = (u16::from_be_bytes([pat[1] & 0x0F, pat[2]]) as usize).min(pat.len());
-            pat.get(8..len.saturating_sub(1))?
-                .chunks_exact(4)
-                .find(|e| u16::from_be_bytes([e[0], e[1]]) != 0)
-                .map(|e| u16::from_be_bytes([e[2] & 0x1F, e[3]]))
-        });
-        let Some(pmt) = pmt_pid.and_then(section) else {
-            return Vec::new();
-        };
-        let end = (3 + (u16::from_be_bytes([pmt[1] & 0x0F, pmt[2]]) as usize)).min(pmt.len()) - 4;
-        let info = u16::from_be_bytes([pmt[10] & 0x0F, pmt[11]]) as usize;
-        let mut at = 12 + info;
-        let mut tracks = Vec::new();
-        while at + 5 <= end {
-            let pid = u16::from_be_bytes([pmt[at + 1] & 0x1F, pmt[at + 2]]);
-            let es_len = u16::from_be_bytes([pmt[at + 3] & 0x0F, pmt[at + 4]]) as usize;
-            let mut d = at + 5;
-            let mut language = None;
-            let mut descriptors = Vec::new();
-            while d + 2 <= (at + 5 + es_len).min(end) {
-                let (tag, len) = (pmt[d], pmt[d + 1] as usize);
-                descriptors.push(tag);
-                if matches!(tag, 0x0A | 0x56 | 0x59) && len >= 3 {
-                    language = pmt
-                        .get(d + 2..d + 5)
-                        .map(|l| String::from_utf8_lossy(l).to_ascii_lowercase());
+        let pmt_pids: Vec<u16> = section(0)
+            .and_then(|pat| {
+                let len = (u16::from_be_bytes([pat[1] & 0x0F, pat[2]]) as usize).min(pat.len());
+                let entries = pat.get(8..len.saturating_sub(1))?;
+                Some(
+                    entries
+                        .chunks_exact(4)
+                        .filter(|e| u16::from_be_bytes([e[0], e[1]]) != 0)
+                        .map(|e| u16::from_be_bytes([e[2] & 0x1F, e[3]]))
+                        .collect(),
+                )
+            })
+            .unwrap_or_default();
+        let mut tracks: Vec<Track> = Vec::new();
+        for (n, pmt) in pmt_pids.into_iter().filter_map(section).enumerate() {
+            for t in pmt_streams(pmt) {
+                if tracks.iter().any(|k| k.id == t.id) {
+                    continue;
                 }
-                d += 2 + len;
+                let pid = t.id as u16;
+                // A stream tsdemux will not read (another program's, or one
+                // with no parser) is described from its first payload, which
+                // may lie past the head.
+                let unread = n > 0
+                    || !matches!(
+                        t.ts_stream_type,
+                        Some(0x01..=0x04 | 0x0f | 0x10 | 0x1b | 0x24)
+                    );
+                let payload = pes_payload(&head, packet, pid)
+                    .or_else(|| unread.then(|| self.later_payload(packet, pid)).flatten());
+                tracks.push(Track {
+                    ts_first_payload: payload.unwrap_or_default(),
+                    ..t
+                });
             }
-            tracks.push(Track {
-                ts_first_payload: pes_payload(&head, packet, pid).unwrap_or_default(),
-                id: pid as u32,
-                language: language.filter(|l| l.chars().all(|c| c.is_ascii_lowercase())),
-                ts_stream_type: Some(pmt[at]),
-                ts_descriptors: descriptors,
-                ..Track::default()
-            });
-            at += 5 + es_len;
         }
         tracks
     }
+
+    /// `pid`'s first PES payload past the first 32 KiB, within the first MiB.
+    fn later_payload(&self, packet: usize, pid: u16) -> Option<Vec<u8>> {
+        let chunk = packet * 1024;
+        let mut at = (32 * 1024 / packet * packet) as u64;
+        while at < self.len.min(1 << 20) {
+            let n = chunk.min((self.len - at) as usize) / packet * packet;
+            let b = self.vec(at, n)?;
+            if let Some(p) = pes_payload(&b, packet, pid) {
+                return Some(p);
+            }
+            at += n.max(packet) as u64;
+        }
+        None
+    }
+}
+
+/// The elementary streams of one PMT section: PID, stream type, descriptor
+/// tags and language.
+fn pmt_streams(pmt: &[u8]) -> Vec<Track> {
+    let mut tracks = Vec::new();
+    if pmt.len() < 16 {
+        return tracks;
+    }
+    let end = (3 + (u16::from_be_bytes([pmt[1] & 0x0F, pmt[2]]) as usize)).min(pmt.len()) - 4;
+    let info = u16::from_be_bytes([pmt[10] & 0x0F, pmt[11]]) as usize;
+    let mut at = 12 + info;
+    while at + 5 <= end {
+        let pid = u16::from_be_bytes([pmt[at + 1] & 0x1F, pmt[at + 2]]);
+        let es_len = u16::from_be_bytes([pmt[at + 3] & 0x0F, pmt[at + 4]]) as usize;
+        let mut d = at + 5;
+        let mut language = None;
+        let mut descriptors = Vec::new();
+        while d + 2 <= (at + 5 + es_len).min(end) {
+            let (tag, len) = (pmt[d], pmt[d + 1] as usize);
+            descriptors.push(tag);
+            if matches!(tag, 0x0A | 0x56 | 0x59) && len >= 3 {
+                language = pmt
+                    .get(d + 2..d + 5)
+                    .map(|l| String::from_utf8_lossy(l).to_ascii_lowercase());
+            }
+            d += 2 + len;
+        }
+        tracks.push(Track {
+            id: pid as u32,
+            language: language.filter(|l| l.chars().all(|c| c.is_ascii_lowercase())),
+            ts_stream_type: Some(pmt[at]),
+            ts_descriptors: descriptors,
+            ..Track::default()
+        });
+        at += 5 + es_len;
+    }
+    tracks
 }
 
 /// The payload (past the adaptation field) of the first packet of `pid` in
@@ -168,6 +224,45 @@ pub struct PtsSpan {
     /// The container's duration is this span (MPEG-TS, as ffprobe reads it),
     /// whatever the demuxer estimated.
     pub authoritative: bool,
+    /// The shortest step between two video frames' timestamps in the head or
+    /// the tail (90 kHz ticks): the frame duration the timestamps show.
+    pub video_tick: Option<u64>,
+}
+
+impl PtsSpan {
+    /// The frame rate the video timestamps show.
+    pub fn stamped_fps(&self) -> Option<f64> {
+        Some(90_000.0 / self.video_tick.filter(|&t| t > 0)? as f64)
+    }
+}
+
+/// The smallest positive step between distinct video PTS in `b` (within one
+/// window: no step spans a gap in the file); none unless most frames there
+/// carry a PTS (a stream stamped only now and then would show a step of
+/// several frames).
+fn video_tick(b: &[u8]) -> Option<u64> {
+    let video: Vec<Option<u64>> = pes_headers(b)
+        .into_iter()
+        .filter(|(id, _)| (0xE0..=0xEF).contains(id))
+        .map(|(_, p)| p)
+        .collect();
+    let mut stamps: Vec<u64> = video.iter().flatten().copied().collect();
+    if stamps.len() < video.len() {
+        // Frames spread over packs, or two in one PES (program streams):
+        // trusted where more than half the MPEG-1/2 pictures have a stamp,
+        // so that two neighbours do (one picture may lie past an edge).
+        let pictures = b.windows(4).filter(|w| *w == [0, 0, 1, 0]).count();
+        if pictures == 0 || stamps.len() * 2 <= pictures + 1 {
+            return None;
+        }
+    }
+    stamps.sort_unstable();
+    stamps.dedup();
+    stamps
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|&d| d > 0 && d < 90_000)
+        .min()
 }
 
 /// The span of `stamps` (in file order, 33-bit PTS) on the wrapping clock:
@@ -196,6 +291,14 @@ pub(super) fn wrapped_span(stamps: &[u64]) -> Option<(u64, bool)> {
 /// start code: in TS payloads and program streams alike a PES header starts
 /// `00 00 01` and a stream id (0xBD private, 0xC0-0xEF audio and video).
 pub(super) fn pes_timestamps(b: &[u8]) -> Vec<(u8, u64)> {
+    pes_headers(b)
+        .into_iter()
+        .filter_map(|(id, pts)| Some((id, pts?)))
+        .collect()
+}
+
+/// (stream id, PTS if any) of every PES header in `b`.
+fn pes_headers(b: &[u8]) -> Vec<(u8, Option<u64>)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i + 14 <= b.len() {
@@ -220,18 +323,16 @@ pub(super) fn pes_timestamps(b: &[u8]) -> Vec<(u8, u64)> {
                 }
                 (j + 5 <= h.len() && h[j] & 0xE0 == 0x20).then(|| &h[j..j + 5])
             };
-            if let Some(p) = pts
-                && p[0] & 1 == 1
-                && p[2] & 1 == 1
-                && p[4] & 1 == 1
-            {
-                let v = ((p[0] as u64 >> 1) & 7) << 30
-                    | (p[1] as u64) << 22
-                    | ((p[2] as u64) >> 1) << 15
-                    | (p[3] as u64) << 7
-                    | (p[4] as u64) >> 1;
-                out.push((id, v));
-            }
+            let v = pts
+                .filter(|p| p[0] & 1 == 1 && p[2] & 1 == 1 && p[4] & 1 == 1)
+                .map(|p| {
+                    ((p[0] as u64 >> 1) & 7) << 30
+                        | (p[1] as u64) << 22
+                        | ((p[2] as u64) >> 1) << 15
+                        | (p[3] as u64) << 7
+                        | (p[4] as u64) >> 1
+                });
+            out.push((id, v));
         }
         i += 4;
     }

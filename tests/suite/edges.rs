@@ -1,0 +1,137 @@
+//! Files whose demuxer leaves something out: an Ogg cut inside its header
+//! pages, an MP4 track that holds no sample. The verdict and the streams are
+//! the ones ffprobe gives, the same on every scan.
+
+use std::process::Command;
+
+use crate::testenv::TestEnv;
+use crate::testenv::fixtures::copy_into;
+
+/// An Ogg file cut inside its header pages is an error every time, as ffprobe
+/// finds it, however the worker's other files move oggdemux's threads (it
+/// sometimes exposed the streams before giving up, and the file was `ok`).
+#[test]
+fn an_ogg_cut_in_its_headers_is_an_error_on_every_scan() {
+    let env = TestEnv::new();
+    copy_into(&env.lib, &["theora-vorbis.ogv"]);
+    let bytes = std::fs::read(env.lib.join("theora-vorbis.ogv")).unwrap();
+    // The largest page before the first page of media (granule > 0).
+    let (mut at, mut cut) = (0, 0);
+    while bytes.get(at..at + 4) == Some(b"OggS".as_slice()) {
+        let granule = i64::from_le_bytes(bytes[at + 6..at + 14].try_into().unwrap());
+        let segments = bytes[at + 26] as usize;
+        let body: usize = bytes[at + 27..at + 27 + segments]
+            .iter()
+            .map(|&l| l as usize)
+            .sum();
+        if granule > 0 {
+            break;
+        }
+        if body > 1000 {
+            cut = at + 27 + segments + body / 2;
+        }
+        at += 27 + segments + body;
+    }
+    assert!(cut > 0, "no large header page in the fixture");
+    for n in 0..8 {
+        std::fs::write(env.lib.join(format!("cut-{n}.ogv")), &bytes[..cut]).unwrap();
+        std::fs::write(env.lib.join(format!("whole-{n}.ogv")), &bytes).unwrap();
+    }
+    let probe = crate::testenv::truth::ffprobe_json(&env.lib.join("cut-0.ogv"));
+    assert!(probe.is_err(), "ffprobe reads the cut file: {probe:?}");
+    for _ in 0..3 {
+        env.run(&["forget", env.lib.to_str().unwrap()]);
+        env.scan(&["-j", "1"], 3);
+        for row in env.query("SELECT path, status, error FROM media WHERE path LIKE '%cut-%'") {
+            assert_eq!(row["status"], "error", "{row:?}");
+            let e = row["error"].as_str().unwrap();
+            assert!(e.starts_with("truncated: the file ends at "), "{e}");
+        }
+    }
+}
+
+/// The boxes directly inside `data[at..end]`: (offset, size, kind).
+fn boxes(data: &[u8], mut at: usize, end: usize) -> Vec<(usize, usize, [u8; 4])> {
+    let mut out = Vec::new();
+    while at + 8 <= end {
+        let n = u32::from_be_bytes(data[at..at + 4].try_into().unwrap()) as usize;
+        out.push((at, n, data[at + 4..at + 8].try_into().unwrap()));
+        if n < 8 {
+            break;
+        }
+        at += n;
+    }
+    out
+}
+
+fn child(data: &[u8], (at, n): (usize, usize), kind: &[u8; 4]) -> (usize, usize) {
+    let (a, m, _) = *boxes(data, at + 8, at + n)
+        .iter()
+        .find(|b| &b.2 == kind)
+        .unwrap_or_else(|| panic!("no {}", String::from_utf8_lossy(kind)));
+    (a, m)
+}
+
+/// (codec, width or 0) of each stream of an ffprobe or mediadex list.
+fn codecs_and_widths(streams: &serde_json::Value, codec: &str) -> Vec<(String, i64)> {
+    let streams = streams.as_array().expect("a list of streams");
+    streams
+        .iter()
+        .map(|s| {
+            let name = s[codec].as_str().unwrap_or_default().to_string();
+            (name, s["width"].as_i64().unwrap_or(0))
+        })
+        .collect()
+}
+
+/// An MP4's second video track emptied (its sample tables count nothing),
+/// as an editor leaves one: ffprobe lists it, qtdemux gives it no pad. The
+/// document lists it too, and the file's video is the track with samples.
+#[test]
+fn an_mp4_track_without_samples_is_listed_as_ffprobe_lists_it() {
+    let env = TestEnv::new();
+    let two = env.lib.join("two.mp4");
+    let st = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
+        .args(["testsrc2=s=320x240:r=25:d=1", "-f", "lavfi", "-i"])
+        .args(["testsrc=s=160x120:r=25:d=1", "-map", "0:v", "-map", "1:v"])
+        .args(["-c:v", "libx264", "-preset", "ultrafast"])
+        .arg(&two)
+        .status()
+        .expect("run ffmpeg");
+    assert!(st.success());
+    let mut d = std::fs::read(&two).unwrap();
+    let (moov, n, _) = *boxes(&d, 0, d.len())
+        .iter()
+        .find(|b| &b.2 == b"moov")
+        .unwrap();
+    let traks: Vec<_> = boxes(&d, moov + 8, moov + n)
+        .into_iter()
+        .filter(|b| &b.2 == b"trak")
+        .collect();
+    let mdia = child(&d, (traks[1].0, traks[1].1), b"mdia");
+    let stbl = child(&d, child(&d, mdia, b"minf"), b"stbl");
+    for (at, _, kind) in boxes(&d, stbl.0 + 8, stbl.0 + stbl.1) {
+        match &kind {
+            b"stts" | b"stsc" | b"stco" | b"stss" | b"ctts" | b"sdtp" => {
+                d[at + 12..at + 16].fill(0)
+            }
+            b"stsz" => d[at + 12..at + 20].fill(0),
+            _ => {}
+        }
+    }
+    std::fs::write(&two, &d).unwrap();
+    let probe = crate::testenv::truth::ffprobe_json(&two).expect("ffprobe reads it");
+    let theirs = codecs_and_widths(&probe["streams"], "codec_name");
+    assert_eq!(theirs, [("h264".into(), 320), ("h264".into(), 160)]);
+    env.scan(&[], 0);
+    let doc = &env.row(&two)["doc"];
+    let ours = codecs_and_widths(&doc["streams"], "codec");
+    assert_eq!(ours, theirs, "{doc}");
+    assert_eq!(doc["video_streams"], 2);
+    assert_eq!(
+        doc["video"]["width"], 320,
+        "the video is the track with samples"
+    );
+    assert!(doc["streams"][1]["unread"].is_string(), "{doc}");
+}
