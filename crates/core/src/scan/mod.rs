@@ -175,8 +175,11 @@ pub fn run(
         started,
         writer,
     };
-    write_plan(&scan, &plan)?;
-    let (tally, error) = probe(&scan, &plan, opts, progress, &stop);
+    // A writer that stopped on the plan's writes says why from `finish`.
+    let (tally, error) = match write_plan(&scan, &plan) {
+        Ok(()) => probe(&scan, &plan, opts, progress, &stop),
+        Err(e) => (plan.tally.clone(), Some(e)),
+    };
     finish(scan, plan, tally, error, stop.load(Ordering::Relaxed))
 }
 
