@@ -11,7 +11,8 @@
 //!    Matroska CRC-32 elements);
 //! 3. [`pipeline`]: every packet through GStreamer, parsed (`quick`) or
 //!    decoded (`keyframes`, `full`), counting what the demuxer, the parsers
-//!    and the decoders report ([`watch`]).
+//!    and the decoders report ([`watch`]). At `quick`, a container the
+//!    walkers read whole ([`container::check`] says so) is not parsed again.
 //!
 //! The first look is the scan's when the parent sends its document (the
 //! request's note, [`Known`]): the probe runs again only for a file the scan
@@ -122,7 +123,7 @@ fn check(
             .unwrap()
             .add_cut(at, share.map(|s| 1.0 - s), || words);
     }
-    container::check(path, doc.container.as_deref(), duration, &tracker);
+    let walked = container::check(path, doc.container.as_deref(), duration, &tracker);
     if doc.encrypted {
         // Samples that cannot be read without the key: the container's
         // guards are all that can be checked.
@@ -136,6 +137,10 @@ fn check(
             true => tracker.verdict(duration),
             false => unreadable(error),
         });
+    }
+    if level == Level::Quick && walked {
+        // The walk read every byte the packets' parse would have.
+        return Ok(tracker.verdict(duration));
     }
     match pipeline::run(path, level, deadline, &tracker) {
         pipeline::Ended::Deadline => {
