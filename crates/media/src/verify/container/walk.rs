@@ -54,7 +54,14 @@ impl Window {
     pub fn find(&mut self, from: u64, pattern: &[u8]) -> Option<u64> {
         let mut at = from;
         while at < self.size {
-            let n = (WINDOW as u64).min(self.size - at) as usize;
+            // The rest of the window when it holds `at` (a search from each
+            // candidate on must not read the file again), else a new one.
+            let end = self.base + self.buf.len() as u64;
+            let n = if at >= self.base && at + pattern.len() as u64 <= end {
+                end - at
+            } else {
+                (WINDOW as u64).min(self.size - at)
+            } as usize;
             let chunk = self.get(at, n)?;
             if let Some(i) = chunk.windows(pattern.len()).position(|w| w == pattern) {
                 return Some(at + i as u64);
