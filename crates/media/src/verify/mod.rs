@@ -8,7 +8,7 @@
 //!    `truncated`;
 //! 2. [`container`]: the container's own guards over its bytes, where it has
 //!    them (MPEG-TS sync bytes and continuity counters, Ogg page checksums,
-//!    Matroska CRC-32 elements);
+//!    Matroska CRC-32 elements, MP4 sample tables against the file);
 //! 3. [`pipeline`]: every packet through GStreamer, parsed (`quick`) or
 //!    decoded (`keyframes`, `full`), counting what the demuxer, the parsers
 //!    and the decoders report ([`watch`]). At `quick`, a container the
@@ -18,9 +18,9 @@
 //! request's note, [`Known`]): the probe runs again only for a file the scan
 //! could not read.
 //!
-//! Invariants: a file is `clean` only when all the looks found nothing; the same
-//! bytes give the same verdict every run; the call returns by its deadline
-//! (a pipeline that blocks is the parent's to kill).
+//! Invariants: a file is `clean` only when all the looks found nothing; the
+//! same bytes give the same verdict every run; the call returns by its
+//! deadline (a pipeline that blocks is the parent's to kill).
 
 mod container;
 mod pipeline;
