@@ -318,3 +318,119 @@ fn encrypted_and_undecodable_files_are_not_called_damaged() {
         }
     }
 }
+
+/// `ffmpeg ARGS... OUT`, asserting it succeeds.
+fn ffmpeg(args: &[&str], out: &Path) {
+    let st = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y"])
+        .args(args)
+        .arg(out)
+        .status()
+        .expect("run ffmpeg");
+    assert!(st.success(), "ffmpeg {args:?}");
+}
+
+/// A transport stream whose video PES packets declare no length (as ffmpeg
+/// writes them), cut where a TS packet ends, inside such a PES packet: no
+/// partial packet, no declared length short, yet `quick` tells it cut (its
+/// last PES packet's last TS packet is full, where every earlier one ends
+/// in stuffing); the whole file stays clean.
+#[test]
+fn a_transport_stream_cut_at_a_packet_boundary_is_truncated_at_quick() {
+    let env = TestEnv::new();
+    let whole = env.lib.join("clip.ts");
+    ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:r=25",
+            "-t",
+            "4",
+            "-c:v",
+            "libx264",
+            "-g",
+            "25",
+            "-f",
+            "mpegts",
+        ],
+        &whole,
+    );
+    let bytes = std::fs::read(&whole).unwrap();
+    let packet = |i: usize| &bytes[i * 188..(i + 1) * 188];
+    let pid = |p: &[u8]| (u16::from(p[1] & 0x1F) << 8) | u16::from(p[2]);
+    let unit_start = |p: &[u8]| p[1] & 0x40 != 0;
+    let n = bytes.len() / 188;
+    // From the middle on: a PES packet that starts at packet k and goes on
+    // over k + 1 and k + 2; the cut keeps k and k + 1.
+    let k = (n / 2..n - 3)
+        .find(|&k| {
+            let (a, b, c) = (packet(k), packet(k + 1), packet(k + 2));
+            unit_start(a)
+                && a[4..].windows(4).any(|w| w == [0, 0, 1, 0xE0])
+                && pid(b) == pid(a)
+                && pid(c) == pid(a)
+                && !unit_start(b)
+                && !unit_start(c)
+        })
+        .expect("a video PES packet over three TS packets");
+    std::fs::write(env.lib.join("clip.cut.ts"), &bytes[..(k + 2) * 188]).unwrap();
+    env.scan(&[], 0);
+    verify(&env, &[], 3);
+    let rows = env.query(
+        "SELECT m.path, h.health, h.class, h.detail FROM health h JOIN media m ON m.id = h.file_id",
+    );
+    let by: BTreeMap<String, &Value> = rows.iter().map(|r| (base_name(&r["path"]), r)).collect();
+    assert_eq!(by["clip.ts"]["health"], "clean", "{rows:?}");
+    let cut = by["clip.cut.ts"];
+    assert_eq!(
+        (cut["health"].as_str(), cut["class"].as_str()),
+        (Some("damaged"), Some("truncated")),
+        "{rows:?}"
+    );
+    assert!(
+        cut["detail"].as_str().unwrap().contains("PES packet"),
+        "{rows:?}"
+    );
+}
+
+/// `quick` reads an MP4's sample tables against its bytes: 16 KiB of random
+/// bytes over the media data break the NAL units of the H.264 samples there
+/// (the packets' parse passed over them), and the whole file stays clean.
+#[test]
+fn random_bytes_over_mp4_samples_are_found_at_quick() {
+    let env = TestEnv::new();
+    let name = "car-detection.mp4";
+    std::fs::copy(real(name), env.lib.join(name)).unwrap();
+    let mut data = std::fs::read(real(name)).unwrap();
+    let at = data.len() / 2;
+    // xorshift64: the same bytes every run.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for b in &mut data[at..at + 16384] {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    std::fs::write(env.lib.join("car-detection.random.mp4"), &data).unwrap();
+    env.scan(&[], 0);
+    verify(&env, &[], 3);
+    let v = verdicts(&env);
+    assert_eq!(health_of(&v, name), "clean", "{v:?}");
+    assert_eq!(
+        v["car-detection.random.mp4"],
+        (
+            "quick".into(),
+            "damaged".into(),
+            "unreadable packets".into()
+        ),
+        "{v:?}"
+    );
+    let detail = env.query(
+        "SELECT detail FROM health h JOIN media m ON m.id = h.file_id WHERE m.path LIKE '%random%'",
+    );
+    assert!(
+        detail[0]["detail"].as_str().unwrap().contains("NAL unit"),
+        "{detail:?}"
+    );
+}

@@ -20,7 +20,7 @@ use std::time::Duration;
 use crate::probe;
 use mediadex_core::catalog::files::{FileStat, Status};
 use mediadex_core::pool::Worker;
-use mediadex_core::pool::protocol::{self, Answer, empty_doc};
+use mediadex_core::pool::protocol::{self, Answer, Asked, empty_doc};
 use mediadex_core::scan::{Job, OnAnswer};
 use mediadex_core::util;
 use mediadex_core::verify::Level;
@@ -69,16 +69,18 @@ pub(crate) fn probe_in_process(
     })
 }
 
-/// What a worker does with one request: its id, path, the size and mtime the
-/// parent saw, and the deadline.
-type OneJob = fn(u64, &Path, u64, i64, Duration) -> Answer;
+/// What a worker does with one request (its id, path, the size and mtime the
+/// parent saw, the parent's note) by the deadline.
+type OneJob = fn(&Asked, Duration) -> Answer;
 
 /// Run the worker loop of `kind` until stdin closes. Never returns an error
 /// for a bad file.
 pub(crate) fn run(kind: Worker, jobs: usize, timeout: Duration) -> anyhow::Result<()> {
     let one: OneJob = match kind {
-        Worker::Probe => probe_one,
-        Worker::Fingerprint => crate::sampling::fingerprint_one,
+        Worker::Probe => |a, t| probe_one(a.id, &a.path, a.size, a.mtime_ns, t),
+        Worker::Fingerprint => {
+            |a, t| crate::sampling::fingerprint_one(a.id, &a.path, a.size, a.mtime_ns, t)
+        }
         Worker::Verify(Level::Quick) => crate::verify::quick_one,
         Worker::Verify(Level::Keyframes) => crate::verify::keyframes_one,
         Worker::Verify(Level::Full) => crate::verify::full_one,
@@ -116,7 +118,7 @@ fn serve(jobs: usize, timeout: Duration, one: OneJob) -> anyhow::Result<()> {
             scope.spawn(move |_| {
                 say(protocol::started_line(asked.id));
                 test_hooks(&asked.path);
-                let done = one(asked.id, &asked.path, asked.size, asked.mtime_ns, timeout);
+                let done = one(&asked, timeout);
                 say(protocol::done_line(&done));
             });
         }

@@ -44,10 +44,10 @@ fn the_probe_worker_answers_each_request_with_a_status() {
             ..stat
         };
         stdin
-            .write_all(request_line(1, &stat, &text).as_bytes())
+            .write_all(request_line(1, &stat, &text, None).as_bytes())
             .unwrap();
         stdin
-            .write_all(request_line(2, &none, &missing).as_bytes())
+            .write_all(request_line(2, &none, &missing, None).as_bytes())
             .unwrap();
     }
     let out = child.wait_with_output().unwrap();

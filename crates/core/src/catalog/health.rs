@@ -21,6 +21,9 @@ pub struct Candidate {
     pub prior: Option<(Level, Option<u64>, Option<i64>, String)>,
     /// The stored verdict (`clean`, `damaged`, `unreadable`).
     pub health: Option<String>,
+    /// What the scan found ([`crate::verify::Known`] as JSON), for a file
+    /// it read.
+    pub known: Option<String>,
 }
 
 impl Candidate {
@@ -44,7 +47,9 @@ impl Candidate {
 pub fn candidates(conn: &Connection, host: &str) -> Result<Vec<Candidate>> {
     let mut stmt = conn.prepare(
         "SELECT m.id, m.path_bytes, m.dev, m.ino, m.size, m.mtime_ns,
-                h.level, h.size, h.mtime_ns, h.status, h.health
+                h.level, h.size, h.mtime_ns, h.status, h.health,
+                CASE WHEN m.status = 'ok' THEN json_object('error', m.error,
+                    'doc', json_remove(m.doc, '$.tags', '$.chapters', '$.attachments')) END
          FROM media m LEFT JOIN health h ON h.file_id = m.id
          WHERE m.host = ?1 AND m.status NOT IN ('missing', 'unstable')
          ORDER BY m.path_bytes",
@@ -65,6 +70,7 @@ pub fn candidates(conn: &Connection, host: &str) -> Result<Vec<Candidate>> {
                 None => None,
             },
             health: r.get(10)?,
+            known: r.get(11)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -66,6 +66,9 @@ pub struct Request<P> {
     pub path: PathBuf,
     /// The stat the caller saw: the worker answers `unstable` if it changed.
     pub stat: FileStat,
+    /// What the worker may take as known of the file (see
+    /// [`protocol::request_line`]).
+    pub note: Option<String>,
     pub payload: P,
 }
 
@@ -75,8 +78,15 @@ impl<P> Request<P> {
         Request {
             path: crate::util::path_from_bytes(path_bytes),
             stat,
+            note: None,
             payload,
         }
+    }
+
+    /// The same request with `note` for the worker.
+    pub fn noted(mut self, note: Option<String>) -> Request<P> {
+        self.note = note;
+        self
     }
 }
 

@@ -3,11 +3,14 @@
 //! executable, which runs the supervisor, never loads it.
 //!
 //! One line each way per event:
-//! - parent → worker: `ID SIZE MTIME_NS HEXPATH` ([`request_line`], [`parse_request`]);
+//! - parent → worker: `ID SIZE MTIME_NS HEXPATH [HEXNOTE]` ([`request_line`],
+//!   [`parse_request`]); the note is what the caller knows of the file that
+//!   spares the worker work (a check gets the catalog's document);
 //! - worker → parent: `S ID` when it starts a path ([`started_line`]), `D {json}`
 //!   when it is done ([`done_line`]); the parent reads both with [`parse_reply`].
 //!
-//! Invariant: a path travels as hex of its bytes, so any Unix path survives.
+//! Invariant: a path and a note travel as hex of their bytes, so any Unix
+//! path and any text survive.
 
 use std::path::{Path, PathBuf};
 
@@ -67,12 +70,17 @@ pub struct Asked {
     pub path: PathBuf,
     pub size: u64,
     pub mtime_ns: i64,
+    /// What the parent knows of the file besides (see [`request_line`]).
+    pub note: Option<String>,
 }
 
-/// Encode a request line.
-pub fn request_line(id: u64, stat: &FileStat, path: &Path) -> String {
+/// Encode a request line, with `note` when there is one.
+pub fn request_line(id: u64, stat: &FileStat, path: &Path, note: Option<&str>) -> String {
+    let note = note
+        .map(|n| format!(" {}", hex::encode(n)))
+        .unwrap_or_default();
     format!(
-        "{id} {} {} {}\n",
+        "{id} {} {} {}{note}\n",
         stat.size,
         stat.mtime_ns,
         hex::encode(util::path_bytes(path))
@@ -86,11 +94,16 @@ pub fn parse_request(line: &str) -> Option<Asked> {
     let size = it.next()?.parse().ok()?;
     let mtime_ns = it.next()?.parse().ok()?;
     let bytes = hex::decode(it.next()?).ok()?;
+    let note = match it.next() {
+        Some(n) => Some(String::from_utf8(hex::decode(n).ok()?).ok()?),
+        None => None,
+    };
     Some(Asked {
         id,
         path: util::path_from_bytes(&bytes),
         size,
         mtime_ns,
+        note,
     })
 }
 
@@ -139,15 +152,19 @@ mod tests {
             size: 10,
             mtime_ns: -5,
         };
-        let line = request_line(7, &stat, &path);
+        let line = request_line(7, &stat, &path, None);
         let asked = parse_request(line.trim_end()).unwrap();
-        let want = Asked {
+        let mut want = Asked {
             id: 7,
-            path,
+            path: path.clone(),
             size: 10,
             mtime_ns: -5,
+            note: None,
         };
         assert_eq!(asked, want);
+        let line = request_line(7, &stat, &path, Some("{\"a\": \"b c\"}"));
+        want.note = Some("{\"a\": \"b c\"}".into());
+        assert_eq!(parse_request(line.trim_end()).unwrap(), want);
     }
 
     #[test]

@@ -362,8 +362,12 @@ where
     fn send(&mut self, id: u64) -> bool {
         let r = &self.requests[id as usize];
         self.in_flight.insert(id, None);
-        self.proc
-            .send(&protocol::request_line(id, &r.stat, &r.path))
+        self.proc.send(&protocol::request_line(
+            id,
+            &r.stat,
+            &r.path,
+            r.note.as_deref(),
+        ))
     }
 
     fn answer(&mut self, answer: Answer) -> anyhow::Result<()> {

@@ -299,6 +299,7 @@ fn diff(plan: &mut Plan, entry: walk::Entry, prior: Option<PriorRow>, rules: Rul
             plan.jobs.push(Request {
                 path: entry.path,
                 stat: entry.stat.expect("probed entries have a stat"),
+                note: None,
                 payload: Target {
                     root: root.to_string(),
                     reason,

@@ -124,7 +124,7 @@ fn check(
     }
     let work: Vec<Request<i64>> = todo
         .iter()
-        .map(|c| Request::catalogued(&c.path_bytes, c.stat, c.id))
+        .map(|c| Request::catalogued(&c.path_bytes, c.stat, c.id).noted(c.known.clone()))
         .collect();
     let settings = pool::Settings::new(opts.jobs, opts.timeout, opts.stop);
     let progress = ui.progress();

@@ -87,6 +87,18 @@ pub mod class {
     pub const UNREADABLE: &str = "unreadable";
 }
 
+/// What the scan found of a file, sent with each request (the request's
+/// note): a check takes it in place of probing the file again. Only for a
+/// file the scan read (`ok`) at the size and mtime the check is asked at.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Known {
+    /// The probe's words beside its document (why the file is truncated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The probe's document, without its tags, chapters and attachments.
+    pub doc: crate::scan::document::Document,
+}
+
 /// A worker's verdict on one file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct HealthDoc {

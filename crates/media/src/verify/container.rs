@@ -2,14 +2,18 @@
 //! one sequential pass: what a demuxer skips past without a word, and where
 //! a cut file ends mid-packet.
 //!
-//! - MPEG-TS and m2ts: every packet starts with its sync byte, and the file
-//!   holds whole packets;
+//! - MPEG-TS and m2ts: every packet starts with its sync byte, continuity
+//!   counters follow on, the file holds whole packets, and its last PES
+//!   packets end;
 //! - MPEG-PS: packs and PES packets chain by their lengths to the end;
 //! - Ogg: every page's CRC, page numbers without gaps, and a last page that
 //!   ends its stream;
 //! - FLV: tags chain by their sizes, each followed by its own size;
-//! - Matroska and WebM: every CRC-32 element matches the element it guards;
-//! - FLAC: every frame's CRC-16, and as many samples as STREAMINFO says.
+//! - Matroska and WebM: every CRC-32 element matches the element it guards,
+//!   and each cluster's elements chain to its end;
+//! - FLAC: every frame's CRC-16, and as many samples as STREAMINFO says;
+//! - MP4 and QuickTime: every sample inside the file, and the NAL units of
+//!   H.264 and HEVC samples chained by their lengths.
 //!
 //! An error's time is its byte offset's share of the duration. After a
 //! broken structure a walker resyncs on the next start code it knows, or
@@ -17,6 +21,7 @@
 
 mod ebml;
 mod flac;
+mod mp4;
 mod walk;
 
 use std::path::Path;
@@ -25,18 +30,23 @@ use super::watch::Tracker;
 use mediadex_core::verify::class;
 use walk::Window;
 
-/// Check what `container` (the probe's short name) guards.
+/// Check what `container` (the probe's short name) guards. True when the
+/// walk accounted for every packet (packets, pages, tags, frames, elements
+/// or samples chained to the end, with their checksums and counters where
+/// the container has them): at `quick` it then stands for the packets'
+/// parse, which on the bench found nothing in such files that the walk
+/// does not.
 pub(crate) fn check(
     path: &Path,
     container: Option<&str>,
     duration_s: Option<f64>,
     tracker: &Tracker,
-) {
+) -> bool {
     let Some(container) = container else {
-        return;
+        return false;
     };
     let Ok(mut w) = Window::open(path) else {
-        return;
+        return false;
     };
     let size = w.size.max(1);
     let mut say = |offset: u64, class: &str, what: String| {
@@ -51,8 +61,10 @@ pub(crate) fn check(
         "flv" => walk::flv(&mut w, &mut say),
         "mkv" | "webm" => ebml::crcs(&mut w, &mut say),
         "flac" => flac::frames(&mut w, &mut say),
-        _ => {}
+        "mp4" | "mov" => return mp4::samples(&mut w, &mut say) == mp4::Walked::Whole,
+        _ => return false,
     }
+    true
 }
 
 /// Where a walker reports: the byte offset, the class, the words.

@@ -1,7 +1,9 @@
-//! Matroska and WebM: the CRC-32 elements. A master element may begin with
-//! a CRC-32 (ID 0xBF, 4 bytes, little-endian) of the rest of its data;
-//! ffmpeg writes one in every top-level element, clusters included, so any
-//! changed byte of such a file shows.
+//! Matroska and WebM: the CRC-32 elements, and the elements of each
+//! cluster. A master element may begin with a CRC-32 (ID 0xBF, 4 bytes,
+//! little-endian) of the rest of its data; ffmpeg writes one in every
+//! top-level element, clusters included, so any changed byte of such a file
+//! shows. Without one (WebM), a cluster's blocks still chain by their sizes
+//! to its end: a run of zeros or of random bytes breaks the chain.
 
 use super::walk::Window;
 use super::{Say, cut};
@@ -79,9 +81,37 @@ pub(crate) fn crcs(w: &mut Window, say: &mut Say) {
                 class::CHECKSUM,
                 format!("Matroska {what} at byte {at}: CRC-32 mismatch"),
             );
+        } else if i == CLUSTER
+            && let Some(bad) = broken_child(w, at + h, at + h + s)
+        {
+            errors += 1;
+            say(
+                bad,
+                class::UNREADABLE_PACKETS,
+                format!("Matroska cluster at byte {at}: no element at byte {bad}, inside it"),
+            );
         }
         at += h + s;
     }
+}
+
+/// Where the elements of the master element whose data spans `from..end`
+/// stop chaining: a header that is not one, or an element running past the
+/// end. `None` when they fill it exactly (or one of unknown size ends the
+/// walk).
+fn broken_child(w: &mut Window, from: u64, end: u64) -> Option<u64> {
+    let mut at = from;
+    while at < end {
+        let Some((_, s, h)) = header(w, at).filter(|e| at + e.2 <= end) else {
+            return Some(at);
+        };
+        let s = s?;
+        if at + h + s > end {
+            return Some(at);
+        }
+        at += h + s;
+    }
+    None
 }
 
 /// The element's data at `at` (`len` bytes) does not start with a CRC-32,

@@ -131,8 +131,23 @@ fn crc16_holds(w: &mut Window, start: u64, end: u64) -> bool {
         let Some(chunk) = w.get(at, n) else {
             return false;
         };
+        let table = crc16_table();
         for &b in chunk {
-            crc ^= u16::from(b) << 8;
+            crc = (crc << 8) ^ table[((crc >> 8) as u8 ^ b) as usize];
+        }
+        at += n as u64;
+    }
+    w.get(end - 2, 2)
+        .is_some_and(|s| u16::from_be_bytes([s[0], s[1]]) == crc)
+}
+
+/// CRC-16 (polynomial 0x8005, no reflection), a byte at a time.
+fn crc16_table() -> &'static [u16; 256] {
+    static TABLE: std::sync::OnceLock<[u16; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = [0u16; 256];
+        for (i, e) in t.iter_mut().enumerate() {
+            let mut crc = (i as u16) << 8;
             for _ in 0..8 {
                 crc = if crc & 0x8000 != 0 {
                     (crc << 1) ^ 0x8005
@@ -140,11 +155,10 @@ fn crc16_holds(w: &mut Window, start: u64, end: u64) -> bool {
                     crc << 1
                 };
             }
+            *e = crc;
         }
-        at += n as u64;
-    }
-    w.get(end - 2, 2)
-        .is_some_and(|s| u16::from_be_bytes([s[0], s[1]]) == crc)
+        t
+    })
 }
 
 fn crc8(data: &[u8]) -> u8 {
@@ -170,5 +184,14 @@ mod tests {
     fn crc8_check_value() {
         // CRC-8 (polynomial 0x07, no reflection): the catalogue's check value.
         assert_eq!(crc8(b"123456789"), 0xF4);
+    }
+
+    #[test]
+    fn crc16_check_value() {
+        // CRC-16/UMTS (polynomial 0x8005, no reflection, no final xor).
+        let crc = b"123456789".iter().fold(0u16, |crc, &b| {
+            (crc << 8) ^ crc16_table()[((crc >> 8) as u8 ^ b) as usize]
+        });
+        assert_eq!(crc, 0xFEE8);
     }
 }

@@ -54,7 +54,14 @@ impl Window {
     pub fn find(&mut self, from: u64, pattern: &[u8]) -> Option<u64> {
         let mut at = from;
         while at < self.size {
-            let n = (WINDOW as u64).min(self.size - at) as usize;
+            // The rest of the window when it holds `at` (a search from each
+            // candidate on must not read the file again), else a new one.
+            let end = self.base + self.buf.len() as u64;
+            let n = if at >= self.base && at + pattern.len() as u64 <= end {
+                end - at
+            } else {
+                (WINDOW as u64).min(self.size - at)
+            } as usize;
             let chunk = self.get(at, n)?;
             if let Some(i) = chunk.windows(pattern.len()).position(|w| w == pattern) {
                 return Some(at + i as u64);
@@ -68,16 +75,17 @@ impl Window {
     }
 }
 
-/// MPEG-TS (`packet` 188) or m2ts (192): sync bytes, whole packets, and
-/// PES packets of a declared length that get all of it (a file cut at a
-/// packet boundary ends inside one, as audio's always declare theirs).
+/// MPEG-TS (`packet` 188) or m2ts (192): sync bytes, whole packets, and PES
+/// packets that end: one of a declared length gets all of it (a file cut at
+/// a packet boundary ends inside one, as audio's always declare theirs); one
+/// of unbounded length (video's) ends where its last TS packet ends in
+/// stuffing, as every earlier one of its stream did.
 pub(crate) fn ts(w: &mut Window, packet: u64, say: &mut Say) {
     let sync = packet - 188;
     let mut errors = 0;
     let mut at = 0;
     let mut in_sync = true;
-    // PID -> (where its PES started, bytes it declares, bytes it got)
-    let mut open: std::collections::HashMap<u16, (u64, u64, u64)> = Default::default();
+    let mut pids: std::collections::HashMap<u16, Pes> = Default::default();
     while at + packet <= w.size && errors < MOST {
         let Some(p) = w.get(at + sync, 188) else {
             break;
@@ -91,48 +99,180 @@ pub(crate) fn ts(w: &mut Window, packet: u64, say: &mut Say) {
                 format!("transport stream sync lost at byte {at}"),
             );
         }
+        if !ok {
+            // Counters start again after a resync: one loss, one error.
+            pids.values_mut().for_each(|o| o.cc = None);
+        }
         in_sync = ok;
+        if ok && let Some((pid, want, got)) = continuity(p, &mut pids) {
+            errors += 1;
+            say(
+                at,
+                class::LOST_PACKETS,
+                format!(
+                    "transport stream packet at byte {at} (PID {pid:#x}): continuity counter {got}, {want} expected: packets lost"
+                ),
+            );
+        }
         if ok {
-            pes_payload(p, at, &mut open);
+            pes_payload(p, at, &mut pids);
         }
         at += packet;
     }
     if !w.size.is_multiple_of(packet) && errors < MOST {
         cut(say, w.size - w.size % packet, "a transport stream packet");
-    } else if let Some(&(start, _, _)) = open
-        .values()
-        .filter(|(_, want, got)| *want > 0 && got < want)
-        .min_by_key(|o| o.0)
-    {
+        return;
+    }
+    let short = pids.values().filter(|o| o.short()).map(|o| o.start).min();
+    let unended = pids.values().filter(|o| o.unended()).map(|o| o.start).min();
+    if let Some(start) = short {
         cut(
             say,
             start,
             "a PES packet (its declared length runs past the end)",
         );
+    } else if let Some(start) = unended {
+        cut(
+            say,
+            start,
+            "a PES packet (its last transport stream packet is full, where every earlier one of its stream ends in stuffing)",
+        );
     }
 }
 
+/// One PID's PES packets, as far as the walk has read them.
+#[derive(Debug, Default)]
+struct Pes {
+    /// A PES packet started and is not known to have ended.
+    open: bool,
+    /// Where the open one starts, the bytes it declares (0: unbounded), the
+    /// bytes it got.
+    start: u64,
+    want: u64,
+    got: u64,
+    /// Its latest TS packet ends in stuffing.
+    padded: bool,
+    /// Unbounded PES packets of this PID that ended (the next one started),
+    /// and how many of them in stuffing.
+    ends: u32,
+    padded_ends: u32,
+    /// The last bytes of its payload: an end-of-sequence code ends it too.
+    tail: [u8; 5],
+    /// The continuity counter of its latest packet with a payload.
+    cc: Option<u8>,
+}
+
+/// Unbounded PES packets a stream must have ended in stuffing before its
+/// last one is judged by its last TS packet.
+const ENDS_SEEN: u32 = 8;
+
+impl Pes {
+    /// Declares more bytes than the file holds.
+    fn short(&self) -> bool {
+        self.open && self.want > 0 && self.got < self.want
+    }
+
+    /// Unbounded, and its last TS packet is full (no stuffing) where at
+    /// least 49 in 50 of its stream's earlier ones end in stuffing, and no
+    /// end-of-sequence code ends it: the file was cut inside it, at a packet
+    /// boundary. A clean last PES packet that fills its last TS packet
+    /// exactly (about one in 184) is told from a cut by its end code only.
+    fn unended(&self) -> bool {
+        self.open
+            && self.want == 0
+            && !self.padded
+            && self.ends >= ENDS_SEEN
+            && u64::from(self.padded_ends) * 50 >= u64::from(self.ends) * 49
+            && !ends_sequence(&self.tail)
+    }
+
+    fn push(&mut self, payload: &[u8], padded: bool) {
+        self.got += payload.len() as u64;
+        self.padded = padded;
+        let n = payload.len().min(5);
+        self.tail.rotate_left(n);
+        self.tail[5 - n..].copy_from_slice(&payload[payload.len() - n..]);
+    }
+}
+
+/// MPEG-2 video's sequence_end_code, H.264's end of sequence or of stream,
+/// HEVC's EOS or EOB NAL unit.
+fn ends_sequence(tail: &[u8; 5]) -> bool {
+    matches!(tail[1..], [0, 0, 1, 0xB7 | 0x0A | 0x0B]) || matches!(tail, [0, 0, 1, 0x48 | 0x4A, 1])
+}
+
+/// A packet with a payload whose continuity counter does not follow its
+/// PID's last one (a repeated packet may repeat it; a discontinuity
+/// indicator starts it again): (PID, expected, found).
+fn continuity(p: &[u8], pids: &mut std::collections::HashMap<u16, Pes>) -> Option<(u16, u8, u8)> {
+    let pid = (u16::from(p[1] & 0x1F) << 8) | u16::from(p[2]);
+    let afc = (p[3] >> 4) & 3;
+    if pid == 0x1FFF || afc & 1 == 0 {
+        return None;
+    }
+    let cc = p[3] & 0x0F;
+    let reset = afc == 3 && p[4] > 0 && p[5] & 0x80 != 0;
+    let o = pids.entry(pid).or_default();
+    let last = o.cc.replace(cc).filter(|_| !reset)?;
+    let want = (last + 1) & 0x0F;
+    (cc != want && cc != last).then_some((pid, want, cc))
+}
+
 /// Count one TS packet's payload into its PID's PES packet.
-fn pes_payload(p: &[u8], at: u64, open: &mut std::collections::HashMap<u16, (u64, u64, u64)>) {
+fn pes_payload(p: &[u8], at: u64, pids: &mut std::collections::HashMap<u16, Pes>) {
     let pid = (u16::from(p[1] & 0x1F) << 8) | u16::from(p[2]);
     let start = p[1] & 0x40 != 0;
-    let skip = match (p[3] >> 4) & 3 {
-        1 => 4,
-        3 => 5 + p[4] as usize,
+    let (skip, padded) = match (p[3] >> 4) & 3 {
+        1 => (4, false),
+        3 => (5 + p[4] as usize, stuffed(&p[4..])),
         _ => return,
     };
-    let Some(payload) = p.get(skip..) else { return };
+    let Some(payload) = p.get(skip..).filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let o = pids.entry(pid).or_default();
     if start {
-        if payload.len() >= 6 && payload[..3] == [0, 0, 1] {
-            let len = u64::from(u16::from_be_bytes([payload[4], payload[5]]));
-            let want = if len > 0 { 6 + len } else { 0 };
-            open.insert(pid, (at, want, payload.len() as u64));
-        } else {
-            open.remove(&pid);
+        if o.open && o.want == 0 {
+            o.ends += 1;
+            o.padded_ends += u32::from(o.padded);
         }
-    } else if let Some(o) = open.get_mut(&pid) {
-        o.2 += payload.len() as u64;
+        o.open = payload.len() >= 6 && payload[..3] == [0, 0, 1];
+        if o.open {
+            let len = u64::from(u16::from_be_bytes([payload[4], payload[5]]));
+            o.want = if len > 0 { 6 + len } else { 0 };
+            o.start = at;
+            o.got = 0;
+        }
     }
+    if o.open {
+        o.push(payload, padded);
+    }
+}
+
+/// An adaptation field (from its length byte) that is there to pad: it
+/// announces none of the fields a packet inside a PES packet would carry
+/// one for (PCR, OPCR, splice countdown, private data, extension), or holds
+/// stuffing bytes past them.
+fn stuffed(af: &[u8]) -> bool {
+    let len = af[0] as usize;
+    let Some(&flags) = af.get(1).filter(|_| len > 0) else {
+        // A zero length is one byte of padding.
+        return true;
+    };
+    if flags & 0x1F == 0 {
+        return true;
+    }
+    let mut used = 1;
+    used += if flags & 0x10 != 0 { 6 } else { 0 };
+    used += if flags & 0x08 != 0 { 6 } else { 0 };
+    used += if flags & 0x04 != 0 { 1 } else { 0 };
+    if flags & 0x02 != 0 {
+        used += 1 + af.get(1 + used).map_or(0, |&n| n as usize);
+    }
+    if flags & 0x01 != 0 {
+        used += 1 + af.get(1 + used).map_or(0, |&n| n as usize);
+    }
+    used < len
 }
 
 /// MPEG-PS: packs and PES packets chained by their lengths.
