@@ -65,11 +65,13 @@ fn packaged_mp4s_read_as_ffprobe_reads_them() {
             _ => None,
         };
         // The codec tags are ffprobe's: an encrypted track's original
-        // format (`frma`), not `encv` or `enca`.
+        // format (`frma`), not `encv` or `enca`; and so are its pixel
+        // format and depth, from the decoder configuration record.
         let reference = truth::ffprobe_json(&dir.join(&name)).map(|v| truth::from_ffprobe(&v));
         let ours = truth::from_mediadex("ok", None, &r["doc"]);
         for fact in truth::compare(&name, reference.as_ref().ok(), &ours) {
-            if fact.class == "codec_tag" && !fact.agree {
+            let checked = ["codec_tag", "pix_fmt", "bit_depth"].contains(&fact.class);
+            if checked && !fact.agree {
                 wrong.push(format!(
                     "{name}: {} {} (ffprobe {})",
                     fact.field, fact.candidate, fact.reference

@@ -36,6 +36,49 @@ pub fn mpeg2_field_order(b: &[u8]) -> Option<FieldOrder> {
     None
 }
 
+/// The pixel format an H.264 or HEVC decoder configuration record gives
+/// (`avcC`, `hvcC`; an encrypted track's caps come without a parser's
+/// chroma format and depth): H.264's Baseline, Main, Extended and High
+/// profiles are 4:2:0 8-bit by definition, higher profiles say it in the
+/// record's extension; HEVC's record always does.
+fn record_pixel_format(codec: &str, c: &[u8]) -> Option<String> {
+    let (chroma, depth) = if codec == "h264" {
+        match *c.get(1)? {
+            66 | 77 | 88 | 100 => (1, 8),
+            _ => avcc_extension(c)?,
+        }
+    } else {
+        (c.get(16)? & 3, 8 + (c.get(17)? & 7))
+    };
+    let base = match chroma {
+        0 => "gray",
+        1 => "yuv420p",
+        2 => "yuv422p",
+        _ => "yuv444p",
+    };
+    Some(match (depth, chroma) {
+        (8, _) => base.to_string(),
+        (d, 0) => format!("gray{d}le"),
+        (d, _) => format!("{base}{d}le"),
+    })
+}
+
+/// The extension of an `avcC` past its parameter sets (profiles above
+/// High): chroma format and luma bit depth.
+fn avcc_extension(c: &[u8]) -> Option<(u8, u8)> {
+    let mut at = 6;
+    let sps = c.get(5)? & 0x1f;
+    for _ in 0..sps {
+        at += 2 + u16::from_be_bytes([*c.get(at)?, *c.get(at + 1)?]) as usize;
+    }
+    let pps = *c.get(at)?;
+    at += 1;
+    for _ in 0..pps {
+        at += 2 + u16::from_be_bytes([*c.get(at)?, *c.get(at + 1)?]) as usize;
+    }
+    Some((c.get(at)? & 3, 8 + (c.get(at + 1)? & 7)))
+}
+
 /// ffprobe's pixel format for codecs whose caps do not carry one: fixed by the
 /// codec's definition (VP8, H.263, MPEG-1 and MPEG-4 Part 2 are 4:2:0, 8-bit),
 /// or read from the first frame's or the configuration's header.
@@ -47,6 +90,9 @@ pub fn pixel_format(codec: &str, first: Option<&[u8]>, config: Option<&[u8]>) ->
     };
     if let Some(f) = fixed {
         return Some(f.into());
+    }
+    if matches!(codec, "h264" | "hevc") {
+        return config.and_then(|c| record_pixel_format(codec, c));
     }
     let data = first.or(config)?;
     let name = match codec {
@@ -235,5 +281,37 @@ pub fn pix_fmt_depth(pix_fmt: &str) -> Option<u32> {
             Some(8)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoder_records_give_the_pixel_format() {
+        // avcC, High: 4:2:0 8-bit by the profile alone.
+        assert_eq!(
+            pixel_format("h264", None, Some(&[1, 100, 0, 40, 0xff, 0xe0, 0])).as_deref(),
+            Some("yuv420p")
+        );
+        // avcC, High 4:2:2 (122): one 2-byte SPS, one 1-byte PPS, then
+        // chroma_format 2 and luma depth 10.
+        let avcc = [
+            1, 122, 0, 40, 0xff, 0xe1, 0, 2, 0x67, 0x7a, 1, 0, 1, 0x68, 0xfe, 0xfa, 0xfa, 0,
+        ];
+        assert_eq!(
+            pixel_format("h264", None, Some(&avcc)).as_deref(),
+            Some("yuv422p10le")
+        );
+        // hvcC: chroma format 1 at byte 16, luma depth - 8 at byte 17.
+        let mut hvcc = [0u8; 23];
+        hvcc[16] = 0xfc | 1;
+        hvcc[17] = 0xf8 | 2;
+        assert_eq!(
+            pixel_format("hevc", None, Some(&hvcc)).as_deref(),
+            Some("yuv420p10le")
+        );
+        assert_eq!(pixel_format("hevc", None, None), None);
     }
 }
