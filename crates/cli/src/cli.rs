@@ -116,6 +116,9 @@ pub enum Command {
     Forget(ForgetArgs),
 
     /// Reclaim the space of duplicates: plan, apply, undo, ignore
+    #[command(
+        after_help = "Examples:\n  mediadex fingerprint\n  mediadex dedupe plan --out plan.json --html review.html\n  mediadex dedupe apply plan.json --move-to /mnt/quarantine\n  mediadex dedupe undo plan.json\n  mediadex dedupe ignore a.mkv b.mkv\n\n`plan` changes nothing. `apply` checks every file against the plan, writes each\naction to the catalog before taking it, and is finished by running it again\nafter a kill; `undo` puts back what it moved (and byte copies it linked or\ndeleted). See `mediadex dedupe <COMMAND> --help`."
+    )]
     Dedupe(dedupe::DedupeArgs),
 
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
