@@ -135,3 +135,61 @@ fn an_mp4_track_without_samples_is_listed_as_ffprobe_lists_it() {
     );
     assert!(doc["streams"][1]["unread"].is_string(), "{doc}");
 }
+
+/// An MP4 is cut when samples lie past its end, not when a box claims more
+/// than the file holds: an `mdat` whose size counts 100 bytes too many, or
+/// an absurd one, over samples that are all there, is whole (as ffprobe
+/// reads it); a file cut short is truncated at the share of the bytes its
+/// samples need.
+#[test]
+fn an_mp4_is_cut_by_its_samples_not_by_its_box_sizes() {
+    let env = TestEnv::new();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/media/car-detection.mp4");
+    let bytes = std::fs::read(src).unwrap();
+    let at = bytes.windows(4).position(|w| w == b"mdat").unwrap() - 4;
+    assert!(
+        bytes.windows(4).position(|w| w == b"moov").unwrap() < at,
+        "the index first"
+    );
+    // The fixture's `mdat` has a 64-bit size (size field 1, then 8 bytes).
+    assert_eq!(u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()), 1);
+    let size = u64::from_be_bytes(bytes[at + 8..at + 16].try_into().unwrap());
+    assert_eq!(size as usize, bytes.len() - at, "the mdat ends the file");
+    let with_size = |n: u64| {
+        let mut b = bytes.clone();
+        b[at + 8..at + 16].copy_from_slice(&n.to_be_bytes());
+        b
+    };
+    std::fs::write(env.lib.join("plus100.mp4"), with_size(size + 100)).unwrap();
+    std::fs::write(env.lib.join("absurd.mp4"), with_size(1 << 50)).unwrap();
+    std::fs::write(env.lib.join("short.mp4"), &bytes[..bytes.len() - 1000]).unwrap();
+    std::fs::write(env.lib.join("half.mp4"), &bytes[..bytes.len() / 2]).unwrap();
+    env.scan(&[], 3);
+    let row = |name: &str| env.row(&env.lib.join(name));
+    for whole in ["plus100.mp4", "absurd.mp4"] {
+        let r = row(whole);
+        assert_eq!(r["status"], "ok", "{whole}: {r}");
+        let probe = Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-show_entries",
+                "format=duration",
+                "-of",
+                "csv=p=0",
+            ])
+            .arg(env.lib.join(whole))
+            .output()
+            .unwrap();
+        assert!(probe.status.success(), "ffprobe reads {whole}");
+    }
+    for (cut, share) in [("short.mp4", "99"), ("half.mp4", "50")] {
+        let r = row(cut);
+        let error = r["error"].as_str().unwrap_or("");
+        assert!(
+            error.starts_with(&format!("truncated: the file ends at {share}")),
+            "{cut}: {r}"
+        );
+    }
+}

@@ -20,6 +20,7 @@ mod mp4;
 mod mpeg;
 mod ogg;
 mod riff;
+mod sample_end;
 
 /// What the headers say.
 #[derive(Debug, Default, Clone, PartialEq)]

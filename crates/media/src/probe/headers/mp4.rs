@@ -36,6 +36,7 @@ impl Reader {
         let mut ticks = fragments::FragmentTicks::new();
         let mut deltas = fragments::FragmentDeltas::new();
         let mut indexed: std::collections::BTreeMap<u32, f64> = Default::default();
+        let mut sample_end = None;
         for &(kind, body, end) in &top {
             if end > self.len {
                 h.declared_size = Some(h.declared_size.unwrap_or(0).max(end));
@@ -65,6 +66,7 @@ impl Reader {
                     }
                 }
                 b"moov" if end <= self.len => {
+                    sample_end = self.mp4_sample_end(body, end);
                     trex = self.trex_defaults(body, end);
                     // The movie's timescale, which track header durations use.
                     let scale = self.child(body, end, &[b"mvhd"]).and_then(|(m, _)| {
@@ -86,6 +88,14 @@ impl Reader {
                 }
                 _ => {}
             }
+        }
+        // A box that runs past the end is a cut only if samples lie there:
+        // the tables, when the whole `moov` was read, say where they end.
+        let cut_moov = top.iter().any(|(k, _, e)| k == b"moov" && *e > self.len);
+        if let (Some(_), Some(last), false) = (h.declared_size, sample_end, cut_moov)
+            && last > 0
+        {
+            h.declared_size = (last > self.len).then_some(last);
         }
         self.fragment_durations(h, &ticks, &indexed);
         for t in &mut h.tracks {
