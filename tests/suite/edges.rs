@@ -193,3 +193,61 @@ fn an_mp4_is_cut_by_its_samples_not_by_its_box_sizes() {
         );
     }
 }
+
+/// A DASH/CMAF initialization segment (an MP4 whose tracks hold no sample:
+/// `ftyp` and `moov` only) is read from its headers as ffprobe reads it,
+/// not an error: its streams, codecs, size, channels and rate.
+#[test]
+fn an_initialization_segment_is_described_by_its_headers() {
+    let env = TestEnv::new();
+    let frag = env.path().join("frag.mp4");
+    let st = Command::new("ffmpeg")
+        .args([
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:r=25:d=2",
+        ])
+        .args([
+            "-f", "lavfi", "-i", "sine=d=2", "-c:v", "libx264", "-c:a", "aac",
+        ])
+        .args(["-movflags", "frag_keyframe+empty_moov+default_base_moof"])
+        .arg(&frag)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let bytes = std::fs::read(&frag).unwrap();
+    let moof = bytes.windows(4).position(|w| w == b"moof").unwrap() - 4;
+    let init = env.lib.join("init.mp4");
+    std::fs::write(&init, &bytes[..moof]).unwrap();
+    env.scan(&[], 0);
+    let row = env.row(&init);
+    assert_eq!(row["status"], "ok", "{row}");
+    let reference = crate::testenv::truth::ffprobe_json(&init)
+        .map(|v| crate::testenv::truth::from_ffprobe(&v))
+        .expect("ffprobe reads the segment");
+    let doc = match &row["doc"] {
+        serde_json::Value::String(s) => serde_json::from_str(s).unwrap(),
+        d => d.clone(),
+    };
+    let ours = crate::testenv::truth::from_mediadex("ok", None, &doc);
+    let classes = [
+        "status",
+        "streams",
+        "codec",
+        "codec_tag",
+        "width",
+        "height",
+        "channels",
+        "sample_rate",
+    ];
+    let wrong: Vec<String> = crate::testenv::truth::compare("init.mp4", Some(&reference), &ours)
+        .into_iter()
+        .filter(|f| classes.contains(&f.class) && !f.agree)
+        .map(|f| format!("{}: {} (ffprobe {})", f.field, f.candidate, f.reference))
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

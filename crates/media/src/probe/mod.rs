@@ -143,7 +143,13 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
         // A transport stream none of whose streams GStreamer reads ("no
         // pads"): its program map still lists them, and the file is read
         // as far as that goes.
-        Err(p) if p.status == Status::Error && !head.tracks.is_empty() && head.track_ids_hex => {
+        // An MP4 whose tracks all hold no sample (a DASH or CMAF
+        // initialization segment): its headers describe them as ffprobe does.
+        Err(p)
+            if p.status == Status::Error
+                && !head.tracks.is_empty()
+                && (head.track_ids_hex || head.tracks.iter().all(|t| t.empty)) =>
+        {
             let doc = headers_only();
             if doc.streams.is_empty() {
                 return p;

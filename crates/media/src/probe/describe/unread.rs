@@ -139,6 +139,9 @@ fn empty_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
                 height: t.size.map(|s| s.1 as i32),
                 language: t.language.clone().filter(|l| l != "und"),
                 duration_s: t.duration_s,
+                channels: t.sound.map(|s| s.0 as i32),
+                default: t.default,
+                sample_rate: t.sound.map(|s| s.1 as i32),
                 unread: Some(EMPTY.into()),
                 ..Stream::default()
             })

@@ -94,6 +94,9 @@ pub struct Track {
     /// Dolby Vision's configuration record (MP4 `dvcC`/`dvvC`/`dvwC`,
     /// Matroska `BlockAdditionMapping`).
     pub dolby_vision: Option<mediadex_core::scan::document::DolbyVision>,
+    /// An MP4 sound sample entry's channel count and rate (Hz), for a
+    /// track no demuxer pad describes.
+    pub sound: Option<(u16, u32)>,
 }
 
 /// The largest file a header's declared length is believed for: 16 TiB,

@@ -290,6 +290,21 @@ impl Reader {
                     t.codec_tag = Some(fourcc_string(original));
                 }
             }
+            if t.handler == "soun" {
+                // A version 0 sound entry: channels at byte 16, the rate
+                // (16.16) at byte 24.
+                let channels = self.bytes::<2>(entry + 16).map(u16::from_be_bytes);
+                let rate = self.u32be(entry + 24).map(|r| r >> 16);
+                t.sound = channels.zip(rate).filter(|&(c, r)| c > 0 && r > 0);
+                // AAC's own configuration (the `esds` AudioSpecificConfig)
+                // overrides the entry's fields, which muxers leave at 2.
+                if &k == b"mp4a"
+                    && let Some(asc) = self.esds_config(entry + 28, entry_end)
+                    && let Some(c) = crate::probe::bitstream::audio_specific_config(&asc)
+                {
+                    t.sound = c.channels.map(|ch| (ch as u16, c.rate as u32)).or(t.sound);
+                }
+            }
             if t.handler == "vide" {
                 if let (Some(w), Some(h)) =
                     (self.bytes::<2>(entry + 24), self.bytes::<2>(entry + 26))
@@ -323,6 +338,49 @@ impl Reader {
                 }
             }
         }
+    }
+
+    /// The DecoderSpecificInfo (an AudioSpecificConfig for AAC) of the
+    /// `esds` among the boxes in `[start, end)`: ES_Descriptor (tag 3),
+    /// DecoderConfigDescriptor (4), DecSpecificInfo (5).
+    fn esds_config(&self, start: u64, end: u64) -> Option<Vec<u8>> {
+        let (_, body, box_end) = self
+            .boxes(start, end)
+            .into_iter()
+            .find(|(k, _, _)| k == b"esds")?;
+        let d = self.vec(body + 4, (box_end - body - 4).min(512) as usize)?;
+        // A descriptor: tag, a size of 1-4 bytes of 7 bits each, the payload.
+        let descriptor = |at: usize| -> Option<(u8, usize, usize)> {
+            let tag = *d.get(at)?;
+            let (mut size, mut i) = (0usize, at + 1);
+            for _ in 0..4 {
+                let b = *d.get(i)?;
+                size = (size << 7) | (b & 0x7f) as usize;
+                i += 1;
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+            Some((tag, i, size))
+        };
+        let (tag, at, _) = descriptor(0)?;
+        (tag == 3).then_some(())?;
+        let flags = *d.get(at + 2)?;
+        let mut at = at + 3;
+        if flags & 0x80 != 0 {
+            at += 2;
+        }
+        if flags & 0x40 != 0 {
+            at += 1 + *d.get(at)? as usize;
+        }
+        if flags & 0x20 != 0 {
+            at += 2;
+        }
+        let (tag, at, _) = descriptor(at)?;
+        (tag == 4).then_some(())?;
+        let (tag, at, size) = descriptor(at + 13)?;
+        (tag == 5).then_some(())?;
+        d.get(at..at + size).map(<[u8]>::to_vec)
     }
 
     /// Whether the sample durations (`stts`) say the frame rate varies.
