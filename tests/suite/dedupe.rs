@@ -560,3 +560,28 @@ fn not_the_same_video_holds_after_a_move_and_a_dump_load() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("same bytes"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_quarantine_inside_the_library_is_warned_of() {
+    let env = TestEnv::new();
+    let files = library(&env);
+    let (file, _) = plan(&env, &[]);
+    let inside = env.lib.join("quarantine");
+    std::fs::create_dir(&inside).unwrap();
+    let out = ok(
+        &env,
+        &[
+            "dedupe",
+            "apply",
+            file.to_str().unwrap(),
+            "--move-to",
+            inside.to_str().unwrap(),
+        ],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("is under the scanned directory") && err.contains("outside the library"),
+        "{err}"
+    );
+    assert!(!files[1].exists(), "warned, and done");
+}

@@ -158,6 +158,9 @@ fn apply(ctx: &Context, args: ApplyArgs) -> anyhow::Result<ExitCode> {
     let mode = mode(&args)?;
     let _lock = super::lock_beside(&ctx.db, "scan")?;
     let mut cat = Catalog::open(&ctx.db)?;
+    if let Mode::MoveTo(dir) = &mode {
+        warn_inside_library(ctx, &cat, dir)?;
+    }
     let unique = p
         .groups
         .iter()
@@ -204,6 +207,20 @@ fn apply(ctx: &Context, args: ApplyArgs) -> anyhow::Result<ExitCode> {
             exit::PARTIAL
         },
     ))
+}
+
+/// A quarantine under a scanned directory is scanned too: its copies come
+/// back as files, and as duplicates to plan again.
+fn warn_inside_library(ctx: &Context, cat: &Catalog, dir: &Path) -> anyhow::Result<()> {
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let roots = mediadex_core::catalog::roots::of_host(&cat.conn, &util::host_name())?;
+    if let Some(root) = roots.iter().find(|r| dir.starts_with(r)) {
+        ctx.ui.warning(format!(
+            "quarantine {} is under the scanned directory {root}: the next scan will catalog the copies moved there; choose a directory outside the library",
+            dir.display()
+        ));
+    }
+    Ok(())
 }
 
 fn tail(n: u64, what: &str) -> String {

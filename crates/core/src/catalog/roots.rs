@@ -28,3 +28,10 @@ pub fn record(tx: &Transaction, host: &str, root: &str, dev: u64, now: &str) -> 
     .execute(params![host, root, dev as i64, now])?;
     Ok(())
 }
+
+/// Every root of `host` the catalog knows, as scans recorded them.
+pub fn of_host(conn: &Connection, host: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT path FROM roots WHERE host = ?1 ORDER BY path")?;
+    let rows = stmt.query_map([host], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+}
