@@ -11,6 +11,7 @@
 //! - [`record`]: microphone capture (cpal) into WAV parts.
 
 mod checked;
+mod mp4box;
 pub mod probe;
 pub mod record;
 pub mod sampling;

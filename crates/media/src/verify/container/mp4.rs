@@ -11,6 +11,7 @@
 
 use super::walk::Window;
 use super::{Say, cut};
+use crate::mp4box::{box_header, child, children, each_sample};
 use mediadex_core::verify::class;
 
 /// The largest `moov` read into memory (a two-hour film's is a few MB).
@@ -62,50 +63,6 @@ fn top(w: &mut Window) -> Vec<([u8; 4], u64, u64)> {
     out
 }
 
-/// A box header in `h`: type, header length, box length (`left`: the bytes
-/// to the end of what holds it, for a size of 0).
-fn box_header(h: &[u8], left: u64) -> Option<([u8; 4], u64, u64)> {
-    let size = u64::from(u32::from_be_bytes(h.get(..4)?.try_into().ok()?));
-    let kind: [u8; 4] = h.get(4..8)?.try_into().ok()?;
-    let (head, len) = match size {
-        0 => (8, left),
-        1 => (16, u64::from_be_bytes(h.get(8..16)?.try_into().ok()?)),
-        n => (8, n),
-    };
-    (len >= head).then_some((kind, head, len))
-}
-
-/// The child boxes of `body` (a box's data): type and data.
-fn children(body: &[u8]) -> Vec<([u8; 4], &[u8])> {
-    let mut out = Vec::new();
-    let mut at = 0usize;
-    while at + 8 <= body.len() {
-        let Some((kind, head, len)) = box_header(&body[at..], (body.len() - at) as u64) else {
-            break;
-        };
-        let end = at.saturating_add(len as usize).min(body.len());
-        out.push((kind, &body[(at + head as usize).min(end)..end]));
-        at = end;
-    }
-    out
-}
-
-fn child<'a>(body: &'a [u8], path: &[&[u8; 4]]) -> Option<&'a [u8]> {
-    let mut cur = body;
-    for want in path {
-        cur = children(cur).into_iter().find(|(k, _)| k == *want)?.1;
-    }
-    Some(cur)
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
-fn be64(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_be_bytes(b.get(at..at + 8)?.try_into().ok()?))
-}
-
 /// Check the samples of an MP4 or QuickTime file.
 pub(crate) fn samples(w: &mut Window, say: &mut Say) -> Walked {
     let boxes = top(w);
@@ -144,52 +101,18 @@ pub(crate) fn samples(w: &mut Window, say: &mut Say) -> Walked {
 fn track(trak: &[u8], size: u64) -> Option<Track> {
     let stbl = child(trak, &[b"mdia", b"minf", b"stbl"])?;
     let nal = nal_length(child(stbl, &[b"stsd"])?);
-    let stsz = child(stbl, &[b"stsz"])?;
-    let (fixed, count) = (be32(stsz, 4)?, be32(stsz, 8)? as usize);
-    let sample_size = |i: usize| match fixed {
-        0 => be32(stsz, 12 + 4 * i).map(u64::from),
-        n => Some(u64::from(n)),
-    };
-    let chunks: Vec<u64> = match (child(stbl, &[b"stco"]), child(stbl, &[b"co64"])) {
-        (Some(t), _) => (0..be32(t, 4)? as usize)
-            .map(|i| be32(t, 8 + 4 * i).map(u64::from))
-            .collect::<Option<_>>()?,
-        (None, Some(t)) => (0..be32(t, 4)? as usize)
-            .map(|i| be64(t, 8 + 8 * i))
-            .collect::<Option<_>>()?,
-        _ => return None,
-    };
-    let stsc = child(stbl, &[b"stsc"])?;
-    let runs: Vec<(usize, u32)> = (0..be32(stsc, 4)? as usize)
-        .map(|i| Some((be32(stsc, 8 + 12 * i)? as usize, be32(stsc, 12 + 12 * i)?)))
-        .collect::<Option<_>>()?;
     let mut t = Track {
         nal,
         samples: Vec::new(),
         beyond: None,
     };
-    let mut done = 0;
-    for (r, &(first, per)) in runs.iter().enumerate() {
-        let last = runs
-            .get(r + 1)
-            .map_or(chunks.len(), |n| n.0.saturating_sub(1));
-        for chunk in first.max(1)..=last.min(chunks.len()) {
-            let mut at = chunks[chunk - 1];
-            for _ in 0..per {
-                if done == count {
-                    break;
-                }
-                let n = sample_size(done)?;
-                done += 1;
-                if at + n > size {
-                    t.beyond = Some(t.beyond.map_or(at, |b: u64| b.min(at)));
-                } else if nal.is_some() && n > 0 {
-                    t.samples.push((at, n));
-                }
-                at += n;
-            }
+    each_sample(stbl, |at, n| {
+        if at + n > size {
+            t.beyond = Some(t.beyond.map_or(at, |b: u64| b.min(at)));
+        } else if nal.is_some() && n > 0 {
+            t.samples.push((at, n));
         }
-    }
+    })?;
     Some(t)
 }
 
