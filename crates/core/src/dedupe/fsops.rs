@@ -16,6 +16,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use super::Entry;
+use crate::atomic_file::sync_dir;
 use crate::catalog::files::FileStat;
 use crate::sampled;
 
@@ -75,13 +76,6 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 /// The temporary name a copy to `dest` is written under.
 pub fn part_path(dest: &Path) -> PathBuf {
     with_suffix(dest, ".mediadex-part")
-}
-
-fn sync_dir(path: &Path) -> io::Result<()> {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => File::open(dir)?.sync_all(),
-        _ => Ok(()),
-    }
 }
 
 /// Move `src` to `dest` (which must not exist), making its directories.
