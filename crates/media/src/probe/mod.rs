@@ -107,7 +107,8 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
         describe(
             size,
             container.as_ref(),
-            None,
+            head.movie_s
+                .map(|s| gst::ClockTime::from_nseconds((s * 1e9).round() as u64)),
             Vec::new(),
             &gst::TagList::new(),
             None,
@@ -257,21 +258,23 @@ fn tear_down(pipeline: &gst::Pipeline, shared: &Watch) {
     }
 }
 
-/// The status of a described file: `ok` only for a whole file with audio or video.
+/// The status of a described file: `ok` only for a whole file with streams,
+/// audio or video unless it is a media container (an MP4 of subtitles alone,
+/// a DASH text track, is one).
 fn judge(doc: Document, container: Option<&gst::Caps>) -> Probe {
     let error = if doc.truncated {
         Some(truncated_text(&doc, None))
     } else if doc.streams.is_empty() {
         Some("no streams found".to_string())
-    } else if doc.video_streams + doc.audio_streams == 0 {
+    } else if doc.video_streams + doc.audio_streams == 0
+        && !container.is_some_and(|c| names::is_media_container(c))
+    {
         let what = container
             .and_then(|c| c.structure(0).map(|s| s.name().to_string()))
             .unwrap_or_default();
-        Some(if container.is_some_and(|c| names::is_media_container(c)) {
-            format!("no audio or video stream in the container ({what})")
-        } else {
-            format!("not a media file: no audio or video stream (the content is {what})")
-        })
+        Some(format!(
+            "not a media file: no audio or video stream (the content is {what})"
+        ))
     } else {
         None
     };

@@ -102,25 +102,8 @@ pub fn pixel_format(codec: &str, first: Option<&[u8]>, config: Option<&[u8]>) ->
             _ => "yuv444p",
         },
         "mjpeg" => return jpeg_pixel_format(data),
-        "dvvideo" => {
-            // DIF header section: DSF (625/50 or 525/60) and APT; the VAUX
-            // source pack (0x60, in DIF blocks 3-5) has the stream type: DV50
-            // is 4:2:2, DV25 is 4:1:1 except IEC 61834 at 625/50 (4:2:0).
-            let dsf = data.get(3)? & 0x80 != 0;
-            let apt = data.get(4)? & 7;
-            let vaux = data.get(240..480)?;
-            let stype = (0..15 * 3).find_map(|i| {
-                let block = i / 15;
-                let pack = &vaux[block * 80 + 3 + (i % 15) * 5..];
-                (pack[0] == 0x60).then(|| pack[3] & 0x1F)
-            });
-            match (stype, dsf, apt) {
-                (Some(4), _, _) => "yuv422p",
-                (Some(0) | None, true, 0) => "yuv420p",
-                (Some(0) | None, _, 0 | 1) => "yuv411p",
-                _ => return None,
-            }
-        }
+        "av1" => return av1_pixel_format(config?),
+        "dvvideo" => dv_pixel_format(data)?,
         "prores" => {
             // Frame: size, `icpf`, then the frame header (its 13th byte: chroma
             // format in the top two bits; its 18th: alpha in the low four).
@@ -168,6 +151,50 @@ pub fn pixel_format(codec: &str, first: Option<&[u8]>, config: Option<&[u8]>) ->
         _ => return None,
     };
     Some(name.into())
+}
+
+/// An AV1 codec configuration record (`av1C`): marker and version, profile
+/// and level, then tier, high bit depth, twelve bit, monochrome and the
+/// chroma subsampling in x and y.
+fn av1_pixel_format(c: &[u8]) -> Option<String> {
+    (*c.first()? == 0x81).then_some(())?;
+    let b = *c.get(2)?;
+    let depth = match (b & 0x40 != 0, b & 0x20 != 0) {
+        (false, _) => 8,
+        (true, false) => 10,
+        (true, true) => 12,
+    };
+    let base = match (b & 0x10 != 0, b & 0x08 != 0, b & 0x04 != 0) {
+        (true, _, _) => "gray",
+        (false, true, true) => "yuv420p",
+        (false, true, false) => "yuv422p",
+        (false, false, _) => "yuv444p",
+    };
+    Some(match depth {
+        8 => base.to_string(),
+        d => format!("{base}{d}le"),
+    })
+}
+
+/// DV's pixel format from its first DIF sequence.
+fn dv_pixel_format(data: &[u8]) -> Option<&'static str> {
+    // DIF header section: DSF (625/50 or 525/60) and APT; the VAUX
+    // source pack (0x60, in DIF blocks 3-5) has the stream type: DV50
+    // is 4:2:2, DV25 is 4:1:1 except IEC 61834 at 625/50 (4:2:0).
+    let dsf = data.get(3)? & 0x80 != 0;
+    let apt = data.get(4)? & 7;
+    let vaux = data.get(240..480)?;
+    let stype = (0..15 * 3).find_map(|i| {
+        let block = i / 15;
+        let pack = &vaux[block * 80 + 3 + (i % 15) * 5..];
+        (pack[0] == 0x60).then(|| pack[3] & 0x1F)
+    });
+    Some(match (stype, dsf, apt) {
+        (Some(4), _, _) => "yuv422p",
+        (Some(0) | None, true, 0) => "yuv420p",
+        (Some(0) | None, _, 0 | 1) => "yuv411p",
+        _ => return None,
+    })
 }
 
 /// MPEG-2 `chroma_format` from a sequence extension.
@@ -313,5 +340,20 @@ mod tests {
             Some("yuv420p10le")
         );
         assert_eq!(pixel_format("hevc", None, None), None);
+        // av1C: main profile, 4:2:0 (both subsampling bits), 8 and 10 bits.
+        assert_eq!(
+            pixel_format("av1", None, Some(&[0x81, 0x08, 0x0c, 0])).as_deref(),
+            Some("yuv420p")
+        );
+        assert_eq!(
+            pixel_format("av1", None, Some(&[0x81, 0x08, 0x4c, 0])).as_deref(),
+            Some("yuv420p10le")
+        );
+        // High profile, 4:4:4 (no subsampling), and a wrong marker.
+        assert_eq!(
+            pixel_format("av1", None, Some(&[0x81, 0x28, 0x00, 0])).as_deref(),
+            Some("yuv444p")
+        );
+        assert_eq!(pixel_format("av1", None, Some(&[0x01, 0x08, 0x0c])), None);
     }
 }

@@ -441,6 +441,12 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     if t.mirrored_rotation.is_some() {
         s.rotation = t.mirrored_rotation;
     }
+    if s.kind == "audio" && s.sample_rate.is_none() {
+        // A sound entry that states no rate (IAMF's): the media timescale,
+        // as ffprobe gives it.
+        let scale = t.timescale.filter(|&r| r > 1).map(|r| r as i32);
+        s.sample_rate = t.sound.map(|(_, r)| r as i32).or(scale);
+    }
     s.frames = s.frames.or(t.frames);
     s.duration_s = s.duration_s.or(t.duration_s);
     s.variable_frame_rate = s.variable_frame_rate.or(t.variable_frame_rate);

@@ -112,11 +112,13 @@ fn adts(b: &[u8]) -> Option<(i32, i32)> {
 /// What is said of an MP4 track listed but holding no sample.
 pub const EMPTY: &str = "an empty track: the header describes it, it holds no sample";
 
-/// An unfragmented MP4's audio and video tracks that hold no sample: qtdemux
-/// gives them no pad, ffprobe lists them (a second video track left empty by
-/// an editor). Listed with the codec of their sample entry.
+/// An MP4's audio and video tracks that hold no sample: qtdemux gives them
+/// no pad, ffprobe lists them (a second video track left empty by an editor,
+/// a DASH initialization segment whose index names fragments it lacks).
+/// Listed with the codec of their sample entry. A fragmented file's tracks
+/// hold their samples in fragments: listed only when none was read.
 fn empty_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
-    if headers.fragmented_s.is_some() {
+    if headers.fragmented_s.is_some() && !read.is_empty() {
         return Vec::new();
     }
     headers
@@ -130,9 +132,15 @@ fn empty_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
                 _ => return None,
             };
             let tag = t.codec_tag.as_deref()?;
+            let codec = sample_entry_codec(tag)?;
+            let pix_fmt = record_pixel_format(codec, t.config.as_deref());
             Some(Stream {
                 kind: kind.into(),
-                codec: sample_entry_codec(tag)?.into(),
+                codec: codec.into(),
+                bit_depth: pix_fmt
+                    .as_deref()
+                    .and_then(crate::probe::bitstream::pix_fmt_depth),
+                pix_fmt,
                 codec_tag: Some(tag.into()),
                 stream_id: Some(format!("{:03}", t.id)),
                 width: t.size.map(|s| s.0 as i32),
@@ -147,6 +155,16 @@ fn empty_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
             })
         })
         .collect()
+}
+
+/// The pixel format an empty track's decoder record states, where ffprobe
+/// gives one without a frame: HEVC's and AV1's decoders read it from the
+/// record, H.264's only from a decoded picture.
+fn record_pixel_format(codec: &str, config: Option<&[u8]>) -> Option<String> {
+    if !matches!(codec, "hevc" | "av1") {
+        return None;
+    }
+    crate::probe::bitstream::pixel_format(codec, None, config)
 }
 
 /// ffprobe's codec name for an MP4 sample entry's fourcc.

@@ -45,6 +45,8 @@ pub struct Headers {
     pub chapters: Vec<(f64, Option<String>)>,
     /// Fragmented MP4: the longest track's samples in all fragments, seconds.
     pub fragmented_s: Option<f64>,
+    /// MP4: the movie header's duration (`mvhd`), seconds, when it states one.
+    pub movie_s: Option<f64>,
 }
 
 /// One track as its container header describes it.
@@ -97,6 +99,9 @@ pub struct Track {
     /// An MP4 sound sample entry's channel count and rate (Hz), for a
     /// track no demuxer pad describes.
     pub sound: Option<(u16, u32)>,
+    /// MP4: a visual sample entry's decoder configuration record (`avcC`,
+    /// `hvcC`, `av1C`), for a track no demuxer pad describes.
+    pub config: Option<Vec<u8>>,
 }
 
 /// The largest file a header's declared length is believed for: 16 TiB,

@@ -68,23 +68,7 @@ impl Reader {
                 b"moov" if end <= self.len => {
                     sample_end = self.mp4_sample_end(body, end);
                     trex = self.trex_defaults(body, end);
-                    // The movie's timescale, which track header durations use.
-                    let scale = self.child(body, end, &[b"mvhd"]).and_then(|(m, _)| {
-                        let v = self.bytes::<1>(m)?[0];
-                        self.u32be(m + if v == 1 { 20 } else { 12 })
-                    });
-                    for (k, tb, te) in self.boxes(body, end) {
-                        if &k == b"trak"
-                            && let Some(t) = self.mp4_track(tb, te, scale.unwrap_or(0))
-                        {
-                            h.tracks.push(t);
-                        }
-                        if &k == b"udta"
-                            && let Some((c, ce)) = self.child(tb, te, &[b"chpl"])
-                        {
-                            h.chapters = self.chpl(c, ce);
-                        }
-                    }
+                    self.moov(body, end, h);
                 }
                 _ => {}
             }
@@ -112,16 +96,47 @@ impl Reader {
         }
     }
 
+    /// The movie: its duration, tracks and Nero chapters.
+    fn moov(&self, body: u64, end: u64, h: &mut Headers) {
+        // The movie's timescale, which track header durations use.
+        let mvhd = self.child(body, end, &[b"mvhd"]).map(|(m, _)| m);
+        let scale = mvhd.and_then(|m| {
+            let v = self.bytes::<1>(m)?[0];
+            self.u32be(m + if v == 1 { 20 } else { 12 })
+        });
+        h.movie_s = mvhd.zip(scale.filter(|&s| s > 0)).and_then(|(m, s)| {
+            let d = match self.bytes::<1>(m)?[0] {
+                1 => self.u64be(m + 24)?,
+                _ => self.u32be(m + 16)?.into(),
+            };
+            known(d).then(|| d as f64 / f64::from(s))
+        });
+        for (k, tb, te) in self.boxes(body, end) {
+            if &k == b"trak"
+                && let Some(t) = self.mp4_track(tb, te, scale.unwrap_or(0))
+            {
+                h.tracks.push(t);
+            }
+            if &k == b"udta"
+                && let Some((c, ce)) = self.child(tb, te, &[b"chpl"])
+            {
+                h.chapters = self.chpl(c, ce);
+            }
+        }
+    }
+
     /// A fragmented file's tracks end where their last fragment or their
     /// segment index says, whichever is later (see [`fragments`]), and the
-    /// file where its longest track does, as ffprobe counts them.
+    /// file where its longest track does, as ffprobe counts them: a text
+    /// track (subtitles, captions) ending more than a second after the
+    /// others is an outlier the file's length leaves out.
     fn fragment_durations(
         &self,
         h: &mut Headers,
         ticks: &fragments::FragmentTicks,
         indexed: &std::collections::BTreeMap<u32, f64>,
     ) {
-        let mut longest: Option<f64> = None;
+        let (mut longest, mut text): (Option<f64>, Option<f64>) = (None, None);
         for t in &mut h.tracks {
             let fragments = match (ticks.get(&t.id), t.timescale.filter(|&s| s > 0)) {
                 (Some(&n), Some(scale)) => Some(n as f64 / scale as f64),
@@ -136,9 +151,17 @@ impl Reader {
                 .max(sidx.unwrap_or(0.0))
                 .max(t.duration_s.unwrap_or(0.0));
             t.duration_s = Some(s);
-            longest = Some(longest.map_or(s, |l| l.max(s)));
+            let end = if is_text(&t.handler) {
+                &mut text
+            } else {
+                &mut longest
+            };
+            *end = Some(end.map_or(s, |l: f64| l.max(s)));
         }
-        h.fragmented_s = longest;
+        h.fragmented_s = match (longest, text) {
+            (Some(l), Some(t)) if t > l && t - l < 1.0 => Some(t),
+            (l, t) => l.or(t),
+        };
     }
 
     /// Nero chapters: version and flags, (version 1) four more bytes, a count,
@@ -314,16 +337,17 @@ impl Reader {
                 }
                 // A visual sample entry's boxes follow its 78 bytes of fields;
                 // `fiel` gives the field count and order (QuickTime).
-                let fiel = self
-                    .boxes(entry + 78, entry_end)
-                    .into_iter()
-                    .find(|(k, _, _)| k == b"fiel");
-                t.dolby_vision = self
-                    .boxes(entry + 78, entry_end)
-                    .into_iter()
+                let inner = self.boxes(entry + 78, entry_end);
+                let fiel = inner.iter().find(|(k, _, _)| k == b"fiel").copied();
+                t.dolby_vision = inner
+                    .iter()
                     .find(|(k, _, _)| matches!(k, b"dvcC" | b"dvvC" | b"dvwC"))
-                    .and_then(|(_, b, _)| self.vec(b, 8))
+                    .and_then(|&(_, b, _)| self.vec(b, 8))
                     .and_then(|r| super::dovi::parse(&r));
+                t.config = inner
+                    .iter()
+                    .find(|(k, _, _)| matches!(k, b"avcC" | b"hvcC" | b"av1C"))
+                    .and_then(|&(_, b, e)| self.vec(b, (e - b).min(4096) as usize));
                 if let Some((_, f, _)) = fiel
                     && let Some([count, detail]) = self.bytes::<2>(f)
                 {
@@ -421,6 +445,12 @@ fn modal_rate(deltas: &[(u32, u32)], timescale: Option<u32>) -> Option<(u32, u32
         .max_by_key(|(d, n)| (**n, std::cmp::Reverse(**d)))?;
     let fps = f64::from(timescale?) / f64::from(delta);
     super::common_rate(fps)
+}
+
+/// An MP4 handler of subtitles or captions (QuickTime text, 3GPP timed
+/// text, ISO subtitles, CEA-608 closed captions).
+fn is_text(handler: &str) -> bool {
+    matches!(handler, "text" | "sbtl" | "subt" | "clcp")
 }
 
 /// A header's duration, unless 0 or all ones (unknown: fragmented files and
