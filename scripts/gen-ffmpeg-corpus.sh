@@ -335,6 +335,11 @@ gen ts-dts-mp2.ts $(v 320x240 25 1) $(a 48000 1) $(a 48000 1 550) -map 0 -map 1 
 # lists the streams of both.
 gen ts-two-programs.ts $(v 320x240 25 1) $(a 48000 1) -map 0:v -map 1:a "${H264[@]}" "${AAC[@]}" \
   -program title=A:st=0 -program title=B:st=1
+# Three programs of video alone, H.264 and MPEG-2: the pictures of the two
+# tsdemux does not expose are sized from their sequence headers.
+gen ts-three-video-programs.ts $(v 320x240 25 1) $(v 352x288 25 1) $(v 176x144 25 1) \
+  -map 0:v -map 1:v -map 2:v "${H264[@]}" -c:v:2 mpeg2video \
+  -program title=A:st=0 -program title=B:st=1 -program title=C:st=2
 # AAC in LATM (as broadcasters send it): ffprobe's aac_latm.
 gen ts-aac-latm.ts $(v 320x240 25 1) $(a 48000 1) "${H264[@]}" "${AAC[@]}" -mpegts_flags latm
 

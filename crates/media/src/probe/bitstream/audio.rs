@@ -1,5 +1,6 @@
 //! Audio headers: MPEG audio frames, AAC's AudioSpecificConfig, AC-3/E-AC-3
-//! sync frames, and the bit depth of lossless codecs (FLAC, ALAC).
+//! sync frames, TrueHD's major sync, DTS-HD's extension substream, and the
+//! bit depth of lossless codecs (FLAC, ALAC).
 
 use super::*;
 
@@ -196,4 +197,78 @@ pub fn truehd_major_sync(b: &[u8]) -> Option<(i32, i32)> {
         r => (if r & 8 != 0 { 44100 } else { 48000 }) << (r & 7),
     };
     (n > 0).then_some((n, rate))
+}
+
+/// Channels and sampling rate of a DTS-HD extension substream's first asset
+/// (ETSI TS 102 114, 7.4 and 7.5: the header, then the asset descriptor's
+/// `nuTotalNumChs` and `nuMaxSampleRate`): what a decoder of the whole
+/// stream gives (8 for a 7.1 Master Audio or DTS:X bed over a 5.1 core,
+/// 96 kHz over a 48 kHz core), where the core frame tells only the core's.
+pub fn dts_hd_asset(b: &[u8]) -> Option<(i32, i32)> {
+    const RATES: [i32; 16] = [
+        8000, 16000, 32000, 64000, 128000, 22050, 44100, 88200, 176400, 352800, 12000, 24000,
+        48000, 96000, 192000, 384000,
+    ];
+    let at = b
+        .windows(4)
+        .take(1 << 16)
+        .position(|w| w == [0x64, 0x58, 0x20, 0x25])?;
+    let mut r = Bits::new(b.get(at + 4..)?);
+    r.u(8)?;
+    let index = r.u(2)? as usize;
+    let long = r.u(1)? == 1;
+    let size_bits = if long { 20 } else { 16 };
+    r.u(if long { 12 } else { 8 })?;
+    r.u(size_bits)?;
+    let fixed = r.u(1)? == 1;
+    let assets = if fixed {
+        r.u(2 + 3)?;
+        if r.u(1)? == 1 {
+            r.u(32 + 4)?;
+        }
+        let presentations = r.u(3)? as usize + 1;
+        let assets = r.u(3)? as usize + 1;
+        let mut masks = Vec::new();
+        for _ in 0..presentations {
+            masks.push(r.u(index + 1)?);
+        }
+        for mask in masks {
+            for ss in 0..=index {
+                if (mask >> ss) & 1 == 1 {
+                    r.u(8)?;
+                }
+            }
+        }
+        if r.u(1)? == 1 {
+            r.u(2)?;
+            let bits = (r.u(2)? as usize + 1) << 2;
+            let configs = r.u(2)? as usize + 1;
+            r.u(bits * configs)?;
+        }
+        assets
+    } else {
+        1
+    };
+    for _ in 0..assets {
+        r.u(size_bits)?;
+    }
+    // The first asset's descriptor: its size and index, then the static fields.
+    r.u(9 + 3)?;
+    if !fixed {
+        return None;
+    }
+    if r.u(1)? == 1 {
+        r.u(4)?;
+    }
+    if r.u(1)? == 1 {
+        r.u(24)?;
+    }
+    if r.u(1)? == 1 {
+        let text = r.u(10)? as usize + 1;
+        r.u(8 * text)?;
+    }
+    r.u(5)?;
+    let rate = RATES[r.u(4)? as usize];
+    let channels = r.u(8)? as i32 + 1;
+    Some((channels, rate))
 }

@@ -94,6 +94,11 @@ pub(super) struct Sps {
     poc_type: u32,
     log2_max_poc_lsb: u32,
     frame_mbs_only: bool,
+    /// The picture's width and height after cropping.
+    size: Option<(u32, u32)>,
+    /// `chroma_format_idc` and the luma bit depth.
+    chroma: u32,
+    depth: u32,
     /// From the VUI: how picture timing SEI messages are laid out.
     timing: Option<PictureTiming>,
 }
@@ -104,6 +109,8 @@ pub(super) struct PictureTiming {
     /// Bits of `cpb_removal_delay` + `dpb_output_delay`; 0 without HRD parameters.
     delay_bits: usize,
     pic_struct_present: bool,
+    /// `num_units_in_tick` and `time_scale`: a frame lasts two ticks.
+    tick: Option<(u32, u32)>,
 }
 
 /// The VUI up to `pic_struct_present_flag` (H.264 E.1.1).
@@ -124,9 +131,9 @@ pub(super) fn vui_picture_timing(r: &mut Bits) -> Option<PictureTiming> {
         r.ue()?;
         r.ue()?;
     }
+    let mut tick = None;
     if r.u(1)? == 1 {
-        r.u(32)?;
-        r.u(32)?;
+        tick = Some((r.u(32)?, r.u(32)?));
         r.u(1)?;
     }
     let mut delay_bits = 0;
@@ -154,6 +161,7 @@ pub(super) fn vui_picture_timing(r: &mut Bits) -> Option<PictureTiming> {
     Some(PictureTiming {
         delay_bits,
         pic_struct_present: r.u(1)? == 1,
+        tick,
     })
 }
 
@@ -194,31 +202,20 @@ impl Sps {
         let profile = r.u(8)?;
         r.u(16)?;
         r.ue()?;
-        let mut separate_colour_plane = false;
+        let (mut separate_colour_plane, mut chroma, mut depth) = (false, 1, 8);
         if matches!(
             profile,
             100 | 110 | 122 | 244 | 44 | 83 | 86 | 118 | 128 | 138 | 139 | 134 | 135
         ) {
-            let chroma = r.ue()?;
+            chroma = r.ue()?;
             if chroma == 3 {
                 separate_colour_plane = r.u(1)? == 1;
             }
-            r.ue()?;
+            depth = r.ue()? + 8;
             r.ue()?;
             r.u(1)?;
             if r.u(1)? == 1 {
-                for i in 0..if chroma == 3 { 12 } else { 8 } {
-                    if r.u(1)? == 1 {
-                        let size = if i < 6 { 16 } else { 64 };
-                        let (mut last, mut next) = (8i64, 8i64);
-                        for _ in 0..size {
-                            if next != 0 {
-                                next = (last + r.se()? + 256) % 256;
-                            }
-                            last = if next == 0 { last } else { next };
-                        }
-                    }
-                }
+                skip_scaling_lists(&mut r, chroma)?;
             }
         }
         let log2_max_frame_num = r.ue()? + 4;
@@ -238,8 +235,8 @@ impl Sps {
         }
         r.ue()?;
         r.u(1)?;
-        r.ue()?;
-        r.ue()?;
+        let width_mbs = r.ue()? + 1;
+        let height_units = r.ue()? + 1;
         let frame_mbs_only = r.u(1)? == 1;
         let mut sps = Sps {
             separate_colour_plane,
@@ -247,22 +244,54 @@ impl Sps {
             poc_type,
             log2_max_poc_lsb,
             frame_mbs_only,
+            size: None,
+            chroma,
+            depth,
             timing: None,
         };
         if !frame_mbs_only {
             r.u(1)?;
         }
         r.u(1)?;
+        let mut crop = [0u32; 4];
         if r.u(1)? == 1 {
-            for _ in 0..4 {
-                r.ue()?;
+            for c in &mut crop {
+                *c = r.ue()?;
             }
         }
+        // Cropping counts chroma samples (luma ones without chroma), and
+        // field pairs where frames are coded as fields.
+        let fields = 2 - frame_mbs_only as u32;
+        let (unit_x, unit_y) = match (chroma, separate_colour_plane) {
+            (1, false) => (2, 2 * fields),
+            (2, false) => (2, fields),
+            _ => (1, fields),
+        };
+        let width = (width_mbs * 16).checked_sub(unit_x * (crop[0] + crop[1]));
+        let height = (fields * height_units * 16).checked_sub(unit_y * (crop[2] + crop[3]));
+        sps.size = width.zip(height).filter(|&(w, h)| w > 0 && h > 0);
         if r.u(1)? == 1 {
             sps.timing = vui_picture_timing(&mut r);
         }
         Some(sps)
     }
+}
+
+/// An SPS's scaling matrices, read past.
+fn skip_scaling_lists(r: &mut Bits, chroma: u32) -> Option<()> {
+    for i in 0..if chroma == 3 { 12 } else { 8 } {
+        if r.u(1)? == 1 {
+            let size = if i < 6 { 16 } else { 64 };
+            let (mut last, mut next) = (8i64, 8i64);
+            for _ in 0..size {
+                if next != 0 {
+                    next = (last + r.se()? + 256) % 256;
+                }
+                last = if next == 0 { last } else { next };
+            }
+        }
+    }
+    Some(())
 }
 
 /// PPS `bottom_field_pic_order_in_frame_present_flag`.
@@ -324,5 +353,36 @@ pub(super) fn slice_field_order(
         d if d < 0 => FieldOrder::BottomFirst,
         d if d > 0 => FieldOrder::TopFirst,
         _ => FieldOrder::Progressive,
+    })
+}
+
+/// What the first sequence parameter set of an Annex B stream says (a
+/// stream no demuxer exposed): the picture size, the frame rate its VUI
+/// timing gives, and the pixel format.
+pub(super) fn h264_stream(b: &[u8]) -> Option<StreamHeader> {
+    let nal = annex_b(b)
+        .into_iter()
+        .find(|n| n.first().is_some_and(|h| h & 0x1F == 7))?;
+    let sps = Sps::parse(&unescape(nal.get(1..)?))?;
+    let rate = sps
+        .timing
+        .and_then(|t| t.tick)
+        .filter(|&(n, s)| n > 0 && s > 0)
+        .map(|(n, s)| (s, 2 * n));
+    let base = match (sps.chroma, sps.separate_colour_plane) {
+        (0, _) => "gray",
+        (1, _) => "yuv420p",
+        (2, _) => "yuv422p",
+        _ => "yuv444p",
+    };
+    Some(StreamHeader {
+        size: sps.size,
+        rate,
+        field_order: h264_field_order(None, b),
+        pix_fmt: Some(match sps.depth {
+            8 => base.to_string(),
+            d if base == "gray" => format!("gray{d}le"),
+            d => format!("{base}{d}le"),
+        }),
     })
 }

@@ -11,12 +11,13 @@ mod h264;
 mod video;
 
 pub use audio::{
-    AudioConfig, MpegAudioHeader, ac3_channels, audio_specific_config, lossless_bit_depth,
-    mpeg_audio_header, truehd_major_sync,
+    AudioConfig, MpegAudioHeader, ac3_channels, audio_specific_config, dts_hd_asset,
+    lossless_bit_depth, mpeg_audio_header, truehd_major_sync,
 };
 pub use h264::h264_field_order;
 pub use video::{
-    mpeg2_field_order, mpeg2_rate_extension, mpeg4_interlaced, pix_fmt_depth, pixel_format,
+    MPEG_RATES, StreamHeader, mpeg2_field_order, mpeg2_rate_extension, mpeg4_interlaced,
+    pix_fmt_depth, pixel_format, stream_header,
 };
 
 /// Field order as ffprobe names it.
@@ -208,6 +209,49 @@ mod tests {
             Some((8, 48000))
         );
         assert_eq!(truehd_major_sync(&[0, 0, 0, 0]), None);
+    }
+
+    #[test]
+    fn dts_hd_extension_substream_tells_the_whole_stream() {
+        // A 5.1 core's frame sync, then an extension substream: header with
+        // static fields (one presentation, one asset, no mixing metadata),
+        // then the asset's descriptor with a language, 24-bit, 96 kHz, 8
+        // channels.
+        let fields: &[(u32, usize)] = &[
+            (0x6458_2025, 32),
+            (0, 8),
+            (0, 2),
+            (0, 1),
+            (15, 8),
+            (1000, 16),
+            (1, 1),
+            (0, 5),
+            (0, 1),
+            (0, 3),
+            (0, 3),
+            (1, 1),
+            (1, 8),
+            (0, 1),
+            (999, 16),
+            (40, 9),
+            (0, 3),
+            (0, 1),
+            (1, 1),
+            (0x656e67, 24),
+            (0, 1),
+            (23, 5),
+            (13, 4),
+            (7, 8),
+            (0, 16),
+        ];
+        let bits: String = fields.iter().map(|&(v, n)| format!("{v:0n$b}")).collect();
+        let mut b = vec![0x7F, 0xFE, 0x80, 0x01, 0, 0, 0, 0];
+        b.extend(bits.as_bytes().chunks(8).map(|c| {
+            u8::from_str_radix(&format!("{:0<8}", std::str::from_utf8(c).unwrap()), 2).unwrap()
+        }));
+        assert_eq!(dts_hd_asset(&b), Some((8, 96000)));
+        // A core alone says nothing here.
+        assert_eq!(dts_hd_asset(&b[..8]), None);
     }
 
     #[test]

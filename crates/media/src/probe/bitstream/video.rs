@@ -197,6 +197,56 @@ fn dv_pixel_format(data: &[u8]) -> Option<&'static str> {
     })
 }
 
+/// The frame rates of MPEG-1/2's `frame_rate_code` 1 to 8, the broadcast
+/// and film rates.
+pub const MPEG_RATES: [(u32, u32); 8] = [
+    (24000, 1001),
+    (24, 1),
+    (25, 1),
+    (30000, 1001),
+    (30, 1),
+    (50, 1),
+    (60000, 1001),
+    (60, 1),
+];
+
+/// What a video stream's first headers state, for a stream no demuxer
+/// exposed (another program of a transport stream).
+#[derive(Debug, Default, PartialEq)]
+pub struct StreamHeader {
+    pub size: Option<(u32, u32)>,
+    /// Frames per second, as a fraction.
+    pub rate: Option<(u32, u32)>,
+    pub field_order: Option<FieldOrder>,
+    pub pix_fmt: Option<String>,
+}
+
+/// The first headers of an H.264 or MPEG-1/2 video stream: the sequence
+/// parameter set, or the sequence header and its extension.
+pub fn stream_header(codec: &str, b: &[u8]) -> Option<StreamHeader> {
+    match codec {
+        "h264" => super::h264::h264_stream(b),
+        "mpeg1video" | "mpeg2video" => {
+            let at = b.windows(4).position(|w| w == [0, 0, 1, 0xB3])?;
+            let h = b.get(at + 4..at + 8)?;
+            let width = (u32::from(h[0]) << 4) | u32::from(h[1] >> 4);
+            let height = (u32::from(h[1] & 0x0F) << 8) | u32::from(h[2]);
+            let (ext_n, ext_d) = mpeg2_rate_extension(b).unwrap_or((1, 1));
+            let rate = (h[3] & 0x0F)
+                .checked_sub(1)
+                .and_then(|code| MPEG_RATES.get(code as usize))
+                .map(|&(n, d)| (n * ext_n, d * ext_d));
+            Some(StreamHeader {
+                size: (width > 0 && height > 0).then_some((width, height)),
+                rate,
+                field_order: mpeg2_field_order(b),
+                pix_fmt: pixel_format(codec, Some(b), None),
+            })
+        }
+        _ => None,
+    }
+}
+
 /// MPEG-2 `chroma_format` from a sequence extension.
 pub(super) fn mpeg2_chroma(b: &[u8]) -> Option<u8> {
     let i = b

@@ -201,18 +201,26 @@ fn colour(s: &gst::StructureRef, name: &str, out: &mut Stream) {
 }
 
 /// TrueHD: the major sync's channels and rate, not an MP4 sample entry's
-/// (which says 2 channels and no rate); 8 for a 7.1 presentation.
-fn truehd(heard: &Heard, out: &mut Stream) {
-    if out.codec == "truehd"
-        && let Some(first) = &heard.first
+/// (which says 2 channels and no rate); 8 for a 7.1 presentation. DTS-HD:
+/// the extension substream's, not the core's (a 7.1 Master Audio over a
+/// 5.1 core).
+fn full_presentation(heard: &Heard, out: &mut Stream) {
+    let read = match out.codec.as_str() {
+        "truehd" => bitstream::truehd_major_sync,
+        "dts" => bitstream::dts_hd_asset,
+        _ => return,
+    };
+    if let Some(first) = &heard.first
         && let Ok(map) = first.map_readable()
-        && let Some((channels, rate)) = bitstream::truehd_major_sync(&map)
+        && let Some((channels, rate)) = read(&map)
     {
         out.channels = Some(channels);
         out.sample_rate = Some(rate);
         out.channel_layout = channel_layout(channels, None).map(str::to_string);
-        // TrueHD codes 24-bit samples (ffmpeg's bits_per_raw_sample).
-        out.bit_depth = Some(24);
+        if out.codec == "truehd" {
+            // TrueHD codes 24-bit samples (ffmpeg's bits_per_raw_sample).
+            out.bit_depth = Some(24);
+        }
     }
 }
 
@@ -235,7 +243,7 @@ fn audio_details(s: &gst::StructureRef, heard: &Heard, out: &mut Stream) {
             out.channels = Some(ch);
             out.channel_layout = channel_layout(ch, None).map(str::to_string);
         }
-        truehd(heard, out);
+        full_presentation(heard, out);
         if matches!(out.codec.as_str(), "mp1" | "mp2" | "mp3")
             && let Some(first) = &heard.first
             && let Ok(map) = first.map_readable()
@@ -316,21 +324,11 @@ pub(super) fn frame_rate_from_timestamps(heard: &Heard, out: &mut Stream) {
         return;
     };
     let delta_ms = b.nseconds().saturating_sub(a.nseconds()) as f64 / 1e6;
-    const RATES: [(i32, i32); 8] = [
-        (24000, 1001),
-        (24, 1),
-        (25, 1),
-        (30000, 1001),
-        (30, 1),
-        (50, 1),
-        (60000, 1001),
-        (60, 1),
-    ];
-    let fit = RATES
+    let fit = bitstream::MPEG_RATES
         .iter()
         .filter(|(n, d)| (delta_ms - 1000.0 * *d as f64 / *n as f64).abs() < 0.5)
         .min_by(|x, y| {
-            let e = |(n, d): &(i32, i32)| (delta_ms - 1000.0 * *d as f64 / *n as f64).abs();
+            let e = |(n, d): &(u32, u32)| (delta_ms - 1000.0 * *d as f64 / *n as f64).abs();
             e(x).total_cmp(&e(y))
         });
     if let Some((n, d)) = fit {

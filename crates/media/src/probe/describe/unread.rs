@@ -38,7 +38,9 @@ fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
             let (kind, codec) = unparsed.or_else(|| parsed_codec(t))?;
             let payload = t.ts_first_payload.as_slice();
             let (channels, sample_rate) = match codec {
-                "dts" => dts_core(payload).unzip(),
+                "dts" => crate::probe::bitstream::dts_hd_asset(payload)
+                    .or_else(|| dts_core(payload))
+                    .unzip(),
                 "aac" => adts(payload).unzip(),
                 "mp1" | "mp2" | "mp3" => crate::probe::bitstream::mpeg_audio_header(payload)
                     .map(|h| (h.channels, h.rate))
@@ -50,7 +52,7 @@ fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
             } else {
                 UNEXPOSED
             };
-            Some(Stream {
+            let mut s = Stream {
                 kind: kind.into(),
                 codec: codec.into(),
                 stream_id: Some(format!("0x{:x}", t.id)),
@@ -59,9 +61,32 @@ fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
                 sample_rate,
                 unread: Some(note.into()),
                 ..Stream::default()
-            })
+            };
+            if let Some(h) = crate::probe::bitstream::stream_header(codec, payload) {
+                video_header(&mut s, h);
+            }
+            Some(s)
         })
         .collect()
+}
+
+/// The facts a video stream's first headers give.
+fn video_header(s: &mut Stream, h: crate::probe::bitstream::StreamHeader) {
+    s.width = h.size.map(|(w, _)| w as i32);
+    s.height = h.size.map(|(_, h)| h as i32);
+    if let Some((n, d)) = h.rate {
+        s.frame_rate = Some(f64::from(n) / f64::from(d));
+        s.frame_rate_fraction = Some(format!("{n}/{d}"));
+    }
+    if let Some(order) = h.field_order {
+        s.field_order = Some(order.name().to_string());
+        s.interlaced = Some(order != crate::probe::bitstream::FieldOrder::Progressive);
+    }
+    s.bit_depth = h
+        .pix_fmt
+        .as_deref()
+        .and_then(crate::probe::bitstream::pix_fmt_depth);
+    s.pix_fmt = h.pix_fmt;
 }
 
 /// What is said of a stream of a kind GStreamer reads that it gave no pad

@@ -204,15 +204,42 @@ fn unit_start(head: &[u8], packet: usize, pid: u16) -> Option<&[u8]> {
     })
 }
 
-/// The first 32 bytes of the payload of `pid`'s first PES packet in `head`,
-/// past the PES header.
+/// The first 4 KiB of the payload of `pid`'s first PES packet in `head`,
+/// past the PES header, from as many TS packets as carry them (enough for
+/// a video sequence header or a DTS-HD extension substream after its core).
 fn pes_payload(head: &[u8], packet: usize, pid: u16) -> Option<Vec<u8>> {
-    let pes = unit_start(head, packet, pid)?;
+    const MAX: usize = 4096;
+    let prefix = packet - 188;
+    let mut out: Option<Vec<u8>> = None;
+    for p in head.chunks_exact(packet).map(|p| &p[prefix..]) {
+        let this = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
+        if p[0] != 0x47 || this != pid {
+            continue;
+        }
+        let start = p[1] & 0x40 != 0;
+        if start && out.is_some() {
+            break;
+        }
+        let mut at = 4;
+        if p[3] & 0x20 != 0 {
+            at += 1 + p[4] as usize;
+        }
+        let payload = p.get(at..).unwrap_or_default();
+        match out.as_mut() {
+            Some(o) => o.extend_from_slice(payload),
+            None if start => out = Some(payload.to_vec()),
+            None => {}
+        }
+        if out.as_ref().is_some_and(|o| o.len() >= MAX + 64) {
+            break;
+        }
+    }
+    let pes = out?;
     if pes.get(..3)? != [0, 0, 1] {
         return None;
     }
     let body = pes.get(9 + *pes.get(8)? as usize..)?;
-    Some(body[..body.len().min(32)].to_vec())
+    Some(body[..body.len().min(MAX)].to_vec())
 }
 
 /// The time from the first to the last presentation timestamp of a file, in
