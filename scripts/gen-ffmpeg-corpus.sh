@@ -270,6 +270,54 @@ if [[ ! -e $OUT/dovi84.mkv ]]; then
   mv "$OUT/.part-dovi84.mkv" "$OUT/dovi84.mkv"
 fi
 
+# The same in MPEG-TS, as broadcasters and streaming packagers send it: the
+# PMT's DOVI video stream descriptor (tag 0xB0), put into every PMT.
+gen .src/dovi84-plain.ts -i "$OUT/dovi84.mp4" -c copy
+if [[ ! -e $OUT/dovi84.ts ]]; then
+  "$PY" - "$OUT/.src/dovi84-plain.ts" "$OUT/.part-dovi84.ts" <<'PY' || die "DOVI descriptor insertion failed"
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+def crc32_mpeg(b):
+    crc = 0xFFFFFFFF
+    for x in b:
+        crc ^= x << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7 if crc & 0x80000000 else crc << 1) & 0xFFFFFFFF
+    return crc
+# version 1.0; profile 8, level 4, RPU and BL present; compatibility id 4.
+descriptor = bytes([0xB0, 5, 1, 0]) + struct.pack(">H", (8 << 9) | (4 << 3) | 0b101) + bytes([0x4F])
+packets = [data[i:i + 188] for i in range(0, len(data), 188)]
+pat = next(p for p in packets if (p[1] & 0x1F) << 8 | p[2] == 0 and p[1] & 0x40)
+pat_section = pat[5 + pat[4]:]
+pmt_pid = (pat_section[10] & 0x1F) << 8 | pat_section[11]
+patched = 0
+for i in range(0, len(data), 188):
+    p = data[i:i + 188]
+    if (p[1] & 0x1F) << 8 | p[2] != pmt_pid or not p[1] & 0x40:
+        continue
+    off = 5 + p[4]
+    length = (p[off + 1] & 0x0F) << 8 | p[off + 2]
+    body = bytes(p[off:off + 3 + length - 4])
+    at = 12 + ((body[10] & 0x0F) << 8 | body[11])
+    out = bytearray(body[:at])
+    while at < len(body):
+        kind, es_len = body[at], (body[at + 3] & 0x0F) << 8 | body[at + 4]
+        info = body[at + 5:at + 5 + es_len] + (descriptor if kind == 0x24 else b"")
+        out += body[at:at + 3] + struct.pack(">H", 0xF000 | len(info)) + info
+        at += 5 + es_len
+    length = len(out) + 1
+    out[1], out[2] = (out[1] & 0xF0) | length >> 8, length & 0xFF
+    out += struct.pack(">I", crc32_mpeg(out))
+    packet = bytes(p[:off]) + bytes(out)
+    data[i:i + 188] = packet + b"\xFF" * (188 - len(packet))
+    patched += 1
+if not patched:
+    sys.exit("no PMT found")
+open(sys.argv[2], "wb").write(data)
+PY
+  mv "$OUT/.part-dovi84.ts" "$OUT/dovi84.ts"
+fi
+
 # Interlaced: 1080i H.264 (top field first) and 576i MPEG-2 in MPEG-TS.
 gen h264-1080i-tff.ts $(v 1920x1080 25 0.24) -vf setfield=tff -c:v libx264 -preset ultrafast -pix_fmt yuv420p \
   -flags:v +ildct+ilme+bitexact -x264-params threads=1:log-level=error:tff=1

@@ -55,6 +55,7 @@ fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
             let mut s = Stream {
                 kind: kind.into(),
                 codec: codec.into(),
+                codec_tag: t.codec_tag.clone(),
                 stream_id: Some(format!("0x{:x}", t.id)),
                 language: t.language.clone(),
                 channels,

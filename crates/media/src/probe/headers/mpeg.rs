@@ -162,6 +162,7 @@ fn pmt_streams(pmt: &[u8]) -> Vec<Track> {
         let es_len = u16::from_be_bytes([pmt[at + 3] & 0x0F, pmt[at + 4]]) as usize;
         let mut d = at + 5;
         let mut language = None;
+        let (mut dolby_vision, mut codec_tag) = (None, None);
         let mut descriptors = Vec::new();
         while d + 2 <= (at + 5 + es_len).min(end) {
             let (tag, len) = (pmt[d], pmt[d + 1] as usize);
@@ -171,6 +172,16 @@ fn pmt_streams(pmt: &[u8]) -> Vec<Track> {
                     .get(d + 2..d + 5)
                     .map(|l| String::from_utf8_lossy(l).to_ascii_lowercase());
             }
+            if tag == 0xB0 {
+                dolby_vision = pmt.get(d + 2..d + 2 + len).and_then(dovi_descriptor);
+            }
+            // A registration descriptor's format identifier is the stream's
+            // codec tag to ffprobe (`HEVC`, `AC-3`, `Opus`).
+            if tag == 0x05 && len >= 4 {
+                codec_tag = pmt
+                    .get(d + 2..d + 6)
+                    .map(|b| fourcc_string([b[0], b[1], b[2], b[3]]));
+            }
             d += 2 + len;
         }
         tracks.push(Track {
@@ -178,11 +189,27 @@ fn pmt_streams(pmt: &[u8]) -> Vec<Track> {
             language: language.filter(|l| l.chars().all(|c| c.is_ascii_lowercase())),
             ts_stream_type: Some(pmt[at]),
             ts_descriptors: descriptors,
+            dolby_vision,
+            codec_tag,
             ..Track::default()
         });
         at += 5 + es_len;
     }
     tracks
+}
+
+/// The DOVI video stream descriptor: the configuration record's fields,
+/// with the base layer's PID (two bytes) between them when the stream
+/// carries no base layer of its own.
+fn dovi_descriptor(d: &[u8]) -> Option<mediadex_core::scan::document::DolbyVision> {
+    let base_layer = d.get(3)? & 1 == 1;
+    if base_layer {
+        super::dovi::parse(d)
+    } else {
+        let mut r = d.get(..4)?.to_vec();
+        r.extend_from_slice(d.get(6..)?);
+        super::dovi::parse(&r)
+    }
 }
 
 /// The payload (past the adaptation field) of the first packet of `pid` in
