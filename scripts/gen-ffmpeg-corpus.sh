@@ -318,6 +318,29 @@ PY
   mv "$OUT/.part-dovi84.ts" "$OUT/dovi84.ts"
 fi
 
+# ISO PCM (ISO/IEC 23003-5, `ipcm`), as recent recorders write it: a
+# QuickTime `twos` entry turned into `ipcm`, its `chan` box into a `pcmC`
+# box (big- and little-endian) and a `free` box of the same total size.
+gen .src/twos.mov $(a 48000 1) -ac 2 -c:a pcm_s16be
+for order in be le; do
+  [[ -e $OUT/ipcm-$order.mov ]] && continue
+  "$PY" - "$OUT/.src/twos.mov" "$OUT/.part-ipcm-$order.mov" "$order" <<'PY' || die "ipcm rewrite failed"
+import sys
+data = bytearray(open(sys.argv[1], "rb").read())
+at = data.find(b"twos")
+chan = data.find(b"chan", at)
+if at < 0 or chan < 0 or int.from_bytes(data[chan - 4:chan], "big") != 24:
+    sys.exit("no twos entry with a 24-byte chan box")
+data[at:at + 4] = b"ipcm"
+flags = 1 if sys.argv[3] == "le" else 0
+boxes = (14).to_bytes(4, "big") + b"pcmC" + bytes(4) + bytes([flags, 16])
+boxes += (10).to_bytes(4, "big") + b"free" + bytes(2)
+data[chan - 4:chan + 20] = boxes
+open(sys.argv[2], "wb").write(data)
+PY
+  mv "$OUT/.part-ipcm-$order.mov" "$OUT/ipcm-$order.mov"
+done
+
 # Interlaced: 1080i H.264 (top field first) and 576i MPEG-2 in MPEG-TS.
 gen h264-1080i-tff.ts $(v 1920x1080 25 0.24) -vf setfield=tff -c:v libx264 -preset ultrafast -pix_fmt yuv420p \
   -flags:v +ildct+ilme+bitexact -x264-params threads=1:log-level=error:tff=1

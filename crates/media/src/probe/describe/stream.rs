@@ -439,6 +439,12 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     if t.mirrored_rotation.is_some() {
         s.rotation = t.mirrored_rotation;
     }
+    if let Some((pcm, bits)) = &t.pcm_codec
+        && matches!(s.codec.as_str(), "ipcm" | "fpcm")
+    {
+        s.codec = pcm.clone();
+        s.bit_depth = Some(*bits);
+    }
     if s.kind == "audio" && s.sample_rate.is_none() {
         // A sound entry that states no rate (IAMF's): the media timescale,
         // as ffprobe gives it.

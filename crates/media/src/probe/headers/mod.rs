@@ -102,6 +102,9 @@ pub struct Track {
     /// MP4: a visual sample entry's decoder configuration record (`avcC`,
     /// `hvcC`, `av1C`), for a track no demuxer pad describes.
     pub config: Option<Vec<u8>>,
+    /// MP4 ISO PCM (`ipcm`, `fpcm`): ffprobe's codec name, from the
+    /// entry's sample size and the `pcmC` byte order, and that size.
+    pub pcm_codec: Option<(String, u32)>,
 }
 
 /// The largest file a header's declared length is believed for: 16 TiB,

@@ -319,6 +319,9 @@ impl Reader {
                 let channels = self.bytes::<2>(entry + 16).map(u16::from_be_bytes);
                 let rate = self.u32be(entry + 24).map(|r| r >> 16);
                 t.sound = channels.zip(rate).filter(|&(c, r)| c > 0 && r > 0);
+                if matches!(&k, b"ipcm" | b"fpcm") {
+                    t.pcm_codec = self.iso_pcm(k, entry, entry_end);
+                }
                 // AAC's own configuration (the `esds` AudioSpecificConfig)
                 // overrides the entry's fields, which muxers leave at 2.
                 if &k == b"mp4a"
@@ -362,6 +365,27 @@ impl Reader {
                 }
             }
         }
+    }
+
+    /// ISO PCM (ISO/IEC 23003-5): integer or float samples of the entry's
+    /// size, little-endian when the `pcmC` box's format flags say so.
+    fn iso_pcm(&self, kind: [u8; 4], entry: u64, entry_end: u64) -> Option<(String, u32)> {
+        let bits = self.bytes::<2>(entry + 18).map(u16::from_be_bytes)?;
+        let (_, pcmc, _) = self
+            .boxes(entry + 28, entry_end)
+            .into_iter()
+            .find(|(k, _, _)| k == b"pcmC")?;
+        let order = if self.bytes::<1>(pcmc + 4)?[0] & 1 == 1 {
+            "le"
+        } else {
+            "be"
+        };
+        let sign = match (&kind, bits) {
+            (b"fpcm", 32 | 64) => "f",
+            (b"ipcm", 16 | 24 | 32) => "s",
+            _ => return None,
+        };
+        Some((format!("pcm_{sign}{bits}{order}"), bits.into()))
     }
 
     /// The DecoderSpecificInfo (an AudioSpecificConfig for AAC) of the
