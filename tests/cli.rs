@@ -23,6 +23,7 @@ mod suite {
     mod page;
     mod query;
     mod readonly;
+    mod realworld;
     mod record;
     mod report;
     mod scan;

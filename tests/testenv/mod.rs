@@ -102,6 +102,25 @@ impl TestEnv {
 
     /// A file beside the catalog: the catalog's path with `suffix` appended
     /// (`-wal`, `-journal`, `.export.lock`).
+    /// Copy the media files of `tests/media/<dir>` (not its README) into
+    /// the library; their names, sorted, and the directory.
+    pub fn copy_media(&self, dir: &str) -> (Vec<String>, PathBuf) {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/media")
+            .join(dir);
+        let mut names = Vec::new();
+        for e in std::fs::read_dir(&from).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "md") {
+                continue;
+            }
+            std::fs::copy(&p, self.lib.join(p.file_name().unwrap())).unwrap();
+            names.push(p.file_name().unwrap().to_string_lossy().into_owned());
+        }
+        names.sort();
+        (names, from)
+    }
+
     pub fn db_file(&self, suffix: &str) -> PathBuf {
         let mut p = self.db.as_os_str().to_owned();
         p.push(suffix);

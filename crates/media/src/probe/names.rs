@@ -268,6 +268,8 @@ pub fn fourcc_codec(fourcc: &str) -> Option<&'static str> {
         "mlpa" => "truehd",
         "mha1" | "mha2" | "mhm1" | "mhm2" => "mpegh_3d_audio",
         "ac-4" => "ac4",
+        // DTS Express (LBR) in MP4; GStreamer names `dtsc`, `dtsh`, `dtsl`.
+        "dtse" => "dts",
         _ => return None,
     })
 }

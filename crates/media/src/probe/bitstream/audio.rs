@@ -205,6 +205,33 @@ pub fn truehd_major_sync(b: &[u8]) -> Option<(i32, i32)> {
 /// stream gives (8 for a 7.1 Master Audio or DTS:X bed over a 5.1 core,
 /// 96 kHz over a 48 kHz core), where the core frame tells only the core's.
 pub fn dts_hd_asset(b: &[u8]) -> Option<(i32, i32)> {
+    exss_asset(b).map(|a| (a.channels, a.rate))
+}
+
+/// The bit depth of a lossless DTS-HD stream (Master Audio, DTS:X): the
+/// asset's PCM resolution, when its extension substream carries the
+/// lossless (XLL) extension, as ffprobe gives it; lossy DTS has none.
+pub fn dts_hd_lossless_depth(b: &[u8]) -> Option<u32> {
+    const XLL_SYNC: [u8; 4] = [0x41, 0xA2, 0x95, 0x47];
+    let a = exss_asset(b)?;
+    let substream = b.get(a.start..(a.start + a.size).min(b.len()))?;
+    substream
+        .windows(4)
+        .any(|w| w == XLL_SYNC)
+        .then_some(a.bits)
+}
+
+/// The facts of a DTS-HD extension substream's first asset, and where the
+/// substream lies.
+struct ExssAsset {
+    channels: i32,
+    rate: i32,
+    bits: u32,
+    start: usize,
+    size: usize,
+}
+
+fn exss_asset(b: &[u8]) -> Option<ExssAsset> {
     const RATES: [i32; 16] = [
         8000, 16000, 32000, 64000, 128000, 22050, 44100, 88200, 176400, 352800, 12000, 24000,
         48000, 96000, 192000, 384000,
@@ -219,7 +246,7 @@ pub fn dts_hd_asset(b: &[u8]) -> Option<(i32, i32)> {
     let long = r.u(1)? == 1;
     let size_bits = if long { 20 } else { 16 };
     r.u(if long { 12 } else { 8 })?;
-    r.u(size_bits)?;
+    let size = r.u(size_bits)? as usize + 1;
     let fixed = r.u(1)? == 1;
     let assets = if fixed {
         r.u(2 + 3)?;
@@ -267,8 +294,14 @@ pub fn dts_hd_asset(b: &[u8]) -> Option<(i32, i32)> {
         let text = r.u(10)? as usize + 1;
         r.u(8 * text)?;
     }
-    r.u(5)?;
+    let bits = r.u(5)? + 1;
     let rate = RATES[r.u(4)? as usize];
     let channels = r.u(8)? as i32 + 1;
-    Some((channels, rate))
+    Some(ExssAsset {
+        channels,
+        rate,
+        bits,
+        start: at,
+        size,
+    })
 }

@@ -10,6 +10,55 @@ use super::*;
 /// avcC record (`codec_data`), `au` the first access unit (length-prefixed as
 /// avcC says, or in byte-stream form).
 pub fn h264_field_order(config: Option<&[u8]>, au: &[u8]) -> Option<FieldOrder> {
+    let nals = nal_units(config, au)?;
+    let mut sps: Option<Sps> = None;
+    let mut pps = None;
+    let mut pic_struct = None;
+    for nal in &nals {
+        let Some(&head) = nal.first() else { continue };
+        let rbsp = unescape(&nal[1..]);
+        match head & 0x1F {
+            7 => {
+                sps = sps.or_else(|| Sps::parse(&rbsp));
+                // Coded as frames only: progressive, whatever the slices.
+                if sps.as_ref().is_some_and(|s| s.frame_mbs_only) {
+                    return Some(FieldOrder::Progressive);
+                }
+            }
+            8 => pps = pps.or_else(|| pps_bottom_poc_present(&rbsp)),
+            6 => {
+                if let Some(t) = sps.as_ref().and_then(|s| s.timing) {
+                    pic_struct = pic_struct.or_else(|| sei_pic_struct(&rbsp, t));
+                }
+            }
+            1 | 5 => {
+                let sps = sps.as_ref()?;
+                if sps.frame_mbs_only {
+                    return Some(FieldOrder::Progressive);
+                }
+                let order = slice_field_order(&rbsp, head & 0x1F == 5, sps, pps?);
+                // For a frame picture the timing SEI's pic_struct speaks first,
+                // as it does for ffprobe (H.264 table D-1).
+                if field_picture(&rbsp, sps) {
+                    return order;
+                }
+                return match pic_struct {
+                    Some(3 | 5) => Some(FieldOrder::TopFirst),
+                    Some(4 | 6) => Some(FieldOrder::BottomFirst),
+                    Some(0 | 7 | 8) => Some(FieldOrder::Progressive),
+                    _ => order,
+                };
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The parameter sets of an `avcC` record (when given) followed by the NAL
+/// units of an access unit, length-prefixed as the record says or in
+/// byte-stream form.
+fn nal_units(config: Option<&[u8]>, au: &[u8]) -> Option<Vec<Vec<u8>>> {
     let mut nals: Vec<Vec<u8>> = Vec::new();
     let mut length_size = None;
     if let Some(c) = config
@@ -50,42 +99,7 @@ pub fn h264_field_order(config: Option<&[u8]>, au: &[u8]) -> Option<FieldOrder> 
         }
         None => nals.extend(annex_b(au)),
     }
-    let mut sps: Option<Sps> = None;
-    let mut pps = None;
-    let mut pic_struct = None;
-    for nal in &nals {
-        let Some(&head) = nal.first() else { continue };
-        let rbsp = unescape(&nal[1..]);
-        match head & 0x1F {
-            7 => sps = sps.or_else(|| Sps::parse(&rbsp)),
-            8 => pps = pps.or_else(|| pps_bottom_poc_present(&rbsp)),
-            6 => {
-                if let Some(t) = sps.as_ref().and_then(|s| s.timing) {
-                    pic_struct = pic_struct.or_else(|| sei_pic_struct(&rbsp, t));
-                }
-            }
-            1 | 5 => {
-                let sps = sps.as_ref()?;
-                if sps.frame_mbs_only {
-                    return Some(FieldOrder::Progressive);
-                }
-                let order = slice_field_order(&rbsp, head & 0x1F == 5, sps, pps?);
-                // For a frame picture the timing SEI's pic_struct speaks first,
-                // as it does for ffprobe (H.264 table D-1).
-                if field_picture(&rbsp, sps) {
-                    return order;
-                }
-                return match pic_struct {
-                    Some(3 | 5) => Some(FieldOrder::TopFirst),
-                    Some(4 | 6) => Some(FieldOrder::BottomFirst),
-                    Some(0 | 7 | 8) => Some(FieldOrder::Progressive),
-                    _ => order,
-                };
-            }
-            _ => {}
-        }
-    }
-    None
+    Some(nals)
 }
 
 pub(super) struct Sps {
@@ -111,6 +125,8 @@ pub(super) struct PictureTiming {
     pic_struct_present: bool,
     /// `num_units_in_tick` and `time_scale`: a frame lasts two ticks.
     tick: Option<(u32, u32)>,
+    /// `video_full_range_flag`, when the VUI states the signal type.
+    full_range: Option<bool>,
 }
 
 /// The VUI up to `pic_struct_present_flag` (H.264 E.1.1).
@@ -121,8 +137,10 @@ pub(super) fn vui_picture_timing(r: &mut Bits) -> Option<PictureTiming> {
     if r.u(1)? == 1 {
         r.u(1)?;
     }
+    let mut full_range = None;
     if r.u(1)? == 1 {
-        r.u(4)?;
+        r.u(3)?;
+        full_range = Some(r.u(1)? == 1);
         if r.u(1)? == 1 {
             r.u(24)?;
         }
@@ -162,6 +180,7 @@ pub(super) fn vui_picture_timing(r: &mut Bits) -> Option<PictureTiming> {
         delay_bits,
         pic_struct_present: r.u(1)? == 1,
         tick,
+        full_range,
     })
 }
 
@@ -385,4 +404,25 @@ pub(super) fn h264_stream(b: &[u8]) -> Option<StreamHeader> {
             d => format!("{base}{d}le"),
         }),
     })
+}
+
+/// The first sequence parameter set of an `avcC` record.
+fn record_sps(config: &[u8]) -> Option<Sps> {
+    (config.len() > 8 && config[0] == 1 && config[5] & 0x1F > 0).then_some(())?;
+    let len = u16::from_be_bytes([config[6], config[7]]) as usize;
+    let nal = config.get(8..8 + len)?;
+    Sps::parse(&unescape(nal.get(1..)?))
+}
+
+/// Whether the first sequence parameter set of an `avcC` record says the
+/// picture is full range (`None` when its VUI states no signal type).
+pub fn h264_full_range(config: &[u8]) -> Option<bool> {
+    record_sps(config)?.timing?.full_range
+}
+
+/// The frame rate the VUI timing of an `avcC` record's first sequence
+/// parameter set gives: a frame is two ticks.
+pub fn h264_vui_rate(config: &[u8]) -> Option<(u32, u32)> {
+    let (units, scale) = record_sps(config)?.timing?.tick?;
+    (units > 0 && scale > 0).then_some((scale, 2 * units))
 }

@@ -12,9 +12,9 @@ mod video;
 
 pub use audio::{
     AudioConfig, MpegAudioHeader, ac3_channels, audio_specific_config, dts_hd_asset,
-    lossless_bit_depth, mpeg_audio_header, truehd_major_sync,
+    dts_hd_lossless_depth, lossless_bit_depth, mpeg_audio_header, truehd_major_sync,
 };
-pub use h264::h264_field_order;
+pub use h264::{h264_field_order, h264_full_range, h264_vui_rate};
 pub use video::{
     MPEG_RATES, StreamHeader, mpeg2_field_order, mpeg2_rate_extension, mpeg4_interlaced,
     pix_fmt_depth, pixel_format, stream_header,

@@ -92,7 +92,7 @@ pub fn describe(
         let (stream_tags, more) = tags_json(&heard.tags, false);
         attachments.extend(more);
         apply_tags(&mut s, stream_tags, container.as_deref());
-        header_facts(&mut s, &heard.id, headers);
+        header_facts(&mut s, heard, headers);
         doc.streams.push(s);
     }
     let read: Vec<u32> = streams
@@ -160,9 +160,14 @@ pub(super) fn mpeg_duration(
 }
 
 /// What the container's headers say of a stream GStreamer described.
-fn header_facts(s: &mut mediadex_core::scan::document::Stream, id: &str, headers: &Headers) {
-    apply_headers(s, id, headers);
+fn header_facts(s: &mut mediadex_core::scan::document::Stream, heard: &Heard, headers: &Headers) {
+    apply_headers(s, &heard.id, headers);
     timestamped_rate(s, headers);
+    if s.kind == "video" {
+        let number = stream::track_number(&heard.id, headers.track_ids_hex);
+        let track = headers.tracks.iter().find(|t| Some(t.id) == number);
+        stream::full_range(s, heard, track.and_then(|t| t.full_range));
+    }
 }
 
 /// MPEG-TS, -PS and FLV: a video rate the bitstream states and the

@@ -62,7 +62,6 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     }
     depth(s, name, heard, &mut out);
     colour(s, name, &mut out);
-    full_range_h264(&mut out);
     if out.kind == "audio" {
         audio_details(s, heard, &mut out);
     }
@@ -166,17 +165,36 @@ fn depth(s: &gst::StructureRef, name: &str, heard: &Heard, out: &mut Stream) {
     }
 }
 
-/// H.264 whose VUI says full range: ffmpeg's decoder gives the JPEG pixel
-/// formats (`yuvj420p`, `yuvj422p`, `yuvj444p`) for 8 bits, as ffprobe shows.
-fn full_range_h264(out: &mut Stream) {
-    let full = out
+/// The range of the picture as ffmpeg's decoders take it: the H.264 VUI's
+/// when it states one, else the MP4 `colr` box's, else GStreamer's (which
+/// puts the container's first). Full range H.264 gets the JPEG pixel
+/// formats (`yuvj420p`, `yuvj422p`, `yuvj444p`) for 8 bits, as ffprobe
+/// shows; HEVC `yuvj420p` for 8-bit 4:2:0.
+pub(super) fn full_range(out: &mut Stream, heard: &Heard, container: Option<bool>) {
+    let vui = (out.codec == "h264")
+        .then(|| heard.caps.structure(0).and_then(config_bytes))
+        .flatten()
+        .and_then(|c| bitstream::h264_full_range(&c));
+    let caps = out
         .colorimetry
         .as_ref()
-        .is_some_and(|c| c.get("range").and_then(|r| r.as_str()) == Some("full"));
-    if out.codec == "h264"
-        && full
+        .and_then(|c| c.get("range"))
+        .and_then(|r| r.as_str())
+        .map(|r| r == "full");
+    let Some(full) = vui.or(container).or(caps) else {
+        return;
+    };
+    if let Some(c) = out.colorimetry.as_mut() {
+        c.insert("range".into(), json!(if full { "full" } else { "limited" }));
+    }
+    let jpeg_formats: &[&str] = match out.codec.as_str() {
+        "h264" => &["yuv420p", "yuv422p", "yuv444p"],
+        "hevc" => &["yuv420p"],
+        _ => &[],
+    };
+    if full
         && let Some(p) = out.pix_fmt.as_deref()
-        && matches!(p, "yuv420p" | "yuv422p" | "yuv444p")
+        && jpeg_formats.contains(&p)
     {
         out.pix_fmt = Some(p.replacen("yuv", "yuvj", 1));
     }
@@ -217,10 +235,11 @@ fn full_presentation(heard: &Heard, out: &mut Stream) {
         out.channels = Some(channels);
         out.sample_rate = Some(rate);
         out.channel_layout = channel_layout(channels, None).map(str::to_string);
-        if out.codec == "truehd" {
+        out.bit_depth = match out.codec.as_str() {
             // TrueHD codes 24-bit samples (ffmpeg's bits_per_raw_sample).
-            out.bit_depth = Some(24);
-        }
+            "truehd" => Some(24),
+            _ => bitstream::dts_hd_lossless_depth(&map),
+        };
     }
 }
 
@@ -267,7 +286,12 @@ pub(super) fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, ou
         return;
     }
     let map = first.and_then(|b| b.map_readable().ok());
-    let order = map.as_ref().and_then(|map| match out.codec.as_str() {
+    // H.264's parameter sets may say it all without a picture.
+    let map = map
+        .as_ref()
+        .map(|m| m.as_slice())
+        .or((out.codec == "h264").then_some(&[][..]));
+    let order = map.and_then(|map| match out.codec.as_str() {
         "mpeg2video" | "mpeg1video" => bitstream::mpeg2_field_order(map),
         "h264" => {
             let config = s.get::<gst::Buffer>("codec_data").ok();
@@ -451,6 +475,9 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
         let scale = t.timescale.filter(|&r| r > 1).map(|r| r as i32);
         s.sample_rate = t.sound.map(|(_, r)| r as i32).or(scale);
     }
+    if s.kind == "audio" && s.channels.is_none() {
+        s.channels = t.sound.map(|(c, _)| i32::from(c));
+    }
     s.frames = s.frames.or(t.frames);
     s.duration_s = s.duration_s.or(t.duration_s);
     s.variable_frame_rate = s.variable_frame_rate.or(t.variable_frame_rate);
@@ -460,7 +487,13 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
 pub(super) fn fill_frame_rate(s: &mut Stream, t: &crate::probe::headers::Track) {
     // Many frames' timestamps over a guess from two (a track whose header
     // states no rate has none in its caps either).
-    if let Some((n, d)) = t.timed_frame_rate {
+    // Timestamps that explain no rate: the codec's timing, as ffprobe has it.
+    let codec_rate = (t.rate_from_codec && s.codec == "h264")
+        .then(|| t.config.as_deref().and_then(bitstream::h264_vui_rate))
+        .flatten();
+    if let Some((n, d)) = t.timed_frame_rate.or(codec_rate) {
+        let g = gcd(i64::from(n), i64::from(d)).max(1);
+        let (n, d) = (i64::from(n) / g, i64::from(d) / g);
         s.frame_rate = Some(n as f64 / d as f64);
         s.frame_rate_fraction = Some(format!("{n}/{d}"));
     }

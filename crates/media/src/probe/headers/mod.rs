@@ -19,6 +19,7 @@ mod matroska;
 mod mp4;
 mod mpeg;
 mod ogg;
+mod rfps;
 mod riff;
 mod sample_end;
 
@@ -105,6 +106,11 @@ pub struct Track {
     /// MP4 ISO PCM (`ipcm`, `fpcm`): ffprobe's codec name, from the
     /// entry's sample size and the `pcmC` byte order, and that size.
     pub pcm_codec: Option<(String, u32)>,
+    /// MP4: an `nclx` colour box's full range flag.
+    pub full_range: Option<bool>,
+    /// MP4: the sample timestamps give ffprobe no frame rate, so it takes
+    /// the codec's (the H.264 VUI's).
+    pub rate_from_codec: bool,
 }
 
 /// The largest file a header's declared length is believed for: 16 TiB,

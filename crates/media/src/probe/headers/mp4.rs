@@ -347,6 +347,14 @@ impl Reader {
                     .find(|(k, _, _)| matches!(k, b"dvcC" | b"dvvC" | b"dvwC"))
                     .and_then(|&(_, b, _)| self.vec(b, 8))
                     .and_then(|r| super::dovi::parse(&r));
+                // `colr` of type `nclx`: primaries, transfer and matrix (two
+                // bytes each), then the full range flag in the top bit.
+                t.full_range = inner
+                    .iter()
+                    .find(|(k, _, _)| k == b"colr")
+                    .and_then(|&(_, b, _)| self.vec(b, 11))
+                    .filter(|c| &c[..4] == b"nclx")
+                    .map(|c| c[10] & 0x80 != 0);
                 t.config = inner
                     .iter()
                     .find(|(k, _, _)| matches!(k, b"avcC" | b"hvcC" | b"av1C"))
@@ -431,26 +439,55 @@ impl Reader {
         d.get(at..at + size).map(<[u8]>::to_vec)
     }
 
-    /// Whether the sample durations (`stts`) say the frame rate varies.
+    /// Whether the sample durations (`stts`) say the frame rate varies, and
+    /// the rate ffprobe gives: one duration's (or one and a last sample of
+    /// another), else what the first frames' timestamps explain ([`rfps`]).
     fn mp4_frame_rate_kind(&self, stts: u64, stts_end: u64, t: &mut Track) -> Option<()> {
+        let n = self.u32be(stts + 4)?;
+        let fits = |count: u64| stts + 8 + 8 * count <= stts_end;
+        let entry = |i: u64| {
+            Some((
+                self.u32be(stts + 8 + 8 * i)?,
+                self.u32be(stts + 12 + 8 * i)?,
+            ))
+        };
+        let head: Vec<(u32, u32)> = (0..u64::from(n).min(64))
+            .take_while(|&i| fits(i + 1))
+            .map_while(entry)
+            .collect();
+        let scale = t.timescale.filter(|&s| s > 0);
+        t.timed_frame_rate = match (head.as_slice(), scale) {
+            ([(_, d)], Some(s)) | ([(_, d), (1, _)], Some(s)) if *d > 0 => {
+                rfps::reduced(i64::from(s), i64::from(*d))
+            }
+            (_, Some(s)) => {
+                let mut frames = Vec::new();
+                let mut dts = 0i64;
+                for &(count, d) in &head {
+                    for _ in 0..count.min(64) {
+                        frames.push((dts, i64::from(d)));
+                        dts += i64::from(d);
+                    }
+                    if frames.len() >= 64 {
+                        break;
+                    }
+                }
+                rfps::r_frame_rate(&frames, s)
+            }
+            _ => None,
+        };
+        t.rate_from_codec = t.timed_frame_rate.is_none() && !head.is_empty();
         // One run of equal sample durations is a constant rate; a last
         // sample of another length (common at the end of a stream) is too.
-        let n = self.u32be(stts + 4)?;
-        if stts + 8 + 8 * n as u64 <= stts_end && n <= 4096 {
+        if fits(u64::from(n)) && n <= 4096 {
             let mut deltas = Vec::new();
-            for i in 0..n as u64 {
-                deltas.push((
-                    self.u32be(stts + 8 + 8 * i)?,
-                    self.u32be(stts + 12 + 8 * i)?,
-                ));
+            for i in 0..u64::from(n) {
+                deltas.push(entry(i)?);
             }
-            let body: Vec<_> = if deltas.len() > 1 && deltas.last()?.0 == 1 {
-                deltas[..deltas.len() - 1].to_vec()
-            } else {
-                deltas
-            };
-            t.variable_frame_rate = Some(body.windows(2).any(|w| w[0].1 != w[1].1));
-            t.timed_frame_rate = modal_rate(&body, t.timescale);
+            if deltas.len() > 1 && deltas.last()?.0 == 1 {
+                deltas.pop();
+            }
+            t.variable_frame_rate = Some(deltas.windows(2).any(|w| w[0].1 != w[1].1));
         }
         Some(())
     }
