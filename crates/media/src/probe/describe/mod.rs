@@ -241,7 +241,7 @@ pub(super) fn summarise(doc: &mut Document) {
         doc.streams
             .iter()
             .filter(|s| s.kind == kind)
-            .min_by_key(|s| s.unread.as_deref() == Some(unread::EMPTY))
+            .min_by_key(|s| matches!(s.unread.as_deref(), Some(unread::EMPTY | unread::SKIPPED)))
     };
     if let Some(v) = first("video") {
         doc.video = Some(VideoSummary {

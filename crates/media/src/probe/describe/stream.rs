@@ -487,14 +487,8 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
 pub(super) fn fill_frame_rate(s: &mut Stream, t: &crate::probe::headers::Track) {
     // Many frames' timestamps over a guess from two (a track whose header
     // states no rate has none in its caps either).
-    // Timestamps that explain no rate: the codec's timing, as ffprobe has it.
-    let codec_rate = (t.rate_from_codec && s.codec == "h264")
-        .then(|| t.config.as_deref().and_then(bitstream::h264_vui_rate))
-        .flatten();
-    if let Some((n, d)) = t.timed_frame_rate.or(codec_rate) {
-        let g = gcd(i64::from(n), i64::from(d)).max(1);
-        let (n, d) = (i64::from(n) / g, i64::from(d) / g);
-        s.frame_rate = Some(n as f64 / d as f64);
+    if let Some((n, d)) = t.timed_rate(&s.codec) {
+        s.frame_rate = Some(f64::from(n) / f64::from(d));
         s.frame_rate_fraction = Some(format!("{n}/{d}"));
     }
     if s.frame_rate.is_none()

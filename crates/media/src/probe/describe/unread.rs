@@ -138,11 +138,17 @@ fn adts(b: &[u8]) -> Option<(i32, i32)> {
 /// What is said of an MP4 track listed but holding no sample.
 pub const EMPTY: &str = "an empty track: the header describes it, it holds no sample";
 
-/// An MP4's audio and video tracks that hold no sample: qtdemux gives them
-/// no pad, ffprobe lists them (a second video track left empty by an editor,
-/// a DASH initialization segment whose index names fragments it lacks).
-/// Listed with the codec of their sample entry. A fragmented file's tracks
-/// hold their samples in fragments: listed only when none was read.
+/// What is said of an MP4 track with samples that GStreamer skipped (a
+/// track much shorter than the movie, taken for a preview).
+pub const SKIPPED: &str = "listed from the track header; GStreamer skipped the track";
+
+/// An MP4's audio and video tracks that GStreamer gave no pad and ffprobe
+/// lists: tracks that hold no sample (a second video track left empty by an
+/// editor, a DASH initialization segment whose index names fragments it
+/// lacks), and tracks qtdemux skips as previews (shorter than a fifth of the
+/// movie). Listed with the codec of their sample entry and what the header
+/// says. A fragmented file's tracks hold their samples in fragments: listed
+/// only when none was read.
 fn empty_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
     if headers.fragmented_s.is_some() && !read.is_empty() {
         return Vec::new();
@@ -150,44 +156,62 @@ fn empty_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
     headers
         .tracks
         .iter()
-        .filter(|t| t.empty && !read.contains(&t.id))
-        .filter_map(|t| {
-            let kind = match t.handler.as_str() {
-                "vide" => "video",
-                "soun" => "audio",
-                _ => return None,
-            };
-            let tag = t.codec_tag.as_deref()?;
-            let codec = sample_entry_codec(tag)?;
-            let pix_fmt = record_pixel_format(codec, t.config.as_deref());
-            Some(Stream {
-                kind: kind.into(),
-                codec: codec.into(),
-                bit_depth: pix_fmt
-                    .as_deref()
-                    .and_then(crate::probe::bitstream::pix_fmt_depth),
-                pix_fmt,
-                codec_tag: Some(tag.into()),
-                stream_id: Some(format!("{:03}", t.id)),
-                width: t.size.map(|s| s.0 as i32),
-                height: t.size.map(|s| s.1 as i32),
-                language: t.language.clone().filter(|l| l != "und"),
-                duration_s: t.duration_s,
-                channels: t.sound.map(|s| s.0 as i32),
-                default: t.default,
-                sample_rate: t.sound.map(|s| s.1 as i32),
-                unread: Some(EMPTY.into()),
-                ..Stream::default()
-            })
-        })
+        .filter(|t| (t.empty || t.frames.is_some()) && !read.contains(&t.id))
+        .filter_map(header_track)
         .collect()
 }
 
-/// The pixel format an empty track's decoder record states, where ffprobe
-/// gives one without a frame: HEVC's and AV1's decoders read it from the
-/// record, H.264's only from a decoded picture.
-fn record_pixel_format(codec: &str, config: Option<&[u8]>) -> Option<String> {
-    if !matches!(codec, "hevc" | "av1") {
+/// One MP4 track described from its headers alone.
+fn header_track(t: &Track) -> Option<Stream> {
+    let kind = match t.handler.as_str() {
+        "vide" => "video",
+        "soun" => "audio",
+        _ => return None,
+    };
+    let tag = t.codec_tag.as_deref()?;
+    let codec = sample_entry_codec(tag)?;
+    let pix_fmt = record_pixel_format(codec, t.config.as_deref(), t.empty);
+    let mut s = Stream {
+        kind: kind.into(),
+        codec: codec.into(),
+        bit_depth: pix_fmt
+            .as_deref()
+            .and_then(crate::probe::bitstream::pix_fmt_depth),
+        pix_fmt,
+        codec_tag: Some(tag.into()),
+        stream_id: Some(format!("{:03}", t.id)),
+        width: t.size.map(|s| s.0 as i32),
+        height: t.size.map(|s| s.1 as i32),
+        language: t.language.clone().filter(|l| l != "und"),
+        duration_s: t.duration_s,
+        frames: t.frames,
+        channels: t.sound.map(|s| s.0 as i32),
+        default: t.default,
+        sample_rate: t.sound.map(|s| s.1 as i32),
+        unread: Some(if t.empty { EMPTY } else { SKIPPED }.into()),
+        ..Stream::default()
+    };
+    if let Some((n, d)) = t.timed_rate(codec) {
+        s.frame_rate = Some(f64::from(n) / f64::from(d));
+        s.frame_rate_fraction = Some(format!("{n}/{d}"));
+    }
+    let progressive = codec == "h264"
+        && t.config
+            .as_deref()
+            .and_then(|c| crate::probe::bitstream::h264_field_order(Some(c), &[]))
+            == Some(crate::probe::bitstream::FieldOrder::Progressive);
+    if progressive {
+        s.interlaced = Some(false);
+        s.field_order = Some("progressive".into());
+    }
+    Some(s)
+}
+
+/// The pixel format a track's decoder record states, where ffprobe gives
+/// one: HEVC's and AV1's decoders read it from the record, H.264's only
+/// from a decoded picture (none in an empty track).
+fn record_pixel_format(codec: &str, config: Option<&[u8]>, empty: bool) -> Option<String> {
+    if !matches!(codec, "hevc" | "av1") && !(codec == "h264" && !empty) {
         return None;
     }
     crate::probe::bitstream::pixel_format(codec, None, config)
@@ -218,7 +242,11 @@ fn sample_entry_codec(tag: &str) -> Option<&'static str> {
 /// An MP4 with an empty track listed gets its tracks' order the same way.
 fn in_program_order(streams: &mut [Stream], headers: &Headers) {
     let hex = headers.track_ids_hex;
-    if !hex && !streams.iter().any(|s| s.unread.as_deref() == Some(EMPTY)) {
+    if !hex
+        && !streams
+            .iter()
+            .any(|s| matches!(s.unread.as_deref(), Some(EMPTY | SKIPPED)))
+    {
         return;
     }
     streams.sort_by_key(|s| {

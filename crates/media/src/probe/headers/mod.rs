@@ -113,6 +113,24 @@ pub struct Track {
     pub rate_from_codec: bool,
 }
 
+impl Track {
+    /// The frame rate ffprobe gives a track of `codec`: what its timestamps
+    /// explain, else (MP4 timestamps that explain none) the codec's own
+    /// timing, the H.264 VUI's.
+    pub fn timed_rate(&self, codec: &str) -> Option<(u32, u32)> {
+        let codec_rate = (self.rate_from_codec && codec == "h264")
+            .then(|| {
+                self.config
+                    .as_deref()
+                    .and_then(crate::probe::bitstream::h264_vui_rate)
+            })
+            .flatten();
+        let (n, d) = self.timed_frame_rate.or(codec_rate)?;
+        let g = rfps::gcd(i64::from(n), i64::from(d)).max(1) as u32;
+        Some((n / g, d / g))
+    }
+}
+
 /// The largest file a header's declared length is believed for: 16 TiB,
 /// beyond the longest 8K master.
 const MAX_PLAUSIBLE_SIZE: u64 = 1 << 44;
