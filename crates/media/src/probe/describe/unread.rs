@@ -211,7 +211,12 @@ fn header_track(t: &Track) -> Option<Stream> {
 /// one: HEVC's and AV1's decoders read it from the record, H.264's only
 /// from a decoded picture (none in an empty track).
 fn record_pixel_format(codec: &str, config: Option<&[u8]>, empty: bool) -> Option<String> {
-    if !matches!(codec, "hevc" | "av1") && !(codec == "h264" && !empty) {
+    let from_record = match codec {
+        "hevc" | "av1" => true,
+        "h264" => !empty,
+        _ => false,
+    };
+    if !from_record {
         return None;
     }
     crate::probe::bitstream::pixel_format(codec, None, config)
