@@ -223,7 +223,10 @@ impl Reader {
         };
         t.mirrored_rotation = self.mirrored_rotation(tkhd + if version == 1 { 52 } else { 40 });
         if movie_scale > 0 && known(tkhd_duration) {
-            t.duration_s = Some(tkhd_duration as f64 / movie_scale as f64);
+            // An empty edit at the start delays the track (ffprobe's start
+            // time); its length is not the track's.
+            let delay = self.leading_empty_edits(body, end).min(tkhd_duration);
+            t.duration_s = Some((tkhd_duration - delay) as f64 / movie_scale as f64);
         }
         let (mdia, mdia_end) = self.child(body, end, &[b"mdia"])?;
         if let Some((mdhd, _)) = self.child(mdia, mdia_end, &[b"mdhd"]) {
@@ -245,6 +248,38 @@ impl Reader {
             self.mp4_frame_rate_kind(stts, stts_end, &mut t)?;
         }
         Some(t)
+    }
+
+    /// The movie-timescale length of the empty edits (media time -1) that
+    /// open a track's edit list (`edts/elst`).
+    fn leading_empty_edits(&self, trak: u64, end: u64) -> u64 {
+        let Some((elst, elst_end)) = self.child(trak, end, &[b"edts", b"elst"]) else {
+            return 0;
+        };
+        let (Some(version), Some(n)) = (self.bytes::<1>(elst), self.u32be(elst + 4)) else {
+            return 0;
+        };
+        let size = if version[0] == 1 { 20 } else { 12 };
+        let mut delay = 0u64;
+        for i in 0..u64::from(n.min(64)) {
+            let at = elst + 8 + i * size;
+            if at + size > elst_end {
+                break;
+            }
+            let (duration, media_time) = if version[0] == 1 {
+                (self.u64be(at), self.u64be(at + 8).map(|m| m as i64))
+            } else {
+                (
+                    self.u32be(at).map(u64::from),
+                    self.u32be(at + 4).map(|m| i64::from(m as i32)),
+                )
+            };
+            match (duration, media_time) {
+                (Some(d), Some(-1)) => delay += d,
+                _ => break,
+            }
+        }
+        delay
     }
 
     /// The media header: the duration when the track header has none, and
