@@ -2,7 +2,8 @@
 //! (tests/media/real: a phone's slow-motion recording, DTS-HD Master Audio
 //! from mkvmerge, DTS Express in MP4, full range H.264 stated only by its
 //! `colr` box, a video track GStreamer skips as a preview, tracks delayed
-//! by an empty edit), scanned and compared with ffprobe on the same files: every
+//! by an empty edit, ALAC and DTS Express in Matroska that GStreamer does
+//! not parse), scanned and compared with ffprobe on the same files: every
 //! fact ffprobe reports agrees, class by class.
 
 use std::path::Path;
@@ -14,8 +15,8 @@ use crate::testenv::truth;
 fn real_files_from_other_tools_agree_with_ffprobe_fact_by_fact() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("real");
-    assert_eq!(names.len(), 7);
-    env.scan(&[], 0);
+    assert_eq!(names.len(), 9);
+    env.scan(&["--ext", "mka"], 0);
     let rows = env.query("SELECT path, status, error, doc FROM media ORDER BY path");
     assert_eq!(rows.len(), names.len());
     let mut wrong = Vec::new();

@@ -141,16 +141,7 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
                 doc: Some(Box::new(doc)),
             }
         }
-        // A transport stream none of whose streams GStreamer reads ("no
-        // pads"): its program map still lists them, and the file is read
-        // as far as that goes.
-        // An MP4 whose tracks all hold no sample (a DASH or CMAF
-        // initialization segment): its headers describe them as ffprobe does.
-        Err(p)
-            if p.status == Status::Error
-                && !head.tracks.is_empty()
-                && (head.track_ids_hex || head.tracks.iter().all(|t| t.empty)) =>
-        {
+        Err(p) if p.status == Status::Error && described_by_headers(&head) => {
             let doc = headers_only();
             if doc.streams.is_empty() {
                 return p;
@@ -159,6 +150,18 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
         }
         Err(p) => p,
     }
+}
+
+/// Whether the headers list the streams of a file GStreamer could not read:
+/// a transport stream none of whose streams GStreamer reads ("no pads"; its
+/// program map lists them), an MP4 whose tracks all hold no sample (a DASH
+/// or CMAF initialization segment), a Matroska file no stream of which
+/// GStreamer parses (its track headers).
+fn described_by_headers(head: &headers::Headers) -> bool {
+    !head.tracks.is_empty()
+        && (head.track_ids_hex
+            || head.tracks.iter().all(|t| t.empty)
+            || head.tracks.iter().all(|t| t.codec_id.is_some()))
 }
 
 /// `filesrc ! typefind` on `path` in `pipeline`, with the hook that plugs the

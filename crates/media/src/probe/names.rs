@@ -306,6 +306,24 @@ pub fn matroska_codec(id: &str) -> Option<&'static str> {
         "S_DVBSUB" => "dvb_subtitle",
         "S_HDMV/TEXTST" => "hdmv_text_subtitle",
         "S_ARIBSUB" => "arib_caption",
+        "A_ALAC" => "alac",
+        "A_DTS" | "A_DTS/EXPRESS" | "A_DTS/LOSSLESS" => "dts",
+        "A_AC3" => "ac3",
+        "A_EAC3" => "eac3",
+        "A_TRUEHD" => "truehd",
+        "A_OPUS" => "opus",
+        "A_VORBIS" => "vorbis",
+        "A_FLAC" => "flac",
+        "A_MPEG/L3" => "mp3",
+        "A_MPEG/L2" => "mp2",
+        "V_MPEG4/ISO/AVC" => "h264",
+        "V_MPEGH/ISO/HEVC" => "hevc",
+        "V_MPEG2" => "mpeg2video",
+        "V_MPEG4/ISO/ASP" => "mpeg4",
+        "V_VP8" => "vp8",
+        "V_VP9" => "vp9",
+        "V_AV1" => "av1",
+        id if id.starts_with("A_AAC") => "aac",
         _ => return None,
     })
 }
@@ -315,6 +333,7 @@ pub fn kind_of_codec(codec: &str) -> &'static str {
     match codec {
         "webvtt" | "subrip" | "ass" | "hdmv_pgs_subtitle" | "dvd_subtitle" | "dvb_subtitle"
         | "hdmv_text_subtitle" | "arib_caption" | "mov_text" => "subtitle",
+        "alac" | "dts" => "audio",
         _ => "data",
     }
 }

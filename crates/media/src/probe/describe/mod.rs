@@ -6,11 +6,12 @@
 //! (`codec_data`), not from the sample entry or track header, which muxers fill
 //! with defaults. Invariant: a field that cannot be told stays absent.
 
+mod colour;
 mod stream;
 mod tags;
 mod unread;
 
-pub use stream::{content_light_level, mastering_display};
+pub use colour::{content_light_level, mastering_display};
 
 use gstreamer as gst;
 use gstreamer_pbutils as pbutils;
@@ -166,7 +167,7 @@ fn header_facts(s: &mut mediadex_core::scan::document::Stream, heard: &Heard, he
     if s.kind == "video" {
         let number = stream::track_number(&heard.id, headers.track_ids_hex);
         let track = headers.tracks.iter().find(|t| Some(t.id) == number);
-        stream::full_range(s, heard, track.and_then(|t| t.full_range));
+        colour::full_range(s, heard, track.and_then(|t| t.full_range));
     }
 }
 
@@ -303,6 +304,7 @@ pub fn caps_text(caps: &gst::Caps) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::colour::colorimetry;
     use super::tags::datetime_json;
     use super::*;
     use mediadex_core::scan::document::{ContentLightLevel, Stream};

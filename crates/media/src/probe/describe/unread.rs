@@ -26,6 +26,9 @@ pub(super) fn add_unread(streams: &mut Vec<Stream>, headers: &Headers, read: &[u
 /// The program map's streams that `read` (the PIDs of the streams described)
 /// lacks, as far as their codec is known.
 fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
+    if headers.tracks.iter().any(|t| t.codec_id.is_some()) {
+        return matroska_tracks(headers, read);
+    }
     if !headers.track_ids_hex {
         return empty_tracks(headers, read);
     }
@@ -158,6 +161,52 @@ fn empty_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
         .iter()
         .filter(|t| (t.empty || t.frames.is_some()) && !read.contains(&t.id))
         .filter_map(header_track)
+        .collect()
+}
+
+/// What is said of a Matroska track listed when GStreamer read none.
+pub const UNPARSED: &str = "listed from the track header; GStreamer could not read the file";
+
+/// A Matroska file GStreamer could not read at all (DTS Express, whose
+/// frames have no core for its parser to find): its tracks as their
+/// headers describe them, as ffprobe lists them.
+fn matroska_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
+    if !read.is_empty() {
+        return Vec::new();
+    }
+    headers
+        .tracks
+        .iter()
+        .filter_map(|t| {
+            let kind = match t.handler.as_str() {
+                k @ ("video" | "audio" | "subtitle") => k,
+                _ => return None,
+            };
+            let codec = crate::probe::names::matroska_codec(t.codec_id.as_deref()?)?;
+            let mut s = Stream {
+                kind: kind.into(),
+                codec: codec.into(),
+                stream_id: Some(format!("{:03}", t.id)),
+                width: t.size.map(|s| s.0 as i32),
+                height: t.size.map(|s| s.1 as i32),
+                language: t
+                    .language
+                    .as_deref()
+                    .and_then(|l| crate::probe::names::language(l, None))
+                    .map(|l| l.0),
+                title: t.title.clone(),
+                channels: t.sound.map(|s| s.0 as i32),
+                sample_rate: t.sound.map(|s| s.1 as i32),
+                default: t.default,
+                forced: t.forced,
+                unread: Some(UNPARSED.into()),
+                ..Stream::default()
+            };
+            if let Some(ns) = t.default_duration_ns.filter(|&n| n > 0) {
+                s.frame_rate = Some(1e9 / ns as f64);
+            }
+            Some(s)
+        })
         .collect()
 }
 

@@ -84,11 +84,20 @@ impl Reader {
         for (id, b, e) in self.elements(body, seg_end.min(self.len), 64) {
             match id {
                 0x1549_A966 => {
+                    let mut duration = None;
                     for (iid, ib, ie) in self.elements(b, e, 64) {
-                        if iid == 0x2A_D7B1 {
-                            scale = self.uint(ib, ie).filter(|s| *s > 0).unwrap_or(scale);
+                        match iid {
+                            0x2A_D7B1 => {
+                                scale = self.uint(ib, ie).filter(|s| *s > 0).unwrap_or(scale)
+                            }
+                            0x4489 => duration = self.float(ib, ie),
+                            _ => {}
                         }
                     }
+                    // Duration counts TimestampScale units, as a float.
+                    h.movie_s = duration
+                        .map(|d| d * scale as f64 / 1e9)
+                        .filter(|d| d.is_finite() && *d > 0.0);
                 }
                 0x1654_AE6B => {
                     for (tid, tb, te) in self.elements(b, e, 1000) {
@@ -208,6 +217,19 @@ impl Reader {
                 0x88 => t.default = uint().map(|v| v != 0),
                 0x23_E383 => t.default_duration_ns = uint(),
                 0x55AA => t.forced = uint().map(|v| v != 0),
+                0xE1 => self.matroska_audio(b, e, &mut t),
+                0xE0 => {
+                    let dims = self.elements(b, e.min(self.len), 50);
+                    let dim = |want: u64| {
+                        dims.iter()
+                            .find(|(id, _, _)| *id == want)
+                            .and_then(|&(_, db, de)| self.uint(db, de))
+                    };
+                    t.size = dim(0xB0)
+                        .zip(dim(0xBA))
+                        .filter(|&(w, h)| w > 0 && h > 0)
+                        .map(|(w, h)| (w as u32, h as u32));
+                }
                 0x83 => {
                     t.handler = match uint() {
                         Some(1) => "video",
@@ -233,6 +255,33 @@ impl Reader {
 }
 
 impl Reader {
+    /// A float element's value (4 or 8 bytes).
+    fn float(&self, b: u64, e: u64) -> Option<f64> {
+        match e - b {
+            4 => self.bytes::<4>(b).map(|v| f64::from(f32::from_be_bytes(v))),
+            8 => self.bytes::<8>(b).map(f64::from_be_bytes),
+            _ => None,
+        }
+    }
+
+    /// A track's `Audio` element: sampling frequency (a float), channels
+    /// and bit depth.
+    fn matroska_audio(&self, b: u64, e: u64, t: &mut Track) {
+        let (mut rate, mut channels) = (None, Some(1u16));
+        for (id, ab, ae) in self.elements(b, e.min(self.len), 50) {
+            match id {
+                0xB5 => rate = self.float(ab, ae),
+                0x9F => channels = self.uint(ab, ae).map(|c| c as u16),
+                0x6264 => t.sample_bits = self.uint(ab, ae).map(|d| d as u32),
+                _ => {}
+            }
+        }
+        let rate = rate
+            .filter(|r| *r >= 1.0 && *r < 1e7)
+            .map(|r| r.round() as u32);
+        t.sound = channels.zip(rate).filter(|&(c, _)| c > 0);
+    }
+
     /// A `BlockAdditionMapping` of type `dvcC` or `dvvC`: its extra data
     /// is Dolby Vision's configuration record.
     fn dovi_mapping(

@@ -46,7 +46,8 @@ pub struct Headers {
     pub chapters: Vec<(f64, Option<String>)>,
     /// Fragmented MP4: the longest track's samples in all fragments, seconds.
     pub fragmented_s: Option<f64>,
-    /// MP4: the movie header's duration (`mvhd`), seconds, when it states one.
+    /// The movie header's duration (MP4 `mvhd`, Matroska `Duration`),
+    /// seconds, when it states one.
     pub movie_s: Option<f64>,
 }
 
@@ -86,7 +87,7 @@ pub struct Track {
     /// MP4: the clockwise rotation of a track matrix that mirrors the picture,
     /// as ffprobe gives it (the angle of its first column, the flip aside).
     pub mirrored_rotation: Option<u32>,
-    /// MP4: a visual sample entry's width and height.
+    /// A visual sample entry's (or Matroska video track's) width and height.
     pub size: Option<(u32, u32)>,
     /// MPEG-TS: the program map's stream type and descriptor tags.
     pub ts_stream_type: Option<u8>,
@@ -97,8 +98,8 @@ pub struct Track {
     /// Dolby Vision's configuration record (MP4 `dvcC`/`dvvC`/`dvwC`,
     /// Matroska `BlockAdditionMapping`).
     pub dolby_vision: Option<mediadex_core::scan::document::DolbyVision>,
-    /// An MP4 sound sample entry's channel count and rate (Hz), for a
-    /// track no demuxer pad describes.
+    /// An MP4 sound sample entry's (or a Matroska track's) channel count
+    /// and rate (Hz), for a track no demuxer pad describes.
     pub sound: Option<(u16, u32)>,
     /// MP4: a visual sample entry's decoder configuration record (`avcC`,
     /// `hvcC`, `av1C`), for a track no demuxer pad describes.
@@ -108,6 +109,8 @@ pub struct Track {
     pub pcm_codec: Option<(String, u32)>,
     /// MP4: an `nclx` colour box's full range flag.
     pub full_range: Option<bool>,
+    /// Matroska: the `BitDepth` of a track's audio.
+    pub sample_bits: Option<u32>,
     /// MP4: the sample timestamps give ffprobe no frame rate, so it takes
     /// the codec's (the H.264 VUI's).
     pub rate_from_codec: bool,
