@@ -33,13 +33,7 @@ fn ffprobe_duration(path: &Path) -> Option<f64> {
 fn packaged_mp4s_read_as_ffprobe_reads_them() {
     let env = TestEnv::new();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/media/mp4ff");
-    let mut names = Vec::new();
-    for e in std::fs::read_dir(&dir).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, env.lib.join(p.file_name().unwrap())).unwrap();
-        names.push(p.file_name().unwrap().to_string_lossy().into_owned());
-    }
-    names.sort();
+    let names = env.copy_into_lib(&dir, "");
     assert_eq!(names.len(), 14);
     env.scan(&[], 0);
     let rows = env.query(

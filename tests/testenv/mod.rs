@@ -75,6 +75,22 @@ impl TestEnv {
         c
     }
 
+    /// Copy the files of `dir` whose names end in `suffix` into the library;
+    /// their names, sorted.
+    pub fn copy_into_lib(&self, dir: &Path, suffix: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(suffix) {
+                std::fs::copy(&p, self.lib.join(&name)).unwrap();
+                names.push(name);
+            }
+        }
+        names.sort();
+        names
+    }
+
     /// Run with `args`; return the output whatever the exit code.
     pub fn run(&self, args: &[&str]) -> Output {
         self.cmd().args(args).output().expect("run mediadex")

@@ -142,13 +142,13 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
             }
         }
         // A transport stream none of whose streams GStreamer reads ("no
-        // pads"): its program map still lists them, and the file is read
-        // as far as that goes.
+        // pads", no map before the end): its program map or event tables
+        // still tell what ffprobe lists; read as far as that goes.
         // An MP4 whose tracks all hold no sample (a DASH or CMAF
         // initialization segment): its headers describe them as ffprobe does.
         Err(p)
             if p.status == Status::Error
-                && !head.tracks.is_empty()
+                && (!head.tracks.is_empty() || head.ts_epg)
                 && (head.track_ids_hex || head.tracks.iter().all(|t| t.empty)) =>
         {
             let doc = headers_only();

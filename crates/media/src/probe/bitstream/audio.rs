@@ -166,6 +166,19 @@ pub fn ac3_channels(b: &[u8]) -> Option<i32> {
     }
 }
 
+/// Sampling rate of an AC-3 or E-AC-3 sync frame: `fscod`, and for
+/// E-AC-3's reduced rates `fscod2`.
+pub fn ac3_rate(b: &[u8]) -> Option<i32> {
+    let at = b.windows(2).take(4096).position(|w| w == [0x0B, 0x77])?;
+    let f = b.get(at..)?;
+    let fscod = f.get(4)? >> 6;
+    match (fscod, f.get(5)? >> 3) {
+        (0..=2, _) => Some([48000, 44100, 32000][fscod as usize]),
+        (_, 11..=16) => [24000, 22050, 16000].get((f[4] >> 4 & 3) as usize).copied(),
+        _ => None,
+    }
+}
+
 /// Channels and sampling rate of a TrueHD major sync (the first access
 /// unit's): the 8-channel presentation when the stream carries one, else the
 /// 6- or 2-channel one, as ffmpeg's parser picks.
@@ -205,6 +218,22 @@ pub fn truehd_major_sync(b: &[u8]) -> Option<(i32, i32)> {
 /// stream gives (8 for a 7.1 Master Audio or DTS:X bed over a 5.1 core,
 /// 96 kHz over a 48 kHz core), where the core frame tells only the core's.
 pub fn dts_hd_asset(b: &[u8]) -> Option<(i32, i32)> {
+    asset_fields(b).map(|(channels, rate, _)| (channels, rate))
+}
+
+/// The bit depth of a DTS-HD Master Audio stream: its first asset's
+/// `nuBitResolution`, when the frame carries the lossless extension (XLL,
+/// sync `41 A2 95 47`), which is when ffprobe gives one; none for a core
+/// alone or DTS Express.
+pub fn dts_lossless_bit_depth(b: &[u8]) -> Option<u32> {
+    let (_, _, bits) = asset_fields(b)?;
+    b.windows(4)
+        .any(|w| w == [0x41, 0xA2, 0x95, 0x47])
+        .then_some(bits)
+}
+
+/// The first asset's channels, sampling rate and bit resolution.
+fn asset_fields(b: &[u8]) -> Option<(i32, i32, u32)> {
     const RATES: [i32; 16] = [
         8000, 16000, 32000, 64000, 128000, 22050, 44100, 88200, 176400, 352800, 12000, 24000,
         48000, 96000, 192000, 384000,
@@ -267,8 +296,8 @@ pub fn dts_hd_asset(b: &[u8]) -> Option<(i32, i32)> {
         let text = r.u(10)? as usize + 1;
         r.u(8 * text)?;
     }
-    r.u(5)?;
+    let bits = r.u(5)? + 1;
     let rate = RATES[r.u(4)? as usize];
     let channels = r.u(8)? as i32 + 1;
-    Some((channels, rate))
+    Some((channels, rate, bits))
 }

@@ -11,8 +11,8 @@ mod h264;
 mod video;
 
 pub use audio::{
-    AudioConfig, MpegAudioHeader, ac3_channels, audio_specific_config, dts_hd_asset,
-    lossless_bit_depth, mpeg_audio_header, truehd_major_sync,
+    AudioConfig, MpegAudioHeader, ac3_channels, ac3_rate, audio_specific_config, dts_hd_asset,
+    dts_lossless_bit_depth, lossless_bit_depth, mpeg_audio_header, truehd_major_sync,
 };
 pub use h264::h264_field_order;
 pub use video::{
@@ -182,6 +182,14 @@ mod tests {
         // AC-3, 48 kHz, bsid 8, acmod 7 (3/2), cmix, surmix, lfe on: 5.1.
         let frame = [0x0B, 0x77, 0, 0, 0x00, 0x40, 0b1110_1011, 0b1000_0000];
         assert_eq!(ac3_channels(&frame), Some(6));
+        assert_eq!(ac3_rate(&frame), Some(48000));
+        // 44.1 kHz (fscod 1).
+        let cd = [0x0B, 0x77, 0, 0, 0x40, 0x40, 0, 0];
+        assert_eq!(ac3_rate(&cd), Some(44100));
+        // E-AC-3 (bsid 16) at a reduced rate: fscod 3, fscod2 1, 22.05 kHz.
+        let reduced = [0x0B, 0x77, 0, 0, 0xD0, 0x80, 0, 0];
+        assert_eq!(ac3_rate(&reduced), Some(22050));
+        assert_eq!(ac3_rate(&[0x0B, 0x77, 0, 0, 0xC0, 0x40]), None);
     }
 
     #[test]
@@ -250,6 +258,11 @@ mod tests {
             u8::from_str_radix(&format!("{:0<8}", std::str::from_utf8(c).unwrap()), 2).unwrap()
         }));
         assert_eq!(dts_hd_asset(&b), Some((8, 96000)));
+        // 24-bit, said only of a frame that carries the lossless extension.
+        assert_eq!(dts_lossless_bit_depth(&b), None);
+        let mut lossless = b.clone();
+        lossless.extend_from_slice(&[0x41, 0xA2, 0x95, 0x47, 0]);
+        assert_eq!(dts_lossless_bit_depth(&lossless), Some(24));
         // A core alone says nothing here.
         assert_eq!(dts_hd_asset(&b[..8]), None);
     }

@@ -220,6 +220,8 @@ fn full_presentation(heard: &Heard, out: &mut Stream) {
         if out.codec == "truehd" {
             // TrueHD codes 24-bit samples (ffmpeg's bits_per_raw_sample).
             out.bit_depth = Some(24);
+        } else {
+            out.bit_depth = bitstream::dts_lossless_bit_depth(&map).or(out.bit_depth);
         }
     }
 }
@@ -422,7 +424,13 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     }
     // The header's language is exactly what the file says; GStreamer's tag is
     // normalised (and an absent Matroska language means English).
-    if let Some(l) = &t.language {
+    if let Some(l) = &t.language
+        && l.contains(',')
+    {
+        // Every page's language, as ffprobe joins them (`fra,fra`).
+        s.language = Some(l.clone());
+        s.language_iso639_1 = None;
+    } else if let Some(l) = &t.language {
         let lang = names::language(l, None);
         s.language = lang.as_ref().map(|l| l.0.clone());
         s.language_iso639_1 = lang.and_then(|l| l.1);

@@ -35,6 +35,9 @@ pub struct Headers {
     pub estimated_duration_s: Option<f64>,
     /// Track ids in GStreamer's stream ids are hexadecimal (MPEG-TS PIDs).
     pub track_ids_hex: bool,
+    /// MPEG-TS: the head holds DVB event information (EIT sections), which
+    /// ffprobe lists as a data stream, `epg`.
+    pub ts_epg: bool,
     /// MPEG-TS and MPEG-PS: the time from the first to the last presentation
     /// timestamp, from the head and the tail of the file.
     pub pts_span: Option<mpeg::PtsSpan>,
@@ -90,6 +93,13 @@ pub struct Track {
     /// MPEG-TS: the program map's stream type and descriptor tags.
     pub ts_stream_type: Option<u8>,
     pub ts_descriptors: Vec<u8>,
+    /// MPEG-TS: the format identifier of the program's registration
+    /// descriptor (`HDMV` on Blu-ray, `CUEI` for SCTE-35 cues), which
+    /// decides what some private stream types mean.
+    pub ts_program_registration: Option<[u8; 4]>,
+    /// MPEG-TS: an ARIB caption stream, as its data component and stream
+    /// identifier descriptors say (ISDB's profile A or C).
+    pub ts_arib_caption: bool,
     /// MPEG-TS: the first bytes of the stream's first PES payload in the
     /// file's head (a codec header the demuxer may never read).
     pub ts_first_payload: Vec<u8>,
@@ -187,6 +197,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
             });
             h.tracks = r.ts_program(if container == "m2ts" { 192 } else { 188 });
             h.track_ids_hex = true;
+            h.ts_epg = r.ts_has_eit(if container == "m2ts" { 192 } else { 188 });
         }
         "mpeg-ps" => h.pts_span = r.pts_span(),
         "flv" => h.stamped_fps = r.flv_stamped_fps(),

@@ -105,6 +105,10 @@ impl Reader {
                 )
             })
             .unwrap_or_default();
+        // ffprobe makes a program's streams as its map arrives: the
+        // programs come in the order of their maps in the file, not the PAT's.
+        let mut pmt_pids = pmt_pids;
+        pmt_pids.sort_by_key(|&pid| first_start(&head, packet, pid).unwrap_or(usize::MAX));
         let mut tracks: Vec<Track> = Vec::new();
         for (n, pmt) in pmt_pids.into_iter().filter_map(section).enumerate() {
             for t in pmt_streams(pmt) {
@@ -131,6 +135,17 @@ impl Reader {
         tracks
     }
 
+    /// Whether the first 32 KiB hold an EIT section (PID 0x12, a table id
+    /// of the event information tables, 0x4E-0x6F).
+    pub(super) fn ts_has_eit(&self, packet: usize) -> bool {
+        let Some(head) = self.vec(0, self.len.min(32 * 1024) as usize) else {
+            return false;
+        };
+        unit_start(&head, packet, 0x12)
+            .and_then(|p| p.get(1 + *p.first()? as usize))
+            .is_some_and(|tid| (0x4E..=0x6F).contains(tid))
+    }
+
     /// `pid`'s first PES payload past the first 32 KiB, within the first MiB.
     fn later_payload(&self, packet: usize, pid: u16) -> Option<Vec<u8>> {
         let chunk = packet * 1024;
@@ -148,7 +163,7 @@ impl Reader {
 }
 
 /// The elementary streams of one PMT section: PID, stream type, descriptor
-/// tags and language.
+/// tags, language, and the program's registration.
 fn pmt_streams(pmt: &[u8]) -> Vec<Track> {
     let mut tracks = Vec::new();
     if pmt.len() < 16 {
@@ -156,46 +171,116 @@ fn pmt_streams(pmt: &[u8]) -> Vec<Track> {
     }
     let end = (3 + (u16::from_be_bytes([pmt[1] & 0x0F, pmt[2]]) as usize)).min(pmt.len()) - 4;
     let info = u16::from_be_bytes([pmt[10] & 0x0F, pmt[11]]) as usize;
+    let registration = program_registration(pmt.get(12..(12 + info).min(end)).unwrap_or_default());
     let mut at = 12 + info;
     while at + 5 <= end {
         let pid = u16::from_be_bytes([pmt[at + 1] & 0x1F, pmt[at + 2]]);
         let es_len = u16::from_be_bytes([pmt[at + 3] & 0x0F, pmt[at + 4]]) as usize;
-        let mut d = at + 5;
-        let mut language = None;
-        let (mut dolby_vision, mut codec_tag) = (None, None);
-        let mut descriptors = Vec::new();
-        while d + 2 <= (at + 5 + es_len).min(end) {
-            let (tag, len) = (pmt[d], pmt[d + 1] as usize);
-            descriptors.push(tag);
-            if matches!(tag, 0x0A | 0x56 | 0x59) && len >= 3 {
-                language = pmt
-                    .get(d + 2..d + 5)
-                    .map(|l| String::from_utf8_lossy(l).to_ascii_lowercase());
-            }
-            if tag == 0xB0 {
-                dolby_vision = pmt.get(d + 2..d + 2 + len).and_then(dovi_descriptor);
-            }
-            // A registration descriptor's format identifier is the stream's
-            // codec tag to ffprobe (`HEVC`, `AC-3`, `Opus`).
-            if tag == 0x05 && len >= 4 {
-                codec_tag = pmt
-                    .get(d + 2..d + 6)
-                    .map(|b| fourcc_string([b[0], b[1], b[2], b[3]]));
-            }
-            d += 2 + len;
-        }
+        let list = pmt
+            .get(at + 5..(at + 5 + es_len).min(end))
+            .unwrap_or_default();
+        let d = es_descriptors(pmt[at], list);
         tracks.push(Track {
             id: pid as u32,
-            language: language.filter(|l| l.chars().all(|c| c.is_ascii_lowercase())),
+            language: d.language,
             ts_stream_type: Some(pmt[at]),
-            ts_descriptors: descriptors,
-            dolby_vision,
-            codec_tag,
+            ts_descriptors: d.tags,
+            ts_program_registration: registration,
+            ts_arib_caption: d.arib_caption,
+            dolby_vision: d.dolby_vision,
+            codec_tag: d.codec_tag,
             ..Track::default()
         });
         at += 5 + es_len;
     }
     tracks
+}
+
+/// The format identifier of a program's registration descriptor, among
+/// the program info descriptors.
+fn program_registration(info: &[u8]) -> Option<[u8; 4]> {
+    let mut d = 0;
+    while d + 2 <= info.len() {
+        let (tag, len) = (info[d], info[d + 1] as usize);
+        if tag == 0x05 && len >= 4 {
+            let b = info.get(d + 2..d + 6)?;
+            return Some([b[0], b[1], b[2], b[3]]);
+        }
+        d += 2 + len;
+    }
+    None
+}
+
+/// What an elementary stream's descriptors say.
+#[derive(Default)]
+struct EsDescriptors {
+    tags: Vec<u8>,
+    language: Option<String>,
+    dolby_vision: Option<mediadex_core::scan::document::DolbyVision>,
+    codec_tag: Option<String>,
+    arib_caption: bool,
+}
+
+/// An elementary stream's descriptor loop, read as ffprobe reads it: a
+/// teletext or DVB subtitling descriptor names every page's or
+/// substream's language, joined by commas (`fra,fra`), and so does an ISO
+/// 639 descriptor, which never overwrites a language already set.
+fn es_descriptors(stream_type: u8, list: &[u8]) -> EsDescriptors {
+    let mut out = EsDescriptors::default();
+    let (mut component_tag, mut data_component) = (None, None);
+    let mut d = 0;
+    while d + 2 <= list.len() {
+        let (tag, len) = (list[d], list[d + 1] as usize);
+        let body = list.get(d + 2..d + 2 + len).unwrap_or_default();
+        out.tags.push(tag);
+        match tag {
+            0x56 | 0x59 => {
+                let step = if tag == 0x56 { 5 } else { 8 };
+                if let Some(l) = joined_languages(body, step) {
+                    out.language = Some(l);
+                }
+            }
+            0x0A if out.language.is_none() && body.first().is_some_and(|&b| b != 0) => {
+                out.language = joined_languages(body, 4);
+            }
+            0xB0 => out.dolby_vision = dovi_descriptor(body),
+            // A registration descriptor's format identifier is the
+            // stream's codec tag to ffprobe (`HEVC`, `AC-3`, `Opus`).
+            0x05 if len >= 4 => {
+                out.codec_tag = Some(fourcc_string([body[0], body[1], body[2], body[3]]));
+            }
+            0x52 => component_tag = body.first().copied(),
+            0xFD if len >= 2 => data_component = Some(u16::from_be_bytes([body[0], body[1]])),
+            _ => {}
+        }
+        d += 2 + len;
+    }
+    // ARIB STD-B10's data component 0x0008 on component tags 0x30-0x37
+    // (profile A), or 0x0012 on tag 0x87 (profile C), in private data.
+    out.arib_caption = stream_type == 0x06
+        && matches!(
+            (data_component, component_tag),
+            (Some(0x0008), Some(0x30..=0x37)) | (Some(0x0012), Some(0x87))
+        );
+    out
+}
+
+/// The three-letter codes at the head of each `step`-byte entry of `body`,
+/// joined by commas; none unless every one is lowercase letters once
+/// folded.
+fn joined_languages(body: &[u8], step: usize) -> Option<String> {
+    let codes: Vec<String> = body
+        .chunks_exact(step)
+        .map(|e| String::from_utf8_lossy(&e[..3]).to_ascii_lowercase())
+        .collect();
+    if codes.is_empty()
+        || !codes
+            .iter()
+            .all(|c| c.chars().all(|c| c.is_ascii_lowercase()))
+    {
+        return None;
+    }
+    Some(codes.join(","))
 }
 
 /// The DOVI video stream descriptor: the configuration record's fields,
@@ -210,6 +295,15 @@ fn dovi_descriptor(d: &[u8]) -> Option<mediadex_core::scan::document::DolbyVisio
         r.extend_from_slice(d.get(6..)?);
         super::dovi::parse(&r)
     }
+}
+
+/// Where the first packet of `pid` in `head` that starts a unit lies.
+fn first_start(head: &[u8], packet: usize, pid: u16) -> Option<usize> {
+    let prefix = packet - 188;
+    head.chunks_exact(packet).position(|p| {
+        let p = &p[prefix..];
+        p[0] == 0x47 && u16::from_be_bytes([p[1] & 0x1F, p[2]]) == pid && p[1] & 0x40 != 0
+    })
 }
 
 /// The payload (past the adaptation field) of the first packet of `pid` in
@@ -396,6 +490,33 @@ fn pes_headers(b: &[u8]) -> Vec<(u8, Option<u64>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn descriptors_give_every_language_and_arib_captions() {
+        // Teletext with two pages: both languages, as ffprobe joins them.
+        let teletext = [
+            0x56, 10, b'f', b'r', b'a', 0x09, 0x00, b'F', b'R', b'A', 0x11, 0x00,
+        ];
+        assert_eq!(
+            es_descriptors(0x06, &teletext).language.as_deref(),
+            Some("fra,fra")
+        );
+        // An ISO 639 descriptor does not overwrite the teletext's.
+        let both = [&teletext[..], &[0x0A, 4, b'e', b'n', b'g', 0][..]].concat();
+        assert_eq!(
+            es_descriptors(0x06, &both).language.as_deref(),
+            Some("fra,fra")
+        );
+        // ARIB captions: data component 0x0008 on component tag 0x30.
+        let arib = [0x52, 1, 0x30, 0xFD, 3, 0x00, 0x08, 0x3D];
+        assert!(es_descriptors(0x06, &arib).arib_caption);
+        assert!(!es_descriptors(0x1b, &arib).arib_caption);
+        assert_eq!(
+            program_registration(&[0x05, 4, b'H', b'D', b'M', b'V']),
+            Some(*b"HDMV")
+        );
+        assert_eq!(program_registration(&[0x0A, 4, b'e', b'n', b'g', 0]), None);
+    }
 
     #[test]
     fn a_clock_that_wraps_inside_the_file_is_followed_across() {

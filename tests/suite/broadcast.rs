@@ -1,0 +1,61 @@
+//! Real transport streams (tests/media/ts: DVB multiplexes of several
+//! programs, SCTE-35 cues, DTS outside Blu-ray, private data nothing
+//! names, event tables alone, ARIB captions), scanned and compared with
+//! ffprobe on the same files: every one `ok`, and its streams, codecs,
+//! channels, rates, bit depths and languages ffprobe's. ffprobe's placeholders for a
+//! stream it read no frame of (0 channels, 0 Hz) are not facts.
+
+use std::path::{Path, PathBuf};
+
+use crate::testenv::TestEnv;
+use crate::testenv::truth;
+
+/// The fact classes these files check.
+const CHECKED: [&str; 7] = [
+    "status",
+    "streams",
+    "codec",
+    "channels",
+    "sample_rate",
+    "bit_depth",
+    "language",
+];
+
+/// tests/media/ts.
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/media/ts")
+}
+
+#[test]
+fn transport_streams_read_as_ffprobe_reads_them() {
+    let env = TestEnv::new();
+    let dir = fixtures();
+    // Every file is judged below, failed or not: the status is a fact.
+    assert_eq!(env.copy_into_lib(&dir, ".ts").len(), 11);
+    env.run(&["scan", env.lib.to_str().unwrap()]);
+    let rows = env.query("SELECT path, status, error, doc FROM media ORDER BY path");
+    assert_eq!(rows.len(), 11);
+    let mut wrong = Vec::new();
+    for r in &rows {
+        let path = Path::new(r["path"].as_str().unwrap());
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let reference = truth::ffprobe_json(&dir.join(&name)).map(|v| truth::from_ffprobe(&v));
+        let ours = truth::from_mediadex(
+            r["status"].as_str().unwrap_or_default(),
+            r["error"].as_str(),
+            &r["doc"],
+        );
+        for fact in truth::compare(&name, reference.as_ref().ok(), &ours) {
+            let placeholder = matches!(fact.class, "channels" | "sample_rate")
+                && fact.reference == "0"
+                && fact.candidate == "(absent)";
+            if CHECKED.contains(&fact.class) && !fact.agree && !placeholder {
+                wrong.push(format!(
+                    "{name}: {} {} (ffprobe {})",
+                    fact.field, fact.candidate, fact.reference
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
