@@ -1,5 +1,5 @@
 //! Real transport streams (tests/media/ts: DVB multiplexes of several
-//! programs, SCTE-35 cues, DTS outside Blu-ray, private data nothing
+//! programs, SCTE-35 cues, DTS outside Blu-ray and on it, private data nothing
 //! names, event tables alone, ARIB captions), scanned and compared with
 //! ffprobe on the same files: every one `ok`, and its streams, codecs,
 //! channels, rates, bit depths and languages ffprobe's. ffprobe's placeholders for a

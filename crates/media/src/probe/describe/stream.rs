@@ -226,6 +226,20 @@ fn full_presentation(heard: &Heard, out: &mut Stream) {
     }
 }
 
+/// DTS-HD in a transport stream whose extension substream GStreamer's
+/// first buffer lacks (Blu-ray carries it in a PES packet of its own): the
+/// channels, rate and lossless bit depth the program's first payloads say.
+fn ts_dts_extension(s: &mut Stream, payload: &[u8]) {
+    if let Some((channels, rate)) = bitstream::dts_hd_asset(payload) {
+        s.channels = Some(channels);
+        s.sample_rate = Some(rate);
+        s.channel_layout = channel_layout(channels, None).map(str::to_string);
+    }
+    if let Some(bits) = bitstream::dts_lossless_bit_depth(payload) {
+        s.bit_depth = Some(bits);
+    }
+}
+
 /// An audio stream's layout, and what its bitstream says better than the
 /// container: lossless bit depth, (E-)AC-3 channels, MPEG audio's header.
 fn audio_details(s: &gst::StructureRef, heard: &Heard, out: &mut Stream) {
@@ -443,6 +457,9 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     if let Some(order) = t.field_order {
         s.field_order = Some(order.to_string());
         s.interlaced = Some(order != "progressive");
+    }
+    if s.codec == "dts" {
+        ts_dts_extension(s, &t.ts_first_payload);
     }
     if t.mirrored_rotation.is_some() {
         s.rotation = t.mirrored_rotation;

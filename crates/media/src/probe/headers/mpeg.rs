@@ -325,20 +325,26 @@ fn unit_start(head: &[u8], packet: usize, pid: u16) -> Option<&[u8]> {
     })
 }
 
-/// The first 4 KiB of the payload of `pid`'s first PES packet in `head`,
-/// past the PES header, from as many TS packets as carry them (enough for
-/// a video sequence header or a DTS-HD extension substream after its core).
+/// The first 4 KiB of `pid`'s elementary stream in `head`: the payloads
+/// of its PES packets from the first, past their headers, from as many TS
+/// packets as carry them (enough for a video sequence header, or a DTS-HD
+/// extension substream after its core, which Blu-ray puts in a PES packet
+/// of its own).
 fn pes_payload(head: &[u8], packet: usize, pid: u16) -> Option<Vec<u8>> {
     const MAX: usize = 4096;
     let prefix = packet - 188;
-    let mut out: Option<Vec<u8>> = None;
+    let mut body = Vec::new();
+    let mut pes: Option<Vec<u8>> = None;
     for p in head.chunks_exact(packet).map(|p| &p[prefix..]) {
         let this = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
         if p[0] != 0x47 || this != pid {
             continue;
         }
         let start = p[1] & 0x40 != 0;
-        if start && out.is_some() {
+        if start
+            && let Some(done) = pes.take()
+            && (!pes_body(&done, &mut body) || body.len() >= MAX)
+        {
             break;
         }
         let mut at = 4;
@@ -346,21 +352,37 @@ fn pes_payload(head: &[u8], packet: usize, pid: u16) -> Option<Vec<u8>> {
             at += 1 + p[4] as usize;
         }
         let payload = p.get(at..).unwrap_or_default();
-        match out.as_mut() {
+        match pes.as_mut() {
             Some(o) => o.extend_from_slice(payload),
-            None if start => out = Some(payload.to_vec()),
+            None if start => pes = Some(payload.to_vec()),
             None => {}
         }
-        if out.as_ref().is_some_and(|o| o.len() >= MAX + 64) {
+        if pes
+            .as_ref()
+            .is_some_and(|o| body.len() + o.len() >= MAX + 64)
+        {
             break;
         }
     }
-    let pes = out?;
-    if pes.get(..3)? != [0, 0, 1] {
-        return None;
+    if let Some(last) = pes {
+        pes_body(&last, &mut body);
     }
-    let body = pes.get(9 + *pes.get(8)? as usize..)?;
-    Some(body[..body.len().min(MAX)].to_vec())
+    (!body.is_empty()).then(|| body[..body.len().min(MAX)].to_vec())
+}
+
+/// Append the body of the PES packet `pes` (past its header) to `body`;
+/// false when it is no PES packet.
+fn pes_body(pes: &[u8], body: &mut Vec<u8>) -> bool {
+    if pes.get(..3) != Some(&[0, 0, 1][..]) {
+        return false;
+    }
+    match pes.get(8).and_then(|&n| pes.get(9 + n as usize..)) {
+        Some(b) => {
+            body.extend_from_slice(b);
+            true
+        }
+        None => false,
+    }
 }
 
 /// The time from the first to the last presentation timestamp of a file, in
@@ -490,6 +512,23 @@ fn pes_headers(b: &[u8]) -> Vec<(u8, Option<u64>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_streams_payload_runs_across_its_pes_packets() {
+        // Two TS packets of PID 0x100, each starting a PES packet with a
+        // header of 3 bytes (flags, none), then its body.
+        let ts = |body: &[u8]| {
+            let mut p = vec![0x47, 0x41, 0x00, 0x10, 0, 0, 1, 0xBD, 0, 0, 0x80, 0, 0];
+            p.extend_from_slice(body);
+            p.resize(188, 0xFF);
+            p
+        };
+        let head = [ts(&[0x7f, 0xfe, 0x80, 0x01]), ts(&[0x64, 0x58, 0x20, 0x25])].concat();
+        let body = pes_payload(&head, 188, 0x100).unwrap();
+        assert_eq!(&body[..4], [0x7f, 0xfe, 0x80, 0x01]);
+        assert_eq!(&body[175..179], [0x64, 0x58, 0x20, 0x25]);
+        assert_eq!(pes_payload(&head, 188, 0x101), None);
+    }
 
     #[test]
     fn descriptors_give_every_language_and_arib_captions() {
