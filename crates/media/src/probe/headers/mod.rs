@@ -18,6 +18,7 @@ mod fragments;
 mod matroska;
 mod mp4;
 mod mpeg;
+pub use mpeg::PtsSpan;
 mod ogg;
 mod riff;
 mod sample_end;

@@ -459,7 +459,8 @@ pub(super) fn wrapped_span(stamps: &[u64]) -> Option<(u64, bool)> {
 
 /// (stream id, PTS) of every PES header with a timestamp in `b`, found by
 /// start code: in TS payloads and program streams alike a PES header starts
-/// `00 00 01` and a stream id (0xBD private, 0xC0-0xEF audio and video).
+/// `00 00 01` and a stream id (0xBD private, 0xC0-0xEF audio and video,
+/// 0xFD extended: Blu-ray's AC-3, DTS and TrueHD).
 pub(super) fn pes_timestamps(b: &[u8]) -> Vec<(u8, u64)> {
     pes_headers(b)
         .into_iter()
@@ -477,7 +478,7 @@ fn pes_headers(b: &[u8]) -> Vec<(u8, Option<u64>)> {
             continue;
         }
         let id = b[i + 3];
-        if id == 0xBD || (0xC0..=0xEF).contains(&id) {
+        if id == 0xBD || id == 0xFD || (0xC0..=0xEF).contains(&id) {
             let h = &b[i + 6..];
             let pts = if h[0] & 0xC0 == 0x80 {
                 // MPEG-2 PES: flags, header length, then the PTS if flagged.
@@ -512,6 +513,31 @@ fn pes_headers(b: &[u8]) -> Vec<(u8, Option<u64>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blu_ray_audio_timestamps_count() {
+        // A PES header of stream id 0xFD (extended: Blu-ray's AC-3) with a
+        // PTS of 47042.
+        let pts = 47042u64;
+        let b = [
+            0,
+            0,
+            1,
+            0xFD,
+            0,
+            0,
+            0x81,
+            0x81,
+            5,
+            0x21 | ((pts >> 29) as u8 & 0x0E),
+            (pts >> 22) as u8,
+            ((pts >> 14) as u8) | 1,
+            (pts >> 7) as u8,
+            ((pts << 1) as u8) | 1,
+            0,
+        ];
+        assert_eq!(pes_timestamps(&b), [(0xFD, pts)]);
+    }
 
     #[test]
     fn a_streams_payload_runs_across_its_pes_packets() {
