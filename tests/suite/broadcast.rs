@@ -1,9 +1,10 @@
 //! Real transport streams (tests/media/ts: DVB multiplexes of several
-//! programs, SCTE-35 cues, DTS outside Blu-ray and on it, private data nothing
-//! names, event tables alone, ARIB captions), scanned and compared with
-//! ffprobe on the same files: every one `ok`, and its streams, codecs,
-//! channels, rates, bit depths and languages ffprobe's. ffprobe's placeholders for a
-//! stream it read no frame of (0 channels, 0 Hz) are not facts.
+//! programs, SCTE-35 cues, DTS outside Blu-ray and on it, private data
+//! nothing names, event tables alone, ARIB captions, LATM), scanned and
+//! compared with ffprobe on the same files: every one `ok`, and its
+//! streams, codecs, channels, rates, bit depths and languages ffprobe's.
+//! ffprobe's placeholders for a stream it read no frame of (0 channels,
+//! 0 Hz) are not facts.
 
 use std::path::{Path, PathBuf};
 
@@ -31,10 +32,10 @@ fn transport_streams_read_as_ffprobe_reads_them() {
     let env = TestEnv::new();
     let dir = fixtures();
     // Every file is judged below, failed or not: the status is a fact.
-    assert_eq!(env.copy_into_lib(&dir, ".ts").len(), 11);
+    assert_eq!(env.copy_into_lib(&dir, ".ts").len(), 12);
     env.run(&["scan", env.lib.to_str().unwrap()]);
     let rows = env.query("SELECT path, status, error, doc FROM media ORDER BY path");
-    assert_eq!(rows.len(), 11);
+    assert_eq!(rows.len(), 12);
     let mut wrong = Vec::new();
     for r in &rows {
         let path = Path::new(r["path"].as_str().unwrap());

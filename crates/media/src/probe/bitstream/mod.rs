@@ -12,7 +12,7 @@ mod video;
 
 pub use audio::{
     AudioConfig, MpegAudioHeader, ac3_channels, ac3_rate, audio_specific_config, dts_hd_asset,
-    dts_lossless_bit_depth, lossless_bit_depth, mpeg_audio_header, truehd_major_sync,
+    dts_lossless_bit_depth, latm_config, lossless_bit_depth, mpeg_audio_header, truehd_major_sync,
 };
 pub use h264::h264_field_order;
 pub use video::{
@@ -156,6 +156,27 @@ mod tests {
             })
         );
         assert_eq!(audio_specific_config(&[0x12]), None);
+        // HE-AAC (explicit SBR), 22.05 kHz core, mono, 44.1 kHz output:
+        // two channels, as ffmpeg's decoder gives (parametric stereo).
+        assert_eq!(
+            audio_specific_config(&[0x2b, 0x8a, 0x08]),
+            Some(AudioConfig {
+                object_type: 2,
+                rate: 44100,
+                channels: Some(2)
+            })
+        );
+    }
+
+    #[test]
+    fn latm_stream_mux_config_holds_the_audio_config() {
+        // A LOAS frame's head from androidx/media's sample_latm.ts.
+        let loas = [
+            0x56, 0xe1, 0x20, 0x20, 0x00, 0x2b, 0x8a, 0x08, 0x0f, 0xf3, 0xfc, 0x60, 0x05,
+        ];
+        assert_eq!(latm_config(&loas), Some((2, 44100)));
+        // useSameStreamMux: no config in this frame.
+        assert_eq!(latm_config(&[0x56, 0xe1, 0x20, 0x80, 0, 0, 0, 0]), None);
     }
 
     #[test]

@@ -203,11 +203,12 @@ fn colour(s: &gst::StructureRef, name: &str, out: &mut Stream) {
 /// TrueHD: the major sync's channels and rate, not an MP4 sample entry's
 /// (which says 2 channels and no rate); 8 for a 7.1 presentation. DTS-HD:
 /// the extension substream's, not the core's (a 7.1 Master Audio over a
-/// 5.1 core).
+/// 5.1 core). LATM: its stream mux config's, as ffmpeg's decoder reads it.
 fn full_presentation(heard: &Heard, out: &mut Stream) {
     let read = match out.codec.as_str() {
         "truehd" => bitstream::truehd_major_sync,
         "dts" => bitstream::dts_hd_asset,
+        "aac_latm" => bitstream::latm_config,
         _ => return,
     };
     if let Some(first) = &heard.first
