@@ -18,6 +18,7 @@ mod fragments;
 mod matroska;
 mod mp4;
 mod mpeg;
+mod ts;
 pub use mpeg::PtsSpan;
 mod ogg;
 mod riff;
@@ -101,6 +102,8 @@ pub struct Track {
     /// MPEG-TS: an ARIB caption stream, as its data component and stream
     /// identifier descriptors say (ISDB's profile A or C).
     pub ts_arib_caption: bool,
+    /// MPEG-TS: the PID of the program's clock reference (PCR).
+    pub ts_pcr_pid: Option<u16>,
     /// MPEG-TS: the first bytes of the stream's first PES payload in the
     /// file's head (a codec header the demuxer may never read).
     pub ts_first_payload: Vec<u8>,
@@ -189,18 +192,20 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "asf" => r.asf(&mut h),
         "aac" if !timed => h.estimated_duration_s = r.adts_estimate(),
         "ts" | "m2ts" => {
+            let packet = if container == "m2ts" { 192 } else { 188 };
+            h.tracks = r.ts_program(packet);
             // The span of the timestamps, as ffprobe reads a transport
             // stream's duration: tsdemux's own figure follows the PCR, and
             // is short when the program clock wraps or jumps.
-            h.pts_span = r.pts_span().map(|s| mpeg::PtsSpan {
+            let cue = r.scte35_stamp(packet, &h.tracks);
+            h.pts_span = r.pts_span(cue).map(|s| mpeg::PtsSpan {
                 authoritative: true,
                 ..s
             });
-            h.tracks = r.ts_program(if container == "m2ts" { 192 } else { 188 });
             h.track_ids_hex = true;
-            h.ts_epg = r.ts_has_eit(if container == "m2ts" { 192 } else { 188 });
+            h.ts_epg = r.ts_has_eit(packet);
         }
-        "mpeg-ps" => h.pts_span = r.pts_span(),
+        "mpeg-ps" => h.pts_span = r.pts_span(None),
         "flv" => h.stamped_fps = r.flv_stamped_fps(),
         "ogg" => h.declared_size = r.ogg_cut_in_headers(),
         _ => {}
