@@ -5,6 +5,7 @@ mod testenv;
 
 mod suite {
     mod analyses;
+    mod broadcast;
     mod catalog;
     mod completions;
     mod containers;

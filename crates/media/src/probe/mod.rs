@@ -153,12 +153,13 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
 }
 
 /// Whether the headers list the streams of a file GStreamer could not read:
-/// a transport stream none of whose streams GStreamer reads ("no pads"; its
-/// program map lists them), an MP4 whose tracks all hold no sample (a DASH
-/// or CMAF initialization segment), a Matroska file no stream of which
-/// GStreamer parses (its track headers).
+/// a transport stream none of whose streams GStreamer reads ("no pads", no
+/// map before the end; its program map or event tables tell what ffprobe
+/// lists), an MP4 whose tracks all hold no sample (a DASH or CMAF
+/// initialization segment), a Matroska file no stream of which GStreamer
+/// parses (its track headers).
 fn described_by_headers(head: &headers::Headers) -> bool {
-    !head.tracks.is_empty()
+    (!head.tracks.is_empty() || head.ts_epg)
         && (head.track_ids_hex
             || head.tracks.iter().all(|t| t.empty)
             || head.tracks.iter().all(|t| t.codec_id.is_some()))

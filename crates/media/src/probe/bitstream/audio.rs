@@ -94,11 +94,15 @@ pub fn audio_specific_config(b: &[u8]) -> Option<AudioConfig> {
     let mut sample_rate = rate(&mut bits)?;
     let config = bits.u(4)?;
     // Explicit SBR / PS: the output rate is the extension's, the object type the core's.
-    if object_type == 5 || object_type == 29 {
+    let explicit_sbr = object_type == 5 || object_type == 29;
+    if explicit_sbr {
         sample_rate = rate(&mut bits)?;
         object_type = object(&mut bits)?;
     }
     let channels = match config {
+        // Mono with explicit SBR: ffmpeg's decoder assumes parametric
+        // stereo may follow and gives two channels.
+        1 if explicit_sbr => Some(2),
         1..=6 => Some(config as i32),
         7 | 12 | 14 => Some(8),
         11 => Some(7),
@@ -110,6 +114,26 @@ pub fn audio_specific_config(b: &[u8]) -> Option<AudioConfig> {
         rate: sample_rate,
         channels,
     })
+}
+
+/// Channels and rate of a LOAS/LATM stream, from the AudioSpecificConfig
+/// of the first StreamMuxConfig (ISO/IEC 14496-3, 1.7.3): version 0 only,
+/// the first program's first layer.
+pub fn latm_config(b: &[u8]) -> Option<(i32, i32)> {
+    let at = b
+        .windows(2)
+        .take(4096)
+        .position(|w| w[0] == 0x56 && w[1] & 0xE0 == 0xE0)?;
+    let mut r = Bits::new(b.get(at + 3..)?);
+    // useSameStreamMux, then audioMuxVersion: a config follows, version 0.
+    if r.u(1)? != 0 || r.u(1)? != 0 {
+        return None;
+    }
+    // allStreamsSameTimeFraming, numSubFrames, numProgram, numLayer.
+    r.u(1 + 6 + 4 + 3)?;
+    let asc: Vec<u8> = (0..8).map_while(|_| r.u(8).map(|v| v as u8)).collect();
+    let c = audio_specific_config(&asc)?;
+    Some((c.channels?, c.rate))
 }
 
 /// Bits per sample of FLAC (STREAMINFO after the `fLaC` marker) or ALAC (the
@@ -163,6 +187,19 @@ pub fn ac3_channels(b: &[u8]) -> Option<i32> {
         r.u(16 + 2 + 3 + 11 + 2 + 2)?;
         let acmod = r.u(3)? as usize;
         Some(MODES[acmod] + r.u(1)? as i32)
+    }
+}
+
+/// Sampling rate of an AC-3 or E-AC-3 sync frame: `fscod`, and for
+/// E-AC-3's reduced rates `fscod2`.
+pub fn ac3_rate(b: &[u8]) -> Option<i32> {
+    let at = b.windows(2).take(4096).position(|w| w == [0x0B, 0x77])?;
+    let f = b.get(at..)?;
+    let fscod = f.get(4)? >> 6;
+    match (fscod, f.get(5)? >> 3) {
+        (0..=2, _) => Some([48000, 44100, 32000][fscod as usize]),
+        (_, 11..=16) => [24000, 22050, 16000].get((f[4] >> 4 & 3) as usize).copied(),
+        _ => None,
     }
 }
 

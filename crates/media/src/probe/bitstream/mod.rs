@@ -11,8 +11,8 @@ mod h264;
 mod video;
 
 pub use audio::{
-    AudioConfig, MpegAudioHeader, ac3_channels, audio_specific_config, dts_hd_asset,
-    dts_hd_lossless_depth, lossless_bit_depth, mpeg_audio_header, truehd_major_sync,
+    AudioConfig, MpegAudioHeader, ac3_channels, ac3_rate, audio_specific_config, dts_hd_asset,
+    dts_hd_lossless_depth, latm_config, lossless_bit_depth, mpeg_audio_header, truehd_major_sync,
 };
 pub use h264::{h264_field_order, h264_full_range, h264_vui_rate};
 pub use video::{
@@ -156,6 +156,27 @@ mod tests {
             })
         );
         assert_eq!(audio_specific_config(&[0x12]), None);
+        // HE-AAC (explicit SBR), 22.05 kHz core, mono, 44.1 kHz output:
+        // two channels, as ffmpeg's decoder gives (parametric stereo).
+        assert_eq!(
+            audio_specific_config(&[0x2b, 0x8a, 0x08]),
+            Some(AudioConfig {
+                object_type: 2,
+                rate: 44100,
+                channels: Some(2)
+            })
+        );
+    }
+
+    #[test]
+    fn latm_stream_mux_config_holds_the_audio_config() {
+        // A LOAS frame's head from androidx/media's sample_latm.ts.
+        let loas = [
+            0x56, 0xe1, 0x20, 0x20, 0x00, 0x2b, 0x8a, 0x08, 0x0f, 0xf3, 0xfc, 0x60, 0x05,
+        ];
+        assert_eq!(latm_config(&loas), Some((2, 44100)));
+        // useSameStreamMux: no config in this frame.
+        assert_eq!(latm_config(&[0x56, 0xe1, 0x20, 0x80, 0, 0, 0, 0]), None);
     }
 
     #[test]
@@ -182,6 +203,14 @@ mod tests {
         // AC-3, 48 kHz, bsid 8, acmod 7 (3/2), cmix, surmix, lfe on: 5.1.
         let frame = [0x0B, 0x77, 0, 0, 0x00, 0x40, 0b1110_1011, 0b1000_0000];
         assert_eq!(ac3_channels(&frame), Some(6));
+        assert_eq!(ac3_rate(&frame), Some(48000));
+        // 44.1 kHz (fscod 1).
+        let cd = [0x0B, 0x77, 0, 0, 0x40, 0x40, 0, 0];
+        assert_eq!(ac3_rate(&cd), Some(44100));
+        // E-AC-3 (bsid 16) at a reduced rate: fscod 3, fscod2 1, 22.05 kHz.
+        let reduced = [0x0B, 0x77, 0, 0, 0xD0, 0x80, 0, 0];
+        assert_eq!(ac3_rate(&reduced), Some(22050));
+        assert_eq!(ac3_rate(&[0x0B, 0x77, 0, 0, 0xC0, 0x40]), None);
     }
 
     #[test]
@@ -250,6 +279,11 @@ mod tests {
             u8::from_str_radix(&format!("{:0<8}", std::str::from_utf8(c).unwrap()), 2).unwrap()
         }));
         assert_eq!(dts_hd_asset(&b), Some((8, 96000)));
+        // 24-bit, said only of a frame that carries the lossless extension.
+        assert_eq!(dts_hd_lossless_depth(&b), None);
+        let mut lossless = b.clone();
+        lossless.extend_from_slice(&[0x41, 0xA2, 0x95, 0x47, 0]);
+        assert_eq!(dts_hd_lossless_depth(&lossless), Some(24));
         // A core alone says nothing here.
         assert_eq!(dts_hd_asset(&b[..8]), None);
     }

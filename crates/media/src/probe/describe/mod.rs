@@ -140,6 +140,7 @@ pub(super) fn mpeg_duration(
         (s.name().starts_with("video/") && fr.numer() > 0)
             .then(|| fr.denom() as f64 / fr.numer() as f64)
     });
+    let frame = frame.or_else(|| mapped_video_frame(headers));
     let frame = frame.map(|f| match headers.stamped_fps {
         Some(shown) => match crate::probe::headers::contradicted_rate(1.0 / f, shown) {
             Some((n, d)) => d as f64 / n as f64,
@@ -158,6 +159,21 @@ pub(super) fn mpeg_duration(
     };
     take.then(|| gst::ClockTime::from_nseconds((ours * 1e9).round() as u64))
         .filter(|d| d.nseconds() > 0)
+}
+
+/// The frame duration of a transport stream's first video, from its first
+/// sequence headers, when GStreamer read no video (tsdemux exposed none).
+fn mapped_video_frame(headers: &Headers) -> Option<f64> {
+    headers.tracks.iter().find_map(|t| {
+        let codec = match t.ts_stream_type? {
+            0x01 => "mpeg1video",
+            0x02 => "mpeg2video",
+            0x1b => "h264",
+            _ => return None,
+        };
+        let (n, d) = crate::probe::bitstream::stream_header(codec, &t.ts_first_payload)?.rate?;
+        (n > 0).then(|| f64::from(d) / f64::from(n))
+    })
 }
 
 /// What the container's headers say of a stream GStreamer described.
@@ -309,6 +325,30 @@ mod tests {
     use super::*;
     use mediadex_core::scan::document::{ContentLightLevel, Stream};
     use serde_json::json;
+
+    #[test]
+    fn a_transport_stream_lasts_a_frame_past_its_last_timestamp() {
+        // Timestamps 0.08 s apart; GStreamer read no video, whose MPEG-2
+        // sequence header says 25 fps (720x576, rate code 3): 0.12 s, as
+        // ffprobe counts it.
+        let track = crate::probe::headers::Track {
+            ts_stream_type: Some(0x02),
+            ts_first_payload: vec![0, 0, 1, 0xB3, 0x2D, 0x02, 0x40, 0x23],
+            ..Default::default()
+        };
+        let headers = Headers {
+            tracks: vec![track],
+            pts_span: Some(crate::probe::headers::PtsSpan {
+                seconds: 0.08,
+                wrapped: false,
+                authoritative: true,
+                video_tick: None,
+            }),
+            ..Headers::default()
+        };
+        let d = mpeg_duration(None, &headers, &[]).unwrap();
+        assert_eq!(d.nseconds(), 120_000_000);
+    }
 
     #[test]
     fn dates_become_utc_and_bare_dates_stay() {

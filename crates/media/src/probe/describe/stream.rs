@@ -167,11 +167,12 @@ fn depth(s: &gst::StructureRef, name: &str, heard: &Heard, out: &mut Stream) {
 /// TrueHD: the major sync's channels and rate, not an MP4 sample entry's
 /// (which says 2 channels and no rate); 8 for a 7.1 presentation. DTS-HD:
 /// the extension substream's, not the core's (a 7.1 Master Audio over a
-/// 5.1 core).
+/// 5.1 core). LATM: its stream mux config's, as ffmpeg's decoder reads it.
 fn full_presentation(heard: &Heard, out: &mut Stream) {
     let read = match out.codec.as_str() {
         "truehd" => bitstream::truehd_major_sync,
         "dts" => bitstream::dts_hd_asset,
+        "aac_latm" => bitstream::latm_config,
         _ => return,
     };
     if let Some(first) = &heard.first
@@ -184,8 +185,23 @@ fn full_presentation(heard: &Heard, out: &mut Stream) {
         out.bit_depth = match out.codec.as_str() {
             // TrueHD codes 24-bit samples (ffmpeg's bits_per_raw_sample).
             "truehd" => Some(24),
-            _ => bitstream::dts_hd_lossless_depth(&map),
+            "dts" => bitstream::dts_hd_lossless_depth(&map).or(out.bit_depth),
+            _ => out.bit_depth,
         };
+    }
+}
+
+/// DTS-HD in a transport stream whose extension substream GStreamer's
+/// first buffer lacks (Blu-ray carries it in a PES packet of its own): the
+/// channels, rate and lossless bit depth the program's first payloads say.
+fn ts_dts_extension(s: &mut Stream, payload: &[u8]) {
+    if let Some((channels, rate)) = bitstream::dts_hd_asset(payload) {
+        s.channels = Some(channels);
+        s.sample_rate = Some(rate);
+        s.channel_layout = channel_layout(channels, None).map(str::to_string);
+    }
+    if let Some(bits) = bitstream::dts_hd_lossless_depth(payload) {
+        s.bit_depth = Some(bits);
     }
 }
 
@@ -394,7 +410,13 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     }
     // The header's language is exactly what the file says; GStreamer's tag is
     // normalised (and an absent Matroska language means English).
-    if let Some(l) = &t.language {
+    if let Some(l) = &t.language
+        && l.contains(',')
+    {
+        // Every page's language, as ffprobe joins them (`fra,fra`).
+        s.language = Some(l.clone());
+        s.language_iso639_1 = None;
+    } else if let Some(l) = &t.language {
         let lang = names::language(l, None);
         s.language = lang.as_ref().map(|l| l.0.clone());
         s.language_iso639_1 = lang.and_then(|l| l.1);
@@ -407,6 +429,9 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     if let Some(order) = t.field_order {
         s.field_order = Some(order.to_string());
         s.interlaced = Some(order != "progressive");
+    }
+    if s.codec == "dts" {
+        ts_dts_extension(s, &t.ts_first_payload);
     }
     if t.mirrored_rotation.is_some() {
         s.rotation = t.mirrored_rotation;

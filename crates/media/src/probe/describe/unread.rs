@@ -21,6 +21,16 @@ pub const UNREAD: &str = "listed from the program map; GStreamer has no parser f
 pub(super) fn add_unread(streams: &mut Vec<Stream>, headers: &Headers, read: &[u32]) {
     streams.extend(unread_streams(headers, read));
     in_program_order(streams, headers);
+    // Made when the first EIT section arrives, after the programs' streams.
+    if headers.ts_epg {
+        streams.push(Stream {
+            kind: "data".into(),
+            codec: "epg".into(),
+            stream_id: Some("0x12".into()),
+            unread: Some(EPG.into()),
+            ..Stream::default()
+        });
+    }
 }
 
 /// The program map's streams that `read` (the PIDs of the streams described)
@@ -45,6 +55,10 @@ fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
                     .or_else(|| dts_core(payload))
                     .unzip(),
                 "aac" => adts(payload).unzip(),
+                "ac3" | "eac3" => (
+                    crate::probe::bitstream::ac3_channels(payload),
+                    crate::probe::bitstream::ac3_rate(payload),
+                ),
                 "mp1" | "mp2" | "mp3" => crate::probe::bitstream::mpeg_audio_header(payload)
                     .map(|h| (h.channels, h.rate))
                     .unzip(),
@@ -60,7 +74,12 @@ fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
                 codec: codec.into(),
                 codec_tag: t.codec_tag.clone(),
                 stream_id: Some(format!("0x{:x}", t.id)),
-                language: t.language.clone(),
+                bit_depth: (codec == "dts")
+                    .then(|| crate::probe::bitstream::dts_hd_lossless_depth(payload))
+                    .flatten(),
+                language: t.language.clone().filter(|l| {
+                    l.contains(',') || crate::probe::names::language(l, None).is_some()
+                }),
                 channels,
                 sample_rate,
                 unread: Some(note.into()),
@@ -93,6 +112,9 @@ fn video_header(s: &mut Stream, h: crate::probe::bitstream::StreamHeader) {
     s.pix_fmt = h.pix_fmt;
 }
 
+/// What is said of the event information tables listed as a stream.
+pub const EPG: &str = "the DVB event information tables, listed as ffprobe lists them";
+
 /// What is said of a stream of a kind GStreamer reads that it gave no pad
 /// (a second program: tsdemux exposes one).
 pub const UNEXPOSED: &str = "listed from the program map; GStreamer exposed no stream for it";
@@ -109,14 +131,17 @@ fn parsed_codec(t: &Track) -> Option<(&'static str, &'static str)> {
         0x0f => ("audio", "aac"),
         0x03 | 0x04 => {
             let b = &t.ts_first_payload;
-            let at = b
+            // No frame read: ffprobe names the stream type's codec, MP3.
+            let Some(at) = b
                 .windows(2)
-                .position(|w| w[0] == 0xFF && w[1] & 0xE0 == 0xE0)?;
+                .position(|w| w[0] == 0xFF && w[1] & 0xE0 == 0xE0)
+            else {
+                return Some(("audio", "mp3"));
+            };
             match (b[at + 1] >> 1) & 3 {
-                1 => ("audio", "mp3"),
                 2 => ("audio", "mp2"),
                 3 => ("audio", "mp1"),
-                _ => return None,
+                _ => ("audio", "mp3"),
             }
         }
         _ => return None,
@@ -338,24 +363,85 @@ fn dts_core(b: &[u8]) -> Option<(i32, i32)> {
     (rate > 0).then_some((channels, rate))
 }
 
-/// The kind and ffprobe's codec name of a program map entry, by its stream
-/// type and (for private data) its descriptors.
+/// The kind and ffprobe's codec name of a program map entry GStreamer has
+/// no parser for, as ffprobe's MPEG-TS demuxer names it: Blu-ray's stream
+/// types only in a program registered `HDMV`, SCTE-35 cues (0x86) only in
+/// one registered `CUEI`, ATSC's AC-3 and DTS (0x81, 0x8a) anywhere; then
+/// the stream's registration descriptor, then (for private data) its
+/// descriptors. Private data nothing names is binary data to ffprobe.
 fn codec_of(t: &Track) -> Option<(&'static str, &'static str)> {
+    let stream_type = t.ts_stream_type?;
+    let registered = |r: &[u8; 4]| t.ts_program_registration.as_ref() == Some(r);
+    let hdmv = registered(b"HDMV") || registered(b"HDPR");
+    if hdmv && let Some(c) = hdmv_codec(stream_type) {
+        return Some(c);
+    }
+    if stream_type == 0x86 && registered(b"CUEI") {
+        return Some(("data", "scte_35"));
+    }
     let has = |tag: u8| t.ts_descriptors.contains(&tag);
-    Some(match t.ts_stream_type? {
-        0x82 | 0x85 | 0x86 | 0x8a => ("audio", "dts"),
+    let registration = t.codec_tag.as_deref().and_then(registered_codec);
+    Some(match stream_type {
         0x2d | 0x2e => ("audio", "mpegh_3d_audio"),
         0x11 => ("audio", "aac_latm"),
         0x81 => ("audio", "ac3"),
-        0x87 => ("audio", "eac3"),
-        0x83 => ("audio", "truehd"),
-        0x06 if has(0x7b) => ("audio", "dts"),
+        0x8a => ("audio", "dts"),
+        _ if registration.is_some() => registration?,
+        0x06 if t.ts_arib_caption => ("subtitle", "arib_caption"),
         0x06 if has(0x6a) => ("audio", "ac3"),
         0x06 if has(0x7a) => ("audio", "eac3"),
-        0x06 if has(0x59) => ("subtitle", "dvb_subtitle"),
+        0x06 if has(0x7b) => ("audio", "dts"),
         0x06 if has(0x56) => ("subtitle", "dvb_teletext"),
+        0x06 if has(0x59) => ("subtitle", "dvb_subtitle"),
+        // Private data nothing names, and stream types no table names
+        // (E-AC-3's 0x87, Blu-ray's outside Blu-ray): ffprobe tells them
+        // from their data.
+        0x06 => probed(&t.ts_first_payload).unwrap_or(("data", "bin_data")),
+        _ => probed(&t.ts_first_payload)?,
+    })
+}
+
+/// Blu-ray's stream types (a program registered `HDMV`).
+fn hdmv_codec(stream_type: u8) -> Option<(&'static str, &'static str)> {
+    Some(match stream_type {
+        0x80 => ("audio", "pcm_bluray"),
+        0x81 => ("audio", "ac3"),
+        0x82 | 0x85 | 0x86 | 0xa2 => ("audio", "dts"),
+        0x83 => ("audio", "truehd"),
+        0x84 | 0xa1 => ("audio", "eac3"),
+        0x90 => ("subtitle", "hdmv_pgs_subtitle"),
+        0x92 => ("subtitle", "hdmv_text_subtitle"),
         _ => return None,
     })
+}
+
+/// The codec a stream's registration descriptor names.
+fn registered_codec(format: &str) -> Option<(&'static str, &'static str)> {
+    Some(match format {
+        "AC-3" => ("audio", "ac3"),
+        "DTS1" | "DTS2" | "DTS3" => ("audio", "dts"),
+        "EAC3" => ("audio", "eac3"),
+        "Opus" => ("audio", "opus"),
+        "KLVA" => ("data", "klv"),
+        "ID3 " => ("data", "timed_id3"),
+        _ => return None,
+    })
+}
+
+/// DTS, AC-3 or E-AC-3 (by its bitstream id), by the sync word the
+/// payload starts with; nothing when it starts with none.
+fn probed(b: &[u8]) -> Option<(&'static str, &'static str)> {
+    if b.get(..4)? == [0x7f, 0xfe, 0x80, 0x01] {
+        return Some(("audio", "dts"));
+    }
+    if b.get(..2)? != [0x0b, 0x77] {
+        return None;
+    }
+    match b.get(5)? >> 3 {
+        0..=8 => Some(("audio", "ac3")),
+        11..=16 => Some(("audio", "eac3")),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -377,7 +463,7 @@ mod tests {
             track_ids_hex: true,
             tracks: vec![
                 track(0x100, 0x1b, &[]),
-                track(0x101, 0x82, &[]),
+                track(0x101, 0x8a, &[]),
                 track(0x102, 0x06, &[0x7b]),
                 track(0x103, 0x2d, &[]),
                 track(0x104, 0x99, &[]),
@@ -398,6 +484,37 @@ mod tests {
             ]
         );
         assert!(s.iter().all(|s| s.unread.is_some()));
+        // 0x86: DTS on Blu-ray, SCTE-35 cues where registered `CUEI`,
+        // nothing elsewhere unless its data shows a sync word.
+        let in_program = |kind: u8, registration: &[u8; 4], payload: &[u8]| Track {
+            ts_program_registration: Some(*registration),
+            ts_first_payload: payload.to_vec(),
+            ..track(0x101, kind, &[])
+        };
+        assert_eq!(
+            codec_of(&in_program(0x86, b"HDMV", &[])),
+            Some(("audio", "dts"))
+        );
+        assert_eq!(
+            codec_of(&in_program(0x86, b"CUEI", &[])),
+            Some(("data", "scte_35"))
+        );
+        assert_eq!(codec_of(&in_program(0x86, b"GA94", &[])), None);
+        let dts = [0x7f, 0xfe, 0x80, 0x01, 0, 0];
+        assert_eq!(
+            codec_of(&in_program(0x82, b"GA94", &dts)),
+            Some(("audio", "dts"))
+        );
+        let eac3 = [0x0b, 0x77, 0, 0, 0, 16 << 3];
+        assert_eq!(
+            codec_of(&in_program(0x87, b"GA94", &eac3)),
+            Some(("audio", "eac3"))
+        );
+        // Private data nothing names is binary data.
+        assert_eq!(
+            codec_of(&track(0x101, 0x06, &[0x7f])),
+            Some(("data", "bin_data"))
+        );
         assert!(unread_streams(&Headers::default(), &[]).is_empty());
     }
 }

@@ -18,6 +18,8 @@ mod fragments;
 mod matroska;
 mod mp4;
 mod mpeg;
+mod ts;
+pub use mpeg::PtsSpan;
 mod ogg;
 mod rfps;
 mod riff;
@@ -36,6 +38,9 @@ pub struct Headers {
     pub estimated_duration_s: Option<f64>,
     /// Track ids in GStreamer's stream ids are hexadecimal (MPEG-TS PIDs).
     pub track_ids_hex: bool,
+    /// MPEG-TS: the head holds DVB event information (EIT sections), which
+    /// ffprobe lists as a data stream, `epg`.
+    pub ts_epg: bool,
     /// MPEG-TS and MPEG-PS: the time from the first to the last presentation
     /// timestamp, from the head and the tail of the file.
     pub pts_span: Option<mpeg::PtsSpan>,
@@ -92,6 +97,15 @@ pub struct Track {
     /// MPEG-TS: the program map's stream type and descriptor tags.
     pub ts_stream_type: Option<u8>,
     pub ts_descriptors: Vec<u8>,
+    /// MPEG-TS: the format identifier of the program's registration
+    /// descriptor (`HDMV` on Blu-ray, `CUEI` for SCTE-35 cues), which
+    /// decides what some private stream types mean.
+    pub ts_program_registration: Option<[u8; 4]>,
+    /// MPEG-TS: an ARIB caption stream, as its data component and stream
+    /// identifier descriptors say (ISDB's profile A or C).
+    pub ts_arib_caption: bool,
+    /// MPEG-TS: the PID of the program's clock reference (PCR).
+    pub ts_pcr_pid: Option<u16>,
     /// MPEG-TS: the first bytes of the stream's first PES payload in the
     /// file's head (a codec header the demuxer may never read).
     pub ts_first_payload: Vec<u8>,
@@ -205,17 +219,20 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "asf" => r.asf(&mut h),
         "aac" if !timed => h.estimated_duration_s = r.adts_estimate(),
         "ts" | "m2ts" => {
+            let packet = if container == "m2ts" { 192 } else { 188 };
+            h.tracks = r.ts_program(packet);
             // The span of the timestamps, as ffprobe reads a transport
             // stream's duration: tsdemux's own figure follows the PCR, and
             // is short when the program clock wraps or jumps.
-            h.pts_span = r.pts_span().map(|s| mpeg::PtsSpan {
+            let cue = r.scte35_stamp(packet, &h.tracks);
+            h.pts_span = r.pts_span(cue).map(|s| mpeg::PtsSpan {
                 authoritative: true,
                 ..s
             });
-            h.tracks = r.ts_program(if container == "m2ts" { 192 } else { 188 });
             h.track_ids_hex = true;
+            h.ts_epg = r.ts_has_eit(packet);
         }
-        "mpeg-ps" => h.pts_span = r.pts_span(),
+        "mpeg-ps" => h.pts_span = r.pts_span(None),
         "flv" => h.stamped_fps = r.flv_stamped_fps(),
         "ogg" => h.declared_size = r.ogg_cut_in_headers(),
         _ => {}

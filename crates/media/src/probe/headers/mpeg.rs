@@ -1,13 +1,15 @@
-//! MPEG program and transport streams: PES timestamps at the head and tail (the
-//! duration), the PAT/PMT (languages), and the ADTS duration estimate.
+//! MPEG program and transport streams: PES timestamps at the head and tail
+//! (the duration), and the ADTS duration estimate. The program maps are
+//! read in `ts`.
 
 use super::*;
 
 impl Reader {
     /// PES timestamps in the first and last 64 KiB: the earliest and the latest
     /// PTS, per elementary stream, as ffprobe estimates a duration. TS
-    /// packets are read by PID; program streams by start codes.
-    pub(super) fn pts_span(&self) -> Option<PtsSpan> {
+    /// packets are read by PID; program streams by start codes. `cue`: one
+    /// more timestamp, an SCTE-35 cue's.
+    pub(super) fn pts_span(&self, cue: Option<u64>) -> Option<PtsSpan> {
         const WINDOW: u64 = 16 * 1024;
         let head = self.vec(0, self.len.min(WINDOW) as usize)?;
         // Frames can be larger than the window: widen it (to 1 MiB) until the
@@ -34,6 +36,7 @@ impl Reader {
             .into_iter()
             .chain(pes_timestamps(&tail))
             .map(|(_, p)| p)
+            .chain(cue)
             .collect();
         let (span, wrapped) = wrapped_span(&stamps)?;
         let video_tick = [video_tick(&head), video_tick(&tail)]
@@ -77,196 +80,6 @@ impl Reader {
         let bitrate = bytes as f64 * 8.0 * rate as f64 / (frames as f64 * 1024.0);
         Some(self.len as f64 * 8.0 / bitrate)
     }
-
-    /// MPEG-TS: the elementary streams of every program (PAT → PMTs, in
-    /// the PAT's order, a PID once), with the language their descriptors give
-    /// (ISO 639, DVB subtitling, teletext). tsdemux exposes one program;
-    /// ffprobe lists them all.
-    pub(super) fn ts_program(&self, packet: usize) -> Vec<Track> {
-        // Muxers write the PAT and PMTs first: the first 32 KiB hold them.
-        let Some(head) = self.vec(0, self.len.min(32 * 1024) as usize) else {
-            return Vec::new();
-        };
-        // The first section of `pid`: past its pointer field.
-        let section = |pid: u16| -> Option<&[u8]> {
-            let p = unit_start(&head, packet, pid)?;
-            p.get(1 + *p.first()? as usize..)
-        };
-        let pmt_pids: Vec<u16> = section(0)
-            .and_then(|pat| {
-                let len = (u16::from_be_bytes([pat[1] & 0x0F, pat[2]]) as usize).min(pat.len());
-                let entries = pat.get(8..len.saturating_sub(1))?;
-                Some(
-                    entries
-                        .chunks_exact(4)
-                        .filter(|e| u16::from_be_bytes([e[0], e[1]]) != 0)
-                        .map(|e| u16::from_be_bytes([e[2] & 0x1F, e[3]]))
-                        .collect(),
-                )
-            })
-            .unwrap_or_default();
-        let mut tracks: Vec<Track> = Vec::new();
-        for (n, pmt) in pmt_pids.into_iter().filter_map(section).enumerate() {
-            for t in pmt_streams(pmt) {
-                if tracks.iter().any(|k| k.id == t.id) {
-                    continue;
-                }
-                let pid = t.id as u16;
-                // A stream tsdemux will not read (another program's, or one
-                // with no parser) is described from its first payload, which
-                // may lie past the head.
-                let unread = n > 0
-                    || !matches!(
-                        t.ts_stream_type,
-                        Some(0x01..=0x04 | 0x0f | 0x10 | 0x1b | 0x24)
-                    );
-                let payload = pes_payload(&head, packet, pid)
-                    .or_else(|| unread.then(|| self.later_payload(packet, pid)).flatten());
-                tracks.push(Track {
-                    ts_first_payload: payload.unwrap_or_default(),
-                    ..t
-                });
-            }
-        }
-        tracks
-    }
-
-    /// `pid`'s first PES payload past the first 32 KiB, within the first MiB.
-    fn later_payload(&self, packet: usize, pid: u16) -> Option<Vec<u8>> {
-        let chunk = packet * 1024;
-        let mut at = (32 * 1024 / packet * packet) as u64;
-        while at < self.len.min(1 << 20) {
-            let n = chunk.min((self.len - at) as usize) / packet * packet;
-            let b = self.vec(at, n)?;
-            if let Some(p) = pes_payload(&b, packet, pid) {
-                return Some(p);
-            }
-            at += n.max(packet) as u64;
-        }
-        None
-    }
-}
-
-/// The elementary streams of one PMT section: PID, stream type, descriptor
-/// tags and language.
-fn pmt_streams(pmt: &[u8]) -> Vec<Track> {
-    let mut tracks = Vec::new();
-    if pmt.len() < 16 {
-        return tracks;
-    }
-    let end = (3 + (u16::from_be_bytes([pmt[1] & 0x0F, pmt[2]]) as usize)).min(pmt.len()) - 4;
-    let info = u16::from_be_bytes([pmt[10] & 0x0F, pmt[11]]) as usize;
-    let mut at = 12 + info;
-    while at + 5 <= end {
-        let pid = u16::from_be_bytes([pmt[at + 1] & 0x1F, pmt[at + 2]]);
-        let es_len = u16::from_be_bytes([pmt[at + 3] & 0x0F, pmt[at + 4]]) as usize;
-        let mut d = at + 5;
-        let mut language = None;
-        let (mut dolby_vision, mut codec_tag) = (None, None);
-        let mut descriptors = Vec::new();
-        while d + 2 <= (at + 5 + es_len).min(end) {
-            let (tag, len) = (pmt[d], pmt[d + 1] as usize);
-            descriptors.push(tag);
-            if matches!(tag, 0x0A | 0x56 | 0x59) && len >= 3 {
-                language = pmt
-                    .get(d + 2..d + 5)
-                    .map(|l| String::from_utf8_lossy(l).to_ascii_lowercase());
-            }
-            if tag == 0xB0 {
-                dolby_vision = pmt.get(d + 2..d + 2 + len).and_then(dovi_descriptor);
-            }
-            // A registration descriptor's format identifier is the stream's
-            // codec tag to ffprobe (`HEVC`, `AC-3`, `Opus`).
-            if tag == 0x05 && len >= 4 {
-                codec_tag = pmt
-                    .get(d + 2..d + 6)
-                    .map(|b| fourcc_string([b[0], b[1], b[2], b[3]]));
-            }
-            d += 2 + len;
-        }
-        tracks.push(Track {
-            id: pid as u32,
-            language: language.filter(|l| l.chars().all(|c| c.is_ascii_lowercase())),
-            ts_stream_type: Some(pmt[at]),
-            ts_descriptors: descriptors,
-            dolby_vision,
-            codec_tag,
-            ..Track::default()
-        });
-        at += 5 + es_len;
-    }
-    tracks
-}
-
-/// The DOVI video stream descriptor: the configuration record's fields,
-/// with the base layer's PID (two bytes) between them when the stream
-/// carries no base layer of its own.
-fn dovi_descriptor(d: &[u8]) -> Option<mediadex_core::scan::document::DolbyVision> {
-    let base_layer = d.get(3)? & 1 == 1;
-    if base_layer {
-        super::dovi::parse(d)
-    } else {
-        let mut r = d.get(..4)?.to_vec();
-        r.extend_from_slice(d.get(6..)?);
-        super::dovi::parse(&r)
-    }
-}
-
-/// The payload (past the adaptation field) of the first packet of `pid` in
-/// `head` that starts a unit (a section or a PES packet); TS packets of
-/// `packet` bytes (188, or 192 with M2TS's timestamp before each).
-fn unit_start(head: &[u8], packet: usize, pid: u16) -> Option<&[u8]> {
-    let prefix = packet - 188;
-    head.chunks_exact(packet).find_map(|p| {
-        let p = &p[prefix..];
-        let this = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
-        if p[0] != 0x47 || this != pid || p[1] & 0x40 == 0 {
-            return None;
-        }
-        let mut at = 4;
-        if p[3] & 0x20 != 0 {
-            at += 1 + *p.get(4)? as usize;
-        }
-        p.get(at..)
-    })
-}
-
-/// The first 4 KiB of the payload of `pid`'s first PES packet in `head`,
-/// past the PES header, from as many TS packets as carry them (enough for
-/// a video sequence header or a DTS-HD extension substream after its core).
-fn pes_payload(head: &[u8], packet: usize, pid: u16) -> Option<Vec<u8>> {
-    const MAX: usize = 4096;
-    let prefix = packet - 188;
-    let mut out: Option<Vec<u8>> = None;
-    for p in head.chunks_exact(packet).map(|p| &p[prefix..]) {
-        let this = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
-        if p[0] != 0x47 || this != pid {
-            continue;
-        }
-        let start = p[1] & 0x40 != 0;
-        if start && out.is_some() {
-            break;
-        }
-        let mut at = 4;
-        if p[3] & 0x20 != 0 {
-            at += 1 + p[4] as usize;
-        }
-        let payload = p.get(at..).unwrap_or_default();
-        match out.as_mut() {
-            Some(o) => o.extend_from_slice(payload),
-            None if start => out = Some(payload.to_vec()),
-            None => {}
-        }
-        if out.as_ref().is_some_and(|o| o.len() >= MAX + 64) {
-            break;
-        }
-    }
-    let pes = out?;
-    if pes.get(..3)? != [0, 0, 1] {
-        return None;
-    }
-    let body = pes.get(9 + *pes.get(8)? as usize..)?;
-    Some(body[..body.len().min(MAX)].to_vec())
 }
 
 /// The time from the first to the last presentation timestamp of a file, in
@@ -343,7 +156,8 @@ pub(super) fn wrapped_span(stamps: &[u64]) -> Option<(u64, bool)> {
 
 /// (stream id, PTS) of every PES header with a timestamp in `b`, found by
 /// start code: in TS payloads and program streams alike a PES header starts
-/// `00 00 01` and a stream id (0xBD private, 0xC0-0xEF audio and video).
+/// `00 00 01` and a stream id (0xBD private, 0xC0-0xEF audio and video,
+/// 0xFD extended: Blu-ray's AC-3, DTS and TrueHD).
 pub(super) fn pes_timestamps(b: &[u8]) -> Vec<(u8, u64)> {
     pes_headers(b)
         .into_iter()
@@ -361,7 +175,7 @@ fn pes_headers(b: &[u8]) -> Vec<(u8, Option<u64>)> {
             continue;
         }
         let id = b[i + 3];
-        if id == 0xBD || (0xC0..=0xEF).contains(&id) {
+        if id == 0xBD || id == 0xFD || (0xC0..=0xEF).contains(&id) {
             let h = &b[i + 6..];
             let pts = if h[0] & 0xC0 == 0x80 {
                 // MPEG-2 PES: flags, header length, then the PTS if flagged.
@@ -396,6 +210,31 @@ fn pes_headers(b: &[u8]) -> Vec<(u8, Option<u64>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blu_ray_audio_timestamps_count() {
+        // A PES header of stream id 0xFD (extended: Blu-ray's AC-3) with a
+        // PTS of 47042.
+        let pts = 47042u64;
+        let b = [
+            0,
+            0,
+            1,
+            0xFD,
+            0,
+            0,
+            0x81,
+            0x81,
+            5,
+            0x21 | ((pts >> 29) as u8 & 0x0E),
+            (pts >> 22) as u8,
+            ((pts >> 14) as u8) | 1,
+            (pts >> 7) as u8,
+            ((pts << 1) as u8) | 1,
+            0,
+        ];
+        assert_eq!(pes_timestamps(&b), [(0xFD, pts)]);
+    }
 
     #[test]
     fn a_clock_that_wraps_inside_the_file_is_followed_across() {

@@ -1,0 +1,397 @@
+//! MPEG transport streams' program maps: the PAT and every PMT (stream
+//! types, descriptors, languages, the program's registration), each
+//! stream's first payload, SCTE-35 cues' timestamps and event tables.
+
+use super::*;
+
+impl Reader {
+    /// MPEG-TS: the elementary streams of every program (PAT → PMTs, in
+    /// the order the maps come in the file, a PID once), with the language their descriptors give
+    /// (ISO 639, DVB subtitling, teletext). tsdemux exposes one program;
+    /// ffprobe lists them all.
+    pub(super) fn ts_program(&self, packet: usize) -> Vec<Track> {
+        // Muxers write the PAT and PMTs first: the first 32 KiB hold them.
+        let Some(head) = self.vec(0, self.len.min(32 * 1024) as usize) else {
+            return Vec::new();
+        };
+        // The first section of `pid`: past its pointer field.
+        let section = |pid: u16| -> Option<&[u8]> {
+            let p = unit_start(&head, packet, pid)?;
+            p.get(1 + *p.first()? as usize..)
+        };
+        let pmt_pids: Vec<u16> = section(0)
+            .and_then(|pat| {
+                let len = (u16::from_be_bytes([pat[1] & 0x0F, pat[2]]) as usize).min(pat.len());
+                let entries = pat.get(8..len.saturating_sub(1))?;
+                Some(
+                    entries
+                        .chunks_exact(4)
+                        .filter(|e| u16::from_be_bytes([e[0], e[1]]) != 0)
+                        .map(|e| u16::from_be_bytes([e[2] & 0x1F, e[3]]))
+                        .collect(),
+                )
+            })
+            .unwrap_or_default();
+        // ffprobe makes a program's streams as its map arrives: the
+        // programs come in the order of their maps in the file, not the PAT's.
+        let mut pmt_pids = pmt_pids;
+        pmt_pids.sort_by_key(|&pid| first_start(&head, packet, pid).unwrap_or(usize::MAX));
+        let mut tracks: Vec<Track> = Vec::new();
+        for (n, pmt) in pmt_pids.into_iter().filter_map(section).enumerate() {
+            for t in pmt_streams(pmt) {
+                if tracks.iter().any(|k| k.id == t.id) {
+                    continue;
+                }
+                let pid = t.id as u16;
+                // A stream tsdemux will not read (another program's, or one
+                // with no parser) is described from its first payload, which
+                // may lie past the head.
+                let unread = n > 0
+                    || !matches!(
+                        t.ts_stream_type,
+                        Some(0x01..=0x04 | 0x0f | 0x10 | 0x1b | 0x24)
+                    );
+                let payload = pes_payload(&head, packet, pid)
+                    .or_else(|| unread.then(|| self.later_payload(packet, pid)).flatten());
+                tracks.push(Track {
+                    ts_first_payload: payload.unwrap_or_default(),
+                    ..t
+                });
+            }
+        }
+        tracks
+    }
+
+    /// The timestamp ffprobe gives the first SCTE-35 cue in the first 32
+    /// KiB (stream type 0x86 of a program registered `CUEI`): the last PCR
+    /// of its program's clock before it, in 90 kHz ticks.
+    pub(super) fn scte35_stamp(&self, packet: usize, tracks: &[Track]) -> Option<u64> {
+        let cues = tracks.iter().find(|t| {
+            t.ts_stream_type == Some(0x86) && t.ts_program_registration == Some(*b"CUEI")
+        })?;
+        let (cue_pid, clock) = (cues.id as u16, cues.ts_pcr_pid?);
+        let head = self.vec(0, self.len.min(32 * 1024) as usize)?;
+        let mut last = None;
+        for p in head.chunks_exact(packet).map(|p| &p[packet - 188..]) {
+            let pid = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
+            if p[0] != 0x47 {
+                continue;
+            }
+            if pid == cue_pid && p[1] & 0x40 != 0 {
+                return last;
+            }
+            // An adaptation field with the PCR flag: its 33-bit base.
+            if pid == clock && p[3] & 0x20 != 0 && p[4] >= 7 && p[5] & 0x10 != 0 {
+                let b = &p[6..11];
+                last = Some(
+                    (u64::from(b[0]) << 25)
+                        | (u64::from(b[1]) << 17)
+                        | (u64::from(b[2]) << 9)
+                        | (u64::from(b[3]) << 1)
+                        | (u64::from(b[4]) >> 7),
+                );
+            }
+        }
+        None
+    }
+
+    /// Whether the first 32 KiB hold an EIT section (PID 0x12, a table id
+    /// of the event information tables, 0x4E-0x6F).
+    pub(super) fn ts_has_eit(&self, packet: usize) -> bool {
+        let Some(head) = self.vec(0, self.len.min(32 * 1024) as usize) else {
+            return false;
+        };
+        unit_start(&head, packet, 0x12)
+            .and_then(|p| p.get(1 + *p.first()? as usize))
+            .is_some_and(|tid| (0x4E..=0x6F).contains(tid))
+    }
+
+    /// `pid`'s first PES payload past the first 32 KiB, within the first MiB.
+    fn later_payload(&self, packet: usize, pid: u16) -> Option<Vec<u8>> {
+        let chunk = packet * 1024;
+        let mut at = (32 * 1024 / packet * packet) as u64;
+        while at < self.len.min(1 << 20) {
+            let n = chunk.min((self.len - at) as usize) / packet * packet;
+            let b = self.vec(at, n)?;
+            if let Some(p) = pes_payload(&b, packet, pid) {
+                return Some(p);
+            }
+            at += n.max(packet) as u64;
+        }
+        None
+    }
+}
+
+/// The elementary streams of one PMT section: PID, stream type, descriptor
+/// tags, language, and the program's registration.
+fn pmt_streams(pmt: &[u8]) -> Vec<Track> {
+    let mut tracks = Vec::new();
+    if pmt.len() < 16 {
+        return tracks;
+    }
+    let end = (3 + (u16::from_be_bytes([pmt[1] & 0x0F, pmt[2]]) as usize)).min(pmt.len()) - 4;
+    let info = u16::from_be_bytes([pmt[10] & 0x0F, pmt[11]]) as usize;
+    let registration = program_registration(pmt.get(12..(12 + info).min(end)).unwrap_or_default());
+    let pcr_pid = u16::from_be_bytes([pmt[8] & 0x1F, pmt[9]]);
+    let mut at = 12 + info;
+    while at + 5 <= end {
+        let pid = u16::from_be_bytes([pmt[at + 1] & 0x1F, pmt[at + 2]]);
+        let es_len = u16::from_be_bytes([pmt[at + 3] & 0x0F, pmt[at + 4]]) as usize;
+        let list = pmt
+            .get(at + 5..(at + 5 + es_len).min(end))
+            .unwrap_or_default();
+        let d = es_descriptors(pmt[at], list);
+        tracks.push(Track {
+            id: pid as u32,
+            language: d.language,
+            ts_stream_type: Some(pmt[at]),
+            ts_descriptors: d.tags,
+            ts_program_registration: registration,
+            ts_arib_caption: d.arib_caption,
+            ts_pcr_pid: Some(pcr_pid),
+            dolby_vision: d.dolby_vision,
+            codec_tag: d.codec_tag,
+            ..Track::default()
+        });
+        at += 5 + es_len;
+    }
+    tracks
+}
+
+/// The format identifier of a program's registration descriptor, among
+/// the program info descriptors.
+fn program_registration(info: &[u8]) -> Option<[u8; 4]> {
+    let mut d = 0;
+    while d + 2 <= info.len() {
+        let (tag, len) = (info[d], info[d + 1] as usize);
+        if tag == 0x05 && len >= 4 {
+            let b = info.get(d + 2..d + 6)?;
+            return Some([b[0], b[1], b[2], b[3]]);
+        }
+        d += 2 + len;
+    }
+    None
+}
+
+/// What an elementary stream's descriptors say.
+#[derive(Default)]
+struct EsDescriptors {
+    tags: Vec<u8>,
+    language: Option<String>,
+    dolby_vision: Option<mediadex_core::scan::document::DolbyVision>,
+    codec_tag: Option<String>,
+    arib_caption: bool,
+}
+
+/// An elementary stream's descriptor loop, read as ffprobe reads it: a
+/// teletext or DVB subtitling descriptor names every page's or
+/// substream's language, joined by commas (`fra,fra`), and so does an ISO
+/// 639 descriptor, which never overwrites a language already set.
+fn es_descriptors(stream_type: u8, list: &[u8]) -> EsDescriptors {
+    let mut out = EsDescriptors::default();
+    let (mut component_tag, mut data_component) = (None, None);
+    let mut d = 0;
+    while d + 2 <= list.len() {
+        let (tag, len) = (list[d], list[d + 1] as usize);
+        let body = list.get(d + 2..d + 2 + len).unwrap_or_default();
+        out.tags.push(tag);
+        match tag {
+            0x56 | 0x59 => {
+                let step = if tag == 0x56 { 5 } else { 8 };
+                if let Some(l) = joined_languages(body, step) {
+                    out.language = Some(l);
+                }
+            }
+            0x0A if out.language.is_none() && body.first().is_some_and(|&b| b != 0) => {
+                out.language = joined_languages(body, 4);
+            }
+            0xB0 => out.dolby_vision = dovi_descriptor(body),
+            // A registration descriptor's format identifier is the
+            // stream's codec tag to ffprobe (`HEVC`, `AC-3`, `Opus`).
+            0x05 if len >= 4 => {
+                out.codec_tag = Some(fourcc_string([body[0], body[1], body[2], body[3]]));
+            }
+            0x52 => component_tag = body.first().copied(),
+            0xFD if len >= 2 => data_component = Some(u16::from_be_bytes([body[0], body[1]])),
+            _ => {}
+        }
+        d += 2 + len;
+    }
+    // ARIB STD-B10's data component 0x0008 on component tags 0x30-0x37
+    // (profile A), or 0x0012 on tag 0x87 (profile C), in private data.
+    out.arib_caption = stream_type == 0x06
+        && matches!(
+            (data_component, component_tag),
+            (Some(0x0008), Some(0x30..=0x37)) | (Some(0x0012), Some(0x87))
+        );
+    out
+}
+
+/// The three-letter codes at the head of each `step`-byte entry of `body`,
+/// joined by commas; none unless every one is lowercase letters once
+/// folded.
+fn joined_languages(body: &[u8], step: usize) -> Option<String> {
+    let codes: Vec<String> = body
+        .chunks_exact(step)
+        .map(|e| String::from_utf8_lossy(&e[..3]).to_ascii_lowercase())
+        .collect();
+    if codes.is_empty()
+        || !codes
+            .iter()
+            .all(|c| c.chars().all(|c| c.is_ascii_lowercase()))
+    {
+        return None;
+    }
+    Some(codes.join(","))
+}
+
+/// The DOVI video stream descriptor: the configuration record's fields,
+/// with the base layer's PID (two bytes) between them when the stream
+/// carries no base layer of its own.
+fn dovi_descriptor(d: &[u8]) -> Option<mediadex_core::scan::document::DolbyVision> {
+    let base_layer = d.get(3)? & 1 == 1;
+    if base_layer {
+        super::dovi::parse(d)
+    } else {
+        let mut r = d.get(..4)?.to_vec();
+        r.extend_from_slice(d.get(6..)?);
+        super::dovi::parse(&r)
+    }
+}
+
+/// Where the first packet of `pid` in `head` that starts a unit lies.
+fn first_start(head: &[u8], packet: usize, pid: u16) -> Option<usize> {
+    let prefix = packet - 188;
+    head.chunks_exact(packet).position(|p| {
+        let p = &p[prefix..];
+        p[0] == 0x47 && u16::from_be_bytes([p[1] & 0x1F, p[2]]) == pid && p[1] & 0x40 != 0
+    })
+}
+
+/// The payload (past the adaptation field) of the first packet of `pid` in
+/// `head` that starts a unit (a section or a PES packet); TS packets of
+/// `packet` bytes (188, or 192 with M2TS's timestamp before each).
+fn unit_start(head: &[u8], packet: usize, pid: u16) -> Option<&[u8]> {
+    let prefix = packet - 188;
+    head.chunks_exact(packet).find_map(|p| {
+        let p = &p[prefix..];
+        let this = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
+        if p[0] != 0x47 || this != pid || p[1] & 0x40 == 0 {
+            return None;
+        }
+        let mut at = 4;
+        if p[3] & 0x20 != 0 {
+            at += 1 + *p.get(4)? as usize;
+        }
+        p.get(at..)
+    })
+}
+
+/// The first 4 KiB of `pid`'s elementary stream in `head`: the payloads
+/// of its PES packets from the first, past their headers, from as many TS
+/// packets as carry them (enough for a video sequence header, or a DTS-HD
+/// extension substream after its core, which Blu-ray puts in a PES packet
+/// of its own).
+fn pes_payload(head: &[u8], packet: usize, pid: u16) -> Option<Vec<u8>> {
+    const MAX: usize = 4096;
+    let prefix = packet - 188;
+    let mut body = Vec::new();
+    let mut pes: Option<Vec<u8>> = None;
+    for p in head.chunks_exact(packet).map(|p| &p[prefix..]) {
+        let this = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
+        if p[0] != 0x47 || this != pid {
+            continue;
+        }
+        let start = p[1] & 0x40 != 0;
+        if start
+            && let Some(done) = pes.take()
+            && (!pes_body(&done, &mut body) || body.len() >= MAX)
+        {
+            break;
+        }
+        let mut at = 4;
+        if p[3] & 0x20 != 0 {
+            at += 1 + p[4] as usize;
+        }
+        let payload = p.get(at..).unwrap_or_default();
+        match pes.as_mut() {
+            Some(o) => o.extend_from_slice(payload),
+            None if start => pes = Some(payload.to_vec()),
+            None => {}
+        }
+        if pes
+            .as_ref()
+            .is_some_and(|o| body.len() + o.len() >= MAX + 64)
+        {
+            break;
+        }
+    }
+    if let Some(last) = pes {
+        pes_body(&last, &mut body);
+    }
+    (!body.is_empty()).then(|| body[..body.len().min(MAX)].to_vec())
+}
+
+/// Append the body of the PES packet `pes` (past its header) to `body`;
+/// false when it is no PES packet.
+fn pes_body(pes: &[u8], body: &mut Vec<u8>) -> bool {
+    if pes.get(..3) != Some(&[0, 0, 1][..]) {
+        return false;
+    }
+    match pes.get(8).and_then(|&n| pes.get(9 + n as usize..)) {
+        Some(b) => {
+            body.extend_from_slice(b);
+            true
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_streams_payload_runs_across_its_pes_packets() {
+        // Two TS packets of PID 0x100, each starting a PES packet with a
+        // header of 3 bytes (flags, none), then its body.
+        let ts = |body: &[u8]| {
+            let mut p = vec![0x47, 0x41, 0x00, 0x10, 0, 0, 1, 0xBD, 0, 0, 0x80, 0, 0];
+            p.extend_from_slice(body);
+            p.resize(188, 0xFF);
+            p
+        };
+        let head = [ts(&[0x7f, 0xfe, 0x80, 0x01]), ts(&[0x64, 0x58, 0x20, 0x25])].concat();
+        let body = pes_payload(&head, 188, 0x100).unwrap();
+        assert_eq!(&body[..4], [0x7f, 0xfe, 0x80, 0x01]);
+        assert_eq!(&body[175..179], [0x64, 0x58, 0x20, 0x25]);
+        assert_eq!(pes_payload(&head, 188, 0x101), None);
+    }
+
+    #[test]
+    fn descriptors_give_every_language_and_arib_captions() {
+        // Teletext with two pages: both languages, as ffprobe joins them.
+        let teletext = [
+            0x56, 10, b'f', b'r', b'a', 0x09, 0x00, b'F', b'R', b'A', 0x11, 0x00,
+        ];
+        assert_eq!(
+            es_descriptors(0x06, &teletext).language.as_deref(),
+            Some("fra,fra")
+        );
+        // An ISO 639 descriptor does not overwrite the teletext's.
+        let both = [&teletext[..], &[0x0A, 4, b'e', b'n', b'g', 0][..]].concat();
+        assert_eq!(
+            es_descriptors(0x06, &both).language.as_deref(),
+            Some("fra,fra")
+        );
+        // ARIB captions: data component 0x0008 on component tag 0x30.
+        let arib = [0x52, 1, 0x30, 0xFD, 3, 0x00, 0x08, 0x3D];
+        assert!(es_descriptors(0x06, &arib).arib_caption);
+        assert!(!es_descriptors(0x1b, &arib).arib_caption);
+        assert_eq!(
+            program_registration(&[0x05, 4, b'H', b'D', b'M', b'V']),
+            Some(*b"HDMV")
+        );
+        assert_eq!(program_registration(&[0x0A, 4, b'e', b'n', b'g', 0]), None);
+    }
+}
