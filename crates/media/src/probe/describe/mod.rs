@@ -102,6 +102,15 @@ pub fn describe(
         .collect();
     unread::add_unread(&mut doc.streams, headers, &read);
     doc.attachments = attachments;
+    set_chapters(&mut doc, toc, headers);
+    summarise(&mut doc);
+    doc
+}
+
+/// The chapters: GStreamer's table of contents, else MP4 Nero chapters
+/// (each ending where the next starts); the last ends where a QuickTime
+/// chapter track does, as ffprobe ends it.
+fn set_chapters(doc: &mut Document, toc: Option<&gst::Toc>, headers: &Headers) {
     if let Some(toc) = toc {
         doc.chapters = chapters(toc);
     }
@@ -118,8 +127,11 @@ pub fn describe(
             })
             .collect();
     }
-    summarise(&mut doc);
-    doc
+    if let (Some(end), Some(last)) = (headers.chapter_track_end_s, doc.chapters.last_mut())
+        && end > last.start_s
+    {
+        last.end_s = Some(end);
+    }
 }
 
 /// MPEG-TS and -PS: the span of presentation timestamps plus one video frame,

@@ -49,6 +49,9 @@ pub struct Headers {
     pub stamped_fps: Option<f64>,
     /// MP4 Nero chapters (`udta/chpl`): start in seconds and title.
     pub chapters: Vec<(f64, Option<String>)>,
+    /// MP4: where the QuickTime chapter track (`tref/chap`) ends, which is
+    /// where ffprobe ends the last chapter.
+    pub chapter_track_end_s: Option<f64>,
     /// Fragmented MP4: the longest track's samples in all fragments, seconds.
     pub fragmented_s: Option<f64>,
     /// The movie header's duration (MP4 `mvhd`, Matroska `Duration`),

@@ -111,11 +111,18 @@ impl Reader {
             };
             known(d).then(|| d as f64 / f64::from(s))
         });
+        let mut chapter_ids = Vec::new();
         for (k, tb, te) in self.boxes(body, end) {
             if &k == b"trak"
                 && let Some(t) = self.mp4_track(tb, te, scale.unwrap_or(0))
             {
                 h.tracks.push(t);
+            }
+            // `tref/chap`: the QuickTime chapter track(s) this track uses.
+            if &k == b"trak"
+                && let Some((c, ce)) = self.child(tb, te, &[b"tref", b"chap"])
+            {
+                chapter_ids.extend((c..ce).step_by(4).filter_map(|at| self.u32be(at)));
             }
             if &k == b"udta"
                 && let Some((c, ce)) = self.child(tb, te, &[b"chpl"])
@@ -123,6 +130,11 @@ impl Reader {
                 h.chapters = self.chpl(c, ce);
             }
         }
+        h.chapter_track_end_s = h
+            .tracks
+            .iter()
+            .find(|t| chapter_ids.contains(&t.id))
+            .and_then(|t| t.duration_s);
     }
 
     /// A fragmented file's tracks end where their last fragment or their
