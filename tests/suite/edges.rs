@@ -120,10 +120,17 @@ fn an_mp4_track_without_samples_is_listed_as_ffprobe_lists_it() {
             _ => {}
         }
     }
+    // As an editor leaves it: no duration in the track and media headers,
+    // and the media header's language a Macintosh code (0, English).
+    let tkhd = child(&d, (traks[1].0, traks[1].1), b"tkhd").0;
+    d[tkhd + 28..tkhd + 32].fill(0);
+    let mdhd = child(&d, mdia, b"mdhd").0;
+    d[mdhd + 24..mdhd + 30].fill(0);
     std::fs::write(&two, &d).unwrap();
     let probe = crate::testenv::truth::ffprobe_json(&two).expect("ffprobe reads it");
     let theirs = codecs_and_widths(&probe["streams"], "codec_name");
     assert_eq!(theirs, [("h264".into(), 320), ("h264".into(), 160)]);
+    let their_second = &probe["streams"][1];
     env.scan(&[], 0);
     let doc = &env.row(&two)["doc"];
     let ours = codecs_and_widths(&doc["streams"], "codec");
@@ -134,6 +141,15 @@ fn an_mp4_track_without_samples_is_listed_as_ffprobe_lists_it() {
         "the video is the track with samples"
     );
     assert!(doc["streams"][1]["unread"].is_string(), "{doc}");
+    // It lasts as long as the file, and its language is the code's.
+    let duration: f64 = their_second["duration"].as_str().unwrap().parse().unwrap();
+    let ours = doc["streams"][1]["duration_s"].as_f64().unwrap_or(f64::NAN);
+    assert!(
+        (ours - duration).abs() < 0.01,
+        "{ours} vs ffprobe {duration}"
+    );
+    assert_eq!(their_second["tags"]["language"], "eng");
+    assert_eq!(doc["streams"][1]["language"], "eng", "{doc}");
 }
 
 /// An MP4 is cut when samples lie past its end, not when a box claims more

@@ -101,6 +101,12 @@ pub fn describe(
         .filter_map(|h| stream::track_number(&h.id, true))
         .collect();
     unread::add_unread(&mut doc.streams, headers, &read);
+    // A track without samples lasts as long as the file to ffprobe.
+    for s in &mut doc.streams {
+        if s.unread.as_deref() == Some(unread::EMPTY) && s.duration_s.is_none() {
+            s.duration_s = doc.duration_s;
+        }
+    }
     doc.attachments = attachments;
     set_chapters(&mut doc, toc, headers);
     summarise(&mut doc);

@@ -313,7 +313,12 @@ impl Reader {
         }
         let packed = u16::from_be_bytes(self.bytes::<2>(lang)?);
         // Values below 0x400 are Macintosh language codes, not ISO 639.
-        if packed >= 0x400 {
+        if packed < 0x400 {
+            t.language = MAC_LANGUAGES
+                .get(packed as usize)
+                .filter(|l| !l.is_empty())
+                .map(|l| l.to_string());
+        } else {
             let code: String = [10u16, 5, 0]
                 .iter()
                 .map(|s| (((packed >> s) & 0x1f) as u8 + 0x60) as char)
@@ -554,6 +559,16 @@ fn modal_rate(deltas: &[(u32, u32)], timescale: Option<u32>) -> Option<(u32, u32
     let fps = f64::from(timescale?) / f64::from(delta);
     super::common_rate(fps)
 }
+
+/// The Macintosh language codes of QuickTime's media header (0 English, 1
+/// French, …) in ISO 639-2, as ffprobe reads them; none where there is no
+/// such code.
+const MAC_LANGUAGES: [&str; 50] = [
+    "eng", "fra", "ger", "ita", "dut", "sve", "spa", "dan", "por", "nor", "heb", "jpn", "ara",
+    "fin", "gre", "ice", "mlt", "tur", "", "chi", "urd", "hin", "tha", "kor", "lit", "pol", "hun",
+    "est", "lav", "", "", "", "rus", "chi", "", "iri", "alb", "ron", "ces", "slk", "slv", "yid",
+    "", "mac", "bul", "ukr", "bel", "uzb", "kaz", "aze",
+];
 
 /// An MP4 handler of subtitles or captions (QuickTime text, 3GPP timed
 /// text, ISO subtitles, CEA-608 closed captions).
