@@ -267,3 +267,52 @@ fn an_initialization_segment_is_described_by_its_headers() {
         .collect();
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// An AVI keeps what its header says: a stream's name (`strn`) is its
+/// title, ADPCM's sample size its depth; and a file cut before its data
+/// (an interrupted download) is truncated with its streams listed from the
+/// header, as ffprobe lists them.
+#[test]
+fn an_avi_cut_before_its_data_keeps_its_streams_from_the_header() {
+    let env = TestEnv::new();
+    let whole = env.lib.join("whole.avi");
+    let st = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
+        .args(["testsrc2=s=320x240:r=15:d=2", "-f", "lavfi", "-i"])
+        .args(["sine=r=22050:d=2", "-c:v", "mjpeg", "-c:a", "adpcm_ms"])
+        .args(["-metadata:s:v:0", "title=A title"])
+        .arg(&whole)
+        .status()
+        .expect("run ffmpeg");
+    assert!(st.success());
+    let cut = env.lib.join("cut.avi");
+    std::fs::write(&cut, &std::fs::read(&whole).unwrap()[..12_000]).unwrap();
+    let probe = crate::testenv::truth::ffprobe_json(&cut).expect("ffprobe reads the header");
+    env.scan(&[], 3);
+    let row = env.row(&cut);
+    assert_eq!(row["status"], "error");
+    assert!(
+        row["error"].as_str().unwrap().starts_with("truncated: "),
+        "{row}"
+    );
+    let (ours, theirs) = (&row["doc"]["streams"], &probe["streams"]);
+    assert_eq!(ours[0]["codec"], theirs[0]["codec_name"], "{row}");
+    for (mine, ff) in [("width", "width"), ("height", "height")] {
+        assert_eq!(ours[0][mine], theirs[0][ff], "{row}");
+    }
+    assert_eq!(
+        ours[0]["frames"].to_string(),
+        theirs[0]["nb_frames"].as_str().unwrap()
+    );
+    assert_eq!(ours[0]["title"], "A title", "{row}");
+    assert_eq!(ours[1]["codec"], "adpcm_ms");
+    assert_eq!(ours[1]["channels"], theirs[1]["channels"]);
+    assert_eq!(
+        ours[1]["sample_rate"].to_string(),
+        theirs[1]["sample_rate"].as_str().unwrap()
+    );
+    assert_eq!(ours[1]["bit_depth"], 4);
+    let whole_doc = &env.row(&whole)["doc"];
+    assert_eq!(whole_doc["streams"][0]["title"], "A title", "{whole_doc}");
+    assert_eq!(whole_doc["streams"][1]["bit_depth"], 4, "{whole_doc}");
+}

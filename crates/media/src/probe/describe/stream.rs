@@ -448,6 +448,10 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
         let scale = t.timescale.filter(|&r| r > 1).map(|r| r as i32);
         s.sample_rate = t.sound.map(|(_, r)| r as i32).or(scale);
     }
+    // ADPCM's sample size is the container's to say (4 bits, ffprobe's).
+    if s.codec.starts_with("adpcm") && s.bit_depth.is_none() {
+        s.bit_depth = t.sample_bits;
+    }
     if s.kind == "audio" && s.channels.is_none() {
         s.channels = t.sound.map(|(c, _)| i32::from(c));
     }

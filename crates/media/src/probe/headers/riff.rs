@@ -54,37 +54,65 @@ impl Reader {
                 ..Track::default()
             };
             index += 1;
-            for (ck, cb, _) in chunks(body + 4, body + size) {
-                match &ck {
-                    b"strh" => {
-                        let Some(s) = self.bytes::<36>(cb) else {
-                            continue;
-                        };
-                        t.handler = brand(&s[0..4]);
-                        let scale = u32::from_le_bytes([s[20], s[21], s[22], s[23]]);
-                        let rate = u32::from_le_bytes([s[24], s[25], s[26], s[27]]);
-                        let length = u32::from_le_bytes([s[32], s[33], s[34], s[35]]);
-                        if t.handler == "vids" {
-                            if scale > 0 && rate > 0 {
-                                t.frame_rate = Some((rate, scale));
-                            }
-                            t.frames = Some(length as u64).filter(|&n| n > 0);
-                        }
-                    }
-                    b"strf" if t.handler == "vids" => {
-                        if let Some(b) = self.bytes::<4>(cb + 16) {
-                            t.codec_tag = Some(fourcc_string(b));
-                        }
-                    }
-                    b"strf" if t.handler == "auds" => {
-                        if let Some(b) = self.bytes::<2>(cb) {
-                            t.codec_tag = Some(fourcc_string([b[0], b[1], 0, 0]));
-                        }
-                    }
-                    _ => {}
-                }
+            for (ck, cb, csize) in chunks(body + 4, body + size) {
+                self.avi_stream_chunk(ck, cb, csize, &mut t);
             }
             h.tracks.push(t);
+        }
+    }
+
+    /// One chunk of a stream's `strl` list: its header (`strh`: kind, rate,
+    /// length), format (`strf`) and name (`strn`).
+    fn avi_stream_chunk(&self, kind: [u8; 4], cb: u64, csize: u64, t: &mut Track) {
+        match &kind {
+            // The stream's name, NUL-terminated.
+            b"strn" => {
+                t.title = self
+                    .vec(cb, csize.min(256) as usize)
+                    .map(|v| {
+                        let end = v.iter().position(|&c| c == 0).unwrap_or(v.len());
+                        String::from_utf8_lossy(&v[..end]).trim().to_string()
+                    })
+                    .filter(|n| !n.is_empty());
+            }
+            b"strh" => {
+                let Some(s) = self.bytes::<36>(cb) else {
+                    return;
+                };
+                t.handler = brand(&s[0..4]);
+                let scale = u32::from_le_bytes([s[20], s[21], s[22], s[23]]);
+                let rate = u32::from_le_bytes([s[24], s[25], s[26], s[27]]);
+                let length = u32::from_le_bytes([s[32], s[33], s[34], s[35]]);
+                if t.handler == "vids" {
+                    if scale > 0 && rate > 0 {
+                        t.frame_rate = Some((rate, scale));
+                    }
+                    t.frames = Some(length as u64).filter(|&n| n > 0);
+                }
+            }
+            b"strf" if t.handler == "vids" => {
+                // BITMAPINFOHEADER: size, width, height (negative
+                // for top-down), planes, bit count, compression.
+                if let Some(b) = self.bytes::<20>(cb) {
+                    t.codec_tag = Some(fourcc_string([b[16], b[17], b[18], b[19]]));
+                    let w = i32::from_le_bytes([b[4], b[5], b[6], b[7]]).unsigned_abs();
+                    let h = i32::from_le_bytes([b[8], b[9], b[10], b[11]]).unsigned_abs();
+                    t.size = (w > 0 && h > 0).then_some((w, h));
+                }
+            }
+            b"strf" if t.handler == "auds" => {
+                // WAVEFORMATEX: format tag, channels, rate, byte
+                // rate, block align, bits per sample.
+                if let Some(b) = self.bytes::<16>(cb) {
+                    t.codec_tag = Some(fourcc_string([b[0], b[1], 0, 0]));
+                    let channels = u16::from_le_bytes([b[2], b[3]]);
+                    let rate = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+                    t.sound = (channels > 0 && rate > 0).then_some((channels, rate));
+                    t.sample_bits =
+                        Some(u32::from(u16::from_le_bytes([b[14], b[15]]))).filter(|&n| n > 0);
+                }
+            }
+            _ => {}
         }
     }
 }
