@@ -45,3 +45,19 @@ fn real_files_from_other_tools_agree_with_ffprobe_fact_by_fact() {
     assert!(compared > 60, "only {compared} facts compared");
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// MPEG-H's channels are those of the reference layout its `mhaC` record
+/// states (ffmpeg 5.1 cannot decode it and says 0; MediaInfo says 1 and 12).
+#[test]
+fn mpeg_h_channels_are_its_reference_layout() {
+    let env = TestEnv::new();
+    let (names, _) = env.copy_media("mpegh");
+    assert_eq!(names, ["mha1_7.1.4.mp4", "mhm1_cicp1.mp4"]);
+    env.scan(&[], 0);
+    for (name, channels) in [("mha1_7.1.4.mp4", 12), ("mhm1_cicp1.mp4", 1)] {
+        let doc = &env.row(&env.lib.join(name))["doc"];
+        assert_eq!(doc["streams"][0]["codec"], "mpegh_3d_audio", "{doc}");
+        assert_eq!(doc["streams"][0]["channels"], channels, "{name}: {doc}");
+        assert_eq!(doc["streams"][0]["sample_rate"], 48000, "{name}: {doc}");
+    }
+}

@@ -382,6 +382,16 @@ impl Reader {
                 {
                     t.sound = c.channels.map(|ch| (ch as u16, c.rate as u32)).or(t.sound);
                 }
+                // MPEG-H: the reference channel layout of its `mhaC` record.
+                if matches!(&k, b"mha1" | b"mha2" | b"mhm1" | b"mhm2")
+                    && let Some(channels) = self.mpegh_channels(entry + 28, entry_end)
+                {
+                    let rate = t
+                        .sound
+                        .map(|(_, r)| r)
+                        .or(self.u32be(entry + 24).map(|r| r >> 16));
+                    t.sound = rate.filter(|&r| r > 0).map(|r| (channels, r));
+                }
             }
             if t.handler == "vide" {
                 if let (Some(w), Some(h)) =
@@ -425,6 +435,20 @@ impl Reader {
                 }
             }
         }
+    }
+
+    /// The channels of an MPEG-H `mhaC` record's reference channel layout
+    /// (a CICP speaker layout index, ISO/IEC 23091-3).
+    fn mpegh_channels(&self, start: u64, end: u64) -> Option<u16> {
+        const CICP: [u16; 21] = [
+            0, 1, 2, 3, 4, 5, 6, 8, 2, 3, 4, 7, 8, 24, 8, 12, 10, 12, 14, 12, 14,
+        ];
+        let (_, body, _) = self
+            .boxes(start, end)
+            .into_iter()
+            .find(|(k, _, _)| k == b"mhaC")?;
+        let layout = self.bytes::<3>(body)?[2];
+        CICP.get(layout as usize).copied().filter(|&n| n > 0)
     }
 
     /// ISO PCM (ISO/IEC 23003-5): integer or float samples of the entry's
