@@ -366,32 +366,7 @@ impl Reader {
                 }
             }
             if t.handler == "soun" {
-                // A version 0 sound entry: channels at byte 16, the rate
-                // (16.16) at byte 24.
-                let channels = self.bytes::<2>(entry + 16).map(u16::from_be_bytes);
-                let rate = self.u32be(entry + 24).map(|r| r >> 16);
-                t.sound = channels.zip(rate).filter(|&(c, r)| c > 0 && r > 0);
-                if matches!(&k, b"ipcm" | b"fpcm") {
-                    t.pcm_codec = self.iso_pcm(k, entry, entry_end);
-                }
-                // AAC's own configuration (the `esds` AudioSpecificConfig)
-                // overrides the entry's fields, which muxers leave at 2.
-                if &k == b"mp4a"
-                    && let Some(asc) = self.esds_config(entry + 28, entry_end)
-                    && let Some(c) = crate::probe::bitstream::audio_specific_config(&asc)
-                {
-                    t.sound = c.channels.map(|ch| (ch as u16, c.rate as u32)).or(t.sound);
-                }
-                // MPEG-H: the reference channel layout of its `mhaC` record.
-                if matches!(&k, b"mha1" | b"mha2" | b"mhm1" | b"mhm2")
-                    && let Some(channels) = self.mpegh_channels(entry + 28, entry_end)
-                {
-                    let rate = t
-                        .sound
-                        .map(|(_, r)| r)
-                        .or(self.u32be(entry + 24).map(|r| r >> 16));
-                    t.sound = rate.filter(|&r| r > 0).map(|r| (channels, r));
-                }
+                self.mp4_sound_entry(k, entry, entry_end, t);
             }
             if t.handler == "vide" {
                 if let (Some(w), Some(h)) =
@@ -434,6 +409,37 @@ impl Reader {
                     };
                 }
             }
+        }
+    }
+
+    /// A sound sample entry: channels and rate (the entry's, else its
+    /// codec configuration's), and ISO PCM's codec.
+    fn mp4_sound_entry(&self, k: [u8; 4], entry: u64, entry_end: u64, t: &mut Track) {
+        // A version 0 sound entry: channels at byte 16, the rate
+        // (16.16) at byte 24.
+        let channels = self.bytes::<2>(entry + 16).map(u16::from_be_bytes);
+        let rate = self.u32be(entry + 24).map(|r| r >> 16);
+        t.sound = channels.zip(rate).filter(|&(c, r)| c > 0 && r > 0);
+        if matches!(&k, b"ipcm" | b"fpcm") {
+            t.pcm_codec = self.iso_pcm(k, entry, entry_end);
+        }
+        // AAC's own configuration (the `esds` AudioSpecificConfig)
+        // overrides the entry's fields, which muxers leave at 2.
+        if &k == b"mp4a"
+            && let Some(asc) = self.esds_config(entry + 28, entry_end)
+            && let Some(c) = crate::probe::bitstream::audio_specific_config(&asc)
+        {
+            t.sound = c.channels.map(|ch| (ch as u16, c.rate as u32)).or(t.sound);
+        }
+        // MPEG-H: the reference channel layout of its `mhaC` record.
+        if matches!(&k, b"mha1" | b"mha2" | b"mhm1" | b"mhm2")
+            && let Some(channels) = self.mpegh_channels(entry + 28, entry_end)
+        {
+            let rate = t
+                .sound
+                .map(|(_, r)| r)
+                .or(self.u32be(entry + 24).map(|r| r >> 16));
+            t.sound = rate.filter(|&r| r > 0).map(|r| (channels, r));
         }
     }
 
