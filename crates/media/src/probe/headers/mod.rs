@@ -128,6 +128,9 @@ pub struct Track {
     pub full_range: Option<bool>,
     /// Matroska: the `BitDepth` of a track's audio.
     pub sample_bits: Option<u32>,
+    /// MP4: the first frames' decoding timestamps and durations, for the
+    /// frame rate estimate (emptied once it is made).
+    pub first_frames: Vec<(i64, i64)>,
     /// MP4: the sample timestamps give ffprobe no frame rate, so it takes
     /// the codec's (the H.264 VUI's).
     pub rate_from_codec: bool,

@@ -130,6 +130,7 @@ impl Reader {
                 h.chapters = self.chpl(c, ce);
             }
         }
+        estimate_rates(&mut h.tracks);
         h.chapter_track_end_s = h
             .tracks
             .iter()
@@ -533,32 +534,31 @@ impl Reader {
                 self.u32be(stts + 12 + 8 * i)?,
             ))
         };
-        let head: Vec<(u32, u32)> = (0..u64::from(n).min(64))
+        let head: Vec<(u32, u32)> = (0..u64::from(n).min(4096))
             .take_while(|&i| fits(i + 1))
             .map_while(entry)
             .collect();
         let scale = t.timescale.filter(|&s| s > 0);
-        t.timed_frame_rate = match (head.as_slice(), scale) {
+        match (head.as_slice(), scale) {
             ([(_, d)], Some(s)) | ([(_, d), (1, _)], Some(s)) if *d > 0 => {
-                rfps::reduced(i64::from(s), i64::from(*d))
+                t.timed_frame_rate = rfps::reduced(i64::from(s), i64::from(*d));
             }
-            (_, Some(s)) => {
-                let mut frames = Vec::new();
+            (_, Some(_)) => {
+                // The first frames' timestamps, for the estimate once every
+                // track is known (see `estimate_rates`).
                 let mut dts = 0i64;
-                for &(count, d) in &head {
-                    for _ in 0..count.min(64) {
-                        frames.push((dts, i64::from(d)));
+                'runs: for &(count, d) in &head {
+                    for _ in 0..count {
+                        if t.first_frames.len() >= rfps::MAX_FRAMES {
+                            break 'runs;
+                        }
+                        t.first_frames.push((dts, i64::from(d)));
                         dts += i64::from(d);
                     }
-                    if frames.len() >= 64 {
-                        break;
-                    }
                 }
-                rfps::r_frame_rate(&frames, s)
             }
-            _ => None,
-        };
-        t.rate_from_codec = t.timed_frame_rate.is_none() && !head.is_empty();
+            _ => {}
+        }
         // One run of equal sample durations is a constant rate; a last
         // sample of another length (common at the end of a stream) is too.
         if fits(u64::from(n)) && n <= 4096 {
@@ -572,6 +572,30 @@ impl Reader {
             t.variable_frame_rate = Some(deltas.windows(2).any(|w| w[0].1 != w[1].1));
         }
         Some(())
+    }
+}
+
+/// ffprobe's frame rate of each video track whose sample durations vary,
+/// from its first frames' timestamps: FFmpeg reads 20 durations of each
+/// video stream (40 in a coarse time base), or on to 5 s or the end where
+/// another video track has fewer frames than that (a motion photo's still
+/// beside its clip), and estimates from all it read. A track whose
+/// timestamps explain no rate takes its codec's (`rate_from_codec`).
+fn estimate_rates(tracks: &mut [Track]) {
+    let short = |t: &Track| {
+        t.handler == "vide"
+            && t.frames.unwrap_or(0) as usize <= rfps::frames_read(t.timescale.unwrap_or(0))
+    };
+    for i in 0..tracks.len() {
+        if tracks[i].first_frames.is_empty() {
+            continue;
+        }
+        let others_short = tracks.iter().enumerate().any(|(j, o)| j != i && short(o));
+        let t = &mut tracks[i];
+        let limit = (!others_short).then(|| rfps::frames_read(t.timescale.unwrap_or(0)));
+        t.timed_frame_rate = rfps::r_frame_rate(&t.first_frames, t.timescale.unwrap_or(0), limit);
+        t.rate_from_codec = t.timed_frame_rate.is_none();
+        t.first_frames = Vec::new();
     }
 }
 
@@ -610,4 +634,40 @@ fn is_text(handler: &str) -> bool {
 /// live streams write either, in 32 or 64 bits).
 fn known(duration: u64) -> bool {
     duration > 0 && duration != u32::MAX as u64 && duration != u64::MAX
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn video(frames: &[(i64, i64)], count: u64) -> Track {
+        Track {
+            handler: "vide".into(),
+            timescale: Some(90_000),
+            frames: Some(count),
+            first_frames: frames.to_vec(),
+            ..Track::default()
+        }
+    }
+
+    #[test]
+    fn another_short_video_track_makes_the_estimate_read_on() {
+        // 25 frames of 3,003 ticks (29.97 fps), then 3,000 (30 fps): the
+        // first 20 durations say 29.97; all of them, 30.
+        let mut frames = Vec::new();
+        let mut dts = 0;
+        for i in 0..90 {
+            let d = if i < 25 { 3003 } else { 3000 };
+            frames.push((dts, d));
+            dts += d;
+        }
+        let mut alone = vec![video(&frames, 90)];
+        estimate_rates(&mut alone);
+        assert_eq!(alone[0].timed_frame_rate, Some((30000, 1001)));
+        // A motion photo's still: one frame in a second video track.
+        let mut with_still = vec![video(&frames, 90), video(&[], 1)];
+        estimate_rates(&mut with_still);
+        assert_eq!(with_still[0].timed_frame_rate, Some((30, 1)));
+        assert!(with_still[0].first_frames.is_empty());
+    }
 }

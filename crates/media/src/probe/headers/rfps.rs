@@ -15,8 +15,11 @@
 //! as a phone's slow-motion track stores them): then there is no rate here
 //! and the codec's own timing decides.
 
+/// The most frames an estimate reads: 5 s at 240 fps.
+pub(super) const MAX_FRAMES: usize = 1200;
+
 /// How many durations FFmpeg reads: more for a coarse time base.
-fn frames_read(timescale: u32) -> usize {
+pub(super) fn frames_read(timescale: u32) -> usize {
     if timescale < 2000 { 40 } else { 20 }
 }
 
@@ -89,8 +92,13 @@ pub(super) fn reduced(n: i64, d: i64) -> Option<(u32, u32)> {
 /// `r_frame_rate` from the first frames' decoding timestamps and durations
 /// (in `timescale` ticks, decoding order), as FFmpeg estimates it; `None`
 /// where neither rule finds one. A duration of 0 is unknown (Matroska
-/// blocks without one).
-pub(super) fn r_frame_rate(frames: &[(i64, i64)], timescale: u32) -> Option<(u32, u32)> {
+/// blocks without one). `limit`: the durations read, FFmpeg's 20 (or 40)
+/// unless another stream keeps it reading (then up to 5 s).
+pub(super) fn r_frame_rate(
+    frames: &[(i64, i64)],
+    timescale: u32,
+    limit: Option<usize>,
+) -> Option<(u32, u32)> {
     if timescale == 0 {
         return None;
     }
@@ -102,7 +110,7 @@ pub(super) fn r_frame_rate(frames: &[(i64, i64)], timescale: u32) -> Option<(u32
     let (mut count, mut sum, mut common, mut analysed) = (0i64, 0i64, 0i64, 0i64);
     let mut last: Option<i64> = None;
     for (index, &(dts, duration)) in frames.iter().enumerate() {
-        if count as usize >= frames_read(timescale) {
+        if count as usize >= limit.unwrap_or(usize::MAX) {
             break;
         }
         if index > 1 {
@@ -169,11 +177,14 @@ mod tests {
 
     #[test]
     fn the_common_divisor_of_durations_gives_the_rate() {
-        assert_eq!(r_frame_rate(&steady(3003, 30), 90_000), Some((30000, 1001)));
+        assert_eq!(
+            r_frame_rate(&steady(3003, 30), 90_000, Some(20)),
+            Some((30000, 1001))
+        );
         // Alternating 33 and 34 ms (30 fps in a millisecond time base):
         // the divisor is 1 ms, too fine; the grid of 30 fits.
         let ms: Vec<(i64, i64)> = (0..41).map(|i| (i * 1000 / 30, 0)).collect();
-        assert_eq!(r_frame_rate(&ms, 1000), Some((30, 1)));
+        assert_eq!(r_frame_rate(&ms, 1000, Some(40)), Some((30, 1)));
     }
 
     #[test]
@@ -193,7 +204,7 @@ mod tests {
             frames.push((t, d));
             t += d;
         }
-        assert_eq!(r_frame_rate(&frames, 90_000), Some((30, 1)));
+        assert_eq!(r_frame_rate(&frames, 90_000, Some(20)), Some((30, 1)));
         // Timestamps on no grid at all: no rate.
         let odd: Vec<(i64, i64)> = [0, 1000, 1400, 5000, 5100, 9000, 9900, 13_000]
             .iter()
@@ -202,7 +213,7 @@ mod tests {
             .enumerate()
             .map(|(i, &t)| ((i as i64 / 8) * 20_000 + t, 0))
             .collect();
-        assert_eq!(r_frame_rate(&odd, 90_000), None);
+        assert_eq!(r_frame_rate(&odd, 90_000, Some(20)), None);
     }
 
     #[test]
