@@ -7,6 +7,7 @@
 //! with defaults. Invariant: a field that cannot be told stays absent.
 
 mod colour;
+mod listed;
 mod stream;
 mod tags;
 mod unread;

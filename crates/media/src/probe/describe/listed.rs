@@ -1,0 +1,134 @@
+//! Streams of Matroska and AVI files that GStreamer did not read, listed
+//! from the container's own track headers as ffprobe lists them: a
+//! Matroska file no stream of which GStreamer parses (DTS Express), an AVI
+//! cut before its data.
+
+use mediadex_core::scan::document::Stream;
+
+use crate::probe::headers::Headers;
+
+/// What is said of a Matroska track listed when GStreamer read none.
+pub const UNPARSED: &str = "listed from the track header; GStreamer could not read the file";
+
+/// A Matroska file GStreamer could not read at all (DTS Express, whose
+/// frames have no core for its parser to find): its tracks as their
+/// headers describe them, as ffprobe lists them.
+pub(super) fn matroska_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
+    if !read.is_empty() {
+        return Vec::new();
+    }
+    headers
+        .tracks
+        .iter()
+        .filter_map(|t| {
+            let kind = match t.handler.as_str() {
+                k @ ("video" | "audio" | "subtitle") => k,
+                _ => return None,
+            };
+            let codec = crate::probe::names::matroska_codec(t.codec_id.as_deref()?)?;
+            let mut s = Stream {
+                kind: kind.into(),
+                codec: codec.into(),
+                stream_id: Some(format!("{:03}", t.id)),
+                width: t.size.map(|s| s.0 as i32),
+                height: t.size.map(|s| s.1 as i32),
+                language: t
+                    .language
+                    .as_deref()
+                    .and_then(|l| crate::probe::names::language(l, None))
+                    .map(|l| l.0),
+                title: t.title.clone(),
+                channels: t.sound.map(|s| s.0 as i32),
+                sample_rate: t.sound.map(|s| s.1 as i32),
+                default: t.default,
+                forced: t.forced,
+                unread: Some(UNPARSED.into()),
+                ..Stream::default()
+            };
+            if let Some(ns) = t.default_duration_ns.filter(|&n| n > 0) {
+                s.frame_rate = Some(1e9 / ns as f64);
+            }
+            Some(s)
+        })
+        .collect()
+}
+
+/// What is said of an AVI stream listed from its header.
+pub const AVI_HEADER: &str = "listed from the AVI header; GStreamer did not read the stream";
+
+/// The streams of an AVI file that GStreamer did not read (a file cut
+/// before its index or its data: avidemux gives up, or exposes only what
+/// it found), as the `hdrl` headers describe them and ffprobe lists them.
+pub(super) fn avi_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
+    headers
+        .tracks
+        .iter()
+        .filter(|t| !read.contains(&t.id))
+        .filter_map(|t| {
+            let (kind, codec) = match t.handler.as_str() {
+                "vids" => ("video", avi_video_codec(t.codec_tag.as_deref()?)?),
+                "auds" => (
+                    "audio",
+                    avi_audio_codec(t.codec_tag.as_deref()?, t.sample_bits)?,
+                ),
+                _ => return None,
+            };
+            let mut s = Stream {
+                kind: kind.into(),
+                codec: codec.into(),
+                codec_tag: t.codec_tag.clone(),
+                stream_id: Some(format!("{:03}", t.id)),
+                width: t.size.map(|s| s.0 as i32),
+                height: t.size.map(|s| s.1 as i32),
+                frames: t.frames,
+                title: t.title.clone(),
+                channels: t.sound.map(|s| s.0 as i32),
+                sample_rate: t.sound.map(|s| s.1 as i32),
+                bit_depth: (kind == "audio").then_some(t.sample_bits).flatten(),
+                unread: Some(AVI_HEADER.into()),
+                ..Stream::default()
+            };
+            if let Some((n, d)) = t.frame_rate.filter(|&(n, d)| n > 0 && d > 0) {
+                s.frame_rate = Some(f64::from(n) / f64::from(d));
+                s.frame_rate_fraction = Some(format!("{n}/{d}"));
+            }
+            Some(s)
+        })
+        .collect()
+}
+
+/// ffprobe's codec name for an AVI video fourcc.
+fn avi_video_codec(tag: &str) -> Option<&'static str> {
+    Some(match tag.to_ascii_uppercase().as_str() {
+        "MJPG" | "AVRN" | "LJPG" | "JPGL" => "mjpeg",
+        "H264" | "X264" | "AVC1" | "DAVC" => "h264",
+        "HEVC" | "H265" | "HVC1" => "hevc",
+        "XVID" | "DIVX" | "DX50" | "FMP4" | "MP4V" => "mpeg4",
+        "MPG2" => "mpeg2video",
+        "DVSD" => "dvvideo",
+        "VP80" => "vp8",
+        "WMV3" => "wmv3",
+        other => crate::probe::names::fourcc_codec(other)?,
+    })
+}
+
+/// ffprobe's codec name for a WAVEFORMATEX format tag (as the codec tag
+/// spells it) and sample size.
+fn avi_audio_codec(tag: &str, bits: Option<u32>) -> Option<&'static str> {
+    Some(match (tag, bits) {
+        ("[1][0][0][0]", Some(8)) => "pcm_u8",
+        ("[1][0][0][0]", Some(16)) => "pcm_s16le",
+        ("[1][0][0][0]", Some(24)) => "pcm_s24le",
+        ("[1][0][0][0]", Some(32)) => "pcm_s32le",
+        ("[3][0][0][0]", _) => "pcm_f32le",
+        ("[6][0][0][0]", _) => "pcm_alaw",
+        ("[7][0][0][0]", _) => "pcm_mulaw",
+        ("[2][0][0][0]", _) => "adpcm_ms",
+        ("[17][0][0][0]", _) => "adpcm_ima_wav",
+        ("P[0][0][0]", _) => "mp2",
+        ("U[0][0][0]", _) => "mp3",
+        ("[0][32][0][0]", _) => "ac3",
+        ("[255][0][0][0]", _) => "aac",
+        _ => return None,
+    })
+}

@@ -1,0 +1,139 @@
+//! MP4 frame rates as ffprobe gives them: one sample duration's, else what
+//! the first frames' timestamps explain ([`super::rfps`]), for a fragmented
+//! file the most common duration in its fragments.
+
+use super::*;
+
+impl Reader {
+    /// Whether the sample durations (`stts`) say the frame rate varies, and
+    /// the rate ffprobe gives: one duration's (or one and a last sample of
+    /// another), else what the first frames' timestamps explain ([`rfps`]).
+    pub(super) fn mp4_frame_rate_kind(
+        &self,
+        stts: u64,
+        stts_end: u64,
+        t: &mut Track,
+    ) -> Option<()> {
+        let n = self.u32be(stts + 4)?;
+        let fits = |count: u64| stts + 8 + 8 * count <= stts_end;
+        let entry = |i: u64| {
+            Some((
+                self.u32be(stts + 8 + 8 * i)?,
+                self.u32be(stts + 12 + 8 * i)?,
+            ))
+        };
+        let head: Vec<(u32, u32)> = (0..u64::from(n).min(4096))
+            .take_while(|&i| fits(i + 1))
+            .map_while(entry)
+            .collect();
+        let scale = t.timescale.filter(|&s| s > 0);
+        match (head.as_slice(), scale) {
+            ([(_, d)], Some(s)) | ([(_, d), (1, _)], Some(s)) if *d > 0 => {
+                t.timed_frame_rate = rfps::reduced(i64::from(s), i64::from(*d));
+            }
+            (_, Some(_)) => {
+                // The first frames' timestamps, for the estimate once every
+                // track is known (see `estimate_rates`).
+                let mut dts = 0i64;
+                'runs: for &(count, d) in &head {
+                    for _ in 0..count {
+                        if t.first_frames.len() >= rfps::MAX_FRAMES {
+                            break 'runs;
+                        }
+                        t.first_frames.push((dts, i64::from(d)));
+                        dts += i64::from(d);
+                    }
+                }
+            }
+            _ => {}
+        }
+        // One run of equal sample durations is a constant rate; a last
+        // sample of another length (common at the end of a stream) is too.
+        if fits(u64::from(n)) && n <= 4096 {
+            let mut deltas = Vec::new();
+            for i in 0..u64::from(n) {
+                deltas.push(entry(i)?);
+            }
+            if deltas.len() > 1 && deltas.last()?.0 == 1 {
+                deltas.pop();
+            }
+            t.variable_frame_rate = Some(deltas.windows(2).any(|w| w[0].1 != w[1].1));
+        }
+        Some(())
+    }
+}
+
+/// ffprobe's frame rate of each video track whose sample durations vary,
+/// from its first frames' timestamps: FFmpeg reads 20 durations of each
+/// video stream (40 in a coarse time base), or on to 5 s or the end where
+/// another video track has fewer frames than that (a motion photo's still
+/// beside its clip), and estimates from all it read. A track whose
+/// timestamps explain no rate takes its codec's (`rate_from_codec`).
+pub(super) fn estimate_rates(tracks: &mut [Track]) {
+    let short = |t: &Track| {
+        t.handler == "vide"
+            && t.frames.unwrap_or(0) as usize <= rfps::frames_read(t.timescale.unwrap_or(0))
+    };
+    for i in 0..tracks.len() {
+        if tracks[i].first_frames.is_empty() {
+            continue;
+        }
+        let others_short = tracks.iter().enumerate().any(|(j, o)| j != i && short(o));
+        let t = &mut tracks[i];
+        let limit = (!others_short).then(|| rfps::frames_read(t.timescale.unwrap_or(0)));
+        t.timed_frame_rate = rfps::r_frame_rate(&t.first_frames, t.timescale.unwrap_or(0), limit);
+        t.rate_from_codec = t.timed_frame_rate.is_none();
+        t.first_frames = Vec::new();
+    }
+}
+
+/// The rate of the sample duration most samples have (ffprobe's
+/// `r_frame_rate`), when it is a common one: a B-pyramid's edit list or a
+/// few odd samples move the mean (samples over duration), not this.
+pub(super) fn modal_rate(deltas: &[(u32, u32)], timescale: Option<u32>) -> Option<(u32, u32)> {
+    let mut count: std::collections::BTreeMap<u32, u64> = Default::default();
+    for &(n, d) in deltas {
+        *count.entry(d).or_default() += u64::from(n);
+    }
+    let (&delta, _) = count
+        .iter()
+        .max_by_key(|(d, n)| (**n, std::cmp::Reverse(**d)))?;
+    let fps = f64::from(timescale?) / f64::from(delta);
+    super::common_rate(fps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn video(frames: &[(i64, i64)], count: u64) -> Track {
+        Track {
+            handler: "vide".into(),
+            timescale: Some(90_000),
+            frames: Some(count),
+            first_frames: frames.to_vec(),
+            ..Track::default()
+        }
+    }
+
+    #[test]
+    fn another_short_video_track_makes_the_estimate_read_on() {
+        // 25 frames of 3,003 ticks (29.97 fps), then 3,000 (30 fps): the
+        // first 20 durations say 29.97; all of them, 30.
+        let mut frames = Vec::new();
+        let mut dts = 0;
+        for i in 0..90 {
+            let d = if i < 25 { 3003 } else { 3000 };
+            frames.push((dts, d));
+            dts += d;
+        }
+        let mut alone = vec![video(&frames, 90)];
+        estimate_rates(&mut alone);
+        assert_eq!(alone[0].timed_frame_rate, Some((30000, 1001)));
+        // A motion photo's still: one frame in a second video track.
+        let mut with_still = vec![video(&frames, 90), video(&[], 1)];
+        estimate_rates(&mut with_still);
+        assert_eq!(with_still[0].timed_frame_rate, Some((30, 1)));
+        assert!(with_still[0].first_frames.is_empty());
+    }
+}
