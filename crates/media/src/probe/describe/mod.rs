@@ -206,10 +206,19 @@ fn header_facts(s: &mut mediadex_core::scan::document::Stream, heard: &Heard, he
     }
 }
 
-/// MPEG-TS, -PS and FLV: a video rate the bitstream states and the
-/// container's timestamps contradict (1,000,000 fps of frames 33 ms apart)
-/// gives way to the rate the timestamps show, as ffprobe's r_frame_rate does.
+/// FLV: the rate FFmpeg estimates from the tags' timestamps. MPEG-TS and
+/// -PS (and FLV without an estimate): a video rate the bitstream states and
+/// the container's timestamps contradict (1,000,000 fps of frames 33 ms
+/// apart) gives way to the rate the timestamps show, as ffprobe's
+/// r_frame_rate does.
 fn timestamped_rate(s: &mut mediadex_core::scan::document::Stream, headers: &Headers) {
+    if s.kind == "video"
+        && let Some((n, d)) = headers.estimated_rate
+    {
+        s.frame_rate = Some(f64::from(n) / f64::from(d));
+        s.frame_rate_fraction = Some(format!("{n}/{d}"));
+        return;
+    }
     if s.kind == "video"
         && let (Some(fps), Some(shown)) = (s.frame_rate, headers.stamped_fps)
         && let Some((n, d)) = crate::probe::headers::contradicted_rate(fps, shown)

@@ -40,6 +40,44 @@ impl Reader {
     }
 }
 
+impl Reader {
+    /// ffprobe's frame rate of an FLV's video ([`super::rfps`]): FFmpeg's
+    /// estimate over the first frames' tag timestamps (milliseconds; an
+    /// H.264 configuration tag is no frame), each frame lasting what the
+    /// H.264 VUI says, floored to the millisecond.
+    pub(super) fn flv_rate(&self) -> Option<(u32, u32)> {
+        let head = self.bytes::<9>(0)?;
+        if &head[..3] != b"FLV" {
+            return None;
+        }
+        let mut at = u32::from_be_bytes(head[5..9].try_into().ok()?) as u64 + 4;
+        let (mut stamps, mut config) = (Vec::new(), None);
+        while stamps.len() < 64 && at < self.len.min(4 << 20) {
+            let Some(tag) = self.bytes::<11>(at) else {
+                break;
+            };
+            let size = u32::from_be_bytes([0, tag[1], tag[2], tag[3]]) as u64;
+            let ms = u32::from_be_bytes([tag[7], tag[4], tag[5], tag[6]]);
+            if tag[0] & 0x1F == 9
+                && let Some([codec, kind]) = self.bytes::<2>(at + 11)
+            {
+                match (codec & 0x0F, kind) {
+                    (7, 0) => config = self.vec(at + 16, size.saturating_sub(5).min(4096) as usize),
+                    (7, 2) => {}
+                    _ => stamps.push(i64::from(ms)),
+                }
+            }
+            at += 11 + size + 4;
+        }
+        let duration = config
+            .as_deref()
+            .and_then(crate::probe::bitstream::h264_vui_rate)
+            .map_or(0, |(n, d)| 1000 * i64::from(d) / i64::from(n));
+        let frames: Vec<(i64, i64)> = stamps.into_iter().map(|t| (t, duration)).collect();
+        super::rfps::r_frame_rate(&frames, 1000, Some(super::rfps::frames_read(1000)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,36 @@ const TIMED_FRAMES: usize = 48;
 /// in decoding order may leave holes for pictures still to come), when it
 /// is a common rate (timestamps rounded to the millisecond still average to
 /// it over many frames).
+/// ffprobe's frame rate of a video track that states no `DefaultDuration`:
+/// FFmpeg's estimate ([`super::rfps`]) over the blocks' timestamps in
+/// order, in the segment's time base, each block lasting the frame the
+/// codec's timing gives (the H.264 VUI's, floored to the time base; none
+/// without it); where the timestamps explain no rate, the codec's own.
+/// Without a whole-number time base, the common rate of the blocks' run.
+fn estimate_rate(t: &mut Track, times: &[i64], scale: u64) {
+    let timescale = (scale > 0 && 1_000_000_000 % scale == 0)
+        .then(|| (1_000_000_000 / scale) as u32)
+        .filter(|&s| s > 1);
+    let Some(timescale) = timescale else {
+        t.timed_frame_rate = rate_of(times);
+        return;
+    };
+    let mut ticks: Vec<i64> = times.iter().map(|&ns| ns / scale as i64).collect();
+    ticks.sort_unstable();
+    ticks.dedup();
+    let duration = t
+        .config
+        .as_deref()
+        .and_then(crate::probe::bitstream::h264_vui_rate)
+        .map_or(0, |(n, d)| {
+            i64::from(timescale) * i64::from(d) / i64::from(n)
+        });
+    let frames: Vec<(i64, i64)> = ticks.iter().map(|&x| (x, duration)).collect();
+    let limit = super::rfps::frames_read(timescale);
+    t.timed_frame_rate = super::rfps::r_frame_rate(&frames, timescale, Some(limit));
+    t.rate_from_codec = t.timed_frame_rate.is_none() && frames.len() > 2;
+}
+
 pub(super) fn rate_of(times: &[i64]) -> Option<(u32, u32)> {
     let mut t = times.to_vec();
     t.sort_unstable();
@@ -116,7 +146,7 @@ impl Reader {
         for t in h.tracks.iter_mut() {
             if t.handler == "video" && t.default_duration_ns.is_none() {
                 let times = self.block_times(&clusters, t.id, scale);
-                t.timed_frame_rate = rate_of(&times);
+                estimate_rate(t, &times, scale);
             }
         }
     }
@@ -207,7 +237,7 @@ impl Reader {
             match id {
                 0xD7 => t.id = uint().unwrap_or(0) as u32,
                 0x86 => t.codec_id = text(),
-                0x63A2 => private = self.vec(b, n.min(20)),
+                0x63A2 => private = self.vec(b, ((e - b).min(4096)) as usize),
                 0x41E4 => {
                     t.dolby_vision = t.dolby_vision.take().or_else(|| self.dovi_mapping(b, e))
                 }
@@ -249,6 +279,9 @@ impl Reader {
         t.language = t.language.or(bcp47);
         if t.codec_id.as_deref() == Some("V_MS/VFW/FOURCC") {
             t.codec_tag = private.as_deref().and_then(vfw_fourcc);
+        }
+        if t.codec_id.as_deref() == Some("V_MPEG4/ISO/AVC") {
+            t.config = private;
         }
         t
     }

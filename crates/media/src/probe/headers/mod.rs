@@ -48,6 +48,9 @@ pub struct Headers {
     /// The video frame rate the container's own timestamps show (MPEG-TS and
     /// -PS PES, FLV tags): the judge of a rate the bitstream states.
     pub stamped_fps: Option<f64>,
+    /// FLV: the video frame rate FFmpeg estimates from the tags'
+    /// timestamps, which is ffprobe's.
+    pub estimated_rate: Option<(u32, u32)>,
     /// MP4 Nero chapters (`udta/chpl`): start in seconds and title.
     pub chapters: Vec<(f64, Option<String>)>,
     /// MP4: where the QuickTime chapter track (`tref/chap`) ends, which is
@@ -240,7 +243,10 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
             h.ts_epg = r.ts_has_eit(packet);
         }
         "mpeg-ps" => h.pts_span = r.pts_span(None),
-        "flv" => h.stamped_fps = r.flv_stamped_fps(),
+        "flv" => {
+            h.stamped_fps = r.flv_stamped_fps();
+            h.estimated_rate = r.flv_rate();
+        }
         "ogg" => h.declared_size = r.ogg_cut_in_headers(),
         _ => {}
     }
