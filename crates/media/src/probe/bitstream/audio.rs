@@ -159,6 +159,19 @@ pub fn lossless_bit_depth(codec: &str, config: &[u8]) -> Option<u32> {
     }
 }
 
+/// MPEG-4 ALS (lossless, audio object type 36) in an AudioSpecificConfig:
+/// the channels, rate and sample size of its `ALS\0` configuration, which
+/// ffmpeg's decoder gives (the outer config's rate field is not the rate).
+pub fn als_config(asc: &[u8]) -> Option<(i32, i32, u32)> {
+    (audio_specific_config(asc)?.object_type == 36).then_some(())?;
+    let at = asc.windows(4).position(|w| w == b"ALS\0")? + 4;
+    let c = asc.get(at..at + 11)?;
+    let rate = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
+    let channels = i32::from(u16::from_be_bytes([c[8], c[9]])) + 1;
+    let bits = 8 * (u32::from((c[10] >> 2) & 7) + 1);
+    (rate > 0 && bits <= 32).then_some((channels, rate as i32, bits))
+}
+
 /// Channels of an AC-3 or E-AC-3 sync frame (ATSC A/52, 5.4 and E.1.2):
 /// the coding mode plus the LFE channel.
 pub fn ac3_channels(b: &[u8]) -> Option<i32> {

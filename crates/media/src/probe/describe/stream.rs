@@ -215,6 +215,17 @@ fn audio_details(s: &gst::StructureRef, heard: &Heard, out: &mut Stream) {
         {
             out.bit_depth = Some(bits);
         }
+        // MPEG-4 ALS rides as AAC in GStreamer's caps.
+        if out.codec == "aac"
+            && let Some(c) = config_bytes(s)
+            && let Some((channels, rate, bits)) = bitstream::als_config(&c)
+        {
+            out.codec = "mp4als".into();
+            out.channels = Some(channels);
+            out.sample_rate = Some(rate);
+            out.bit_depth = Some(bits);
+            out.channel_layout = channel_layout(channels, None).map(str::to_string);
+        }
         if matches!(out.codec.as_str(), "ac3" | "eac3")
             && let Some(first) = &heard.first
             && let Ok(map) = first.map_readable()
