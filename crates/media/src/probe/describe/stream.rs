@@ -453,6 +453,14 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
         s.codec = pcm.clone();
         s.bit_depth = Some(*bits);
     }
+    // A decoder record the caps lost (an encrypted AV1 track's `av1C`).
+    if s.kind == "video"
+        && s.pix_fmt.is_none()
+        && let Some(p) = bitstream::pixel_format(&s.codec, None, t.config.as_deref())
+    {
+        s.bit_depth = s.bit_depth.or_else(|| bitstream::pix_fmt_depth(&p));
+        s.pix_fmt = Some(p);
+    }
     if s.kind == "audio" && s.sample_rate.is_none() {
         // A sound entry that states no rate (IAMF's): the media timescale,
         // as ffprobe gives it.
