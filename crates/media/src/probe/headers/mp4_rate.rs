@@ -15,16 +15,18 @@ impl Reader {
         t: &mut Track,
     ) -> Option<()> {
         let n = self.u32be(stts + 4)?;
-        let fits = |count: u64| stts + 8 + 8 * count <= stts_end;
-        let entry = |i: u64| {
-            Some((
-                self.u32be(stts + 8 + 8 * i)?,
-                self.u32be(stts + 12 + 8 * i)?,
-            ))
-        };
-        let head: Vec<(u32, u32)> = (0..u64::from(n).min(4096))
-            .take_while(|&i| fits(i + 1))
-            .map_while(entry)
+        // The first 4,096 entries in one read (a NAS makes each read count).
+        let room = stts_end.saturating_sub(stts + 8) / 8;
+        let count = u64::from(n).min(4096).min(room);
+        let bytes = self.vec(stts + 8, (8 * count) as usize)?;
+        let head: Vec<(u32, u32)> = bytes
+            .chunks_exact(8)
+            .map(|e| {
+                (
+                    u32::from_be_bytes([e[0], e[1], e[2], e[3]]),
+                    u32::from_be_bytes([e[4], e[5], e[6], e[7]]),
+                )
+            })
             .collect();
         let scale = t.timescale.filter(|&s| s > 0);
         match (head.as_slice(), scale) {
@@ -49,11 +51,8 @@ impl Reader {
         }
         // One run of equal sample durations is a constant rate; a last
         // sample of another length (common at the end of a stream) is too.
-        if fits(u64::from(n)) && n <= 4096 {
-            let mut deltas = Vec::new();
-            for i in 0..u64::from(n) {
-                deltas.push(entry(i)?);
-            }
+        if count == u64::from(n) {
+            let mut deltas = head;
             if deltas.len() > 1 && deltas.last()?.0 == 1 {
                 deltas.pop();
             }
