@@ -150,6 +150,12 @@ fn an_mp4_track_without_samples_is_listed_as_ffprobe_lists_it() {
     );
     assert_eq!(their_second["tags"]["language"], "eng");
     assert_eq!(doc["streams"][1]["language"], "eng", "{doc}");
+    // The summary says where that stream's facts come from.
+    let tty = super::terminal::on_terminal(&env, 200, &["show", two.to_str().unwrap()]);
+    assert!(
+        tty.contains("(an empty track: the header describes it, it holds no sample)"),
+        "{tty}"
+    );
 }
 
 /// An MP4 is cut when samples lie past its end, not when a box claims more

@@ -191,7 +191,7 @@ fn listed(v: &Value, each: impl Fn(&Value) -> String) -> Option<String> {
 }
 
 /// `video  h264  1920x1080 (shown 2560x1080)  23.976 fps  10-bit  HDR10  [default]`,
-/// `audio  aac  2 ch  48000 Hz  eng  "Commentary"`.
+/// `audio  aac  2 ch  48000 Hz  eng  "Commentary"`, `audio  dts  (listed from …)`.
 fn stream_line(s: &Value) -> String {
     let mut parts: Vec<String> = Vec::new();
     parts.extend(text(&s["kind"]));
@@ -232,6 +232,8 @@ fn stream_line(s: &Value) -> String {
     if !flags.is_empty() {
         parts.push(format!("[{}]", flags.join(", ")));
     }
+    // A stream described from the container's headers says so.
+    parts.extend(text(&s["unread"]).map(|u| format!("({u})")));
     parts.join("  ")
 }
 
