@@ -453,6 +453,12 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
         s.codec = pcm.clone();
         s.bit_depth = Some(*bits);
     }
+    // A QuickTime chapter track's text is the chapters, not subtitles:
+    // ffprobe lists it as data.
+    if t.chapter_track && s.kind == "subtitle" {
+        s.kind = "data".into();
+        s.codec = "bin_data".into();
+    }
     // A decoder record the caps lost (an encrypted AV1 track's `av1C`).
     if s.kind == "video"
         && s.pix_fmt.is_none()

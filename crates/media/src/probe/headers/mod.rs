@@ -22,6 +22,7 @@ mod mpeg;
 mod ts;
 pub use mpeg::PtsSpan;
 mod ogg;
+mod qt_chapters;
 mod rfps;
 mod riff;
 mod sample_end;
@@ -135,6 +136,8 @@ pub struct Track {
     /// MP4: the first frames' decoding timestamps and durations, for the
     /// frame rate estimate (emptied once it is made).
     pub first_frames: Vec<(i64, i64)>,
+    /// MP4: a track other tracks name as their chapters (`tref/chap`).
+    pub chapter_track: bool,
     /// MP4: the sample timestamps give ffprobe no frame rate, so it takes
     /// the codec's (the H.264 VUI's).
     pub rate_from_codec: bool,

@@ -112,11 +112,14 @@ impl Reader {
             known(d).then(|| d as f64 / f64::from(s))
         });
         let mut chapter_ids = Vec::new();
+        // Where each track of `h.tracks` lies.
+        let mut traks = vec![(0, 0); h.tracks.len()];
         for (k, tb, te) in self.boxes(body, end) {
             if &k == b"trak"
                 && let Some(t) = self.mp4_track(tb, te, scale.unwrap_or(0))
             {
                 h.tracks.push(t);
+                traks.push((tb, te));
             }
             // `tref/chap`: the QuickTime chapter track(s) this track uses.
             if &k == b"trak"
@@ -131,11 +134,20 @@ impl Reader {
             }
         }
         super::mp4_rate::estimate_rates(&mut h.tracks);
-        h.chapter_track_end_s = h
-            .tracks
-            .iter()
-            .find(|t| chapter_ids.contains(&t.id))
-            .and_then(|t| t.duration_s);
+        let chapter_track = h.tracks.iter().position(|t| chapter_ids.contains(&t.id));
+        h.chapter_track_end_s = chapter_track.and_then(|i| h.tracks[i].duration_s);
+        // The chapter track's titles, ffprobe's chapters ahead of Nero's.
+        if let Some(i) = chapter_track {
+            h.tracks[i].chapter_track = true;
+            if let Some(&(tb, te)) = traks.get(i)
+                && h.tracks[i].handler == "text"
+            {
+                let chapters = self.qt_chapters(tb, te);
+                if !chapters.is_empty() {
+                    h.chapters = chapters;
+                }
+            }
+        }
     }
 
     /// A fragmented file's tracks end where their last fragment or their
