@@ -3,7 +3,8 @@
 //! from mkvmerge, DTS Express in MP4, full range H.264 stated only by its
 //! `colr` box, a video track GStreamer skips as a preview, tracks delayed
 //! by an empty edit, ALAC and DTS Express in Matroska that GStreamer does
-//! not parse, QuickTime chapters (HandBrake's), Matroska and FLV frame rates from
+//! not parse, QuickTime chapters (HandBrake's), two Matroska chapter
+//! editions (mkvmerge's), Matroska and FLV frame rates from
 //! millisecond stamps, MPEG-4 ALS, encrypted AV1), scanned and compared with ffprobe on the same files: every
 //! fact ffprobe reports agrees, class by class.
 
@@ -16,7 +17,7 @@ use crate::testenv::truth;
 fn real_files_from_other_tools_agree_with_ffprobe_fact_by_fact() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("real");
-    assert_eq!(names.len(), 15);
+    assert_eq!(names.len(), 16);
     env.scan(&["--ext", "mka,flv"], 0);
     let rows = env.query("SELECT path, status, error, doc FROM media ORDER BY path");
     assert_eq!(rows.len(), names.len());

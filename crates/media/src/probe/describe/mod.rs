@@ -316,7 +316,11 @@ fn gcd(a: i64, b: i64) -> i64 {
 /// Chapters from the table of contents: its top entries, or the chapters of an edition.
 pub(super) fn chapters(toc: &gst::Toc) -> Vec<Chapter> {
     let mut entries: Vec<gst::TocEntry> = toc.entries().into_iter().collect();
-    if entries.len() == 1 && entries[0].entry_type() == gst::TocEntryType::Edition {
+    // Matroska editions: the first one's chapters, as ffprobe lists them.
+    if entries
+        .first()
+        .is_some_and(|e| e.entry_type() == gst::TocEntryType::Edition)
+    {
         entries = entries[0].sub_entries().into_iter().collect();
     }
     entries
