@@ -416,8 +416,13 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     {
         s.codec = name.to_string();
         s.kind = names::kind_of_codec(name).to_string();
-        // Nothing parsed the stream: the track header's depth is all there is.
-        s.bit_depth = s.bit_depth.or(t.sample_bits);
+        // Nothing parsed the stream: the track header's depth, else the
+        // codec configuration's (ALAC's magic cookie), is all there is.
+        s.bit_depth = s.bit_depth.or(t.sample_bits).or_else(|| {
+            t.config
+                .as_deref()
+                .and_then(|c| bitstream::lossless_bit_depth(name, c))
+        });
     }
     // The header's language is exactly what the file says; GStreamer's tag is
     // normalised (and an absent Matroska language means English).

@@ -280,7 +280,7 @@ impl Reader {
         if t.codec_id.as_deref() == Some("V_MS/VFW/FOURCC") {
             t.codec_tag = private.as_deref().and_then(vfw_fourcc);
         }
-        if t.codec_id.as_deref() == Some("V_MPEG4/ISO/AVC") {
+        if matches!(t.codec_id.as_deref(), Some("V_MPEG4/ISO/AVC" | "A_ALAC")) {
             t.config = private;
         }
         t
