@@ -3,6 +3,8 @@
 //! probe (where the last sample ends) and the integrity check (every
 //! sample inside the file) share.
 
+use std::ops::ControlFlow;
+
 /// A box header in `h`: type, header length, box length (`left`: the bytes
 /// to the end of what holds it, for a size of 0).
 pub(crate) fn box_header(h: &[u8], left: u64) -> Option<([u8; 4], u64, u64)> {
@@ -49,9 +51,12 @@ fn be64(b: &[u8], at: usize) -> Option<u64> {
 }
 
 /// Each sample of the `stbl` box data `stbl`, in table order: its offset
-/// and size. None when a table is missing or shorter than it says (the
-/// samples already given were read).
-pub(crate) fn each_sample(stbl: &[u8], mut f: impl FnMut(u64, u64)) -> Option<()> {
+/// and size, until `f` breaks. None when a table is missing or shorter than
+/// it says (the samples already given were read).
+pub(crate) fn each_sample(
+    stbl: &[u8],
+    mut f: impl FnMut(u64, u64) -> ControlFlow<()>,
+) -> Option<()> {
     let stsz = child(stbl, &[b"stsz"])?;
     let (fixed, count) = (be32(stsz, 4)?, be32(stsz, 8)? as usize);
     let sample_size = |i: usize| match fixed {
@@ -84,10 +89,48 @@ pub(crate) fn each_sample(stbl: &[u8], mut f: impl FnMut(u64, u64)) -> Option<()
                 }
                 let n = sample_size(done)?;
                 done += 1;
-                f(at, n);
+                if f(at, n).is_break() {
+                    return Some(());
+                }
                 at += n;
             }
         }
     }
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_walk_stops_when_told_even_in_a_table_of_billions() {
+        // stsz: a fixed size of 10 bytes and 4,294,967,295 samples, all in
+        // one chunk at offset 1,000 (stsc), with one chunk (stco).
+        let table = |kind: &[u8; 4], body: &[u8]| {
+            let mut b = ((8 + body.len()) as u32).to_be_bytes().to_vec();
+            b.extend_from_slice(kind);
+            b.extend_from_slice(body);
+            b
+        };
+        let mut stbl = table(b"stsz", &[0, 0, 0, 0, 0, 0, 0, 10, 0xFF, 0xFF, 0xFF, 0xFF]);
+        stbl.extend(table(
+            b"stsc",
+            &[
+                0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 1,
+            ],
+        ));
+        stbl.extend(table(b"stco", &[0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0x03, 0xE8]));
+        let mut seen = Vec::new();
+        let walked = each_sample(&stbl, |at, n| {
+            seen.push((at, n));
+            if seen.len() < 3 {
+                ControlFlow::Continue(())
+            } else {
+                ControlFlow::Break(())
+            }
+        });
+        assert_eq!(walked, Some(()));
+        assert_eq!(seen, [(1000, 10), (1010, 10), (1020, 10)]);
+    }
 }

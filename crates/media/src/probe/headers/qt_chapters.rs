@@ -37,8 +37,11 @@ impl Reader {
         }
         let mut samples = Vec::new();
         crate::mp4box::each_sample(&tables, |at, n| {
-            if samples.len() < MOST {
-                samples.push((at, n));
+            samples.push((at, n));
+            if samples.len() < MOST.min(starts.len()) {
+                std::ops::ControlFlow::Continue(())
+            } else {
+                std::ops::ControlFlow::Break(())
             }
         })?;
         (scale > 0).then_some(())?;

@@ -20,7 +20,10 @@ impl Reader {
                 let (stbl, stbl_end) = self.child(tb, te, &[b"mdia", b"minf", b"stbl"])?;
                 let len = stbl_end.checked_sub(stbl).filter(|&n| n <= MOST_STBL)?;
                 let tables = self.vec(stbl, len as usize)?;
-                crate::mp4box::each_sample(&tables, |at, n| last = last.max(at + n))?;
+                crate::mp4box::each_sample(&tables, |at, n| {
+                    last = last.max(at + n);
+                    std::ops::ControlFlow::Continue(())
+                })?;
             }
         }
         Some(last)

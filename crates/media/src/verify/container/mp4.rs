@@ -112,6 +112,7 @@ fn track(trak: &[u8], size: u64) -> Option<Track> {
         } else if nal.is_some() && n > 0 {
             t.samples.push((at, n));
         }
+        std::ops::ControlFlow::Continue(())
     })?;
     Some(t)
 }
