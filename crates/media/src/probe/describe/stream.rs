@@ -452,6 +452,16 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     if t.mirrored_rotation.is_some() {
         s.rotation = t.mirrored_rotation;
     }
+    codec_facts(s, t);
+    s.frames = s.frames.or(t.frames);
+    s.duration_s = s.duration_s.or(t.duration_s);
+    s.variable_frame_rate = s.variable_frame_rate.or(t.variable_frame_rate);
+    fill_frame_rate(s, t);
+}
+
+/// What the track's headers add to a stream's codec facts: ISO PCM's name,
+/// a chapter track's kind, a pixel format or audio fields the caps lack.
+fn codec_facts(s: &mut Stream, t: &crate::probe::headers::Track) {
     if let Some((pcm, bits)) = &t.pcm_codec
         && matches!(s.codec.as_str(), "ipcm" | "fpcm")
     {
@@ -485,10 +495,6 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     if s.kind == "audio" && s.channels.is_none() {
         s.channels = t.sound.map(|(c, _)| i32::from(c));
     }
-    s.frames = s.frames.or(t.frames);
-    s.duration_s = s.duration_s.or(t.duration_s);
-    s.variable_frame_rate = s.variable_frame_rate.or(t.variable_frame_rate);
-    fill_frame_rate(s, t);
 }
 
 pub(super) fn fill_frame_rate(s: &mut Stream, t: &crate::probe::headers::Track) {
