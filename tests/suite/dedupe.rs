@@ -82,6 +82,17 @@ fn ok(env: &TestEnv, args: &[&str]) -> Output {
     out
 }
 
+/// `dedupe apply PLAN --move-to DIR`.
+fn move_args<'a>(plan: &'a Path, to: &'a Path) -> [&'a str; 5] {
+    [
+        "dedupe",
+        "apply",
+        plan.to_str().unwrap(),
+        "--move-to",
+        to.to_str().unwrap(),
+    ]
+}
+
 fn plan(env: &TestEnv, extra: &[&str]) -> (PathBuf, Value) {
     let file = env.path().join("plan.json");
     let mut args = vec!["dedupe", "plan", "--out", file.to_str().unwrap()];
@@ -189,16 +200,7 @@ fn a_plan_removes_only_duplicates_and_apply_then_undo_gives_every_byte_back() {
 
     let q = env.path().join("quarantine");
     std::fs::create_dir(&q).unwrap();
-    let out = ok(
-        &env,
-        &[
-            "dedupe",
-            "apply",
-            file.to_str().unwrap(),
-            "--move-to",
-            q.to_str().unwrap(),
-        ],
-    );
+    let out = ok(&env, &move_args(&file, &q));
     assert!(stderr(&out).contains("2 files moved"), "{}", stderr(&out));
     assert!(
         files[0].exists() && files[3].exists(),
@@ -214,16 +216,7 @@ fn a_plan_removes_only_duplicates_and_apply_then_undo_gives_every_byte_back() {
     let status = env.query("SELECT path, status FROM media WHERE status = 'missing' ORDER BY path");
     assert_eq!(status.len(), 2, "the rows are marked: {status:?}");
     // A rerun has nothing left to do.
-    let out = ok(
-        &env,
-        &[
-            "dedupe",
-            "apply",
-            file.to_str().unwrap(),
-            "--move-to",
-            q.to_str().unwrap(),
-        ],
-    );
+    let out = ok(&env, &move_args(&file, &q));
     assert!(stderr(&out).contains("2 done before"), "{}", stderr(&out));
 
     let out = ok(&env, &["dedupe", "undo", file.to_str().unwrap()]);
@@ -361,13 +354,7 @@ fn kills_during_apply_are_finished_by_a_rerun_or_undone_by_undo() {
     std::fs::create_dir(&q).unwrap();
     let apply = || {
         let mut c = env.std_cmd();
-        c.args([
-            "dedupe",
-            "apply",
-            file.to_str().unwrap(),
-            "--move-to",
-            q.to_str().unwrap(),
-        ]);
+        c.args(move_args(&file, &q));
         c
     };
     let in_q = |p: &Path| q.join(p.strip_prefix("/").unwrap());
@@ -461,24 +448,12 @@ fn quarantines_that_cannot_take_a_file_and_links_across_file_systems_leave_it_in
         (&full.0, "copy.mp4 was left in place"),
         (&ro.0, "Read-only file system"),
     ] {
-        let out = env.run(&[
-            "dedupe",
-            "apply",
-            file.to_str().unwrap(),
-            "--move-to",
-            dir.to_str().unwrap(),
-        ]);
+        let out = env.run(&move_args(&file, dir));
         assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
         assert!(stderr(&out).contains(said), "{}", stderr(&out));
     }
     let missing = env.path().join("no-such-dir");
-    let out = env.run(&[
-        "dedupe",
-        "apply",
-        file.to_str().unwrap(),
-        "--move-to",
-        missing.to_str().unwrap(),
-    ]);
+    let out = env.run(&move_args(&file, &missing));
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
     // The small re-encode fitted the 1 MB quarantine: put it back.
@@ -568,16 +543,7 @@ fn a_quarantine_inside_the_library_is_warned_of() {
     let (file, _) = plan(&env, &[]);
     let inside = env.lib.join("quarantine");
     std::fs::create_dir(&inside).unwrap();
-    let out = ok(
-        &env,
-        &[
-            "dedupe",
-            "apply",
-            file.to_str().unwrap(),
-            "--move-to",
-            inside.to_str().unwrap(),
-        ],
-    );
+    let out = ok(&env, &move_args(&file, &inside));
     let err = stderr(&out);
     assert!(
         err.contains("is under the scanned directory") && err.contains("outside the library"),
