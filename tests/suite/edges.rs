@@ -4,8 +4,8 @@
 
 use std::process::Command;
 
-use crate::testenv::TestEnv;
 use crate::testenv::fixtures::copy_into;
+use crate::testenv::{TestEnv, ffmpeg};
 
 /// An Ogg file cut inside its header pages is an error every time, as ffprobe
 /// finds it, however the worker's other files move oggdemux's threads (it
@@ -91,15 +91,25 @@ fn codecs_and_widths(streams: &serde_json::Value, codec: &str) -> Vec<(String, i
 fn an_mp4_track_without_samples_is_listed_as_ffprobe_lists_it() {
     let env = TestEnv::new();
     let two = env.lib.join("two.mp4");
-    let st = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
-        .args(["testsrc2=s=320x240:r=25:d=1", "-f", "lavfi", "-i"])
-        .args(["testsrc=s=160x120:r=25:d=1", "-map", "0:v", "-map", "1:v"])
-        .args(["-c:v", "libx264", "-preset", "ultrafast"])
-        .arg(&two)
-        .status()
-        .expect("run ffmpeg");
-    assert!(st.success());
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x240:r=25:d=1",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=s=160x120:r=25:d=1",
+        "-map",
+        "0:v",
+        "-map",
+        "1:v",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        two.to_str().unwrap(),
+    ]);
     let mut d = std::fs::read(&two).unwrap();
     let (moov, n, _) = *boxes(&d, 0, d.len())
         .iter()
@@ -223,24 +233,23 @@ fn an_mp4_is_cut_by_its_samples_not_by_its_box_sizes() {
 fn an_initialization_segment_is_described_by_its_headers() {
     let env = TestEnv::new();
     let frag = env.path().join("frag.mp4");
-    let st = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=320x240:r=25:d=2",
-        ])
-        .args([
-            "-f", "lavfi", "-i", "sine=d=2", "-c:v", "libx264", "-c:a", "aac",
-        ])
-        .args(["-movflags", "frag_keyframe+empty_moov+default_base_moof"])
-        .arg(&frag)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x240:r=25:d=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=2",
+        "-c:v",
+        "libx264",
+        "-c:a",
+        "aac",
+        "-movflags",
+        "frag_keyframe+empty_moov+default_base_moof",
+        frag.to_str().unwrap(),
+    ]);
     let bytes = std::fs::read(&frag).unwrap();
     let moof = bytes.windows(4).position(|w| w == b"moof").unwrap() - 4;
     let init = env.lib.join("init.mp4");
@@ -282,15 +291,23 @@ fn an_initialization_segment_is_described_by_its_headers() {
 fn an_avi_cut_before_its_data_keeps_its_streams_from_the_header() {
     let env = TestEnv::new();
     let whole = env.lib.join("whole.avi");
-    let st = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i"])
-        .args(["testsrc2=s=320x240:r=15:d=2", "-f", "lavfi", "-i"])
-        .args(["sine=r=22050:d=2", "-c:v", "mjpeg", "-c:a", "adpcm_ms"])
-        .args(["-metadata:s:v:0", "title=A title"])
-        .arg(&whole)
-        .status()
-        .expect("run ffmpeg");
-    assert!(st.success());
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=320x240:r=15:d=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=r=22050:d=2",
+        "-c:v",
+        "mjpeg",
+        "-c:a",
+        "adpcm_ms",
+        "-metadata:s:v:0",
+        "title=A title",
+        whole.to_str().unwrap(),
+    ]);
     let cut = env.lib.join("cut.avi");
     std::fs::write(&cut, &std::fs::read(&whole).unwrap()[..12_000]).unwrap();
     let probe = crate::testenv::truth::ffprobe_json(&cut).expect("ffprobe reads the header");

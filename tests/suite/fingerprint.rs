@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::testenv::{TestEnv, stderr};
+use crate::testenv::{TestEnv, ffmpeg, stderr};
 
 mod real;
 
@@ -42,15 +42,6 @@ fn testsrc_x264(path: &str, seconds: &str, gop: &str) {
         "yuv420p",
         path,
     ]);
-}
-
-fn ffmpeg(args: &[&str]) {
-    let st = Command::new("ffmpeg")
-        .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"])
-        .args(args)
-        .status()
-        .expect("run ffmpeg");
-    assert!(st.success(), "ffmpeg {args:?}");
 }
 
 fn fingerprint(env: &TestEnv, extra: &[&str], code: i32) -> Value {

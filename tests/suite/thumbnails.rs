@@ -11,16 +11,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::testenv::browser::visit_eval;
-use crate::testenv::{TestEnv, stderr};
-
-fn ffmpeg(args: &[&str]) {
-    let st = Command::new("ffmpeg")
-        .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"])
-        .args(args)
-        .status()
-        .expect("run ffmpeg");
-    assert!(st.success(), "ffmpeg {args:?}");
-}
+use crate::testenv::{TestEnv, ffmpeg, stderr};
 
 /// Six seconds of a moving picture, `size`, H.264, with `extra` arguments.
 fn video(out: &Path, source: &str, size: &str, extra: &[&str]) {

@@ -158,6 +158,17 @@ impl TestEnv {
     }
 }
 
+/// Run ffmpeg with `args` (quiet, overwriting, no stdin), asserting it
+/// succeeds.
+pub fn ffmpeg(args: &[&str]) {
+    let st = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .status()
+        .expect("run ffmpeg");
+    assert!(st.success(), "ffmpeg {args:?}");
+}
+
 pub fn gst_registry() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gst-registry.bin")
 }
