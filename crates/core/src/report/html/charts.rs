@@ -217,13 +217,15 @@ pub fn byte_unit(max: f64) -> (&'static str, f64) {
         .unwrap_or(("bytes", 1.0))
 }
 
+/// Text made safe inside SVG markup.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// A chart with nothing to draw says so (not an empty axis from 0 to 1.2).
 fn none(title: &str) -> String {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
     format!(
         "<svg viewBox=\"0 0 640 90\" xmlns=\"http://www.w3.org/2000/svg\"><text x=\"320\" y=\"24\" text-anchor=\"middle\" font-size=\"18\" font-weight=\"bold\" fill=\"#464646\">{}</text><text x=\"320\" y=\"62\" text-anchor=\"middle\" font-size=\"14\" fill=\"#6E7079\">None</text></svg>",
         esc(title)
@@ -310,11 +312,6 @@ pub fn short_names<'a>(paths: impl Iterator<Item = &'a str> + Clone) -> Vec<Stri
 
 /// A chart that could not be drawn still takes its place, saying why.
 fn failed(title: &str, why: &str) -> String {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
     format!(
         "<svg viewBox=\"0 0 640 60\" xmlns=\"http://www.w3.org/2000/svg\"><text x=\"10\" y=\"30\">{}: {}</text></svg>",
         esc(title),
