@@ -246,10 +246,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
             h.ts_epg = r.ts_has_eit(packet);
         }
         "mpeg-ps" => h.pts_span = r.pts_span(None),
-        "flv" => {
-            h.stamped_fps = r.flv_stamped_fps();
-            h.estimated_rate = r.flv_rate();
-        }
+        "flv" => r.flv(&mut h),
         "ogg" => h.declared_size = r.ogg_cut_in_headers(),
         _ => {}
     }
