@@ -156,8 +156,7 @@ impl Track {
             })
             .flatten();
         let (n, d) = self.timed_frame_rate.or(codec_rate)?;
-        let g = rfps::gcd(i64::from(n), i64::from(d)).max(1) as u32;
-        Some((n / g, d / g))
+        rfps::reduced(i64::from(n), i64::from(d))
     }
 }
 

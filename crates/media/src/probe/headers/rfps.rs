@@ -79,7 +79,7 @@ impl Errors {
     }
 }
 
-pub(super) fn gcd(a: i64, b: i64) -> i64 {
+fn gcd(a: i64, b: i64) -> i64 {
     if b == 0 { a.abs() } else { gcd(b, a % b) }
 }
 
