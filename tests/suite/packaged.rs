@@ -64,7 +64,8 @@ fn packaged_mp4s_read_as_ffprobe_reads_them() {
         // The codec tags are ffprobe's: an encrypted track's original
         // format (`frma`), not `encv` or `enca`; and so are its pixel
         // format and depth, from the decoder configuration record, and an
-        // IAMF track's rate, the media timescale where its entry says 0.
+        // IAMF track's rate, the media timescale where its entry says 0;
+        // an initialization segment's tracks, holding no sample, last 0 s.
         let reference = truth::ffprobe_json(&dir.join(&name)).map(|v| truth::from_ffprobe(&v));
         let ours = truth::from_mediadex("ok", None, &r["doc"]);
         for fact in truth::compare(&name, reference.as_ref().ok(), &ours) {
@@ -75,6 +76,8 @@ fn packaged_mp4s_read_as_ffprobe_reads_them() {
                 "pix_fmt",
                 "bit_depth",
                 "sample_rate",
+                "stream_duration",
+                "brands",
             ]
             .contains(&fact.class);
             if checked && !fact.agree {

@@ -102,10 +102,11 @@ pub fn describe(
         .filter_map(|h| stream::track_number(&h.id, true))
         .collect();
     unread::add_unread(&mut doc.streams, headers, &read);
-    // A track without samples lasts as long as the file to ffprobe.
+    // A track without samples lasts as long as the file to ffprobe, and
+    // no time at all in a file that states none (an initialization segment).
     for s in &mut doc.streams {
         if s.unread.as_deref() == Some(unread::EMPTY) && s.duration_s.is_none() {
-            s.duration_s = doc.duration_s;
+            s.duration_s = Some(doc.duration_s.unwrap_or(0.0));
         }
     }
     doc.attachments = attachments;

@@ -204,14 +204,18 @@ fn header_track(t: &Track) -> Option<Stream> {
         _ => return None,
     };
     let tag = t.codec_tag.as_deref()?;
-    let codec = sample_entry_codec(tag)?;
+    let pcm = t.pcm_codec.as_ref();
+    let codec = pcm
+        .map(|(name, _)| name.as_str())
+        .or_else(|| sample_entry_codec(tag))?;
     let pix_fmt = record_pixel_format(codec, t.config.as_deref(), t.empty);
     let mut s = Stream {
         kind: kind.into(),
         codec: codec.into(),
         bit_depth: pix_fmt
             .as_deref()
-            .and_then(crate::probe::bitstream::pix_fmt_depth),
+            .and_then(crate::probe::bitstream::pix_fmt_depth)
+            .or(pcm.map(|&(_, bits)| bits)),
         pix_fmt,
         codec_tag: Some(tag.into()),
         stream_id: Some(format!("{:03}", t.id)),

@@ -17,6 +17,7 @@ mod flv;
 mod fragments;
 mod matroska;
 mod mp4;
+mod mp4_audio;
 mod mp4_rate;
 mod mpeg;
 mod ts;
