@@ -22,6 +22,7 @@ mod suite {
     mod outside;
     mod packaged;
     mod page;
+    mod program;
     mod query;
     mod readonly;
     mod realworld;

@@ -8,10 +8,7 @@
 //! millisecond stamps, MPEG-4 ALS, encrypted AV1), scanned and compared with ffprobe on the same files: every
 //! fact ffprobe reports agrees, class by class.
 
-use std::path::Path;
-
 use crate::testenv::TestEnv;
-use crate::testenv::truth;
 
 #[test]
 fn real_files_from_other_tools_agree_with_ffprobe_fact_by_fact() {
@@ -19,46 +16,9 @@ fn real_files_from_other_tools_agree_with_ffprobe_fact_by_fact() {
     let (names, dir) = env.copy_media("real");
     assert_eq!(names.len(), 17);
     env.scan(&["--ext", "mka,flv"], 0);
-    let (wrong, compared) = disagreements(&env, &names, &dir, &[]);
+    let (wrong, compared) = env.ffprobe_disagreements(&names, &dir, &[]);
     assert!(compared > 60, "only {compared} facts compared");
     assert!(wrong.is_empty(), "{wrong:#?}");
-}
-
-/// Every fact ffprobe reports of the catalogued `names` (copied from
-/// `dir`) that mediadex does not agree with, but for the `(file, field)`
-/// pairs in `placeholders`; and how many facts were compared.
-fn disagreements(
-    env: &TestEnv,
-    names: &[String],
-    dir: &Path,
-    placeholders: &[(&str, &str)],
-) -> (Vec<String>, usize) {
-    let rows = env.query("SELECT path, status, error, doc FROM media ORDER BY path");
-    assert_eq!(rows.len(), names.len());
-    let mut wrong = Vec::new();
-    let mut compared = 0;
-    for r in &rows {
-        let path = Path::new(r["path"].as_str().unwrap());
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let reference = truth::ffprobe_json(&dir.join(&name))
-            .map(|v| truth::from_ffprobe(&v))
-            .unwrap_or_else(|e| panic!("ffprobe {name}: {e}"));
-        let ours = truth::from_mediadex(
-            r["status"].as_str().unwrap(),
-            r["error"].as_str(),
-            &r["doc"],
-        );
-        for fact in truth::compare(&name, Some(&reference), &ours) {
-            compared += 1;
-            if !fact.agree && !placeholders.contains(&(name.as_str(), fact.field.as_str())) {
-                wrong.push(format!(
-                    "{name}: {} {} (ffprobe {})",
-                    fact.field, fact.candidate, fact.reference
-                ));
-            }
-        }
-    }
-    (wrong, compared)
 }
 
 /// QuickTime files cut to their headers (tests/media/quicktime): the PCM
@@ -78,7 +38,7 @@ fn quicktime_headers_tell_what_gstreamer_does_not() {
         ("raw_pcm_no_data.mov", "video[0].frame_rate"),
         ("zero_brand.m4a", "attachments"),
     ];
-    let (wrong, compared) = disagreements(&env, &names, &dir, &placeholders);
+    let (wrong, compared) = env.ffprobe_disagreements(&names, &dir, &placeholders);
     assert!(compared > 30, "only {compared} facts compared");
     assert!(wrong.is_empty(), "{wrong:#?}");
     let doc = &env.row(&env.lib.join("raw_pcm_no_data.mov"))["doc"];

@@ -7,6 +7,7 @@
 
 #![allow(dead_code)]
 
+pub mod against;
 pub mod browser;
 pub mod catalogs;
 pub mod fixtures;

@@ -168,17 +168,49 @@ pub(super) fn mpeg_duration(
         },
         None => f,
     });
-    let ours = span + frame.unwrap_or(0.0);
+    // Each stream ends a frame of its own after its last timestamp.
+    let ends = pts.ends;
+    let ours = [
+        ends.video_s.map(|e| e + frame.unwrap_or(0.0)),
+        ends.audio_s
+            .map(|e| e + audio_frame(streams).unwrap_or(0.0)),
+    ]
+    .into_iter()
+    .flatten()
+    .reduce(f64::max)
+    .map_or(span + frame.unwrap_or(0.0), |end| end.max(span));
     // A program stream's GStreamer figure is taken when the two disagree by
-    // half, but not across a wrap of the 33-bit clock, which it does not
-    // follow; a transport stream's span is its duration.
+    // half (a reset of the clock between the head and the tail), unless
+    // every timestamp was read; but not across a wrap of the 33-bit clock,
+    // which it does not follow; a transport stream's span is its duration.
     let take = match gst_duration.map(|d| d.nseconds() as f64 / 1e9) {
         None => true,
-        Some(_) if pts.wrapped || pts.authoritative => true,
+        Some(_) if pts.wrapped || pts.authoritative || pts.whole => true,
         Some(g) => (ours - g).abs() < 0.5 * g,
     };
     take.then(|| gst::ClockTime::from_nseconds((ours * 1e9).round() as u64))
         .filter(|d| d.nseconds() > 0)
+}
+
+/// The length of one frame of the first audio stream GStreamer read, by
+/// its codec's samples per frame (MPEG audio, AAC, AC-3, DTS).
+fn audio_frame(streams: &[Heard]) -> Option<f64> {
+    streams.iter().find_map(|h| {
+        let s = h.caps.structure(0)?;
+        let rate = s.get::<i32>("rate").ok().filter(|&r| r > 0)?;
+        let samples = match s.name().as_str() {
+            "audio/mpeg" => match (s.get::<i32>("mpegversion").ok()?, s.get::<i32>("layer")) {
+                (1, Ok(1)) => 384,
+                (1, Ok(3)) if rate < 32_000 => 576,
+                (1, _) => 1152,
+                _ => 1024,
+            },
+            "audio/x-ac3" | "audio/x-eac3" | "audio/ac3" => 1536,
+            "audio/x-dts" => 512,
+            _ => return None,
+        };
+        Some(f64::from(samples) / f64::from(rate))
+    })
 }
 
 /// The frame duration of a transport stream's first video, from its first
@@ -376,6 +408,7 @@ mod tests {
                 wrapped: false,
                 authoritative: true,
                 video_tick: None,
+                ..Default::default()
             }),
             ..Headers::default()
         };

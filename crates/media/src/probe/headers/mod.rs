@@ -21,7 +21,7 @@ mod mp4_audio;
 mod mp4_rate;
 mod mpeg;
 mod ts;
-pub use mpeg::PtsSpan;
+pub use mpeg::{KindEnds, PtsSpan};
 mod ogg;
 mod qt_chapters;
 mod rfps;
@@ -246,6 +246,11 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
             h.ts_epg = r.ts_has_eit(packet);
         }
         "mpeg-ps" => h.pts_span = r.pts_span(None),
+        // A program stream of one audio stream, which typefinding takes
+        // for the bare stream (its first pack is a few bytes).
+        "ac3" | "mp3" | "aac" | "dts" if r.bytes::<4>(0) == Some([0, 0, 1, 0xBA]) => {
+            h.pts_span = r.pts_span(None)
+        }
         "flv" => r.flv(&mut h),
         "ogg" => h.declared_size = r.ogg_cut_in_headers(),
         _ => {}

@@ -32,22 +32,25 @@ impl Reader {
             }
             window *= 4;
         }
-        let stamps: Vec<u64> = pes_timestamps(&head)
+        let whole = tail.len() as u64 + head.len() as u64 >= self.len;
+        let pes: Vec<(u8, u64)> = pes_timestamps(&head)
             .into_iter()
             .chain(pes_timestamps(&tail))
-            .map(|(_, p)| p)
-            .chain(cue)
             .collect();
+        let stamps: Vec<u64> = pes.iter().map(|&(_, p)| p).chain(cue).collect();
         let (span, wrapped) = wrapped_span(&stamps)?;
         let video_tick = [video_tick(&head), video_tick(&tail)]
             .into_iter()
             .flatten()
             .min();
+        let ends = (!wrapped).then(|| kind_ends(&pes, &stamps));
         Some(PtsSpan {
             seconds: span as f64 / 90_000.0,
             wrapped,
             authoritative: false,
             video_tick,
+            ends: ends.unwrap_or_default(),
+            whole,
         })
     }
 
@@ -84,7 +87,7 @@ impl Reader {
 
 /// The time from the first to the last presentation timestamp of a file, in
 /// 90 kHz ticks, and whether the 33-bit clock wrapped between them.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
 pub struct PtsSpan {
     pub seconds: f64,
     pub wrapped: bool,
@@ -94,6 +97,36 @@ pub struct PtsSpan {
     /// The shortest step between two video frames' timestamps in the head or
     /// the tail (90 kHz ticks): the frame duration the timestamps show.
     pub video_tick: Option<u64>,
+    /// Where the last video and the last audio timestamp lie, seconds from
+    /// the first timestamp (unless the clock wraps): each stream ends a
+    /// frame of its own after its last, as ffprobe ends it.
+    pub ends: KindEnds,
+    /// The head and the tail read cover the whole file: every timestamp
+    /// was seen, so no reset of the clock lies unseen between them.
+    pub whole: bool,
+}
+
+/// The last video and audio timestamps, seconds from the first of all.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct KindEnds {
+    pub video_s: Option<f64>,
+    pub audio_s: Option<f64>,
+}
+
+/// Where the last video and audio timestamps of `pes` lie after the
+/// earliest of `stamps` (which hold them, in file order, and do not wrap).
+fn kind_ends(pes: &[(u8, u64)], stamps: &[u64]) -> KindEnds {
+    let first = stamps.iter().copied().min().unwrap_or(0);
+    let last = |video: bool| {
+        pes.iter()
+            .filter(|(id, _)| (0xE0..=0xEF).contains(id) == video)
+            .map(|&(_, p)| p.saturating_sub(first) as f64 / 90_000.0)
+            .reduce(f64::max)
+    };
+    KindEnds {
+        video_s: last(true),
+        audio_s: last(false),
+    }
 }
 
 impl PtsSpan {
