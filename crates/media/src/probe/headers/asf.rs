@@ -1,4 +1,6 @@
-//! ASF (WMV/WMA): the File Properties object's declared size, found by GUID.
+//! ASF (WMV/WMA): the File Properties object's declared size, found by
+//! GUID, and the frame rate FFmpeg estimates from the video's payload
+//! timestamps (milliseconds), which is ffprobe's.
 
 use super::*;
 
@@ -27,6 +29,8 @@ impl Reader {
             }
             out
         };
+        let mut packet_size = None;
+        let mut video = Vec::new();
         for (g, at, _) in objects(30, size) {
             if g == FILE_PROPERTIES
                 && let Some(b) = self.bytes::<8>(at + 40)
@@ -36,9 +40,122 @@ impl Reader {
                 if declared > 0 {
                     h.declared_size = Some(declared);
                 }
+                // The minimum and maximum data packet sizes: equal, as the
+                // specification requires of every file with an index.
+                packet_size = self
+                    .bytes::<8>(at + 92)
+                    .map(|b| [u32_le(&b[..4]), u32_le(&b[4..])])
+                    .filter(|[min, max]| min == max && *min >= 16)
+                    .map(|[min, _]| u64::from(min));
+            }
+            if g == STREAM_PROPERTIES
+                && self.bytes::<16>(at + 24) == Some(VIDEO_MEDIA)
+                && let Some(flags) = self.bytes::<2>(at + 72)
+            {
+                video.push(flags[0] & 0x7F);
             }
         }
+        // One video stream: the estimate is that stream's.
+        if let (Some(packet_size), [stream]) = (packet_size, video.as_slice()) {
+            let stamps = self.asf_video_stamps(size + 50, packet_size, *stream);
+            let frames: Vec<(i64, i64)> = stamps.into_iter().map(|t| (t, 0)).collect();
+            h.estimated_rate =
+                super::rfps::r_frame_rate(&frames, 1000, Some(super::rfps::frames_read(1000)));
+        }
     }
+
+    /// The presentation times (ms) of the first frames of video stream
+    /// `stream`: one per media object, from the payload that starts it, in
+    /// the data packets (of `packet_size` bytes) from `from`.
+    fn asf_video_stamps(&self, from: u64, packet_size: u64, stream: u8) -> Vec<i64> {
+        // FFmpeg reads 40 durations in a millisecond time base.
+        const WANTED: usize = 42;
+        const MOST_PACKETS: u64 = 4096;
+        let mut stamps = Vec::new();
+        let mut at = from;
+        let mut packets = 0;
+        while stamps.len() < WANTED && packets < MOST_PACKETS && at + packet_size <= self.len {
+            let Some(p) = self.vec(at, packet_size as usize) else {
+                break;
+            };
+            if packet_stamps(&p, stream, &mut stamps).is_none() {
+                break;
+            }
+            at += packet_size;
+            packets += 1;
+        }
+        stamps
+    }
+}
+
+const STREAM_PROPERTIES: [u8; 16] = guid("B7DC0791-A9B7-11CF-8EE6-00C00C205365");
+const VIDEO_MEDIA: [u8; 16] = guid("BC19EFC0-5B4D-11CF-A8FD-00805F5C442B");
+
+fn u32_le(b: &[u8]) -> u32 {
+    u32::from_le_bytes(b.try_into().unwrap_or_default())
+}
+
+/// A field of 0, 1, 2 or 4 bytes (a two-bit length type), little-endian,
+/// at `*at`, which it passes.
+fn field(p: &[u8], at: &mut usize, length_type: u8) -> Option<u32> {
+    let n = [0, 1, 2, 4][usize::from(length_type & 3)];
+    let b = p.get(*at..*at + n)?;
+    *at += n;
+    Some(b.iter().rev().fold(0, |v, &x| v << 8 | u32::from(x)))
+}
+
+/// Add to `stamps` the presentation time of every payload of `stream` in
+/// the data packet `p` that starts a media object (a frame). `None` when
+/// the packet cannot be parsed.
+fn packet_stamps(p: &[u8], stream: u8, stamps: &mut Vec<i64>) -> Option<()> {
+    let mut at = 0;
+    // Error correction data: a flags byte, then its length of bytes.
+    if p.first()? & 0x80 != 0 {
+        at = 1 + usize::from(p[0] & 0x0F);
+    }
+    let (length_flags, properties) = (*p.get(at)?, *p.get(at + 1)?);
+    at += 2;
+    field(p, &mut at, length_flags >> 5)?; // packet length
+    field(p, &mut at, length_flags >> 1)?; // sequence
+    let padding = field(p, &mut at, length_flags >> 3)? as usize;
+    at += 6; // send time, duration
+    let multiple = length_flags & 1 != 0;
+    let (count, length_type) = if multiple {
+        let flags = *p.get(at)?;
+        at += 1;
+        (usize::from(flags & 0x3F), flags >> 6)
+    } else {
+        (1, 0)
+    };
+    for _ in 0..count {
+        let number = *p.get(at)? & 0x7F;
+        at += 1;
+        field(p, &mut at, properties >> 4)?; // media object number
+        let offset = field(p, &mut at, properties >> 2)?;
+        let replicated = field(p, &mut at, properties)? as usize;
+        let data = p.get(at..at + replicated)?;
+        at += replicated;
+        let length = if multiple {
+            field(p, &mut at, length_type)? as usize
+        } else {
+            p.len().checked_sub(at + padding)?
+        };
+        // Replicated data of 8 bytes or more: the object's size, then its
+        // presentation time. One byte: a compressed payload, whose offset
+        // field is the presentation time.
+        let time = match replicated {
+            1 => Some(offset),
+            8.. if offset == 0 => Some(u32_le(&data[4..8])),
+            _ => None,
+        };
+        if number == stream
+            && let Some(t) = time
+        {
+            stamps.push(i64::from(t));
+        }
+        at = at.checked_add(length)?;
+    }
+    Some(())
 }
 
 /// An ASF GUID as it is stored: its text form with the first three groups
@@ -72,4 +189,68 @@ pub(super) const fn guid(text: &str) -> [u8; 16] {
         k += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An ASF object: its GUID, its size, its body.
+    fn object(g: [u8; 16], body: &[u8]) -> Vec<u8> {
+        let mut o = g.to_vec();
+        o.extend((24 + body.len() as u64).to_le_bytes());
+        o.extend(body);
+        o
+    }
+
+    /// A 64-byte data packet of one payload of stream 1 starting a frame
+    /// presented at `ms`.
+    fn packet(ms: u32) -> Vec<u8> {
+        // No error correction; single payload, padding length in a byte;
+        // replicated data length, offset and object number in a byte each.
+        let mut p = vec![0x08, 0x55, 0];
+        p.extend([0u8; 6]);
+        p.extend([0x81, 7, 0, 8]);
+        p.extend(1000u32.to_le_bytes());
+        p.extend(ms.to_le_bytes());
+        p.resize(64, 0);
+        p
+    }
+
+    #[test]
+    fn the_rate_of_millisecond_payload_stamps_is_ffmpegs_estimate() {
+        let mut file_properties = vec![0u8; 80];
+        file_properties[68..72].copy_from_slice(&64u32.to_le_bytes());
+        file_properties[72..76].copy_from_slice(&64u32.to_le_bytes());
+        let mut stream = VIDEO_MEDIA.to_vec();
+        stream.resize(48, 0);
+        stream.extend([1, 0]);
+        let objects = [
+            object(
+                guid("8CABDCA1-A947-11CF-8EE4-00C00C205365"),
+                &file_properties,
+            ),
+            object(STREAM_PROPERTIES, &stream),
+        ]
+        .concat();
+        let mut b = guid("75B22630-668E-11CF-A6D9-00AA0062CE6C").to_vec();
+        b.extend((30 + objects.len() as u64).to_le_bytes());
+        b.extend([2, 0, 0, 0, 1, 2]);
+        b.extend(objects);
+        b.extend([0u8; 50]);
+        // 24 fps in whole milliseconds: 41 or 42 ms apart.
+        for n in 0..45u32 {
+            b.extend(packet(46 + n * 1000 / 24));
+        }
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), &b).unwrap();
+        let file = File::open(f.path()).unwrap();
+        let mut h = Headers::default();
+        Reader {
+            file,
+            len: b.len() as u64,
+        }
+        .asf(&mut h);
+        assert_eq!(h.estimated_rate, Some((24, 1)));
+    }
 }
