@@ -63,3 +63,19 @@ fn mpeg_h_channels_are_its_reference_layout() {
         assert_eq!(doc["streams"][0]["sample_rate"], 48000, "{name}: {doc}");
     }
 }
+
+/// Raw ADTS (tests/media/adts) lasts what FFmpeg estimates from its size
+/// and bit rate, whatever its first frame: every fact ffprobe reports
+/// agrees but one of ffprobe's making, an ID3 "picture" of ten bytes
+/// counting 0 to 9 (not an image, which GStreamer does not pass on).
+#[test]
+fn raw_adts_lasts_what_its_bit_rate_says() {
+    let env = TestEnv::new();
+    let (names, dir) = env.copy_media("adts");
+    assert_eq!(names.len(), 3);
+    env.scan(&["--ext", "adts,aac"], 0);
+    let placeholders = [("sample_with_id3.adts", "attachments")];
+    let (wrong, compared) = env.ffprobe_disagreements(&names, &dir, &placeholders);
+    assert!(compared > 20, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

@@ -97,10 +97,7 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
         .as_ref()
         .and_then(|c| names::container_name(c))
         .unwrap_or_default();
-    let timed = found
-        .as_ref()
-        .is_ok_and(|f| f.0.is_some_and(|d| d.nseconds() > 0));
-    let head = headers::read(path, &short, timed);
+    let head = headers::read(path, &short);
     let size = std::fs::metadata(path).ok().map(|m| m.len());
     // What the headers alone say, when GStreamer could not read the file.
     let headers_only = || {

@@ -68,14 +68,16 @@ pub fn describe(
     let fragmented = headers
         .fragmented_s
         .map(|d| gst::ClockTime::from_nseconds((d * 1e9).round() as u64));
+    // Raw ADTS has no index: FFmpeg's estimate from the bit rate, not
+    // aacparse's (from the first frames alone, ten times off when the
+    // first is silence).
+    let estimated = headers
+        .estimated_duration_s
+        .map(|d| gst::ClockTime::from_nseconds((d * 1e9).round() as u64));
     let duration = fragmented
         .or_else(|| mpeg_duration(duration, headers, &streams))
-        .or(duration)
-        .or_else(|| {
-            headers
-                .estimated_duration_s
-                .map(|d| gst::ClockTime::from_nseconds((d * 1e9).round() as u64))
-        });
+        .or(estimated)
+        .or(duration);
     if let Some(d) = duration.filter(|d| d.nseconds() > 0) {
         doc.duration_ns = Some(d.nseconds());
         let secs = d.nseconds() as f64 / 1e9;

@@ -213,10 +213,9 @@ pub(super) fn common_rate(fps: f64) -> Option<(u32, u32)> {
 }
 
 /// Read the headers of `path` for a container of the given short name.
-/// `timed`: the demuxer told the duration (an ADTS stream is then not
-/// estimated; transport and program streams' timestamps are read whatever
-/// GStreamer says).
-pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
+/// Transport and program streams' timestamps, and raw ADTS's estimate,
+/// are read whatever GStreamer says.
+pub fn read(path: &Path, container: &str) -> Headers {
     let Ok(file) = File::open(path) else {
         return Headers::default();
     };
@@ -230,7 +229,12 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "mkv" | "webm" => r.matroska(&mut h),
         "avi" | "wav" => r.riff(&mut h),
         "asf" => r.asf(&mut h),
-        "aac" if !timed => h.estimated_duration_s = r.adts_estimate(),
+        // A program stream of one audio stream, which typefinding takes
+        // for the bare stream (its first pack is a few bytes).
+        "ac3" | "mp3" | "aac" | "dts" if r.bytes::<4>(0) == Some([0, 0, 1, 0xBA]) => {
+            h.pts_span = r.pts_span(None)
+        }
+        "aac" => h.estimated_duration_s = r.adts_estimate(),
         "ts" | "m2ts" => {
             let packet = if container == "m2ts" { 192 } else { 188 };
             h.tracks = r.ts_program(packet);
@@ -246,11 +250,6 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
             h.ts_epg = r.ts_has_eit(packet);
         }
         "mpeg-ps" => h.pts_span = r.pts_span(None),
-        // A program stream of one audio stream, which typefinding takes
-        // for the bare stream (its first pack is a few bytes).
-        "ac3" | "mp3" | "aac" | "dts" if r.bytes::<4>(0) == Some([0, 0, 1, 0xBA]) => {
-            h.pts_span = r.pts_span(None)
-        }
         "flv" => r.flv(&mut h),
         "ogg" => h.declared_size = r.ogg_cut_in_headers(),
         _ => {}
@@ -370,7 +369,7 @@ mod tests {
         b.extend([0x18, 0x53, 0x80, 0x67, 0x40 | 0x03, 0xE8]);
         b.extend([0u8; 10]);
         std::fs::write(&p, &b).unwrap();
-        let h = read(&p, "mkv", true);
+        let h = read(&p, "mkv");
         assert_eq!(h.declared_size, Some(11 + 1000));
     }
 }
