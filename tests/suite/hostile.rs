@@ -267,6 +267,37 @@ fn worker_crash_blames_only_the_culprit() {
     assert_eq!(s["probed"], 0);
 }
 
+/// A panic while a file is read (a bug of mediadex's) is that file's error
+/// at once, naming it as a bug, not a timeout half a minute later; the
+/// worker goes on with the other files.
+#[test]
+fn a_panic_on_one_file_is_its_error_not_a_timeout() {
+    let env = TestEnv::new();
+    many_files(&env.lib, 4);
+    std::fs::copy(cache_dir().join("vp8.webm"), env.lib.join("panics.webm")).unwrap();
+    let started = Instant::now();
+    let out = env
+        .cmd()
+        .args(["scan", "--json", "-j", "2", "--timeout", "60"])
+        .arg(&env.lib)
+        .env("MEDIADEX_TEST_PANIC_ON", "panics")
+        .output()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let (st, e) = status_of(&env, &env.lib.join("panics.webm"));
+    assert_eq!(st, "error");
+    assert!(e.contains("a bug in mediadex"), "{e}");
+    let ok = env.query("SELECT count(*) AS n FROM media WHERE status = 'ok'")[0]["n"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(ok, 4);
+}
+
 pub(crate) fn worker_pids(parent: u32) -> Vec<i32> {
     let mut pids = Vec::new();
     for e in std::fs::read_dir("/proc").unwrap().flatten() {

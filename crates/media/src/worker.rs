@@ -117,13 +117,30 @@ fn serve(jobs: usize, timeout: Duration, one: OneJob) -> anyhow::Result<()> {
             };
             scope.spawn(move |_| {
                 say(protocol::started_line(asked.id));
-                test_hooks(&asked.path);
-                let done = one(&asked, timeout);
+                // A panic is a bug of ours, not the file's fault: said as
+                // this file's error now, not as a timeout when nobody answers.
+                let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    test_hooks(&asked.path);
+                    one(&asked, timeout)
+                }))
+                .unwrap_or_else(|cause| {
+                    Answer::failed(asked.id, Status::Error, panicked(cause.as_ref()))
+                });
                 say(protocol::done_line(&done));
             });
         }
     });
     Ok(())
+}
+
+/// The one-line error for a job that panicked, with the panic's message.
+fn panicked(cause: &(dyn std::any::Any + Send)) -> String {
+    let message = cause
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| cause.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    format!("internal error on this file (a bug in mediadex; please report it): {message}")
 }
 
 fn probe_one(id: u64, path: &Path, size: u64, mtime_ns: i64, timeout: Duration) -> Answer {
@@ -155,7 +172,8 @@ fn sampled(path: &Path, answer: &Answer) -> Option<String> {
 }
 
 /// Fault injection for the test suite: `MEDIADEX_TEST_CRASH_ON` / `MEDIADEX_TEST_HANG_ON`
-/// hold a substring; a path containing it aborts the worker or hangs it.
+/// hold a substring; a path containing it aborts the worker or hangs it;
+/// `MEDIADEX_TEST_PANIC_ON` makes the job panic there.
 /// `MEDIADEX_TEST_KILL_ON` makes the worker SIGKILL itself at such a path, as
 /// a watchdog would from outside (its memory is small: nothing to blame).
 /// `MEDIADEX_TEST_DELAY_ON=SUBSTRING:MS` sleeps before looking at such a path, which
@@ -181,6 +199,12 @@ fn test_hooks(path: &Path) {
         && p.contains(&s)
     {
         let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
+    }
+    if let Ok(s) = std::env::var("MEDIADEX_TEST_PANIC_ON")
+        && !s.is_empty()
+        && p.contains(&s)
+    {
+        panic!("a panic the test suite asked for");
     }
     if let Ok(s) = std::env::var("MEDIADEX_TEST_HANG_ON")
         && !s.is_empty()

@@ -8,6 +8,7 @@
 
 mod audio;
 mod h264;
+mod mpegh;
 mod video;
 
 pub use audio::{
@@ -16,6 +17,7 @@ pub use audio::{
     truehd_major_sync,
 };
 pub use h264::{h264_field_order, h264_full_range, h264_vui_rate};
+pub use mpegh::{cicp_channels, mhas_config};
 pub use video::{
     MPEG_RATES, StreamHeader, mpeg2_field_order, mpeg2_rate_extension, mpeg4_interlaced,
     pix_fmt_depth, pixel_format, stream_header,

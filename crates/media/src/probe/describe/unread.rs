@@ -69,6 +69,9 @@ fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
                 "mp1" | "mp2" | "mp3" => crate::probe::bitstream::mpeg_audio_header(payload)
                     .map(|h| (h.channels, h.rate))
                     .unzip(),
+                "mpegh_3d_audio" => crate::probe::bitstream::mhas_config(payload)
+                    .map(|(c, r)| (c.map(i32::from), Some(r as i32)))
+                    .unwrap_or_default(),
                 _ => (None, None),
             };
             let note = if unparsed.is_some() {

@@ -42,15 +42,11 @@ impl Reader {
     /// The channels of an MPEG-H `mhaC` record's reference channel layout
     /// (a CICP speaker layout index, ISO/IEC 23091-3).
     fn mpegh_channels(&self, start: u64, end: u64) -> Option<u16> {
-        const CICP: [u16; 21] = [
-            0, 1, 2, 3, 4, 5, 6, 8, 2, 3, 4, 7, 8, 24, 8, 12, 10, 12, 14, 12, 14,
-        ];
         let (_, body, _) = self
             .boxes(start, end)
             .into_iter()
             .find(|(k, _, _)| k == b"mhaC")?;
-        let layout = self.bytes::<3>(body)?[2];
-        CICP.get(layout as usize).copied().filter(|&n| n > 0)
+        crate::probe::bitstream::cicp_channels(self.bytes::<3>(body)?[2])
     }
 
     /// ISO PCM (ISO/IEC 23003-5): integer or float samples of the entry's
