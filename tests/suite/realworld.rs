@@ -5,8 +5,10 @@
 //! by an empty edit, ALAC and DTS Express in Matroska that GStreamer does
 //! not parse, QuickTime chapters (HandBrake's), two Matroska chapter
 //! editions (mkvmerge's), Matroska and FLV frame rates from
-//! millisecond stamps, MPEG-4 ALS, encrypted AV1), scanned and compared with ffprobe on the same files: every
-//! fact ffprobe reports agrees, class by class.
+//! millisecond stamps, MPEG-4 ALS, encrypted AV1, a raw DV file cut within
+//! its first frame and raw DTS-HD, which GStreamer cannot read), scanned and
+//! compared with ffprobe on the same files: every fact ffprobe reports
+//! agrees, class by class.
 
 use crate::testenv::TestEnv;
 
@@ -14,8 +16,8 @@ use crate::testenv::TestEnv;
 fn real_files_from_other_tools_agree_with_ffprobe_fact_by_fact() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("real");
-    assert_eq!(names.len(), 17);
-    env.scan(&["--ext", "mka,flv"], 0);
+    assert_eq!(names.len(), 19);
+    env.scan(&["--ext", "mka,flv,dv,dtshd"], 0);
     let (wrong, compared) = env.ffprobe_disagreements(&names, &dir, &[]);
     assert!(compared > 60, "only {compared} facts compared");
     assert!(wrong.is_empty(), "{wrong:#?}");

@@ -97,7 +97,10 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
         .as_ref()
         .and_then(|c| names::container_name(c))
         .unwrap_or_default();
-    let head = headers::read(path, &short);
+    let timed = found
+        .as_ref()
+        .is_ok_and(|f| f.0.is_some_and(|d| d.nseconds() > 0));
+    let head = headers::read(path, &short, timed);
     let size = std::fs::metadata(path).ok().map(|m| m.len());
     // What the headers alone say, when GStreamer could not read the file.
     let headers_only = || {
@@ -154,12 +157,14 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
 /// map before the end; its program map or event tables tell what ffprobe
 /// lists), an MP4 whose tracks all hold no sample (a DASH or CMAF
 /// initialization segment), a Matroska file no stream of which GStreamer
-/// parses (its track headers).
+/// parses (its track headers), a raw DV file cut within its first frame
+/// (the frame's DIF headers), raw DTS-HD (its chunks and first frames).
 fn described_by_headers(head: &headers::Headers) -> bool {
-    (!head.tracks.is_empty() || head.ts_epg)
+    let tracks = (!head.tracks.is_empty() || head.ts_epg)
         && (head.track_ids_hex
             || head.tracks.iter().all(|t| t.empty)
-            || head.tracks.iter().all(|t| t.codec_id.is_some()))
+            || head.tracks.iter().all(|t| t.codec_id.is_some()));
+    tracks || head.dv.is_some() || head.dtshd_frames.is_some()
 }
 
 /// `filesrc ! typefind` on `path` in `pipeline`, with the hook that plugs the

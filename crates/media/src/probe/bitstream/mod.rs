@@ -1,12 +1,13 @@
 //! Facts read from a stream's own headers — codec configuration and the first
 //! buffer the probe keeps — where containers and GStreamer's caps are wrong or
-//! silent: AAC's AudioSpecificConfig, MPEG audio frame headers, and the field
-//! order of interlaced MPEG-2 and H.264.
+//! silent: AAC's AudioSpecificConfig, MPEG audio frame headers, the field
+//! order of interlaced MPEG-2 and H.264, and a DV frame's DIF headers.
 //!
 //! Each reader takes bytes and returns `None` for anything it does not fully
 //! understand: a fact from here replaces the caps' only when it was read whole.
 
 mod audio;
+mod dv;
 mod h264;
 mod mpegh;
 mod video;
@@ -16,6 +17,7 @@ pub use audio::{
     dts_hd_asset, dts_hd_lossless_depth, latm_config, lossless_bit_depth, mpeg_audio_header,
     truehd_major_sync,
 };
+pub use dv::{DvAudio, DvFrame, DvProfile, dv_frame};
 pub use h264::{h264_field_order, h264_full_range, h264_vui_rate};
 pub use mpegh::{cicp_channels, mhas_config};
 pub use video::{

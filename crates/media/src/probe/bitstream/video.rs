@@ -103,7 +103,7 @@ pub fn pixel_format(codec: &str, first: Option<&[u8]>, config: Option<&[u8]>) ->
         },
         "mjpeg" => return jpeg_pixel_format(data),
         "av1" => return av1_pixel_format(config?),
-        "dvvideo" => dv_pixel_format(data)?,
+        "dvvideo" => super::dv::dv_profile(data)?.pix_fmt,
         "prores" => {
             // Frame: size, `icpf`, then the frame header (its 13th byte: chroma
             // format in the top two bits; its 18th: alpha in the low four).
@@ -173,27 +173,6 @@ fn av1_pixel_format(c: &[u8]) -> Option<String> {
     Some(match depth {
         8 => base.to_string(),
         d => format!("{base}{d}le"),
-    })
-}
-
-/// DV's pixel format from its first DIF sequence.
-fn dv_pixel_format(data: &[u8]) -> Option<&'static str> {
-    // DIF header section: DSF (625/50 or 525/60) and APT; the VAUX
-    // source pack (0x60, in DIF blocks 3-5) has the stream type: DV50
-    // is 4:2:2, DV25 is 4:1:1 except IEC 61834 at 625/50 (4:2:0).
-    let dsf = data.get(3)? & 0x80 != 0;
-    let apt = data.get(4)? & 7;
-    let vaux = data.get(240..480)?;
-    let stype = (0..15 * 3).find_map(|i| {
-        let block = i / 15;
-        let pack = &vaux[block * 80 + 3 + (i % 15) * 5..];
-        (pack[0] == 0x60).then(|| pack[3] & 0x1F)
-    });
-    Some(match (stype, dsf, apt) {
-        (Some(4), _, _) => "yuv422p",
-        (Some(0) | None, true, 0) => "yuv420p",
-        (Some(0) | None, _, 0 | 1) => "yuv411p",
-        _ => return None,
     })
 }
 

@@ -1,10 +1,11 @@
-//! Streams of Matroska and AVI files that GStreamer did not read, listed
-//! from the container's own track headers as ffprobe lists them: a
-//! Matroska file no stream of which GStreamer parses (DTS Express), an AVI
-//! cut before its data.
+//! Streams of files that GStreamer did not read, listed from the
+//! container's own headers as ffprobe lists them: a Matroska file no stream
+//! of which GStreamer parses (DTS Express), an AVI cut before its data, a
+//! raw DV file cut within its first frame, raw DTS-HD.
 
 use mediadex_core::scan::document::Stream;
 
+use crate::probe::bitstream::DvFrame;
 use crate::probe::headers::Headers;
 
 /// What is said of a Matroska track listed when GStreamer read none.
@@ -131,4 +132,66 @@ fn avi_audio_codec(tag: &str, bits: Option<u32>) -> Option<&'static str> {
         ("[255][0][0][0]", _) => "aac",
         _ => return None,
     })
+}
+
+/// What is said of a DV stream listed from the frame's headers.
+pub const DIF: &str = "listed from the DIF headers; GStreamer could not read the file";
+
+/// A raw DV file GStreamer could not read (a frame cut short): the video,
+/// then a stream per stereo pair of audio, as FFmpeg's demuxer lists them
+/// from the first frame's headers (16-bit PCM, whatever the quantization).
+pub(super) fn dv_streams(dv: &DvFrame) -> Vec<Stream> {
+    let p = dv.profile;
+    let (n, d) = p.rate;
+    let (sn, sd) = p.sar[usize::from(dv.wide)];
+    let (dn, dd) = (p.width * sn, p.height * sd);
+    let g = super::gcd(i64::from(dn), i64::from(dd)).max(1) as u32;
+    let video = Stream {
+        kind: "video".into(),
+        codec: "dvvideo".into(),
+        stream_id: Some(format!("{:03}", 0)),
+        width: Some(p.width as i32),
+        height: Some(p.height as i32),
+        pixel_aspect_ratio: Some(format!("{sn}:{sd}")),
+        display_aspect_ratio: Some(format!("{}:{}", dn / g, dd / g)),
+        frame_rate: Some(f64::from(n) / f64::from(d)),
+        frame_rate_fraction: Some(format!("{n}/{d}")),
+        bit_depth: crate::probe::bitstream::pix_fmt_depth(p.pix_fmt),
+        pix_fmt: Some(p.pix_fmt.into()),
+        unread: Some(DIF.into()),
+        ..Stream::default()
+    };
+    let audio = dv.audio.into_iter().flat_map(|a| {
+        (1..=a.pairs).map(move |i| Stream {
+            kind: "audio".into(),
+            codec: "pcm_s16le".into(),
+            stream_id: Some(format!("{i:03}")),
+            bit_depth: Some(16),
+            channels: Some(2),
+            channel_layout: Some("stereo".into()),
+            sample_rate: Some(a.rate),
+            unread: Some(DIF.into()),
+            ..Stream::default()
+        })
+    });
+    std::iter::once(video).chain(audio).collect()
+}
+
+/// What is said of the stream of a raw DTS-HD file.
+pub const DTSHD: &str = "listed from the DTS-HD chunks; GStreamer could not read the file";
+
+/// Raw DTS-HD, whose chunks GStreamer's type finder does not know: its one
+/// DTS stream, with what the first frames of its stream data say.
+pub(super) fn dtshd_stream(frames: &[u8]) -> Vec<Stream> {
+    let (channels, sample_rate) = super::unread::dts_channels_and_rate(frames).unzip();
+    vec![Stream {
+        kind: "audio".into(),
+        codec: "dts".into(),
+        stream_id: Some(format!("{:03}", 0)),
+        bit_depth: crate::probe::bitstream::dts_hd_lossless_depth(frames),
+        channels,
+        sample_rate,
+        unread: Some(DTSHD.into()),
+        ..Stream::default()
+    }]
 }

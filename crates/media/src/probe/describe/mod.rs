@@ -60,6 +60,8 @@ pub fn describe(
         doc.container_description =
             Some(pbutils::functions::pb_utils_get_codec_description(caps).to_string());
         doc.mime_type = caps.structure(0).map(|s| s.name().to_string());
+    } else {
+        doc.container = headers.sniffed_container.map(str::to_string);
     }
     let container = doc.container.clone();
     doc.major_brand = headers.major_brand.clone();

@@ -36,6 +36,12 @@ pub(super) fn add_unread(streams: &mut Vec<Stream>, headers: &Headers, read: &[u
 /// The program map's streams that `read` (the PIDs of the streams described)
 /// lacks, as far as their codec is known.
 fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
+    if let Some(dv) = &headers.dv {
+        return super::listed::dv_streams(dv);
+    }
+    if let Some(frames) = &headers.dtshd_frames {
+        return super::listed::dtshd_stream(frames);
+    }
     if headers.tracks.iter().any(|t| t.codec_id.is_some()) {
         return super::listed::matroska_tracks(headers, read);
     }
@@ -58,9 +64,7 @@ fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
             let (kind, codec) = unparsed.or_else(|| parsed_codec(t))?;
             let payload = t.ts_first_payload.as_slice();
             let (channels, sample_rate) = match codec {
-                "dts" => crate::probe::bitstream::dts_hd_asset(payload)
-                    .or_else(|| dts_core(payload))
-                    .unzip(),
+                "dts" => dts_channels_and_rate(payload).unzip(),
                 "aac" => adts(payload).unzip(),
                 "ac3" | "eac3" => (
                     crate::probe::bitstream::ac3_channels(payload),
@@ -313,6 +317,13 @@ fn in_program_order(streams: &mut [Stream], headers: &Headers) {
     });
 }
 
+/// A DTS stream's channels and sampling rate from its first frames: the
+/// extension substream's first asset (the whole stream's, as a decoder
+/// gives them), else the core frame's.
+pub(super) fn dts_channels_and_rate(b: &[u8]) -> Option<(i32, i32)> {
+    crate::probe::bitstream::dts_hd_asset(b).or_else(|| dts_core(b))
+}
+
 /// A DTS core frame header's channels (with the LFE) and sampling rate.
 fn dts_core(b: &[u8]) -> Option<(i32, i32)> {
     let at = b.windows(4).position(|w| w == [0x7f, 0xfe, 0x80, 0x01])?;
@@ -484,5 +495,41 @@ mod tests {
             Some(("data", "bin_data"))
         );
         assert!(unread_streams(&Headers::default(), &[]).is_empty());
+    }
+
+    #[test]
+    fn raw_dv_and_dts_hd_are_listed_from_their_own_headers() {
+        // A cut DV frame: 625/50 DV25, 32 kHz 12-bit audio in two pairs.
+        let mut frame = vec![0xffu8; 4400];
+        frame[..5].copy_from_slice(&[0x1f, 0x07, 0x00, 0xbf, 0x68]);
+        frame[448..453].copy_from_slice(&[0x60, 0xff, 0xff, 0x20, 0xff]);
+        frame[4323..4328].copy_from_slice(&[0x50, 0xd0, 0x30, 0xe0, 0xd1]);
+        let headers = Headers {
+            dv: crate::probe::bitstream::dv_frame(&frame),
+            ..Headers::default()
+        };
+        let listed: Vec<_> = unread_streams(&headers, &[])
+            .into_iter()
+            .map(|s| (s.stream_id.unwrap(), s.codec, s.sample_rate, s.pix_fmt))
+            .collect();
+        let pcm = |id: &str| (id.into(), "pcm_s16le".into(), Some(32000), None);
+        assert_eq!(
+            listed,
+            [
+                ("000".into(), "dvvideo".into(), None, Some("yuv420p".into())),
+                pcm("001"),
+                pcm("002"),
+            ]
+        );
+        // A DTS core frame: stereo, 48 kHz.
+        let core = [0x7f, 0xfe, 0x80, 0x01, 0, 0, 0, 0, 0xb4, 0, 0, 0];
+        let headers = Headers {
+            dtshd_frames: Some(core.to_vec()),
+            ..Headers::default()
+        };
+        let s = unread_streams(&headers, &[]);
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].channels, s[0].sample_rate), (Some(2), Some(48000)));
+        assert_eq!(s[0].unread.as_deref(), Some(super::super::listed::DTSHD));
     }
 }

@@ -1,9 +1,12 @@
 //! Container headers read directly, for what GStreamer's demuxers do not pass on:
 //! the length a file declares (so a cut file is told as truncated), MP4 brands,
-//! and per track the stored fourcc, language, sample count and frame timing.
+//! and per track the stored fourcc, language, sample count and frame timing;
+//! and the streams of files GStreamer cannot read at all (a cut raw DV frame,
+//! raw DTS-HD).
 //!
 //! Cheap by design: box and chunk headers are read with positioned reads of a
-//! few bytes each, skipping payloads; nothing here reads media data. Every
+//! few bytes each, skipping payloads; nothing here reads media data but the
+//! first frame's headers of a file GStreamer could not read (bounded). Every
 //! reader stops at the first thing it does not understand and returns what it
 //! has: a missing fact stays absent, it is never guessed.
 
@@ -13,6 +16,8 @@ use std::path::Path;
 
 mod asf;
 mod dovi;
+mod dtshd;
+mod dv;
 mod flv;
 mod fragments;
 mod matroska;
@@ -60,9 +65,18 @@ pub struct Headers {
     pub chapter_track_end_s: Option<f64>,
     /// Fragmented MP4: the longest track's samples in all fragments, seconds.
     pub fragmented_s: Option<f64>,
-    /// The movie header's duration (MP4 `mvhd`, Matroska `Duration`),
-    /// seconds, when it states one.
+    /// The movie header's duration (MP4 `mvhd`, Matroska `Duration`,
+    /// DTS-HD `AUPR-HDR`), seconds, when it states one.
     pub movie_s: Option<f64>,
+    /// Raw DV whose duration GStreamer did not tell (dvdemux failed on it):
+    /// what the first frame's DIF headers say.
+    pub dv: Option<crate::probe::bitstream::DvFrame>,
+    /// Raw DTS-HD: the first bytes of its stream data (`STRMDATA`), whose
+    /// frames tell the stream's facts.
+    pub dtshd_frames: Option<Vec<u8>>,
+    /// The container's short name, for a file GStreamer's type finder could
+    /// not name and the headers could (raw DTS-HD: `dtshd`).
+    pub sniffed_container: Option<&'static str>,
 }
 
 /// One track as its container header describes it.
@@ -213,9 +227,11 @@ pub(super) fn common_rate(fps: f64) -> Option<(u32, u32)> {
 }
 
 /// Read the headers of `path` for a container of the given short name.
-/// Transport and program streams' timestamps, and raw ADTS's estimate,
-/// are read whatever GStreamer says.
-pub fn read(path: &Path, container: &str) -> Headers {
+/// `timed`: the demuxer told the duration (a DV file's first frame is
+/// then not read; transport and program streams' timestamps, and raw
+/// ADTS's estimate, are read whatever GStreamer says). An empty
+/// `container`: GStreamer could not name it, and its magic is sniffed.
+pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
     let Ok(file) = File::open(path) else {
         return Headers::default();
     };
@@ -252,6 +268,9 @@ pub fn read(path: &Path, container: &str) -> Headers {
         "mpeg-ps" => h.pts_span = r.pts_span(None),
         "flv" => r.flv(&mut h),
         "ogg" => h.declared_size = r.ogg_cut_in_headers(),
+        "dv" if !timed => r.dv(&mut h),
+        // Nothing GStreamer knows: a container it lacks, told by its magic.
+        "" => r.dtshd(&mut h),
         _ => {}
     }
     if let Some(fps) = h.pts_span.and_then(|s| s.stamped_fps()) {
@@ -369,7 +388,7 @@ mod tests {
         b.extend([0x18, 0x53, 0x80, 0x67, 0x40 | 0x03, 0xE8]);
         b.extend([0u8; 10]);
         std::fs::write(&p, &b).unwrap();
-        let h = read(&p, "mkv");
+        let h = read(&p, "mkv", true);
         assert_eq!(h.declared_size, Some(11 + 1000));
     }
 }
