@@ -95,4 +95,12 @@ fn packaged_mp4s_read_as_ffprobe_reads_them() {
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
+    // An HEVC initialization segment has no samples to time: its rate is
+    // what its parameter sets' VUI states, as FFmpeg's decoder reads it
+    // from the record (ffprobe: 24/1).
+    let init = env.row(&env.lib.join("hvc1_init.mp4"));
+    assert_eq!(
+        init["doc"]["streams"][0]["frame_rate_fraction"], "24/1",
+        "{init}"
+    );
 }

@@ -9,6 +9,7 @@
 mod audio;
 mod dv;
 mod h264;
+mod hevc;
 mod mpegh;
 mod video;
 
@@ -19,6 +20,7 @@ pub use audio::{
 };
 pub use dv::{DvAudio, DvFrame, DvProfile, dv_frame};
 pub use h264::{h264_field_order, h264_full_range, h264_vui_rate};
+pub use hevc::hevc_vui_rate;
 pub use mpegh::{cicp_channels, mhas_config};
 pub use video::{
     MPEG_RATES, StreamHeader, mpeg2_field_order, mpeg2_rate_extension, mpeg4_interlaced,

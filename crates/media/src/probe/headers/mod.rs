@@ -160,15 +160,19 @@ pub struct Track {
 
 impl Track {
     /// The frame rate ffprobe gives a track of `codec`: what its timestamps
-    /// explain, else (MP4 timestamps that explain none) the codec's own
-    /// timing, the H.264 VUI's.
+    /// explain, else (MP4 timestamps that explain none, or no samples) the
+    /// codec's own timing, the H.264 or HEVC VUI's.
     pub fn timed_rate(&self, codec: &str) -> Option<(u32, u32)> {
-        let codec_rate = (self.rate_from_codec && codec == "h264")
-            .then(|| {
-                self.config
-                    .as_deref()
-                    .and_then(crate::probe::bitstream::h264_vui_rate)
-            })
+        let from_codec: fn(&[u8]) -> Option<(u32, u32)> = match codec {
+            "h264" => crate::probe::bitstream::h264_vui_rate,
+            "hevc" => crate::probe::bitstream::hevc_vui_rate,
+            _ => |_| None,
+        };
+        // A track without samples has no timestamps to explain: FFmpeg's
+        // HEVC decoder states its rate from the record alone, H.264's only
+        // once it decodes a frame.
+        let codec_rate = (self.rate_from_codec || (self.empty && codec == "hevc"))
+            .then(|| self.config.as_deref().and_then(from_codec))
             .flatten();
         let (n, d) = self.timed_frame_rate.or(codec_rate)?;
         rfps::reduced(i64::from(n), i64::from(d))
