@@ -17,8 +17,8 @@ use crate::testenv::truth;
 fn real_files_from_other_tools_agree_with_ffprobe_fact_by_fact() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("real");
-    assert_eq!(names.len(), 17);
-    env.scan(&["--ext", "mka,flv"], 0);
+    assert_eq!(names.len(), 18);
+    env.scan(&["--ext", "mka,flv,mxf"], 0);
     let rows = env.query("SELECT path, status, error, doc FROM media ORDER BY path");
     assert_eq!(rows.len(), names.len());
     let mut wrong = Vec::new();

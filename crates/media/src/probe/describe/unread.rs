@@ -36,6 +36,9 @@ pub(super) fn add_unread(streams: &mut Vec<Stream>, headers: &Headers, read: &[u
 /// The program map's streams that `read` (the PIDs of the streams described)
 /// lacks, as far as their codec is known.
 fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
+    if !headers.mxf_tracks.is_empty() {
+        return super::listed::mxf_tracks(headers, read);
+    }
     if headers.tracks.iter().any(|t| t.codec_id.is_some()) {
         return super::listed::matroska_tracks(headers, read);
     }

@@ -19,6 +19,10 @@ mod matroska;
 mod mp4;
 mod mp4_rate;
 mod mpeg;
+mod mxf;
+mod mxf_labels;
+mod mxf_sets;
+mod mxf_streams;
 mod ts;
 pub use mpeg::PtsSpan;
 mod ogg;
@@ -59,9 +63,13 @@ pub struct Headers {
     pub chapter_track_end_s: Option<f64>,
     /// Fragmented MP4: the longest track's samples in all fragments, seconds.
     pub fragmented_s: Option<f64>,
-    /// The movie header's duration (MP4 `mvhd`, Matroska `Duration`),
-    /// seconds, when it states one.
+    /// The movie header's duration (MP4 `mvhd`, Matroska `Duration`; MXF:
+    /// the longest track's), seconds, when it states one.
     pub movie_s: Option<f64>,
+    /// MXF: the material package's streams as the header metadata
+    /// describes them, listed only when mxfdemux read none (kept apart from
+    /// `tracks`, which add to the streams GStreamer read).
+    pub mxf_tracks: Vec<Track>,
 }
 
 /// One track as its container header describes it.
@@ -129,6 +137,11 @@ pub struct Track {
     /// MP4 ISO PCM (`ipcm`, `fpcm`): ffprobe's codec name, from the
     /// entry's sample size and the `pcmC` byte order, and that size.
     pub pcm_codec: Option<(String, u32)>,
+    /// ffprobe's codec name where the container's labels tell it (an MXF
+    /// descriptor's coding and essence container labels).
+    pub codec_name: Option<&'static str>,
+    /// The pixel format the first frame's header tells (MXF).
+    pub pix_fmt: Option<String>,
     /// MP4: an `nclx` colour box's full range flag.
     pub full_range: Option<bool>,
     /// Matroska: the `BitDepth` of a track's audio.
@@ -247,6 +260,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "mpeg-ps" => h.pts_span = r.pts_span(None),
         "flv" => r.flv(&mut h),
         "ogg" => h.declared_size = r.ogg_cut_in_headers(),
+        "mxf" => r.mxf(&mut h),
         _ => {}
     }
     if let Some(fps) = h.pts_span.and_then(|s| s.stamped_fps()) {
