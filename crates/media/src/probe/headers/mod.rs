@@ -24,6 +24,7 @@ mod mxf_labels;
 mod mxf_sets;
 mod mxf_streams;
 mod ts;
+mod ts_probe;
 pub use mpeg::PtsSpan;
 mod ogg;
 mod qt_chapters;
@@ -47,6 +48,9 @@ pub struct Headers {
     /// MPEG-TS: the head holds DVB event information (EIT sections), which
     /// ffprobe lists as a data stream, `epg`.
     pub ts_epg: bool,
+    /// MPEG-TS: the head holds no program map; the tracks are the PIDs
+    /// whose packets start PES packets, as ffprobe finds them.
+    pub ts_unmapped: bool,
     /// MPEG-TS and MPEG-PS: the time from the first to the last presentation
     /// timestamp, from the head and the tail of the file.
     pub pts_span: Option<mpeg::PtsSpan>,
@@ -254,6 +258,14 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
                 authoritative: true,
                 ..s
             });
+            // No program map in the head: the PES streams ffprobe finds by
+            // their packets, and the span of one stream's own clock.
+            if h.tracks.is_empty() {
+                let (tracks, span) = r.ts_unmapped(packet);
+                if !tracks.is_empty() {
+                    (h.tracks, h.pts_span, h.ts_unmapped) = (tracks, span, true);
+                }
+            }
             h.track_ids_hex = true;
             h.ts_epg = r.ts_has_eit(packet);
         }
