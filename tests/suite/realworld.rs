@@ -16,8 +16,8 @@ use crate::testenv::TestEnv;
 fn real_files_from_other_tools_agree_with_ffprobe_fact_by_fact() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("real");
-    assert_eq!(names.len(), 19);
-    env.scan(&["--ext", "mka,flv,dv,dtshd"], 0);
+    assert_eq!(names.len(), 20);
+    env.scan(&["--ext", "mka,flv,dv,dtshd,mxf"], 0);
     let (wrong, compared) = env.ffprobe_disagreements(&names, &dir, &[]);
     assert!(compared > 60, "only {compared} facts compared");
     assert!(wrong.is_empty(), "{wrong:#?}");

@@ -157,14 +157,16 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
 /// map before the end; its program map or event tables tell what ffprobe
 /// lists), an MP4 whose tracks all hold no sample (a DASH or CMAF
 /// initialization segment), a Matroska file no stream of which GStreamer
-/// parses (its track headers), a raw DV file cut within its first frame
-/// (the frame's DIF headers), raw DTS-HD (its chunks and first frames).
+/// parses (its track headers), an MXF file whose essence mxfdemux refuses
+/// (its header metadata), a raw DV file cut within its first frame (the
+/// frame's DIF headers), raw DTS-HD (its chunks and first frames).
 fn described_by_headers(head: &headers::Headers) -> bool {
-    let tracks = (!head.tracks.is_empty() || head.ts_epg)
+    let tracks = &head.tracks;
+    let listed = (!tracks.is_empty() || head.ts_epg)
         && (head.track_ids_hex
-            || head.tracks.iter().all(|t| t.empty)
-            || head.tracks.iter().all(|t| t.codec_id.is_some()));
-    tracks || head.dv.is_some() || head.dtshd_frames.is_some()
+            || tracks.iter().all(|t| t.empty)
+            || tracks.iter().all(|t| t.codec_id.is_some()));
+    listed || !head.mxf_tracks.is_empty() || head.dv.is_some() || head.dtshd_frames.is_some()
 }
 
 /// `filesrc ! typefind` on `path` in `pipeline`, with the hook that plugs the

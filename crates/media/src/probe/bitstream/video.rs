@@ -201,9 +201,11 @@ pub struct StreamHeader {
 }
 
 /// The first headers of an H.264 or MPEG-1/2 video stream: the sequence
-/// parameter set, or the sequence header and its extension.
+/// parameter set, or the sequence header and its extension; a DNxHD
+/// frame's header.
 pub fn stream_header(codec: &str, b: &[u8]) -> Option<StreamHeader> {
     match codec {
+        "dnxhd" => dnxhd_header(b),
         "h264" => super::h264::h264_stream(b),
         "mpeg1video" | "mpeg2video" => {
             let at = b.windows(4).position(|w| w == [0, 0, 1, 0xB3])?;
@@ -224,6 +226,26 @@ pub fn stream_header(codec: &str, b: &[u8]) -> Option<StreamHeader> {
         }
         _ => None,
     }
+}
+
+/// A DNxHD frame header's size (lines at 0x18, samples per line at 0x1A)
+/// and pixel format, as FFmpeg's decoder sets them. An interlaced frame's
+/// header counts the lines of a field: no size is told for it.
+fn dnxhd_header(b: &[u8]) -> Option<StreamHeader> {
+    let pix_fmt = pixel_format("dnxhd", Some(b), None)?;
+    let be16 = |at: usize| {
+        Some(u32::from(u16::from_be_bytes([
+            *b.get(at)?,
+            *b.get(at + 1)?,
+        ])))
+    };
+    let progressive = b.get(5)? & 2 == 0;
+    let size = (be16(0x1a)?, be16(0x18)?);
+    Some(StreamHeader {
+        size: (progressive && size.0 > 0 && size.1 > 0).then_some(size),
+        pix_fmt: Some(pix_fmt),
+        ..StreamHeader::default()
+    })
 }
 
 /// MPEG-2 `chroma_format` from a sequence extension.

@@ -1,7 +1,8 @@
 //! Streams of files that GStreamer did not read, listed from the
 //! container's own headers as ffprobe lists them: a Matroska file no stream
-//! of which GStreamer parses (DTS Express), an AVI cut before its data, a
-//! raw DV file cut within its first frame, raw DTS-HD.
+//! of which GStreamer parses (DTS Express), an AVI cut before its data, an
+//! MXF file mxfdemux refuses (clip-wrapped essence without an index table),
+//! a raw DV file cut within its first frame, raw DTS-HD.
 
 use mediadex_core::scan::document::Stream;
 
@@ -194,4 +195,52 @@ pub(super) fn dtshd_stream(frames: &[u8]) -> Vec<Stream> {
         unread: Some(DTSHD.into()),
         ..Stream::default()
     }]
+}
+
+/// What is said of an MXF stream listed from the header metadata.
+pub const MXF_HEADER: &str =
+    "listed from the MXF header metadata; GStreamer could not read the file";
+
+/// An MXF file mxfdemux could not read: the material package's audio and
+/// video streams as its descriptors describe them, in its tracks' order, as
+/// ffprobe lists them. A stream whose codec no label names is left out.
+pub(super) fn mxf_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
+    if !read.is_empty() {
+        return Vec::new();
+    }
+    let listed =
+        |t: &&crate::probe::headers::Track| matches!(t.handler.as_str(), "video" | "audio");
+    headers
+        .mxf_tracks
+        .iter()
+        .filter(listed)
+        .filter_map(|t| {
+            let mut s = Stream {
+                kind: t.handler.clone(),
+                codec: t.codec_name?.into(),
+                stream_id: Some(format!("{:03}", t.id)),
+                width: t.size.map(|s| s.0 as i32),
+                height: t.size.map(|s| s.1 as i32),
+                channels: t.sound.map(|s| i32::from(s.0)),
+                sample_rate: t.sound.map(|s| s.1 as i32),
+                bit_depth: t.sample_bits.or_else(|| {
+                    t.pix_fmt
+                        .as_deref()
+                        .and_then(crate::probe::bitstream::pix_fmt_depth)
+                }),
+                pix_fmt: t.pix_fmt.clone(),
+                unread: Some(MXF_HEADER.into()),
+                ..Stream::default()
+            };
+            if let Some(order) = t.field_order {
+                s.field_order = Some(order.into());
+                s.interlaced = Some(order != "progressive");
+            }
+            if let Some((n, d)) = t.frame_rate {
+                s.frame_rate = Some(f64::from(n) / f64::from(d));
+                s.frame_rate_fraction = Some(format!("{n}/{d}"));
+            }
+            Some(s)
+        })
+        .collect()
 }

@@ -1,7 +1,8 @@
 //! Streams of a transport stream that GStreamer does not read (DTS, DTS-HD,
 //! MPEG-H, LATM, AC-4…: tsdemux exposes no pad for them, or none at all
 //! when no stream of the program is one it reads): listed from the program
-//! map with the codec ffprobe names, and why they were not read. A stream
+//! map with the codec ffprobe names, and why they were not read (a file
+//! without a program map: from the PES streams its packets show). A stream
 //! mediadex cannot parse costs that stream, not the file. An MP4 track that
 //! holds no sample (qtdemux gives it no pad) is listed from its header too.
 //!
@@ -42,6 +43,9 @@ fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
     if let Some(frames) = &headers.dtshd_frames {
         return super::listed::dtshd_stream(frames);
     }
+    if !headers.mxf_tracks.is_empty() {
+        return super::listed::mxf_tracks(headers, read);
+    }
     if headers.tracks.iter().any(|t| t.codec_id.is_some()) {
         return super::listed::matroska_tracks(headers, read);
     }
@@ -78,7 +82,9 @@ fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
                     .unwrap_or_default(),
                 _ => (None, None),
             };
-            let note = if unparsed.is_some() {
+            let note = if headers.ts_unmapped {
+                UNMAPPED
+            } else if unparsed.is_some() {
                 UNREAD
             } else {
                 UNEXPOSED
@@ -128,6 +134,11 @@ fn video_header(s: &mut Stream, h: crate::probe::bitstream::StreamHeader) {
 
 /// What is said of the event information tables listed as a stream.
 pub const EPG: &str = "the DVB event information tables, listed as ffprobe lists them";
+
+/// What is said of a stream of a transport stream without a program map,
+/// found by its PES packets.
+pub const UNMAPPED: &str =
+    "listed from its PES packets (no program map); GStreamer read no stream of the file";
 
 /// What is said of a stream of a kind GStreamer reads that it gave no pad
 /// (a second program: tsdemux exposes one).

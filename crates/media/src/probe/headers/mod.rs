@@ -25,7 +25,12 @@ mod mp4;
 mod mp4_audio;
 mod mp4_rate;
 mod mpeg;
+mod mxf;
+mod mxf_labels;
+mod mxf_sets;
+mod mxf_streams;
 mod ts;
+mod ts_probe;
 pub use mpeg::{KindEnds, PtsSpan};
 mod ogg;
 mod qt_chapters;
@@ -49,6 +54,9 @@ pub struct Headers {
     /// MPEG-TS: the head holds DVB event information (EIT sections), which
     /// ffprobe lists as a data stream, `epg`.
     pub ts_epg: bool,
+    /// MPEG-TS: the head holds no program map; the tracks are the PIDs
+    /// whose packets start PES packets, as ffprobe finds them.
+    pub ts_unmapped: bool,
     /// MPEG-TS and MPEG-PS: the time from the first to the last presentation
     /// timestamp, from the head and the tail of the file.
     pub pts_span: Option<mpeg::PtsSpan>,
@@ -66,7 +74,8 @@ pub struct Headers {
     /// Fragmented MP4: the longest track's samples in all fragments, seconds.
     pub fragmented_s: Option<f64>,
     /// The movie header's duration (MP4 `mvhd`, Matroska `Duration`,
-    /// DTS-HD `AUPR-HDR`), seconds, when it states one.
+    /// DTS-HD `AUPR-HDR`; MXF: the longest track's), seconds, when it
+    /// states one.
     pub movie_s: Option<f64>,
     /// Raw DV whose duration GStreamer did not tell (dvdemux failed on it):
     /// what the first frame's DIF headers say.
@@ -77,6 +86,10 @@ pub struct Headers {
     /// The container's short name, for a file GStreamer's type finder could
     /// not name and the headers could (raw DTS-HD: `dtshd`).
     pub sniffed_container: Option<&'static str>,
+    /// MXF: the material package's streams as the header metadata
+    /// describes them, listed only when mxfdemux read none (kept apart from
+    /// `tracks`, which add to the streams GStreamer read).
+    pub mxf_tracks: Vec<Track>,
 }
 
 /// One track as its container header describes it.
@@ -144,6 +157,11 @@ pub struct Track {
     /// MP4 ISO PCM (`ipcm`, `fpcm`): ffprobe's codec name, from the
     /// entry's sample size and the `pcmC` byte order, and that size.
     pub pcm_codec: Option<(String, u32)>,
+    /// ffprobe's codec name where the container's labels tell it (an MXF
+    /// descriptor's coding and essence container labels).
+    pub codec_name: Option<&'static str>,
+    /// The pixel format the first frame's header tells (MXF).
+    pub pix_fmt: Option<String>,
     /// MP4: an `nclx` colour box's full range flag.
     pub full_range: Option<bool>,
     /// Matroska: the `BitDepth` of a track's audio.
@@ -266,12 +284,21 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
                 authoritative: true,
                 ..s
             });
+            // No program map in the head: the PES streams ffprobe finds by
+            // their packets, and the span of one stream's own clock.
+            if h.tracks.is_empty() {
+                let (tracks, span) = r.ts_unmapped(packet);
+                if !tracks.is_empty() {
+                    (h.tracks, h.pts_span, h.ts_unmapped) = (tracks, span, true);
+                }
+            }
             h.track_ids_hex = true;
             h.ts_epg = r.ts_has_eit(packet);
         }
         "mpeg-ps" => h.pts_span = r.pts_span(None),
         "flv" => r.flv(&mut h),
         "ogg" => h.declared_size = r.ogg_cut_in_headers(),
+        "mxf" => r.mxf(&mut h),
         "dv" if !timed => r.dv(&mut h),
         // Nothing GStreamer knows: a container it lacks, told by its magic.
         "" => r.dtshd(&mut h),

@@ -292,7 +292,7 @@ fn unit_start(head: &[u8], packet: usize, pid: u16) -> Option<&[u8]> {
 /// packets as carry them (enough for a video sequence header, or a DTS-HD
 /// extension substream after its core, which Blu-ray puts in a PES packet
 /// of its own).
-fn pes_payload(head: &[u8], packet: usize, pid: u16) -> Option<Vec<u8>> {
+pub(super) fn pes_payload(head: &[u8], packet: usize, pid: u16) -> Option<Vec<u8>> {
     const MAX: usize = 4096;
     let prefix = packet - 188;
     let mut body = Vec::new();
