@@ -58,6 +58,12 @@ pub fn mediainfo_codec(t: &Value) -> Option<String> {
         "E-AC-3" => "eac3",
         "DTS" => "dts",
         "MLP FBA" | "TrueHD" => "truehd",
+        "MPEG-H 3D Audio" => "mpegh_3d_audio",
+        "AC-4" => "ac4",
+        "AMR" => match profile {
+            "Wide band" => "amr_wb",
+            _ => "amr_nb",
+        },
         "FLAC" => "flac",
         "Opus" => "opus",
         "Vorbis" => "vorbis",
