@@ -161,6 +161,7 @@ fn main() -> anyhow::Result<()> {
             format!("{:.1}%", ok as f64 * 100.0 / n as f64)
         }
     };
+    let share = |(n, ok): (usize, usize)| format!("{} ({ok}/{n})", pct((n, ok)));
     let mut out = String::new();
     out.push_str(&format!(
         "### Agreement with ffprobe ({} files of {}; {})\n\n",
@@ -204,13 +205,9 @@ fn main() -> anyhow::Result<()> {
             "MediaInfo"
         };
         out.push_str(&format!(
-            "| {class} | {facts} | {} ({}/{}) | {} ({}/{}) | {ahead} |\n",
-            pct(a),
-            a.1,
-            a.0,
-            pct(b),
-            b.1,
-            b.0
+            "| {class} | {facts} | {} | {} | {ahead} |\n",
+            share(a),
+            share(b)
         ));
     }
     out.push_str(&format!(
@@ -226,14 +223,10 @@ fn main() -> anyhow::Result<()> {
     let kept = |facts: &[truth::Fact]| (facts.len(), facts.iter().filter(|f| f.agree).count());
     let (a, b) = (kept(&md_kept), kept(&mi_kept));
     out.push_str(&format!(
-        "| total, less the {shared} facts both tell alike and ffprobe otherwise | {} | **{}** ({}/{}) | **{}** ({}/{}) | |\n",
+        "| total, less the {shared} facts both tell alike and ffprobe otherwise | {} | {} | {} | |\n",
         a.0,
-        pct(a),
-        a.1,
-        a.0,
-        pct(b),
-        b.1,
-        b.0
+        share(a),
+        share(b)
     ));
     if let Some(path) = details {
         let mut f = std::fs::File::create(&path)?;
