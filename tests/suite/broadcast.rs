@@ -1,9 +1,10 @@
 //! Real transport streams (tests/media/ts: DVB multiplexes of several
 //! programs, SCTE-35 cues, DTS outside Blu-ray and on it, private data
 //! nothing names, event tables alone, ARIB captions, LATM, no program map
-//! at all), scanned and compared with ffprobe on the same files: every one
-//! `ok`, and its duration, streams, codecs, channels, rates, bit depths and
-//! languages ffprobe's. ffprobe's placeholders for a stream it read no
+//! at all, audio muxed far behind its video, subtitles on another clock,
+//! an audio description's supplementary language), scanned and compared
+//! with ffprobe on the same files: every one `ok`, and its duration,
+//! streams, codecs, channels, rates, bit depths and languages ffprobe's. ffprobe's placeholders for a stream it read no
 //! frame of (0 channels, 0 Hz) are not facts, nor are its guesses for a
 //! file without a program map (its own test says what is).
 
@@ -29,10 +30,10 @@ fn transport_streams_read_as_ffprobe_reads_them() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("ts");
     // Every file is judged below, failed or not: the status is a fact.
-    assert_eq!(names.len(), 13);
+    assert_eq!(names.len(), 15);
     env.run(&["scan", env.lib.to_str().unwrap()]);
     let rows = env.query("SELECT path, status, error, doc FROM media ORDER BY path");
-    assert_eq!(rows.len(), 13);
+    assert_eq!(rows.len(), 15);
     let mut wrong = Vec::new();
     for r in &rows {
         let path = Path::new(r["path"].as_str().unwrap());

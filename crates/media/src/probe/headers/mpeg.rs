@@ -5,45 +5,51 @@
 use super::*;
 
 impl Reader {
-    /// PES timestamps in the first and last 64 KiB: the earliest and the latest
+    /// PES timestamps at the head and the tail: the earliest and the latest
     /// PTS, per elementary stream, as ffprobe estimates a duration. TS
-    /// packets are read by PID; program streams by start codes. `cue`: one
-    /// more timestamp, an SCTE-35 cue's.
-    pub(super) fn pts_span(&self, cue: Option<u64>) -> Option<PtsSpan> {
-        const WINDOW: u64 = 16 * 1024;
-        let head = self.vec(0, self.len.min(WINDOW) as usize)?;
-        // Frames can be larger than the window: widen it (to 1 MiB) until the
-        // tail holds a PES header of every stream.
-        let mut tail = Vec::new();
-        let mut window = WINDOW;
-        loop {
-            let tail_at = self.len.saturating_sub(window).max(head.len() as u64);
-            tail = self
-                .vec(tail_at, (self.len - tail_at) as usize)
-                .unwrap_or(tail);
-            // Every stream the head shows must show in the tail too: the last
-            // video frame may lie further back than the audio after it.
-            let tail_ids: Vec<u8> = pes_timestamps(&tail).iter().map(|(id, _)| *id).collect();
-            let whole = pes_timestamps(&head)
-                .iter()
-                .all(|(id, _)| tail_ids.contains(id));
-            if tail_at == head.len() as u64 || whole || window >= 1 << 20 {
-                break;
-            }
-            window *= 4;
-        }
+    /// (`packet`: its packet size; `expected`: the PIDs of its program
+    /// maps' streams that time it, when it has maps) is read by PID, and
+    /// only those PIDs count, and its `text` PIDs (subtitles) where they
+    /// reach less than a second past the others, as FFmpeg counts them;
+    /// program streams by start codes. `cue`: one more timestamp, an
+    /// SCTE-35 cue's.
+    pub(super) fn pts_span(
+        &self,
+        cue: Option<u64>,
+        packet: Option<usize>,
+        expected: &[u32],
+        text: &[u32],
+    ) -> Option<PtsSpan> {
+        let timed = Timed { packet, expected };
+        let (head, tail) = self.pts_windows(&timed)?;
         let whole = tail.len() as u64 + head.len() as u64 >= self.len;
-        let pes: Vec<(u8, u64)> = pes_timestamps(&head)
+        let pes: Vec<(u8, u64)> = timed
+            .keyed(&head)
             .into_iter()
-            .chain(pes_timestamps(&tail))
+            .chain(timed.keyed(&tail))
+            .map(|(_, id, pts)| (id, pts))
             .collect();
         let stamps: Vec<u64> = pes.iter().map(|&(_, p)| p).chain(cue).collect();
         let (span, wrapped) = wrapped_span(&stamps)?;
-        let video_tick = [video_tick(&head), video_tick(&tail)]
+        let subtitles: Vec<u64> = [&head, &tail]
             .into_iter()
-            .flatten()
-            .min();
-        let ends = (!wrapped).then(|| kind_ends(&pes, &stamps));
+            .flat_map(|b| keyed(b, packet))
+            .filter(|(key, _, _)| text.contains(key))
+            .map(|(_, _, pts)| pts)
+            .collect();
+        let (first, span) = if wrapped {
+            (0, span)
+        } else {
+            with_text(&stamps, &subtitles)
+        };
+        // A transport stream's video PES headers are found packet by
+        // packet; a program stream's by start code, among its data.
+        let tick = |b: &[u8]| match packet {
+            Some(_) => keyed_video_tick(&timed.keyed(b)),
+            None => video_tick(b),
+        };
+        let video_tick = [tick(&head), tick(&tail)].into_iter().flatten().min();
+        let ends = (!wrapped).then(|| kind_ends(&pes, first));
         Some(PtsSpan {
             seconds: span as f64 / 90_000.0,
             wrapped,
@@ -52,6 +58,56 @@ impl Reader {
             ends: ends.unwrap_or_default(),
             whole,
         })
+    }
+
+    /// The head and the tail whose PES headers time the file. Frames can
+    /// be larger than a window: each end is widened (to 1 MiB) until it
+    /// holds a PES header of every stream the other shows, or the program
+    /// maps name. The last video frame may lie further back than the audio
+    /// after it, and a stream muxed a second behind its video starts the
+    /// file with timestamps earlier than the head's.
+    fn pts_windows(&self, timed: &Timed) -> Option<(Vec<u8>, Vec<u8>)> {
+        const WINDOW: u64 = 16 * 1024;
+        const MOST: u64 = 1 << 20;
+        // Both ends start on a packet boundary (a transport stream's
+        // packets are read as packets).
+        let mut head = self.vec(0, self.len.min(timed.align(WINDOW)) as usize)?;
+        let mut tail = Vec::new();
+        // A transport stream's tail is read as FFmpeg reads it, 250 kB at
+        // least: the latest timestamp of a video with B-frames lies a few
+        // frames before its last.
+        let first_tail = if timed.packet.is_some() {
+            256 * 1024
+        } else {
+            WINDOW
+        };
+        let (mut head_window, mut tail_window) = (WINDOW, first_tail);
+        loop {
+            let tail_at = timed
+                .align(self.len.saturating_sub(tail_window))
+                .max(head.len() as u64);
+            tail = self
+                .vec(tail_at, (self.len - tail_at) as usize)
+                .unwrap_or(tail);
+            let (h, t) = (timed.keys(&head), timed.keys(&tail));
+            let expected = timed.expected;
+            let tail_short = !h.iter().chain(expected).all(|k| t.contains(k))
+                && tail_window < MOST
+                && tail_at > head.len() as u64;
+            let head_short = !t.iter().chain(expected).all(|k| h.contains(k))
+                && head_window < MOST
+                && (head.len() as u64) < tail_at;
+            if !tail_short && !head_short {
+                return Some((head, tail));
+            }
+            if tail_short {
+                tail_window *= 4;
+            }
+            if head_short {
+                head_window *= 4;
+                head = self.vec(0, timed.align(head_window.min(tail_at)) as usize)?;
+            }
+        }
     }
 
     /// Raw ADTS: the duration FFmpeg estimates, the file's size after a
@@ -122,6 +178,83 @@ fn adts_bit_rate(b: &[u8]) -> Option<i64> {
     (frames > 0 && average > 0).then_some(average)
 }
 
+/// How a file's PES timestamps are read: a transport stream's (`packet`
+/// bytes a packet) by PID, of the `expected` PIDs where the program maps
+/// name some; a program stream's by stream id.
+struct Timed<'a> {
+    packet: Option<usize>,
+    expected: &'a [u32],
+}
+
+impl Timed<'_> {
+    /// `at`, back to a packet boundary.
+    fn align(&self, at: u64) -> u64 {
+        self.packet.map_or(at, |p| at / p as u64 * p as u64)
+    }
+
+    /// The timestamps of `b` that time the file, less lone jumps.
+    fn keyed(&self, b: &[u8]) -> Vec<(u32, u8, u64)> {
+        let mut k = keyed(b, self.packet);
+        k.retain(|(key, _, _)| self.expected.is_empty() || self.expected.contains(key));
+        without_jumps(k)
+    }
+
+    /// The streams those timestamps are of.
+    fn keys(&self, b: &[u8]) -> Vec<u32> {
+        self.keyed(b).iter().map(|k| k.0).collect()
+    }
+}
+
+/// (stream, stream id, PTS) of every PES header with a timestamp in `b`: a
+/// transport stream's (`packet` bytes a packet, `b` starting at one) by
+/// PID, a program stream's by stream id.
+fn keyed(b: &[u8], packet: Option<usize>) -> Vec<(u32, u8, u64)> {
+    let Some(packet) = packet else {
+        return pes_timestamps(b)
+            .into_iter()
+            .map(|(id, pts)| (u32::from(id), id, pts))
+            .collect();
+    };
+    super::ts_probe::unit_starts(b, packet)
+        .filter(|(_, payload)| payload.starts_with(&[0, 0, 1]))
+        .filter_map(|(pid, payload)| {
+            let &(id, pts) = pes_timestamps(payload).first()?;
+            Some((u32::from(pid), id, pts))
+        })
+        .collect()
+}
+
+/// `stamps` (stream, stream id, PTS, in file order) less each that jumps
+/// more than a minute from its stream's one before (a damaged header, or a
+/// lone packet of another clock): FFmpeg's estimate passes over such a
+/// jump. The clock's wrap is no jump.
+fn without_jumps(stamps: Vec<(u32, u8, u64)>) -> Vec<(u32, u8, u64)> {
+    const MINUTE: i64 = 60 * 90_000;
+    const WRAP: i64 = 1 << 33;
+    let mut before: Vec<(u32, u64)> = Vec::new();
+    stamps
+        .into_iter()
+        .filter(|&(key, _, pts)| {
+            let previous = before.iter_mut().find(|(k, _)| *k == key);
+            match previous {
+                None => {
+                    before.push((key, pts));
+                    true
+                }
+                Some((_, last)) => {
+                    let step = (pts as i64 - *last as i64).rem_euclid(WRAP);
+                    let step = if step >= WRAP / 2 { step - WRAP } else { step };
+                    let kept = step.abs() <= MINUTE;
+                    if kept {
+                        *last = pts;
+                    }
+                    kept
+                }
+            }
+        })
+        .collect()
+}
+
 /// The time from the first to the last presentation timestamp of a file, in
 /// 90 kHz ticks, and whether the 33-bit clock wrapped between them.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -150,10 +283,9 @@ pub struct KindEnds {
     pub audio_s: Option<f64>,
 }
 
-/// Where the last video and audio timestamps of `pes` lie after the
-/// earliest of `stamps` (which hold them, in file order, and do not wrap).
-fn kind_ends(pes: &[(u8, u64)], stamps: &[u64]) -> KindEnds {
-    let first = stamps.iter().copied().min().unwrap_or(0);
+/// Where the last video and audio timestamps of `pes` lie after `first`
+/// (the clock not wrapping between them).
+fn kind_ends(pes: &[(u8, u64)], first: u64) -> KindEnds {
     let last = |video: bool| {
         pes.iter()
             .filter(|(id, _)| (0xE0..=0xEF).contains(id) == video)
@@ -164,6 +296,30 @@ fn kind_ends(pes: &[(u8, u64)], stamps: &[u64]) -> KindEnds {
         video_s: last(true),
         audio_s: last(false),
     }
+}
+
+/// The first timestamp and the span of `stamps` (a clock that does not
+/// wrap), widened to the `subtitles`' where they start or end less than a
+/// second (90,000 ticks) beyond them; further off, a subtitle follows
+/// another clock, and FFmpeg leaves it out.
+fn with_text(stamps: &[u64], subtitles: &[u64]) -> (u64, u64) {
+    let (mut first, mut last) = (
+        stamps.iter().copied().min().unwrap_or(0),
+        stamps.iter().copied().max().unwrap_or(0),
+    );
+    if let Some(&t) = subtitles.iter().min()
+        && t < first
+        && first - t < 90_000
+    {
+        first = t;
+    }
+    if let Some(&t) = subtitles.iter().max()
+        && t > last
+        && t - last < 90_000
+    {
+        last = t;
+    }
+    (first, last - first)
 }
 
 impl PtsSpan {
@@ -199,6 +355,29 @@ fn video_tick(b: &[u8]) -> Option<u64> {
         .windows(2)
         .map(|w| w[1] - w[0])
         .filter(|&d| d > 0 && d < 90_000)
+        .min()
+}
+
+/// The smallest positive step between distinct PTS of one video stream of
+/// `stamps` (within one window, under a second).
+fn keyed_video_tick(stamps: &[(u32, u8, u64)]) -> Option<u64> {
+    let mut keys: Vec<u32> = stamps
+        .iter()
+        .filter(|(_, id, _)| (0xE0..=0xEF).contains(id))
+        .map(|s| s.0)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|key| {
+            let mut pts: Vec<u64> = stamps.iter().filter(|s| s.0 == key).map(|s| s.2).collect();
+            pts.sort_unstable();
+            pts.dedup();
+            pts.windows(2)
+                .map(|w| w[1] - w[0])
+                .filter(|&d| d > 0 && d < 90_000)
+                .min()
+        })
         .min()
 }
 
@@ -339,6 +518,23 @@ mod tests {
             0,
         ];
         assert_eq!(pes_timestamps(&b), [(0xFD, pts)]);
+    }
+
+    #[test]
+    fn a_lone_timestamp_a_minute_off_its_stream_is_passed_over() {
+        let wrap = 1u64 << 33;
+        let stamps = vec![
+            (0x65, 0xE0, 100_000),
+            (0x64, 0xC0, 90_000),
+            (0x65, 0xE0, 480_000_000),
+            (0x65, 0xE0, 103_600),
+            // Back a second, then across the wrap: steps of 91,000 and
+            // 3,000 ticks.
+            (0x64, 0xC0, wrap - 1_000),
+            (0x64, 0xC0, 2_000),
+        ];
+        let kept: Vec<u64> = without_jumps(stamps).iter().map(|s| s.2).collect();
+        assert_eq!(kept, [100_000, 90_000, 103_600, wrap - 1_000, 2_000]);
     }
 
     #[test]

@@ -186,10 +186,12 @@ struct EsDescriptors {
 /// An elementary stream's descriptor loop, read as ffprobe reads it: a
 /// teletext or DVB subtitling descriptor names every page's or
 /// substream's language, joined by commas (`fra,fra`), and so does an ISO
-/// 639 descriptor, which never overwrites a language already set.
+/// 639 descriptor, which never overwrites a language already set; a
+/// supplementary audio descriptor's language overwrites any.
 fn es_descriptors(stream_type: u8, list: &[u8]) -> EsDescriptors {
     let mut out = EsDescriptors::default();
     let (mut component_tag, mut data_component) = (None, None);
+    let mut supplementary = None;
     let mut d = 0;
     while d + 2 <= list.len() {
         let (tag, len) = (list[d], list[d + 1] as usize);
@@ -212,10 +214,19 @@ fn es_descriptors(stream_type: u8, list: &[u8]) -> EsDescriptors {
                 out.codec_tag = Some(fourcc_string([body[0], body[1], body[2], body[3]]));
             }
             0x52 => component_tag = body.first().copied(),
+            // DVB's supplementary audio descriptor (an extension, 0x06):
+            // its language, when present, overrides the ISO 639 one (an
+            // audio description marked `qad` is French).
+            0x7F if len >= 5 && body[0] == 0x06 && body[1] & 1 == 1 => {
+                supplementary = joined_languages(&body[2..5], 3);
+            }
             0xFD if len >= 2 => data_component = Some(u16::from_be_bytes([body[0], body[1]])),
             _ => {}
         }
         d += 2 + len;
+    }
+    if supplementary.is_some() {
+        out.language = supplementary;
     }
     // ARIB STD-B10's data component 0x0008 on component tags 0x30-0x37
     // (profile A), or 0x0012 on tag 0x87 (profile C), in private data.
@@ -347,6 +358,26 @@ fn pes_body(pes: &[u8], body: &mut Vec<u8>) -> bool {
     }
 }
 
+/// The PIDs of the program maps' streams whose PES timestamps time the
+/// file, as FFmpeg times it, and those of its subtitles and teletext
+/// (which count only near the others: they may follow another clock).
+/// Sections (private sections, DSM-CC, SCTE-35 cues) carry none.
+pub(super) fn timed_pids(tracks: &[Track]) -> (Vec<u32>, Vec<u32>) {
+    let text = |t: &Track| {
+        t.ts_arib_caption
+            || (t.ts_stream_type == Some(0x06)
+                && t.ts_descriptors.iter().any(|d| matches!(d, 0x56 | 0x59)))
+            || (matches!(t.ts_stream_type, Some(0x90 | 0x92))
+                && t.ts_program_registration == Some(*b"HDMV"))
+    };
+    let (text, timed): (Vec<&Track>, Vec<&Track>) = tracks
+        .iter()
+        .filter(|t| !matches!(t.ts_stream_type, Some(0x05 | 0x0A..=0x0D | 0x86) | None))
+        .partition(|t| text(t));
+    let ids = |v: Vec<&Track>| v.into_iter().map(|t| t.id).collect();
+    (ids(timed), ids(text))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,5 +424,20 @@ mod tests {
             Some(*b"HDMV")
         );
         assert_eq!(program_registration(&[0x0A, 4, b'e', b'n', b'g', 0]), None);
+        // An audio description: ISO 639 says `qad`, the supplementary audio
+        // descriptor French, which wins.
+        let described = [
+            0x0A, 4, b'q', b'a', b'd', 0, 0x7F, 5, 0x06, 0x85, b'f', b'r', b'a',
+        ];
+        assert_eq!(
+            es_descriptors(0x06, &described).language.as_deref(),
+            Some("fra")
+        );
+        // Without its language flag, the ISO 639 language stands.
+        let unflagged = [0x0A, 4, b'q', b'a', b'd', 0, 0x7F, 2, 0x06, 0x84];
+        assert_eq!(
+            es_descriptors(0x06, &unflagged).language.as_deref(),
+            Some("qad")
+        );
     }
 }

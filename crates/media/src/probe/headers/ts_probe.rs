@@ -81,7 +81,7 @@ impl Reader {
 /// The payload (past the adaptation field) of every packet of `b` that
 /// starts a unit, with its PID; packets of `packet` bytes, M2TS's four
 /// bytes of timestamp first.
-fn unit_starts(b: &[u8], packet: usize) -> impl Iterator<Item = (u16, &[u8])> {
+pub(super) fn unit_starts(b: &[u8], packet: usize) -> impl Iterator<Item = (u16, &[u8])> {
     b.chunks_exact(packet).filter_map(move |p| {
         let p = &p[packet - 188..];
         if p[0] != 0x47 || p[1] & 0x40 == 0 || p[3] & 0x10 == 0 {
