@@ -14,6 +14,7 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
+mod adts;
 mod asf;
 mod dovi;
 mod dtshd;
@@ -270,7 +271,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         // A program stream of one audio stream, which typefinding takes
         // for the bare stream (its first pack is a few bytes).
         "ac3" | "mp3" | "aac" | "dts" if r.bytes::<4>(0) == Some([0, 0, 1, 0xBA]) => {
-            h.pts_span = r.pts_span(None, None, &[], &[])
+            h.pts_span = r.pts_span(None, None, &[])
         }
         "aac" => h.estimated_duration_s = r.adts_estimate(),
         "ts" | "m2ts" => {
@@ -280,9 +281,9 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
             // stream's duration: tsdemux's own figure follows the PCR, and
             // is short when the program clock wraps or jumps.
             let cue = r.scte35_stamp(packet, &h.tracks);
-            let (timed, text) = ts::timed_pids(&h.tracks);
+            let programs = ts::timed_programs(&h.tracks);
             h.pts_span = r
-                .pts_span(cue, Some(packet), &timed, &text)
+                .pts_span(cue, Some(packet), &programs)
                 .map(|s| mpeg::PtsSpan {
                     authoritative: true,
                     ..s
@@ -298,7 +299,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
             h.track_ids_hex = true;
             h.ts_epg = r.ts_has_eit(packet);
         }
-        "mpeg-ps" => h.pts_span = r.pts_span(None, None, &[], &[]),
+        "mpeg-ps" => h.pts_span = r.pts_span(None, None, &[]),
         "flv" => r.flv(&mut h),
         "ogg" => h.declared_size = r.ogg_cut_in_headers(),
         "mxf" => r.mxf(&mut h),

@@ -1,63 +1,47 @@
 //! MPEG program and transport streams: PES timestamps at the head and tail
-//! (the duration), and the ADTS duration estimate. The program maps are
-//! read in `ts`.
+//! (the duration). The program maps are read in `ts`.
 
 use super::*;
 
 impl Reader {
     /// PES timestamps at the head and the tail: the earliest and the latest
-    /// PTS, per elementary stream, as ffprobe estimates a duration. TS
-    /// (`packet`: its packet size; `expected`: the PIDs of its program
-    /// maps' streams that time it, when it has maps) is read by PID, and
-    /// only those PIDs count, and its `text` PIDs (subtitles) where they
-    /// reach less than a second past the others, as FFmpeg counts them;
-    /// program streams by start codes. `cue`: one more timestamp, an
-    /// SCTE-35 cue's.
+    /// PTS, per elementary stream, as ffprobe estimates a duration. A
+    /// transport stream (`packet`: its packet size) is read by PID, program
+    /// by program (each has a clock of its own; the longest span is the
+    /// file's), each counting its streams' timestamps and its subtitles'
+    /// where they reach less than a second past the others; program
+    /// streams (no `programs`) by start codes. `cue`: one more timestamp,
+    /// an SCTE-35 cue's.
     pub(super) fn pts_span(
         &self,
         cue: Option<u64>,
         packet: Option<usize>,
-        expected: &[u32],
-        text: &[u32],
+        programs: &[Program],
     ) -> Option<PtsSpan> {
-        let timed = Timed { packet, expected };
-        let (head, tail) = self.pts_windows(&timed)?;
+        let all: Vec<u32> = programs.iter().flat_map(|p| p.timed.clone()).collect();
+        let (head, tail) = self.pts_windows(&Timed {
+            packet,
+            expected: &all,
+        })?;
         let whole = tail.len() as u64 + head.len() as u64 >= self.len;
-        let pes: Vec<(u8, u64)> = timed
-            .keyed(&head)
-            .into_iter()
-            .chain(timed.keyed(&tail))
-            .map(|(_, id, pts)| (id, pts))
-            .collect();
-        let stamps: Vec<u64> = pes.iter().map(|&(_, p)| p).chain(cue).collect();
-        let (span, wrapped) = wrapped_span(&stamps)?;
-        let subtitles: Vec<u64> = [&head, &tail]
-            .into_iter()
-            .flat_map(|b| keyed(b, packet))
-            .filter(|(key, _, _)| text.contains(key))
-            .map(|(_, _, pts)| pts)
-            .collect();
-        let (first, span) = if wrapped {
-            (0, span)
+        let every = [Program::default()];
+        let programs = if programs.is_empty() {
+            &every[..]
         } else {
-            with_text(&stamps, &subtitles)
+            programs
         };
-        // A transport stream's video PES headers are found packet by
-        // packet; a program stream's by start code, among its data.
-        let tick = |b: &[u8]| match packet {
-            Some(_) => keyed_video_tick(&timed.keyed(b)),
-            None => video_tick(b),
-        };
-        let video_tick = [tick(&head), tick(&tail)].into_iter().flatten().min();
-        let ends = (!wrapped).then(|| kind_ends(&pes, first));
-        Some(PtsSpan {
-            seconds: span as f64 / 90_000.0,
-            wrapped,
-            authoritative: false,
-            video_tick,
-            ends: ends.unwrap_or_default(),
-            whole,
-        })
+        programs
+            .iter()
+            .filter(|p| !p.timed.is_empty() || programs.len() == 1)
+            .filter_map(|p| {
+                let timed = Timed {
+                    packet,
+                    expected: &p.timed,
+                };
+                let span = program_span(&timed, [&head, &tail], &p.text, cue)?;
+                Some(PtsSpan { whole, ..span })
+            })
+            .max_by(|a, b| a.seconds.total_cmp(&b.seconds))
     }
 
     /// The head and the tail whose PES headers time the file. Frames can
@@ -109,73 +93,60 @@ impl Reader {
             }
         }
     }
-
-    /// Raw ADTS: the duration FFmpeg estimates, the file's size after a
-    /// leading ID3 tag over the bit rate its AAC parser averages while
-    /// the stream is probed ([`adts_bit_rate`]).
-    pub(super) fn adts_estimate(&self) -> Option<f64> {
-        const READ: u64 = 1 << 20;
-        let head = self.vec(0, self.len.min(READ) as usize)?;
-        let start = id3_len(&head).unwrap_or(0);
-        let bit_rate = adts_bit_rate(head.get(start..)?)?;
-        Some((self.len - start as u64) as f64 * 8.0 / bit_rate as f64)
-    }
 }
 
-/// The length of the ID3v2 tag `b` starts with (header, syncsafe size,
-/// footer), if it starts with one.
-fn id3_len(b: &[u8]) -> Option<usize> {
-    if b.get(..3)? != b"ID3" {
-        return None;
-    }
-    let size = b
-        .get(6..10)?
-        .iter()
-        .fold(0usize, |v, &x| v << 7 | usize::from(x & 0x7F));
-    let footer = if b[5] & 0x10 != 0 { 10 } else { 0 };
-    Some(10 + size + footer)
+/// One program of a transport stream: the PIDs of the streams that time
+/// it, and of its subtitles and teletext.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(super) struct Program {
+    pub timed: Vec<u32>,
+    pub text: Vec<u32>,
 }
 
-/// The bit rate (bit/s) FFmpeg's AAC parser ends with for the ADTS frames
-/// of `b`: each frame's own rate (its bits over its samples' time, in
-/// whole bits), averaged frame by frame in integers, as FFmpeg does. It
-/// averages the frames it reads while probing: 50 (its `max_ts_probe`,
-/// raw AAC having no timestamps), or 5 s of them when an ID3 tag holds a
-/// picture (a stream that never gets a frame keeps it reading). ID3 tags
-/// between frames (HLS timed metadata) are passed over.
-fn adts_bit_rate(b: &[u8]) -> Option<i64> {
-    const RATES: [i64; 13] = [
-        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-    ];
-    let (mut at, mut frames, mut average, mut samples) = (0usize, 0i64, 0i64, 0i64);
-    let mut picture = false;
-    loop {
-        if let Some(tag) = id3_len(&b[at.min(b.len())..]) {
-            picture |= b
-                .get(at..at + tag)
-                .is_some_and(|t| t.windows(4).any(|w| w == b"APIC"));
-            at += tag;
-            continue;
-        }
-        let Some(h) = b
-            .get(at..at + 7)
-            .filter(|h| h[0] == 0xFF && h[1] & 0xF6 == 0xF0)
-        else {
-            break;
-        };
-        let rate = *RATES.get(usize::from((h[2] >> 2) & 0xF))?;
-        let len = (usize::from(h[3] & 3) << 11) | (usize::from(h[4]) << 3) | usize::from(h[5] >> 5);
-        let frame_samples = 1024 * (i64::from(h[6] & 3) + 1);
-        if len < 7 || (frames >= 50 && !picture) || samples >= 5 * rate {
-            break;
-        }
-        frames += 1;
-        samples += frame_samples;
-        let own = len as i64 * 8 * rate / frame_samples;
-        average += (own - average) / frames;
-        at += len;
-    }
-    (frames > 0 && average > 0).then_some(average)
+/// The span of the timestamps `timed` reads in the head and the tail
+/// (`ends`), widened to its `text` PIDs' within a second of them.
+fn program_span(
+    timed: &Timed,
+    ends: [&[u8]; 2],
+    text: &[u32],
+    cue: Option<u64>,
+) -> Option<PtsSpan> {
+    let [head, tail] = ends;
+    let pes: Vec<(u8, u64)> = timed
+        .keyed(head)
+        .into_iter()
+        .chain(timed.keyed(tail))
+        .map(|(_, id, pts)| (id, pts))
+        .collect();
+    let stamps: Vec<u64> = pes.iter().map(|&(_, p)| p).chain(cue).collect();
+    let (span, wrapped) = wrapped_span(&stamps)?;
+    let subtitles: Vec<u64> = ends
+        .into_iter()
+        .flat_map(|b| keyed(b, timed.packet))
+        .filter(|(key, _, _)| text.contains(key))
+        .map(|(_, _, pts)| pts)
+        .collect();
+    let (first, span) = if wrapped {
+        (0, span)
+    } else {
+        with_text(&stamps, &subtitles)
+    };
+    // A transport stream's video PES headers are found packet by packet; a
+    // program stream's by start code, among its data.
+    let tick = |b: &[u8]| match timed.packet {
+        Some(_) => keyed_video_tick(&timed.keyed(b)),
+        None => video_tick(b),
+    };
+    let video_tick = [tick(head), tick(tail)].into_iter().flatten().min();
+    let ends = (!wrapped).then(|| kind_ends(&pes, first));
+    Some(PtsSpan {
+        seconds: span as f64 / 90_000.0,
+        wrapped,
+        authoritative: false,
+        video_tick,
+        ends: ends.unwrap_or_default(),
+        whole: false,
+    })
 }
 
 /// How a file's PES timestamps are read: a transport stream's (`packet`
@@ -460,39 +431,56 @@ fn pes_headers(b: &[u8]) -> Vec<(u8, Option<u64>)> {
 mod tests {
     use super::*;
 
-    /// An ADTS frame of `len` bytes at 44.1 kHz, one raw data block.
-    fn adts(len: usize) -> Vec<u8> {
-        let mut f = vec![0xFF, 0xF1, 0x50, 0x40 | (len >> 11) as u8];
-        f.extend([(len >> 3) as u8, ((len & 7) << 5) as u8 | 0x1F, 0xFC]);
-        f.resize(len, 0);
-        f
+    /// A TS packet of `pid` starting a video PES packet stamped `pts`.
+    fn pes_packet(pid: u16, pts: u64) -> Vec<u8> {
+        let mut p = vec![0x47, 0x40 | (pid >> 8) as u8, pid as u8, 0x10];
+        p.extend([0, 0, 1, 0xE0, 0, 0, 0x80, 0x80, 5]);
+        p.extend([
+            0x21 | ((pts >> 29) as u8 & 0x0E),
+            (pts >> 22) as u8,
+            ((pts >> 14) as u8) | 1,
+            (pts >> 7) as u8,
+            ((pts << 1) as u8) | 1,
+        ]);
+        p.resize(188, 0xFF);
+        p
     }
 
     #[test]
-    fn adts_bit_rate_is_ffmpegs_running_average_of_fifty_frames() {
-        // A 30-byte first frame, then 200-byte frames (68,906 bit/s each):
-        // the integer running average over 50 frames, the 51st unread.
-        let mut b = adts(30);
-        for _ in 0..60 {
-            b.extend(adts(200));
+    fn each_program_is_timed_by_its_own_clock() {
+        // Program A on PID 0x101, 0 to 1 s; program B on 0x201, a clock
+        // hours away, 0.5 s long: the file lasts A's second.
+        let mut b = Vec::new();
+        for i in 0..=10u64 {
+            b.extend(pes_packet(0x101, 9_000 * i));
+            if i <= 5 {
+                b.extend(pes_packet(0x201, 900_000_000 + 9_000 * i));
+            }
         }
-        let (mut average, own) = (30 * 8 * 44100 / 1024, 200 * 8 * 44100 / 1024);
-        for n in 2..=50 {
-            average += (own - average) / n;
-        }
-        assert_eq!(adts_bit_rate(&b), Some(average));
-        // An ID3 tag holding a picture after the first frame: every frame
-        // (under 5 s of them) is averaged, the tag passed over.
-        let tag = b"ID3\x04\0\0\0\0\0\x08APIC\0\0\0\0";
-        assert_eq!(id3_len(tag), Some(tag.len()));
-        let mut tagged = adts(30);
-        tagged.extend(tag);
-        tagged.extend(&b[30..]);
-        for n in 51..=61 {
-            average += (own - average) / n;
-        }
-        assert_eq!(adts_bit_rate(&tagged), Some(average));
-        assert_eq!(adts_bit_rate(b"no frames"), None);
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), &b).unwrap();
+        let r = Reader {
+            file: File::open(f.path()).unwrap(),
+            len: b.len() as u64,
+        };
+        let programs = [
+            Program {
+                timed: vec![0x101],
+                text: vec![],
+            },
+            Program {
+                timed: vec![0x201],
+                text: vec![],
+            },
+        ];
+        let span = r.pts_span(None, Some(188), &programs).unwrap();
+        assert!((span.seconds - 1.0).abs() < 1e-9, "{span:?}");
+        // Read as one program, the two clocks make hours of it.
+        let one = [Program {
+            timed: vec![0x101, 0x201],
+            text: vec![],
+        }];
+        assert!(r.pts_span(None, Some(188), &one).unwrap().seconds > 9_000.0);
     }
 
     #[test]

@@ -10,8 +10,7 @@ impl Reader {
     /// (ISO 639, DVB subtitling, teletext). tsdemux exposes one program;
     /// ffprobe lists them all.
     pub(super) fn ts_program(&self, packet: usize) -> Vec<Track> {
-        // Muxers write the PAT and PMTs first: the first 32 KiB hold them.
-        let Some(head) = self.vec(0, self.len.min(32 * 1024) as usize) else {
+        let Some((head, pmt_pids)) = self.program_head(packet) else {
             return Vec::new();
         };
         // The first section of `pid`: past its pointer field.
@@ -19,19 +18,6 @@ impl Reader {
             let p = unit_start(&head, packet, pid)?;
             p.get(1 + *p.first()? as usize..)
         };
-        let pmt_pids: Vec<u16> = section(0)
-            .and_then(|pat| {
-                let len = (u16::from_be_bytes([pat[1] & 0x0F, pat[2]]) as usize).min(pat.len());
-                let entries = pat.get(8..len.saturating_sub(1))?;
-                Some(
-                    entries
-                        .chunks_exact(4)
-                        .filter(|e| u16::from_be_bytes([e[0], e[1]]) != 0)
-                        .map(|e| u16::from_be_bytes([e[2] & 0x1F, e[3]]))
-                        .collect(),
-                )
-            })
-            .unwrap_or_default();
         // ffprobe makes a program's streams as its map arrives: the
         // programs come in the order of their maps in the file, not the PAT's.
         let mut pmt_pids = pmt_pids;
@@ -60,6 +46,32 @@ impl Reader {
             }
         }
         tracks
+    }
+
+    /// The head of the file that holds its program maps, and their PIDs
+    /// from the first PAT that names a program (a multiplexer may start
+    /// with an empty one). Muxers write the PAT and PMTs first: the first
+    /// 32 KiB hold them; a stream cut from a broadcast may come to them
+    /// later, and the head is widened (to 4 MiB, as FFmpeg probes) until
+    /// it holds every map the PAT names.
+    fn program_head(&self, packet: usize) -> Option<(Vec<u8>, Vec<u16>)> {
+        let mut window = 32 * 1024;
+        loop {
+            let head = self.vec(0, self.len.min(window) as usize)?;
+            let pmt_pids: Vec<u16> = unit_starts_of(&head, packet, 0)
+                .filter_map(|p| p.get(1 + *p.first()? as usize..))
+                .map(pat_programs)
+                .find(|pids| !pids.is_empty())
+                .unwrap_or_default();
+            let whole = !pmt_pids.is_empty()
+                && pmt_pids
+                    .iter()
+                    .all(|&pid| unit_start(&head, packet, pid).is_some());
+            if whole || window >= 4 << 20 || window >= self.len {
+                return Some((head, pmt_pids));
+            }
+            window *= 8;
+        }
     }
 
     /// The timestamp ffprobe gives the first SCTE-35 cue in the first 32
@@ -283,8 +295,13 @@ fn first_start(head: &[u8], packet: usize, pid: u16) -> Option<usize> {
 /// `head` that starts a unit (a section or a PES packet); TS packets of
 /// `packet` bytes (188, or 192 with M2TS's timestamp before each).
 fn unit_start(head: &[u8], packet: usize, pid: u16) -> Option<&[u8]> {
+    unit_starts_of(head, packet, pid).next()
+}
+
+/// The payload of every packet of `pid` in `head` that starts a unit.
+fn unit_starts_of(head: &[u8], packet: usize, pid: u16) -> impl Iterator<Item = &[u8]> {
     let prefix = packet - 188;
-    head.chunks_exact(packet).find_map(|p| {
+    head.chunks_exact(packet).filter_map(move |p| {
         let p = &p[prefix..];
         let this = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
         if p[0] != 0x47 || this != pid || p[1] & 0x40 == 0 {
@@ -296,6 +313,20 @@ fn unit_start(head: &[u8], packet: usize, pid: u16) -> Option<&[u8]> {
         }
         p.get(at..)
     })
+}
+
+/// The PMT PIDs of a PAT section's programs (not the network PID).
+fn pat_programs(pat: &[u8]) -> Vec<u16> {
+    let Some(&[_, hi, lo]) = pat.get(..3) else {
+        return Vec::new();
+    };
+    let len = (u16::from_be_bytes([hi & 0x0F, lo]) as usize).min(pat.len());
+    pat.get(8..len.saturating_sub(1))
+        .unwrap_or_default()
+        .chunks_exact(4)
+        .filter(|e| u16::from_be_bytes([e[0], e[1]]) != 0)
+        .map(|e| u16::from_be_bytes([e[2] & 0x1F, e[3]]))
+        .collect()
 }
 
 /// The first 4 KiB of `pid`'s elementary stream in `head`: the payloads
@@ -358,11 +389,12 @@ fn pes_body(pes: &[u8], body: &mut Vec<u8>) -> bool {
     }
 }
 
-/// The PIDs of the program maps' streams whose PES timestamps time the
-/// file, as FFmpeg times it, and those of its subtitles and teletext
-/// (which count only near the others: they may follow another clock).
-/// Sections (private sections, DSM-CC, SCTE-35 cues) carry none.
-pub(super) fn timed_pids(tracks: &[Track]) -> (Vec<u32>, Vec<u32>) {
+/// Each program's streams whose PES timestamps time the file, as FFmpeg
+/// times it, and its subtitles and teletext (which count only near the
+/// others: they may follow another clock). Sections (private sections,
+/// DSM-CC, SCTE-35 cues) carry none. Programs are told apart by their
+/// clock's PID.
+pub(super) fn timed_programs(tracks: &[Track]) -> Vec<super::mpeg::Program> {
     let text = |t: &Track| {
         t.ts_arib_caption
             || (t.ts_stream_type == Some(0x06)
@@ -370,12 +402,25 @@ pub(super) fn timed_pids(tracks: &[Track]) -> (Vec<u32>, Vec<u32>) {
             || (matches!(t.ts_stream_type, Some(0x90 | 0x92))
                 && t.ts_program_registration == Some(*b"HDMV"))
     };
-    let (text, timed): (Vec<&Track>, Vec<&Track>) = tracks
+    let mut programs: Vec<(Option<u16>, super::mpeg::Program)> = Vec::new();
+    let pes = tracks
         .iter()
-        .filter(|t| !matches!(t.ts_stream_type, Some(0x05 | 0x0A..=0x0D | 0x86) | None))
-        .partition(|t| text(t));
-    let ids = |v: Vec<&Track>| v.into_iter().map(|t| t.id).collect();
-    (ids(timed), ids(text))
+        .filter(|t| !matches!(t.ts_stream_type, Some(0x05 | 0x0A..=0x0D | 0x86) | None));
+    for t in pes {
+        let at = match programs
+            .iter()
+            .position(|(clock, _)| *clock == t.ts_pcr_pid)
+        {
+            Some(at) => at,
+            None => {
+                programs.push((t.ts_pcr_pid, Default::default()));
+                programs.len() - 1
+            }
+        };
+        let p = &mut programs[at].1;
+        if text(t) { &mut p.text } else { &mut p.timed }.push(t.id);
+    }
+    programs.into_iter().map(|(_, p)| p).collect()
 }
 
 #[cfg(test)]
@@ -397,6 +442,64 @@ mod tests {
         assert_eq!(&body[..4], [0x7f, 0xfe, 0x80, 0x01]);
         assert_eq!(&body[175..179], [0x64, 0x58, 0x20, 0x25]);
         assert_eq!(pes_payload(&head, 188, 0x101), None);
+    }
+
+    #[test]
+    fn the_maps_are_found_past_an_empty_pat_and_past_the_first_32_kib() {
+        // A section in a packet of `pid` (pointer field 0; CRC not checked).
+        let section = |pid: u16, body: &[u8]| {
+            let mut p = vec![0x47, 0x40 | (pid >> 8) as u8, pid as u8, 0x10, 0];
+            p.extend_from_slice(body);
+            p.resize(188, 0xFF);
+            p
+        };
+        // PAT: table 0, then (program, PMT PID) entries and a CRC.
+        let pat = |programs: &[(u16, u16)]| {
+            let mut b = vec![
+                0x00,
+                0xB0,
+                (5 + 4 * programs.len() + 4) as u8,
+                0,
+                1,
+                0xC1,
+                0,
+                0,
+            ];
+            for &(n, pid) in programs {
+                b.extend(n.to_be_bytes());
+                b.extend((0xE000 | pid).to_be_bytes());
+            }
+            b.extend([0; 4]);
+            section(0, &b)
+        };
+        // PMT of program 1 on PID 0x100: H.264 on PID 0x101.
+        let pmt = section(
+            0x100,
+            &[
+                0x02, 0xB0, 18, 0, 1, 0xC1, 0, 0, 0xE1, 0x01, 0xF0, 0, 0x1B, 0xE1, 0x01, 0xF0, 0,
+                0, 0, 0, 0,
+            ],
+        );
+        let null = section(0x1FFF, &[]);
+        // An empty PAT, 40 KiB of nothing, then the service.
+        let mut b = pat(&[]);
+        for _ in 0..(40 * 1024 / 188) {
+            b.extend(&null);
+        }
+        b.extend(pat(&[(1, 0x100)]));
+        b.extend(pmt);
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), &b).unwrap();
+        let r = Reader {
+            file: File::open(f.path()).unwrap(),
+            len: b.len() as u64,
+        };
+        let tracks = r.ts_program(188);
+        assert_eq!(tracks.len(), 1, "{tracks:?}");
+        assert_eq!(
+            (tracks[0].id, tracks[0].ts_stream_type),
+            (0x101, Some(0x1B))
+        );
     }
 
     #[test]

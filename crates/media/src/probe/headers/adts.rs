@@ -1,0 +1,112 @@
+//! Raw ADTS AAC: the duration FFmpeg estimates (there is no index to read).
+
+use super::*;
+
+impl Reader {
+    /// Raw ADTS: the duration FFmpeg estimates, the file's size after a
+    /// leading ID3 tag over the bit rate its AAC parser averages while
+    /// the stream is probed ([`adts_bit_rate`]).
+    pub(super) fn adts_estimate(&self) -> Option<f64> {
+        const READ: u64 = 1 << 20;
+        let head = self.vec(0, self.len.min(READ) as usize)?;
+        let start = id3_len(&head).unwrap_or(0);
+        let bit_rate = adts_bit_rate(head.get(start..)?)?;
+        Some((self.len - start as u64) as f64 * 8.0 / bit_rate as f64)
+    }
+}
+
+/// The length of the ID3v2 tag `b` starts with (header, syncsafe size,
+/// footer), if it starts with one.
+fn id3_len(b: &[u8]) -> Option<usize> {
+    if b.get(..3)? != b"ID3" {
+        return None;
+    }
+    let size = b
+        .get(6..10)?
+        .iter()
+        .fold(0usize, |v, &x| v << 7 | usize::from(x & 0x7F));
+    let footer = if b[5] & 0x10 != 0 { 10 } else { 0 };
+    Some(10 + size + footer)
+}
+
+/// The bit rate (bit/s) FFmpeg's AAC parser ends with for the ADTS frames
+/// of `b`: each frame's own rate (its bits over its samples' time, in
+/// whole bits), averaged frame by frame in integers, as FFmpeg does. It
+/// averages the frames it reads while probing: 50 (its `max_ts_probe`,
+/// raw AAC having no timestamps), or 5 s of them when an ID3 tag holds a
+/// picture (a stream that never gets a frame keeps it reading). ID3 tags
+/// between frames (HLS timed metadata) are passed over.
+fn adts_bit_rate(b: &[u8]) -> Option<i64> {
+    const RATES: [i64; 13] = [
+        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+    ];
+    let (mut at, mut frames, mut average, mut samples) = (0usize, 0i64, 0i64, 0i64);
+    let mut picture = false;
+    loop {
+        if let Some(tag) = id3_len(&b[at.min(b.len())..]) {
+            picture |= b
+                .get(at..at + tag)
+                .is_some_and(|t| t.windows(4).any(|w| w == b"APIC"));
+            at += tag;
+            continue;
+        }
+        let Some(h) = b
+            .get(at..at + 7)
+            .filter(|h| h[0] == 0xFF && h[1] & 0xF6 == 0xF0)
+        else {
+            break;
+        };
+        let rate = *RATES.get(usize::from((h[2] >> 2) & 0xF))?;
+        let len = (usize::from(h[3] & 3) << 11) | (usize::from(h[4]) << 3) | usize::from(h[5] >> 5);
+        let frame_samples = 1024 * (i64::from(h[6] & 3) + 1);
+        if len < 7 || (frames >= 50 && !picture) || samples >= 5 * rate {
+            break;
+        }
+        frames += 1;
+        samples += frame_samples;
+        let own = len as i64 * 8 * rate / frame_samples;
+        average += (own - average) / frames;
+        at += len;
+    }
+    (frames > 0 && average > 0).then_some(average)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An ADTS frame of `len` bytes at 44.1 kHz, one raw data block.
+    fn adts(len: usize) -> Vec<u8> {
+        let mut f = vec![0xFF, 0xF1, 0x50, 0x40 | (len >> 11) as u8];
+        f.extend([(len >> 3) as u8, ((len & 7) << 5) as u8 | 0x1F, 0xFC]);
+        f.resize(len, 0);
+        f
+    }
+
+    #[test]
+    fn adts_bit_rate_is_ffmpegs_running_average_of_fifty_frames() {
+        // A 30-byte first frame, then 200-byte frames (68,906 bit/s each):
+        // the integer running average over 50 frames, the 51st unread.
+        let mut b = adts(30);
+        for _ in 0..60 {
+            b.extend(adts(200));
+        }
+        let (mut average, own) = (30 * 8 * 44100 / 1024, 200 * 8 * 44100 / 1024);
+        for n in 2..=50 {
+            average += (own - average) / n;
+        }
+        assert_eq!(adts_bit_rate(&b), Some(average));
+        // An ID3 tag holding a picture after the first frame: every frame
+        // (under 5 s of them) is averaged, the tag passed over.
+        let tag = b"ID3\x04\0\0\0\0\0\x08APIC\0\0\0\0";
+        assert_eq!(id3_len(tag), Some(tag.len()));
+        let mut tagged = adts(30);
+        tagged.extend(tag);
+        tagged.extend(&b[30..]);
+        for n in 51..=61 {
+            average += (own - average) / n;
+        }
+        assert_eq!(adts_bit_rate(&tagged), Some(average));
+        assert_eq!(adts_bit_rate(b"no frames"), None);
+    }
+}
