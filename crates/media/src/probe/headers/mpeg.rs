@@ -433,17 +433,7 @@ mod tests {
 
     /// A TS packet of `pid` starting a video PES packet stamped `pts`.
     fn pes_packet(pid: u16, pts: u64) -> Vec<u8> {
-        let mut p = vec![0x47, 0x40 | (pid >> 8) as u8, pid as u8, 0x10];
-        p.extend([0, 0, 1, 0xE0, 0, 0, 0x80, 0x80, 5]);
-        p.extend([
-            0x21 | ((pts >> 29) as u8 & 0x0E),
-            (pts >> 22) as u8,
-            ((pts >> 14) as u8) | 1,
-            (pts >> 7) as u8,
-            ((pts << 1) as u8) | 1,
-        ]);
-        p.resize(188, 0xFF);
-        p
+        crate::probe::headers::ts_probe::tests::pes(pid, 0xE0, pts, &[])
     }
 
     #[test]

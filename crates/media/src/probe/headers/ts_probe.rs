@@ -172,12 +172,17 @@ fn audio_type(b: &[u8]) -> Option<u8> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// A TS packet of `pid` starting a PES packet of `stream_id` whose PTS
     /// is `pts`, its payload `body`.
-    fn pes(pid: u16, stream_id: u8, pts: u64, body: &[u8]) -> Vec<u8> {
+    pub(in crate::probe::headers) fn pes(
+        pid: u16,
+        stream_id: u8,
+        pts: u64,
+        body: &[u8],
+    ) -> Vec<u8> {
         let mut p = vec![0x47, 0x40 | (pid >> 8) as u8, pid as u8, 0x10];
         p.extend([0, 0, 1, stream_id, 0, 0, 0x80, 0x80, 5]);
         p.extend([
