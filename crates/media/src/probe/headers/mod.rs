@@ -31,6 +31,7 @@ mod mxf_labels;
 mod mxf_sets;
 mod mxf_streams;
 mod ts;
+mod ts_payload;
 mod ts_probe;
 pub use mpeg::{KindEnds, PtsSpan};
 mod ogg;

@@ -2,6 +2,7 @@
 //! types, descriptors, languages, the program's registration), each
 //! stream's first payload, SCTE-35 cues' timestamps and event tables.
 
+use super::ts_payload::{parameter_sets, pes_payload};
 use super::*;
 
 impl Reader {
@@ -37,8 +38,15 @@ impl Reader {
                         t.ts_stream_type,
                         Some(0x01..=0x04 | 0x0f | 0x10 | 0x1b | 0x24)
                     );
-                let payload = pes_payload(&head, packet, pid)
+                let mut payload = pes_payload(&head, packet, pid)
                     .or_else(|| unread.then(|| self.later_payload(packet, pid)).flatten());
+                // Video cut in a group of pictures: its first PES with a
+                // sequence header, within the first MiB, tells its size.
+                if let Some(headed) = t.ts_stream_type.and_then(parameter_sets)
+                    && !payload.as_deref().is_some_and(headed)
+                {
+                    payload = self.headed_payload(packet, pid, headed).or(payload);
+                }
                 tracks.push(Track {
                     ts_first_payload: payload.unwrap_or_default(),
                     ..t
@@ -116,21 +124,6 @@ impl Reader {
         unit_start(&head, packet, 0x12)
             .and_then(|p| p.get(1 + *p.first()? as usize))
             .is_some_and(|tid| (0x4E..=0x6F).contains(tid))
-    }
-
-    /// `pid`'s first PES payload past the first 32 KiB, within the first MiB.
-    fn later_payload(&self, packet: usize, pid: u16) -> Option<Vec<u8>> {
-        let chunk = packet * 1024;
-        let mut at = (32 * 1024 / packet * packet) as u64;
-        while at < self.len.min(1 << 20) {
-            let n = chunk.min((self.len - at) as usize) / packet * packet;
-            let b = self.vec(at, n)?;
-            if let Some(p) = pes_payload(&b, packet, pid) {
-                return Some(p);
-            }
-            at += n.max(packet) as u64;
-        }
-        None
     }
 }
 
@@ -329,66 +322,6 @@ fn pat_programs(pat: &[u8]) -> Vec<u16> {
         .collect()
 }
 
-/// The first 4 KiB of `pid`'s elementary stream in `head`: the payloads
-/// of its PES packets from the first, past their headers, from as many TS
-/// packets as carry them (enough for a video sequence header, or a DTS-HD
-/// extension substream after its core, which Blu-ray puts in a PES packet
-/// of its own).
-pub(super) fn pes_payload(head: &[u8], packet: usize, pid: u16) -> Option<Vec<u8>> {
-    const MAX: usize = 4096;
-    let prefix = packet - 188;
-    let mut body = Vec::new();
-    let mut pes: Option<Vec<u8>> = None;
-    for p in head.chunks_exact(packet).map(|p| &p[prefix..]) {
-        let this = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
-        if p[0] != 0x47 || this != pid {
-            continue;
-        }
-        let start = p[1] & 0x40 != 0;
-        if start
-            && let Some(done) = pes.take()
-            && (!pes_body(&done, &mut body) || body.len() >= MAX)
-        {
-            break;
-        }
-        let mut at = 4;
-        if p[3] & 0x20 != 0 {
-            at += 1 + p[4] as usize;
-        }
-        let payload = p.get(at..).unwrap_or_default();
-        match pes.as_mut() {
-            Some(o) => o.extend_from_slice(payload),
-            None if start => pes = Some(payload.to_vec()),
-            None => {}
-        }
-        if pes
-            .as_ref()
-            .is_some_and(|o| body.len() + o.len() >= MAX + 64)
-        {
-            break;
-        }
-    }
-    if let Some(last) = pes {
-        pes_body(&last, &mut body);
-    }
-    (!body.is_empty()).then(|| body[..body.len().min(MAX)].to_vec())
-}
-
-/// Append the body of the PES packet `pes` (past its header) to `body`;
-/// false when it is no PES packet.
-fn pes_body(pes: &[u8], body: &mut Vec<u8>) -> bool {
-    if pes.get(..3) != Some(&[0, 0, 1][..]) {
-        return false;
-    }
-    match pes.get(8).and_then(|&n| pes.get(9 + n as usize..)) {
-        Some(b) => {
-            body.extend_from_slice(b);
-            true
-        }
-        None => false,
-    }
-}
-
 /// Each program's streams whose PES timestamps time the file, as FFmpeg
 /// times it, and its subtitles and teletext (which count only near the
 /// others: they may follow another clock). Sections (private sections,
@@ -426,23 +359,6 @@ pub(super) fn timed_programs(tracks: &[Track]) -> Vec<super::mpeg::Program> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_streams_payload_runs_across_its_pes_packets() {
-        // Two TS packets of PID 0x100, each starting a PES packet with a
-        // header of 3 bytes (flags, none), then its body.
-        let ts = |body: &[u8]| {
-            let mut p = vec![0x47, 0x41, 0x00, 0x10, 0, 0, 1, 0xBD, 0, 0, 0x80, 0, 0];
-            p.extend_from_slice(body);
-            p.resize(188, 0xFF);
-            p
-        };
-        let head = [ts(&[0x7f, 0xfe, 0x80, 0x01]), ts(&[0x64, 0x58, 0x20, 0x25])].concat();
-        let body = pes_payload(&head, 188, 0x100).unwrap();
-        assert_eq!(&body[..4], [0x7f, 0xfe, 0x80, 0x01]);
-        assert_eq!(&body[175..179], [0x64, 0x58, 0x20, 0x25]);
-        assert_eq!(pes_payload(&head, 188, 0x101), None);
-    }
 
     #[test]
     fn the_maps_are_found_past_an_empty_pat_and_past_the_first_32_kib() {

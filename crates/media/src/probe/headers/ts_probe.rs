@@ -18,7 +18,7 @@
 //! stream's own timestamps show, never a span across two clocks.
 
 use super::mpeg::{PtsSpan, pes_timestamps, wrapped_span};
-use super::ts::pes_payload;
+use super::ts_payload::pes_payload;
 use super::*;
 
 /// The head walked for PES streams: 2 MiB, a few seconds of a broadcast.
