@@ -83,6 +83,7 @@ impl Reader {
         {
             h.declared_size = (last > self.len).then_some(last);
         }
+        h.samples_inside = sample_end.is_some_and(|last| last <= self.len);
         self.fragment_durations(h, &ticks, &indexed);
         for t in &mut h.tracks {
             if t.handler == "vide"
@@ -263,6 +264,7 @@ impl Reader {
             t.handler = brand(&self.bytes::<4>(hdlr + 8)?);
         }
         let (stbl, stbl_end) = self.child(mdia, mdia_end, &[b"minf", b"stbl"])?;
+        t.no_sample_description = self.child(stbl, stbl_end, &[b"stsd"]).is_none();
         self.mp4_sample_entry(stbl, stbl_end, &mut t);
         if let Some((stsz, _)) = self.child(stbl, stbl_end, &[b"stsz"]) {
             let count = self.u32be(stsz + 8);
@@ -444,8 +446,73 @@ fn is_text(handler: &str) -> bool {
     matches!(handler, "text" | "sbtl" | "subt" | "clcp")
 }
 
+impl Track {
+    /// An MP4 track of subtitles or captions, by its handler.
+    pub fn is_text(&self) -> bool {
+        is_text(&self.handler)
+    }
+}
+
 /// A header's duration, unless 0 or all ones (unknown: fragmented files and
 /// live streams write either, in 32 or 64 bits).
 fn known(duration: u64) -> bool {
     duration > 0 && duration != u32::MAX as u64 && duration != u64::MAX
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut b = ((8 + body.len()) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(body);
+        b
+    }
+
+    /// A movie of one sound track of two 10-byte samples at `offset`,
+    /// whose sample table has no sample description, then 20 bytes of
+    /// media data.
+    fn movie_without_stsd(offset: u32) -> Vec<u8> {
+        let mut mvhd = vec![0u8; 100];
+        mvhd[12..16].copy_from_slice(&1000u32.to_be_bytes());
+        mvhd[16..20].copy_from_slice(&500u32.to_be_bytes());
+        let mut tkhd = vec![0u8; 84];
+        tkhd[3] = 3;
+        tkhd[12..16].copy_from_slice(&2u32.to_be_bytes());
+        let mut hdlr = vec![0u8; 25];
+        hdlr[8..12].copy_from_slice(b"soun");
+        let stsz = [0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 2];
+        let stsc = [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1];
+        let mut stco = vec![0, 0, 0, 0, 0, 0, 0, 1];
+        stco.extend(offset.to_be_bytes());
+        let stbl = [bx(b"stsz", &stsz), bx(b"stsc", &stsc), bx(b"stco", &stco)].concat();
+        let mdia = [bx(b"hdlr", &hdlr), bx(b"minf", &bx(b"stbl", &stbl))].concat();
+        let trak = [bx(b"tkhd", &tkhd), bx(b"mdia", &mdia)].concat();
+        let moov = [bx(b"mvhd", &mvhd), bx(b"trak", &trak)].concat();
+        [
+            bx(b"ftyp", b"isom\0\0\0\0isom"),
+            bx(b"moov", &moov),
+            bx(b"mdat", &[0; 20]),
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn a_track_without_a_sample_description_is_told_and_its_samples_placed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.mp4");
+        let len = movie_without_stsd(0).len() as u32;
+        // The samples in the `mdat` at the end, then 8 bytes past the end.
+        for (offset, inside) in [(len - 20, true), (len - 12, false)] {
+            std::fs::write(&p, movie_without_stsd(offset)).unwrap();
+            let h = read(&p, "mp4", false);
+            assert_eq!(h.tracks.len(), 1);
+            let t = &h.tracks[0];
+            assert!(t.no_sample_description && t.codec_tag.is_none());
+            assert_eq!((t.handler.as_str(), t.frames), ("soun", Some(2)));
+            assert_eq!(h.samples_inside, inside, "samples at {offset}");
+            assert_eq!(h.declared_size, None);
+        }
+    }
 }
