@@ -5,6 +5,7 @@ mod testenv;
 
 mod suite {
     mod analyses;
+    mod androidx;
     mod broadcast;
     mod catalog;
     mod completions;

@@ -156,17 +156,22 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
 /// a transport stream none of whose streams GStreamer reads ("no pads", no
 /// map before the end; its program map or event tables tell what ffprobe
 /// lists), an MP4 whose tracks all hold no sample (a DASH or CMAF
-/// initialization segment), a Matroska file no stream of which GStreamer
-/// parses (its track headers), an MXF file whose essence mxfdemux refuses
-/// (its header metadata), a raw DV file cut within its first frame (the
-/// frame's DIF headers), raw DTS-HD (its chunks and first frames).
+/// initialization segment), an MP4 one of whose tracks lacks its sample
+/// description (qtdemux refuses the file; ffprobe lists the track with no
+/// codec) and whose samples all lie in the file, a Matroska file no stream
+/// of which GStreamer parses (its track headers), an MXF file whose essence
+/// mxfdemux refuses (its header metadata), a raw DV file cut within its
+/// first frame (the frame's DIF headers), raw DTS-HD (its chunks and first
+/// frames).
 fn described_by_headers(head: &headers::Headers) -> bool {
     let tracks = &head.tracks;
-    let listed = (!tracks.is_empty() || head.ts_epg)
-        && (head.track_ids_hex
-            || tracks.iter().all(|t| t.empty)
-            || tracks.iter().all(|t| t.codec_id.is_some()));
-    listed || !head.mxf_tracks.is_empty() || head.dv.is_some() || head.dtshd_frames.is_some()
+    let transport = head.track_ids_hex && (!tracks.is_empty() || head.ts_epg);
+    let initialization = tracks.iter().all(|t| t.empty);
+    let undescribed_track = head.samples_inside && tracks.iter().any(|t| t.no_sample_description);
+    let matroska = tracks.iter().all(|t| t.codec_id.is_some());
+    let listed = !tracks.is_empty() && (initialization || undescribed_track || matroska);
+    let described = head.dv.is_some() || head.dtshd_frames.is_some() || !head.mxf_tracks.is_empty();
+    transport || listed || described
 }
 
 /// `filesrc ! typefind` on `path` in `pipeline`, with the hook that plugs the

@@ -217,6 +217,7 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
         },
         "application/x-ssa" | "application/x-ass" => "ass",
         "application/x-subtitle-vtt" | "text/vtt" => "webvtt",
+        "application/ttml+xml" => "ttml",
         "subpicture/x-pgs" => "hdmv_pgs_subtitle",
         "subpicture/x-dvd" => "dvd_subtitle",
         "subpicture/x-dvb" => "dvb_subtitle",
@@ -332,7 +333,7 @@ pub fn matroska_codec(id: &str) -> Option<&'static str> {
 pub fn kind_of_codec(codec: &str) -> &'static str {
     match codec {
         "webvtt" | "subrip" | "ass" | "hdmv_pgs_subtitle" | "dvd_subtitle" | "dvb_subtitle"
-        | "hdmv_text_subtitle" | "arib_caption" | "mov_text" => "subtitle",
+        | "hdmv_text_subtitle" | "arib_caption" | "mov_text" | "eia_608" => "subtitle",
         "alac" | "dts" => "audio",
         _ => "data",
     }

@@ -8,6 +8,7 @@
 
 mod colour;
 mod listed;
+mod mp4_tracks;
 mod stream;
 mod tags;
 mod unread;
@@ -109,7 +110,7 @@ pub fn describe(
     // A track without samples lasts as long as the file to ffprobe, and
     // no time at all in a file that states none (an initialization segment).
     for s in &mut doc.streams {
-        if s.unread.as_deref() == Some(unread::EMPTY) && s.duration_s.is_none() {
+        if s.unread.as_deref() == Some(mp4_tracks::EMPTY) && s.duration_s.is_none() {
             s.duration_s = Some(doc.duration_s.unwrap_or(0.0));
         }
     }
@@ -323,11 +324,16 @@ pub(super) fn summarise(doc: &mut Document) {
         doc.streams
             .iter()
             .filter(|s| s.kind == kind)
-            .min_by_key(|s| matches!(s.unread.as_deref(), Some(unread::EMPTY | unread::SKIPPED)))
+            .min_by_key(|s| {
+                matches!(
+                    s.unread.as_deref(),
+                    Some(mp4_tracks::EMPTY | mp4_tracks::SKIPPED)
+                )
+            })
     };
     if let Some(v) = first("video") {
         doc.video = Some(VideoSummary {
-            codec: Some(v.codec.clone()),
+            codec: summary_codec(v),
             width: v.width,
             height: v.height,
             frame_rate: v.frame_rate,
@@ -338,12 +344,19 @@ pub(super) fn summarise(doc: &mut Document) {
     }
     if let Some(a) = first("audio") {
         doc.audio = Some(AudioSummary {
-            codec: Some(a.codec.clone()),
+            codec: summary_codec(a),
             channels: a.channels,
             sample_rate: a.sample_rate,
             language: a.language.clone(),
         });
     }
+}
+
+/// A stream's codec for the summary's typed column: none where it is not
+/// known (a track without a sample description, caps GStreamer could not
+/// name), rather than the word.
+fn summary_codec(s: &mediadex_core::scan::document::Stream) -> Option<String> {
+    (s.codec != "unknown").then(|| s.codec.clone())
 }
 
 fn gcd(a: i64, b: i64) -> i64 {

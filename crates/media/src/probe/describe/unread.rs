@@ -3,8 +3,8 @@
 //! when no stream of the program is one it reads): listed from the program
 //! map with the codec ffprobe names, and why they were not read (a file
 //! without a program map: from the PES streams its packets show). A stream
-//! mediadex cannot parse costs that stream, not the file. An MP4 track that
-//! holds no sample (qtdemux gives it no pad) is listed from its header too.
+//! mediadex cannot parse costs that stream, not the file. MP4 tracks
+//! GStreamer gave no pad are listed from their headers ([`super::mp4_tracks`]).
 //!
 //! Invariants: only streams of the program map that no described stream
 //! stands for are added, in the map's order; a stream type this table does
@@ -12,6 +12,7 @@
 
 use mediadex_core::scan::document::Stream;
 
+use super::mp4_tracks::{EMPTY, SKIPPED};
 use crate::probe::headers::{Headers, Track};
 
 /// What is said of a stream listed but not read.
@@ -57,7 +58,7 @@ fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
         return super::listed::avi_tracks(headers, read);
     }
     if !headers.track_ids_hex {
-        return empty_tracks(headers, read);
+        return super::mp4_tracks::empty_tracks(headers, read);
     }
     headers
         .tracks
@@ -186,116 +187,6 @@ fn adts(b: &[u8]) -> Option<(i32, i32)> {
     let channels = (((h[2] & 1) << 2) | (h[3] >> 6)) as i32;
     let channels = if channels == 7 { 8 } else { channels };
     (channels > 0).then_some((channels, rate))
-}
-
-/// What is said of an MP4 track listed but holding no sample.
-pub const EMPTY: &str = "an empty track: the header describes it, it holds no sample";
-
-/// What is said of an MP4 track with samples that GStreamer skipped (a
-/// track much shorter than the movie, taken for a preview).
-pub const SKIPPED: &str = "listed from the track header; GStreamer skipped the track";
-
-/// An MP4's audio and video tracks that GStreamer gave no pad and ffprobe
-/// lists: tracks that hold no sample (a second video track left empty by an
-/// editor, a DASH initialization segment whose index names fragments it
-/// lacks), and tracks qtdemux skips as previews (shorter than a fifth of the
-/// movie). Listed with the codec of their sample entry and what the header
-/// says. A fragmented file's tracks hold their samples in fragments: listed
-/// only when none was read.
-fn empty_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
-    if headers.fragmented_s.is_some() && !read.is_empty() {
-        return Vec::new();
-    }
-    headers
-        .tracks
-        .iter()
-        .filter(|t| (t.empty || t.frames.is_some()) && !read.contains(&t.id))
-        .filter_map(header_track)
-        .collect()
-}
-
-/// One MP4 track described from its headers alone.
-fn header_track(t: &Track) -> Option<Stream> {
-    let kind = match t.handler.as_str() {
-        "vide" => "video",
-        "soun" => "audio",
-        _ => return None,
-    };
-    let tag = t.codec_tag.as_deref()?;
-    let pcm = t.pcm_codec.as_ref();
-    let codec = pcm
-        .map(|(name, _)| name.as_str())
-        .or_else(|| sample_entry_codec(tag))?;
-    let pix_fmt = record_pixel_format(codec, t.config.as_deref(), t.empty);
-    let mut s = Stream {
-        kind: kind.into(),
-        codec: codec.into(),
-        bit_depth: pix_fmt
-            .as_deref()
-            .and_then(crate::probe::bitstream::pix_fmt_depth)
-            .or(pcm.map(|&(_, bits)| bits)),
-        pix_fmt,
-        codec_tag: Some(tag.into()),
-        stream_id: Some(format!("{:03}", t.id)),
-        width: t.size.map(|s| s.0 as i32),
-        height: t.size.map(|s| s.1 as i32),
-        language: t.language.clone().filter(|l| l != "und"),
-        duration_s: t.duration_s,
-        frames: t.frames,
-        channels: t.sound.map(|s| s.0 as i32),
-        default: t.default,
-        sample_rate: t.sound.map(|s| s.1 as i32),
-        unread: Some(if t.empty { EMPTY } else { SKIPPED }.into()),
-        ..Stream::default()
-    };
-    if let Some((n, d)) = t.timed_rate(codec) {
-        s.frame_rate = Some(f64::from(n) / f64::from(d));
-        s.frame_rate_fraction = Some(format!("{n}/{d}"));
-    }
-    let progressive = codec == "h264"
-        && t.config
-            .as_deref()
-            .and_then(|c| crate::probe::bitstream::h264_field_order(Some(c), &[]))
-            == Some(crate::probe::bitstream::FieldOrder::Progressive);
-    if progressive {
-        s.interlaced = Some(false);
-        s.field_order = Some("progressive".into());
-    }
-    Some(s)
-}
-
-/// The pixel format a track's decoder record states, where ffprobe gives
-/// one: HEVC's and AV1's decoders read it from the record, H.264's only
-/// from a decoded picture (none in an empty track).
-fn record_pixel_format(codec: &str, config: Option<&[u8]>, empty: bool) -> Option<String> {
-    let from_record = match codec {
-        "hevc" | "av1" => true,
-        "h264" => !empty,
-        _ => false,
-    };
-    if !from_record {
-        return None;
-    }
-    crate::probe::bitstream::pixel_format(codec, None, config)
-}
-
-/// ffprobe's codec name for an MP4 sample entry's fourcc.
-fn sample_entry_codec(tag: &str) -> Option<&'static str> {
-    Some(match tag {
-        "avc1" | "avc3" => "h264",
-        "hvc1" | "hev1" => "hevc",
-        "vvc1" | "vvi1" => "vvc",
-        "av01" => "av1",
-        "vp09" => "vp9",
-        "mp4v" => "mpeg4",
-        "mp4a" => "aac",
-        "ac-3" => "ac3",
-        "ec-3" => "eac3",
-        "Opus" => "opus",
-        "fLaC" => "flac",
-        "alac" => "alac",
-        other => crate::probe::names::fourcc_codec(other)?,
-    })
 }
 
 /// A transport stream's streams in the order of its program map, as ffprobe

@@ -75,6 +75,9 @@ pub struct Headers {
     pub chapter_track_end_s: Option<f64>,
     /// Fragmented MP4: the longest track's samples in all fragments, seconds.
     pub fragmented_s: Option<f64>,
+    /// MP4: the sample tables were read and place every sample inside the
+    /// file (a fragmented file's tables place none).
+    pub samples_inside: bool,
     /// The movie header's duration (MP4 `mvhd`, Matroska `Duration`,
     /// DTS-HD `AUPR-HDR`; MXF: the longest track's), seconds, when it
     /// states one.
@@ -127,6 +130,9 @@ pub struct Track {
     pub timescale: Option<u32>,
     /// MP4: the track holds no sample (`stsz` counts none, outside fragments).
     pub empty: bool,
+    /// MP4: the sample table has no sample description (`stsd`), so the
+    /// track's codec cannot be told; ffprobe lists it without one.
+    pub no_sample_description: bool,
     /// MP4: the clockwise rotation of a track matrix that mirrors the picture,
     /// as ffprobe gives it (the angle of its first column, the flip aside).
     pub mirrored_rotation: Option<u32>,

@@ -83,6 +83,7 @@ impl Reader {
         {
             h.declared_size = (last > self.len).then_some(last);
         }
+        h.samples_inside = sample_end.is_some_and(|last| last <= self.len);
         self.fragment_durations(h, &ticks, &indexed);
         for t in &mut h.tracks {
             if t.handler == "vide"
@@ -256,18 +257,30 @@ impl Reader {
             t.duration_s = Some((tkhd_duration - delay) as f64 / movie_scale as f64);
         }
         let (mdia, mdia_end) = self.child(body, end, &[b"mdia"])?;
+        let mut media_ticks = None;
         if let Some((mdhd, _)) = self.child(mdia, mdia_end, &[b"mdhd"]) {
-            self.mp4_media_header(mdhd, &mut t)?;
+            media_ticks = Some(self.mp4_media_header(mdhd, &mut t)?);
         }
         if let Some((hdlr, _)) = self.child(mdia, mdia_end, &[b"hdlr"]) {
             t.handler = brand(&self.bytes::<4>(hdlr + 8)?);
         }
         let (stbl, stbl_end) = self.child(mdia, mdia_end, &[b"minf", b"stbl"])?;
+        t.no_sample_description = self.child(stbl, stbl_end, &[b"stsd"]).is_none();
         self.mp4_sample_entry(stbl, stbl_end, &mut t);
         if let Some((stsz, _)) = self.child(stbl, stbl_end, &[b"stsz"]) {
             let count = self.u32be(stsz + 8);
             t.empty = count == Some(0);
             t.frames = count.map(u64::from).filter(|&n| n > 0);
+        }
+        // Samples that all last no time, in media of no length: the track
+        // lasts 0 s, as the file says (and ffprobe), where a 0 alone is a
+        // length left unwritten (a fragmented file's).
+        if t.duration_s.is_none()
+            && t.frames.is_some()
+            && media_ticks == Some(0)
+            && self.samples_last_no_time(stbl, stbl_end)
+        {
+            t.duration_s = Some(0.0);
         }
         if t.handler == "vide"
             && let Some((stts, stts_end)) = self.child(stbl, stbl_end, &[b"stts"])
@@ -309,9 +322,25 @@ impl Reader {
         delay
     }
 
+    /// Whether every sample of a sample table lasts no time: its `stts`
+    /// states durations of 0 only. False where that cannot be told (no
+    /// entry, a table cut short, more than 4,096 entries).
+    fn samples_last_no_time(&self, stbl: u64, stbl_end: u64) -> bool {
+        let Some((stts, stts_end)) = self.child(stbl, stbl_end, &[b"stts"]) else {
+            return false;
+        };
+        let n = self.u32be(stts + 4).map_or(0, u64::from);
+        if n == 0 || n > 4096 || stts + 8 + 8 * n > stts_end {
+            return false;
+        }
+        self.vec(stts + 8, (8 * n) as usize)
+            .is_some_and(|b| b.chunks_exact(8).all(|e| e[4..] == [0; 4]))
+    }
+
     /// The media header: the duration when the track header has none, and
-    /// the language (ISO 639-2, packed).
-    fn mp4_media_header(&self, mdhd: u64, t: &mut Track) -> Option<()> {
+    /// the language (ISO 639-2, packed); the media's length in its own
+    /// ticks.
+    fn mp4_media_header(&self, mdhd: u64, t: &mut Track) -> Option<u64> {
         let v = self.bytes::<1>(mdhd)?[0];
         let (scale, dur, lang) = if v == 1 {
             (self.u32be(mdhd + 20)?, self.u64be(mdhd + 24)?, mdhd + 32)
@@ -342,7 +371,7 @@ impl Reader {
                 t.language = Some(code);
             }
         }
-        Some(())
+        Some(dur)
     }
 
     /// A track matrix's rotation, clockwise degrees, when it mirrors the
@@ -444,8 +473,102 @@ fn is_text(handler: &str) -> bool {
     matches!(handler, "text" | "sbtl" | "subt" | "clcp")
 }
 
+impl Track {
+    /// An MP4 track of subtitles or captions, by its handler.
+    pub fn is_text(&self) -> bool {
+        is_text(&self.handler)
+    }
+}
+
 /// A header's duration, unless 0 or all ones (unknown: fragmented files and
 /// live streams write either, in 32 or 64 bits).
 fn known(duration: u64) -> bool {
     duration > 0 && duration != u32::MAX as u64 && duration != u64::MAX
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut b = ((8 + body.len()) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(body);
+        b
+    }
+
+    /// A movie of one sound track of two 10-byte samples at `offset`,
+    /// whose sample table has no sample description, then 20 bytes of
+    /// media data. `delta`: a media header of no length and a time table
+    /// giving each sample that duration.
+    fn movie_without_stsd(offset: u32, delta: Option<u8>) -> Vec<u8> {
+        let mut mvhd = vec![0u8; 100];
+        mvhd[12..16].copy_from_slice(&1000u32.to_be_bytes());
+        mvhd[16..20].copy_from_slice(&500u32.to_be_bytes());
+        let mut tkhd = vec![0u8; 84];
+        tkhd[3] = 3;
+        tkhd[12..16].copy_from_slice(&2u32.to_be_bytes());
+        let mut hdlr = vec![0u8; 25];
+        hdlr[8..12].copy_from_slice(b"soun");
+        let stsz = [0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 2];
+        let stsc = [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1];
+        let mut stco = vec![0, 0, 0, 0, 0, 0, 0, 1];
+        stco.extend(offset.to_be_bytes());
+        let mut stbl = [bx(b"stsz", &stsz), bx(b"stsc", &stsc), bx(b"stco", &stco)].concat();
+        let mut mdia = bx(b"hdlr", &hdlr);
+        if let Some(d) = delta {
+            stbl.extend(bx(
+                b"stts",
+                &[0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, d],
+            ));
+            mdia.extend(bx(
+                b"mdhd",
+                &[
+                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0xE8, 0, 0, 0, 0, 0x55, 0xC4, 0, 0,
+                ],
+            ));
+        }
+        mdia.extend(bx(b"minf", &bx(b"stbl", &stbl)));
+        let trak = [bx(b"tkhd", &tkhd), bx(b"mdia", &mdia)].concat();
+        let moov = [bx(b"mvhd", &mvhd), bx(b"trak", &trak)].concat();
+        [
+            bx(b"ftyp", b"isom\0\0\0\0isom"),
+            bx(b"moov", &moov),
+            bx(b"mdat", &[0; 20]),
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn a_track_without_a_sample_description_is_told_and_its_samples_placed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.mp4");
+        let len = movie_without_stsd(0, None).len() as u32;
+        // The samples in the `mdat` at the end, then 8 bytes past the end.
+        for (offset, inside) in [(len - 20, true), (len - 12, false)] {
+            std::fs::write(&p, movie_without_stsd(offset, None)).unwrap();
+            let h = read(&p, "mp4", false);
+            assert_eq!(h.tracks.len(), 1);
+            let t = &h.tracks[0];
+            assert!(t.no_sample_description && t.codec_tag.is_none());
+            assert_eq!((t.handler.as_str(), t.frames), ("soun", Some(2)));
+            assert_eq!(h.samples_inside, inside, "samples at {offset}");
+            assert_eq!(h.declared_size, None);
+        }
+    }
+    #[test]
+    fn samples_that_last_no_time_in_media_of_no_length_last_zero_seconds() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.mp4");
+        let len = movie_without_stsd(0, Some(0)).len() as u32;
+        for (delta, duration) in [(0, Some(0.0)), (5, None)] {
+            std::fs::write(&p, movie_without_stsd(len - 20, Some(delta))).unwrap();
+            let h = read(&p, "mp4", false);
+            assert_eq!(h.tracks[0].timescale, Some(1000));
+            assert_eq!(h.tracks[0].duration_s, duration, "samples of {delta} ticks");
+        }
+        // No time table: nothing is told.
+        std::fs::write(&p, movie_without_stsd(len - 20, None)).unwrap();
+        assert_eq!(read(&p, "mp4", false).tracks[0].duration_s, None);
+    }
 }

@@ -1,0 +1,46 @@
+//! MP4 files from androidx/media's test data that GStreamer refuses or
+//! misreads and ffprobe reads (tests/media/androidx): a sound track
+//! without a sample description, which makes qtdemux refuse the whole
+//! file, and a DASH initialization segment of a WebVTT track, in which
+//! GStreamer finds no stream. Both are described from their headers and
+//! compared with ffprobe on the same files: every fact ffprobe reports
+//! agrees but those it makes up.
+
+use crate::testenv::TestEnv;
+
+#[test]
+fn mp4_files_gstreamer_refuses_are_described_from_their_headers() {
+    let env = TestEnv::new();
+    let (names, dir) = env.copy_media("androidx");
+    assert_eq!(names, ["missing_stsd.mp4", "webvtt_init.mp4"]);
+    env.scan(&[], 0);
+    let placeholders = [
+        // A track without a sample description has no rate or channels:
+        // ffprobe prints its unset fields as 0.
+        ("missing_stsd.mp4", "audio[0].channels"),
+        ("missing_stsd.mp4", "audio[0].sample_rate"),
+        // ffprobe 5.1's MP4 demuxer has no codec for `wvtt` (its subtitle
+        // table names `text`, `tx3g` and `c608` only), so it lists the
+        // WebVTT track as data with no codec; it is a subtitle track.
+        ("webvtt_init.mp4", "subtitle_streams"),
+    ];
+    let (wrong, compared) = env.ffprobe_disagreements(&names, &dir, &placeholders);
+    assert!(compared > 30, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let row = env.row(&env.lib.join("missing_stsd.mp4"));
+    assert_eq!(row["status"], "ok", "{row}");
+    let doc = &row["doc"];
+    let audio = &doc["streams"][1];
+    assert_eq!(audio["codec"], "unknown", "{doc}");
+    assert!(audio["codec_tag"].is_null(), "{doc}");
+    assert!(doc["streams"].as_array().unwrap().iter().all(|s| {
+        s["unread"] == "listed from the track header; GStreamer could not read the file"
+    }));
+    let row = env.row(&env.lib.join("webvtt_init.mp4"));
+    assert_eq!(row["status"], "ok", "{row}");
+    let text = &row["doc"]["streams"][0];
+    assert_eq!(
+        (&text["kind"], &text["codec"]),
+        (&"subtitle".into(), &"webvtt".into())
+    );
+}
