@@ -92,7 +92,8 @@ pub(crate) fn each_sample(
                 if f(at, n).is_break() {
                     return Some(());
                 }
-                at += n;
+                // An offset past any file (a damaged `co64`): the walk ends.
+                at = at.checked_add(n)?;
             }
         }
     }
@@ -103,16 +104,18 @@ pub(crate) fn each_sample(
 mod tests {
     use super::*;
 
+    /// A box of `kind` holding `body`.
+    fn table(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut b = ((8 + body.len()) as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind);
+        b.extend_from_slice(body);
+        b
+    }
+
     #[test]
     fn a_walk_stops_when_told_even_in_a_table_of_billions() {
         // stsz: a fixed size of 10 bytes and 4,294,967,295 samples, all in
         // one chunk at offset 1,000 (stsc), with one chunk (stco).
-        let table = |kind: &[u8; 4], body: &[u8]| {
-            let mut b = ((8 + body.len()) as u32).to_be_bytes().to_vec();
-            b.extend_from_slice(kind);
-            b.extend_from_slice(body);
-            b
-        };
         let mut stbl = table(b"stsz", &[0, 0, 0, 0, 0, 0, 0, 10, 0xFF, 0xFF, 0xFF, 0xFF]);
         stbl.extend(table(
             b"stsc",
@@ -132,5 +135,24 @@ mod tests {
         });
         assert_eq!(walked, Some(()));
         assert_eq!(seen, [(1000, 10), (1010, 10), (1020, 10)]);
+    }
+
+    #[test]
+    fn an_offset_at_the_end_of_the_address_space_ends_the_walk() {
+        // Two samples of 10 bytes in one chunk 5 bytes short of 2^64.
+        let mut stbl = table(b"stsz", &[0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 2]);
+        stbl.extend(table(
+            b"stsc",
+            &[0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1],
+        ));
+        let mut co64 = vec![0, 0, 0, 0, 0, 0, 0, 1];
+        co64.extend((u64::MAX - 5).to_be_bytes());
+        stbl.extend(table(b"co64", &co64));
+        let mut seen = 0;
+        let walked = each_sample(&stbl, |_, _| {
+            seen += 1;
+            ControlFlow::Continue(())
+        });
+        assert_eq!((walked, seen), (None, 1));
     }
 }
