@@ -253,8 +253,11 @@ impl Reader {
         if movie_scale > 0 && known(tkhd_duration) {
             // An empty edit at the start delays the track (ffprobe's start
             // time); its length is not the track's.
-            let delay = self.leading_empty_edits(body, end).min(tkhd_duration);
-            t.duration_s = Some((tkhd_duration - delay) as f64 / movie_scale as f64);
+            let (delay, presented) = self.edits(body, end);
+            // What the edits present, else the header's length less the
+            // delay (a muxer may leave the empty edit out of the header's).
+            let length = presented.unwrap_or(tkhd_duration.saturating_sub(delay));
+            t.duration_s = Some(length as f64 / movie_scale as f64);
         }
         let (mdia, mdia_end) = self.child(body, end, &[b"mdia"])?;
         let mut media_ticks = None;
@@ -291,16 +294,17 @@ impl Reader {
     }
 
     /// The movie-timescale length of the empty edits (media time -1) that
-    /// open a track's edit list (`edts/elst`).
-    fn leading_empty_edits(&self, trak: u64, end: u64) -> u64 {
+    /// open a track's edit list (`edts/elst`), and of the edits after them
+    /// that present media (none without such an edit).
+    fn edits(&self, trak: u64, end: u64) -> (u64, Option<u64>) {
         let Some((elst, elst_end)) = self.child(trak, end, &[b"edts", b"elst"]) else {
-            return 0;
+            return (0, None);
         };
         let (Some(version), Some(n)) = (self.bytes::<1>(elst), self.u32be(elst + 4)) else {
-            return 0;
+            return (0, None);
         };
         let size = if version[0] == 1 { 20 } else { 12 };
-        let mut delay = 0u64;
+        let (mut delay, mut presented) = (0u64, None::<u64>);
         for i in 0..u64::from(n.min(64)) {
             let at = elst + 8 + i * size;
             if at + size > elst_end {
@@ -315,11 +319,14 @@ impl Reader {
                 )
             };
             match (duration, media_time) {
-                (Some(d), Some(-1)) => delay += d,
+                (Some(d), Some(-1)) if presented.is_none() => delay = delay.saturating_add(d),
+                (Some(d), Some(m)) if m >= 0 => {
+                    presented = Some(presented.unwrap_or(0).saturating_add(d));
+                }
                 _ => break,
             }
         }
-        delay
+        (delay, presented.filter(|&p| p > 0))
     }
 
     /// Whether every sample of a sample table lasts no time: its `stts`
@@ -487,88 +494,4 @@ fn known(duration: u64) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
-        let mut b = ((8 + body.len()) as u32).to_be_bytes().to_vec();
-        b.extend_from_slice(kind);
-        b.extend_from_slice(body);
-        b
-    }
-
-    /// A movie of one sound track of two 10-byte samples at `offset`,
-    /// whose sample table has no sample description, then 20 bytes of
-    /// media data. `delta`: a media header of no length and a time table
-    /// giving each sample that duration.
-    fn movie_without_stsd(offset: u32, delta: Option<u8>) -> Vec<u8> {
-        let mut mvhd = vec![0u8; 100];
-        mvhd[12..16].copy_from_slice(&1000u32.to_be_bytes());
-        mvhd[16..20].copy_from_slice(&500u32.to_be_bytes());
-        let mut tkhd = vec![0u8; 84];
-        tkhd[3] = 3;
-        tkhd[12..16].copy_from_slice(&2u32.to_be_bytes());
-        let mut hdlr = vec![0u8; 25];
-        hdlr[8..12].copy_from_slice(b"soun");
-        let stsz = [0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, 2];
-        let stsc = [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 1];
-        let mut stco = vec![0, 0, 0, 0, 0, 0, 0, 1];
-        stco.extend(offset.to_be_bytes());
-        let mut stbl = [bx(b"stsz", &stsz), bx(b"stsc", &stsc), bx(b"stco", &stco)].concat();
-        let mut mdia = bx(b"hdlr", &hdlr);
-        if let Some(d) = delta {
-            stbl.extend(bx(
-                b"stts",
-                &[0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, d],
-            ));
-            mdia.extend(bx(
-                b"mdhd",
-                &[
-                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0xE8, 0, 0, 0, 0, 0x55, 0xC4, 0, 0,
-                ],
-            ));
-        }
-        mdia.extend(bx(b"minf", &bx(b"stbl", &stbl)));
-        let trak = [bx(b"tkhd", &tkhd), bx(b"mdia", &mdia)].concat();
-        let moov = [bx(b"mvhd", &mvhd), bx(b"trak", &trak)].concat();
-        [
-            bx(b"ftyp", b"isom\0\0\0\0isom"),
-            bx(b"moov", &moov),
-            bx(b"mdat", &[0; 20]),
-        ]
-        .concat()
-    }
-
-    #[test]
-    fn a_track_without_a_sample_description_is_told_and_its_samples_placed() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("x.mp4");
-        let len = movie_without_stsd(0, None).len() as u32;
-        // The samples in the `mdat` at the end, then 8 bytes past the end.
-        for (offset, inside) in [(len - 20, true), (len - 12, false)] {
-            std::fs::write(&p, movie_without_stsd(offset, None)).unwrap();
-            let h = read(&p, "mp4", false);
-            assert_eq!(h.tracks.len(), 1);
-            let t = &h.tracks[0];
-            assert!(t.no_sample_description && t.codec_tag.is_none());
-            assert_eq!((t.handler.as_str(), t.frames), ("soun", Some(2)));
-            assert_eq!(h.samples_inside, inside, "samples at {offset}");
-            assert_eq!(h.declared_size, None);
-        }
-    }
-    #[test]
-    fn samples_that_last_no_time_in_media_of_no_length_last_zero_seconds() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("x.mp4");
-        let len = movie_without_stsd(0, Some(0)).len() as u32;
-        for (delta, duration) in [(0, Some(0.0)), (5, None)] {
-            std::fs::write(&p, movie_without_stsd(len - 20, Some(delta))).unwrap();
-            let h = read(&p, "mp4", false);
-            assert_eq!(h.tracks[0].timescale, Some(1000));
-            assert_eq!(h.tracks[0].duration_s, duration, "samples of {delta} ticks");
-        }
-        // No time table: nothing is told.
-        std::fs::write(&p, movie_without_stsd(len - 20, None)).unwrap();
-        assert_eq!(read(&p, "mp4", false).tracks[0].duration_s, None);
-    }
-}
+mod tests;
