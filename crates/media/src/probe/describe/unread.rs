@@ -264,6 +264,11 @@ fn codec_of(t: &Track) -> Option<(&'static str, &'static str)> {
     let registration = t.codec_tag.as_deref().and_then(registered_codec);
     Some(match stream_type {
         0x2d | 0x2e => ("audio", "mpegh_3d_audio"),
+        // VVC (H.266), which GStreamer does not demux from a transport
+        // stream (ffprobe 5.1 does not name it either).
+        0x33 => ("video", "vvc"),
+        // DSM-CC sections (a data carousel): data ffprobe leaves unnamed.
+        0x0a..=0x0d => ("data", "bin_data"),
         0x11 => ("audio", "aac_latm"),
         0x81 => ("audio", "ac3"),
         0x8a => ("audio", "dts"),
@@ -348,6 +353,8 @@ mod tests {
                 track(0x102, 0x06, &[0x7b]),
                 track(0x103, 0x2d, &[]),
                 track(0x104, 0x99, &[]),
+                track(0x105, 0x33, &[]),
+                track(0x106, 0x0b, &[]),
             ],
             ..Headers::default()
         };
@@ -361,7 +368,9 @@ mod tests {
             [
                 ("audio", "dts"),
                 ("audio", "dts"),
-                ("audio", "mpegh_3d_audio")
+                ("audio", "mpegh_3d_audio"),
+                ("video", "vvc"),
+                ("data", "bin_data")
             ]
         );
         assert!(s.iter().all(|s| s.unread.is_some()));
