@@ -2,13 +2,16 @@
 //! programs, SCTE-35 cues, DTS outside Blu-ray and on it, private data
 //! nothing names, event tables alone, ARIB captions, LATM, no program map
 //! at all, audio muxed far behind its video, subtitles on another clock,
-//! an audio description's supplementary language), scanned and compared
+//! an audio description's supplementary language, HEVC GStreamer gives no
+//! stream for), scanned and compared
 //! with ffprobe on the same files: every one `ok`, and its duration,
 //! streams, codecs, channels, rates, bit depths and languages ffprobe's. ffprobe's placeholders for a stream it read no
 //! frame of (0 channels, 0 Hz) are not facts, nor are its guesses for a
 //! file without a program map (its own test says what is).
 
 use std::path::Path;
+
+use serde_json::json;
 
 use crate::testenv::TestEnv;
 use crate::testenv::truth;
@@ -30,10 +33,10 @@ fn transport_streams_read_as_ffprobe_reads_them() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("ts");
     // Every file is judged below, failed or not: the status is a fact.
-    assert_eq!(names.len(), 15);
+    assert_eq!(names.len(), 16);
     env.run(&["scan", env.lib.to_str().unwrap()]);
     let rows = env.query("SELECT path, status, error, doc FROM media ORDER BY path");
-    assert_eq!(rows.len(), 15);
+    assert_eq!(rows.len(), 16);
     let mut wrong = Vec::new();
     for r in &rows {
         let path = Path::new(r["path"].as_str().unwrap());
@@ -62,6 +65,16 @@ fn transport_streams_read_as_ffprobe_reads_them() {
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
+    // HEVC no GStreamer stream stands for: its sequence parameter set's
+    // picture and rate, as ffprobe gives them.
+    let hevc = &env.row(&env.lib.join("hevc_uhd_one_frame.ts"))["doc"]["streams"][0];
+    assert_eq!(
+        (&hevc["codec"], &hevc["width"], &hevc["height"]),
+        (&json!("hevc"), &json!(3840), &json!(2160)),
+        "{hevc}"
+    );
+    assert_eq!(hevc["pix_fmt"], "yuv420p10le", "{hevc}");
+    assert_eq!(hevc["frame_rate_fraction"], "60000/1001", "{hevc}");
 }
 
 /// The transport stream without a PAT or PMT.

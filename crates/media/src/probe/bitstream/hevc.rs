@@ -88,23 +88,53 @@ fn vps_timing(r: &mut Bits) -> Option<(u32, u32)> {
     Some((r.u(32)?, r.u(32)?))
 }
 
+/// What a sequence parameter set says of the picture.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Sps {
+    /// The size after the conformance window's crop.
+    size: (u32, u32),
+    /// `chroma_format_idc`: 0 monochrome, 1 4:2:0, 2 4:2:2, 3 4:4:4.
+    chroma: u32,
+    bit_depth: u32,
+    /// The VUI's, when the SPS has one.
+    vui: Vui,
+}
+
 /// The sequence parameter set's VUI `vui_num_units_in_tick` and
 /// `vui_time_scale`.
 fn sps_timing(r: &mut Bits) -> Option<(u32, u32)> {
+    sps(r)?.vui.tick
+}
+
+/// A sequence parameter set (past its NAL header), read to its VUI timing.
+fn sps(r: &mut Bits) -> Option<Sps> {
     r.u(4)?;
     let sub_layers = r.u(3)?;
     r.u(1)?;
     profile_tier_level(r, sub_layers)?;
     r.ue()?;
-    if r.ue()? == 3 {
+    let chroma = r.ue()?;
+    if chroma == 3 {
         r.u(1)?;
     }
-    r.ue()?;
-    r.ue()?;
-    if r.u(1)? == 1 {
-        (0..4).try_for_each(|_| r.ue().map(|_| ()))?;
-    }
-    r.ue()?;
+    let (width, height) = (r.ue()?, r.ue()?);
+    let crop = if r.u(1)? == 1 {
+        [r.ue()?, r.ue()?, r.ue()?, r.ue()?]
+    } else {
+        [0; 4]
+    };
+    // The window counts chroma samples: two luma columns (rows) each in
+    // 4:2:0 (and columns in 4:2:2).
+    let (unit_x, unit_y) = match chroma {
+        1 => (2, 2),
+        2 => (2, 1),
+        _ => (1, 1),
+    };
+    let size = (
+        width.checked_sub(unit_x * (crop[0].checked_add(crop[1])?))?,
+        height.checked_sub(unit_y * (crop[2].checked_add(crop[3])?))?,
+    );
+    let bit_depth = r.ue()? + 8;
     r.ue()?;
     let poc_lsb_bits = r.ue()? as usize + 4;
     let ordering_all = r.u(1)? == 1;
@@ -112,6 +142,16 @@ fn sps_timing(r: &mut Bits) -> Option<(u32, u32)> {
         (0..3).try_for_each(|_| r.ue().map(|_| ()))?;
     }
     (0..6).try_for_each(|_| r.ue().map(|_| ()))?;
+    Some(Sps {
+        size,
+        chroma,
+        bit_depth,
+        vui: coding_tools_then_vui(r, poc_lsb_bits).unwrap_or_default(),
+    })
+}
+
+/// The SPS from its scaling lists to its VUI's timing.
+fn coding_tools_then_vui(r: &mut Bits, poc_lsb_bits: usize) -> Option<Vui> {
     if r.u(1)? == 1 && r.u(1)? == 1 {
         scaling_list_data(r)?;
     }
@@ -133,7 +173,38 @@ fn sps_timing(r: &mut Bits) -> Option<(u32, u32)> {
     }
     r.u(2)?; // temporal MVP, strong intra smoothing
     (r.u(1)? == 1).then_some(())?;
-    vui_timing(r)
+    vui(r)
+}
+
+/// The first headers of an HEVC elementary stream (Annex B): the size,
+/// pixel format and VUI frame rate of its first sequence parameter set.
+pub(super) fn hevc_stream(b: &[u8]) -> Option<super::StreamHeader> {
+    let nal = super::annex_b(b)
+        .into_iter()
+        .find(|n| n.first().is_some_and(|h| (h >> 1) & 0x3F == SPS))?;
+    let s = sps(&mut Bits::new(&unescape(nal.get(2..)?)))?;
+    let format = match (s.chroma, s.vui.matrix) {
+        (0, _) => "gray",
+        (1, _) => "yuv420p",
+        (2, _) => "yuv422p",
+        (_, Some(0)) => "gbrp",
+        _ => "yuv444p",
+    };
+    let pix_fmt = match s.bit_depth {
+        8 => format.to_string(),
+        d @ (9 | 10 | 12) => format!("{format}{d}le"),
+        _ => return None,
+    };
+    Some(super::StreamHeader {
+        size: (s.size.0 > 0 && s.size.1 > 0).then_some(s.size),
+        rate: s
+            .vui
+            .tick
+            .filter(|&(u, t)| u > 0 && t > 0)
+            .map(|(u, t)| (t, u)),
+        field_order: None,
+        pix_fmt: Some(pix_fmt),
+    })
 }
 
 /// `scaling_list_data()`, passed over.
@@ -194,8 +265,10 @@ fn short_term_ref_pic_sets(r: &mut Bits) -> Option<()> {
     Some(())
 }
 
-/// `vui_parameters()` up to its timing information.
-fn vui_timing(r: &mut Bits) -> Option<(u32, u32)> {
+/// `vui_parameters()` up to its timing information: the matrix
+/// coefficients its colour description states, and the tick.
+fn vui(r: &mut Bits) -> Option<Vui> {
+    let mut out = Vui::default();
     if r.u(1)? == 1 && r.u(8)? == 255 {
         r.u(32)?;
     }
@@ -205,7 +278,8 @@ fn vui_timing(r: &mut Bits) -> Option<(u32, u32)> {
     if r.u(1)? == 1 {
         r.u(4)?;
         if r.u(1)? == 1 {
-            r.u(24)?;
+            r.u(16)?; // primaries, transfer
+            out.matrix = Some(r.u(8)?);
         }
     }
     if r.u(1)? == 1 {
@@ -216,8 +290,19 @@ fn vui_timing(r: &mut Bits) -> Option<(u32, u32)> {
     if r.u(1)? == 1 {
         (0..4).try_for_each(|_| r.ue().map(|_| ()))?;
     }
-    (r.u(1)? == 1).then_some(())?;
-    Some((r.u(32)?, r.u(32)?))
+    if r.u(1)? == 1 {
+        out.tick = Some((r.u(32)?, r.u(32)?));
+    }
+    Some(out)
+}
+
+/// What a VUI says that FFmpeg reports.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Vui {
+    /// `matrix_coeffs` (0: the picture is GBR, not YUV).
+    matrix: Option<u32>,
+    /// `vui_num_units_in_tick`, `vui_time_scale`.
+    tick: Option<(u32, u32)>,
 }
 
 #[cfg(test)]
@@ -254,6 +339,16 @@ mod tests {
         let both = record(&[(VPS, vps), (SPS, sps)]);
         assert_eq!(hevc_vui_rate(&both), Some((30000, 1001)));
         assert_eq!(hevc_vui_rate(&[1, 2, 3]), None);
+        // The same SPS in a byte stream: 320x240, 4:4:4 of GBR (the test
+        // pattern is RGB: ffprobe's gbrp), 8 bits.
+        let mut stream = vec![0, 0, 0, 1, SPS << 1, 1];
+        stream.extend(&hex(
+            "010408000003009e0800000300003c90014101e2cb2b349265780b70202000400000fa40001d4c02",
+        ));
+        let h = hevc_stream(&stream).unwrap();
+        assert_eq!(h.size, Some((320, 240)));
+        assert_eq!(h.pix_fmt.as_deref(), Some("gbrp"));
+        assert_eq!(h.rate, Some((30000, 1001)));
         // A record whose parameter sets are cut: no rate, no panic.
         let mut cut = both.clone();
         cut.truncate(40);

@@ -200,13 +200,14 @@ pub struct StreamHeader {
     pub pix_fmt: Option<String>,
 }
 
-/// The first headers of an H.264 or MPEG-1/2 video stream: the sequence
-/// parameter set, or the sequence header and its extension; a DNxHD
-/// frame's header.
+/// The first headers of an H.264, HEVC or MPEG-1/2 video stream: the
+/// sequence parameter set, or the sequence header and its extension; a
+/// DNxHD frame's header.
 pub fn stream_header(codec: &str, b: &[u8]) -> Option<StreamHeader> {
     match codec {
         "dnxhd" => dnxhd_header(b),
         "h264" => super::h264::h264_stream(b),
+        "hevc" => super::hevc::hevc_stream(b),
         "mpeg1video" | "mpeg2video" => {
             let at = b.windows(4).position(|w| w == [0, 0, 1, 0xB3])?;
             let h = b.get(at + 4..at + 8)?;

@@ -226,6 +226,7 @@ fn mapped_video_frame(headers: &Headers) -> Option<f64> {
             0x01 => "mpeg1video",
             0x02 => "mpeg2video",
             0x1b => "h264",
+            0x24 => "hevc",
             _ => return None,
         };
         let (n, d) = crate::probe::bitstream::stream_header(codec, &t.ts_first_payload)?.rate?;
