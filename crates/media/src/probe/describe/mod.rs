@@ -115,9 +115,27 @@ pub fn describe(
         }
     }
     doc.attachments = attachments;
+    if doc.attachments.is_empty() {
+        doc.attachments = declared_pictures(headers);
+    }
     set_chapters(&mut doc, toc, headers);
     summarise(&mut doc);
     doc
+}
+
+/// Pictures the container declares that GStreamer did not pass on (they
+/// do not decode): ffprobe counts them as attached pictures.
+fn declared_pictures(headers: &Headers) -> Vec<mediadex_core::scan::document::Attachment> {
+    headers
+        .pictures
+        .iter()
+        .map(|(mime, size)| mediadex_core::scan::document::Attachment {
+            mime_type: Some(mime.clone()),
+            size: *size,
+            cover: true,
+            ..Default::default()
+        })
+        .collect()
 }
 
 /// The chapters: GStreamer's table of contents, else MP4 Nero chapters

@@ -15,6 +15,81 @@ impl Reader {
     }
 }
 
+impl Reader {
+    /// The pictures (`APIC` frames) of the ID3v2 tag the file starts with:
+    /// media type and length.
+    pub(super) fn leading_id3_pictures(&self) -> Vec<(String, u64)> {
+        let Some(head) = self.vec(0, self.len.min(10) as usize) else {
+            return Vec::new();
+        };
+        let Some(len) = id3_len(&head) else {
+            return Vec::new();
+        };
+        let tag = self.vec(0, (len as u64).min(self.len).min(16 << 20) as usize);
+        tag.map(|t| id3_pictures(&t)).unwrap_or_default()
+    }
+}
+
+/// The `APIC` frames of an ID3v2.3 or v2.4 tag: media type and picture
+/// length (past the encoding, media type, picture type and description).
+fn id3_pictures(tag: &[u8]) -> Vec<(String, u64)> {
+    let (Some(&version), Some(&flags)) = (tag.get(3), tag.get(5)) else {
+        return Vec::new();
+    };
+    if !matches!(version, 3 | 4) || flags & 0x40 != 0 {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut at = 10;
+    while let Some(h) = tag.get(at..at + 10) {
+        if h[0] == 0 {
+            break;
+        }
+        let size = if version == 4 {
+            h[4..8]
+                .iter()
+                .fold(0usize, |v, &x| v << 7 | usize::from(x & 0x7F))
+        } else {
+            u32::from_be_bytes([h[4], h[5], h[6], h[7]]) as usize
+        };
+        let Some(body) = tag.get(at + 10..(at + 10).saturating_add(size)) else {
+            break;
+        };
+        if &h[..4] == b"APIC"
+            && let Some(p) = apic(body)
+        {
+            out.push(p);
+        }
+        at += 10 + size;
+    }
+    out
+}
+
+/// An `APIC` frame's media type and picture length.
+fn apic(body: &[u8]) -> Option<(String, u64)> {
+    let encoding = *body.first()?;
+    let mime_end = 1 + body.get(1..)?.iter().position(|&c| c == 0)?;
+    let mime = String::from_utf8_lossy(&body[1..mime_end]).to_ascii_lowercase();
+    // Past the media type's terminator and the picture type.
+    let description = body.get(mime_end + 2..)?;
+    let wide = matches!(encoding, 1 | 2);
+    let end = if wide {
+        description
+            .chunks_exact(2)
+            .position(|c| c == [0, 0])
+            .map(|i| 2 * i + 2)?
+    } else {
+        description.iter().position(|&c| c == 0)? + 1
+    };
+    let picture = description.len().checked_sub(end)?;
+    let mime = match mime.as_str() {
+        "jpg" => "image/jpeg".to_string(),
+        "png" => "image/png".to_string(),
+        _ => mime,
+    };
+    Some((mime, picture as u64))
+}
+
 /// The length of the ID3v2 tag `b` starts with (header, syncsafe size,
 /// footer), if it starts with one.
 fn id3_len(b: &[u8]) -> Option<usize> {
@@ -108,5 +183,22 @@ mod tests {
         }
         assert_eq!(adts_bit_rate(&tagged), Some(average));
         assert_eq!(adts_bit_rate(b"no frames"), None);
+    }
+
+    #[test]
+    fn a_leading_id3_tag_s_pictures_are_counted() {
+        // ID3v2.4 with one APIC: Latin-1, "image/jpeg", front cover, an
+        // empty description, 10 bytes of picture.
+        let mut apic = vec![0];
+        apic.extend(b"image/jpeg\0");
+        apic.extend([3, 0]);
+        apic.extend(0..10u8);
+        let mut tag = b"ID3\x04\0\0".to_vec();
+        tag.extend([0, 0, 0, (10 + apic.len()) as u8]);
+        tag.extend(b"APIC");
+        tag.extend([0, 0, 0, apic.len() as u8, 0, 0]);
+        tag.extend(&apic);
+        assert_eq!(id3_pictures(&tag), [("image/jpeg".to_string(), 10)]);
+        assert!(id3_pictures(b"ID3\x04\0\0\0\0\0\x0aAPIC").is_empty());
     }
 }

@@ -91,6 +91,10 @@ pub struct Headers {
     /// The container's short name, for a file GStreamer's type finder could
     /// not name and the headers could (raw DTS-HD: `dtshd`).
     pub sniffed_container: Option<&'static str>,
+    /// Attached pictures the container declares (MP4 `covr`, a raw AAC
+    /// stream's leading ID3 `APIC`): media type and length, for a file
+    /// whose pictures GStreamer did not pass on (they do not decode).
+    pub pictures: Vec<(String, u64)>,
     /// MXF: the material package's streams as the header metadata
     /// describes them, listed only when mxfdemux read none (kept apart from
     /// `tracks`, which add to the streams GStreamer read).
@@ -280,7 +284,10 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "ac3" | "mp3" | "aac" | "dts" if r.bytes::<4>(0) == Some([0, 0, 1, 0xBA]) => {
             h.pts_span = r.pts_span(None, None, &[])
         }
-        "aac" => h.estimated_duration_s = r.adts_estimate(),
+        "aac" => {
+            h.estimated_duration_s = r.adts_estimate();
+            h.pictures = r.leading_id3_pictures();
+        }
         "ts" | "m2ts" => {
             let packet = if container == "m2ts" { 192 } else { 188 };
             h.tracks = r.ts_program(packet);
