@@ -261,10 +261,11 @@ pub(super) fn common_rate(fps: f64) -> Option<(u32, u32)> {
 }
 
 /// Read the headers of `path` for a container of the given short name.
-/// `timed`: the demuxer told the duration (a DV file's first frame is
-/// then not read; transport and program streams' timestamps, and raw
-/// ADTS's estimate, are read whatever GStreamer says). An empty
-/// `container`: GStreamer could not name it, and its magic is sniffed.
+/// `timed`: the demuxer told the duration (a DV file's first frame and an
+/// MXF file's header metadata are then not read; transport and program
+/// streams' timestamps, and raw ADTS's estimate, are read whatever
+/// GStreamer says). An empty `container`: GStreamer could not name it,
+/// and its magic is sniffed.
 pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
     let Ok(file) = File::open(path) else {
         return Headers::default();
@@ -316,7 +317,8 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "mpeg-ps" => h.pts_span = r.pts_span(None, None, &[]),
         "flv" => r.flv(&mut h),
         "ogg" => h.declared_size = r.ogg_cut_in_headers(),
-        "mxf" => r.mxf(&mut h),
+        // What mxfdemux reads is not read again.
+        "mxf" if !timed => r.mxf(&mut h),
         "dv" if !timed => r.dv(&mut h),
         // Nothing GStreamer knows: a container it lacks, told by its magic.
         "" => r.dtshd(&mut h),

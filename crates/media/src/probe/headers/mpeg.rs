@@ -23,7 +23,7 @@ impl Reader {
             packet,
             expected: &all,
         })?;
-        let whole = tail.len() as u64 + head.len() as u64 >= self.len;
+        let whole = tail.bytes.len() as u64 + head.bytes.len() as u64 >= self.len;
         let every = [Program::default()];
         let programs = if programs.is_empty() {
             &every[..]
@@ -50,13 +50,18 @@ impl Reader {
     /// maps name. The last video frame may lie further back than the audio
     /// after it, and a stream muxed a second behind its video starts the
     /// file with timestamps earlier than the head's.
-    fn pts_windows(&self, timed: &Timed) -> Option<(Vec<u8>, Vec<u8>)> {
+    fn pts_windows(&self, timed: &Timed) -> Option<(Window, Window)> {
         const WINDOW: u64 = 16 * 1024;
         const MOST: u64 = 1 << 20;
         // Both ends start on a packet boundary (a transport stream's
         // packets are read as packets).
-        let mut head = self.vec(0, self.len.min(timed.align(WINDOW)) as usize)?;
-        let mut tail = Vec::new();
+        let read = |at: u64, n: u64| -> Option<Window> {
+            let bytes = self.vec(at, n as usize)?;
+            let stamps = keyed(&bytes, timed.packet);
+            Some(Window { bytes, stamps })
+        };
+        let mut head = read(0, self.len.min(timed.align(WINDOW)))?;
+        let mut tail = Window::default();
         // A transport stream's tail is read as FFmpeg reads it, 250 kB at
         // least: the latest timestamp of a video with B-frames lies a few
         // frames before its last.
@@ -67,20 +72,21 @@ impl Reader {
         };
         let (mut head_window, mut tail_window) = (WINDOW, first_tail);
         loop {
+            let head_len = head.bytes.len() as u64;
             let tail_at = timed
                 .align(self.len.saturating_sub(tail_window))
-                .max(head.len() as u64);
-            tail = self
-                .vec(tail_at, (self.len - tail_at) as usize)
-                .unwrap_or(tail);
-            let (h, t) = (timed.keys(&head), timed.keys(&tail));
+                .max(head_len);
+            if let Some(t) = read(tail_at, self.len - tail_at) {
+                tail = t;
+            }
+            let (h, t) = (timed.keys(&head.stamps), timed.keys(&tail.stamps));
             let expected = timed.expected;
             let tail_short = !h.iter().chain(expected).all(|k| t.contains(k))
                 && tail_window < MOST
-                && tail_at > head.len() as u64;
+                && tail_at > head_len;
             let head_short = !t.iter().chain(expected).all(|k| h.contains(k))
                 && head_window < MOST
-                && (head.len() as u64) < tail_at;
+                && head_len < tail_at;
             if !tail_short && !head_short {
                 return Some((head, tail));
             }
@@ -89,10 +95,17 @@ impl Reader {
             }
             if head_short {
                 head_window *= 4;
-                head = self.vec(0, timed.align(head_window.min(tail_at)) as usize)?;
+                head = read(0, timed.align(head_window.min(tail_at)))?;
             }
         }
     }
+}
+
+/// One end of the file and the PES timestamps in it, read once.
+#[derive(Debug, Default)]
+struct Window {
+    bytes: Vec<u8>,
+    stamps: Vec<(u32, u8, u64)>,
 }
 
 /// One program of a transport stream: the PIDs of the streams that time
@@ -107,24 +120,23 @@ pub(super) struct Program {
 /// (`ends`), widened to its `text` PIDs' within a second of them.
 fn program_span(
     timed: &Timed,
-    ends: [&[u8]; 2],
+    ends: [&Window; 2],
     text: &[u32],
     cue: Option<u64>,
 ) -> Option<PtsSpan> {
-    let [head, tail] = ends;
-    let pes: Vec<(u8, u64)> = timed
-        .keyed(head)
-        .into_iter()
-        .chain(timed.keyed(tail))
-        .map(|(_, id, pts)| (id, pts))
+    let [head, tail] = ends.map(|w| timed.keyed(&w.stamps));
+    let pes: Vec<(u8, u64)> = head
+        .iter()
+        .chain(&tail)
+        .map(|&(_, id, pts)| (id, pts))
         .collect();
     let stamps: Vec<u64> = pes.iter().map(|&(_, p)| p).chain(cue).collect();
     let (span, wrapped) = wrapped_span(&stamps)?;
     let subtitles: Vec<u64> = ends
-        .into_iter()
-        .flat_map(|b| keyed(b, timed.packet))
+        .iter()
+        .flat_map(|w| &w.stamps)
         .filter(|(key, _, _)| text.contains(key))
-        .map(|(_, _, pts)| pts)
+        .map(|&(_, _, pts)| pts)
         .collect();
     let (first, span) = if wrapped {
         (0, span)
@@ -133,11 +145,13 @@ fn program_span(
     };
     // A transport stream's video PES headers are found packet by packet; a
     // program stream's by start code, among its data.
-    let tick = |b: &[u8]| match timed.packet {
-        Some(_) => keyed_video_tick(&timed.keyed(b)),
-        None => video_tick(b),
-    };
-    let video_tick = [tick(head), tick(tail)].into_iter().flatten().min();
+    let video_tick = match timed.packet {
+        Some(_) => [keyed_video_tick(&head), keyed_video_tick(&tail)],
+        None => ends.map(|w| video_tick(&w.bytes)),
+    }
+    .into_iter()
+    .flatten()
+    .min();
     let ends = (!wrapped).then(|| kind_ends(&pes, first));
     Some(PtsSpan {
         seconds: span as f64 / 90_000.0,
@@ -163,16 +177,24 @@ impl Timed<'_> {
         self.packet.map_or(at, |p| at / p as u64 * p as u64)
     }
 
-    /// The timestamps of `b` that time the file, less lone jumps.
-    fn keyed(&self, b: &[u8]) -> Vec<(u32, u8, u64)> {
-        let mut k = keyed(b, self.packet);
-        k.retain(|(key, _, _)| self.expected.is_empty() || self.expected.contains(key));
-        without_jumps(k)
+    /// Whether the timestamps of `key` time the file.
+    fn counts(&self, key: u32) -> bool {
+        self.expected.is_empty() || self.expected.contains(&key)
+    }
+
+    /// Those of `stamps` that time the file, less lone jumps.
+    fn keyed(&self, stamps: &[(u32, u8, u64)]) -> Vec<(u32, u8, u64)> {
+        let kept = stamps.iter().filter(|s| self.counts(s.0)).copied();
+        without_jumps(kept.collect())
     }
 
     /// The streams those timestamps are of.
-    fn keys(&self, b: &[u8]) -> Vec<u32> {
-        self.keyed(b).iter().map(|k| k.0).collect()
+    fn keys(&self, stamps: &[(u32, u8, u64)]) -> Vec<u32> {
+        stamps
+            .iter()
+            .map(|s| s.0)
+            .filter(|&k| self.counts(k))
+            .collect()
     }
 }
 
