@@ -486,7 +486,7 @@ fn codec_facts(s: &mut Stream, t: &crate::probe::headers::Track) {
         // A sound entry that states no rate (IAMF's): the media timescale,
         // as ffprobe gives it.
         let scale = t.timescale.filter(|&r| r > 1).map(|r| r as i32);
-        s.sample_rate = t.sound.map(|(_, r)| r as i32).or(scale);
+        s.sample_rate = t.sound.map(|(_, r)| r as i32).filter(|&r| r > 0).or(scale);
     }
     // ADPCM's sample size is the container's to say (4 bits, ffprobe's).
     if s.codec.starts_with("adpcm") && s.bit_depth.is_none() {
