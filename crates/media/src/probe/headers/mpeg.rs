@@ -62,15 +62,7 @@ impl Reader {
         };
         let mut head = read(0, self.len.min(timed.align(WINDOW)))?;
         let mut tail = Window::default();
-        // A transport stream's tail is read as FFmpeg reads it, 250 kB at
-        // least: the latest timestamp of a video with B-frames lies a few
-        // frames before its last.
-        let first_tail = if timed.packet.is_some() {
-            256 * 1024
-        } else {
-            WINDOW
-        };
-        let (mut head_window, mut tail_window) = (WINDOW, first_tail);
+        let (mut head_window, mut tail_window) = (WINDOW, WINDOW);
         loop {
             let head_len = head.bytes.len() as u64;
             let tail_at = timed
@@ -81,7 +73,14 @@ impl Reader {
             }
             let (h, t) = (timed.keys(&head.stamps), timed.keys(&tail.stamps));
             let expected = timed.expected;
-            let tail_short = !h.iter().chain(expected).all(|k| t.contains(k))
+            // The latest timestamp of a video with B-frames lies a few
+            // frames before its last: a transport stream's tail holds
+            // several frames of each video stream (FFmpeg reads 250 kB).
+            let few_frames = timed.packet.is_some()
+                && timed
+                    .video_keys(&tail.stamps)
+                    .any(|k| tail.stamps.iter().filter(|s| s.0 == k).count() < TAIL_FRAMES);
+            let tail_short = (few_frames || !h.iter().chain(expected).all(|k| t.contains(k)))
                 && tail_window < MOST
                 && tail_at > head_len;
             let head_short = !t.iter().chain(expected).all(|k| h.contains(k))
@@ -100,6 +99,10 @@ impl Reader {
         }
     }
 }
+
+/// How many frames of each video stream a transport stream's tail holds
+/// (its B-frames reorder fewer).
+const TAIL_FRAMES: usize = 8;
 
 /// One end of the file and the PES timestamps in it, read once.
 #[derive(Debug, Default)]
@@ -186,6 +189,18 @@ impl Timed<'_> {
     fn keyed(&self, stamps: &[(u32, u8, u64)]) -> Vec<(u32, u8, u64)> {
         let kept = stamps.iter().filter(|s| self.counts(s.0)).copied();
         without_jumps(kept.collect())
+    }
+
+    /// The video streams among those of `stamps` that time the file.
+    fn video_keys<'s>(&'s self, stamps: &'s [(u32, u8, u64)]) -> impl Iterator<Item = u32> + 's {
+        let mut keys: Vec<u32> = stamps
+            .iter()
+            .filter(|s| (0xE0..=0xEF).contains(&s.1) && self.counts(s.0))
+            .map(|s| s.0)
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.into_iter()
     }
 
     /// The streams those timestamps are of.
