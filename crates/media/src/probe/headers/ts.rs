@@ -293,19 +293,9 @@ fn unit_start(head: &[u8], packet: usize, pid: u16) -> Option<&[u8]> {
 
 /// The payload of every packet of `pid` in `head` that starts a unit.
 fn unit_starts_of(head: &[u8], packet: usize, pid: u16) -> impl Iterator<Item = &[u8]> {
-    let prefix = packet - 188;
-    head.chunks_exact(packet).filter_map(move |p| {
-        let p = &p[prefix..];
-        let this = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
-        if p[0] != 0x47 || this != pid || p[1] & 0x40 == 0 {
-            return None;
-        }
-        let mut at = 4;
-        if p[3] & 0x20 != 0 {
-            at += 1 + *p.get(4)? as usize;
-        }
-        p.get(at..)
-    })
+    super::ts_probe::unit_starts(head, packet)
+        .filter(move |&(this, _)| this == pid)
+        .map(|(_, payload)| payload)
 }
 
 /// The PMT PIDs of a PAT section's programs (not the network PID).
