@@ -63,6 +63,7 @@ impl Reader {
     /// later, and the head is widened (to 4 MiB, as FFmpeg probes) until
     /// it holds every map the PAT names.
     fn program_head(&self, packet: usize) -> Option<(Vec<u8>, Vec<u16>)> {
+        const MAX_PROBE: u64 = 4 << 20;
         let mut window = 32 * 1024;
         loop {
             let head = self.vec(0, self.len.min(window) as usize)?;
@@ -75,10 +76,10 @@ impl Reader {
                 && pmt_pids
                     .iter()
                     .all(|&pid| unit_start(&head, packet, pid).is_some());
-            if whole || window >= 4 << 20 || window >= self.len {
+            if whole || window >= MAX_PROBE || window >= self.len {
                 return Some((head, pmt_pids));
             }
-            window *= 8;
+            window = (window * 8).min(MAX_PROBE);
         }
     }
 
