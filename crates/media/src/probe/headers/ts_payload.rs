@@ -13,8 +13,25 @@ impl Reader {
         pid: u16,
         headed: fn(&[u8]) -> bool,
     ) -> Option<Vec<u8>> {
+        self.payload_from(packet, pid, 0, headed)
+    }
+
+    /// `pid`'s first PES payload past the first 32 KiB, within the first MiB.
+    pub(super) fn later_payload(&self, packet: usize, pid: u16) -> Option<Vec<u8>> {
+        self.payload_from(packet, pid, 32 * 1024, |_| true)
+    }
+
+    /// `pid`'s first PES payload from `from` (back to a packet boundary)
+    /// within the first MiB that `accept` takes, read a chunk at a time.
+    fn payload_from(
+        &self,
+        packet: usize,
+        pid: u16,
+        from: u64,
+        accept: fn(&[u8]) -> bool,
+    ) -> Option<Vec<u8>> {
         let chunk = packet * 1024;
-        let mut at = 0u64;
+        let mut at = from / packet as u64 * packet as u64;
         while at < self.len.min(1 << 20) {
             let n = chunk.min((self.len - at) as usize) / packet * packet;
             let b = self.vec(at, n)?;
@@ -26,25 +43,10 @@ impl Reader {
                 starts
                     .then(|| pes_payload(&b[i * packet..], packet, pid))
                     .flatten()
-                    .filter(|body| headed(body))
+                    .filter(|body| accept(body))
             });
             if found.is_some() {
                 return found;
-            }
-            at += n.max(packet) as u64;
-        }
-        None
-    }
-
-    /// `pid`'s first PES payload past the first 32 KiB, within the first MiB.
-    pub(super) fn later_payload(&self, packet: usize, pid: u16) -> Option<Vec<u8>> {
-        let chunk = packet * 1024;
-        let mut at = (32 * 1024 / packet * packet) as u64;
-        while at < self.len.min(1 << 20) {
-            let n = chunk.min((self.len - at) as usize) / packet * packet;
-            let b = self.vec(at, n)?;
-            if let Some(p) = pes_payload(&b, packet, pid) {
-                return Some(p);
             }
             at += n.max(packet) as u64;
         }
