@@ -149,7 +149,10 @@ fn program_span(
     // A transport stream's video PES headers are found packet by packet; a
     // program stream's by start code, among its data.
     let video_tick = match timed.packet {
-        Some(_) => [keyed_video_tick(&head), keyed_video_tick(&tail)],
+        Some(_) => [
+            keyed_video_tick(timed, &head),
+            keyed_video_tick(timed, &tail),
+        ],
         None => ends.map(|w| video_tick(&w.bytes)),
     }
     .into_iter()
@@ -347,7 +350,7 @@ fn video_tick(b: &[u8]) -> Option<u64> {
         .filter(|(id, _)| (0xE0..=0xEF).contains(id))
         .map(|(_, p)| p)
         .collect();
-    let mut stamps: Vec<u64> = video.iter().flatten().copied().collect();
+    let stamps: Vec<u64> = video.iter().flatten().copied().collect();
     if stamps.len() < video.len() {
         // Frames spread over packs, or two in one PES (program streams):
         // trusted where more than half the MPEG-1/2 pictures have a stamp,
@@ -357,34 +360,26 @@ fn video_tick(b: &[u8]) -> Option<u64> {
             return None;
         }
     }
-    stamps.sort_unstable();
-    stamps.dedup();
-    stamps
-        .windows(2)
+    smallest_step(stamps)
+}
+
+/// The smallest positive step, under a second, between distinct `pts`.
+fn smallest_step(mut pts: Vec<u64>) -> Option<u64> {
+    pts.sort_unstable();
+    pts.dedup();
+    pts.windows(2)
         .map(|w| w[1] - w[0])
         .filter(|&d| d > 0 && d < 90_000)
         .min()
 }
 
 /// The smallest positive step between distinct PTS of one video stream of
-/// `stamps` (within one window, under a second).
-fn keyed_video_tick(stamps: &[(u32, u8, u64)]) -> Option<u64> {
-    let mut keys: Vec<u32> = stamps
-        .iter()
-        .filter(|(_, id, _)| (0xE0..=0xEF).contains(id))
-        .map(|s| s.0)
-        .collect();
-    keys.sort_unstable();
-    keys.dedup();
-    keys.into_iter()
+/// `stamps` that time the file (within one window, under a second).
+fn keyed_video_tick(timed: &Timed, stamps: &[(u32, u8, u64)]) -> Option<u64> {
+    timed
+        .video_keys(stamps)
         .filter_map(|key| {
-            let mut pts: Vec<u64> = stamps.iter().filter(|s| s.0 == key).map(|s| s.2).collect();
-            pts.sort_unstable();
-            pts.dedup();
-            pts.windows(2)
-                .map(|w| w[1] - w[0])
-                .filter(|&d| d > 0 && d < 90_000)
-                .min()
+            smallest_step(stamps.iter().filter(|s| s.0 == key).map(|s| s.2).collect())
         })
         .min()
 }
