@@ -69,10 +69,13 @@ pub struct AudioConfig {
     pub channels: Option<i32>,
 }
 
+/// MPEG-4 audio's sampling frequencies by index (AudioSpecificConfig,
+/// ADTS headers).
+pub const AAC_RATES: [i32; 13] = [
+    96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+];
+
 pub fn audio_specific_config(b: &[u8]) -> Option<AudioConfig> {
-    const RATES: [i32; 13] = [
-        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-    ];
     let mut bits = Bits::new(b);
     let object = |bits: &mut Bits| -> Option<u32> {
         let o = bits.u(5)?;
@@ -87,7 +90,7 @@ pub fn audio_specific_config(b: &[u8]) -> Option<AudioConfig> {
         if i == 15 {
             Some(bits.u(24)? as i32)
         } else {
-            RATES.get(i as usize).copied()
+            AAC_RATES.get(i as usize).copied()
         }
     };
     let mut object_type = object(&mut bits)?;

@@ -14,9 +14,9 @@ mod mpegh;
 mod video;
 
 pub use audio::{
-    AudioConfig, MpegAudioHeader, ac3_channels, ac3_rate, als_config, audio_specific_config,
-    dts_hd_asset, dts_hd_lossless_depth, latm_config, lossless_bit_depth, mpeg_audio_header,
-    truehd_major_sync,
+    AAC_RATES, AudioConfig, MpegAudioHeader, ac3_channels, ac3_rate, als_config,
+    audio_specific_config, dts_hd_asset, dts_hd_lossless_depth, latm_config, lossless_bit_depth,
+    mpeg_audio_header, truehd_major_sync,
 };
 pub use dv::{DvAudio, DvFrame, DvProfile, dv_frame};
 pub use h264::{h264_field_order, h264_full_range, h264_vui_rate};

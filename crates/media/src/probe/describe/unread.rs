@@ -176,14 +176,11 @@ fn parsed_codec(t: &Track) -> Option<(&'static str, &'static str)> {
 
 /// An ADTS header's channels and sampling rate.
 fn adts(b: &[u8]) -> Option<(i32, i32)> {
-    const RATES: [i32; 13] = [
-        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-    ];
     let at = b
         .windows(2)
         .position(|w| w[0] == 0xFF && w[1] & 0xF6 == 0xF0)?;
     let h = b.get(at..at + 4)?;
-    let rate = *RATES.get(((h[2] >> 2) & 0xF) as usize)?;
+    let rate = *crate::probe::bitstream::AAC_RATES.get(((h[2] >> 2) & 0xF) as usize)?;
     let channels = (((h[2] & 1) << 2) | (h[3] >> 6)) as i32;
     let channels = if channels == 7 { 8 } else { channels };
     (channels > 0).then_some((channels, rate))

@@ -112,9 +112,6 @@ fn id3_len(b: &[u8]) -> Option<usize> {
 /// picture (a stream that never gets a frame keeps it reading). ID3 tags
 /// between frames (HLS timed metadata) are passed over.
 fn adts_bit_rate(b: &[u8]) -> Option<i64> {
-    const RATES: [i64; 13] = [
-        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-    ];
     let (mut at, mut frames, mut average, mut samples) = (0usize, 0i64, 0i64, 0i64);
     let mut picture = false;
     loop {
@@ -131,7 +128,8 @@ fn adts_bit_rate(b: &[u8]) -> Option<i64> {
         else {
             break;
         };
-        let rate = *RATES.get(usize::from((h[2] >> 2) & 0xF))?;
+        let rate =
+            i64::from(*crate::probe::bitstream::AAC_RATES.get(usize::from((h[2] >> 2) & 0xF))?);
         let len = (usize::from(h[3] & 3) << 11) | (usize::from(h[4]) << 3) | usize::from(h[5] >> 5);
         let frame_samples = 1024 * (i64::from(h[6] & 3) + 1);
         if len < 7 || (frames >= 50 && !picture) || samples >= 5 * rate {
