@@ -240,11 +240,8 @@ fn audio_frame(streams: &[Heard]) -> Option<f64> {
 /// sequence headers, when GStreamer read no video (tsdemux exposed none).
 fn mapped_video_frame(headers: &Headers) -> Option<f64> {
     headers.tracks.iter().find_map(|t| {
-        let codec = match t.ts_stream_type? {
-            0x01 => "mpeg1video",
-            0x02 => "mpeg2video",
-            0x1b => "h264",
-            0x24 => "hevc",
+        let codec = match unread::parsed_codec(t)? {
+            ("video", codec) => codec,
             _ => return None,
         };
         let (n, d) = crate::probe::bitstream::stream_header(codec, &t.ts_first_payload)?.rate?;

@@ -147,7 +147,7 @@ pub const UNEXPOSED: &str = "listed from the program map; GStreamer exposed no s
 
 /// The kind and ffprobe's codec name of a program map entry GStreamer has a
 /// parser for; MPEG audio's layer from its first frame.
-fn parsed_codec(t: &Track) -> Option<(&'static str, &'static str)> {
+pub(super) fn parsed_codec(t: &Track) -> Option<(&'static str, &'static str)> {
     Some(match t.ts_stream_type? {
         0x01 => ("video", "mpeg1video"),
         0x02 => ("video", "mpeg2video"),
