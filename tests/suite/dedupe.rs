@@ -326,6 +326,35 @@ fn tmpfs(env: &TestEnv, name: &str, options: &str) -> Option<Mounted> {
     ok.then_some(Mounted(dir))
 }
 
+/// An apply cut short after it logged a file an undo had put back (under
+/// a new inode, across file systems) but before it moved it: the rerun
+/// still knows the file was put back, and moves it.
+#[test]
+fn an_apply_cut_short_after_an_undo_is_finished_by_a_rerun() {
+    let env = TestEnv::new();
+    let Some(other) = tmpfs(&env, "other", "size=64m") else {
+        eprintln!("skipping an_apply_cut_short_after_an_undo…: a tmpfs needs root");
+        return;
+    };
+    let files = library(&env);
+    let (file, _) = plan(&env, &[]);
+    let q = other.0.join("q");
+    std::fs::create_dir(&q).unwrap();
+    ok(&env, &move_args(&file, &q));
+    ok(&env, &["dedupe", "undo", file.to_str().unwrap()]);
+    assert!(files[1].exists() && files[2].exists());
+    // What a kill leaves between the log and the move.
+    let conn = rusqlite::Connection::open(&env.db).unwrap();
+    let logged = conn
+        .execute("UPDATE dedupe_actions SET state = 'acting'", [])
+        .unwrap();
+    assert_eq!(logged, 2);
+    drop(conn);
+    let out = env.run(&move_args(&file, &q));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!files[1].exists() && !files[2].exists(), "{}", stderr(&out));
+}
+
 #[test]
 fn kills_during_apply_are_finished_by_a_rerun_or_undone_by_undo() {
     let env = TestEnv::new();

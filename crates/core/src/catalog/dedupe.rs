@@ -70,9 +70,13 @@ pub struct Action {
     pub mtime_ns: i64,
     pub sampled: String,
     pub identical: bool,
+    /// An undo once put the file back (perhaps under another inode); kept
+    /// while an apply after it is under way, and given back if that apply
+    /// is forgotten.
+    pub undone: bool,
 }
 
-const ACTION_COLUMNS: &str = "plan_id, host, path_bytes, keep_bytes, action, target, state, size, mtime_ns, sampled, identical";
+const ACTION_COLUMNS: &str = "plan_id, host, path_bytes, keep_bytes, action, target, state, size, mtime_ns, sampled, identical, undone_at IS NOT NULL";
 
 fn action_row(r: &rusqlite::Row) -> rusqlite::Result<Action> {
     Ok(Action {
@@ -87,6 +91,7 @@ fn action_row(r: &rusqlite::Row) -> rusqlite::Result<Action> {
         mtime_ns: r.get(8)?,
         sampled: r.get(9)?,
         identical: r.get(10)?,
+        undone: r.get(11)?,
     })
 }
 
@@ -134,7 +139,7 @@ pub fn begin(conn: &mut Connection, a: &Action) -> Result<()> {
                  keep_bytes = excluded.keep_bytes, action = excluded.action, target = excluded.target,
                  state = 'acting', size = excluded.size, mtime_ns = excluded.mtime_ns,
                  sampled = excluded.sampled, identical = excluded.identical,
-                 acted_at = excluded.acted_at, undone_at = NULL",
+                 acted_at = excluded.acted_at",
             params![
                 a.plan_id,
                 a.host,
@@ -188,12 +193,24 @@ pub fn set_state(conn: &mut Connection, a: &Action, state: &str) -> Result<()> {
     Ok(())
 }
 
-/// Forget a logged action that was never taken (the file was left as it was).
+/// Forget a logged action that was never taken (the file was left as it
+/// was): the row goes, or, for a file an undo had put back, returns to
+/// `undone`.
 pub fn drop_action(conn: &mut Connection, a: &Action) -> Result<()> {
-    conn.execute(
-        "DELETE FROM dedupe_actions WHERE plan_id = ?1 AND host = ?2 AND path_bytes = ?3 AND state = 'acting'",
-        params![a.plan_id, a.host, a.path_bytes],
-    )?;
+    super::write_transaction(conn, |tx| {
+        tx.execute(
+            "UPDATE dedupe_actions SET state = 'undone'
+             WHERE plan_id = ?1 AND host = ?2 AND path_bytes = ?3 AND state = 'acting'
+                 AND undone_at IS NOT NULL",
+            params![a.plan_id, a.host, a.path_bytes],
+        )?;
+        tx.execute(
+            "DELETE FROM dedupe_actions
+             WHERE plan_id = ?1 AND host = ?2 AND path_bytes = ?3 AND state = 'acting'",
+            params![a.plan_id, a.host, a.path_bytes],
+        )?;
+        Ok(())
+    })?;
     Ok(())
 }
 

@@ -145,7 +145,9 @@ impl Step<'_> {
             }
             _ => {}
         }
-        let put_back = logged.is_some_and(|a| a.state == "undone");
+        // An undo put it back, perhaps under another inode (also when an
+        // apply after that undo was cut short before it acted).
+        let put_back = logged.is_some_and(|a| a.undone);
         if let Some(why) = self.refusal(&path, put_back) {
             return Ok(Outcome::Refused(why));
         }
@@ -199,6 +201,7 @@ impl Step<'_> {
             mtime_ns: self.entry.mtime_ns,
             sampled: self.entry.sampled.clone(),
             identical: self.entry.identical,
+            undone: false,
             path_bytes: bytes,
         }
     }
