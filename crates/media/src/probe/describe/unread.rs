@@ -165,6 +165,9 @@ pub(super) fn parsed_codec(t: &Track) -> Option<(&'static str, &'static str)> {
                 return Some(("audio", "mp3"));
             };
             match (b[at + 1] >> 1) & 3 {
+                // Layer bits MPEG audio reserves: ADTS, which FFmpeg's
+                // probe reads as AAC whatever the stream type says.
+                0 => ("audio", "aac"),
                 2 => ("audio", "mp2"),
                 3 => ("audio", "mp1"),
                 _ => ("audio", "mp3"),

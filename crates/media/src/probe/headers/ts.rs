@@ -11,32 +11,39 @@ impl Reader {
     /// (ISO 639, DVB subtitling, teletext). tsdemux exposes one program;
     /// ffprobe lists them all.
     pub(super) fn ts_program(&self, packet: usize) -> Vec<Track> {
-        let Some((head, pmt_pids)) = self.program_head(packet) else {
+        let Some((head, pmt_pids, pat_at)) = self.program_head(packet) else {
             return Vec::new();
         };
-        // The first section of `pid`: past its pointer field.
-        let section = |pid: u16| -> Option<&[u8]> {
-            let p = unit_start(&head, packet, pid)?;
-            p.get(1 + *p.first()? as usize..)
-        };
+        let section = |pid: u16| first_section(&head, packet, pid);
         // ffprobe makes a program's streams as its map arrives: the
-        // programs come in the order of their maps in the file, not the PAT's.
+        // programs come in the order of their maps in the file, not the
+        // PAT's. Its first pass stops at the first map after the PAT; the
+        // second reads from the start, where maps may come before the PAT.
         let mut pmt_pids = pmt_pids;
-        pmt_pids.sort_by_key(|&pid| first_start(&head, packet, pid).unwrap_or(usize::MAX));
+        let first = pmt_pids
+            .iter()
+            .filter_map(|&pid| Some((first_start(&head, packet, pid, pat_at)?, pid)))
+            .min()
+            .map(|(_, pid)| pid);
+        pmt_pids.sort_by_key(|&pid| {
+            let at = first_start(&head, packet, pid, 0).unwrap_or(usize::MAX);
+            (Some(pid) != first, at)
+        });
         let mut tracks: Vec<Track> = Vec::new();
         for (n, pmt) in pmt_pids.into_iter().filter_map(section).enumerate() {
-            for t in pmt_streams(pmt) {
+            for t in pmt_streams(&pmt) {
                 if tracks.iter().any(|k| k.id == t.id) {
                     continue;
                 }
                 let pid = t.id as u16;
                 // A stream tsdemux will not read (another program's, or one
                 // with no parser) is described from its first payload, which
-                // may lie past the head.
+                // may lie past the head; so is MPEG audio, whose first frame
+                // names its codec (its layer, or ADTS under its stream type).
                 let unread = n > 0
                     || !matches!(
                         t.ts_stream_type,
-                        Some(0x01..=0x04 | 0x0f | 0x10 | 0x1b | 0x24)
+                        Some(0x01 | 0x02 | 0x0f | 0x10 | 0x1b | 0x24)
                     );
                 let mut payload = pes_payload(&head, packet, pid)
                     .or_else(|| unread.then(|| self.later_payload(packet, pid)).flatten());
@@ -61,23 +68,25 @@ impl Reader {
     /// with an empty one). Muxers write the PAT and PMTs first: the first
     /// 32 KiB hold them; a stream cut from a broadcast may come to them
     /// later, and the head is widened (to 4 MiB, as FFmpeg probes) until
-    /// it holds every map the PAT names.
-    fn program_head(&self, packet: usize) -> Option<(Vec<u8>, Vec<u16>)> {
+    /// it holds every map the PAT names. With them, the packet index of
+    /// that PAT.
+    fn program_head(&self, packet: usize) -> Option<(Vec<u8>, Vec<u16>, usize)> {
         const MAX_PROBE: u64 = 4 << 20;
         let mut window = 32 * 1024;
         loop {
             let head = self.vec(0, self.len.min(window) as usize)?;
-            let pmt_pids: Vec<u16> = unit_starts_of(&head, packet, 0)
-                .filter_map(|p| p.get(1 + *p.first()? as usize..))
-                .map(pat_programs)
-                .find(|pids| !pids.is_empty())
+            let (pat_at, pmt_pids) = super::ts_probe::indexed_unit_starts(&head, packet)
+                .filter(|&(_, pid, _)| pid == 0)
+                .filter_map(|(i, _, p)| Some((i, p.get(1 + *p.first()? as usize..)?)))
+                .map(|(i, pat)| (i, pat_programs(pat)))
+                .find(|(_, pids)| !pids.is_empty())
                 .unwrap_or_default();
             let whole = !pmt_pids.is_empty()
                 && pmt_pids
                     .iter()
                     .all(|&pid| unit_start(&head, packet, pid).is_some());
             if whole || window >= MAX_PROBE || window >= self.len {
-                return Some((head, pmt_pids));
+                return Some((head, pmt_pids, pat_at));
             }
             window = (window * 8).min(MAX_PROBE);
         }
@@ -276,13 +285,52 @@ fn dovi_descriptor(d: &[u8]) -> Option<mediadex_core::scan::document::DolbyVisio
     }
 }
 
-/// Where the first packet of `pid` in `head` that starts a unit lies.
-fn first_start(head: &[u8], packet: usize, pid: u16) -> Option<usize> {
-    let prefix = packet - 188;
-    head.chunks_exact(packet).position(|p| {
-        let p = &p[prefix..];
-        p[0] == 0x47 && u16::from_be_bytes([p[1] & 0x1F, p[2]]) == pid && p[1] & 0x40 != 0
-    })
+/// Where the first packet of `pid` in `head` from packet `from` on that
+/// starts a unit lies.
+fn first_start(head: &[u8], packet: usize, pid: u16, from: usize) -> Option<usize> {
+    super::ts_probe::indexed_unit_starts(head, packet)
+        .find(|&(i, this, _)| i >= from && this == pid)
+        .map(|(i, _, _)| i)
+}
+
+/// The first section of `pid` in `head`: from past the pointer field of
+/// the packet that starts it, continued in the PID's next packets (a
+/// program map of many streams spans several), as much as `head` holds.
+fn first_section(head: &[u8], packet: usize, pid: u16) -> Option<Vec<u8>> {
+    let whole = |s: &[u8]| s.len() >= 3 && s.len() >= 3 + section_length(s);
+    let mut out: Option<Vec<u8>> = None;
+    for p in head.chunks_exact(packet).map(|p| &p[packet - 188..]) {
+        if p[0] != 0x47 || u16::from_be_bytes([p[1] & 0x1F, p[2]]) != pid || p[3] & 0x10 == 0 {
+            continue;
+        }
+        let at = if p[3] & 0x20 != 0 {
+            5 + p[4] as usize
+        } else {
+            4
+        };
+        let payload = p.get(at..).unwrap_or_default();
+        let starts = p[1] & 0x40 != 0;
+        // Past the pointer field: what continues the section before it,
+        // and where a new one starts.
+        let pointer = usize::from(payload.first().copied().unwrap_or(0));
+        let (before, from) = match starts {
+            true => (payload.get(1..1 + pointer), payload.get(1 + pointer..)),
+            false => (Some(payload), None),
+        };
+        match out.as_mut() {
+            Some(s) => s.extend_from_slice(before.unwrap_or_default()),
+            None => out = from.map(<[u8]>::to_vec),
+        }
+        if out.as_deref().is_some_and(whole) {
+            break;
+        }
+    }
+    out
+}
+
+/// A section's length field: the bytes past it.
+fn section_length(s: &[u8]) -> usize {
+    u16::from_be_bytes([s[1] & 0x0F, s[2]]) as usize
 }
 
 /// The payload (past the adaptation field) of the first packet of `pid` in
@@ -351,62 +399,126 @@ pub(super) fn timed_programs(tracks: &[Track]) -> Vec<super::mpeg::Program> {
 mod tests {
     use super::*;
 
+    /// A section in packets of `pid` (pointer field 0; CRC not checked),
+    /// continued in as many packets as it needs.
+    fn packets(pid: u16, body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut rest = body;
+        let mut first = true;
+        while first || !rest.is_empty() {
+            let start = if first { 0x40 } else { 0 };
+            let mut p = vec![0x47, start | (pid >> 8) as u8, pid as u8, 0x10];
+            if first {
+                p.push(0);
+            }
+            let n = rest.len().min(188 - p.len());
+            p.extend_from_slice(&rest[..n]);
+            p.resize(188, 0xFF);
+            out.extend(p);
+            rest = &rest[n..];
+            first = false;
+        }
+        out
+    }
+
+    /// A PAT: table 0, then (program, PMT PID) entries and a CRC.
+    fn pat(programs: &[(u16, u16)]) -> Vec<u8> {
+        let mut b = vec![
+            0x00,
+            0xB0,
+            (5 + 4 * programs.len() + 4) as u8,
+            0,
+            1,
+            0xC1,
+            0,
+            0,
+        ];
+        for &(n, pid) in programs {
+            b.extend(n.to_be_bytes());
+            b.extend((0xE000 | pid).to_be_bytes());
+        }
+        b.extend([0; 4]);
+        packets(0, &b)
+    }
+
+    /// A PMT of program `n`: each (stream type, PID) with an ISO 639
+    /// language descriptor, and a CRC.
+    fn pmt(pid: u16, n: u16, streams: &[(u8, u16, &[u8; 3])]) -> Vec<u8> {
+        let mut body = vec![0xE1, 0x01, 0xF0, 0];
+        for &(kind, es, lang) in streams {
+            body.push(kind);
+            body.extend((0xE000 | es).to_be_bytes());
+            body.extend([0xF0, 6, 0x0A, 4]);
+            body.extend(lang);
+            body.push(0);
+        }
+        let len = 5 + body.len() + 4;
+        let mut b = vec![0x02, 0xB0 | (len >> 8) as u8, len as u8];
+        b.extend(n.to_be_bytes());
+        b.extend([0xC1, 0, 0]);
+        b.extend(body);
+        b.extend([0; 4]);
+        packets(pid, &b)
+    }
+
+    fn tracks_of(b: &[u8]) -> Vec<Track> {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), b).unwrap();
+        let r = Reader {
+            file: File::open(f.path()).unwrap(),
+            len: b.len() as u64,
+        };
+        r.ts_program(188)
+    }
+
     #[test]
     fn the_maps_are_found_past_an_empty_pat_and_past_the_first_32_kib() {
-        // A section in a packet of `pid` (pointer field 0; CRC not checked).
-        let section = |pid: u16, body: &[u8]| {
-            let mut p = vec![0x47, 0x40 | (pid >> 8) as u8, pid as u8, 0x10, 0];
-            p.extend_from_slice(body);
-            p.resize(188, 0xFF);
-            p
-        };
-        // PAT: table 0, then (program, PMT PID) entries and a CRC.
-        let pat = |programs: &[(u16, u16)]| {
-            let mut b = vec![
-                0x00,
-                0xB0,
-                (5 + 4 * programs.len() + 4) as u8,
-                0,
-                1,
-                0xC1,
-                0,
-                0,
-            ];
-            for &(n, pid) in programs {
-                b.extend(n.to_be_bytes());
-                b.extend((0xE000 | pid).to_be_bytes());
-            }
-            b.extend([0; 4]);
-            section(0, &b)
-        };
-        // PMT of program 1 on PID 0x100: H.264 on PID 0x101.
-        let pmt = section(
-            0x100,
-            &[
-                0x02, 0xB0, 18, 0, 1, 0xC1, 0, 0, 0xE1, 0x01, 0xF0, 0, 0x1B, 0xE1, 0x01, 0xF0, 0,
-                0, 0, 0, 0,
-            ],
-        );
-        let null = section(0x1FFF, &[]);
+        let null = packets(0x1FFF, &[]);
         // An empty PAT, 40 KiB of nothing, then the service.
         let mut b = pat(&[]);
         for _ in 0..(40 * 1024 / 188) {
             b.extend(&null);
         }
         b.extend(pat(&[(1, 0x100)]));
-        b.extend(pmt);
-        let f = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(f.path(), &b).unwrap();
-        let r = Reader {
-            file: File::open(f.path()).unwrap(),
-            len: b.len() as u64,
-        };
-        let tracks = r.ts_program(188);
+        b.extend(pmt(0x100, 1, &[(0x1B, 0x101, b"und")]));
+        let tracks = tracks_of(&b);
         assert_eq!(tracks.len(), 1, "{tracks:?}");
         assert_eq!(
             (tracks[0].id, tracks[0].ts_stream_type),
             (0x101, Some(0x1B))
         );
+    }
+
+    #[test]
+    fn a_map_of_many_streams_is_read_across_its_packets() {
+        // 30 subtitle streams: a section of 372 bytes, three packets.
+        let langs: Vec<[u8; 3]> = (0..30u8).map(|i| [b'a' + i % 26, b'b', b'c']).collect();
+        let mut streams = vec![(0x1B, 0x100, b"und")];
+        streams.extend(
+            langs
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (0x06, 0x200 + i as u16, l)),
+        );
+        let mut b = pat(&[(1, 0x30)]);
+        b.extend(pmt(0x30, 1, &streams));
+        let tracks = tracks_of(&b);
+        assert_eq!(tracks.len(), 31, "{tracks:?}");
+        assert_eq!(tracks[30].id, 0x21D);
+        assert_eq!(tracks[30].language.as_deref(), Some("dbc"));
+    }
+
+    #[test]
+    fn programs_come_first_map_after_the_pat_then_as_the_maps_come() {
+        // Program 2's map comes before the PAT, program 1's after it:
+        // FFmpeg's first pass stops at program 1's, its second reads
+        // program 2's from the start.
+        let mut b = pmt(0x40, 2, &[(0x1B, 0x401, b"und")]);
+        b.extend(pat(&[(2, 0x40), (1, 0x30)]));
+        b.extend(pmt(0x30, 1, &[(0x1B, 0x301, b"und")]));
+        b.extend(pmt(0x40, 2, &[(0x1B, 0x401, b"und")]));
+        let ids: Vec<u32> = tracks_of(&b).iter().map(|t| t.id).collect();
+        assert_eq!(ids, [0x301, 0x401]);
     }
 
     #[test]

@@ -82,19 +82,29 @@ impl Reader {
 /// starts a unit, with its PID; packets of `packet` bytes, M2TS's four
 /// bytes of timestamp first.
 pub(super) fn unit_starts(b: &[u8], packet: usize) -> impl Iterator<Item = (u16, &[u8])> {
-    b.chunks_exact(packet).filter_map(move |p| {
-        let p = &p[packet - 188..];
-        if p[0] != 0x47 || p[1] & 0x40 == 0 || p[3] & 0x10 == 0 {
-            return None;
-        }
-        let pid = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
-        let at = if p[3] & 0x20 != 0 {
-            5 + p[4] as usize
-        } else {
-            4
-        };
-        Some((pid, p.get(at..)?))
-    })
+    indexed_unit_starts(b, packet).map(|(_, pid, payload)| (pid, payload))
+}
+
+/// [`unit_starts`] with each packet's index in `b`.
+pub(super) fn indexed_unit_starts(
+    b: &[u8],
+    packet: usize,
+) -> impl Iterator<Item = (usize, u16, &[u8])> {
+    b.chunks_exact(packet)
+        .enumerate()
+        .filter_map(move |(i, p)| {
+            let p = &p[packet - 188..];
+            if p[0] != 0x47 || p[1] & 0x40 == 0 || p[3] & 0x10 == 0 {
+                return None;
+            }
+            let pid = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
+            let at = if p[3] & 0x20 != 0 {
+                5 + p[4] as usize
+            } else {
+                4
+            };
+            Some((i, pid, p.get(at..)?))
+        })
 }
 
 /// Each PID whose packet starts a PES packet, with its stream id, in the
