@@ -84,3 +84,54 @@ fn raw_adts_lasts_what_its_bit_rate_says() {
     assert!(compared > 20, "only {compared} facts compared");
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// Raw AC-3 and E-AC-3 (tests/media/every-scan) last what their bit rate
+/// says, a Matroska file what its segment declares, and bare video
+/// elementary streams (H.264, HEVC, MPEG-2, made here) have no duration,
+/// as ffprobe states none: the same on every scan, where the parsers'
+/// answers to a duration query differed from scan to scan.
+#[test]
+fn durations_agree_with_ffprobe_on_every_scan() {
+    let env = TestEnv::new();
+    let (mut names, _) = env.copy_media("every-scan");
+    assert_eq!(
+        names,
+        ["ass_subtitles.mkv", "id3_tagged.ac3", "sample.eac3"]
+    );
+    // The elementary streams are made in the library, beside the copies
+    // ffprobe reads.
+    let lib = env.lib.clone();
+    for (name, codec, format) in [
+        ("bare.h264", "libx264", "h264"),
+        ("bare.hevc", "libx265", "hevc"),
+        ("bare.m2v", "mpeg2video", "mpeg2video"),
+    ] {
+        crate::testenv::ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=25:duration=3",
+            "-c:v",
+            codec,
+            "-f",
+            format,
+            lib.join(name).to_str().unwrap(),
+        ]);
+        names.push(name.to_string());
+    }
+    names.sort();
+    let mut durations = Vec::new();
+    for scan in 0..4 {
+        env.scan(&["--force", "--ext", "ac3,eac3,h264,hevc,m2v,mkv"], 0);
+        let (wrong, compared) = env.ffprobe_disagreements(&names, &lib, &[]);
+        assert!(compared > 20, "only {compared} facts compared");
+        assert!(wrong.is_empty(), "scan {scan}: {wrong:#?}");
+        durations.push(env.query("SELECT path, duration_s FROM media ORDER BY path"));
+    }
+    assert!(durations.windows(2).all(|w| w[0] == w[1]), "{durations:#?}");
+    let [mkv, .., eac3] = &durations[0][..] else {
+        panic!("{durations:?}")
+    };
+    assert_eq!(mkv["duration_s"], 1.139, "{mkv}");
+    assert_eq!(eac3["duration_s"], 0.288, "{eac3}");
+}

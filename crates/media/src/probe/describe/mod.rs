@@ -68,19 +68,7 @@ pub fn describe(
     doc.major_brand = headers.major_brand.clone();
     doc.compatible_brands = headers.compatible_brands.clone();
     doc.size = size;
-    let fragmented = headers
-        .fragmented_s
-        .map(|d| gst::ClockTime::from_nseconds((d * 1e9).round() as u64));
-    // Raw ADTS has no index: FFmpeg's estimate from the bit rate, not
-    // aacparse's (from the first frames alone, ten times off when the
-    // first is silence).
-    let estimated = headers
-        .estimated_duration_s
-        .map(|d| gst::ClockTime::from_nseconds((d * 1e9).round() as u64));
-    let duration = fragmented
-        .or_else(|| mpeg_duration(duration, headers, &streams))
-        .or(estimated)
-        .or(duration);
+    let duration = file_duration(duration, headers, &streams, container.as_deref());
     if let Some(d) = duration.filter(|d| d.nseconds() > 0) {
         doc.duration_ns = Some(d.nseconds());
         let secs = d.nseconds() as f64 / 1e9;
@@ -163,6 +151,40 @@ fn set_chapters(doc: &mut Document, toc: Option<&gst::Toc>, headers: &Headers) {
     {
         last.end_s = Some(end);
     }
+}
+
+/// The file's duration: a fragmented MP4's, a transport or program
+/// stream's timestamps', an estimate from the bit rate, a Matroska
+/// segment's declared one, else the demuxer's.
+fn file_duration(
+    duration: Option<gst::ClockTime>,
+    headers: &Headers,
+    streams: &[Heard],
+    container: Option<&str>,
+) -> Option<gst::ClockTime> {
+    let seconds = |d: f64| gst::ClockTime::from_nseconds((d * 1e9).round() as u64);
+    let fragmented = headers.fragmented_s.map(seconds);
+    // Raw ADTS, AC-3 and E-AC-3 have no index: FFmpeg's estimate from the
+    // bit rate, not the parser's (aacparse's from the first frames alone,
+    // ten times off when the first is silence; ac3parse's only once it has
+    // seen frames, which some scans it had not).
+    let estimated = headers.estimated_duration_s.map(seconds);
+    // A bare video elementary stream has no duration to read (ffprobe
+    // states none): the parser's guess from the bit rate comes only once
+    // it has seen frames, which some scans it had not, and is far off.
+    let bare = matches!(container, Some("mpeg" | "h264" | "hevc"));
+    // A Matroska segment's declared duration is FFmpeg's; matroskademux
+    // may replace it with the last cluster's end once it has read that,
+    // which some scans it had not.
+    let declared = headers
+        .movie_s
+        .filter(|_| matches!(container, Some("mkv" | "webm")))
+        .map(seconds);
+    fragmented
+        .or_else(|| mpeg_duration(duration, headers, streams))
+        .or(estimated)
+        .or(declared)
+        .or(duration.filter(|_| !bare))
 }
 
 /// MPEG-TS and -PS: the span of presentation timestamps plus one video frame,

@@ -92,7 +92,7 @@ fn apic(body: &[u8]) -> Option<(String, u64)> {
 
 /// The length of the ID3v2 tag `b` starts with (header, syncsafe size,
 /// footer), if it starts with one.
-fn id3_len(b: &[u8]) -> Option<usize> {
+pub(super) fn id3_len(b: &[u8]) -> Option<usize> {
     if b.get(..3)? != b"ID3" {
         return None;
     }

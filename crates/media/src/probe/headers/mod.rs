@@ -14,6 +14,7 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
+mod ac3;
 mod adts;
 mod asf;
 mod dovi;
@@ -285,6 +286,8 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "ac3" | "mp3" | "aac" | "dts" if r.bytes::<4>(0) == Some([0, 0, 1, 0xBA]) => {
             h.pts_span = r.pts_span(None, None, &[])
         }
+        // Typefinding names a file that starts with an ID3 tag `tagged`.
+        "ac3" | "eac3" | "tagged" => h.estimated_duration_s = r.ac3_estimate(),
         "aac" => {
             h.estimated_duration_s = r.adts_estimate();
             h.pictures = r.leading_id3_pictures();
