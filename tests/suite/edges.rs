@@ -39,15 +39,20 @@ fn an_ogg_cut_in_its_headers_is_an_error_on_every_scan() {
     }
     let probe = crate::testenv::truth::ffprobe_json(&env.lib.join("cut-0.ogv"));
     assert!(probe.is_err(), "ffprobe reads the cut file: {probe:?}");
+    // The whole row the same for every copy on every scan: oggdemux read
+    // the streams of a file cut in its headers in some runs only.
+    let mut rows = std::collections::BTreeSet::new();
     for _ in 0..3 {
         env.run(&["forget", env.lib.to_str().unwrap()]);
-        env.scan(&["-j", "1"], 3);
-        for row in env.query("SELECT path, status, error FROM media WHERE path LIKE '%cut-%'") {
+        env.scan(&["-j", "2"], 3);
+        for row in env.query("SELECT status, error, doc FROM media WHERE path LIKE '%cut-%'") {
             assert_eq!(row["status"], "error", "{row:?}");
             let e = row["error"].as_str().unwrap();
             assert!(e.starts_with("truncated: the file ends at "), "{e}");
+            rows.insert(row.to_string());
         }
     }
+    assert_eq!(rows.len(), 1, "{rows:#?}");
 }
 
 /// The boxes directly inside `data[at..end]`: (offset, size, kind).

@@ -115,7 +115,19 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
             &head,
         )
     };
+    // A cut file: what the headers tell, and the cut.
+    let cut = |cause: Option<&str>| {
+        let doc = headers_only();
+        Probe {
+            status: Status::Error,
+            error: Some(truncated_text(&doc, cause)),
+            doc: Some(Box::new(doc)),
+        }
+    };
     match found {
+        // An Ogg file cut in its header pages: oggdemux reads its streams
+        // in some runs and fails in others (ffprobe reads nothing).
+        Ok(_) if short == "ogg" && head.declared_size.is_some() => cut(None),
         Ok((duration, streams, global, toc)) => {
             let doc = describe(
                 size,
@@ -130,16 +142,10 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
         }
         // A cut file often fails to parse at all (an MP4 whose index was never
         // written): say why, and keep what the headers tell.
+        // oggdemux's complaint about a cut header page varies with its
+        // threads' timing: the cut is said alone, the same every run.
         Err(p) if head.declared_size.is_some() && p.status == Status::Error => {
-            let doc = headers_only();
-            // oggdemux's complaint about a cut header page varies with its
-            // threads' timing: the cut is said alone, the same every run.
-            let cause = p.error.as_deref().filter(|_| short != "ogg");
-            Probe {
-                status: Status::Error,
-                error: Some(truncated_text(&doc, cause)),
-                doc: Some(Box::new(doc)),
-            }
+            cut(p.error.as_deref().filter(|_| short != "ogg"))
         }
         Err(p) if p.status == Status::Error && described_by_headers(&head) => {
             let doc = headers_only();
