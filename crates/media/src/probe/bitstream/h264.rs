@@ -31,12 +31,16 @@ pub fn h264_field_order(config: Option<&[u8]>, au: &[u8]) -> Option<FieldOrder> 
                     pic_struct = pic_struct.or_else(|| sei_pic_struct(&rbsp, t));
                 }
             }
+            // A slice before the parameter sets (a stream cut in a group of
+            // pictures) cannot be read: the first after them tells.
             1 | 5 => {
-                let sps = sps.as_ref()?;
+                let (Some(sps), Some(pps)) = (sps.as_ref(), pps) else {
+                    continue;
+                };
                 if sps.frame_mbs_only {
                     return Some(FieldOrder::Progressive);
                 }
-                let order = slice_field_order(&rbsp, head & 0x1F == 5, sps, pps?);
+                let order = slice_field_order(&rbsp, head & 0x1F == 5, sps, pps);
                 // For a frame picture the timing SEI's pic_struct speaks first,
                 // as it does for ffprobe (H.264 table D-1).
                 if field_picture(&rbsp, sps) {

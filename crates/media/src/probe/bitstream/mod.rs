@@ -315,4 +315,33 @@ mod tests {
         let b = [0, 0, 1, 0xB5, 0x8F, 0xFF, 0xF3, 0x80, 0x00];
         assert_eq!(mpeg2_field_order(&b), Some(FieldOrder::TopFirst));
     }
+
+    #[test]
+    fn h264_field_order_from_the_first_slice_after_the_parameter_sets() {
+        // x264's interlaced parameter sets (tff, pic_struct in its timing
+        // SEI), each slice cut after its header.
+        let hex = |s: &str| -> Vec<u8> {
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+                .collect()
+        };
+        let sps = hex("67640015acd941410fcb808800000300080000030190f8a14cb0");
+        let pps = hex("68fba3cb22c0");
+        let timing = hex("0601013280");
+        let idr = hex("6588820b077fcaacfdd878b8e41c00a615c54732fad5460e");
+        let slice = hex("419a215e429fd1a0189fda9517101d82e50b3fffa8d4887f");
+        let stream = |nals: &[&[u8]]| -> Vec<u8> {
+            nals.iter()
+                .flat_map(|n| [&[0, 0, 0, 1][..], n].concat())
+                .collect()
+        };
+        let headed = stream(&[&sps, &pps, &timing, &idr]);
+        assert_eq!(h264_field_order(None, &headed), Some(FieldOrder::TopFirst));
+        // A stream cut in a group of pictures: a slice before the
+        // parameter sets is passed over, not the end of the search.
+        let cut = stream(&[&timing, &slice, &sps, &pps, &timing, &idr]);
+        assert_eq!(h264_field_order(None, &cut), Some(FieldOrder::TopFirst));
+        assert_eq!(h264_field_order(None, &stream(&[&slice])), None);
+    }
 }
