@@ -28,13 +28,22 @@ fn real_files_from_other_tools_agree_with_ffprobe_fact_by_fact() {
 /// 8 bits: pcm_u8), and a brand of four zero bytes is padding, not a
 /// brand, and the M4A's two cover entries (holding the text "<Dummy cover
 /// art>", which GStreamer does not pass on) are its attached pictures.
+/// An enhanced podcast's chapter tracks: two text tracks (data, the
+/// later one's title), and a JPEG track that is an attached picture.
 /// Every fact ffprobe reports agrees but the MOV's 90,000 fps, its time
 /// base, not a rate.
 #[test]
 fn quicktime_headers_tell_what_gstreamer_does_not() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("quicktime");
-    assert_eq!(names, ["raw_pcm_no_data.mov", "zero_brand.m4a"]);
+    assert_eq!(
+        names,
+        [
+            "enhanced_podcast.m4a",
+            "raw_pcm_no_data.mov",
+            "zero_brand.m4a"
+        ]
+    );
     env.scan(&["--ext", "m4a"], 0);
     let placeholders = [("raw_pcm_no_data.mov", "video[0].frame_rate")];
     let (wrong, compared) = env.ffprobe_disagreements(&names, &dir, &placeholders);
@@ -45,6 +54,19 @@ fn quicktime_headers_tell_what_gstreamer_does_not() {
     assert_eq!(audio["codec"], "pcm_u8", "{doc}");
     assert_eq!(audio["bit_depth"], 8, "{doc}");
     assert!(audio["unread"].as_str().is_some(), "{doc}");
+    let doc = &env.row(&env.lib.join("enhanced_podcast.m4a"))["doc"];
+    assert_eq!(doc["video_streams"], 0, "{doc}");
+    assert_eq!(doc["subtitle_streams"], 0, "{doc}");
+    let picture = &doc["attachments"][0];
+    assert_eq!(
+        (&picture["mime_type"], &picture["size"]),
+        (&"image/jpeg".into(), &50976.into()),
+        "{doc}"
+    );
+    assert_eq!(
+        doc["chapters"][0]["title"], "\n\t\t\t\texample.com",
+        "{doc}"
+    );
 }
 
 /// MPEG-H's channels are those of the reference layout its `mhaC` record

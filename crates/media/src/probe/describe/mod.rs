@@ -88,6 +88,17 @@ pub fn describe(
         attachments.extend(more);
         apply_tags(&mut s, stream_tags, container.as_deref());
         header_facts(&mut s, heard, headers);
+        // A QuickTime chapter track's pictures are attached pictures (the
+        // headers list them), not a video stream: ffprobe counts them so.
+        let number = stream::track_number(&heard.id, headers.track_ids_hex);
+        if s.kind == "video"
+            && headers
+                .tracks
+                .iter()
+                .any(|t| Some(t.id) == number && t.chapter_picture)
+        {
+            continue;
+        }
         doc.streams.push(s);
     }
     let read: Vec<u32> = streams

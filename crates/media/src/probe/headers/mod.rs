@@ -184,6 +184,9 @@ pub struct Track {
     pub first_frames: Vec<(i64, i64)>,
     /// MP4: a track other tracks name as their chapters (`tref/chap`).
     pub chapter_track: bool,
+    /// MP4: a picture chapter track, whose first image is listed among the
+    /// headers' pictures instead of as a video stream.
+    pub chapter_picture: bool,
     /// MP4: the sample timestamps give ffprobe no frame rate, so it takes
     /// the codec's (the H.264 VUI's).
     pub rate_from_codec: bool,

@@ -142,17 +142,52 @@ impl Reader {
         super::mp4_rate::estimate_rates(&mut h.tracks);
         let chapter_track = h.tracks.iter().position(|t| chapter_ids.contains(&t.id));
         h.chapter_track_end_s = chapter_track.and_then(|i| h.tracks[i].duration_s);
-        // The chapter track's titles, ffprobe's chapters ahead of Nero's.
-        if let Some(i) = chapter_track {
-            h.tracks[i].chapter_track = true;
-            if let Some(&(tb, te)) = traks.get(i)
-                && h.tracks[i].handler == "text"
-            {
-                let chapters = self.qt_chapters(tb, te);
-                if !chapters.is_empty() {
-                    h.chapters = chapters;
+        self.chapter_tracks(h, &traks, &chapter_ids);
+    }
+
+    /// Every track a `tref/chap` names is a chapter track, in the order
+    /// named: a text track's samples are the chapters' titles, ffprobe's
+    /// ahead of Nero's (a later track's sample replacing an earlier one's
+    /// at the same place, as FFmpeg makes them); a picture track's first
+    /// image is an attached picture (an enhanced podcast's chapter art).
+    fn chapter_tracks(&self, h: &mut Headers, traks: &[(u64, u64)], ids: &[u32]) {
+        let mut titles: Vec<(f64, Option<String>)> = Vec::new();
+        let mut done = Vec::new();
+        for id in ids {
+            let Some(i) = h.tracks.iter().position(|t| t.id == *id) else {
+                continue;
+            };
+            if done.contains(&i) {
+                continue;
+            }
+            done.push(i);
+            let t = &mut h.tracks[i];
+            t.chapter_track = true;
+            let Some(&(tb, te)) = traks.get(i) else {
+                continue;
+            };
+            if t.handler == "text" {
+                for (k, chapter) in self.qt_chapters(tb, te).into_iter().enumerate() {
+                    match titles.get_mut(k) {
+                        Some(had) => *had = chapter,
+                        None => titles.push(chapter),
+                    }
                 }
             }
+            let mime = match t.codec_tag.as_deref() {
+                Some("jpeg") => "image/jpeg",
+                Some("png") => "image/png",
+                _ => continue,
+            };
+            if t.handler == "vide"
+                && let Some(size) = self.first_sample_size(tb, te)
+            {
+                h.pictures.push((mime.to_string(), size));
+                h.tracks[i].chapter_picture = true;
+            }
+        }
+        if !titles.is_empty() {
+            h.chapters = titles;
         }
     }
 
