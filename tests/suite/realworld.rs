@@ -70,17 +70,27 @@ fn quicktime_headers_tell_what_gstreamer_does_not() {
 }
 
 /// MPEG-H's channels are those of the reference layout its `mhaC` record
-/// (MP4) or its MHAS configuration packet (MPEG-TS) states (ffmpeg 5.1
-/// cannot decode it and says 0; MediaInfo says 1, 12 and 1).
+/// (MP4), else its MHAS configuration packet (the first sample's, or
+/// MPEG-TS's) states (ffmpeg 5.1 cannot decode it and says 0; MediaInfo
+/// says 12, 1, 1 and 1).
 #[test]
 fn mpeg_h_channels_are_its_reference_layout() {
     let env = TestEnv::new();
     let (names, _) = env.copy_media("mpegh");
-    assert_eq!(names, ["lcbl_cicp1.ts", "mha1_7.1.4.mp4", "mhm1_cicp1.mp4"]);
+    assert_eq!(
+        names,
+        [
+            "lcbl_cicp1.ts",
+            "mha1_7.1.4.mp4",
+            "mhm1_cicp1.mp4",
+            "mhm1_in_band.mp4"
+        ]
+    );
     env.scan(&[], 0);
     for (name, channels) in [
         ("mha1_7.1.4.mp4", 12),
         ("mhm1_cicp1.mp4", 1),
+        ("mhm1_in_band.mp4", 1),
         ("lcbl_cicp1.ts", 1),
     ] {
         let row = env.row(&env.lib.join(name));

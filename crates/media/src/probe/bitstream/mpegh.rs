@@ -39,6 +39,16 @@ fn escaped(r: &mut Bits, n1: usize, n2: usize, n3: usize) -> Option<u64> {
 /// `b`, the start of an MPEG-H stream (after its sync packet); the
 /// channels where its speaker layout is a CICP index.
 pub fn mhas_config(b: &[u8]) -> Option<(Option<u16>, u32)> {
+    packets_config(b).or_else(|| {
+        // A payload that does not start on a packet (stuffing first, or
+        // PES packets not aligned to MHAS packets): from its sync packet.
+        let at = b.windows(3).position(|w| w == [0xC0, 0x01, 0xA5])?;
+        packets_config(&b[at..])
+    })
+}
+
+/// The configuration among the first MHAS packets `b` starts with.
+fn packets_config(b: &[u8]) -> Option<(Option<u16>, u32)> {
     let mut r = Bits::new(b);
     // A few packets at most come before the configuration.
     for _ in 0..8 {
@@ -97,6 +107,10 @@ mod tests {
             .collect();
         assert_eq!(mhas_config(&bytes), Some((Some(6), 48000)));
         assert_eq!(mhas_config(&[]), None);
+        // Stuffing before the sync packet (a PES packet not aligned to
+        // MHAS packets).
+        let stuffed = [&[0xFF; 9][..], &bytes].concat();
+        assert_eq!(mhas_config(&stuffed), Some((Some(6), 48000)));
         assert_eq!(cicp_channels(13), Some(24));
         assert_eq!(cicp_channels(0), None);
     }

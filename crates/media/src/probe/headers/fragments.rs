@@ -18,9 +18,17 @@ use super::*;
 /// Where each track (by id) ends, in its timescale.
 pub(super) type FragmentTicks = BTreeMap<u32, u64>;
 
-/// How many samples of each track (by id) last how long (timescale ticks):
-/// the most common duration gives a video track's frame rate.
-pub(super) type FragmentDeltas = BTreeMap<u32, BTreeMap<u32, u64>>;
+/// A track's samples across its fragments: how many last how long
+/// (timescale ticks), and the first ones' decoding times and durations,
+/// from which a video track's frame rate is estimated as FFmpeg does.
+#[derive(Default)]
+pub(super) struct FragmentSamples {
+    pub durations: BTreeMap<u32, u64>,
+    pub first: Vec<(i64, i64)>,
+}
+
+/// Each track's (by id) samples across the fragments.
+pub(super) type FragmentDeltas = BTreeMap<u32, FragmentSamples>;
 
 impl Reader {
     /// `trex` default sample durations by track id, from `moov/mvex`.
@@ -84,7 +92,7 @@ impl Reader {
             let seen = deltas.entry(id).or_default();
             for (k, trun, _) in self.boxes(traf, traf_end) {
                 if &k == b"trun"
-                    && let Some(d) = self.trun_ticks(trun, default, seen)
+                    && let Some(d) = self.trun_ticks(trun, default, seen, at)
                 {
                     at += d;
                 }
@@ -117,14 +125,24 @@ impl Reader {
         Some((id, (earliest + total) as f64 / scale as f64))
     }
 
-    /// The total duration of one `trun`'s samples; each sample's duration
-    /// counted in `seen`.
+    /// The total duration of one `trun`'s samples, the first decoded at
+    /// `start`; each sample's duration counted in `seen`, and the first
+    /// samples kept.
     fn trun_ticks(
         &self,
         trun: u64,
         default: Option<u32>,
-        seen: &mut BTreeMap<u32, u64>,
+        seen: &mut FragmentSamples,
+        start: u64,
     ) -> Option<u64> {
+        let mut dts = start as i64;
+        let mut keep = |d: u32| {
+            if seen.first.len() < super::rfps::MAX_FRAMES {
+                seen.first.push((dts, i64::from(d)));
+            }
+            dts += i64::from(d);
+            *seen.durations.entry(d).or_default() += 1;
+        };
         let flags = self.u32be(trun)? & 0x00ff_ffff;
         let count = self.u32be(trun + 4)? as u64;
         let mut at = trun + 8;
@@ -135,8 +153,13 @@ impl Reader {
             at += 4;
         }
         if flags & 0x100 == 0 {
-            *seen.entry(default?).or_default() += count;
-            return Some(count * default? as u64);
+            let d = default?;
+            for _ in 0..count.min(super::rfps::MAX_FRAMES as u64) {
+                keep(d);
+            }
+            *seen.durations.entry(d).or_default() +=
+                count.saturating_sub(super::rfps::MAX_FRAMES as u64);
+            return Some(count * u64::from(d));
         }
         let per = [0x100u32, 0x200, 0x400, 0x800]
             .iter()
@@ -151,7 +174,7 @@ impl Reader {
         let mut total = 0;
         for s in table.chunks_exact(per as usize) {
             let d = u32::from_be_bytes([s[0], s[1], s[2], s[3]]);
-            *seen.entry(d).or_default() += 1;
+            keep(d);
             total += u64::from(d);
         }
         Some(total)

@@ -90,11 +90,17 @@ impl Reader {
                 && t.timed_frame_rate.is_none()
                 && let Some(seen) = deltas.get(&t.id)
             {
+                // FFmpeg's estimate from the first samples' timestamps;
+                // else the duration most samples have.
+                let scale = t.timescale.unwrap_or(0);
+                let limit = super::rfps::frames_read(scale);
                 let runs: Vec<(u32, u32)> = seen
+                    .durations
                     .iter()
                     .map(|(&d, &n)| (n.min(u64::from(u32::MAX)) as u32, d))
                     .collect();
-                t.timed_frame_rate = super::mp4_rate::modal_rate(&runs, t.timescale);
+                t.timed_frame_rate = super::rfps::r_frame_rate(&seen.first, scale, Some(limit))
+                    .or_else(|| super::mp4_rate::modal_rate(&runs, t.timescale));
             }
         }
     }
@@ -337,6 +343,7 @@ impl Reader {
         let (stbl, stbl_end) = self.child(mdia, mdia_end, &[b"minf", b"stbl"])?;
         t.no_sample_description = self.child(stbl, stbl_end, &[b"stsd"]).is_none();
         self.mp4_sample_entry(stbl, stbl_end, &mut t);
+        self.in_band_mpegh(stbl, stbl_end, &mut t);
         if let Some((stsz, _)) = self.child(stbl, stbl_end, &[b"stsz"]) {
             let count = self.u32be(stsz + 8);
             t.empty = count == Some(0);

@@ -39,6 +39,29 @@ impl Reader {
         }
     }
 
+    /// MPEG-H as an MHAS stream (`mhm1`, `mhm2`): its configuration
+    /// travels in the samples (an `mhaC` record is optional); the first
+    /// sample's gives the channels and rate.
+    pub(super) fn in_band_mpegh(&self, stbl: u64, stbl_end: u64, t: &mut Track) {
+        if !matches!(t.codec_tag.as_deref(), Some("mhm1" | "mhm2")) {
+            return;
+        }
+        let Some(tables) = self.vec(stbl, (stbl_end - stbl).min(1 << 20) as usize) else {
+            return;
+        };
+        let mut first = None;
+        crate::mp4box::each_sample(&tables, |at, n| {
+            first = Some((at, n));
+            std::ops::ControlFlow::Break(())
+        });
+        let Some(sample) = first.and_then(|(at, n)| self.vec(at, n.min(4096) as usize)) else {
+            return;
+        };
+        if let Some((Some(channels), rate)) = crate::probe::bitstream::mhas_config(&sample) {
+            t.sound = Some((channels, rate));
+        }
+    }
+
     /// The channels of an MPEG-H `mhaC` record's reference channel layout
     /// (a CICP speaker layout index, ISO/IEC 23091-3).
     fn mpegh_channels(&self, start: u64, end: u64) -> Option<u16> {

@@ -88,7 +88,9 @@ pub(super) fn estimate_rates(tracks: &mut [Track]) {
 
 /// The rate of the sample duration most samples have (ffprobe's
 /// `r_frame_rate`), when it is a common one: a B-pyramid's edit list or a
-/// few odd samples move the mean (samples over duration), not this.
+/// few odd samples move the mean (samples over duration), not this. A
+/// rate the timescale cannot hold in whole ticks (24 fps in 1/10,000 s)
+/// alternates between two durations a tick apart: their mean.
 pub(super) fn modal_rate(deltas: &[(u32, u32)], timescale: Option<u32>) -> Option<(u32, u32)> {
     let mut count: std::collections::BTreeMap<u32, u64> = Default::default();
     for &(n, d) in deltas {
@@ -97,7 +99,12 @@ pub(super) fn modal_rate(deltas: &[(u32, u32)], timescale: Option<u32>) -> Optio
     let (&delta, _) = count
         .iter()
         .max_by_key(|(d, n)| (**n, std::cmp::Reverse(**d)))?;
-    let fps = f64::from(timescale?) / f64::from(delta);
+    let (ticks, samples) = count
+        .range(delta.saturating_sub(1)..=delta.saturating_add(1))
+        .fold((0.0, 0u64), |(t, s), (&d, &n)| {
+            (t + f64::from(d) * n as f64, s + n)
+        });
+    let fps = f64::from(timescale?) * samples as f64 / ticks;
     super::common_rate(fps)
 }
 
@@ -113,6 +120,26 @@ mod tests {
             first_frames: frames.to_vec(),
             ..Track::default()
         }
+    }
+
+    #[test]
+    fn durations_a_tick_apart_are_one_rate() {
+        // 24 fps in 1/10,000 s: 417, 416, 417 ticks… is 24, not 23.976.
+        assert_eq!(
+            modal_rate(&[(29, 417), (28, 416)], Some(10_000)),
+            Some((24, 1))
+        );
+        // 29.97 fps in milliseconds: 33 and 34 ms, 30 fps two 33s to a 34.
+        assert_eq!(
+            modal_rate(&[(63, 33), (37, 34)], Some(1000)),
+            Some((30000, 1001))
+        );
+        assert_eq!(modal_rate(&[(2, 33), (1, 34)], Some(1000)), Some((30, 1)));
+        // One duration alone, and odd samples far from it, as before.
+        assert_eq!(
+            modal_rate(&[(50, 3003), (2, 1001)], Some(90_000)),
+            Some((30000, 1001))
+        );
     }
 
     #[test]
