@@ -117,8 +117,9 @@ fn raw_adts_lasts_what_its_bit_rate_says() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
-/// Raw AC-3 and E-AC-3 (tests/media/every-scan) last what their bit rate
-/// says, a Matroska file what its segment declares, and bare video
+/// Raw AC-3 and E-AC-3 (tests/media/every-scan) and MP3 without a Xing
+/// header (made here) last what their bit rate says, from their first
+/// frame on, a Matroska file what its segment declares, and bare video
 /// elementary streams (H.264, HEVC, MPEG-2, made here) have no duration,
 /// as ffprobe states none: the same on every scan, where the parsers'
 /// answers to a duration query differed from scan to scan.
@@ -151,17 +152,43 @@ fn durations_agree_with_ffprobe_on_every_scan() {
         ]);
         names.push(name.to_string());
     }
+    // MP3: MPEG-2 after an ID3 tag and no Xing header (its size at its bit
+    // rate), and one whose first kilobyte is junk (from the first frame on).
+    let tagged = lib.join("tagged.mp3");
+    let junk = lib.join("junk.mp3");
+    for (out, extra) in [
+        (&tagged, &["-ar", "22050", "-metadata", "title=t"][..]),
+        (&junk, &["-id3v2_version", "0"][..]),
+    ] {
+        let mut args = vec!["-f", "lavfi", "-i", "sine=frequency=440:duration=5.1"];
+        args.extend(extra);
+        args.extend([
+            "-ac",
+            "1",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "32k",
+            "-write_xing",
+            "0",
+        ]);
+        args.push(out.to_str().unwrap());
+        crate::testenv::ffmpeg(&args);
+    }
+    let frames = std::fs::read(&junk).unwrap();
+    std::fs::write(&junk, [vec![0xAB; 1000], frames].concat()).unwrap();
+    names.extend(["tagged.mp3", "junk.mp3"].map(String::from));
     names.sort();
     let mut durations = Vec::new();
     for scan in 0..4 {
-        env.scan(&["--force", "--ext", "ac3,eac3,h264,hevc,m2v,mkv"], 0);
+        env.scan(&["--force", "--ext", "ac3,eac3,h264,hevc,m2v,mkv,mp3"], 0);
         let (wrong, compared) = env.ffprobe_disagreements(&names, &lib, &[]);
         assert!(compared > 20, "only {compared} facts compared");
         assert!(wrong.is_empty(), "scan {scan}: {wrong:#?}");
         durations.push(env.query("SELECT path, duration_s FROM media ORDER BY path"));
     }
     assert!(durations.windows(2).all(|w| w[0] == w[1]), "{durations:#?}");
-    let [mkv, .., eac3] = &durations[0][..] else {
+    let [mkv, .., eac3, _] = &durations[0][..] else {
         panic!("{durations:?}")
     };
     assert_eq!(mkv["duration_s"], 1.139, "{mkv}");

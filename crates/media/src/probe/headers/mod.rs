@@ -23,6 +23,7 @@ mod dv;
 mod flv;
 mod fragments;
 mod matroska;
+mod mp3;
 mod mp4;
 mod mp4_audio;
 mod mp4_rate;
@@ -289,8 +290,10 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "ac3" | "mp3" | "aac" | "dts" if r.bytes::<4>(0) == Some([0, 0, 1, 0xBA]) => {
             h.pts_span = r.pts_span(None, None, &[])
         }
+        "ac3" | "eac3" => h.estimated_duration_s = r.ac3_estimate(),
+        "mp3" => h.estimated_duration_s = r.mpeg_audio_estimate(),
         // Typefinding names a file that starts with an ID3 tag `tagged`.
-        "ac3" | "eac3" | "tagged" => h.estimated_duration_s = r.ac3_estimate(),
+        "tagged" => h.estimated_duration_s = r.ac3_estimate().or_else(|| r.mpeg_audio_estimate()),
         "aac" => {
             h.estimated_duration_s = r.adts_estimate();
             h.pictures = r.leading_id3_pictures();

@@ -1,0 +1,179 @@
+//! Raw MPEG audio (MP3, MP2): the duration FFmpeg's demuxer gives, so it
+//! does not hang on when mpegaudioparse has seen enough frames to answer
+//! a duration query (a race: some scans got none). A Xing, Info or VBRI
+//! header's frame count, else the size from the first frame on (past
+//! junk, as FFmpeg resyncs) at that frame's bit rate.
+
+use super::*;
+
+impl Reader {
+    /// Raw MPEG audio's duration, seconds.
+    pub(super) fn mpeg_audio_estimate(&self) -> Option<f64> {
+        let head = self.vec(0, self.len.min(128 * 1024) as usize)?;
+        let off = super::adts::id3_len(&head).unwrap_or(0);
+        let b = head.get(off..)?;
+        if let Some(first) = Frame::parse(b)
+            && let Some(frames) = vbr_frames(b, &first)
+        {
+            return Some(frames as f64 * f64::from(first.samples) / f64::from(first.rate));
+        }
+        let (at, first) = resync(b)?;
+        let bytes = self.len.checked_sub((off + at) as u64)?;
+        Some(bytes as f64 * 8.0 / f64::from(first.bit_rate))
+    }
+}
+
+/// What an MPEG audio frame header says.
+#[derive(Debug, PartialEq)]
+struct Frame {
+    header: u32,
+    bit_rate: u32,
+    rate: u32,
+    samples: u32,
+    size: usize,
+    mono: bool,
+    mpeg1: bool,
+}
+
+/// Bit rates (kbit/s) by index: MPEG-1 layers I, II, III; MPEG-2 and 2.5
+/// layer I, then II and III.
+const KBITS: [[u32; 15]; 5] = [
+    [
+        0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448,
+    ],
+    [
+        0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384,
+    ],
+    [
+        0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+    ],
+    [
+        0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256,
+    ],
+    [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+];
+
+/// The fields two frames of one stream share (FFmpeg's `MP3_MASK`):
+/// sync, version, layer, sampling rate, and all but the mode extension.
+const SAME: u32 = 0xFFFE_0CCF;
+
+impl Frame {
+    /// The frame header `b` starts with, if it is one (free format, a
+    /// reserved version, layer, rate or bit rate is not).
+    fn parse(b: &[u8]) -> Option<Frame> {
+        let header = u32::from_be_bytes(b.get(..4)?.try_into().ok()?);
+        if header & 0xFFE0_0000 != 0xFFE0_0000 {
+            return None;
+        }
+        let version = (header >> 19) & 3; // 0: 2.5, 2: 2, 3: 1
+        let layer = 4 - ((header >> 17) & 3); // 1, 2, 3 (4: reserved)
+        let index = ((header >> 12) & 15) as usize;
+        let rate_index = ((header >> 10) & 3) as usize;
+        if version == 1 || layer == 4 || index == 0 || index == 15 || rate_index == 3 {
+            return None;
+        }
+        let mpeg1 = version == 3;
+        let table = match (mpeg1, layer) {
+            (true, l) => l as usize - 1,
+            (false, 1) => 3,
+            (false, _) => 4,
+        };
+        let bit_rate = KBITS[table][index] * 1000;
+        let shift = match version {
+            3 => 0,
+            2 => 1,
+            _ => 2,
+        };
+        let rate = [44100, 48000, 32000][rate_index] >> shift;
+        let padding = (header >> 9) & 1;
+        let (samples, size) = match layer {
+            1 => (384, (12 * bit_rate / rate + padding) * 4),
+            3 if !mpeg1 => (576, 72 * bit_rate / rate + padding),
+            _ => (1152, 144 * bit_rate / rate + padding),
+        };
+        Some(Frame {
+            header,
+            bit_rate,
+            rate,
+            samples,
+            size: size as usize,
+            mono: (header >> 6) & 3 == 3,
+            mpeg1,
+        })
+    }
+}
+
+/// The frame count a Xing or Info header (after the side information)
+/// or a VBRI header (at 36 bytes) in the first frame states.
+fn vbr_frames(b: &[u8], first: &Frame) -> Option<u32> {
+    let be32 = |at: usize| Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?));
+    let side = match (first.mpeg1, first.mono) {
+        (true, false) => 32,
+        (true, true) | (false, false) => 17,
+        (false, true) => 9,
+    };
+    let xing = 4 + side;
+    if matches!(b.get(xing..xing + 4), Some(b"Xing" | b"Info")) && be32(xing + 4)? & 1 == 1 {
+        return be32(xing + 8).filter(|&n| n > 0);
+    }
+    if b.get(36..40) == Some(b"VBRI") {
+        return be32(36 + 14).filter(|&n| n > 0);
+    }
+    None
+}
+
+/// The first frame (within 64 KiB) whose next frame is one of the same
+/// stream, as FFmpeg's demuxer skips junk: where it is, and it.
+fn resync(b: &[u8]) -> Option<(usize, Frame)> {
+    (0..b.len().min(64 * 1024)).find_map(|i| {
+        let f = Frame::parse(&b[i..])?;
+        let next = Frame::parse(b.get(i + f.size..)?)?;
+        (f.header & SAME == next.header & SAME).then_some((i, f))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_xing_counts_and_junk() {
+        // MPEG-1 layer III, 64 kbit/s, 44.1 kHz, mono: 208 bytes.
+        let f = Frame::parse(&[0xFF, 0xFB, 0x50, 0xC4]).unwrap();
+        assert_eq!(
+            (f.bit_rate, f.rate, f.samples, f.size),
+            (64_000, 44100, 1152, 208)
+        );
+        assert!(f.mono);
+        // MPEG-2 layer III, 32 kbit/s, 22.05 kHz: 576 samples, 104 bytes.
+        let f = Frame::parse(&[0xFF, 0xF3, 0x40, 0xC4]).unwrap();
+        assert_eq!((f.rate, f.samples, f.size), (22050, 576, 104));
+        // Reserved version, layer, bit rate and rate are no header.
+        for bad in [
+            [0xFF, 0xEB, 0x50, 0],
+            [0xFF, 0xF9, 0x50, 0],
+            [0xFF, 0xFB, 0xF0, 0],
+            [0xFF, 0xFB, 0x5C, 0],
+        ] {
+            assert_eq!(Frame::parse(&bad), None, "{bad:02x?}");
+        }
+        // A Xing header of 281 frames in a stereo MPEG-1 frame.
+        let mut first = vec![0xFF, 0xFB, 0x90, 0x04];
+        first.resize(36, 0);
+        first.extend(b"Info");
+        first.extend([0, 0, 0, 1, 0, 0, 1, 25]);
+        let head = Frame::parse(&first).unwrap();
+        assert_eq!(vbr_frames(&first, &head), Some(281));
+        // Junk, then two frames of one stream: the first is found.
+        let frame = |n: usize| {
+            let mut f = vec![0xFF, 0xFB, 0x50, 0xC4];
+            f.resize(n, 0x11);
+            f
+        };
+        let b = [vec![0xAB; 100], frame(208), frame(208)].concat();
+        let (at, f) = resync(&b).unwrap();
+        assert_eq!((at, f.bit_rate), (100, 64_000));
+        // A lone header in junk is not a frame.
+        assert_eq!(resync(&[vec![0xAB; 50], frame(60)].concat()), None);
+    }
+}
