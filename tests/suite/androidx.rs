@@ -2,9 +2,10 @@
 //! misreads and ffprobe reads (tests/media/androidx): a sound track
 //! without a sample description, which makes qtdemux refuse the whole
 //! file, and a DASH initialization segment of a WebVTT track, in which
-//! GStreamer finds no stream. Both are described from their headers and
-//! compared with ffprobe on the same files: every fact ffprobe reports
-//! agrees but those it makes up.
+//! GStreamer finds no stream. Both are described from their headers. And
+//! an edit-listed H.264 file whose rate is the one FFmpeg fits to its
+//! index. All are compared with ffprobe on the same files: every fact
+//! ffprobe reports agrees but those it makes up.
 
 use crate::testenv::TestEnv;
 
@@ -12,7 +13,14 @@ use crate::testenv::TestEnv;
 fn mp4_files_gstreamer_refuses_are_described_from_their_headers() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("androidx");
-    assert_eq!(names, ["missing_stsd.mp4", "webvtt_init.mp4"]);
+    assert_eq!(
+        names,
+        [
+            "missing_stsd.mp4",
+            "trim_optimization.mp4",
+            "webvtt_init.mp4"
+        ]
+    );
     env.scan(&[], 0);
     let placeholders = [
         // A track without a sample description has no rate or channels:
@@ -36,6 +44,9 @@ fn mp4_files_gstreamer_refuses_are_described_from_their_headers() {
     assert!(doc["streams"].as_array().unwrap().iter().all(|s| {
         s["unread"] == "listed from the track header; GStreamer could not read the file"
     }));
+    // The rate FFmpeg fits to the index's first samples.
+    let doc = &env.row(&env.lib.join("trim_optimization.mp4"))["doc"];
+    assert_eq!(doc["video"]["frame_rate"], 29.916666666666668, "{doc}");
     let row = env.row(&env.lib.join("webvtt_init.mp4"));
     assert_eq!(row["status"], "ok", "{row}");
     let text = &row["doc"]["streams"][0];

@@ -63,11 +63,13 @@ impl Reader {
 }
 
 /// ffprobe's frame rate of each video track whose sample durations vary,
-/// from its first frames' timestamps: FFmpeg reads 20 durations of each
-/// video stream (40 in a coarse time base), or on to 5 s or the end where
+/// from its first frames' timestamps: FFmpeg's MP4 demuxer estimates it
+/// from its index's first 99 samples ([`rfps::index_rate`]); where those
+/// explain no rate, from the packets it reads: 20 durations of each video
+/// stream (40 in a coarse time base), or on to 5 s or the end where
 /// another video track has fewer frames than that (a motion photo's still
-/// beside its clip), and estimates from all it read. A track whose
-/// timestamps explain no rate takes its codec's (`rate_from_codec`).
+/// beside its clip). A track whose timestamps explain no rate takes its
+/// codec's (`rate_from_codec`).
 pub(super) fn estimate_rates(tracks: &mut [Track]) {
     let short = |t: &Track| {
         t.handler == "vide"
@@ -79,8 +81,10 @@ pub(super) fn estimate_rates(tracks: &mut [Track]) {
         }
         let others_short = tracks.iter().enumerate().any(|(j, o)| j != i && short(o));
         let t = &mut tracks[i];
-        let limit = (!others_short).then(|| rfps::frames_read(t.timescale.unwrap_or(0)));
-        t.timed_frame_rate = rfps::r_frame_rate(&t.first_frames, t.timescale.unwrap_or(0), limit);
+        let scale = t.timescale.unwrap_or(0);
+        let limit = (!others_short).then(|| rfps::frames_read(scale));
+        t.timed_frame_rate = rfps::index_rate(&t.first_frames, scale)
+            .or_else(|| rfps::r_frame_rate(&t.first_frames, scale, limit));
         t.rate_from_codec = t.timed_frame_rate.is_none();
         t.first_frames = Vec::new();
     }
@@ -143,9 +147,10 @@ mod tests {
     }
 
     #[test]
-    fn another_short_video_track_makes_the_estimate_read_on() {
+    fn the_index_gives_the_rate_from_its_first_samples() {
         // 25 frames of 3,003 ticks (29.97 fps), then 3,000 (30 fps): the
-        // first 20 durations say 29.97; all of them, 30.
+        // index's first 99 samples say 30; the first 20 durations of
+        // packets read would say 29.97.
         let mut frames = Vec::new();
         let mut dts = 0;
         for i in 0..90 {
@@ -155,11 +160,32 @@ mod tests {
         }
         let mut alone = vec![video(&frames, 90)];
         estimate_rates(&mut alone);
-        assert_eq!(alone[0].timed_frame_rate, Some((30000, 1001)));
-        // A motion photo's still: one frame in a second video track.
-        let mut with_still = vec![video(&frames, 90), video(&[], 1)];
-        estimate_rates(&mut with_still);
-        assert_eq!(with_still[0].timed_frame_rate, Some((30, 1)));
-        assert!(with_still[0].first_frames.is_empty());
+        assert_eq!(alone[0].timed_frame_rate, Some((30, 1)));
+        assert!(alone[0].first_frames.is_empty());
+        assert_eq!(
+            rfps::r_frame_rate(&frames, 90_000, Some(20)),
+            Some((30000, 1001))
+        );
+        // A phone's lead-in (2,108 and 15,961 ticks) before 2,999-tick
+        // frames that later vary: the index's fit (120), not the 2,999
+        // ticks the first 20 durations share.
+        let mut frames = vec![(0, 2108), (2108, 15961)];
+        let mut dts = 18069;
+        for i in 0..60 {
+            let d = match i {
+                20 => 3896,
+                21..=32 => 2998,
+                _ => 2999,
+            };
+            frames.push((dts, d));
+            dts += d;
+        }
+        let mut phone = vec![video(&frames, 62)];
+        estimate_rates(&mut phone);
+        assert_eq!(phone[0].timed_frame_rate, Some((120, 1)));
+        assert_eq!(
+            rfps::r_frame_rate(&frames, 90_000, Some(20)),
+            Some((90000, 2999))
+        );
     }
 }

@@ -99,6 +99,29 @@ pub(super) fn r_frame_rate(
     timescale: u32,
     limit: Option<usize>,
 ) -> Option<(u32, u32)> {
+    estimate(frames, timescale, limit, true)
+}
+
+/// The frames FFmpeg's MP4 demuxer gives the estimate as it builds a
+/// track's index, before any packet is read: the first 99 samples'.
+const INDEXED: usize = 99;
+
+/// `r_frame_rate` as FFmpeg's MP4 demuxer sets it from its index (the
+/// first 99 samples' timestamps, from 0 and before any edit list, none of
+/// them read yet): packets read later change a rate found here no more.
+pub(super) fn index_rate(frames: &[(i64, i64)], timescale: u32) -> Option<(u32, u32)> {
+    estimate(&frames[..frames.len().min(INDEXED)], timescale, None, false)
+}
+
+/// The estimate from `frames`; `read`: whether they are packets read
+/// (their durations are analysed time, at most 5 s of them) or index
+/// entries (none analysed).
+fn estimate(
+    frames: &[(i64, i64)],
+    timescale: u32,
+    limit: Option<usize>,
+    read: bool,
+) -> Option<(u32, u32)> {
     if timescale == 0 {
         return None;
     }
@@ -113,7 +136,7 @@ pub(super) fn r_frame_rate(
         if count as usize >= limit.unwrap_or(usize::MAX) {
             break;
         }
-        if index > 1 {
+        if read && index > 1 {
             if analysed as f64 * tb >= 5.0 {
                 break;
             }
