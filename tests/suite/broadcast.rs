@@ -33,10 +33,10 @@ fn transport_streams_read_as_ffprobe_reads_them() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("ts");
     // Every file is judged below, failed or not: the status is a fact.
-    assert_eq!(names.len(), 16);
+    assert_eq!(names.len(), 17);
     env.run(&["scan", env.lib.to_str().unwrap()]);
     let rows = env.query("SELECT path, status, error, doc FROM media ORDER BY path");
-    assert_eq!(rows.len(), 16);
+    assert_eq!(rows.len(), 17);
     let mut wrong = Vec::new();
     for r in &rows {
         let path = Path::new(r["path"].as_str().unwrap());

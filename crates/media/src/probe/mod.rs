@@ -287,6 +287,9 @@ fn judge(doc: Document, container: Option<&gst::Caps>) -> Probe {
         Some("no streams found".to_string())
     } else if doc.video_streams + doc.audio_streams == 0
         && !container.is_some_and(|c| names::is_media_container(c))
+        // A container GStreamer could not name, told by its own bytes (a
+        // transport stream of a few packets of teletext).
+        && !(container.is_none() && doc.container.is_some())
     {
         let what = container
             .and_then(|c| c.structure(0).map(|s| s.name().to_string()))

@@ -298,31 +298,8 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
             h.estimated_duration_s = r.adts_estimate();
             h.pictures = r.leading_id3_pictures();
         }
-        "ts" | "m2ts" => {
-            let packet = if container == "m2ts" { 192 } else { 188 };
-            h.tracks = r.ts_program(packet);
-            // The span of the timestamps, as ffprobe reads a transport
-            // stream's duration: tsdemux's own figure follows the PCR, and
-            // is short when the program clock wraps or jumps.
-            let cue = r.scte35_stamp(packet, &h.tracks);
-            let programs = ts::timed_programs(&h.tracks);
-            h.pts_span = r
-                .pts_span(cue, Some(packet), &programs)
-                .map(|s| mpeg::PtsSpan {
-                    authoritative: true,
-                    ..s
-                });
-            // No program map in the head: the PES streams ffprobe finds by
-            // their packets, and the span of one stream's own clock.
-            if h.tracks.is_empty() {
-                let (tracks, span) = r.ts_unmapped(packet);
-                if !tracks.is_empty() {
-                    (h.tracks, h.pts_span, h.ts_unmapped) = (tracks, span, true);
-                }
-            }
-            h.track_ids_hex = true;
-            h.ts_epg = r.ts_has_eit(packet);
-        }
+        "ts" => r.transport(&mut h, 188),
+        "m2ts" => r.transport(&mut h, 192),
         "mpeg-ps" => h.pts_span = r.pts_span(None, None, &[]),
         "flv" => r.flv(&mut h),
         "ogg" => h.declared_size = r.ogg_cut_in_headers(),
@@ -330,7 +307,15 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "mxf" if !timed => r.mxf(&mut h),
         "dv" if !timed => r.dv(&mut h),
         // Nothing GStreamer knows: a container it lacks, told by its magic.
-        "" => r.dtshd(&mut h),
+        // A transport stream too short for typefinding to be sure of it
+        // (a few packets): told by its sync bytes.
+        "" => match r.ts_packet_size() {
+            Some(packet) => {
+                r.transport(&mut h, packet);
+                h.sniffed_container = Some(if packet == 192 { "m2ts" } else { "ts" });
+            }
+            None => r.dtshd(&mut h),
+        },
         _ => {}
     }
     if let Some(fps) = h.pts_span.and_then(|s| s.stamped_fps()) {

@@ -6,6 +6,43 @@ use super::ts_payload::{parameter_sets, pes_payload};
 use super::*;
 
 impl Reader {
+    /// MPEG-TS (`packet`: 188, or 192 with M2TS's timestamps): the program
+    /// maps' streams, or the PES streams of a file without them, and the
+    /// span of their timestamps, as ffprobe reads a transport stream's
+    /// duration (tsdemux's own figure follows the PCR, and is short when
+    /// the program clock wraps or jumps).
+    pub(super) fn transport(&self, h: &mut Headers, packet: usize) {
+        h.tracks = self.ts_program(packet);
+        let cue = self.scte35_stamp(packet, &h.tracks);
+        let programs = timed_programs(&h.tracks);
+        h.pts_span = self
+            .pts_span(cue, Some(packet), &programs)
+            .map(|s| super::mpeg::PtsSpan {
+                authoritative: true,
+                ..s
+            });
+        // No program map in the head: the PES streams ffprobe finds by
+        // their packets, and the span of one stream's own clock.
+        if h.tracks.is_empty() {
+            let (tracks, span) = self.ts_unmapped(packet);
+            if !tracks.is_empty() {
+                (h.tracks, h.pts_span, h.ts_unmapped) = (tracks, span, true);
+            }
+        }
+        h.track_ids_hex = true;
+        h.ts_epg = self.ts_has_eit(packet);
+    }
+
+    /// The packet size of a file whose first packets (up to five) start
+    /// with MPEG-TS's sync byte: 188, or 192 for M2TS.
+    pub(super) fn ts_packet_size(&self) -> Option<usize> {
+        let head = self.vec(0, self.len.min(5 * 192) as usize)?;
+        [188, 192].into_iter().find(|&packet| {
+            let packets = (head.len() / packet).min(5);
+            packets >= 2 && (0..packets).all(|i| head.get(i * packet + packet - 188) == Some(&0x47))
+        })
+    }
+
     /// MPEG-TS: the elementary streams of every program (PAT → PMTs, in
     /// the order the maps come in the file, a PID once), with the language their descriptors give
     /// (ISO 639, DVB subtitling, teletext). tsdemux exposes one program;

@@ -43,6 +43,10 @@ impl Reader {
                 Some(Track {
                     id: u32::from(pid),
                     ts_stream_type: Some(stream_type(stream_id, &payload)?),
+                    ts_descriptors: private_text(&payload)
+                        .filter(|_| stream_id == 0xBD)
+                        .into_iter()
+                        .collect(),
                     ts_first_payload: payload,
                     ..Track::default()
                 })
@@ -144,9 +148,24 @@ fn stream_type(stream_id: u8, b: &[u8]) -> Option<u8> {
         0xE0..=0xEF => video_type(b),
         0xC0..=0xDF => audio_type(b),
         // Private stream 1: AC-3 or E-AC-3, or DTS, by the sync word it
-        // starts with (private data: the listing tells them apart).
-        0xBD => (b.starts_with(&[0x0b, 0x77]) || b.starts_with(&[0x7f, 0xfe, 0x80, 0x01]))
-            .then_some(0x06),
+        // starts with (private data: the listing tells them apart); DVB
+        // teletext or subtitles by their data identifier (EN 300 472,
+        // EN 300 743).
+        0xBD => (b.starts_with(&[0x0b, 0x77])
+            || b.starts_with(&[0x7f, 0xfe, 0x80, 0x01])
+            || private_text(b).is_some())
+        .then_some(0x06),
+        _ => None,
+    }
+}
+
+/// The descriptor a DVB text stream's program map entry would carry, by
+/// the data identifier its PES payload starts with: teletext (0x10-0x1F),
+/// or subtitles (0x20 and stream 0).
+fn private_text(b: &[u8]) -> Option<u8> {
+    match b {
+        [0x10..=0x1F, ..] => Some(0x56),
+        [0x20, 0x00, ..] => Some(0x59),
         _ => None,
     }
 }
@@ -205,6 +224,15 @@ pub(super) mod tests {
         p.extend(body);
         p.resize(188, 0xFF);
         p
+    }
+
+    #[test]
+    fn dvb_text_is_told_by_its_data_identifier() {
+        assert_eq!(private_text(&[0x10, 0x02, 0x2C]), Some(0x56));
+        assert_eq!(private_text(&[0x20, 0x00, 0x0F]), Some(0x59));
+        assert_eq!(private_text(&[0x20, 0x01]), None);
+        assert_eq!(stream_type(0xBD, &[0x10, 0x02]), Some(0x06));
+        assert_eq!(stream_type(0xBD, &[0x42, 0x02]), None);
     }
 
     #[test]
