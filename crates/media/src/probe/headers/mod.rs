@@ -35,6 +35,7 @@ mod mxf_streams;
 mod ts;
 mod ts_payload;
 mod ts_probe;
+mod ts_sections;
 pub use mpeg::{KindEnds, PtsSpan};
 mod ogg;
 mod qt_chapters;
