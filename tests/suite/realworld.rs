@@ -118,8 +118,8 @@ fn raw_adts_lasts_what_its_bit_rate_says() {
 }
 
 /// Raw AC-3 and E-AC-3 (tests/media/every-scan) and MP3 without a Xing
-/// header (made here) last what their bit rate says, from their first
-/// frame on, a Matroska file what its segment declares, and bare video
+/// header (made here, one behind a 200 KB cover) last what their bit rate
+/// says, from their first frame on, a Matroska file what its segment declares, and bare video
 /// elementary streams (H.264, HEVC, MPEG-2, made here) have no duration,
 /// as ffprobe states none: the same on every scan, where the parsers'
 /// answers to a duration query differed from scan to scan.
@@ -177,7 +177,42 @@ fn durations_agree_with_ffprobe_on_every_scan() {
     }
     let frames = std::fs::read(&junk).unwrap();
     std::fs::write(&junk, [vec![0xAB; 1000], frames].concat()).unwrap();
-    names.extend(["tagged.mp3", "junk.mp3"].map(String::from));
+    // And one whose ID3 tag holds a picture of some 200 KB.
+    let picture = env.path().join("cover.png");
+    let cover = lib.join("cover.mp3");
+    crate::testenv::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=1600x1200",
+        "-frames:v",
+        "1",
+        picture.to_str().unwrap(),
+    ]);
+    crate::testenv::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=3.3",
+        "-i",
+        picture.to_str().unwrap(),
+        "-map",
+        "0",
+        "-map",
+        "1",
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        "64k",
+        "-write_xing",
+        "0",
+        "-c:v",
+        "copy",
+        "-disposition:v",
+        "attached_pic",
+        cover.to_str().unwrap(),
+    ]);
+    names.extend(["tagged.mp3", "junk.mp3", "cover.mp3"].map(String::from));
     names.sort();
     let mut durations = Vec::new();
     for scan in 0..4 {
@@ -188,7 +223,7 @@ fn durations_agree_with_ffprobe_on_every_scan() {
         durations.push(env.query("SELECT path, duration_s FROM media ORDER BY path"));
     }
     assert!(durations.windows(2).all(|w| w[0] == w[1]), "{durations:#?}");
-    let [mkv, .., eac3, _] = &durations[0][..] else {
+    let [mkv, _, _, _, _, _, _, eac3, _] = &durations[0][..] else {
         panic!("{durations:?}")
     };
     assert_eq!(mkv["duration_s"], 1.139, "{mkv}");

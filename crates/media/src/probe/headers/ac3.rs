@@ -10,9 +10,12 @@ impl Reader {
     /// the bit rate of its first sync frame (with the dependent frames of
     /// an E-AC-3 stream that follow it, as FFmpeg's decoder adds them).
     pub(super) fn ac3_estimate(&self) -> Option<f64> {
-        let head = self.vec(0, self.len.min(64 * 1024) as usize)?;
-        let start = super::adts::id3_len(&head).unwrap_or(0);
-        let frames = head.get(start..).filter(|b| b.starts_with(&[0x0B, 0x77]))?;
+        // After a leading ID3 tag, however large its pictures.
+        let tag = self.vec(0, self.len.min(10) as usize)?;
+        let start = super::adts::id3_len(&tag).unwrap_or(0);
+        let n = self.len.saturating_sub(start as u64).min(64 * 1024) as usize;
+        let frames = self.vec(start as u64, n)?;
+        let frames = Some(frames.as_slice()).filter(|b| b.starts_with(&[0x0B, 0x77]))?;
         let bit_rate = bit_rate(frames)?;
         Some((self.len - start as u64) as f64 * 8.0 / bit_rate as f64)
     }

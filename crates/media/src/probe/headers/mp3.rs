@@ -9,9 +9,13 @@ use super::*;
 impl Reader {
     /// Raw MPEG audio's duration, seconds.
     pub(super) fn mpeg_audio_estimate(&self) -> Option<f64> {
-        let head = self.vec(0, self.len.min(128 * 1024) as usize)?;
-        let off = super::adts::id3_len(&head).unwrap_or(0);
-        let b = head.get(off..)?;
+        // After a leading ID3 tag, however large its pictures.
+        let tag = self.vec(0, self.len.min(10) as usize)?;
+        let off = super::adts::id3_len(&tag).unwrap_or(0);
+        let b = &self.vec(
+            off as u64,
+            self.len.saturating_sub(off as u64).min(128 * 1024) as usize,
+        )?;
         if let Some(first) = Frame::parse(b)
             && let Some(frames) = vbr_frames(b, &first)
         {
