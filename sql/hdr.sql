@@ -1,6 +1,7 @@
 -- name: hdr
--- description: files by HDR kind of the first video stream (HDR10, HLG, Dolby Vision, ...) against SDR
-SELECT coalesce(hdr, 'SDR')                                   AS kind,
+-- description: files by HDR kind of the first video stream (HDR10, HDR10+, HLG, Dolby Vision, ...) against SDR
+SELECT CASE WHEN doc ->> '$.video.hdr10_plus' THEN 'HDR10+'
+            ELSE coalesce(hdr, 'SDR') END                     AS kind,
        count(*)                                               AS files,
        round(coalesce(sum(duration_s), 0) / 3600.0, 4)        AS hours,
        coalesce(sum(size), 0)                                 AS bytes,

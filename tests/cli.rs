@@ -16,6 +16,7 @@ mod suite {
     mod export;
     mod fingerprint;
     mod forget;
+    mod hdr;
     mod hostile;
     mod hosts;
     mod moves;

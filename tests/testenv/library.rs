@@ -66,6 +66,7 @@ fn document(s: &Spec) -> Document {
             hdr: hdr.map(Into::into),
             bit_depth: Some(depth),
             interlaced: Some(false),
+            ..VideoSummary::default()
         });
         d.video_streams = 1;
         d.streams.push(Stream {

@@ -212,6 +212,9 @@ fn stream_line(s: &Value) -> String {
     }
     parts.extend(num(&s["bit_depth"]).map(|b| format!("{b}-bit")));
     parts.extend(text(&s["hdr"]));
+    if s["hdr10_plus"] == true {
+        parts.push("HDR10+".into());
+    }
     if let Some(c) = num(&s["channels"]) {
         parts.push(match text(&s["channel_layout"]) {
             Some(l) => format!("{c} ch ({l})"),

@@ -100,6 +100,9 @@ pub struct VideoSummary {
     pub frame_rate: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hdr: Option<String>,
+    /// HDR10+ dynamic metadata in the stream (beside its `hdr`, HDR10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hdr10_plus: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bit_depth: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -229,6 +232,10 @@ pub struct Stream {
     pub mastering_display: Option<MasteringDisplay>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dolby_vision: Option<DolbyVision>,
+    /// HDR10+ (SMPTE ST 2094-40) dynamic metadata in the first access
+    /// unit: true, else absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hdr10_plus: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_light_level: Option<ContentLightLevel>,
     /// Degrees clockwise the picture is turned for display.
@@ -298,6 +305,7 @@ impl Document {
             hdr: Some(String::new()),
             mastering_display: Some(MasteringDisplay::default()),
             dolby_vision: Some(DolbyVision::default()),
+            hdr10_plus: Some(true),
             content_light_level: Some(ContentLightLevel::default()),
             rotation: Some(0),
             channels: Some(2),
@@ -331,6 +339,7 @@ impl Document {
                 height: Some(1),
                 frame_rate: Some(1.0),
                 hdr: Some(String::new()),
+                hdr10_plus: Some(true),
                 bit_depth: Some(8),
                 interlaced: Some(false),
             }),

@@ -11,6 +11,7 @@ mod dv;
 mod h264;
 mod hevc;
 mod mpegh;
+mod t35;
 mod video;
 
 pub use audio::{
@@ -22,6 +23,7 @@ pub use dv::{DvAudio, DvFrame, DvProfile, dv_frame};
 pub use h264::{h264_field_order, h264_full_range, h264_vui_rate};
 pub use hevc::hevc_vui_rate;
 pub use mpegh::{cicp_channels, mhas_config};
+pub use t35::hdr10_plus;
 pub use video::{
     MPEG_RATES, StreamHeader, mpeg2_field_order, mpeg2_rate_extension, mpeg4_interlaced,
     pix_fmt_depth, pixel_format, stream_header,

@@ -387,6 +387,7 @@ pub(super) fn summarise(doc: &mut Document) {
             height: v.height,
             frame_rate: v.frame_rate,
             hdr: v.hdr.clone(),
+            hdr10_plus: v.hdr10_plus,
             bit_depth: v.bit_depth,
             interlaced: v.interlaced,
         });

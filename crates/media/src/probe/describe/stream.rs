@@ -61,6 +61,12 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     }
     depth(s, name, heard, &mut out);
     super::colour::colour(s, name, &mut out);
+    if out.kind == "video"
+        && let Some(first) = heard.first.as_ref().and_then(|b| b.map_readable().ok())
+        && bitstream::hdr10_plus(&out.codec, first.as_slice())
+    {
+        out.hdr10_plus = Some(true);
+    }
     if out.kind == "audio" {
         audio_details(s, heard, &mut out);
     }
