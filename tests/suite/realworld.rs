@@ -117,9 +117,9 @@ fn raw_adts_lasts_what_its_bit_rate_says() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
-/// Raw AC-3 and E-AC-3 (tests/media/every-scan) and MP3 without a Xing
-/// header (made here, one behind a 200 KB cover) last what their bit rate
-/// says, from their first frame on, a Matroska file what its segment declares, and bare video
+/// Raw AC-3 and E-AC-3 (tests/media/every-scan), MP3 without a Xing
+/// header (made here, one behind a 200 KB cover) and raw DTS last what
+/// their bit rate says, from their first frame on, a Matroska file what its segment declares, and bare video
 /// elementary streams (H.264, HEVC, MPEG-2, made here) have no duration,
 /// as ffprobe states none: the same on every scan, where the parsers'
 /// answers to a duration query differed from scan to scan.
@@ -213,17 +213,39 @@ fn durations_agree_with_ffprobe_on_every_scan() {
         cover.to_str().unwrap(),
     ]);
     names.extend(["tagged.mp3", "junk.mp3", "cover.mp3"].map(String::from));
+    // Raw DTS (ffmpeg's encoder): its size at its frames' nominal bit rate.
+    crate::testenv::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=3",
+        "-ac",
+        "2",
+        "-ar",
+        "48000",
+        "-c:a",
+        "dca",
+        "-strict",
+        "-2",
+        "-f",
+        "dts",
+        lib.join("raw.dts").to_str().unwrap(),
+    ]);
+    names.push("raw.dts".into());
     names.sort();
     let mut durations = Vec::new();
     for scan in 0..4 {
-        env.scan(&["--force", "--ext", "ac3,eac3,h264,hevc,m2v,mkv,mp3"], 0);
+        env.scan(
+            &["--force", "--ext", "ac3,eac3,h264,hevc,m2v,mkv,mp3,dts"],
+            0,
+        );
         let (wrong, compared) = env.ffprobe_disagreements(&names, &lib, &[]);
         assert!(compared > 20, "only {compared} facts compared");
         assert!(wrong.is_empty(), "scan {scan}: {wrong:#?}");
         durations.push(env.query("SELECT path, duration_s FROM media ORDER BY path"));
     }
     assert!(durations.windows(2).all(|w| w[0] == w[1]), "{durations:#?}");
-    let [mkv, _, _, _, _, _, _, eac3, _] = &durations[0][..] else {
+    let [mkv, _, _, _, _, _, _, _, eac3, _] = &durations[0][..] else {
         panic!("{durations:?}")
     };
     assert_eq!(mkv["duration_s"], 1.139, "{mkv}");

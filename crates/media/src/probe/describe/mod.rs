@@ -183,7 +183,9 @@ fn file_duration(
     // A bare video elementary stream has no duration to read (ffprobe
     // states none): the parser's guess from the bit rate comes only once
     // it has seen frames, which some scans it had not, and is far off.
-    let bare = matches!(container, Some("mpeg" | "h264" | "hevc"));
+    // Raw DTS that does not start on a frame has none either (FFmpeg's
+    // estimate needs the first frame's bit rate).
+    let bare = matches!(container, Some("mpeg" | "h264" | "hevc" | "dts"));
     // A Matroska segment's declared duration is FFmpeg's; matroskademux
     // may replace it with the last cluster's end once it has read that,
     // which some scans it had not.

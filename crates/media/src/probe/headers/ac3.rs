@@ -1,6 +1,6 @@
-//! Raw AC-3 and E-AC-3 files: the duration FFmpeg estimates from the bit
-//! rate, so it does not hang on when ac3parse has seen enough frames to
-//! answer a duration query (a race: some scans got none).
+//! Raw AC-3, E-AC-3 and DTS files: the duration FFmpeg estimates from the
+//! bit rate, so it does not hang on when the parser has seen enough frames
+//! to answer a duration query (a race: some scans got none).
 
 use super::*;
 
@@ -18,6 +18,33 @@ impl Reader {
         let frames = Some(frames.as_slice()).filter(|b| b.starts_with(&[0x0B, 0x77]))?;
         let bit_rate = bit_rate(frames)?;
         Some((self.len - start as u64) as f64 * 8.0 / bit_rate as f64)
+    }
+}
+
+impl Reader {
+    /// Raw DTS (its first core frame at the start, or right after a
+    /// leading ID3 tag): the file's size at the frame header's nominal bit
+    /// rate, as FFmpeg estimates it. A stream that does not start on a
+    /// frame, or states an open or variable rate, has none.
+    pub(super) fn dts_estimate(&self) -> Option<f64> {
+        const KBITS: [u32; 29] = [
+            32, 56, 64, 96, 112, 128, 192, 224, 256, 320, 384, 448, 512, 576, 640, 768, 960, 1024,
+            1152, 1280, 1344, 1408, 0, 1472, 1536, 1920, 2048, 3072, 3840,
+        ];
+        let tag = self.vec(0, self.len.min(10) as usize)?;
+        let start = super::adts::id3_len(&tag).unwrap_or(0) as u64;
+        let h = self.bytes::<9>(start)?;
+        if h[..4] != [0x7F, 0xFE, 0x80, 0x01] {
+            return None;
+        }
+        // After the sync: frame type (1), deficit (5), CRC flag (1),
+        // blocks (7), frame size (14), mode (6), rate (4), bit rate (5).
+        let code = usize::from((h[8] >> 3) & 0x1F);
+        let bit_rate = match code {
+            22 => 1_411_200,
+            _ => u64::from(*KBITS.get(code)?) * 1000,
+        };
+        (bit_rate > 0).then(|| (self.len - start) as f64 * 8.0 / bit_rate as f64)
     }
 }
 

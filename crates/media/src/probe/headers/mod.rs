@@ -292,6 +292,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
             h.pts_span = r.pts_span(None, None, &[])
         }
         "ac3" | "eac3" => h.estimated_duration_s = r.ac3_estimate(),
+        "dts" => h.estimated_duration_s = r.dts_estimate(),
         "mp3" => h.estimated_duration_s = r.mpeg_audio_estimate(),
         // Typefinding names a file that starts with an ID3 tag `tagged`.
         "tagged" => h.estimated_duration_s = r.ac3_estimate().or_else(|| r.mpeg_audio_estimate()),
