@@ -231,6 +231,41 @@ fn an_mp4_is_cut_by_its_samples_not_by_its_box_sizes() {
     }
 }
 
+/// An MP4 whose sample-to-chunk table starts a run past its chunk offsets
+/// (a bit flip in `stsc`) is an error on every scan, naming the table:
+/// FFmpeg refuses it ("contradictionary STSC and STCO"), and qtdemux failed
+/// on it in some runs only.
+#[test]
+fn contradictory_sample_tables_are_an_error_on_every_scan() {
+    let env = TestEnv::new();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/media/car-detection.mp4");
+    let mut bytes = std::fs::read(src).unwrap();
+    // The first track's `stsc`: its last run's first chunk, far past the
+    // chunks its `stco` lists.
+    let at = bytes.windows(4).position(|w| w == b"stsc").unwrap() + 4;
+    let runs = u32::from_be_bytes(bytes[at + 4..at + 8].try_into().unwrap()) as usize;
+    let last = at + 8 + 12 * (runs - 1);
+    bytes[last..last + 4].copy_from_slice(&16_413u32.to_be_bytes());
+    for n in 0..4 {
+        std::fs::write(env.lib.join(format!("flipped-{n}.mp4")), &bytes).unwrap();
+    }
+    let probe = crate::testenv::truth::ffprobe_json(&env.lib.join("flipped-0.mp4"));
+    assert!(probe.is_err(), "ffprobe reads the file: {probe:?}");
+    let mut rows = std::collections::BTreeSet::new();
+    for _ in 0..3 {
+        env.run(&["forget", env.lib.to_str().unwrap()]);
+        env.scan(&[], 3);
+        for row in env.query("SELECT status, error, doc FROM media") {
+            assert_eq!(row["status"], "error", "{row}");
+            let e = row["error"].as_str().unwrap();
+            assert!(e.starts_with("damaged sample tables: track 1's"), "{e}");
+            rows.insert(row.to_string());
+        }
+    }
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+}
+
 /// A DASH/CMAF initialization segment (an MP4 whose tracks hold no sample:
 /// `ftyp` and `moov` only) is read from its headers as ffprobe reads it,
 /// not an error: its streams, codecs, size, channels and rate.

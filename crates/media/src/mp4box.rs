@@ -100,9 +100,40 @@ pub(crate) fn each_sample(
     Some(())
 }
 
+/// A sample-to-chunk table whose last run starts past the chunk offsets
+/// (FFmpeg refuses such a file: "contradictionary STSC and STCO"): the
+/// chunk it names and how many there are.
+pub(crate) fn contradictory_chunks(stbl: &[u8]) -> Option<(usize, usize)> {
+    let offsets = child(stbl, &[b"stco"]).or_else(|| child(stbl, &[b"co64"]))?;
+    let chunks = be32(offsets, 4)? as usize;
+    let stsc = child(stbl, &[b"stsc"])?;
+    let runs = be32(stsc, 4)? as usize;
+    let last = be32(stsc, 8 + 12 * runs.checked_sub(1)?)? as usize;
+    // No chunk at all is a track FFmpeg skips, not a file it refuses.
+    (chunks > 0 && last > chunks).then_some((last, chunks))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sample_to_chunk_run_past_the_chunks_contradicts_them() {
+        // stsc: runs from chunks 1 and `last`; stco: `chunks` offsets.
+        let stbl = |last: u32, chunks: u32| {
+            let mut stsc = vec![0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1];
+            stsc.extend(last.to_be_bytes());
+            stsc.extend([0, 0, 0, 1, 0, 0, 0, 1]);
+            let mut stco = vec![0, 0, 0, 0];
+            stco.extend(chunks.to_be_bytes());
+            stco.extend((0..chunks).flat_map(|i| (100 * i).to_be_bytes()));
+            [table(b"stsc", &stsc), table(b"stco", &stco)].concat()
+        };
+        assert_eq!(contradictory_chunks(&stbl(16413, 29)), Some((16413, 29)));
+        assert_eq!(contradictory_chunks(&stbl(29, 29)), None);
+        // A track with no chunk (a file cut to its headers) is skipped.
+        assert_eq!(contradictory_chunks(&stbl(5, 0)), None);
+    }
 
     /// A box of `kind` holding `body`.
     fn table(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {

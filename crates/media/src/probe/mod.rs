@@ -124,6 +124,15 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
             doc: Some(Box::new(doc)),
         }
     };
+    // Sample tables that contradict each other: FFmpeg refuses the file,
+    // and qtdemux fails on it in some runs only; the tables decide.
+    if let Some(why) = &head.broken_tables {
+        return Probe {
+            status: Status::Error,
+            error: Some(format!("damaged sample tables: {why}")),
+            doc: Some(Box::new(headers_only())),
+        };
+    }
     match found {
         // An Ogg file cut in its header pages: oggdemux reads its streams
         // in some runs and fails in others (ffprobe reads nothing).

@@ -94,6 +94,9 @@ pub struct Headers {
     /// The container's short name, for a file GStreamer's type finder could
     /// not name and the headers could (raw DTS-HD: `dtshd`).
     pub sniffed_container: Option<&'static str>,
+    /// MP4: sample tables FFmpeg refuses (a sample-to-chunk run past the
+    /// chunk offsets), and where.
+    pub broken_tables: Option<String>,
     /// Attached pictures the container declares (MP4 `covr`, a raw AAC
     /// stream's leading ID3 `APIC`): media type and length, for a file
     /// whose pictures GStreamer did not pass on (they do not decode).

@@ -68,7 +68,7 @@ impl Reader {
                     }
                 }
                 b"moov" if end <= self.len => {
-                    sample_end = self.mp4_sample_end(body, end);
+                    sample_end = self.mp4_sample_end(body, end, &mut h.broken_tables);
                     trex = self.trex_defaults(body, end);
                     self.moov(body, end, h);
                 }

@@ -13,13 +13,29 @@ impl Reader {
     /// The end of the last sample of every track of `moov`, or None when a
     /// track's tables cannot be read (missing, short, a compact `stz2`, too
     /// large); a fragmented file's tables place nothing: 0.
-    pub(super) fn mp4_sample_end(&self, moov: u64, moov_end: u64) -> Option<u64> {
+    /// A track whose sample-to-chunk table names chunks its offsets lack
+    /// is told in `broken`.
+    pub(super) fn mp4_sample_end(
+        &self,
+        moov: u64,
+        moov_end: u64,
+        broken: &mut Option<String>,
+    ) -> Option<u64> {
         let mut last = 0;
+        let mut track = 0;
         for (k, tb, te) in self.boxes(moov, moov_end) {
             if &k == b"trak" {
+                track += 1;
                 let (stbl, stbl_end) = self.child(tb, te, &[b"mdia", b"minf", b"stbl"])?;
                 let len = stbl_end.checked_sub(stbl).filter(|&n| n <= MOST_STBL)?;
                 let tables = self.vec(stbl, len as usize)?;
+                if let Some((first, chunks)) = crate::mp4box::contradictory_chunks(&tables) {
+                    broken.get_or_insert_with(|| {
+                        format!(
+                            "track {track}'s sample-to-chunk table starts a run at chunk {first} of {chunks}"
+                        )
+                    });
+                }
                 crate::mp4box::each_sample(&tables, |at, n| {
                     last = last.max(at + n);
                     std::ops::ControlFlow::Continue(())
