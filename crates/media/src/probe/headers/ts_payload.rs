@@ -35,13 +35,9 @@ impl Reader {
         while at < self.len.min(1 << 20) {
             let n = chunk.min((self.len - at) as usize) / packet * packet;
             let b = self.vec(at, n)?;
-            let found = b.chunks_exact(packet).enumerate().find_map(|(i, p)| {
-                let p = &p[packet - 188..];
-                let starts = p[0] == 0x47
-                    && p[1] & 0x40 != 0
-                    && u16::from_be_bytes([p[1] & 0x1F, p[2]]) == pid;
-                starts
-                    .then(|| pes_payload(&b[i * packet..], packet, pid))
+            let found = super::ts_probe::packets(&b, packet).find_map(|p| {
+                (p.start && p.pid == pid)
+                    .then(|| pes_payload(&b[p.index * packet..], packet, pid))
                     .flatten()
                     .filter(|body| accept(body))
             });
@@ -75,29 +71,19 @@ pub(super) fn parameter_sets(stream_type: u8) -> Option<fn(&[u8]) -> bool> {
 /// of its own).
 pub(super) fn pes_payload(head: &[u8], packet: usize, pid: u16) -> Option<Vec<u8>> {
     const MAX: usize = 4096;
-    let prefix = packet - 188;
     let mut body = Vec::new();
     let mut pes: Option<Vec<u8>> = None;
-    for p in head.chunks_exact(packet).map(|p| &p[prefix..]) {
-        let this = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
-        if p[0] != 0x47 || this != pid {
-            continue;
-        }
-        let start = p[1] & 0x40 != 0;
-        if start
+    for p in super::ts_probe::packets(head, packet).filter(|p| p.pid == pid) {
+        if p.start
             && let Some(done) = pes.take()
             && (!pes_body(&done, &mut body) || body.len() >= MAX)
         {
             break;
         }
-        let mut at = 4;
-        if p[3] & 0x20 != 0 {
-            at += 1 + p[4] as usize;
-        }
-        let payload = p.get(at..).unwrap_or_default();
+        let payload = p.payload.unwrap_or_default();
         match pes.as_mut() {
             Some(o) => o.extend_from_slice(payload),
-            None if start => pes = Some(payload.to_vec()),
+            None if p.start => pes = Some(payload.to_vec()),
             None => {}
         }
         if pes

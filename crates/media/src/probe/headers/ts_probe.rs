@@ -94,20 +94,47 @@ pub(super) fn indexed_unit_starts(
     b: &[u8],
     packet: usize,
 ) -> impl Iterator<Item = (usize, u16, &[u8])> {
+    packets(b, packet).filter_map(|p| {
+        (p.start && p.has_payload)
+            .then_some(p.payload)
+            .flatten()
+            .map(|payload| (p.index, p.pid, payload))
+    })
+}
+
+/// One TS packet of a buffer: where it is, its PID, whether it starts a
+/// unit and says it carries a payload, and the bytes past its adaptation
+/// field (`None` when that field claims more than the packet holds).
+pub(super) struct Packet<'a> {
+    pub index: usize,
+    pub pid: u16,
+    pub start: bool,
+    pub has_payload: bool,
+    pub payload: Option<&'a [u8]>,
+}
+
+/// Every packet of `b` with MPEG-TS's sync byte; packets of `packet`
+/// bytes, M2TS's four bytes of timestamp first.
+pub(super) fn packets(b: &[u8], packet: usize) -> impl Iterator<Item = Packet<'_>> {
     b.chunks_exact(packet)
         .enumerate()
-        .filter_map(move |(i, p)| {
+        .filter_map(move |(index, p)| {
             let p = &p[packet - 188..];
-            if p[0] != 0x47 || p[1] & 0x40 == 0 || p[3] & 0x10 == 0 {
+            if p[0] != 0x47 {
                 return None;
             }
-            let pid = u16::from_be_bytes([p[1] & 0x1F, p[2]]);
             let at = if p[3] & 0x20 != 0 {
                 5 + p[4] as usize
             } else {
                 4
             };
-            Some((i, pid, p.get(at..)?))
+            Some(Packet {
+                index,
+                pid: u16::from_be_bytes([p[1] & 0x1F, p[2]]),
+                start: p[1] & 0x40 != 0,
+                has_payload: p[3] & 0x10 != 0,
+                payload: p.get(at..),
+            })
         })
 }
 

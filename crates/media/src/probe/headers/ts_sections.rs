@@ -16,21 +16,13 @@ pub(super) fn first_start(head: &[u8], packet: usize, pid: u16, from: usize) -> 
 pub(super) fn first_section(head: &[u8], packet: usize, pid: u16) -> Option<Vec<u8>> {
     let whole = |s: &[u8]| s.len() >= 3 && s.len() >= 3 + section_length(s);
     let mut out: Option<Vec<u8>> = None;
-    for p in head.chunks_exact(packet).map(|p| &p[packet - 188..]) {
-        if p[0] != 0x47 || u16::from_be_bytes([p[1] & 0x1F, p[2]]) != pid || p[3] & 0x10 == 0 {
-            continue;
-        }
-        let at = if p[3] & 0x20 != 0 {
-            5 + p[4] as usize
-        } else {
-            4
-        };
-        let payload = p.get(at..).unwrap_or_default();
-        let starts = p[1] & 0x40 != 0;
+    let carried = super::ts_probe::packets(head, packet).filter(|p| p.pid == pid && p.has_payload);
+    for p in carried {
+        let payload = p.payload.unwrap_or_default();
         // Past the pointer field: what continues the section before it,
         // and where a new one starts.
         let pointer = usize::from(payload.first().copied().unwrap_or(0));
-        let (before, from) = match starts {
+        let (before, from) = match p.start {
             true => (payload.get(1..1 + pointer), payload.get(1 + pointer..)),
             false => (Some(payload), None),
         };
