@@ -193,30 +193,10 @@ pub(super) fn sei_pic_struct(b: &[u8], timing: PictureTiming) -> Option<u32> {
     if !timing.pic_struct_present {
         return None;
     }
-    let mut at = 0;
-    while at < b.len() && b[at] != 0x80 {
-        let mut kind = 0usize;
-        while *b.get(at)? == 0xFF {
-            kind += 255;
-            at += 1;
-        }
-        kind += b[at] as usize;
-        at += 1;
-        let mut size = 0usize;
-        while *b.get(at)? == 0xFF {
-            size += 255;
-            at += 1;
-        }
-        size += b[at] as usize;
-        at += 1;
-        if kind == 1 {
-            let mut r = Bits::new(b.get(at..at + size)?);
-            r.u(timing.delay_bits)?;
-            return r.u(4);
-        }
-        at += size;
-    }
-    None
+    let (_, size, payload) = sei_messages(b).find(|&(kind, _, _)| kind == 1)?;
+    let mut r = Bits::new(payload.get(..size)?);
+    r.u(timing.delay_bits)?;
+    r.u(4)
 }
 
 impl Sps {

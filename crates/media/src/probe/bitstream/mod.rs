@@ -73,6 +73,34 @@ pub(super) fn annex_b(b: &[u8]) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// The messages of an SEI payload (past its NAL header, unescaped): each
+/// message's type and size, and the bytes from its payload on; until the
+/// trailing bits or bytes that do not make a message header.
+pub(super) fn sei_messages(b: &[u8]) -> impl Iterator<Item = (usize, usize, &[u8])> {
+    // A value coded as 0xFF bytes, each adding 255, and a last byte.
+    let read = |at: &mut usize| -> Option<usize> {
+        let mut v = 0;
+        while *b.get(*at)? == 0xFF {
+            v += 255;
+            *at += 1;
+        }
+        v += usize::from(*b.get(*at)?);
+        *at += 1;
+        Some(v)
+    };
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        if at >= b.len() || b[at] == 0x80 {
+            return None;
+        }
+        let kind = read(&mut at)?;
+        let size = read(&mut at)?;
+        let payload = b.get(at..).unwrap_or_default();
+        at += size;
+        Some((kind, size, payload))
+    })
+}
+
 /// Remove emulation-prevention bytes (`00 00 03` → `00 00`).
 pub(super) fn unescape(b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len());

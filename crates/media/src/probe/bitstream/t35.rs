@@ -44,27 +44,7 @@ fn nal_units(au: &[u8]) -> Vec<Vec<u8>> {
 /// Whether an SEI payload (past its NAL header) holds a registered user
 /// data message (payload type 4) that is HDR10+.
 fn sei_t35(b: &[u8]) -> bool {
-    let mut at = 0;
-    let read = |at: &mut usize| -> Option<usize> {
-        let mut v = 0;
-        while *b.get(*at)? == 0xFF {
-            v += 255;
-            *at += 1;
-        }
-        v += usize::from(*b.get(*at)?);
-        *at += 1;
-        Some(v)
-    };
-    while at < b.len() && b[at] != 0x80 {
-        let (Some(kind), Some(size)) = (read(&mut at), read(&mut at)) else {
-            return false;
-        };
-        if kind == 4 && b.get(at..).is_some_and(|p| p.starts_with(&HDR10_PLUS)) {
-            return true;
-        }
-        at += size;
-    }
-    false
+    super::sei_messages(b).any(|(kind, _, payload)| kind == 4 && payload.starts_with(&HDR10_PLUS))
 }
 
 /// Whether an AV1 temporal unit holds a metadata OBU (type 5) of the ITU-T
