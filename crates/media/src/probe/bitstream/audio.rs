@@ -16,15 +16,44 @@ pub fn mpeg_audio_header(b: &[u8]) -> Option<MpegAudioHeader> {
     // The first frame sync within the first bytes (ID3 or junk may come first).
     let at = (0..b.len().saturating_sub(3).min(4096))
         .find(|&i| b[i] == 0xFF && b[i + 1] & 0xE0 == 0xE0 && (b[i + 1] >> 1) & 3 != 0)?;
-    let h = u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+    let f = mpeg_audio_frame(u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]))?;
+    Some(MpegAudioHeader {
+        rate: f.rate as i32,
+        channels: if f.mono { 1 } else { 2 },
+        bitrate: f.bitrate,
+    })
+}
+
+/// One MPEG audio frame header word, decoded.
+#[derive(Debug, PartialEq)]
+pub struct MpegAudioFrame {
+    /// 3: MPEG-1, 2: MPEG-2, 0: MPEG-2.5.
+    pub version: u32,
+    /// 1, 2 or 3.
+    pub layer: u32,
+    pub rate: u32,
+    /// 0 for the free format.
+    pub bitrate: u64,
+    pub padding: bool,
+    pub mono: bool,
+}
+
+/// The frame header word `h`, if it is one: a sync, and no reserved
+/// version, layer, sampling rate or bit rate.
+pub fn mpeg_audio_frame(h: u32) -> Option<MpegAudioFrame> {
     let version = (h >> 19) & 3; // 0: MPEG 2.5, 2: MPEG 2, 3: MPEG 1
-    let layer = 4 - ((h >> 17) & 3); // 1, 2 or 3
+    let layer_bits = (h >> 17) & 3;
     let bitrate_index = ((h >> 12) & 0xF) as usize;
     let rate_index = ((h >> 10) & 3) as usize;
-    let mode = (h >> 6) & 3;
-    if version == 1 || rate_index == 3 || bitrate_index == 15 {
+    if h & 0xFFE0_0000 != 0xFFE0_0000
+        || version == 1
+        || layer_bits == 0
+        || rate_index == 3
+        || bitrate_index == 15
+    {
         return None;
     }
+    let layer = 4 - layer_bits;
     let base = [44100, 48000, 32000][rate_index];
     let rate = match version {
         3 => base,
@@ -53,10 +82,13 @@ pub fn mpeg_audio_header(b: &[u8]) -> Option<MpegAudioHeader> {
     } else {
         V2[if layer == 1 { 0 } else { 1 }][bitrate_index]
     };
-    Some(MpegAudioHeader {
+    Some(MpegAudioFrame {
+        version,
+        layer,
         rate,
-        channels: if mode == 3 { 1 } else { 2 },
         bitrate: kbps * 1000,
+        padding: (h >> 9) & 1 == 1,
+        mono: (h >> 6) & 3 == 3,
     })
 }
 

@@ -11,8 +11,7 @@ impl Reader {
     /// an E-AC-3 stream that follow it, as FFmpeg's decoder adds them).
     pub(super) fn ac3_estimate(&self) -> Option<f64> {
         // After a leading ID3 tag, however large its pictures.
-        let tag = self.vec(0, self.len.min(10) as usize)?;
-        let start = super::adts::id3_len(&tag).unwrap_or(0);
+        let start = self.leading_id3_len().unwrap_or(0);
         let n = self.len.saturating_sub(start as u64).min(64 * 1024) as usize;
         let frames = self.vec(start as u64, n)?;
         let frames = Some(frames.as_slice()).filter(|b| b.starts_with(&[0x0B, 0x77]))?;
@@ -31,8 +30,7 @@ impl Reader {
             32, 56, 64, 96, 112, 128, 192, 224, 256, 320, 384, 448, 512, 576, 640, 768, 960, 1024,
             1152, 1280, 1344, 1408, 0, 1472, 1536, 1920, 2048, 3072, 3840,
         ];
-        let tag = self.vec(0, self.len.min(10) as usize)?;
-        let start = super::adts::id3_len(&tag).unwrap_or(0) as u64;
+        let start = self.leading_id3_len().unwrap_or(0) as u64;
         let h = self.bytes::<9>(start)?;
         if h[..4] != [0x7F, 0xFE, 0x80, 0x01] {
             return None;
@@ -89,11 +87,13 @@ fn frame(b: &[u8]) -> Option<Frame> {
         return None;
     }
     let bsid = b.get(5)? >> 3;
-    let fscod = b[4] >> 6;
+    if bsid > 16 {
+        return None;
+    }
+    let rate = crate::probe::bitstream::ac3_rate(b)? as u64;
     if bsid <= 10 {
         let code = usize::from(b[4] & 0x3F);
         let kbits = *AC3_KBITS.get(code / 2)?;
-        let rate = *[48000u64, 44100, 32000].get(usize::from(fscod))?;
         // 16-bit words per frame: 2 per kbit/s at 48 kHz, 3 at 32 kHz,
         // and at 44.1 kHz in proportion plus the odd code's extra word.
         let words = kbits * 96_000 / rate + u64::from(rate == 44100 && code % 2 == 1);
@@ -106,19 +106,11 @@ fn frame(b: &[u8]) -> Option<Frame> {
             bit_rate: (kbits * 1000) >> shift,
         });
     }
-    if bsid > 16 {
-        return None;
-    }
     let size = ((usize::from(b[2] & 7) << 8 | usize::from(b[3])) + 1) * 2;
-    let (rate, blocks) = match fscod {
-        3 => (
-            *[24000u64, 22050, 16000].get(usize::from(b[4] >> 4 & 3))?,
-            6,
-        ),
-        _ => (
-            [48000, 44100, 32000][usize::from(fscod)],
-            [1, 2, 3, 6][usize::from(b[4] >> 4 & 3)],
-        ),
+    // Reduced rates (fscod 3) code the rate where the block count was: six.
+    let blocks = match b[4] >> 6 {
+        3 => 6,
+        _ => [1, 2, 3, 6][usize::from(b[4] >> 4 & 3)],
     };
     Some(Frame {
         eac3: true,

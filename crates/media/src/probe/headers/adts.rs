@@ -16,13 +16,15 @@ impl Reader {
 }
 
 impl Reader {
+    /// The length of the ID3v2 tag the file starts with, if it does.
+    pub(super) fn leading_id3_len(&self) -> Option<usize> {
+        id3_len(&self.vec(0, self.len.min(10) as usize)?)
+    }
+
     /// The pictures (`APIC` frames) of the ID3v2 tag the file starts with:
     /// media type and length.
     pub(super) fn leading_id3_pictures(&self) -> Vec<(String, u64)> {
-        let Some(head) = self.vec(0, self.len.min(10) as usize) else {
-            return Vec::new();
-        };
-        let Some(len) = id3_len(&head) else {
+        let Some(len) = self.leading_id3_len() else {
             return Vec::new();
         };
         let tag = self.vec(0, (len as u64).min(self.len).min(16 << 20) as usize);
@@ -92,7 +94,7 @@ fn apic(body: &[u8]) -> Option<(String, u64)> {
 
 /// The length of the ID3v2 tag `b` starts with (header, syncsafe size,
 /// footer), if it starts with one.
-pub(super) fn id3_len(b: &[u8]) -> Option<usize> {
+fn id3_len(b: &[u8]) -> Option<usize> {
     if b.get(..3)? != b"ID3" {
         return None;
     }

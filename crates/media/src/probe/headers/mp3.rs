@@ -10,8 +10,7 @@ impl Reader {
     /// Raw MPEG audio's duration, seconds.
     pub(super) fn mpeg_audio_estimate(&self) -> Option<f64> {
         // After a leading ID3 tag, however large its pictures.
-        let tag = self.vec(0, self.len.min(10) as usize)?;
-        let off = super::adts::id3_len(&tag).unwrap_or(0);
+        let off = self.leading_id3_len().unwrap_or(0);
         let b = &self.vec(
             off as u64,
             self.len.saturating_sub(off as u64).min(128 * 1024) as usize,
@@ -39,24 +38,6 @@ struct Frame {
     mpeg1: bool,
 }
 
-/// Bit rates (kbit/s) by index: MPEG-1 layers I, II, III; MPEG-2 and 2.5
-/// layer I, then II and III.
-const KBITS: [[u32; 15]; 5] = [
-    [
-        0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448,
-    ],
-    [
-        0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384,
-    ],
-    [
-        0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
-    ],
-    [
-        0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256,
-    ],
-    [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
-];
-
 /// The fields two frames of one stream share (FFmpeg's `MP3_MASK`):
 /// sync, version, layer, sampling rate, and all but the mode extension.
 const SAME: u32 = 0xFFFE_0CCF;
@@ -66,31 +47,10 @@ impl Frame {
     /// reserved version, layer, rate or bit rate is not).
     fn parse(b: &[u8]) -> Option<Frame> {
         let header = u32::from_be_bytes(b.get(..4)?.try_into().ok()?);
-        if header & 0xFFE0_0000 != 0xFFE0_0000 {
-            return None;
-        }
-        let version = (header >> 19) & 3; // 0: 2.5, 2: 2, 3: 1
-        let layer = 4 - ((header >> 17) & 3); // 1, 2, 3 (4: reserved)
-        let index = ((header >> 12) & 15) as usize;
-        let rate_index = ((header >> 10) & 3) as usize;
-        if version == 1 || layer == 4 || index == 0 || index == 15 || rate_index == 3 {
-            return None;
-        }
-        let mpeg1 = version == 3;
-        let table = match (mpeg1, layer) {
-            (true, l) => l as usize - 1,
-            (false, 1) => 3,
-            (false, _) => 4,
-        };
-        let bit_rate = KBITS[table][index] * 1000;
-        let shift = match version {
-            3 => 0,
-            2 => 1,
-            _ => 2,
-        };
-        let rate = [44100, 48000, 32000][rate_index] >> shift;
-        let padding = (header >> 9) & 1;
-        let (samples, size) = match layer {
+        let f = crate::probe::bitstream::mpeg_audio_frame(header).filter(|f| f.bitrate > 0)?;
+        let (bit_rate, rate, padding) = (f.bitrate as u32, f.rate, u32::from(f.padding));
+        let mpeg1 = f.version == 3;
+        let (samples, size) = match f.layer {
             1 => (384, (12 * bit_rate / rate + padding) * 4),
             3 if !mpeg1 => (576, 72 * bit_rate / rate + padding),
             _ => (1152, 144 * bit_rate / rate + padding),
@@ -101,7 +61,7 @@ impl Frame {
             rate,
             samples,
             size: size as usize,
-            mono: (header >> 6) & 3 == 3,
+            mono: f.mono,
             mpeg1,
         })
     }
