@@ -46,14 +46,7 @@ impl Reader {
         if !matches!(t.codec_tag.as_deref(), Some("mhm1" | "mhm2")) {
             return;
         }
-        let Some(tables) = self.vec(stbl, (stbl_end - stbl).min(1 << 20) as usize) else {
-            return;
-        };
-        let mut first = None;
-        crate::mp4box::each_sample(&tables, |at, n| {
-            first = Some((at, n));
-            std::ops::ControlFlow::Break(())
-        });
+        let first = self.first_sample(stbl, stbl_end);
         let Some(sample) = first.and_then(|(at, n)| self.vec(at, n.min(4096) as usize)) else {
             return;
         };

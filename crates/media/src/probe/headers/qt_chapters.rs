@@ -59,13 +59,7 @@ impl Reader {
     /// The size of a track's first sample.
     pub(super) fn first_sample_size(&self, trak: u64, trak_end: u64) -> Option<u64> {
         let (stbl, stbl_end) = self.child(trak, trak_end, &[b"mdia", b"minf", b"stbl"])?;
-        let tables = self.vec(stbl, (stbl_end - stbl).min(1 << 20) as usize)?;
-        let mut first = None;
-        crate::mp4box::each_sample(&tables, |_, n| {
-            first = Some(n);
-            std::ops::ControlFlow::Break(())
-        })?;
-        first
+        self.first_sample(stbl, stbl_end).map(|(_, n)| n)
     }
 
     /// A text sample: a 16-bit length, then the text (UTF-8, or UTF-16

@@ -44,4 +44,16 @@ impl Reader {
         }
         Some(last)
     }
+
+    /// The offset and size of the first sample the tables of the `stbl`
+    /// box at `stbl..stbl_end` place.
+    pub(super) fn first_sample(&self, stbl: u64, stbl_end: u64) -> Option<(u64, u64)> {
+        let tables = self.vec(stbl, (stbl_end - stbl).min(1 << 20) as usize)?;
+        let mut first = None;
+        crate::mp4box::each_sample(&tables, |at, n| {
+            first = Some((at, n));
+            std::ops::ControlFlow::Break(())
+        });
+        first
+    }
 }
