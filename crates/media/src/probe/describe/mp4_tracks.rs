@@ -81,11 +81,16 @@ fn header_track(t: &Track, none_read: bool) -> Option<Stream> {
         s.frame_rate = Some(f64::from(n) / f64::from(d));
         s.frame_rate_fraction = Some(format!("{n}/{d}"));
     }
-    let progressive = codec == "h264"
-        && t.config
-            .as_deref()
-            .and_then(|c| crate::probe::bitstream::h264_field_order(Some(c), &[]))
-            == Some(crate::probe::bitstream::FieldOrder::Progressive);
+    // H.264's parameter sets may say it; AV1 has no interlaced coding, and
+    // FFmpeg's decoder reads its sequence header from the configuration.
+    let progressive = match (codec, t.config.as_deref()) {
+        ("h264", Some(c)) => {
+            crate::probe::bitstream::h264_field_order(Some(c), &[])
+                == Some(crate::probe::bitstream::FieldOrder::Progressive)
+        }
+        ("av1", Some(c)) => c.len() > 4,
+        _ => false,
+    };
     if progressive {
         s.interlaced = Some(false);
         s.field_order = Some("progressive".into());

@@ -30,20 +30,105 @@ pub(super) struct FragmentSamples {
 /// Each track's (by id) samples across the fragments.
 pub(super) type FragmentDeltas = BTreeMap<u32, FragmentSamples>;
 
+/// `trex` defaults by track id: sample duration (ticks) and size (bytes).
+pub(super) type Trex = BTreeMap<u32, (u32, u32)>;
+
 impl Reader {
-    /// `trex` default sample durations by track id, from `moov/mvex`.
-    pub(super) fn trex_defaults(&self, moov: u64, moov_end: u64) -> BTreeMap<u32, u32> {
+    /// `trex` default sample durations and sizes by track id, from
+    /// `moov/mvex`.
+    pub(super) fn trex_defaults(&self, moov: u64, moov_end: u64) -> Trex {
         let mut out = BTreeMap::new();
         if let Some((mvex, mvex_end)) = self.child(moov, moov_end, &[b"mvex"]) {
             for (k, body, _) in self.boxes(mvex, mvex_end) {
                 if &k == b"trex"
-                    && let (Some(id), Some(d)) = (self.u32be(body + 4), self.u32be(body + 12))
+                    && let (Some(id), Some(d), Some(n)) = (
+                        self.u32be(body + 4),
+                        self.u32be(body + 12),
+                        self.u32be(body + 16),
+                    )
                 {
-                    out.insert(id, d);
+                    out.insert(id, (d, n));
                 }
             }
         }
         out
+    }
+
+    /// Where the samples of the `moof` whose body is `moof..moof_end` end in
+    /// the file: its runs' data offsets and sample sizes (`trun`, with the
+    /// defaults of `tfhd` and `trex`), from the base each `tfhd` names
+    /// (FFmpeg's rule: an explicit offset, the `moof` itself, or where the
+    /// previous track fragment's data ended). None when a run's sizes
+    /// cannot be told.
+    pub(super) fn moof_data_end(&self, moof: u64, moof_end: u64, trex: &Trex) -> Option<u64> {
+        let start = if self.bytes::<4>(moof.checked_sub(4)?)? == *b"moof" {
+            moof - 8
+        } else {
+            moof.checked_sub(16)?
+        };
+        let (mut implicit, mut last) = (start, 0);
+        for (k, traf, traf_end) in self.boxes(moof, moof_end) {
+            if &k != b"traf" {
+                continue;
+            }
+            let (tfhd, _) = self.child(traf, traf_end, &[b"tfhd"])?;
+            let (flags, id) = (self.u32be(tfhd)?, self.u32be(tfhd + 4)?);
+            let mut at = tfhd + 8;
+            let base = if flags & 0x01 != 0 {
+                at += 8;
+                self.u64be(at - 8)?
+            } else if flags & 0x02_0000 != 0 {
+                start
+            } else {
+                implicit
+            };
+            at += [0x02, 0x08].iter().filter(|&&f| flags & f != 0).count() as u64 * 4;
+            let default = if flags & 0x10 != 0 {
+                self.u32be(at)
+            } else {
+                trex.get(&id).map(|t| t.1)
+            };
+            let mut next = base;
+            for (k, trun, _) in self.boxes(traf, traf_end) {
+                if &k == b"trun" {
+                    next = self.trun_data_end(trun, base, next, default)?;
+                    last = last.max(next);
+                }
+            }
+            implicit = next;
+        }
+        Some(last)
+    }
+
+    /// Where one `trun`'s data ends: from `base` plus its data offset, else
+    /// from `next` (where the previous run's ended), its samples' sizes on.
+    fn trun_data_end(&self, trun: u64, base: u64, next: u64, default: Option<u32>) -> Option<u64> {
+        let flags = self.u32be(trun)? & 0x00ff_ffff;
+        let count = self.u32be(trun + 4)? as u64;
+        let mut from = next;
+        if flags & 0x01 != 0 {
+            let offset = self.u32be(trun + 8)? as i32;
+            from = base.checked_add_signed(i64::from(offset))?;
+        }
+        if flags & 0x200 == 0 {
+            return from.checked_add(count.checked_mul(u64::from(default?))?);
+        }
+        let fields = [0x100u32, 0x200, 0x400, 0x800];
+        let per = fields.iter().filter(|&&f| flags & f != 0).count() as u64 * 4;
+        let size_at = if flags & 0x100 != 0 { 4 } else { 0 };
+        let n = count.checked_mul(per).filter(|&n| n <= 64 << 20)?;
+        let table_at =
+            trun + 8 + [0x01, 0x04].iter().filter(|&&f| flags & f != 0).count() as u64 * 4;
+        let table = self.vec(table_at, n as usize)?;
+        let total: u64 = table
+            .chunks_exact(per as usize)
+            .map(|s| {
+                u64::from(u32::from_be_bytes(
+                    s[size_at..size_at + 4].try_into().unwrap(),
+                ))
+            })
+            .sum();
+        from.checked_add(total)
     }
 
     /// Add the sample durations of one `moof` to `ticks`.
@@ -51,7 +136,7 @@ impl Reader {
         &self,
         moof: u64,
         moof_end: u64,
-        trex: &BTreeMap<u32, u32>,
+        trex: &Trex,
         ticks: &mut FragmentTicks,
         deltas: &mut FragmentDeltas,
     ) {
@@ -77,7 +162,7 @@ impl Reader {
             let default = if flags & 0x08 != 0 {
                 self.u32be(at)
             } else {
-                trex.get(&id).copied()
+                trex.get(&id).map(|t| t.0)
             };
             let start = match self.child(traf, traf_end, &[b"tfdt"]) {
                 Some((tfdt, _)) => match self.bytes::<1>(tfdt).map(|v| v[0]) {

@@ -37,6 +37,8 @@ impl Reader {
         let mut deltas = fragments::FragmentDeltas::new();
         let mut indexed: std::collections::BTreeMap<u32, f64> = Default::default();
         let mut sample_end = None;
+        // Where the fragments' samples end; None once one cannot be told.
+        let mut fragment_end = Some(0);
         for &(kind, body, end) in &top {
             if end > self.len {
                 h.declared_size = Some(h.declared_size.unwrap_or(0).max(end));
@@ -59,7 +61,10 @@ impl Reader {
                     }
                 }
                 b"moof" if end <= self.len => {
-                    self.moof_ticks(body, end, &trex, &mut ticks, &mut deltas)
+                    self.moof_ticks(body, end, &trex, &mut ticks, &mut deltas);
+                    fragment_end = fragment_end
+                        .zip(self.moof_data_end(body, end, &trex))
+                        .map(|(a, b)| a.max(b));
                 }
                 b"sidx" if end <= self.len => {
                     if let Some((id, e)) = self.sidx_end(body, end) {
@@ -75,15 +80,8 @@ impl Reader {
                 _ => {}
             }
         }
-        // A box that runs past the end is a cut only if samples lie there:
-        // the tables, when the whole `moov` was read, say where they end.
-        let cut_moov = top.iter().any(|(k, _, e)| k == b"moov" && *e > self.len);
-        if let (Some(_), Some(last), false) = (h.declared_size, sample_end, cut_moov)
-            && last > 0
-        {
-            h.declared_size = (last > self.len).then_some(last);
-        }
-        h.samples_inside = sample_end.is_some_and(|last| last <= self.len);
+        let fragment_end = fragment_end.filter(|_| !ticks.is_empty());
+        self.judge_cut(h, &top, sample_end, fragment_end);
         self.fragment_durations(h, &ticks, &indexed);
         for t in &mut h.tracks {
             if t.handler == "vide"
@@ -103,6 +101,30 @@ impl Reader {
                     .or_else(|| super::mp4_rate::modal_rate(&runs, t.timescale));
             }
         }
+    }
+
+    /// A box that runs past the end is a cut only if samples lie there:
+    /// the tables (`sample_end`), when the whole `moov` was read, say where
+    /// they end, and a fragmented file's `moof` boxes (`fragment_end`),
+    /// when only an `mdat` is cut.
+    fn judge_cut(
+        &self,
+        h: &mut Headers,
+        top: &[([u8; 4], u64, u64)],
+        mut sample_end: Option<u64>,
+        fragment_end: Option<u64>,
+    ) {
+        let cut_moov = top.iter().any(|(k, _, e)| k == b"moov" && *e > self.len);
+        let only_mdat_cut = top.iter().all(|(k, _, e)| k == b"mdat" || *e <= self.len);
+        if sample_end == Some(0) && fragment_end.is_some() && only_mdat_cut {
+            sample_end = fragment_end;
+        }
+        if let (Some(_), Some(last), false) = (h.declared_size, sample_end, cut_moov)
+            && last > 0
+        {
+            h.declared_size = (last > self.len).then_some(last);
+        }
+        h.samples_inside = sample_end.is_some_and(|last| last <= self.len);
     }
 
     /// The movie: its duration, tracks and Nero chapters.
@@ -247,10 +269,12 @@ impl Reader {
             if fragments.is_none() && sidx.is_none() {
                 continue;
             }
+            // FFmpeg extends the media header's length, never the track
+            // header's, which a packager may set to anything (a day).
             let s = fragments
                 .unwrap_or(0.0)
                 .max(sidx.unwrap_or(0.0))
-                .max(t.duration_s.unwrap_or(0.0));
+                .max(t.media_s.unwrap_or(0.0));
             t.duration_s = Some(s);
             let end = if is_text(&t.handler) {
                 &mut text
@@ -433,6 +457,7 @@ impl Reader {
             )
         };
         t.timescale = Some(scale);
+        t.media_s = (scale > 0 && known(dur)).then(|| dur as f64 / scale as f64);
         if t.duration_s.is_none() && scale > 0 && known(dur) {
             t.duration_s = Some(dur as f64 / scale as f64);
         }
