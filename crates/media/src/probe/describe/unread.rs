@@ -78,6 +78,7 @@ fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
                 "mp1" | "mp2" | "mp3" => crate::probe::bitstream::mpeg_audio_header(payload)
                     .map(|h| (h.channels, h.rate))
                     .unzip(),
+                "opus" => t.sound.map(|(c, r)| (i32::from(c), r as i32)).unzip(),
                 "mpegh_3d_audio" => crate::probe::bitstream::mhas_config(payload)
                     .map(|(c, r)| (c.map(i32::from), Some(r as i32)))
                     .unwrap_or_default(),

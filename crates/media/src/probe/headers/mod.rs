@@ -35,6 +35,7 @@ mod mxf_streams;
 mod ts;
 mod ts_payload;
 mod ts_probe;
+mod ts_rate;
 mod ts_sections;
 pub use mpeg::{KindEnds, PtsSpan};
 mod ogg;
@@ -301,7 +302,13 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "dts" => h.estimated_duration_s = r.dts_estimate(),
         "mp3" => h.estimated_duration_s = r.mpeg_audio_estimate(),
         // Typefinding names a file that starts with an ID3 tag `tagged`.
-        "tagged" => h.estimated_duration_s = r.ac3_estimate().or_else(|| r.mpeg_audio_estimate()),
+        // An HLS packed audio segment is ADTS behind its timestamp's tag.
+        "tagged" => {
+            h.estimated_duration_s = r
+                .ac3_estimate()
+                .or_else(|| r.adts_estimate())
+                .or_else(|| r.mpeg_audio_estimate())
+        }
         "aac" => {
             h.estimated_duration_s = r.adts_estimate();
             h.pictures = r.leading_id3_pictures();

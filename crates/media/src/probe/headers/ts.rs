@@ -30,6 +30,7 @@ impl Reader {
                 (h.tracks, h.pts_span, h.ts_unmapped) = (tracks, span, true);
             }
         }
+        h.estimated_rate = self.ts_video_rate(packet, &h.tracks);
         h.track_ids_hex = true;
         h.ts_epg = self.ts_has_eit(packet);
     }
@@ -204,6 +205,7 @@ fn pmt_streams(pmt: &[u8]) -> Vec<Track> {
             ts_pcr_pid: Some(pcr_pid),
             dolby_vision: d.dolby_vision,
             codec_tag: d.codec_tag,
+            sound: d.opus_channels.map(|c| (c, 48_000)),
             ..Track::default()
         });
         at += 5 + es_len;
@@ -234,6 +236,8 @@ struct EsDescriptors {
     dolby_vision: Option<mediadex_core::scan::document::DolbyVision>,
     codec_tag: Option<String>,
     arib_caption: bool,
+    /// Opus's channel count (extension descriptor 0x80).
+    opus_channels: Option<u16>,
 }
 
 /// An elementary stream's descriptor loop, read as ffprobe reads it: a
@@ -272,6 +276,11 @@ fn es_descriptors(stream_type: u8, list: &[u8]) -> EsDescriptors {
             // audio description marked `qad` is French).
             0x7F if len >= 5 && body[0] == 0x06 && body[1] & 1 == 1 => {
                 supplementary = joined_languages(&body[2..5], 3);
+            }
+            // Opus's audio descriptor: a channel configuration up to 8
+            // is the channel count (0: two, dual mono), at 48 kHz.
+            0x7F if len >= 2 && body[0] == 0x80 && body[1] <= 8 => {
+                out.opus_channels = Some(if body[1] == 0 { 2 } else { u16::from(body[1]) });
             }
             0xFD if len >= 2 => data_component = Some(u16::from_be_bytes([body[0], body[1]])),
             _ => {}
