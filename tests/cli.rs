@@ -31,6 +31,7 @@ mod suite {
     mod record;
     mod report;
     mod scan;
+    mod segments;
     mod show;
     mod suggest;
     mod terminal;
