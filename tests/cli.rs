@@ -6,6 +6,7 @@ mod testenv;
 mod suite {
     mod analyses;
     mod androidx;
+    mod audio_files;
     mod broadcast;
     mod catalog;
     mod completions;

@@ -94,12 +94,14 @@ pub fn is_media_container(caps: &gst::CapsRef) -> bool {
         )
 }
 
-/// `video/x-foo` → `foo`.
+/// `video/x-foo` → `foo`; the caps of a libav parser
+/// (`audio/x-ffmpeg-parsed-ape`) → `ape`.
 fn short_form(name: &str) -> &str {
     name.rsplit('/')
         .next()
         .unwrap_or(name)
         .trim_start_matches("x-")
+        .trim_start_matches("ffmpeg-parsed-")
 }
 
 /// ffprobe's codec name for a stream's caps. `container` (a short container
@@ -188,6 +190,7 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
         "audio/x-speex" => "speex",
         "audio/x-wavpack" => "wavpack",
         "audio/x-ape" => "ape",
+        "audio/x-musepack" | "audio/x-ffmpeg-parsed-musepack" => musepack(int("streamversion")),
         "audio/x-tta" => "tta",
         "audio/x-gsm" => "gsm",
         "audio/x-nellymoser" => "nellymoser",
@@ -239,6 +242,14 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
         other => short_form(other),
     };
     named.to_string()
+}
+
+/// Musepack by its stream version (SV7 or SV8).
+fn musepack(version: Option<i32>) -> &'static str {
+    match version {
+        Some(8) => "musepack8",
+        _ => "musepack7",
+    }
 }
 
 /// MPEG audio by version and layer; AAC in LATM (LOAS, broadcast AAC) is
@@ -513,6 +524,12 @@ mod tests {
         assert_eq!(
             name("audio/x-raw, format=(string)S24_32LE", None),
             "pcm_s24le"
+        );
+        // libav's parsers, as GStreamer wraps them.
+        assert_eq!(name("audio/x-ffmpeg-parsed-ape", None), "ape");
+        assert_eq!(
+            name("audio/x-ffmpeg-parsed-musepack, streamversion=(int)7", None),
+            "musepack7"
         );
         assert_eq!(kind_of("application/x-subtitle-vtt"), "subtitle");
         assert_eq!(kind_of("application/x-foo"), "data");

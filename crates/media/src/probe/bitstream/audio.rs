@@ -134,10 +134,31 @@ pub fn audio_specific_config(b: &[u8]) -> Option<AudioConfig> {
         sample_rate = rate(&mut bits)?;
         object_type = object(&mut bits)?;
     }
+    // Backward-compatible SBR (iTunes' HE-AAC): after the core's
+    // GASpecificConfig, sync extension 0x2B7 names SBR and its output rate,
+    // and 0x548 after it parametric stereo.
+    let mut stereo = false;
+    if !explicit_sbr && matches!(object_type, 1..=4) && config != 0 {
+        let ga = (|| {
+            bits.u(1)?;
+            if bits.u(1)? == 1 {
+                bits.u(14)?;
+            }
+            bits.u(1)
+        })();
+        if ga.is_some()
+            && bits.u(11) == Some(0x2B7)
+            && object(&mut bits) == Some(5)
+            && bits.u(1) == Some(1)
+        {
+            sample_rate = rate(&mut bits)?;
+            stereo = bits.u(11) == Some(0x548) && bits.u(1) == Some(1);
+        }
+    }
     let channels = match config {
         // Mono with explicit SBR: ffmpeg's decoder assumes parametric
         // stereo may follow and gives two channels.
-        1 if explicit_sbr => Some(2),
+        1 if explicit_sbr || stereo => Some(2),
         1..=6 => Some(config as i32),
         7 | 12 | 14 => Some(8),
         11 => Some(7),

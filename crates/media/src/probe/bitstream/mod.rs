@@ -203,6 +203,25 @@ mod tests {
                 channels: Some(2)
             })
         );
+        // HE-AAC signalled backward-compatibly (an iTunes M4A's): LC at
+        // 22.05 kHz, mono, then sync extension 0x2B7, SBR at 44.1 kHz.
+        assert_eq!(
+            audio_specific_config(&[0x13, 0x88, 0x56, 0xe5, 0xa5, 0x48]),
+            Some(AudioConfig {
+                object_type: 2,
+                rate: 44100,
+                channels: Some(1)
+            })
+        );
+        // The same with 0x548 and its parametric stereo flag: two channels.
+        assert_eq!(
+            audio_specific_config(&[0x13, 0x88, 0x56, 0xe5, 0xa5, 0x48, 0x80]),
+            Some(AudioConfig {
+                object_type: 2,
+                rate: 44100,
+                channels: Some(2)
+            })
+        );
     }
 
     #[test]

@@ -113,28 +113,30 @@ pub fn describe(
             s.duration_s = Some(doc.duration_s.unwrap_or(0.0));
         }
     }
-    doc.attachments = attachments;
-    if doc.attachments.is_empty() {
-        doc.attachments = declared_pictures(headers);
-    }
+    doc.attachments = with_declared_pictures(attachments, headers);
     set_chapters(&mut doc, toc, headers);
     summarise(&mut doc);
     doc
 }
 
-/// Pictures the container declares that GStreamer did not pass on (they
-/// do not decode): ffprobe counts them as attached pictures.
-fn declared_pictures(headers: &Headers) -> Vec<mediadex_core::scan::document::Attachment> {
-    headers
+/// The attachments GStreamer passed on, then the pictures the container
+/// declares that it did not (they do not decode, or qtdemux passes the
+/// first of several covers): ffprobe counts them as attached pictures.
+fn with_declared_pictures(
+    passed: Vec<mediadex_core::scan::document::Attachment>,
+    headers: &Headers,
+) -> Vec<mediadex_core::scan::document::Attachment> {
+    let declared = headers
         .pictures
         .iter()
+        .skip(passed.len())
         .map(|(mime, size)| mediadex_core::scan::document::Attachment {
             mime_type: Some(mime.clone()),
             size: *size,
             cover: true,
             ..Default::default()
-        })
-        .collect()
+        });
+    passed.into_iter().chain(declared).collect()
 }
 
 /// The chapters: GStreamer's table of contents, else MP4 Nero chapters

@@ -221,6 +221,15 @@ fn audio_details(s: &gst::StructureRef, heard: &Heard, out: &mut Stream) {
         {
             out.bit_depth = Some(bits);
         }
+        // G.711 codes each sample in 8 bits.
+        if matches!(out.codec.as_str(), "pcm_alaw" | "pcm_mulaw") {
+            out.bit_depth = Some(8);
+        }
+        // Lossless codecs whose parser states the depth of the samples.
+        if out.bit_depth.is_none() && matches!(out.codec.as_str(), "ape" | "wavpack" | "tta") {
+            let depth = s.get::<i32>("depth").or_else(|_| s.get::<i32>("width"));
+            out.bit_depth = depth.ok().and_then(|d| u32::try_from(d).ok());
+        }
         // MPEG-4 ALS rides as AAC in GStreamer's caps.
         if out.codec == "aac"
             && let Some(c) = config_bytes(s)

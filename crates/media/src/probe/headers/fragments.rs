@@ -131,12 +131,15 @@ impl Reader {
         from.checked_add(total)
     }
 
-    /// Add the sample durations of one `moof` to `ticks`.
+    /// Add the sample durations of one `moof` to `ticks`. A track's first
+    /// fragment without a decode time follows the samples of its `moov`
+    /// (as long as its media header says, among `tracks`; none in an
+    /// initialization segment's).
     pub(super) fn moof_ticks(
         &self,
         moof: u64,
         moof_end: u64,
-        trex: &Trex,
+        (trex, tracks): (&Trex, &[Track]),
         ticks: &mut FragmentTicks,
         deltas: &mut FragmentDeltas,
     ) {
@@ -172,7 +175,12 @@ impl Reader {
                 },
                 None => None,
             };
-            let end = ticks.entry(id).or_default();
+            let end = ticks.entry(id).or_insert_with(|| {
+                let t = tracks.iter().find(|t| t.id == id);
+                t.filter(|t| t.frames.is_some())
+                    .and_then(|t| t.media_ticks)
+                    .unwrap_or(0)
+            });
             let mut at = start.unwrap_or(*end);
             let seen = deltas.entry(id).or_default();
             for (k, trun, _) in self.boxes(traf, traf_end) {

@@ -139,9 +139,9 @@ pub struct Track {
     pub forced: Option<bool>,
     /// MP4 media timescale (`mdhd`).
     pub timescale: Option<u32>,
-    /// MP4: the media header's (`mdhd`) own length, seconds, which a
-    /// fragmented file's track extends (not the track header's).
-    pub media_s: Option<f64>,
+    /// MP4: the media header's (`mdhd`) own length, timescale ticks, which
+    /// a fragmented file's track extends (not the track header's).
+    pub media_ticks: Option<u64>,
     /// MP4: the track holds no sample (`stsz` counts none, outside fragments).
     pub empty: bool,
     /// MP4: the sample table has no sample description (`stsd`), so the

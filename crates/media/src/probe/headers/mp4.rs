@@ -61,7 +61,7 @@ impl Reader {
                     }
                 }
                 b"moof" if end <= self.len => {
-                    self.moof_ticks(body, end, &trex, &mut ticks, &mut deltas);
+                    self.moof_ticks(body, end, (&trex, &h.tracks), &mut ticks, &mut deltas);
                     fragment_end = fragment_end
                         .zip(self.moof_data_end(body, end, &trex))
                         .map(|(a, b)| a.max(b));
@@ -261,10 +261,12 @@ impl Reader {
     ) {
         let (mut longest, mut text): (Option<f64>, Option<f64>) = (None, None);
         for t in &mut h.tracks {
-            let fragments = match (ticks.get(&t.id), t.timescale.filter(|&s| s > 0)) {
-                (Some(&n), Some(scale)) => Some(n as f64 / scale as f64),
-                _ => None,
-            };
+            let scale = t.timescale.filter(|&s| s > 0);
+            let fragments = ticks
+                .get(&t.id)
+                .zip(scale)
+                .map(|(&n, s)| n as f64 / s as f64);
+            let media = t.media_ticks.zip(scale).map(|(n, s)| n as f64 / s as f64);
             let sidx = indexed.get(&t.id).copied();
             if fragments.is_none() && sidx.is_none() {
                 continue;
@@ -274,7 +276,7 @@ impl Reader {
             let s = fragments
                 .unwrap_or(0.0)
                 .max(sidx.unwrap_or(0.0))
-                .max(t.media_s.unwrap_or(0.0));
+                .max(media.unwrap_or(0.0));
             t.duration_s = Some(s);
             let end = if is_text(&t.handler) {
                 &mut text
@@ -457,7 +459,7 @@ impl Reader {
             )
         };
         t.timescale = Some(scale);
-        t.media_s = (scale > 0 && known(dur)).then(|| dur as f64 / scale as f64);
+        t.media_ticks = known(dur).then_some(dur);
         if t.duration_s.is_none() && scale > 0 && known(dur) {
             t.duration_s = Some(dur as f64 / scale as f64);
         }

@@ -21,6 +21,9 @@ impl Reader {
             if at == 0 && &head[8..12] == b"AVI " {
                 self.avi_streams(12, end.min(self.len), h);
             }
+            if at == 0 && &head[8..12] == b"WAVE" {
+                h.pictures = self.wave_id3_pictures(12, end.min(self.len));
+            }
             at = end;
         }
     }

@@ -1,0 +1,98 @@
+//! Audio files shaped the way taggers and fragmenting muxers leave them,
+//! made here with ffmpeg and compared with ffprobe: an M4A with two cover
+//! pictures (qtdemux passes on the first), a WAVE file whose ID3 chunk
+//! holds a cover, G.711 A-law (8 bits a sample), and an M4A whose first
+//! samples are in its `moov` and the rest in fragments without a decode
+//! time (each follows the one before, from the end of the `moov`'s).
+
+use crate::testenv::{TestEnv, ffmpeg};
+
+/// Run ffmpeg with the space-separated `args`, then `out`.
+fn make(args: &str, out: &std::path::Path) {
+    let mut args: Vec<&str> = args.split_whitespace().collect();
+    args.push(out.to_str().unwrap());
+    ffmpeg(&args);
+}
+
+/// The ID3v2 tag an MP3 file starts with.
+fn leading_id3(mp3: &[u8]) -> &[u8] {
+    assert_eq!(&mp3[..3], b"ID3");
+    let size = mp3[6..10]
+        .iter()
+        .fold(0usize, |n, &b| n << 7 | usize::from(b & 0x7F));
+    &mp3[..10 + size]
+}
+
+#[test]
+fn covers_g711_and_moov_then_fragments_agree_with_ffprobe() {
+    let env = TestEnv::new();
+    let (lib, work) = (&env.lib, env.lib.parent().unwrap());
+    let (png, jpg) = (work.join("red.png"), work.join("blue.jpg"));
+    make("-f lavfi -i color=red:s=32x32 -frames:v 1", &png);
+    make("-f lavfi -i color=blue:s=48x48 -frames:v 1", &jpg);
+    let tone = "-f lavfi -i sine=f=440:d=2";
+    let pictures = format!("-i {} -i {}", png.display(), jpg.display());
+    make(
+        &format!(
+            "{tone} {pictures} -map 0 -map 1 -map 2 -c:a aac -c:v copy -disposition:v attached_pic"
+        ),
+        &lib.join("two_covers.m4a"),
+    );
+    make(&format!("{tone} -c:a pcm_alaw"), &lib.join("alaw.wav"));
+    // A WAVE file with an `id3 ` chunk: an MP3's tag, cover and all.
+    let (mp3, wav) = (work.join("cover.mp3"), work.join("plain.wav"));
+    make(
+        &format!(
+            "{tone} -i {} -map 0 -map 1 -c:a libmp3lame -c:v copy -disposition:v attached_pic -id3v2_version 3",
+            png.display()
+        ),
+        &mp3,
+    );
+    make(&format!("{tone} -c:a pcm_s16le"), &wav);
+    let mut bytes = std::fs::read(&wav).unwrap();
+    let mp3 = std::fs::read(&mp3).unwrap();
+    let tag = leading_id3(&mp3);
+    bytes.extend(b"id3 ");
+    bytes.extend((tag.len() as u32).to_le_bytes());
+    bytes.extend(tag);
+    if tag.len() % 2 == 1 {
+        bytes.push(0);
+    }
+    let riff = (bytes.len() as u32 - 8).to_le_bytes();
+    bytes[4..8].copy_from_slice(&riff);
+    std::fs::write(lib.join("id3_cover.wav"), &bytes).unwrap();
+    // Fragments after a `moov` holding the first second, their decode
+    // times (`tfdt`) blanked out as `free` boxes of the same size.
+    let fragmented = work.join("fragmented.m4a");
+    make(
+        "-f lavfi -i sine=f=440:d=6 -c:a aac -movflags frag_keyframe -frag_duration 1000000",
+        &fragmented,
+    );
+    let mut bytes = std::fs::read(&fragmented).unwrap();
+    let mut blanked = 0;
+    for at in 0..bytes.len() - 4 {
+        if &bytes[at..at + 4] == b"tfdt" {
+            bytes[at..at + 4].copy_from_slice(b"free");
+            blanked += 1;
+        }
+    }
+    assert!(blanked >= 4, "{blanked} tfdt boxes");
+    std::fs::write(lib.join("no_tfdt.m4a"), &bytes).unwrap();
+
+    env.scan(&["--ext", "m4a,wav"], 0);
+    let names: Vec<String> = ["alaw.wav", "id3_cover.wav", "no_tfdt.m4a", "two_covers.m4a"]
+        .map(String::from)
+        .to_vec();
+    let (wrong, compared) = env.ffprobe_disagreements(&names, lib, &[]);
+    assert!(compared > 25, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let doc = |name: &str| env.row(&lib.join(name))["doc"].clone();
+    let covers = doc("two_covers.m4a")["attachments"].clone();
+    assert_eq!(covers.as_array().map(Vec::len), Some(2), "{covers}");
+    assert_eq!(covers[1]["mime_type"], "image/jpeg", "{covers}");
+    let wav = doc("id3_cover.wav");
+    assert_eq!(wav["attachments"][0]["mime_type"], "image/png", "{wav}");
+    assert_eq!(doc("alaw.wav")["streams"][0]["bit_depth"], 8);
+    let seconds = doc("no_tfdt.m4a")["duration_s"].as_f64().unwrap();
+    assert!(seconds > 5.9, "{seconds}");
+}
