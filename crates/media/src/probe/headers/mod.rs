@@ -171,7 +171,8 @@ pub struct Track {
     /// Matroska `BlockAdditionMapping`).
     pub dolby_vision: Option<mediadex_core::scan::document::DolbyVision>,
     /// An MP4 sound sample entry's (or a Matroska track's) channel count
-    /// and rate (Hz), for a track no demuxer pad describes.
+    /// and rate (Hz), for a track no demuxer pad describes; an MPEG-TS
+    /// stream's from its Opus descriptor.
     pub sound: Option<(u16, u32)>,
     /// MP4: a visual sample entry's decoder configuration record (`avcC`,
     /// `hvcC`, `av1C`), for a track no demuxer pad describes.

@@ -533,4 +533,13 @@ mod tests {
             Some("qad")
         );
     }
+
+    #[test]
+    fn the_opus_descriptor_gives_channels() {
+        // Channel configuration 2, and 0 (dual mono): two channels; 0x81
+        // (a mapping family of its own) is no count.
+        let opus = |config: u8| es_descriptors(0x06, &[0x7F, 2, 0x80, config]).opus_channels;
+        assert_eq!((opus(2), opus(0), opus(1)), (Some(2), Some(2), Some(1)));
+        assert_eq!(opus(0x81), None);
+    }
 }
