@@ -5,16 +5,18 @@
 //! VUI says 67 fps but whose frames come every 1,500 ticks is 60 fps to it,
 //! and one whose timestamps jitter around 24 fps may be 287/12.
 //!
-//! Invariants: only PES headers are read, from the head of the file (at
-//! most [`PROBE_SIZE`] bytes, less for a stream of a few Mbit/s); one
-//! video stream only (of several, which one a rate would be told of is
-//! not sure).
+//! Invariants: only PES headers are read, from the head of the file: the
+//! 5 s FFmpeg analyses, but at most [`MOST`] bytes (FFmpeg reads up to 5 MB:
+//! a broadcast recording's 2 MiB hold a second of it, enough frames for
+//! its steady clock, and a scan of a library of such recordings on a
+//! network share does not read 3 MB more of each); one video stream only
+//! (of several, which one a rate would be told of is not sure).
 
 use super::ts_probe::unit_starts;
 use super::*;
 
-/// The most of the head FFmpeg reads (its probe size).
-const PROBE_SIZE: u64 = 5_000_000;
+/// The most of the head read.
+const MOST: u64 = 2 << 20;
 
 /// The most of a stream FFmpeg analyses, 90 kHz ticks.
 const ANALYSED: u64 = 5 * 90_000;
@@ -23,7 +25,7 @@ impl Reader {
     /// `r_frame_rate` of the one H.264, HEVC or MPEG-2 video stream of
     /// `tracks`, from the decoding timestamps of the PES headers FFmpeg
     /// reads: a transport stream may add streams at any time, so it reads
-    /// until one stream has 5 s of packets, or 5 MB.
+    /// until one stream has 5 s of packets (or 5 MB; here 2 MiB).
     pub(super) fn ts_video_rate(&self, packet: usize, tracks: &[Track]) -> Option<(u32, u32)> {
         let mut video = tracks
             .iter()
@@ -42,7 +44,7 @@ impl Reader {
         let mut first: Vec<(u32, u64)> = Vec::new();
         let mut stamps: Vec<i64> = Vec::new();
         let mut at = 0;
-        'read: while at < self.len.min(PROBE_SIZE) {
+        'read: while at < self.len.min(MOST) {
             let n = step.min(self.len - at);
             let bytes = self.vec(at, n as usize)?;
             for (p, payload) in unit_starts(&bytes, packet) {
