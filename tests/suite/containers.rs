@@ -61,3 +61,48 @@ fn one_container_name_per_container_and_none_for_text() {
         "{row}"
     );
 }
+
+/// A Matroska track of a codec no GStreamer element knows (its codec ID
+/// rewritten) is listed with its codec unknown and the picture size its
+/// track header states, as ffprobe lists it. (Its frame rate and field
+/// order, which ffprobe takes from the track's default duration and
+/// interlacing flag, are not told: only the size is checked here.)
+#[test]
+fn an_unknown_matroska_codec_keeps_its_track_size() {
+    let env = TestEnv::new();
+    let made = env.lib.parent().unwrap().join("h264.mkv");
+    crate::testenv::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=160x120:r=25",
+        "-t",
+        "1",
+        "-c:v",
+        "libx264",
+        made.to_str().unwrap(),
+    ]);
+    let bytes = std::fs::read(&made).unwrap();
+    let id = b"V_MPEG4/ISO/AVC";
+    let at = bytes.windows(id.len()).position(|w| w == id).unwrap();
+    let mut unknown = bytes.clone();
+    unknown[at..at + id.len()].copy_from_slice(b"V_UNKNOWN/CODEC");
+    std::fs::write(env.lib.join("unknown_codec.mkv"), &unknown).unwrap();
+    env.scan(&[], 0);
+    let names = ["unknown_codec.mkv".to_string()];
+    let (wrong, compared) = env.ffprobe_disagreements(&names, &env.lib, &[]);
+    assert!(compared > 3, "only {compared} facts compared");
+    let sized = |w: &&String| {
+        [".width", ".height", ".codec "]
+            .iter()
+            .any(|f| w.contains(f))
+    };
+    let wrong: Vec<&String> = wrong.iter().filter(sized).collect();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let video = &env.row(&env.lib.join("unknown_codec.mkv"))["doc"]["streams"][0];
+    assert_eq!(
+        (&video["width"], &video["height"]),
+        (&160.into(), &120.into()),
+        "{video}"
+    );
+}

@@ -468,6 +468,12 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
         s.rotation = t.mirrored_rotation;
     }
     codec_facts(s, t);
+    // A picture no parser sized (a codec GStreamer does not know): the
+    // track header's size.
+    if s.kind == "video" && s.width.is_none() {
+        s.width = t.size.map(|z| z.0 as i32);
+        s.height = t.size.map(|z| z.1 as i32);
+    }
     s.frames = s.frames.or(t.frames);
     s.duration_s = s.duration_s.or(t.duration_s);
     s.variable_frame_rate = s.variable_frame_rate.or(t.variable_frame_rate);
