@@ -186,8 +186,10 @@ fn file_duration(
     // states none): the parser's guess from the bit rate comes only once
     // it has seen frames, which some scans it had not, and is far off.
     // Raw DTS that does not start on a frame has none either (FFmpeg's
-    // estimate needs the first frame's bit rate).
-    let bare = matches!(container, Some("mpeg" | "h264" | "hevc" | "dts"));
+    // estimate needs the first frame's bit rate), nor WavPack written
+    // without knowing its length.
+    let bare =
+        matches!(container, Some("mpeg" | "h264" | "hevc" | "dts")) || headers.length_unknown;
     // A Matroska segment's declared duration is FFmpeg's; matroskademux
     // may replace it with the last cluster's end once it has read that,
     // which some scans it had not.

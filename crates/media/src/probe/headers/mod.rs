@@ -37,6 +37,7 @@ mod ts_payload;
 mod ts_probe;
 mod ts_rate;
 mod ts_sections;
+mod wavpack;
 pub use mpeg::{KindEnds, PtsSpan};
 mod ogg;
 mod qt_chapters;
@@ -55,6 +56,9 @@ pub struct Headers {
     /// Raw ADTS AAC: the duration its size and the first frames' bit rate
     /// give, as ffprobe estimates it (there is no index to read).
     pub estimated_duration_s: Option<f64>,
+    /// The file says it was written without knowing its length (WavPack):
+    /// no duration, as ffprobe gives none.
+    pub length_unknown: bool,
     /// Track ids in GStreamer's stream ids are hexadecimal (MPEG-TS PIDs).
     pub track_ids_hex: bool,
     /// MPEG-TS: the head holds DVB event information (EIT sections), which
@@ -304,6 +308,8 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "mp3" => h.estimated_duration_s = r.mpeg_audio_estimate(),
         // Typefinding names a file that starts with an ID3 tag `tagged`.
         // An HLS packed audio segment is ADTS behind its timestamp's tag.
+        // WavPack with an APE tag at its end is `tagged` too.
+        "tagged" if r.wavpack_length().is_some() => r.wavpack(&mut h),
         "tagged" => {
             h.estimated_duration_s = r
                 .ac3_estimate()
@@ -314,6 +320,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
             h.estimated_duration_s = r.adts_estimate();
             h.pictures = r.leading_id3_pictures();
         }
+        "wavpack" => r.wavpack(&mut h),
         "ts" => r.transport(&mut h, 188),
         "m2ts" => r.transport(&mut h, 192),
         "mpeg-ps" => h.pts_span = r.pts_span(None, None, &[]),
