@@ -188,8 +188,13 @@ fn file_duration(
     // Raw DTS that does not start on a frame has none either (FFmpeg's
     // estimate needs the first frame's bit rate), nor WavPack written
     // without knowing its length.
-    let bare =
-        matches!(container, Some("mpeg" | "h264" | "hevc" | "dts")) || headers.length_unknown;
+    // A Matroska file that declares no duration (written live) has none to
+    // ffprobe either: matroskademux's guess from a cluster near the end
+    // came out 0.067 s or 0.134 s for a 4.9 s file, scan by scan.
+    let undeclared = matches!(container, Some("mkv" | "webm")) && headers.movie_s.is_none();
+    let bare = matches!(container, Some("mpeg" | "h264" | "hevc" | "dts"))
+        || headers.length_unknown
+        || undeclared;
     // A Matroska segment's declared duration is FFmpeg's; matroskademux
     // may replace it with the last cluster's end once it has read that,
     // which some scans it had not.
