@@ -102,19 +102,39 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
         .is_ok_and(|f| f.0.is_some_and(|d| d.nseconds() > 0));
     let head = headers::read(path, &short, timed);
     let size = std::fs::metadata(path).ok().map(|m| m.len());
-    // What the headers alone say, when GStreamer could not read the file.
-    let headers_only = || {
-        describe(
-            size,
-            container.as_ref(),
-            head.movie_s
-                .map(|s| gst::ClockTime::from_nseconds((s * 1e9).round() as u64)),
-            Vec::new(),
-            &gst::TagList::new(),
-            None,
-            &head,
-        )
-    };
+    verdict(found, &head, size, container.as_ref(), &short)
+}
+
+/// What the headers alone say, when GStreamer could not read the file.
+fn headers_only(
+    size: Option<u64>,
+    container: Option<&gst::Caps>,
+    head: &headers::Headers,
+) -> Document {
+    let declared = head
+        .movie_s
+        .map(|s| gst::ClockTime::from_nseconds((s * 1e9).round() as u64));
+    describe(
+        size,
+        container,
+        declared,
+        Vec::new(),
+        &gst::TagList::new(),
+        None,
+        head,
+    )
+}
+
+/// The file's row from what GStreamer found (or why it failed) and what
+/// the headers say (`short`: the container's short name).
+fn verdict(
+    found: Result<Found, Probe>,
+    head: &headers::Headers,
+    size: Option<u64>,
+    container: Option<&gst::Caps>,
+    short: &str,
+) -> Probe {
+    let headers_only = || headers_only(size, container, head);
     // A cut file: what the headers tell, and the cut.
     let cut = |cause: Option<&str>| {
         let doc = headers_only();
@@ -140,14 +160,14 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
         Ok((duration, streams, global, toc)) => {
             let doc = describe(
                 size,
-                container.as_ref(),
+                container,
                 duration,
                 streams,
                 &global,
                 toc.as_ref(),
-                &head,
+                head,
             );
-            judge(doc, container.as_ref())
+            judge(doc, container)
         }
         // A cut file often fails to parse at all (an MP4 whose index was never
         // written): say why, and keep what the headers tell.
@@ -164,14 +184,14 @@ pub fn probe(path: &Path, timeout: Duration) -> Probe {
                 .as_deref()
                 .is_some_and(|e| e.contains("got eos but no streams")) =>
         {
-            judge(headers_only(), container.as_ref())
+            judge(headers_only(), container)
         }
-        Err(p) if p.status == Status::Error && described_by_headers(&head) => {
+        Err(p) if p.status == Status::Error && described_by_headers(head) => {
             let doc = headers_only();
             if doc.streams.is_empty() {
                 return p;
             }
-            judge(doc, container.as_ref())
+            judge(doc, container)
         }
         Err(p) => p,
     }
