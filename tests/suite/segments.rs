@@ -94,7 +94,7 @@ fn top_boxes(b: &[u8]) -> Vec<(String, usize, usize)> {
 /// A fragmented MP4 whose last `mdat` says it holds 100 bytes more than
 /// the file does, but whose fragments place every sample inside, is whole;
 /// one cut within a fragment's data ends at the share of where that
-/// fragment's samples end.
+/// fragment's samples end, also when its first samples are in its `moov`.
 #[test]
 fn a_fragment_is_cut_only_when_its_samples_are() {
     let env = TestEnv::new();
@@ -119,15 +119,36 @@ fn a_fragment_is_cut_only_when_its_samples_are() {
     let (_, start, end) = boxes.iter().filter(|b| b.0 == "mdat").nth(1).unwrap();
     let cut_at = (start + end) / 2;
     std::fs::write(env.lib.join("cut.mp4"), &bytes[..cut_at]).unwrap();
+    // The first fragment's samples in the `moov`, the rest in fragments:
+    // cut half way into the last fragment's data.
+    let mixed = env.lib.parent().unwrap().join("mixed.mp4");
+    let args = "-f lavfi -i testsrc2=size=160x120:rate=25 -t 4 -c:v libx264 -g 25 \
+                -movflags frag_keyframe";
+    let mut args: Vec<&str> = args.split_whitespace().collect();
+    args.push(mixed.to_str().unwrap());
+    ffmpeg(&args);
+    let mixed = std::fs::read(&mixed).unwrap();
+    let mixed_boxes = top_boxes(&mixed);
+    let (_, m_start, m_end) = mixed_boxes.iter().rev().find(|b| b.0 == "mdat").unwrap();
+    let m_cut = (m_start + m_end) / 2;
+    std::fs::write(env.lib.join("cut_after_moov.mp4"), &mixed[..m_cut]).unwrap();
     env.scan(&[], 3);
     for name in ["whole.mp4", "long_mdat.mp4"] {
         let row = env.row(&env.lib.join(name));
         assert_eq!(row["status"], "ok", "{name}: {row}");
     }
-    let cut = env.row(&env.lib.join("cut.mp4"));
-    assert_eq!(cut["status"], "error", "{cut}");
-    let share = (cut_at as f64 * 100.0 / *end as f64).round();
-    let said = format!("truncated: the file ends at {share}% of its declared length");
-    let error = cut["error"].as_str().unwrap();
-    assert!(error.starts_with(&said), "{error} (expected {said})");
+    for (name, cut_at, end) in [
+        ("cut.mp4", cut_at, *end),
+        ("cut_after_moov.mp4", m_cut, *m_end),
+    ] {
+        let cut = env.row(&env.lib.join(name));
+        assert_eq!(cut["status"], "error", "{cut}");
+        let share = (cut_at as f64 * 100.0 / end as f64).round();
+        let said = format!("truncated: the file ends at {share}% of its declared length");
+        let error = cut["error"].as_str().unwrap();
+        assert!(
+            error.starts_with(&said),
+            "{name}: {error} (expected {said})"
+        );
+    }
 }

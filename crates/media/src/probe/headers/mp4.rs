@@ -116,8 +116,9 @@ impl Reader {
     ) {
         let cut_moov = top.iter().any(|(k, _, e)| k == b"moov" && *e > self.len);
         let only_mdat_cut = top.iter().all(|(k, _, e)| k == b"mdat" || *e <= self.len);
-        if sample_end == Some(0) && fragment_end.is_some() && only_mdat_cut {
-            sample_end = fragment_end;
+        // Samples in the `moov` and in fragments after it: the later end.
+        if let (Some(tables), Some(fragments), true) = (sample_end, fragment_end, only_mdat_cut) {
+            sample_end = Some(tables.max(fragments));
         }
         if let (Some(_), Some(last), false) = (h.declared_size, sample_end, cut_moov)
             && last > 0
