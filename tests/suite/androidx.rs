@@ -4,7 +4,8 @@
 //! file, and a DASH initialization segment of a WebVTT track, in which
 //! GStreamer finds no stream. Both are described from their headers. And
 //! an edit-listed H.264 file whose rate is the one FFmpeg fits to its
-//! index. All are compared with ffprobe on the same files: every fact
+//! index, and an HEVC initialization segment whose `fiel` box says it is
+//! progressive. All are compared with ffprobe on the same files: every fact
 //! ffprobe reports agrees but those it makes up.
 
 use crate::testenv::TestEnv;
@@ -16,6 +17,7 @@ fn mp4_files_gstreamer_refuses_are_described_from_their_headers() {
     assert_eq!(
         names,
         [
+            "hevc_fiel_init.mp4",
             "missing_stsd.mp4",
             "trim_optimization.mp4",
             "webvtt_init.mp4"
@@ -54,4 +56,7 @@ fn mp4_files_gstreamer_refuses_are_described_from_their_headers() {
         (&text["kind"], &text["codec"]),
         (&"subtitle".into(), &"webvtt".into())
     );
+    // No sample to read a field from: the sample entry's `fiel` says it.
+    let video = &env.row(&env.lib.join("hevc_fiel_init.mp4"))["doc"]["streams"][0];
+    assert_eq!(video["field_order"], "progressive", "{video}");
 }

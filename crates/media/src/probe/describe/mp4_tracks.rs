@@ -95,6 +95,11 @@ fn header_track(t: &Track, none_read: bool) -> Option<Stream> {
         s.interlaced = Some(false);
         s.field_order = Some("progressive".into());
     }
+    // A QuickTime `fiel` box says it outright.
+    if let Some(order) = t.field_order {
+        s.interlaced = Some(order != "progressive");
+        s.field_order = Some(order.into());
+    }
     Some(s)
 }
 
