@@ -417,6 +417,19 @@ pub(super) fn pes_timestamps(b: &[u8]) -> Vec<(u8, u64)> {
         .collect()
 }
 
+/// A PES header's 33-bit timestamp (PTS or DTS): five bytes, 3, 15 and 15
+/// bits each followed by a marker bit; none when a marker is missing.
+pub(super) fn pes_timestamp(p: &[u8]) -> Option<u64> {
+    let p: &[u8; 5] = p.get(..5)?.try_into().ok()?;
+    (p[0] & 1 == 1 && p[2] & 1 == 1 && p[4] & 1 == 1).then(|| {
+        ((p[0] as u64 >> 1) & 7) << 30
+            | (p[1] as u64) << 22
+            | ((p[2] as u64) >> 1) << 15
+            | (p[3] as u64) << 7
+            | (p[4] as u64) >> 1
+    })
+}
+
 /// (stream id, PTS if any) of every PES header in `b`.
 fn pes_headers(b: &[u8]) -> Vec<(u8, Option<u64>)> {
     let mut out = Vec::new();
@@ -443,16 +456,7 @@ fn pes_headers(b: &[u8]) -> Vec<(u8, Option<u64>)> {
                 }
                 (j + 5 <= h.len() && h[j] & 0xE0 == 0x20).then(|| &h[j..j + 5])
             };
-            let v = pts
-                .filter(|p| p[0] & 1 == 1 && p[2] & 1 == 1 && p[4] & 1 == 1)
-                .map(|p| {
-                    ((p[0] as u64 >> 1) & 7) << 30
-                        | (p[1] as u64) << 22
-                        | ((p[2] as u64) >> 1) << 15
-                        | (p[3] as u64) << 7
-                        | (p[4] as u64) >> 1
-                });
-            out.push((id, v));
+            out.push((id, pts.and_then(pes_timestamp)));
         }
         i += 4;
     }

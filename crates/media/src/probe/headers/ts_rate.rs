@@ -88,14 +88,7 @@ fn pes_dts(b: &[u8]) -> Option<u64> {
         2 => 9,
         _ => return None,
     };
-    let p = &b[at..at + 5];
-    (p[0] & 1 == 1 && p[2] & 1 == 1 && p[4] & 1 == 1).then(|| {
-        ((p[0] as u64 >> 1) & 7) << 30
-            | (p[1] as u64) << 22
-            | ((p[2] as u64) >> 1) << 15
-            | (p[3] as u64) << 7
-            | (p[4] as u64) >> 1
-    })
+    super::mpeg::pes_timestamp(&b[at..])
 }
 
 #[cfg(test)]
