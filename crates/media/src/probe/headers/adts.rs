@@ -24,16 +24,13 @@ impl Reader {
     /// The pictures of a WAVE file's ID3 chunk (`id3 ` or `ID3 `, among
     /// the chunks of `from..to`), which FFmpeg reads as attached pictures.
     pub(super) fn wave_id3_pictures(&self, from: u64, to: u64) -> Vec<(String, u64)> {
-        let mut at = from;
-        while let Some(c) = self.bytes::<8>(at).filter(|_| at + 8 <= to) {
-            let size = u64::from(u32::from_le_bytes([c[4], c[5], c[6], c[7]]));
-            if c[..4].eq_ignore_ascii_case(b"id3 ") {
-                let tag = self.vec(at + 8, size.min(to - at - 8).min(16 << 20) as usize);
-                return tag.map(|t| id3_pictures(&t)).unwrap_or_default();
-            }
-            at += 8 + size + (size & 1);
-        }
-        Vec::new()
+        let chunks = self.riff_chunks(from, to);
+        let Some(&(_, body, size)) = chunks.iter().find(|c| c.0.eq_ignore_ascii_case(b"id3 "))
+        else {
+            return Vec::new();
+        };
+        let tag = self.vec(body, size.min(to - body).min(16 << 20) as usize);
+        tag.map(|t| id3_pictures(&t)).unwrap_or_default()
     }
 
     /// The pictures (`APIC` frames) of the ID3v2 tag the file starts with:

@@ -28,26 +28,29 @@ impl Reader {
         }
     }
 
+    /// The chunks of `from..to` (at most 1,000): id, body offset, size.
+    pub(super) fn riff_chunks(&self, from: u64, to: u64) -> Vec<([u8; 4], u64, u64)> {
+        let mut out = Vec::new();
+        let mut at = from;
+        while at + 8 <= to && out.len() < 1000 {
+            let Some(c) = self.bytes::<8>(at) else { break };
+            let size = u32::from_le_bytes([c[4], c[5], c[6], c[7]]) as u64;
+            out.push(([c[0], c[1], c[2], c[3]], at + 8, size));
+            at += 8 + size + (size & 1);
+        }
+        out
+    }
+
     pub(super) fn avi_streams(&self, start: u64, end: u64, h: &mut Headers) {
-        let chunks = |from: u64, to: u64| {
-            let mut out = Vec::new();
-            let mut at = from;
-            while at + 8 <= to && out.len() < 1000 {
-                let Some(c) = self.bytes::<8>(at) else { break };
-                let size = u32::from_le_bytes([c[4], c[5], c[6], c[7]]) as u64;
-                out.push(([c[0], c[1], c[2], c[3]], at + 8, size));
-                at += 8 + size + (size & 1);
-            }
-            out
-        };
-        let Some(&(_, hdrl, hsize)) = chunks(start, end)
+        let Some(&(_, hdrl, hsize)) = self
+            .riff_chunks(start, end)
             .iter()
             .find(|(k, b, _)| k == b"LIST" && self.bytes::<4>(*b).is_some_and(|t| &t == b"hdrl"))
         else {
             return;
         };
         let mut index = 0;
-        for (k, body, size) in chunks(hdrl + 4, hdrl + hsize) {
+        for (k, body, size) in self.riff_chunks(hdrl + 4, hdrl + hsize) {
             if &k != b"LIST" || self.bytes::<4>(body).is_none_or(|t| &t != b"strl") {
                 continue;
             }
@@ -57,7 +60,7 @@ impl Reader {
                 ..Track::default()
             };
             index += 1;
-            for (ck, cb, csize) in chunks(body + 4, body + size) {
+            for (ck, cb, csize) in self.riff_chunks(body + 4, body + size) {
                 self.avi_stream_chunk(ck, cb, csize, &mut t);
             }
             h.tracks.push(t);
