@@ -33,6 +33,31 @@ pub(super) type FragmentDeltas = BTreeMap<u32, FragmentSamples>;
 /// `trex` defaults by track id: sample duration (ticks) and size (bytes).
 pub(super) type Trex = BTreeMap<u32, (u32, u32)>;
 
+/// A track fragment header (`tfhd`): its track, its flags, and the optional
+/// fields its flags announce, each read when announced.
+struct Tfhd {
+    id: u32,
+    flags: u32,
+    /// Base data offset (flag 0x01).
+    base: Option<u64>,
+    /// Default sample duration (flag 0x08) and size (flag 0x10).
+    duration: Option<u32>,
+    size: Option<u32>,
+}
+
+/// A track run (`trun`): its flags, sample count and data offset (flag
+/// 0x01), and where its per-sample table starts.
+struct Trun {
+    flags: u32,
+    count: u64,
+    offset: Option<i32>,
+    table: u64,
+}
+
+/// The per-sample fields of a run, in table order: duration, size, flags,
+/// composition offset.
+const TRUN_FIELDS: [u32; 4] = [0x100, 0x200, 0x400, 0x800];
+
 impl Reader {
     /// `trex` default sample durations and sizes by track id, from
     /// `moov/mvex`.
@@ -71,22 +96,18 @@ impl Reader {
             if &k != b"traf" {
                 continue;
             }
-            let (tfhd, _) = self.child(traf, traf_end, &[b"tfhd"])?;
-            let (flags, id) = (self.u32be(tfhd)?, self.u32be(tfhd + 4)?);
-            let mut at = tfhd + 8;
-            let base = if flags & 0x01 != 0 {
-                at += 8;
-                self.u64be(at - 8)?
-            } else if flags & 0x02_0000 != 0 {
+            let t = self.tfhd(traf, traf_end)?;
+            let base = if t.flags & 0x01 != 0 {
+                t.base?
+            } else if t.flags & 0x02_0000 != 0 {
                 start
             } else {
                 implicit
             };
-            at += [0x02, 0x08].iter().filter(|&&f| flags & f != 0).count() as u64 * 4;
-            let default = if flags & 0x10 != 0 {
-                self.u32be(at)
+            let default = if t.flags & 0x10 != 0 {
+                t.size
             } else {
-                trex.get(&id).map(|t| t.1)
+                trex.get(&t.id).map(|d| d.1)
             };
             let mut next = base;
             for (k, trun, _) in self.boxes(traf, traf_end) {
@@ -103,32 +124,81 @@ impl Reader {
     /// Where one `trun`'s data ends: from `base` plus its data offset, else
     /// from `next` (where the previous run's ended), its samples' sizes on.
     fn trun_data_end(&self, trun: u64, base: u64, next: u64, default: Option<u32>) -> Option<u64> {
+        let r = self.trun(trun)?;
+        let from = match r.offset {
+            Some(offset) => base.checked_add_signed(i64::from(offset))?,
+            None => next,
+        };
+        if r.flags & 0x200 == 0 {
+            return from.checked_add(r.count.checked_mul(u64::from(default?))?);
+        }
+        let sizes = self.trun_column(&r, 0x200)?;
+        from.checked_add(sizes.iter().map(|&n| u64::from(n)).sum())
+    }
+
+    /// The `tfhd` of the track fragment `traf..traf_end`.
+    fn tfhd(&self, traf: u64, traf_end: u64) -> Option<Tfhd> {
+        let (at, _) = self.child(traf, traf_end, &[b"tfhd"])?;
+        let (flags, id) = (self.u32be(at)?, self.u32be(at + 4)?);
+        // Optional fields in order: base data offset (8), sample
+        // description index (4), default duration (4), default size (4).
+        let width = |flag: u32, bytes: u64| if flags & flag != 0 { bytes } else { 0 };
+        let base_at = at + 8;
+        let duration_at = base_at + width(0x01, 8) + width(0x02, 4);
+        let size_at = duration_at + width(0x08, 4);
+        Some(Tfhd {
+            id,
+            flags,
+            base: (flags & 0x01 != 0).then(|| self.u64be(base_at)).flatten(),
+            duration: (flags & 0x08 != 0)
+                .then(|| self.u32be(duration_at))
+                .flatten(),
+            size: (flags & 0x10 != 0).then(|| self.u32be(size_at)).flatten(),
+        })
+    }
+
+    /// The `trun` box whose body is at `trun`.
+    fn trun(&self, trun: u64) -> Option<Trun> {
         let flags = self.u32be(trun)? & 0x00ff_ffff;
-        let count = self.u32be(trun + 4)? as u64;
-        let mut from = next;
-        if flags & 0x01 != 0 {
-            let offset = self.u32be(trun + 8)? as i32;
-            from = base.checked_add_signed(i64::from(offset))?;
+        let count = u64::from(self.u32be(trun + 4)?);
+        let offset = match flags & 0x01 {
+            0 => None,
+            _ => Some(self.u32be(trun + 8)? as i32),
+        };
+        // The data offset and the first sample's flags come before the table.
+        let table = trun + 8 + [0x01, 0x04].iter().filter(|&&f| flags & f != 0).count() as u64 * 4;
+        Some(Trun {
+            flags,
+            count,
+            offset,
+            table,
+        })
+    }
+
+    /// One per-sample field (`field`, one of [`TRUN_FIELDS`]) of every
+    /// sample of the run; None when the run lacks it, or its table is over
+    /// 64 MiB or past the end.
+    fn trun_column(&self, r: &Trun, field: u32) -> Option<Vec<u32>> {
+        if r.flags & field == 0 {
+            return None;
         }
-        if flags & 0x200 == 0 {
-            return from.checked_add(count.checked_mul(u64::from(default?))?);
-        }
-        let fields = [0x100u32, 0x200, 0x400, 0x800];
-        let per = fields.iter().filter(|&&f| flags & f != 0).count() as u64 * 4;
-        let size_at = if flags & 0x100 != 0 { 4 } else { 0 };
-        let n = count.checked_mul(per).filter(|&n| n <= 64 << 20)?;
-        let table_at =
-            trun + 8 + [0x01, 0x04].iter().filter(|&&f| flags & f != 0).count() as u64 * 4;
-        let table = self.vec(table_at, n as usize)?;
-        let total: u64 = table
-            .chunks_exact(per as usize)
-            .map(|s| {
-                u64::from(u32::from_be_bytes(
-                    s[size_at..size_at + 4].try_into().unwrap(),
-                ))
-            })
-            .sum();
-        from.checked_add(total)
+        let present = |f: &&u32| r.flags & **f != 0;
+        let per = TRUN_FIELDS.iter().filter(present).count();
+        let skip = TRUN_FIELDS
+            .iter()
+            .take_while(|&&f| f != field)
+            .filter(present)
+            .count()
+            * 4;
+        let n = r
+            .count
+            .checked_mul(per as u64 * 4)
+            .filter(|&n| n <= 64 << 20)?;
+        let table = self.vec(r.table, n as usize)?;
+        let values = table
+            .chunks_exact(per * 4)
+            .map(|e| u32::from_be_bytes([e[skip], e[skip + 1], e[skip + 2], e[skip + 3]]));
+        Some(values.collect())
     }
 
     /// Add the sample durations of one `moof` to `ticks`. A track's first
@@ -147,23 +217,12 @@ impl Reader {
             if &k != b"traf" {
                 continue;
             }
-            let Some((tfhd, _)) = self.child(traf, traf_end, &[b"tfhd"]) else {
+            let Some(header) = self.tfhd(traf, traf_end) else {
                 continue;
             };
-            let (Some(flags), Some(id)) = (self.u32be(tfhd), self.u32be(tfhd + 4)) else {
-                continue;
-            };
-            // Optional fields in order: base data offset (8), sample
-            // description index (4), default sample duration (4).
-            let mut at = tfhd + 8;
-            if flags & 0x01 != 0 {
-                at += 8;
-            }
-            if flags & 0x02 != 0 {
-                at += 4;
-            }
-            let default = if flags & 0x08 != 0 {
-                self.u32be(at)
+            let id = header.id;
+            let default = if header.flags & 0x08 != 0 {
+                header.duration
             } else {
                 trex.get(&id).map(|t| t.0)
             };
@@ -236,37 +295,18 @@ impl Reader {
             dts += i64::from(d);
             *seen.durations.entry(d).or_default() += 1;
         };
-        let flags = self.u32be(trun)? & 0x00ff_ffff;
-        let count = self.u32be(trun + 4)? as u64;
-        let mut at = trun + 8;
-        if flags & 0x01 != 0 {
-            at += 4;
-        }
-        if flags & 0x04 != 0 {
-            at += 4;
-        }
-        if flags & 0x100 == 0 {
+        let r = self.trun(trun)?;
+        if r.flags & 0x100 == 0 {
             let d = default?;
-            for _ in 0..count.min(super::rfps::MAX_FRAMES as u64) {
+            for _ in 0..r.count.min(super::rfps::MAX_FRAMES as u64) {
                 keep(d);
             }
             *seen.durations.entry(d).or_default() +=
-                count.saturating_sub(super::rfps::MAX_FRAMES as u64);
-            return Some(count * u64::from(d));
+                r.count.saturating_sub(super::rfps::MAX_FRAMES as u64);
+            return Some(r.count * u64::from(d));
         }
-        let per = [0x100u32, 0x200, 0x400, 0x800]
-            .iter()
-            .filter(|&&f| flags & f != 0)
-            .count() as u64
-            * 4;
-        let n = (count * per) as usize;
-        if n > 64 << 20 {
-            return None;
-        }
-        let table = self.vec(at, n)?;
         let mut total = 0;
-        for s in table.chunks_exact(per as usize) {
-            let d = u32::from_be_bytes([s[0], s[1], s[2], s[3]]);
+        for d in self.trun_column(&r, 0x100)? {
             keep(d);
             total += u64::from(d);
         }
