@@ -233,8 +233,7 @@ pub(super) fn mxf_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
                 ..Stream::default()
             };
             if let Some(order) = t.field_order {
-                s.field_order = Some(order.into());
-                s.interlaced = Some(order != "progressive");
+                super::stream::set_field_order(&mut s, order);
             }
             if let Some((n, d)) = t.frame_rate {
                 s.frame_rate = Some(f64::from(n) / f64::from(d));

@@ -91,14 +91,9 @@ fn header_track(t: &Track, none_read: bool) -> Option<Stream> {
         ("av1", Some(c)) => c.len() > 4,
         _ => false,
     };
-    if progressive {
-        s.interlaced = Some(false);
-        s.field_order = Some("progressive".into());
-    }
     // A QuickTime `fiel` box says it outright.
-    if let Some(order) = t.field_order {
-        s.interlaced = Some(order != "progressive");
-        s.field_order = Some(order.into());
+    if let Some(order) = t.field_order.or(progressive.then_some("progressive")) {
+        super::stream::set_field_order(&mut s, order);
     }
     Some(s)
 }

@@ -401,6 +401,13 @@ pub(super) fn audio(s: &gst::StructureRef, out: &mut Stream) {
     }
 }
 
+/// A field order the container states (in ffprobe's words), and whether
+/// that is interlaced.
+pub(super) fn set_field_order(s: &mut Stream, order: &str) {
+    s.field_order = Some(order.to_string());
+    s.interlaced = Some(order != "progressive");
+}
+
 /// The container's track number a stream id ends in ("…/002"; hexadecimal
 /// for MPEG-TS PIDs).
 pub(super) fn track_number(id: &str, hex: bool) -> Option<u32> {
@@ -458,8 +465,7 @@ pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     s.default = t.default;
     s.forced = t.forced;
     if let Some(order) = t.field_order {
-        s.field_order = Some(order.to_string());
-        s.interlaced = Some(order != "progressive");
+        set_field_order(s, order);
     }
     if s.codec == "dts" {
         ts_dts_extension(s, &t.ts_first_payload);
