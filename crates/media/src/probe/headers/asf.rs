@@ -246,11 +246,7 @@ mod tests {
         std::fs::write(f.path(), &b).unwrap();
         let file = File::open(f.path()).unwrap();
         let mut h = Headers::default();
-        Reader {
-            file,
-            len: b.len() as u64,
-        }
-        .asf(&mut h);
+        Reader::new(file, b.len() as u64).asf(&mut h);
         assert_eq!(h.estimated_rate, Some((24, 1)));
     }
 }

@@ -111,7 +111,7 @@ mod tests {
         std::fs::write(f.path(), bytes).unwrap();
         let file = File::open(f.path()).unwrap();
         let len = bytes.len() as u64;
-        Reader { file, len }
+        Reader::new(file, len)
             .flv_video()
             .and_then(|v| stamped_fps(v.stamps))
     }

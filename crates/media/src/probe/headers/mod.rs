@@ -11,8 +11,9 @@
 //! has: a missing fact stays absent, it is never guessed.
 
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::path::Path;
+
+use reader::Reader;
 
 mod ac3;
 mod adts;
@@ -41,6 +42,7 @@ mod wavpack;
 pub use mpeg::{KindEnds, PtsSpan};
 mod ogg;
 mod qt_chapters;
+mod reader;
 mod rfps;
 mod riff;
 mod sample_end;
@@ -291,7 +293,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
     let Ok(len) = file.metadata().map(|m| m.len()) else {
         return Headers::default();
     };
-    let r = Reader { file, len };
+    let r = Reader::new(file, len);
     let mut h = Headers::default();
     match container {
         "mp4" | "mov" | "3gp" | "3g2" | "m4a" | "mj2" => r.mp4(&mut h),
@@ -364,33 +366,6 @@ pub fn fourcc_string(b: [u8; 4]) -> String {
             }
         })
         .collect()
-}
-
-struct Reader {
-    file: File,
-    len: u64,
-}
-
-impl Reader {
-    fn bytes<const N: usize>(&self, at: u64) -> Option<[u8; N]> {
-        let mut b = [0u8; N];
-        self.file.read_exact_at(&mut b, at).ok()?;
-        Some(b)
-    }
-
-    fn vec(&self, at: u64, n: usize) -> Option<Vec<u8>> {
-        let mut b = vec![0u8; n];
-        self.file.read_exact_at(&mut b, at).ok()?;
-        Some(b)
-    }
-
-    fn u32be(&self, at: u64) -> Option<u32> {
-        self.bytes::<4>(at).map(u32::from_be_bytes)
-    }
-
-    fn u64be(&self, at: u64) -> Option<u64> {
-        self.bytes::<8>(at).map(u64::from_be_bytes)
-    }
 }
 
 fn brand(b: &[u8]) -> String {

@@ -485,10 +485,7 @@ mod tests {
         }
         let f = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(f.path(), &b).unwrap();
-        let r = Reader {
-            file: File::open(f.path()).unwrap(),
-            len: b.len() as u64,
-        };
+        let r = Reader::new(File::open(f.path()).unwrap(), b.len() as u64);
         let programs = [
             Program {
                 timed: vec![0x101],

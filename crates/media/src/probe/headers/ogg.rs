@@ -56,11 +56,7 @@ mod tests {
         let f = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(f.path(), bytes).unwrap();
         let file = File::open(f.path()).unwrap();
-        Reader {
-            file,
-            len: bytes.len() as u64,
-        }
-        .ogg_cut_in_headers()
+        Reader::new(file, bytes.len() as u64).ogg_cut_in_headers()
     }
 
     #[test]

@@ -435,10 +435,7 @@ mod tests {
     fn tracks_of(b: &[u8]) -> Vec<Track> {
         let f = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(f.path(), b).unwrap();
-        let r = Reader {
-            file: File::open(f.path()).unwrap(),
-            len: b.len() as u64,
-        };
+        let r = Reader::new(File::open(f.path()).unwrap(), b.len() as u64);
         r.ts_program(188)
     }
 

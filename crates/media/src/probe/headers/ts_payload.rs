@@ -144,10 +144,7 @@ mod tests {
         b.extend(pes(&[0, 0, 1, 0x09, 0x10, 0, 0, 1, 0x67, 0x64]));
         let f = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(f.path(), &b).unwrap();
-        let r = Reader {
-            file: File::open(f.path()).unwrap(),
-            len: b.len() as u64,
-        };
+        let r = Reader::new(File::open(f.path()).unwrap(), b.len() as u64);
         let h264 = parameter_sets(0x1b).unwrap();
         assert!(!h264(&pes_payload(&b, 188, 0x101).unwrap()));
         let headed = r.headed_payload(188, 0x101, h264).unwrap();

@@ -99,9 +99,6 @@ fn a_track_lasts_what_its_edits_present_after_an_empty_one() {
     let trak = bx(b"edts", &bx(b"elst", &elst));
     let f = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(f.path(), &trak).unwrap();
-    let r = Reader {
-        file: File::open(f.path()).unwrap(),
-        len: trak.len() as u64,
-    };
+    let r = Reader::new(File::open(f.path()).unwrap(), trak.len() as u64);
     assert_eq!(r.edits(0, trak.len() as u64), (4218, Some(5798)));
 }
