@@ -110,9 +110,48 @@ fn mpeg_h_channels_are_its_reference_layout() {
 fn raw_adts_lasts_what_its_bit_rate_says() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("adts");
-    assert_eq!(names.len(), 3);
+    assert_eq!(names.len(), 4);
     env.scan(&["--ext", "adts,aac"], 0);
     let (wrong, compared) = env.ffprobe_disagreements(&names, &dir, &[]);
+    assert!(compared > 30, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// HE-AAC v2 whose SBR and parametric stereo only its frames state
+/// (tests/media/adts/he_v2.aac: the header says 22.05 kHz mono), as raw
+/// ADTS and copied unchanged into MPEG-TS and M4A (whose configuration
+/// ffmpeg copies from the header): 44.1 kHz stereo HE-AACv2, as FFmpeg's
+/// decoder makes of the first frame, and every other fact as ffprobe says.
+#[test]
+fn he_aac_stated_only_in_its_frames_has_its_decoded_rate_and_channels() {
+    let env = TestEnv::new();
+    let (all, _) = env.copy_media("adts");
+    for other in all.iter().filter(|n| *n != "he_v2.aac") {
+        std::fs::remove_file(env.lib.join(other)).unwrap();
+    }
+    let mut names = vec!["he_v2.aac".to_string()];
+    for name in ["he_v2.ts", "he_v2.m4a"] {
+        let out = env.lib.join(name);
+        let input = env.lib.join("he_v2.aac");
+        crate::testenv::ffmpeg(&[
+            "-i",
+            input.to_str().unwrap(),
+            "-c",
+            "copy",
+            out.to_str().unwrap(),
+        ]);
+        names.push(name.to_string());
+    }
+    env.scan(&["--ext", "aac,m4a"], 0);
+    for name in &names {
+        let doc = &env.row(&env.lib.join(name))["doc"];
+        let audio = &doc["streams"][0];
+        assert_eq!(audio["sample_rate"], 44100, "{name}: {doc}");
+        assert_eq!(audio["channels"], 2, "{name}: {doc}");
+        assert_eq!(audio["profile"], "HE-AACv2", "{name}: {doc}");
+    }
+    let lib = env.lib.clone();
+    let (wrong, compared) = env.ffprobe_disagreements(&names, &lib, &[]);
     assert!(compared > 20, "only {compared} facts compared");
     assert!(wrong.is_empty(), "{wrong:#?}");
 }

@@ -12,7 +12,8 @@
 //! nothing to hand data across. This file runs one probe: it builds the
 //! pipeline, waits, reads what was heard, tears the pipeline down and judges
 //! the document ([`describe`] makes it, [`headers`] adds what the container's
-//! own headers say).
+//! own headers say). The one frame ever decoded is AAC's whose SBR only the
+//! frames may state, after the pipeline is gone ([`describe`]'s `aac_output`).
 //!
 //! Invariants: a field GStreamer cannot tell is absent from the document, never
 //! guessed; the call returns within its deadline unless GStreamer blocks in a

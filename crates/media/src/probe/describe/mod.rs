@@ -6,6 +6,7 @@
 //! (`codec_data`), not from the sample entry or track header, which muxers fill
 //! with defaults. Invariant: a field that cannot be told stays absent.
 
+mod aac_output;
 mod colour;
 mod listed;
 mod mp4_tracks;

@@ -170,6 +170,40 @@ fn depth(s: &gst::StructureRef, name: &str, heard: &Heard, out: &mut Stream) {
     }
 }
 
+/// AAC at a core rate SBR may double (at most 24 kHz), its extension not
+/// stated by the header or configuration: the rate and channels FFmpeg's
+/// decoder gives for the first frame, as ffprobe reports them, and the
+/// profile that implies.
+fn implicit_sbr(heard: &Heard, out: &mut Stream) {
+    let (Some(rate), Some(channels)) = (out.sample_rate, out.channels) else {
+        return;
+    };
+    if out.codec != "aac" || rate > 24_000 {
+        return;
+    }
+    let Some(first) = &heard.first else {
+        return;
+    };
+    let Some(o) = super::aac_output::decoded(&heard.caps, first) else {
+        return;
+    };
+    if o.rate > rate {
+        out.profile = Some(
+            if o.channels > channels {
+                "he-aac-v2"
+            } else {
+                "he-aac"
+            }
+            .into(),
+        );
+    }
+    if (o.rate, o.channels) != (rate, channels) {
+        out.sample_rate = Some(o.rate);
+        out.channels = Some(o.channels);
+        out.channel_layout = channel_layout(o.channels, None).map(str::to_string);
+    }
+}
+
 /// TrueHD: the major sync's channels and rate, not an MP4 sample entry's
 /// (which says 2 channels and no rate); 8 for a 7.1 presentation. DTS-HD:
 /// the extension substream's, not the core's (a 7.1 Master Audio over a
@@ -251,6 +285,7 @@ fn audio_details(s: &gst::StructureRef, heard: &Heard, out: &mut Stream) {
             out.channel_layout = channel_layout(ch, None).map(str::to_string);
         }
         full_presentation(heard, out);
+        implicit_sbr(heard, out);
         if matches!(out.codec.as_str(), "mp1" | "mp2" | "mp3")
             && let Some(first) = &heard.first
             && let Ok(map) = first.map_readable()
