@@ -96,3 +96,35 @@ fn covers_g711_and_moov_then_fragments_agree_with_ffprobe() {
     let seconds = doc("no_tfdt.m4a")["duration_s"].as_f64().unwrap();
     assert!(seconds > 5.9, "{seconds}");
 }
+
+/// IMA and Microsoft ADPCM in WAVE (as voice recorders write them), one
+/// with the file's size where the RIFF header's size after its first
+/// 8 bytes belongs: each lasts what its `fact` chunk counts (wavparse's
+/// own answer is half of it), codes 4 bits a sample, and the overstated
+/// size is not a cut file, as ffprobe says.
+#[test]
+fn adpcm_wave_lasts_its_fact_chunk_and_an_overstated_riff_size_is_whole() {
+    let env = TestEnv::new();
+    let lib = &env.lib;
+    let tone = "-f lavfi -i sine=f=440:d=3:sample_rate=22050";
+    make(&format!("{tone} -c:a adpcm_ima_wav"), &lib.join("ima.wav"));
+    make(&format!("{tone} -c:a adpcm_ms"), &lib.join("ms.wav"));
+    let mut bytes = std::fs::read(lib.join("ima.wav")).unwrap();
+    let whole = (bytes.len() as u32).to_le_bytes();
+    bytes[4..8].copy_from_slice(&whole);
+    std::fs::write(lib.join("overstated.wav"), &bytes).unwrap();
+    env.scan(&["--ext", "wav"], 0);
+    let names: Vec<String> = ["ima.wav", "ms.wav", "overstated.wav"]
+        .map(String::from)
+        .to_vec();
+    let (wrong, compared) = env.ffprobe_disagreements(&names, lib, &[]);
+    assert!(compared > 15, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    for name in &names {
+        let row = env.row(&lib.join(name));
+        assert_eq!(row["status"], "ok", "{name}: {row}");
+        let seconds = row["doc"]["duration_s"].as_f64().unwrap();
+        assert!((seconds - 3.0).abs() < 0.1, "{name}: {seconds}");
+        assert_eq!(row["doc"]["streams"][0]["bit_depth"], 4, "{name}");
+    }
+}

@@ -106,3 +106,82 @@ fn an_unknown_matroska_codec_keeps_its_track_size() {
         "{video}"
     );
 }
+
+/// An MP4 and a Matroska file of twelve tracks (eleven AAC, one H.264):
+/// stream ids end in the track number in decimal, so tracks 10 to 12 are
+/// the ones GStreamer read, not tracks it skipped to be listed again from
+/// their headers. Twelve streams each, every fact as ffprobe says.
+#[test]
+fn tracks_numbered_past_nine_are_listed_once() {
+    let env = TestEnv::new();
+    let mkv = env.lib.join("twelve.mkv");
+    let mut args = vec![
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=160x120:r=25:d=1",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=1",
+    ];
+    for _ in 0..11 {
+        args.extend(["-map", "1:a"]);
+    }
+    args.extend(["-map", "0:v", "-c:v", "libx264", "-c:a", "aac"]);
+    args.push(mkv.to_str().unwrap());
+    crate::testenv::ffmpeg(&args);
+    let mp4 = env.lib.join("twelve.mp4");
+    let (from, to) = (mkv.to_str().unwrap(), mp4.to_str().unwrap());
+    crate::testenv::ffmpeg(&["-i", from, "-map", "0", "-c", "copy", to]);
+    env.scan(&[], 0);
+    let names = ["twelve.mkv".to_string(), "twelve.mp4".to_string()];
+    for name in &names {
+        let doc = &env.row(&env.lib.join(name))["doc"];
+        let streams = doc["streams"].as_array().unwrap();
+        assert_eq!(streams.len(), 12, "{name}: {doc}");
+        assert!(
+            streams.iter().all(|s| s["unread"].is_null()),
+            "{name}: {doc}"
+        );
+    }
+    let (wrong, compared) = env.ffprobe_disagreements(&names, &env.lib, &[]);
+    assert!(compared > 50, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// JPEG 2000 in QuickTime, as ffmpeg writes it (each frame a JP2 file whose
+/// header names its colour space) in four pixel formats: codec, pixel
+/// format and depth as ffprobe gives them, the colour space deciding
+/// between 4:4:4 YUV and RGB.
+#[test]
+fn jpeg2000_frames_tell_their_pixel_format() {
+    let env = TestEnv::new();
+    let mut names = Vec::new();
+    for format in ["yuv420p", "yuv444p", "rgb24", "gray"] {
+        let name = format!("{format}.mov");
+        let out = env.lib.join(&name);
+        crate::testenv::ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=160x120:r=25:d=1",
+            "-c:v",
+            "jpeg2000",
+            "-pix_fmt",
+            format,
+            out.to_str().unwrap(),
+        ]);
+        names.push(name);
+    }
+    env.scan(&[], 0);
+    for (name, format) in names.iter().zip(["yuv420p", "yuv444p", "rgb24", "gray"]) {
+        let video = &env.row(&env.lib.join(name))["doc"]["streams"][0];
+        assert_eq!(video["codec"], "jpeg2000", "{name}: {video}");
+        assert_eq!(video["pix_fmt"], format, "{name}: {video}");
+        assert_eq!(video["bit_depth"], 8, "{name}: {video}");
+    }
+    let (wrong, compared) = env.ffprobe_disagreements(&names, &env.lib, &[]);
+    assert!(compared > 30, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

@@ -72,6 +72,11 @@ fn keep_plugging(pad: &gst::Pad, caps: &gst::Caps) -> bool {
     if name.ends_with("/x-raw") || names::kind_of(name) == "subtitle" {
         return false;
     }
+    // JPEG 2000 as the container gives it: jpeg2000parse drops the JP2
+    // header that names a frame's colour space (and guesses sRGB).
+    if matches!(name, "image/x-j2c" | "image/x-jpc") {
+        return false;
+    }
     if s.get::<bool>("parsed").unwrap_or(false) || s.get::<bool>("framed").unwrap_or(false) {
         return false;
     }

@@ -144,6 +144,7 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
         "video/x-vp6-flash" => "vp6f",
         "video/x-vp6-alpha" => "vp6a",
         "image/jpeg" => "mjpeg",
+        "image/x-jpc" | "image/x-j2c" | "image/jp2" => "jpeg2000",
         "image/png" => "png",
         "image/gif" => "gif",
         "image/bmp" => "bmp",

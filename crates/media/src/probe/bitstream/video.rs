@@ -102,6 +102,7 @@ pub fn pixel_format(codec: &str, first: Option<&[u8]>, config: Option<&[u8]>) ->
             _ => "yuv444p",
         },
         "mjpeg" => return jpeg_pixel_format(data),
+        "jpeg2000" => return jpeg2000_format(data).map(|f| f.0),
         "av1" => return av1_pixel_format(config?),
         "dvvideo" => super::dv::dv_profile(data)?.pix_fmt,
         "prores" => {
@@ -151,6 +152,74 @@ pub fn pixel_format(codec: &str, first: Option<&[u8]>, config: Option<&[u8]>) ->
         _ => return None,
     };
     Some(name.into())
+}
+
+/// A JPEG 2000 frame's pixel format and precision: the codestream's SIZ
+/// marker segment (after SOC) gives the components, their subsampling and
+/// precision; a JP2 header before it (as ffmpeg writes each frame) may name
+/// the colour space (`colr`: 16 sRGB, 17 grey, 18 sYCC). FFmpeg's decoder
+/// takes the first of its RGB, grey and YUV formats, those of the colour
+/// space named if any, whose components and subsampling match and whose
+/// depth holds the precision. RGB past 8 bits, and components of unequal
+/// precision, are left unsaid.
+pub fn jpeg2000_format(data: &[u8]) -> Option<(String, u32)> {
+    let head = &data[..data.len().min(4096)];
+    let at = head
+        .windows(4)
+        .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])?
+        + 2;
+    let space = head[..at]
+        .windows(4)
+        .position(|w| w == b"colr")
+        .and_then(|c| {
+            let b = head.get(c + 4..c + 11)?;
+            (b[0] == 1).then(|| u32::from_be_bytes([b[3], b[4], b[5], b[6]]))
+        });
+    let siz = data.get(at..)?;
+    let count = u16::from_be_bytes([*siz.get(38)?, *siz.get(39)?]) as usize;
+    let components: Vec<(u8, u8, u8)> = (0..count)
+        .map(|i| {
+            siz.get(40 + 3 * i..43 + 3 * i)
+                .map(|c| ((c[0] & 0x7F) + 1, c[1], c[2]))
+        })
+        .collect::<Option<_>>()?;
+    let precision = components.first()?.0;
+    if components.iter().any(|c| c.0 != precision) || components.first()?.1 != 1 {
+        return None;
+    }
+    let (rgb, grey, yuv) = match space {
+        Some(16) => (true, false, false),
+        Some(17) => (false, true, false),
+        Some(18) => (false, false, true),
+        _ => (true, true, true),
+    };
+    let sub = components.get(1).map(|c| (c.1, c.2));
+    let same = count == 3 && components[2].1 == sub?.0 && components[2].2 == sub?.1;
+    let base = match (count, sub) {
+        (1, _) if grey && precision == 8 => "gray",
+        // RGB past 8 bits (FFmpeg's rgb48le, whichever the space) is unsaid.
+        (3, Some((1, 1))) if same && rgb && precision > 8 => return None,
+        (3, Some((1, 1))) if same && rgb => "rgb24",
+        (3, Some(s)) if same && yuv => match s {
+            (2, 2) => "yuv420p",
+            (2, 1) => "yuv422p",
+            (4, 1) => "yuv411p",
+            (1, 2) => "yuv440p",
+            (1, 1) => "yuv444p",
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let name = match precision {
+        8 => base.to_string(),
+        // FFmpeg has no deeper forms of these among its choices.
+        9..=16 if !matches!(base, "yuv440p" | "yuv411p" | "gray" | "rgb24") => {
+            let depth = [9, 10, 12, 14, 16].into_iter().find(|&d| d >= precision)?;
+            format!("{base}{depth}le")
+        }
+        _ => return None,
+    };
+    Some((name, u32::from(precision)))
 }
 
 /// An AV1 codec configuration record (`av1C`): marker and version, profile
@@ -365,6 +434,49 @@ pub fn pix_fmt_depth(pix_fmt: &str) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn jpeg2000_pixel_formats_from_the_size_marker_and_the_colour_space() {
+        // SOC, SIZ of 352x288: precision, then the horizontal and vertical
+        // subsampling of each component; behind a JP2 `colr` box naming
+        // `space` if given.
+        let frame = |comps: &[(u8, u8, u8)], space: Option<u32>| {
+            let mut b = Vec::new();
+            if let Some(cs) = space {
+                b.extend(15u32.to_be_bytes());
+                b.extend(b"colr\x01\x00\x00");
+                b.extend(cs.to_be_bytes());
+            }
+            b.extend([
+                0xFF,
+                0x4F,
+                0xFF,
+                0x51,
+                0,
+                (38 + 3 * comps.len()) as u8,
+                0,
+                0,
+            ]);
+            b.extend([0u8; 32]);
+            b.extend((comps.len() as u16).to_be_bytes());
+            for &(p, x, y) in comps {
+                b.extend([p - 1, x, y]);
+            }
+            b
+        };
+        let f = |c: &[(u8, u8, u8)], space| super::jpeg2000_format(&frame(c, space));
+        let named = |c, space| f(c, space).map(|f| f.0);
+        let (full, half) = ([(8, 1, 1); 3], [(8, 1, 1), (8, 2, 2), (8, 2, 2)]);
+        assert_eq!(named(&half, None).as_deref(), Some("yuv420p"));
+        assert_eq!(named(&full, None).as_deref(), Some("rgb24"));
+        assert_eq!(named(&full, Some(18)).as_deref(), Some("yuv444p"));
+        assert_eq!(named(&full, Some(16)).as_deref(), Some("rgb24"));
+        assert_eq!(named(&[(8, 1, 1)], Some(17)).as_deref(), Some("gray"));
+        let ten = [(10, 1, 1), (10, 2, 1), (10, 2, 1)];
+        assert_eq!(f(&ten, None), Some(("yuv422p10le".into(), 10)));
+        assert_eq!(f(&[(12, 1, 1); 3], None), None);
+        assert_eq!(f(&[(8, 1, 1), (10, 2, 2), (8, 2, 2)], None), None);
+    }
+
     use super::*;
 
     #[test]

@@ -9,6 +9,44 @@ use std::sync::{Arc, Mutex};
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
+use mediadex_core::scan::document::Stream;
+
+use super::Heard;
+use super::stream::channel_layout;
+
+/// AAC at a core rate SBR may double (at most 24 kHz), its extension not
+/// stated by the header or configuration: the rate and channels FFmpeg's
+/// decoder gives for the first frame, as ffprobe reports them, and the
+/// profile that implies.
+pub(super) fn implicit_sbr(heard: &Heard, out: &mut Stream) {
+    let (Some(rate), Some(channels)) = (out.sample_rate, out.channels) else {
+        return;
+    };
+    if out.codec != "aac" || rate > 24_000 {
+        return;
+    }
+    let Some(first) = &heard.first else {
+        return;
+    };
+    let Some(o) = decoded(&heard.caps, first) else {
+        return;
+    };
+    if o.rate > rate {
+        out.profile = Some(
+            if o.channels > channels {
+                "he-aac-v2"
+            } else {
+                "he-aac"
+            }
+            .into(),
+        );
+    }
+    if (o.rate, o.channels) != (rate, channels) {
+        out.sample_rate = Some(o.rate);
+        out.channels = Some(o.channels);
+        out.channel_layout = channel_layout(o.channels, None).map(str::to_string);
+    }
+}
 
 /// What the decoder gives for a stream's first frame.
 #[derive(Debug, PartialEq)]

@@ -102,11 +102,7 @@ pub fn describe(
         }
         doc.streams.push(s);
     }
-    let read: Vec<u32> = streams
-        .iter()
-        .filter_map(|h| stream::track_number(&h.id, true))
-        .collect();
-    unread::add_unread(&mut doc.streams, headers, &read);
+    unread::add_unread(&mut doc.streams, headers, &track_numbers(&streams, headers));
     // A track without samples lasts as long as the file to ffprobe, and
     // no time at all in a file that states none (an initialization segment).
     for s in &mut doc.streams {
@@ -118,6 +114,16 @@ pub fn describe(
     set_chapters(&mut doc, toc, headers);
     summarise(&mut doc);
     doc
+}
+
+/// The track numbers of the streams GStreamer read: their ids end in it,
+/// in decimal (qtdemux, matroskademux, avidemux), a transport stream's PID
+/// in hexadecimal.
+fn track_numbers(streams: &[Heard], headers: &Headers) -> Vec<u32> {
+    streams
+        .iter()
+        .filter_map(|h| stream::track_number(&h.id, headers.track_ids_hex))
+        .collect()
 }
 
 /// The attachments GStreamer passed on, then the pictures the container

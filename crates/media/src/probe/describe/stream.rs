@@ -167,40 +167,12 @@ fn depth(s: &gst::StructureRef, name: &str, heard: &Heard, out: &mut Stream) {
                 bitstream::pixel_format(&out.codec, first.as_deref(), config.as_deref())
             });
         out.bit_depth = depth.or_else(|| out.pix_fmt.as_deref().and_then(bitstream::pix_fmt_depth));
-    }
-}
-
-/// AAC at a core rate SBR may double (at most 24 kHz), its extension not
-/// stated by the header or configuration: the rate and channels FFmpeg's
-/// decoder gives for the first frame, as ffprobe reports them, and the
-/// profile that implies.
-fn implicit_sbr(heard: &Heard, out: &mut Stream) {
-    let (Some(rate), Some(channels)) = (out.sample_rate, out.channels) else {
-        return;
-    };
-    if out.codec != "aac" || rate > 24_000 {
-        return;
-    }
-    let Some(first) = &heard.first else {
-        return;
-    };
-    let Some(o) = super::aac_output::decoded(&heard.caps, first) else {
-        return;
-    };
-    if o.rate > rate {
-        out.profile = Some(
-            if o.channels > channels {
-                "he-aac-v2"
-            } else {
-                "he-aac"
-            }
-            .into(),
-        );
-    }
-    if (o.rate, o.channels) != (rate, channels) {
-        out.sample_rate = Some(o.rate);
-        out.channels = Some(o.channels);
-        out.channel_layout = channel_layout(o.channels, None).map(str::to_string);
+        if out.bit_depth.is_none() && out.codec == "jpeg2000" {
+            let first = heard.first.as_ref().and_then(|b| b.map_readable().ok());
+            out.bit_depth = first
+                .and_then(|f| bitstream::jpeg2000_format(&f))
+                .map(|f| f.1);
+        }
     }
 }
 
@@ -255,9 +227,13 @@ fn audio_details(s: &gst::StructureRef, heard: &Heard, out: &mut Stream) {
         {
             out.bit_depth = Some(bits);
         }
-        // G.711 codes each sample in 8 bits.
-        if matches!(out.codec.as_str(), "pcm_alaw" | "pcm_mulaw") {
-            out.bit_depth = Some(8);
+        // G.711 codes each sample in 8 bits, these ADPCM formats in 4.
+        match out.codec.as_str() {
+            "pcm_alaw" | "pcm_mulaw" => out.bit_depth = Some(8),
+            "adpcm_ima_wav" | "adpcm_ms" | "adpcm_ima_qt" | "adpcm_swf" => {
+                out.bit_depth = out.bit_depth.or(Some(4))
+            }
+            _ => {}
         }
         // Lossless codecs whose parser states the depth of the samples.
         if out.bit_depth.is_none() && matches!(out.codec.as_str(), "ape" | "wavpack" | "tta") {
@@ -285,7 +261,7 @@ fn audio_details(s: &gst::StructureRef, heard: &Heard, out: &mut Stream) {
             out.channel_layout = channel_layout(ch, None).map(str::to_string);
         }
         full_presentation(heard, out);
-        implicit_sbr(heard, out);
+        super::aac_output::implicit_sbr(heard, out);
         if matches!(out.codec.as_str(), "mp1" | "mp2" | "mp3")
             && let Some(first) = &heard.first
             && let Ok(map) = first.map_readable()

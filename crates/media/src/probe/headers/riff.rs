@@ -15,7 +15,7 @@ impl Reader {
             }
             let size = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as u64;
             let end = at + 8 + size + (size & 1);
-            if end > self.len {
+            if end > self.len && !self.riff_size_overstated(at, at + 8 + size) {
                 h.declared_size = Some(at + 8 + size);
             }
             if at == 0 && &head[8..12] == b"AVI " {
@@ -23,9 +23,48 @@ impl Reader {
             }
             if at == 0 && &head[8..12] == b"WAVE" {
                 h.pictures = self.wave_id3_pictures(12, end.min(self.len));
+                h.estimated_duration_s = self.wave_fact_duration(12, end.min(self.len));
             }
             at = end;
         }
+    }
+
+    /// A compressed WAVE file's length as its `fact` chunk counts it: the
+    /// samples per channel over the rate, as FFmpeg takes it for every
+    /// format whose bits per sample do not give it (ADPCM, GSM, MP3 in WAVE).
+    /// PCM, float and G.711 last what their data's size says, so for them
+    /// the `fact` chunk is not read.
+    fn wave_fact_duration(&self, from: u64, to: u64) -> Option<f64> {
+        let chunks = self.riff_chunks(from, to);
+        let find = |id: &[u8; 4]| chunks.iter().find(|c| &c.0 == id);
+        let &(_, fmt, fmt_size) = find(b"fmt ")?;
+        let &(_, fact, _) = find(b"fact")?;
+        let format = u16::from_le_bytes(self.bytes::<2>(fmt)?);
+        // WAVE_FORMAT_EXTENSIBLE: the subformat GUID starts with the tag.
+        let format = match format {
+            0xFFFE if fmt_size >= 40 => u16::from_le_bytes(self.bytes::<2>(fmt + 24)?),
+            f => f,
+        };
+        if matches!(format, 0x0001 | 0x0003 | 0x0006 | 0x0007 | 0xFFFE) {
+            return None;
+        }
+        let rate = u32::from_le_bytes(self.bytes::<4>(fmt + 4)?);
+        let samples = u32::from_le_bytes(self.bytes::<4>(fact)?);
+        (rate > 0 && samples > 0).then(|| samples as f64 / rate as f64)
+    }
+
+    /// A RIFF chunk at `at` that says it ends at `end`, a few bytes past the
+    /// file, though its own chunks end exactly where the file does: a writer
+    /// that put the file's size where the size after the header belongs
+    /// (8 bytes too many), not a cut file.
+    fn riff_size_overstated(&self, at: u64, end: u64) -> bool {
+        if end > self.len + 8 {
+            return false;
+        }
+        let chunks = self.riff_chunks(at + 12, self.len);
+        chunks.last().is_some_and(|&(_, body, size)| {
+            body + size + (size & 1) == self.len || body + size == self.len
+        })
     }
 
     /// The chunks of `from..to` (at most 1,000): id, body offset, size.
@@ -120,5 +159,55 @@ impl Reader {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A WAVE file of `format` with 100 bytes of data that says it holds
+    /// `data_size`, a `fact` chunk of 1,000 samples, and `riff_extra` added
+    /// to the RIFF size its chunks make.
+    fn wave(format: u16, data_size: u32, riff_extra: u32) -> Headers {
+        let mut b = b"RIFF\0\0\0\0WAVEfmt ".to_vec();
+        b.extend(16u32.to_le_bytes());
+        b.extend(format.to_le_bytes());
+        b.extend(1u16.to_le_bytes());
+        b.extend(8000u32.to_le_bytes());
+        b.extend([0u8; 8]);
+        b.extend(b"fact");
+        b.extend(4u32.to_le_bytes());
+        b.extend(1000u32.to_le_bytes());
+        b.extend(b"data");
+        b.extend(data_size.to_le_bytes());
+        b.extend([0u8; 100]);
+        let riff = (b.len() as u32 - 8 + data_size - 100 + riff_extra).to_le_bytes();
+        b[4..8].copy_from_slice(&riff);
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), &b).unwrap();
+        let mut h = Headers::default();
+        Reader::new(File::open(f.path()).unwrap(), b.len() as u64).riff(&mut h);
+        h
+    }
+
+    #[test]
+    fn a_riff_size_eight_bytes_over_whole_chunks_is_not_a_cut() {
+        assert_eq!(wave(0x11, 100, 0).declared_size, None);
+        assert_eq!(wave(0x11, 100, 8).declared_size, None);
+        // Data the file does not hold: cut, however the RIFF size is off.
+        let cut = wave(0x11, 200, 0);
+        assert_eq!(cut.declared_size, Some(156 + 100));
+        assert!(wave(0x11, 200, 8).declared_size.is_some());
+        // More than 8 bytes over whole chunks: a cut after the data chunk.
+        assert!(wave(0x11, 100, 64).declared_size.is_some());
+    }
+
+    #[test]
+    fn compressed_wave_lasts_its_fact_chunk_and_pcm_its_data() {
+        assert_eq!(wave(0x11, 100, 0).estimated_duration_s, Some(0.125));
+        assert_eq!(wave(0x02, 100, 0).estimated_duration_s, Some(0.125));
+        assert_eq!(wave(0x01, 100, 0).estimated_duration_s, None);
+        assert_eq!(wave(0x06, 100, 0).estimated_duration_s, None);
     }
 }
