@@ -128,3 +128,19 @@ fn adpcm_wave_lasts_its_fact_chunk_and_an_overstated_riff_size_is_whole() {
         assert_eq!(row["doc"]["streams"][0]["bit_depth"], 4, "{name}");
     }
 }
+
+/// A DSDIFF file (tests/media/dsd), on which libav's IFF demuxer spins
+/// without end: the scan says at once that no demuxer here reads it, with
+/// the container's name, rather than waiting out the probe's deadline.
+#[test]
+fn a_dsdiff_file_is_unsupported_at_once_not_a_timeout() {
+    let env = TestEnv::new();
+    env.copy_media("dsd");
+    env.scan(&["--ext", "dff", "--timeout", "20"], 3);
+    let row = env.row(&env.lib.join("dsd64.dff"));
+    assert_eq!(row["status"], "unsupported", "{row}");
+    let error = row["error"].as_str().unwrap();
+    assert!(error.contains("application/x-gst-av-iff"), "{error}");
+    let ms = env.query("SELECT probe_ms FROM files")[0]["probe_ms"].as_f64();
+    assert!(ms.is_some_and(|ms| ms < 10_000.0), "{ms:?} ms");
+}

@@ -253,7 +253,33 @@ fn durations_agree_with_ffprobe_on_every_scan() {
         "attached_pic",
         cover.to_str().unwrap(),
     ]);
-    names.extend(["tagged.mp3", "junk.mp3", "cover.mp3"].map(String::from));
+    // Variable bit rate without a Xing header, after an ID3 tag and zeros
+    // past its end (as taggers pad): the mean rate of the frames FFmpeg's
+    // analysis parses, not the first frame's.
+    let vbr = lib.join("vbr.mp3");
+    crate::testenv::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "anoisesrc=d=12:a=0.5:c=pink",
+        "-af",
+        "volume='0.1+0.9*t/12':eval=frame",
+        "-c:a",
+        "libmp3lame",
+        "-q:a",
+        "2",
+        "-write_xing",
+        "0",
+        "-id3v2_version",
+        "0",
+        vbr.to_str().unwrap(),
+    ]);
+    let frames = std::fs::read(&vbr).unwrap();
+    // An ID3v2.3 tag of 20 bytes (one TIT2 frame), then 400 zeros.
+    let mut tag = b"ID3\x03\x00\x00\x00\x00\x00\x14TIT2\x00\x00\x00\x02\x00\x00t".to_vec();
+    tag.resize(30, 0);
+    std::fs::write(&vbr, [tag, vec![0; 400], frames].concat()).unwrap();
+    names.extend(["tagged.mp3", "junk.mp3", "cover.mp3", "vbr.mp3"].map(String::from));
     // Raw DTS (ffmpeg's encoder): its size at its frames' nominal bit rate.
     crate::testenv::ffmpeg(&[
         "-f",

@@ -27,6 +27,9 @@ fn splitters() -> &'static Vec<gst::ElementFactory> {
             gst::Rank::MARGINAL,
         )
         .into_iter()
+        // libav's IFF demuxer spins without end on DSDIFF (`.dff`) files:
+        // such a file is one no demuxer takes, said at once.
+        .filter(|f| f.name() != "avdemux_iff")
         .collect()
     })
 }
@@ -123,6 +126,14 @@ impl Handlers {
                 self.missing(caps);
                 return;
             }
+        }
+        // A container libav's type finders know and no demuxer here takes.
+        let libav_container = caps
+            .structure(0)
+            .is_some_and(|s| s.name().starts_with("application/x-gst-av-"));
+        if top && libav_container {
+            self.missing(caps);
+            return;
         }
         self.end_stream(pad);
     }

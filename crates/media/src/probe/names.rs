@@ -206,6 +206,7 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
             Some(4) => "wmalossless",
             _ => "wma",
         },
+        "audio/x-wms" => "wmavoice",
         "audio/AMR" => "amr_nb",
         "audio/AMR-WB" => "amr_wb",
         "audio/x-adpcm" => match text("layout") {
@@ -495,6 +496,7 @@ mod tests {
             "mp3"
         );
         assert_eq!(name("audio/mpeg, mpegversion=(int)4", None), "aac");
+        assert_eq!(name("audio/x-wms, rate=(int)8000", None), "wmavoice");
         assert_eq!(
             name(
                 "audio/mpeg, mpegversion=(int)4, stream-format=(string)loas",

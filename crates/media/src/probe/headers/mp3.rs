@@ -2,7 +2,8 @@
 //! does not hang on when mpegaudioparse has seen enough frames to answer
 //! a duration query (a race: some scans got none). A Xing, Info or VBRI
 //! header's frame count, else the size from the first frame on (past
-//! junk, as FFmpeg resyncs) at that frame's bit rate.
+//! junk, as FFmpeg resyncs) at the mean bit rate of the frames FFmpeg's
+//! stream analysis parses.
 
 use super::*;
 
@@ -20,10 +21,36 @@ impl Reader {
         {
             return Some(frames as f64 * f64::from(first.samples) / f64::from(first.rate));
         }
-        let (at, first) = resync(b)?;
+        let (at, _) = resync(b)?;
         let bytes = self.len.checked_sub((off + at) as u64)?;
-        Some(bytes as f64 * 8.0 / f64::from(first.bit_rate))
+        Some(bytes as f64 * 8.0 / parsed_bit_rate(&b[at..])? as f64)
     }
+}
+
+/// The bit rate FFmpeg's estimate divides by: its parser's running mean
+/// (in whole bits per second, each step truncated) over every frame header
+/// in what its stream analysis reads, 1,024-byte packets from the first
+/// frame until the one that completes the 50th frame (all of a shorter
+/// stream). A constant bit rate is that rate; a variable one without a
+/// Xing header is its early frames' average, not the first frame's.
+fn parsed_bit_rate(b: &[u8]) -> Option<i64> {
+    let mut frames = Vec::new();
+    let mut at = 0;
+    while let Some(f) = b.get(at..).and_then(Frame::parse) {
+        frames.push((at, f.bit_rate));
+        at += f.size;
+        if f.size == 0 || at > b.len() {
+            break;
+        }
+    }
+    let last = frames.get(49).or(frames.last())?;
+    let end = (last.0 + Frame::parse(&b[last.0..])?.size).min(b.len());
+    let read = end.div_ceil(1024) * 1024;
+    let mut mean = 0i64;
+    for (n, &(_, rate)) in frames.iter().take_while(|f| f.0 + 4 <= read).enumerate() {
+        mean += (i64::from(rate) - mean) / (n as i64 + 1);
+    }
+    (mean > 0).then_some(mean)
 }
 
 /// What an MPEG audio frame header says.
