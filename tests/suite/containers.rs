@@ -185,3 +185,32 @@ fn jpeg2000_frames_tell_their_pixel_format() {
     assert!(compared > 30, "only {compared} facts compared");
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// ASF with MPEG-4 v3 and WMV2 video: the codec tag is the fourcc of the
+/// stream's bitmap header, which asfdemux's caps leave out for MPEG-4 v3
+/// (`MP43`), as ffprobe gives it.
+#[test]
+fn asf_video_keeps_its_fourcc() {
+    let env = TestEnv::new();
+    let mut names = Vec::new();
+    for (name, codec) in [("mp43.asf", "msmpeg4"), ("wmv2.wmv", "wmv2")] {
+        let out = env.lib.join(name);
+        crate::testenv::ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=160x120:r=25:d=1",
+            "-c:v",
+            codec,
+            out.to_str().unwrap(),
+        ]);
+        names.push(name.to_string());
+    }
+    env.scan(&[], 0);
+    let tag = |name: &str| env.row(&env.lib.join(name))["doc"]["streams"][0]["codec_tag"].clone();
+    assert_eq!(tag("mp43.asf"), "MP43");
+    assert_eq!(tag("wmv2.wmv"), "WMV2");
+    let (wrong, compared) = env.ffprobe_disagreements(&names, &env.lib, &[]);
+    assert!(compared > 15, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

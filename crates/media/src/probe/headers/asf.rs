@@ -1,6 +1,6 @@
 //! ASF (WMV/WMA): the File Properties object's declared size, found by
-//! GUID, and the frame rate FFmpeg estimates from the video's payload
-//! timestamps (milliseconds), which is ffprobe's.
+//! GUID, a video stream's fourcc, and the frame rate FFmpeg estimates from
+//! the video's payload timestamps (milliseconds), which is ffprobe's.
 
 use super::*;
 
@@ -53,6 +53,16 @@ impl Reader {
                 && let Some(flags) = self.bytes::<2>(at + 72)
             {
                 video.push(flags[0] & 0x7F);
+                // The type-specific data (at 78): width, height, flags and the
+                // format data's size, then a BITMAPINFOHEADER whose
+                // compression is the fourcc ffprobe gives as the codec tag.
+                if let Some(fourcc) = self.bytes::<4>(at + 78 + 11 + 16) {
+                    h.tracks.push(Track {
+                        id: u32::from(flags[0] & 0x7F),
+                        codec_tag: Some(fourcc_string(fourcc)),
+                        ..Track::default()
+                    });
+                }
             }
         }
         // One video stream: the estimate is that stream's.
