@@ -150,6 +150,15 @@ fn tracks_numbered_past_nine_are_listed_once() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
+/// One second of 160x120 test picture at 25 fps, encoded with `codec_args`,
+/// written to `out`.
+fn one_second_of(out: &std::path::Path, codec_args: &[&str]) {
+    let mut args = vec!["-f", "lavfi", "-i", "testsrc2=s=160x120:r=25:d=1"];
+    args.extend(codec_args);
+    args.push(out.to_str().unwrap());
+    crate::testenv::ffmpeg(&args);
+}
+
 /// JPEG 2000 in QuickTime, as ffmpeg writes it (each frame a JP2 file whose
 /// header names its colour space) in four pixel formats: codec, pixel
 /// format and depth as ffprobe gives them, the colour space deciding
@@ -160,18 +169,10 @@ fn jpeg2000_frames_tell_their_pixel_format() {
     let mut names = Vec::new();
     for format in ["yuv420p", "yuv444p", "rgb24", "gray"] {
         let name = format!("{format}.mov");
-        let out = env.lib.join(&name);
-        crate::testenv::ffmpeg(&[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=160x120:r=25:d=1",
-            "-c:v",
-            "jpeg2000",
-            "-pix_fmt",
-            format,
-            out.to_str().unwrap(),
-        ]);
+        one_second_of(
+            &env.lib.join(&name),
+            &["-c:v", "jpeg2000", "-pix_fmt", format],
+        );
         names.push(name);
     }
     env.scan(&[], 0);
@@ -194,16 +195,7 @@ fn asf_video_keeps_its_fourcc() {
     let env = TestEnv::new();
     let mut names = Vec::new();
     for (name, codec) in [("mp43.asf", "msmpeg4"), ("wmv2.wmv", "wmv2")] {
-        let out = env.lib.join(name);
-        crate::testenv::ffmpeg(&[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=160x120:r=25:d=1",
-            "-c:v",
-            codec,
-            out.to_str().unwrap(),
-        ]);
+        one_second_of(&env.lib.join(name), &["-c:v", codec]);
         names.push(name.to_string());
     }
     env.scan(&[], 0);
