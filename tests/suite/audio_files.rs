@@ -144,3 +144,81 @@ fn a_dsdiff_file_is_unsupported_at_once_not_a_timeout() {
     let ms = env.query("SELECT probe_ms FROM files")[0]["probe_ms"].as_f64();
     assert!(ms.is_some_and(|ms| ms < 10_000.0), "{ms:?} ms");
 }
+
+/// PCM as discs and QuickTime carry it, made with ffmpeg: Blu-ray LPCM in
+/// M2TS and DVD LPCM in a VOB (whose demuxers pass them on undescribed:
+/// the first payload's header tells channels, rate and DVD's sample size)
+/// and little-endian 24-bit integer and 32-bit float PCM in MOV (an `enda`
+/// box, which qtdemux overlooks). Every fact as ffprobe says.
+#[test]
+fn disc_and_quicktime_pcm_agree_with_ffprobe() {
+    let env = TestEnv::new();
+    let lib = &env.lib;
+    let av = "-f lavfi -i testsrc2=s=320x240:r=25:d=2 -f lavfi -i sine=d=2 -ac 2";
+    for (name, codecs) in [
+        (
+            "bluray.m2ts",
+            "-c:v libx264 -c:a pcm_bluray -mpegts_m2ts_mode 1",
+        ),
+        ("dvd.vob", "-c:v mpeg2video -c:a pcm_dvd -f vob"),
+        ("in24.mov", "-c:v libx264 -c:a pcm_s24le"),
+        ("fl32.mov", "-c:v libx264 -c:a pcm_f32le"),
+    ] {
+        make(&format!("{av} {codecs}"), &lib.join(name));
+    }
+    env.scan(&[], 0);
+    let names: Vec<String> = ["bluray.m2ts", "dvd.vob", "fl32.mov", "in24.mov"]
+        .map(String::from)
+        .to_vec();
+    let (wrong, compared) = env.ffprobe_disagreements(&names, lib, &[]);
+    assert!(compared > 50, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let audio = |name: &str| {
+        let doc = env.row(&lib.join(name))["doc"].clone();
+        let streams = doc["streams"].as_array().unwrap().clone();
+        streams.into_iter().find(|s| s["kind"] == "audio").unwrap()
+    };
+    assert_eq!(audio("bluray.m2ts")["codec"], "pcm_bluray");
+    assert_eq!(audio("bluray.m2ts")["sample_rate"], 48000);
+    assert_eq!(audio("dvd.vob")["channels"], 2);
+    assert_eq!(audio("fl32.mov")["codec"], "pcm_f32le");
+}
+
+/// Apple's audio containers as ffmpeg writes them: CAF, which no GStreamer
+/// demuxer reads (ALAC, whose sample size is in its magic cookie, and
+/// linear PCM in both byte orders), and AIFF-C whose compression aiffparse
+/// refuses (A-law, µ-law, IMA ADPCM, and GSM from tests/media/aiff) or
+/// leaves unnamed (`fl32`): every one described from its headers, every
+/// fact as ffprobe says.
+#[test]
+fn caf_and_aiff_c_are_read_from_their_headers() {
+    let env = TestEnv::new();
+    let lib = &env.lib;
+    let tone = "-f lavfi -i sine=d=2 -ac 2";
+    let mut names = Vec::new();
+    for (name, codec) in [
+        ("alac.caf", "alac"),
+        ("s24le.caf", "pcm_s24le"),
+        ("f32be.caf", "pcm_f32be"),
+        ("alaw.aifc", "pcm_alaw"),
+        ("mulaw.aifc", "pcm_mulaw"),
+        ("ima4.aifc", "adpcm_ima_qt"),
+        ("fl32.aifc", "pcm_f32be"),
+    ] {
+        make(&format!("{tone} -c:a {codec}"), &lib.join(name));
+        names.push(name.to_string());
+    }
+    let (gsm, _) = env.copy_media("aiff");
+    names.extend(gsm);
+    names.sort();
+    env.scan(&["--ext", "caf,aifc"], 0);
+    let (wrong, compared) = env.ffprobe_disagreements(&names, lib, &[]);
+    assert!(compared > 60, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let row = env.row(&lib.join("alac.caf"));
+    assert_eq!(row["status"], "ok", "{row}");
+    assert_eq!(row["doc"]["streams"][0]["codec"], "alac", "{row}");
+    assert_eq!(row["doc"]["streams"][0]["bit_depth"], 16, "{row}");
+    let gsm = env.row(&lib.join("gsm.aifc"));
+    assert_eq!(gsm["doc"]["streams"][0]["codec"], "gsm", "{gsm}");
+}

@@ -22,7 +22,8 @@ use crate::catalog::files::FileStat;
 /// Containers scanned by default (`--ext` adds more).
 pub const DEFAULT_EXTENSIONS: &[&str] = &[
     "mp4", "m4v", "mov", "mkv", "webm", "avi", "ts", "m2ts", "mts", "mpg", "mpeg", "wmv", "asf",
-    "flv", "ogv", "3gp", "mxf",
+    "flv", "ogv", "3gp", "mxf", "vob", "3g2", "dv", "f4v", "m2p", "mpe", "tod", "tp", "trp",
+    "divx", "ogm", "qt", "rm", "rmvb", "mk3d",
 ];
 
 #[derive(Debug, Clone)]

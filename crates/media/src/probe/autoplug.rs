@@ -127,10 +127,11 @@ impl Handlers {
                 return;
             }
         }
-        // A container libav's type finders know and no demuxer here takes.
-        let libav_container = caps
-            .structure(0)
-            .is_some_and(|s| s.name().starts_with("application/x-gst-av-"));
+        // A container libav's type finders know and no demuxer here takes,
+        // and CAF, which GStreamer's type finder knows and no demuxer reads.
+        let libav_container = caps.structure(0).is_some_and(|s| {
+            s.name().starts_with("application/x-gst-av-") || s.name() == "audio/x-caf"
+        });
         if top && libav_container {
             self.missing(caps);
             return;

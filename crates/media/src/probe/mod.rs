@@ -187,7 +187,12 @@ fn verdict(
         {
             judge(headers_only(), container)
         }
-        Err(p) if p.status == Status::Error && described_by_headers(head) => {
+        // A container no demuxer here reads (CAF) that its headers describe.
+        Err(p)
+            if (p.status == Status::Error
+                || (p.status == Status::Unsupported && head.header_audio.is_some()))
+                && described_by_headers(head) =>
+        {
             let doc = headers_only();
             if doc.streams.is_empty() {
                 return p;
@@ -216,7 +221,10 @@ fn described_by_headers(head: &headers::Headers) -> bool {
     let undescribed_track = head.samples_inside && tracks.iter().any(|t| t.no_sample_description);
     let matroska = tracks.iter().all(|t| t.codec_id.is_some());
     let listed = !tracks.is_empty() && (initialization || undescribed_track || matroska);
-    let described = head.dv.is_some() || head.dtshd_frames.is_some() || !head.mxf_tracks.is_empty();
+    let described = head.dv.is_some()
+        || head.dtshd_frames.is_some()
+        || !head.mxf_tracks.is_empty()
+        || head.header_audio.is_some();
     transport || listed || described
 }
 

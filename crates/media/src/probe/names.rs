@@ -207,6 +207,8 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
             _ => "wma",
         },
         "audio/x-wms" => "wmavoice",
+        "audio/x-private-ts-lpcm" => "pcm_bluray",
+        "audio/x-private1-lpcm" => "pcm_dvd",
         "audio/AMR" => "amr_nb",
         "audio/AMR-WB" => "amr_wb",
         "audio/x-adpcm" => match text("layout") {

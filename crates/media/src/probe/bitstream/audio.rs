@@ -275,6 +275,33 @@ pub fn ac3_rate(b: &[u8]) -> Option<i32> {
 /// Channels and sampling rate of a TrueHD major sync (the first access
 /// unit's): the 8-channel presentation when the stream carries one, else the
 /// 6- or 2-channel one, as ffmpeg's parser picks.
+/// Blu-ray LPCM's (`pcm_bluray`) channels and rate, from the 4-byte header
+/// each PES payload starts with (its size, then the channel assignment and
+/// rate index, then the sample size), as FFmpeg's decoder reads it.
+pub fn bluray_lpcm(b: &[u8]) -> Option<(i32, i32)> {
+    const CHANNELS: [i32; 12] = [0, 1, 0, 2, 3, 3, 4, 4, 5, 6, 7, 8];
+    let (assignment, rate) = (b.get(2)? >> 4, b.get(2)? & 0x0F);
+    let channels = *CHANNELS.get(usize::from(assignment)).filter(|&&c| c > 0)?;
+    let rate = match rate {
+        1 => 48_000,
+        4 => 96_000,
+        5 => 192_000,
+        _ => return None,
+    };
+    Some((channels, rate))
+}
+
+/// DVD LPCM's (`pcm_dvd`) channels, rate and sample size, from the header
+/// mpegpsdemux leaves before the samples: the first access unit's offset
+/// (2 bytes), then 3 bytes whose second holds the quantisation, the rate
+/// index and the channels less one, as FFmpeg's decoder reads it.
+pub fn dvd_lpcm(b: &[u8]) -> Option<(i32, i32, u32)> {
+    let h = *b.get(3)?;
+    let bits = [16, 20, 24].get(usize::from(h >> 6)).copied()?;
+    let rate = [48_000, 96_000, 44_100, 32_000][usize::from((h >> 4) & 3)];
+    Some((i32::from(h & 7) + 1, rate, bits))
+}
+
 pub fn truehd_major_sync(b: &[u8]) -> Option<(i32, i32)> {
     // L/R, C, LFE, Ls/Rs, Lvh/Rvh, Lc/Rc, Lrs/Rrs, Cs, Ts, Lsd/Rsd, Lw/Rw, Cvh, LFE2.
     const COUNT: [i32; 13] = [2, 1, 1, 2, 2, 2, 2, 1, 1, 2, 2, 1, 1];

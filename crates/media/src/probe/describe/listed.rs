@@ -197,6 +197,26 @@ pub(super) fn dtshd_stream(frames: &[u8]) -> Vec<Stream> {
     }]
 }
 
+/// What is said of an AIFF or CAF stream listed from its headers.
+pub const APPLE_AUDIO: &str = "listed from the file's headers; GStreamer could not read the stream";
+
+/// An AIFF-C or CAF file's audio stream from its headers (`COMM`, `desc`).
+pub(super) fn header_audio_stream(a: &crate::probe::headers::HeaderAudio) -> Vec<Stream> {
+    let channels = a.channels as i32;
+    vec![Stream {
+        kind: "audio".into(),
+        codec: a.codec.clone(),
+        codec_tag: a.codec_tag.clone(),
+        stream_id: Some(format!("{:03}", 0)),
+        channels: Some(channels),
+        channel_layout: super::stream::channel_layout(channels, None).map(str::to_string),
+        sample_rate: Some(a.rate as i32),
+        bit_depth: a.bits,
+        unread: Some(APPLE_AUDIO.into()),
+        ..Stream::default()
+    }]
+}
+
 /// What is said of an MXF stream listed from the header metadata.
 pub const MXF_HEADER: &str =
     "listed from the MXF header metadata; GStreamer could not read the file";

@@ -304,6 +304,13 @@ fn mapped_video_frame(headers: &Headers) -> Option<f64> {
 fn header_facts(s: &mut mediadex_core::scan::document::Stream, heard: &Heard, headers: &Headers) {
     apply_headers(s, &heard.id, headers);
     timestamped_rate(s, headers);
+    // An AIFF-C file's compression type, which aiffparse leaves out.
+    if let Some(a) = &headers.header_audio
+        && s.kind == "audio"
+        && s.codec_tag.is_none()
+    {
+        s.codec_tag = a.codec_tag.clone();
+    }
     if s.kind == "video" {
         let number = stream::track_number(&heard.id, headers.track_ids_hex);
         let track = headers.tracks.iter().find(|t| Some(t.id) == number);

@@ -176,6 +176,25 @@ fn depth(s: &gst::StructureRef, name: &str, heard: &Heard, out: &mut Stream) {
     }
 }
 
+/// Blu-ray and DVD LPCM, which their demuxers pass on undescribed: the
+/// channels, rate (and DVD's sample size) of the first payload's header.
+fn lpcm(heard: &Heard, out: &mut Stream) {
+    let Some(map) = heard.first.as_ref().and_then(|b| b.map_readable().ok()) else {
+        return;
+    };
+    let found = match out.codec.as_str() {
+        "pcm_bluray" => bitstream::bluray_lpcm(&map).map(|(c, r)| (c, r, None)),
+        "pcm_dvd" => bitstream::dvd_lpcm(&map).map(|(c, r, b)| (c, r, Some(b))),
+        _ => None,
+    };
+    if let Some((channels, rate, bits)) = found {
+        out.channels = Some(channels);
+        out.sample_rate = Some(rate);
+        out.channel_layout = channel_layout(channels, None).map(str::to_string);
+        out.bit_depth = bits.or(out.bit_depth);
+    }
+}
+
 /// TrueHD: the major sync's channels and rate, not an MP4 sample entry's
 /// (which says 2 channels and no rate); 8 for a 7.1 presentation. DTS-HD:
 /// the extension substream's, not the core's (a 7.1 Master Audio over a
@@ -261,6 +280,7 @@ fn audio_details(s: &gst::StructureRef, heard: &Heard, out: &mut Stream) {
             out.channel_layout = channel_layout(ch, None).map(str::to_string);
         }
         full_presentation(heard, out);
+        lpcm(heard, out);
         super::aac_output::implicit_sbr(heard, out);
         if matches!(out.codec.as_str(), "mp1" | "mp2" | "mp3")
             && let Some(first) = &heard.first
@@ -505,6 +525,14 @@ fn codec_facts(s: &mut Stream, t: &crate::probe::headers::Track) {
     {
         s.codec = pcm.clone();
         s.bit_depth = Some(*bits);
+    }
+    // Little-endian QuickTime PCM that qtdemux takes for big-endian.
+    if let Some((pcm, _)) = &t.pcm_codec
+        && pcm.ends_with("le")
+        && s.codec.ends_with("be")
+        && pcm.trim_end_matches("le") == s.codec.trim_end_matches("be")
+    {
+        s.codec = pcm.clone();
     }
     // A QuickTime chapter track's text is the chapters, not subtitles:
     // ffprobe lists it as data.

@@ -21,6 +21,11 @@ pub const UNREAD: &str = "listed from the program map; GStreamer has no parser f
 /// Add the streams the headers list and GStreamer did not read to `streams`,
 /// and put them all in the headers' order where that is ffprobe's.
 pub(super) fn add_unread(streams: &mut Vec<Stream>, headers: &Headers, read: &[u32]) {
+    // An AIFF or CAF file's stream is listed from its headers only when
+    // GStreamer read none.
+    if headers.header_audio.is_some() && !streams.is_empty() {
+        return;
+    }
     streams.extend(unread_streams(headers, read));
     in_program_order(streams, headers);
     // Made when the first EIT section arrives, after the programs' streams.
@@ -43,6 +48,9 @@ fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
     }
     if let Some(frames) = &headers.dtshd_frames {
         return super::listed::dtshd_stream(frames);
+    }
+    if let Some(audio) = &headers.header_audio {
+        return super::listed::header_audio_stream(audio);
     }
     if !headers.mxf_tracks.is_empty() {
         return super::listed::mxf_tracks(headers, read);

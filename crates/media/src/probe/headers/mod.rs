@@ -13,10 +13,12 @@
 use std::fs::File;
 use std::path::Path;
 
+pub use apple_audio::HeaderAudio;
 use reader::Reader;
 
 mod ac3;
 mod adts;
+mod apple_audio;
 mod asf;
 mod dovi;
 mod dtshd;
@@ -63,6 +65,8 @@ pub struct Headers {
     pub length_unknown: bool,
     /// Track ids in GStreamer's stream ids are hexadecimal (MPEG-TS PIDs).
     pub track_ids_hex: bool,
+    /// An AIFF or CAF file's one audio stream, as its headers state it.
+    pub header_audio: Option<HeaderAudio>,
     /// MPEG-TS: the head holds DVB event information (EIT sections), which
     /// ffprobe lists as a data stream, `epg`.
     pub ts_epg: bool,
@@ -300,6 +304,8 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "mkv" | "webm" => r.matroska(&mut h),
         "avi" | "wav" => r.riff(&mut h),
         "asf" => r.asf(&mut h),
+        "aiff" => r.aiff(&mut h),
+        "caf" => r.caf(&mut h),
         // A program stream of one audio stream, which typefinding takes
         // for the bare stream (its first pack is a few bytes).
         "ac3" | "mp3" | "aac" | "dts" if r.bytes::<4>(0) == Some([0, 0, 1, 0xBA]) => {

@@ -19,6 +19,15 @@ impl Reader {
         if let Some(bits) = self.bytes::<2>(entry + 18).map(u16::from_be_bytes) {
             t.pcm_codec = t.pcm_codec.take().or_else(|| quicktime_pcm(k, bits));
         }
+        // QuickTime's 24- and 32-bit PCM and floats are big-endian unless the
+        // entry's `wave` box holds an `enda` box saying little (FFmpeg reads
+        // it; qtdemux does not).
+        if matches!(&k, b"in24" | b"in32" | b"fl32" | b"fl64")
+            && self.little_endian_entry(entry, entry_end)
+            && let Some((name, _)) = &mut t.pcm_codec
+        {
+            *name = name.replace("be", "le");
+        }
         // AAC's own configuration (the `esds` AudioSpecificConfig)
         // overrides the entry's fields, which muxers leave at 2.
         if &k == b"mp4a"
@@ -127,6 +136,19 @@ impl Reader {
         let (tag, at, size) = descriptor(at + 13)?;
         (tag == 5).then_some(())?;
         d.get(at..at + size).map(<[u8]>::to_vec)
+    }
+}
+
+impl Reader {
+    /// Does the sample entry at `entry..end` hold an `enda` box of value 1?
+    fn little_endian_entry(&self, entry: u64, end: u64) -> bool {
+        let Some(b) = self.vec(entry, (end.saturating_sub(entry)).min(1024) as usize) else {
+            return false;
+        };
+        b.windows(6)
+            .position(|w| &w[..4] == b"enda")
+            .and_then(|at| b.get(at + 4..at + 6))
+            .is_some_and(|v| v[1] == 1)
     }
 }
 
