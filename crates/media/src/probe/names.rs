@@ -95,13 +95,15 @@ pub fn is_media_container(caps: &gst::CapsRef) -> bool {
 }
 
 /// `video/x-foo` → `foo`; the caps of a libav parser
-/// (`audio/x-ffmpeg-parsed-ape`) → `ape`.
+/// (`audio/x-ffmpeg-parsed-ape`) → `ape`, of a libav type finder
+/// (`application/x-gst-av-iff`) → `iff`.
 fn short_form(name: &str) -> &str {
     name.rsplit('/')
         .next()
         .unwrap_or(name)
         .trim_start_matches("x-")
         .trim_start_matches("ffmpeg-parsed-")
+        .trim_start_matches("gst-av-")
 }
 
 /// ffprobe's codec name for a stream's caps. `container` (a short container

@@ -21,6 +21,7 @@ mod adts;
 mod apple_audio;
 mod asf;
 mod dovi;
+mod dsdiff;
 mod dtshd;
 mod dv;
 mod flv;
@@ -306,6 +307,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "asf" => r.asf(&mut h),
         "aiff" => r.aiff(&mut h),
         "caf" => r.caf(&mut h),
+        "iff" => r.dsdiff(&mut h),
         // A program stream of one audio stream, which typefinding takes
         // for the bare stream (its first pack is a few bytes).
         "ac3" | "mp3" | "aac" | "dts" if r.bytes::<4>(0) == Some([0, 0, 1, 0xBA]) => {

@@ -1,0 +1,70 @@
+//! DSDIFF (`.dff`), which no GStreamer demuxer here reads (libav's IFF
+//! demuxer, which could, spins on it and is never plugged): the sample
+//! rate, channels and compression of its `PROP` chunk, read as FFmpeg's
+//! demuxer reads them. FFmpeg counts the rate in bytes of eight one-bit
+//! samples (a 2.8224 MHz stream is 352,800 Hz) and the length from the
+//! sound data's start to the end of the file at that rate.
+
+use super::*;
+
+impl Reader {
+    pub(super) fn dsdiff(&self, h: &mut Headers) {
+        let Some(head) = self.bytes::<16>(0) else {
+            return;
+        };
+        if &head[0..4] != b"FRM8" || &head[12..16] != b"DSD " {
+            return;
+        }
+        let (mut rate, mut channels, mut dsd, mut data) = (None, None, false, None);
+        let mut at = 16;
+        for _ in 0..64 {
+            let Some(c) = self.bytes::<12>(at) else { break };
+            let size = u64::from_be_bytes(c[4..12].try_into().unwrap());
+            match &c[0..4] {
+                b"PROP" => {
+                    let end = (at + 12).saturating_add(size).min(self.len);
+                    for (id, body, _) in self.dsdiff_chunks(at + 16, end) {
+                        match &id {
+                            b"FS  " => rate = self.u32be(body),
+                            b"CHNL" => channels = self.bytes::<2>(body).map(u16::from_be_bytes),
+                            b"CMPR" => dsd = self.bytes::<4>(body).as_ref() == Some(b"DSD "),
+                            _ => {}
+                        }
+                    }
+                }
+                b"DSD " => data = Some(at + 12),
+                _ => {}
+            }
+            at = (at + 12).saturating_add(size + (size & 1));
+        }
+        let (Some(rate), Some(channels), true, Some(data)) = (rate, channels, dsd, data) else {
+            return;
+        };
+        if rate < 8 || channels == 0 {
+            return;
+        }
+        let bits_per_second = u64::from(channels) * u64::from(rate);
+        h.movie_s = Some(self.len.saturating_sub(data) as f64 * 8.0 / bits_per_second as f64);
+        h.header_audio = Some(HeaderAudio {
+            codec: "dsd_msbf".into(),
+            // The compression type, as ffprobe gives the codec tag.
+            codec_tag: Some("DSD ".into()),
+            channels: u32::from(channels),
+            rate: rate / 8,
+            bits: Some(8),
+        });
+    }
+
+    /// The sub-chunks of `from..to`: id, body offset, size.
+    fn dsdiff_chunks(&self, from: u64, to: u64) -> Vec<([u8; 4], u64, u64)> {
+        let mut out = Vec::new();
+        let mut at = from;
+        while at + 12 <= to && out.len() < 64 {
+            let Some(c) = self.bytes::<12>(at) else { break };
+            let size = u64::from_be_bytes(c[4..12].try_into().unwrap());
+            out.push(([c[0], c[1], c[2], c[3]], at + 12, size));
+            at = (at + 12).saturating_add(size + (size & 1));
+        }
+        out
+    }
+}
