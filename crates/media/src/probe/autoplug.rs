@@ -28,7 +28,7 @@ fn splitters() -> &'static Vec<gst::ElementFactory> {
         )
         .into_iter()
         // libav's IFF demuxer spins without end on DSDIFF (`.dff`) files:
-        // such a file is one no demuxer takes, said at once.
+        // such a file is described from its headers (`headers::dsdiff`).
         .filter(|f| f.name() != "avdemux_iff")
         .collect()
     })
@@ -129,10 +129,10 @@ impl Handlers {
         }
         // A container libav's type finders know and no demuxer here takes,
         // and CAF, which GStreamer's type finder knows and no demuxer reads.
-        let libav_container = caps.structure(0).is_some_and(|s| {
+        let undemuxed = caps.structure(0).is_some_and(|s| {
             s.name().starts_with("application/x-gst-av-") || s.name() == "audio/x-caf"
         });
-        if top && libav_container {
+        if top && undemuxed {
             self.missing(caps);
             return;
         }
