@@ -227,3 +227,51 @@ fn caf_and_aiff_c_are_read_from_their_headers() {
     let gsm = env.row(&lib.join("gsm.aifc"));
     assert_eq!(gsm["doc"]["streams"][0]["codec"], "gsm", "{gsm}");
 }
+
+/// A DSF file of `data` bytes of 2.8224 MHz stereo DSD, then `tail` (an ID3
+/// tag the header points to, if any).
+fn dsf(data: usize, tail: &[u8]) -> Vec<u8> {
+    let mut fmt = b"fmt ".to_vec();
+    fmt.extend(52u64.to_le_bytes());
+    for v in [1u32, 0, 2, 2, 2_822_400, 1] {
+        fmt.extend(v.to_le_bytes());
+    }
+    fmt.extend((data as u64 * 4).to_le_bytes());
+    fmt.extend([4096u32, 0].iter().flat_map(|v| v.to_le_bytes()));
+    let mut body = b"data".to_vec();
+    body.extend((12 + data as u64).to_le_bytes());
+    body.resize(12 + data, 0);
+    let at = (28 + fmt.len() + body.len()) as u64;
+    let mut b = b"DSD ".to_vec();
+    b.extend(28u64.to_le_bytes());
+    b.extend((at + tail.len() as u64).to_le_bytes());
+    b.extend(if tail.is_empty() { 0 } else { at }.to_le_bytes());
+    [b, fmt, body, tail.to_vec()].concat()
+}
+
+/// DSF files: one libav's demuxer reads (which it names `dsd`), and one
+/// whose data chunk is empty before its ID3 tag, on which the demuxer
+/// fails: each has FFmpeg's codec by bit order, rate in bytes of eight
+/// samples and length from the bit rate, every fact as ffprobe says.
+#[test]
+fn dsf_files_are_named_and_timed_as_ffmpeg_reads_them() {
+    let env = TestEnv::new();
+    let lib = &env.lib;
+    std::fs::write(lib.join("tone.dsf"), dsf(16_384, &[])).unwrap();
+    let tag = b"ID3\x04\x00\x00\x00\x00\x00\x0cTIT2\x00\x00\x00\x02\x00\x00\x03t";
+    std::fs::write(lib.join("tag_only.dsf"), dsf(0, tag)).unwrap();
+    env.scan(&["--ext", "dsf"], 0);
+    let names: Vec<String> = ["tag_only.dsf", "tone.dsf"].map(String::from).to_vec();
+    let (wrong, compared) = env.ffprobe_disagreements(&names, lib, &[]);
+    assert!(compared > 15, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    for name in &names {
+        let row = env.row(&lib.join(name));
+        assert_eq!(row["status"], "ok", "{row}");
+        assert_eq!(
+            row["doc"]["streams"][0]["codec"], "dsd_lsbf_planar",
+            "{row}"
+        );
+        assert_eq!(row["doc"]["streams"][0]["sample_rate"], 352_800, "{row}");
+    }
+}

@@ -91,13 +91,11 @@ pub fn describe(
         header_facts(&mut s, heard, headers);
         // A QuickTime chapter track's pictures are attached pictures (the
         // headers list them), not a video stream: ffprobe counts them so.
-        let number = stream::track_number(&heard.id, headers.track_ids_hex);
-        if s.kind == "video"
-            && headers
-                .tracks
-                .iter()
-                .any(|t| Some(t.id) == number && t.chapter_picture)
-        {
+        if chapter_picture(&s, heard, headers) {
+            continue;
+        }
+        if let Some(picture) = tagged_picture(&s, heard, headers) {
+            attachments.push(picture);
             continue;
         }
         doc.streams.push(s);
@@ -114,6 +112,46 @@ pub fn describe(
     set_chapters(&mut doc, toc, headers);
     summarise(&mut doc);
     doc
+}
+
+/// A QuickTime chapter track's pictures, which the headers list.
+fn chapter_picture(
+    s: &mediadex_core::scan::document::Stream,
+    heard: &Heard,
+    headers: &Headers,
+) -> bool {
+    let number = stream::track_number(&heard.id, headers.track_ids_hex);
+    s.kind == "video"
+        && headers
+            .tracks
+            .iter()
+            .any(|t| Some(t.id) == number && t.chapter_picture)
+}
+
+/// A picture of an audio file's tags that libav's demuxer passes on as a
+/// video stream (a DSF file's ID3 cover): an attached picture, as ffprobe
+/// counts it.
+fn tagged_picture(
+    s: &mediadex_core::scan::document::Stream,
+    heard: &Heard,
+    headers: &Headers,
+) -> Option<mediadex_core::scan::document::Attachment> {
+    if s.kind != "video" || headers.header_audio.is_none() {
+        return None;
+    }
+    let mime = match s.codec.as_str() {
+        "mjpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "bmp" => "image/bmp",
+        _ => return None,
+    };
+    Some(mediadex_core::scan::document::Attachment {
+        file_name: None,
+        mime_type: Some(mime.into()),
+        size: heard.first.as_ref().map_or(0, |b| b.size() as u64),
+        cover: true,
+    })
 }
 
 /// The track numbers of the streams GStreamer read: their ids end in it,
@@ -304,12 +342,16 @@ fn mapped_video_frame(headers: &Headers) -> Option<f64> {
 fn header_facts(s: &mut mediadex_core::scan::document::Stream, heard: &Heard, headers: &Headers) {
     apply_headers(s, &heard.id, headers);
     timestamped_rate(s, headers);
-    // An AIFF-C file's compression type, which aiffparse leaves out.
+    // An AIFF-C file's compression type, which aiffparse leaves out; a DSF
+    // file's codec by its bit order, which libav's demuxer calls `dsd`.
     if let Some(a) = &headers.header_audio
         && s.kind == "audio"
-        && s.codec_tag.is_none()
     {
-        s.codec_tag = a.codec_tag.clone();
+        s.codec_tag = s.codec_tag.take().or(a.codec_tag.clone());
+        if s.codec == "dsd" {
+            s.codec = a.codec.clone();
+            s.bit_depth = s.bit_depth.or(a.bits);
+        }
     }
     if s.kind == "video" {
         let number = stream::track_number(&heard.id, headers.track_ids_hex);

@@ -21,7 +21,7 @@ mod adts;
 mod apple_audio;
 mod asf;
 mod dovi;
-mod dsdiff;
+mod dsd;
 mod dtshd;
 mod dv;
 mod flv;
@@ -308,6 +308,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "aiff" => r.aiff(&mut h),
         "caf" => r.caf(&mut h),
         "iff" => r.dsdiff(&mut h),
+        "dsf" => r.dsf(&mut h),
         // A program stream of one audio stream, which typefinding takes
         // for the bare stream (its first pack is a few bytes).
         "ac3" | "mp3" | "aac" | "dts" if r.bytes::<4>(0) == Some([0, 0, 1, 0xBA]) => {
@@ -347,7 +348,21 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
                 r.transport(&mut h, packet);
                 h.sniffed_container = Some(if packet == 192 { "m2ts" } else { "ts" });
             }
-            None => r.dtshd(&mut h),
+            None => {
+                r.dtshd(&mut h);
+                // DSD files too short for libav's type finders to be sure.
+                for (read, name) in [
+                    (Reader::dsf as fn(&Reader, &mut Headers), "dsf"),
+                    (Reader::dsdiff, "iff"),
+                ] {
+                    if h.sniffed_container.is_none() && h.header_audio.is_none() {
+                        read(&r, &mut h);
+                        if h.header_audio.is_some() {
+                            h.sniffed_container = Some(name);
+                        }
+                    }
+                }
+            }
         },
         _ => {}
     }
