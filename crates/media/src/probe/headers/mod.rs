@@ -341,29 +341,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "mxf" if !timed => r.mxf(&mut h),
         "dv" if !timed => r.dv(&mut h),
         // Nothing GStreamer knows: a container it lacks, told by its magic.
-        // A transport stream too short for typefinding to be sure of it
-        // (a few packets): told by its sync bytes.
-        "" => match r.ts_packet_size() {
-            Some(packet) => {
-                r.transport(&mut h, packet);
-                h.sniffed_container = Some(if packet == 192 { "m2ts" } else { "ts" });
-            }
-            None => {
-                r.dtshd(&mut h);
-                // DSD files too short for libav's type finders to be sure.
-                for (read, name) in [
-                    (Reader::dsf as fn(&Reader, &mut Headers), "dsf"),
-                    (Reader::dsdiff, "iff"),
-                ] {
-                    if h.sniffed_container.is_none() && h.header_audio.is_none() {
-                        read(&r, &mut h);
-                        if h.header_audio.is_some() {
-                            h.sniffed_container = Some(name);
-                        }
-                    }
-                }
-            }
-        },
+        "" => sniffed(&r, &mut h),
         _ => {}
     }
     if let Some(fps) = h.pts_span.and_then(|s| s.stamped_fps()) {
@@ -375,6 +353,29 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         .declared_size
         .filter(|&d| d > len && d <= MAX_PLAUSIBLE_SIZE);
     h
+}
+
+/// A file GStreamer could not name, told by its bytes: a transport stream
+/// too short for typefinding to be sure of it (a few packets) by its sync
+/// bytes, raw DTS-HD, and DSD files too short for libav's type finders.
+fn sniffed(r: &Reader, h: &mut Headers) {
+    if let Some(packet) = r.ts_packet_size() {
+        r.transport(h, packet);
+        h.sniffed_container = Some(if packet == 192 { "m2ts" } else { "ts" });
+        return;
+    }
+    r.dtshd(h);
+    for (read, name) in [
+        (Reader::dsf as fn(&Reader, &mut Headers), "dsf"),
+        (Reader::dsdiff, "iff"),
+    ] {
+        if h.sniffed_container.is_none() && h.header_audio.is_none() {
+            read(r, h);
+            if h.header_audio.is_some() {
+                h.sniffed_container = Some(name);
+            }
+        }
+    }
 }
 
 /// ffprobe's spelling of a fourcc: printable characters as they are, others as
