@@ -302,40 +302,32 @@ fn durations_agree_with_ffprobe_on_every_scan() {
     // WavPack that states its length, and WavPack written to a pipe,
     // whose first block could not be given it: none, as ffprobe says
     // (wavpackparse answered 2 s in some scans).
-    crate::testenv::ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=duration=2",
-        "-c:a",
-        "wavpack",
-        lib.join("seekable.wv").to_str().unwrap(),
-    ]);
-    let piped = std::process::Command::new("ffmpeg")
-        .args(["-v", "error", "-f", "lavfi", "-i", "sine=duration=2"])
-        .args(["-c:a", "wavpack", "-f", "wv", "-"])
-        .stdout(std::fs::File::create(lib.join("piped.wv")).unwrap())
-        .status()
-        .unwrap();
-    assert!(piped.success());
+    let wavpack = ["-f", "lavfi", "-i", "sine=duration=2", "-c:a", "wavpack"];
+    let seekable = lib.join("seekable.wv");
+    crate::testenv::ffmpeg(&[&wavpack[..], &[seekable.to_str().unwrap()]].concat());
+    let piped = [&wavpack[..], &["-f", "wv", "-"]].concat();
+    crate::testenv::ffmpeg_piped(&piped, &lib.join("piped.wv"));
     names.extend(["seekable.wv", "piped.wv"].map(String::from));
     // WebM written live, which declares no duration: none, as ffprobe says
     // (matroskademux guessed from a cluster near the end: 3.98 s of 5).
-    let live = std::process::Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
+    crate::testenv::ffmpeg_piped(
+        &[
             "-f",
             "lavfi",
             "-i",
             "testsrc2=s=160x120:r=15:d=5",
-        ])
-        .args(["-c:v", "libvpx-vp9", "-deadline", "realtime", "-live", "1"])
-        .args(["-f", "webm", "-"])
-        .stdout(std::fs::File::create(lib.join("live.webm")).unwrap())
-        .status()
-        .unwrap();
-    assert!(live.success());
+            "-c:v",
+            "libvpx-vp9",
+            "-deadline",
+            "realtime",
+            "-live",
+            "1",
+            "-f",
+            "webm",
+            "-",
+        ],
+        &lib.join("live.webm"),
+    );
     names.push("live.webm".into());
     names.sort();
     let mut durations = Vec::new();

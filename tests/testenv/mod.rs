@@ -170,6 +170,19 @@ pub fn ffmpeg(args: &[&str]) {
     assert!(st.success(), "ffmpeg {args:?}");
 }
 
+/// Run ffmpeg with `args` (quiet, no stdin), its output (`-f FORMAT -`
+/// ending `args`) written to a pipe into `out`: a file written as a
+/// stream, which the muxer cannot go back into. Asserts it succeeds.
+pub fn ffmpeg_piped(args: &[&str], out: &Path) {
+    let st = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-hide_banner", "-loglevel", "error"])
+        .args(args)
+        .stdout(std::fs::File::create(out).expect("create the output"))
+        .status()
+        .expect("run ffmpeg");
+    assert!(st.success(), "ffmpeg {args:?} > {}", out.display());
+}
+
 pub fn gst_registry() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gst-registry.bin")
 }
