@@ -31,18 +31,12 @@ impl Reader {
         let compressed = &head[8..12] == b"AIFC";
         let end =
             (u64::from(u32::from_be_bytes([head[4], head[5], head[6], head[7]])) + 8).min(self.len);
-        let mut at = 12;
-        while at + 8 <= end {
-            let Some(c) = self.bytes::<8>(at) else { return };
-            let size = u64::from(u32::from_be_bytes([c[4], c[5], c[6], c[7]]));
-            if &c[0..4] == b"COMM" {
-                let Some(b) = self.vec(at + 8, size.min(64) as usize) else {
-                    return;
-                };
-                self.aiff_comm(&b, compressed, h);
-                return;
-            }
-            at += 8 + size + (size & 1);
+        let chunks = self.iff_chunks(12, end, ChunkSize::Be32, usize::MAX);
+        let Some(&(_, body, size)) = chunks.iter().find(|c| &c.0 == b"COMM") else {
+            return;
+        };
+        if let Some(b) = self.vec(body, size.min(64) as usize) {
+            self.aiff_comm(&b, compressed, h);
         }
     }
 

@@ -17,14 +17,11 @@ impl Reader {
             return;
         }
         let (mut rate, mut channels, mut dsd, mut data) = (None, None, false, None);
-        let mut at = 16;
-        for _ in 0..64 {
-            let Some(c) = self.bytes::<12>(at) else { break };
-            let size = u64::from_be_bytes(c[4..12].try_into().unwrap());
-            match &c[0..4] {
+        for (id, body, size) in self.iff_chunks(16, self.len, ChunkSize::Be64, 64) {
+            match &id {
                 b"PROP" => {
-                    let end = (at + 12).saturating_add(size).min(self.len);
-                    for (id, body, _) in self.dsdiff_chunks(at + 16, end) {
+                    let end = body.saturating_add(size).min(self.len);
+                    for (id, body, _) in self.iff_chunks(body + 4, end, ChunkSize::Be64, 64) {
                         match &id {
                             b"FS  " => rate = self.u32be(body),
                             b"CHNL" => channels = self.bytes::<2>(body).map(u16::from_be_bytes),
@@ -33,10 +30,9 @@ impl Reader {
                         }
                     }
                 }
-                b"DSD " => data = Some(at + 12),
+                b"DSD " => data = Some(body),
                 _ => {}
             }
-            at = (at + 12).saturating_add(size + (size & 1));
         }
         let (Some(rate), Some(channels), true, Some(data)) = (rate, channels, dsd, data) else {
             return;
@@ -90,18 +86,5 @@ impl Reader {
             rate: rate / 8,
             bits: Some(8),
         });
-    }
-
-    /// The sub-chunks of `from..to`: id, body offset, size.
-    fn dsdiff_chunks(&self, from: u64, to: u64) -> Vec<([u8; 4], u64, u64)> {
-        let mut out = Vec::new();
-        let mut at = from;
-        while at + 12 <= to && out.len() < 64 {
-            let Some(c) = self.bytes::<12>(at) else { break };
-            let size = u64::from_be_bytes(c[4..12].try_into().unwrap());
-            out.push(([c[0], c[1], c[2], c[3]], at + 12, size));
-            at = (at + 12).saturating_add(size + (size & 1));
-        }
-        out
     }
 }

@@ -15,6 +15,7 @@ use std::path::Path;
 
 pub use apple_audio::HeaderAudio;
 use reader::Reader;
+use riff::{Chunk, ChunkSize};
 
 mod ac3;
 mod adts;

@@ -1,6 +1,21 @@
-//! RIFF/AVI: the declared size and the `hdrl` stream headers.
+//! RIFF/AVI: the declared size and the `hdrl` stream headers; the chunk
+//! walk the IFF family (RIFF, AIFF, DSDIFF) shares.
 
 use super::*;
+
+/// A chunk: its id, where its body starts, and the size its header states.
+pub(super) type Chunk = ([u8; 4], u64, u64);
+
+/// How a chunk header states the size after the id.
+#[derive(Clone, Copy)]
+pub(super) enum ChunkSize {
+    /// RIFF: 32 bits, little-endian.
+    Le32,
+    /// AIFF: 32 bits, big-endian.
+    Be32,
+    /// DSDIFF: 64 bits, big-endian.
+    Be64,
+}
 
 impl Reader {
     pub(super) fn riff(&self, h: &mut Headers) {
@@ -15,15 +30,23 @@ impl Reader {
             }
             let size = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as u64;
             let end = at + 8 + size + (size & 1);
-            if end > self.len && !self.riff_size_overstated(at, at + 8 + size) {
+            // Its chunks, walked once for all that reads them: the first
+            // segment's stream headers or WAVE chunks, and a cut's test.
+            let read = at == 0 && matches!(&head[8..12], b"AVI " | b"WAVE");
+            let chunks = if read || end > self.len {
+                self.riff_chunks(at + 12, end.min(self.len))
+            } else {
+                Vec::new()
+            };
+            if end > self.len && !self.riff_size_overstated(&chunks, at + 8 + size) {
                 h.declared_size = Some(at + 8 + size);
             }
             if at == 0 && &head[8..12] == b"AVI " {
-                self.avi_streams(12, end.min(self.len), h);
+                self.avi_streams(&chunks, h);
             }
             if at == 0 && &head[8..12] == b"WAVE" {
-                h.pictures = self.wave_id3_pictures(12, end.min(self.len));
-                h.estimated_duration_s = self.wave_fact_duration(12, end.min(self.len));
+                h.pictures = self.wave_id3_pictures(&chunks, end.min(self.len));
+                h.estimated_duration_s = self.wave_fact_duration(&chunks);
             }
             at = end;
         }
@@ -34,8 +57,7 @@ impl Reader {
     /// format whose bits per sample do not give it (ADPCM, GSM, MP3 in WAVE).
     /// PCM, float and G.711 last what their data's size says, so for them
     /// the `fact` chunk is not read.
-    fn wave_fact_duration(&self, from: u64, to: u64) -> Option<f64> {
-        let chunks = self.riff_chunks(from, to);
+    fn wave_fact_duration(&self, chunks: &[Chunk]) -> Option<f64> {
         let find = |id: &[u8; 4]| chunks.iter().find(|c| &c.0 == id);
         let &(_, fmt, fmt_size) = find(b"fmt ")?;
         let &(_, fact, _) = find(b"fact")?;
@@ -53,36 +75,61 @@ impl Reader {
         (rate > 0 && samples > 0).then(|| samples as f64 / rate as f64)
     }
 
-    /// A RIFF chunk at `at` that says it ends at `end`, a few bytes past the
-    /// file, though its own chunks end exactly where the file does: a writer
+    /// A RIFF chunk that says it ends at `end`, a few bytes past the file,
+    /// though its own `chunks` end exactly where the file does: a writer
     /// that put the file's size where the size after the header belongs
     /// (8 bytes too many), not a cut file.
-    fn riff_size_overstated(&self, at: u64, end: u64) -> bool {
+    fn riff_size_overstated(&self, chunks: &[Chunk], end: u64) -> bool {
         if end > self.len + 8 {
             return false;
         }
-        let chunks = self.riff_chunks(at + 12, self.len);
         chunks.last().is_some_and(|&(_, body, size)| {
             body + size + (size & 1) == self.len || body + size == self.len
         })
     }
 
-    /// The chunks of `from..to` (at most 1,000): id, body offset, size.
-    pub(super) fn riff_chunks(&self, from: u64, to: u64) -> Vec<([u8; 4], u64, u64)> {
+    /// The RIFF chunks of `from..to` (at most 1,000).
+    pub(super) fn riff_chunks(&self, from: u64, to: u64) -> Vec<Chunk> {
+        self.iff_chunks(from, to, ChunkSize::Le32, 1000)
+    }
+
+    /// The chunks of `from..to` as the IFF family lays them out (RIFF,
+    /// AIFF, DSDIFF): a four-letter id, the size as `size` states it, the
+    /// body padded to an even length; at most `most` of them.
+    pub(super) fn iff_chunks(
+        &self,
+        from: u64,
+        to: u64,
+        size: ChunkSize,
+        most: usize,
+    ) -> Vec<Chunk> {
+        let head = if matches!(size, ChunkSize::Be64) {
+            12
+        } else {
+            8
+        };
         let mut out = Vec::new();
         let mut at = from;
-        while at + 8 <= to && out.len() < 1000 {
+        while at + head <= to && out.len() < most {
             let Some(c) = self.bytes::<8>(at) else { break };
-            let size = u32::from_le_bytes([c[4], c[5], c[6], c[7]]) as u64;
-            out.push(([c[0], c[1], c[2], c[3]], at + 8, size));
-            at += 8 + size + (size & 1);
+            let n = match size {
+                ChunkSize::Le32 => u64::from(u32::from_le_bytes([c[4], c[5], c[6], c[7]])),
+                ChunkSize::Be32 => u64::from(u32::from_be_bytes([c[4], c[5], c[6], c[7]])),
+                ChunkSize::Be64 => match self.u64be(at + 4) {
+                    Some(n) => n,
+                    None => break,
+                },
+            };
+            out.push(([c[0], c[1], c[2], c[3]], at + head, n));
+            at = (at + head).saturating_add(n + (n & 1));
         }
         out
     }
 
-    pub(super) fn avi_streams(&self, start: u64, end: u64, h: &mut Headers) {
-        let Some(&(_, hdrl, hsize)) = self
-            .riff_chunks(start, end)
+    /// The stream headers of an AVI file's `hdrl` list, among the first
+    /// RIFF segment's `chunks`.
+    pub(super) fn avi_streams(&self, chunks: &[Chunk], h: &mut Headers) {
+        let Some(&(_, hdrl, hsize)) = chunks
             .iter()
             .find(|(k, b, _)| k == b"LIST" && self.bytes::<4>(*b).is_some_and(|t| &t == b"hdrl"))
         else {
