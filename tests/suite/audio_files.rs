@@ -5,7 +5,7 @@
 //! samples are in its `moov` and the rest in fragments without a decode
 //! time (each follows the one before, from the end of the `moov`'s).
 
-use crate::testenv::{TestEnv, ffmpeg};
+use crate::testenv::{TestEnv, ffmpeg, ffmpeg_piped};
 
 /// Run ffmpeg with the space-separated `args`, then `out`.
 fn make(args: &str, out: &std::path::Path) {
@@ -273,5 +273,93 @@ fn dsf_files_are_named_and_timed_as_ffmpeg_reads_them() {
             "{row}"
         );
         assert_eq!(row["doc"]["streams"][0]["sample_rate"], 352_800, "{row}");
+    }
+}
+
+/// What the stream says over what its container leaves out or gets wrong:
+/// FLAC in AVI (its WAVE format tag, which avidemux passes on unnamed), DTS
+/// in MP4 whose `dtsc` sample entry says 48 kHz over a 24 kHz core (as a
+/// real packager's file does), and WAVE written to a pipe, whose RIFF and
+/// data sizes are all ones (unknown, not a cut): every fact as ffprobe
+/// says, each file `ok`.
+#[test]
+fn flac_in_avi_dts_under_a_wrong_entry_and_piped_wave_agree_with_ffprobe() {
+    let env = TestEnv::new();
+    let (lib, work) = (&env.lib, env.lib.parent().unwrap());
+    make("-f lavfi -i sine=d=1 -c:a flac", &lib.join("flac.avi"));
+    let dts = work.join("dts.mp4");
+    make(
+        "-f lavfi -i sine=r=24000:d=1 -ac 2 -c:a dca -strict -2 -f mp4",
+        &dts,
+    );
+    let mut b = std::fs::read(&dts).unwrap();
+    let at = b
+        .windows(4)
+        .position(|w| w == b"mp4a")
+        .expect("a sample entry");
+    b[at..at + 4].copy_from_slice(b"dtsc");
+    // The sound entry's rate (16.16) after its 24 bytes of other fields.
+    let rate = at + 4 + 24;
+    assert_eq!(b[rate..rate + 4], (24_000u32 << 16).to_be_bytes());
+    b[rate..rate + 4].copy_from_slice(&(48_000u32 << 16).to_be_bytes());
+    std::fs::write(lib.join("dtsc.mp4"), b).unwrap();
+    ffmpeg_piped(
+        &["-f", "lavfi", "-i", "sine=d=1", "-f", "wav", "-"],
+        &lib.join("piped.wav"),
+    );
+    env.scan(&["--ext", "avi,mp4,wav"], 0);
+    let names: Vec<String> = ["flac.avi", "dtsc.mp4", "piped.wav"]
+        .map(String::from)
+        .to_vec();
+    let (wrong, compared) = env.ffprobe_disagreements(&names, lib, &[]);
+    assert!(compared > 20, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let stream = |name: &str| env.row(&lib.join(name))["doc"]["streams"][0].clone();
+    assert_eq!(stream("flac.avi")["codec"], "flac");
+    assert_eq!(stream("dtsc.mp4")["sample_rate"], 24_000);
+    let piped = env.row(&lib.join("piped.wav"));
+    assert_eq!(piped["status"], "ok", "{piped}");
+}
+
+/// Covers and chapters as FFmpeg finds them in tags: a WMA file's two
+/// `WM/Picture` values (tests/media/asf; asfdemux passes one on), and the
+/// chapters a Vorbis comment lists (`CHAPTER001=…`, `CHAPTER001NAME=…`) in
+/// Opus, Vorbis and FLAC files, the one past the end ending where it
+/// starts. Every fact as ffprobe says.
+#[test]
+fn wma_covers_and_vorbis_comment_chapters_agree_with_ffprobe() {
+    let env = TestEnv::new();
+    let (mut names, _) = env.copy_media("asf");
+    let dir = &env.lib;
+    let chapters = "-metadata CHAPTER001=00:00:00.000 -metadata CHAPTER001NAME=One \
+        -metadata CHAPTER002=00:00:01.500 -metadata CHAPTER002NAME=Two \
+        -metadata CHAPTER003=00:00:09.000";
+    for (name, codec) in [
+        ("ch.opus", "libopus"),
+        ("ch.ogg", "libvorbis"),
+        ("ch.flac", "flac"),
+    ] {
+        make(
+            &format!("-f lavfi -i sine=d=3 {chapters} -c:a {codec}"),
+            &dir.join(name),
+        );
+        names.push(name.to_string());
+    }
+    env.scan(&["--ext", "wma,opus,ogg,flac"], 0);
+    let (wrong, compared) = env.ffprobe_disagreements(&names, dir, &[]);
+    assert!(compared > 40, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let covers = &env.row(&dir.join("wm_pictures.wma"))["doc"]["attachments"];
+    assert_eq!(covers.as_array().map(Vec::len), Some(2), "{covers}");
+    for name in ["ch.opus", "ch.ogg", "ch.flac"] {
+        let doc = &env.row(&dir.join(name))["doc"];
+        let titles: Vec<&str> = doc["chapters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}: no chapters in {doc}"))
+            .iter()
+            .map(|c| c["title"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(titles, ["One", "Two", ""], "{name}");
+        assert_eq!(doc["chapters"][2]["end_s"], 9.0, "{name}");
     }
 }

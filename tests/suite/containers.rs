@@ -187,6 +187,75 @@ fn jpeg2000_frames_tell_their_pixel_format() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
+/// Pictures as ffmpeg's decoders give them: VP9 in WebM in every format
+/// its key frame's header can state (the caps say none), RGB coded as
+/// H.264, HEVC and VP9 (`gbrp`: a 4:4:4 picture whose matrix is the
+/// identity), and ProRes 4444, which FFmpeg decodes to 12 bits where the
+/// other profiles get 10.
+#[test]
+fn pictures_are_named_as_ffmpegs_decoders_give_them() {
+    let env = TestEnv::new();
+    let mut expected = Vec::new();
+    for format in [
+        "yuv420p",
+        "yuv422p",
+        "yuv440p",
+        "yuv444p",
+        "gbrp",
+        "yuv420p10le",
+        "yuv444p12le",
+    ] {
+        let name = format!("vp9-{format}.webm");
+        one_second_of(
+            &env.lib.join(&name),
+            &["-c:v", "libvpx-vp9", "-pix_fmt", format],
+        );
+        expected.push((name, format));
+    }
+    let x265 = [
+        "-c:v",
+        "libx265",
+        "-pix_fmt",
+        "gbrp",
+        "-x265-params",
+        "log-level=error",
+    ];
+    let made: [(&str, &[&str], &str); 4] = [
+        ("rgb.mkv", &["-c:v", "libx264rgb"], "gbrp"),
+        ("rgb-hevc.mp4", &x265, "gbrp"),
+        (
+            "4444.mov",
+            &[
+                "-c:v",
+                "prores_ks",
+                "-profile:v",
+                "4444",
+                "-pix_fmt",
+                "yuv444p10le",
+            ],
+            "yuv444p12le",
+        ),
+        (
+            "hq.mov",
+            &["-c:v", "prores_ks", "-profile:v", "3"],
+            "yuv422p10le",
+        ),
+    ];
+    for (name, args, format) in made {
+        one_second_of(&env.lib.join(name), args);
+        expected.push((name.to_string(), format));
+    }
+    env.scan(&[], 0);
+    for (name, format) in &expected {
+        let video = &env.row(&env.lib.join(name))["doc"]["streams"][0];
+        assert_eq!(video["pix_fmt"], *format, "{name}: {video}");
+    }
+    let names: Vec<String> = expected.into_iter().map(|(n, _)| n).collect();
+    let (wrong, compared) = env.ffprobe_disagreements(&names, &env.lib, &[]);
+    assert!(compared > 80, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
 /// ASF with MPEG-4 v3 and WMV2 video: the codec tag is the fourcc of the
 /// stream's bitmap header, which asfdemux's caps leave out for MPEG-4 v3
 /// (`MP43`), as ffprobe gives it.

@@ -113,6 +113,9 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
     let name = s.name().as_str();
     let int = |f: &str| s.get::<i32>(f).ok();
     let text = |f: &str| s.get::<&str>(f).ok();
+    if let Some(n) = riff_unknown(name, int("codec_id")) {
+        return n.into();
+    }
     let named = match name {
         "video/x-h264" => "h264",
         "video/x-h265" => "hevc",
@@ -248,6 +251,28 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
         other => short_form(other),
     };
     named.to_string()
+}
+
+/// Audio an AVI or WAVE file holds that GStreamer's RIFF readers pass on
+/// unnamed (`audio/x-avi-unknown, codec_id=…`): ffprobe's codec for its
+/// WAVE format tag.
+fn riff_unknown(name: &str, tag: Option<i32>) -> Option<&'static str> {
+    if !matches!(name, "audio/x-avi-unknown" | "audio/x-wav-unknown") {
+        return None;
+    }
+    Some(match tag? {
+        0xF1AC => "flac",
+        0x5756 => "wavpack",
+        0x566F => "vorbis",
+        0xA109 => "speex",
+        0x2001 => "dts",
+        0x0031 | 0x1500 => "gsm_ms",
+        0x0022 | 0x1501 => "truespeech",
+        0x000A => "wmavoice",
+        0x1602 => "aac_latm",
+        0x1600 | 0x1610 | 0x706D | 0x4143 | 0xA106 => "aac",
+        _ => return None,
+    })
 }
 
 /// Musepack by its stream version (SV7 or SV8).
@@ -501,6 +526,10 @@ mod tests {
         );
         assert_eq!(name("audio/mpeg, mpegversion=(int)4", None), "aac");
         assert_eq!(name("audio/x-wms, rate=(int)8000", None), "wmavoice");
+        assert_eq!(
+            name("audio/x-avi-unknown, codec_id=(int)61868", None),
+            "flac"
+        );
         assert_eq!(
             name(
                 "audio/mpeg, mpegversion=(int)4, stream-format=(string)loas",

@@ -215,6 +215,21 @@ pub fn lossless_bit_depth(codec: &str, config: &[u8]) -> Option<u32> {
     }
 }
 
+/// The sample size a FLAC frame header states (code 0 defers to the
+/// STREAMINFO, which a container without one leaves unknown).
+pub fn flac_frame_depth(frame: &[u8]) -> Option<u32> {
+    (frame.first()? == &0xFF && frame.get(1)? & 0xFE == 0xF8).then_some(())?;
+    match (frame.get(3)? >> 1) & 7 {
+        1 => Some(8),
+        2 => Some(12),
+        4 => Some(16),
+        5 => Some(20),
+        6 => Some(24),
+        7 => Some(32),
+        _ => None,
+    }
+}
+
 /// MPEG-4 ALS (lossless, audio object type 36) in an AudioSpecificConfig:
 /// the channels, rate and sample size of its `ALS\0` configuration, which
 /// ffmpeg's decoder gives (the outer config's rate field is not the rate).
@@ -330,6 +345,22 @@ pub fn truehd_major_sync(b: &[u8]) -> Option<(i32, i32)> {
         r => (if r & 8 != 0 { 44100 } else { 48000 }) << (r & 7),
     };
     (n > 0).then_some((n, rate))
+}
+
+/// The sampling rate of a DTS core frame (big-endian, 16-bit words; ETSI
+/// TS 102 114, 5.3.1): after the sync word, the frame type, deficit sample
+/// count, CRC flag, block count, frame size and channel arrangement, the
+/// `SFREQ` code.
+pub fn dts_core_rate(b: &[u8]) -> Option<i32> {
+    const RATES: [i32; 16] = [
+        0, 8000, 16000, 32000, 0, 0, 11025, 22050, 44100, 0, 0, 12000, 24000, 48000, 0, 0,
+    ];
+    if b.get(..4)? != [0x7F, 0xFE, 0x80, 0x01] {
+        return None;
+    }
+    let mut r = Bits::new(b.get(4..)?);
+    r.u(1 + 5 + 1 + 7 + 14 + 6)?;
+    Some(RATES[r.u(4)? as usize]).filter(|&rate| rate > 0)
 }
 
 /// Channels and sampling rate of a DTS-HD extension substream's first asset

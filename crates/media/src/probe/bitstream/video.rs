@@ -104,6 +104,7 @@ pub fn pixel_format(codec: &str, first: Option<&[u8]>, config: Option<&[u8]>) ->
         "mjpeg" => return jpeg_pixel_format(data),
         "jpeg2000" => return jpeg2000_format(data).map(|f| f.0),
         "av1" => return av1_pixel_format(config?),
+        "vp9" => return vp9_pixel_format(first?),
         "dvvideo" => super::dv::dv_profile(data)?.pix_fmt,
         "prores" => {
             // Frame: size, `icpf`, then the frame header (its 13th byte: chroma
@@ -225,6 +226,45 @@ pub fn jpeg2000_format(data: &[u8]) -> Option<(String, u32)> {
 /// An AV1 codec configuration record (`av1C`): marker and version, profile
 /// and level, then tier, high bit depth, twelve bit, monochrome and the
 /// chroma subsampling in x and y.
+/// A VP9 key frame's pixel format, from its uncompressed header (VP9
+/// bitstream specification, 6.2): the profile, then in the colour config
+/// the depth (profiles 2 and 3), the colour space (7 is RGB: FFmpeg's
+/// `gbrp`) and the subsampling (profiles 1 and 3; 4:2:0 otherwise).
+fn vp9_pixel_format(frame: &[u8]) -> Option<String> {
+    let mut r = Bits::new(frame);
+    (r.u(2)? == 2).then_some(())?;
+    let profile = r.u(1)? | (r.u(1)? << 1);
+    if profile == 3 {
+        r.u(1)?;
+    }
+    // Not a shown-again frame, and a key frame (type 0).
+    (r.u(1)? == 0 && r.u(1)? == 0).then_some(())?;
+    r.u(2)?;
+    (r.u(24)? == 0x49_8342).then_some(())?;
+    let depth = if profile >= 2 {
+        if r.u(1)? == 1 { 12 } else { 10 }
+    } else {
+        8
+    };
+    let odd_profile = profile == 1 || profile == 3;
+    let base = if r.u(3)? == 7 {
+        "gbrp"
+    } else {
+        r.u(1)?;
+        match (odd_profile, odd_profile.then(|| (r.u(1), r.u(1)))) {
+            (true, Some((Some(1), Some(0)))) => "yuv422p",
+            (true, Some((Some(0), Some(1)))) => "yuv440p",
+            (true, Some((Some(0), Some(0)))) => "yuv444p",
+            (true, _) => return None,
+            (false, _) => "yuv420p",
+        }
+    };
+    Some(match depth {
+        8 => base.to_string(),
+        d => format!("{base}{d}le"),
+    })
+}
+
 fn av1_pixel_format(c: &[u8]) -> Option<String> {
     (*c.first()? == 0x81).then_some(())?;
     let b = *c.get(2)?;

@@ -12,7 +12,7 @@ use gstreamer::prelude::*;
 use mediadex_core::scan::document::Stream;
 
 use super::Heard;
-use super::stream::channel_layout;
+use super::audio::channel_layout;
 
 /// AAC at a core rate SBR may double (at most 24 kHz), its extension not
 /// stated by the header or configuration: the rate and channels FFmpeg's

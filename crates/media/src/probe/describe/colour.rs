@@ -46,11 +46,30 @@ pub(super) fn full_range(out: &mut Stream, heard: &Heard, container: Option<bool
     }
 }
 
+/// A 4:4:4 picture whose matrix is the identity holds green, blue and red
+/// planes, not luma and chroma: FFmpeg's H.264, HEVC, VP9 and AV1 decoders
+/// give it the `gbrp` formats (a screen recording in RGB).
+fn rgb_coded(out: &mut Stream) {
+    let rgb = out
+        .colorimetry
+        .as_ref()
+        .and_then(|c| c.get("matrix"))
+        .is_some_and(|m| m == "rgb");
+    if rgb
+        && matches!(out.codec.as_str(), "h264" | "hevc" | "vp9" | "av1")
+        && let Some(p) = out.pix_fmt.as_deref()
+        && p.starts_with("yuv444p")
+    {
+        out.pix_fmt = Some(p.replacen("yuv444p", "gbrp", 1));
+    }
+}
+
 /// Colorimetry and HDR metadata.
 pub(super) fn colour(s: &gst::StructureRef, name: &str, out: &mut Stream) {
     let get_str = |f: &str| text(s, f);
     if let Some(c) = get_str("colorimetry") {
         colorimetry(&c, out);
+        rgb_coded(out);
     }
     if let Some(m) = get_str("mastering-display-info") {
         out.mastering_display = mastering_display(&m);

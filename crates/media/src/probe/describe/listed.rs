@@ -209,7 +209,7 @@ pub(super) fn header_audio_stream(a: &crate::probe::headers::HeaderAudio) -> Vec
         codec_tag: a.codec_tag.clone(),
         stream_id: Some(format!("{:03}", 0)),
         channels: Some(channels),
-        channel_layout: super::stream::channel_layout(channels, None).map(str::to_string),
+        channel_layout: super::audio::channel_layout(channels, None).map(str::to_string),
         sample_rate: Some(a.rate as i32),
         bit_depth: a.bits,
         unread: Some(APPLE_AUDIO.into()),

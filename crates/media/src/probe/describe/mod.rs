@@ -7,6 +7,8 @@
 //! with defaults. Invariant: a field that cannot be told stays absent.
 
 mod aac_output;
+mod audio;
+mod chapters;
 mod colour;
 mod listed;
 mod mp4_tracks;
@@ -21,7 +23,7 @@ use gstreamer_pbutils as pbutils;
 
 use super::headers::Headers;
 use super::names;
-use mediadex_core::scan::document::{AudioSummary, Chapter, Document, VideoSummary};
+use mediadex_core::scan::document::{AudioSummary, Document, VideoSummary};
 use stream::*;
 use tags::*;
 
@@ -109,7 +111,7 @@ pub fn describe(
         }
     }
     doc.attachments = with_declared_pictures(attachments, headers);
-    set_chapters(&mut doc, toc, headers);
+    chapters::set_chapters(&mut doc, toc, headers);
     summarise(&mut doc);
     doc
 }
@@ -182,33 +184,6 @@ fn with_declared_pictures(
             ..Default::default()
         });
     passed.into_iter().chain(declared).collect()
-}
-
-/// The chapters: GStreamer's table of contents, else MP4 Nero chapters
-/// (each ending where the next starts); the last ends where a QuickTime
-/// chapter track does, as ffprobe ends it.
-fn set_chapters(doc: &mut Document, toc: Option<&gst::Toc>, headers: &Headers) {
-    if let Some(toc) = toc {
-        doc.chapters = chapters(toc);
-    }
-    if doc.chapters.is_empty() {
-        // MP4: Nero chapters state starts only; each ends where the next starts.
-        let starts = &headers.chapters;
-        doc.chapters = starts
-            .iter()
-            .enumerate()
-            .map(|(i, (start, title))| Chapter {
-                start_s: *start,
-                end_s: starts.get(i + 1).map(|n| n.0).or(doc.duration_s),
-                title: title.clone(),
-            })
-            .collect();
-    }
-    if let (Some(end), Some(last)) = (headers.chapter_track_end_s, doc.chapters.last_mut())
-        && end > last.start_s
-    {
-        last.end_s = Some(end);
-    }
 }
 
 /// The file's duration: a fragmented MP4's, a transport or program
@@ -480,32 +455,6 @@ fn gcd(a: i64, b: i64) -> i64 {
     if b == 0 { a.abs() } else { gcd(b, a % b) }
 }
 
-/// Chapters from the table of contents: its top entries, or the chapters of an edition.
-pub(super) fn chapters(toc: &gst::Toc) -> Vec<Chapter> {
-    let mut entries: Vec<gst::TocEntry> = toc.entries().into_iter().collect();
-    // Matroska editions: the first one's chapters, as ffprobe lists them.
-    if entries
-        .first()
-        .is_some_and(|e| e.entry_type() == gst::TocEntryType::Edition)
-    {
-        entries = entries[0].sub_entries().into_iter().collect();
-    }
-    entries
-        .iter()
-        .filter_map(|e| {
-            let (start, stop) = e.start_stop_times()?;
-            let title = e
-                .tags()
-                .and_then(|t| t.get::<gst::tags::Title>().map(|v| v.get().to_string()));
-            Some(Chapter {
-                start_s: start as f64 / 1e9,
-                end_s: (stop > start).then(|| stop as f64 / 1e9),
-                title,
-            })
-        })
-        .collect()
-}
-
 /// Caps as text without the bulky binary fields (codec headers).
 pub fn caps_text(caps: &gst::Caps) -> String {
     let mut c = caps.copy();
@@ -519,6 +468,7 @@ pub fn caps_text(caps: &gst::Caps) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::audio::channel_layout;
     use super::colour::colorimetry;
     use super::tags::datetime_json;
     use super::*;

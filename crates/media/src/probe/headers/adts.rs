@@ -21,10 +21,10 @@ impl Reader {
         id3_len(&self.vec(0, self.len.min(10) as usize)?)
     }
 
-    /// The pictures of a WAVE file's ID3 chunk (`id3 ` or `ID3 `, among its
-    /// RIFF `chunks`, which end by `to`), which FFmpeg reads as attached
-    /// pictures.
-    pub(super) fn wave_id3_pictures(&self, chunks: &[Chunk], to: u64) -> Vec<(String, u64)> {
+    /// The pictures of a WAVE or AIFF file's ID3 chunk (`id3 ` or `ID3 `,
+    /// among its `chunks`, which end by `to`), which FFmpeg reads as
+    /// attached pictures.
+    pub(super) fn chunk_id3_pictures(&self, chunks: &[Chunk], to: u64) -> Vec<(String, u64)> {
         let Some(&(_, body, size)) = chunks.iter().find(|c| c.0.eq_ignore_ascii_case(b"id3 "))
         else {
             return Vec::new();

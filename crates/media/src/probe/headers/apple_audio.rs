@@ -32,6 +32,8 @@ impl Reader {
         let end =
             (u64::from(u32::from_be_bytes([head[4], head[5], head[6], head[7]])) + 8).min(self.len);
         let chunks = self.iff_chunks(12, end, ChunkSize::Be32, usize::MAX);
+        // Its `ID3 ` chunk's pictures, which FFmpeg reads as attached pictures.
+        h.pictures = self.chunk_id3_pictures(&chunks, end);
         let Some(&(_, body, size)) = chunks.iter().find(|c| &c.0 == b"COMM") else {
             return;
         };

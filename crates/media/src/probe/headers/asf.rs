@@ -31,7 +31,20 @@ impl Reader {
         };
         let mut packet_size = None;
         let mut video = Vec::new();
-        for (g, at, _) in objects(30, size) {
+        for (g, at, s) in objects(30, size) {
+            // Cover art (`WM/Picture`), which FFmpeg reads as attached
+            // pictures: among the extended content descriptors, and the
+            // metadata (library) records of the header extension.
+            if g == EXTENDED_CONTENT {
+                self.asf_descriptors(at + 24, at + s, false, &mut h.pictures);
+            }
+            if g == HEADER_EXTENSION {
+                for (g, at, s) in objects(at + 46, at + s) {
+                    if g == METADATA || g == METADATA_LIBRARY {
+                        self.asf_descriptors(at + 24, at + s, true, &mut h.pictures);
+                    }
+                }
+            }
             if g == FILE_PROPERTIES
                 && let Some(b) = self.bytes::<8>(at + 40)
             {
@@ -98,6 +111,93 @@ impl Reader {
     }
 }
 
+impl Reader {
+    /// The `WM/Picture` values among the descriptors of `[from, to)`: an
+    /// extended content description's (name length, name, type, value
+    /// length, value) or, `records`, a metadata object's (language and
+    /// stream numbers, name length, type, a 32-bit value length, name,
+    /// value). Media type and picture length of each.
+    fn asf_descriptors(&self, from: u64, to: u64, records: bool, out: &mut Vec<(String, u64)>) {
+        let len = to.min(self.len).saturating_sub(from).min(16 << 20);
+        if let Some(b) = self.vec(from, len as usize) {
+            wm_pictures(&b, records, out);
+        }
+    }
+}
+
+/// The `WM/Picture` values among the descriptors `b` holds (see
+/// [`Reader::asf_descriptors`]), until one does not fit.
+fn wm_pictures(b: &[u8], records: bool, out: &mut Vec<(String, u64)>) -> Option<()> {
+    let u16_at = |i: usize| {
+        b.get(i..i + 2)
+            .map(|v| usize::from(u16::from_le_bytes([v[0], v[1]])))
+    };
+    let mut at = 2;
+    for _ in 0..u16_at(0)? {
+        let (name_at, name_len, kind, value_len) = if records {
+            let value_len = u32_le(b.get(at + 8..at + 12)?) as usize;
+            (at + 12, u16_at(at + 4)?, u16_at(at + 6)?, value_len)
+        } else {
+            let n = u16_at(at)?;
+            (at + 2, n, u16_at(at + 2 + n)?, u16_at(at + 4 + n)?)
+        };
+        let value_at = name_at + name_len + if records { 0 } else { 4 };
+        let name = b.get(name_at..name_at + name_len)?;
+        let value = b.get(value_at..value_at + value_len)?;
+        if kind == 1
+            && utf16_name(name) == "WM/Picture"
+            && let Some(p) = wm_picture(value)
+        {
+            out.push(p);
+        }
+        at = value_at + value_len;
+    }
+    Some(())
+}
+
+/// A UTF-16LE name, its terminator dropped.
+fn utf16_name(b: &[u8]) -> String {
+    let units: Vec<u16> = b
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16_lossy(&units)
+        .trim_end_matches('\0')
+        .to_string()
+}
+
+/// A `WM/Picture` value: picture type, data length, media type and
+/// description (UTF-16LE, each ended by a zero), the data. Its media type
+/// and length, for the media types FFmpeg takes for a picture.
+fn wm_picture(v: &[u8]) -> Option<(String, u64)> {
+    let size = u32_le(v.get(1..5)?) as usize;
+    let rest = v.get(5..)?;
+    let mime_end = rest.chunks_exact(2).position(|c| c == [0, 0])? * 2;
+    let mime = utf16_name(&rest[..mime_end]);
+    let known = [
+        "image/gif",
+        "image/jpeg",
+        "image/jpg",
+        "image/png",
+        "image/tiff",
+        "image/bmp",
+        "image/webp",
+    ];
+    // The data must fit in what follows the media type.
+    (known.contains(&mime.as_str()) && size < rest.len() - mime_end - 2).then(|| {
+        let mime = if mime == "image/jpg" {
+            "image/jpeg".to_string()
+        } else {
+            mime
+        };
+        (mime, size as u64)
+    })
+}
+
+const EXTENDED_CONTENT: [u8; 16] = guid("D2D0A440-E307-11D2-97F0-00A0C95EA850");
+const HEADER_EXTENSION: [u8; 16] = guid("5FBF03B5-A92E-11CF-8EE3-00C00C205365");
+const METADATA: [u8; 16] = guid("C5F8CBEA-5BAF-4877-8467-AA8C44FA4CCA");
+const METADATA_LIBRARY: [u8; 16] = guid("44231C94-9498-49D1-A141-1D134E457054");
 const STREAM_PROPERTIES: [u8; 16] = guid("B7DC0791-A9B7-11CF-8EE6-00C00C205365");
 const VIDEO_MEDIA: [u8; 16] = guid("BC19EFC0-5B4D-11CF-A8FD-00805F5C442B");
 

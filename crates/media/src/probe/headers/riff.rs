@@ -38,14 +38,17 @@ impl Reader {
             } else {
                 Vec::new()
             };
-            if end > self.len && !self.riff_size_overstated(&chunks, at + 8 + size) {
+            // A size of all ones (or none) is a writer's "unknown": ffmpeg
+            // writing WAVE to a pipe leaves it so, and reading runs to the end.
+            let unknown = size == u64::from(u32::MAX) || size == 0;
+            if end > self.len && !unknown && !self.riff_size_overstated(&chunks, at + 8 + size) {
                 h.declared_size = Some(at + 8 + size);
             }
             if at == 0 && &head[8..12] == b"AVI " {
                 self.avi_streams(&chunks, h);
             }
             if at == 0 && &head[8..12] == b"WAVE" {
-                h.pictures = self.wave_id3_pictures(&chunks, end.min(self.len));
+                h.pictures = self.chunk_id3_pictures(&chunks, end.min(self.len));
                 h.estimated_duration_s = self.wave_fact_duration(&chunks);
             }
             at = end;
@@ -248,6 +251,28 @@ mod tests {
         assert!(wave(0x11, 200, 8).declared_size.is_some());
         // More than 8 bytes over whole chunks: a cut after the data chunk.
         assert!(wave(0x11, 100, 64).declared_size.is_some());
+    }
+
+    #[test]
+    fn sizes_of_all_ones_are_unknown_not_a_cut() {
+        // What ffmpeg writes to a pipe: RIFF and data sizes it could not
+        // go back to fill in.
+        let mut b = b"RIFF\xff\xff\xff\xffWAVEfmt ".to_vec();
+        b.extend(16u32.to_le_bytes());
+        b.extend([1, 0, 1, 0, 0x40, 0x1F, 0, 0, 0x80, 0x3E, 0, 0, 2, 0, 16, 0]);
+        b.extend(b"data\xff\xff\xff\xff");
+        b.extend([0u8; 100]);
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), &b).unwrap();
+        let mut h = Headers::default();
+        Reader::new(File::open(f.path()).unwrap(), b.len() as u64).riff(&mut h);
+        assert_eq!(h.declared_size, None);
+        // One byte short of all ones is a size, and the file is cut.
+        b[4..8].copy_from_slice(&0xFFFF_FFFEu32.to_le_bytes());
+        std::fs::write(f.path(), &b).unwrap();
+        let mut h = Headers::default();
+        Reader::new(File::open(f.path()).unwrap(), b.len() as u64).riff(&mut h);
+        assert!(h.declared_size.is_some());
     }
 
     #[test]

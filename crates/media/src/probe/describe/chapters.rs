@@ -1,0 +1,134 @@
+//! A file's chapters: GStreamer's table of contents, MP4 Nero chapters and
+//! a QuickTime chapter track's end (from the headers), and the chapters a
+//! Vorbis comment lists (`CHAPTER001=00:01:30.000`, `CHAPTER001NAME=…`),
+//! which FFmpeg reads from Ogg and FLAC files.
+
+use gstreamer as gst;
+use mediadex_core::scan::document::{Chapter, Document};
+use serde_json::Value;
+
+use super::Headers;
+
+/// The chapters: GStreamer's table of contents, else MP4 Nero chapters
+/// (each ending where the next starts), else those a Vorbis comment lists
+/// (Ogg, FLAC); the last ends where a QuickTime chapter track does, as
+/// ffprobe ends it.
+pub(super) fn set_chapters(doc: &mut Document, toc: Option<&gst::Toc>, headers: &Headers) {
+    if let Some(toc) = toc {
+        doc.chapters = chapters(toc);
+    }
+    if doc.chapters.is_empty() {
+        // MP4: Nero chapters state starts only; each ends where the next starts.
+        let starts = &headers.chapters;
+        doc.chapters = starts
+            .iter()
+            .enumerate()
+            .map(|(i, (start, title))| Chapter {
+                start_s: *start,
+                end_s: starts.get(i + 1).map(|n| n.0).or(doc.duration_s),
+                title: title.clone(),
+            })
+            .collect();
+    }
+    if doc.chapters.is_empty() {
+        doc.chapters = comment_chapters(doc);
+    }
+    if let (Some(end), Some(last)) = (headers.chapter_track_end_s, doc.chapters.last_mut())
+        && end > last.start_s
+    {
+        last.end_s = Some(end);
+    }
+}
+
+/// The chapters a Vorbis comment lists among the file's or a stream's
+/// extended comments (GStreamer passes on the fields it does not know as
+/// `key=value`), in the order first named, as FFmpeg makes them: a
+/// `CHAPTERnnn` field of `HH:MM:SS.mmm` starts one, `CHAPTERnnnNAME` titles
+/// it; each ends where the next one after it starts, or at the end of the
+/// file (a chapter that starts past it ends where it starts).
+fn comment_chapters(doc: &Document) -> Vec<Chapter> {
+    let fields = std::iter::once(&doc.tags)
+        .chain(doc.streams.iter().map(|s| &s.tags))
+        .filter_map(|t| t.get("extended_comment")?.as_array())
+        .flatten()
+        .filter_map(Value::as_str);
+    let mut found: Vec<(u32, Chapter)> = Vec::new();
+    for field in fields {
+        let Some((key, value)) = field.split_once('=') else {
+            continue;
+        };
+        let key = key.to_ascii_uppercase();
+        let Some(rest) = key.strip_prefix("CHAPTER") else {
+            continue;
+        };
+        let (Some(number), name) = (
+            rest.get(..3).and_then(|n| n.parse::<u32>().ok()),
+            rest.get(3..),
+        ) else {
+            continue;
+        };
+        let at = found.iter().position(|(n, _)| *n == number);
+        match (name, at) {
+            (Some(""), None) => {
+                if let Some(start) = clock_time(value) {
+                    found.push((
+                        number,
+                        Chapter {
+                            start_s: start,
+                            end_s: None,
+                            title: None,
+                        },
+                    ));
+                }
+            }
+            (Some("NAME"), Some(i)) => found[i].1.title = Some(value.to_string()),
+            _ => {}
+        }
+    }
+    let end = doc.duration_s.unwrap_or(0.0);
+    let starts: Vec<f64> = found.iter().map(|(_, c)| c.start_s).collect();
+    found
+        .into_iter()
+        .map(|(_, mut c)| {
+            let next = starts.iter().copied().filter(|&s| s > c.start_s && s < end);
+            let until = next.fold(end, f64::min);
+            c.end_s = Some(if until < c.start_s { c.start_s } else { until });
+            c
+        })
+        .collect()
+}
+
+/// `HH:MM:SS.mmm` in seconds.
+fn clock_time(t: &str) -> Option<f64> {
+    let (h, rest) = t.split_once(':')?;
+    let (m, rest) = rest.split_once(':')?;
+    let (s, ms) = rest.split_once('.')?;
+    let n = |v: &str| v.trim().parse::<u32>().ok();
+    Some(f64::from(n(h)? * 3600 + n(m)? * 60 + n(s)?) + f64::from(n(ms)?) / 1000.0)
+}
+
+/// Chapters from the table of contents: its top entries, or the chapters of an edition.
+fn chapters(toc: &gst::Toc) -> Vec<Chapter> {
+    let mut entries: Vec<gst::TocEntry> = toc.entries().into_iter().collect();
+    // Matroska editions: the first one's chapters, as ffprobe lists them.
+    if entries
+        .first()
+        .is_some_and(|e| e.entry_type() == gst::TocEntryType::Edition)
+    {
+        entries = entries[0].sub_entries().into_iter().collect();
+    }
+    entries
+        .iter()
+        .filter_map(|e| {
+            let (start, stop) = e.start_stop_times()?;
+            let title = e
+                .tags()
+                .and_then(|t| t.get::<gst::tags::Title>().map(|v| v.get().to_string()));
+            Some(Chapter {
+                start_s: start as f64 / 1e9,
+                end_s: (stop > start).then(|| stop as f64 / 1e9),
+                title,
+            })
+        })
+        .collect()
+}
