@@ -363,3 +363,44 @@ fn wma_covers_and_vorbis_comment_chapters_agree_with_ffprobe() {
         assert_eq!(doc["chapters"][2]["end_s"], 9.0, "{name}");
     }
 }
+
+/// Wave64, which no GStreamer demuxer reads (PCM, 24-bit and float in
+/// WAVE_FORMAT_EXTENSIBLE, as ffmpeg writes it), described from its chunks,
+/// and Microsoft's GSM 6.10 in WAVE, named as ffprobe names it (`gsm_ms`):
+/// every fact as ffprobe says.
+#[test]
+fn wave64_and_gsm_in_wave_agree_with_ffprobe() {
+    let env = TestEnv::new();
+    let lib = &env.lib;
+    let tone = "-f lavfi -i sine=d=2";
+    make(
+        &format!("{tone} -c:a pcm_s16le -f w64"),
+        &lib.join("s16.w64"),
+    );
+    make(
+        &format!("{tone} -c:a pcm_s24le -f w64"),
+        &lib.join("s24.w64"),
+    );
+    make(
+        &format!("{tone} -c:a pcm_f32le -f w64"),
+        &lib.join("f32.w64"),
+    );
+    make(
+        &format!("{tone} -ar 8000 -c:a libgsm_ms"),
+        &lib.join("gsm.wav"),
+    );
+    env.scan(&["--ext", "w64,wav"], 0);
+    let names: Vec<String> = ["f32.w64", "gsm.wav", "s16.w64", "s24.w64"]
+        .map(String::from)
+        .to_vec();
+    let (wrong, compared) = env.ffprobe_disagreements(&names, lib, &[]);
+    assert!(compared > 30, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    for name in &names {
+        let row = env.row(&lib.join(name));
+        assert_eq!(row["status"], "ok", "{row}");
+    }
+    let codec = |name: &str| env.row(&lib.join(name))["doc"]["streams"][0]["codec"].clone();
+    assert_eq!(codec("s24.w64"), "pcm_s24le");
+    assert_eq!(codec("gsm.wav"), "gsm_ms");
+}

@@ -128,9 +128,11 @@ impl Handlers {
             }
         }
         // A container libav's type finders know and no demuxer here takes,
-        // and CAF, which GStreamer's type finder knows and no demuxer reads.
+        // and CAF and Wave64, which GStreamer's type finder knows and no
+        // demuxer reads.
         let undemuxed = caps.structure(0).is_some_and(|s| {
-            s.name().starts_with("application/x-gst-av-") || s.name() == "audio/x-caf"
+            s.name().starts_with("application/x-gst-av-")
+                || matches!(s.name().as_str(), "audio/x-caf" | "audio/x-w64")
         });
         if top && undemuxed {
             self.missing(caps);

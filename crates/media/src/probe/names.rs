@@ -253,10 +253,14 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
     named.to_string()
 }
 
-/// Audio an AVI or WAVE file holds that GStreamer's RIFF readers pass on
+/// Audio an AVI or WAVE file holds that GStreamer's RIFF readers name
+/// their own way (Microsoft's GSM 6.10 as `audio/ms-gsm`) or pass on
 /// unnamed (`audio/x-avi-unknown, codec_id=…`): ffprobe's codec for its
 /// WAVE format tag.
 fn riff_unknown(name: &str, tag: Option<i32>) -> Option<&'static str> {
+    if name == "audio/ms-gsm" {
+        return Some("gsm_ms");
+    }
     if !matches!(name, "audio/x-avi-unknown" | "audio/x-wav-unknown") {
         return None;
     }

@@ -50,6 +50,7 @@ mod reader;
 mod rfps;
 mod riff;
 mod sample_end;
+mod w64;
 
 /// What the headers say.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -308,6 +309,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "asf" => r.asf(&mut h),
         "aiff" => r.aiff(&mut h),
         "caf" => r.caf(&mut h),
+        "w64" => r.w64(&mut h),
         "iff" => r.dsdiff(&mut h),
         "dsf" => r.dsf(&mut h),
         // A program stream of one audio stream, which typefinding takes
