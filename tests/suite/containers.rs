@@ -256,6 +256,48 @@ fn pictures_are_named_as_ffmpegs_decoders_give_them() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
+/// Codecs of older libraries named as ffprobe names them: RealVideo 1 and
+/// 2 in RealMedia (`rv10`, `rv20` and their fourccs, where rmdemux says
+/// `pn-realvideo`), QuickTime Animation (`qtrle`, not Microsoft's RLE),
+/// 10-bit 4:2:2 `v210` (planar, as FFmpeg's decoder gives it) and Cinepak
+/// (RGB).
+#[test]
+fn older_codecs_are_named_as_ffprobe_names_them() {
+    let env = TestEnv::new();
+    let made: [(&str, &[&str], &str, Option<&str>); 5] = [
+        (
+            "rv10.rm",
+            &["-s", "320x240", "-c:v", "rv10"],
+            "rv10",
+            Some("RV10"),
+        ),
+        (
+            "rv20.rm",
+            &["-s", "320x240", "-c:v", "rv20"],
+            "rv20",
+            Some("RV20"),
+        ),
+        ("anim.mov", &["-c:v", "qtrle"], "qtrle", None),
+        ("v210.mov", &["-c:v", "v210"], "v210", None),
+        ("cinepak.avi", &["-c:v", "cinepak"], "cinepak", None),
+    ];
+    for (name, args, ..) in made {
+        one_second_of(&env.lib.join(name), args);
+    }
+    env.scan(&["--ext", "rm"], 0);
+    for (name, _, codec, tag) in made {
+        let video = &env.row(&env.lib.join(name))["doc"]["streams"][0];
+        assert_eq!(video["codec"], codec, "{name}: {video}");
+        if let Some(tag) = tag {
+            assert_eq!(video["codec_tag"], tag, "{name}: {video}");
+        }
+    }
+    let names: Vec<String> = made.iter().map(|m| m.0.to_string()).collect();
+    let (wrong, compared) = env.ffprobe_disagreements(&names, &env.lib, &[]);
+    assert!(compared > 50, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
 /// ASF with MPEG-4 v3 and WMV2 video: the codec tag is the fourcc of the
 /// stream's bitmap header, which asfdemux's caps leave out for MPEG-4 v3
 /// (`MP43`), as ffprobe gives it.

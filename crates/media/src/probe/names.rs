@@ -113,7 +113,7 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
     let name = s.name().as_str();
     let int = |f: &str| s.get::<i32>(f).ok();
     let text = |f: &str| s.get::<&str>(f).ok();
-    if let Some(n) = riff_unknown(name, int("codec_id")) {
+    if let Some(n) = riff_unknown(name, int("codec_id")).or_else(|| real_media(name, s)) {
         return n.into();
     }
     let named = match name {
@@ -180,8 +180,10 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
             _ => "wmv",
         },
         "video/x-dirac" => "dirac",
+        "video/x-raw" if text("format") == Some("v210") => "v210",
         "video/x-raw" => "rawvideo",
         "video/x-dv" => "dvvideo",
+        "video/x-rle" if text("layout") == Some("quicktime") => "qtrle",
         "video/x-rle" => "msrle",
         "video/x-msvideocodec" => "msvideo1",
         "audio/mpeg" => mpeg_audio(int("mpegversion"), int("layer"), text("stream-format")),
@@ -275,6 +277,26 @@ fn riff_unknown(name: &str, tag: Option<i32>) -> Option<&'static str> {
         0x000A => "wmavoice",
         0x1602 => "aac_latm",
         0x1600 | 0x1610 | 0x706D | 0x4143 | 0xA106 => "aac",
+        _ => return None,
+    })
+}
+
+/// RealMedia's codecs as rmdemux names them: RealVideo by its version,
+/// RealAudio's 14.4, 28.8 and Cook by theirs, Sipro, ATRAC3 and RealAudio
+/// Lossless.
+fn real_media(name: &str, s: &gst::StructureRef) -> Option<&'static str> {
+    let version = |f: &str| s.get::<i32>(f).ok();
+    Some(match (name, version("rmversion"), version("raversion")) {
+        ("video/x-pn-realvideo", Some(1), _) => "rv10",
+        ("video/x-pn-realvideo", Some(2), _) => "rv20",
+        ("video/x-pn-realvideo", Some(3), _) => "rv30",
+        ("video/x-pn-realvideo", Some(4), _) => "rv40",
+        ("audio/x-pn-realaudio", _, Some(1)) => "ra_144",
+        ("audio/x-pn-realaudio", _, Some(2)) => "ra_288",
+        ("audio/x-pn-realaudio", _, Some(8)) => "cook",
+        ("audio/x-sipro", _, _) => "sipr",
+        ("audio/x-vnd.sony.atrac3", _, _) => "atrac3",
+        ("audio/x-ralf-mpeg4-generic", _, _) => "ralf",
         _ => return None,
     })
 }
@@ -435,7 +457,8 @@ pub fn pix_fmt(
                 "RGBA" => "rgba",
                 "BGRA" => "bgra",
                 "GRAY8" => "gray",
-                "v210" => "v210",
+                // FFmpeg's v210 decoder gives planar 10-bit 4:2:2.
+                "v210" => "yuv422p10le",
                 "I420_10LE" => "yuv420p10le",
                 "I422_10LE" => "yuv422p10le",
                 _ => return None,
@@ -551,6 +574,10 @@ mod tests {
         );
         assert_eq!(name("video/x-divx, divxversion=(int)3", None), "msmpeg4v3");
         assert_eq!(name("video/x-gst-fourcc-avdh", None), "dnxhd");
+        assert_eq!(name("audio/ms-gsm, rate=(int)8000", None), "gsm_ms");
+        assert_eq!(name("video/x-pn-realvideo, rmversion=(int)4", None), "rv40");
+        assert_eq!(name("audio/x-pn-realaudio, raversion=(int)8", None), "cook");
+        assert_eq!(name("video/x-rle, layout=(string)quicktime", None), "qtrle");
         assert_eq!(
             name("text/x-raw, format=(string)utf8", Some("mkv")),
             "subrip"

@@ -85,7 +85,10 @@ fn avcc_extension(c: &[u8]) -> Option<(u8, u8)> {
 pub fn pixel_format(codec: &str, first: Option<&[u8]>, config: Option<&[u8]>) -> Option<String> {
     let fixed = match codec {
         "vp8" | "h263" | "h263p" | "flv1" | "msmpeg4v1" | "msmpeg4v2" | "msmpeg4v3" | "wmv1"
-        | "wmv2" | "mpeg1video" | "mpeg4" | "svq1" | "cinepak" | "vp6" | "vp6f" => Some("yuv420p"),
+        | "wmv2" | "mpeg1video" | "mpeg4" | "svq1" | "vp6" | "vp6f" | "rv10" | "rv20" | "rv30"
+        | "rv40" => Some("yuv420p"),
+        // Cinepak's decoder gives RGB (a palette for 8-bit files).
+        "cinepak" => Some("rgb24"),
         _ => None,
     };
     if let Some(f) = fixed {
@@ -466,6 +469,14 @@ pub fn pix_fmt_depth(pix_fmt: &str) -> Option<u32> {
     match digits.parse::<u32>() {
         Ok(d) if (9..=16).contains(&d) => Some(d),
         _ if pix_fmt.starts_with("yuv") || pix_fmt.starts_with("gray") || pix_fmt == "nv12" => {
+            Some(8)
+        }
+        // Packed and paletted 8-bit formats (FFmpeg's descriptors' depth).
+        _ if matches!(
+            pix_fmt,
+            "rgb24" | "bgr24" | "rgba" | "bgra" | "argb" | "abgr" | "uyvy422" | "pal8" | "nv21"
+        ) =>
+        {
             Some(8)
         }
         _ => None,

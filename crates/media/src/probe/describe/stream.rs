@@ -48,6 +48,10 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     {
         out.codec_tag = Some(f);
     }
+    // RealVideo's fourcc is its version's (`RV40`).
+    if let (true, Some(v)) = (name == "video/x-pn-realvideo", get_int("rmversion")) {
+        out.codec_tag = Some(format!("RV{v}0"));
+    }
     geometry(s, &mut out);
     if out.codec == "mpeg2video" {
         mpeg2_rate(s, heard, &mut out);
@@ -166,6 +170,17 @@ fn depth(s: &gst::StructureRef, name: &str, heard: &Heard, out: &mut Stream) {
                 let config = config_bytes(s);
                 bitstream::pixel_format(&out.codec, first.as_deref(), config.as_deref())
             });
+        // QuickTime Animation: its depth decides FFmpeg's format.
+        if out.codec == "qtrle" {
+            out.pix_fmt = match get_int("depth") {
+                Some(1) => Some("monow".into()),
+                Some(2 | 4 | 8) => Some("pal8".into()),
+                Some(16) => Some("rgb555be".into()),
+                Some(24) => Some("rgb24".into()),
+                Some(32) => Some("argb".into()),
+                _ => None,
+            };
+        }
         // FFmpeg decodes ProRes 4444 and 4444 XQ (told by the fourcc) to
         // 12 bits, the other profiles to 10.
         if out.codec == "prores" && matches!(get_str("variant").as_deref(), Some("4444" | "4444xq"))
