@@ -252,7 +252,11 @@ mod tests {
         assert_eq!(pix_fmt_depth("yuv420p"), Some(8));
         assert_eq!(pix_fmt_depth("yuv422p10le"), Some(10));
         assert_eq!(pix_fmt_depth("yuvj420p"), Some(8));
-        assert_eq!(pix_fmt_depth("rgb24"), None);
+        // Packed RGB of 8 bits a component, as FFmpeg's descriptor counts it.
+        assert_eq!(pix_fmt_depth("rgb24"), Some(8));
+        assert_eq!(pix_fmt_depth("pal8"), Some(8));
+        // A format whose depth is not a component's: none.
+        assert_eq!(pix_fmt_depth("monow"), None);
     }
 
     #[test]
