@@ -298,6 +298,76 @@ fn older_codecs_are_named_as_ffprobe_names_them() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
+/// A video track delayed by an empty edit (ffmpeg's `-itsoffset`), whose
+/// edit after it spans all its samples, a little less (as a phone's file
+/// trims the decoding delay of B-frames from it) or much less: FFmpeg's
+/// length is what the edits span, delay and all, unless the samples last
+/// less (3.0 s, 3.0 s and 2.5 s; the edits alone said 3.0, 2.92 and 2.0).
+#[test]
+fn delayed_tracks_last_what_their_edits_span_unless_their_samples_are_shorter() {
+    let env = TestEnv::new();
+    let work = env.lib.parent().unwrap().join("source.mp4");
+    crate::testenv::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=s=160x120:r=25:d=3",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=3",
+        "-c:v",
+        "libx264",
+        "-bf",
+        "3",
+        "-c:a",
+        "aac",
+        work.to_str().unwrap(),
+    ]);
+    let delayed = env.lib.join("delayed.mp4");
+    let source = work.to_str().unwrap();
+    crate::testenv::ffmpeg(&[
+        "-i",
+        source,
+        "-itsoffset",
+        "0.5",
+        "-i",
+        source,
+        "-map",
+        "0:a",
+        "-map",
+        "1:v",
+        "-c",
+        "copy",
+        delayed.to_str().unwrap(),
+    ]);
+    let bytes = std::fs::read(&delayed).unwrap();
+    // The video's edit list: an empty edit of 500 ms, then 3,000 ms of media.
+    let elst = (0..bytes.len() - 4)
+        .find(|&i| &bytes[i..i + 4] == b"elst" && bytes[i + 8..i + 12] == [0, 0, 0, 2])
+        .expect("a two-entry edit list");
+    let second = elst + 8 + 4 + 12;
+    assert_eq!(bytes[second..second + 4], 3000u32.to_be_bytes());
+    for (name, ms) in [("trimmed.mp4", 2920u32), ("short.mp4", 2000)] {
+        let mut b = bytes.clone();
+        b[second..second + 4].copy_from_slice(&ms.to_be_bytes());
+        std::fs::write(env.lib.join(name), b).unwrap();
+    }
+    env.scan(&[], 0);
+    let names: Vec<String> = ["delayed.mp4", "short.mp4", "trimmed.mp4"]
+        .map(String::from)
+        .to_vec();
+    for (name, length) in names.iter().zip([3.0, 2.5, 3.0]) {
+        let video = &env.row(&env.lib.join(name))["doc"]["streams"][1];
+        assert_eq!(video["kind"], "video", "{name}");
+        let d = video["duration_s"].as_f64().unwrap_or(0.0);
+        assert!((d - length).abs() < 0.01, "{name}: {d} s, not {length}");
+    }
+    let (wrong, compared) = env.ffprobe_disagreements(&names, &env.lib, &[]);
+    assert!(compared > 40, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
 /// ASF with MPEG-4 v3 and WMV2 video: the codec tag is the fourcc of the
 /// stream's bitmap header, which asfdemux's caps leave out for MPEG-4 v3
 /// (`MP43`), as ffprobe gives it.

@@ -350,10 +350,10 @@ impl Reader {
             self.u32be(tkhd + 20)? as u64
         };
         t.mirrored_rotation = self.mirrored_rotation(tkhd + if version == 1 { 52 } else { 40 });
+        let (delay, presented) = self.edits(body, end);
         if movie_scale > 0 && known(tkhd_duration) {
             // An empty edit at the start delays the track (ffprobe's start
             // time); its length is not the track's.
-            let (delay, presented) = self.edits(body, end);
             // What the edits present, else the header's length less the
             // delay (a muxer may leave the empty edit out of the header's).
             let length = presented.unwrap_or(tkhd_duration.saturating_sub(delay));
@@ -390,6 +390,16 @@ impl Reader {
             && let Some((stts, stts_end)) = self.child(stbl, stbl_end, &[b"stts"])
         {
             self.mp4_frame_rate_kind(stts, stts_end, &mut t)?;
+        }
+        // Delayed by an empty edit: FFmpeg's length is what the edits span,
+        // delay and all, unless the samples last less.
+        if let (true, Some(p), Some(scale)) = (delay > 0, presented, t.timescale)
+            && let Some(ticks) = self.samples_length(stbl, stbl_end)
+            && movie_scale > 0
+            && scale > 0
+        {
+            let spanned = (delay + p) as f64 / f64::from(movie_scale);
+            t.duration_s = Some(spanned.min(ticks as f64 / f64::from(scale)));
         }
         Some(t)
     }

@@ -1,5 +1,6 @@
 //! An MP4 track's edit list (`edts/elst`): how long its opening empty
-//! edits delay it, and how much media the edits after them present.
+//! edits delay it, and how much media the edits after them present; and
+//! how long its samples last (`stts`), which bounds what the edits span.
 
 use super::*;
 
@@ -38,5 +39,26 @@ impl Reader {
             }
         }
         (delay, presented.filter(|&p| p > 0))
+    }
+
+    /// The sum of a sample table's `stts` durations, in media ticks (None
+    /// where the table is missing, cut short or over 1,048,576 entries).
+    pub(super) fn samples_length(&self, stbl: u64, stbl_end: u64) -> Option<u64> {
+        let (stts, stts_end) = self.child(stbl, stbl_end, &[b"stts"])?;
+        let n = u64::from(self.u32be(stts + 4)?);
+        if n > 1 << 20 || stts + 8 + 8 * n > stts_end {
+            return None;
+        }
+        let table = self.vec(stts + 8, (8 * n) as usize)?;
+        Some(
+            table
+                .chunks_exact(8)
+                .map(|e| {
+                    let count = u32::from_be_bytes([e[0], e[1], e[2], e[3]]);
+                    let delta = u32::from_be_bytes([e[4], e[5], e[6], e[7]]);
+                    u64::from(count) * u64::from(delta)
+                })
+                .sum(),
+        )
     }
 }
