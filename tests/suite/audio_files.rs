@@ -366,10 +366,11 @@ fn wma_covers_and_vorbis_comment_chapters_agree_with_ffprobe() {
 
 /// Wave64, which no GStreamer demuxer reads (PCM, 24-bit and float in
 /// WAVE_FORMAT_EXTENSIBLE, as ffmpeg writes it), described from its chunks,
-/// and Microsoft's GSM 6.10 in WAVE, named as ffprobe names it (`gsm_ms`):
-/// every fact as ffprobe says.
+/// Microsoft's GSM 6.10 in WAVE, named as ffprobe names it (`gsm_ms`), and
+/// TTA, whose depth its parser states as a sample size: every fact as
+/// ffprobe says.
 #[test]
-fn wave64_and_gsm_in_wave_agree_with_ffprobe() {
+fn wave64_gsm_in_wave_and_tta_agree_with_ffprobe() {
     let env = TestEnv::new();
     let lib = &env.lib;
     let tone = "-f lavfi -i sine=d=2";
@@ -389,8 +390,9 @@ fn wave64_and_gsm_in_wave_agree_with_ffprobe() {
         &format!("{tone} -ar 8000 -c:a libgsm_ms"),
         &lib.join("gsm.wav"),
     );
-    env.scan(&["--ext", "w64,wav"], 0);
-    let names: Vec<String> = ["f32.w64", "gsm.wav", "s16.w64", "s24.w64"]
+    make(&format!("{tone} -c:a tta"), &lib.join("lossless.tta"));
+    env.scan(&["--ext", "w64,wav,tta"], 0);
+    let names: Vec<String> = ["f32.w64", "gsm.wav", "lossless.tta", "s16.w64", "s24.w64"]
         .map(String::from)
         .to_vec();
     let (wrong, compared) = env.ffprobe_disagreements(&names, lib, &[]);
@@ -403,4 +405,28 @@ fn wave64_and_gsm_in_wave_agree_with_ffprobe() {
     let codec = |name: &str| env.row(&lib.join(name))["doc"]["streams"][0]["codec"].clone();
     assert_eq!(codec("s24.w64"), "pcm_s24le");
     assert_eq!(codec("gsm.wav"), "gsm_ms");
+    let tta = &env.row(&lib.join("lossless.tta"))["doc"]["streams"][0];
+    assert_eq!(tta["bit_depth"], 16, "{tta}");
+}
+
+/// MPEG audio behind junk that looks like a frame header (tests/media/mp3):
+/// the stream is the first frame another of the same stream follows, as
+/// FFmpeg finds it, not the layer I frame mpegaudioparse takes the junk
+/// for: layer III, its rate and channels, every fact as ffprobe says.
+#[test]
+fn mpeg_audio_behind_junk_is_the_stream_ffmpeg_finds() {
+    let env = TestEnv::new();
+    let (names, dir) = env.copy_media("mp3");
+    env.scan(&["--ext", "mp3"], 0);
+    let (wrong, compared) = env.ffprobe_disagreements(&names, &dir, &[]);
+    assert!(compared > 15, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    for (name, rate) in [
+        ("headerPatternIsNotHeader.mp3", 44_100),
+        ("truncated_frame.mp3", 48_000),
+    ] {
+        let audio = &env.row(&env.lib.join(name))["doc"]["streams"][0];
+        assert_eq!(audio["codec"], "mp3", "{name}: {audio}");
+        assert_eq!(audio["sample_rate"], rate, "{name}: {audio}");
+    }
 }

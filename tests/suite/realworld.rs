@@ -157,8 +157,8 @@ fn he_aac_stated_only_in_its_frames_has_its_decoded_rate_and_channels() {
 }
 
 /// Raw AC-3 and E-AC-3 (tests/media/every-scan), MP3 without a Xing
-/// header (made here, one behind a 200 KB cover) and raw DTS last what
-/// their bit rate says, from their first frame on; a Matroska file what
+/// header (made here, one behind a 200 KB cover) and raw DTS (at three
+/// bit rates) last what their bit rate says, from their first frame on; a Matroska file what
 /// its segment declares, and WavPack what its first block states. Bare
 /// video elementary streams (H.264, HEVC, MPEG-2, made here), WavPack
 /// written to a pipe and WebM written live have no duration, as ffprobe
@@ -299,6 +299,29 @@ fn durations_agree_with_ffprobe_on_every_scan() {
         lib.join("raw.dts").to_str().unwrap(),
     ]);
     names.push("raw.dts".into());
+    // Raw DTS at other bit rates than ffmpeg's default 1,411.2 kbit/s: the
+    // frame header's rate code, read at its own bits.
+    for rate in ["768k", "384k"] {
+        let name = format!("raw-{rate}.dts");
+        crate::testenv::ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=3",
+            "-ac",
+            "2",
+            "-ar",
+            "48000",
+            "-c:a",
+            "dca",
+            "-strict",
+            "-2",
+            "-b:a",
+            rate,
+            lib.join(&name).to_str().unwrap(),
+        ]);
+        names.push(name);
+    }
     // WavPack that states its length, and WavPack written to a pipe,
     // whose first block could not be given it: none, as ffprobe says
     // (wavpackparse answered 2 s in some scans).

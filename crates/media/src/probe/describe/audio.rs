@@ -108,7 +108,10 @@ pub(super) fn audio_details(s: &gst::StructureRef, heard: &Heard, out: &mut Stre
         }
         // Lossless codecs whose parser states the depth of the samples.
         if out.bit_depth.is_none() && matches!(out.codec.as_str(), "ape" | "wavpack" | "tta") {
-            let depth = s.get::<i32>("depth").or_else(|_| s.get::<i32>("width"));
+            let depth = s
+                .get::<i32>("depth")
+                .or_else(|_| s.get::<i32>("width"))
+                .or_else(|_| s.get::<i32>("samplesize"));
             out.bit_depth = depth.ok().and_then(|d| u32::try_from(d).ok());
         }
         // MPEG-4 ALS rides as AAC in GStreamer's caps.

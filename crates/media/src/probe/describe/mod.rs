@@ -327,6 +327,13 @@ fn header_facts(s: &mut mediadex_core::scan::document::Stream, heard: &Heard, he
             s.codec = a.codec.clone();
             s.bit_depth = s.bit_depth.or(a.bits);
         }
+        // Raw MPEG audio: the stream FFmpeg finds past junk.
+        let mpeg = |c: &str| matches!(c, "mp1" | "mp2" | "mp3");
+        if mpeg(&s.codec) && mpeg(&a.codec) {
+            s.codec = a.codec.clone();
+            (s.sample_rate, s.channels) = (Some(a.rate as i32), Some(a.channels as i32));
+            s.channel_layout = audio::channel_layout(a.channels as i32, None).map(str::to_string);
+        }
     }
     if s.kind == "video" {
         let number = stream::track_number(&heard.id, headers.track_ids_hex);

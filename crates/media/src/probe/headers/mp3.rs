@@ -27,6 +27,29 @@ impl Reader {
     }
 }
 
+impl Reader {
+    /// Raw MPEG audio's stream as FFmpeg finds it: the first frame (after a
+    /// leading ID3 tag, within 64 KiB) followed by another of the same
+    /// stream, where mpegaudioparse may take junk for a layer I frame.
+    pub(super) fn mpeg_audio_stream(&self) -> Option<HeaderAudio> {
+        let off = self.leading_id3_len().unwrap_or(0);
+        let len = self.len.saturating_sub(off as u64).min(128 * 1024);
+        let (_, f) = resync(&self.vec(off as u64, len as usize)?)?;
+        let codec = match (f.header >> 17) & 3 {
+            3 => "mp1",
+            2 => "mp2",
+            _ => "mp3",
+        };
+        Some(HeaderAudio {
+            codec: codec.into(),
+            codec_tag: None,
+            channels: if f.mono { 1 } else { 2 },
+            rate: f.rate,
+            bits: None,
+        })
+    }
+}
+
 /// The bit rate FFmpeg's estimate divides by: its parser's running mean
 /// (in whole bits per second, each step truncated) over every frame header
 /// in what its stream analysis reads, 1,024-byte packets from the first
