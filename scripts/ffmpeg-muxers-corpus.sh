@@ -5,9 +5,10 @@
 # moov; separate moof), F4V, iPod, PSP, 3GPP2, DVD, SVCD and VCD program
 # streams, MXF OP-Atom, NUT, live WebM, M2TS, HEVC with E-AC-3 in MPEG-TS,
 # RealMedia (RealVideo 1 and 2 with AC-3), SWF, ASF streaming, Matroska with
-# short clusters, and the intermediate and older video codecs (MJPEG, FFV1,
+# short clusters, the intermediate and older video codecs (MJPEG, FFV1,
 # HuffYUV, DNxHD, Theora, AV1, Cinepak, QuickTime Animation, PNG, v210,
-# UYVY).
+# UYVY), and raw audio streams at other bit rates, rates and channel counts
+# than the defaults (AC-3, E-AC-3, AAC, MP3, MP2, DTS; TrueHD and MLP).
 #
 # usage: scripts/ffmpeg-muxers-corpus.sh OUT
 # needs ffmpeg (Debian's build: libx264, libx265, libvpx, libaom, libsvtav1,
@@ -51,4 +52,18 @@ ff "${V[@]}" -c:v qtrle qtrle.mov
 ff "${V[@]}" -c:v png png.mov
 ff "${V[@]}" -c:v v210 v210.mov
 ff "${V[@]}" -c:v rawvideo -pix_fmt uyvy422 uyvy.avi
+# Raw audio elementary streams at other settings than the defaults (bit
+# rates, rates, channels), where a header estimate reads the wrong bits.
+for br in 96k 384k 640k; do ff "${A[@]}" -ac 2 -c:a ac3 -b:a $br ac3_$br.ac3; done
+ff "${A[@]}" -ar 32000 -ac 6 -c:a ac3 ac3_32k_6ch.ac3
+for br in 96k 1024k; do ff "${A[@]}" -ac 2 -c:a eac3 -b:a $br eac3_$br.eac3; done
+for br in 64k 256k; do ff "${A[@]}" -ac 2 -c:a aac -b:a $br aac_$br.aac; done
+ff "${A[@]}" -ar 22050 -ac 1 -c:a aac aac_22k_mono.aac
+for br in 32k 320k; do ff "${A[@]}" -c:a libmp3lame -b:a $br mp3_$br.mp3; done
+ff "${A[@]}" -ar 8000 -c:a libmp3lame mp3_8k.mp3
+for br in 64k 384k; do ff "${A[@]}" -ac 2 -c:a mp2 -b:a $br mp2_$br.mp2; done
+for br in 384k 768k 1536k; do ff "${A[@]}" -ac 2 -c:a dca -strict -2 -b:a $br dts_$br.dts; done
+ff "${A[@]}" -ar 44100 -ac 6 -c:a dca -strict -2 dts_44k_6ch.dts
+ff "${A[@]}" -ac 2 -c:a truehd -strict -2 -f truehd truehd.thd
+ff "${A[@]}" -ac 1 -c:a mlp -strict -2 -f mlp mono.mlp
 echo "ffmpeg-muxers-corpus: $(find . -maxdepth 1 -type f | wc -l) files in $out"

@@ -116,6 +116,12 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
     if let Some(n) = riff_unknown(name, int("codec_id")).or_else(|| real_media(name, s)) {
         return n.into();
     }
+    // Video an AVI holds that avidemux passes on unnamed, by its fourcc.
+    if let (true, Some(f)) = (name == "video/x-avi-unknown", int("fourcc"))
+        && let Some(n) = fourcc_codec(&String::from_utf8_lossy(&f.to_le_bytes()))
+    {
+        return n.into();
+    }
     let named = match name {
         "video/x-h264" => "h264",
         "video/x-h265" => "hevc",
@@ -331,6 +337,18 @@ pub fn fourcc_codec(fourcc: &str) -> Option<&'static str> {
         "mp42" => "msmpeg4v2",
         "mpg4" | "mp41" => "msmpeg4v1",
         "cfhd" => "cfhd",
+        // Lossless and screen-capture codecs of recording tools.
+        "uly0" | "uly2" | "uly4" | "ulh0" | "ulh2" | "ulh4" | "ulrg" | "ulra" | "uqy2" | "uqrg"
+        | "uqra" | "umy2" | "umh2" | "umy4" | "umh4" | "umrg" | "umra" => "utvideo",
+        "m8rg" | "m8ra" | "m8g0" | "m8y0" | "m8y2" | "m8y4" | "m8ya" => "magicyuv",
+        "lags" => "lagarith",
+        "fps1" => "fraps",
+        "tscc" => "tscc",
+        "tsc2" => "tscc2",
+        "cscd" => "cscd",
+        "zmbv" => "zmbv",
+        "snow" => "snow",
+        "ffvh" => "ffvhuff",
         "hap1" | "hap5" | "hapy" => "hap",
         "icod" => "aic",
         // Audio that GStreamer's MP4 demuxer passes through unnamed.
@@ -578,6 +596,10 @@ mod tests {
         assert_eq!(name("video/x-pn-realvideo, rmversion=(int)4", None), "rv40");
         assert_eq!(name("audio/x-pn-realaudio, raversion=(int)8", None), "cook");
         assert_eq!(name("video/x-rle, layout=(string)quicktime", None), "qtrle");
+        assert_eq!(
+            name("video/x-avi-unknown, fourcc=(int)811158613", None),
+            "utvideo"
+        );
         assert_eq!(
             name("text/x-raw, format=(string)utf8", Some("mkv")),
             "subrip"

@@ -28,6 +28,7 @@ mod dv;
 mod flv;
 mod fragments;
 mod matroska;
+mod mlp;
 mod mp3;
 mod mp4;
 mod mp4_audio;
@@ -363,7 +364,8 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
 
 /// A file GStreamer could not name, told by its bytes: a transport stream
 /// too short for typefinding to be sure of it (a few packets) by its sync
-/// bytes, raw DTS-HD, and DSD files too short for libav's type finders.
+/// bytes, raw DTS-HD, DSD files too short for libav's type finders, and raw
+/// TrueHD and MLP.
 fn sniffed(r: &Reader, h: &mut Headers) {
     if let Some(packet) = r.ts_packet_size() {
         r.transport(h, packet);
@@ -374,11 +376,12 @@ fn sniffed(r: &Reader, h: &mut Headers) {
     for (read, name) in [
         (Reader::dsf as fn(&Reader, &mut Headers), "dsf"),
         (Reader::dsdiff, "iff"),
+        (Reader::mlp, "truehd"),
     ] {
         if h.sniffed_container.is_none() && h.header_audio.is_none() {
             read(r, h);
             if h.header_audio.is_some() {
-                h.sniffed_container = Some(name);
+                h.sniffed_container.get_or_insert(name);
             }
         }
     }
