@@ -259,12 +259,13 @@ fn pictures_are_named_as_ffmpegs_decoders_give_them() {
 /// Codecs of older libraries named as ffprobe names them: RealVideo 1 and
 /// 2 in RealMedia (`rv10`, `rv20` and their fourccs, where rmdemux says
 /// `pn-realvideo`), QuickTime Animation (`qtrle`, not Microsoft's RLE),
-/// 10-bit 4:2:2 `v210` (planar, as FFmpeg's decoder gives it) and Cinepak
-/// (RGB).
+/// 10-bit 4:2:2 `v210` (planar, as FFmpeg's decoder gives it), Cinepak
+/// (RGB), and Ut Video and MagicYUV in AVI (which avidemux passes on
+/// unnamed; their fourcc fixes the pixel format).
 #[test]
 fn older_codecs_are_named_as_ffprobe_names_them() {
     let env = TestEnv::new();
-    let made: [(&str, &[&str], &str, Option<&str>); 5] = [
+    let made: [(&str, &[&str], &str, Option<&str>); 7] = [
         (
             "rv10.rm",
             &["-s", "320x240", "-c:v", "rv10"],
@@ -280,6 +281,13 @@ fn older_codecs_are_named_as_ffprobe_names_them() {
         ("anim.mov", &["-c:v", "qtrle"], "qtrle", None),
         ("v210.mov", &["-c:v", "v210"], "v210", None),
         ("cinepak.avi", &["-c:v", "cinepak"], "cinepak", None),
+        ("utvideo.avi", &["-c:v", "utvideo"], "utvideo", Some("ULY0")),
+        (
+            "magicyuv.avi",
+            &["-c:v", "magicyuv"],
+            "magicyuv",
+            Some("M8Y0"),
+        ),
     ];
     for (name, args, ..) in made {
         one_second_of(&env.lib.join(name), args);

@@ -229,6 +229,21 @@ pub fn jpeg2000_format(data: &[u8]) -> Option<(String, u32)> {
 /// An AV1 codec configuration record (`av1C`): marker and version, profile
 /// and level, then tier, high bit depth, twelve bit, monochrome and the
 /// chroma subsampling in x and y.
+/// The pixel format a lossless capture codec's fourcc fixes (Ut Video,
+/// MagicYUV), as FFmpeg's decoders give it.
+pub fn fourcc_pixel_format(tag: &str) -> Option<&'static str> {
+    Some(match tag {
+        "ULY0" | "ULH0" | "UMY0" | "M8Y0" => "yuv420p",
+        "ULY2" | "ULH2" | "UMY2" | "UMH2" | "M8Y2" => "yuv422p",
+        "ULY4" | "ULH4" | "UMY4" | "UMH4" | "M8Y4" => "yuv444p",
+        "ULRG" | "UMRG" | "M8RG" => "gbrp",
+        "ULRA" | "UMRA" | "M8RA" => "gbrap",
+        "UQY2" => "yuv422p10le",
+        "M8G0" => "gray",
+        _ => return None,
+    })
+}
+
 /// A VP9 key frame's pixel format, from its uncompressed header (VP9
 /// bitstream specification, 6.2): the profile, then in the colour config
 /// the depth (profiles 2 and 3), the colour space (7 is RGB: FFmpeg's

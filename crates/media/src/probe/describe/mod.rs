@@ -335,6 +335,13 @@ fn header_facts(s: &mut mediadex_core::scan::document::Stream, heard: &Heard, he
             s.channel_layout = audio::channel_layout(a.channels as i32, None).map(str::to_string);
         }
     }
+    // A capture codec whose fourcc fixes its pixel format.
+    if let (None, Some(tag)) = (&s.pix_fmt, &s.codec_tag)
+        && let Some(p) = crate::probe::bitstream::fourcc_pixel_format(tag)
+    {
+        s.bit_depth = crate::probe::bitstream::pix_fmt_depth(p);
+        s.pix_fmt = Some(p.into());
+    }
     if s.kind == "video" {
         let number = stream::track_number(&heard.id, headers.track_ids_hex);
         let track = headers.tracks.iter().find(|t| Some(t.id) == number);
