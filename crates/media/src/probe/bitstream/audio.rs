@@ -156,6 +156,9 @@ pub fn audio_specific_config(b: &[u8]) -> Option<AudioConfig> {
         }
     }
     let channels = match config {
+        // A program config element after the GASpecificConfig carries the
+        // layout.
+        0 if matches!(object_type, 1..=4) => pce_channels(&mut bits),
         // Mono with explicit SBR: ffmpeg's decoder assumes parametric
         // stereo may follow and gives two channels.
         1 if explicit_sbr || stereo => Some(2),
@@ -170,6 +173,38 @@ pub fn audio_specific_config(b: &[u8]) -> Option<AudioConfig> {
         rate: sample_rate,
         channels,
     })
+}
+
+/// The channels of the program config element that follows a
+/// GASpecificConfig (frame length, core coder and extension flags; ISO/IEC
+/// 14496-3, 4.4.1.1): each front, side and back element is one channel or
+/// a pair, plus the LFE elements.
+fn pce_channels(bits: &mut Bits) -> Option<i32> {
+    bits.u(1)?;
+    if bits.u(1)? == 1 {
+        bits.u(14)?;
+    }
+    bits.u(1)?;
+    // Element tag, object type, rate index.
+    bits.u(4 + 2 + 4)?;
+    let (front, side, back) = (bits.u(4)?, bits.u(4)?, bits.u(4)?);
+    let lfe = bits.u(2)?;
+    // Associated data and coupling channel element counts.
+    bits.u(3 + 4)?;
+    for width in [4, 4, 3] {
+        // Mono and stereo mixdowns (an element number each), the matrix
+        // mixdown (an index and a flag).
+        if bits.u(1)? == 1 {
+            bits.u(width)?;
+        }
+    }
+    let mut channels = 0;
+    for _ in 0..front + side + back {
+        channels += if bits.u(1)? == 1 { 2 } else { 1 };
+        bits.u(4)?;
+    }
+    let n = channels + lfe as i32;
+    (n > 0).then_some(n)
 }
 
 /// Channels and rate of a LOAS/LATM stream, from the AudioSpecificConfig

@@ -260,6 +260,19 @@ mod tests {
     }
 
     #[test]
+    fn an_aac_program_config_element_counts_its_channels() {
+        // LC at 44.1 kHz, channel configuration 0, then ffmpeg's program
+        // config element for 3 channels: one front pair and an LFE.
+        let asc = [0x12, 0x00, 0x05, 0x04, 0x01, 0x00, 0x20, 0x00];
+        assert_eq!(audio_specific_config(&asc).unwrap().channels, Some(3));
+        // Channel configuration 2: two, no element read.
+        assert_eq!(
+            audio_specific_config(&[0x12, 0x10]).unwrap().channels,
+            Some(2)
+        );
+    }
+
+    #[test]
     fn ac3_coding_modes() {
         // AC-3, 48 kHz, bsid 8, acmod 7 (3/2), cmix, surmix, lfe on: 5.1.
         let frame = [0x0B, 0x77, 0, 0, 0x00, 0x40, 0b1110_1011, 0b1000_0000];
