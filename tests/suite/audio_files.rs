@@ -458,3 +458,25 @@ fn raw_truehd_and_mlp_are_read_from_their_major_sync() {
         assert_eq!(row["doc"]["streams"][0]["codec"], codec, "{row}");
     }
 }
+
+/// AAC of three channels, as ffmpeg writes it: channel configuration 0 and
+/// a program config element (a front pair and an LFE) in the M4A's and the
+/// Matroska file's AudioSpecificConfig, where the container says 2: every
+/// fact as ffprobe says.
+#[test]
+fn aac_with_a_program_config_element_has_its_channels() {
+    let env = TestEnv::new();
+    let lib = &env.lib;
+    for name in ["three.m4a", "three.mka"] {
+        make("-f lavfi -i sine=d=2 -ac 3 -c:a aac", &lib.join(name));
+    }
+    env.scan(&["--ext", "m4a,mka"], 0);
+    let names: Vec<String> = ["three.m4a", "three.mka"].map(String::from).to_vec();
+    let (wrong, compared) = env.ffprobe_disagreements(&names, lib, &[]);
+    assert!(compared > 10, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    for name in &names {
+        let audio = &env.row(&lib.join(name))["doc"]["streams"][0];
+        assert_eq!(audio["channels"], 3, "{name}: {audio}");
+    }
+}
