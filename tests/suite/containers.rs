@@ -190,8 +190,9 @@ fn jpeg2000_frames_tell_their_pixel_format() {
 /// Pictures as ffmpeg's decoders give them: VP9 in WebM in every format
 /// its key frame's header can state (the caps say none), RGB coded as
 /// H.264, HEVC and VP9 (`gbrp`: a 4:4:4 picture whose matrix is the
-/// identity), and ProRes 4444, which FFmpeg decodes to 12 bits where the
-/// other profiles get 10.
+/// identity), ProRes 4444, which FFmpeg decodes to 12 bits where the
+/// other profiles get 10, and DNxHR in MXF (progressive, as its frame
+/// header says).
 #[test]
 fn pictures_are_named_as_ffmpegs_decoders_give_them() {
     let env = TestEnv::new();
@@ -220,8 +221,22 @@ fn pictures_are_named_as_ffmpegs_decoders_give_them() {
         "-x265-params",
         "log-level=error",
     ];
-    let made: [(&str, &[&str], &str); 4] = [
+    let made: [(&str, &[&str], &str); 5] = [
         ("rgb.mkv", &["-c:v", "libx264rgb"], "gbrp"),
+        (
+            "dnxhr.mxf",
+            &[
+                "-s",
+                "256x144",
+                "-c:v",
+                "dnxhd",
+                "-profile:v",
+                "dnxhr_hq",
+                "-pix_fmt",
+                "yuv422p",
+            ],
+            "yuv422p",
+        ),
         ("rgb-hevc.mp4", &x265, "gbrp"),
         (
             "4444.mov",

@@ -224,6 +224,11 @@ pub(super) fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, ou
             (flag.or_else(|| bitstream::mpeg4_interlaced(map)) == Some(false))
                 .then_some(FieldOrder::Progressive)
         }
+        // DNxHD and DNxHR: the frame header's interlace flag (byte 5).
+        "dnxhd" => (map.get(..3) == Some(&[0, 0, 2])
+            && map.get(3).is_some_and(|b| b & 0xFE == 0x80)
+            && map.get(5).is_some_and(|b| b & 2 == 0))
+        .then_some(FieldOrder::Progressive),
         _ => None,
     });
     // Codecs without interlaced coding tools are progressive by definition.
