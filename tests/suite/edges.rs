@@ -379,3 +379,31 @@ fn an_avi_cut_before_its_data_keeps_its_streams_from_the_header() {
     assert_eq!(whole_doc["streams"][0]["title"], "A title", "{whole_doc}");
     assert_eq!(whole_doc["streams"][1]["bit_depth"], 4, "{whole_doc}");
 }
+
+/// An MP4 whose boxes are whole but whose tables place samples past its
+/// end (tests/media/annexb: cut, its `mdat` size mended), which GStreamer
+/// cannot read (Annex B H.264 without `avcC`): truncated, at the share its
+/// samples say, with what its headers tell (the video's codec, size and
+/// length), not a bare stream error.
+#[test]
+fn samples_past_the_end_of_whole_boxes_are_a_cut() {
+    let env = TestEnv::new();
+    env.copy_media("annexb");
+    env.scan(&[], 3);
+    let row = env.row(&env.lib.join("annex-b.mp4"));
+    assert_eq!(row["status"], "error", "{row}");
+    let error = row["error"].as_str().unwrap_or("");
+    assert!(
+        error.starts_with("truncated: the file ends at 8%"),
+        "{error}"
+    );
+    let doc = &row["doc"];
+    assert_eq!(doc["truncated"], true, "{doc}");
+    let video = &doc["streams"][0];
+    assert_eq!(video["codec"], "h264", "{video}");
+    assert_eq!(video["width"], 1920, "{video}");
+    assert!(
+        (doc["duration_s"].as_f64().unwrap_or(0.0) - 35.229).abs() < 0.01,
+        "{doc}"
+    );
+}

@@ -177,6 +177,15 @@ fn verdict(
         Err(p) if head.declared_size.is_some() && p.status == Status::Error => {
             cut(p.error.as_deref().filter(|_| short != "ogg"))
         }
+        // Samples past the end of whole boxes, in a file GStreamer cannot
+        // read: cut, where they end (ffprobe reads its headers alone).
+        Err(p) if head.samples_past_end.is_some() && p.status == Status::Error => {
+            let head = headers::Headers {
+                declared_size: head.samples_past_end,
+                ..head.clone()
+            };
+            verdict(Err(p), &head, size, container, short)
+        }
         // A demuxer that met the end before any stream: matroskademux says
         // so in some runs and finishes with none in others. No streams,
         // the same every run.

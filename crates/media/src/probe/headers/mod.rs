@@ -96,6 +96,9 @@ pub struct Headers {
     /// MP4: the sample tables were read and place every sample inside the
     /// file (a fragmented file's tables place none).
     pub samples_inside: bool,
+    /// An MP4 whose boxes are whole but whose tables place samples past
+    /// the end (a cut file whose `mdat` size was mended): where they end.
+    pub samples_past_end: Option<u64>,
     /// The movie header's duration (MP4 `mvhd`, Matroska `Duration`,
     /// DTS-HD `AUPR-HDR`; MXF: the longest track's), seconds, when it
     /// states one.

@@ -106,7 +106,8 @@ impl Reader {
     /// A box that runs past the end is a cut only if samples lie there:
     /// the tables (`sample_end`), when the whole `moov` was read, say where
     /// they end, and a fragmented file's `moof` boxes (`fragment_end`),
-    /// when only an `mdat` is cut.
+    /// when only an `mdat` is cut. Samples past the end of whole boxes are
+    /// told apart (`samples_past_end`).
     fn judge_cut(
         &self,
         h: &mut Headers,
@@ -124,6 +125,13 @@ impl Reader {
             && last > 0
         {
             h.declared_size = (last > self.len).then_some(last);
+        }
+        // Whole boxes whose tables place samples past the end (a file cut
+        // and its `mdat` size mended): where they end.
+        if let (None, Some(last)) = (h.declared_size, sample_end)
+            && last > self.len
+        {
+            h.samples_past_end = Some(last);
         }
         h.samples_inside = sample_end.is_some_and(|last| last <= self.len);
     }
