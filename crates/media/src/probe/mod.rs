@@ -180,11 +180,7 @@ fn verdict(
         // Samples past the end of whole boxes, in a file GStreamer cannot
         // read: cut, where they end (ffprobe reads its headers alone).
         Err(p) if head.samples_past_end.is_some() && p.status == Status::Error => {
-            let head = headers::Headers {
-                declared_size: head.samples_past_end,
-                ..head.clone()
-            };
-            verdict(Err(p), &head, size, container, short)
+            verdict(Err(p), &past_end(head), size, container, short)
         }
         // A demuxer that met the end before any stream: matroskademux says
         // so in some runs and finishes with none in others. No streams,
@@ -209,6 +205,15 @@ fn verdict(
             judge(doc, container)
         }
         Err(p) => p,
+    }
+}
+
+/// The headers of a file whose samples lie past the end of its whole boxes,
+/// declaring it as long as they reach.
+fn past_end(head: &headers::Headers) -> headers::Headers {
+    headers::Headers {
+        declared_size: head.samples_past_end,
+        ..head.clone()
     }
 }
 

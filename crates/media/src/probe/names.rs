@@ -113,13 +113,7 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
     let name = s.name().as_str();
     let int = |f: &str| s.get::<i32>(f).ok();
     let text = |f: &str| s.get::<&str>(f).ok();
-    if let Some(n) = riff_unknown(name, int("codec_id")).or_else(|| real_media(name, s)) {
-        return n.into();
-    }
-    // Video an AVI holds that avidemux passes on unnamed, by its fourcc.
-    if let (true, Some(f)) = (name == "video/x-avi-unknown", int("fourcc"))
-        && let Some(n) = fourcc_codec(&String::from_utf8_lossy(&f.to_le_bytes()))
-    {
+    if let Some(n) = named_elsewhere(name, s).or_else(|| text_codec(name, container)) {
         return n.into();
     }
     let named = match name {
@@ -231,6 +225,25 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
             Some("g726") => "adpcm_g726",
             _ => "adpcm_ima_wav",
         },
+        other
+            if other.starts_with("video/x-gst-fourcc-")
+                || other.starts_with("audio/x-gst-fourcc-") =>
+        {
+            // The fourcc may hold a dash itself (`ac-4`).
+            let fourcc = other.get("video/x-gst-fourcc-".len()..).unwrap_or("");
+            return fourcc_codec(fourcc)
+                .map(str::to_string)
+                .unwrap_or_else(|| fourcc.to_string());
+        }
+        other => short_form(other),
+    };
+    named.to_string()
+}
+
+/// ffprobe's name for subtitles and captions: timed text is `mov_text` in
+/// the QuickTime family and `subrip` elsewhere.
+fn text_codec(name: &str, container: Option<&str>) -> Option<&'static str> {
+    Some(match name {
         "text/x-raw" | "application/x-subtitle" => match container {
             Some("mp4" | "mov" | "3gp" | "3g2" | "m4a" | "mj2") => "mov_text",
             _ => "subrip",
@@ -246,19 +259,18 @@ pub fn codec_name(s: &gst::StructureRef, container: Option<&str>) -> String {
         "closedcaption/x-cea-608" => "eia_608",
         "application/x-subtitle-sami" => "sami",
         "application/x-subtitle-tmplayer" | "application/x-subtitle-mpl2" => "text",
-        other
-            if other.starts_with("video/x-gst-fourcc-")
-                || other.starts_with("audio/x-gst-fourcc-") =>
-        {
-            // The fourcc may hold a dash itself (`ac-4`).
-            let fourcc = other.get("video/x-gst-fourcc-".len()..).unwrap_or("");
-            return fourcc_codec(fourcc)
-                .map(str::to_string)
-                .unwrap_or_else(|| fourcc.to_string());
-        }
-        other => short_form(other),
-    };
-    named.to_string()
+        _ => return None,
+    })
+}
+
+/// Codecs a demuxer names its own way or passes on unnamed: RIFF audio by
+/// its WAVE format tag, AVI video by its fourcc, RealMedia's by version.
+fn named_elsewhere(name: &str, s: &gst::StructureRef) -> Option<&'static str> {
+    let int = |f: &str| s.get::<i32>(f).ok();
+    if name == "video/x-avi-unknown" {
+        return fourcc_codec(&String::from_utf8_lossy(&int("fourcc")?.to_le_bytes()));
+    }
+    riff_unknown(name, int("codec_id")).or_else(|| real_media(name, s))
 }
 
 /// Audio an AVI or WAVE file holds that GStreamer's RIFF readers name

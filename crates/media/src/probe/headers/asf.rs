@@ -15,36 +15,10 @@ impl Reader {
             return;
         }
         let size = u64::from_le_bytes(head[16..24].try_into().unwrap());
-        let objects = |from: u64, to: u64| {
-            let mut out = Vec::new();
-            let mut at = from;
-            while at + 24 <= to.min(self.len) && out.len() < 1000 {
-                let Some(o) = self.bytes::<24>(at) else { break };
-                let s = u64::from_le_bytes(o[16..24].try_into().unwrap());
-                if s < 24 {
-                    break;
-                }
-                out.push((<[u8; 16]>::try_from(&o[0..16]).unwrap(), at, s));
-                at += s;
-            }
-            out
-        };
         let mut packet_size = None;
         let mut video = Vec::new();
-        for (g, at, s) in objects(30, size) {
-            // Cover art (`WM/Picture`), which FFmpeg reads as attached
-            // pictures: among the extended content descriptors, and the
-            // metadata (library) records of the header extension.
-            if g == EXTENDED_CONTENT {
-                self.asf_descriptors(at + 24, at + s, false, &mut h.pictures);
-            }
-            if g == HEADER_EXTENSION {
-                for (g, at, s) in objects(at + 46, at + s) {
-                    if g == METADATA || g == METADATA_LIBRARY {
-                        self.asf_descriptors(at + 24, at + s, true, &mut h.pictures);
-                    }
-                }
-            }
+        for (g, at, s) in self.asf_objects(30, size) {
+            self.asf_pictures(g, at, s, &mut h.pictures);
             if g == FILE_PROPERTIES
                 && let Some(b) = self.bytes::<8>(at + 40)
             {
@@ -112,6 +86,39 @@ impl Reader {
 }
 
 impl Reader {
+    /// The objects in `[from, to)`: GUID, offset and size.
+    fn asf_objects(&self, from: u64, to: u64) -> Vec<([u8; 16], u64, u64)> {
+        let mut out = Vec::new();
+        let mut at = from;
+        while at + 24 <= to.min(self.len) && out.len() < 1000 {
+            let Some(o) = self.bytes::<24>(at) else { break };
+            let s = u64::from_le_bytes(o[16..24].try_into().unwrap());
+            if s < 24 {
+                break;
+            }
+            out.push((<[u8; 16]>::try_from(&o[0..16]).unwrap(), at, s));
+            at += s;
+        }
+        out
+    }
+
+    /// Cover art (`WM/Picture`) in the header object `g` at `at` of `s`
+    /// bytes, which FFmpeg reads as attached pictures: among the extended
+    /// content descriptors, and the metadata (library) records of the
+    /// header extension.
+    fn asf_pictures(&self, g: [u8; 16], at: u64, s: u64, out: &mut Vec<(String, u64)>) {
+        if g == EXTENDED_CONTENT {
+            self.asf_descriptors(at + 24, at + s, false, out);
+        }
+        if g == HEADER_EXTENSION {
+            for (g, at, s) in self.asf_objects(at + 46, at + s) {
+                if g == METADATA || g == METADATA_LIBRARY {
+                    self.asf_descriptors(at + 24, at + s, true, out);
+                }
+            }
+        }
+    }
+
     /// The `WM/Picture` values among the descriptors of `[from, to)`: an
     /// extended content description's (name length, name, type, value
     /// length, value) or, `records`, a metadata object's (language and
