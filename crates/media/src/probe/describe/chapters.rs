@@ -103,8 +103,8 @@ fn clock_time(t: &str) -> Option<f64> {
     let (h, rest) = t.split_once(':')?;
     let (m, rest) = rest.split_once(':')?;
     let (s, ms) = rest.split_once('.')?;
-    let n = |v: &str| v.trim().parse::<u32>().ok();
-    Some(f64::from(n(h)? * 3600 + n(m)? * 60 + n(s)?) + f64::from(n(ms)?) / 1000.0)
+    let n = |v: &str| v.trim().parse::<u32>().ok().map(f64::from);
+    Some(n(h)? * 3600.0 + n(m)? * 60.0 + n(s)? + n(ms)? / 1000.0)
 }
 
 /// Chapters from the table of contents: its top entries, or the chapters of an edition.
@@ -131,4 +131,20 @@ fn chapters(toc: &gst::Toc) -> Vec<Chapter> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clock_time;
+
+    #[test]
+    fn comment_chapter_times_are_read_whatever_their_size() {
+        assert_eq!(clock_time("00:01:30.500"), Some(90.5));
+        // A field of nonsense is a time, not an overflow.
+        assert_eq!(
+            clock_time("4294967295:00:00.000"),
+            Some(4294967295.0 * 3600.0)
+        );
+        assert_eq!(clock_time("1:2"), None);
+    }
 }

@@ -406,7 +406,7 @@ impl Reader {
             && movie_scale > 0
             && scale > 0
         {
-            let spanned = (delay + p) as f64 / f64::from(movie_scale);
+            let spanned = delay.saturating_add(p) as f64 / f64::from(movie_scale);
             t.duration_s = Some(spanned.min(ticks as f64 / f64::from(scale)));
         }
         Some(t)

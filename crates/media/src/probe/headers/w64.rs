@@ -49,7 +49,7 @@ impl Reader {
             } else if c[..16] == w64_guid(b"data") {
                 data = Some(size - 24);
             }
-            at = at.saturating_add(size.div_ceil(8) * 8);
+            at = at.saturating_add(size.div_ceil(8).saturating_mul(8));
         }
         let Some((f, sub)) = format else { return };
         let word = |i: usize| u16::from_le_bytes([f[i], f[i + 1]]);

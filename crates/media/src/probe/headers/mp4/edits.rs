@@ -58,7 +58,7 @@ impl Reader {
                     let delta = u32::from_be_bytes([e[4], e[5], e[6], e[7]]);
                     u64::from(count) * u64::from(delta)
                 })
-                .sum(),
+                .fold(0u64, u64::saturating_add),
         )
     }
 }
