@@ -480,3 +480,42 @@ fn aac_with_a_program_config_element_has_its_channels() {
         assert_eq!(audio["channels"], 3, "{name}: {audio}");
     }
 }
+
+/// Raw AMR, as phones store voice recordings (`#!AMR`, `#!AMR-WB` and
+/// frames of one mode), encoded here by GStreamer's AMR encoders: the tag
+/// of AMR's sample entry (`samr`, `sawb`) and a length of 20 ms a frame,
+/// which amrparse gave a short file in no scan; every fact as ffprobe says.
+#[test]
+fn raw_amr_has_its_tag_and_length() {
+    let env = TestEnv::new();
+    let lib = &env.lib;
+    for (name, rate, encoder, magic) in [
+        ("voice.amr", 8000, "amrnbenc band-mode=0", &b"#!AMR\n"[..]),
+        ("voice-wb.amr", 16000, "voamrwbenc", &b"#!AMR-WB\n"[..]),
+    ] {
+        let frames = lib.parent().unwrap().join(format!("{name}.frames"));
+        let pipeline = format!(
+            "audiotestsrc num-buffers=100 samplesperbuffer={} ! audio/x-raw,rate={rate},channels=1 ! {encoder} ! filesink location={}",
+            rate / 50,
+            frames.display()
+        );
+        let st = std::process::Command::new("gst-launch-1.0")
+            .arg("-q")
+            .args(pipeline.split_whitespace())
+            .status()
+            .expect("run gst-launch-1.0");
+        assert!(st.success(), "{pipeline}");
+        let body = std::fs::read(&frames).unwrap();
+        std::fs::write(lib.join(name), [magic, &body[..]].concat()).unwrap();
+    }
+    env.scan(&["--ext", "amr"], 0);
+    let names: Vec<String> = ["voice-wb.amr", "voice.amr"].map(String::from).to_vec();
+    let (wrong, compared) = env.ffprobe_disagreements(&names, lib, &[]);
+    assert!(compared > 15, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    for (name, tag) in [("voice.amr", "samr"), ("voice-wb.amr", "sawb")] {
+        let doc = &env.row(&lib.join(name))["doc"];
+        assert_eq!(doc["streams"][0]["codec_tag"], tag, "{name}: {doc}");
+        assert_eq!(doc["duration_s"], 2.0, "{name}: {doc}");
+    }
+}

@@ -52,6 +52,13 @@ pub(super) fn stream(heard: &Heard, container: Option<&str>) -> Stream {
     if let (true, Some(v)) = (name == "video/x-pn-realvideo", get_int("rmversion")) {
         out.codec_tag = Some(format!("RV{v}0"));
     }
+    // A raw AMR file's stream has the tag of AMR's MP4 sample entry, as
+    // FFmpeg's demuxer gives it.
+    out.codec_tag = match (container, name) {
+        (Some("amr-nb-sh"), "audio/AMR") => Some("samr".into()),
+        (Some("amr-wb-sh"), "audio/AMR-WB") => Some("sawb".into()),
+        _ => out.codec_tag.take(),
+    };
     geometry(s, &mut out);
     if out.codec == "mpeg2video" {
         mpeg2_rate(s, heard, &mut out);

@@ -19,6 +19,7 @@ use riff::{Chunk, ChunkSize};
 
 mod ac3;
 mod adts;
+mod amr;
 mod apple_audio;
 mod asf;
 mod dovi;
@@ -323,6 +324,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         }
         "ac3" | "eac3" => h.estimated_duration_s = r.ac3_estimate(),
         "dts" => h.estimated_duration_s = r.dts_estimate(),
+        "amr-nb-sh" | "amr-wb-sh" => h.estimated_duration_s = r.amr_estimate(),
         "mp3" => {
             h.estimated_duration_s = r.mpeg_audio_estimate();
             h.header_audio = r.mpeg_audio_stream();
