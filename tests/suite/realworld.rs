@@ -280,30 +280,16 @@ fn durations_agree_with_ffprobe_on_every_scan() {
     tag.resize(30, 0);
     std::fs::write(&vbr, [tag, vec![0; 400], frames].concat()).unwrap();
     names.extend(["tagged.mp3", "junk.mp3", "cover.mp3", "vbr.mp3"].map(String::from));
-    // Raw DTS (ffmpeg's encoder): its size at its frames' nominal bit rate.
-    crate::testenv::ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440:duration=3",
-        "-ac",
-        "2",
-        "-ar",
-        "48000",
-        "-c:a",
-        "dca",
-        "-strict",
-        "-2",
-        "-f",
-        "dts",
-        lib.join("raw.dts").to_str().unwrap(),
-    ]);
-    names.push("raw.dts".into());
-    // Raw DTS at other bit rates than ffmpeg's default 1,411.2 kbit/s: the
-    // frame header's rate code, read at its own bits.
-    for rate in ["768k", "384k"] {
-        let name = format!("raw-{rate}.dts");
-        crate::testenv::ffmpeg(&[
+    // Raw DTS (ffmpeg's encoder): its size at its frames' nominal bit rate,
+    // ffmpeg's default 1,411.2 kbit/s and two others (the frame header's
+    // rate code, read at its own bits).
+    for (name, rate) in [
+        ("raw.dts", None),
+        ("raw-768k.dts", Some("768k")),
+        ("raw-384k.dts", Some("384k")),
+    ] {
+        let out = lib.join(name);
+        let mut args = vec![
             "-f",
             "lavfi",
             "-i",
@@ -316,11 +302,11 @@ fn durations_agree_with_ffprobe_on_every_scan() {
             "dca",
             "-strict",
             "-2",
-            "-b:a",
-            rate,
-            lib.join(&name).to_str().unwrap(),
-        ]);
-        names.push(name);
+        ];
+        args.extend(rate.map(|r| ["-b:a", r]).into_iter().flatten());
+        args.extend(["-f", "dts", out.to_str().unwrap()]);
+        crate::testenv::ffmpeg(&args);
+        names.push(name.into());
     }
     // WavPack that states its length, and WavPack written to a pipe,
     // whose first block could not be given it: none, as ffprobe says
