@@ -431,9 +431,10 @@ fn mpeg_audio_behind_junk_is_the_stream_ffmpeg_finds() {
     }
 }
 
-/// Raw TrueHD and MLP, as disc extraction tools write them, which no type
-/// finder here knows: read from the first major sync (codec, channels,
-/// rate and FFmpeg's depth), `ok`, every fact as ffprobe says.
+/// Raw TrueHD and MLP (mono and stereo), as disc extraction tools write
+/// them, which no type finder here knows: read from the first major sync
+/// (codec, channels, rate and FFmpeg's depth), `ok`, every fact as ffprobe
+/// says.
 #[test]
 fn raw_truehd_and_mlp_are_read_from_their_major_sync() {
     let env = TestEnv::new();
@@ -443,16 +444,24 @@ fn raw_truehd_and_mlp_are_read_from_their_major_sync() {
         &format!("{tone} -ac 2 -c:a truehd -f truehd"),
         &lib.join("stereo.thd"),
     );
-    make(
-        &format!("{tone} -ac 1 -c:a mlp -f mlp"),
-        &lib.join("mono.mlp"),
-    );
+    for (name, channels) in [("mono.mlp", 1), ("stereo.mlp", 2)] {
+        make(
+            &format!("{tone} -ac {channels} -c:a mlp -f mlp"),
+            &lib.join(name),
+        );
+    }
     env.scan(&["--ext", "thd,mlp"], 0);
-    let names: Vec<String> = ["mono.mlp", "stereo.thd"].map(String::from).to_vec();
+    let names: Vec<String> = ["mono.mlp", "stereo.mlp", "stereo.thd"]
+        .map(String::from)
+        .to_vec();
     let (wrong, compared) = env.ffprobe_disagreements(&names, lib, &[]);
     assert!(compared > 10, "only {compared} facts compared");
     assert!(wrong.is_empty(), "{wrong:#?}");
-    for (name, codec) in [("mono.mlp", "mlp"), ("stereo.thd", "truehd")] {
+    for (name, codec) in [
+        ("mono.mlp", "mlp"),
+        ("stereo.mlp", "mlp"),
+        ("stereo.thd", "truehd"),
+    ] {
         let row = env.row(&lib.join(name));
         assert_eq!(row["status"], "ok", "{row}");
         assert_eq!(row["doc"]["streams"][0]["codec"], codec, "{row}");

@@ -375,18 +375,50 @@ pub fn truehd_major_sync(b: &[u8]) -> Option<(i32, i32)> {
     } else {
         channels(first)
     };
-    let rate = match ratebits {
-        0xF => return None,
-        r => (if r & 8 != 0 { 44100 } else { 48000 }) << (r & 7),
-    };
+    let rate = mlp_rate(ratebits)?;
     (n > 0).then_some((n, rate))
 }
 
-/// The sampling rate of a DTS core frame (big-endian, 16-bit words; ETSI
-/// TS 102 114, 5.3.1): after the sync word, the frame type, deficit sample
-/// count, CRC flag, block count, frame size and channel arrangement, the
-/// `SFREQ` code.
-pub fn dts_core_rate(b: &[u8]) -> Option<i32> {
+/// An MLP major sync (`F8 72 6F BB`, at the start of `b`'s access unit):
+/// channels, rate and bits per sample as FFmpeg's decoder gives them, from
+/// group 1's quantisation and rate (group 2's follow, 11 bits, then the
+/// channel arrangement).
+pub fn mlp_major_sync(b: &[u8]) -> Option<(u32, i32, u32)> {
+    // Channels of each channel arrangement code (FFmpeg's `mlp_channels`).
+    const CHANNELS: [u32; 21] = [
+        1, 2, 3, 4, 3, 4, 5, 3, 4, 5, 4, 5, 6, 4, 5, 4, 5, 6, 5, 5, 6,
+    ];
+    let at = b
+        .windows(4)
+        .take(64)
+        .position(|w| w == [0xF8, 0x72, 0x6F, 0xBB])?;
+    let mut r = Bits::new(b.get(at + 4..)?);
+    let bits = [16, 20, 24].get(r.u(4)? as usize).copied();
+    r.u(4)?;
+    let rate = mlp_rate(r.u(4)?);
+    r.u(4 + 11)?;
+    let channels = CHANNELS.get(r.u(5)? as usize).copied()?;
+    Some((channels, rate?, bits?))
+}
+
+/// A TrueHD or MLP major sync's rate code: 48 or 44.1 kHz times a power of
+/// two (15: none).
+fn mlp_rate(code: u32) -> Option<i32> {
+    (code != 0xF).then(|| (if code & 8 != 0 { 44100 } else { 48000 }) << (code & 7))
+}
+
+/// A DTS core frame header (big-endian, 16-bit words; ETSI TS 102 114,
+/// 5.3.1): after the sync word, the frame type, deficit sample count, CRC
+/// flag, block count, frame size and channel arrangement, the `SFREQ` code
+/// and the `RATE` (bit rate) code.
+pub struct DtsCore {
+    /// The sampling rate `SFREQ` names; none for a reserved code.
+    pub rate: Option<i32>,
+    /// The `RATE` code (an index into the standard's bit rates).
+    pub bit_rate_code: u32,
+}
+
+pub fn dts_core(b: &[u8]) -> Option<DtsCore> {
     const RATES: [i32; 16] = [
         0, 8000, 16000, 32000, 0, 0, 11025, 22050, 44100, 0, 0, 12000, 24000, 48000, 0, 0,
     ];
@@ -395,7 +427,11 @@ pub fn dts_core_rate(b: &[u8]) -> Option<i32> {
     }
     let mut r = Bits::new(b.get(4..)?);
     r.u(1 + 5 + 1 + 7 + 14 + 6)?;
-    Some(RATES[r.u(4)? as usize]).filter(|&rate| rate > 0)
+    let rate = Some(RATES[r.u(4)? as usize]).filter(|&rate| rate > 0);
+    Some(DtsCore {
+        rate,
+        bit_rate_code: r.u(5)?,
+    })
 }
 
 /// Channels and sampling rate of a DTS-HD extension substream's first asset

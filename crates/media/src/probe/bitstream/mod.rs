@@ -16,8 +16,8 @@ mod video;
 
 pub use audio::{
     AAC_RATES, AudioConfig, MpegAudioFrame, MpegAudioHeader, ac3_channels, ac3_rate, als_config,
-    audio_specific_config, bluray_lpcm, dts_core_rate, dts_hd_asset, dts_hd_lossless_depth,
-    dvd_lpcm, flac_frame_depth, latm_config, lossless_bit_depth, mpeg_audio_frame,
+    audio_specific_config, bluray_lpcm, dts_core, dts_hd_asset, dts_hd_lossless_depth, dvd_lpcm,
+    flac_frame_depth, latm_config, lossless_bit_depth, mlp_major_sync, mpeg_audio_frame,
     mpeg_audio_header, truehd_major_sync,
 };
 pub use dv::{DvAudio, DvFrame, DvProfile, dv_frame};

@@ -58,7 +58,7 @@ fn full_presentation(heard: &Heard, out: &mut Stream) {
     } else if out.codec == "dts"
         && let Some(first) = &heard.first
         && let Ok(map) = first.map_readable()
-        && let Some(rate) = bitstream::dts_core_rate(&map)
+        && let Some(rate) = bitstream::dts_core(&map).and_then(|c| c.rate)
     {
         // DTS without an extension substream: its core frame's rate, not
         // the container's (an MP4 sample entry may say twice it).

@@ -32,13 +32,7 @@ impl Reader {
         ];
         let start = self.leading_id3_len().unwrap_or(0) as u64;
         let h = self.bytes::<10>(start)?;
-        if h[..4] != [0x7F, 0xFE, 0x80, 0x01] {
-            return None;
-        }
-        // After the sync: frame type (1), deficit (5), CRC flag (1),
-        // blocks (7), frame size (14), mode (6), rate (4), bit rate (5):
-        // bits 38 to 42 after the sync.
-        let code = usize::from((h[8] & 0x03) << 3 | h[9] >> 5);
+        let code = crate::probe::bitstream::dts_core(&h)?.bit_rate_code as usize;
         let bit_rate = match code {
             22 => 1_411_200,
             _ => u64::from(*KBITS.get(code)?) * 1000,
