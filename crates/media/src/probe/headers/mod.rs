@@ -325,10 +325,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "ac3" | "eac3" => h.estimated_duration_s = r.ac3_estimate(),
         "dts" => h.estimated_duration_s = r.dts_estimate(),
         "amr-nb-sh" | "amr-wb-sh" => h.estimated_duration_s = r.amr_estimate(),
-        "mp3" => {
-            h.estimated_duration_s = r.mpeg_audio_estimate();
-            h.header_audio = r.mpeg_audio_stream();
-        }
+        "mp3" => r.mpeg_audio(&mut h),
         // Typefinding names a file that starts with an ID3 tag `tagged`.
         // An HLS packed audio segment is ADTS behind its timestamp's tag.
         // WavPack with an APE tag at its end is `tagged` too.

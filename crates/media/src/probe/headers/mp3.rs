@@ -10,44 +10,59 @@ use super::*;
 impl Reader {
     /// Raw MPEG audio's duration, seconds.
     pub(super) fn mpeg_audio_estimate(&self) -> Option<f64> {
-        // After a leading ID3 tag, however large its pictures.
-        let off = self.leading_id3_len().unwrap_or(0);
-        let b = &self.vec(
-            off as u64,
-            self.len.saturating_sub(off as u64).min(128 * 1024) as usize,
-        )?;
-        if let Some(first) = Frame::parse(b)
-            && let Some(frames) = vbr_frames(b, &first)
-        {
-            return Some(frames as f64 * f64::from(first.samples) / f64::from(first.rate));
+        let (off, b) = self.mpeg_audio_head()?;
+        estimate(self.len, off, &b)
+    }
+
+    /// An MPEG audio file: its duration, and its stream as FFmpeg finds it,
+    /// from one read of its head.
+    pub(super) fn mpeg_audio(&self, h: &mut Headers) {
+        if let Some((off, b)) = self.mpeg_audio_head() {
+            h.estimated_duration_s = estimate(self.len, off, &b);
+            h.header_audio = stream(&b);
         }
-        let (at, _) = resync(b)?;
-        let bytes = self.len.checked_sub((off + at) as u64)?;
-        Some(bytes as f64 * 8.0 / parsed_bit_rate(&b[at..])? as f64)
+    }
+
+    /// Where the audio starts (after a leading ID3 tag, however large its
+    /// pictures) and its first 128 KiB.
+    fn mpeg_audio_head(&self) -> Option<(usize, Vec<u8>)> {
+        let off = self.leading_id3_len().unwrap_or(0);
+        let len = self.len.saturating_sub(off as u64).min(128 * 1024);
+        Some((off, self.vec(off as u64, len as usize)?))
     }
 }
 
-impl Reader {
-    /// Raw MPEG audio's stream as FFmpeg finds it: the first frame (after a
-    /// leading ID3 tag, within 64 KiB) followed by another of the same
-    /// stream, where mpegaudioparse may take junk for a layer I frame.
-    pub(super) fn mpeg_audio_stream(&self) -> Option<HeaderAudio> {
-        let off = self.leading_id3_len().unwrap_or(0);
-        let len = self.len.saturating_sub(off as u64).min(128 * 1024);
-        let (_, f) = resync(&self.vec(off as u64, len as usize)?)?;
-        let codec = match (f.header >> 17) & 3 {
-            3 => "mp1",
-            2 => "mp2",
-            _ => "mp3",
-        };
-        Some(HeaderAudio {
-            codec: codec.into(),
-            codec_tag: None,
-            channels: if f.mono { 1 } else { 2 },
-            rate: f.rate,
-            bits: None,
-        })
+/// The duration of a file of `len` bytes whose audio starts at `off` with
+/// `b`: a Xing, Info or VBRI header's frame count, else the size from the
+/// first frame on at the bit rate FFmpeg's analysis parses.
+fn estimate(len: u64, off: usize, b: &[u8]) -> Option<f64> {
+    if let Some(first) = Frame::parse(b)
+        && let Some(frames) = vbr_frames(b, &first)
+    {
+        return Some(frames as f64 * f64::from(first.samples) / f64::from(first.rate));
     }
+    let (at, _) = resync(b)?;
+    let bytes = len.checked_sub((off + at) as u64)?;
+    Some(bytes as f64 * 8.0 / parsed_bit_rate(&b[at..])? as f64)
+}
+
+/// The stream as FFmpeg finds it: the first frame (within 64 KiB)
+/// followed by another of the same stream, where mpegaudioparse may take
+/// junk for a layer I frame.
+fn stream(b: &[u8]) -> Option<HeaderAudio> {
+    let (_, f) = resync(b)?;
+    let codec = match (f.header >> 17) & 3 {
+        3 => "mp1",
+        2 => "mp2",
+        _ => "mp3",
+    };
+    Some(HeaderAudio {
+        codec: codec.into(),
+        codec_tag: None,
+        channels: if f.mono { 1 } else { 2 },
+        rate: f.rate,
+        bits: None,
+    })
 }
 
 /// The bit rate FFmpeg's estimate divides by: its parser's running mean
