@@ -416,15 +416,8 @@ impl Reader {
     /// states durations of 0 only. False where that cannot be told (no
     /// entry, a table cut short, more than 4,096 entries).
     fn samples_last_no_time(&self, stbl: u64, stbl_end: u64) -> bool {
-        let Some((stts, stts_end)) = self.child(stbl, stbl_end, &[b"stts"]) else {
-            return false;
-        };
-        let n = self.u32be(stts + 4).map_or(0, u64::from);
-        if n == 0 || n > 4096 || stts + 8 + 8 * n > stts_end {
-            return false;
-        }
-        self.vec(stts + 8, (8 * n) as usize)
-            .is_some_and(|b| b.chunks_exact(8).all(|e| e[4..] == [0; 4]))
+        self.stts_entries(stbl, stbl_end, 4096)
+            .is_some_and(|e| !e.is_empty() && e.iter().all(|&(_, delta)| delta == 0))
     }
 
     /// The media header: the duration when the track header has none, and

@@ -44,9 +44,26 @@ impl Reader {
     /// The sum of a sample table's `stts` durations, in media ticks (None
     /// where the table is missing, cut short or over 1,048,576 entries).
     pub(super) fn samples_length(&self, stbl: u64, stbl_end: u64) -> Option<u64> {
+        let entries = self.stts_entries(stbl, stbl_end, 1 << 20)?;
+        Some(
+            entries
+                .iter()
+                .map(|&(count, delta)| u64::from(count) * u64::from(delta))
+                .fold(0u64, u64::saturating_add),
+        )
+    }
+
+    /// A sample table's `stts` entries (sample count, duration), if it has
+    /// at most `most` and the box holds them all.
+    pub(super) fn stts_entries(
+        &self,
+        stbl: u64,
+        stbl_end: u64,
+        most: u64,
+    ) -> Option<Vec<(u32, u32)>> {
         let (stts, stts_end) = self.child(stbl, stbl_end, &[b"stts"])?;
         let n = u64::from(self.u32be(stts + 4)?);
-        if n > 1 << 20 || stts + 8 + 8 * n > stts_end {
+        if n > most || stts + 8 + 8 * n > stts_end {
             return None;
         }
         let table = self.vec(stts + 8, (8 * n) as usize)?;
@@ -55,10 +72,9 @@ impl Reader {
                 .chunks_exact(8)
                 .map(|e| {
                     let count = u32::from_be_bytes([e[0], e[1], e[2], e[3]]);
-                    let delta = u32::from_be_bytes([e[4], e[5], e[6], e[7]]);
-                    u64::from(count) * u64::from(delta)
+                    (count, u32::from_be_bytes([e[4], e[5], e[6], e[7]]))
                 })
-                .fold(0u64, u64::saturating_add),
+                .collect(),
         )
     }
 }
