@@ -26,8 +26,9 @@ pub use hevc::hevc_vui_rate;
 pub use mpegh::{cicp_channels, mhas_config};
 pub use t35::hdr10_plus;
 pub use video::{
-    MPEG_RATES, StreamHeader, fourcc_pixel_format, jpeg2000_format, mpeg2_field_order,
-    mpeg2_rate_extension, mpeg4_interlaced, pix_fmt_depth, pixel_format, stream_header,
+    MPEG_RATES, StreamHeader, dnxhd_progressive, fourcc_pixel_format, jpeg2000_format,
+    mpeg2_field_order, mpeg2_rate_extension, mpeg4_interlaced, pix_fmt_depth, pixel_format,
+    stream_header,
 };
 
 /// Field order as ffprobe names it.

@@ -125,11 +125,7 @@ pub fn pixel_format(codec: &str, first: Option<&[u8]>, config: Option<&[u8]>) ->
             }
         }
         "dnxhd" => {
-            if data.get(0..4)? != [0x00, 0x00, 0x02, 0x80]
-                && data.get(0..4)? != [0x00, 0x00, 0x02, 0x80 | 1]
-            {
-                return None;
-            }
+            dnxhd_progressive(data)?;
             let ten = data.get(0x21)? & 0x40 != 0;
             let yuv444 = (data.get(0x2C)? >> 6) & 1 == 1;
             match (yuv444, ten) {
@@ -367,13 +363,23 @@ fn dnxhd_header(b: &[u8]) -> Option<StreamHeader> {
             *b.get(at + 1)?,
         ])))
     };
-    let progressive = b.get(5)? & 2 == 0;
+    let progressive = dnxhd_progressive(b)?;
     let size = (be16(0x1a)?, be16(0x18)?);
     Some(StreamHeader {
         size: (progressive && size.0 > 0 && size.1 > 0).then_some(size),
         pix_fmt: Some(pix_fmt),
         ..StreamHeader::default()
     })
+}
+
+/// Whether a DNxHD or DNxHR frame (its header prefix `00 00 02 80` or
+/// `… 81`) is progressive: the interlace flag of its sixth byte. `None`
+/// for what is no such frame.
+pub fn dnxhd_progressive(b: &[u8]) -> Option<bool> {
+    if b.get(0..4)? != [0x00, 0x00, 0x02, 0x80] && b.get(0..4)? != [0x00, 0x00, 0x02, 0x80 | 1] {
+        return None;
+    }
+    Some(b.get(5)? & 2 == 0)
 }
 
 /// MPEG-2 `chroma_format` from a sequence extension.

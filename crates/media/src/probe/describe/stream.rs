@@ -232,10 +232,9 @@ pub(super) fn field_order(s: &gst::StructureRef, first: Option<&gst::Buffer>, ou
                 .then_some(FieldOrder::Progressive)
         }
         // DNxHD and DNxHR: the frame header's interlace flag (byte 5).
-        "dnxhd" => (map.get(..3) == Some(&[0, 0, 2])
-            && map.get(3).is_some_and(|b| b & 0xFE == 0x80)
-            && map.get(5).is_some_and(|b| b & 2 == 0))
-        .then_some(FieldOrder::Progressive),
+        "dnxhd" => bitstream::dnxhd_progressive(map)
+            .filter(|&p| p)
+            .map(|_| FieldOrder::Progressive),
         _ => None,
     });
     // Codecs without interlaced coding tools are progressive by definition.
