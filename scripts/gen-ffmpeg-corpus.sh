@@ -364,6 +364,9 @@ gen pcm.aiff $(a 44100) -c:a pcm_s16be -ac 2
 gen alac.m4a $(a 44100) -c:a alac -ac 2
 gen mp3.mp3 $(a 44100) -c:a libmp3lame -b:a 128k -ac 2
 gen opus.opus $(a) -c:a libopus -b:a 64k -ac 2
+# A voice recording's Opus: its header keeps the 16 kHz source rate, but
+# Opus always decodes at 48 kHz, which ffprobe gives.
+gen opus-16k.opus $(a 16000) -c:a libopus -b:a 24k -ac 1
 gen vorbis.ogg $(a 44100) -c:a libvorbis -ac 1
 
 # ---------------------------------------------------------------------------

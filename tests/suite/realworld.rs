@@ -6,9 +6,10 @@
 //! not parse, QuickTime chapters (HandBrake's), two Matroska chapter
 //! editions (mkvmerge's), Matroska and FLV frame rates from
 //! millisecond stamps, MPEG-4 ALS, encrypted AV1, a raw DV file cut within
-//! its first frame and raw DTS-HD, which GStreamer cannot read), scanned and
-//! compared with ffprobe on the same files: every fact ffprobe reports
-//! agrees, class by class.
+//! its first frame and raw DTS-HD, which GStreamer cannot read, a rotated
+//! phone recording whose video track GStreamer skips, Avid's legacy MXF),
+//! scanned and compared with ffprobe on the same files: every fact ffprobe
+//! reports agrees, class by class.
 
 use crate::testenv::TestEnv;
 
@@ -16,7 +17,7 @@ use crate::testenv::TestEnv;
 fn real_files_from_other_tools_agree_with_ffprobe_fact_by_fact() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("real");
-    assert_eq!(names.len(), 20);
+    assert_eq!(names.len(), 22);
     env.scan(&["--ext", "mka,flv,dv,dtshd,mxf"], 0);
     let (wrong, compared) = env.ffprobe_disagreements(&names, &dir, &[]);
     assert!(compared > 60, "only {compared} facts compared");

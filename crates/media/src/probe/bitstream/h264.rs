@@ -410,3 +410,25 @@ pub fn h264_vui_rate(config: &[u8]) -> Option<(u32, u32)> {
     let (units, scale) = record_sps(config)?.timing?.tick?;
     (units > 0 && scale > 0).then_some((scale, 2 * units))
 }
+
+/// An `avcC` record made of the first sequence and picture parameter sets
+/// of an access unit in byte-stream form (a browser's Matroska recording
+/// carries them in its first frame, and no `CodecPrivate`).
+pub fn h264_record_from_stream(au: &[u8]) -> Option<Vec<u8>> {
+    let nals = super::annex_b(au);
+    let of_type = |t: u8| {
+        nals.iter()
+            .find(|n| n.first().is_some_and(|b| b & 0x1F == t))
+    };
+    let (sps, pps) = (of_type(7)?, of_type(8)?);
+    let (Ok(sps_len), Ok(pps_len)) = (u16::try_from(sps.len()), u16::try_from(pps.len())) else {
+        return None;
+    };
+    let mut record = vec![1, *sps.get(1)?, *sps.get(2)?, *sps.get(3)?, 0xFF, 0xE1];
+    record.extend_from_slice(&sps_len.to_be_bytes());
+    record.extend_from_slice(sps);
+    record.push(1);
+    record.extend_from_slice(&pps_len.to_be_bytes());
+    record.extend_from_slice(pps);
+    Some(record)
+}

@@ -157,6 +157,11 @@ pub(super) fn audio(s: &gst::StructureRef, out: &mut Stream) {
     let get_int = |f: &str| s.get::<i32>(f).ok();
     out.channels = get_int("channels").filter(|&c| c > 0);
     out.sample_rate = get_int("rate").filter(|&r| r > 0);
+    // Opus always decodes at 48 kHz; its header's rate is only the
+    // source's, which a player may resample back to.
+    if out.codec == "opus" && out.sample_rate.is_some() {
+        out.sample_rate = Some(48_000);
+    }
     let mask = s.get::<gst::Bitmask>("channel-mask").ok().map(|b| b.0);
     // AAC: the AudioSpecificConfig is the truth; containers' channel counts and
     // rates are often the muxer's defaults (2 channels, or twice the rate).

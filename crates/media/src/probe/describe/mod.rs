@@ -38,6 +38,24 @@ pub struct Heard {
     pub second_pts: Option<gst::ClockTime>,
 }
 
+/// Streams are announced in thread order; stream ids carry the container's
+/// track numbers. Matroska's order is its track entries', which need not
+/// follow their numbers (ffprobe lists them as they come).
+fn in_track_order(streams: &mut [Heard], container: Option<&gst::Caps>, headers: &Headers) {
+    let matroska = container
+        .and_then(|c| c.structure(0))
+        .is_some_and(|s| s.name().contains("matroska") || s.name().ends_with("webm"));
+    let entry = |id: &str| {
+        let n = stream::track_number(id, false).filter(|_| matroska)?;
+        headers.tracks.iter().position(|t| t.id == n)
+    };
+    streams.sort_by(|a, b| {
+        entry(&a.id)
+            .cmp(&entry(&b.id))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+}
+
 /// Describe a file from what its streams said. `container_caps` are the type
 /// finder's; `headers` what [`super::headers`] read.
 pub fn describe(
@@ -49,8 +67,7 @@ pub fn describe(
     toc: Option<&gst::Toc>,
     headers: &Headers,
 ) -> Document {
-    // Streams are announced in thread order; stream ids carry the container's track order.
-    streams.sort_by(|a, b| a.id.cmp(&b.id));
+    in_track_order(&mut streams, container_caps, headers);
     let mut doc = Document::default();
     for heard in &mut streams {
         if let Some((caps, scheme)) = unprotected(&heard.caps) {

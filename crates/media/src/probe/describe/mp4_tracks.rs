@@ -48,7 +48,19 @@ pub(super) fn empty_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
 fn header_track(t: &Track, none_read: bool) -> Option<Stream> {
     let (kind, codec) = kind_and_codec(t, none_read)?;
     let pcm = t.pcm_codec.as_ref();
-    let pix_fmt = record_pixel_format(codec, t.config.as_deref(), t.empty);
+    let mut pix_fmt = record_pixel_format(codec, t.config.as_deref(), t.empty);
+    // Full range H.264 (a phone's): the JPEG formats, as ffprobe names them.
+    if codec == "h264"
+        && t.config
+            .as_deref()
+            .and_then(crate::probe::bitstream::h264_full_range)
+            == Some(true)
+        && let Some(p) = pix_fmt
+            .as_deref()
+            .filter(|p| p.starts_with("yuv4") && p.ends_with('p'))
+    {
+        pix_fmt = Some(p.replacen("yuv", "yuvj", 1));
+    }
     let note = if t.empty {
         EMPTY
     } else if none_read {
@@ -74,6 +86,7 @@ fn header_track(t: &Track, none_read: bool) -> Option<Stream> {
         channels: t.sound.map(|s| s.0 as i32),
         default: t.default,
         sample_rate: t.sound.map(|s| s.1 as i32),
+        rotation: t.rotation.filter(|_| kind == "video"),
         unread: Some(note.into()),
         ..Stream::default()
     };

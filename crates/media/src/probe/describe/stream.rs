@@ -326,7 +326,14 @@ pub(super) fn track_number(id: &str, hex: bool) -> Option<u32> {
 /// What the container's headers say of the stream that GStreamer does not.
 pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     let number = track_number(id, headers.track_ids_hex);
-    let Some(t) = headers.tracks.iter().find(|t| Some(t.id) == number) else {
+    let found = headers.tracks.iter().find(|t| Some(t.id) == number);
+    // A stream id without a track number (IVF's): the one track the
+    // headers list, if it is of the stream's kind.
+    let only = match headers.tracks.as_slice() {
+        [t] if number.is_none() && s.kind == "video" && t.handler == "vide" => Some(t),
+        _ => None,
+    };
+    let Some(t) = found.or(only) else {
         return;
     };
     if s.codec_tag.is_none() {

@@ -143,9 +143,28 @@ impl Reader {
                 break;
             }
         }
-        for t in h.tracks.iter_mut() {
-            if t.handler == "video" && t.default_duration_ns.is_none() {
-                let times = self.block_times(&clusters, t.id, scale);
+        self.time_tracks(&mut h.tracks, &clusters, scale);
+    }
+
+    /// What the first clusters' blocks tell of each video track: its rate
+    /// from their timestamps where no `DefaultDuration` states it, and an
+    /// H.264 track's parameter sets where it has no `CodecPrivate`.
+    fn time_tracks(&self, tracks: &mut [Track], clusters: &[(u64, u64)], scale: u64) {
+        for t in tracks.iter_mut() {
+            let avc = t.codec_id.as_deref() == Some("V_MPEG4/ISO/AVC");
+            let untimed = t.handler == "video" && t.default_duration_ns.is_none();
+            let unconfigured = avc && t.config.is_none();
+            if !untimed && !unconfigured {
+                continue;
+            }
+            let (times, first) = self.block_times(clusters, t.id, scale);
+            // No `CodecPrivate` (a browser's recording): the parameter sets
+            // of the first frame, which follows the block's timecode and flags.
+            if unconfigured && let Some((b, e)) = first {
+                let au = self.vec(b + 3, (e.saturating_sub(b + 3)).min(4096) as usize);
+                t.config = au.and_then(|au| crate::probe::bitstream::h264_record_from_stream(&au));
+            }
+            if untimed {
                 estimate_rate(t, &times, scale);
             }
         }
@@ -157,20 +176,38 @@ impl Reader {
             .map(|v| v.iter().fold(0u64, |a, &x| (a << 8) | x as u64))
     }
 
-    /// The times (ns) of the first blocks of `track` in `clusters`.
-    fn block_times(&self, clusters: &[(u64, u64)], track: u32, scale: u64) -> Vec<i64> {
+    /// The times (ns) of the first blocks of `track` in `clusters`, and
+    /// where the first block's timecode starts and the block ends.
+    fn block_times(
+        &self,
+        clusters: &[(u64, u64)],
+        track: u32,
+        scale: u64,
+    ) -> (Vec<i64>, Option<(u64, u64)>) {
         let mut times = Vec::new();
-        for &(b, e) in clusters {
+        let mut first = None;
+        let mut queue: std::collections::VecDeque<(u64, u64)> = clusters.iter().copied().collect();
+        let mut seen = 0;
+        while let Some((b, e)) = queue.pop_front() {
+            seen += 1;
+            if seen > TIMED_CLUSTERS {
+                break;
+            }
             let mut base = 0i64;
             for (id, cb, ce) in self.elements(b, e.min(self.len), 2000) {
-                let block = match id {
+                let (block, block_end) = match id {
+                    // The next cluster, read as a child of one of unknown size.
+                    0x1F43_B675 => {
+                        queue.push_back((cb, ce));
+                        continue;
+                    }
                     0xE7 => {
                         base = self.uint(cb, ce).unwrap_or(0) as i64;
                         continue;
                     }
-                    0xA3 => cb,
+                    0xA3 => (cb, ce),
                     0xA0 => match self.elements(cb, ce, 8).iter().find(|c| c.0 == 0xA1) {
-                        Some(c) => c.1,
+                        Some(c) => (c.1, c.2),
                         None => continue,
                     },
                     _ => continue,
@@ -181,20 +218,22 @@ impl Reader {
                 if n != u64::from(track) {
                     continue;
                 }
+                first = first.or(Some((block + len, block_end)));
                 if let Some(rel) = self.bytes::<2>(block + len) {
                     let tc = base + i64::from(i16::from_be_bytes(rel));
                     times.push(tc * scale as i64);
                 }
                 if times.len() >= TIMED_FRAMES {
-                    return times;
+                    return (times, first);
                 }
             }
         }
-        times
+        (times, first)
     }
 
-    /// The EBML elements in `[start, end)`: (id, data start, data end). Stops at
-    /// an element of unknown size.
+    /// The EBML elements in `[start, end)`: (id, data start, data end). An
+    /// element of unknown size (a live recording's cluster) is the last,
+    /// taken to run to `end`: what follows it is read as its children.
     pub(super) fn elements(&self, start: u64, end: u64, max: usize) -> Vec<(u64, u64, u64)> {
         let mut out = Vec::new();
         let mut at = start;
@@ -202,10 +241,15 @@ impl Reader {
             let Some((Some(id), n1)) = self.vint(at, true) else {
                 break;
             };
-            let Some((Some(size), n2)) = self.vint(at + n1, false) else {
+            let Some((size, n2)) = self.vint(at + n1, false) else {
                 break;
             };
             let data = at + n1 + n2;
+            // A live recording's clusters: each runs on to the next.
+            let Some(size) = size else {
+                out.push((id, data, end));
+                break;
+            };
             out.push((id, data, data + size));
             at = data + size;
         }
@@ -369,5 +413,77 @@ mod rate_tests {
         assert_eq!(rate_of(&p25[..5]), None);
         let odd: Vec<i64> = (0..20).map(|k| k * 37_000_000).collect();
         assert_eq!(rate_of(&odd), None);
+    }
+
+    /// An EBML element: its id's bytes, its size as an eight-byte integer
+    /// (unknown: all ones), its body.
+    fn element(id: &[u8], known: bool, body: &[u8]) -> Vec<u8> {
+        let mut e = id.to_vec();
+        if known {
+            e.push(0x01);
+            e.extend(&(body.len() as u64).to_be_bytes()[1..]);
+        } else {
+            e.extend([0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
+        }
+        e.extend_from_slice(body);
+        e
+    }
+
+    /// A browser's live recording: a segment and clusters of unknown size,
+    /// H.264 with no `CodecPrivate` (its parameter sets ride in the first
+    /// frame, in byte-stream form) and no `DefaultDuration`, the frames
+    /// stamped a millisecond or so off 30 fps, one dropped now and then.
+    /// The rate is the one the in-band VUI states (the stamps explain none),
+    /// as ffprobe gives it.
+    #[test]
+    fn a_live_recording_without_codec_private_has_its_in_band_rate() {
+        use super::super::{Headers, Reader};
+        let sps_pps: &[u8] = &[
+            0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1e, 0x95, 0xa0, 0x28, 0x0f, 0x68, 0x40, 0x00, 0x00,
+            0xfa, 0x00, 0x00, 0x3a, 0x98, 0x03, 0xc7, 0x09, 0xa8, 0, 0, 0, 1, 0x68, 0xce, 0x3c,
+            0x80, 0, 0, 0, 1, 0x65, 0xb8, 0x04,
+        ];
+        let stamps: [i16; 48] = [
+            0, 31, 64, 96, 128, 175, 207, 240, 272, 303, 336, 367, 400, 432, 464, 495, 527, 575,
+            607, 640, 672, 704, 736, 768, 800, 832, 864, 896, 928, 975, 1007, 1040, 1072, 1104,
+            1136, 1168, 1200, 1231, 1264, 1296, 1328, 1376, 1407, 1440, 1472, 1504, 1536, 1567,
+        ];
+        let ebml = element(&[0x1A, 0x45, 0xDF, 0xA3], true, &[0x42, 0x82, 0x81, 0x77]);
+        let mut entry = element(&[0xD7], true, &[1]);
+        entry.extend(element(&[0x83], true, &[1]));
+        entry.extend(element(&[0x86], true, b"V_MPEG4/ISO/AVC"));
+        let tracks = element(
+            &[0x16, 0x54, 0xAE, 0x6B],
+            true,
+            &element(&[0xAE], true, &entry),
+        );
+        let mut body = tracks;
+        for half in stamps.chunks(24) {
+            let mut cluster = element(&[0xE7], true, &[0]);
+            for (k, &t) in half.iter().enumerate() {
+                let mut block = vec![0x81];
+                block.extend(t.to_be_bytes());
+                block.push(0x80);
+                block.extend(if k == 0 && t == 0 {
+                    sps_pps
+                } else {
+                    &[0, 0, 0, 1, 0x41][..]
+                });
+                cluster.extend(element(&[0xA3], true, &block));
+            }
+            body.extend(element(&[0x1F, 0x43, 0xB6, 0x75], false, &cluster));
+        }
+        let mut file = ebml;
+        file.extend(element(&[0x18, 0x53, 0x80, 0x67], false, &body));
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), &file).unwrap();
+        let mut h = Headers::default();
+        Reader::new(std::fs::File::open(f.path()).unwrap(), file.len() as u64).matroska(&mut h);
+        assert_eq!(h.declared_size, None, "a live recording declares no length");
+        let [t] = h.tracks.as_slice() else {
+            panic!("{:?}", h.tracks)
+        };
+        assert!(t.config.is_some(), "the record from the first frame");
+        assert_eq!(t.timed_rate("h264"), Some((30, 1)));
     }
 }

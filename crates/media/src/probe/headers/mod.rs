@@ -28,6 +28,7 @@ mod dtshd;
 mod dv;
 mod flv;
 mod fragments;
+mod ivf;
 mod matroska;
 mod mlp;
 mod mp3;
@@ -168,6 +169,9 @@ pub struct Track {
     /// MP4: the clockwise rotation of a track matrix that mirrors the picture,
     /// as ffprobe gives it (the angle of its first column, the flip aside).
     pub mirrored_rotation: Option<u32>,
+    /// MP4: the clockwise rotation of the track matrix, any matrix (for a
+    /// track GStreamer did not read, listed from its headers).
+    pub rotation: Option<u32>,
     /// A visual sample entry's (or Matroska video track's) width and height.
     pub size: Option<(u32, u32)>,
     /// MPEG-TS: the program map's stream type and descriptor tags.
@@ -345,6 +349,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "m2ts" => r.transport(&mut h, 192),
         "mpeg-ps" => h.pts_span = r.pts_span(None, None, &[]),
         "flv" => r.flv(&mut h),
+        "ivf" => r.ivf(&mut h),
         "ogg" => h.declared_size = r.ogg_cut_in_headers(),
         // What mxfdemux reads is not read again.
         "mxf" if !timed => r.mxf(&mut h),

@@ -357,7 +357,9 @@ impl Reader {
         } else {
             self.u32be(tkhd + 20)? as u64
         };
-        t.mirrored_rotation = self.mirrored_rotation(tkhd + if version == 1 { 52 } else { 40 });
+        let turn = self.matrix_rotation(tkhd + if version == 1 { 52 } else { 40 });
+        t.mirrored_rotation = turn.filter(|t| t.1).map(|t| t.0);
+        t.rotation = turn.map(|t| t.0).filter(|&d| d != 0);
         let (delay, presented) = self.edits(body, end);
         if movie_scale > 0 && known(tkhd_duration) {
             // An empty edit at the start delays the track (ffprobe's start
@@ -458,23 +460,20 @@ impl Reader {
         Some(dur)
     }
 
-    /// A track matrix's rotation, clockwise degrees, when it mirrors the
-    /// picture (a negative determinant): GStreamer tags only the eight turns
-    /// and flips it knows, and names a flip's angle its own way.
-    fn mirrored_rotation(&self, matrix: u64) -> Option<u32> {
+    /// A track matrix's rotation, clockwise degrees, and whether it mirrors
+    /// the picture (a negative determinant): GStreamer tags only the eight
+    /// turns and flips it knows, and names a flip's angle its own way.
+    fn matrix_rotation(&self, matrix: u64) -> Option<(u32, bool)> {
         // a b u / c d v / x y w, 16.16 fixed (u, v, w 2.30): a, b, c, d.
         let m = self.vec(matrix, 20)?;
         let at = |i: usize| i32::from_be_bytes([m[i], m[i + 1], m[i + 2], m[i + 3]]) as f64;
         let (a, b, c, d) = (at(0), at(4), at(12), at(16));
-        if a * d - b * c >= 0.0 {
-            return None;
-        }
         let (s0, s1) = (a.hypot(c), b.hypot(d));
         if s0 == 0.0 || s1 == 0.0 {
             return None;
         }
         let deg = (b / s1).atan2(a / s0).to_degrees().round() as i64;
-        Some(deg.rem_euclid(360) as u32)
+        Some((deg.rem_euclid(360) as u32, a * d - b * c < 0.0))
     }
 
     /// The first sample entry: the codec tag, and a QuickTime video's field order.

@@ -119,6 +119,15 @@ impl Reader {
         })
     }
 
+    /// Where the next key starts after `at`, within 64 KiB.
+    fn next_key(&self, at: u64) -> Option<u64> {
+        let from = at.checked_add(1)?;
+        let n = self.len.checked_sub(from)?.min(1 << 16) as usize;
+        let b = self.vec(from, n)?;
+        let i = b.windows(4).position(|w| w == KEY_PREFIX)?;
+        Some(from + i as u64)
+    }
+
     /// Walk the triplets from `start`: metadata sets and each track's first
     /// essence element, until the file ends, a key is lost, or the bounds
     /// are reached.
@@ -127,7 +136,11 @@ impl Reader {
         let mut at = start;
         let mut essence = 0;
         for _ in 0..MAX_TRIPLETS {
-            let Some(k) = self.klv_at(at) else { break };
+            // A value that is no triplet (a writer's stray bytes): on to the
+            // next key, as FFmpeg's demuxer resynchronises.
+            let Some(k) = self.klv_at(at).or_else(|| self.klv_at(self.next_key(at)?)) else {
+                break;
+            };
             if k.key[4] == 0x02 && k.key[5] == 0x53 && k.len <= MAX_SET {
                 if let Some(value) = self.vec(k.value, k.len as usize) {
                     read_set(&k.key, &value, &mut meta);

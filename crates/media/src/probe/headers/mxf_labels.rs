@@ -9,9 +9,17 @@ type Label = (&'static [u8], &'static str);
 
 /// The kinds of a track's data definition (picture, sound; anything else
 /// is data to FFmpeg).
-const DATA_DEFINITIONS: [Label; 2] = [
+const DATA_DEFINITIONS: [Label; 3] = [
     (
         &[0x06, 0x0e, 0x2b, 0x34, 4, 1, 1, 1, 1, 3, 2, 2, 1],
+        "video",
+    ),
+    // Avid's legacy picture definition (older Media Composer files).
+    (
+        &[
+            0x80, 0x7d, 0x00, 0x60, 0x08, 0x14, 0x3e, 0x6f, 0x6f, 0x3c, 0x8c, 0xe1, 0x6c, 0xef,
+            0x11, 0xd2,
+        ],
         "video",
     ),
     (
