@@ -360,6 +360,9 @@ gen flac-24bit.flac $(a 96000) -c:a flac -sample_fmt s32 -bits_per_raw_sample 24
 gen pcm.mov $(v) $(a) "${H264[@]}" -c:a pcm_s16le -ac 2
 gen pcm-s24.wav $(a) -c:a pcm_s24le -ac 2
 gen pcm.wav $(a 44100) -c:a pcm_s16le -ac 1
+# G.711 at a rate and channel count its decoder's caps leave out: the
+# channels and rate from the fmt chunk.
+gen alaw-96k-4ch.wav $(a 96000) -c:a pcm_alaw -ac 4
 gen pcm.aiff $(a 44100) -c:a pcm_s16be -ac 2
 gen alac.m4a $(a 44100) -c:a alac -ac 2
 gen mp3.mp3 $(a 44100) -c:a libmp3lame -b:a 128k -ac 2

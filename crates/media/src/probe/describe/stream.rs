@@ -327,10 +327,15 @@ pub(super) fn track_number(id: &str, hex: bool) -> Option<u32> {
 pub(super) fn apply_headers(s: &mut Stream, id: &str, headers: &Headers) {
     let number = track_number(id, headers.track_ids_hex);
     let found = headers.tracks.iter().find(|t| Some(t.id) == number);
-    // A stream id without a track number (IVF's): the one track the
-    // headers list, if it is of the stream's kind.
+    // A stream id without a track number (IVF's, WAVE's): the one track
+    // the headers list, if it is of the stream's kind.
+    let same_kind = |t: &crate::probe::headers::Track| match s.kind.as_str() {
+        "video" => t.handler == "vide",
+        "audio" => t.handler == "auds",
+        _ => false,
+    };
     let only = match headers.tracks.as_slice() {
-        [t] if number.is_none() && s.kind == "video" && t.handler == "vide" => Some(t),
+        [t] if number.is_none() && same_kind(t) => Some(t),
         _ => None,
     };
     let Some(t) = found.or(only) else {

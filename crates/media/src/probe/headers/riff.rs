@@ -50,9 +50,36 @@ impl Reader {
             if at == 0 && &head[8..12] == b"WAVE" {
                 h.pictures = self.chunk_id3_pictures(&chunks, end.min(self.len));
                 h.estimated_duration_s = self.wave_fact_duration(&chunks);
+                h.tracks.extend(self.wave_track(&chunks));
             }
             at = end;
         }
+    }
+
+    /// A WAVEFORMATEX (a WAVE file's `fmt ` chunk, an AVI audio stream's
+    /// `strf`): format tag, channels, rate, byte rate, block align, bits
+    /// per sample.
+    fn wave_format(&self, at: u64, t: &mut Track) {
+        if let Some(b) = self.bytes::<16>(at) {
+            t.codec_tag = Some(fourcc_string([b[0], b[1], 0, 0]));
+            let channels = u16::from_le_bytes([b[2], b[3]]);
+            let rate = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+            t.sound = (channels > 0 && rate > 0).then_some((channels, rate));
+            t.sample_bits = Some(u32::from(u16::from_le_bytes([b[14], b[15]]))).filter(|&n| n > 0);
+        }
+    }
+
+    /// A WAVE file's one stream as its `fmt ` chunk states it: the channels
+    /// and rate a decoder's caps may lose (G.711 at 96 kHz or in 4 channels).
+    fn wave_track(&self, chunks: &[Chunk]) -> Option<Track> {
+        let &(_, fmt, _) = chunks.iter().find(|c| &c.0 == b"fmt ")?;
+        let mut t = Track {
+            handler: "auds".into(),
+            ..Track::default()
+        };
+        self.wave_format(fmt, &mut t);
+        t.codec_tag = None;
+        Some(t)
     }
 
     /// A compressed WAVE file's length as its `fact` chunk counts it: the
@@ -63,19 +90,32 @@ impl Reader {
     fn wave_fact_duration(&self, chunks: &[Chunk]) -> Option<f64> {
         let find = |id: &[u8; 4]| chunks.iter().find(|c| &c.0 == id);
         let &(_, fmt, fmt_size) = find(b"fmt ")?;
-        let &(_, fact, _) = find(b"fact")?;
         let format = u16::from_le_bytes(self.bytes::<2>(fmt)?);
         // WAVE_FORMAT_EXTENSIBLE: the subformat GUID starts with the tag.
         let format = match format {
             0xFFFE if fmt_size >= 40 => u16::from_le_bytes(self.bytes::<2>(fmt + 24)?),
             f => f,
         };
-        if matches!(format, 0x0001 | 0x0003 | 0x0006 | 0x0007 | 0xFFFE) {
-            return None;
-        }
         let rate = u32::from_le_bytes(self.bytes::<4>(fmt + 4)?);
+        if matches!(format, 0x0001 | 0x0003 | 0x0006 | 0x0007 | 0xFFFE) {
+            return self.wave_data_duration(chunks, fmt, rate);
+        }
+        let &(_, fact, _) = find(b"fact")?;
         let samples = u32::from_le_bytes(self.bytes::<4>(fact)?);
         (rate > 0 && samples > 0).then(|| samples as f64 / rate as f64)
+    }
+
+    /// PCM's length as FFmpeg counts it: the data chunk's bits over the
+    /// channels' sample size, where the chunk lies whole in the file (a
+    /// demuxer may state none for 8-bit PCM).
+    fn wave_data_duration(&self, chunks: &[Chunk], fmt: u64, rate: u32) -> Option<f64> {
+        let &(_, data, size) = chunks.iter().find(|c| &c.0 == b"data")?;
+        let channels = u16::from_le_bytes(self.bytes::<2>(fmt + 2)?);
+        let bits = u16::from_le_bytes(self.bytes::<2>(fmt + 14)?);
+        let whole = data + size <= self.len && size != u64::from(u32::MAX);
+        let frame_bits = u64::from(channels) * u64::from(bits);
+        (whole && size > 0 && frame_bits > 0 && rate > 0)
+            .then(|| (size * 8 / frame_bits) as f64 / f64::from(rate))
     }
 
     /// A RIFF chunk that says it ends at `end`, a few bytes past the file,
@@ -195,18 +235,7 @@ impl Reader {
                     t.size = (w > 0 && h > 0).then_some((w, h));
                 }
             }
-            b"strf" if t.handler == "auds" => {
-                // WAVEFORMATEX: format tag, channels, rate, byte
-                // rate, block align, bits per sample.
-                if let Some(b) = self.bytes::<16>(cb) {
-                    t.codec_tag = Some(fourcc_string([b[0], b[1], 0, 0]));
-                    let channels = u16::from_le_bytes([b[2], b[3]]);
-                    let rate = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
-                    t.sound = (channels > 0 && rate > 0).then_some((channels, rate));
-                    t.sample_bits =
-                        Some(u32::from(u16::from_le_bytes([b[14], b[15]]))).filter(|&n| n > 0);
-                }
-            }
+            b"strf" if t.handler == "auds" => self.wave_format(cb, t),
             _ => {}
         }
     }
@@ -225,7 +254,9 @@ mod tests {
         b.extend(format.to_le_bytes());
         b.extend(1u16.to_le_bytes());
         b.extend(8000u32.to_le_bytes());
-        b.extend([0u8; 8]);
+        // Byte rate, block align, 16 bits a sample.
+        b.extend(16000u32.to_le_bytes());
+        b.extend([2, 0, 16, 0]);
         b.extend(b"fact");
         b.extend(4u32.to_le_bytes());
         b.extend(1000u32.to_le_bytes());
@@ -276,10 +307,13 @@ mod tests {
     }
 
     #[test]
-    fn compressed_wave_lasts_its_fact_chunk_and_pcm_its_data() {
+    fn compressed_wave_lasts_its_fact_chunk_and_pcm_its_data_chunk() {
         assert_eq!(wave(0x11, 100, 0).estimated_duration_s, Some(0.125));
         assert_eq!(wave(0x02, 100, 0).estimated_duration_s, Some(0.125));
-        assert_eq!(wave(0x01, 100, 0).estimated_duration_s, None);
-        assert_eq!(wave(0x06, 100, 0).estimated_duration_s, None);
+        // 100 bytes of 16-bit mono PCM at 8,000 Hz: 50 samples.
+        assert_eq!(wave(0x01, 100, 0).estimated_duration_s, Some(0.00625));
+        assert_eq!(wave(0x06, 100, 0).estimated_duration_s, Some(0.00625));
+        // A data chunk that runs past the file: the demuxer's length.
+        assert_eq!(wave(0x01, 1000, 0).estimated_duration_s, None);
     }
 }
