@@ -410,3 +410,39 @@ fn asf_video_keeps_its_fourcc() {
     assert!(compared > 15, "only {compared} facts compared");
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// An MP4 whose movie box is gone (overwritten as free space): no stream
+/// can be read, and the row says so, but what the file's type box says
+/// (its brands) stays in the document beside the error, as ffprobe keeps
+/// what it could read.
+#[test]
+fn an_unreadable_mp4_keeps_its_brands_beside_the_error() {
+    let env = TestEnv::new();
+    let made = env.lib.parent().unwrap().join("aac.mp4");
+    crate::testenv::ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=1",
+        "-c:a",
+        "aac",
+        made.to_str().unwrap(),
+    ]);
+    let mut bytes = std::fs::read(&made).unwrap();
+    let at = bytes.windows(4).position(|w| w == b"moov").unwrap();
+    bytes[at..at + 4].copy_from_slice(b"free");
+    let path = env.lib.join("no_movie.mp4");
+    std::fs::write(&path, &bytes).unwrap();
+    env.scan(&[], 3);
+    let row = env.row(&path);
+    assert_eq!(row["status"], "error", "{row}");
+    assert!(
+        row["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{row}"
+    );
+    let doc = &row["doc"];
+    assert_eq!(doc["major_brand"], "isom", "{doc}");
+    let brands = doc["compatible_brands"].as_array().expect("brands");
+    assert!(brands.iter().any(|b| b == "mp41"), "{doc}");
+    assert_eq!(doc["streams"].as_array().map(Vec::len), Some(0), "{doc}");
+}

@@ -204,6 +204,14 @@ fn verdict(
             }
             judge(doc, container)
         }
+        // An MP4 GStreamer cannot read: still what its headers say of the
+        // file (brands, the movie's length), beside the error.
+        Err(p) if p.status == Status::Error && p.doc.is_none() && head.major_brand.is_some() => {
+            Probe {
+                doc: Some(Box::new(headers_only())),
+                ..p
+            }
+        }
         Err(p) => p,
     }
 }
