@@ -419,15 +419,9 @@ fn asf_video_keeps_its_fourcc() {
 fn an_unreadable_mp4_keeps_its_brands_beside_the_error() {
     let env = TestEnv::new();
     let made = env.lib.parent().unwrap().join("aac.mp4");
-    crate::testenv::ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=duration=1",
-        "-c:a",
-        "aac",
-        made.to_str().unwrap(),
-    ]);
+    let mut args: Vec<&str> = "-f lavfi -i sine=duration=1 -c:a aac".split(' ').collect();
+    args.push(made.to_str().unwrap());
+    crate::testenv::ffmpeg(&args);
     let mut bytes = std::fs::read(&made).unwrap();
     let at = bytes.windows(4).position(|w| w == b"moov").unwrap();
     bytes[at..at + 4].copy_from_slice(b"free");
