@@ -7,9 +7,12 @@
 //! editions (mkvmerge's), Matroska and FLV frame rates from
 //! millisecond stamps, MPEG-4 ALS, encrypted AV1, a raw DV file cut within
 //! its first frame and raw DTS-HD, which GStreamer cannot read, a rotated
-//! phone recording whose video track GStreamer skips, Avid's legacy MXF),
+//! phone recording whose video track GStreamer skips, Avid's legacy MXF,
+//! MP3 in WAVE that GStreamer exposes no pad for),
 //! scanned and compared with ffprobe on the same files: every fact ffprobe
 //! reports agrees, class by class.
+
+use std::path::Path;
 
 use crate::testenv::TestEnv;
 
@@ -17,8 +20,8 @@ use crate::testenv::TestEnv;
 fn real_files_from_other_tools_agree_with_ffprobe_fact_by_fact() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("real");
-    assert_eq!(names.len(), 22);
-    env.scan(&["--ext", "mka,flv,dv,dtshd,mxf"], 0);
+    assert_eq!(names.len(), 23);
+    env.scan(&["--ext", "mka,flv,dv,dtshd,mxf,wav"], 0);
     let (wrong, compared) = env.ffprobe_disagreements(&names, &dir, &[]);
     assert!(compared > 60, "only {compared} facts compared");
     assert!(wrong.is_empty(), "{wrong:#?}");
@@ -367,4 +370,42 @@ fn durations_agree_with_ffprobe_on_every_scan() {
     assert_eq!(duration("seekable.wv"), Some(2.0.into()));
     assert_eq!(duration("piped.wv"), Some(serde_json::Value::Null));
     assert_eq!(duration("live.webm"), Some(serde_json::Value::Null));
+}
+
+/// The verdict is a function of the bytes, not of a scan's timing
+/// (tests/media/verdicts): a short MP4 whose chunk table places fewer
+/// samples than it counts, which qtdemux runs through and calls corrupt
+/// at its end, is `ok` in every copy of every scan, as ffprobe reads it,
+/// however busy the machine; and raw LOAS AAC has no duration in any
+/// scan (ffprobe states none; aacparse guessed one in some).
+#[test]
+fn the_verdict_is_the_same_in_every_scan_under_load() {
+    let env = TestEnv::new();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/media/verdicts/unplaced_samples.mp4");
+    for k in 0..32 {
+        std::fs::copy(&source, env.lib.join(format!("copy{k:02}.mp4"))).unwrap();
+    }
+    let mut args: Vec<&str> = "-f lavfi -i sine=duration=8 -c:a aac -b:a 88k -f latm"
+        .split(' ')
+        .collect();
+    let loas = env.lib.join("raw.loas");
+    args.push(loas.to_str().unwrap());
+    crate::testenv::ffmpeg(&args);
+    for scan in 0..3 {
+        env.scan(&["--force", "-j", "8", "--ext", "loas"], 0);
+        let rows = env.query("SELECT path, status, error, duration_s FROM media");
+        assert_eq!(rows.len(), 33);
+        for r in &rows {
+            assert_eq!(r["status"], "ok", "scan {scan}: {r}");
+        }
+        let raw = rows
+            .iter()
+            .find(|r| r["path"].as_str().unwrap().ends_with(".loas"));
+        assert_eq!(
+            raw.unwrap()["duration_s"],
+            serde_json::Value::Null,
+            "scan {scan}"
+        );
+    }
 }

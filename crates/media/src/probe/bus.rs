@@ -31,7 +31,7 @@ pub(super) fn watch(pipeline: &gst::Pipeline, shared: &Arc<Watch>) {
                 // further on, which the demuxer may still run into before it stops,
                 // is no concern of a probe (a sink would have prerolled already).
                 shared.update(|st| {
-                    if st.error.is_none() && !st.finished() {
+                    if st.error.is_none() && !st.finished() && !st.heard_all() {
                         st.error = Some(error_text(e.error().message(), e.debug().as_deref()));
                     }
                 });

@@ -198,11 +198,7 @@ fn verdict(
                 || (p.status == Status::Unsupported && head.header_audio.is_some()))
                 && described_by_headers(head) =>
         {
-            let doc = headers_only();
-            if doc.streams.is_empty() {
-                return p;
-            }
-            judge(doc, container)
+            told_by_headers(p, headers_only(), head, container)
         }
         // An MP4 GStreamer cannot read: still what its headers say of the
         // file (brands, the movie's length), beside the error.
@@ -214,6 +210,25 @@ fn verdict(
         }
         Err(p) => p,
     }
+}
+
+/// A file GStreamer failed on (`failed`), as its headers describe it
+/// (`doc`): judged by what they list, or the failure where they list no
+/// stream. But Matroska tracks none of which can be told (a video codec in
+/// a track said to be audio), on which matroskademux fails in some runs and
+/// finishes with no stream in others: no streams, with what the headers
+/// say, the same every run.
+fn told_by_headers(
+    failed: Probe,
+    doc: Document,
+    head: &headers::Headers,
+    container: Option<&gst::Caps>,
+) -> Probe {
+    let matroska = !head.tracks.is_empty() && head.tracks.iter().all(|t| t.codec_id.is_some());
+    if doc.streams.is_empty() && !matroska {
+        return failed;
+    }
+    judge(doc, container)
 }
 
 /// The headers of a file whose samples lie past the end of its whole boxes,

@@ -108,4 +108,15 @@ impl Findings {
             && ((self.demuxers == 0 && self.streams.iter().all(|s| s.done || s.removed))
                 || (!self.streams.is_empty() && self.streams.iter().all(ended)))
     }
+
+    /// Every stream there is has been heard, whether or not the type
+    /// finder's thread has noted the container yet: a pull-mode demuxer it
+    /// starts may run through a short file first, and an error it meets
+    /// then comes after the file was described, in every run alike.
+    pub(super) fn heard_all(&self) -> bool {
+        !self.streams.is_empty()
+            && self.undecided == 0
+            && self.demuxers == 0
+            && self.streams.iter().all(|s| s.done || s.removed)
+    }
 }

@@ -99,6 +99,26 @@ pub(super) fn avi_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
         .collect()
 }
 
+/// What is said of a WAVE file's stream listed from its fmt chunk.
+pub const WAVE_FORMAT: &str = "listed from the fmt chunk; GStreamer did not read the stream";
+
+/// A WAVE file's one stream as its fmt chunk states it, for a file whose
+/// stream GStreamer did not read, as ffprobe lists it.
+pub(super) fn wave_stream(t: &crate::probe::headers::Track) -> Option<Stream> {
+    let codec = avi_audio_codec(t.wave_tag.as_deref()?, t.sample_bits)?;
+    let pcm = codec.starts_with("pcm_");
+    Some(Stream {
+        kind: "audio".into(),
+        codec: codec.into(),
+        codec_tag: t.wave_tag.clone(),
+        channels: t.sound.map(|s| s.0 as i32),
+        sample_rate: t.sound.map(|s| s.1 as i32),
+        bit_depth: t.sample_bits.filter(|_| pcm),
+        unread: Some(WAVE_FORMAT.into()),
+        ..Stream::default()
+    })
+}
+
 /// ffprobe's codec name for an AVI video fourcc.
 fn avi_video_codec(tag: &str) -> Option<&'static str> {
     Some(match tag.to_ascii_uppercase().as_str() {

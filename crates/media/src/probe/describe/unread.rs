@@ -26,6 +26,14 @@ pub(super) fn add_unread(streams: &mut Vec<Stream>, headers: &Headers, read: &[u
     if headers.header_audio.is_some() && !streams.is_empty() {
         return;
     }
+    // So is a WAVE file's, from its fmt chunk (MP3 in WAVE whose chunk
+    // states no byte rate, which wavparse exposes no pad for).
+    if let Some(t) = headers.tracks.iter().find(|t| t.wave_tag.is_some()) {
+        if streams.is_empty() {
+            streams.extend(super::listed::wave_stream(t));
+        }
+        return;
+    }
     streams.extend(unread_streams(headers, read));
     in_program_order(streams, headers);
     // Made when the first EIT section arrives, after the programs' streams.

@@ -13,6 +13,14 @@ impl Reader {
         let bit_rate = adts_bit_rate(head.get(start..)?)?;
         Some((self.len - start as u64) as f64 * 8.0 / bit_rate as f64)
     }
+
+    /// Raw LOAS (LATM AAC in its sync layer, after any leading ID3 tag):
+    /// no header states its length and FFmpeg estimates none.
+    pub(super) fn loas(&self) -> bool {
+        let start = self.leading_id3_len().unwrap_or(0) as u64;
+        self.bytes::<2>(start)
+            .is_some_and(|b| b[0] == 0x56 && b[1] & 0xE0 == 0xE0)
+    }
 }
 
 impl Reader {
@@ -168,6 +176,33 @@ mod tests {
         f.extend([(len >> 3) as u8, ((len & 7) << 5) as u8 | 0x1F, 0xFC]);
         f.resize(len, 0);
         f
+    }
+
+    /// Raw LOAS states no length (ffprobe gives none); raw ADTS lasts its
+    /// estimate.
+    #[test]
+    fn loas_has_no_length_and_adts_its_estimate() {
+        let read = |bytes: &[u8]| {
+            let f = tempfile::NamedTempFile::new().unwrap();
+            std::fs::write(f.path(), bytes).unwrap();
+            super::super::read(f.path(), "aac", true)
+        };
+        let mut loas = Vec::new();
+        for _ in 0..40 {
+            loas.extend([0x56, 0xE0, 0x40]);
+            loas.resize(loas.len() + 64, 0);
+        }
+        let h = read(&loas);
+        assert!(
+            h.length_unknown && h.estimated_duration_s.is_none(),
+            "{h:?}"
+        );
+        let adts_file: Vec<u8> = (0..60).flat_map(|_| adts(400)).collect();
+        let h = read(&adts_file);
+        assert!(
+            !h.length_unknown && h.estimated_duration_s.is_some(),
+            "{h:?}"
+        );
     }
 
     #[test]

@@ -66,8 +66,8 @@ pub struct Headers {
     /// Raw ADTS AAC: the duration its size and the first frames' bit rate
     /// give, as ffprobe estimates it (there is no index to read).
     pub estimated_duration_s: Option<f64>,
-    /// The file says it was written without knowing its length (WavPack):
-    /// no duration, as ffprobe gives none.
+    /// The file says it was written without knowing its length (WavPack),
+    /// or states none (raw LOAS): no duration, as ffprobe gives none.
     pub length_unknown: bool,
     /// Track ids in GStreamer's stream ids are hexadecimal (MPEG-TS PIDs).
     pub track_ids_hex: bool,
@@ -172,6 +172,10 @@ pub struct Track {
     /// MP4: the clockwise rotation of the track matrix, any matrix (for a
     /// track GStreamer did not read, listed from its headers).
     pub rotation: Option<u32>,
+    /// WAVE: the `fmt ` chunk's format tag, as ffprobe spells a codec tag
+    /// (`[1][0][0][0]`); the stream is listed from the chunk only when
+    /// GStreamer read none.
+    pub wave_tag: Option<String>,
     /// A visual sample entry's (or Matroska video track's) width and height.
     pub size: Option<(u32, u32)>,
     /// MPEG-TS: the program map's stream type and descriptor tags.
@@ -343,6 +347,9 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "aac" => {
             h.estimated_duration_s = r.adts_estimate();
             h.pictures = r.leading_id3_pictures();
+            // LOAS: no length, as ffprobe gives none; aacparse's guess
+            // from the bit rate came in some scans and not in others.
+            h.length_unknown = h.estimated_duration_s.is_none() && r.loas();
         }
         "wavpack" => r.wavpack(&mut h),
         "ts" => r.transport(&mut h, 188),

@@ -78,7 +78,7 @@ impl Reader {
             ..Track::default()
         };
         self.wave_format(fmt, &mut t);
-        t.codec_tag = None;
+        t.wave_tag = t.codec_tag.take();
         Some(t)
     }
 
