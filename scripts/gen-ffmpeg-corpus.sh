@@ -215,6 +215,10 @@ gen wmv2-wmav2.wmv $(v) $(a 44100) -c:v wmv2 -b:v 300k -c:a wmav2 -b:a 64k -ac 2
 gen h264-full-range.mkv $(v) -c:v libx264 -preset ultrafast -pix_fmt yuvj420p -x264-params threads=1:log-level=error
 gen hevc-10bit.mkv $(v) $(a) "${X265[@]}" -pix_fmt yuv420p10le -x265-params "$X265P" -c:a libopus -b:a 64k -ac 2
 gen hevc-aac.mp4 $(v) $(a) "${X265[@]}" -pix_fmt yuv420p -x265-params "$X265P" -tag:v hvc1 "${AAC[@]}" -ac 2
+# FFV1 version 3 (archives' lossless codec): the pixel format from its
+# range-coded configuration record, 10-bit 4:2:2 and 12-bit RGB.
+gen ffv1-v3-yuv422p10.mkv $(v 160x120 25 0.2) -c:v ffv1 -level 3 -slices 4 -pix_fmt yuv422p10le
+gen ffv1-v3-gbrp12.mkv $(v 160x120 25 0.2) -c:v ffv1 -level 3 -pix_fmt gbrp12le
 gen av1.mkv $(v 320x240 25 0.4) -c:v libaom-av1 -usage realtime -cpu-used 8 -row-mt 0 -tiles 1x1 -b:v 200k
 gen av1-opus.mp4 $(v 320x240 25 0.4) $(a 48000 0.4) -c:v libaom-av1 -usage realtime -cpu-used 8 -row-mt 0 -tiles 1x1 -b:v 200k -c:a libopus -b:a 64k -ac 2
 gen vp9-opus.webm $(v) $(a) -c:v libvpx-vp9 -deadline good -cpu-used 5 -lag-in-frames 0 -b:v 200k -c:a libopus -b:a 64k -ac 2

@@ -8,6 +8,7 @@
 
 mod audio;
 mod dv;
+mod ffv1;
 mod h264;
 mod hevc;
 mod mpegh;

@@ -107,6 +107,7 @@ pub fn pixel_format(codec: &str, first: Option<&[u8]>, config: Option<&[u8]>) ->
         "mjpeg" => return jpeg_pixel_format(data),
         "jpeg2000" => return jpeg2000_format(data).map(|f| f.0),
         "av1" => return av1_pixel_format(config?),
+        "ffv1" => return super::ffv1::pixel_format(config?),
         "vp9" => return vp9_pixel_format(first?),
         "dvvideo" => super::dv::dv_profile(data)?.pix_fmt,
         "prores" => {

@@ -324,7 +324,10 @@ impl Reader {
         if t.codec_id.as_deref() == Some("V_MS/VFW/FOURCC") {
             t.codec_tag = private.as_deref().and_then(vfw_fourcc);
         }
-        if matches!(t.codec_id.as_deref(), Some("V_MPEG4/ISO/AVC" | "A_ALAC")) {
+        if matches!(
+            t.codec_id.as_deref(),
+            Some("V_MPEG4/ISO/AVC" | "A_ALAC" | "V_FFV1")
+        ) {
             t.config = private;
         }
         t
