@@ -180,6 +180,23 @@ pub fn pixel_format(config: &[u8]) -> Option<String> {
     name(&picture(&mut r, &mut state, version)?)
 }
 
+/// The pixel format a key frame of FFV1 version 0 or 1 states, after its
+/// key frame bit. Only for a stream known to have no configuration record
+/// (later versions' frames hold slices, which read as garbage here).
+pub fn frame_pixel_format(frame: &[u8]) -> Option<String> {
+    let mut r = Range::new(frame)?;
+    let mut key = 128u8;
+    if !r.bit(&mut key) {
+        return None;
+    }
+    let mut state = [128u8; 32];
+    let version = r.symbol(&mut state)?;
+    if version > 1 {
+        return None;
+    }
+    name(&picture(&mut r, &mut state, version)?)
+}
+
 /// CRC-32 of `data` as FFmpeg's `AV_CRC_32_IEEE` (most significant bit
 /// first, no inversion): zero over a record that ends in its own.
 fn crc(data: &[u8]) -> u32 {

@@ -22,6 +22,7 @@ pub use audio::{
     mpeg_audio_header, truehd_major_sync,
 };
 pub use dv::{DvAudio, DvFrame, DvProfile, dv_frame};
+pub use ffv1::frame_pixel_format as ffv1_frame_pixel_format;
 pub use h264::{h264_field_order, h264_full_range, h264_record_from_stream, h264_vui_rate};
 pub use hevc::hevc_vui_rate;
 pub use mpegh::{cicp_channels, mhas_config};

@@ -425,10 +425,12 @@ fn codec_facts(s: &mut Stream, t: &crate::probe::headers::Track) {
         s.kind = "data".into();
         s.codec = "bin_data".into();
     }
-    // A decoder record the caps lost (an encrypted AV1 track's `av1C`).
+    // A decoder record the caps lost (an encrypted AV1 track's `av1C`), or
+    // the format a first frame's header states (FFV1 version 1).
     if s.kind == "video"
         && s.pix_fmt.is_none()
         && let Some(p) = bitstream::pixel_format(&s.codec, None, t.config.as_deref())
+            .or_else(|| t.pix_fmt.clone())
     {
         s.bit_depth = s.bit_depth.or_else(|| bitstream::pix_fmt_depth(&p));
         s.pix_fmt = Some(p);

@@ -147,14 +147,20 @@ impl Reader {
     }
 
     /// What the first clusters' blocks tell of each video track: its rate
-    /// from their timestamps where no `DefaultDuration` states it, and an
-    /// H.264 track's parameter sets where it has no `CodecPrivate`.
+    /// from their timestamps where no `DefaultDuration` states it, an
+    /// H.264 track's parameter sets where it has no `CodecPrivate`, and
+    /// the pixel format of FFV1 that has no configuration record.
     fn time_tracks(&self, tracks: &mut [Track], clusters: &[(u64, u64)], scale: u64) {
         for t in tracks.iter_mut() {
             let avc = t.codec_id.as_deref() == Some("V_MPEG4/ISO/AVC");
             let untimed = t.handler == "video" && t.default_duration_ns.is_none();
             let unconfigured = avc && t.config.is_none();
-            if !untimed && !unconfigured {
+            // FFV1 without a configuration record: version 0 or 1, whose
+            // key frames state the pixel format.
+            let ffv1 =
+                t.codec_id.as_deref() == Some("V_FFV1") || t.codec_tag.as_deref() == Some("FFV1");
+            let unrecorded = ffv1 && t.config.is_none();
+            if !untimed && !unconfigured && !unrecorded {
                 continue;
             }
             let (times, first) = self.block_times(clusters, t.id, scale);
@@ -163,6 +169,11 @@ impl Reader {
             if unconfigured && let Some((b, e)) = first {
                 let au = self.vec(b + 3, (e.saturating_sub(b + 3)).min(4096) as usize);
                 t.config = au.and_then(|au| crate::probe::bitstream::h264_record_from_stream(&au));
+            }
+            if unrecorded && let Some((b, e)) = first {
+                let frame = self.vec(b + 3, (e.saturating_sub(b + 3)).min(256) as usize);
+                t.pix_fmt =
+                    frame.and_then(|f| crate::probe::bitstream::ffv1_frame_pixel_format(&f));
             }
             if untimed {
                 estimate_rate(t, &times, scale);
@@ -323,6 +334,14 @@ impl Reader {
         t.language = t.language.or(bcp47);
         if t.codec_id.as_deref() == Some("V_MS/VFW/FOURCC") {
             t.codec_tag = private.as_deref().and_then(vfw_fourcc);
+            // FFV1's configuration record follows the BITMAPINFOHEADER.
+            if t.codec_tag.as_deref() == Some("FFV1") {
+                t.config = private
+                    .as_ref()
+                    .and_then(|p| p.get(40..))
+                    .filter(|r| !r.is_empty())
+                    .map(<[u8]>::to_vec);
+            }
         }
         if matches!(
             t.codec_id.as_deref(),
