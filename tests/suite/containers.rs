@@ -440,3 +440,37 @@ fn an_unreadable_mp4_keeps_its_brands_beside_the_error() {
     assert!(brands.iter().any(|b| b == "mp41"), "{doc}");
     assert_eq!(doc["streams"].as_array().map(Vec::len), Some(0), "{doc}");
 }
+
+/// A Matroska file GStreamer refuses (its header asks for a reader of
+/// version 3) is listed from its track headers, its Video for Windows
+/// track too: FFV1 by its fourcc, with the pixel format its first key
+/// frame states (ffmpeg's FFV1 has no configuration record), every fact as
+/// ffprobe gives it.
+#[test]
+fn an_unreadable_matroska_file_lists_its_video_for_windows_track() {
+    let env = TestEnv::new();
+    let made = env.lib.parent().unwrap().join("vfw.mkv");
+    let mut args: Vec<&str> =
+        "-f lavfi -i testsrc2=s=120x90:r=25:d=0.4 -f lavfi -i sine=d=0.4 -c:v ffv1 -c:a flac"
+            .split(' ')
+            .collect();
+    args.push(made.to_str().unwrap());
+    crate::testenv::ffmpeg(&args);
+    let mut bytes = std::fs::read(&made).unwrap();
+    // DocTypeReadVersion 2 → 3.
+    let at = bytes
+        .windows(3)
+        .position(|w| w == [0x42, 0x85, 0x81])
+        .unwrap();
+    bytes[at + 3] = 3;
+    let name = "read_version_3.mkv";
+    std::fs::write(env.lib.join(name), &bytes).unwrap();
+    env.scan(&[], 0);
+    let (wrong, compared) = env.ffprobe_disagreements(&[name.to_string()], &env.lib, &[]);
+    assert!(compared > 8, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let video = &env.row(&env.lib.join(name))["doc"]["streams"][0];
+    assert_eq!(video["codec"], "ffv1", "{video}");
+    assert_eq!(video["pix_fmt"], "yuv420p", "{video}");
+    assert!(video["unread"].as_str().is_some(), "{video}");
+}

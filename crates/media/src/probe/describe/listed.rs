@@ -27,7 +27,20 @@ pub(super) fn matroska_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
                 k @ ("video" | "audio" | "subtitle") => k,
                 _ => return None,
             };
-            let codec = crate::probe::names::matroska_codec(t.codec_id.as_deref()?)?;
+            // Video for Windows tracks (old Xvid, DivX, FFV1 remuxes): by
+            // their fourcc, as in AVI.
+            let vfw = t.codec_id.as_deref() == Some("V_MS/VFW/FOURCC");
+            let codec = match t.codec_id.as_deref()? {
+                "V_MS/VFW/FOURCC" => avi_video_codec(t.codec_tag.as_deref()?)?,
+                id => crate::probe::names::matroska_codec(id)?,
+            };
+            // FLAC's and ALAC's depth from their configuration.
+            let depth = t
+                .config
+                .as_deref()
+                .and_then(|c| crate::probe::bitstream::lossless_bit_depth(codec, c));
+            let pix_fmt = crate::probe::bitstream::pixel_format(codec, None, t.config.as_deref())
+                .or_else(|| t.pix_fmt.clone());
             let mut s = Stream {
                 kind: kind.into(),
                 codec: codec.into(),
@@ -45,10 +58,19 @@ pub(super) fn matroska_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
                 default: t.default,
                 forced: t.forced,
                 unread: Some(UNPARSED.into()),
+                bit_depth: pix_fmt
+                    .as_deref()
+                    .and_then(crate::probe::bitstream::pix_fmt_depth)
+                    .or(depth),
+                codec_tag: t.codec_tag.clone().filter(|_| vfw),
+                pix_fmt,
                 ..Stream::default()
             };
             if let Some(ns) = t.default_duration_ns.filter(|&n| n > 0) {
                 s.frame_rate = Some(1e9 / ns as f64);
+            }
+            if let Some(order) = t.field_order {
+                super::stream::set_field_order(&mut s, order);
             }
             Some(s)
         })
@@ -130,6 +152,7 @@ fn avi_video_codec(tag: &str) -> Option<&'static str> {
         "DVSD" => "dvvideo",
         "VP80" => "vp8",
         "WMV3" => "wmv3",
+        "FFV1" => "ffv1",
         other => crate::probe::names::fourcc_codec(other)?,
     })
 }

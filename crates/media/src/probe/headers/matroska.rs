@@ -174,6 +174,10 @@ impl Reader {
                 let frame = self.vec(b + 3, (e.saturating_sub(b + 3)).min(256) as usize);
                 t.pix_fmt =
                     frame.and_then(|f| crate::probe::bitstream::ffv1_frame_pixel_format(&f));
+                // Versions 0 and 1 code whole frames only.
+                if t.pix_fmt.is_some() {
+                    t.field_order = Some("progressive");
+                }
             }
             if untimed {
                 estimate_rate(t, &times, scale);
@@ -345,7 +349,7 @@ impl Reader {
         }
         if matches!(
             t.codec_id.as_deref(),
-            Some("V_MPEG4/ISO/AVC" | "A_ALAC" | "V_FFV1")
+            Some("V_MPEG4/ISO/AVC" | "A_ALAC" | "A_FLAC" | "V_FFV1")
         ) {
             t.config = private;
         }
