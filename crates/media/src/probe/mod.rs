@@ -224,8 +224,7 @@ fn told_by_headers(
     head: &headers::Headers,
     container: Option<&gst::Caps>,
 ) -> Probe {
-    let matroska = !head.tracks.is_empty() && head.tracks.iter().all(|t| t.codec_id.is_some());
-    if doc.streams.is_empty() && !matroska {
+    if doc.streams.is_empty() && !head.matroska_tracks() {
         return failed;
     }
     judge(doc, container)
@@ -256,8 +255,8 @@ fn described_by_headers(head: &headers::Headers) -> bool {
     let transport = head.track_ids_hex && (!tracks.is_empty() || head.ts_epg);
     let initialization = tracks.iter().all(|t| t.empty);
     let undescribed_track = head.samples_inside && tracks.iter().any(|t| t.no_sample_description);
-    let matroska = tracks.iter().all(|t| t.codec_id.is_some());
-    let listed = !tracks.is_empty() && (initialization || undescribed_track || matroska);
+    let listed =
+        head.matroska_tracks() || (!tracks.is_empty() && (initialization || undescribed_track));
     let described = head.dv.is_some()
         || head.dtshd_frames.is_some()
         || !head.mxf_tracks.is_empty()

@@ -162,8 +162,7 @@ fn picture(r: &mut Range, state: &mut [u8; 32], version: u32) -> Option<Picture>
 
 /// The pixel format of an FFV1 stream of version 2 or later, from its
 /// configuration record (a version 3 record must pass its CRC). Versions 0
-/// and 1 state it in each key frame, whose bytes alone do not tell the
-/// versions apart: none is told for them.
+/// and 1 have no record: [`frame_pixel_format`] reads their key frames.
 pub fn pixel_format(config: &[u8]) -> Option<String> {
     let mut r = Range::new(config)?;
     let mut state = [128u8; 32];

@@ -33,17 +33,27 @@ pub(super) fn full_range(out: &mut Stream, heard: &Heard, container: Option<bool
     if let Some(c) = out.colorimetry.as_mut() {
         c.insert("range".into(), json!(if full { "full" } else { "limited" }));
     }
-    let jpeg_formats: &[&str] = match out.codec.as_str() {
+    if full
+        && let Some(p) = out
+            .pix_fmt
+            .as_deref()
+            .and_then(|p| jpeg_format(&out.codec, p))
+    {
+        out.pix_fmt = Some(p);
+    }
+}
+
+/// The JPEG format FFmpeg's decoder of `codec` gives a full range picture
+/// of `pix_fmt` (`yuvj420p`), where it has one.
+pub(super) fn jpeg_format(codec: &str, pix_fmt: &str) -> Option<String> {
+    let jpeg_formats: &[&str] = match codec {
         "h264" => &["yuv420p", "yuv422p", "yuv444p"],
         "hevc" => &["yuv420p"],
         _ => &[],
     };
-    if full
-        && let Some(p) = out.pix_fmt.as_deref()
-        && jpeg_formats.contains(&p)
-    {
-        out.pix_fmt = Some(p.replacen("yuv", "yuvj", 1));
-    }
+    jpeg_formats
+        .contains(&pix_fmt)
+        .then(|| pix_fmt.replacen("yuv", "yuvj", 1))
 }
 
 /// A 4:4:4 picture whose matrix is the identity holds green, blue and red

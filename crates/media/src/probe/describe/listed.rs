@@ -30,9 +30,10 @@ pub(super) fn matroska_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
             // Video for Windows tracks (old Xvid, DivX, FFV1 remuxes): by
             // their fourcc, as in AVI.
             let vfw = t.codec_id.as_deref() == Some("V_MS/VFW/FOURCC");
-            let codec = match t.codec_id.as_deref()? {
-                "V_MS/VFW/FOURCC" => avi_video_codec(t.codec_tag.as_deref()?)?,
-                id => crate::probe::names::matroska_codec(id)?,
+            let codec = if vfw {
+                avi_video_codec(t.codec_tag.as_deref()?)?
+            } else {
+                crate::probe::names::matroska_codec(t.codec_id.as_deref()?)?
             };
             // FLAC's and ALAC's depth from their configuration.
             let depth = t

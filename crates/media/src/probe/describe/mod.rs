@@ -41,10 +41,8 @@ pub struct Heard {
 /// Streams are announced in thread order; stream ids carry the container's
 /// track numbers. Matroska's order is its track entries', which need not
 /// follow their numbers (ffprobe lists them as they come).
-fn in_track_order(streams: &mut [Heard], container: Option<&gst::Caps>, headers: &Headers) {
-    let matroska = container
-        .and_then(|c| c.structure(0))
-        .is_some_and(|s| s.name().contains("matroska") || s.name().ends_with("webm"));
+fn in_track_order(streams: &mut [Heard], container: Option<&str>, headers: &Headers) {
+    let matroska = matches!(container, Some("mkv" | "webm"));
     let entry = |id: &str| {
         let n = stream::track_number(id, false).filter(|_| matroska)?;
         headers.tracks.iter().position(|t| t.id == n)
@@ -67,7 +65,6 @@ pub fn describe(
     toc: Option<&gst::Toc>,
     headers: &Headers,
 ) -> Document {
-    in_track_order(&mut streams, container_caps, headers);
     let mut doc = Document::default();
     for heard in &mut streams {
         if let Some((caps, scheme)) = unprotected(&heard.caps) {
@@ -85,6 +82,7 @@ pub fn describe(
         doc.container = headers.sniffed_container.map(str::to_string);
     }
     let container = doc.container.clone();
+    in_track_order(&mut streams, container.as_deref(), headers);
     doc.major_brand = headers.major_brand.clone();
     doc.compatible_brands = headers.compatible_brands.clone();
     doc.size = size;

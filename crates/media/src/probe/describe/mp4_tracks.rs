@@ -57,9 +57,9 @@ fn header_track(t: &Track, none_read: bool) -> Option<Stream> {
             == Some(true)
         && let Some(p) = pix_fmt
             .as_deref()
-            .filter(|p| p.starts_with("yuv4") && p.ends_with('p'))
+            .and_then(|p| super::colour::jpeg_format(codec, p))
     {
-        pix_fmt = Some(p.replacen("yuv", "yuvj", 1));
+        pix_fmt = Some(p);
     }
     let note = if t.empty {
         EMPTY

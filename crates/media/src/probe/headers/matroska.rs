@@ -164,16 +164,18 @@ impl Reader {
                 continue;
             }
             let (times, first) = self.block_times(clusters, t.id, scale);
+            // The first frame (its first 4 KiB), after the block's timecode
+            // and flags.
+            let frame = first
+                .filter(|_| unconfigured || unrecorded)
+                .and_then(|(b, e)| self.vec(b + 3, e.saturating_sub(b + 3).min(4096) as usize));
             // No `CodecPrivate` (a browser's recording): the parameter sets
-            // of the first frame, which follows the block's timecode and flags.
-            if unconfigured && let Some((b, e)) = first {
-                let au = self.vec(b + 3, (e.saturating_sub(b + 3)).min(4096) as usize);
-                t.config = au.and_then(|au| crate::probe::bitstream::h264_record_from_stream(&au));
+            // of the first frame.
+            if unconfigured && let Some(au) = &frame {
+                t.config = crate::probe::bitstream::h264_record_from_stream(au);
             }
-            if unrecorded && let Some((b, e)) = first {
-                let frame = self.vec(b + 3, (e.saturating_sub(b + 3)).min(256) as usize);
-                t.pix_fmt =
-                    frame.and_then(|f| crate::probe::bitstream::ffv1_frame_pixel_format(&f));
+            if unrecorded && let Some(frame) = &frame {
+                t.pix_fmt = crate::probe::bitstream::ffv1_frame_pixel_format(frame);
                 // Versions 0 and 1 code whole frames only.
                 if t.pix_fmt.is_some() {
                     t.field_order = Some("progressive");

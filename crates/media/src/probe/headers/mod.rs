@@ -228,6 +228,14 @@ pub struct Track {
     pub rate_from_codec: bool,
 }
 
+impl Headers {
+    /// The tracks are a Matroska file's (each has a `CodecID`), and there
+    /// are some.
+    pub fn matroska_tracks(&self) -> bool {
+        !self.tracks.is_empty() && self.tracks.iter().all(|t| t.codec_id.is_some())
+    }
+}
+
 impl Track {
     /// The frame rate ffprobe gives a track of `codec`: what its timestamps
     /// explain, else (MP4 timestamps that explain none, or no samples) the

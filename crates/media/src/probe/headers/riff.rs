@@ -49,8 +49,9 @@ impl Reader {
             }
             if at == 0 && &head[8..12] == b"WAVE" {
                 h.pictures = self.chunk_id3_pictures(&chunks, end.min(self.len));
-                h.estimated_duration_s = self.wave_fact_duration(&chunks);
-                h.tracks.extend(self.wave_track(&chunks));
+                let track = self.wave_track(&chunks);
+                h.estimated_duration_s = self.wave_fact_duration(&chunks, track.as_ref());
+                h.tracks.extend(track);
             }
             at = end;
         }
@@ -87,7 +88,7 @@ impl Reader {
     /// format whose bits per sample do not give it (ADPCM, GSM, MP3 in WAVE).
     /// PCM, float and G.711 last what their data's size says, so for them
     /// the `fact` chunk is not read.
-    fn wave_fact_duration(&self, chunks: &[Chunk]) -> Option<f64> {
+    fn wave_fact_duration(&self, chunks: &[Chunk], track: Option<&Track>) -> Option<f64> {
         let find = |id: &[u8; 4]| chunks.iter().find(|c| &c.0 == id);
         let &(_, fmt, fmt_size) = find(b"fmt ")?;
         let format = u16::from_le_bytes(self.bytes::<2>(fmt)?);
@@ -96,26 +97,25 @@ impl Reader {
             0xFFFE if fmt_size >= 40 => u16::from_le_bytes(self.bytes::<2>(fmt + 24)?),
             f => f,
         };
-        let rate = u32::from_le_bytes(self.bytes::<4>(fmt + 4)?);
         if matches!(format, 0x0001 | 0x0003 | 0x0006 | 0x0007 | 0xFFFE) {
-            return self.wave_data_duration(chunks, fmt, rate);
+            return self.wave_data_duration(chunks, track?);
         }
+        let rate = u32::from_le_bytes(self.bytes::<4>(fmt + 4)?);
         let &(_, fact, _) = find(b"fact")?;
         let samples = u32::from_le_bytes(self.bytes::<4>(fact)?);
         (rate > 0 && samples > 0).then(|| samples as f64 / rate as f64)
     }
 
     /// PCM's length as FFmpeg counts it: the data chunk's bits over the
-    /// channels' sample size, where the chunk lies whole in the file (a
-    /// demuxer may state none for 8-bit PCM).
-    fn wave_data_duration(&self, chunks: &[Chunk], fmt: u64, rate: u32) -> Option<f64> {
+    /// channels' sample size (as the fmt chunk, `track`, states them),
+    /// where the chunk lies whole in the file (a demuxer may state none for
+    /// 8-bit PCM).
+    fn wave_data_duration(&self, chunks: &[Chunk], track: &Track) -> Option<f64> {
         let &(_, data, size) = chunks.iter().find(|c| &c.0 == b"data")?;
-        let channels = u16::from_le_bytes(self.bytes::<2>(fmt + 2)?);
-        let bits = u16::from_le_bytes(self.bytes::<2>(fmt + 14)?);
+        let (channels, rate) = track.sound?;
+        let frame_bits = u64::from(channels) * u64::from(track.sample_bits?);
         let whole = data + size <= self.len && size != u64::from(u32::MAX);
-        let frame_bits = u64::from(channels) * u64::from(bits);
-        (whole && size > 0 && frame_bits > 0 && rate > 0)
-            .then(|| (size * 8 / frame_bits) as f64 / f64::from(rate))
+        (whole && size > 0).then(|| (size * 8 / frame_bits) as f64 / f64::from(rate))
     }
 
     /// A RIFF chunk that says it ends at `end`, a few bytes past the file,
