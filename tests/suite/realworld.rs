@@ -8,7 +8,8 @@
 //! millisecond stamps, MPEG-4 ALS, encrypted AV1, a raw DV file cut within
 //! its first frame and raw DTS-HD, which GStreamer cannot read, a rotated
 //! phone recording whose video track GStreamer skips, Avid's legacy MXF,
-//! MP3 in WAVE that GStreamer exposes no pad for),
+//! MP3 in WAVE that GStreamer exposes no pad for, a Nero chapter of AAC
+//! that its gapless information starts late),
 //! scanned and compared with ffprobe on the same files: every fact ffprobe
 //! reports agrees, class by class.
 
@@ -20,8 +21,8 @@ use crate::testenv::TestEnv;
 fn real_files_from_other_tools_agree_with_ffprobe_fact_by_fact() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("real");
-    assert_eq!(names.len(), 23);
-    env.scan(&["--ext", "mka,flv,dv,dtshd,mxf,wav"], 0);
+    assert_eq!(names.len(), 24);
+    env.scan(&["--ext", "mka,flv,dv,dtshd,mxf,wav,m4a"], 0);
     let (wrong, compared) = env.ffprobe_disagreements(&names, &dir, &[]);
     assert!(compared > 60, "only {compared} facts compared");
     assert!(wrong.is_empty(), "{wrong:#?}");
@@ -408,4 +409,51 @@ fn the_verdict_is_the_same_in_every_scan_under_load() {
             "scan {scan}"
         );
     }
+}
+
+/// A Matroska file whose chapters the demuxer cannot parse
+/// (tests/media/damaged): the head of a film with a chapter whose UID is
+/// damaged and a last chapter string that runs past its element. The file
+/// is cut (2.3 GB declared, 7.5 KB held), so it is `truncated`, but its
+/// chapters are read from the headers as FFmpeg reads them: the chapter
+/// without a UID left out, the last without its title, each ending where
+/// the next starts and the last where the film does. Every other fact
+/// ffprobe reports agrees.
+#[test]
+fn a_damaged_matroska_chapter_list_is_read_as_ffprobe_reads_it() {
+    let env = TestEnv::new();
+    let (names, dir) = env.copy_media("damaged");
+    assert_eq!(names, ["truncated_chapter_string.mkv"]);
+    // A failed (cut) file makes the scan's exit status 3.
+    env.scan(&[], 3);
+    // Left out: the cut (ffprobe states no truncation), and the second
+    // copy of each track ffprobe lists (it reads the Tracks element twice,
+    // the second time through the seek head).
+    let second_copies: Vec<String> = ["video[1]", "audio[1]", "subtitle[1]"]
+        .iter()
+        .flat_map(|kind| {
+            let facts = ["codec", "width", "height", "frame_rate", "channels"];
+            let more = ["sample_rate", "language", "default", "forced"];
+            facts
+                .into_iter()
+                .chain(more)
+                .map(move |f| format!("{kind}.{f}"))
+        })
+        .collect();
+    let counts = ["video_streams", "audio_streams", "subtitle_streams"];
+    let left_out: Vec<_> = ["status", "truncated"]
+        .into_iter()
+        .chain(counts)
+        .chain(second_copies.iter().map(String::as_str))
+        .map(|f| ("truncated_chapter_string.mkv", f))
+        .collect();
+    let (wrong, compared) = env.ffprobe_disagreements(&names, &dir, &left_out);
+    assert!(compared > 60, "only {compared} facts compared");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let doc = &env.row(&env.lib.join("truncated_chapter_string.mkv"))["doc"];
+    let chapters = doc["chapters"].as_array().unwrap();
+    assert_eq!(chapters.len(), 20, "{doc}");
+    assert_eq!(chapters[19]["end_s"], 7756.192, "{doc}");
+    assert!(chapters[19].get("title").is_none(), "{doc}");
+    assert_eq!(doc["truncated"], true, "{doc}");
 }

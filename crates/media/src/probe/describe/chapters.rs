@@ -1,5 +1,6 @@
-//! A file's chapters: GStreamer's table of contents, MP4 Nero chapters and
-//! a QuickTime chapter track's end (from the headers), and the chapters a
+//! A file's chapters: GStreamer's table of contents, Matroska chapters the
+//! demuxer did not pass on, MP4 Nero chapters and a QuickTime chapter
+//! track's end (from the headers), and the chapters a
 //! Vorbis comment lists (`CHAPTER001=00:01:30.000`, `CHAPTER001NAME=…`),
 //! which FFmpeg reads from Ogg and FLAC files.
 
@@ -9,29 +10,40 @@ use serde_json::Value;
 
 use super::Headers;
 
-/// The chapters: GStreamer's table of contents, else MP4 Nero chapters
-/// (each ending where the next starts), else those a Vorbis comment lists
-/// (Ogg, FLAC); the last ends where a QuickTime chapter track does, as
+/// The chapters: GStreamer's table of contents, else the Matroska
+/// chapters of the headers, else MP4 Nero chapters, else those a Vorbis
+/// comment lists (Ogg, FLAC), each that states no end ending as FFmpeg
+/// ends it; the last ends where a QuickTime chapter track does, as
 /// ffprobe ends it.
 pub(super) fn set_chapters(doc: &mut Document, toc: Option<&gst::Toc>, headers: &Headers) {
     if let Some(toc) = toc {
         doc.chapters = chapters(toc);
     }
+    // The file ends at its start plus its length, where FFmpeg ends the
+    // last chapter that states no end.
+    let file_end = doc.duration_s.map(|d| d + headers.start_s());
     if doc.chapters.is_empty() {
-        // MP4: Nero chapters state starts only; each ends where the next starts.
-        let starts = &headers.chapters;
-        doc.chapters = starts
+        // Matroska chapters the demuxer did not pass on (it stopped at a
+        // damaged element).
+        doc.chapters = headers.matroska_chapters.clone();
+        close_ends(&mut doc.chapters, file_end);
+    }
+    if doc.chapters.is_empty() {
+        // MP4: Nero chapters state starts only.
+        doc.chapters = headers
+            .chapters
             .iter()
-            .enumerate()
-            .map(|(i, (start, title))| Chapter {
+            .map(|(start, title)| Chapter {
                 start_s: *start,
-                end_s: starts.get(i + 1).map(|n| n.0).or(doc.duration_s),
+                end_s: None,
                 title: title.clone(),
             })
             .collect();
+        close_ends(&mut doc.chapters, file_end);
     }
     if doc.chapters.is_empty() {
         doc.chapters = comment_chapters(doc);
+        close_ends(&mut doc.chapters, doc.duration_s);
     }
     if let (Some(end), Some(last)) = (headers.chapter_track_end_s, doc.chapters.last_mut())
         && end > last.start_s
@@ -40,12 +52,32 @@ pub(super) fn set_chapters(doc: &mut Document, toc: Option<&gst::Toc>, headers: 
     }
 }
 
+/// Each chapter that states no end ends where the next one after it
+/// starts, or where the file ends (`file_end`, when known and past zero);
+/// a chapter with neither, or that starts past the file's end, ends where
+/// it starts: FFmpeg's rule.
+fn close_ends(chapters: &mut [Chapter], file_end: Option<f64>) {
+    let starts: Vec<f64> = chapters.iter().map(|c| c.start_s).collect();
+    let limit = file_end.filter(|&e| e > 0.0).unwrap_or(f64::INFINITY);
+    for c in chapters.iter_mut().filter(|c| c.end_s.is_none()) {
+        let next = starts
+            .iter()
+            .copied()
+            .filter(|&s| s > c.start_s && s < limit);
+        let until = next.fold(limit, f64::min);
+        c.end_s = Some(if until.is_infinite() || until < c.start_s {
+            c.start_s
+        } else {
+            until
+        });
+    }
+}
+
 /// The chapters a Vorbis comment lists among the file's or a stream's
 /// extended comments (GStreamer passes on the fields it does not know as
 /// `key=value`), in the order first named, as FFmpeg makes them: a
 /// `CHAPTERnnn` field of `HH:MM:SS.mmm` starts one, `CHAPTERnnnNAME` titles
-/// it; each ends where the next one after it starts, or at the end of the
-/// file (a chapter that starts past it ends where it starts).
+/// it (their ends are [`close_ends`]'s).
 fn comment_chapters(doc: &Document) -> Vec<Chapter> {
     let fields = std::iter::once(&doc.tags)
         .chain(doc.streams.iter().map(|s| &s.tags))
@@ -85,17 +117,7 @@ fn comment_chapters(doc: &Document) -> Vec<Chapter> {
             _ => {}
         }
     }
-    let end = doc.duration_s.unwrap_or(0.0);
-    let starts: Vec<f64> = found.iter().map(|(_, c)| c.start_s).collect();
-    found
-        .into_iter()
-        .map(|(_, mut c)| {
-            let next = starts.iter().copied().filter(|&s| s > c.start_s && s < end);
-            let until = next.fold(end, f64::min);
-            c.end_s = Some(if until < c.start_s { c.start_s } else { until });
-            c
-        })
-        .collect()
+    found.into_iter().map(|(_, c)| c).collect()
 }
 
 /// `HH:MM:SS.mmm` in seconds.
@@ -135,7 +157,34 @@ fn chapters(toc: &gst::Toc) -> Vec<Chapter> {
 
 #[cfg(test)]
 mod tests {
-    use super::clock_time;
+    use super::{Chapter, clock_time, close_ends};
+
+    fn starting(starts: &[f64]) -> Vec<Chapter> {
+        let at = |&s| Chapter {
+            start_s: s,
+            ..Chapter::default()
+        };
+        starts.iter().map(at).collect()
+    }
+
+    fn ends(chapters: &[Chapter]) -> Vec<Option<f64>> {
+        chapters.iter().map(|c| c.end_s).collect()
+    }
+
+    #[test]
+    fn a_chapter_without_an_end_ends_as_ffmpeg_ends_it() {
+        // Each ends at the next later start, the last with the file, one
+        // past the file's end where it starts, in any order.
+        let mut c = starting(&[10.0, 0.0, 30.0, 50.0]);
+        close_ends(&mut c, Some(40.0));
+        assert_eq!(ends(&c), [Some(30.0), Some(10.0), Some(40.0), Some(50.0)]);
+        // A stated end stays; without a known file end the last ends where
+        // it starts.
+        let mut c = starting(&[0.0, 5.0]);
+        c[0].end_s = Some(2.0);
+        close_ends(&mut c, None);
+        assert_eq!(ends(&c), [Some(2.0), Some(5.0)]);
+    }
 
     #[test]
     fn comment_chapter_times_are_read_whatever_their_size() {

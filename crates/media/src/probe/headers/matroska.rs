@@ -137,6 +137,7 @@ impl Reader {
                     }
                 }
                 0x1F43_B675 => clusters.push((b, e)),
+                0x1043_A770 => h.matroska_chapters = self.matroska_chapters(b, e.min(seg_end)),
                 _ => {}
             }
             if clusters.len() >= TIMED_CLUSTERS {
@@ -188,7 +189,7 @@ impl Reader {
     }
 
     /// A big-endian unsigned integer element's value.
-    fn uint(&self, b: u64, e: u64) -> Option<u64> {
+    pub(super) fn uint(&self, b: u64, e: u64) -> Option<u64> {
         self.vec(b, (e - b).min(8) as usize)
             .map(|v| v.iter().fold(0u64, |a, &x| (a << 8) | x as u64))
     }

@@ -30,6 +30,7 @@ mod flv;
 mod fragments;
 mod ivf;
 mod matroska;
+mod matroska_chapters;
 mod mlp;
 mod mp3;
 mod mp4;
@@ -90,6 +91,9 @@ pub struct Headers {
     pub estimated_rate: Option<(u32, u32)>,
     /// MP4 Nero chapters (`udta/chpl`): start in seconds and title.
     pub chapters: Vec<(f64, Option<String>)>,
+    /// Matroska: the chapters of the `Chapters` element at the head of the
+    /// file, for a file whose table of contents GStreamer did not pass on.
+    pub matroska_chapters: Vec<mediadex_core::scan::document::Chapter>,
     /// MP4: where the QuickTime chapter track (`tref/chap`) ends, which is
     /// where ffprobe ends the last chapter.
     pub chapter_track_end_s: Option<f64>,
@@ -226,9 +230,22 @@ pub struct Track {
     /// MP4: the sample timestamps give ffprobe no frame rate, so it takes
     /// the codec's (the H.264 VUI's).
     pub rate_from_codec: bool,
+    /// MP4: a sound entry with an AAC configuration (`mp4a` with an
+    /// AudioSpecificConfig).
+    pub aac: bool,
+    /// MP4: where FFmpeg starts the track, seconds, when it is not at zero
+    /// (an AAC track's `iTunSMPB` priming).
+    pub start_s: Option<f64>,
 }
 
 impl Headers {
+    /// The file's start time as ffprobe gives it, as far as the headers
+    /// tell one: the earliest start of its tracks.
+    pub fn start_s(&self) -> f64 {
+        let starts = self.tracks.iter().map(|t| t.start_s.unwrap_or(0.0));
+        starts.reduce(f64::min).unwrap_or(0.0)
+    }
+
     /// The tracks are a Matroska file's (each has a `CodecID`), and there
     /// are some.
     pub fn matroska_tracks(&self) -> bool {

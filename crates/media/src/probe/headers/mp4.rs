@@ -174,6 +174,7 @@ impl Reader {
             }
             if &k == b"udta" {
                 h.pictures.extend(self.cover_pictures(tb, te));
+                self.gapless_start(tb, te, h.tracks.last_mut(), traks.last());
             }
         }
         super::mp4_rate::estimate_rates(&mut h.tracks);
@@ -226,35 +227,6 @@ impl Reader {
         if !titles.is_empty() {
             h.chapters = titles;
         }
-    }
-
-    /// The cover art of an iTunes-style `udta/meta/ilst/covr`: each `data`
-    /// box of type JPEG (13), PNG (14) or BMP (27), with its length, as
-    /// ffprobe counts attached pictures (whether or not they decode).
-    fn cover_pictures(&self, udta: u64, end: u64) -> Vec<(String, u64)> {
-        let Some((meta, meta_end)) = self.child(udta, end, &[b"meta"]) else {
-            return Vec::new();
-        };
-        // `meta` is a full box (ISO), or a plain one (QuickTime).
-        let ilst = self
-            .child(meta + 4, meta_end, &[b"ilst"])
-            .or_else(|| self.child(meta, meta_end, &[b"ilst"]));
-        let Some((covr, covr_end)) = ilst.and_then(|(i, ie)| self.child(i, ie, &[b"covr"])) else {
-            return Vec::new();
-        };
-        self.boxes(covr, covr_end)
-            .into_iter()
-            .filter(|(k, _, _)| k == b"data")
-            .filter_map(|(_, body, data_end)| {
-                let mime = match self.u32be(body)? & 0x00FF_FFFF {
-                    13 => "image/jpeg",
-                    14 => "image/png",
-                    27 => "image/bmp",
-                    _ => return None,
-                };
-                Some((mime.to_string(), data_end.checked_sub(body + 8)?))
-            })
-            .collect()
     }
 
     /// A fragmented file's tracks end where their last fragment or their
@@ -570,5 +542,6 @@ fn known(duration: u64) -> bool {
 }
 
 mod edits;
+mod ilst;
 #[cfg(test)]
 mod tests;

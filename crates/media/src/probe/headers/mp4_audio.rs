@@ -34,6 +34,7 @@ impl Reader {
             && let Some(asc) = self.esds_config(entry + 28, entry_end)
             && let Some(c) = crate::probe::bitstream::audio_specific_config(&asc)
         {
+            t.aac = true;
             t.sound = c.channels.map(|ch| (ch as u16, c.rate as u32)).or(t.sound);
         }
         // MPEG-H: the reference channel layout of its `mhaC` record.
