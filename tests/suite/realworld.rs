@@ -411,24 +411,26 @@ fn the_verdict_is_the_same_in_every_scan_under_load() {
     }
 }
 
-/// A Matroska file whose chapters the demuxer cannot parse
-/// (tests/media/damaged): the head of a film with a chapter whose UID is
-/// damaged and a last chapter string that runs past its element. The file
-/// is cut (2.3 GB declared, 7.5 KB held), so it is `truncated`, but its
-/// chapters are read from the headers as FFmpeg reads them: the chapter
-/// without a UID left out, the last without its title, each ending where
-/// the next starts and the last where the film does. Every other fact
-/// ffprobe reports agrees.
+/// Cut files whose head a demuxer refuses (tests/media/damaged) are
+/// `truncated`, and what their headers tell is kept. A Matroska film's
+/// head with a chapter whose UID is damaged and a last chapter string
+/// that runs past its element: its chapters are read from the headers as
+/// FFmpeg reads them (the chapter without a UID left out, the last
+/// without its title, each ending where the next starts and the last
+/// where the film does). A WMA file whose header asfdemux refuses: its
+/// stream is listed from the header. Every other fact ffprobe reports
+/// agrees.
 #[test]
-fn a_damaged_matroska_chapter_list_is_read_as_ffprobe_reads_it() {
+fn what_a_refused_head_tells_is_read_as_ffprobe_reads_it() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("damaged");
-    assert_eq!(names, ["truncated_chapter_string.mkv"]);
-    // A failed (cut) file makes the scan's exit status 3.
-    env.scan(&[], 3);
+    let (mkv, wma) = ("truncated_chapter_string.mkv", "asf_header_refused.wma");
+    assert_eq!(names, [wma, mkv]);
+    // Failed (cut) files make the scan's exit status 3.
+    env.scan(&["--ext", "wma"], 3);
     // Left out: the cut (ffprobe states no truncation), and the second
-    // copy of each track ffprobe lists (it reads the Tracks element twice,
-    // the second time through the seek head).
+    // copy of each track ffprobe lists of the Matroska file (it reads the
+    // Tracks element twice, the second time through the seek head).
     let second_copies: Vec<String> = ["video[1]", "audio[1]", "subtitle[1]"]
         .iter()
         .flat_map(|kind| {
@@ -441,19 +443,26 @@ fn a_damaged_matroska_chapter_list_is_read_as_ffprobe_reads_it() {
         })
         .collect();
     let counts = ["video_streams", "audio_streams", "subtitle_streams"];
-    let left_out: Vec<_> = ["status", "truncated"]
+    let left_out: Vec<_> = counts
         .into_iter()
-        .chain(counts)
         .chain(second_copies.iter().map(String::as_str))
-        .map(|f| ("truncated_chapter_string.mkv", f))
+        .map(|f| (mkv, f))
+        .chain(
+            [wma, mkv]
+                .into_iter()
+                .flat_map(|n| [(n, "status"), (n, "truncated")]),
+        )
         .collect();
     let (wrong, compared) = env.ffprobe_disagreements(&names, &dir, &left_out);
-    assert!(compared > 60, "only {compared} facts compared");
+    assert!(compared > 70, "only {compared} facts compared");
     assert!(wrong.is_empty(), "{wrong:#?}");
-    let doc = &env.row(&env.lib.join("truncated_chapter_string.mkv"))["doc"];
+    let doc = &env.row(&env.lib.join(mkv))["doc"];
     let chapters = doc["chapters"].as_array().unwrap();
     assert_eq!(chapters.len(), 20, "{doc}");
     assert_eq!(chapters[19]["end_s"], 7756.192, "{doc}");
     assert!(chapters[19].get("title").is_none(), "{doc}");
+    assert_eq!(doc["truncated"], true, "{doc}");
+    let doc = &env.row(&env.lib.join(wma))["doc"];
+    assert_eq!(doc["streams"][0]["codec"], "wmav2", "{doc}");
     assert_eq!(doc["truncated"], true, "{doc}");
 }

@@ -81,10 +81,15 @@ pub(super) fn matroska_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
 /// What is said of an AVI stream listed from its header.
 pub const AVI_HEADER: &str = "listed from the AVI header; GStreamer did not read the stream";
 
+/// What is said of an ASF stream listed from its header.
+pub const ASF_HEADER: &str = "listed from the ASF header; GStreamer did not read the stream";
+
 /// The streams of an AVI file that GStreamer did not read (a file cut
 /// before its index or its data: avidemux gives up, or exposes only what
-/// it found), as the `hdrl` headers describe them and ffprobe lists them.
-pub(super) fn avi_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
+/// it found), as the `hdrl` headers describe them and ffprobe lists them;
+/// or of an ASF file asfdemux refused, as its Stream Properties objects
+/// describe them (`note` says which).
+pub(super) fn avi_tracks(headers: &Headers, read: &[u32], note: &str) -> Vec<Stream> {
     headers
         .tracks
         .iter()
@@ -110,7 +115,7 @@ pub(super) fn avi_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
                 channels: t.sound.map(|s| s.0 as i32),
                 sample_rate: t.sound.map(|s| s.1 as i32),
                 bit_depth: (kind == "audio").then_some(t.sample_bits).flatten(),
-                unread: Some(AVI_HEADER.into()),
+                unread: Some(note.into()),
                 ..Stream::default()
             };
             if let Some((n, d)) = t.frame_rate.filter(|&(n, d)| n > 0 && d > 0) {
@@ -175,6 +180,11 @@ fn avi_audio_codec(tag: &str, bits: Option<u32>) -> Option<&'static str> {
         ("U[0][0][0]", _) => "mp3",
         ("[0][32][0][0]", _) => "ac3",
         ("[255][0][0][0]", _) => "aac",
+        ("`[1][0][0]", _) => "wmav1",
+        ("a[1][0][0]", _) => "wmav2",
+        ("b[1][0][0]", _) => "wmapro",
+        ("c[1][0][0]", _) => "wmalossless",
+        ("[10][0][0][0]", _) => "wmavoice",
         _ => return None,
     })
 }

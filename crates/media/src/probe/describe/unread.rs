@@ -34,6 +34,15 @@ pub(super) fn add_unread(streams: &mut Vec<Stream>, headers: &Headers, read: &[u
         }
         return;
     }
+    // And an ASF file's, from its Stream Properties objects (a file whose
+    // header asfdemux refuses).
+    if headers.asf {
+        if streams.is_empty() {
+            let note = super::listed::ASF_HEADER;
+            streams.extend(super::listed::avi_tracks(headers, &[], note));
+        }
+        return;
+    }
     streams.extend(unread_streams(headers, read));
     in_program_order(streams, headers);
     // Made when the first EIT section arrives, after the programs' streams.
@@ -71,7 +80,7 @@ fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
         .iter()
         .any(|t| matches!(t.handler.as_str(), "vids" | "auds"))
     {
-        return super::listed::avi_tracks(headers, read);
+        return super::listed::avi_tracks(headers, read, super::listed::AVI_HEADER);
     }
     if !headers.track_ids_hex {
         return super::mp4_tracks::empty_tracks(headers, read);

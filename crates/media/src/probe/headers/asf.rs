@@ -36,22 +36,15 @@ impl Reader {
                     .map(|[min, _]| u64::from(min));
             }
             if g == STREAM_PROPERTIES
-                && self.bytes::<16>(at + 24) == Some(VIDEO_MEDIA)
-                && let Some(flags) = self.bytes::<2>(at + 72)
+                && let Some(t) = self.asf_stream(at)
             {
-                video.push(flags[0] & 0x7F);
-                // The type-specific data (at 78): width, height, flags and the
-                // format data's size, then a BITMAPINFOHEADER whose
-                // compression is the fourcc ffprobe gives as the codec tag.
-                if let Some(fourcc) = self.bytes::<4>(at + 78 + 11 + 16) {
-                    h.tracks.push(Track {
-                        id: u32::from(flags[0] & 0x7F),
-                        codec_tag: Some(fourcc_string(fourcc)),
-                        ..Track::default()
-                    });
+                if t.handler == "vids" {
+                    video.push(t.id as u8);
                 }
+                h.tracks.push(t);
             }
         }
+        h.asf = true;
         // One video stream: the estimate is that stream's.
         if let (Some(packet_size), [stream]) = (packet_size, video.as_slice()) {
             let stamps = self.asf_video_stamps(size + 50, packet_size, *stream);
@@ -59,6 +52,45 @@ impl Reader {
             h.estimated_rate =
                 super::rfps::r_frame_rate(&frames, 1000, Some(super::rfps::frames_read(1000)));
         }
+    }
+
+    /// A Stream Properties object's stream: its number (the flags' low
+    /// seven bits, at 72) and its type-specific data (at 78). Video: width,
+    /// height, flags and the format data's size, then a BITMAPINFOHEADER
+    /// whose compression is the fourcc ffprobe gives as the codec tag.
+    /// Audio: a WAVEFORMATEX (format tag, channels, rate, …, bits).
+    fn asf_stream(&self, at: u64) -> Option<Track> {
+        let kind = self.bytes::<16>(at + 24)?;
+        let id = u32::from(self.bytes::<2>(at + 72)?[0] & 0x7F);
+        let data = at + 78;
+        if kind == VIDEO_MEDIA {
+            let size = self
+                .bytes::<8>(data)
+                .map(|b| [u32_le(&b[..4]), u32_le(&b[4..])]);
+            return Some(Track {
+                id,
+                handler: "vids".into(),
+                codec_tag: Some(fourcc_string(self.bytes::<4>(data + 11 + 16)?)),
+                size: size.map(|[w, h]| (w, h)).filter(|&(w, h)| w > 0 && h > 0),
+                ..Track::default()
+            });
+        }
+        if kind != AUDIO_MEDIA {
+            return None;
+        }
+        let w = self.bytes::<16>(data)?;
+        let channels = u16::from_le_bytes([w[2], w[3]]);
+        let rate = u32_le(&w[4..8]);
+        Some(Track {
+            id,
+            handler: "auds".into(),
+            codec_tag: Some(fourcc_string([w[0], w[1], 0, 0])),
+            sound: Some((channels, rate)).filter(|&(c, r)| c > 0 && r > 0),
+            // The sample size is a fact of PCM only (WMA states 16).
+            sample_bits: Some(u32::from(u16::from_le_bytes([w[14], w[15]])))
+                .filter(|&b| b > 0 && w[0..2] == [1, 0]),
+            ..Track::default()
+        })
     }
 
     /// The presentation times (ms) of the first frames of video stream
@@ -207,6 +239,7 @@ const METADATA: [u8; 16] = guid("C5F8CBEA-5BAF-4877-8467-AA8C44FA4CCA");
 const METADATA_LIBRARY: [u8; 16] = guid("44231C94-9498-49D1-A141-1D134E457054");
 const STREAM_PROPERTIES: [u8; 16] = guid("B7DC0791-A9B7-11CF-8EE6-00C00C205365");
 const VIDEO_MEDIA: [u8; 16] = guid("BC19EFC0-5B4D-11CF-A8FD-00805F5C442B");
+const AUDIO_MEDIA: [u8; 16] = guid("F8699E40-5B4D-11CF-A8FD-00805F5C442B");
 
 fn u32_le(b: &[u8]) -> u32 {
     u32::from_le_bytes(b.try_into().unwrap_or_default())
