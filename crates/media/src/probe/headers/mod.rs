@@ -405,8 +405,8 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
 
 /// A file GStreamer could not name, told by its bytes: a transport stream
 /// too short for typefinding to be sure of it (a few packets) by its sync
-/// bytes, raw DTS-HD, DSD files too short for libav's type finders, and raw
-/// TrueHD and MLP.
+/// bytes, raw DTS-HD, DSD files too short for libav's type finders, raw
+/// TrueHD and MLP, and DSD in WavPack.
 fn sniffed(r: &Reader, h: &mut Headers) {
     if let Some(packet) = r.ts_packet_size() {
         r.transport(h, packet);
@@ -418,6 +418,7 @@ fn sniffed(r: &Reader, h: &mut Headers) {
         (Reader::dsf as fn(&Reader, &mut Headers), "dsf"),
         (Reader::dsdiff, "iff"),
         (Reader::mlp, "truehd"),
+        (Reader::wavpack_dsd, "wv"),
     ] {
         if h.sniffed_container.is_none() && h.header_audio.is_none() {
             read(r, h);
