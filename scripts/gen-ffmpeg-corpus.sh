@@ -221,6 +221,11 @@ gen ffv1-v3-yuv422p10.mkv $(v 160x120 25 0.2) -c:v ffv1 -level 3 -slices 4 -pix_
 gen ffv1-v3-gbrp12.mkv $(v 160x120 25 0.2) -c:v ffv1 -level 3 -pix_fmt gbrp12le
 # FFV1 version 1, ffmpeg's default: no record, the format in each key frame.
 gen ffv1-v1-yuv422p10.mkv $(v 160x120 25 0.2) -c:v ffv1 -level 1 -pix_fmt yuv422p10le
+# Frame-by-frame picture codecs: PNG in QuickTime (its format from each
+# frame's IHDR), HuffYUV in AVI (from its bits per pixel).
+gen png-rgb24.mov $(v 160x120 25 0.2) -c:v png -pix_fmt rgb24
+gen png-rgba64.mov $(v 160x120 25 0.2) -c:v png -pix_fmt rgba64be
+gen huffyuv.avi $(v 160x120 25 0.2) -c:v huffyuv -pix_fmt yuv422p
 gen av1.mkv $(v 320x240 25 0.4) -c:v libaom-av1 -usage realtime -cpu-used 8 -row-mt 0 -tiles 1x1 -b:v 200k
 gen av1-opus.mp4 $(v 320x240 25 0.4) $(a 48000 0.4) -c:v libaom-av1 -usage realtime -cpu-used 8 -row-mt 0 -tiles 1x1 -b:v 200k -c:a libopus -b:a 64k -ac 2
 gen vp9-opus.webm $(v) $(a) -c:v libvpx-vp9 -deadline good -cpu-used 5 -lag-in-frames 0 -b:v 200k -c:a libopus -b:a 64k -ac 2

@@ -1,5 +1,5 @@
 //! MP4 boxes held in memory, and where a track's sample tables place its
-//! samples: the one reading of `stsz`, `stsc` and `stco`/`co64` that the
+//! samples: the one reading of `stsz`/`stz2`, `stsc` and `stco`/`co64` that the
 //! probe (where the last sample ends) and the integrity check (every
 //! sample inside the file) share.
 
@@ -51,17 +51,35 @@ fn be64(b: &[u8], at: usize) -> Option<u64> {
 }
 
 /// Each sample of the `stbl` box data `stbl`, in table order: its offset
-/// and size, until `f` breaks. None when a table is missing or shorter than
+/// and size (from `stsz`, or the compact `stz2`), until `f` breaks. None when a table is missing or shorter than
 /// it says (the samples already given were read).
 pub(crate) fn each_sample(
     stbl: &[u8],
     mut f: impl FnMut(u64, u64) -> ControlFlow<()>,
 ) -> Option<()> {
-    let stsz = child(stbl, &[b"stsz"])?;
-    let (fixed, count) = (be32(stsz, 4)?, be32(stsz, 8)? as usize);
-    let sample_size = |i: usize| match fixed {
-        0 => be32(stsz, 12 + 4 * i).map(u64::from),
-        n => Some(u64::from(n)),
+    let (sizes, compact) = match child(stbl, &[b"stsz"]) {
+        Some(t) => (t, false),
+        None => (child(stbl, &[b"stz2"])?, true),
+    };
+    let count = be32(sizes, 8)? as usize;
+    // `stsz`: a size for all, or one of 32 bits each. `stz2`: the field
+    // size (4, 8 or 16 bits) in the last byte of its second word.
+    let (fixed, bits) = match compact {
+        false => (be32(sizes, 4)?, 32),
+        true => (0, *sizes.get(7)?),
+    };
+    let sample_size = |i: usize| -> Option<u64> {
+        if fixed != 0 {
+            return Some(u64::from(fixed));
+        }
+        let byte = |at: usize| sizes.get(12 + at).copied().map(u64::from);
+        match bits {
+            4 => byte(i / 2).map(|b| if i.is_multiple_of(2) { b >> 4 } else { b & 0xF }),
+            8 => byte(i),
+            16 => Some(byte(2 * i)? << 8 | byte(2 * i + 1)?),
+            32 => be32(sizes, 12 + 4 * i).map(u64::from),
+            _ => None,
+        }
     };
     let chunks: Vec<u64> = match (child(stbl, &[b"stco"]), child(stbl, &[b"co64"])) {
         (Some(t), _) => (0..be32(t, 4)? as usize)
@@ -166,6 +184,36 @@ mod tests {
         });
         assert_eq!(walked, Some(()));
         assert_eq!(seen, [(1000, 10), (1010, 10), (1020, 10)]);
+    }
+
+    #[test]
+    fn compact_sample_sizes_are_read_at_every_field_size() {
+        // One chunk at 100 holding every sample (stsc, stco).
+        let rest = [
+            table(
+                b"stsc",
+                &[0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0, 1],
+            ),
+            table(b"stco", &[0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 100]),
+        ]
+        .concat();
+        for (bits, fields, sizes) in [
+            (4, vec![0x21, 0x30], [2, 1, 3]),
+            (8, vec![7, 8, 9], [7, 8, 9]),
+            (16, vec![1, 0, 0, 2, 0, 3], [256, 2, 3]),
+        ] {
+            let mut body = vec![0, 0, 0, 0, 0, 0, 0, bits, 0, 0, 0, 3];
+            body.extend(fields);
+            let stbl = [table(b"stz2", &body), rest.clone()].concat();
+            let mut seen = Vec::new();
+            each_sample(&stbl, |at, n| {
+                seen.push((at, n));
+                ControlFlow::Continue(())
+            });
+            let want = [(100, sizes[0]), (100 + sizes[0], sizes[1])];
+            assert_eq!(seen[..2], want, "{bits} bits");
+            assert_eq!(seen.len(), 3, "{bits} bits");
+        }
     }
 
     #[test]

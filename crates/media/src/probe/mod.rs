@@ -245,7 +245,9 @@ fn past_end(head: &headers::Headers) -> headers::Headers {
 /// lists), an MP4 whose tracks all hold no sample (a DASH or CMAF
 /// initialization segment), an MP4 one of whose tracks lacks its sample
 /// description (qtdemux refuses the file; ffprobe lists the track with no
-/// codec) and whose samples all lie in the file, a Matroska file no stream
+/// codec) and whose samples all lie in the file, an MP4 whose samples all
+/// lie in the file and whose tracks are all video or audio (one without a
+/// handler, compact sample sizes), a Matroska file no stream
 /// of which GStreamer parses (its track headers), an MXF file whose essence
 /// mxfdemux refuses (its header metadata), a raw DV file cut within its
 /// first frame (the frame's DIF headers), raw DTS-HD (its chunks and first
@@ -255,8 +257,15 @@ fn described_by_headers(head: &headers::Headers) -> bool {
     let transport = head.track_ids_hex && (!tracks.is_empty() || head.ts_epg);
     let initialization = tracks.iter().all(|t| t.empty);
     let undescribed_track = head.samples_inside && tracks.iter().any(|t| t.no_sample_description);
-    let listed =
-        head.matroska_tracks() || (!tracks.is_empty() && (initialization || undescribed_track));
+    // Every sample in place, every track of a kind told: what qtdemux
+    // refused (a track without a handler, compact sample sizes) is listed.
+    let whole_tables = head.samples_inside
+        && tracks.iter().any(|t| t.frames.is_some())
+        && tracks
+            .iter()
+            .all(|t| t.empty || matches!(t.handler.as_str(), "vide" | "soun"));
+    let listed = head.matroska_tracks()
+        || (!tracks.is_empty() && (initialization || undescribed_track || whole_tables));
     let described = head.dv.is_some()
         || head.dtshd_frames.is_some()
         || !head.mxf_tracks.is_empty()

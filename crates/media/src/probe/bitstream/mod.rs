@@ -12,6 +12,7 @@ mod ffv1;
 mod h264;
 mod hevc;
 mod mpegh;
+mod picture;
 mod t35;
 mod video;
 

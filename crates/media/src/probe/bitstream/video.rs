@@ -104,7 +104,8 @@ pub fn pixel_format(codec: &str, first: Option<&[u8]>, config: Option<&[u8]>) ->
             2 => "yuv422p",
             _ => "yuv444p",
         },
-        "mjpeg" => return jpeg_pixel_format(data),
+        "mjpeg" => return super::picture::jpeg_pixel_format(data),
+        "png" => return super::picture::png_pixel_format(data),
         "jpeg2000" => return jpeg2000_format(data).map(|f| f.0),
         "av1" => return av1_pixel_format(config?),
         "ffv1" => return super::ffv1::pixel_format(config?),
@@ -440,40 +441,6 @@ pub fn mpeg4_interlaced(b: &[u8]) -> Option<bool> {
     }
     r.u(1 + 13 + 1 + 13 + 1)?;
     Some(r.u(1)? == 1)
-}
-
-/// Baseline/progressive JPEG: the frame header's sampling factors.
-pub(super) fn jpeg_pixel_format(b: &[u8]) -> Option<String> {
-    let mut i = 2;
-    while i + 4 < b.len() {
-        if b[i] != 0xFF {
-            return None;
-        }
-        let marker = b[i + 1];
-        let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
-        if matches!(marker, 0xC0..=0xC2) {
-            let f = b.get(i + 4..i + 2 + len)?;
-            let components = *f.get(5)? as usize;
-            if components == 1 {
-                return Some("gray".into());
-            }
-            let y = *f.get(7)?;
-            let c = *f.get(10)?;
-            let (yh, yv, ch, cv) = (y >> 4, y & 0xF, c >> 4, c & 0xF);
-            return Some(
-                match (yh / ch.max(1), yv / cv.max(1)) {
-                    (2, 2) => "yuvj420p",
-                    (2, 1) => "yuvj422p",
-                    (1, 1) => "yuvj444p",
-                    (4, 1) => "yuvj411p",
-                    _ => return None,
-                }
-                .into(),
-            );
-        }
-        i += 2 + len;
-    }
-    None
 }
 
 /// The bit depth a pixel format name carries: `yuv420p` 8, `yuv422p10le` 10.

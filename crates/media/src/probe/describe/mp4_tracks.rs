@@ -48,7 +48,8 @@ pub(super) fn empty_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
 fn header_track(t: &Track, none_read: bool) -> Option<Stream> {
     let (kind, codec) = kind_and_codec(t, none_read)?;
     let pcm = t.pcm_codec.as_ref();
-    let mut pix_fmt = record_pixel_format(codec, t.config.as_deref(), t.empty);
+    let mut pix_fmt =
+        record_pixel_format(codec, t.config.as_deref(), t.empty).or_else(|| t.pix_fmt.clone());
     // Full range H.264 (a phone's): the JPEG formats, as ffprobe names them.
     if codec == "h264"
         && t.config
@@ -102,6 +103,8 @@ fn header_track(t: &Track, none_read: bool) -> Option<Stream> {
                 == Some(crate::probe::bitstream::FieldOrder::Progressive)
         }
         ("av1", Some(c)) => c.len() > 4,
+        // A picture of its own: FFmpeg's PNG decoder says progressive.
+        ("png", _) => true,
         _ => false,
     };
     // A QuickTime `fiel` box says it outright.
@@ -122,6 +125,7 @@ fn kind_and_codec(t: &Track, none_read: bool) -> Option<(&'static str, &str)> {
         t.pcm_codec
             .as_ref()
             .map(|(name, _)| name.as_str())
+            .or_else(|| t.object_type.and_then(object_type_codec))
             .or_else(|| sample_entry_codec(t.codec_tag.as_deref()?))
     };
     let kind = match t.handler.as_str() {
@@ -152,6 +156,34 @@ fn record_pixel_format(codec: &str, config: Option<&[u8]>, empty: bool) -> Optio
         return None;
     }
     crate::probe::bitstream::pixel_format(codec, None, config)
+}
+
+/// ffprobe's codec name for an `esds` object type (FFmpeg's table, the
+/// first name of a number that has two).
+fn object_type_codec(object_type: u8) -> Option<&'static str> {
+    Some(match object_type {
+        0x20 => "mpeg4",
+        0x21 => "h264",
+        0x23 => "hevc",
+        0x40 | 0x66..=0x68 => "aac",
+        0x60..=0x65 => "mpeg2video",
+        0x69 | 0x6B => "mp3",
+        0x6A => "mpeg1video",
+        0x6C => "mjpeg",
+        0x6D => "png",
+        0x6E => "jpeg2000",
+        0xA3 => "vc1",
+        0xA4 => "dirac",
+        0xA5 => "ac3",
+        0xA6 => "eac3",
+        0xA9 => "dts",
+        0xAD => "opus",
+        0xB1 => "vp9",
+        0xC1 => "flac",
+        0xDD => "vorbis",
+        0xE1 => "qcelp",
+        _ => return None,
+    })
 }
 
 /// ffprobe's codec name for an MP4 sample entry's fourcc. WebVTT and TTML,

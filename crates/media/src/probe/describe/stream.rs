@@ -188,6 +188,14 @@ fn depth(s: &gst::StructureRef, name: &str, heard: &Heard, out: &mut Stream) {
                 _ => None,
             };
         }
+        // HuffYUV's first version: its bits per pixel (YUY2 is 4:2:2).
+        if out.codec == "huffyuv" && out.pix_fmt.is_none() {
+            out.pix_fmt = match get_int("bpp") {
+                Some(12) => Some("yuv420p".into()),
+                Some(16) => Some("yuv422p".into()),
+                _ => None,
+            };
+        }
         // FFmpeg decodes ProRes 4444 and 4444 XQ (told by the fourcc) to
         // 12 bits, the other profiles to 10.
         if out.codec == "prores" && matches!(get_str("variant").as_deref(), Some("4444" | "4444xq"))

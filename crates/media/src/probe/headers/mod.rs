@@ -232,6 +232,9 @@ pub struct Track {
     /// MP4: the sample timestamps give ffprobe no frame rate, so it takes
     /// the codec's (the H.264 VUI's).
     pub rate_from_codec: bool,
+    /// MP4: the `esds` object type of an `mp4a` or `mp4v` sample entry,
+    /// which names its codec (0x40 AAC, 0x6B MP3, 0x6D PNG, …).
+    pub object_type: Option<u8>,
     /// MP4: a sound entry with an AAC configuration (`mp4a` with an
     /// AudioSpecificConfig).
     pub aac: bool,

@@ -352,8 +352,11 @@ impl Reader {
         let (stbl, stbl_end) = self.child(mdia, mdia_end, &[b"minf", b"stbl"])?;
         t.no_sample_description = self.child(stbl, stbl_end, &[b"stsd"]).is_none();
         self.mp4_sample_entry(stbl, stbl_end, &mut t);
+        self.first_sample_facts(stbl, stbl_end, &mut t);
         self.in_band_mpegh(stbl, stbl_end, &mut t);
-        if let Some((stsz, _)) = self.child(stbl, stbl_end, &[b"stsz"]) {
+        // The sample count: `stsz`'s, or the compact `stz2`'s (same place).
+        let sizes = self.child(stbl, stbl_end, &[b"stsz"]);
+        if let Some((stsz, _)) = sizes.or_else(|| self.child(stbl, stbl_end, &[b"stz2"])) {
             let count = self.u32be(stsz + 8);
             t.empty = count == Some(0);
             t.frames = count.map(u64::from).filter(|&n| n > 0);
@@ -464,6 +467,16 @@ impl Reader {
                     t.codec_tag = Some(fourcc_string(original));
                 }
             }
+            // A track without a handler: its kind is its sample entry's,
+            // as FFmpeg takes it.
+            if t.handler.is_empty() {
+                t.handler = match &k {
+                    b"mp4v" | b"avc1" | b"avc3" | b"hvc1" | b"hev1" | b"av01" | b"vp09" => "vide",
+                    b"mp4a" | b"ac-3" | b"ec-3" | b"Opus" | b"fLaC" | b"alac" => "soun",
+                    _ => "",
+                }
+                .to_string();
+            }
             if t.handler == "soun" {
                 self.mp4_sound_entry(k, entry, entry_end, t);
             }
@@ -477,6 +490,9 @@ impl Reader {
                 // A visual sample entry's boxes follow its 78 bytes of fields;
                 // `fiel` gives the field count and order (QuickTime).
                 let inner = self.boxes(entry + 78, entry_end);
+                if &k == b"mp4v" {
+                    t.object_type = self.esds_object_type(entry + 78, entry_end);
+                }
                 let fiel = inner.iter().find(|(k, _, _)| k == b"fiel").copied();
                 t.dolby_vision = inner
                     .iter()
@@ -542,6 +558,7 @@ fn known(duration: u64) -> bool {
 }
 
 mod edits;
+mod first_sample;
 mod ilst;
 #[cfg(test)]
 mod tests;

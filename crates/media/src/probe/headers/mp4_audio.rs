@@ -30,6 +30,9 @@ impl Reader {
         }
         // AAC's own configuration (the `esds` AudioSpecificConfig)
         // overrides the entry's fields, which muxers leave at 2.
+        if &k == b"mp4a" {
+            t.object_type = self.esds_object_type(entry + 28, entry_end);
+        }
         if &k == b"mp4a"
             && let Some(asc) = self.esds_config(entry + 28, entry_end)
             && let Some(c) = crate::probe::bitstream::audio_specific_config(&asc)
@@ -97,9 +100,21 @@ impl Reader {
     }
 
     /// The DecoderSpecificInfo (an AudioSpecificConfig for AAC) of the
-    /// `esds` among the boxes in `[start, end)`: ES_Descriptor (tag 3),
-    /// DecoderConfigDescriptor (4), DecSpecificInfo (5).
+    /// `esds` among the boxes in `[start, end)`.
     fn esds_config(&self, start: u64, end: u64) -> Option<Vec<u8>> {
+        self.esds(start, end)?.1
+    }
+
+    /// The object type (MPEG-4 Systems' codec number) of the `esds` among
+    /// the boxes in `[start, end)`.
+    pub(super) fn esds_object_type(&self, start: u64, end: u64) -> Option<u8> {
+        Some(self.esds(start, end)?.0)
+    }
+
+    /// An `esds` box: ES_Descriptor (tag 3), DecoderConfigDescriptor (4),
+    /// whose first byte is the object type, DecSpecificInfo (5), whose
+    /// payload is the codec's configuration.
+    fn esds(&self, start: u64, end: u64) -> Option<(u8, Option<Vec<u8>>)> {
         let (_, body, box_end) = self
             .boxes(start, end)
             .into_iter()
@@ -134,9 +149,11 @@ impl Reader {
         }
         let (tag, at, _) = descriptor(at)?;
         (tag == 4).then_some(())?;
-        let (tag, at, size) = descriptor(at + 13)?;
-        (tag == 5).then_some(())?;
-        d.get(at..at + size).map(<[u8]>::to_vec)
+        let object_type = *d.get(at)?;
+        let config = descriptor(at + 13)
+            .filter(|&(tag, _, _)| tag == 5)
+            .and_then(|(_, at, size)| d.get(at..at + size).map(<[u8]>::to_vec));
+        Some((object_type, config))
     }
 }
 

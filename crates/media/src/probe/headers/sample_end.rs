@@ -1,4 +1,4 @@
-//! Where an MP4's last sample ends, from its sample tables (`stsz`, `stsc`,
+//! Where an MP4's last sample ends, from its sample tables (`stsz` or `stz2`, `stsc`,
 //! `stco`/`co64`, read by [`crate::mp4box::each_sample`]): a file is cut
 //! when a sample lies past its end, not when a box says it is longer (an
 //! `mdat` whose size counts a few bytes more than its samples, or holds an
@@ -11,8 +11,8 @@ const MOST_STBL: u64 = 64 << 20;
 
 impl Reader {
     /// The end of the last sample of every track of `moov`, or None when a
-    /// track's tables cannot be read (missing, short, a compact `stz2`, too
-    /// large); a fragmented file's tables place nothing: 0.
+    /// track's tables cannot be read (missing, short, too large); a
+    /// fragmented file's tables place nothing: 0.
     /// A track whose sample-to-chunk table names chunks its offsets lack
     /// is told in `broken`.
     pub(super) fn mp4_sample_end(
