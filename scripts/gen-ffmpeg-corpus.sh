@@ -176,6 +176,8 @@ gen aac-adts.aac $(a 44100) "${AAC[@]}" -ac 2
 gen mp3-48k.flv $(v) $(a 48000) "${H264[@]}" -c:a libmp3lame -b:a 128k -ac 2
 gen mp3-44k.flv $(v) $(a 44100) "${H264[@]}" -c:a libmp3lame -b:a 128k -ac 2
 gen aac.flv $(v) $(a 44100) "${H264[@]}" "${AAC[@]}" -ac 2
+# Flash: no GStreamer element reads SWF; its streams from its tags.
+gen flv1-mp3.swf $(v 320x240 25 0.4) $(a 44100 0.4) -c:v flv1 -c:a libmp3lame -b:a 64k -ac 1
 gen flv1-mp3.flv $(v) $(a 22050) -c:v flv -b:v 300k -c:a libmp3lame -b:a 64k -ac 1
 
 # ---------------------------------------------------------------------------

@@ -268,7 +268,7 @@ fn described_by_headers(head: &headers::Headers) -> bool {
         || (!tracks.is_empty() && (initialization || undescribed_track || whole_tables));
     let described = head.dv.is_some()
         || head.dtshd_frames.is_some()
-        || !head.mxf_tracks.is_empty()
+        || !head.listed_tracks.is_empty()
         || head.header_audio.is_some();
     transport || listed || described
 }

@@ -271,21 +271,19 @@ pub(super) fn header_audio_stream(a: &crate::probe::headers::HeaderAudio) -> Vec
     }]
 }
 
-/// What is said of an MXF stream listed from the header metadata.
-pub const MXF_HEADER: &str =
-    "listed from the MXF header metadata; GStreamer could not read the file";
-
-/// An MXF file mxfdemux could not read: the material package's audio and
-/// video streams as its descriptors describe them, in its tracks' order, as
-/// ffprobe lists them. A stream whose codec no label names is left out.
-pub(super) fn mxf_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
+/// A file GStreamer could not read whose own metadata describes its
+/// streams: an MXF file mxfdemux refused (the material package's audio and
+/// video streams as its descriptors describe them, in its tracks' order),
+/// an SWF file (the streams its tags define), as ffprobe lists them. A
+/// stream whose codec is not told is left out.
+pub(super) fn metadata_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
     if !read.is_empty() {
         return Vec::new();
     }
     let listed =
         |t: &&crate::probe::headers::Track| matches!(t.handler.as_str(), "video" | "audio");
     headers
-        .mxf_tracks
+        .listed_tracks
         .iter()
         .filter(listed)
         .filter_map(|t| {
@@ -303,7 +301,10 @@ pub(super) fn mxf_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
                         .and_then(crate::probe::bitstream::pix_fmt_depth)
                 }),
                 pix_fmt: t.pix_fmt.clone(),
-                unread: Some(MXF_HEADER.into()),
+                unread: Some(format!(
+                    "listed from {}; GStreamer could not read the file",
+                    headers.listed_from
+                )),
                 ..Stream::default()
             };
             if let Some(order) = t.field_order {

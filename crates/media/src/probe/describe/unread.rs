@@ -43,6 +43,11 @@ pub(super) fn add_unread(streams: &mut Vec<Stream>, headers: &Headers, read: &[u
         }
         return;
     }
+    // An SWF file: GStreamer passes the whole file on as one stream of its
+    // own type; the streams are its tags'.
+    if headers.listed_from == "the SWF tags" {
+        streams.retain(|s| s.caps.as_deref() != Some("application/x-shockwave-flash"));
+    }
     streams.extend(unread_streams(headers, read));
     in_program_order(streams, headers);
     // Made when the first EIT section arrives, after the programs' streams.
@@ -69,8 +74,8 @@ fn unread_streams(headers: &Headers, read: &[u32]) -> Vec<Stream> {
     if let Some(audio) = &headers.header_audio {
         return super::listed::header_audio_stream(audio);
     }
-    if !headers.mxf_tracks.is_empty() {
-        return super::listed::mxf_tracks(headers, read);
+    if !headers.listed_tracks.is_empty() {
+        return super::listed::metadata_tracks(headers, read);
     }
     if headers.tracks.iter().any(|t| t.codec_id.is_some()) {
         return super::listed::matroska_tracks(headers, read);

@@ -54,6 +54,7 @@ mod reader;
 mod rfps;
 mod riff;
 mod sample_end;
+mod swf;
 mod w64;
 
 /// What the headers say.
@@ -127,10 +128,13 @@ pub struct Headers {
     /// stream's leading ID3 `APIC`): media type and length, for a file
     /// whose pictures GStreamer did not pass on (they do not decode).
     pub pictures: Vec<(String, u64)>,
-    /// MXF: the material package's streams as the header metadata
-    /// describes them, listed only when mxfdemux read none (kept apart from
-    /// `tracks`, which add to the streams GStreamer read).
-    pub mxf_tracks: Vec<Track>,
+    /// Streams a container's own metadata describes, listed only when
+    /// GStreamer read none (kept apart from `tracks`, which add to the
+    /// streams GStreamer read): MXF's material package, SWF's stream tags.
+    pub listed_tracks: Vec<Track>,
+    /// Where `listed_tracks` come from, in words ("the MXF header
+    /// metadata").
+    pub listed_from: &'static str,
 }
 
 /// One track as its container header describes it.
@@ -355,6 +359,7 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "w64" => r.w64(&mut h),
         "iff" => r.dsdiff(&mut h),
         "dsf" => r.dsf(&mut h),
+        "swf" => r.swf(&mut h),
         // A program stream of one audio stream, which typefinding takes
         // for the bare stream (its first pack is a few bytes).
         "ac3" | "mp3" | "aac" | "dts" if r.bytes::<4>(0) == Some([0, 0, 1, 0xBA]) => {

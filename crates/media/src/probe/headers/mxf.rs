@@ -70,14 +70,15 @@ fn is_essence(key: &Uid) -> bool {
 }
 
 impl Reader {
-    /// MXF: the material package's streams, into `h.mxf_tracks`, and the
+    /// MXF: the material package's streams, into `h.listed_tracks`, and the
     /// longest one's duration.
     pub(super) fn mxf(&self, h: &mut Headers) {
         let Some(start) = self.mxf_start() else {
             return;
         };
         let meta = self.mxf_metadata(start);
-        h.mxf_tracks = super::mxf_streams::streams(&meta)
+        h.listed_from = "the MXF header metadata";
+        h.listed_tracks = super::mxf_streams::streams(&meta)
             .into_iter()
             .map(|(mut t, number)| {
                 if t.handler == "video" {
@@ -87,7 +88,7 @@ impl Reader {
             })
             .collect();
         h.movie_s = h
-            .mxf_tracks
+            .listed_tracks
             .iter()
             .filter_map(|t| t.duration_s)
             .max_by(f64::total_cmp)
@@ -314,8 +315,8 @@ mod tests {
     #[test]
     fn the_walk_resolves_a_material_track_to_its_descriptor() {
         let h = read_mxf(&one_sound_track());
-        assert_eq!(h.mxf_tracks.len(), 1, "{h:?}");
-        let t = &h.mxf_tracks[0];
+        assert_eq!(h.listed_tracks.len(), 1, "{h:?}");
+        let t = &h.listed_tracks[0];
         assert_eq!((t.id, t.handler.as_str()), (2, "audio"));
         assert_eq!(t.codec_name, Some("pcm_s16le"));
         assert_eq!(t.sound, Some((1, 48000)));
@@ -328,7 +329,7 @@ mod tests {
             let mut f = one_sound_track();
             f.extend(key(0x18));
             f.extend(tail);
-            read_mxf(&f).mxf_tracks.len()
+            read_mxf(&f).listed_tracks.len()
         };
         // A set said to hold 2^60 bytes, one said to hold more than the
         // file does, a length of nine bytes: none is read, the walk ends,
@@ -341,8 +342,8 @@ mod tests {
         );
         // No header partition pack: no streams.
         let f = one_sound_track();
-        assert!(read_mxf(&f[20 + 88..]).mxf_tracks.is_empty());
-        assert!(read_mxf(&[0x06, 0x0e, 0x2b, 0x34]).mxf_tracks.is_empty());
-        assert!(read_mxf(&[]).mxf_tracks.is_empty());
+        assert!(read_mxf(&f[20 + 88..]).listed_tracks.is_empty());
+        assert!(read_mxf(&[0x06, 0x0e, 0x2b, 0x34]).listed_tracks.is_empty());
+        assert!(read_mxf(&[]).listed_tracks.is_empty());
     }
 }

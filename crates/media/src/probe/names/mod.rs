@@ -60,6 +60,7 @@ pub fn container_name(caps: &gst::CapsRef) -> Option<String> {
         "video/x-ivf" => "ivf",
         "video/x-nuv" => "nuv",
         "application/vnd.rn-realmedia" => "rm",
+        "application/x-shockwave-flash" => "swf",
         other => short_form(other),
     };
     Some(short.to_string())
