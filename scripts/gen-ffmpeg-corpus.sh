@@ -21,6 +21,7 @@
 #   Bitmap subtitles from text (ffmpeg converts only text->text or
 #   bitmap->bitmap): a tiny HDMV PGS stream is written by hand (python3), then
 #   copied (hdmv_pgs_subtitle) or transcoded to dvd_subtitle and dvb_subtitle.
+#   Opus with a long pre-skip: an ffmpeg-made file's OpusHead patched.
 #
 # Idempotent: a file that exists is kept; files are written under a hidden
 # name and renamed when complete. Needs ffmpeg (Debian ffmpeg 5.1 has every
@@ -532,6 +533,37 @@ if patched != 1:
 open(sys.argv[2], "wb").write(data)
 PY
   mv "$OUT/.part-rotate90.mp4" "$OUT/rotate90.mp4"
+fi
+
+# Opus with a long pre-skip (ffmpeg's encoder writes 312 samples; other
+# encoders more): the OpusHead's pre-skip set to 0.5 s and the page's CRC
+# made again. ffprobe's length counts the pre-skip, GStreamer's does not.
+if [[ ! -e $OUT/opus-preskip.opus ]]; then
+  gen .src/opus-plain.opus $(a 48000 2) -c:a libopus -b:a 32k -ac 1
+  "$PY" - "$SRC/opus-plain.opus" "$OUT/.part-opus-preskip.opus" <<'PY' || die "could not patch opus-preskip.opus"
+import struct, sys
+
+data = bytearray(open(sys.argv[1], "rb").read())
+assert data[:4] == b"OggS" and data[28:36] == b"OpusHead"
+data[38:40] = struct.pack("<H", 24000)
+
+
+def crc(page):
+    c = 0
+    for b in page:
+        c ^= b << 24
+        for _ in range(8):
+            c = ((c << 1) ^ 0x04C11DB7) if c & 0x80000000 else c << 1
+            c &= 0xFFFFFFFF
+    return c
+
+
+end = 27 + data[26] + sum(data[27:27 + data[26]])
+data[22:26] = b"\0\0\0\0"
+data[22:26] = struct.pack("<I", crc(data[:end]))
+open(sys.argv[2], "wb").write(data)
+PY
+  mv "$OUT/.part-opus-preskip.opus" "$OUT/opus-preskip.opus"
 fi
 
 # Mirrored display matrices (a phone's front camera, an editor's flip): a

@@ -392,7 +392,10 @@ pub fn read(path: &Path, container: &str, timed: bool) -> Headers {
         "mpeg-ps" => h.pts_span = r.pts_span(None, None, &[]),
         "flv" => r.flv(&mut h),
         "ivf" => r.ivf(&mut h),
-        "ogg" => h.declared_size = r.ogg_cut_in_headers(),
+        "ogg" => {
+            h.declared_size = r.ogg_cut_in_headers();
+            h.estimated_duration_s = r.ogg_opus_length();
+        }
         // What mxfdemux reads is not read again.
         "mxf" if !timed => r.mxf(&mut h),
         "dv" if !timed => r.dv(&mut h),

@@ -1,7 +1,9 @@
 //! Ogg: a file cut inside its header pages (the codecs' setup packets, before
 //! any page of media) is truncated, whatever the demuxer makes of it. Told
 //! from the bytes alone: oggdemux sometimes exposes the streams of such a
-//! file before it gives up and sometimes not, as its threads run.
+//! file before it gives up and sometimes not, as its threads run. And the
+//! length of an Ogg Opus file as FFmpeg gives it: its last granule
+//! position, pre-skip and all (GStreamer leaves the pre-skip out).
 
 use super::*;
 
@@ -38,6 +40,37 @@ impl Reader {
     }
 }
 
+impl Reader {
+    /// An Ogg file of one logical stream, Opus: its last page's granule
+    /// position at 48 kHz, FFmpeg's length (the pre-skip counted).
+    pub(super) fn ogg_opus_length(&self) -> Option<f64> {
+        let first = self.bytes::<27>(0)?;
+        let segments = u64::from(first[26]);
+        let opus = self.bytes::<8>(27 + segments)? == *b"OpusHead";
+        // One stream: the first page begins it, the next does not.
+        let lacing = self.vec(27, segments as usize)?;
+        let next = 27 + segments + lacing.iter().map(|&l| u64::from(l)).sum::<u64>();
+        let second = self.bytes::<27>(next)?;
+        let one_stream = &second[..4] == b"OggS" && second[5] & 2 == 0;
+        if &first[..4] != b"OggS" || first[5] & 2 == 0 || !opus || !one_stream {
+            return None;
+        }
+        let serial = &first[14..18];
+        // The last page header whole in the file's tail.
+        let from = self.len.saturating_sub(1 << 16);
+        let tail = self.vec(from, (self.len - from) as usize)?;
+        let last = tail
+            .windows(4)
+            .enumerate()
+            .rev()
+            .map(|(i, _)| i)
+            .find(|&i| tail[i..].starts_with(b"OggS") && tail.len() >= i + 27)?;
+        let page = &tail[last..last + 27];
+        let granule = i64::from_le_bytes(page[6..14].try_into().ok()?);
+        (&page[14..18] == serial && granule > 0).then(|| granule as f64 / 48_000.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +90,41 @@ mod tests {
         std::fs::write(f.path(), bytes).unwrap();
         let file = File::open(f.path()).unwrap();
         Reader::new(file, bytes.len() as u64).ogg_cut_in_headers()
+    }
+
+    fn reader(bytes: &[u8]) -> (tempfile::NamedTempFile, Reader) {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), bytes).unwrap();
+        let file = File::open(f.path()).unwrap();
+        let r = Reader::new(file, bytes.len() as u64);
+        (f, r)
+    }
+
+    #[test]
+    fn an_ogg_opus_file_lasts_its_last_granule_position() {
+        // A first page beginning the stream with an OpusHead packet.
+        let mut head = page(0, 19);
+        head[28..36].copy_from_slice(b"OpusHead");
+        // Pages that do not begin a stream.
+        let media = |granule| {
+            let mut p = page(granule, 50);
+            p[5] = 0;
+            p
+        };
+        let audio = [media(96_000), media(144_312)].concat();
+        let file = [head.clone(), audio.clone()].concat();
+        assert_eq!(reader(&file).1.ogg_opus_length(), Some(3.0065));
+        // Two streams (a second page that begins one): not told.
+        let other = page(0, 30);
+        let two = [head.clone(), other, audio].concat();
+        assert_eq!(reader(&two).1.ogg_opus_length(), None);
+        // Not Opus.
+        assert_eq!(
+            reader(&[page(0, 30), page(512, 9)].concat())
+                .1
+                .ogg_opus_length(),
+            None
+        );
     }
 
     #[test]
