@@ -10,7 +10,8 @@
 //! phone recording whose video track GStreamer skips, Avid's legacy MXF,
 //! MP3 in WAVE that GStreamer exposes no pad for, a Nero chapter of AAC
 //! that its gapless information starts late, MP4 tracks qtdemux refuses:
-//! one without a handler, one of compact sample sizes),
+//! one without a handler, one of compact sample sizes, a WebM WebVTT
+//! metadata track),
 //! scanned and compared with ffprobe on the same files: every fact ffprobe
 //! reports agrees, class by class.
 
@@ -22,7 +23,7 @@ use crate::testenv::TestEnv;
 fn real_files_from_other_tools_agree_with_ffprobe_fact_by_fact() {
     let env = TestEnv::new();
     let (names, dir) = env.copy_media("real");
-    assert_eq!(names.len(), 26);
+    assert_eq!(names.len(), 27);
     env.scan(&["--ext", "mka,flv,dv,dtshd,mxf,wav,m4a"], 0);
     let (wrong, compared) = env.ffprobe_disagreements(&names, &dir, &[]);
     assert!(compared > 60, "only {compared} facts compared");

@@ -25,7 +25,12 @@ pub(super) fn matroska_tracks(headers: &Headers, read: &[u32]) -> Vec<Stream> {
         .filter_map(|t| {
             let kind = match t.handler.as_str() {
                 k @ ("video" | "audio" | "subtitle") => k,
-                _ => return None,
+                // WebM's WebVTT tracks of metadata or chapters
+                // (`D_WEBVTT/METADATA`): subtitles to FFmpeg.
+                _ => match crate::probe::names::matroska_codec(t.codec_id.as_deref()?)? {
+                    "webvtt" => "subtitle",
+                    _ => return None,
+                },
             };
             // Video for Windows tracks (old Xvid, DivX, FFV1 remuxes): by
             // their fourcc, as in AVI.
