@@ -29,6 +29,12 @@ const STALL: Duration = Duration::from_secs(20);
 /// network), but not this long.
 const FIRST: Duration = Duration::from_secs(10);
 
+/// After decodebin says a decoder is missing, how long other streams may
+/// take to play before the file counts as one GStreamer cannot check: the
+/// demuxer's own "not linked" error may never come (its push can wait on
+/// decodebin's blocked pad for good), in some runs and not in others.
+const MISSING_GRACE: Duration = Duration::from_secs(2);
+
 /// How the pass ended.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Ended {
@@ -125,6 +131,8 @@ fn wait(bus: &gst::Bus, deadline: Instant, tracker: &Tracker) -> Ended {
     use gst::MessageType as T;
     let mut last = (tracker.now_s(), Instant::now());
     let mut played = false;
+    // The first missing decoder decodebin reported, and when.
+    let mut missing: Option<(String, Instant)> = None;
     loop {
         let now = Instant::now();
         if now >= deadline {
@@ -145,11 +153,13 @@ fn wait(bus: &gst::Bus, deadline: Instant, tracker: &Tracker) -> Ended {
                 return if played {
                     Ended::End
                 } else {
-                    Ended::Unsupported(text)
+                    Ended::Unsupported(missing.map_or(text, |m| m.0))
                 };
             }
             Some(gst::MessageView::Error(e)) => {
                 if missing_plugin(&e.error()) {
+                    let text = || words(e.src(), &e.error(), e.debug().as_deref());
+                    missing.get_or_insert_with(|| (text(), Instant::now()));
                     continue;
                 }
                 // Counted where it was posted (the bus's sync handler).
@@ -159,6 +169,12 @@ fn wait(bus: &gst::Bus, deadline: Instant, tracker: &Tracker) -> Ended {
                 return Ended::Stopped;
             }
             _ => {}
+        }
+        if let Some((text, at)) = &missing
+            && !played
+            && at.elapsed() >= MISSING_GRACE
+        {
+            return Ended::Unsupported(text.clone());
         }
         if reached != last.0 {
             last = (reached, Instant::now());
