@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
+use gstreamer_pbutils::MissingPluginMessage;
 
 use super::watch::{self, Tracker};
 use mediadex_core::verify::{Level, class};
@@ -29,10 +30,11 @@ const STALL: Duration = Duration::from_secs(20);
 /// network), but not this long.
 const FIRST: Duration = Duration::from_secs(10);
 
-/// After decodebin says a decoder is missing, how long other streams may
-/// take to play before the file counts as one GStreamer cannot check: the
-/// demuxer's own "not linked" error may never come (its push can wait on
-/// decodebin's blocked pad for good), in some runs and not in others.
+/// After decodebin says a decoder is missing (its missing-plugin message,
+/// or its error), how long other streams may take to play before the file
+/// counts as one GStreamer cannot check: neither decodebin's error nor the
+/// demuxer's own "not linked" error may come, in some runs and not in
+/// others (the demuxer's task stops without one).
 const MISSING_GRACE: Duration = Duration::from_secs(2);
 
 /// How the pass ended.
@@ -141,10 +143,16 @@ fn wait(bus: &gst::Bus, deadline: Instant, tracker: &Tracker) -> Ended {
         let wait = (deadline - now).min(Duration::from_millis(250));
         let msg = bus.timed_pop_filtered(
             gst::ClockTime::from_nseconds(wait.as_nanos() as u64),
-            &[T::Eos, T::Error],
+            &[T::Eos, T::Error, T::Element],
         );
         let reached = tracker.now_s();
         played |= reached.is_some();
+        if let Some(m) = msg.as_ref().filter(|m| MissingPluginMessage::is(m))
+            && let Ok(m) = MissingPluginMessage::parse(m)
+        {
+            let text = format!("missing plugin: {}", m.description());
+            missing.get_or_insert_with(|| (text, Instant::now()));
+        }
         match msg.as_ref().map(|m| m.view()) {
             Some(gst::MessageView::Eos(_)) => return Ended::End,
             Some(gst::MessageView::Error(e)) if not_linked(e.debug().as_deref()) => {
