@@ -117,7 +117,8 @@ pub fn describe(
         }
         doc.streams.push(s);
     }
-    unread::add_unread(&mut doc.streams, headers, &track_numbers(&streams, headers));
+    let read = track_numbers(&streams, headers);
+    unread::add_unread(&mut doc.streams, headers, &read, container.as_deref());
     // A track without samples lasts as long as the file to ffprobe, and
     // no time at all in a file that states none (an initialization segment).
     for s in &mut doc.streams {

@@ -19,8 +19,14 @@ use crate::probe::headers::{Headers, Track};
 pub const UNREAD: &str = "listed from the program map; GStreamer has no parser for it";
 
 /// Add the streams the headers list and GStreamer did not read to `streams`,
-/// and put them all in the headers' order where that is ffprobe's.
-pub(super) fn add_unread(streams: &mut Vec<Stream>, headers: &Headers, read: &[u32]) {
+/// and put them all in the headers' order where that is ffprobe's;
+/// `container` is the file's short name.
+pub(super) fn add_unread(
+    streams: &mut Vec<Stream>,
+    headers: &Headers,
+    read: &[u32],
+    container: Option<&str>,
+) {
     // An AIFF or CAF file's stream is listed from its headers only when
     // GStreamer read none.
     if headers.header_audio.is_some() && !streams.is_empty() {
@@ -36,7 +42,7 @@ pub(super) fn add_unread(streams: &mut Vec<Stream>, headers: &Headers, read: &[u
     }
     // And an ASF file's, from its Stream Properties objects (a file whose
     // header asfdemux refuses).
-    if headers.asf {
+    if container == Some("asf") {
         if streams.is_empty() {
             let note = super::listed::ASF_HEADER;
             streams.extend(super::listed::avi_tracks(headers, &[], note));
@@ -45,7 +51,7 @@ pub(super) fn add_unread(streams: &mut Vec<Stream>, headers: &Headers, read: &[u
     }
     // An SWF file: GStreamer passes the whole file on as one stream of its
     // own type; the streams are its tags'.
-    if headers.listed_from == "the SWF tags" {
+    if container == Some("swf") {
         streams.retain(|s| s.caps.as_deref() != Some("application/x-shockwave-flash"));
     }
     streams.extend(unread_streams(headers, read));

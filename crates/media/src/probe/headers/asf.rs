@@ -44,7 +44,6 @@ impl Reader {
                 h.tracks.push(t);
             }
         }
-        h.asf = true;
         // One video stream: the estimate is that stream's.
         if let (Some(packet_size), [stream]) = (packet_size, video.as_slice()) {
             let stamps = self.asf_video_stamps(size + 50, packet_size, *stream);

@@ -95,8 +95,6 @@ pub struct Headers {
     /// Matroska: the chapters of the `Chapters` element at the head of the
     /// file, for a file whose table of contents GStreamer did not pass on.
     pub matroska_chapters: Vec<mediadex_core::scan::document::Chapter>,
-    /// ASF: the tracks are its Stream Properties objects' streams.
-    pub asf: bool,
     /// MP4: where the QuickTime chapter track (`tref/chap`) ends, which is
     /// where ffprobe ends the last chapter.
     pub chapter_track_end_s: Option<f64>,
