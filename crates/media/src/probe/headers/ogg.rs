@@ -59,12 +59,9 @@ impl Reader {
         // The last page header whole in the file's tail.
         let from = self.len.saturating_sub(1 << 16);
         let tail = self.vec(from, (self.len - from) as usize)?;
-        let last = tail
-            .windows(4)
-            .enumerate()
+        let last = (0..tail.len().saturating_sub(26))
             .rev()
-            .map(|(i, _)| i)
-            .find(|&i| tail[i..].starts_with(b"OggS") && tail.len() >= i + 27)?;
+            .find(|&i| tail[i..].starts_with(b"OggS"))?;
         let page = &tail[last..last + 27];
         let granule = i64::from_le_bytes(page[6..14].try_into().ok()?);
         (&page[14..18] == serial && granule > 0).then(|| granule as f64 / 48_000.0)
